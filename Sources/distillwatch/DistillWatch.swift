@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct DistillWatch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distillwatch",
+        abstract: "Detects adversarial distillation campaigns in LLM API exchange logs."
+    )
+}
