@@ -1,0 +1,81 @@
+/// Space-saving top-k counter of template families for one account: fixed memory, and a
+/// guaranteed lower bound (count − error) on how often the top families really occurred.
+struct TopFamilies: Sendable {
+    static let capacity = 4
+    private var keys = [UInt64](repeating: 0, count: capacity)
+    private var counts = [Int32](repeating: 0, count: capacity)
+    private var errors = [Int32](repeating: 0, count: capacity)
+
+    mutating func add(_ key: UInt64) {
+        var minIndex = 0
+        for i in 0..<Self.capacity {
+            if counts[i] > 0 && keys[i] == key { counts[i] += 1; return }
+            if counts[i] < counts[minIndex] { minIndex = i }
+        }
+        errors[minIndex] = counts[minIndex]
+        keys[minIndex] = key
+        counts[minIndex] += 1
+    }
+
+    /// Lower bound on prompts in the three largest families.
+    var topThreeLowerBound: Int {
+        let bounds = (0..<Self.capacity).map { Int(counts[$0] - errors[$0]) }.sorted(by: >)
+        return bounds.prefix(3).reduce(0, +)
+    }
+
+    var topKeys: [UInt64] {
+        (0..<Self.capacity).filter { counts[$0] - errors[$0] > 1 }.sorted { counts[$0] > counts[$1] }.map { keys[$0] }
+    }
+}
+
+/// Everything the detector keeps about one account: fixed size, whatever its volume.
+struct AccountState: Sendable {
+    var id: String
+    var firstSeen: StreamTime
+    var lastSeen: StreamTime
+    var stats = BehaviourStats()
+    var ips = DistinctBitmap()
+    var endUsers = DistinctBitmap()
+    var lastActiveHour: Int64 = .min
+    var prefixFamilies = TopFamilies()
+    var suffixFamilies = TopFamilies()
+    /// Exchanges per stream hour, a ring indexed by hour number modulo its length.
+    var hourly = [UInt16](repeating: 0, count: Snapshot.hourlyBuckets)
+    var hourlyNewest: Int64 = .min
+    var firstCardSlot: Int32 = -1
+    var firstOrgSlot: Int32 = -1
+    var flaggedAt: StreamTime?
+
+    init(id: String, at time: StreamTime) {
+        self.id = id
+        firstSeen = time
+        lastSeen = time
+        stats.accounts = 1
+    }
+
+    mutating func countHour(_ hour: Int64) {
+        let n = Int64(hourly.count)
+        if hour > hourlyNewest {
+            if hourlyNewest != .min {
+                let gap = min(hour - hourlyNewest, n)
+                var h = hour - gap + 1
+                while h <= hour { hourly[Int(((h % n) + n) % n)] = 0; h += 1 }
+            }
+            hourlyNewest = hour
+        } else if hourlyNewest - hour >= n {
+            return  // too old for the ring; still counted in totals
+        }
+        let i = Int(((hour % n) + n) % n)
+        if hourly[i] < .max { hourly[i] += 1 }
+    }
+
+    /// Stats with the derived, estimate-based fields filled in.
+    func currentStats() -> BehaviourStats {
+        var s = stats
+        s.distinctIPs = min(ips.estimate, Double(s.exchanges))
+        s.distinctEndUsers = endUsers.estimate
+        s.spanHours = Int((lastSeen - firstSeen) / 3_600_000) + 1
+        s.topFamilyPrompts = max(prefixFamilies.topThreeLowerBound, suffixFamilies.topThreeLowerBound)
+        return s
+    }
+}

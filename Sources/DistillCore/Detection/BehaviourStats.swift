@@ -1,0 +1,103 @@
+import Foundation
+
+/// Additive counters of what a set of accounts did. One account's stats and a cluster's
+/// pooled stats have the same shape, so both are scored by the same rules.
+struct BehaviourStats: Sendable {
+    var accounts = 0
+    var exchanges = 0
+    var prompts = 0
+    var extractionPrompts = 0
+    var fullReasoningPrompts = 0
+    var rubricPrompts = 0
+    var toolNarrationPrompts = 0
+    var keepReasoningPrompts = 0
+    var lightReasoningPrompts = 0
+    var repeatedPrompts = 0
+    var tokenExchanges = 0
+    var outputHeavy = 0
+    var inputTokens = 0
+    var outputTokens = 0
+    var reasoningTokens = 0
+    var rateLimited = 0
+    var failures = 0
+    /// Sessions closed or open, single-turn ones, and turns in them.
+    var sessions = 0
+    var singleTurnSessions = 0
+    var sessionTurns = 0
+    /// Exchanges that named no session: each stands alone.
+    var sessionless = 0
+    /// Sum over accounts of estimated distinct client IPs / end users.
+    var distinctIPs = 0.0
+    var distinctEndUsers = 0.0
+    /// Hour-slots with activity, and hours between first and last activity (summed per account).
+    var activeHours = 0
+    var spanHours = 0
+    var hourOfDay = [Int](repeating: 0, count: 24)
+    /// Top template families' lower-bound counts (summed over accounts).
+    var topFamilyPrompts = 0
+    /// Exchanges in the day after a new model's release, and of those, on the new model.
+    var postReleaseExchanges = 0
+    var postReleaseOnNewModel = 0
+
+    static func += (a: inout BehaviourStats, b: BehaviourStats) {
+        a.accounts += b.accounts
+        a.exchanges += b.exchanges
+        a.prompts += b.prompts
+        a.extractionPrompts += b.extractionPrompts
+        a.fullReasoningPrompts += b.fullReasoningPrompts
+        a.rubricPrompts += b.rubricPrompts
+        a.toolNarrationPrompts += b.toolNarrationPrompts
+        a.keepReasoningPrompts += b.keepReasoningPrompts
+        a.lightReasoningPrompts += b.lightReasoningPrompts
+        a.repeatedPrompts += b.repeatedPrompts
+        a.tokenExchanges += b.tokenExchanges
+        a.outputHeavy += b.outputHeavy
+        a.inputTokens += b.inputTokens
+        a.outputTokens += b.outputTokens
+        a.reasoningTokens += b.reasoningTokens
+        a.rateLimited += b.rateLimited
+        a.failures += b.failures
+        a.sessions += b.sessions
+        a.singleTurnSessions += b.singleTurnSessions
+        a.sessionTurns += b.sessionTurns
+        a.sessionless += b.sessionless
+        a.distinctIPs += b.distinctIPs
+        a.distinctEndUsers += b.distinctEndUsers
+        a.activeHours += b.activeHours
+        a.spanHours += b.spanHours
+        for h in 0..<24 { a.hourOfDay[h] += b.hourOfDay[h] }
+        a.topFamilyPrompts += b.topFamilyPrompts
+        a.postReleaseExchanges += b.postReleaseExchanges
+        a.postReleaseOnNewModel += b.postReleaseOnNewModel
+    }
+
+    func share(_ part: Int, of whole: Int) -> Double { whole > 0 ? Double(part) / Double(whole) : 0 }
+
+    var extractionShare: Double { share(extractionPrompts, of: prompts) }
+    var lightOnlyShare: Double { share(lightReasoningPrompts, of: prompts) }
+    var repeatShare: Double { share(repeatedPrompts, of: prompts) }
+    var outputHeavyShare: Double { share(outputHeavy, of: tokenExchanges) }
+    var reasoningShare: Double { outputTokens > 0 ? Double(reasoningTokens) / Double(outputTokens) : 0 }
+    var rateLimitedShare: Double { share(rateLimited, of: exchanges) }
+    /// Share of conversations that were a single exchange (sessionless exchanges count as such).
+    var singleTurnShare: Double { share(singleTurnSessions + sessionless, of: sessions + sessionless) }
+    var meanTurns: Double { sessions > 0 ? Double(sessionTurns) / Double(sessions) : 1 }
+    /// Distinct IPs per exchange, averaged over accounts' traffic.
+    var ipRotation: Double { exchanges > 0 ? min(1, distinctIPs / Double(exchanges)) : 0 }
+    var dutyCycle: Double { spanHours > 0 ? min(1, Double(activeHours) / Double(spanHours)) : 1 }
+    var templateConcentration: Double { share(topFamilyPrompts, of: prompts) }
+    var newModelPivot: Double { share(postReleaseOnNewModel, of: postReleaseExchanges) }
+
+    /// Normalised entropy of activity over the hours of the day: ~1 for round-the-clock machines,
+    /// lower for people who sleep.
+    var hourFlatness: Double {
+        let total = hourOfDay.reduce(0, +)
+        guard total > 0 else { return 0 }
+        var entropy = 0.0
+        for count in hourOfDay where count > 0 {
+            let p = Double(count) / Double(total)
+            entropy -= p * log(p)
+        }
+        return entropy / log(24.0)
+    }
+}

@@ -1,0 +1,70 @@
+/// Every threshold and weight the detector uses, in one place, with the reason for each value.
+/// `sensitivity` is the one knob an analyst turns; the rest are named so a change is a diff here.
+public struct DetectorSettings: Sendable {
+    public enum Sensitivity: String, Sendable, CaseIterable {
+        /// Fewer alerts: only clusters with overwhelming evidence are `suspect`.
+        case conservative
+        /// The default, tuned on the labelled suite (see `distillwatch eval`).
+        case balanced
+        /// More alerts, earlier: for a shift that expects an attack.
+        case aggressive
+    }
+
+    public var sensitivity: Sensitivity
+
+    /// Risk at or above which a cluster is `suspect` / `watch`.
+    public var suspectRisk: Double
+    public var watchRisk: Double
+
+    /// How often, in stream time, clusters are rebuilt and re-scored. Fifteen minutes keeps
+    /// `flagged_at` precise to well under an hour while costing a few ms per rebuild.
+    public var evaluationInterval: StreamTime = 15 * 60_000
+
+    /// Prompts a cluster must have sent before it may be `suspect`: below this, shares such as
+    /// "80% ask for full reasoning" rest on too few samples.
+    public var minimumPromptsForSuspect = 40
+    /// A lone account must carry this much volume as well; ~26/day accounts are judged as
+    /// part of a cluster, not alone.
+    public var minimumExchangesForLoneSuspect = 150
+
+    /// A shared value links accounts outright only while it spans at most this many
+    /// independent owners (an owner is a card, else an org, else the account itself). A
+    /// household or an office shares an IP; a campus NAT or a cloud ASN spans hundreds.
+    public var maxOwnersForIdentityLink = 6
+    /// Past that, a value links only accounts that already behave like extraction, and only
+    /// while such accounts are this share of its users (FRAUDAR-style: a popular IDE tool
+    /// schema is mostly honest developers and glues nobody).
+    public var suspiciousShareForInfrastructureLink = 0.6
+    /// Behaviour score an account needs before infrastructure may link it.
+    public var linkBehaviourScore = 0.55
+    /// An account needs this many prompts before its own behaviour score is trusted for linking.
+    public var minimumPromptsForAccountScore = 5
+    /// Members remembered per shared value; beyond this the value is "popular" and only counted.
+    public var maxMembersPerValue = 4096
+
+    /// A card on more accounts than this is not treated as one person's card (a payment
+    /// platform's shared instrument); it still counts as evidence but does not merge clusters.
+    public var maxAccountsPerLinkingCard = 500
+
+    /// Sessions idle this long are closed and folded into their account's session statistics.
+    public var sessionIdleTimeout: StreamTime = 30 * 60_000
+    /// Shared values seen by only one account and idle this long are forgotten (an IP per
+    /// request would otherwise grow memory with the number of exchanges).
+    public var loneValueIdleTimeout: StreamTime = 6 * 3_600_000
+    /// A model first seen this long after the stream began counts as a new release.
+    public var newModelGrace: StreamTime = 24 * 3_600_000
+    /// Accounts first seen within this span of each other form a creation burst.
+    public var creationBurstWindow: StreamTime = 3 * 3_600_000
+    public var creationBurstMinimumAccounts = 8
+
+    public init(sensitivity: Sensitivity = .balanced) {
+        self.sensitivity = sensitivity
+        switch sensitivity {
+        case .conservative: suspectRisk = 0.9; watchRisk = 0.6
+        case .balanced: suspectRisk = 0.8; watchRisk = 0.5
+        case .aggressive: suspectRisk = 0.7; watchRisk = 0.4
+        }
+    }
+
+    public static let standard = DetectorSettings()
+}

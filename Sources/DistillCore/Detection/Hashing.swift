@@ -1,0 +1,89 @@
+import Foundation
+
+/// A fast 64-bit hash of bytes that is the same in every process (Swift's `Hasher` is seeded
+/// per run, which would make reports differ between runs).
+enum StableHash {
+    @inline(__always)
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    @inline(__always)
+    static func combine(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        mix(a ^ (b &* 0x9E37_79B9_7F4A_7C15) ^ (b >> 29))
+    }
+
+    /// Eight bytes at a time; the tail is folded in with its length so "a" and "a\0" differ.
+    static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
+        var h = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
+        var i = 0
+        let n = bytes.count
+        while i + 8 <= n {
+            h = combine(h, bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < n {
+            tail |= UInt64(bytes[i]) << shift
+            shift += 8
+            i += 1
+        }
+        return combine(h, tail)
+    }
+
+    static func hash(_ text: String, seed: UInt64 = 0) -> UInt64 {
+        var copy = text
+        return copy.withUTF8 { hash(UnsafeRawBufferPointer($0), seed: seed) }
+    }
+}
+
+/// Estimates how many distinct values an account used (client IPs, end users) in 32 bytes:
+/// linear counting over a 256-bit bitmap. Accurate to a few percent up to ~400 values, after
+/// which it reports "at least" its saturation value. Enough to tell 1–3 home IPs from an IP
+/// per request.
+struct DistinctBitmap: Sendable {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    mutating func insert(_ hash: UInt64) {
+        let bit = UInt64(1) << (hash & 63)
+        switch (hash >> 6) & 3 {
+        case 0: words.0 |= bit
+        case 1: words.1 |= bit
+        case 2: words.2 |= bit
+        default: words.3 |= bit
+        }
+    }
+
+    var estimate: Double {
+        let set = words.0.nonzeroBitCount + words.1.nonzeroBitCount + words.2.nonzeroBitCount + words.3.nonzeroBitCount
+        let empty = 256 - set
+        if empty <= 4 { return 256 * log(256.0 / 4) }
+        return 256 * log(256.0 / Double(empty))
+    }
+}
+
+/// A lossy, fixed-size memory of prompt hashes seen before (a direct-mapped cache). It answers
+/// "was this exact prompt sent before, by anyone, recently?" with bounded memory: old entries
+/// are overwritten, so a very old repeat may be missed, never invented (beyond 64-bit collisions).
+struct RecentPromptCache: Sendable {
+    private var slots: [UInt64]
+    private let mask: Int
+
+    init(log2Slots: Int) {
+        slots = Array(repeating: 0, count: 1 << log2Slots)
+        mask = (1 << log2Slots) - 1
+    }
+
+    /// Returns true when `hash` was already present; remembers it either way.
+    mutating func checkAndInsert(_ hash: UInt64) -> Bool {
+        let h = hash | 1  // 0 marks an empty slot
+        let index = Int(truncatingIfNeeded: h >> 17) & mask
+        if slots[index] == h { return true }
+        slots[index] = h
+        return false
+    }
+}

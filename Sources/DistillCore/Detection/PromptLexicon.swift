@@ -1,0 +1,173 @@
+/// Cue phrases that show what a prompt is trying to extract, by category, in several
+/// languages. Matching is by substring over lowercased text, so inflected forms share a stem.
+///
+/// The split that matters: *light* reasoning cues ("let's think step by step", "show your
+/// work") are what evaluation harnesses and students write; *strong* cues ask for the whole
+/// reasoning trace, rubric grading, narrated tool use or a rewrite that keeps every step —
+/// the material a distiller trains on.
+public struct PromptCues: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let lightReasoning = PromptCues(rawValue: 1 << 0)
+    public static let fullReasoning = PromptCues(rawValue: 1 << 1)
+    public static let rubricGrading = PromptCues(rawValue: 1 << 2)
+    public static let toolNarration = PromptCues(rawValue: 1 << 3)
+    public static let keepReasoningRewrite = PromptCues(rawValue: 1 << 4)
+
+    /// Cues that ask for training material rather than an answer.
+    public static let extraction: PromptCues = [.fullReasoning, .rubricGrading, .toolNarration, .keepReasoningRewrite]
+}
+
+enum PromptLexicon {
+    static let phrases: [(String, PromptCues)] = {
+        var all: [(String, PromptCues)] = []
+        func add(_ cue: PromptCues, _ list: [String]) { all += list.map { ($0, cue) } }
+
+        add(.lightReasoning, [
+            "step by step", "step-by-step", "let's think", "let us think", "show your work",
+            "explain your answer", "one step at a time",
+            "一步一步", "逐步", "шаг за шагом", "пошагово", "paso a paso", "étape par étape",
+            "schritt für schritt", "passo a passo", "خطوة بخطوة", "ステップバイステップ", "段階的に",
+            "단계별", "adım adım", "krok po kroku", "passo dopo passo",
+        ])
+        add(.fullReasoning, [
+            "all your reasoning", "all of your reasoning", "full reasoning", "complete reasoning",
+            "entire reasoning", "whole reasoning", "detailed reasoning", "reasoning in full",
+            "reasoning process", "reasoning trace", "chain of thought", "chain-of-thought",
+            "thought process", "thinking process", "internal monologue", "scratchpad",
+            "every reasoning step", "each reasoning step", "every intermediate step",
+            "each intermediate step", "explain every step", "explain each step",
+            "every step of your", "each step of your", "write out your", "spell out your",
+            "show every step", "show each step", "think through this carefully",
+            "think aloud", "think out loud", "in exhaustive detail", "justify every step",
+            // zh
+            "思考过程", "推理过程", "详细推理", "完整推理", "思维链", "每一步推理", "详细的推理",
+            // ru
+            "ход рассуждений", "все рассуждения", "каждое рассуждение", "подробно объясняя",
+            "полное рассуждение", "цепочку рассуждений", "подробные рассуждения",
+            // es / pt / fr / de / it
+            "razonamiento completo", "todo tu razonamiento", "todo el razonamiento", "cada paso de tu razonamiento",
+            "raciocínio completo", "todo o seu raciocínio", "cada passo do raciocínio",
+            "raisonnement complet", "tout votre raisonnement", "chaque étape de votre raisonnement",
+            "gesamten gedankengang", "vollständigen gedankengang", "jeden denkschritt", "vollständige begründung",
+            "ragionamento completo", "tutto il ragionamento",
+            // ja / ko / ar / tr
+            "思考プロセス", "推論過程", "すべての推論", "추론 과정", "사고 과정", "모든 추론",
+            "كل خطوات التفكير", "تفكيرك الكامل", "düşünce sürecin", "tüm akıl yürütme",
+        ])
+        add(.rubricGrading, [
+            "rubric", "grading criteria", "scoring criteria", "grade this answer", "grade the answer",
+            "grade the following", "grade each", "score this answer", "score the following answer",
+            "for each criterion", "each criterion", "evaluate the following answer",
+            "评分标准", "评分细则", "критерии оценки", "по каждому критерию", "rúbrica", "barème",
+            "bewertungskriterien", "採点基準", "채점 기준",
+        ])
+        add(.toolNarration, [
+            "narrate each", "narrate every", "narrate your", "narrating each", "narrating every",
+            "each tool call", "every tool call", "each tool you", "every tool you",
+            "tool invocation", "each function call", "every function call", "each api call you",
+            "describe each action", "explain each action", "explain every action",
+            "why you chose each tool", "before each tool", "after each tool", "each command you run",
+            "every command you run", "explain why you call",
+            "每次工具调用", "每个工具调用", "каждый вызов инструмента", "cada llamada a herramienta",
+        ])
+        add(.keepReasoningRewrite, [
+            "keep every reasoning step", "keeping every reasoning step", "keep each reasoning step",
+            "keep all the reasoning", "keep all reasoning", "keeping all reasoning",
+            "preserve every step", "preserving every step", "preserve the reasoning",
+            "preserving the reasoning", "retain every step", "retaining every step",
+            "without dropping any step", "without removing any reasoning",
+            "rewrite safely", "rewrite it safely", "rewrite this safely", "safer version",
+            "保留每一步", "保留所有推理", "сохраняя каждый шаг", "manteniendo cada paso",
+        ])
+        return all
+    }()
+}
+
+/// A multi-pattern matcher (Aho–Corasick, compiled to a DFA over byte classes) that finds
+/// every lexicon cue in one pass over the prompt's bytes. ASCII letters are folded to
+/// lower case on the fly; other bytes are matched as they are.
+struct CueMatcher: Sendable {
+    private let byteClass: [UInt8]        // 256 entries
+    private let classCount: Int
+    private let transitions: [Int32]      // state * classCount + class
+    private let outputs: [UInt8]          // cue bits reported on entering a state
+
+    static let shared = CueMatcher(phrases: PromptLexicon.phrases)
+
+    init(phrases: [(String, PromptCues)]) {
+        let patterns = phrases.map { (Array($0.0.lowercased().utf8), $0.1.rawValue) }
+        var classes = [UInt8](repeating: 0, count: 256)
+        var next: UInt8 = 1
+        for (bytes, _) in patterns {
+            for b in bytes where classes[Int(b)] == 0 {
+                classes[Int(b)] = next
+                next += 1
+            }
+        }
+        // Upper-case ASCII reads as its lower-case letter.
+        for upper in UInt8(ascii: "A")...UInt8(ascii: "Z") { classes[Int(upper)] = classes[Int(upper + 32)] }
+        let width = Int(next)
+
+        // Trie.
+        var trie: [[Int32]] = [Array(repeating: -1, count: width)]
+        var out: [UInt8] = [0]
+        for (bytes, bits) in patterns {
+            var state = 0
+            for b in bytes {
+                let c = Int(classes[Int(b)])
+                if trie[state][c] < 0 {
+                    trie.append(Array(repeating: -1, count: width))
+                    out.append(0)
+                    trie[state][c] = Int32(trie.count - 1)
+                }
+                state = Int(trie[state][c])
+            }
+            out[state] |= bits
+        }
+        // Failure links, breadth first, folded into a complete DFA.
+        var fail = [Int](repeating: 0, count: trie.count)
+        var table = [Int32](repeating: 0, count: trie.count * width)
+        var queue: [Int] = []
+        for c in 0..<width {
+            let s = trie[0][c]
+            if s >= 0 { table[c] = s; fail[Int(s)] = 0; queue.append(Int(s)) } else { table[c] = 0 }
+        }
+        var head = 0
+        while head < queue.count {
+            let state = queue[head]; head += 1
+            out[state] |= out[fail[state]]
+            for c in 0..<width {
+                let s = trie[state][c]
+                if s >= 0 {
+                    fail[Int(s)] = Int(table[fail[state] * width + c])
+                    table[state * width + c] = s
+                    queue.append(Int(s))
+                } else {
+                    table[state * width + c] = table[fail[state] * width + c]
+                }
+            }
+        }
+        byteClass = classes
+        classCount = width
+        transitions = table
+        outputs = out
+    }
+
+    func cues(in bytes: UnsafeRawBufferPointer) -> PromptCues {
+        var found: UInt8 = 0
+        var state = 0
+        byteClass.withUnsafeBufferPointer { classes in
+            transitions.withUnsafeBufferPointer { table in
+                outputs.withUnsafeBufferPointer { out in
+                    for b in bytes {
+                        state = Int(table[state &* classCount &+ Int(classes[Int(b)])])
+                        found |= out[state]
+                    }
+                }
+            }
+        }
+        return PromptCues(rawValue: found)
+    }
+}

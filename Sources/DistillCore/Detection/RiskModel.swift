@@ -1,0 +1,346 @@
+import Foundation
+
+/// Builds clusters from the evidence graph and scores them. Rebuilt from the current state at
+/// each evaluation: a value that was rare when two accounts shared it and has since become
+/// popular stops gluing them, which an append-only union-find could not undo.
+struct RiskModel {
+    let settings: DetectorSettings
+    let detector: Detector
+    let now: StreamTime
+
+    /// Score terms are log-odds; risk = logistic(base + Σ terms). The base puts an account
+    /// with no evidence at ~5%.
+    static let base = -3.0
+
+    init(settings: DetectorSettings, detector: Detector, now: StreamTime) {
+        self.settings = settings
+        self.detector = detector
+        self.now = now
+    }
+
+    func buildClusters() -> [ClusterSnapshot] {
+        let accounts = detector.accounts
+        let n = accounts.count
+        guard n > 0 else { return [] }
+        var stats = [BehaviourStats]()
+        stats.reserveCapacity(n)
+        var behaviour = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let s = accounts[i].currentStats()
+            stats.append(s)
+            if s.prompts >= settings.minimumPromptsForAccountScore {
+                behaviour[i] = logistic(score(s, context: ClusterContext()).z)
+            }
+        }
+
+        // Owners: who pays. Accounts on one card are one owner however many orgs they claim.
+        let owners: [Int64] = (0..<n).map { i in
+            let a = accounts[i]
+            if a.firstCardSlot >= 0 { return Int64(a.firstCardSlot) }
+            if a.firstOrgSlot >= 0 { return 1 << 40 | Int64(a.firstOrgSlot) }
+            return 2 << 40 | Int64(i)
+        }
+
+        var forest = UnionFind(count: n)
+        for kind in ValueKind.allCases {
+            let table = detector.tables[kind.rawValue]
+            for value in table.states where value.alive && value.members.count >= 2 {
+                switch kind.linking {
+                case .evidenceOnly:
+                    continue
+                case .identity:
+                    if kind == .card && value.memberCount > settings.maxAccountsPerLinkingCard { continue }
+                    forest.unionAll(value.members)
+                case .infrastructure:
+                    if kind.linksSmallOwnerGroups && value.overflow == 0
+                        && distinctCount(value.members.lazy.map { owners[Int($0)] }, limit: settings.maxOwnersForIdentityLink) <= settings.maxOwnersForIdentityLink {
+                        forest.unionAll(value.members)
+                        continue
+                    }
+                    let suspicious = value.members.filter { behaviour[Int($0)] >= settings.linkBehaviourScore }
+                    if suspicious.count >= 2 && Double(suspicious.count) >= settings.suspiciousShareForInfrastructureLink * Double(value.memberCount) {
+                        forest.unionAll(suspicious)
+                    }
+                }
+            }
+        }
+
+        // Group members by root.
+        var groups: [Int: [Int32]] = [:]
+        for i in 0..<n { groups[forest.find(i), default: []].append(Int32(i)) }
+
+        var result: [ClusterSnapshot] = []
+        result.reserveCapacity(groups.count)
+        for (_, members) in groups {
+            var pooled = BehaviourStats()
+            for m in members { pooled += stats[Int(m)] }
+            let context = clusterContext(members, owners: owners)
+            let scored = score(pooled, context: context)
+            let risk = logistic(scored.z)
+            let verdict: Verdict = risk >= settings.suspectRisk && eligibleForSuspect(pooled, members: members.count)
+                ? .suspect : (risk >= settings.watchRisk ? .watch : .clear)
+            let sortedMembers = members.sorted { (accounts[Int($0)].firstSeen, $0) < (accounts[Int($1)].firstSeen, $1) }
+            result.append(ClusterSnapshot(
+                key: accounts[Int(sortedMembers[0])].id,
+                verdict: verdict,
+                risk: (risk * 1000).rounded() / 1000,
+                accounts: sortedMembers.map { accounts[Int($0)].id },
+                exchanges: pooled.exchanges,
+                firstSeen: members.map { accounts[Int($0)].firstSeen }.min() ?? now,
+                lastSeen: members.map { accounts[Int($0)].lastSeen }.max() ?? now,
+                flaggedAt: nil,
+                signals: scored.signals,
+                hourlyRate: []
+            ))
+        }
+        result.sort { ($0.risk, $0.exchanges, $1.key) > ($1.risk, $1.exchanges, $0.key) }
+        return result
+    }
+
+    /// A verdict of `suspect` needs enough material to rest on.
+    private func eligibleForSuspect(_ s: BehaviourStats, members: Int) -> Bool {
+        guard s.prompts >= settings.minimumPromptsForSuspect else { return false }
+        return members > 1 || s.exchanges >= settings.minimumExchangesForLoneSuspect
+    }
+
+    // MARK: Cluster evidence
+
+    struct ClusterContext {
+        var accounts = 1
+        /// Largest number of separate orgs (or org-less accounts) riding on one card.
+        var maxIdentitiesPerCard = 0
+        var cards = 0
+        var cardExamples: [String] = []
+        /// Independent owners that share one IP or range inside the cluster.
+        var maxOwnersPerInfrastructure = 0
+        var infrastructureExamples: [String] = []
+        /// Accounts sharing the cluster's most common template family.
+        var maxAccountsPerFamily = 0
+        var familyExamples: [String] = []
+        var burstAccounts = 0
+        var burstStart: StreamTime?
+        var spanDays = 1.0
+    }
+
+    private func clusterContext(_ members: [Int32], owners: [Int64]) -> ClusterContext {
+        var c = ClusterContext()
+        c.accounts = members.count
+        let accounts = detector.accounts
+        let first = members.map { accounts[Int($0)].firstSeen }.min() ?? now
+        c.spanDays = max(1.0 / 24, Double(now - first) / 86_400_000)
+        guard members.count > 1 else { return c }
+        let memberSet = Set(members)
+
+        // Cards: how many distinct orgs (org-less accounts count singly) share each card.
+        var cardSlots = Set<Int32>()
+        for m in members where accounts[Int(m)].firstCardSlot >= 0 { cardSlots.insert(accounts[Int(m)].firstCardSlot) }
+        c.cards = cardSlots.count
+        var perCard: [(Int, String)] = []
+        for slot in cardSlots {
+            let value = detector.tables[ValueKind.card.rawValue].states[Int(slot)]
+            let inside = value.members.filter { memberSet.contains($0) }
+            let identities = Set(inside.map { m -> Int64 in
+                let org = accounts[Int(m)].firstOrgSlot
+                return org >= 0 ? Int64(org) : (1 << 40 | Int64(m))
+            })
+            perCard.append((identities.count, "\(value.display): \(inside.count) accounts in \(identities.count) orgs"))
+        }
+        perCard.sort { $0.0 > $1.0 }
+        c.maxIdentitiesPerCard = perCard.first?.0 ?? 0
+        c.cardExamples = perCard.prefix(4).map(\.1)
+
+        // Infrastructure shared across owners inside the cluster.
+        var infra: [(Int, String)] = []
+        for kind in [ValueKind.ip, .ipRange, .systemPrompt, .tools] {
+            var seen = Set<Int32>()
+            for m in members {
+                // Only the values this cluster's accounts used last are cheap to reach; those
+                // are the ones that matter for a live cluster.
+                let slot = detectorLastSlot(kind, m)
+                guard slot >= 0, seen.insert(slot).inserted else { continue }
+                let value = detector.tables[kind.rawValue].states[Int(slot)]
+                let inside = value.members.filter { memberSet.contains($0) }
+                let ownerCount = Set(inside.map { owners[Int($0)] }).count
+                if ownerCount >= 2 { infra.append((ownerCount, "\(kindLabel(kind)) \(value.display): \(inside.count) accounts, \(ownerCount) owners")) }
+            }
+        }
+        infra.sort { $0.0 > $1.0 }
+        c.maxOwnersPerInfrastructure = infra.first?.0 ?? 0
+        c.infrastructureExamples = infra.prefix(4).map(\.1)
+
+        // Template families shared by several members.
+        struct FamilyRef: Hashable { var kind: ValueKind; var key: UInt64 }
+        var familyCounts: [FamilyRef: Int] = [:]
+        for m in members {
+            for key in accounts[Int(m)].prefixFamilies.topKeys { familyCounts[FamilyRef(kind: .promptPrefix, key: key), default: 0] += 1 }
+            for key in accounts[Int(m)].suffixFamilies.topKeys { familyCounts[FamilyRef(kind: .promptSuffix, key: key), default: 0] += 1 }
+        }
+        let topFamilies = familyCounts.sorted { ($0.value, $0.key.key) > ($1.value, $1.key.key) }.prefix(3)
+        c.maxAccountsPerFamily = topFamilies.first?.value ?? 0
+        for (ref, count) in topFamilies where count >= 2 {
+            if let slot = detector.tables[ref.kind.rawValue].index[ref.key] {
+                c.familyExamples.append("\(count) accounts: \(detector.tables[ref.kind.rawValue].states[Int(slot)].display)")
+            }
+        }
+
+        // Creation burst: the most members first seen inside one window, ignoring accounts that
+        // were simply already active when the stream began.
+        if let start = detector.streamStart {
+            let births = members.map { accounts[Int($0)].firstSeen }.filter { $0 > start + 3_600_000 }.sorted()
+            var lo = 0
+            for hi in births.indices {
+                while births[hi] - births[lo] > settings.creationBurstWindow { lo += 1 }
+                if hi - lo + 1 > c.burstAccounts { c.burstAccounts = hi - lo + 1; c.burstStart = births[lo] }
+            }
+        }
+        return c
+    }
+
+    private func detectorLastSlot(_ kind: ValueKind, _ m: Int32) -> Int32 {
+        detector.lastSlot(kind, account: m)
+    }
+
+    private func kindLabel(_ kind: ValueKind) -> String {
+        switch kind {
+        case .ip: return "IP"
+        case .ipRange: return "range"
+        case .systemPrompt: return "system prompt"
+        case .tools: return "tool schema"
+        default: return "\(kind)"
+        }
+    }
+
+    // MARK: Scoring
+
+    struct Scored { var z: Double; var signals: [Signal] }
+
+    /// The rules. Each term is a named signal with its log-odds contribution and a sentence.
+    func score(_ s: BehaviourStats, context c: ClusterContext) -> Scored {
+        var z = Self.base
+        var signals: [Signal] = []
+        func add(_ name: String, _ weight: Double, _ detail: @autoclosure () -> String, _ examples: [String] = []) {
+            guard abs(weight) >= 0.005 else { return }
+            z += weight
+            signals.append(Signal(name: name, weight: (weight * 100).rounded() / 100, detail: detail(), examples: examples))
+        }
+        let pct = { (x: Double) in "\(Int((x * 100).rounded()))%" }
+
+        if s.prompts > 0 {
+            var kinds: [String] = []
+            if s.fullReasoningPrompts > 0 { kinds.append("full reasoning \(pct(s.share(s.fullReasoningPrompts, of: s.prompts)))") }
+            if s.rubricPrompts > 0 { kinds.append("rubric grading \(pct(s.share(s.rubricPrompts, of: s.prompts)))") }
+            if s.toolNarrationPrompts > 0 { kinds.append("narrated tool use \(pct(s.share(s.toolNarrationPrompts, of: s.prompts)))") }
+            if s.keepReasoningPrompts > 0 { kinds.append("rewrites keeping every step \(pct(s.share(s.keepReasoningPrompts, of: s.prompts)))") }
+            add("reasoning_extraction", 3.2 * ramp(s.extractionShare, 0.15, 0.6),
+                "\(pct(s.extractionShare)) of \(s.prompts) prompts ask for reasoning traces (\(kinds.joined(separator: ", ")))")
+            add("step_by_step", 0.6 * ramp(s.lightOnlyShare, 0.3, 0.8),
+                "\(pct(s.lightOnlyShare)) of prompts ask only to think step by step")
+            add("template_concentration", 0.5 * ramp(s.templateConcentration, 0.5, 0.85),
+                "\(pct(s.templateConcentration)) of prompts come from \(c.accounts > 1 ? "each account's" : "its") top 3 template families",
+                c.familyExamples)
+            add("repeated_prompts", -2.0 * ramp(s.repeatShare, 0.1, 0.4),
+                "\(pct(s.repeatShare)) of prompts are exact repeats (benchmark re-runs look like this)")
+        }
+        if s.tokenExchanges > 0 {
+            add("output_heavy", 1.0 * ramp(s.outputHeavyShare, 0.2, 0.6),
+                "\(pct(s.outputHeavyShare)) of exchanges are output-heavy (≥1000 output tokens, ≥2× input); \(s.outputTokens / max(1, s.tokenExchanges)) output tokens on average")
+            add("reasoning_tokens", 0.4 * ramp(s.reasoningShare, 0.2, 0.5),
+                "\(pct(s.reasoningShare)) of output tokens are reasoning")
+        }
+        add("single_turn", 0.8 * ramp(s.singleTurnShare, 0.6, 0.95),
+            "\(pct(s.singleTurnShare)) of conversations are a single exchange")
+        add("conversations", -1.5 * ramp(s.meanTurns, 2.5, 6),
+            String(format: "%.1f turns per conversation on average", s.meanTurns))
+        if s.exchanges >= 100 && s.spanHours >= 24 * s.accounts {
+            add("round_the_clock", 0.6 * ramp(s.hourFlatness, 0.88, 0.97),
+                "activity spread over the whole day (flatness \(String(format: "%.2f", s.hourFlatness)))")
+        }
+        if s.exchanges >= 10 * s.accounts {
+            add("ip_rotation", 1.2 * ramp(s.ipRotation, 0.3, 0.7),
+                "\(pct(s.ipRotation)) of requests come from a client IP not used before")
+        }
+        add("end_users", -1.5 * ramp(s.distinctEndUsers, 20, 200),
+            "serves \(Int(s.distinctEndUsers)) distinct end users of its own")
+        if s.spanHours >= 12 {
+            add("bursty", -1.0 * ramp(1 - s.dutyCycle, 0.6, 0.9),
+                "active in \(pct(s.dutyCycle)) of its hours (bursts, then quiet)")
+        }
+        add("rate_limited", 0.3 * ramp(s.rateLimitedShare, 0.02, 0.1),
+            "\(pct(s.rateLimitedShare)) of requests were rate limited (429)")
+        if s.postReleaseExchanges >= 20, let release = detector.newModel {
+            add("model_pivot", 0.5 * ramp(s.newModelPivot, 0.5, 0.9),
+                "moved \(pct(s.newModelPivot)) of traffic to \(release.name) within a day of its release")
+        }
+        let perAccountDay = Double(s.exchanges) / Double(max(1, s.accounts)) / c.spanDays
+        if c.accounts == 1 {
+            add("high_volume", 1.0 * ramp(perAccountDay, 300, 1500),
+                "\(Int(perAccountDay)) exchanges per day from one account")
+        }
+
+        // Evidence across accounts.
+        if c.accounts > 1 {
+            add("shared_payment", 1.5 * ramp(Double(c.maxIdentitiesPerCard), 2, 8),
+                "\(c.accounts) accounts on \(c.cards) cards; up to \(c.maxIdentitiesPerCard) separate orgs on one card",
+                c.cardExamples)
+            add("shared_infrastructure", 1.0 * ramp(Double(c.maxOwnersPerInfrastructure), 3, 10),
+                "up to \(c.maxOwnersPerInfrastructure) independent payers share one address, range or fingerprint",
+                c.infrastructureExamples)
+            add("synchronised_templates", 0.8 * ramp(Double(c.maxAccountsPerFamily) / Double(c.accounts), 0.3, 0.7) * ramp(Double(c.maxAccountsPerFamily), 2, 5),
+                "\(c.maxAccountsPerFamily) of \(c.accounts) accounts use the same template family",
+                c.familyExamples)
+            if c.burstAccounts >= settings.creationBurstMinimumAccounts {
+                add("creation_burst", 0.8 * ramp(Double(c.burstAccounts) / Double(c.accounts), 0.3, 0.6),
+                    "\(c.burstAccounts) accounts first seen within \(settings.creationBurstWindow / 3_600_000) hours" + (c.burstStart.map { " from \(Timestamp.format($0))" } ?? ""))
+            }
+        }
+        signals.sort { abs($0.weight) > abs($1.weight) }
+        return Scored(z: z, signals: signals)
+    }
+}
+
+@inline(__always) func ramp(_ x: Double, _ low: Double, _ high: Double) -> Double {
+    if x <= low { return 0 }
+    if x >= high { return 1 }
+    return (x - low) / (high - low)
+}
+
+@inline(__always) func logistic(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
+
+/// Counts distinct elements, stopping once past `limit`.
+func distinctCount<S: Sequence>(_ values: S, limit: Int) -> Int where S.Element: Hashable {
+    var seen = Set<S.Element>()
+    for v in values {
+        seen.insert(v)
+        if seen.count > limit { break }
+    }
+    return seen.count
+}
+
+struct UnionFind {
+    private var parent: [Int]
+    private var rank: [UInt8]
+
+    init(count: Int) {
+        parent = Array(0..<count)
+        rank = Array(repeating: 0, count: count)
+    }
+
+    mutating func find(_ x: Int) -> Int {
+        var root = x
+        while parent[root] != root { root = parent[root] }
+        var node = x
+        while parent[node] != root { let next = parent[node]; parent[node] = root; node = next }
+        return root
+    }
+
+    mutating func union(_ a: Int, _ b: Int) {
+        let ra = find(a), rb = find(b)
+        guard ra != rb else { return }
+        if rank[ra] < rank[rb] { parent[ra] = rb } else if rank[ra] > rank[rb] { parent[rb] = ra } else { parent[rb] = ra; rank[ra] += 1 }
+    }
+
+    mutating func unionAll(_ members: [Int32]) {
+        guard let first = members.first else { return }
+        for m in members.dropFirst() { union(Int(first), Int(m)) }
+    }
+}

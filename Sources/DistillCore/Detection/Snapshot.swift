@@ -1,0 +1,55 @@
+/// The detector's judgement of a cluster.
+public enum Verdict: String, Sendable, Comparable, CaseIterable {
+    case clear, watch, suspect
+
+    private var rank: Int { self == .clear ? 0 : self == .watch ? 1 : 2 }
+    public static func < (a: Verdict, b: Verdict) -> Bool { a.rank < b.rank }
+}
+
+/// One piece of evidence behind a cluster's risk: its name (stable, for tools), its share
+/// of the risk, and a sentence for a person.
+public struct Signal: Sendable, Equatable {
+    public var name: String
+    public var weight: Double
+    public var detail: String
+    /// Concrete examples (cards with their account counts, IP ranges, sample prompts…).
+    public var examples: [String]
+
+    public init(name: String, weight: Double, detail: String, examples: [String] = []) {
+        self.name = name; self.weight = weight; self.detail = detail; self.examples = examples
+    }
+}
+
+public struct ClusterSnapshot: Sendable {
+    /// Stable while the cluster lives: derived from its earliest member account.
+    public var key: String
+    public var verdict: Verdict
+    public var risk: Double
+    public var accounts: [String]
+    public var exchanges: Int
+    public var firstSeen: StreamTime
+    public var lastSeen: StreamTime
+    public var flaggedAt: StreamTime?
+    public var signals: [Signal]
+    /// Exchanges per stream hour over the last `Snapshot.hourlyBuckets` hours, oldest first.
+    public var hourlyRate: [Int]
+}
+
+public struct Snapshot: Sendable {
+    public static let hourlyBuckets = 48
+    public static let minuteBuckets = 120
+
+    /// Stream time of the newest exchange seen.
+    public var streamTime: StreamTime?
+    public var streamStart: StreamTime?
+    public var exchanges: Int
+    public var accounts: Int
+    /// Clusters ranked by risk (highest first); clusters with nothing worth showing (a lone
+    /// account with clear behaviour) are left out unless `includeQuiet` was asked.
+    public var clusters: [ClusterSnapshot]
+    /// Exchanges per stream minute over the last `minuteBuckets` minutes, oldest first.
+    public var minuteRate: [Int]
+
+    public var suspectCount: Int { clusters.filter { $0.verdict == .suspect }.count }
+    public var watchCount: Int { clusters.filter { $0.verdict == .watch }.count }
+}

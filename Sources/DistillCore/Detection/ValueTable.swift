@@ -1,0 +1,84 @@
+/// The kinds of shared value that can tie accounts together.
+enum ValueKind: Int, CaseIterable, Sendable {
+    case card, org, ip, ipRange, asn, userAgent, systemPrompt, tools, promptPrefix, promptSuffix
+
+    /// How a shared value of this kind may merge accounts into one cluster.
+    enum Linking { case identity, infrastructure, evidenceOnly }
+
+    var linking: Linking {
+        switch self {
+        case .card, .org: return .identity
+        case .ip, .ipRange, .systemPrompt, .tools, .promptPrefix, .promptSuffix: return .infrastructure
+        // An ASN or a user-agent string is shared by millions of honest clients by nature.
+        case .asn, .userAgent: return .evidenceOnly
+        }
+    }
+
+    /// Prompt families are everyday phrasing until behaviour says otherwise; they never link
+    /// few-owner groups outright the way a shared card or IP does.
+    var linksSmallOwnerGroups: Bool { self != .promptPrefix && self != .promptSuffix }
+}
+
+/// One shared value (a card, an IP, a template family…) and the accounts that used it.
+struct ValueState: Sendable {
+    var key: UInt64
+    var display: String
+    var members: [Int32] = []
+    /// Built once `members` outgrows a linear scan.
+    var memberSet: Set<Int32>? = nil
+    /// Accounts seen after `members` reached its cap (counted, not kept).
+    var overflow = 0
+    var uses = 0
+    var lastSeen: StreamTime
+    var alive = true
+
+    mutating func add(_ account: Int32, cap: Int) {
+        if let set = memberSet {
+            if set.contains(account) { return }
+        } else if members.contains(account) {
+            return
+        }
+        guard members.count < cap else { overflow += 1; return }  // may count an account twice; only "popular" is read from it
+        members.append(account)
+        if memberSet != nil {
+            memberSet!.insert(account)
+        } else if members.count > 16 {
+            memberSet = Set(members)
+        }
+    }
+
+    var memberCount: Int { members.count + overflow }
+}
+
+/// All values of one kind, keyed by a 64-bit hash of the value, with slot reuse after eviction.
+struct ValueTable: Sendable {
+    var index: [UInt64: Int32] = [:]
+    var states: [ValueState] = []
+    private var free: [Int32] = []
+
+    mutating func slot(for key: UInt64, at time: StreamTime, display: @autoclosure () -> String) -> Int32 {
+        if let slot = index[key] { return slot }
+        let state = ValueState(key: key, display: display(), lastSeen: time)
+        let slot: Int32
+        if let reused = free.popLast() {
+            slot = reused
+            states[Int(reused)] = state
+        } else {
+            slot = Int32(states.count)
+            states.append(state)
+        }
+        index[key] = slot
+        return slot
+    }
+
+    /// Forgets values used by a single account that have been idle since `before`.
+    mutating func evictLoneValues(idleSince before: StreamTime) {
+        for i in states.indices where states[i].alive && states[i].memberCount <= 1 && states[i].lastSeen < before {
+            index[states[i].key] = nil
+            states[i] = ValueState(key: 0, display: "", lastSeen: 0, alive: false)
+            free.append(Int32(i))
+        }
+    }
+
+    var liveCount: Int { index.count }
+}

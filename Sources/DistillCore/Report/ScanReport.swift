@@ -1,0 +1,148 @@
+import Foundation
+
+/// The result of running the detector to the end of its input, in the two forms `scan` prints.
+public struct ScanReport: Sendable {
+    public var ledger: InputLedger
+    public var snapshot: Snapshot
+    /// Clusters the report lists: everything not clear, plus clear clusters of several accounts
+    /// (the look-alikes an analyst wants to see cleared), unless `includeAll`.
+    public var clusters: [ClusterSnapshot]
+
+    public init(ledger: InputLedger, snapshot: Snapshot, includeAll: Bool = false) {
+        self.ledger = ledger
+        self.snapshot = snapshot
+        clusters = snapshot.clusters.filter { includeAll || $0.verdict != .clear || $0.accounts.count > 1 }
+    }
+
+    public var hasSuspect: Bool { clusters.contains { $0.verdict == .suspect } }
+
+    // MARK: JSON
+
+    /// The documented shape, keys in a fixed order, one line per cluster for readable diffs.
+    public func json() -> String {
+        var out = "{\"input\": {"
+        out += "\"exchanges\": \(ledger.exchanges), \"duplicates\": \(ledger.duplicates), "
+        out += "\"rejected\": {\"total\": \(ledger.rejectedTotal), \"by_reason\": {"
+        out += ledger.rejectedByReason.sorted { $0.key < $1.key }
+            .map { "\(JSON.quote($0.key)): \($0.value)" }.joined(separator: ", ")
+        out += "}}, \"first_ts\": \(JSON.time(ledger.firstTs)), \"last_ts\": \(JSON.time(ledger.lastTs))},\n \"clusters\": ["
+        for (i, c) in clusters.enumerated() {
+            out += i == 0 ? "\n  " : ",\n  "
+            out += "{\"id\": \"C\(i + 1)\", \"verdict\": \"\(c.verdict.rawValue)\", \"risk\": \(JSON.number(c.risk, places: 3)), "
+            out += "\"accounts\": [" + c.accounts.map(JSON.quote).joined(separator: ", ") + "], "
+            out += "\"exchanges\": \(c.exchanges), \"first_seen\": \(JSON.time(c.firstSeen)), \"flagged_at\": \(JSON.time(c.flaggedAt)), "
+            out += "\"signals\": [" + c.signals.map {
+                "{\"name\": \(JSON.quote($0.name)), \"weight\": \(JSON.number($0.weight, places: 2)), \"detail\": \(JSON.quote($0.detail))}"
+            }.joined(separator: ", ") + "]}"
+        }
+        out += clusters.isEmpty ? "]}\n" : "\n ]}\n"
+        return out
+    }
+
+    // MARK: Table
+
+    public func table(width: Int = 120, accountsShown: Int = 6) -> String {
+        var lines: [String] = []
+        let span = ledger.firstTs.map { "\(Timestamp.format($0)) → \(Timestamp.format(ledger.lastTs ?? $0))" } ?? "no exchanges"
+        lines.append("DistillWatch scan: \(group(ledger.exchanges)) exchanges (\(span)), \(group(ledger.duplicates)) duplicates, \(group(ledger.rejectedTotal)) rejected")
+        let suspects = clusters.filter { $0.verdict == .suspect }
+        lines.append("\(suspects.count) suspect clusters (\(group(suspects.reduce(0) { $0 + $1.accounts.count })) accounts), \(clusters.filter { $0.verdict == .watch }.count) watch, \(clusters.filter { $0.verdict == .clear }.count) clear groups shown")
+        lines.append("")
+        let header = pad("ID", 5) + pad("VERDICT", 9) + pad("RISK", 7, right: true) + pad("ACCTS", 7, right: true)
+            + pad("EXCHANGES", 11, right: true) + "  " + pad("FIRST SEEN", 18) + pad("FLAGGED AT", 18) + "TOP SIGNALS"
+        lines.append(header)
+        for (i, c) in clusters.enumerated() {
+            let top = c.signals.filter { $0.weight > 0 }.prefix(3).map(\.name).joined(separator: ", ")
+            var row = pad("C\(i + 1)", 5) + pad(c.verdict.rawValue, 9) + pad(JSON.number(c.risk, places: 2), 7, right: true)
+            row += pad(group(c.accounts.count), 7, right: true) + pad(group(c.exchanges), 11, right: true) + "  "
+            row += pad(shortTime(c.firstSeen), 18) + pad(c.flaggedAt.map(shortTime) ?? "-", 18) + top
+            lines.append(clip(row, width))
+            let shown = c.accounts.prefix(accountsShown).map { TextSanitizer.sanitize($0) }.joined(separator: ", ")
+            let more = c.accounts.count > accountsShown ? " (+\(c.accounts.count - accountsShown) more)" : ""
+            lines.append(clip("     accounts: \(shown)\(more)", width))
+            for s in c.signals.prefix(3) {
+                lines.append(clip("     \(s.weight >= 0 ? "+" : "")\(JSON.number(s.weight, places: 2)) \(s.name): \(TextSanitizer.sanitize(s.detail))", width))
+            }
+        }
+        if clusters.isEmpty { lines.append("(no clusters worth showing)") }
+        if ledger.rejectedTotal > 0 {
+            lines.append("")
+            lines.append("Rejected lines by reason: " + ledger.rejectedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            for sample in ledger.samples.prefix(5) {
+                lines.append(clip("  \(TextSanitizer.sanitize(sample.source)):\(sample.line): \(sample.reason): \(TextSanitizer.sanitize(sample.message))", width))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func shortTime(_ t: StreamTime) -> String {
+        let s = Timestamp.format(t)  // 2026-04-22T09:14:03.120Z
+        guard s.count >= 16 else { return s }
+        return String(s.prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+}
+
+func group(_ n: Int) -> String {
+    let digits = String(n.magnitude)
+    var out = ""
+    for (i, ch) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(ch)
+    }
+    return (n < 0 ? "-" : "") + out
+}
+
+func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+    let n = s.count
+    if n >= width { return s + " " }
+    let fill = String(repeating: " ", count: width - n)
+    return right ? fill + s + " " : s + fill
+}
+
+func clip(_ s: String, _ width: Int) -> String {
+    s.count <= width ? s : String(s.prefix(width - 1)) + "…"
+}
+
+/// Minimal JSON writing: the report's shape is fixed, so a full encoder would only cost speed
+/// and key-order control.
+public enum JSON {
+    public static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
+                    || (0x2028...0x2029).contains(scalar.value) {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    public static func time(_ t: StreamTime?) -> String {
+        t.map { "\"\(Timestamp.format($0))\"" } ?? "null"
+    }
+
+    /// Fixed decimals without Foundation's locale-dependent formatting; trailing zeros trimmed.
+    public static func number(_ x: Double, places: Int) -> String {
+        guard x.isFinite else { return "0" }
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let scaled = Int64((abs(x) * scale).rounded())
+        let whole = scaled / Int64(scale)
+        var frac = String(scaled % Int64(scale))
+        frac = String(repeating: "0", count: places - frac.count) + frac
+        while frac.hasSuffix("0") { frac.removeLast() }
+        let sign = x < 0 && scaled != 0 ? "-" : ""
+        return frac.isEmpty ? "\(sign)\(whole)" : "\(sign)\(whole).\(frac)"
+    }
+}

@@ -1,0 +1,170 @@
+import XCTest
+@testable import DistillCore
+
+/// Small hand-written traces whose right answer is obvious.
+final class DetectorTests: XCTestCase {
+    static let t0: StreamTime = 1_776_000_000_000  // 2026-04-12
+    static let minute: StreamTime = 60_000
+    static let hour: StreamTime = 3_600_000
+
+    static let extractionPrompts = [
+        "Solve the following problem step by step, showing all your reasoning: a train leaves at 9 and travels 120 km",
+        "Think through this carefully and write out your complete chain of thought before answering: how many primes below 50",
+        "Grade this answer against the rubric below; for each criterion explain your reasoning in full: answer 7",
+    ]
+
+    /// `accounts` accounts sending `perAccount` exchanges each, spread over `hours`, built by `make`.
+    static func traffic(accounts: [String], perAccount: Int, hours: Int, start: StreamTime = t0,
+                        make: (String, Int, StreamTime) -> Exchange) -> [Exchange] {
+        var out: [Exchange] = []
+        let step = StreamTime(hours) * hour / StreamTime(max(1, perAccount))
+        for i in 0..<perAccount {
+            for (k, account) in accounts.enumerated() {
+                out.append(make(account, i, start + StreamTime(i) * step + StreamTime(k) * 1000))
+            }
+        }
+        return out.sorted { $0.ts < $1.ts }
+    }
+
+    static func farmExchange(_ account: String, card: String, ip: String, _ i: Int, _ ts: StreamTime) -> Exchange {
+        Exchange(ts: ts, accountID: account, requestID: "\(account)-\(i)", orgID: "org-\(account)",
+                 clientIP: ip, asn: 16509, userAgent: "python-httpx/0.27.2", paymentFP: card, model: "m1",
+                 inputTokens: 200, outputTokens: 3000, reasoningTokens: 1200,
+                 promptText: extractionPrompts[i % 3] + " variant \(i)")
+    }
+
+    static func benignExchange(_ account: String, _ i: Int, _ ts: StreamTime, ip: String, tools: String? = nil) -> Exchange {
+        let topics = ["a birthday card for my aunt", "a python loop that reads a csv", "a polite email to my landlord",
+                      "the history of the Roman aqueducts", "a vegetarian lasagna recipe", "how tides work"]
+        return Exchange(ts: ts, accountID: account, requestID: "\(account)-\(i)", orgID: "org-\(account)",
+                        sessionID: "\(account)-s\(i / 6)", clientIP: ip, paymentFP: "card-\(account)", model: "m1",
+                        inputTokens: 400, outputTokens: 300,
+                        promptText: "Could you help me with \(topics[(i + account.count) % topics.count]), thanks (\(i))",
+                        toolsFP: tools)
+    }
+
+    func cluster(containing account: String, in snapshot: Snapshot) -> ClusterSnapshot? {
+        snapshot.clusters.first { $0.accounts.contains(account) }
+    }
+
+    func testCardsSharedAcrossOrgsWithExtractionPromptsAreOneSuspectCluster() {
+        let detector = Detector()
+        let farm = (0..<12).map { "farm-\($0)" }
+        detector.ingest(Self.traffic(accounts: farm, perAccount: 30, hours: 30) { a, i, ts in
+            Self.farmExchange(a, card: a.hasSuffix("1") || a.hasSuffix("3") ? "card-B" : "card-A", ip: "198.51.100.\(i % 7)", i, ts)
+        })
+        let snap = detector.snapshot()
+        let c = try! XCTUnwrap(cluster(containing: "farm-0", in: snap))
+        XCTAssertEqual(Set(c.accounts), Set(farm), "two cards and a shared cloud range join the farm")
+        XCTAssertEqual(c.verdict, .suspect)
+        XCTAssertGreaterThan(c.risk, 0.9)
+        XCTAssertNotNil(c.flaggedAt)
+        XCTAssertTrue(c.signals.contains { $0.name == "shared_payment" && $0.weight > 0 })
+        XCTAssertTrue(c.signals.contains { $0.name == "reasoning_extraction" && $0.weight > 3 })
+    }
+
+    func testPopularValuesDoNotGlueStrangers() {
+        // Sixty unrelated developers behind one campus NAT, all using one popular IDE tool schema.
+        let detector = Detector()
+        let devs = (0..<60).map { "dev-\($0)" }
+        detector.ingest(Self.traffic(accounts: devs, perAccount: 20, hours: 48) { a, i, ts in
+            Self.benignExchange(a, i, ts, ip: "192.0.2.10", tools: "sha256:popular-ide")
+        })
+        let snap = detector.snapshot()
+        for dev in devs {
+            let c = cluster(containing: dev, in: snap)
+            XCTAssertTrue(c == nil || c!.accounts == [dev], "\(dev) was glued to \(c!.accounts.count - 1) strangers")
+        }
+        XCTAssertEqual(snap.suspectCount, 0)
+    }
+
+    func testRareSharedAddressMergesClustersIncrementally() {
+        func office(_ account: String, card: String, ip: String, _ i: Int) -> Exchange {
+            var e = Self.benignExchange(account, i, Self.t0 + StreamTime(i) * Self.minute, ip: ip)
+            e.paymentFP = card
+            return e
+        }
+        let detector = Detector()
+        for i in 0..<5 {
+            detector.ingest([office("a1", card: "card-1", ip: "203.0.113.1", i), office("a2", card: "card-1", ip: "203.0.113.2", i),
+                             office("b1", card: "card-2", ip: "192.0.2.1", i), office("b2", card: "card-2", ip: "192.0.2.2", i)])
+        }
+        var snap = detector.snapshot()
+        XCTAssertEqual(Set(cluster(containing: "a1", in: snap)?.accounts ?? []), ["a1", "a2"])
+        XCTAssertEqual(Set(cluster(containing: "b1", in: snap)?.accounts ?? []), ["b1", "b2"])
+
+        // a1 once on b's office address: two payers on one address -> one cluster.
+        detector.ingest(office("a1", card: "card-1", ip: "192.0.2.1", 10))
+        snap = detector.snapshot()
+        XCTAssertEqual(Set(cluster(containing: "a1", in: snap)?.accounts ?? []), ["a1", "a2", "b1", "b2"])
+    }
+
+    func testValueThatBecomesPopularStopsLinking() {
+        let detector = Detector()
+        for a in ["x", "y"] {
+            detector.ingest(Self.benignExchange(a, 0, Self.t0, ip: "100.64.0.1"))
+        }
+        XCTAssertEqual(Set(cluster(containing: "x", in: detector.snapshot())?.accounts ?? []), ["x", "y"])
+        // Thirty more payers appear on the same address: it is a NAT, not a household.
+        for k in 0..<30 { detector.ingest(Self.benignExchange("n\(k)", 0, Self.t0 + Self.minute, ip: "100.64.0.1")) }
+        let snap = detector.snapshot()
+        let c = cluster(containing: "x", in: snap)
+        XCTAssertTrue(c == nil || c!.accounts == ["x"])
+    }
+
+    func testRiskIsRescoredAsEvidenceArrivesAndFlaggedAtIsStreamTime() {
+        let detector = Detector()
+        let farm = (0..<6).map { "f\($0)" }
+        let all = Self.traffic(accounts: farm, perAccount: 40, hours: 20) { a, i, ts in
+            Self.farmExchange(a, card: "shared-card", ip: "198.51.100.9", i, ts)
+        }
+        detector.ingest(all.prefix(12))
+        let early = detector.snapshot()
+        XCTAssertNotEqual(cluster(containing: "f0", in: early)?.verdict, .suspect, "12 prompts are too few to accuse")
+        detector.ingest(all.dropFirst(12))
+        let late = detector.snapshot()
+        let c = try! XCTUnwrap(cluster(containing: "f0", in: late))
+        XCTAssertEqual(c.verdict, .suspect)
+        let flagged = try! XCTUnwrap(c.flaggedAt)
+        XCTAssertGreaterThan(flagged, all[11].ts)
+        XCTAssertLessThanOrEqual(flagged, all.last!.ts)
+    }
+
+    func testLoneHeavyExtractorIsSuspect() {
+        let detector = Detector()
+        detector.ingest(Self.traffic(accounts: ["solo"], perAccount: 2000, hours: 24) { a, i, ts in
+            Self.farmExchange(a, card: "solo-card", ip: "203.0.113.\(i % 3)", i, ts)
+        })
+        let c = try! XCTUnwrap(cluster(containing: "solo", in: detector.snapshot()))
+        XCTAssertEqual(c.accounts, ["solo"])
+        XCTAssertEqual(c.verdict, .suspect)
+        XCTAssertTrue(c.signals.contains { $0.name == "high_volume" })
+    }
+
+    func testEvalHarnessRepeatingBenchmarkItemsIsNotSuspect() {
+        // One lab account runs the same 300 items, "let's think step by step", in three bursts.
+        let detector = Detector()
+        var batch: [Exchange] = []
+        for run in 0..<3 {
+            let start = Self.t0 + StreamTime(run) * 48 * Self.hour
+            for item in 0..<300 {
+                batch.append(Exchange(ts: start + StreamTime(item) * 10_000, accountID: "lab", requestID: "r\(run)-\(item)",
+                                      orgID: "lab-org", clientIP: "34.1.2.3", paymentFP: "lab-card", model: run == 2 ? "m2" : "m1",
+                                      inputTokens: 150, outputTokens: 600,
+                                      promptText: "Question \(item): what is \(item) times \(item + 7)? Let's think step by step."))
+            }
+        }
+        detector.ingest(batch)
+        let c = cluster(containing: "lab", in: detector.snapshot())
+        XCTAssertNotEqual(c?.verdict, .suspect)
+    }
+
+    func testSnapshotRateSeriesCountsMinutes() {
+        let detector = Detector()
+        for i in 0..<10 { detector.ingest(Self.benignExchange("u", i, Self.t0 + StreamTime(i / 5) * Self.minute, ip: "1.2.3.4")) }
+        let snap = detector.snapshot()
+        XCTAssertEqual(snap.minuteRate.count, Snapshot.minuteBuckets)
+        XCTAssertEqual(Array(snap.minuteRate.suffix(2)), [5, 5])
+        XCTAssertEqual(snap.exchanges, 10)
+    }
+}

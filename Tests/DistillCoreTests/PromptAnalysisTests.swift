@@ -1,0 +1,83 @@
+import XCTest
+@testable import DistillCore
+
+final class PromptAnalysisTests: XCTestCase {
+    func cues(_ s: String) -> PromptCues { PromptAnalyzer.analyze(s).cues }
+
+    func testLightReasoningIsNotExtraction() {
+        let c = cues("Q: 17 * 23 = ? Let's think step by step.")
+        XCTAssertTrue(c.contains(.lightReasoning))
+        XCTAssertTrue(c.isDisjoint(with: .extraction))
+    }
+
+    func testExtractionCuesByCategory() {
+        XCTAssertTrue(cues("Solve this, SHOWING ALL YOUR REASONING in detail").contains(.fullReasoning))
+        XCTAssertTrue(cues("Write out your complete chain of thought first").contains(.fullReasoning))
+        XCTAssertTrue(cues("Grade the answer using this rubric: ...").contains(.rubricGrading))
+        XCTAssertTrue(cues("Narrate each tool call you make and why").contains(.toolNarration))
+        XCTAssertTrue(cues("Rewrite it safely, keeping every reasoning step").contains(.keepReasoningRewrite))
+    }
+
+    func testCuesInOtherLanguages() {
+        XCTAssertTrue(cues("请一步一步详细推理，写出完整的思考过程：x+1=3").contains(.fullReasoning))
+        XCTAssertTrue(cues("Решите задачу шаг за шагом, подробно объясняя каждое рассуждение").contains(.fullReasoning))
+        XCTAssertTrue(cues("Resuelve el problema paso a paso con todo tu razonamiento").contains(.fullReasoning))
+        XCTAssertTrue(cues("Résous étape par étape").contains(.lightReasoning))
+        XCTAssertTrue(cues("Résous étape par étape").isDisjoint(with: .extraction))
+    }
+
+    func testOrdinaryPromptsHaveNoCues() {
+        XCTAssertEqual(cues("Write a short poem about autumn leaves"), [])
+        XCTAssertEqual(cues(""), [])
+    }
+
+    func testTemplateFamiliesIgnoreTheVariablePart() {
+        let a = PromptAnalyzer.analyze("Solve the following problem step by step, showing all your reasoning: a train travels 120 km in 2 hours")
+        let b = PromptAnalyzer.analyze("Solve the following problem step by step, showing all your reasoning: what is the integral of x^2 from 0 to 3")
+        let c = PromptAnalyzer.analyze("Summarize the following support ticket in three bullet points: printer jams")
+        XCTAssertEqual(a.prefixFamily, b.prefixFamily)
+        XCTAssertNotEqual(a.prefixFamily, c.prefixFamily)
+        XCTAssertNotEqual(a.exactHash, b.exactHash)
+
+        let d = PromptAnalyzer.analyze("Question 12: name the capital of Peru. Let's think step by step.")
+        let e = PromptAnalyzer.analyze("Question 871: how many legs does a spider have? Let's think step by step.")
+        XCTAssertEqual(d.suffixFamily, e.suffixFamily)
+        // Numbers are masked, so re-numbered items of one template share the opening too.
+        let f = PromptAnalyzer.analyze("Question 13: name the capital of Peru. Let's think step by step.")
+        XCTAssertEqual(d.prefixFamily, f.prefixFamily)
+    }
+
+    func testTooShortPromptsHaveNoFamily() {
+        XCTAssertNil(PromptAnalyzer.analyze("hi there").prefixFamily)
+    }
+
+    func testIPRanges() {
+        let a = IPRange.prefix(of: "203.0.113.7")!
+        XCTAssertEqual(IPRange.describe(key: a.key, isV6: a.isV6), "203.0.113.0/24")
+        XCTAssertEqual(IPRange.prefix(of: "203.0.113.250")!.key, a.key)
+        let v6 = IPRange.prefix(of: "2001:db8:1:2::17")!
+        XCTAssertTrue(v6.isV6)
+        XCTAssertEqual(IPRange.describe(key: v6.key, isV6: true), "2001:db8:1:2::/64")
+        XCTAssertEqual(IPRange.prefix(of: "2001:0db8:0001:0002:aaaa:bbbb:cccc:dddd")!.key, v6.key)
+        XCTAssertEqual(IPRange.prefix(of: "::1")!.key, 0)
+        XCTAssertNil(IPRange.prefix(of: "300.1.1.1"))
+        XCTAssertNil(IPRange.prefix(of: "not an ip"))
+        XCTAssertNil(IPRange.prefix(of: "1.2.3"))
+        XCTAssertNil(IPRange.prefix(of: "1:2:3:4:5:6:7:8:9"))
+    }
+
+    func testDistinctBitmapTellsFewFromMany() {
+        var few = DistinctBitmap()
+        for _ in 0..<100 { few.insert(StableHash.hash("10.0.0.1")); few.insert(StableHash.hash("10.0.0.2")) }
+        XCTAssertEqual(few.estimate, 2, accuracy: 0.2)
+        var many = DistinctBitmap()
+        for i in 0..<150 { many.insert(StableHash.hash("ip-\(i)")) }
+        XCTAssertEqual(many.estimate, 150, accuracy: 25)
+    }
+
+    func testStableHashIsStableAndSpreads() {
+        XCTAssertEqual(StableHash.hash("abc"), StableHash.hash("abc"))
+        XCTAssertNotEqual(StableHash.hash("abc"), StableHash.hash("abd"))
+        XCTAssertNotEqual(StableHash.hash("a"), StableHash.hash("a\u{0}"))
+    }
+}

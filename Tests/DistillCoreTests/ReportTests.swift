@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+@testable import DistillCore
+
+final class ReportTests: XCTestCase {
+    func testSanitizerMakesEscapesVisible() {
+        let hostile = "hi\u{1B}]0;pwned\u{07}\u{1B}[2J\u{9B}31m\u{202E}txt"
+        let safe = TextSanitizer.sanitize(hostile)
+        XCTAssertFalse(safe.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x202E })
+        XCTAssertTrue(safe.hasPrefix("hi\u{241B}]0;pwned\u{2407}\u{241B}[2J"))
+        XCTAssertEqual(TextSanitizer.sanitize("a\u{1B}b", asciiOnly: true), "a^[b")
+        XCTAssertEqual(TextSanitizer.sanitize("plain text"), "plain text")
+    }
+
+    func testJSONNumbersAndQuoting() {
+        XCTAssertEqual(JSON.number(0.97, places: 3), "0.97")
+        XCTAssertEqual(JSON.number(1, places: 3), "1")
+        XCTAssertEqual(JSON.number(-0.456, places: 2), "-0.46")
+        XCTAssertEqual(JSON.number(-0.001, places: 2), "0")
+        XCTAssertEqual(JSON.quote("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\u0001\"")
+    }
+
+    func testReportJSONHasTheDocumentedShape() throws {
+        var ledger = InputLedger()
+        let detector = Detector()
+        let t0: StreamTime = 1_776_000_000_000
+        var batch: [Exchange] = []
+        for i in 0..<200 {
+            let account = "acct_\(i % 8)"
+            let e = Exchange(ts: t0 + StreamTime(i) * 60_000, accountID: account, requestID: "r\(i)", orgID: "o\(i % 8)",
+                             clientIP: "198.51.100.\(i % 5)", paymentFP: i % 8 < 4 ? "pm_a" : "pm_b", inputTokens: 100,
+                             outputTokens: 2500, promptText: "Write out your complete chain of thought for problem \(i)")
+            if ledger.admit(e) { batch.append(e) }
+        }
+        XCTAssertFalse(ledger.admit(batch[batch.count - 1]), "a repeated request_id is a duplicate")
+        ledger.reject(Rejection(.wrongType, field: "input_tokens", message: "expected an integer"), source: "x.ndjson", line: 3)
+        detector.ingest(batch)
+        let report = ScanReport(ledger: ledger, snapshot: detector.snapshot())
+        let object = try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as! [String: Any]
+        XCTAssertEqual(Set(object.keys), ["input", "clusters"])
+        let input = object["input"] as! [String: Any]
+        XCTAssertEqual(Set(input.keys), ["exchanges", "duplicates", "rejected", "first_ts", "last_ts"])
+        XCTAssertEqual(input["exchanges"] as? Int, 200)
+        XCTAssertEqual(input["duplicates"] as? Int, 1)
+        let rejected = input["rejected"] as! [String: Any]
+        XCTAssertEqual(rejected["total"] as? Int, 1)
+        XCTAssertEqual((rejected["by_reason"] as! [String: Int])["wrong_type:input_tokens"], 1)
+        let clusters = object["clusters"] as! [[String: Any]]
+        XCTAssertFalse(clusters.isEmpty)
+        for c in clusters {
+            XCTAssertEqual(Set(c.keys), ["id", "verdict", "risk", "accounts", "exchanges", "first_seen", "flagged_at", "signals"])
+            XCTAssertTrue(["suspect", "watch", "clear"].contains(c["verdict"] as! String))
+            let risk = c["risk"] as! Double
+            XCTAssertTrue((0...1).contains(risk))
+            XCTAssertTrue(c["flagged_at"] is NSNull || c["flagged_at"] is String)
+            for s in c["signals"] as! [[String: Any]] {
+                XCTAssertEqual(Set(s.keys), ["name", "weight", "detail"])
+            }
+        }
+        XCTAssertEqual(clusters[0]["id"] as? String, "C1")
+        XCTAssertEqual(clusters[0]["verdict"] as? String, "suspect")
+        XCTAssertEqual((clusters[0]["accounts"] as! [String]).count, 8)
+    }
+
+    func testDuplicateFilterForgetsAfterTheWindowWithBoundedMemory() {
+        var filter = DuplicateFilter(window: 1000, maxPerGeneration: 100)
+        XCTAssertFalse(filter.isDuplicate("a", at: 0))
+        XCTAssertTrue(filter.isDuplicate("a", at: 500))
+        XCTAssertFalse(filter.isDuplicate("b", at: 1500))  // rotates: "a" now in the previous generation
+        XCTAssertTrue(filter.isDuplicate("a", at: 1600))
+        XCTAssertFalse(filter.isDuplicate("c", at: 3000))  // rotates again: "a" forgotten
+        XCTAssertFalse(filter.isDuplicate("a", at: 3100))
+        for i in 0..<10_000 { _ = filter.isDuplicate("id\(i)", at: 4000) }
+        XCTAssertLessThanOrEqual(filter.remembered, 200)
+    }
+}
