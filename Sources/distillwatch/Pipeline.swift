@@ -1,0 +1,36 @@
+import DistillCore
+import DistillFeeds
+
+/// Reads every input to the end through one detector: what `scan`, `bench` and `eval` share.
+struct DetectionRun {
+    var ledger = InputLedger()
+    let detector: Detector
+    var bytesRead = 0
+    /// An input error met part-way (a corrupt gzip member); what was read before it counts.
+    var inputError: Error?
+
+    static let batchSize = 4096
+
+    init(settings: DetectorSettings) {
+        detector = Detector(settings: settings)
+    }
+
+    /// Runs `paths` to the end. Opening errors throw before any work.
+    static func run(paths: [String], settings: DetectorSettings) throws -> DetectionRun {
+        let stream = try ExchangeStream(paths: paths)
+        var run = DetectionRun(settings: settings)
+        var batch: [Exchange] = []
+        batch.reserveCapacity(batchSize)
+        do {
+            while try stream.nextBatch(into: &batch, maxCount: batchSize, ledger: &run.ledger) {
+                run.detector.ingest(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        } catch {
+            run.detector.ingest(batch)
+            run.inputError = error
+        }
+        run.bytesRead = stream.bytesRead
+        return run
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import DistillCore
+import Foundation
+
+struct ScanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Run the detector over recorded logs to the end and print a report.",
+        discussion: """
+        PATH may be '-' for standard input; .gz files are read transparently; several files are \
+        merged in timestamp order. Exit status: 0 when the scan ran (whatever it found), 2 on \
+        unusable input or arguments, 3 with --fail-on when a cluster at that verdict was found.
+        """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+    enum FailOn: String, ExpressibleByArgument, CaseIterable { case suspect, watch }
+
+    @Argument(help: "Log files (NDJSON, optionally .gz), or '-' for standard input.")
+    var paths: [String]
+
+    @Option(help: "Report format: table (default on a terminal) or json (default otherwise).")
+    var format: Format?
+
+    @Option(name: .customLong("fail-on"), help: "Exit with status 3 if a cluster at this verdict (or worse) is found: suspect or watch.")
+    var failOn: FailOn?
+
+    @Option(help: "Detector sensitivity: conservative, balanced or aggressive.")
+    var sensitivity: DetectorSettings.Sensitivity = .balanced
+
+    @Flag(help: "List every cluster, including lone accounts with clear behaviour.")
+    var all = false
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("give at least one log file, or '-' for standard input") }
+    }
+
+    func run() throws {
+        let result: DetectionRun
+        do {
+            result = try DetectionRun.run(paths: paths, settings: DetectorSettings(sensitivity: sensitivity))
+        } catch {
+            FileHandle.standardError.write(Data("distillwatch: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let report = ScanReport(ledger: result.ledger, snapshot: result.detector.snapshot(), includeAll: all)
+        let chosen = format ?? (isatty(STDOUT_FILENO) == 1 ? .table : .json)
+        let text = chosen == .json ? report.json() : report.table(width: terminalWidth())
+        FileHandle.standardOutput.write(Data(text.utf8))
+
+        if chosen == .json && result.ledger.rejectedTotal > 0 {
+            // Rejections are in the JSON counts; the first few go to stderr for a person.
+            var note = "distillwatch: \(result.ledger.rejectedTotal) lines rejected"
+            for sample in result.ledger.samples.prefix(3) {
+                note += "\n  \(TextSanitizer.sanitize(sample.source)):\(sample.line): \(sample.reason): \(TextSanitizer.sanitize(sample.message))"
+            }
+            FileHandle.standardError.write(Data((note + "\n").utf8))
+        }
+        if let error = result.inputError {
+            FileHandle.standardError.write(Data("distillwatch: input stopped early: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if let failOn {
+            let threshold: Verdict = failOn == .suspect ? .suspect : .watch
+            if report.clusters.contains(where: { $0.verdict >= threshold }) { throw ExitCode(3) }
+        }
+    }
+}
+
+extension DetectorSettings.Sensitivity: ExpressibleByArgument {}
+
+func terminalWidth() -> Int {
+    var size = winsize()
+    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 40 { return Int(size.ws_col) }
+    return 120
+}
