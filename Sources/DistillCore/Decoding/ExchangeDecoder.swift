@@ -1,9 +1,14 @@
-// PLACEHOLDER — being replaced by the byte-level decoder. API is fixed.
-
 /// Decodes one NDJSON line into an `Exchange` or a `Rejection`.
+///
+/// A single pass over the bytes, no recursion, no per-line arrays: keys are matched by length and
+/// packed bytes, strings without escapes become `String`s straight from the line, unknown values are
+/// skipped while still being checked. Precedence of rejections: line_too_long, then invalid_utf8
+/// (anywhere in the line), then invalid_json / not_an_object, then field-level codes.
 public struct ExchangeDecoder: Sendable {
     /// Lines longer than this are rejected as `line_too_long` (feeds never buffer more).
     public static let defaultMaxLineBytes = 1 << 20
+    /// Containers nested deeper than this (the record itself is depth 1) are invalid_json.
+    public static let maxDepth = 64
     public var maxLineBytes: Int
 
     public init(maxLineBytes: Int = ExchangeDecoder.defaultMaxLineBytes) {
@@ -12,7 +17,12 @@ public struct ExchangeDecoder: Sendable {
 
     /// `line` excludes the `\n`; a trailing `\r` is tolerated.
     public func decode(_ line: UnsafeRawBufferPointer) -> DecodeOutcome {
-        .rejected(Rejection(.invalidJSON, message: "decoder not written yet"))
+        if line.count > maxLineBytes {
+            return .rejected(Rejection(.lineTooLong, message: "line is \(line.count) bytes, over the limit of \(maxLineBytes)"))
+        }
+        guard let base = line.baseAddress, line.count > 0 else { return .blank }
+        var parser = LineParser(base: base, end: line.count)
+        return parser.run()
     }
 
     public func decode(_ line: [UInt8]) -> DecodeOutcome {
@@ -20,6 +30,7 @@ public struct ExchangeDecoder: Sendable {
     }
 
     public func decode(_ line: String) -> DecodeOutcome {
-        decode(Array(line.utf8))
+        var line = line
+        return line.withUTF8 { decode(UnsafeRawBufferPointer($0)) }
     }
 }

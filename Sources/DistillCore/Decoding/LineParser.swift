@@ -1,0 +1,907 @@
+/// The fields of the exchange record, in schema order (which is also the order rejections are reported in).
+enum Field: UInt8 {
+    case unknown = 0
+    case ts, accountID, apiKeyID, requestID, orgID, endUserID, sessionID, clientIP, asn, country
+    case userAgent, paymentFP, model, inputTokens, outputTokens, reasoningTokens, latencyMs, status
+    case httpStatus, promptText, promptFP, systemFP, toolsFP
+
+    var name: String {
+        switch self {
+        case .unknown: return "?"
+        case .ts: return "ts"
+        case .accountID: return "account_id"
+        case .apiKeyID: return "api_key_id"
+        case .requestID: return "request_id"
+        case .orgID: return "org_id"
+        case .endUserID: return "end_user_id"
+        case .sessionID: return "session_id"
+        case .clientIP: return "client_ip"
+        case .asn: return "asn"
+        case .country: return "country"
+        case .userAgent: return "user_agent"
+        case .paymentFP: return "payment_fp"
+        case .model: return "model"
+        case .inputTokens: return "input_tokens"
+        case .outputTokens: return "output_tokens"
+        case .reasoningTokens: return "reasoning_tokens"
+        case .latencyMs: return "latency_ms"
+        case .status: return "status"
+        case .httpStatus: return "http_status"
+        case .promptText: return "prompt_text"
+        case .promptFP: return "prompt_fp"
+        case .systemFP: return "system_fp"
+        case .toolsFP: return "tools_fp"
+        }
+    }
+
+    /// What a wrong_type message says the field should be.
+    var expected: String {
+        switch self {
+        case .ts: return "an RFC 3339 string or an epoch number"
+        case .asn, .inputTokens, .outputTokens, .reasoningTokens, .httpStatus: return "a non-negative integer"
+        case .latencyMs: return "a non-negative number"
+        case .status: return "\"success\" or \"failure\""
+        default: return "a string"
+        }
+    }
+
+    /// Matches a key by length and its bytes packed little-endian (first 8, last 8: exact for keys up to 16).
+    /// `canLoad8`: 8 bytes may be read at `p` even when the key is shorter.
+    @inline(__always)
+    static func identify(_ p: UnsafeRawPointer, _ n: Int, canLoad8: Bool) -> Field {
+        guard n >= 2, n <= 16 else { return .unknown }
+        var a: UInt64 = 0
+        var b: UInt64 = 0
+        if n >= 8 {
+            a = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            if n > 8 { b = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) }
+        } else if canLoad8 {
+            a = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)) & ((1 &<< UInt64(n &* 8)) &- 1)
+        } else {
+            for k in 0..<n { a |= UInt64(p.load(fromByteOffset: k, as: UInt8.self)) &<< UInt64(k &* 8) }
+        }
+        switch n {
+        case 2: return a == 0x7374 ? .ts : .unknown
+        case 3: return a == 0x6e7361 ? .asn : .unknown
+        case 5: return a == 0x6c65646f6d ? .model : .unknown
+        case 6:
+            if a == 0x737574617473 { return .status }
+            if a == 0x64695f67726f { return .orgID }
+            return .unknown
+        case 7: return a == 0x7972746e756f63 ? .country : .unknown
+        case 8: return a == 0x70665f736c6f6f74 ? .toolsFP : .unknown
+        case 9:
+            switch (a, b) {
+            case (0x695f746e65696c63, 0x70695f746e65696c): return .clientIP
+            case (0x665f74706d6f7270, 0x70665f74706d6f72): return .promptFP
+            case (0x665f6d6574737973, 0x70665f6d65747379): return .systemFP
+            default: return .unknown
+            }
+        case 10:
+            switch (a, b) {
+            case (0x5f746e756f636361, 0x64695f746e756f63): return .accountID
+            case (0x5f79656b5f697061, 0x64695f79656b5f69): return .apiKeyID
+            case (0x5f74736575716572, 0x64695f7473657571): return .requestID
+            case (0x5f6e6f6973736573, 0x64695f6e6f697373): return .sessionID
+            case (0x6567615f72657375, 0x746e6567615f7265): return .userAgent
+            case (0x5f746e656d796170, 0x70665f746e656d79): return .paymentFP
+            case (0x5f79636e6574616c, 0x736d5f79636e6574): return .latencyMs
+            default: return .unknown
+            }
+        case 11:
+            switch (a, b) {
+            case (0x726573755f646e65, 0x64695f726573755f): return .endUserID
+            case (0x745f74706d6f7270, 0x747865745f74706d): return .promptText
+            case (0x6174735f70747468, 0x7375746174735f70): return .httpStatus
+            default: return .unknown
+            }
+        case 12: return (a, b) == (0x6f745f7475706e69, 0x736e656b6f745f74) ? .inputTokens : .unknown
+        case 13: return (a, b) == (0x745f74757074756f, 0x736e656b6f745f74) ? .outputTokens : .unknown
+        case 16: return (a, b) == (0x6e696e6f73616572, 0x736e656b6f745f67) ? .reasoningTokens : .unknown
+        default: return .unknown
+        }
+    }
+}
+
+/// Why a line is not JSON (or not UTF-8), and where.
+struct SyntaxError: Error {
+    enum Kind {
+        case truncated, unexpected, badEscape, controlChar, badNumber, badLiteral, tooDeep, trailing, invalidUTF8
+    }
+    var kind: Kind
+    var offset: Int
+    init(_ kind: Kind, _ offset: Int) { self.kind = kind; self.offset = offset }
+}
+
+/// A JSON number as read: `mantissa × 10^exponent`, with trailing zeros folded into the exponent so
+/// that `exponent < 0` means exactly "has a fractional part". Exact while `!overflow`.
+struct Number {
+    var negative = false
+    var mantissa: UInt64 = 0
+    /// More significant digits than UInt64 holds; `exponent` then still places the last nonzero digit.
+    var overflow = false
+    var exponent = 0
+    var start = 0
+    var end = 0
+
+    var isZero: Bool { mantissa == 0 && !overflow }
+
+    enum IntegerValue { case value(Int64), fraction, negative, outOfRange }
+
+    var integer: IntegerValue {
+        if isZero { return .value(0) }
+        if exponent < 0 { return .fraction }
+        if negative { return .negative }
+        if overflow || exponent > 18 { return .outOfRange }
+        var v = mantissa
+        for _ in 0..<exponent {
+            let (r, o) = v.multipliedReportingOverflow(by: 10)
+            if o { return .outOfRange }
+            v = r
+        }
+        guard v <= UInt64(Int64.max) else { return .outOfRange }
+        return .value(Int64(v))
+    }
+
+    /// Correctly rounded: exact fast path (Clinger) when it applies, else the standard library's parser.
+    func double(_ base: UnsafeRawPointer) -> Double {
+        if isZero { return negative ? -0.0 : 0 }
+        if !overflow && mantissa <= 1 << 53 && exponent >= -22 && exponent <= 22 {
+            var scale: Double = 1
+            for _ in 0..<exponent.magnitude { scale *= 10 }
+            let v = exponent >= 0 ? Double(mantissa) * scale : Double(mantissa) / scale
+            return negative ? -v : v
+        }
+        let text = String(decoding: UnsafeRawBufferPointer(start: base + start, count: end - start), as: UTF8.self)
+        return Double(text) ?? .nan
+    }
+}
+
+/// One line's parse: a cursor over the bytes plus the fields seen so far.
+struct LineParser {
+    let base: UnsafeRawPointer
+    let end: Int
+    var i = 0
+
+    var ex = Exchange(ts: 0, accountID: "")
+    var ts: StreamTime?
+    var accountID: String?
+    /// Four bits per field: the code of the field's last occurrence when it was bad (last one wins).
+    var fieldErrors: UInt128 = 0
+
+    static let wrongType: UInt8 = 1, negativeValue: UInt8 = 2, badValue: UInt8 = 3, badTimestamp: UInt8 = 4
+
+    init(base: UnsafeRawPointer, end: Int) {
+        self.base = base
+        self.end = end
+    }
+
+    @inline(__always) func byte(_ k: Int) -> UInt8 { base.load(fromByteOffset: k, as: UInt8.self) }
+
+    mutating func run() -> DecodeOutcome {
+        if end >= 3 && byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF { i = 3 }
+        skipWhitespace()
+        if i == end { return .blank }
+        do throws(SyntaxError) {
+            if byte(i) != UInt8(ascii: "{") {
+                try skipValue(depth: 0)
+                skipWhitespace()
+                guard i == end else { throw SyntaxError(.trailing, i) }
+                return .rejected(Rejection(.notAnObject, message: "valid JSON, but not an object"))
+            }
+            try parseObject()
+        } catch {
+            return .rejected(rejection(for: error))
+        }
+        return finish()
+    }
+
+    // MARK: structure
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while i < end {
+            let c = byte(i)
+            if c > 0x20 { return }
+            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
+            i += 1
+        }
+    }
+
+    mutating func parseObject() throws(SyntaxError) {
+        i += 1
+        skipWhitespace()
+        guard i < end else { throw SyntaxError(.truncated, i) }
+        if byte(i) == UInt8(ascii: "}") {
+            i += 1
+        } else {
+            while true {
+                guard byte(i) == UInt8(ascii: "\"") else { throw SyntaxError(.unexpected, i) }
+                i += 1
+                let keyStart = i
+                let keyEscaped = try scanString()
+                let keyEnd = i - 1
+                let field = keyEscaped
+                    ? withUnescaped(keyStart, keyEnd) { Field.identify($0, $1, canLoad8: false) }
+                    : Field.identify(base + keyStart, keyEnd - keyStart, canLoad8: keyStart + 8 <= end)
+                skipWhitespace()
+                guard i < end else { throw SyntaxError(.truncated, i) }
+                guard byte(i) == UInt8(ascii: ":") else { throw SyntaxError(.unexpected, i) }
+                i += 1
+                skipWhitespace()
+                guard i < end else { throw SyntaxError(.truncated, i) }
+                try parseValue(field)
+                skipWhitespace()
+                guard i < end else { throw SyntaxError(.truncated, i) }
+                let c = byte(i)
+                if c == UInt8(ascii: ",") {
+                    i += 1
+                    skipWhitespace()
+                    guard i < end else { throw SyntaxError(.truncated, i) }
+                    continue
+                }
+                guard c == UInt8(ascii: "}") else { throw SyntaxError(.unexpected, i) }
+                i += 1
+                break
+            }
+        }
+        skipWhitespace()
+        guard i == end else { throw SyntaxError(.trailing, i) }
+    }
+
+    /// Skips (and checks) one value of any kind, iteratively: `depth` containers are already open.
+    /// A bit per level records object (1) or array (0), so the limit of 64 needs no allocation.
+    mutating func skipValue(depth: Int) throws(SyntaxError) {
+        var kinds: UInt64 = 0
+        var level = 0
+        value: while true {
+            guard i < end else { throw SyntaxError(.truncated, i) }
+            let c = byte(i)
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                _ = try scanString()
+            } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                guard depth + level < ExchangeDecoder.maxDepth else { throw SyntaxError(.tooDeep, i) }
+                let isObject = c == UInt8(ascii: "{")
+                if isObject { kinds |= 1 &<< UInt64(level) } else { kinds &= ~(1 &<< UInt64(level)) }
+                level += 1
+                i += 1
+                skipWhitespace()
+                guard i < end else { throw SyntaxError(.truncated, i) }
+                if byte(i) != (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    if isObject { try skipKey() }
+                    continue value
+                }
+                i += 1
+                level -= 1
+            } else if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
+                _ = try scanNumber()
+            } else {
+                try skipLiteral()
+            }
+            // After a value: close finished containers, or move on to the next element.
+            while level > 0 {
+                skipWhitespace()
+                guard i < end else { throw SyntaxError(.truncated, i) }
+                let c = byte(i)
+                let isObject = (kinds &>> UInt64(level - 1)) & 1 == 1
+                if c == UInt8(ascii: ",") {
+                    i += 1
+                    skipWhitespace()
+                    if isObject { try skipKey() }
+                    continue value
+                }
+                guard c == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { throw SyntaxError(.unexpected, i) }
+                i += 1
+                level -= 1
+            }
+            return
+        }
+    }
+
+    /// `"key" :` inside a skipped object, leaving the cursor on the value.
+    mutating func skipKey() throws(SyntaxError) {
+        guard i < end else { throw SyntaxError(.truncated, i) }
+        guard byte(i) == UInt8(ascii: "\"") else { throw SyntaxError(.unexpected, i) }
+        i += 1
+        _ = try scanString()
+        skipWhitespace()
+        guard i < end else { throw SyntaxError(.truncated, i) }
+        guard byte(i) == UInt8(ascii: ":") else { throw SyntaxError(.unexpected, i) }
+        i += 1
+        skipWhitespace()
+    }
+
+    /// `true`, `false` or `null` (the cursor is on a byte that starts no other value).
+    mutating func skipLiteral() throws(SyntaxError) {
+        let c = byte(i)
+        let word: UInt32, length: Int
+        switch c {
+        case UInt8(ascii: "n"): word = 0x6c6c756e; length = 4
+        case UInt8(ascii: "t"): word = 0x65757274; length = 4
+        case UInt8(ascii: "f"): word = 0x736c6166; length = 5
+        default: throw SyntaxError(.unexpected, i)
+        }
+        guard end - i >= length else { throw SyntaxError(.truncated, end) }
+        guard UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self)) == word,
+              length == 4 || byte(i + 4) == UInt8(ascii: "e")
+        else { throw SyntaxError(.badLiteral, i) }
+        i += length
+    }
+
+    // MARK: strings
+
+    /// Flags, in the high bit of each byte, the bytes a string scan must stop at:
+    /// `"`, `\`, controls (< 0x20) and non-ASCII. The lowest flag is always exact.
+    @inline(__always)
+    static func attention(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let q = w ^ (ones &* 0x22)
+        let b = w ^ (ones &* 0x5C)
+        return (((q &- ones) & ~q) | ((b &- ones) & ~b) | ((w &- ones &* 0x20) & ~w) | w) & (ones &* 0x80)
+    }
+
+    /// Scans a string body from just after the opening quote to just after the closing one,
+    /// checking escapes, controls and UTF-8. Returns whether it holds escapes.
+    @inline(__always)
+    mutating func scanString() throws(SyntaxError) -> Bool {
+        var escaped = false
+        while true {
+            while end &- i >= 8 {
+                let mask = Self.attention(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                if mask != 0 {
+                    i &+= mask.trailingZeroBitCount &>> 3
+                    break
+                }
+                i &+= 8
+            }
+            guard i < end else { throw SyntaxError(.truncated, end) }
+            let c = byte(i)
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                return escaped
+            } else if c == UInt8(ascii: "\\") {
+                try checkEscape()
+                escaped = true
+            } else if c >= 0x80 {
+                let n = UTF8Check.sequenceLength(base, i, end)
+                guard n > 0 else { throw SyntaxError(.invalidUTF8, i) }
+                i += n
+            } else if c < 0x20 {
+                throw SyntaxError(.controlChar, i)
+            } else {
+                i += 1
+            }
+        }
+    }
+
+    mutating func checkEscape() throws(SyntaxError) {
+        guard i + 1 < end else { throw SyntaxError(.truncated, end) }
+        switch byte(i + 1) {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+             UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            i += 2
+        case UInt8(ascii: "u"):
+            guard end - i >= 6 else { throw SyntaxError(.truncated, end) }
+            for k in 2..<6 where Unescape.hexValue(byte(i + k)) > 15 {
+                throw SyntaxError(.badEscape, i)
+            }
+            i += 6
+        default:
+            throw SyntaxError(.badEscape, i)
+        }
+    }
+
+    /// A string value `[start, stop)` of the line (already scanned, so escapes are well formed).
+    @inline(__always)
+    func makeString(_ start: Int, _ stop: Int, escaped: Bool) -> String {
+        let n = stop - start
+        if !escaped {
+            return String(decoding: UnsafeRawBufferPointer(start: base + start, count: n), as: UTF8.self)
+        }
+        return String(unsafeUninitializedCapacity: n) { buf in
+            guard let out = buf.baseAddress else { return 0 }
+            return Unescape.run(base, from: start, to: stop, into: out)
+        }
+    }
+
+    /// Runs `body` on the unescaped bytes of `[start, stop)` (rare: escaped keys, timestamps, statuses).
+    func withUnescaped<R>(_ start: Int, _ stop: Int, _ body: (UnsafeRawPointer, Int) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: stop - start + 8) { buf in
+            guard let out = buf.baseAddress else { return body(base + start, 0) }
+            let n = Unescape.run(base, from: start, to: stop, into: out)
+            return body(UnsafeRawPointer(out), n)
+        }
+    }
+
+    // MARK: numbers
+
+    /// JSON number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    mutating func scanNumber() throws(SyntaxError) -> Number {
+        var n = Number()
+        n.start = i
+        if byte(i) == UInt8(ascii: "-") { n.negative = true; i += 1 }
+        guard i < end else { throw SyntaxError(.truncated, end) }
+        var m: UInt64 = 0
+        var overflow = false
+        var zeros = 0          // zero digits since the last nonzero one
+        var fractionDigits = 0
+
+        @inline(__always) func add(_ d: UInt64) {
+            if d == 0 { zeros &+= 1; return }
+            if !overflow {
+                if m == 0 { m = d; zeros = 0; return }
+                var v = m
+                var k = zeros &+ 1
+                while k > 0 {
+                    let (r, o) = v.multipliedReportingOverflow(by: 10)
+                    if o { overflow = true; break }
+                    v = r
+                    k &-= 1
+                }
+                if !overflow {
+                    let (r, o) = v.addingReportingOverflow(d)
+                    if o { overflow = true } else { m = r }
+                }
+            }
+            zeros = 0
+        }
+
+        let first = byte(i) &- 0x30
+        guard first < 10 else { throw SyntaxError(.badNumber, i) }
+        i += 1
+        add(UInt64(first))
+        if first != 0 {
+            while i < end {
+                let d = byte(i) &- 0x30
+                if d >= 10 { break }
+                add(UInt64(d))
+                i += 1
+            }
+        }
+        if i < end && byte(i) == UInt8(ascii: ".") {
+            i += 1
+            let fractionStart = i
+            while i < end {
+                let d = byte(i) &- 0x30
+                if d >= 10 { break }
+                add(UInt64(d))
+                i += 1
+            }
+            fractionDigits = i - fractionStart
+            guard fractionDigits > 0 else { throw SyntaxError(i < end ? .badNumber : .truncated, i) }
+        }
+        var exp = 0
+        if i < end && byte(i) | 0x20 == UInt8(ascii: "e") {
+            i += 1
+            var expNegative = false
+            if i < end && (byte(i) == UInt8(ascii: "+") || byte(i) == UInt8(ascii: "-")) {
+                expNegative = byte(i) == UInt8(ascii: "-")
+                i += 1
+            }
+            let expStart = i
+            while i < end {
+                let d = byte(i) &- 0x30
+                if d >= 10 { break }
+                // Saturate: beyond this the value is 0 or out of every range anyway.
+                if exp < 1_000_000_000 { exp = exp &* 10 &+ Int(d) }
+                i += 1
+            }
+            guard i > expStart else { throw SyntaxError(i < end ? .badNumber : .truncated, i) }
+            if expNegative { exp = -exp }
+        }
+        n.mantissa = m
+        n.overflow = overflow
+        n.exponent = zeros &- fractionDigits &+ exp
+        n.end = i
+        return n
+    }
+
+    // MARK: fields
+
+    @inline(__always)
+    mutating func parseValue(_ field: Field) throws(SyntaxError) {
+        switch field {
+        case .unknown: try skipValue(depth: 1)
+        case .ts: try parseTimestamp()
+        case .status: try parseStatus()
+        case .latencyMs: try parseLatency()
+        case .asn, .inputTokens, .outputTokens, .reasoningTokens, .httpStatus: try parseInteger(field)
+        default: try parseStringField(field)
+        }
+    }
+
+    @inline(__always)
+    mutating func fieldOK(_ field: Field) {
+        if fieldErrors != 0 { fieldErrors &= ~(UInt128(0xF) &<< UInt128(field.rawValue &* 4)) }
+    }
+
+    mutating func fieldBad(_ field: Field, _ code: UInt8) {
+        let shift = UInt128(field.rawValue &* 4)
+        fieldErrors = (fieldErrors & ~(UInt128(0xF) &<< shift)) | (UInt128(code) &<< shift)
+    }
+
+    @inline(__always)
+    mutating func store(_ field: Field, _ s: String?) {
+        switch field {
+        case .accountID: accountID = s
+        case .apiKeyID: ex.apiKeyID = s
+        case .requestID: ex.requestID = s
+        case .orgID: ex.orgID = s
+        case .endUserID: ex.endUserID = s
+        case .sessionID: ex.sessionID = s
+        case .clientIP: ex.clientIP = s
+        case .country: ex.country = s
+        case .userAgent: ex.userAgent = s
+        case .paymentFP: ex.paymentFP = s
+        case .model: ex.model = s
+        case .promptText: ex.promptText = s
+        case .promptFP: ex.promptFP = s
+        case .systemFP: ex.systemFP = s
+        case .toolsFP: ex.toolsFP = s
+        default: break
+        }
+    }
+
+    @inline(__always)
+    mutating func store(_ field: Field, _ v: Int64?) {
+        switch field {
+        case .asn: ex.asn = v
+        case .inputTokens: ex.inputTokens = v
+        case .outputTokens: ex.outputTokens = v
+        case .reasoningTokens: ex.reasoningTokens = v
+        case .httpStatus: ex.httpStatus = v
+        default: break
+        }
+    }
+
+    mutating func parseStringField(_ field: Field) throws(SyntaxError) {
+        let c = byte(i)
+        if c == UInt8(ascii: "\"") {
+            i += 1
+            let start = i
+            let escaped = try scanString()
+            store(field, makeString(start, i - 1, escaped: escaped))
+            fieldOK(field)
+        } else if c == UInt8(ascii: "n") {
+            try skipLiteral()
+            store(field, nil as String?)
+            fieldOK(field)
+        } else {
+            try skipValue(depth: 1)
+            store(field, nil as String?)
+            fieldBad(field, Self.wrongType)
+        }
+    }
+
+    mutating func parseInteger(_ field: Field) throws(SyntaxError) {
+        let c = byte(i)
+        if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
+            let n = try scanNumber()
+            switch n.integer {
+            case .value(let v): store(field, v); fieldOK(field); return
+            case .fraction: fieldBad(field, Self.wrongType)
+            case .negative: fieldBad(field, Self.negativeValue)
+            case .outOfRange: fieldBad(field, Self.badValue)
+            }
+            store(field, nil as Int64?)
+        } else if c == UInt8(ascii: "n") {
+            try skipLiteral()
+            store(field, nil as Int64?)
+            fieldOK(field)
+        } else {
+            try skipValue(depth: 1)
+            store(field, nil as Int64?)
+            fieldBad(field, Self.wrongType)
+        }
+    }
+
+    mutating func parseLatency() throws(SyntaxError) {
+        let c = byte(i)
+        ex.latencyMs = nil
+        if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
+            let n = try scanNumber()
+            if n.negative && !n.isZero { fieldBad(.latencyMs, Self.negativeValue); return }
+            let v = n.double(base)
+            guard v.isFinite else { fieldBad(.latencyMs, Self.badValue); return }
+            ex.latencyMs = v == 0 ? 0 : v   // no -0.0
+            fieldOK(.latencyMs)
+        } else if c == UInt8(ascii: "n") {
+            try skipLiteral()
+            fieldOK(.latencyMs)
+        } else {
+            try skipValue(depth: 1)
+            fieldBad(.latencyMs, Self.wrongType)
+        }
+    }
+
+    mutating func parseStatus() throws(SyntaxError) {
+        let c = byte(i)
+        ex.status = .success
+        if c == UInt8(ascii: "\"") {
+            i += 1
+            let start = i
+            let escaped = try scanString()
+            let status = escaped
+                ? withUnescaped(start, i - 1) { Self.status($0, $1) }
+                : Self.status(base + start, i - 1 - start)
+            if let status {
+                ex.status = status
+                fieldOK(.status)
+            } else {
+                fieldBad(.status, Self.badValue)
+            }
+        } else if c == UInt8(ascii: "n") {
+            try skipLiteral()
+            fieldOK(.status)
+        } else {
+            // Any other value is not a status either.
+            try skipValue(depth: 1)
+            fieldBad(.status, Self.badValue)
+        }
+    }
+
+    static func status(_ p: UnsafeRawPointer, _ n: Int) -> Exchange.Status? {
+        guard n == 7 else { return nil }
+        var v: UInt64 = 0
+        for k in 0..<7 { v |= UInt64(p.load(fromByteOffset: k, as: UInt8.self)) &<< UInt64(k &* 8) }
+        if v == 0x73736563637573 { return .success }   // "success"
+        if v == 0x6572756c696166 { return .failure }   // "failure"
+        return nil
+    }
+
+    mutating func parseTimestamp() throws(SyntaxError) {
+        let c = byte(i)
+        ts = nil
+        if c == UInt8(ascii: "\"") {
+            i += 1
+            let start = i
+            let escaped = try scanString()
+            let t = escaped
+                ? withUnescaped(start, i - 1) { Timestamp.parseRFC3339($0, count: $1) }
+                : Timestamp.parseRFC3339(base + start, count: i - 1 - start)
+            if let t { ts = t; fieldOK(.ts) } else { fieldBad(.ts, Self.badTimestamp) }
+        } else if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
+            let n = try scanNumber()
+            let t: StreamTime?
+            if n.negative && !n.isZero {
+                t = nil
+            } else if n.overflow {
+                t = Timestamp.fromEpochNumber(n.double(base))
+            } else {
+                t = Timestamp.fromEpochDecimal(mantissa: n.mantissa, exponent: n.exponent)
+            }
+            if let t { ts = t; fieldOK(.ts) } else { fieldBad(.ts, Self.badTimestamp) }
+        } else if c == UInt8(ascii: "n") {
+            try skipLiteral()
+            fieldOK(.ts)
+        } else {
+            try skipValue(depth: 1)
+            fieldBad(.ts, Self.wrongType)
+        }
+    }
+
+    // MARK: outcome
+
+    func fieldRejection(_ field: Field) -> Rejection? {
+        let code = UInt8(truncatingIfNeeded: fieldErrors &>> UInt128(field.rawValue &* 4)) & 0xF
+        let name = field.name
+        switch code {
+        case Self.wrongType:
+            return Rejection(.wrongType, field: name, message: "\(name) must be \(field.expected)")
+        case Self.negativeValue:
+            return Rejection(.negativeValue, field: name, message: "\(name) must not be negative")
+        case Self.badValue:
+            return field == .status
+                ? Rejection(.badValue, field: name, message: "status must be \"success\" or \"failure\"")
+                : Rejection(.badValue, field: name, message: "\(name) is out of range")
+        case Self.badTimestamp:
+            return Rejection(.badTimestamp, field: name,
+                             message: "ts must be an RFC 3339 time or a non-negative epoch number within range")
+        default:
+            return nil
+        }
+    }
+
+    mutating func finish() -> DecodeOutcome {
+        if fieldErrors != 0, let r = fieldRejection(.ts) { return .rejected(r) }
+        guard let ts else { return .rejected(Rejection(.missingTimestamp, field: "ts", message: "ts is missing")) }
+        if fieldErrors != 0 {
+            if let r = fieldRejection(.accountID) { return .rejected(r) }
+            if let r = fieldRejection(.apiKeyID) { return .rejected(r) }
+        }
+        if let key = ex.apiKeyID, key.isEmpty { ex.apiKeyID = nil }
+        if let account = accountID, !account.isEmpty {
+            ex.accountID = account
+        } else if let key = ex.apiKeyID {
+            ex.accountID = key
+        } else {
+            return .rejected(Rejection(.missingAccount, message: "neither account_id nor api_key_id is present"))
+        }
+        if fieldErrors != 0 {
+            let first = fieldErrors.trailingZeroBitCount / 4
+            if let field = Field(rawValue: UInt8(truncatingIfNeeded: first)), let r = fieldRejection(field) {
+                return .rejected(r)
+            }
+        }
+        ex.ts = ts
+        return .exchange(ex)
+    }
+
+    func rejection(for error: SyntaxError) -> Rejection {
+        // Invalid UTF-8 anywhere in the line outranks a syntax error found before it.
+        if error.kind == .invalidUTF8 {
+            return Rejection(.invalidUTF8, message: "invalid UTF-8 at byte \(error.offset)")
+        }
+        if let bad = UTF8Check.firstInvalid(base, end) {
+            return Rejection(.invalidUTF8, message: "invalid UTF-8 at byte \(bad)")
+        }
+        let at = error.offset
+        let what: String
+        switch error.kind {
+        case .truncated: what = "line ends inside a value"
+        case .unexpected: what = "unexpected character at byte \(at)"
+        case .badEscape: what = "bad escape sequence at byte \(at)"
+        case .controlChar: what = "raw control character in a string at byte \(at)"
+        case .badNumber: what = "malformed number at byte \(at)"
+        case .badLiteral: what = "malformed literal at byte \(at)"
+        case .tooDeep: what = "nesting deeper than \(ExchangeDecoder.maxDepth) at byte \(at)"
+        case .trailing: what = "data after the end of the value at byte \(at)"
+        case .invalidUTF8: what = "invalid UTF-8 at byte \(at)"
+        }
+        return Rejection(.invalidJSON, message: "invalid JSON: \(what)")
+    }
+}
+
+/// UTF-8 well-formedness (Unicode Table 3-7): no overlongs, no surrogates, nothing above U+10FFFF.
+enum UTF8Check {
+    @inline(__always)
+    static func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }
+
+    /// Length of the well-formed sequence starting with a non-ASCII byte at `i`, or 0.
+    static func sequenceLength(_ p: UnsafeRawPointer, _ i: Int, _ end: Int) -> Int {
+        @inline(__always) func at(_ k: Int) -> UInt8 { p.load(fromByteOffset: k, as: UInt8.self) }
+        let b0 = at(i)
+        if b0 < 0xC2 { return 0 }
+        if b0 < 0xE0 {
+            return end - i >= 2 && isContinuation(at(i + 1)) ? 2 : 0
+        }
+        if b0 < 0xF0 {
+            guard end - i >= 3 else { return 0 }
+            let b1 = at(i + 1)
+            let low: UInt8 = b0 == 0xE0 ? 0xA0 : 0x80
+            let high: UInt8 = b0 == 0xED ? 0x9F : 0xBF
+            return b1 >= low && b1 <= high && isContinuation(at(i + 2)) ? 3 : 0
+        }
+        if b0 < 0xF5 {
+            guard end - i >= 4 else { return 0 }
+            let b1 = at(i + 1)
+            let low: UInt8 = b0 == 0xF0 ? 0x90 : 0x80
+            let high: UInt8 = b0 == 0xF4 ? 0x8F : 0xBF
+            return b1 >= low && b1 <= high && isContinuation(at(i + 2)) && isContinuation(at(i + 3)) ? 4 : 0
+        }
+        return 0
+    }
+
+    /// Offset of the first byte of an ill-formed sequence, or nil when the whole range is UTF-8.
+    static func firstInvalid(_ p: UnsafeRawPointer, _ end: Int) -> Int? {
+        var i = 0
+        while i < end {
+            if end - i >= 8 && p.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+                continue
+            }
+            if p.load(fromByteOffset: i, as: UInt8.self) < 0x80 { i += 1; continue }
+            let n = sequenceLength(p, i, end)
+            if n == 0 { return i }
+            i += n
+        }
+        return nil
+    }
+}
+
+/// Decoding of JSON string escapes into UTF-8.
+enum Unescape {
+    @inline(__always)
+    static func hexValue(_ c: UInt8) -> UInt32 {
+        let d = c &- 0x30
+        if d < 10 { return UInt32(d) }
+        let l = (c | 0x20) &- 0x61
+        if l < 6 { return UInt32(l) &+ 10 }
+        return 0xFF
+    }
+
+    @inline(__always)
+    static func hex4(_ p: UnsafeRawPointer, _ k: Int) -> UInt32 {
+        var v: UInt32 = 0
+        for j in k..<(k + 4) { v = v &<< 4 | (hexValue(p.load(fromByteOffset: j, as: UInt8.self)) & 0xF) }
+        return v
+    }
+
+    /// Writes the unescaped bytes of `[from, to)` (well-formed escapes, already checked) to `out`,
+    /// which must hold `to - from` bytes (escapes never grow). Lone surrogates become U+FFFD.
+    static func run(_ src: UnsafeRawPointer, from: Int, to: Int, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var i = from
+        var o = 0
+        let backslashes: UInt64 = 0x5C5C_5C5C_5C5C_5C5C
+        while i < to {
+            // Copy runs without a backslash eight bytes at a time (o <= i - from keeps this in bounds).
+            while to &- i >= 8 {
+                let w = src.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let x = w ^ backslashes
+                if (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0 { break }
+                UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                i &+= 8
+                o &+= 8
+            }
+            guard i < to else { break }
+            let c = src.load(fromByteOffset: i, as: UInt8.self)
+            if c != 0x5C || i + 1 >= to {
+                out[o] = c
+                o += 1
+                i += 1
+                continue
+            }
+            let e = src.load(fromByteOffset: i + 1, as: UInt8.self)
+            i += 2
+            switch e {
+            case UInt8(ascii: "b"): out[o] = 0x08; o += 1
+            case UInt8(ascii: "f"): out[o] = 0x0C; o += 1
+            case UInt8(ascii: "n"): out[o] = 0x0A; o += 1
+            case UInt8(ascii: "r"): out[o] = 0x0D; o += 1
+            case UInt8(ascii: "t"): out[o] = 0x09; o += 1
+            case UInt8(ascii: "u"):
+                guard to - i >= 4 else { return o }
+                var scalar = hex4(src, i)
+                i += 4
+                if scalar & 0xFC00 == 0xD800 {
+                    // A high surrogate pairs only with an immediately following `\u` low surrogate.
+                    if to - i >= 6,
+                       src.load(fromByteOffset: i, as: UInt8.self) == 0x5C,
+                       src.load(fromByteOffset: i + 1, as: UInt8.self) == UInt8(ascii: "u") {
+                        let low = hex4(src, i + 2)
+                        if low & 0xFC00 == 0xDC00 {
+                            scalar = 0x10000 &+ ((scalar &- 0xD800) &<< 10) &+ (low &- 0xDC00)
+                            i += 6
+                        } else {
+                            scalar = 0xFFFD
+                        }
+                    } else {
+                        scalar = 0xFFFD
+                    }
+                } else if scalar & 0xFC00 == 0xDC00 {
+                    scalar = 0xFFFD
+                }
+                o &+= encode(scalar, out + o)
+            default:
+                out[o] = e   // `"`, `\`, `/`
+                o += 1
+            }
+        }
+        return o
+    }
+
+    @inline(__always)
+    static func encode(_ u: UInt32, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        if u < 0x80 {
+            out[0] = UInt8(truncatingIfNeeded: u)
+            return 1
+        }
+        if u < 0x800 {
+            out[0] = UInt8(truncatingIfNeeded: 0xC0 | u &>> 6)
+            out[1] = UInt8(truncatingIfNeeded: 0x80 | u & 0x3F)
+            return 2
+        }
+        if u < 0x10000 {
+            out[0] = UInt8(truncatingIfNeeded: 0xE0 | u &>> 12)
+            out[1] = UInt8(truncatingIfNeeded: 0x80 | (u &>> 6) & 0x3F)
+            out[2] = UInt8(truncatingIfNeeded: 0x80 | u & 0x3F)
+            return 3
+        }
+        out[0] = UInt8(truncatingIfNeeded: 0xF0 | u &>> 18)
+        out[1] = UInt8(truncatingIfNeeded: 0x80 | (u &>> 12) & 0x3F)
+        out[2] = UInt8(truncatingIfNeeded: 0x80 | (u &>> 6) & 0x3F)
+        out[3] = UInt8(truncatingIfNeeded: 0x80 | u & 0x3F)
+        return 4
+    }
+}

@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import DistillCore
+
+/// Splits one source into lines, pulled one at a time. Lines are handed out as views into the
+/// reader's own buffer (no copy, no allocation per line), valid until the next call.
+///
+/// Memory is fixed at `maxLineBytes + chunkSize`, whatever the input: a line longer than
+/// `maxLineBytes` is not buffered but skipped to its newline and reported as `.tooLong`.
+/// A file starting with the gzip magic (1f 8b) is inflated transparently, whatever its name.
+public final class LineReader {
+    public static let defaultChunkSize = 1 << 20
+
+    public enum Line {
+        /// A line without its `\n` (a `\r` before it is passed through). `number` is 1-based.
+        case text(UnsafeRawBufferPointer, number: Int)
+        /// A line longer than the limit, skipped; `length` is its full length in bytes.
+        case tooLong(length: Int, number: Int)
+    }
+
+    public let file: InputFile
+    public let chunkSize: Int
+    public let maxLineBytes: Int
+    /// Bytes held in memory for lines; fixed at creation.
+    public let bufferCapacity: Int
+    /// Text bytes delivered into the buffer (inflated bytes, for gzip).
+    public private(set) var textBytes: Int64 = 0
+    /// Lines returned so far (the number of the last one).
+    public private(set) var lineNumber = 0
+
+    public var name: String { file.name }
+    /// Bytes read from the file itself (compressed bytes, for gzip).
+    public var bytesRead: Int64 { file.bytesRead }
+    /// Known once the first bytes are read.
+    public var isGzip: Bool { inflater != nil }
+
+    private let buffer: UnsafeMutableRawPointer
+    /// Unreturned bytes are `buffer[start..<end]`; `buffer[start..<scanned]` holds no newline.
+    private var start = 0
+    private var end = 0
+    private var scanned = 0
+    private var atEOF = false
+    private var formatKnown = false
+    private var inflater: GzipInflater?
+
+    public init(file: InputFile, chunkSize: Int = LineReader.defaultChunkSize,
+                maxLineBytes: Int = ExchangeDecoder.defaultMaxLineBytes) {
+        self.file = file
+        self.chunkSize = max(1, chunkSize)
+        self.maxLineBytes = max(1, maxLineBytes)
+        // A kept partial line is at most maxLineBytes, so after compaction a whole chunk fits.
+        bufferCapacity = self.maxLineBytes + self.chunkSize + 1
+        buffer = .allocate(byteCount: bufferCapacity, alignment: 64)
+    }
+
+    public convenience init(path: String, chunkSize: Int = LineReader.defaultChunkSize,
+                            maxLineBytes: Int = ExchangeDecoder.defaultMaxLineBytes) throws(InputError) {
+        self.init(file: try InputFile(path: path), chunkSize: chunkSize, maxLineBytes: maxLineBytes)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// The next line, or nil at end of input. A last line without `\n` is still returned.
+    public func nextLine() throws(InputError) -> Line? {
+        while true {
+            if scanned < end, let hit = memchr(buffer + scanned, 0x0A, end - scanned) {
+                let newline = buffer.distance(to: hit)
+                let lineStart = start
+                let length = newline - lineStart
+                start = newline + 1
+                scanned = start
+                lineNumber += 1
+                if length > maxLineBytes { return .tooLong(length: length, number: lineNumber) }
+                return .text(UnsafeRawBufferPointer(start: buffer + lineStart, count: length),
+                             number: lineNumber)
+            }
+            scanned = end
+            if end - start > maxLineBytes {
+                return try skipLongLine()
+            }
+            if atEOF {
+                guard end > start else { return nil }
+                let lineStart = start
+                start = end
+                scanned = end
+                lineNumber += 1
+                return .text(UnsafeRawBufferPointer(start: buffer + lineStart, count: end - lineStart),
+                             number: lineNumber)
+            }
+            if bufferCapacity - end < chunkSize {
+                compact()
+            }
+            let n = try fill(buffer + end, count: min(chunkSize, bufferCapacity - end))
+            if n == 0 { atEOF = true } else { end += n }
+        }
+    }
+
+    /// The buffered part of a line is already over the limit: drop it and read on (into the
+    /// same buffer, so memory stays fixed) until the newline or end of input.
+    private func skipLongLine() throws(InputError) -> Line {
+        var length = end - start
+        start = 0
+        end = 0
+        scanned = 0
+        lineNumber += 1
+        while !atEOF {
+            let n = try fill(buffer, count: min(chunkSize, bufferCapacity))
+            if n == 0 {
+                atEOF = true
+                break
+            }
+            if let hit = memchr(buffer, 0x0A, n) {
+                let newline = buffer.distance(to: hit)
+                length += newline
+                start = newline + 1
+                scanned = start
+                end = n
+                break
+            }
+            length += n
+        }
+        return .tooLong(length: length, number: lineNumber)
+    }
+
+    /// Moves the unreturned partial line to the front of the buffer.
+    private func compact() {
+        let kept = end - start
+        if start > 0 && kept > 0 {
+            buffer.copyMemory(from: buffer + start, byteCount: kept)
+        }
+        scanned -= start
+        end = kept
+        start = 0
+    }
+
+    private func fill(_ destination: UnsafeMutableRawPointer, count: Int) throws(InputError) -> Int {
+        if !formatKnown {
+            return try fillFirst(destination, count: count)
+        }
+        let n = if let inflater {
+            try inflater.read(into: destination, count: count)
+        } else {
+            try file.read(into: destination, count: count)
+        }
+        textBytes += Int64(n)
+        return n
+    }
+
+    /// Reads the first bytes into the line buffer; gzip is recognised by its magic, not its
+    /// name. Plain text stays where it landed; gzip bytes are handed to the inflater.
+    private func fillFirst(_ destination: UnsafeMutableRawPointer, count: Int) throws(InputError) -> Int {
+        formatKnown = true
+        // Two bytes are needed to see the magic, even with a 1-byte chunk.
+        let want = max(count, 2)
+        var got = 0
+        while got < 2 {
+            let n = try file.read(into: destination + got, count: want - got)
+            if n == 0 { break }
+            got += n
+        }
+        let bytes = destination.assumingMemoryBound(to: UInt8.self)
+        if got >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B {
+            let inflater = try GzipInflater(
+                file: file, prefix: UnsafeRawBufferPointer(start: destination, count: got),
+                inputCapacity: chunkSize)
+            self.inflater = inflater
+            let n = try inflater.read(into: destination, count: count)
+            textBytes += Int64(n)
+            return n
+        }
+        textBytes += Int64(got)
+        return got
+    }
+}

@@ -1,0 +1,5 @@
+import XCTest
+@testable import DistillCore
+final class DecoderTests: XCTestCase {
+    func testSmoke() {}
+}
