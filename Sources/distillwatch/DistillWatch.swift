@@ -4,6 +4,7 @@ import ArgumentParser
 struct DistillWatch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "distillwatch",
-        abstract: "Detects adversarial distillation campaigns in LLM API exchange logs."
+        abstract: "Detects adversarial distillation campaigns in LLM API exchange logs.",
+        subcommands: [ScanCommand.self]
     )
 }

@@ -5,7 +5,7 @@ import DistillFeeds
 struct DetectionRun {
     var ledger = InputLedger()
     let detector: Detector
-    var bytesRead = 0
+    var bytesRead: Int64 = 0
     /// An input error met part-way (a corrupt gzip member); what was read before it counts.
     var inputError: Error?
 

@@ -23,6 +23,9 @@ public struct DetectorSettings: Sendable {
     /// Prompts a cluster must have sent before it may be `suspect`: below this, shares such as
     /// "80% ask for full reasoning" rest on too few samples.
     public var minimumPromptsForSuspect = 40
+    /// Behaviour evidence counts half at this many prompts and approaches full weight beyond:
+    /// one prompt asking for full reasoning is a question, hundreds are a harvest.
+    public var certaintyPrompts = 15
     /// A lone account must carry this much volume as well; ~26/day accounts are judged as
     /// part of a cluster, not alone.
     public var minimumExchangesForLoneSuspect = 150

@@ -218,7 +218,13 @@ struct RiskModel {
     func score(_ s: BehaviourStats, context c: ClusterContext) -> Scored {
         var z = Self.base
         var signals: [Signal] = []
-        func add(_ name: String, _ weight: Double, _ detail: @autoclosure () -> String, _ examples: [String] = []) {
+        // Behaviour read from few prompts is uncertain: shrink it toward "no evidence" until
+        // there is enough (half weight at `certaintyPrompts` prompts). Cross-account evidence
+        // (shared cards, bursts) is a fact, not a sample, and is not shrunk.
+        let certainty = Double(s.prompts) / Double(s.prompts + settings.certaintyPrompts)
+        var shrink = certainty
+        func add(_ name: String, _ rawWeight: Double, _ detail: @autoclosure () -> String, _ examples: [String] = []) {
+            let weight = rawWeight * shrink
             guard abs(weight) >= 0.005 else { return }
             z += weight
             signals.append(Signal(name: name, weight: (weight * 100).rounded() / 100, detail: detail(), examples: examples))
@@ -278,6 +284,7 @@ struct RiskModel {
         }
 
         // Evidence across accounts.
+        shrink = 1
         if c.accounts > 1 {
             add("shared_payment", 1.5 * ramp(Double(c.maxIdentitiesPerCard), 2, 8),
                 "\(c.accounts) accounts on \(c.cards) cards; up to \(c.maxIdentitiesPerCard) separate orgs on one card",
