@@ -51,60 +51,31 @@ public final class Detector {
         if ts > accounts[ai].lastSeen { accounts[ai].lastSeen = ts }
         let hour = floorDiv(ts, 3_600_000)
         accounts[ai].countHour(hour)
-        var s = accounts[ai].stats
-        s.exchanges += 1
-        s.hourOfDay[Int(floorMod(hour, 24))] += 1
-        if hour != accounts[ai].lastActiveHour {
-            if hour > accounts[ai].lastActiveHour { s.activeHours += 1; accounts[ai].lastActiveHour = hour }
-        }
-
-        // Token shape.
-        if let output = e.outputTokens {
-            let input = e.inputTokens ?? 0
-            s.tokenExchanges += 1
-            s.inputTokens &+= Int(truncatingIfNeeded: input)
-            s.outputTokens &+= Int(truncatingIfNeeded: output)
-            s.reasoningTokens &+= Int(truncatingIfNeeded: e.reasoningTokens ?? 0)
-            if output >= 1000 && output >= 2 * input { s.outputHeavy += 1 }
-        }
-        if e.httpStatus == 429 { s.rateLimited += 1 }
-        if e.status == .failure { s.failures += 1 }
+        let newActiveHour = hour > accounts[ai].lastActiveHour
+        if newActiveHour { accounts[ai].lastActiveHour = hour }
 
         // Session shape: counts are kept current, so an open session is already in the stats.
+        var sessionTurnsBefore: Int32 = -1  // -1: sessionless, 0: new session
         if let session = e.sessionID {
             let key = StableHash.combine(UInt64(a), StableHash.hash(session))
-            if let known = sessions[key] {
-                if known.turns == 1 { s.singleTurnSessions -= 1 }
-                s.sessionTurns += 1
-                sessions[key] = (known.turns &+ 1, ts)
-            } else {
-                s.sessions += 1
-                s.singleTurnSessions += 1
-                s.sessionTurns += 1
-                sessions[key] = (1, ts)
-            }
-        } else {
-            s.sessionless += 1
+            let turns = sessions[key]?.turns ?? 0
+            sessionTurnsBefore = turns
+            sessions[key] = (turns &+ 1, ts)
         }
 
         // Prompt content.
         var features: PromptFeatures?
+        var repeated = false
         if let text = e.promptText, !text.isEmpty {
             let f = PromptAnalyzer.analyze(text)
             features = f
-            s.prompts += 1
-            if !f.cues.isDisjoint(with: .extraction) { s.extractionPrompts += 1 }
-            else if f.cues.contains(.lightReasoning) { s.lightReasoningPrompts += 1 }
-            if f.cues.contains(.fullReasoning) { s.fullReasoningPrompts += 1 }
-            if f.cues.contains(.rubricGrading) { s.rubricPrompts += 1 }
-            if f.cues.contains(.toolNarration) { s.toolNarrationPrompts += 1 }
-            if f.cues.contains(.keepReasoningRewrite) { s.keepReasoningPrompts += 1 }
-            if promptCache.checkAndInsert(f.exactHash) { s.repeatedPrompts += 1 }
+            repeated = promptCache.checkAndInsert(f.exactHash)
             if let p = f.prefixFamily { accounts[ai].prefixFamilies.add(p) }
             if let q = f.suffixFamily { accounts[ai].suffixFamilies.add(q) }
         }
 
         // Lifecycle: a model first seen well after the stream began is a new release.
+        var postRelease = 0  // 0: outside the day after a release, 1: on an old model, 2: on the new one
         if let model = e.model {
             if modelFirstSeen[model] == nil {
                 modelFirstSeen[model] = ts
@@ -114,11 +85,12 @@ public final class Detector {
                 }
             }
             if let release = newModel, ts >= release.releasedAt, ts - release.releasedAt < 24 * 3_600_000 {
-                s.postReleaseExchanges += 1
-                if model == release.name { s.postReleaseOnNewModel += 1 }
+                postRelease = model == release.name ? 2 : 1
             }
         }
-        accounts[ai].stats = s
+        // In place: copying the stats out would copy its hour-of-day array on every exchange.
+        Self.count(e, hour: hour, newActiveHour: newActiveHour, sessionTurnsBefore: sessionTurnsBefore,
+                   features: features, repeated: repeated, postRelease: postRelease, into: &accounts[ai].stats)
 
         if let ip = e.clientIP { accounts[ai].ips.insert(StableHash.hash(ip)) }
         if let user = e.endUserID { accounts[ai].endUsers.insert(StableHash.hash(user)) }
@@ -160,6 +132,43 @@ public final class Detector {
     }
 
     private var kindCount: Int { ValueKind.allCases.count }
+
+    private static func count(_ e: Exchange, hour: Int64, newActiveHour: Bool, sessionTurnsBefore: Int32,
+                              features: PromptFeatures?, repeated: Bool, postRelease: Int, into s: inout BehaviourStats) {
+        s.exchanges += 1
+        s.hourOfDay[Int(floorMod(hour, 24))] += 1
+        if newActiveHour { s.activeHours += 1 }
+        if let output = e.outputTokens {
+            let input = e.inputTokens ?? 0
+            s.tokenExchanges += 1
+            s.inputTokens &+= Int(truncatingIfNeeded: input)
+            s.outputTokens &+= Int(truncatingIfNeeded: output)
+            s.reasoningTokens &+= Int(truncatingIfNeeded: e.reasoningTokens ?? 0)
+            if output >= 1000 && output >= 2 &* input { s.outputHeavy += 1 }
+        }
+        if e.httpStatus == 429 { s.rateLimited += 1 }
+        if e.status == .failure { s.failures += 1 }
+        switch sessionTurnsBefore {
+        case -1: s.sessionless += 1
+        case 0: s.sessions += 1; s.singleTurnSessions += 1; s.sessionTurns += 1
+        case 1: s.singleTurnSessions -= 1; s.sessionTurns += 1
+        default: s.sessionTurns += 1
+        }
+        if let f = features {
+            s.prompts += 1
+            if !f.cues.isDisjoint(with: .extraction) { s.extractionPrompts += 1 }
+            else if f.cues.contains(.lightReasoning) { s.lightReasoningPrompts += 1 }
+            if f.cues.contains(.fullReasoning) { s.fullReasoningPrompts += 1 }
+            if f.cues.contains(.rubricGrading) { s.rubricPrompts += 1 }
+            if f.cues.contains(.toolNarration) { s.toolNarrationPrompts += 1 }
+            if f.cues.contains(.keepReasoningRewrite) { s.keepReasoningPrompts += 1 }
+            if repeated { s.repeatedPrompts += 1 }
+        }
+        if postRelease > 0 {
+            s.postReleaseExchanges += 1
+            if postRelease == 2 { s.postReleaseOnNewModel += 1 }
+        }
+    }
 
     private func accountSlot(_ id: String, at ts: StreamTime) -> Int32 {
         if let slot = accountIndex[id] { return slot }

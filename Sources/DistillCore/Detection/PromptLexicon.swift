@@ -41,6 +41,11 @@ enum PromptLexicon {
             "every step of your", "each step of your", "write out your", "spell out your",
             "show every step", "show each step", "think through this carefully",
             "think aloud", "think out loud", "in exhaustive detail", "justify every step",
+            "explain your reasoning", "your reasoning in full", "reasoning behind each", "reasoning for each",
+            "reason through it", "reason through each", "full step-by-step", "complete step-by-step",
+            "do not skip any step", "don't skip any step", "without skipping any step", "every step in detail",
+            "each step in detail", "each one in detail", "intermediate reasoning", "all intermediate steps",
+            "reasoning steps", "exhaustive detail", "your judgement in detail", "your judgment in detail",
             // zh
             "思考过程", "推理过程", "详细推理", "完整推理", "思维链", "每一步推理", "详细的推理",
             // ru
@@ -69,7 +74,9 @@ enum PromptLexicon {
             "tool invocation", "each function call", "every function call", "each api call you",
             "describe each action", "explain each action", "explain every action",
             "why you chose each tool", "before each tool", "after each tool", "each command you run",
-            "every command you run", "explain why you call",
+            "every command you run", "explain why you call", "running commentary", "each action you",
+            "every action you", "each tool use", "every tool use", "tool invocation and", "each command and",
+            "every command and", "narrate every", "narrate each", "before each command", "each file you read",
             "每次工具调用", "每个工具调用", "каждый вызов инструмента", "cada llamada a herramienta",
         ])
         add(.keepReasoningRewrite, [
@@ -79,6 +86,9 @@ enum PromptLexicon {
             "preserving the reasoning", "retain every step", "retaining every step",
             "without dropping any step", "without removing any reasoning",
             "rewrite safely", "rewrite it safely", "rewrite this safely", "safer version",
+            "keep each step", "keep every step", "keeping each step", "keeping every step", "keep all intermediate",
+            "keep the full step-by-step", "keeping the full step-by-step", "preserve every intermediate",
+            "preserve each step", "without removing any", "policy-compliant, but keep",
             "保留每一步", "保留所有推理", "сохраняя каждый шаг", "manteniendo cada paso",
         ])
         return all
