@@ -13,11 +13,9 @@ public final class ExchangeStream {
     private let readers: [LineReader]
     private let decoder: ExchangeDecoder
     private let maxLineBytes: Int
-    /// Each source's next exchange and its `ts` (kept apart so heap moves touch only integers).
+    /// Each source's next exchange, waiting its turn in the merge.
     private var heads: [Exchange?]
-    private var headTs: [StreamTime]
-    /// Source indices with a head, as a binary min-heap on (ts, index).
-    private var heap: [Int] = []
+    private var queue: MergeQueue
     private var started = false
     /// An input error met after part of a batch was filled: reported by the next call.
     private var failure: InputError?
@@ -37,8 +35,7 @@ public final class ExchangeStream {
         self.maxLineBytes = maxLineBytes
         sourceNames = readers.map(\.name)
         heads = Array(repeating: nil, count: readers.count)
-        headTs = Array(repeating: 0, count: readers.count)
-        heap.reserveCapacity(readers.count)
+        queue = MergeQueue(sources: readers.count)
     }
 
     /// Bytes read from all sources so far (compressed bytes for gzip files).
@@ -71,11 +68,13 @@ public final class ExchangeStream {
                         try advance(index, ledger: &ledger)
                     }
                 }
-                while appended < maxCount, let index = heap.first {
-                    let exchange = heads[index].take()!
-                    popMin()
+                while appended < maxCount, let index = queue.min {
+                    queue.removeMin()
+                    // Swapped out rather than copied: an Exchange holds a score of strings.
+                    var head: Exchange? = nil
+                    swap(&head, &heads[index])
                     // Admitted in emitted order, so the duplicate window follows merged time.
-                    if ledger.admit(exchange) {
+                    if let exchange = consume head, ledger.admit(exchange) {
                         batch.append(exchange)
                         appended += 1
                     }
@@ -92,9 +91,9 @@ public final class ExchangeStream {
     /// Reads the source's next exchange into its head and puts it on the heap.
     private func advance(_ index: Int, ledger: inout InputLedger) throws(InputError) {
         guard let exchange = try decodeNext(from: index, ledger: &ledger) else { return }
-        headTs[index] = exchange.ts
-        heads[index] = exchange
-        push(index)
+        let ts = exchange.ts
+        heads[index] = consume exchange
+        queue.push(index, ts: ts)
     }
 
     /// The source's next exchange, counting rejected, blank and too-long lines on the way.
@@ -119,14 +118,27 @@ public final class ExchangeStream {
         }
         return nil
     }
+}
 
-    // MARK: heap of source indices, ordered by (head ts, source index)
+/// Source indices with a head, as a binary min-heap on (head ts, source index). A struct apart
+/// from the stream so a sift costs one exclusivity check, not one per array access.
+struct MergeQueue {
+    private var heap: [Int] = []
+    private var headTs: [StreamTime]
+
+    init(sources: Int) {
+        headTs = Array(repeating: 0, count: sources)
+        heap.reserveCapacity(sources)
+    }
+
+    var min: Int? { heap.first }
 
     private func precedes(_ a: Int, _ b: Int) -> Bool {
         headTs[a] != headTs[b] ? headTs[a] < headTs[b] : a < b
     }
 
-    private func push(_ index: Int) {
+    mutating func push(_ index: Int, ts: StreamTime) {
+        headTs[index] = ts
         heap.append(index)
         var child = heap.count - 1
         while child > 0 {
@@ -137,7 +149,7 @@ public final class ExchangeStream {
         }
     }
 
-    private func popMin() {
+    mutating func removeMin() {
         let last = heap.removeLast()
         guard !heap.isEmpty else { return }
         heap[0] = last
