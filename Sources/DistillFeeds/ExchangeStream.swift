@@ -48,11 +48,13 @@ public final class ExchangeStream {
     /// Returns false when all input is exhausted and nothing was appended.
     ///
     /// A read error (say, a truncated gzip file) is thrown; if exchanges were already appended
-    /// in this call, they are returned first and the error is thrown by the next call.
+    /// in this call, they are returned first and the error is thrown by the next call. Lines
+    /// read before the error stay counted in `ledger`; the stream stays failed afterwards.
     public func nextBatch(into batch: inout [Exchange], maxCount: Int, ledger: inout InputLedger) throws -> Bool {
+        precondition(maxCount > 0, "maxCount must be positive")
         if let failure { throw failure }
         var appended = 0
-        do {
+        do throws(InputError) {
             if readers.count == 1 {
                 // One source: nothing to merge, skip the heap.
                 while appended < maxCount, let exchange = try decodeNext(from: 0, ledger: &ledger) {
@@ -82,8 +84,9 @@ public final class ExchangeStream {
                 }
             }
         } catch {
-            guard appended > 0 else { throw error }
+            // A failed source leaves the merge incomplete: every later call reports the error.
             failure = error
+            guard appended > 0 else { throw error }
         }
         return appended > 0
     }

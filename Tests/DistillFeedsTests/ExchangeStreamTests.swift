@@ -151,6 +151,21 @@ final class ExchangeStreamTests: FeedsTestCase {
         XCTAssertThrowsError(try stream.nextBatch(into: &batch, maxCount: 10, ledger: &ledger), "stays failed")
     }
 
+    func testBrokenSourceInAMergeFailsNamingItAndStaysFailed() throws {
+        let a = try write("a.ndjson", lines([record(at(1), request: "a1")]))
+        let packed = gzip(lines((0..<50).map { record(at($0), request: "b\($0)") }))
+        let b = try write("b.gz", Array(packed[..<20]))
+        let stream = try ExchangeStream(paths: [a, b])
+        var ledger = InputLedger()
+        var batch: [Exchange] = []
+        for _ in 0..<2 {
+            XCTAssertThrowsError(try stream.nextBatch(into: &batch, maxCount: 10, ledger: &ledger)) { error in
+                XCTAssertEqual((error as? InputError)?.path, b)
+            }
+        }
+        XCTAssertTrue(batch.isEmpty)
+    }
+
     func testStdinSourceIsNamedStdin() throws {
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)
