@@ -121,6 +121,8 @@ struct Number {
     /// More significant digits than UInt64 holds; `exponent` then still places the last nonzero digit.
     var overflow = false
     var exponent = 0
+    /// `mantissa × 10^keptExponent` is the value truncated to the digits kept (the value itself unless `overflow`).
+    var keptExponent = 0
     var start = 0
     var end = 0
 
@@ -425,25 +427,30 @@ struct LineParser {
         var m: UInt64 = 0
         var overflow = false
         var zeros = 0          // zero digits since the last nonzero one
+        var dropped = 0        // digits after those kept in `m` (once it overflowed)
         var fractionDigits = 0
 
         @inline(__always) func add(_ d: UInt64) {
-            if d == 0 { zeros &+= 1; return }
-            if !overflow {
-                if m == 0 { m = d; zeros = 0; return }
-                var v = m
-                var k = zeros &+ 1
-                while k > 0 {
-                    let (r, o) = v.multipliedReportingOverflow(by: 10)
-                    if o { overflow = true; break }
-                    v = r
-                    k &-= 1
-                }
-                if !overflow {
-                    let (r, o) = v.addingReportingOverflow(d)
-                    if o { overflow = true } else { m = r }
-                }
+            if overflow {
+                dropped &+= 1
+                zeros = d == 0 ? zeros &+ 1 : 0
+                return
             }
+            if d == 0 { zeros &+= 1; return }
+            if m == 0 { m = d; zeros = 0; return }
+            var v = m
+            var k = zeros &+ 1
+            while k > 0 {
+                let (r, o) = v.multipliedReportingOverflow(by: 10)
+                if o { overflow = true; break }
+                v = r
+                k &-= 1
+            }
+            if !overflow {
+                let (r, o) = v.addingReportingOverflow(d)
+                if o { overflow = true } else { m = r }
+            }
+            if overflow { dropped = zeros &+ 1 }
             zeros = 0
         }
 
@@ -493,6 +500,7 @@ struct LineParser {
         n.mantissa = m
         n.overflow = overflow
         n.exponent = zeros &- fractionDigits &+ exp
+        n.keptExponent = overflow ? dropped &- fractionDigits &+ exp : n.exponent
         n.end = i
         return n
     }
@@ -666,10 +674,9 @@ struct LineParser {
             let t: StreamTime?
             if n.negative && !n.isZero {
                 t = nil
-            } else if n.overflow {
-                t = Timestamp.fromEpochNumber(n.double(base))
             } else {
-                t = Timestamp.fromEpochDecimal(mantissa: n.mantissa, exponent: n.exponent)
+                // Exact even past 19 digits: dropping digits far below a millisecond cannot change the truncation.
+                t = Timestamp.fromEpochDecimal(mantissa: n.mantissa, exponent: n.keptExponent)
             }
             if let t { ts = t; fieldOK(.ts) } else { fieldBad(.ts, Self.badTimestamp) }
         } else if c == UInt8(ascii: "n") {
