@@ -165,7 +165,6 @@ struct LineParser {
     let end: Int
     var i = 0
 
-    var ex = Exchange(ts: 0, accountID: "")
     var ts: StreamTime?
     var accountID: String?
     /// Four bits per field: the code of the field's last occurrence when it was bad (last one wins).
@@ -180,7 +179,9 @@ struct LineParser {
 
     @inline(__always) func byte(_ k: Int) -> UInt8 { base.load(fromByteOffset: k, as: UInt8.self) }
 
-    mutating func run() -> DecodeOutcome {
+    /// Fills `ex`; returns nil when it is a valid exchange. The caller owns `ex` so that it moves into the
+    /// outcome instead of being copied field by field (it holds ~400 bytes of strings).
+    mutating func run(_ ex: inout Exchange) -> DecodeOutcome? {
         if end >= 3 && byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF { i = 3 }
         skipWhitespace()
         if i == end { return .blank }
@@ -191,11 +192,11 @@ struct LineParser {
                 guard i == end else { throw SyntaxError(.trailing, i) }
                 return .rejected(Rejection(.notAnObject, message: "valid JSON, but not an object"))
             }
-            try parseObject()
+            try parseObject(&ex)
         } catch {
             return .rejected(rejection(for: error))
         }
-        return finish()
+        return finish(&ex)
     }
 
     // MARK: structure
@@ -210,7 +211,7 @@ struct LineParser {
         }
     }
 
-    mutating func parseObject() throws(SyntaxError) {
+    mutating func parseObject(_ ex: inout Exchange) throws(SyntaxError) {
         i += 1
         skipWhitespace()
         guard i < end else { throw SyntaxError(.truncated, i) }
@@ -232,7 +233,7 @@ struct LineParser {
                 i += 1
                 skipWhitespace()
                 guard i < end else { throw SyntaxError(.truncated, i) }
-                try parseValue(field)
+                try parseValue(field, &ex)
                 skipWhitespace()
                 guard i < end else { throw SyntaxError(.truncated, i) }
                 let c = byte(i)
@@ -508,14 +509,14 @@ struct LineParser {
     // MARK: fields
 
     @inline(__always)
-    mutating func parseValue(_ field: Field) throws(SyntaxError) {
+    mutating func parseValue(_ field: Field, _ ex: inout Exchange) throws(SyntaxError) {
         switch field {
         case .unknown: try skipValue(depth: 1)
         case .ts: try parseTimestamp()
-        case .status: try parseStatus()
-        case .latencyMs: try parseLatency()
-        case .asn, .inputTokens, .outputTokens, .reasoningTokens, .httpStatus: try parseInteger(field)
-        default: try parseStringField(field)
+        case .status: try parseStatus(&ex)
+        case .latencyMs: try parseLatency(&ex)
+        case .asn, .inputTokens, .outputTokens, .reasoningTokens, .httpStatus: try parseInteger(field, &ex)
+        default: try parseStringField(field, &ex)
         }
     }
 
@@ -530,7 +531,7 @@ struct LineParser {
     }
 
     @inline(__always)
-    mutating func store(_ field: Field, _ s: String?) {
+    mutating func store(_ field: Field, _ s: String?, _ ex: inout Exchange) {
         switch field {
         case .accountID: accountID = s
         case .apiKeyID: ex.apiKeyID = s
@@ -552,7 +553,7 @@ struct LineParser {
     }
 
     @inline(__always)
-    mutating func store(_ field: Field, _ v: Int64?) {
+    static func store(_ field: Field, _ v: Int64?, _ ex: inout Exchange) {
         switch field {
         case .asn: ex.asn = v
         case .inputTokens: ex.inputTokens = v
@@ -563,48 +564,48 @@ struct LineParser {
         }
     }
 
-    mutating func parseStringField(_ field: Field) throws(SyntaxError) {
+    mutating func parseStringField(_ field: Field, _ ex: inout Exchange) throws(SyntaxError) {
         let c = byte(i)
         if c == UInt8(ascii: "\"") {
             i += 1
             let start = i
             let escaped = try scanString()
-            store(field, makeString(start, i - 1, escaped: escaped))
+            store(field, makeString(start, i - 1, escaped: escaped), &ex)
             fieldOK(field)
         } else if c == UInt8(ascii: "n") {
             try skipLiteral()
-            store(field, nil as String?)
+            store(field, nil as String?, &ex)
             fieldOK(field)
         } else {
             try skipValue(depth: 1)
-            store(field, nil as String?)
+            store(field, nil as String?, &ex)
             fieldBad(field, Self.wrongType)
         }
     }
 
-    mutating func parseInteger(_ field: Field) throws(SyntaxError) {
+    mutating func parseInteger(_ field: Field, _ ex: inout Exchange) throws(SyntaxError) {
         let c = byte(i)
         if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
             let n = try scanNumber()
             switch n.integer {
-            case .value(let v): store(field, v); fieldOK(field); return
+            case .value(let v): Self.store(field, v, &ex); fieldOK(field); return
             case .fraction: fieldBad(field, Self.wrongType)
             case .negative: fieldBad(field, Self.negativeValue)
             case .outOfRange: fieldBad(field, Self.badValue)
             }
-            store(field, nil as Int64?)
+            Self.store(field, nil as Int64?, &ex)
         } else if c == UInt8(ascii: "n") {
             try skipLiteral()
-            store(field, nil as Int64?)
+            Self.store(field, nil as Int64?, &ex)
             fieldOK(field)
         } else {
             try skipValue(depth: 1)
-            store(field, nil as Int64?)
+            Self.store(field, nil as Int64?, &ex)
             fieldBad(field, Self.wrongType)
         }
     }
 
-    mutating func parseLatency() throws(SyntaxError) {
+    mutating func parseLatency(_ ex: inout Exchange) throws(SyntaxError) {
         let c = byte(i)
         ex.latencyMs = nil
         if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
@@ -623,7 +624,7 @@ struct LineParser {
         }
     }
 
-    mutating func parseStatus() throws(SyntaxError) {
+    mutating func parseStatus(_ ex: inout Exchange) throws(SyntaxError) {
         let c = byte(i)
         ex.status = .success
         if c == UInt8(ascii: "\"") {
@@ -710,7 +711,7 @@ struct LineParser {
         }
     }
 
-    mutating func finish() -> DecodeOutcome {
+    mutating func finish(_ ex: inout Exchange) -> DecodeOutcome? {
         if fieldErrors != 0, let r = fieldRejection(.ts) { return .rejected(r) }
         guard let ts else { return .rejected(Rejection(.missingTimestamp, field: "ts", message: "ts is missing")) }
         if fieldErrors != 0 {
@@ -732,7 +733,7 @@ struct LineParser {
             }
         }
         ex.ts = ts
-        return .exchange(ex)
+        return nil
     }
 
     func rejection(for error: SyntaxError) -> Rejection {
