@@ -113,8 +113,8 @@ struct SyntaxError: Error {
     init(_ kind: Kind, _ offset: Int) { self.kind = kind; self.offset = offset }
 }
 
-/// A JSON number as read: `mantissa × 10^exponent`, with trailing zeros folded into the exponent so
-/// that `exponent < 0` means exactly "has a fractional part". Exact while `!overflow`.
+/// A JSON number as read: `mantissa × 10^exponent`, exact while `!overflow`. With `overflow`, trailing
+/// zeros are folded into `exponent`, so `exponent < 0` still means exactly "has a fractional part".
 struct Number {
     var negative = false
     var mantissa: UInt64 = 0
@@ -132,11 +132,16 @@ struct Number {
 
     var integer: IntegerValue {
         if isZero { return .value(0) }
-        if exponent < 0 { return .fraction }
-        if negative { return .negative }
-        if overflow || exponent > 18 { return .outOfRange }
         var v = mantissa
-        for _ in 0..<exponent {
+        var e = exponent
+        if !overflow {
+            // `2.50e1` is integral: drop zeros the fraction ends with.
+            while e < 0 && v % 10 == 0 { v /= 10; e += 1 }
+        }
+        if e < 0 { return .fraction }
+        if negative { return .negative }
+        if overflow || e > 18 { return .outOfRange }
+        for _ in 0..<e {
             let (r, o) = v.multipliedReportingOverflow(by: 10)
             if o { return .outOfRange }
             v = r
@@ -420,64 +425,39 @@ struct LineParser {
     // MARK: numbers
 
     /// JSON number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    /// Up to 19 digits (every count, id and epoch in practice) accumulate with plain arithmetic.
     mutating func scanNumber() throws(SyntaxError) -> Number {
         var n = Number()
         n.start = i
         if byte(i) == UInt8(ascii: "-") { n.negative = true; i += 1 }
         guard i < end else { throw SyntaxError(.truncated, end) }
         var m: UInt64 = 0
-        var overflow = false
-        var zeros = 0          // zero digits since the last nonzero one
-        var dropped = 0        // digits after those kept in `m` (once it overflowed)
-        var fractionDigits = 0
-
-        @inline(__always) func add(_ d: UInt64) {
-            if overflow {
-                dropped &+= 1
-                zeros = d == 0 ? zeros &+ 1 : 0
-                return
-            }
-            if d == 0 { zeros &+= 1; return }
-            if m == 0 { m = d; zeros = 0; return }
-            var v = m
-            var k = zeros &+ 1
-            while k > 0 {
-                let (r, o) = v.multipliedReportingOverflow(by: 10)
-                if o { overflow = true; break }
-                v = r
-                k &-= 1
-            }
-            if !overflow {
-                let (r, o) = v.addingReportingOverflow(d)
-                if o { overflow = true } else { m = r }
-            }
-            if overflow { dropped = zeros &+ 1 }
-            zeros = 0
-        }
-
         let first = byte(i) &- 0x30
         guard first < 10 else { throw SyntaxError(.badNumber, i) }
+        let intStart = i
         i += 1
-        add(UInt64(first))
+        m = UInt64(first)
         if first != 0 {
             while i < end {
                 let d = byte(i) &- 0x30
                 if d >= 10 { break }
-                add(UInt64(d))
+                m = m &* 10 &+ UInt64(d)
                 i += 1
             }
         }
+        let intEnd = i
+        var fractionStart = i, fractionEnd = i
         if i < end && byte(i) == UInt8(ascii: ".") {
             i += 1
-            let fractionStart = i
+            fractionStart = i
             while i < end {
                 let d = byte(i) &- 0x30
                 if d >= 10 { break }
-                add(UInt64(d))
+                m = m &* 10 &+ UInt64(d)
                 i += 1
             }
-            fractionDigits = i - fractionStart
-            guard fractionDigits > 0 else { throw SyntaxError(i < end ? .badNumber : .truncated, i) }
+            fractionEnd = i
+            guard fractionEnd > fractionStart else { throw SyntaxError(i < end ? .badNumber : .truncated, i) }
         }
         var exp = 0
         if i < end && byte(i) | 0x20 == UInt8(ascii: "e") {
@@ -498,12 +478,55 @@ struct LineParser {
             guard i > expStart else { throw SyntaxError(i < end ? .badNumber : .truncated, i) }
             if expNegative { exp = -exp }
         }
+        n.end = i
+        let fractionDigits = fractionEnd - fractionStart
+        if (intEnd - intStart) + fractionDigits <= 19 {
+            // 10^19 - 1 < 2^64: the wrapping arithmetic above cannot have wrapped.
+            n.mantissa = m
+            n.exponent = exp &- fractionDigits
+            n.keptExponent = n.exponent
+        } else {
+            accumulateLong(&n, intStart..<intEnd, fractionStart..<fractionEnd, exp: exp)
+        }
+        return n
+    }
+
+    /// More than 19 digits (leading zeros included): keep the first ~19 significant ones, and track
+    /// where the last nonzero digit is so that integrality stays exact.
+    func accumulateLong(_ n: inout Number, _ integer: Range<Int>, _ fraction: Range<Int>, exp: Int) {
+        var m: UInt64 = 0
+        var overflow = false
+        var zeros = 0          // zero digits since the last nonzero one
+        var dropped = 0        // digits after those kept in `m` (once it overflowed)
+        for k in integer.lowerBound..<fraction.upperBound where !(k >= integer.upperBound && k < fraction.lowerBound) {
+            let d = UInt64(byte(k) &- 0x30)
+            if overflow {
+                dropped &+= 1
+                zeros = d == 0 ? zeros &+ 1 : 0
+                continue
+            }
+            if d == 0 { zeros &+= 1; continue }
+            if m == 0 { m = d; zeros = 0; continue }
+            var v = m
+            var times = zeros &+ 1
+            while times > 0 {
+                let (r, o) = v.multipliedReportingOverflow(by: 10)
+                if o { overflow = true; break }
+                v = r
+                times &-= 1
+            }
+            if !overflow {
+                let (r, o) = v.addingReportingOverflow(d)
+                if o { overflow = true } else { m = r }
+            }
+            if overflow { dropped = zeros &+ 1 }
+            zeros = 0
+        }
+        let fractionDigits = fraction.count
         n.mantissa = m
         n.overflow = overflow
         n.exponent = zeros &- fractionDigits &+ exp
         n.keptExponent = overflow ? dropped &- fractionDigits &+ exp : n.exponent
-        n.end = i
-        return n
     }
 
     // MARK: fields
