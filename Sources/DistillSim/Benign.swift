@@ -39,7 +39,7 @@ final class CasualUser: HumanActor {
 
     override func request(_ e: Engine, _ t: Int64) {
         if turn == 0 {
-            e.render(useIntl ? Rules.casualIntl : Rules.casualOpener, &rng)
+            if useIntl { e.render(Rules.casualIntl, &rng) } else { writeCasualOpener(e, &rng) }
         } else {
             e.render(useIntl ? Rules.casualIntlFollowup : Rules.casualFollowup, &rng)
         }
@@ -195,7 +195,7 @@ final class Student: HumanActor {
                 e.render(Rules.hwFollowup, &rng)
             }
         } else {
-            e.render(turn == 0 ? Rules.casualOpener : Rules.casualFollowup, &rng)
+            if turn == 0 { writeCasualOpener(e, &rng) } else { e.render(Rules.casualFollowup, &rng) }
         }
         var x = Exchange()
         x.ts = t
@@ -208,6 +208,13 @@ final class Student: HumanActor {
         context += e.prompt.count / 4 + 420
         e.emit(x, account, u, &rng)
     }
+}
+
+/// A first message: the request itself, often wrapped in a little context.
+func writeCasualOpener(_ e: Engine, _ rng: inout Rng) {
+    if rng.chance(0.4) { e.render(Rules.casualPre, &rng) }
+    e.render(Rules.casualOpener, &rng)
+    if rng.chance(0.35) { e.render(Rules.casualPost, &rng) }
 }
 
 func lowercaseASCII(_ b: inout [UInt8]) {
@@ -323,7 +330,7 @@ final class ResellerLane: SimActor {
 
     override func fire(_ e: Engine) {
         if turn == 0 {
-            e.render(intl ? Rules.casualIntl : Rules.casualOpener, &rng)
+            if intl { e.render(Rules.casualIntl, &rng) } else { writeCasualOpener(e, &rng) }
         } else {
             e.render(intl ? Rules.casualIntlFollowup : Rules.casualFollowup, &rng)
         }

@@ -49,7 +49,7 @@ final class FarmAccount: MachineActor {
         var x = Exchange()
         x.ts = next
         if followUpSession != 0 {
-            e.append(rng.pick(FarmAccount.verify))
+            e.render(Rules.verify, &rng)
             x.session = followUpSession
             followUpSession = 0
         } else {

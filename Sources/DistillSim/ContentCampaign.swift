@@ -66,11 +66,17 @@ extension GrammarBuilder {
             "{narrate_instr}. {?Be explicit about which files you read.} Goal: {stealth_task}.",
         ])
         rule("stealth_task_cap", ["Fix the failing tests in {module}", "Add {feature} to the {component}", "Refactor {func_py} to {refactor_goal}", "Track down why {test_name_py} is flaky", "Debug why {module} is slow when {slow_case}", "Implement {feature} for {module}", "Clean up the places where we {code_smell}"])
-        rule("stealth_followup", [
-            "Continue. Again, explain the reasoning before each tool call.", "Keep going and keep narrating every step.",
-            "Next step, {narrate|describe|explain} {each|every} tool call and why.", "Now {stealth_task}, same format.",
-            "Go on. Explain what you expect each command to return before you run it.", "continue with the same level of detail",
-        ])
+        rule("stealth_followup", ["{sf_go}{sf_instr}", "{sf_go}{sf_instr}", "Now {stealth_task}.{sf_instr}", "{sf_go} Then {stealth_task}.{sf_instr}"])
+        rule("sf_go", ["Continue.", "Keep going.", "Next step.", "Go on.", "Proceed.", "ok continue", "Good, continue.", "Carry on.", "Continue with the next file.", "Now run the tests."])
+        rule("sf_instr", ["", " Again, explain the reasoning before each tool call.", " {Narrate|Describe|Explain} each tool call and why.", " Keep narrating every step.",
+                          " Say what you expect each command to return before running it.", " Same level of detail as before.",
+                          " Explain every file you read and why you read it.", " {Think out loud|Reason step by step} before each action."])
+        rule("verify", ["{verify_core}", "{verify_core} {verify_tail}"])
+        rule("verify_core", ["Now verify your answer by re-deriving it step by step in a different way.", "Check each step of your reasoning above and correct any mistakes, explaining why.",
+                             "Explain the same solution again, but more rigorously, justifying every step.", "List every assumption you made and re-check the reasoning with each one.",
+                             "{Re-check|Verify|Double-check} {your|the} {solution|answer|reasoning} {step by step|line by line}{, explaining each check|}.",
+                             "Solve it again using a different method and compare the two chains of reasoning."])
+        rule("verify_tail", ["Be explicit.", "Show all work.", "Do not skip steps.", "Then state the final answer again.", "Explain any discrepancy in detail."])
         // Churn farm: laundering reasoning traces through "safe rewrites".
         rule("churn_prompt", [
             "{churn_instr}\n\nQuestion: {churn_q}\n\nAnswer:\n{draft_answer}",

@@ -44,7 +44,7 @@ extension GrammarBuilder {
         // email
         rule("email", [
             "Draft a {polite|firm|friendly|short|formal|apologetic|warm} email to my {recipient} about {email_topic}",
-            "Write an email to {recipient_name} {letting them know|asking whether|explaining that} {email_topic}. {?Keep it under {#80-200} words.}",
+            "Write an email to {recipient_name} {about|regarding|to follow up on|with an update on} {email_topic}. {?Keep it under {#80-200} words.}",
             "help me reply to my {recipient} who asked about {email_topic}, I want to say no nicely",
             "Can you write a message to my {recipient} saying {email_topic}? {?Not too formal.}",
             "Write a follow-up email after {email_event}",
@@ -210,17 +210,48 @@ extension GrammarBuilder {
             "Make a to-do list for {plan_goal}",
         ])
         words("plan_goal", "move apartments, deep clean the house, prepare for my driving test, finish my thesis draft, get ready for a newborn, learn basic Spanish, launch my Etsy shop")
+        // Context people add around a request; it makes real prompts longer and less uniform.
+        rule("casual_pre", [
+            "Hi! ", "Quick question. ", "hey, ", "Hello, I need some help. ", "I'm {#16-75} and {new to this|not very techy|a total beginner|pretty busy these days}. ",
+            "My {relation} asked me about this and I wasn't sure. ", "For context, {casual_context}. ", "{casual_context_cap}. ",
+            "So {casual_context}, ", "I've been trying to figure this out for a while. ", "This might be a dumb question but ",
+            "Okay so ", "Need help asap: ", "I have a {question|weird one|quick one} for you. ",
+        ])
+        rule("casual_post", [
+            " Thanks!", " thanks in advance", " Please keep it simple.", " {Keep it short|Not too long|Be detailed} please.",
+            " For context, {casual_context}.", " I'd like {a few options|step by step instructions|a short answer|bullet points}.",
+            " Use plain language, no jargon.", " Also {casual_context}, if that matters.", " I'm in {country_name} if that matters.",
+            " My budget is about ${#20-3000}.", " I only have about {#10-90} minutes.", " ty",
+        ])
+        words("casual_context", "I live in a small apartment, we have two kids under five, I'm on a tight budget this month, I work night shifts, I'm vegetarian, I'm recovering from a knee injury, I just moved here, English is my second language, I'm a nurse, I'm retired, I'm a college student, I run a small bakery, I have a job interview on {weekday}, my laptop is pretty old, I'm planning this for my {relation}, I don't have a car, it's for a school project, I'm trying to cut down on screen time")
+        words("casual_context_cap", "I live in a small apartment, We have two kids under five, I'm on a tight budget this month, I work night shifts, I'm vegetarian, I just moved here, I'm a college student, I run a small bakery, I don't have a car, This is for a school project, I'm planning this for my {relation}")
         // follow-ups in a conversation
         rule("casual_followup", [
-            "make it shorter", "Make it shorter please", "can you make it more {casual|formal|funny|concise|detailed|friendly}?",
-            "what about {alt_option}?", "Thanks! And how would I {followup_action}?", "Can you put that in a table?",
-            "Translate that into {lang}", "Give me another option", "why?", "Explain the {first|second|third|last} point in more detail",
-            "That didn't work, I got {casual_error}", "ok and what if I don't have {ingredient}?", "perfect, thank you",
-            "Can you add {followup_add}?", "shorter and less cheesy", "Now make a version for {relation}",
-            "hmm, are you sure about that?", "can you give me sources for that", "redo it but for {#2-10} people",
-            "What would you change if it was {month}?", "can you make it rhyme", "less formal", "Give me {#3-5} more ideas",
-            "and in {language}?", "wait, what does {concept} have to do with it?", "ok now summarize everything we discussed",
+            "{fu_ack}{fu_core}{fu_tail}", "{fu_ack}{fu_core}{fu_tail}", "{fu_ack}{fu_core}", "{fu_core}", "{fu_core}{fu_tail}",
+            "{fu_short}", "{fu_ack}also, {casual_opener}", "One more thing: {casual_opener}",
         ])
+        rule("fu_ack", ["ok ", "Ok, ", "thanks, ", "Thanks! ", "hmm ", "great. ", "nice! ", "Perfect. ", "cool, ", "That helps. ", "wait, ", "Got it. ", "yes, ", "no, "])
+        rule("fu_tail", ["", "", " thanks", " please", "?", " if possible", " - it's for {relation}", " because {casual_context}", " and keep it under {#50-300} words", " :)"])
+        rule("fu_short", ["make it shorter", "why?", "perfect, thank you", "thanks!", "ok", "less formal", "more please", "go on", "can you make it rhyme", "hmm, are you sure about that?"])
+        rule("fu_core", [
+            "make it {shorter|longer|more {casual|formal|funny|concise|detailed|friendly|polite|direct}}",
+            "can you make the {ordinal} {one|paragraph|option|line} more {casual|formal|specific|upbeat}",
+            "what about {alt_option}", "how would I {followup_action}", "put that in a table", "put it in a table with {#2-5} columns",
+            "translate that into {lang}", "give me {another option|a different version|{#2-6} more options|a simpler version}",
+            "explain the {ordinal} point in more detail", "that didn't work, I got {casual_error}", "what if I don't have {ingredient}",
+            "can you add {followup_add}", "now make a version for my {relation}", "can you give me sources for that",
+            "redo it for {#2-10} people", "what would you change if it was {month}", "what if {fu_condition}",
+            "I tried that but {fu_problem}", "what's the difference between the {ordinal} and the {ordinal} option",
+            "give me {#2-10} more like the {ordinal} one", "how do I say that in {lang}", "is that still true in {#2024-2026}",
+            "and for {travelers}", "how much would that cost in {city}", "how long does that take", "can you explain {concept} in that context",
+            "rewrite it without {the jargon|the last sentence|the bullet points|exclamation marks|the intro}",
+            "can you shorten it to {#1-5} sentences", "make it sound less like AI", "which of those would you pick and why",
+            "summarize everything we discussed", "ok but what about {ingredient}", "can you be more specific about the {ordinal} step",
+            "add a {title|subject line|short summary|call to action|P.S.}", "use {simpler words|British spelling|a warmer tone|second person}",
+        ])
+        words("ordinal", "first, second, third, last, fourth")
+        words("fu_condition", "it rains, I only have an hour, I'm on a budget, my {relation} comes too, I do it on my phone, I start next {weekday}, the store is closed, I'm allergic to nuts, it's for work")
+        words("fu_problem", "it still looks wrong, the formula gave me an error, nothing happened, it came out {cook_fail}, my {relation} didn't like it, it's too long for a text message, the link doesn't work")
         words("alt_option", "doing it in the morning instead, a cheaper version, a vegetarian version, going in {month}, the second one you mentioned, using {language} instead, a version without sugar, taking the train")
         words("followup_action", "do it on my phone, explain this to my kids, make it ahead of time, save it for later, share it with my team, do the same thing in Google Sheets, freeze the leftovers")
         words("followup_add", "a sentence about the deadline, an emoji or two, a P.S. thanking them, a budget column, a packing list, a short intro, the prices")
@@ -247,6 +278,7 @@ extension GrammarBuilder {
             "Bana {kısa bir özgeçmiş|doğum günü mesajı} yazar mısın?",
             "Giải thích {lãi kép|lạm phát} một cách đơn giản",
         ])
-        rule("casual_intl_followup", ["再短一点", "谢谢！还有别的吗？", "más corto, por favor", "¿y otra opción?", "kürzer bitte", "merci, et en anglais ?", "もう少し短くしてください", "спасибо, а ещё варианты?", "obrigado! e em inglês?", "더 짧게 해줘"])
+        rule("casual_intl_followup", ["{casual_intl}", "{casual_intl_fu}", "{casual_intl_fu}"])
+        rule("casual_intl_fu", ["再短一点", "谢谢！还有别的吗？", "más corto, por favor", "¿y otra opción?", "kürzer bitte", "merci, et en anglais ?", "もう少し短くしてください", "спасибо, а ещё варианты?", "obrigado! e em inglês?", "더 짧게 해줘", "能不能写得更正式一点？", "用{#3-5}个要点总结一下", "¿puedes darme {#2-5} ejemplos más?", "kannst du das auf Englisch übersetzen?", "peux-tu faire plus court ?", "pode explicar o {primeiro|segundo} ponto?", "もっと詳しく説明してください", "можно подробнее про {первый|второй} пункт?", "شكرا، هل يمكنك الاختصار؟", "좀 더 자세히 설명해 줘"])
     }
 }

@@ -61,7 +61,7 @@ extension GrammarBuilder {
             "[tool_result] {trace_L}",
             "[tool_result] $ ls {src|lib|internal|tests}\n{path_L}\n{path_L}\n{path_L}",
             "[tool_result] Edit applied to {path_L}.",
-            "[tool_result] No matches found.",
+            "[tool_result] No matches found for \"{func_L}\" in {src|tests|the repo}.",
         ]
         words("feature_slug", "rate-limit, csv-export, flaky-login-test, null-user, retry-backoff, pagination, sso, audit-log, bump-deps, cache-users")
         for lang in DevLang.allCases {

@@ -141,7 +141,7 @@ enum Net {
 
     static func residential(_ isp: ISP, _ rng: inout Rng, v6: Bool = false) -> Origin {
         if v6, let pre = isp.v6 {
-            let hi = pre << 32 | UInt64(rng.int(0, 0xFFFF)) << 16 | UInt64(rng.int(0, 0xFFFF))
+            let hi = (pre | UInt64(rng.int(0, 0x3FF))) << 32 | UInt64(rng.int(0, 0xFFFF)) << 16 | UInt64(rng.int(0, 0xFFFF))
             return Origin(ip: IPAddr(v6: true, hi: hi, lo: rng.next() | 1), asn: isp.asn, country: isp.country)
         }
         let p = isp.v4[rng.below(isp.v4.count)]

@@ -5,13 +5,14 @@ enum Rules {
     static let casualFollowup = g.id("casual_followup")
     static let casualIntl = g.id("casual_intl")
     static let casualIntlFollowup = g.id("casual_intl_followup")
+    static let casualPre = g.id("casual_pre"), casualPost = g.id("casual_post")
     static let hwPre = g.id("hw_pre"), hwPost = g.id("hw_post"), hwFollowup = g.id("hw_followup"), hwNext = g.id("hw_next")
     static let bizJob = g.id("biz_job")
     static let mcNum = g.id("mc_option_num"), mcText = g.id("mc_option_text")
     static let cotPrefix = g.id("cot_prefix"), cotSuffix = g.id("cot_suffix")
     static let rubricPrefix = g.id("rubric_prefix"), rubric = g.id("rubric"), draftAnswer = g.id("draft_answer")
     static let stealthPrompt = g.id("stealth_prompt"), stealthFollowup = g.id("stealth_followup")
-    static let churnPrompt = g.id("churn_prompt")
+    static let churnPrompt = g.id("churn_prompt"), verify = g.id("verify")
     static let subjectFamily: [Int] = Subjects.all.map { g.id($0.family) }
     static let families: [Int] = Subjects.families.map { g.id($0) }
 
