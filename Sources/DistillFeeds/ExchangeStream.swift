@@ -13,11 +13,9 @@ public final class ExchangeStream {
     private let readers: [LineReader]
     private let decoder: ExchangeDecoder
     private let maxLineBytes: Int
-    /// Each source's next exchange and its `ts` (kept apart so heap moves touch only integers).
+    /// Each source's next exchange, waiting its turn in the merge.
     private var heads: [Exchange?]
-    private var headTs: [StreamTime]
-    /// Source indices with a head, as a binary min-heap on (ts, index).
-    private var heap: [Int] = []
+    private var queue: MergeQueue
     private var started = false
     /// An input error met after part of a batch was filled: reported by the next call.
     private var failure: InputError?
@@ -37,8 +35,7 @@ public final class ExchangeStream {
         self.maxLineBytes = maxLineBytes
         sourceNames = readers.map(\.name)
         heads = Array(repeating: nil, count: readers.count)
-        headTs = Array(repeating: 0, count: readers.count)
-        heap.reserveCapacity(readers.count)
+        queue = MergeQueue(sources: readers.count)
     }
 
     /// Bytes read from all sources so far (compressed bytes for gzip files).
@@ -51,11 +48,13 @@ public final class ExchangeStream {
     /// Returns false when all input is exhausted and nothing was appended.
     ///
     /// A read error (say, a truncated gzip file) is thrown; if exchanges were already appended
-    /// in this call, they are returned first and the error is thrown by the next call.
+    /// in this call, they are returned first and the error is thrown by the next call. Lines
+    /// read before the error stay counted in `ledger`; the stream stays failed afterwards.
     public func nextBatch(into batch: inout [Exchange], maxCount: Int, ledger: inout InputLedger) throws -> Bool {
+        precondition(maxCount > 0, "maxCount must be positive")
         if let failure { throw failure }
         var appended = 0
-        do {
+        do throws(InputError) {
             if readers.count == 1 {
                 // One source: nothing to merge, skip the heap.
                 while appended < maxCount, let exchange = try decodeNext(from: 0, ledger: &ledger) {
@@ -71,11 +70,13 @@ public final class ExchangeStream {
                         try advance(index, ledger: &ledger)
                     }
                 }
-                while appended < maxCount, let index = heap.first {
-                    let exchange = heads[index].take()!
-                    popMin()
+                while appended < maxCount, let index = queue.min {
+                    queue.removeMin()
+                    // Swapped out rather than copied: an Exchange holds a score of strings.
+                    var head: Exchange? = nil
+                    swap(&head, &heads[index])
                     // Admitted in emitted order, so the duplicate window follows merged time.
-                    if ledger.admit(exchange) {
+                    if let exchange = consume head, ledger.admit(exchange) {
                         batch.append(exchange)
                         appended += 1
                     }
@@ -83,8 +84,9 @@ public final class ExchangeStream {
                 }
             }
         } catch {
-            guard appended > 0 else { throw error }
+            // A failed source leaves the merge incomplete: every later call reports the error.
             failure = error
+            guard appended > 0 else { throw error }
         }
         return appended > 0
     }
@@ -92,9 +94,9 @@ public final class ExchangeStream {
     /// Reads the source's next exchange into its head and puts it on the heap.
     private func advance(_ index: Int, ledger: inout InputLedger) throws(InputError) {
         guard let exchange = try decodeNext(from: index, ledger: &ledger) else { return }
-        headTs[index] = exchange.ts
-        heads[index] = exchange
-        push(index)
+        let ts = exchange.ts
+        heads[index] = consume exchange
+        queue.push(index, ts: ts)
     }
 
     /// The source's next exchange, counting rejected, blank and too-long lines on the way.
@@ -119,14 +121,27 @@ public final class ExchangeStream {
         }
         return nil
     }
+}
 
-    // MARK: heap of source indices, ordered by (head ts, source index)
+/// Source indices with a head, as a binary min-heap on (head ts, source index). A struct apart
+/// from the stream so a sift costs one exclusivity check, not one per array access.
+struct MergeQueue {
+    private var heap: [Int] = []
+    private var headTs: [StreamTime]
+
+    init(sources: Int) {
+        headTs = Array(repeating: 0, count: sources)
+        heap.reserveCapacity(sources)
+    }
+
+    var min: Int? { heap.first }
 
     private func precedes(_ a: Int, _ b: Int) -> Bool {
         headTs[a] != headTs[b] ? headTs[a] < headTs[b] : a < b
     }
 
-    private func push(_ index: Int) {
+    mutating func push(_ index: Int, ts: StreamTime) {
+        headTs[index] = ts
         heap.append(index)
         var child = heap.count - 1
         while child > 0 {
@@ -137,7 +152,7 @@ public final class ExchangeStream {
         }
     }
 
-    private func popMin() {
+    mutating func removeMin() {
         let last = heap.removeLast()
         guard !heap.isEmpty else { return }
         heap[0] = last

@@ -21,8 +21,10 @@ public struct ExchangeDecoder: Sendable {
             return .rejected(Rejection(.lineTooLong, message: "line is \(line.count) bytes, over the limit of \(maxLineBytes)"))
         }
         guard let base = line.baseAddress, line.count > 0 else { return .blank }
+        var ex = Exchange(ts: 0, accountID: "")
         var parser = LineParser(base: base, end: line.count)
-        return parser.run()
+        if let notAnExchange = parser.run(&ex) { return notAnExchange }
+        return .exchange(ex)
     }
 
     public func decode(_ line: [UInt8]) -> DecodeOutcome {

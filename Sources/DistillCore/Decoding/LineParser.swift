@@ -113,14 +113,16 @@ struct SyntaxError: Error {
     init(_ kind: Kind, _ offset: Int) { self.kind = kind; self.offset = offset }
 }
 
-/// A JSON number as read: `mantissa × 10^exponent`, with trailing zeros folded into the exponent so
-/// that `exponent < 0` means exactly "has a fractional part". Exact while `!overflow`.
+/// A JSON number as read: `mantissa × 10^exponent`, exact while `!overflow`. With `overflow`, trailing
+/// zeros are folded into `exponent`, so `exponent < 0` still means exactly "has a fractional part".
 struct Number {
     var negative = false
     var mantissa: UInt64 = 0
     /// More significant digits than UInt64 holds; `exponent` then still places the last nonzero digit.
     var overflow = false
     var exponent = 0
+    /// `mantissa × 10^keptExponent` is the value truncated to the digits kept (the value itself unless `overflow`).
+    var keptExponent = 0
     var start = 0
     var end = 0
 
@@ -130,11 +132,16 @@ struct Number {
 
     var integer: IntegerValue {
         if isZero { return .value(0) }
-        if exponent < 0 { return .fraction }
-        if negative { return .negative }
-        if overflow || exponent > 18 { return .outOfRange }
         var v = mantissa
-        for _ in 0..<exponent {
+        var e = exponent
+        if !overflow {
+            // `2.50e1` is integral: drop zeros the fraction ends with.
+            while e < 0 && v % 10 == 0 { v /= 10; e += 1 }
+        }
+        if e < 0 { return .fraction }
+        if negative { return .negative }
+        if overflow || e > 18 { return .outOfRange }
+        for _ in 0..<e {
             let (r, o) = v.multipliedReportingOverflow(by: 10)
             if o { return .outOfRange }
             v = r
@@ -163,7 +170,6 @@ struct LineParser {
     let end: Int
     var i = 0
 
-    var ex = Exchange(ts: 0, accountID: "")
     var ts: StreamTime?
     var accountID: String?
     /// Four bits per field: the code of the field's last occurrence when it was bad (last one wins).
@@ -178,7 +184,9 @@ struct LineParser {
 
     @inline(__always) func byte(_ k: Int) -> UInt8 { base.load(fromByteOffset: k, as: UInt8.self) }
 
-    mutating func run() -> DecodeOutcome {
+    /// Fills `ex`; returns nil when it is a valid exchange. The caller owns `ex` so that it moves into the
+    /// outcome instead of being copied field by field (it holds ~400 bytes of strings).
+    mutating func run(_ ex: inout Exchange) -> DecodeOutcome? {
         if end >= 3 && byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF { i = 3 }
         skipWhitespace()
         if i == end { return .blank }
@@ -189,11 +197,11 @@ struct LineParser {
                 guard i == end else { throw SyntaxError(.trailing, i) }
                 return .rejected(Rejection(.notAnObject, message: "valid JSON, but not an object"))
             }
-            try parseObject()
+            try parseObject(&ex)
         } catch {
             return .rejected(rejection(for: error))
         }
-        return finish()
+        return finish(&ex)
     }
 
     // MARK: structure
@@ -208,7 +216,7 @@ struct LineParser {
         }
     }
 
-    mutating func parseObject() throws(SyntaxError) {
+    mutating func parseObject(_ ex: inout Exchange) throws(SyntaxError) {
         i += 1
         skipWhitespace()
         guard i < end else { throw SyntaxError(.truncated, i) }
@@ -230,7 +238,7 @@ struct LineParser {
                 i += 1
                 skipWhitespace()
                 guard i < end else { throw SyntaxError(.truncated, i) }
-                try parseValue(field)
+                try parseValue(field, &ex)
                 skipWhitespace()
                 guard i < end else { throw SyntaxError(.truncated, i) }
                 let c = byte(i)
@@ -417,59 +425,39 @@ struct LineParser {
     // MARK: numbers
 
     /// JSON number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    /// Up to 19 digits (every count, id and epoch in practice) accumulate with plain arithmetic.
     mutating func scanNumber() throws(SyntaxError) -> Number {
         var n = Number()
         n.start = i
         if byte(i) == UInt8(ascii: "-") { n.negative = true; i += 1 }
         guard i < end else { throw SyntaxError(.truncated, end) }
         var m: UInt64 = 0
-        var overflow = false
-        var zeros = 0          // zero digits since the last nonzero one
-        var fractionDigits = 0
-
-        @inline(__always) func add(_ d: UInt64) {
-            if d == 0 { zeros &+= 1; return }
-            if !overflow {
-                if m == 0 { m = d; zeros = 0; return }
-                var v = m
-                var k = zeros &+ 1
-                while k > 0 {
-                    let (r, o) = v.multipliedReportingOverflow(by: 10)
-                    if o { overflow = true; break }
-                    v = r
-                    k &-= 1
-                }
-                if !overflow {
-                    let (r, o) = v.addingReportingOverflow(d)
-                    if o { overflow = true } else { m = r }
-                }
-            }
-            zeros = 0
-        }
-
         let first = byte(i) &- 0x30
         guard first < 10 else { throw SyntaxError(.badNumber, i) }
+        let intStart = i
         i += 1
-        add(UInt64(first))
+        m = UInt64(first)
         if first != 0 {
             while i < end {
                 let d = byte(i) &- 0x30
                 if d >= 10 { break }
-                add(UInt64(d))
+                m = m &* 10 &+ UInt64(d)
                 i += 1
             }
         }
+        let intEnd = i
+        var fractionStart = i, fractionEnd = i
         if i < end && byte(i) == UInt8(ascii: ".") {
             i += 1
-            let fractionStart = i
+            fractionStart = i
             while i < end {
                 let d = byte(i) &- 0x30
                 if d >= 10 { break }
-                add(UInt64(d))
+                m = m &* 10 &+ UInt64(d)
                 i += 1
             }
-            fractionDigits = i - fractionStart
-            guard fractionDigits > 0 else { throw SyntaxError(i < end ? .badNumber : .truncated, i) }
+            fractionEnd = i
+            guard fractionEnd > fractionStart else { throw SyntaxError(i < end ? .badNumber : .truncated, i) }
         }
         var exp = 0
         if i < end && byte(i) | 0x20 == UInt8(ascii: "e") {
@@ -490,24 +478,68 @@ struct LineParser {
             guard i > expStart else { throw SyntaxError(i < end ? .badNumber : .truncated, i) }
             if expNegative { exp = -exp }
         }
+        n.end = i
+        let fractionDigits = fractionEnd - fractionStart
+        if (intEnd - intStart) + fractionDigits <= 19 {
+            // 10^19 - 1 < 2^64: the wrapping arithmetic above cannot have wrapped.
+            n.mantissa = m
+            n.exponent = exp &- fractionDigits
+            n.keptExponent = n.exponent
+        } else {
+            accumulateLong(&n, intStart..<intEnd, fractionStart..<fractionEnd, exp: exp)
+        }
+        return n
+    }
+
+    /// More than 19 digits (leading zeros included): keep the first ~19 significant ones, and track
+    /// where the last nonzero digit is so that integrality stays exact.
+    func accumulateLong(_ n: inout Number, _ integer: Range<Int>, _ fraction: Range<Int>, exp: Int) {
+        var m: UInt64 = 0
+        var overflow = false
+        var zeros = 0          // zero digits since the last nonzero one
+        var dropped = 0        // digits after those kept in `m` (once it overflowed)
+        for k in integer.lowerBound..<fraction.upperBound where !(k >= integer.upperBound && k < fraction.lowerBound) {
+            let d = UInt64(byte(k) &- 0x30)
+            if overflow {
+                dropped &+= 1
+                zeros = d == 0 ? zeros &+ 1 : 0
+                continue
+            }
+            if d == 0 { zeros &+= 1; continue }
+            if m == 0 { m = d; zeros = 0; continue }
+            var v = m
+            var times = zeros &+ 1
+            while times > 0 {
+                let (r, o) = v.multipliedReportingOverflow(by: 10)
+                if o { overflow = true; break }
+                v = r
+                times &-= 1
+            }
+            if !overflow {
+                let (r, o) = v.addingReportingOverflow(d)
+                if o { overflow = true } else { m = r }
+            }
+            if overflow { dropped = zeros &+ 1 }
+            zeros = 0
+        }
+        let fractionDigits = fraction.count
         n.mantissa = m
         n.overflow = overflow
         n.exponent = zeros &- fractionDigits &+ exp
-        n.end = i
-        return n
+        n.keptExponent = overflow ? dropped &- fractionDigits &+ exp : n.exponent
     }
 
     // MARK: fields
 
     @inline(__always)
-    mutating func parseValue(_ field: Field) throws(SyntaxError) {
+    mutating func parseValue(_ field: Field, _ ex: inout Exchange) throws(SyntaxError) {
         switch field {
         case .unknown: try skipValue(depth: 1)
         case .ts: try parseTimestamp()
-        case .status: try parseStatus()
-        case .latencyMs: try parseLatency()
-        case .asn, .inputTokens, .outputTokens, .reasoningTokens, .httpStatus: try parseInteger(field)
-        default: try parseStringField(field)
+        case .status: try parseStatus(&ex)
+        case .latencyMs: try parseLatency(&ex)
+        case .asn, .inputTokens, .outputTokens, .reasoningTokens, .httpStatus: try parseInteger(field, &ex)
+        default: try parseStringField(field, &ex)
         }
     }
 
@@ -522,7 +554,7 @@ struct LineParser {
     }
 
     @inline(__always)
-    mutating func store(_ field: Field, _ s: String?) {
+    mutating func store(_ field: Field, _ s: String?, _ ex: inout Exchange) {
         switch field {
         case .accountID: accountID = s
         case .apiKeyID: ex.apiKeyID = s
@@ -544,7 +576,7 @@ struct LineParser {
     }
 
     @inline(__always)
-    mutating func store(_ field: Field, _ v: Int64?) {
+    static func store(_ field: Field, _ v: Int64?, _ ex: inout Exchange) {
         switch field {
         case .asn: ex.asn = v
         case .inputTokens: ex.inputTokens = v
@@ -555,48 +587,48 @@ struct LineParser {
         }
     }
 
-    mutating func parseStringField(_ field: Field) throws(SyntaxError) {
+    mutating func parseStringField(_ field: Field, _ ex: inout Exchange) throws(SyntaxError) {
         let c = byte(i)
         if c == UInt8(ascii: "\"") {
             i += 1
             let start = i
             let escaped = try scanString()
-            store(field, makeString(start, i - 1, escaped: escaped))
+            store(field, makeString(start, i - 1, escaped: escaped), &ex)
             fieldOK(field)
         } else if c == UInt8(ascii: "n") {
             try skipLiteral()
-            store(field, nil as String?)
+            store(field, nil as String?, &ex)
             fieldOK(field)
         } else {
             try skipValue(depth: 1)
-            store(field, nil as String?)
+            store(field, nil as String?, &ex)
             fieldBad(field, Self.wrongType)
         }
     }
 
-    mutating func parseInteger(_ field: Field) throws(SyntaxError) {
+    mutating func parseInteger(_ field: Field, _ ex: inout Exchange) throws(SyntaxError) {
         let c = byte(i)
         if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
             let n = try scanNumber()
             switch n.integer {
-            case .value(let v): store(field, v); fieldOK(field); return
+            case .value(let v): Self.store(field, v, &ex); fieldOK(field); return
             case .fraction: fieldBad(field, Self.wrongType)
             case .negative: fieldBad(field, Self.negativeValue)
             case .outOfRange: fieldBad(field, Self.badValue)
             }
-            store(field, nil as Int64?)
+            Self.store(field, nil as Int64?, &ex)
         } else if c == UInt8(ascii: "n") {
             try skipLiteral()
-            store(field, nil as Int64?)
+            Self.store(field, nil as Int64?, &ex)
             fieldOK(field)
         } else {
             try skipValue(depth: 1)
-            store(field, nil as Int64?)
+            Self.store(field, nil as Int64?, &ex)
             fieldBad(field, Self.wrongType)
         }
     }
 
-    mutating func parseLatency() throws(SyntaxError) {
+    mutating func parseLatency(_ ex: inout Exchange) throws(SyntaxError) {
         let c = byte(i)
         ex.latencyMs = nil
         if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
@@ -615,7 +647,7 @@ struct LineParser {
         }
     }
 
-    mutating func parseStatus() throws(SyntaxError) {
+    mutating func parseStatus(_ ex: inout Exchange) throws(SyntaxError) {
         let c = byte(i)
         ex.status = .success
         if c == UInt8(ascii: "\"") {
@@ -666,10 +698,9 @@ struct LineParser {
             let t: StreamTime?
             if n.negative && !n.isZero {
                 t = nil
-            } else if n.overflow {
-                t = Timestamp.fromEpochNumber(n.double(base))
             } else {
-                t = Timestamp.fromEpochDecimal(mantissa: n.mantissa, exponent: n.exponent)
+                // Exact even past 19 digits: dropping digits far below a millisecond cannot change the truncation.
+                t = Timestamp.fromEpochDecimal(mantissa: n.mantissa, exponent: n.keptExponent)
             }
             if let t { ts = t; fieldOK(.ts) } else { fieldBad(.ts, Self.badTimestamp) }
         } else if c == UInt8(ascii: "n") {
@@ -703,7 +734,7 @@ struct LineParser {
         }
     }
 
-    mutating func finish() -> DecodeOutcome {
+    mutating func finish(_ ex: inout Exchange) -> DecodeOutcome? {
         if fieldErrors != 0, let r = fieldRejection(.ts) { return .rejected(r) }
         guard let ts else { return .rejected(Rejection(.missingTimestamp, field: "ts", message: "ts is missing")) }
         if fieldErrors != 0 {
@@ -725,7 +756,7 @@ struct LineParser {
             }
         }
         ex.ts = ts
-        return .exchange(ex)
+        return nil
     }
 
     func rejection(for error: SyntaxError) -> Rejection {

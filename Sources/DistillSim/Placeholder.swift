@@ -1,1 +1,0 @@
-// generator goes here

@@ -1,0 +1,70 @@
+/// Benign populations (label `benign:<kind>`).
+enum BenignKind: String, CaseIterable, Sendable {
+    case casual, heavy_dev, eval_harness, enterprise_batch, classroom, saas_reseller, startup_team
+}
+
+/// Campaign styles (label `campaign:<name>`).
+enum CampaignKind: String, CaseIterable, Sendable {
+    case lbFarm = "lb-farm"
+    case stealthFarm = "stealth-farm"
+    case heavyExtractor = "heavy-extractor"
+    case polyglotFarm = "polyglot-farm"
+    case churnFarm = "churn-farm"
+
+    var style: String {
+        switch self {
+        case .lbFarm: return "load_balanced_farm"
+        case .stealthFarm: return "stealthy_farm"
+        case .heavyExtractor: return "single_extractor"
+        case .polyglotFarm: return "multilingual_wave_farm"
+        case .churnFarm: return "churning_trial_farm"
+        }
+    }
+
+    var summary: String {
+        switch self {
+        case .lbFarm: return "~200 accounts made in a burst, cards shared by 8-20 accounts, every request load-balanced over one cloud IP pool, flat 24/7 chain-of-thought and rubric sweeps, pivots to the new model within hours"
+        case .stealthFarm: return "~150 accounts each with its own card, a fresh residential-proxy IP per request, popular SDK user agents, human hours, paraphrased tool-use narration prompts"
+        case .heavyExtractor: return "one account sending 1,500-3,000 chain-of-thought requests a day, 24/7, from a few cloud IPs"
+        case .polyglotFarm: return "waves of hosted accounts (cards shared in pairs and triples) eliciting reasoning in Chinese, Russian, Spanish, Arabic and more"
+        case .churnFarm: return "short-lived accounts (1-3 days each, many on free trials) replaced continuously, a rare shared toolset, 'rewrite safely but keep every reasoning step' prompts"
+        }
+    }
+}
+
+struct ScenarioSpec: Sendable {
+    let name: String
+    let description: String
+    let benign: [(BenignKind, Double)]   // kind, scale factor
+    let campaigns: [CampaignKind]
+}
+
+public enum Scenarios {
+    static let background: [(BenignKind, Double)] = [(.casual, 0.2), (.heavy_dev, 0.2), (.eval_harness, 1), (.enterprise_batch, 0.3), (.saas_reseller, 0.2)]
+
+    static let specs: [ScenarioSpec] = {
+        var s: [ScenarioSpec] = [
+            ScenarioSpec(name: "mixed",
+                         description: "every benign population (casual, heavy_dev, eval_harness, enterprise_batch, classroom, saas_reseller, startup_team) and every campaign",
+                         benign: BenignKind.allCases.map { ($0, 1.0) }, campaigns: CampaignKind.allCases),
+            ScenarioSpec(name: "lookalikes",
+                         description: "only the benign populations, including the ones that resemble campaigns (eval bursts, shared cards, campus NAT, a reseller's model switch)",
+                         benign: BenignKind.allCases.map { ($0, 1.0) }, campaigns: []),
+        ]
+        let names: [(CampaignKind, String)] = [(.lbFarm, "lb-farm"), (.stealthFarm, "stealth-farm"), (.heavyExtractor, "extractor"),
+                                               (.polyglotFarm, "polyglot-farm"), (.churnFarm, "churn-farm")]
+        for (c, n) in names {
+            s.append(ScenarioSpec(name: n, description: "\(c.rawValue): \(c.summary); over a light benign background",
+                                  benign: background, campaigns: [c]))
+        }
+        return s
+    }()
+
+    public static var names: [String] { specs.map { $0.name } }
+
+    public static func describe(_ name: String) -> String? {
+        specs.first { $0.name == name }?.description
+    }
+
+    static func spec(_ name: String) -> ScenarioSpec? { specs.first { $0.name == name } }
+}

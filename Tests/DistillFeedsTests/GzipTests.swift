@@ -1,0 +1,100 @@
+import Foundation
+import XCTest
+@testable import DistillFeeds
+
+final class GzipTests: FeedsTestCase {
+    func sampleText() -> String {
+        (1...2000).map { "{\"ts\":\($0),\"line\":\"\(String(repeating: "z", count: $0 % 97))\"}" }
+            .joined(separator: "\n") + "\nno newline at end"
+    }
+
+    func testGzipReadsLikeThePlainFile() throws {
+        let text = sampleText()
+        let plain = try write("log.ndjson", text)
+        let packed = try write("log.ndjson.gz", gzip(text))
+        let expected = try readAll(path: plain)
+        XCTAssertEqual(expected.count, 2001)
+        for chunk in [1, 2, 7, 4096, 1 << 20] {
+            XCTAssertEqual(try readAll(path: packed, chunkSize: chunk), expected, "chunk \(chunk)")
+        }
+        let reader = try LineReader(path: packed)
+        _ = try readAll(reader)
+        XCTAssertTrue(reader.isGzip)
+        XCTAssertEqual(reader.textBytes, Int64(text.utf8.count))
+        XCTAssertEqual(reader.bytesRead, Int64(gzip(text).count))
+    }
+
+    func testMultiMemberGzipIsReadFully() throws {
+        let parts = ["a1\na2\n", "", "b1\nb2", "\nc1\n"]
+        let packed = try write("multi.gz", parts.flatMap { gzip($0) })
+        for chunk in [1, 3, 7, 1 << 20] {
+            XCTAssertEqual(try readAll(path: packed, chunkSize: chunk), [
+                .text("a1", 1), .text("a2", 2), .text("b1", 3), .text("b2", 4), .text("c1", 5),
+            ], "chunk \(chunk)")
+        }
+    }
+
+    func testGzipIsDetectedByMagicNotExtension() throws {
+        let packed = try write("log.ndjson", gzip("x\ny\n"))
+        let reader = try LineReader(path: packed)
+        XCTAssertEqual(try readAll(reader), [.text("x", 1), .text("y", 2)])
+        XCTAssertTrue(reader.isGzip)
+
+        let plain = try write("not-really.gz", "x\ny\n")
+        let plainReader = try LineReader(path: plain)
+        XCTAssertEqual(try readAll(plainReader), [.text("x", 1), .text("y", 2)])
+        XCTAssertFalse(plainReader.isGzip)
+    }
+
+    func testPlainFileStartingWithMagicByteOnly() throws {
+        let path = try write("odd.ndjson", [UInt8]([0x1F, UInt8(ascii: "\n"), UInt8(ascii: "a")]))
+        XCTAssertEqual(try readAll(path: path, chunkSize: 1), [.text("\u{1F}", 1), .text("a", 2)])
+    }
+
+    func testCorruptGzipNamesTheFileAndKeepsEarlierLines() throws {
+        var bytes = gzip(Array(sampleText().utf8), level: 1)
+        // Damage the deflate data well past the start (the header stays valid).
+        for i in stride(from: bytes.count / 2, to: bytes.count / 2 + 64, by: 1) { bytes[i] ^= 0x5A }
+        let path = try write("broken.ndjson.gz", bytes)
+        let reader = try LineReader(path: path, chunkSize: 512)
+        var lines = 0
+        do throws(InputError) {
+            while try reader.nextLine() != nil { lines += 1 }
+            XCTFail("expected an error")
+        } catch {
+            guard case .corruptGzip(let errorPath, _, let offset, _) = error else {
+                return XCTFail("unexpected \(error)")
+            }
+            XCTAssertEqual(errorPath, path)
+            XCTAssertGreaterThan(offset, 0)
+            XCTAssertTrue(error.description.contains(path), error.description)
+        }
+        XCTAssertGreaterThan(lines, 0, "lines before the damage were read")
+    }
+
+    func testTruncatedGzipIsAnError() throws {
+        let bytes = gzip(sampleText())
+        let path = try write("cut.gz", Array(bytes[..<(bytes.count - 100)]))
+        XCTAssertThrowsError(try readAll(path: path)) { error in
+            guard let error = error as? InputError, case .corruptGzip(let errorPath, let reason, _, _) = error else {
+                return XCTFail("unexpected \(error)")
+            }
+            XCTAssertEqual(errorPath, path)
+            XCTAssertTrue(reason.contains("unexpected end of file"), reason)
+        }
+    }
+
+    func testGarbageAfterAMemberIsAnError() throws {
+        let path = try write("trailing.gz", gzip("a\n") + Array("not gzip".utf8))
+        XCTAssertThrowsError(try readAll(path: path)) { error in
+            XCTAssertEqual((error as? InputError)?.path, path)
+        }
+    }
+
+    func testMagicOnlyIsTruncated() throws {
+        let path = try write("magic.gz", [0x1F, 0x8B])
+        XCTAssertThrowsError(try readAll(path: path)) { error in
+            XCTAssertEqual((error as? InputError)?.path, path)
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import XCTest
+@testable import DistillSim
+
+/// One parsed exchange, with the label of its account.
+struct Row {
+    let d: [String: Any]
+    let label: String
+    var ts: Int64 { SimTime.parseRFC3339(d["ts"] as! String)! }
+    func s(_ k: String) -> String? { d[k] as? String }
+    func i(_ k: String) -> Int? { (d[k] as? NSNumber)?.intValue }
+}
+
+struct Generated {
+    let bytes: [UInt8]
+    let labelsText: String
+    let labels: [String: Any]
+    let summary: GenerationSummary
+
+    init(_ cfg: GeneratorConfig) throws {
+        let g = try TrafficGenerator(config: cfg)
+        var out: [UInt8] = []
+        summary = g.run { out.append(contentsOf: $0) }
+        bytes = out
+        labelsText = g.labelsJSON()
+        labels = try JSONSerialization.jsonObject(with: Data(labelsText.utf8)) as! [String: Any]
+    }
+
+    var accountLabels: [String: String] { labels["accounts"] as! [String: String] }
+
+    func lines() -> [Substring] {
+        String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { $0 }
+    }
+
+    func rows() throws -> [Row] {
+        let labs = accountLabels
+        return try lines().map { line in
+            let obj = try JSONSerialization.jsonObject(with: Data(line.utf8))
+            guard let d = obj as? [String: Any] else { throw GeneratorError("not an object: \(line)") }
+            return Row(d: d, label: labs[d["account_id"] as? String ?? ""] ?? "?")
+        }
+    }
+}
+
+final class GeneratorTests: XCTestCase {
+    /// `mixed` over a week at a quarter of the default size, shared by the property tests.
+    nonisolated(unsafe) static var cached: (Generated, [Row])?
+    static func mixed() throws -> (Generated, [Row]) {
+        if let c = cached { return c }
+        let g = try Generated(GeneratorConfig(seed: 11, days: 7, scale: 0.25))
+        let r = (g, try g.rows())
+        cached = r
+        return r
+    }
+
+    func testSameConfigSameBytesAndLabels() throws {
+        let cfg = GeneratorConfig(seed: 3, days: 2, scale: 0.05)
+        let a = try Generated(cfg), b = try Generated(cfg)
+        XCTAssertGreaterThan(a.bytes.count, 10_000)
+        XCTAssertEqual(a.bytes, b.bytes)
+        XCTAssertEqual(a.labelsText, b.labelsText)
+        XCTAssertEqual(a.summary, b.summary)
+        let c = try Generated(GeneratorConfig(seed: 4, days: 2, scale: 0.05))
+        XCTAssertNotEqual(a.bytes, c.bytes)
+        XCTAssertNotEqual(a.labelsText, c.labelsText)
+    }
+
+    func testRunTwiceOnOneGenerator() throws {
+        let g = try TrafficGenerator(config: GeneratorConfig(seed: 5, days: 1, scale: 0.05))
+        var a: [UInt8] = [], b: [UInt8] = []
+        _ = g.run { a.append(contentsOf: $0) }
+        _ = g.run { b.append(contentsOf: $0) }
+        XCTAssertEqual(a, b)
+    }
+
+    func testChunksAreWholeLines() throws {
+        let g = try TrafficGenerator(config: GeneratorConfig(seed: 9, days: 2, scale: 0.1))
+        var chunks = 0
+        let s = g.run { chunk in
+            chunks += 1
+            XCTAssertEqual(chunk.last, 10)
+        }
+        XCTAssertGreaterThan(chunks, 1)
+        XCTAssertGreaterThan(s.bytes, 1 << 20)
+    }
+
+    func testEveryLineIsAnObjectWithTheFields() throws {
+        let (g, rows) = try GeneratorTests.mixed()
+        XCTAssertEqual(rows.count, g.summary.exchanges)
+        XCTAssertEqual(g.bytes.count, g.summary.bytes)
+        let models: Set<String> = ["haiku-4", "sonnet-4", "opus-4", "opus-5"]
+        for r in rows {
+            for k in ["ts", "request_id", "account_id", "api_key_id", "client_ip", "country", "user_agent", "model", "status", "prompt_text"] {
+                XCTAssertNotNil(r.s(k), "missing \(k) in \(r.d)")
+            }
+            for k in ["asn", "input_tokens", "output_tokens", "latency_ms", "http_status"] {
+                XCTAssertGreaterThanOrEqual(r.i(k) ?? -1, 0, "bad \(k) in \(r.d)")
+            }
+            XCTAssertTrue(models.contains(r.s("model")!))
+            XCTAssertEqual(r.s("country")!.utf8.count, 2)
+            XCTAssertFalse(r.s("prompt_text")!.isEmpty)
+            let http = r.i("http_status")!
+            XCTAssertEqual(r.s("status"), http == 200 ? "success" : "failure")
+            if let rt = r.i("reasoning_tokens") { XCTAssertLessThanOrEqual(rt, r.i("output_tokens")!) }
+            XCTAssertNotEqual(r.label, "?")
+        }
+    }
+
+    func testTimeOrderWithinSeconds() throws {
+        let (g, rows) = try GeneratorTests.mixed()
+        var maxSeen: Int64 = 0
+        var worst: Int64 = 0
+        for r in rows {
+            let t = r.ts
+            worst = max(worst, maxSeen - t)
+            maxSeen = max(maxSeen, t)
+            XCTAssertGreaterThanOrEqual(t, GeneratorConfig.defaultStart)
+        }
+        XCTAssertLessThanOrEqual(worst, 10_000, "lines more than 10 s out of order")
+        XCTAssertLessThan(maxSeen, GeneratorConfig.defaultStart + 7 * SimTime.msPerDay + 10_000)
+        _ = g
+    }
+
+    func testAccountsAndLabelsMatch() throws {
+        let (g, rows) = try GeneratorTests.mixed()
+        let seen = Set(rows.map { $0.s("account_id")! })
+        XCTAssertEqual(seen, Set(g.accountLabels.keys))
+        XCTAssertEqual(g.summary.accounts, seen.count)
+        let benign = (g.labels["benign"] as! [[String: Any]]).map { $0["kind"] as! String }
+        XCTAssertEqual(benign, ["casual", "heavy_dev", "eval_harness", "enterprise_batch", "classroom", "saas_reseller", "startup_team"])
+        let campaigns = g.labels["campaigns"] as! [[String: Any]]
+        XCTAssertEqual(campaigns.map { $0["name"] as! String }, ["lb-farm", "stealth-farm", "heavy-extractor", "polyglot-farm", "churn-farm"])
+        for c in campaigns {
+            let name = c["name"] as! String
+            let mine = rows.filter { $0.label == "campaign:\(name)" }
+            XCTAssertEqual(c["start"] as? String, SimTime.format(mine.map { $0.ts }.min()!), name)
+            XCTAssertEqual(c["accounts"] as? Int, Set(mine.map { $0.s("account_id")! }).count, name)
+            // Campaigns start inside the window, not at its first moment.
+            XCTAssertGreaterThan(mine.map { $0.ts }.min()!, GeneratorConfig.defaultStart + 6 * SimTime.msPerHour, name)
+        }
+    }
+
+    func testRetriesReuseRequestIds() throws {
+        let (_, rows) = try GeneratorTests.mixed()
+        var byId: [String: [Row]] = [:]
+        for r in rows { byId[r.s("request_id")!, default: []].append(r) }
+        let dups = byId.values.filter { $0.count > 1 }
+        XCTAssertGreaterThan(dups.count, 5)
+        XCTAssertLessThan(Double(dups.count) / Double(rows.count), 0.005)
+        for d in dups {
+            XCTAssertEqual(d.count, 2)
+            XCTAssertTrue(d[0].label.hasPrefix("benign:"))
+            XCTAssertEqual(d[0].s("account_id"), d[1].s("account_id"))
+            XCTAssertLessThanOrEqual(abs(d[0].ts - d[1].ts), 10_000)
+        }
+    }
+
+    func testMaxExchanges() throws {
+        let g = try Generated(GeneratorConfig(seed: 7, days: 3, scale: 0.1, maxExchanges: 1234))
+        XCTAssertEqual(g.summary.exchanges, 1234)
+        XCTAssertEqual(g.lines().count, 1234)
+        let z = try Generated(GeneratorConfig(seed: 7, days: 3, scale: 0.1, maxExchanges: 0))
+        XCTAssertEqual(z.bytes.count, 0)
+    }
+
+    func testBadConfigThrows() {
+        XCTAssertThrowsError(try TrafficGenerator(config: GeneratorConfig(scenario: "nope"))) { err in
+            XCTAssertTrue("\(err)".contains("unknown scenario"))
+        }
+        XCTAssertThrowsError(try TrafficGenerator(config: GeneratorConfig(days: 0)))
+        XCTAssertThrowsError(try TrafficGenerator(config: GeneratorConfig(scale: 0)))
+        XCTAssertThrowsError(try TrafficGenerator(config: GeneratorConfig(scale: .nan)))
+        XCTAssertThrowsError(try TrafficGenerator(config: GeneratorConfig(maxExchanges: -1)))
+    }
+
+    func testEveryScenarioRunsAndHasItsCampaign() throws {
+        XCTAssertEqual(Scenarios.names, ["mixed", "lookalikes", "lb-farm", "stealth-farm", "extractor", "polyglot-farm", "churn-farm"])
+        let expect = ["lb-farm": "campaign:lb-farm", "stealth-farm": "campaign:stealth-farm", "extractor": "campaign:heavy-extractor",
+                      "polyglot-farm": "campaign:polyglot-farm", "churn-farm": "campaign:churn-farm"]
+        for name in Scenarios.names where name != "mixed" {
+            XCTAssertNotNil(Scenarios.describe(name))
+            let g = try Generated(GeneratorConfig(seed: 2, days: 7, scale: 0.1, scenario: name))
+            let labels = Set(g.accountLabels.values)
+            XCTAssertTrue(labels.contains("benign:casual"), name)
+            if let c = expect[name] {
+                XCTAssertTrue(labels.contains(c), name)
+                XCTAssertEqual(labels.filter { $0.hasPrefix("campaign:") }, [c], name)
+            } else {
+                XCTAssertTrue(labels.allSatisfy { $0.hasPrefix("benign:") }, name)
+            }
+            let seen = Set(try g.rows().map { $0.s("account_id")! })
+            XCTAssertEqual(seen, Set(g.accountLabels.keys), name)
+        }
+        XCTAssertNil(Scenarios.describe("nope"))
+    }
+}
