@@ -157,7 +157,7 @@ final class World {
         }
         let ide = r.weighted(Clients.ideWeights)
         let a = newAccount(label, keys: keyCount(&r), org: r.chance(0.7) ? newOrg() : nil, payment: r.chance(0.97) ? newCard() : nil)
-        let perDay = r.logUniform(50, 400) / 22
+        let perDay = r.logUniform(45, 320) / 22
         actors.append(Developer(account: a, lang: devLang(&r), ide: ide, ua: engine.ua(Clients.ides[ide].ua), home: home, office: office,
                                 tzMinutes: tz, perDay: perDay, turns: (5, 60), policy: devPolicy(&r),
                                 from: arrival(&r, newShare: 0.05), end: end, release: release, rng: streamRng()))
@@ -201,7 +201,7 @@ final class World {
         let ua = engine.ua(r.pick(["Anthropic/Python 0.49.0", "python-httpx/0.27.2", "OpenAI/Python 1.68.2"]))
         let systemFp = r.next()
         let wave = utcWave([0.55, 0.5, 0.5, 0.5, 0.5, 0.55, 0.6, 0.75, 0.9, 1, 1, 1, 1, 1, 1, 1, 1, 0.95, 0.85, 0.75, 0.7, 0.65, 0.6, 0.55], tzMinutes: -300)
-        let total = 12_000 * scale
+        let total = 8_000 * scale
         for _ in 0..<n {
             let a = newAccount(label, keys: r.int(1, 2), org: org, payment: card)
             actors.append(BatchWorker(account: a, origins: egress, ua: ua, systemFp: systemFp, perDay: total / Double(n) * r.uniform(0.5, 1.5),
