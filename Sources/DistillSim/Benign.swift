@@ -214,7 +214,13 @@ final class Student: HumanActor {
 func writeCasualOpener(_ e: Engine, _ rng: inout Rng) {
     if rng.chance(0.4) { e.render(Rules.casualPre, &rng) }
     e.render(Rules.casualOpener, &rng)
-    if rng.chance(0.35) { e.render(Rules.casualPost, &rng) }
+    if rng.chance(0.35) {
+        // Close the sentence first, as people mostly do.
+        if let last = e.prompt.last, (last >= 48 && last <= 57) || (last | 32 >= 97 && last | 32 <= 122) {
+            e.prompt.append(rng.chance(0.7) ? 46 : 63)
+        }
+        e.render(Rules.casualPost, &rng)
+    }
 }
 
 func lowercaseASCII(_ b: inout [UInt8]) {

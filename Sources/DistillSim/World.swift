@@ -157,7 +157,7 @@ final class World {
         }
         let ide = r.weighted(Clients.ideWeights)
         let a = newAccount(label, keys: keyCount(&r), org: r.chance(0.7) ? newOrg() : nil, payment: r.chance(0.97) ? newCard() : nil)
-        let perDay = r.logUniform(50, 400) / 22
+        let perDay = r.logUniform(45, 320) / 22
         actors.append(Developer(account: a, lang: devLang(&r), ide: ide, ua: engine.ua(Clients.ides[ide].ua), home: home, office: office,
                                 tzMinutes: tz, perDay: perDay, turns: (5, 60), policy: devPolicy(&r),
                                 from: arrival(&r, newShare: 0.05), end: end, release: release, rng: streamRng()))
@@ -201,7 +201,7 @@ final class World {
         let ua = engine.ua(r.pick(["Anthropic/Python 0.49.0", "python-httpx/0.27.2", "OpenAI/Python 1.68.2"]))
         let systemFp = r.next()
         let wave = utcWave([0.55, 0.5, 0.5, 0.5, 0.5, 0.55, 0.6, 0.75, 0.9, 1, 1, 1, 1, 1, 1, 1, 1, 0.95, 0.85, 0.75, 0.7, 0.65, 0.6, 0.55], tzMinutes: -300)
-        let total = 12_000 * scale
+        let total = 8_000 * scale
         for _ in 0..<n {
             let a = newAccount(label, keys: r.int(1, 2), org: org, payment: card)
             actors.append(BatchWorker(account: a, origins: egress, ua: ua, systemFp: systemFp, perDay: total / Double(n) * r.uniform(0.5, 1.5),
@@ -237,7 +237,9 @@ final class World {
         let endUsers = count(6000 * scale, min: 300)
         let lanes = 12
         let sessionsPerDay = 1500 * max(scale, 0.05)
-        let wave = utcWave(Rhythm.casual.cdf.enumerated().map { i, c in max(0.25, c - (i == 0 ? 0 : Rhythm.casual.cdf[i - 1])) }, tzMinutes: -300)
+        // Its users are mostly in the Americas: a clear day/night wave on US Eastern time.
+        let wave = utcWave([0.38, 0.27, 0.2, 0.16, 0.15, 0.2, 0.33, 0.52, 0.72, 0.88, 0.97, 1, 1, 0.96, 0.95, 0.94, 0.92,
+                            0.9, 0.93, 0.98, 1, 0.92, 0.74, 0.54], tzMinutes: -300)
         let salt = r.next()
         for _ in 0..<lanes {
             actors.append(ResellerLane(account: a, origins: origins, ua: ua, systemFp: systemFp, endUsers: endUsers, euSalt: salt, wave: wave,
@@ -334,7 +336,7 @@ final class World {
             let tz = r.pick(isps[0].tzMinutes)
             let a = newAccount(label, keys: r.int(1, 2), org: r.chance(0.5) ? newOrg() : nil, payment: newCard())
             actors.append(StealthAccount(account: a, ua: pickSDK(&r), proxyISPs: isps, ideTools: ides[r.weighted(Clients.ideWeights)].tools,
-                                         ideShare: r.uniform(0.2, 0.5), tzMinutes: tz, perDay: r.uniform(8, 16),
+                                         ideShare: r.uniform(0.2, 0.5), tzMinutes: tz, perDay: r.uniform(10, 19),
                                          policy: ModelPolicy(before: [0.05, 0.55, 0.4], adopt: 0.5, delayMs: Int64(r.uniform(12, 48) * Double(World.hour)), rampMs: 2 * World.day),
                                          from: s0 + Int64(r.uniform(0, spread)), end: end, release: release, rng: streamRng()))
         }
