@@ -32,7 +32,8 @@ struct BehaviourStats: Sendable {
     /// Hour-slots with activity, and hours between first and last activity (summed per account).
     var activeHours = 0
     var spanHours = 0
-    var hourOfDay = [Int](repeating: 0, count: 24)
+    /// Lanes 0–23 are the UTC hours (an inline vector: no heap copy when stats are copied).
+    var hourOfDay = SIMD32<Int32>()
     /// Top template families' lower-bound counts (summed over accounts).
     var topFamilyPrompts = 0
     /// Exchanges in the day after a new model's release, and of those, on the new model.
@@ -65,7 +66,7 @@ struct BehaviourStats: Sendable {
         a.distinctEndUsers += b.distinctEndUsers
         a.activeHours += b.activeHours
         a.spanHours += b.spanHours
-        for h in 0..<24 { a.hourOfDay[h] += b.hourOfDay[h] }
+        a.hourOfDay &+= b.hourOfDay
         a.topFamilyPrompts += b.topFamilyPrompts
         a.postReleaseExchanges += b.postReleaseExchanges
         a.postReleaseOnNewModel += b.postReleaseOnNewModel
@@ -82,8 +83,9 @@ struct BehaviourStats: Sendable {
     /// Share of conversations that were a single exchange (sessionless exchanges count as such).
     var singleTurnShare: Double { share(singleTurnSessions + sessionless, of: sessions + sessionless) }
     var meanTurns: Double { sessions > 0 ? Double(sessionTurns) / Double(sessions) : 1 }
-    /// Distinct IPs per exchange, averaged over accounts' traffic.
-    var ipRotation: Double { exchanges > 0 ? min(1, distinctIPs / Double(exchanges)) : 0 }
+    /// Share of exchanges that arrived from a client IP the account had not used before (its
+    /// first address does not count): ~0 for a home or office, ~1 for a proxy per request.
+    var ipRotation: Double { exchanges > 0 ? max(0, min(1, (distinctIPs - Double(accounts)) / Double(exchanges))) : 0 }
     var dutyCycle: Double { spanHours > 0 ? min(1, Double(activeHours) / Double(spanHours)) : 1 }
     var templateConcentration: Double { share(topFamilyPrompts, of: prompts) }
     var newModelPivot: Double { share(postReleaseOnNewModel, of: postReleaseExchanges) }
@@ -91,11 +93,11 @@ struct BehaviourStats: Sendable {
     /// Normalised entropy of activity over the hours of the day: ~1 for round-the-clock machines,
     /// lower for people who sleep.
     var hourFlatness: Double {
-        let total = hourOfDay.reduce(0, +)
+        let total = hourOfDay.wrappedSum()
         guard total > 0 else { return 0 }
         var entropy = 0.0
-        for count in hourOfDay where count > 0 {
-            let p = Double(count) / Double(total)
+        for h in 0..<24 where hourOfDay[h] > 0 {
+            let p = Double(hourOfDay[h]) / Double(total)
             entropy -= p * log(p)
         }
         return entropy / log(24.0)

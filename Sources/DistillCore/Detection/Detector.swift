@@ -23,9 +23,17 @@ public final class Detector {
     private var minuteRing = [Int](repeating: 0, count: Snapshot.minuteBuckets)
     private var minuteNewest: Int64 = .min
 
-    /// The clusters as of the last evaluation.
-    private(set) var clusters: [ClusterSnapshot] = []
+    /// The clusters worth keeping as of the last evaluation (numbers only).
+    private var assessments: [RiskModel.Assessment] = []
+    private var assessedAt: StreamTime = .min
     private var dirty = false
+    /// Accounts that received exchanges since the last evaluation: only their behaviour
+    /// scores need recomputing.
+    private var touched: [Int32] = []
+    private var isTouched: [Bool] = []
+    private var accountStats: [BehaviourStats] = []
+    private var behaviour: [Double] = []
+    private var evaluations = 0
 
     public init(settings: DetectorSettings = .standard) {
         self.settings = settings
@@ -35,6 +43,13 @@ public final class Detector {
 
     public func ingest<S: Sequence>(_ batch: S) where S.Element == Exchange {
         for exchange in batch { ingest(exchange) }
+    }
+
+    /// Arrays are read in place: iterating would copy (retain) every exchange's strings.
+    public func ingest(_ batch: [Exchange]) {
+        batch.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices { ingest(buffer[i]) }
+        }
     }
 
     public func ingest(_ e: Exchange) {
@@ -47,6 +62,7 @@ public final class Detector {
 
         let a = accountSlot(e.accountID, at: ts)
         let ai = Int(a)
+        if !isTouched[ai] { isTouched[ai] = true; touched.append(a) }
         if ts < accounts[ai].firstSeen { accounts[ai].firstSeen = ts }
         if ts > accounts[ai].lastSeen { accounts[ai].lastSeen = ts }
         let hour = floorDiv(ts, 3_600_000)
@@ -136,7 +152,7 @@ public final class Detector {
     private static func count(_ e: Exchange, hour: Int64, newActiveHour: Bool, sessionTurnsBefore: Int32,
                               features: PromptFeatures?, repeated: Bool, postRelease: Int, into s: inout BehaviourStats) {
         s.exchanges += 1
-        s.hourOfDay[Int(floorMod(hour, 24))] += 1
+        s.hourOfDay[Int(floorMod(hour, 24))] &+= 1
         if newActiveHour { s.activeHours += 1 }
         if let output = e.outputTokens {
             let input = e.inputTokens ?? 0
@@ -177,6 +193,9 @@ public final class Detector {
         accountIndex[id] = slot
         lastValueKey.append(contentsOf: repeatElement(0, count: kindCount))
         lastValueSlot.append(contentsOf: repeatElement(-1, count: kindCount))
+        isTouched.append(false)
+        accountStats.append(BehaviourStats())
+        behaviour.append(0)
         return slot
     }
 
@@ -191,8 +210,11 @@ public final class Detector {
             tables[k].states[Int(lastSlot)].lastSeen = max(tables[k].states[Int(lastSlot)].lastSeen, ts)
             return lastSlot
         }
-        let slot = tables[k].slot(for: key, at: ts, display: display())
-        tables[k].states[Int(slot)].add(a, cap: settings.maxMembersPerValue)
+        let slot = tables[k].slot(for: key, at: ts)
+        let becameShared = tables[k].add(a, to: slot, cap: settings.maxMembersPerValue)
+        if tables[k].states[Int(slot)].display.isEmpty && (kind.labelsEagerly || becameShared) {
+            tables[k].states[Int(slot)].display = display()
+        }
         tables[k].states[Int(slot)].uses += 1
         tables[k].states[Int(slot)].lastSeen = max(tables[k].states[Int(slot)].lastSeen, ts)
         lastValueKey[cache] = key
@@ -225,8 +247,14 @@ public final class Detector {
         minuteRing[Int(floorMod(minute, n))] += 1
     }
 
+    /// At most `limit` UTF-8 bytes of `text`, cut on a scalar boundary (counting characters
+    /// would walk grapheme clusters on the hot path).
     static func excerpt(_ text: String, limit: Int = 160) -> String {
-        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
+        let utf8 = text.utf8
+        guard utf8.count > limit else { return text }
+        var end = utf8.index(utf8.startIndex, offsetBy: limit - 3)
+        while end > utf8.startIndex && (utf8[end] & 0xC0) == 0x80 { end = utf8.index(before: end) }
+        return String(decoding: utf8[..<end], as: UTF8.self) + "…"
     }
 
     // MARK: Snapshot
@@ -234,6 +262,9 @@ public final class Detector {
     /// Re-scores if anything arrived since the last evaluation, then returns an immutable view.
     public func snapshot() -> Snapshot {
         if dirty, let now = streamTime { evaluate(at: now) }
+        let model = RiskModel(settings: settings, detector: self, now: assessedAt == .min ? (streamTime ?? 0) : assessedAt)
+        var clusters = assessments.map(model.explain)
+        clusters.sort { ($0.risk, $0.exchanges, $1.key) > ($1.risk, $1.exchanges, $0.key) }
         return Snapshot(
             streamTime: streamTime, streamStart: streamStart, exchanges: exchangeCount,
             accounts: accounts.count, clusters: clusters, minuteRate: orderedMinutes()
@@ -250,24 +281,28 @@ public final class Detector {
 
     func evaluate(at now: StreamTime) {
         dirty = false
-        // Close idle sessions; their counts are already in the stats.
-        let idleBefore = now - settings.sessionIdleTimeout
-        if sessions.count > 0 { sessions = sessions.filter { $0.value.last >= idleBefore } }
-        let loneBefore = now - settings.loneValueIdleTimeout
-        for k in tables.indices { tables[k].evictLoneValues(idleSince: loneBefore) }
+        evaluations += 1
+        // Housekeeping hourly: close idle sessions (their counts are already in the stats) and
+        // forget lone values nobody has used for a while.
+        if evaluations % 4 == 1 {
+            let idleBefore = now - settings.sessionIdleTimeout
+            if sessions.count > 0 { sessions = sessions.filter { $0.value.last >= idleBefore } }
+            let loneBefore = now - settings.loneValueIdleTimeout
+            for k in tables.indices { tables[k].evictLoneValues(idleSince: loneBefore) }
+        }
 
         let model = RiskModel(settings: settings, detector: self, now: now)
-        clusters = model.buildClusters()
-        for cluster in clusters where cluster.verdict == .suspect {
-            for id in cluster.accounts {
-                if let slot = accountIndex[id], accounts[Int(slot)].flaggedAt == nil {
-                    accounts[Int(slot)].flaggedAt = now
-                }
-            }
+        for a in touched {
+            let i = Int(a)
+            isTouched[i] = false
+            accountStats[i] = accounts[i].currentStats()
+            behaviour[i] = model.accountBehaviour(accountStats[i])
         }
-        // flagged_at is "first became suspect": re-read it after stamping the members.
-        for i in clusters.indices {
-            clusters[i].flaggedAt = clusters[i].accounts.compactMap { accountIndex[$0].flatMap { accounts[Int($0)].flaggedAt } }.min()
+        touched.removeAll(keepingCapacity: true)
+        assessments = model.assess(behaviour: behaviour, stats: accountStats)
+        assessedAt = now
+        for a in assessments where a.verdict == .suspect {
+            for m in a.members where accounts[Int(m)].flaggedAt == nil { accounts[Int(m)].flaggedAt = now }
         }
     }
 

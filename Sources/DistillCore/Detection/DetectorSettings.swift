@@ -16,9 +16,10 @@ public struct DetectorSettings: Sendable {
     public var suspectRisk: Double
     public var watchRisk: Double
 
-    /// How often, in stream time, clusters are rebuilt and re-scored. Fifteen minutes keeps
-    /// `flagged_at` precise to well under an hour while costing a few ms per rebuild.
-    public var evaluationInterval: StreamTime = 15 * 60_000
+    /// How often, in stream time, clusters are rebuilt and re-scored (and `snapshot()` always
+    /// re-scores). Half an hour keeps `flagged_at` precise to well under an hour of stream time
+    /// while the rebuild stays a small share of scan time.
+    public var evaluationInterval: StreamTime = 30 * 60_000
 
     /// Prompts a cluster must have sent before it may be `suspect`: below this, shares such as
     /// "80% ask for full reasoning" rest on too few samples.
@@ -34,6 +35,9 @@ public struct DetectorSettings: Sendable {
     /// independent owners (an owner is a card, else an org, else the account itself). A
     /// household or an office shares an IP; a campus NAT or a cloud ASN spans hundreds.
     public var maxOwnersForIdentityLink = 6
+    /// An account whose share of never-before-used client IPs exceeds this is rotating through
+    /// a proxy pool; the addresses it meets strangers on are chance, not a household.
+    public var maxRotationForAddressLink = 0.3
     /// Past that, a value links only accounts that already behave like extraction, and only
     /// while such accounts are this share of its users (FRAUDAR-style: a popular IDE tool
     /// schema is mostly honest developers and glues nobody).
@@ -42,6 +46,8 @@ public struct DetectorSettings: Sendable {
     public var linkBehaviourScore = 0.55
     /// An account needs this many prompts before its own behaviour score is trusted for linking.
     public var minimumPromptsForAccountScore = 5
+    /// A value with more members than this is not checked for a small owner group at all.
+    public var maxMembersForOwnerCheck = 256
     /// Members remembered per shared value; beyond this the value is "popular" and only counted.
     public var maxMembersPerValue = 4096
 

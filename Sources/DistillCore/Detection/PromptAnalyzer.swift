@@ -3,7 +3,8 @@
 struct PromptFeatures: Sendable {
     var cues: PromptCues
     /// Template skeleton keys: the opening words and the closing words with numbers masked.
-    /// Templates put their fixed instruction first or last and the variable part between.
+    /// Templates put their fixed instruction first or last and the variable part between, so
+    /// two fills of one template share a key while different templates do not.
     var prefixFamily: UInt64?
     var suffixFamily: UInt64?
     var exactHash: UInt64
@@ -25,59 +26,82 @@ enum PromptAnalyzer {
 
     static func analyze(_ bytes: UnsafeRawBufferPointer) -> PromptFeatures {
         let cues = CueMatcher.shared.cues(in: bytes)
+        var tokens = SkeletonHasher()
+        for b in bytes { tokens.feed(b) }
+        tokens.finishToken()
         let exact = StableHash.hash(bytes, seed: 0x5EED)
-
-        // Tokenise: ASCII letters (folded), digits masked as '#', non-ASCII runs chunked.
-        var prefixHash: UInt64 = 0x1234_5678
-        var prefixCount = 0
-        var ring = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))  // last five token hashes
-        var total = 0
-        var token: UInt64 = 0
-        var tokenLength = 0
-        var tokenIsNonASCII = false
-
-        @inline(__always) func finishToken() {
-            guard tokenLength > 0 else { return }
-            let h = StableHash.mix(token ^ UInt64(tokenLength))
-            if prefixCount < prefixWords { prefixHash = StableHash.combine(prefixHash, h); prefixCount += 1 }
-            ring = (ring.1, ring.2, ring.3, ring.4, h)
-            total += 1
-            token = 0; tokenLength = 0
-        }
-
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            var b = bytes[i]
-            if b >= 0x80 {
-                if !tokenIsNonASCII { finishToken(); tokenIsNonASCII = true }
-                // Non-ASCII punctuation (、，。) still splits poorly; chunking bounds the damage.
-                if tokenLength >= maxNonASCIITokenBytes && (b & 0xC0) != 0x80 { finishToken() }
-                token = token &* 0x100_0000_01B3 ^ UInt64(b)
-                tokenLength += 1
-            } else if (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x27 {
-                if tokenIsNonASCII { finishToken(); tokenIsNonASCII = false }
-                if b >= 0x41 && b <= 0x5A { b += 32 }
-                if b >= 0x30 && b <= 0x39 { b = 0x23 }  // every digit reads '#'
-                // Runs of '#' collapse, so "12" and "12345" are the same slot.
-                if !(b == 0x23 && tokenLength > 0 && (token & 0xFF) == 0x23) {
-                    token = (token << 8 | token >> 56) ^ UInt64(b)
-                    tokenLength += 1
-                }
-            } else {
-                finishToken()
-                tokenIsNonASCII = false
-            }
-            i += 1
-        }
-        finishToken()
-
-        guard total >= minimumWords else {
+        guard tokens.total >= minimumWords else {
             return PromptFeatures(cues: cues, prefixFamily: nil, suffixFamily: nil, exactHash: exact)
         }
+        return PromptFeatures(cues: cues, prefixFamily: tokens.prefixHash, suffixFamily: tokens.suffixHash, exactHash: exact)
+    }
+}
+
+/// Splits a prompt into tokens (ASCII words folded to lower case, digit runs masked to '#',
+/// non-ASCII runs chunked) and hashes the first and last few.
+struct SkeletonHasher {
+    private(set) var prefixHash: UInt64 = 0x1234_5678
+    private var prefixCount = 0
+    private var ring = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))  // last five, oldest first
+    private(set) var total = 0
+    private var token: UInt64 = 0
+    private var tokenLength = 0
+    private var nonASCII = false
+    private var lastWasDigit = false
+
+    @inline(__always)
+    mutating func finishToken() {
+        guard tokenLength > 0 else { return }
+        let h = StableHash.mix(token ^ UInt64(tokenLength))
+        if prefixCount < PromptAnalyzer.prefixWords {
+            prefixHash = StableHash.combine(prefixHash, h)
+            prefixCount += 1
+        }
+        ring = (ring.1, ring.2, ring.3, ring.4, h)
+        total += 1
+        token = 0
+        tokenLength = 0
+        lastWasDigit = false
+    }
+
+    @inline(__always)
+    mutating func feed(_ byte: UInt8) {
+        if byte >= 0x80 {
+            if !nonASCII { finishToken(); nonASCII = true }
+            if tokenLength >= PromptAnalyzer.maxNonASCIITokenBytes && (byte & 0xC0) != 0x80 { finishToken() }
+            token = token &* 0x100_0000_01B3 ^ UInt64(byte)
+            tokenLength += 1
+            return
+        }
+        var b = byte
+        let isLetter = (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A
+        let isDigit = b >= 0x30 && b <= 0x39
+        guard isLetter || isDigit || b == 0x27 else {
+            finishToken()
+            nonASCII = false
+            return
+        }
+        if nonASCII { finishToken(); nonASCII = false }
+        if isDigit {
+            // Every digit run reads as one '#', so "12" and "12345" fill the same slot.
+            if lastWasDigit { return }
+            b = 0x23
+            lastWasDigit = true
+        } else {
+            b |= isLetter ? 0x20 : 0
+            lastWasDigit = false
+        }
+        token = (token << 8 | token >> 56) ^ UInt64(b)
+        tokenLength += 1
+    }
+
+    var suffixHash: UInt64 {
         var suffix: UInt64 = 0xABCD_EF01
-        let tail = [ring.0, ring.1, ring.2, ring.3, ring.4].suffix(min(suffixWords, total))
-        for h in tail { suffix = StableHash.combine(suffix, h) }
-        return PromptFeatures(cues: cues, prefixFamily: prefixHash, suffixFamily: suffix, exactHash: exact)
+        let kept = min(PromptAnalyzer.suffixWords, total)
+        if kept >= 5 { suffix = StableHash.combine(suffix, ring.0) }
+        if kept >= 4 { suffix = StableHash.combine(suffix, ring.1) }
+        if kept >= 3 { suffix = StableHash.combine(suffix, ring.2) }
+        if kept >= 2 { suffix = StableHash.combine(suffix, ring.3) }
+        return StableHash.combine(suffix, ring.4)
     }
 }

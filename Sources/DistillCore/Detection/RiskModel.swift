@@ -18,83 +18,141 @@ struct RiskModel {
         self.now = now
     }
 
-    func buildClusters() -> [ClusterSnapshot] {
+    /// One cluster as the numbers see it; turned into a `ClusterSnapshot` only when shown.
+    struct Assessment {
+        var members: [Int32]
+        var pooled: BehaviourStats
+        var context: ClusterContext
+        var risk: Double
+        var verdict: Verdict
+    }
+
+    /// Clusters every account, scores every cluster, and returns those worth keeping: all
+    /// clusters of several accounts, and lone accounts that are not clear or were flagged once.
+    func assess(behaviour: [Double], stats: [BehaviourStats]) -> [Assessment] {
         let accounts = detector.accounts
         let n = accounts.count
         guard n > 0 else { return [] }
-        var stats = [BehaviourStats]()
-        stats.reserveCapacity(n)
-        var behaviour = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            let s = accounts[i].currentStats()
-            stats.append(s)
-            if s.prompts >= settings.minimumPromptsForAccountScore {
-                behaviour[i] = logistic(score(s, context: ClusterContext()).z)
-            }
-        }
 
-        // Owners: who pays. Accounts on one card are one owner however many orgs they claim.
-        let owners: [Int64] = (0..<n).map { i in
-            let a = accounts[i]
-            if a.firstCardSlot >= 0 { return Int64(a.firstCardSlot) }
-            if a.firstOrgSlot >= 0 { return 1 << 40 | Int64(a.firstOrgSlot) }
-            return 2 << 40 | Int64(i)
-        }
+        let owners = (0..<n).map(owner)
 
         var forest = UnionFind(count: n)
-        for kind in ValueKind.allCases {
+        // Identity links: cards, orgs, and small groups of owners on one address or fingerprint.
+        for kind in ValueKind.allCases where kind.linking == .identity || kind.linksSmallOwnerGroups {
             let table = detector.tables[kind.rawValue]
-            for value in table.states where value.alive && value.members.count >= 2 {
-                switch kind.linking {
-                case .evidenceOnly:
-                    continue
-                case .identity:
-                    if kind == .card && value.memberCount > settings.maxAccountsPerLinkingCard { continue }
-                    forest.unionAll(value.members)
-                case .infrastructure:
-                    if kind.linksSmallOwnerGroups && value.overflow == 0
-                        && distinctCount(value.members.lazy.map { owners[Int($0)] }, limit: settings.maxOwnersForIdentityLink) <= settings.maxOwnersForIdentityLink {
+            for slot in table.shared {
+                table.states.withUnsafeBufferPointer { states in
+                    let value = states[Int(slot)]
+                    guard value.alive, value.members.count >= 2 else { return }
+                    if kind.linking == .identity {
+                        if kind == .card && value.memberCount > settings.maxAccountsPerLinkingCard { return }
                         forest.unionAll(value.members)
-                        continue
+                        return
                     }
-                    let suspicious = value.members.filter { behaviour[Int($0)] >= settings.linkBehaviourScore }
-                    if suspicious.count >= 2 && Double(suspicious.count) >= settings.suspiciousShareForInfrastructureLink * Double(value.memberCount) {
-                        forest.unionAll(suspicious)
+                    // More members than the owner limit could ever cover cheaply: a popular value.
+                    guard value.overflow == 0, value.members.count <= settings.maxMembersForOwnerCheck else { return }
+                    // Only accounts that keep their addresses: one that rotates through a proxy
+                    // pool meets strangers on shared IPs by chance.
+                    let steady = kind == .ip ? value.members.filter { stats[Int($0)].ipRotation < settings.maxRotationForAddressLink } : value.members
+                    if steady.count >= 2 && distinctCount(steady.lazy.map { owners[Int($0)] }, limit: settings.maxOwnersForIdentityLink) <= settings.maxOwnersForIdentityLink {
+                        forest.unionAll(steady)
                     }
                 }
             }
         }
+        // Infrastructure links among accounts that already behave like extraction, through the
+        // values they use, where such accounts are most of the value's users.
+        struct ValueRef: Hashable { var kind: Int; var slot: Int32 }
+        var candidates = Set<ValueRef>()
+        for i in 0..<n where behaviour[i] >= settings.linkBehaviourScore {
+            for kind in [ValueKind.ip, .ipRange, .systemPrompt, .tools] {
+                let slot = detector.lastSlot(kind, account: Int32(i))
+                if slot >= 0 { candidates.insert(ValueRef(kind: kind.rawValue, slot: slot)) }
+            }
+            for key in accounts[i].prefixFamilies.topKeys {
+                if let slot = detector.tables[ValueKind.promptPrefix.rawValue].index[key] { candidates.insert(ValueRef(kind: ValueKind.promptPrefix.rawValue, slot: slot)) }
+            }
+            for key in accounts[i].suffixFamilies.topKeys {
+                if let slot = detector.tables[ValueKind.promptSuffix.rawValue].index[key] { candidates.insert(ValueRef(kind: ValueKind.promptSuffix.rawValue, slot: slot)) }
+            }
+        }
+        for ref in candidates {
+            let value = detector.tables[ref.kind].states[Int(ref.slot)]
+            guard value.alive, value.members.count >= 2 else { continue }
+            let suspicious = value.members.filter { behaviour[Int($0)] >= settings.linkBehaviourScore }
+            if suspicious.count >= 2 && Double(suspicious.count) >= settings.suspiciousShareForInfrastructureLink * Double(value.memberCount) {
+                forest.unionAll(suspicious)
+            }
+        }
 
-        // Group members by root.
         var groups: [Int: [Int32]] = [:]
         for i in 0..<n { groups[forest.find(i), default: []].append(Int32(i)) }
 
-        var result: [ClusterSnapshot] = []
-        result.reserveCapacity(groups.count)
+        var result: [Assessment] = []
         for (_, members) in groups {
-            var pooled = BehaviourStats()
-            for m in members { pooled += stats[Int(m)] }
-            let context = clusterContext(members, owners: owners)
-            let scored = score(pooled, context: context)
-            let risk = logistic(scored.z)
+            var pooled: BehaviourStats
+            let context: ClusterContext
+            if members.count == 1 {
+                pooled = stats[Int(members[0])]
+                context = ClusterContext(accounts: 1, spanDays: spanDays(from: accounts[Int(members[0])].firstSeen))
+            } else {
+                pooled = BehaviourStats()
+                for m in members { pooled += stats[Int(m)] }
+                context = clusterContext(members, examples: false)
+            }
+            let risk = logistic(score(pooled, context: context, explain: false).z)
             let verdict: Verdict = risk >= settings.suspectRisk && eligibleForSuspect(pooled, members: members.count)
                 ? .suspect : (risk >= settings.watchRisk ? .watch : .clear)
-            let sortedMembers = members.sorted { (accounts[Int($0)].firstSeen, $0) < (accounts[Int($1)].firstSeen, $1) }
-            result.append(ClusterSnapshot(
-                key: accounts[Int(sortedMembers[0])].id,
-                verdict: verdict,
-                risk: (risk * 1000).rounded() / 1000,
-                accounts: sortedMembers.map { accounts[Int($0)].id },
-                exchanges: pooled.exchanges,
-                firstSeen: members.map { accounts[Int($0)].firstSeen }.min() ?? now,
-                lastSeen: members.map { accounts[Int($0)].lastSeen }.max() ?? now,
-                flaggedAt: nil,
-                signals: scored.signals,
-                hourlyRate: []
-            ))
+            if members.count == 1 && verdict == .clear && accounts[Int(members[0])].flaggedAt == nil { continue }
+            result.append(Assessment(members: members, pooled: pooled, context: context, risk: risk, verdict: verdict))
         }
-        result.sort { ($0.risk, $0.exchanges, $1.key) > ($1.risk, $1.exchanges, $0.key) }
         return result
+    }
+
+    /// The cluster as an analyst sees it: ordered members, signals with sentences and examples.
+    func explain(_ a: Assessment) -> ClusterSnapshot {
+        let accounts = detector.accounts
+        let sorted = a.members.sorted { (accounts[Int($0)].firstSeen, $0) < (accounts[Int($1)].firstSeen, $1) }
+        let context = a.members.count > 1 ? clusterContext(a.members, examples: true) : a.context
+        return ClusterSnapshot(
+            key: accounts[Int(sorted[0])].id,
+            verdict: a.verdict,
+            risk: (a.risk * 1000).rounded() / 1000,
+            accounts: sorted.map { accounts[Int($0)].id },
+            exchanges: a.pooled.exchanges,
+            firstSeen: a.members.map { accounts[Int($0)].firstSeen }.min() ?? now,
+            lastSeen: a.members.map { accounts[Int($0)].lastSeen }.max() ?? now,
+            flaggedAt: a.members.compactMap { accounts[Int($0)].flaggedAt }.min(),
+            signals: score(a.pooled, context: context, explain: true).signals,
+            hourlyRate: hourlyRate(a.members)
+        )
+    }
+
+    private func spanDays(from first: StreamTime) -> Double {
+        max(1.0 / 24, Double(now - first) / 86_400_000)
+    }
+
+    /// Exchanges per stream hour for the cluster over the last `Snapshot.hourlyBuckets` hours.
+    private func hourlyRate(_ members: [Int32]) -> [Int] {
+        let n = Snapshot.hourlyBuckets
+        let nowHour = floorDiv(now, 3_600_000)
+        var out = [Int](repeating: 0, count: n)
+        for m in members {
+            let a = detector.accounts[Int(m)]
+            guard a.hourlyNewest != .min else { continue }
+            for back in 0..<n {
+                let hour = nowHour - Int64(back)
+                if hour > a.hourlyNewest || a.hourlyNewest - hour >= Int64(n) { continue }
+                out[n - 1 - back] += Int(a.hourly[Int(floorMod(hour, Int64(n)))])
+            }
+        }
+        return out
+    }
+
+    /// An account's own behaviour score, trusted for linking once it has a few prompts.
+    func accountBehaviour(_ s: BehaviourStats) -> Double {
+        guard s.prompts >= settings.minimumPromptsForAccountScore else { return 0 }
+        return logistic(score(s, context: ClusterContext(), explain: false).z)
     }
 
     /// A verdict of `suspect` needs enough material to rest on.
@@ -122,7 +180,15 @@ struct RiskModel {
         var spanDays = 1.0
     }
 
-    private func clusterContext(_ members: [Int32], owners: [Int64]) -> ClusterContext {
+    /// Who pays for an account: accounts on one card are one owner however many orgs they claim.
+    func owner(_ i: Int) -> Int64 {
+        let a = detector.accounts[i]
+        if a.firstCardSlot >= 0 { return Int64(a.firstCardSlot) }
+        if a.firstOrgSlot >= 0 { return 1 << 40 | Int64(a.firstOrgSlot) }
+        return 2 << 40 | Int64(i)
+    }
+
+    private func clusterContext(_ members: [Int32], examples: Bool) -> ClusterContext {
         var c = ClusterContext()
         c.accounts = members.count
         let accounts = detector.accounts
@@ -143,7 +209,7 @@ struct RiskModel {
                 let org = accounts[Int(m)].firstOrgSlot
                 return org >= 0 ? Int64(org) : (1 << 40 | Int64(m))
             })
-            perCard.append((identities.count, "\(value.display): \(inside.count) accounts in \(identities.count) orgs"))
+            perCard.append((identities.count, examples ? "\(value.display): \(inside.count) accounts in \(identities.count) orgs" : ""))
         }
         perCard.sort { $0.0 > $1.0 }
         c.maxIdentitiesPerCard = perCard.first?.0 ?? 0
@@ -160,8 +226,8 @@ struct RiskModel {
                 guard slot >= 0, seen.insert(slot).inserted else { continue }
                 let value = detector.tables[kind.rawValue].states[Int(slot)]
                 let inside = value.members.filter { memberSet.contains($0) }
-                let ownerCount = Set(inside.map { owners[Int($0)] }).count
-                if ownerCount >= 2 { infra.append((ownerCount, "\(kindLabel(kind)) \(value.display): \(inside.count) accounts, \(ownerCount) owners")) }
+                let ownerCount = Set(inside.map { owner(Int($0)) }).count
+                if ownerCount >= 2 { infra.append((ownerCount, examples ? "\(kindLabel(kind)) \(value.display): \(inside.count) accounts, \(ownerCount) owners" : "")) }
             }
         }
         infra.sort { $0.0 > $1.0 }
@@ -177,7 +243,7 @@ struct RiskModel {
         }
         let topFamilies = familyCounts.sorted { ($0.value, $0.key.key) > ($1.value, $1.key.key) }.prefix(3)
         c.maxAccountsPerFamily = topFamilies.first?.value ?? 0
-        for (ref, count) in topFamilies where count >= 2 {
+        for (ref, count) in topFamilies where examples && count >= 2 {
             if let slot = detector.tables[ref.kind.rawValue].index[ref.key] {
                 c.familyExamples.append("\(count) accounts: \(detector.tables[ref.kind.rawValue].states[Int(slot)].display)")
             }
@@ -215,7 +281,7 @@ struct RiskModel {
     struct Scored { var z: Double; var signals: [Signal] }
 
     /// The rules. Each term is a named signal with its log-odds contribution and a sentence.
-    func score(_ s: BehaviourStats, context c: ClusterContext) -> Scored {
+    func score(_ s: BehaviourStats, context c: ClusterContext, explain: Bool) -> Scored {
         var z = Self.base
         var signals: [Signal] = []
         // Behaviour read from few prompts is uncertain: shrink it toward "no evidence" until
@@ -227,16 +293,19 @@ struct RiskModel {
             let weight = rawWeight * shrink
             guard abs(weight) >= 0.005 else { return }
             z += weight
+            guard explain else { return }
             signals.append(Signal(name: name, weight: (weight * 100).rounded() / 100, detail: detail(), examples: examples))
         }
         let pct = { (x: Double) in "\(Int((x * 100).rounded()))%" }
 
         if s.prompts > 0 {
             var kinds: [String] = []
+            if explain {
             if s.fullReasoningPrompts > 0 { kinds.append("full reasoning \(pct(s.share(s.fullReasoningPrompts, of: s.prompts)))") }
             if s.rubricPrompts > 0 { kinds.append("rubric grading \(pct(s.share(s.rubricPrompts, of: s.prompts)))") }
             if s.toolNarrationPrompts > 0 { kinds.append("narrated tool use \(pct(s.share(s.toolNarrationPrompts, of: s.prompts)))") }
             if s.keepReasoningPrompts > 0 { kinds.append("rewrites keeping every step \(pct(s.share(s.keepReasoningPrompts, of: s.prompts)))") }
+            }
             add("reasoning_extraction", 3.2 * ramp(s.extractionShare, 0.15, 0.6),
                 "\(pct(s.extractionShare)) of \(s.prompts) prompts ask for reasoning traces (\(kinds.joined(separator: ", ")))")
             add("step_by_step", 0.6 * ramp(s.lightOnlyShare, 0.3, 0.8),

@@ -14,9 +14,14 @@ enum ValueKind: Int, CaseIterable, Sendable {
         }
     }
 
-    /// Prompt families are everyday phrasing until behaviour says otherwise; they never link
-    /// few-owner groups outright the way a shared card or IP does.
-    var linksSmallOwnerGroups: Bool { self != .promptPrefix && self != .promptSuffix }
+    /// Prompt families are created for almost every prompt and mostly never shared: their
+    /// sample text is kept only once a second account uses them.
+    var labelsEagerly: Bool { self != .promptPrefix && self != .promptSuffix }
+
+    /// Whether a value shared by a few owners links them outright. Prompt families are everyday
+    /// phrasing, and a residential /24 holds thousands of strangers: those link only accounts
+    /// that already behave like extraction.
+    var linksSmallOwnerGroups: Bool { self == .ip || self == .systemPrompt || self == .tools }
 }
 
 /// One shared value (a card, an IP, a template family…) and the accounts that used it.
@@ -54,11 +59,13 @@ struct ValueState: Sendable {
 struct ValueTable: Sendable {
     var index: [UInt64: Int32] = [:]
     var states: [ValueState] = []
+    /// Slots of values that have had two or more members: the only ones that can link.
+    private(set) var shared: [Int32] = []
     private var free: [Int32] = []
 
-    mutating func slot(for key: UInt64, at time: StreamTime, display: @autoclosure () -> String) -> Int32 {
+    mutating func slot(for key: UInt64, at time: StreamTime) -> Int32 {
         if let slot = index[key] { return slot }
-        let state = ValueState(key: key, display: display(), lastSeen: time)
+        let state = ValueState(key: key, display: "", lastSeen: time)
         let slot: Int32
         if let reused = free.popLast() {
             slot = reused
@@ -69,6 +76,16 @@ struct ValueTable: Sendable {
         }
         index[key] = slot
         return slot
+    }
+
+    /// Returns true when this made the value shared (its second member).
+    @discardableResult
+    mutating func add(_ account: Int32, to slot: Int32, cap: Int) -> Bool {
+        let before = states[Int(slot)].members.count
+        states[Int(slot)].add(account, cap: cap)
+        guard before == 1 && states[Int(slot)].members.count == 2 else { return false }
+        shared.append(slot)
+        return true
     }
 
     /// Forgets values used by a single account that have been idle since `before`.
