@@ -372,9 +372,12 @@ struct LineParser {
                 try checkEscape()
                 escaped = true
             } else if c >= 0x80 {
-                let n = UTF8Check.sequenceLength(base, i, end)
-                guard n > 0 else { throw SyntaxError(.invalidUTF8, i) }
-                i += n
+                // Stay here through a run of non-ASCII text: the word loop would stop at each character.
+                repeat {
+                    let n = UTF8Check.sequenceLength(base, i, end)
+                    guard n > 0 else { throw SyntaxError(.invalidUTF8, i) }
+                    i &+= n
+                } while i < end && byte(i) >= 0x80
             } else if c < 0x20 {
                 throw SyntaxError(.controlChar, i)
             } else {
@@ -790,6 +793,7 @@ enum UTF8Check {
     static func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }
 
     /// Length of the well-formed sequence starting with a non-ASCII byte at `i`, or 0.
+    @inline(__always)
     static func sequenceLength(_ p: UnsafeRawPointer, _ i: Int, _ end: Int) -> Int {
         @inline(__always) func at(_ k: Int) -> UInt8 { p.load(fromByteOffset: k, as: UInt8.self) }
         let b0 = at(i)
