@@ -229,9 +229,15 @@ struct LineParser {
                 let keyStart = i
                 let keyEscaped = try scanString()
                 let keyEnd = i - 1
-                let field = keyEscaped
-                    ? withUnescaped(keyStart, keyEnd) { Field.identify($0, $1, canLoad8: false) }
-                    : Field.identify(base + keyStart, keyEnd - keyStart, canLoad8: keyStart + 8 <= end)
+                let field: Field
+                if !keyEscaped {
+                    field = Field.identify(base + keyStart, keyEnd - keyStart, canLoad8: keyStart + 8 <= end)
+                } else if keyEnd - keyStart <= 16 * 6 {
+                    // Escaped: decode first (`\u0074s` is `ts`). Longer raw text cannot decode to a 16-byte key.
+                    field = withUnescaped(keyStart, keyEnd) { Field.identify($0, $1, canLoad8: false) }
+                } else {
+                    field = .unknown
+                }
                 skipWhitespace()
                 guard i < end else { throw SyntaxError(.truncated, i) }
                 guard byte(i) == UInt8(ascii: ":") else { throw SyntaxError(.unexpected, i) }
@@ -739,7 +745,7 @@ struct LineParser {
 
     mutating func finish(_ ex: inout Exchange) -> DecodeOutcome? {
         if fieldErrors != 0, let r = fieldRejection(.ts) { return .rejected(r) }
-        guard let ts else { return .rejected(Rejection(.missingTimestamp, field: "ts", message: "ts is missing")) }
+        guard let ts else { return .rejected(Rejection(.missingTimestamp, message: "ts is missing")) }
         if fieldErrors != 0 {
             if let r = fieldRejection(.accountID) { return .rejected(r) }
             if let r = fieldRejection(.apiKeyID) { return .rejected(r) }
