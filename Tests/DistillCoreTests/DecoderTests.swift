@@ -565,7 +565,6 @@ final class DecoderTests: XCTestCase {
             // Deterministic.
             XCTAssertEqual("\(decoder.decode(bytes))", "\(decoder.decode(bytes))")
         }
-        print("fuzz outcomes (exchange, rejected, blank):", counts)
         XCTAssertGreaterThan(counts[0], 100, "some mutations still decode")
         XCTAssertGreaterThan(counts[1], 10_000, "most mutations are rejected")
     }
