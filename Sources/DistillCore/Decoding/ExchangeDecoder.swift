@@ -8,7 +8,7 @@ public struct ExchangeDecoder: Sendable {
     /// Lines longer than this are rejected as `line_too_long` (feeds never buffer more).
     public static let defaultMaxLineBytes = 1 << 20
     /// Containers nested deeper than this (the record itself is depth 1) are invalid_json.
-    public static let maxDepth = 64
+    static let maxDepth = 64
     public var maxLineBytes: Int
 
     public init(maxLineBytes: Int = ExchangeDecoder.defaultMaxLineBytes) {

@@ -229,9 +229,15 @@ struct LineParser {
                 let keyStart = i
                 let keyEscaped = try scanString()
                 let keyEnd = i - 1
-                let field = keyEscaped
-                    ? withUnescaped(keyStart, keyEnd) { Field.identify($0, $1, canLoad8: false) }
-                    : Field.identify(base + keyStart, keyEnd - keyStart, canLoad8: keyStart + 8 <= end)
+                let field: Field
+                if !keyEscaped {
+                    field = Field.identify(base + keyStart, keyEnd - keyStart, canLoad8: keyStart + 8 <= end)
+                } else if keyEnd - keyStart <= 16 * 6 {
+                    // Escaped: decode first (`\u0074s` is `ts`). Longer raw text cannot decode to a 16-byte key.
+                    field = withUnescaped(keyStart, keyEnd) { Field.identify($0, $1, canLoad8: false) }
+                } else {
+                    field = .unknown
+                }
                 skipWhitespace()
                 guard i < end else { throw SyntaxError(.truncated, i) }
                 guard byte(i) == UInt8(ascii: ":") else { throw SyntaxError(.unexpected, i) }
@@ -372,9 +378,12 @@ struct LineParser {
                 try checkEscape()
                 escaped = true
             } else if c >= 0x80 {
-                let n = UTF8Check.sequenceLength(base, i, end)
-                guard n > 0 else { throw SyntaxError(.invalidUTF8, i) }
-                i += n
+                // Stay here through a run of non-ASCII text: the word loop would stop at each character.
+                repeat {
+                    let n = UTF8Check.sequenceLength(base, i, end)
+                    guard n > 0 else { throw SyntaxError(.invalidUTF8, i) }
+                    i &+= n
+                } while i < end && byte(i) >= 0x80
             } else if c < 0x20 {
                 throw SyntaxError(.controlChar, i)
             } else {
@@ -736,7 +745,7 @@ struct LineParser {
 
     mutating func finish(_ ex: inout Exchange) -> DecodeOutcome? {
         if fieldErrors != 0, let r = fieldRejection(.ts) { return .rejected(r) }
-        guard let ts else { return .rejected(Rejection(.missingTimestamp, field: "ts", message: "ts is missing")) }
+        guard let ts else { return .rejected(Rejection(.missingTimestamp, message: "ts is missing")) }
         if fieldErrors != 0 {
             if let r = fieldRejection(.accountID) { return .rejected(r) }
             if let r = fieldRejection(.apiKeyID) { return .rejected(r) }
@@ -790,6 +799,7 @@ enum UTF8Check {
     static func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }
 
     /// Length of the well-formed sequence starting with a non-ASCII byte at `i`, or 0.
+    @inline(__always)
     static func sequenceLength(_ p: UnsafeRawPointer, _ i: Int, _ end: Int) -> Int {
         @inline(__always) func at(_ k: Int) -> UInt8 { p.load(fromByteOffset: k, as: UInt8.self) }
         let b0 = at(i)
