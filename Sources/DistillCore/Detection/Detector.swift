@@ -282,9 +282,9 @@ public final class Detector {
     func evaluate(at now: StreamTime) {
         dirty = false
         evaluations += 1
-        // Housekeeping hourly: close idle sessions (their counts are already in the stats) and
+        // Housekeeping every other evaluation: close idle sessions (their counts are already in the stats) and
         // forget lone values nobody has used for a while.
-        if evaluations % 4 == 1 {
+        if evaluations % 2 == 1 {
             let idleBefore = now - settings.sessionIdleTimeout
             if sessions.count > 0 { sessions = sessions.filter { $0.value.last >= idleBefore } }
             let loneBefore = now - settings.loneValueIdleTimeout

@@ -17,9 +17,9 @@ public struct DetectorSettings: Sendable {
     public var watchRisk: Double
 
     /// How often, in stream time, clusters are rebuilt and re-scored (and `snapshot()` always
-    /// re-scores). Half an hour keeps `flagged_at` precise to well under an hour of stream time
-    /// while the rebuild stays a small share of scan time.
-    public var evaluationInterval: StreamTime = 30 * 60_000
+    /// re-scores). An hour keeps `flagged_at` precise to an hour of stream time, far inside the
+    /// day a campaign must be caught in, while the rebuild stays a small share of scan time.
+    public var evaluationInterval: StreamTime = 60 * 60_000
 
     /// Prompts a cluster must have sent before it may be `suspect`: below this, shares such as
     /// "80% ask for full reasoning" rest on too few samples.

@@ -26,38 +26,48 @@ enum PromptAnalyzer {
 
     static func analyze(_ bytes: UnsafeRawBufferPointer) -> PromptFeatures {
         let cues = CueMatcher.shared.cues(in: bytes)
-        var tokens = SkeletonHasher()
-        for b in bytes { tokens.feed(b) }
-        tokens.finishToken()
         let exact = StableHash.hash(bytes, seed: 0x5EED)
-        guard tokens.total >= minimumWords else {
+        // The opening words read forwards and the closing words read backwards: only the two
+        // ends of a long prompt are tokenised.
+        var opening = SkeletonHasher()
+        var i = 0
+        while i < bytes.count && opening.total < prefixWords + 1 { opening.feed(bytes[i]); i += 1 }
+        opening.finishToken()
+        guard opening.total >= minimumWords else {
             return PromptFeatures(cues: cues, prefixFamily: nil, suffixFamily: nil, exactHash: exact)
         }
-        return PromptFeatures(cues: cues, prefixFamily: tokens.prefixHash, suffixFamily: tokens.suffixHash, exactHash: exact)
+        var closing = SkeletonHasher(limit: suffixWords)
+        var j = bytes.count - 1
+        while j >= 0 && closing.total < suffixWords + 1 { closing.feed(bytes[j]); j -= 1 }
+        closing.finishToken()
+        return PromptFeatures(cues: cues, prefixFamily: opening.prefixHash, suffixFamily: closing.prefixHash ^ 0xABCD_EF01, exactHash: exact)
     }
 }
 
-/// Splits a prompt into tokens (ASCII words folded to lower case, digit runs masked to '#',
-/// non-ASCII runs chunked) and hashes the first and last few.
+/// Splits text into tokens (ASCII words folded to lower case, digit runs masked to '#',
+/// non-ASCII runs chunked) and hashes the first `limit` of them. Fed backwards, a word is
+/// hashed reversed, consistently, which is all a family key needs.
 struct SkeletonHasher {
+    /// Tokens folded into `prefixHash` (the opening words, or the closing words read backwards).
+    let limit: Int
     private(set) var prefixHash: UInt64 = 0x1234_5678
     private var prefixCount = 0
-    private var ring = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))  // last five, oldest first
     private(set) var total = 0
     private var token: UInt64 = 0
     private var tokenLength = 0
     private var nonASCII = false
     private var lastWasDigit = false
 
+    init(limit: Int = PromptAnalyzer.prefixWords) { self.limit = limit }
+
     @inline(__always)
     mutating func finishToken() {
         guard tokenLength > 0 else { return }
         let h = StableHash.mix(token ^ UInt64(tokenLength))
-        if prefixCount < PromptAnalyzer.prefixWords {
+        if prefixCount < limit {
             prefixHash = StableHash.combine(prefixHash, h)
             prefixCount += 1
         }
-        ring = (ring.1, ring.2, ring.3, ring.4, h)
         total += 1
         token = 0
         tokenLength = 0
@@ -93,15 +103,5 @@ struct SkeletonHasher {
         }
         token = (token << 8 | token >> 56) ^ UInt64(b)
         tokenLength += 1
-    }
-
-    var suffixHash: UInt64 {
-        var suffix: UInt64 = 0xABCD_EF01
-        let kept = min(PromptAnalyzer.suffixWords, total)
-        if kept >= 5 { suffix = StableHash.combine(suffix, ring.0) }
-        if kept >= 4 { suffix = StableHash.combine(suffix, ring.1) }
-        if kept >= 3 { suffix = StableHash.combine(suffix, ring.2) }
-        if kept >= 2 { suffix = StableHash.combine(suffix, ring.3) }
-        return StableHash.combine(suffix, ring.4)
     }
 }

@@ -159,9 +159,10 @@ struct CueMatcher: Sendable {
                 }
             }
         }
+        // Each entry carries the cue bits of the state it enters in its top byte: one load a byte.
         byteClass = classes
         classCount = width
-        transitions = table
+        transitions = table.map { $0 | Int32(out[Int($0)]) << 24 }
         outputs = out
     }
 
@@ -170,11 +171,10 @@ struct CueMatcher: Sendable {
         var state = 0
         byteClass.withUnsafeBufferPointer { classes in
             transitions.withUnsafeBufferPointer { table in
-                outputs.withUnsafeBufferPointer { out in
-                    for b in bytes {
-                        state = Int(table[state &* classCount &+ Int(classes[Int(b)])])
-                        found |= out[state]
-                    }
+                for b in bytes {
+                    let entry = UInt32(bitPattern: table[state &* classCount &+ Int(classes[Int(b)])])
+                    found |= UInt8(truncatingIfNeeded: entry >> 24)
+                    state = Int(entry & 0x00FF_FFFF)
                 }
             }
         }

@@ -85,28 +85,39 @@ struct RiskModel {
             }
         }
 
-        var groups: [Int: [Int32]] = [:]
-        for i in 0..<n { groups[forest.find(i), default: []].append(Int32(i)) }
+        // Group by root without a dictionary: most accounts are alone.
+        var roots = [Int](repeating: 0, count: n)
+        var size = [Int32](repeating: 0, count: n)
+        for i in 0..<n { let r = forest.find(i); roots[i] = r; size[r] += 1 }
+        var groupOfRoot = [Int32](repeating: -1, count: n)
+        var groups: [[Int32]] = []
+        for i in 0..<n where size[roots[i]] > 1 {
+            let r = roots[i]
+            if groupOfRoot[r] < 0 { groupOfRoot[r] = Int32(groups.count); groups.append([]) }
+            groups[Int(groupOfRoot[r])].append(Int32(i))
+        }
 
         var result: [Assessment] = []
-        for (_, members) in groups {
-            var pooled: BehaviourStats
-            let context: ClusterContext
-            if members.count == 1 {
-                pooled = stats[Int(members[0])]
-                context = ClusterContext(accounts: 1, spanDays: spanDays(from: accounts[Int(members[0])].firstSeen))
-            } else {
-                pooled = BehaviourStats()
-                for m in members { pooled += stats[Int(m)] }
-                context = clusterContext(members, examples: false)
-            }
-            let risk = logistic(score(pooled, context: context, explain: false).z)
-            let verdict: Verdict = risk >= settings.suspectRisk && eligibleForSuspect(pooled, members: members.count)
-                ? .suspect : (risk >= settings.watchRisk ? .watch : .clear)
-            if members.count == 1 && verdict == .clear && accounts[Int(members[0])].flaggedAt == nil { continue }
-            result.append(Assessment(members: members, pooled: pooled, context: context, risk: risk, verdict: verdict))
+        for members in groups {
+            var pooled = BehaviourStats()
+            for m in members { pooled += stats[Int(m)] }
+            result.append(judge(members, pooled, clusterContext(members, examples: false)))
+        }
+        // A lone account's own behaviour score is its cluster score but for how long it has been
+        // seen; one far below `watch` that was never flagged cannot matter and is not re-judged.
+        for i in 0..<n where size[i] == 1 && roots[i] == i {
+            guard behaviour[i] >= settings.watchRisk * 0.6 || accounts[i].flaggedAt != nil else { continue }
+            let a = judge([Int32(i)], stats[i], ClusterContext(accounts: 1, spanDays: spanDays(from: accounts[i].firstSeen)))
+            if a.verdict != .clear || accounts[i].flaggedAt != nil { result.append(a) }
         }
         return result
+    }
+
+    private func judge(_ members: [Int32], _ pooled: BehaviourStats, _ context: ClusterContext) -> Assessment {
+        let risk = logistic(score(pooled, context: context, explain: false).z)
+        let verdict: Verdict = risk >= settings.suspectRisk && eligibleForSuspect(pooled, members: members.count)
+            ? .suspect : (risk >= settings.watchRisk ? .watch : .clear)
+        return Assessment(members: members, pooled: pooled, context: context, risk: risk, verdict: verdict)
     }
 
     /// The cluster as an analyst sees it: ordered members, signals with sentences and examples.
