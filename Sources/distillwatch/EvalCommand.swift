@@ -61,7 +61,7 @@ struct EvalCommand: ParsableCommand {
                 var flaggedAt: [String: StreamTime] = [:]
                 var clusterOf: [String: ClusterSnapshot] = [:]
                 for c in snapshot.clusters where c.verdict == .suspect {
-                    for a in c.accounts { flaggedAt[a] = c.flaggedAt ?? snapshot.streamTime ?? 0; clusterOf[a] = c }
+                    for a in c.accounts { flaggedAt[a] = detector.flaggedAt(account: a) ?? snapshot.streamTime ?? 0; clusterOf[a] = c }
                 }
                 var t = Tally()
                 for (account, label) in labels.accounts {

@@ -85,7 +85,9 @@ public final class Detector {
         if let text = e.promptText, !text.isEmpty {
             let f = PromptAnalyzer.analyze(text)
             features = f
-            repeated = promptCache.checkAndInsert(f.exactHash)
+            // Short follow-ups ("continue", "thanks") repeat by nature; a repeated long prompt
+            // is a re-run of the same item.
+            if text.utf8.count >= settings.minimumBytesForRepeat { repeated = promptCache.checkAndInsert(f.exactHash) }
             if let p = f.prefixFamily { accounts[ai].prefixFamilies.add(p) }
             if let q = f.suffixFamily { accounts[ai].suffixFamilies.add(q) }
         }
@@ -307,6 +309,11 @@ public final class Detector {
     }
 
     func accountSlotIfKnown(_ id: String) -> Int32? { accountIndex[id] }
+
+    /// The stream time at which `account` was first in a `suspect` cluster, if ever.
+    public func flaggedAt(account: String) -> StreamTime? {
+        accountIndex[account].flatMap { accounts[Int($0)].flaggedAt }
+    }
 }
 
 @inline(__always) func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

@@ -27,6 +27,8 @@ public struct DetectorSettings: Sendable {
     /// Behaviour evidence counts half at this many prompts and approaches full weight beyond:
     /// one prompt asking for full reasoning is a question, hundreds are a harvest.
     public var certaintyPrompts = 15
+    /// Prompts shorter than this are not checked for exact repeats.
+    public var minimumBytesForRepeat = 100
     /// A lone account must carry this much volume as well; ~26/day accounts are judged as
     /// part of a cluster, not alone.
     public var minimumExchangesForLoneSuspect = 150

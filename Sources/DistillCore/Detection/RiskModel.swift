@@ -80,8 +80,13 @@ struct RiskModel {
             let value = detector.tables[ref.kind].states[Int(ref.slot)]
             guard value.alive, value.members.count >= 2 else { continue }
             let suspicious = value.members.filter { behaviour[Int($0)] >= settings.linkBehaviourScore }
-            if suspicious.count >= 2 && Double(suspicious.count) >= settings.suspiciousShareForInfrastructureLink * Double(value.memberCount) {
-                forest.unionAll(suspicious)
+            guard suspicious.count >= 2 && Double(suspicious.count) >= settings.suspiciousShareForInfrastructureLink * Double(value.memberCount) else { continue }
+            forest.unionAll(suspicious)
+            // Accounts too new to judge go with the extractors whose value they share; accounts
+            // whose own behaviour looks honest do not.
+            if !kind(ref.kind).isPromptFamily {
+                let unknown = value.members.filter { behaviour[Int($0)] < 0 }
+                if let anchor = suspicious.first { for m in unknown { forest.union(Int(anchor), Int(m)) } }
             }
         }
 
@@ -160,9 +165,12 @@ struct RiskModel {
         return out
     }
 
+    private func kind(_ raw: Int) -> ValueKind { ValueKind(rawValue: raw) ?? .ip }
+
     /// An account's own behaviour score, trusted for linking once it has a few prompts.
+    /// −1 means "not enough prompts to say".
     func accountBehaviour(_ s: BehaviourStats) -> Double {
-        guard s.prompts >= settings.minimumPromptsForAccountScore else { return 0 }
+        guard s.prompts >= settings.minimumPromptsForAccountScore else { return -1 }
         return logistic(score(s, context: ClusterContext(), explain: false).z)
     }
 

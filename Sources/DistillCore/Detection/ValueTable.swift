@@ -14,6 +14,8 @@ enum ValueKind: Int, CaseIterable, Sendable {
         }
     }
 
+    var isPromptFamily: Bool { self == .promptPrefix || self == .promptSuffix }
+
     /// Prompt families are created for almost every prompt and mostly never shared: their
     /// sample text is kept only once a second account uses them.
     var labelsEagerly: Bool { self != .promptPrefix && self != .promptSuffix }
