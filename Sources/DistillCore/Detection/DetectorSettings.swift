@@ -29,6 +29,9 @@ public struct DetectorSettings: Sendable {
     public var certaintyPrompts = 15
     /// Prompts shorter than this are not checked for exact repeats.
     public var minimumBytesForRepeat = 100
+    /// The same for the account scores that gate linking: lower, because linking also needs the
+    /// shared value to be dominated by such accounts, and a cluster is judged on pooled evidence.
+    public var linkCertaintyPrompts = 5
     /// A lone account must carry this much volume as well; ~26/day accounts are judged as
     /// part of a cluster, not alone.
     public var minimumExchangesForLoneSuspect = 150

@@ -171,7 +171,7 @@ struct RiskModel {
     /// −1 means "not enough prompts to say".
     func accountBehaviour(_ s: BehaviourStats) -> Double {
         guard s.prompts >= settings.minimumPromptsForAccountScore else { return -1 }
-        return logistic(score(s, context: ClusterContext(), explain: false).z)
+        return logistic(score(s, context: ClusterContext(), explain: false, certaintyPrompts: settings.linkCertaintyPrompts).z)
     }
 
     /// A verdict of `suspect` needs enough material to rest on.
@@ -300,13 +300,13 @@ struct RiskModel {
     struct Scored { var z: Double; var signals: [Signal] }
 
     /// The rules. Each term is a named signal with its log-odds contribution and a sentence.
-    func score(_ s: BehaviourStats, context c: ClusterContext, explain: Bool) -> Scored {
+    func score(_ s: BehaviourStats, context c: ClusterContext, explain: Bool, certaintyPrompts: Int? = nil) -> Scored {
         var z = Self.base
         var signals: [Signal] = []
         // Behaviour read from few prompts is uncertain: shrink it toward "no evidence" until
         // there is enough (half weight at `certaintyPrompts` prompts). Cross-account evidence
         // (shared cards, bursts) is a fact, not a sample, and is not shrunk.
-        let certainty = Double(s.prompts) / Double(s.prompts + settings.certaintyPrompts)
+        let certainty = Double(s.prompts) / Double(s.prompts + (certaintyPrompts ?? settings.certaintyPrompts))
         var shrink = certainty
         func add(_ name: String, _ rawWeight: Double, _ detail: @autoclosure () -> String, _ examples: [String] = []) {
             let weight = rawWeight * shrink
