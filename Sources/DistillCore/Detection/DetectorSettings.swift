@@ -47,6 +47,10 @@ public struct DetectorSettings: Sendable {
     /// while such accounts are this share of its users (FRAUDAR-style: a popular IDE tool
     /// schema is mostly honest developers and glues nobody).
     public var suspiciousShareForInfrastructureLink = 0.6
+    /// Accounts too new to score join such a value's extractors only while honest-looking
+    /// accounts are at most this share of its users: a toolset only a farm uses pulls in the
+    /// farm's fresh accounts; a popular IDE's schema with a farm on it pulls in nobody.
+    public var maxHonestShareForNewcomerLink = 0.05
     /// Behaviour score an account needs before infrastructure may link it.
     public var linkBehaviourScore = 0.55
     /// An account needs this many prompts before its own behaviour score is trusted for linking.

@@ -52,8 +52,9 @@ struct RiskModel {
                     // More members than the owner limit could ever cover cheaply: a popular value.
                     guard value.overflow == 0, value.members.count <= settings.maxMembersForOwnerCheck else { return }
                     // Only accounts that keep their addresses: one that rotates through a proxy
-                    // pool meets strangers on shared IPs by chance.
-                    let steady = kind == .ip ? value.members.filter { stats[Int($0)].ipRotation < settings.maxRotationForAddressLink } : value.members
+                    // pool meets strangers on shared IPs by chance, and one that hides its
+                    // address is not vouched for by a fingerprint it shares with a few others.
+                    let steady = value.members.filter { stats[Int($0)].ipRotation < settings.maxRotationForAddressLink }
                     if steady.count >= 2 && distinctCount(steady.lazy.map { owners[Int($0)] }, limit: settings.maxOwnersForIdentityLink) <= settings.maxOwnersForIdentityLink {
                         forest.unionAll(steady)
                     }
@@ -84,7 +85,8 @@ struct RiskModel {
             forest.unionAll(suspicious)
             // Accounts too new to judge go with the extractors whose value they share; accounts
             // whose own behaviour looks honest do not.
-            if !kind(ref.kind).isPromptFamily {
+            let knownHonest = value.members.filter { (0..<settings.linkBehaviourScore).contains(behaviour[Int($0)]) }.count
+            if !kind(ref.kind).isPromptFamily && Double(knownHonest) <= settings.maxHonestShareForNewcomerLink * Double(value.members.count) {
                 let unknown = value.members.filter { behaviour[Int($0)] < 0 }
                 if let anchor = suspicious.first { for m in unknown { forest.union(Int(anchor), Int(m)) } }
             }
