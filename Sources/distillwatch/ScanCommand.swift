@@ -43,7 +43,7 @@ struct ScanCommand: ParsableCommand {
             FileHandle.standardError.write(Data("distillwatch: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let report = ScanReport(ledger: result.ledger, snapshot: result.detector.snapshot(), includeAll: all)
+        let report = ScanReport(ledger: result.ledger, snapshot: result.detector.snapshot(includeQuiet: all), includeAll: all)
         let chosen = format ?? (isatty(STDOUT_FILENO) == 1 ? .table : .json)
         let text = chosen == .json ? report.json() : report.table(width: terminalWidth())
         FileHandle.standardOutput.write(Data(text.utf8))

@@ -89,7 +89,7 @@ final class ExchangeStreamTests: FeedsTestCase {
         XCTAssertEqual(ledger.rejectedByReason["invalid_json"], 1)
         // Rejections are counted as lines are read, so sources interleave in the samples.
         XCTAssertEqual(Set(ledger.samples.map { "\($0.source):\($0.line):\($0.reason)" }), [
-            "\(a):2:invalid_json", "\(a):4:line_too_long", "\(b):2:missing_ts:ts",
+            "\(a):2:invalid_json", "\(a):4:line_too_long", "\(b):2:missing_ts",
         ])
         let tooLong = ledger.samples.first { $0.reason == "line_too_long" }!
         XCTAssertTrue(tooLong.message.contains("exceeds limit"), tooLong.message)

@@ -262,10 +262,17 @@ public final class Detector {
     // MARK: Snapshot
 
     /// Re-scores if anything arrived since the last evaluation, then returns an immutable view.
-    public func snapshot() -> Snapshot {
+    /// `includeQuiet` adds every lone account with clear behaviour as a cluster of its own.
+    public func snapshot(includeQuiet: Bool = false) -> Snapshot {
         if dirty, let now = streamTime { evaluate(at: now) }
         let model = RiskModel(settings: settings, detector: self, now: assessedAt == .min ? (streamTime ?? 0) : assessedAt)
-        var clusters = assessments.map(model.explain)
+        var shown = assessments
+        if includeQuiet {
+            var covered = [Bool](repeating: false, count: accounts.count)
+            for a in assessments { for m in a.members { covered[Int(m)] = true } }
+            for i in accounts.indices where !covered[i] { shown.append(model.judgeAlone(Int32(i), stats: accounts[i].currentStats())) }
+        }
+        var clusters = shown.map(model.explain)
         clusters.sort { ($0.risk, $0.exchanges, $1.key) > ($1.risk, $1.exchanges, $0.key) }
         return Snapshot(
             streamTime: streamTime, streamStart: streamStart, exchanges: exchangeCount,

@@ -120,6 +120,10 @@ struct RiskModel {
         return result
     }
 
+    func judgeAlone(_ account: Int32, stats: BehaviourStats) -> Assessment {
+        judge([account], stats, ClusterContext(accounts: 1, spanDays: spanDays(from: detector.accounts[Int(account)].firstSeen)))
+    }
+
     private func judge(_ members: [Int32], _ pooled: BehaviourStats, _ context: ClusterContext) -> Assessment {
         let risk = logistic(score(pooled, context: context, explain: false).z)
         let verdict: Verdict = risk >= settings.suspectRisk && eligibleForSuspect(pooled, members: members.count)
