@@ -1,0 +1,154 @@
+import Foundation
+import XCTest
+
+/// Drives the built `distillwatch` binary as a person or a script would.
+final class CommandLineTests: XCTestCase {
+    static var binary: URL {
+        let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }
+            .map { $0.bundleURL.deletingLastPathComponent() } ?? Bundle.main.bundleURL
+        return products.appendingPathComponent("distillwatch")
+    }
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Run { var status: Int32; var stdout: Data; var stderr: String; var text: String { String(decoding: stdout, as: UTF8.self) } }
+
+    /// Runs a shell command line with `$DW` set to the binary.
+    func sh(_ command: String) throws -> Run {
+        let binary = Self.binary
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("distillwatch is not built at \(binary.path); run `swift build` first")
+        }
+        // stderr goes to a file so that reading stdout to its end cannot deadlock on a full pipe.
+        let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("dw-stderr-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: errFile) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "( \(command) ) 2>'\(errFile.path)'"]
+        var env = ProcessInfo.processInfo.environment
+        env["DW"] = binary.path
+        process.environment = env
+        process.currentDirectoryURL = Self.packageRoot
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let stderrText = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
+        return Run(status: process.terminationStatus, stdout: stdoutData, stderr: stderrText)
+    }
+
+    func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dw-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return dir
+    }
+
+    func report(_ run: Run) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: run.stdout) as? [String: Any], run.text)
+    }
+
+    func testGeneratorIsDeterministicAndScanReadsItFromStdin() throws {
+        let a = try sh(#""$DW" gen --seed 7 --days 2 --scale 0.1 | sha256sum"#)
+        let b = try sh(#""$DW" gen --seed 7 --days 2 --scale 0.1 | sha256sum"#)
+        let c = try sh(#""$DW" gen --seed 8 --days 2 --scale 0.1 | sha256sum"#)
+        XCTAssertEqual(a.status, 0)
+        XCTAssertEqual(a.text, b.text, "same seed, same bytes")
+        XCTAssertNotEqual(a.text, c.text)
+
+        let run = try sh(#""$DW" gen --seed 7 --days 2 --scale 0.1 | "$DW" scan - --format json"#)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let object = try report(run)
+        let input = try XCTUnwrap(object["input"] as? [String: Any])
+        XCTAssertGreaterThan(input["exchanges"] as? Int ?? 0, 1000)
+        let clusters = try XCTUnwrap(object["clusters"] as? [[String: Any]])
+        XCTAssertTrue(clusters.contains { $0["verdict"] as? String == "suspect" })
+        // The same command twice gives the same report.
+        let again = try sh(#""$DW" gen --seed 7 --days 2 --scale 0.1 | "$DW" scan - --format json"#)
+        XCTAssertEqual(run.stdout, again.stdout)
+    }
+
+    func testDefaultDemoScanAndFailOn() throws {
+        let run = try sh(#""$DW" scan SampleLogs/demo.ndjson.gz"#)  // stdout is a pipe: JSON by default
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let clusters = try XCTUnwrap(try report(run)["clusters"] as? [[String: Any]])
+        let suspects = clusters.filter { $0["verdict"] as? String == "suspect" }
+        XCTAssertFalse(suspects.isEmpty)
+        for c in suspects { XCTAssertNotNil(c["flagged_at"] as? String) }
+
+        XCTAssertEqual(try sh(#""$DW" scan SampleLogs/demo.ndjson.gz --fail-on suspect > /dev/null"#).status, 3)
+        XCTAssertEqual(try sh(#""$DW" scan SampleLogs/lookalikes.ndjson.gz --fail-on suspect > /dev/null"#).status, 0)
+        let table = try sh(#""$DW" scan SampleLogs/demo.ndjson.gz --format table"#)
+        XCTAssertTrue(table.text.contains("VERDICT"))
+        XCTAssertTrue(table.text.contains("suspect"))
+    }
+
+    func testUnusableInputAndArgumentsAreClearErrors() throws {
+        let missing = try sh(#""$DW" scan /no/such/file.ndjson"#)
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("/no/such/file.ndjson"), missing.stderr)
+        XCTAssertTrue(missing.stdout.isEmpty)
+        let directory = try sh(#""$DW" scan /tmp"#)
+        XCTAssertNotEqual(directory.status, 0)
+        XCTAssertTrue(directory.stderr.contains("/tmp"), directory.stderr)
+        XCTAssertNotEqual(try sh(#""$DW" scan"#).status, 0)
+        XCTAssertNotEqual(try sh(#""$DW" scan - --format xml < /dev/null"#).status, 0)
+        XCTAssertNotEqual(try sh(#""$DW" gen --scenario nonsense"#).status, 0)
+    }
+
+    func testMalformedInputIsCountedNeverFatal() throws {
+        let dir = try temporaryDirectory()
+        let good = #"{"ts":"2026-04-22T09:14:03.120Z","account_id":"acct_1","request_id":"r1","output_tokens":10}"#
+        var bytes = Data()
+        func line(_ s: String) { bytes.append(Data(s.utf8)); bytes.append(0x0A) }
+        line(good)
+        line(#"{"ts":"2026-04-22T09:14:04Z","account_id":"acct_1","#)                       // truncated
+        bytes.append(contentsOf: [0x7B, 0x22, 0x74, 0x73, 0x22, 0x3A, 0xFF, 0xFE, 0x7D, 0x0A])  // invalid UTF-8
+        bytes.append(contentsOf: Array(#"{"ts":"2026-04-22T09:14:05Z","account_id":"a"#.utf8) + [0x00] + Array(#""}"#.utf8) + [0x0A])  // NUL
+        line(#"{"ts":"2026-04-22T09:14:06Z","account_id":"acct_2","input_tokens":"many"}"#)  // wrong type
+        line(#"{"ts":"2026-04-22T09:14:07Z","account_id":"acct_2","output_tokens":-5}"#)     // negative
+        line(#"{"ts":"2026-04-22T09:14:08Z","account_id":"acct_2","pad":""# + String(repeating: "x", count: 10_000_000) + #""}"#)  // 10 MB
+        line(#"{"account_id":"acct_3"}"#)                                                    // no ts
+        line(#"{"ts":"2026-04-22T09:14:02Z","account_id":"acct_4","request_id":"r2"}"#)     // out of order: fine
+        line(good)                                                                           // duplicate request_id
+        line(#"{"ts":"2026-04-22T09:14:09Z","account_id":"acct_\u001b]0;pwned\u0007x","user_agent":"\u001b[2J"}"#)
+        let file = dir.appendingPathComponent("bad.ndjson")
+        try bytes.write(to: file)
+
+        let run = try sh("\"$DW\" scan --all --format json '\(file.path)'")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let input = try XCTUnwrap(try report(run)["input"] as? [String: Any])
+        XCTAssertEqual(input["exchanges"] as? Int, 3)
+        XCTAssertEqual(input["duplicates"] as? Int, 1)
+        let rejected = try XCTUnwrap(input["rejected"] as? [String: Any])
+        XCTAssertEqual(rejected["total"] as? Int, 7)
+        let reasons = try XCTUnwrap(rejected["by_reason"] as? [String: Int])
+        XCTAssertEqual(reasons["line_too_long"], 1)
+        XCTAssertEqual(reasons["invalid_utf8"], 1)
+        XCTAssertEqual(reasons["wrong_type:input_tokens"], 1)
+        XCTAssertEqual(reasons["negative_value:output_tokens"], 1)
+        XCTAssertEqual(reasons["missing_ts"], 1)
+        XCTAssertEqual(input["first_ts"] as? String, "2026-04-22T09:14:02.000Z")
+        XCTAssertTrue(run.stderr.contains("bad.ndjson:2"), "rejections are shown with their line: \(run.stderr)")
+
+        // A hostile account id reaches the table only as visible placeholders.
+        let table = try sh("\"$DW\" scan --all --format table '\(file.path)'")
+        XCTAssertEqual(table.status, 0)
+        XCTAssertFalse(table.stdout.contains(0x1B), "no raw ESC reaches the terminal")
+        XCTAssertFalse(table.stdout.contains(0x07))
+        XCTAssertTrue(table.text.contains("acct_\u{241B}]0;pwned\u{2407}x"))
+    }
+
+    func testGzipAndSeveralFilesMergeToTheSameReport() throws {
+        let dir = try temporaryDirectory()
+        let plain = dir.appendingPathComponent("all.ndjson").path
+        XCTAssertEqual(try sh("\"$DW\" gen --seed 3 --days 2 --scale 0.1 --output '\(plain)'").status, 0)
+        // Split alternate lines into two files (each still in time order), one of them gzipped.
+        XCTAssertEqual(try sh("cd '\(dir.path)' && awk 'NR%2' all.ndjson > odd.ndjson && awk 'NR%2==0' all.ndjson | gzip > even.ndjson.gz").status, 0)
+        let whole = try sh("\"$DW\" scan --format json '\(plain)'")
+        let merged = try sh("cd '\(dir.path)' && \"$DW\" scan --format json odd.ndjson even.ndjson.gz")
+        XCTAssertEqual(whole.status, 0)
+        XCTAssertEqual(merged.status, 0, merged.stderr)
+        XCTAssertEqual(whole.text, merged.text)
+    }
+}
