@@ -26,6 +26,7 @@ public final class Detector {
     /// The clusters as of the last evaluation.
     private(set) var clusters: [ClusterSnapshot] = []
     private var dirty = false
+    public var inspector: ExchangeInspector?  // drill-down detail for the console; nil = off
 
     public init(settings: DetectorSettings = .standard) {
         self.settings = settings
@@ -44,6 +45,7 @@ public final class Detector {
         exchangeCount += 1
         dirty = true
         countMinute(ts)
+        inspector?.record(e)
 
         let a = accountSlot(e.accountID, at: ts)
         let ai = Int(a)
