@@ -33,14 +33,15 @@ extension Console {
     func drawStatus(into grid: inout ScreenGrid) {
         grid.fill(x: 0, y: 0, count: grid.width, role: .statusBar)
         let sep = grid.unicode ? " │ " : " | "
-        var parts: [Segment] = [Segment(" DistillWatch", .statusAccent), Segment(sep, .statusBar), Segment(status.source, .statusBar), Segment(sep, .statusBar),
-                                Segment(status.modeLabel, .statusAccent), Segment(sep, .statusBar), Segment(Format.clock(snapshot.streamTime), .statusBar),
-                                Segment(sep, .statusBar), Segment(Format.compact(Int(status.ingestRate)) + " ex/s", .statusBar),
-                                Segment(sep, .statusBar), Segment(Format.compact(snapshot.exchanges) + " ex", .statusBar)]
-        if status.rejected > 0 { parts += [Segment(sep, .statusBar), Segment("\(Format.compact(status.rejected)) rejected", .statusAccent)] }
-        else { parts += [Segment(sep, .statusBar), Segment("0 rejected", .statusBar)] }
-        parts += [Segment(sep, .statusBar), Segment("\(snapshot.suspectCount) suspect", snapshot.suspectCount > 0 ? .statusAccent : .statusBar),
-                  Segment(" · ", .statusBar), Segment("\(snapshot.watchCount) watch", .statusBar)]
+        // Most important first: a narrow terminal cuts from the right.
+        var parts: [Segment] = [Segment(" DistillWatch", .statusAccent), Segment(sep, .statusBar), Segment(status.modeLabel, .statusAccent),
+                                Segment(sep, .statusBar), Segment(Format.clock(snapshot.streamTime), .statusBar), Segment(sep, .statusBar),
+                                Segment("\(snapshot.suspectCount) suspect", snapshot.suspectCount > 0 ? .statusAccent : .statusBar),
+                                Segment(" · ", .statusBar), Segment("\(snapshot.watchCount) watch", .statusBar), Segment(sep, .statusBar),
+                                Segment(status.source, .statusBar), Segment(sep, .statusBar),
+                                Segment(Format.compact(Int(status.ingestRate)) + "/s", .statusBar), Segment(sep, .statusBar),
+                                Segment(Format.compact(snapshot.exchanges) + " ex", .statusBar), Segment(sep, .statusBar),
+                                Segment("rej \(Format.compact(status.rejected))", status.rejected > 0 ? .statusAccent : .statusBar)]
         if triage.count > 0 { parts += [Segment(sep, .statusBar), Segment("\(triage.count) decisions (unsaved)", .statusAccent)] }
         var x = 0
         for p in parts where x < grid.width { x += grid.put(p.text, x: x, y: 0, maxWidth: grid.width - x, role: p.role) }

@@ -47,6 +47,19 @@ extension Console {
 
     // MARK: Clusters
 
+    /// A cluster's hourly series: the detector's when it gives one, else summed from its
+    /// members (the first few hundred, for the highest-ranked clusters only, to stay cheap).
+    func rateSeries(_ c: ClusterSnapshot, rank: Int) -> [Int] {
+        if !c.hourlyRate.isEmpty { return c.hourlyRate }
+        guard let source, rank < 300 else { return [] }
+        var sum: [Int] = []
+        for a in c.accounts.prefix(500) {
+            guard let h = source.accountHourly(a) else { continue }
+            if sum.isEmpty { sum = h } else { for i in 0..<min(sum.count, h.count) { sum[i] += h[i] } }
+        }
+        return sum
+    }
+
     func clusterTable() -> TableModel {
         let columns = [
             Column(id: "trend", title: "", width: 1, priority: 3),
@@ -62,7 +75,9 @@ extension Console {
             Column(id: "analyst", title: "ANALYST", width: 8, priority: 2, numeric: true),
         ]
         let unicode = self.unicode
-        let rows = snapshot.clusters.map { c -> TableRow in
+        let rows = snapshot.clusters.enumerated().map { rank, c0 -> TableRow in
+            var c = c0
+            c.hourlyRate = rateSeries(c0, rank: rank)
             let trend = trend(of: c)
             let mark: CellContent = trend == .new ? .text(unicode ? "✚" : "+", .newMark) : trend == .rising ? .text(unicode ? "▲" : "^", .newMark) : .text("", .text)
             let top = c.signals.filter { $0.weight > 0 }.sorted { $0.weight > $1.weight }.prefix(3).map(\.name).joined(separator: ", ")

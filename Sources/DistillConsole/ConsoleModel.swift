@@ -4,6 +4,8 @@ import DistillCore
 /// a fake in tests.
 public protocol ConsoleDataSource: AnyObject {
     func accountFigures(_ id: String) -> AccountFigures?
+    /// Exchanges per stream hour, oldest first (cheaper than the figures).
+    func accountHourly(_ id: String) -> [Int]?
     func accountDetail(_ id: String) -> AccountDetail?
     func sessions(_ account: String) -> [SessionSummary]
     func exchanges(_ account: String, session: String?) -> [ExchangeExcerpt]
@@ -14,6 +16,7 @@ public final class DetectorDataSource: ConsoleDataSource {
     let detector: Detector
     public init(detector: Detector) { self.detector = detector }
     public func accountFigures(_ id: String) -> AccountFigures? { detector.accountFigures(id) }
+    public func accountHourly(_ id: String) -> [Int]? { detector.accountHourly(id) }
     public func accountDetail(_ id: String) -> AccountDetail? { detector.inspector?.accountDetail(id) }
     public func sessions(_ account: String) -> [SessionSummary] { detector.inspector?.sessions(account) ?? [] }
     public func exchanges(_ account: String, session: String?) -> [ExchangeExcerpt] {

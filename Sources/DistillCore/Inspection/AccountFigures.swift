@@ -29,10 +29,13 @@ public struct AccountFigures: Sendable, Equatable {
 }
 
 extension Detector {
-    public func accountFigures(_ id: String) -> AccountFigures? {
+    /// Exchanges per stream hour for one account, oldest first, aligned on the stream clock.
+    public func accountHourly(_ id: String) -> [Int]? {
         guard let slot = accountSlotIfKnown(id) else { return nil }
-        let a = accounts[Int(slot)]
-        let s = a.currentStats()
+        return alignedHourly(accounts[Int(slot)])
+    }
+
+    func alignedHourly(_ a: AccountState) -> [Int] {
         let n = Int64(a.hourly.count)
         var hourly = [Int](repeating: 0, count: a.hourly.count)
         if let now = streamTime, a.hourlyNewest != .min {
@@ -43,6 +46,14 @@ extension Detector {
                 if h <= a.hourlyNewest && a.hourlyNewest - h < n { hourly[Int(i)] = Int(a.hourly[Int(floorMod(h, n))]) }
             }
         }
+        return hourly
+    }
+
+    public func accountFigures(_ id: String) -> AccountFigures? {
+        guard let slot = accountSlotIfKnown(id) else { return nil }
+        let a = accounts[Int(slot)]
+        let s = a.currentStats()
+        let hourly = alignedHourly(a)
         return AccountFigures(
             id: a.id, firstSeen: a.firstSeen, lastSeen: a.lastSeen, flaggedAt: a.flaggedAt,
             exchanges: s.exchanges, prompts: s.prompts, extractionPrompts: s.extractionPrompts,
