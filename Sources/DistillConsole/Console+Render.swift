@@ -48,26 +48,30 @@ extension Console {
     }
 
     func drawBreadcrumbs(into grid: inout ScreenGrid) {
-        let arrow = grid.unicode ? " › " : " > "
-        var x = 1
-        let crumbs = breadcrumbs
-        for (i, c) in crumbs.enumerated() {
-            if i > 0 { x += grid.put(arrow, x: x, y: 1, role: .muted) }
-            x += grid.put(c, x: x, y: 1, maxWidth: max(1, grid.width / 2 - x), role: i == crumbs.count - 1 ? .title : .accent)
-        }
         var right: [String] = []
         if let f = stack.last!.filter { right.append("filter '\(f.label)'") }
         if let s = stack.last!.sortColumn, currentTable() != nil { right.append("sort \(s) \(stack.last!.descending ? "desc" : "asc")") }
         let text = right.joined(separator: "  ")
+        let rightWidth = min(TextWidth.width(of: text), grid.width / 3)
+        let arrow = grid.unicode ? " › " : " > "
+        let crumbs = breadcrumbs
+        // Each crumb gets an equal share of the room; the last (where you are) is drawn brightest.
+        let room = grid.width - rightWidth - 3 - arrow.count * (crumbs.count - 1)
+        let share = max(6, room / max(1, crumbs.count))
+        var x = 1
+        for (i, c) in crumbs.enumerated() {
+            if i > 0 { x += grid.put(arrow, x: x, y: 1, role: .muted) }
+            x += grid.put(c, x: x, y: 1, maxWidth: min(share, max(1, grid.width - rightWidth - 2 - x)), role: i == crumbs.count - 1 ? .title : .accent)
+        }
         if !text.isEmpty && x + 2 < grid.width {
-            grid.put(text, x: max(x + 2, grid.width - TextWidth.width(of: text) - 1), y: 1, maxWidth: grid.width - x - 3, role: .muted)
+            grid.put(text, x: max(x + 2, grid.width - rightWidth - 1), y: 1, maxWidth: rightWidth, role: .muted)
         }
     }
 
     func drawMessage(into grid: inout ScreenGrid, y: Int) {
         if let error = status.error { grid.put(" input stopped: " + error, x: 0, y: y, role: .warning); return }
         if let m = message { grid.put(" " + m.text, x: 0, y: y, role: m.role); return }
-        if triage.count > 0 { grid.put(" Note: " + Self.persistenceNotice + ".", x: 0, y: y, role: .muted) }
+        if triage.count > 0 { grid.put(" Analyst decisions are " + Self.persistenceNotice + ".", x: 0, y: y, role: .muted) }
     }
 
     func drawFooter(into grid: inout ScreenGrid, y: Int) {

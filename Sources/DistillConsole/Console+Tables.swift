@@ -9,9 +9,10 @@ extension Console {
     /// hour is at least half again the mean of the six before it (and not tiny).
     public func trend(of c: ClusterSnapshot) -> Trend {
         let now = snapshot.streamTime ?? 0
-        if now - c.firstSeen < Self.hour || now - (firstShown[c.key] ?? now) < Self.hour, now - (snapshot.streamStart ?? now) >= Self.hour {
-            return .new
-        }
+        // Clusters already there when the console first saw data are not news.
+        let appeared = firstShown[c.key].map { $0 > (firstData ?? .max) && now - $0 < Self.hour } ?? false
+        let born = now - c.firstSeen < Self.hour && now - (snapshot.streamStart ?? now) >= Self.hour
+        if appeared || born { return .new }
         let h = c.hourlyRate
         guard h.count >= 8 else { return .steady }
         let last = h[h.count - 2]

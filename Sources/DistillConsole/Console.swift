@@ -18,6 +18,8 @@ public final class Console {
     var stack: [ViewState] = [ViewState(view: .clusters, sortColumn: "risk")]
     /// Stream time each cluster key was first shown, for the "new" mark.
     var firstShown: [String: StreamTime] = [:]
+    /// Stream time of the first snapshot with clusters.
+    var firstData: StreamTime?
     /// Bumped whenever the snapshot changes, to invalidate cached rows.
     var generation = 0
     var cachedTable: (generation: Int, depth: Int, view: View, filter: RowFilter?, sort: String?, descending: Bool, model: TableModel, total: Int)?
@@ -57,6 +59,7 @@ public final class Console {
 
     private func noteFirstShown() {
         let now = snapshot.streamTime ?? 0
+        if firstData == nil && !snapshot.clusters.isEmpty { firstData = now }
         for c in snapshot.clusters where firstShown[c.key] == nil { firstShown[c.key] = now }
     }
 
@@ -127,7 +130,7 @@ public final class Console {
         case .addNote:
             if triageTarget() != nil { input = .note("") } else { say("select a cluster or an account to annotate", .warning) }
         case .undo:
-            if let key = triage.undo() { say("undid the last decision on \(key)") } else { say("nothing to undo") }
+            if let key = triage.undo() { cachedTable = nil; say("undid the last decision on \(key)") } else { say("nothing to undo") }
         }
         return []
     }
@@ -303,18 +306,20 @@ public final class Console {
         }
     }
 
-    public static let persistenceNotice = "decisions are kept in memory only and are lost when DistillWatch exits"
+    public static let persistenceNotice = "not saved: decisions last only until DistillWatch exits"
 
     func mark(_ verdict: Verdict) {
         guard let target = triageTarget() else { say("select a cluster or an account first", .warning); return }
         triage.mark(target.key, verdict)
-        say("marked \(target.label) \(verdict.rawValue) — \(Self.persistenceNotice) (u undoes)")
+        cachedTable = nil
+        say("\(target.label): \(verdict.rawValue) (u undoes) — \(Self.persistenceNotice)")
     }
 
     func addNote(_ text: String) -> [ConsoleEffect] {
         let t = text.trimmingCharacters()
         guard !t.isEmpty, let target = triageTarget() else { return [] }
         triage.note(target.key, t)
+        cachedTable = nil
         say("note added to \(target.label) — \(Self.persistenceNotice)")
         return []
     }

@@ -99,7 +99,12 @@ public struct Theme: Sendable, Equatable {
             // btop writes theme[key]: accept that spelling too.
             if key.hasPrefix("theme["), key.hasSuffix("]") { key = key.dropFirst(6).dropLast() }
             var value = line[line.index(after: eq)...].trimmingSpaces
-            if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
+            // A quoted value may be followed by a comment; an unquoted one ends at a space.
+            if value.first == "\"", let close = value.dropFirst().firstIndex(of: "\"") {
+                value = value[value.index(after: value.startIndex)..<close]
+            } else if let end = value.firstIndex(where: { $0 == " " || $0 == "\t" }) {
+                value = value[..<end]
+            }
             guard let k = ThemeKey(rawValue: String(key)) else {
                 problems.append(ThemeDiagnostic(line: number, message: "unknown key '\(TextWidth.fit(String(key), columns: 40))' (ignored)"))
                 continue

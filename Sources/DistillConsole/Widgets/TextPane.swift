@@ -60,6 +60,11 @@ public enum TextPane {
         for c in clean {
             if c == "\n" { lines.append(line); line = ""; lineWidth = 0; lastSpace = nil; continue }
             let w = max(1, TextWidth.width(of: c))
+            if lineWidth + w > width && c == " " {
+                // The break falls on a space: end the line here and drop the space.
+                lines.append(line); line = ""; lineWidth = 0; lastSpace = nil
+                continue
+            }
             if lineWidth + w > width {
                 if let sp = lastSpace, sp > line.startIndex {
                     let head = String(line[..<sp])

@@ -23,6 +23,18 @@ public struct AccountFigures: Sendable, Equatable {
     /// every account's series covers the same hours.
     public var hourly: [Int]
 
+    public init(id: String, firstSeen: StreamTime, lastSeen: StreamTime, flaggedAt: StreamTime? = nil, exchanges: Int,
+                prompts: Int, extractionPrompts: Int, tokenExchanges: Int, inputTokens: Int, outputTokens: Int,
+                reasoningTokens: Int, outputHeavy: Int, sessions: Int, singleTurnSessions: Int, rateLimited: Int,
+                failures: Int, distinctIPs: Double, hourly: [Int]) {
+        self.id = id; self.firstSeen = firstSeen; self.lastSeen = lastSeen; self.flaggedAt = flaggedAt
+        self.exchanges = exchanges; self.prompts = prompts; self.extractionPrompts = extractionPrompts
+        self.tokenExchanges = tokenExchanges; self.inputTokens = inputTokens; self.outputTokens = outputTokens
+        self.reasoningTokens = reasoningTokens; self.outputHeavy = outputHeavy; self.sessions = sessions
+        self.singleTurnSessions = singleTurnSessions; self.rateLimited = rateLimited; self.failures = failures
+        self.distinctIPs = distinctIPs; self.hourly = hourly
+    }
+
     public var cotShare: Double { prompts == 0 ? 0 : Double(extractionPrompts) / Double(prompts) }
     public var meanInput: Int { tokenExchanges == 0 ? 0 : inputTokens / tokenExchanges }
     public var meanOutput: Int { tokenExchanges == 0 ? 0 : outputTokens / tokenExchanges }
