@@ -53,13 +53,14 @@ public enum Format {
 
     public static func oneDecimal(_ x: Double) -> String {
         let tenths = Int((x * 10).rounded())
-        return "\(tenths / 10).\(abs(tenths % 10))"
+        // The sign goes in front explicitly: -0.5 has an integer part of 0.
+        return (tenths < 0 ? "-" : "") + "\(abs(tenths) / 10).\(abs(tenths) % 10)"
     }
 
     public static func twoDecimals(_ x: Double) -> String {
         let hundredths = Int((x * 100).rounded())
-        let frac = abs(hundredths % 100)
-        return "\(hundredths / 100).\(frac < 10 ? "0" : "")\(frac)"
+        let frac = abs(hundredths) % 100
+        return (hundredths < 0 ? "-" : "") + "\(abs(hundredths) / 100).\(frac < 10 ? "0" : "")\(frac)"
     }
 
     public static func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }

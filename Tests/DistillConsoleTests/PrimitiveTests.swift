@@ -64,6 +64,8 @@ final class PrimitiveTests: XCTestCase {
         XCTAssertEqual(Format.compact(1234), "1.2k")
         XCTAssertEqual(Format.compact(2_500_000), "2.5M")
         XCTAssertEqual(Format.twoDecimals(0.975), "0.98")
+        XCTAssertEqual(Format.twoDecimals(-0.71), "-0.71")
+        XCTAssertEqual(Format.oneDecimal(-0.5), "-0.5")
         XCTAssertEqual(Format.shortTime(1_776_000_000_000), "04-12 13:20")
     }
 
