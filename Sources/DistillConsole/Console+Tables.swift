@@ -76,6 +76,7 @@ extension Console {
             Column(id: "analyst", title: "ANALYST", width: 8, priority: 2, numeric: true),
         ]
         let unicode = self.unicode
+        let searching = stack.last!.filter != nil
         let rows = snapshot.clusters.enumerated().map { rank, c0 -> TableRow in
             var c = c0
             c.hourlyRate = rateSeries(c0, rank: rank)
@@ -83,9 +84,13 @@ extension Console {
             let mark: CellContent = trend == .new ? .text(unicode ? "✚" : "+", .newMark) : trend == .rising ? .text(unicode ? "▲" : "^", .newMark) : .text("", .text)
             let top = c.signals.filter { $0.weight > 0 }.sorted { $0.weight > $1.weight }.prefix(3).map(\.name).joined(separator: ", ")
             let decisionKey = "cluster:" + c.key
-            var hay = c.key + " " + c.verdict.rawValue + " " + c.accounts.prefix(500).joined(separator: " ")
-            for sig in c.signals { hay += " " + sig.name + " " + sig.examples.joined(separator: " ") }
-            if let source {
+            // The search text is only built while a filter is set: it is most of a rebuild's cost.
+            var hay = ""
+            if searching {
+                hay = c.key + " " + c.verdict.rawValue + " " + c.accounts.prefix(500).joined(separator: " ")
+                for sig in c.signals { hay += " " + sig.name + " " + sig.examples.joined(separator: " ") }
+            }
+            if searching, let source {
                 for a in c.accounts.prefix(200) {
                     guard let d = source.accountDetail(a) else { continue }
                     for list in [d.cards, d.orgs, d.ips, d.asns, d.apiKeys] { for v in list.values { hay += " " + v.value } }

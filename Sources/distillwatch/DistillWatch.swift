@@ -5,6 +5,6 @@ struct DistillWatch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "distillwatch",
         abstract: "Detects adversarial distillation campaigns in LLM API exchange logs.",
-        subcommands: [ScanCommand.self, WatchCommand.self]
+        subcommands: [ScanCommand.self, WatchCommand.self, RenderBenchCommand.self]
     )
 }

@@ -102,7 +102,7 @@ struct WatchSession {
     /// Wall time spent ingesting per loop turn, at most: keeps keys responsive.
     static let sliceMs = 6.0
     /// Snapshots re-score the clusters: a few per second is plenty for a person.
-    static let snapshotEveryMs = 300.0
+    static let snapshotEveryMs = 500.0
 
     init(backend: TerminalBackend, pump: FeedPump, live: Bool, speed: Double, paused: Bool, sourceName: String, settings: DetectorSettings) {
         self.backend = backend
