@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "distillwatch", targets: ["distillwatch"]),
         .library(name: "DistillCore", targets: ["DistillCore"]),
+        .library(name: "DistillConsole", targets: ["DistillConsole"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,18 +19,23 @@ let package = Package(
         .target(name: "DistillCore"),
         // Sources of bytes: files, gzip, stdin, merging by time.
         .target(name: "DistillFeeds", dependencies: ["DistillCore", "CZlib"]),
+        // libncursesw, for the console's terminal backend (the only code that calls it).
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        // The analyst's console as pure Swift: cell grid, widgets, views, keymap, themes. No curses.
+        .target(name: "DistillConsole", dependencies: ["DistillCore"]),
         // Deterministic generator of labelled traffic (benign populations and campaigns).
         .target(name: "DistillSim"),
         .executableTarget(
             name: "distillwatch",
             dependencies: [
-                "DistillCore", "DistillFeeds", "DistillSim",
+                "DistillCore", "DistillFeeds", "DistillSim", "DistillConsole", "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DistillCoreTests", dependencies: ["DistillCore"]),
         .testTarget(name: "DistillFeedsTests", dependencies: ["DistillFeeds", "DistillCore"]),
         .testTarget(name: "DistillSimTests", dependencies: ["DistillSim"]),
+        .testTarget(name: "DistillConsoleTests", dependencies: ["DistillConsole", "DistillCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["DistillCore"]),
     ],
     swiftLanguageModes: [.v6]

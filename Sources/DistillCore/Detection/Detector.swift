@@ -34,6 +34,8 @@ public final class Detector {
     private var accountStats: [BehaviourStats] = []
     private var behaviour: [Double] = []
     private var evaluations = 0
+    /// Drill-down detail (recent sessions and exchanges) for the console; nil = off.
+    public var inspector: ExchangeInspector?
 
     public init(settings: DetectorSettings = .standard) {
         self.settings = settings
@@ -59,6 +61,7 @@ public final class Detector {
         exchangeCount += 1
         dirty = true
         countMinute(ts)
+        inspector?.record(e)
 
         let a = accountSlot(e.accountID, at: ts)
         let ai = Int(a)

@@ -1,0 +1,326 @@
+import DistillCore
+
+extension Console {
+    public static let minimumWidth = 50
+    public static let minimumHeight = 12
+
+    /// Draws the whole screen. Rows: status bar, breadcrumbs, content, message, footer.
+    public func render(into grid: inout ScreenGrid) {
+        unicode = grid.unicode
+        grid.clear()
+        guard grid.width >= Self.minimumWidth, grid.height >= Self.minimumHeight else {
+            grid.put("Terminal too small (\(grid.width)x\(grid.height)): DistillWatch needs at least \(Self.minimumWidth)x\(Self.minimumHeight)",
+                     x: 0, y: 0, role: .warning)
+            return
+        }
+        drawStatus(into: &grid)
+        drawBreadcrumbs(into: &grid)
+        let top = 2, height = grid.height - 4
+        switch view {
+        case .clusters: drawClusters(into: &grid, top: top, height: height)
+        case .accounts(let key): drawAccounts(into: &grid, top: top, height: height, cluster: cluster(key, fallback: stack.last!.cluster))
+        case .account(let a): drawAccount(into: &grid, top: top, height: height, account: a)
+        case .session(let a, let s): drawSession(into: &grid, top: top, height: height, account: a, session: s)
+        case .exchange(let a, let s, let i): drawExchange(into: &grid, top: top, height: height, account: a, session: s, index: i)
+        case .help: drawHelp(into: &grid, top: top, height: height)
+        }
+        drawMessage(into: &grid, y: grid.height - 2)
+        drawFooter(into: &grid, y: grid.height - 1)
+    }
+
+    // MARK: Chrome
+
+    func drawStatus(into grid: inout ScreenGrid) {
+        grid.fill(x: 0, y: 0, count: grid.width, role: .statusBar)
+        let sep = grid.unicode ? " │ " : " | "
+        // Most important first: a narrow terminal cuts from the right.
+        var parts: [Segment] = [Segment(" DistillWatch", .statusAccent), Segment(sep, .statusBar), Segment(status.modeLabel, .statusAccent),
+                                Segment(sep, .statusBar), Segment(Format.clock(snapshot.streamTime), .statusBar), Segment(sep, .statusBar),
+                                Segment("\(snapshot.suspectCount) suspect", snapshot.suspectCount > 0 ? .statusAccent : .statusBar),
+                                Segment(" · ", .statusBar), Segment("\(snapshot.watchCount) watch", .statusBar), Segment(sep, .statusBar),
+                                Segment(status.source, .statusBar), Segment(sep, .statusBar),
+                                Segment(Format.compact(Int(status.ingestRate)) + "/s", .statusBar), Segment(sep, .statusBar),
+                                Segment(Format.compact(snapshot.exchanges) + " ex", .statusBar), Segment(sep, .statusBar),
+                                Segment("rej \(Format.compact(status.rejected))", status.rejected > 0 ? .statusAccent : .statusBar)]
+        if triage.count > 0 { parts += [Segment(sep, .statusBar), Segment("\(triage.count) decisions (unsaved)", .statusAccent)] }
+        var x = 0
+        for p in parts where x < grid.width { x += grid.put(p.text, x: x, y: 0, maxWidth: grid.width - x, role: p.role) }
+    }
+
+    func drawBreadcrumbs(into grid: inout ScreenGrid) {
+        var right: [String] = []
+        if let f = stack.last!.filter { right.append("filter '\(f.label)'") }
+        if let s = stack.last!.sortColumn, currentTable() != nil { right.append("sort \(s) \(stack.last!.descending ? "desc" : "asc")") }
+        let text = right.joined(separator: "  ")
+        let rightWidth = min(TextWidth.width(of: text), grid.width / 3)
+        let arrow = grid.unicode ? " › " : " > "
+        let crumbs = breadcrumbs
+        // Each crumb gets an equal share of the room; the last (where you are) is drawn brightest.
+        let room = grid.width - rightWidth - 3 - arrow.count * (crumbs.count - 1)
+        let share = max(6, room / max(1, crumbs.count))
+        var x = 1
+        for (i, c) in crumbs.enumerated() {
+            if i > 0 { x += grid.put(arrow, x: x, y: 1, role: .muted) }
+            x += grid.put(c, x: x, y: 1, maxWidth: min(share, max(1, grid.width - rightWidth - 2 - x)), role: i == crumbs.count - 1 ? .title : .accent)
+        }
+        if !text.isEmpty && x + 2 < grid.width {
+            grid.put(text, x: max(x + 2, grid.width - rightWidth - 1), y: 1, maxWidth: rightWidth, role: .muted)
+        }
+    }
+
+    func drawMessage(into grid: inout ScreenGrid, y: Int) {
+        if let error = status.error { grid.put(" input stopped: " + error, x: 0, y: y, role: .warning); return }
+        if let m = message { grid.put(" " + m.text, x: 0, y: y, role: m.role); return }
+        if triage.count > 0 { grid.put(" Analyst decisions are " + Self.persistenceNotice + ".", x: 0, y: y, role: .muted) }
+    }
+
+    func drawFooter(into grid: inout ScreenGrid, y: Int) {
+        grid.fill(x: 0, y: y, count: grid.width, role: .footer)
+        let prompt: (String, String)?
+        switch input {
+        case .none: prompt = nil
+        case .filter(let t): prompt = ("/", t)
+        case .command(let t): prompt = (":", t)
+        case .note(let t): prompt = ("note: ", t)
+        }
+        if let (p, t) = prompt {
+            var x = grid.put(p, x: 0, y: y, role: .footerKey)
+            // Show the end of long input, and a cursor.
+            let room = grid.width - x - 1
+            let shown = TextWidth.width(of: t) > room ? String(t.suffix(room)) : t
+            x += grid.put(shown, x: x, y: y, maxWidth: room, role: .input)
+            grid.put(grid.unicode ? "▏" : "_", x: x, y: y, maxWidth: 1, role: .input)
+            return
+        }
+        var x = 0
+        for e in keymap.footerEntries() {
+            let need = TextWidth.width(of: e.key) + TextWidth.width(of: e.text) + 3
+            guard x + need <= grid.width else { break }
+            x += grid.put(" " + e.key, x: x, y: y, role: .footerKey)
+            x += grid.put(" " + e.text + " ", x: x, y: y, role: .footer)
+        }
+    }
+
+    // MARK: Views
+
+    /// Rows of the table area and of the detail pane, given the content height: the detail
+    /// pane needs room to be useful, else it replaces the table when focused.
+    func split(_ height: Int, tableShare: Double = 0.55) -> (table: Int, pane: Int) {
+        if height < 14 { return stack.last!.pane == 1 ? (0, height) : (height, 0) }
+        let t = max(4, Int(Double(height) * tableShare))
+        return (t, height - t)
+    }
+
+    func drawTable(into grid: inout ScreenGrid, y: Int, height: Int) {
+        guard height > 0, let table = currentTable() else { return }
+        resolveSelection()
+        var s = stack[stack.count - 1]
+        let body = max(1, height - 1)
+        pageRows = body
+        if s.selected < s.scroll { s.scroll = s.selected }
+        if s.selected >= s.scroll + body { s.scroll = s.selected - body + 1 }
+        s.scroll = max(0, min(s.scroll, max(0, table.model.rows.count - body)))
+        stack[stack.count - 1] = s
+        TableWidget.render(table.model, into: &grid, x: 0, y: y, width: grid.width, height: height,
+                           selected: table.model.rows.isEmpty ? nil : s.selected, scroll: s.scroll, focused: s.pane == 0,
+                           sortColumn: s.sortColumn, descending: s.descending)
+    }
+
+    func drawPane(_ title: String, _ lines: [Line], into grid: inout ScreenGrid, y: Int, height: Int) {
+        guard height > 0 else { return }
+        let s = stack.last!
+        let used = TextPane.render(title: title + (s.pane == 1 ? "" : "  (Tab to scroll)"), lines: lines, into: &grid, x: 0, y: y,
+                                   width: grid.width, height: height, scroll: s.paneScroll, focused: s.pane == 1)
+        stack[stack.count - 1].paneScroll = used
+    }
+
+    func drawClusters(into grid: inout ScreenGrid, top: Int, height: Int) {
+        // Total rate sparkline with its figures.
+        let rate = snapshot.minuteRate
+        let label = "ex/min "
+        let figuresRoom = 36
+        let sparkWidth = max(4, min(rate.count, grid.width - label.count - figuresRoom - 2))
+        let fig = Sparkline.figures(rate, width: sparkWidth)
+        var x = grid.put(" " + label, x: 0, y: top, role: .muted)
+        x += grid.put(Sparkline.render(rate, width: sparkWidth, unicode: grid.unicode), x: x, y: top, maxWidth: sparkWidth, role: .sparkline)
+        grid.put(" min \(Format.compact(fig.min))  max \(Format.compact(fig.max))  last \(Format.compact(fig.last))  (\(sparkWidth) min)", x: x, y: top, role: .muted)
+
+        let (t, p) = split(height - 1)
+        drawTable(into: &grid, y: top + 1, height: t)
+        if p > 0 {
+            let selected = selectedKey.flatMap { k in snapshot.clusters.first { $0.key == k } }
+            drawPane("Evidence" + (selected.map { " · cluster \($0.key)" } ?? ""), selected.map { evidenceLines($0, width: grid.width) } ?? [[Segment("no cluster selected", .muted)]],
+                     into: &grid, y: top + 1 + t, height: p)
+        }
+    }
+
+    func drawAccounts(into grid: inout ScreenGrid, top: Int, height: Int, cluster c: ClusterSnapshot?) {
+        guard let c else { grid.put(" cluster no longer present", x: 0, y: top, role: .warning); return }
+        let stale = !snapshot.clusters.contains { $0.key == c.key }
+        var x = grid.put(" " + c.verdict.rawValue, x: 0, y: top, role: Self.verdictRole(c.verdict))
+        x += grid.put("  risk \(Format.twoDecimals(c.risk))  \(Format.grouped(c.accounts.count)) accounts  \(Format.grouped(c.exchanges)) exchanges  first \(Format.shortTime(c.firstSeen))  flagged \(Format.shortTime(c.flaggedAt))",
+                      x: x, y: top, role: .text)
+        if stale { grid.put("  (merged or gone since opened)", x: x, y: top, role: .warning) }
+        let (t, p) = split(height - 1, tableShare: 0.6)
+        drawTable(into: &grid, y: top + 1, height: t)
+        if p > 0, let a = selectedKey {
+            drawPane("Account \(a)", accountLines(a, width: grid.width), into: &grid, y: top + 1 + t, height: p)
+        }
+    }
+
+    func drawAccount(into grid: inout ScreenGrid, top: Int, height: Int, account: String) {
+        let lines = accountLines(account, width: grid.width)
+        let infoRows = min(lines.count + 1, max(3, height / 2))
+        if stack.last!.pane == 1 {
+            drawPane("Account \(account)", lines, into: &grid, y: top, height: height)
+            return
+        }
+        TextPane.render(title: "Account \(account)", lines: lines, into: &grid, x: 0, y: top, width: grid.width, height: infoRows, scroll: 0, focused: false)
+        TextPane.rule("Sessions (most recent first; Enter opens)", into: &grid, x: 0, y: top + infoRows, width: grid.width, focused: true)
+        drawTable(into: &grid, y: top + infoRows + 1, height: height - infoRows - 1)
+    }
+
+    func drawSession(into grid: inout ScreenGrid, top: Int, height: Int, account: String, session: String?) {
+        let info = source?.sessions(account).first { $0.id == session }
+        var line = " account \(account)  session \(session ?? "(none)")"
+        if let info { line += "  \(Format.grouped(info.turns)) turns  \(Format.shortTime(info.firstSeen)) → \(Format.shortTime(info.lastSeen))  last \(info.recent.count) kept" }
+        grid.put(line, x: 0, y: top, role: .text)
+        let (t, p) = split(height - 1, tableShare: 0.6)
+        drawTable(into: &grid, y: top + 1, height: t)
+        if p > 0, let k = selectedKey, let i = Int(k) {
+            let list = source?.exchanges(account, session: session) ?? []
+            if i < list.count { drawPane("Exchange #\(i + 1) (Enter for every field)", exchangeLines(list[i], width: grid.width), into: &grid, y: top + 1 + t, height: p) }
+        }
+    }
+
+    func drawExchange(into grid: inout ScreenGrid, top: Int, height: Int, account: String, session: String?, index: Int) {
+        let list = source?.exchanges(account, session: session) ?? []
+        guard index < list.count else { grid.put(" exchange no longer kept (only the last few per session are)", x: 0, y: top, role: .warning); return }
+        stack[stack.count - 1].pane = 1
+        drawPane("Exchange #\(index + 1) of session \(session ?? "(none)")", exchangeLines(list[index], width: grid.width), into: &grid, y: top, height: height)
+    }
+
+    func drawHelp(into grid: inout ScreenGrid, top: Int, height: Int) {
+        stack[stack.count - 1].pane = 1
+        drawPane("Help (Esc or ? closes)", helpLines(), into: &grid, y: top, height: height)
+    }
+
+    // MARK: Pane contents
+
+    func evidenceLines(_ c: ClusterSnapshot, width: Int) -> [Line] {
+        var out: [Line] = []
+        out.append([Segment(" " + c.verdict.rawValue, Self.verdictRole(c.verdict)),
+                    Segment("  risk \(Format.twoDecimals(c.risk))  \(Format.grouped(c.accounts.count)) accounts  \(Format.grouped(c.exchanges)) exchanges  first seen \(Format.shortTime(c.firstSeen))  flagged \(Format.shortTime(c.flaggedAt))", .text)])
+        if let d = triage["cluster:" + c.key] {
+            out.append([Segment(" analyst: ", .muted), Segment(d.verdict?.rawValue ?? "no verdict", d.verdict.map(Self.verdictRole) ?? .muted),
+                        Segment(d.notes.isEmpty ? "" : "  notes: " + d.notes.joined(separator: " | "), .text)])
+        }
+        let sorted = c.signals.sorted { abs($0.weight) > abs($1.weight) }
+        for s in sorted {
+            let w = (s.weight >= 0 ? "+" : "") + Format.twoDecimals(s.weight)
+            let role: StyleRole = s.weight >= 1 ? .riskHigh : s.weight > 0 ? .riskMid : .clear
+            let head = " " + String(repeating: " ", count: max(0, 6 - w.count)) + w + "  "
+            out.append([Segment(head, role), Segment(s.name, .header), Segment("  ", .text), Segment(s.detail, .text)])
+            for e in s.examples.prefix(6) {
+                for (i, part) in TextPane.wrap(e, width: max(10, width - 14), unicode: unicode).prefix(3).enumerated() {
+                    out.append([Segment(i == 0 ? (unicode ? "           · " : "           - ") : "             ", .muted), Segment(part, .muted)])
+                }
+            }
+            if s.examples.count > 6 { out.append([Segment("             … \(s.examples.count - 6) more", .muted)]) }
+        }
+        let shown = c.accounts.prefix(12).joined(separator: ", ")
+        out.append([Segment(" accounts: ", .muted), Segment(shown + (c.accounts.count > 12 ? ", … (Enter lists all \(c.accounts.count))" : ""), .text)])
+        return out
+    }
+
+    static func valueList(_ v: CappedValues) -> String {
+        let items = v.sorted.map { "\($0.value) (\(Format.compact($0.count)))" }
+        guard !items.isEmpty else { return "-" }
+        return items.joined(separator: ", ") + (v.overflow > 0 ? ", + \(Format.compact(v.overflow)) exchanges with other values" : "")
+    }
+
+    func accountLines(_ a: String, width: Int) -> [Line] {
+        var out: [Line] = []
+        let f = source?.accountFigures(a)
+        let d = source?.accountDetail(a)
+        if let f {
+            out.append([Segment(" exchanges ", .muted), Segment(Format.grouped(f.exchanges), .text),
+                        Segment("  first ", .muted), Segment(Format.shortTime(f.firstSeen), .text),
+                        Segment("  last ", .muted), Segment(Format.shortTime(f.lastSeen), .text),
+                        Segment("  flagged ", .muted), Segment(Format.shortTime(f.flaggedAt), f.flaggedAt == nil ? .muted : .warning)])
+            let single = f.sessions == 0 ? "-" : Format.percent(Double(f.singleTurnSessions) / Double(f.sessions))
+            let reasoning = f.outputTokens == 0 ? "-" : Format.percent(Double(f.reasoningTokens) / Double(f.outputTokens))
+            out.append([Segment(" tokens ", .muted), Segment("in \(Format.compact(f.meanInput)) → out \(Format.compact(f.meanOutput)) avg", .text),
+                        Segment("  reasoning ", .muted), Segment(reasoning, .text),
+                        Segment("  CoT prompts ", .muted), Segment("\(Format.percent(f.cotShare)) of \(Format.grouped(f.prompts))", f.cotShare >= 0.5 ? .warning : .text),
+                        Segment("  sessions ", .muted), Segment("\(Format.grouped(f.sessions)) (\(single) single-turn)", .text),
+                        Segment("  429 ", .muted), Segment(Format.grouped(f.rateLimited), .text)])
+            let sw = max(8, min(48, width - 40))
+            let fig = Sparkline.figures(f.hourly, width: sw)
+            out.append([Segment(" ex/h   ", .muted), Segment(Sparkline.render(f.hourly, width: sw, unicode: unicode), .sparkline),
+                        Segment("  min \(fig.min) max \(fig.max) last \(fig.last)", .muted)])
+        }
+        if let d {
+            let rows: [(String, CappedValues)] = [("cards", d.cards), ("orgs", d.orgs), ("api keys", d.apiKeys), ("IPs", d.ips), ("ASNs", d.asns),
+                                                  ("countries", d.countries), ("user agents", d.userAgents), ("models", d.models)]
+            for (label, v) in rows {
+                out.append([Segment(" " + label.padding(11), .muted), Segment(Self.valueList(v), .text)])
+            }
+        }
+        if f == nil && d == nil { out.append([Segment(" no detail kept for this account", .muted)]) }
+        if let dec = triage["account:" + a] {
+            out.append([Segment(" analyst    ", .muted), Segment(dec.verdict?.rawValue ?? "no verdict", dec.verdict.map(Self.verdictRole) ?? .muted),
+                        Segment(dec.notes.isEmpty ? "" : "  notes: " + dec.notes.joined(separator: " | "), .text)])
+        }
+        return out
+    }
+
+    func exchangeLines(_ e: ExchangeExcerpt, width: Int) -> [Line] {
+        func field(_ k: String, _ v: String?, _ role: StyleRole = .text) -> Line { [Segment(" " + k.padding(14), .muted), Segment(v ?? "-", v == nil ? .muted : role)] }
+        let (st, role) = Self.statusText(e)
+        var out: [Line] = [
+            field("time", Timestamp.format(e.ts)),
+            field("request", e.requestID), field("session", e.sessionID), field("api key", e.apiKeyID), field("org", e.orgID),
+            field("model", e.model),
+            field("tokens", "in \(Self.tokens(e.inputTokens))  out \(Self.tokens(e.outputTokens))  reasoning \(Self.tokens(e.reasoningTokens))"),
+            field("latency", e.latencyMs.map { "\(Format.grouped(Int($0))) ms" }),
+            field("status", st, role),
+            field("client", [e.clientIP, e.asn.map { "AS\($0)" }, e.country].compactMap { $0 }.joined(separator: "  ")),
+            field("user agent", e.userAgent), field("card", e.paymentFP),
+        ]
+        out.append([Segment(" prompt" + (e.promptTruncated ? " (first \(ExchangeInspector.excerptLimit) characters)" : ""), .muted)])
+        for part in TextPane.wrap(e.promptExcerpt ?? "-", width: max(10, width - 4), unicode: unicode) {
+            out.append([Segment("   ", .text), Segment(part, .text)])
+        }
+        return out
+    }
+
+    func helpLines() -> [Line] {
+        var out: [Line] = []
+        for h in keymap.helpLines() {
+            if h.isGroup { out.append([]); out.append([Segment(" " + h.keys, .header)]) }
+            else { out.append([Segment("   " + h.keys.padding(22), .footerKey), Segment(h.description, .text)]) }
+        }
+        out.append([])
+        out.append([Segment(" Commands (after :)", .header)])
+        for (c, d) in [("theme NAME", "switch theme: " + availableThemes.joined(separator: ", ")), ("sort COLUMN [asc|desc]", "sort the table by a column"),
+                       ("filter TEXT", "filter rows (!TEXT inverts; empty clears)"), ("speed N", "replay N stream seconds per second"), ("quit", "leave")] {
+            out.append([Segment("   " + c.padding(22), .footerKey), Segment(d, .text)])
+        }
+        out.append([])
+        out.append([Segment(" Marks", .header)])
+        out.append([Segment(unicode ? "   ✚ " : "   + ", .newMark), Segment("new cluster (first seen in the last stream hour)", .text)])
+        out.append([Segment(unicode ? "   ▲ " : "   ^ ", .newMark), Segment("rising (last hour ≥ 1.5× the six before)", .text)])
+        out.append([Segment("   ␛ ", .placeholder), Segment("control characters from logs are shown as placeholders, never sent to the terminal", .text)])
+        out.append([])
+        out.append([Segment(" Triage: ", .header), Segment(Self.persistenceNotice + ".", .warning)])
+        return out
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String {
+        let w = TextWidth.width(of: self)
+        return w >= width ? self + " " : self + String(repeating: " ", count: width - w)
+    }
+}

@@ -1,0 +1,326 @@
+import DistillCore
+
+/// The console's model: what is on screen and what keys do, with no terminal in sight.
+/// The host feeds it snapshots and keys, applies the effects it returns, and asks it to
+/// render into a `ScreenGrid`.
+public final class Console {
+    public let keymap: Keymap
+    public private(set) var snapshot: Snapshot
+    public var status: FeedStatus
+    public var source: ConsoleDataSource?
+    public private(set) var triage = TriageBook()
+    public private(set) var input: InputMode = .none
+    public private(set) var message: (text: String, role: StyleRole)?
+    public var themeName = "dark"
+    /// False without a UTF-8 locale: ASCII marks and glyphs.
+    public var unicode = true
+    public var availableThemes: [String] = Theme.builtIn.map(\.name)
+    var stack: [ViewState] = [ViewState(view: .clusters, sortColumn: "risk")]
+    /// Stream time each cluster key was first shown, for the "new" mark.
+    var firstShown: [String: StreamTime] = [:]
+    /// Stream time of the first snapshot with clusters.
+    var firstData: StreamTime?
+    /// Bumped whenever the snapshot changes, to invalidate cached rows.
+    var generation = 0
+    var cachedTable: (generation: Int, depth: Int, view: View, filter: RowFilter?, sort: String?, descending: Bool, model: TableModel, total: Int)?
+    /// Rows per page, as last laid out (for PgUp/PgDn).
+    var pageRows = 10
+
+    public init(snapshot: Snapshot = Console.emptySnapshot, status: FeedStatus, source: ConsoleDataSource? = nil, keymap: Keymap = .standard) {
+        self.snapshot = snapshot
+        self.status = status
+        self.source = source
+        self.keymap = keymap
+        noteFirstShown()
+    }
+
+    public static let emptySnapshot = Snapshot.make(streamTime: nil, streamStart: nil, exchanges: 0, accounts: 0, clusters: [],
+                                               minuteRate: Array(repeating: 0, count: Snapshot.minuteBuckets))
+
+    public var view: View { stack.last!.view }
+    public var breadcrumbs: [String] { stack.map { Self.crumb($0.view) } }
+
+    static func crumb(_ v: View) -> String {
+        switch v {
+        case .clusters: return "Clusters"
+        case .accounts(let c): return "cluster " + c
+        case .account(let a): return "account " + a
+        case .session(_, let s): return "session " + (s ?? "(none)")
+        case .exchange(_, _, let i): return "exchange #\(i + 1)"
+        case .help: return "Help"
+        }
+    }
+
+    public func update(snapshot: Snapshot) {
+        self.snapshot = snapshot
+        generation += 1
+        noteFirstShown()
+    }
+
+    private func noteFirstShown() {
+        let now = snapshot.streamTime ?? 0
+        if firstData == nil && !snapshot.clusters.isEmpty { firstData = now }
+        for c in snapshot.clusters where firstShown[c.key] == nil { firstShown[c.key] = now }
+    }
+
+    /// Sets the one-line message under the content.
+    public func say(_ text: String, _ role: StyleRole = .muted) { message = (text, role) }
+
+    // MARK: Keys
+
+    public func handle(_ key: Key) -> [ConsoleEffect] {
+        if key == .resize { return [.redraw] }
+        switch input {
+        case .none: break
+        case .filter(let text): return edit(text, key) { self.input = .filter($0) } commit: { self.applyFilter($0) }
+        case .command(let text): return edit(text, key) { self.input = .command($0) } commit: { self.run(command: $0) }
+        case .note(let text): return edit(text, key) { self.input = .note($0) } commit: { self.addNote($0) }
+        }
+        guard let action = keymap.action(for: key) else {
+            if case .char(let c) = key, c.isLetter || c.isNumber || c.isPunctuation {
+                say("'\(c)' does nothing here — press ? for help")
+            }
+            return []
+        }
+        return perform(action)
+    }
+
+    /// Line editing shared by the three prompts.
+    private func edit(_ text: String, _ key: Key, set: (String) -> Void, commit: (String) -> [ConsoleEffect]) -> [ConsoleEffect] {
+        switch key {
+        case .escape: input = .none; message = nil; return []
+        case .enter: input = .none; return commit(text)
+        case .backspace, .delete:
+            if text.isEmpty { input = .none } else { set(String(text.dropLast())) }
+            return []
+        case .char(let c): set(text.count < 200 ? text + String(c) : text); return []
+        default: return []
+        }
+    }
+
+    public func perform(_ action: Action) -> [ConsoleEffect] {
+        switch action {
+        case .moveUp: move(by: -1)
+        case .moveDown: move(by: 1)
+        case .pageUp: move(by: -max(1, pageRows - 1))
+        case .pageDown: move(by: max(1, pageRows - 1))
+        case .top: move(to: 0)
+        case .bottom: move(to: Int.max)
+        case .drillDown: drillDown()
+        case .back:
+            if stack.count > 1 { stack.removeLast(); message = nil }
+            else if stack[0].filter != nil { stack[0].filter = nil; say("filter cleared") }
+        case .nextPane:
+            stack[stack.count - 1].pane ^= 1
+        case .filter: input = .filter(stack.last!.filter?.label ?? "")
+        case .nextMatch: stepMatch(1)
+        case .previousMatch: stepMatch(-1)
+        case .cycleSort: cycleSort()
+        case .togglePause: return [.togglePause]
+        case .faster: return [.scaleSpeed(2)]
+        case .slower: return [.scaleSpeed(0.5)]
+        case .help:
+            if view == .help { stack.removeLast() } else { stack.append(ViewState(view: .help)) }
+        case .command: input = .command("")
+        case .redraw: return [.redraw]
+        case .quit: return [.quit]
+        case .markSuspect: mark(.suspect)
+        case .markWatch: mark(.watch)
+        case .markClear: mark(.clear)
+        case .addNote:
+            if triageTarget() != nil { input = .note("") } else { say("select a cluster or an account to annotate", .warning) }
+        case .undo:
+            if let key = triage.undo() { cachedTable = nil; say("undid the last decision on \(key)") } else { say("nothing to undo") }
+        }
+        return []
+    }
+
+    // MARK: Selection
+
+    /// The current view's rows (filtered and sorted), cached per snapshot.
+    public func currentTable() -> (model: TableModel, total: Int)? {
+        let s = stack.last!
+        if let c = cachedTable, c.generation == generation, c.depth == stack.count, c.view == s.view, c.filter == s.filter,
+           c.sort == s.sortColumn, c.descending == s.descending {
+            return (c.model, c.total)
+        }
+        guard var model = buildTable(for: s) else { return nil }
+        let total = model.rows.count
+        if let f = s.filter { model.rows = model.rows.filter { f.matches($0.haystack) } }
+        if let sort = s.sortColumn, let col = model.columns.firstIndex(where: { $0.id == sort }) {
+            let desc = s.descending
+            // Stable: ties keep the detector's order.
+            model.rows = model.rows.enumerated().sorted { a, b in
+                let ka = a.element.sortKeys[col], kb = b.element.sortKeys[col]
+                if ka == kb { return a.offset < b.offset }
+                return desc ? kb < ka : ka < kb
+            }.map(\.element)
+        }
+        cachedTable = (generation, stack.count, s.view, s.filter, s.sortColumn, s.descending, model, total)
+        return (model, total)
+    }
+
+    /// Keeps the selection on the same row key across refreshes, else within bounds.
+    func resolveSelection() {
+        guard let table = currentTable() else { return }
+        var s = stack[stack.count - 1]
+        if let key = s.selectedKey, let i = table.model.rows.firstIndex(where: { $0.key == key }) { s.selected = i }
+        s.selected = max(0, min(s.selected, table.model.rows.count - 1))
+        s.selectedKey = table.model.rows.indices.contains(s.selected) ? table.model.rows[s.selected].key : nil
+        stack[stack.count - 1] = s
+    }
+
+    func move(by delta: Int) {
+        if stack.last!.pane == 1 || currentTable() == nil {
+            stack[stack.count - 1].paneScroll = max(0, stack.last!.paneScroll + delta)
+            return
+        }
+        resolveSelection()
+        move(to: max(0, stack.last!.selected + delta))
+    }
+
+    func move(to index: Int) {
+        if stack.last!.pane == 1 || currentTable() == nil {
+            stack[stack.count - 1].paneScroll = index == 0 ? 0 : 10_000
+            return
+        }
+        guard let table = currentTable() else { return }
+        let i = max(0, min(index, table.model.rows.count - 1))
+        stack[stack.count - 1].selected = i
+        stack[stack.count - 1].selectedKey = table.model.rows.indices.contains(i) ? table.model.rows[i].key : nil
+        stack[stack.count - 1].paneScroll = 0
+    }
+
+    public var selectedKey: String? {
+        resolveSelection()
+        return stack.last!.selectedKey
+    }
+
+    func stepMatch(_ step: Int) {
+        guard let f = stack.last!.filter else { say("no filter: press / to set one"); return }
+        guard let table = currentTable(), !table.model.rows.isEmpty else { say("no rows match '\(f.label)'", .warning); return }
+        resolveSelection()
+        let n = table.model.rows.count
+        let i = ((stack.last!.selected + step) % n + n) % n
+        move(to: i)
+        say("match \(i + 1) of \(n) for '\(f.label)'")
+    }
+
+    func drillDown() {
+        let s = stack.last!
+        guard let key = selectedKey else { return }
+        var next: ViewState
+        switch s.view {
+        case .clusters:
+            next = ViewState(view: .accounts(cluster: key), sortColumn: "exchanges")
+            next.cluster = snapshot.clusters.first { $0.key == key }
+        case .accounts: next = ViewState(view: .account(key), sortColumn: "last")
+        case .account(let a):
+            let session: String? = key == Console.noSessionKey ? nil : String(key.dropFirst(2))
+            next = ViewState(view: .session(account: a, session: session), sortColumn: nil)
+        case .session(let a, let sess):
+            guard let i = Int(key) else { return }
+            next = ViewState(view: .exchange(account: a, session: sess, index: i))
+        case .exchange, .help: return
+        }
+        stack.append(next)
+    }
+
+    static let noSessionKey = "-"
+
+    // MARK: Sorting and filtering
+
+    func cycleSort() {
+        guard let table = currentTable() else { return }
+        let cols = table.model.columns
+        let current = cols.firstIndex { $0.id == stack.last!.sortColumn } ?? -1
+        let next = cols[(current + 1) % cols.count]
+        stack[stack.count - 1].sortColumn = next.id
+        stack[stack.count - 1].descending = next.numeric
+        say("sorted by \(next.title.lowercased()) \(next.numeric ? "(largest first)" : "(A→Z)") — :sort COLUMN [asc|desc] to choose")
+    }
+
+    func setSort(_ name: String, descending: Bool?) -> Bool {
+        guard let table = currentTable() else { return false }
+        let n = name.lowercased()
+        guard let col = table.model.columns.first(where: { $0.id == n || $0.title.lowercased() == n })
+            ?? table.model.columns.first(where: { $0.id.hasPrefix(n) || $0.title.lowercased().hasPrefix(n) }) else { return false }
+        stack[stack.count - 1].sortColumn = col.id
+        stack[stack.count - 1].descending = descending ?? col.numeric
+        return true
+    }
+
+    func applyFilter(_ text: String) -> [ConsoleEffect] {
+        let f = RowFilter(text)
+        stack[stack.count - 1].filter = f
+        stack[stack.count - 1].selected = 0
+        stack[stack.count - 1].selectedKey = nil
+        if let f, let t = currentTable() {
+            say("\(t.model.rows.count) of \(t.total) rows \(f.inverted ? "do not match" : "match") '\(f.label)' — n/N step, Esc clears")
+        } else {
+            say("filter cleared")
+        }
+        return []
+    }
+
+    // MARK: Commands
+
+    public func run(command line: String) -> [ConsoleEffect] {
+        let words = line.split(separator: " ").map(String.init)
+        guard let verb = words.first?.lowercased() else { return [] }
+        let rest = words.dropFirst().joined(separator: " ")
+        switch verb {
+        case "q", "quit", "exit": return [.quit]
+        case "theme":
+            if rest.isEmpty { say("themes: " + availableThemes.joined(separator: ", ") + " (current: \(themeName))"); return [] }
+            return [.loadTheme(rest)]
+        case "sort":
+            guard let name = words.dropFirst().first else {
+                let cols = currentTable()?.model.columns.map(\.id).joined(separator: ", ") ?? "-"
+                say("sort by: " + cols); return []
+            }
+            let dir = words.dropFirst(2).first?.lowercased()
+            let desc: Bool? = dir == "asc" ? false : dir == "desc" ? true : nil
+            if !setSort(name, descending: desc) { say("no column '\(name)' here; try: " + (currentTable()?.model.columns.map(\.id).joined(separator: ", ") ?? "-"), .warning) }
+            else { say("sorted by \(stack.last!.sortColumn!)" + (stack.last!.descending ? " (descending)" : " (ascending)")) }
+        case "filter": return applyFilter(rest)
+        case "speed":
+            guard let v = Double(rest), v > 0 else { say("usage: speed N (stream seconds per second, e.g. 3600)", .warning); return [] }
+            return [.setSpeed(v)]
+        case "help": if view != .help { stack.append(ViewState(view: .help)) }
+        case "pause": return [.togglePause]
+        default: say("unknown command '\(verb)' — try theme, sort, filter, speed, quit", .warning)
+        }
+        return []
+    }
+
+    // MARK: Triage
+
+    /// The decision key for what is selected: a cluster in the main view, an account below it.
+    func triageTarget() -> (key: String, label: String)? {
+        switch view {
+        case .clusters: return selectedKey.map { ("cluster:" + $0, "cluster " + $0) }
+        case .accounts: return selectedKey.map { ("account:" + $0, "account " + $0) }
+        case .account(let a), .session(let a, _), .exchange(let a, _, _): return ("account:" + a, "account " + a)
+        case .help: return nil
+        }
+    }
+
+    public static let persistenceNotice = "not saved: decisions last only until DistillWatch exits"
+
+    func mark(_ verdict: Verdict) {
+        guard let target = triageTarget() else { say("select a cluster or an account first", .warning); return }
+        triage.mark(target.key, verdict)
+        cachedTable = nil
+        say("\(target.label): \(verdict.rawValue) (u undoes) — \(Self.persistenceNotice)")
+    }
+
+    func addNote(_ text: String) -> [ConsoleEffect] {
+        let t = text.trimmingCharacters()
+        guard !t.isEmpty, let target = triageTarget() else { return [] }
+        triage.note(target.key, t)
+        cachedTable = nil
+        say("note added to \(target.label) — \(Self.persistenceNotice)")
+        return []
+    }
+}

@@ -1,0 +1,117 @@
+/// A key press, as the backend decodes it.
+public enum Key: Hashable, Sendable {
+    case char(Character)
+    case ctrl(Character)
+    case up, down, left, right, pageUp, pageDown, home, end
+    case enter, escape, tab, backTab, backspace, delete
+    case function(Int)
+    case resize
+
+    /// How help and the footer name the key.
+    public var label: String {
+        switch self {
+        case .char(" "): return "Space"
+        case .char(let c): return String(c)
+        case .ctrl(let c): return "Ctrl+" + String(c).uppercased()
+        case .up: return "↑"
+        case .down: return "↓"
+        case .left: return "←"
+        case .right: return "→"
+        case .pageUp: return "PgUp"
+        case .pageDown: return "PgDn"
+        case .home: return "Home"
+        case .end: return "End"
+        case .enter: return "Enter"
+        case .escape: return "Esc"
+        case .tab: return "Tab"
+        case .backTab: return "Shift+Tab"
+        case .backspace: return "Bksp"
+        case .delete: return "Del"
+        case .function(let n): return "F\(n)"
+        case .resize: return "resize"
+        }
+    }
+}
+
+public enum Action: String, CaseIterable, Sendable {
+    case moveUp, moveDown, pageUp, pageDown, top, bottom
+    case drillDown, back, nextPane
+    case filter, nextMatch, previousMatch, cycleSort
+    case togglePause, faster, slower
+    case help, command, redraw, quit
+    case markSuspect, markWatch, markClear, addNote, undo
+}
+
+/// One line of the keymap: the keys, what they do, and where they are advertised.
+public struct KeyBinding: Sendable {
+    public enum Group: String, CaseIterable, Sendable {
+        case navigation = "Navigate", find = "Find and sort", triage = "Triage", replay = "Replay", general = "General"
+    }
+    public var keys: [Key]
+    public var action: Action
+    public var description: String
+    public var group: Group
+    /// Short text for the footer; nil keeps the binding out of the footer.
+    public var footer: String?
+}
+
+/// Keys as data: the console looks actions up here, and help and the footer are generated
+/// from the same table, so they cannot drift from what the keys do (k9s's lesson).
+public struct Keymap: Sendable {
+    public var bindings: [KeyBinding]
+    private var table: [Key: Action] = [:]
+
+    public init(_ bindings: [KeyBinding]) {
+        self.bindings = bindings
+        for b in bindings { for k in b.keys where table[k] == nil { table[k] = b.action } }
+    }
+
+    public func action(for key: Key) -> Action? { table[key] }
+
+    public func binding(for action: Action) -> KeyBinding? { bindings.first { $0.action == action } }
+
+    public static let standard = Keymap([
+        KeyBinding(keys: [.up, .char("k")], action: .moveUp, description: "move up", group: .navigation),
+        KeyBinding(keys: [.down, .char("j")], action: .moveDown, description: "move down", group: .navigation),
+        KeyBinding(keys: [.pageUp, .ctrl("b")], action: .pageUp, description: "page up", group: .navigation),
+        KeyBinding(keys: [.pageDown, .ctrl("f")], action: .pageDown, description: "page down", group: .navigation),
+        KeyBinding(keys: [.char("g"), .home], action: .top, description: "go to the first row", group: .navigation),
+        KeyBinding(keys: [.char("G"), .end], action: .bottom, description: "go to the last row", group: .navigation),
+        KeyBinding(keys: [.enter, .right, .char("l")], action: .drillDown, description: "open: cluster → accounts → account → session → exchange", group: .navigation, footer: "open"),
+        KeyBinding(keys: [.escape, .left, .char("h"), .backspace], action: .back, description: "back one level (closes help)", group: .navigation, footer: "back"),
+        KeyBinding(keys: [.tab, .backTab], action: .nextPane, description: "switch pane (table ↔ evidence/detail)", group: .navigation, footer: "pane"),
+        KeyBinding(keys: [.char("/")], action: .filter, description: "filter rows (account, org, card, IP, signal; start with ! to invert)", group: .find, footer: "filter"),
+        KeyBinding(keys: [.char("n")], action: .nextMatch, description: "next match", group: .find),
+        KeyBinding(keys: [.char("N")], action: .previousMatch, description: "previous match", group: .find),
+        KeyBinding(keys: [.char("s")], action: .cycleSort, description: "sort by the next column (:sort COLUMN to choose)", group: .find, footer: "sort"),
+        KeyBinding(keys: [.char("S")], action: .markSuspect, description: "mark the selected cluster or account suspect", group: .triage, footer: "suspect"),
+        KeyBinding(keys: [.char("W")], action: .markWatch, description: "mark it watch", group: .triage, footer: "watch"),
+        KeyBinding(keys: [.char("C")], action: .markClear, description: "mark it clear (benign)", group: .triage, footer: "clear"),
+        KeyBinding(keys: [.char("a")], action: .addNote, description: "add a note to it", group: .triage, footer: "note"),
+        KeyBinding(keys: [.char("u")], action: .undo, description: "undo the last decision", group: .triage, footer: "undo"),
+        KeyBinding(keys: [.char(" ")], action: .togglePause, description: "pause or resume the replay", group: .replay, footer: "pause"),
+        KeyBinding(keys: [.char("+"), .char("=")], action: .faster, description: "replay twice as fast", group: .replay),
+        KeyBinding(keys: [.char("-")], action: .slower, description: "replay half as fast", group: .replay),
+        KeyBinding(keys: [.char("?"), .function(1)], action: .help, description: "this help", group: .general, footer: "help"),
+        KeyBinding(keys: [.char(":")], action: .command, description: "command: theme NAME, sort COLUMN [asc|desc], filter TEXT, speed N, quit", group: .general, footer: "cmd"),
+        KeyBinding(keys: [.ctrl("l")], action: .redraw, description: "redraw the screen", group: .general),
+        KeyBinding(keys: [.char("q")], action: .quit, description: "quit", group: .general, footer: "quit"),
+    ])
+
+    /// Help as lines of (keys, description), grouped.
+    public func helpLines() -> [(keys: String, description: String, isGroup: Bool)] {
+        var out: [(String, String, Bool)] = []
+        for group in KeyBinding.Group.allCases {
+            let members = bindings.filter { $0.group == group }
+            guard !members.isEmpty else { continue }
+            out.append((group.rawValue, "", true))
+            for b in members { out.append((b.keys.map(\.label).joined(separator: " "), b.description, false)) }
+        }
+        return out
+    }
+
+    /// Footer entries (first key's label, short text), in keymap order.
+    public func footerEntries() -> [(key: String, text: String)] {
+        bindings.compactMap { b in b.footer.map { (b.keys[0].label, $0) } }
+    }
+}

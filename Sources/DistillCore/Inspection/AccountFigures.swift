@@ -1,0 +1,77 @@
+/// Per-account numbers the console's account list shows, read from the detector's own state
+/// (so they cost nothing extra on the ingest path).
+public struct AccountFigures: Sendable, Equatable {
+    public var id: String
+    public var firstSeen: StreamTime
+    public var lastSeen: StreamTime
+    public var flaggedAt: StreamTime?
+    public var exchanges: Int
+    public var prompts: Int
+    /// Prompts that ask for reasoning traces (chain-of-thought elicitation).
+    public var extractionPrompts: Int
+    public var tokenExchanges: Int
+    public var inputTokens: Int
+    public var outputTokens: Int
+    public var reasoningTokens: Int
+    public var outputHeavy: Int
+    public var sessions: Int
+    public var singleTurnSessions: Int
+    public var rateLimited: Int
+    public var failures: Int
+    public var distinctIPs: Double
+    /// Exchanges per stream hour, oldest first, aligned on the detector's stream clock so
+    /// every account's series covers the same hours.
+    public var hourly: [Int]
+
+    public init(id: String, firstSeen: StreamTime, lastSeen: StreamTime, flaggedAt: StreamTime? = nil, exchanges: Int,
+                prompts: Int, extractionPrompts: Int, tokenExchanges: Int, inputTokens: Int, outputTokens: Int,
+                reasoningTokens: Int, outputHeavy: Int, sessions: Int, singleTurnSessions: Int, rateLimited: Int,
+                failures: Int, distinctIPs: Double, hourly: [Int]) {
+        self.id = id; self.firstSeen = firstSeen; self.lastSeen = lastSeen; self.flaggedAt = flaggedAt
+        self.exchanges = exchanges; self.prompts = prompts; self.extractionPrompts = extractionPrompts
+        self.tokenExchanges = tokenExchanges; self.inputTokens = inputTokens; self.outputTokens = outputTokens
+        self.reasoningTokens = reasoningTokens; self.outputHeavy = outputHeavy; self.sessions = sessions
+        self.singleTurnSessions = singleTurnSessions; self.rateLimited = rateLimited; self.failures = failures
+        self.distinctIPs = distinctIPs; self.hourly = hourly
+    }
+
+    public var cotShare: Double { prompts == 0 ? 0 : Double(extractionPrompts) / Double(prompts) }
+    public var meanInput: Int { tokenExchanges == 0 ? 0 : inputTokens / tokenExchanges }
+    public var meanOutput: Int { tokenExchanges == 0 ? 0 : outputTokens / tokenExchanges }
+}
+
+extension Detector {
+    /// Exchanges per stream hour for one account, oldest first, aligned on the stream clock.
+    public func accountHourly(_ id: String) -> [Int]? {
+        guard let slot = accountSlotIfKnown(id) else { return nil }
+        return alignedHourly(accounts[Int(slot)])
+    }
+
+    func alignedHourly(_ a: AccountState) -> [Int] {
+        let n = Int64(a.hourly.count)
+        var hourly = [Int](repeating: 0, count: a.hourly.count)
+        if let now = streamTime, a.hourlyNewest != .min {
+            let nowHour = floorDiv(now, 3_600_000)
+            for i in 0..<n {
+                let h = nowHour - n + 1 + i
+                // Hours after the ring's newest were never reset; hours older than it fell off.
+                if h <= a.hourlyNewest && a.hourlyNewest - h < n { hourly[Int(i)] = Int(a.hourly[Int(floorMod(h, n))]) }
+            }
+        }
+        return hourly
+    }
+
+    public func accountFigures(_ id: String) -> AccountFigures? {
+        guard let slot = accountSlotIfKnown(id) else { return nil }
+        let a = accounts[Int(slot)]
+        let s = a.currentStats()
+        let hourly = alignedHourly(a)
+        return AccountFigures(
+            id: a.id, firstSeen: a.firstSeen, lastSeen: a.lastSeen, flaggedAt: a.flaggedAt,
+            exchanges: s.exchanges, prompts: s.prompts, extractionPrompts: s.extractionPrompts,
+            tokenExchanges: s.tokenExchanges, inputTokens: s.inputTokens, outputTokens: s.outputTokens,
+            reasoningTokens: s.reasoningTokens, outputHeavy: s.outputHeavy, sessions: s.sessions,
+            singleTurnSessions: s.singleTurnSessions, rateLimited: s.rateLimited, failures: s.failures,
+            distinctIPs: s.distinctIPs, hourly: hourly)
+    }
+}

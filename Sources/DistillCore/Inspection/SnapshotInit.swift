@@ -1,0 +1,20 @@
+// Public factories so code outside the detector (the console's tests, replays of saved
+// snapshots) can build snapshots; the memberwise initialisers are internal.
+
+extension ClusterSnapshot {
+    public static func make(key: String, verdict: Verdict, risk: Double, accounts: [String], exchanges: Int,
+                            firstSeen: StreamTime, lastSeen: StreamTime, flaggedAt: StreamTime? = nil,
+                            signals: [Signal] = [], hourlyRate: [Int] = []) -> ClusterSnapshot {
+        ClusterSnapshot(key: key, verdict: verdict, risk: risk, accounts: accounts, exchanges: exchanges,
+                        firstSeen: firstSeen, lastSeen: lastSeen, flaggedAt: flaggedAt, signals: signals,
+                        hourlyRate: hourlyRate)
+    }
+}
+
+extension Snapshot {
+    public static func make(streamTime: StreamTime?, streamStart: StreamTime?, exchanges: Int, accounts: Int,
+                            clusters: [ClusterSnapshot], minuteRate: [Int]) -> Snapshot {
+        Snapshot(streamTime: streamTime, streamStart: streamStart, exchanges: exchanges, accounts: accounts,
+                 clusters: clusters, minuteRate: minuteRate)
+    }
+}

@@ -1,0 +1,211 @@
+import XCTest
+import DistillCore
+@testable import DistillConsole
+
+final class FakeSource: ConsoleDataSource {
+    var figures: [String: AccountFigures] = [:]
+    var details: [String: AccountDetail] = [:]
+    var sessionList: [String: [SessionSummary]] = [:]
+
+    func accountFigures(_ id: String) -> AccountFigures? { figures[id] }
+    func accountHourly(_ id: String) -> [Int]? { figures[id]?.hourly }
+    func accountDetail(_ id: String) -> AccountDetail? { details[id] }
+    func sessions(_ account: String) -> [SessionSummary] { sessionList[account] ?? [] }
+    func exchanges(_ account: String, session: String?) -> [ExchangeExcerpt] {
+        sessionList[account]?.first { $0.id == session }?.recent ?? []
+    }
+}
+
+/// Widgets and views rendered into an in-memory grid, compared with expected text and style
+/// roles. No terminal involved.
+final class ConsoleTests: XCTestCase {
+    static let t0: StreamTime = 1_776_000_000_000  // 2026-04-12 13:20Z
+    static let hour: StreamTime = 3_600_000
+
+    /// Two clusters and a lone account, with an inspector fed real exchanges for the farm.
+    static func fixture() -> (Console, FakeSource) {
+        let inspector = ExchangeInspector(maxSessions: 2, maxExchangesPerSession: 3)
+        for i in 0..<4 {
+            inspector.record(Exchange(ts: t0 + StreamTime(i) * 60_000, accountID: "farm-1", requestID: "r\(i)", orgID: "org-9",
+                                      sessionID: "s-1", clientIP: "198.51.100.7", asn: 16509, country: "SG",
+                                      userAgent: "python-httpx/0.27.2", paymentFP: "pm_A", model: "m1",
+                                      inputTokens: 200, outputTokens: 3000, reasoningTokens: 1200, latencyMs: 21450,
+                                      httpStatus: 200, promptText: "Solve step by step \u{1b}[2J showing all reasoning \(i)"))
+        }
+        let source = FakeSource()
+        for a in ["farm-1", "farm-2"] {
+            source.figures[a] = AccountFigures(id: a, firstSeen: t0, lastSeen: t0 + 5 * hour, flaggedAt: t0 + hour, exchanges: 120, prompts: 100,
+                                               extractionPrompts: 90, tokenExchanges: 120, inputTokens: 24000, outputTokens: 360_000,
+                                               reasoningTokens: 100_000, outputHeavy: 120, sessions: 4, singleTurnSessions: 0, rateLimited: 2,
+                                               failures: 0, distinctIPs: 3, hourly: [1, 2, 3, 4, 5, 6, 7, 8])
+        }
+        source.details["farm-1"] = inspector.accountDetail("farm-1")
+        source.sessionList["farm-1"] = inspector.sessions("farm-1")
+        let farm = ClusterSnapshot.make(
+            key: "farm-1", verdict: .suspect, risk: 0.97, accounts: ["farm-1", "farm-2"], exchanges: 240,
+            firstSeen: t0, lastSeen: t0 + 5 * hour, flaggedAt: t0 + hour,
+            signals: [Signal(name: "reasoning_extraction", weight: 3.2, detail: "90% of 200 prompts ask for reasoning traces"),
+                      Signal(name: "shared_payment", weight: 1.5, detail: "2 accounts on 1 card", examples: ["pm_A: 2 accounts in 2 orgs"])],
+            hourlyRate: [0, 10, 20, 40, 80])
+        let lone = ClusterSnapshot.make(key: "dev-7", verdict: .clear, risk: 0.05, accounts: ["dev-7"], exchanges: 12,
+                                        firstSeen: t0 + hour, lastSeen: t0 + 2 * hour, hourlyRate: [1, 1, 1, 1, 1])
+        let watch = ClusterSnapshot.make(key: "lab-3", verdict: .watch, risk: 0.55, accounts: ["lab-3", "lab-4", "lab-5"], exchanges: 900,
+                                         firstSeen: t0, lastSeen: t0 + 5 * hour,
+                                         signals: [Signal(name: "output_heavy", weight: 0.9, detail: "most exchanges are output-heavy")],
+                                         hourlyRate: [5, 5, 5, 5, 5])
+        let snap = Snapshot.make(streamTime: t0 + 5 * hour, streamStart: t0, exchanges: 1152, accounts: 6,
+                                 clusters: [farm, watch, lone], minuteRate: [0, 2, 4, 8, 16, 8, 4])
+        let console = Console(snapshot: snap, status: FeedStatus(source: "demo.ndjson.gz", mode: .replay(speed: 3600), ingestRate: 10_000, rejected: 3),
+                              source: source)
+        return (console, source)
+    }
+
+    func render(_ c: Console, _ w: Int = 100, _ h: Int = 24) -> ScreenGrid {
+        var g = ScreenGrid(width: w, height: h)
+        c.render(into: &g)
+        return g
+    }
+
+    func testMainViewShowsStatusRateClusterTableEvidenceAndFooter() {
+        let (console, _) = Self.fixture()
+        let g = render(console)
+        XCTAssertEqual(g.text(row: 0), " DistillWatch │ REPLAY ×3600 │ 2026-04-12 18:20:00Z │ 1 suspect · 1 watch │ demo.ndjson.gz │ 10k/s …")
+        XCTAssertEqual(g.text(row: 1), " Clusters                                                                            sort risk desc")
+        XCTAssertEqual(g.text(row: 2), " ex/min ▁▂▃▅█▅▃ min 0  max 16  last 4  (7 min)")
+        XCTAssertEqual(g.text(row: 3), "  VERDICT RISK▼      CLUSTER      ACCTS    EXCH RATE/h 48h       TOP SIGNALS    FLAGGED AT  ANALYST")
+        XCTAssertEqual(g.text(row: 4), "  suspect 0.97 ████▉ farm-1           2     240         ▁▂▃▅█ 80 reasoning_ext… 04-12 14:20 -")
+        XCTAssertEqual(g.text(row: 5), "  watch   0.55 ██▊   lab-3            3     900          ▄▄▄▄▄ 5 output_heavy   -           -")
+        XCTAssertEqual(g.text(row: 6), "  clear   0.05 ▎     dev-7            1      12          ▄▄▄▄▄ 1 -              -           -")
+        // Selected row in the selection style; unselected verdicts and risks in their own roles.
+        XCTAssertEqual(String(g.roles(row: 4).prefix(20)), String(repeating: "S", count: 20))
+        XCTAssertEqual(String(g.roles(row: 5).prefix(20)), "..WWWWW...2222.22222")
+        XCTAssertEqual(String(g.roles(row: 6).prefix(20)), "..CCCCC...1111.11111")
+        XCTAssertEqual(g.text(row: 13), "── Evidence · cluster farm-1  (Tab to scroll) ──────────────────────────────────────────────────────")
+        XCTAssertEqual(g.text(row: 14), " suspect  risk 0.97  2 accounts  240 exchanges  first seen 04-12 13:20  flagged 04-12 14:20")
+        XCTAssertEqual(g.text(row: 15), "  +3.20  reasoning_extraction  90% of 200 prompts ask for reasoning traces")
+        XCTAssertEqual(g.text(row: 16), "  +1.50  shared_payment  2 accounts on 1 card")
+        XCTAssertEqual(g.text(row: 17), "           · pm_A: 2 accounts in 2 orgs")
+        XCTAssertEqual(g.text(row: 23), " Enter open  Esc back  Tab pane  / filter  s sort  S suspect  W watch  C clear  a note  u undo")
+        XCTAssertEqual(String(g.roles(row: 23).prefix(12)), "kkkkkkffffff")
+    }
+
+    func testNarrowTerminalDropsLowPriorityColumns() {
+        let (console, _) = Self.fixture()
+        let g = render(console, 60, 15)
+        XCTAssertEqual(g.text(row: 3), "VERDICT RISK▼      CLUSTER      ACCTS    EXCH TOP SIGNALS")
+        XCTAssertEqual(g.text(row: 4), "suspect 0.97 ████▉ farm-1           2     240 reasoning_ext…")
+        XCTAssertEqual(g.lines.count, 15)
+        XCTAssertTrue(g.lines.allSatisfy { TextWidth.width(of: $0) <= 60 })
+    }
+
+    func testTooSmallTerminalShowsOneLine() {
+        let (console, _) = Self.fixture()
+        let g = render(console, 40, 8)
+        XCTAssertEqual(g.text(row: 0), "Terminal too small (40x8): DistillWatch…")
+        XCTAssertEqual((1..<8).map { g.text(row: $0) }, Array(repeating: "", count: 7))
+    }
+
+    func testDrillDownToOneExchangeAndBackWithBreadcrumbs() {
+        let (console, _) = Self.fixture()
+        _ = console.handle(.enter)
+        var g = render(console)
+        XCTAssertEqual(g.text(row: 1), " Clusters › cluster farm-1                                                      sort exchanges desc")
+        XCTAssertEqual(g.text(row: 2), " suspect  risk 0.97  2 accounts  240 exchanges  first 04-12 13:20  flagged 04-12 14:20")
+        XCTAssertEqual(g.text(row: 3), "ACCOUNT        RATE/h 48h      EXCH▼  IN→OUT avg  COT CARDS        IPS              ANALYST")
+        XCTAssertEqual(g.text(row: 4), "farm-1             ▁▂▃▄▅▆▇█ 8    120    200→3.0k  90% pm_A         198.51.100.7     -")
+        _ = console.handle(.enter)
+        g = render(console)
+        XCTAssertEqual(g.text(row: 1), " Clusters › cluster farm-1 › account farm-1                                          sort last desc")
+        XCTAssertTrue(g.lines.contains(" cards      pm_A (4)"))
+        XCTAssertEqual(g.text(row: 14), "s-1                                                04-12 13:20  04-12 13:23      4    3 m1")
+        _ = console.handle(.enter)
+        g = render(console)
+        XCTAssertEqual(g.text(row: 1), " Clusters › cluster farm-1 › account farm-1 › session s-1")
+        XCTAssertEqual(g.text(row: 3), "  # TIME         MODEL         IN   OUT  REAS  LAT ms STATUS   PROMPT")
+        XCTAssertEqual(g.text(row: 4), "  1 13:21:00.000 m1           200  3.0k  1.2k  21,450 ok 200   Solve step by step ␛[2J showing all …")
+        _ = console.handle(.enter)
+        g = render(console)
+        XCTAssertEqual(console.breadcrumbs, ["Clusters", "cluster farm-1", "account farm-1", "session s-1", "exchange #1"])
+        let prompt = g.lines.first { $0.contains("Solve step by step") }
+        XCTAssertEqual(prompt, "   Solve step by step ␛[2J showing all reasoning 1", "escape shown as a placeholder")
+        let row = g.lines.firstIndex { $0.contains("Solve step by step") }!
+        XCTAssertEqual(g.roles(row: row).filter { $0 == "?" }.count, 1, "the placeholder has its own role")
+        for _ in 0..<4 { _ = console.handle(.escape) }
+        XCTAssertEqual(console.view, .clusters)
+    }
+
+    func testFilterInvertsAndStepsThroughMatches() {
+        let (console, _) = Self.fixture()
+        for k in "/pm_A" { _ = console.handle(.char(k)) }
+        XCTAssertEqual(render(console).text(row: 23), "/pm_A▏")
+        _ = console.handle(.enter)
+        XCTAssertEqual(console.currentTable()?.model.rows.map(\.key), ["farm-1"], "card values from the inspector are searchable")
+        _ = console.run(command: "filter !farm")
+        XCTAssertEqual(console.currentTable()?.model.rows.map(\.key), ["lab-3", "dev-7"])
+        _ = console.handle(.char("n"))
+        XCTAssertEqual(console.selectedKey, "dev-7")
+        XCTAssertEqual(console.message?.text, "match 2 of 2 for '!farm'")
+        _ = console.handle(.char("N"))
+        XCTAssertEqual(console.selectedKey, "lab-3")
+        _ = console.handle(.escape)
+        XCTAssertEqual(console.currentTable()?.model.rows.count, 3)
+    }
+
+    func testSortByKeyAndByCommand() {
+        let (console, _) = Self.fixture()
+        XCTAssertTrue(console.run(command: "sort exch").isEmpty)
+        XCTAssertEqual(console.currentTable()?.model.rows.map(\.key), ["lab-3", "farm-1", "dev-7"])
+        _ = console.run(command: "sort cluster")
+        XCTAssertEqual(console.currentTable()?.model.rows.map(\.key), ["dev-7", "farm-1", "lab-3"])
+        _ = console.run(command: "sort accounts asc")
+        XCTAssertEqual(console.currentTable()?.model.rows.map(\.key), ["dev-7", "farm-1", "lab-3"])
+        _ = console.run(command: "sort nonsense")
+        XCTAssertEqual(console.message?.role, .warning)
+        _ = console.handle(.char("s"))
+        XCTAssertNotNil(console.message?.text.hasPrefix("sorted by"))
+    }
+
+    func testTriageMarksShowAtOnceSayTheyAreNotSavedAndUndo() {
+        let (console, _) = Self.fixture()
+        _ = console.handle(.char("j"))
+        _ = console.handle(.char("S"))
+        var g = render(console)
+        XCTAssertTrue(g.text(row: 5).hasSuffix("suspect"), g.text(row: 5))
+        XCTAssertTrue(g.text(row: 22).contains("decisions last only until DistillWatch exits"))
+        XCTAssertTrue(g.text(row: 0).contains("1 decisions (unsaved)") || g.text(row: 0).hasSuffix("…"))
+        _ = console.handle(.char("a"))
+        for k in "lab bench" { _ = console.handle(.char(k)) }
+        _ = console.handle(.enter)
+        XCTAssertEqual(console.triage["cluster:lab-3"], Decision(verdict: .suspect, notes: ["lab bench"]))
+        g = render(console)
+        XCTAssertTrue(g.text(row: 5).hasSuffix("suspect✎"))
+        _ = console.handle(.char("u"))
+        _ = console.handle(.char("u"))
+        XCTAssertNil(console.triage["cluster:lab-3"])
+    }
+
+    func testHelpIsGeneratedFromTheKeymapAndCommandsWork() {
+        let (console, _) = Self.fixture()
+        _ = console.handle(.char("?"))
+        let g = render(console, 100, 60)
+        XCTAssertEqual(console.view, .help)
+        for b in Keymap.standard.bindings { XCTAssertTrue(g.lines.contains { $0.contains(b.description) }, b.description) }
+        _ = console.handle(.escape)
+        XCTAssertEqual(console.view, .clusters)
+        XCTAssertEqual(console.run(command: "theme light"), [.loadTheme("light")])
+        XCTAssertEqual(console.run(command: "quit"), [.quit])
+        XCTAssertEqual(console.handle(.char(" ")), [.togglePause])
+        XCTAssertEqual(console.handle(.ctrl("l")), [.redraw])
+        XCTAssertEqual(console.handle(.char("q")), [.quit])
+    }
+
+    func testSelectionFollowsTheClusterAcrossSnapshots() {
+        let (console, _) = Self.fixture()
+        _ = console.handle(.char("j"))
+        XCTAssertEqual(console.selectedKey, "lab-3")
+        var snap = console.snapshot
+        snap.clusters.reverse()
+        console.update(snapshot: snap)
+        XCTAssertEqual(console.selectedKey, "lab-3")
+    }
+}

@@ -1,0 +1,76 @@
+import XCTest
+@testable import DistillConsole
+
+/// Text width, the cell grid, sparklines and bars: the pieces every widget is made of.
+final class PrimitiveTests: XCTestCase {
+    func testDisplayWidthCountsWideAndCombiningCharacters() {
+        XCTAssertEqual(TextWidth.width(of: "abc"), 3)
+        XCTAssertEqual(TextWidth.width(of: "中文"), 4)
+        XCTAssertEqual(TextWidth.width(of: "🙂"), 2)
+        XCTAssertEqual(TextWidth.width(of: "e\u{301}"), 1, "a combining accent takes no column")
+        XCTAssertEqual(TextWidth.width(of: "한국어"), 6)
+    }
+
+    func testFitSanitisesAndTruncatesWithAnEllipsisByWidth() {
+        XCTAssertEqual(TextWidth.fit("hello world", columns: 6), "hello…")
+        XCTAssertEqual(TextWidth.fit("中文测试", columns: 5), "中文…")
+        XCTAssertEqual(TextWidth.width(of: TextWidth.fit("中文测试", columns: 6)), 5, "never splits a wide character")
+        XCTAssertEqual(TextWidth.fit("\u{1b}]0;pwned\u{07}", columns: 20), "␛]0;pwned␇")
+        XCTAssertEqual(TextWidth.fit("\u{1b}[2J", columns: 20, unicode: false), "^[[2J")
+        XCTAssertEqual(TextWidth.fit("hello world", columns: 6, unicode: false), "hello~")
+    }
+
+    func testGridPutsWideCharactersAsTwoCellsAndMarksPlaceholders() {
+        var g = ScreenGrid(width: 12, height: 2)
+        let used = g.put("a中\u{1b}b", x: 1, y: 0, role: .text)
+        XCTAssertEqual(used, 5)
+        XCTAssertEqual(g.text(row: 0), " a中␛b")
+        XCTAssertEqual(g.roles(row: 0), "....?.......")
+        XCTAssertTrue(g[3, 0].isContinuation)
+        // Overwriting the right half of a wide character blanks its left half.
+        g.put("x", x: 3, y: 0, role: .muted)
+        XCTAssertEqual(g.text(row: 0), " a x␛b")
+    }
+
+    func testGridClipsAtTheRightEdgeAndRightAligns() {
+        var g = ScreenGrid(width: 8, height: 1)
+        g.put("abcdefghij", x: 2, y: 0, role: .text)
+        XCTAssertEqual(g.text(row: 0), "  abcde…")
+        g.clear()
+        g.put("42", x: 0, y: 0, maxWidth: 5, role: .header, align: .right)
+        XCTAssertEqual(g.text(row: 0), "   42")
+        XCTAssertEqual(g.roles(row: 0), "...hh...")
+    }
+
+    func testSparklineScalesToTheVisibleWindow() {
+        XCTAssertEqual(Sparkline.render([0, 1, 2, 3, 4, 5, 6, 7], width: 8), "▁▂▃▄▅▆▇█")
+        XCTAssertEqual(Sparkline.render([100, 0, 1, 2, 3, 4, 5, 6, 7], width: 8), "▁▂▃▄▅▆▇█", "only the visible part sets the scale")
+        XCTAssertEqual(Sparkline.render([3, 7], width: 4), "  ▁█")
+        XCTAssertEqual(Sparkline.render([0, 0, 0], width: 3), "▁▁▁")
+        XCTAssertEqual(Sparkline.render([0, 7], width: 2, unicode: false), "_#")
+        let f = Sparkline.figures([9, 1, 5, 3], width: 3)
+        XCTAssertEqual(f.min, 1); XCTAssertEqual(f.max, 5); XCTAssertEqual(f.last, 3)
+    }
+
+    func testRiskBarUsesEighths() {
+        XCTAssertEqual(TableWidget.bar(1, width: 4, unicode: true), "████")
+        XCTAssertEqual(TableWidget.bar(0.5, width: 3, unicode: true), "█▌ ")
+        XCTAssertEqual(TableWidget.bar(0.5, width: 4, unicode: false), "##..")
+    }
+
+    func testNumberFormats() {
+        XCTAssertEqual(Format.grouped(1234567), "1,234,567")
+        XCTAssertEqual(Format.compact(999), "999")
+        XCTAssertEqual(Format.compact(1234), "1.2k")
+        XCTAssertEqual(Format.compact(2_500_000), "2.5M")
+        XCTAssertEqual(Format.twoDecimals(0.975), "0.98")
+        XCTAssertEqual(Format.twoDecimals(-0.71), "-0.71")
+        XCTAssertEqual(Format.oneDecimal(-0.5), "-0.5")
+        XCTAssertEqual(Format.shortTime(1_776_000_000_000), "04-12 13:20")
+    }
+
+    func testWrapBreaksAtSpacesByDisplayWidth() {
+        XCTAssertEqual(TextPane.wrap("aaa bbb ccc", width: 7), ["aaa bbb", "ccc"])
+        XCTAssertEqual(TextPane.wrap("中文中文中文", width: 5), ["中文", "中文", "中文"])
+    }
+}

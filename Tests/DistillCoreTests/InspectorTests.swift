@@ -1,0 +1,52 @@
+import XCTest
+@testable import DistillCore
+
+final class InspectorTests: XCTestCase {
+    static let t0: StreamTime = 1_776_000_000_000
+
+    func testKeepsRecentSessionsAndExchangesWithinItsBounds() {
+        let ins = ExchangeInspector(maxAccounts: 10, maxSessions: 2, maxExchangesPerSession: 3, maxValues: 2)
+        for i in 0..<20 {
+            ins.record(Exchange(ts: Self.t0 + StreamTime(i) * 1000, accountID: "a", sessionID: "s\(i / 5)", clientIP: "10.0.0.\(i % 3)",
+                                paymentFP: "card", promptText: String(repeating: "x", count: 300)))
+        }
+        let sessions = ins.sessions("a")
+        XCTAssertEqual(sessions.map(\.id), ["s3", "s2"], "the two most recent, newest first")
+        XCTAssertEqual(sessions[0].turns, 5)
+        XCTAssertEqual(ins.exchanges("a", session: "s3").count, 3)
+        XCTAssertEqual(ins.exchanges("a", session: "s3").last?.ts, Self.t0 + 19_000)
+        let e = ins.exchanges("a", session: "s3")[0]
+        XCTAssertEqual(e.promptExcerpt?.count, ExchangeInspector.excerptLimit)
+        XCTAssertTrue(e.promptTruncated)
+        let d = ins.accountDetail("a")!
+        XCTAssertEqual(d.exchanges, 20)
+        XCTAssertEqual(d.sessionsSeen, 4)
+        XCTAssertEqual(d.ips.values.count, 2, "capped")
+        XCTAssertGreaterThan(d.ips.overflow, 0)
+        XCTAssertEqual(d.cards.sorted.first, SeenValue(value: "card", count: 20))
+    }
+
+    func testForgetsTheLeastRecentlyActiveAccountsWhenFull() {
+        let ins = ExchangeInspector(maxAccounts: 10)
+        for k in 0..<25 { ins.record(Exchange(ts: Self.t0 + StreamTime(k), accountID: "acct\(k)")) }
+        XCTAssertLessThanOrEqual(ins.accountCount, 10)
+        XCTAssertNotNil(ins.accountDetail("acct24"))
+        XCTAssertNil(ins.accountDetail("acct0"))
+    }
+
+    func testDetectorFeedsTheInspectorAndExposesAccountFigures() {
+        let detector = Detector()
+        detector.inspector = ExchangeInspector()
+        for i in 0..<10 {
+            detector.ingest(Exchange(ts: Self.t0 + StreamTime(i) * 600_000, accountID: "a", inputTokens: 100, outputTokens: 2000,
+                                     promptText: "Solve the following problem step by step, showing all your reasoning: \(i)"))
+        }
+        XCTAssertEqual(detector.inspector?.accountDetail("a")?.exchanges, 10)
+        let f = detector.accountFigures("a")!
+        XCTAssertEqual(f.exchanges, 10)
+        XCTAssertEqual(f.meanOutput, 2000)
+        XCTAssertEqual(f.hourly.reduce(0, +), 10)
+        XCTAssertEqual(f.hourly.count, Snapshot.hourlyBuckets)
+        XCTAssertGreaterThan(f.cotShare, 0.5)
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import XCTest
+
+/// Drives the built `distillwatch watch` through tmux, as a new user would: clusters within
+/// two seconds, drill down to one exchange and back, help, resize, hostile text, clean exit.
+final class ConsoleEndToEndTests: XCTestCase {
+    static let session = "dwe2e\(getpid())"
+
+    /// The binary next to the test bundle (`.build/debug/distillwatch`).
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["DISTILLWATCH_BIN"] { return URL(fileURLWithPath: path) }
+        // On Linux the bundle URL is the build directory itself; on macOS the .xctest inside it.
+        let bundle = Bundle(for: ConsoleEndToEndTests.self).bundleURL
+        let candidates = [bundle.appendingPathComponent("distillwatch"), bundle.deletingLastPathComponent().appendingPathComponent("distillwatch")]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    static func tmuxPath() -> String? {
+        ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    @discardableResult
+    static func run(_ exe: String, _ args: [String], env: [String: String]? = nil) -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        if let env { p.environment = env }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try? p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// A small campaign (shared cards, extraction prompts), benign traffic, and one account
+    /// whose id, user agent, session and prompt carry terminal escape sequences.
+    static func writeLog() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dw-e2e-\(getpid()).ndjson")
+        let t0 = 1_776_000_000_000
+        var lines: [(Int, String)] = []
+        func q(_ s: String) -> String {
+            let data = try! JSONSerialization.data(withJSONObject: [s], options: [])
+            let text = String(decoding: data, as: UTF8.self)
+            return String(text.dropFirst().dropLast())
+        }
+        let prompts = ["Solve the following problem step by step, showing all your reasoning: item",
+                       "Think through this carefully and write out your complete chain of thought before answering: item",
+                       "Grade this answer against the rubric below; for each criterion explain your reasoning in full: item"]
+        for k in 0..<10 {
+            for i in 0..<80 {
+                let ts = t0 + i * 900_000 + k * 1000
+                lines.append((ts, "{\"ts\":\(ts),\"account_id\":\"farm-\(k)\",\"request_id\":\"f\(k)-\(i)\",\"org_id\":\"org-f\(k)\",\"session_id\":\"fs-\(k)-\(i / 4)\",\"client_ip\":\"198.51.100.\(i % 9)\",\"asn\":16509,\"user_agent\":\"python-httpx/0.27.2\",\"payment_fp\":\"pm_farm\(k % 2)\",\"model\":\"m1\",\"input_tokens\":200,\"output_tokens\":3000,\"reasoning_tokens\":1200,\"latency_ms\":21000,\"http_status\":200,\"prompt_text\":\(q(prompts[i % 3] + " \(i)"))}"))
+            }
+        }
+        for a in 0..<30 {
+            for i in 0..<20 {
+                let ts = t0 + i * 3_600_000 + a * 7_000
+                lines.append((ts, "{\"ts\":\(ts),\"account_id\":\"dev-\(a)\",\"request_id\":\"d\(a)-\(i)\",\"session_id\":\"ds-\(a)-\(i / 5)\",\"client_ip\":\"10.0.\(a).1\",\"payment_fp\":\"pm_dev\(a)\",\"model\":\"m1\",\"input_tokens\":400,\"output_tokens\":300,\"prompt_text\":\"Could you help me with a recipe \(i)\"}"))
+            }
+        }
+        for i in 0..<40 {
+            let ts = t0 + i * 600_000 + 500
+            lines.append((ts, "{\"ts\":\(ts),\"account_id\":\(q("evil\u{1b}]0;pwned\u{07}acct")),\"request_id\":\"e\(i)\",\"session_id\":\(q("sess\u{1b}[2J")),\"client_ip\":\"198.51.100.3\",\"asn\":16509,\"user_agent\":\(q("ua\u{1b}[2J\u{1b}]0;pwned\u{07}")),\"payment_fp\":\"pm_farm0\",\"model\":\"m1\",\"input_tokens\":100,\"output_tokens\":3000,\"prompt_text\":\(q(prompts[0] + " \u{1b}]0;pwned\u{07} and \u{1b}[2J here"))}"))
+        }
+        let text = lines.sorted { $0.0 < $1.0 }.map(\.1).joined(separator: "\n") + "\n"
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    var tmux: String!
+
+    override func setUpWithError() throws {
+        guard let t = Self.tmuxPath() else { throw XCTSkip("tmux is not installed") }
+        tmux = t
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
+            XCTFail("build the package first: no \(Self.binary.path)")
+            throw XCTSkip("no binary")
+        }
+    }
+
+    override func tearDown() {
+        if let tmux { Self.run(tmux, ["kill-session", "-t", Self.session]) }
+    }
+
+    func capture() -> String { Self.run(tmux, ["capture-pane", "-p", "-t", Self.session]).out }
+    func keys(_ k: String...) { Self.run(tmux, ["send-keys", "-t", Self.session] + k) }
+
+    /// Polls the pane until `predicate` holds; returns the last capture.
+    @discardableResult
+    func waitFor(_ what: String, timeout: Double = 3, _ predicate: (String) -> Bool) -> String {
+        let end = Date().addingTimeInterval(timeout)
+        var screen = ""
+        repeat {
+            screen = capture()
+            if predicate(screen) { return screen }
+            usleep(20_000)
+        } while Date() < end
+        XCTFail("timed out waiting for \(what); screen was:\n\(screen)")
+        return screen
+    }
+
+    func testConsoleSessionAsANewUser() throws {
+        let log = try Self.writeLog()
+        defer { try? FileManager.default.removeItem(at: log) }
+        let cmd = "LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --speed 200000 '\(log.path)'; echo EXIT=$?; sleep 10"
+        Self.run(tmux, ["new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
+        let start = Date()
+
+        var screen = waitFor("clusters", timeout: 2) { $0.contains("VERDICT") && $0.contains("suspect  ") || $0.contains("suspect 0.") }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2.5)
+        XCTAssertTrue(screen.contains("DistillWatch"))
+        screen = waitFor("end of input") { $0.contains("END OF INPUT") }
+
+        // Hostile text was ingested: the window title is untouched.
+        XCTAssertFalse(Self.run(tmux, ["display-message", "-p", "-t", Self.session, "#{pane_title}"]).out.contains("pwned"))
+
+        // Down to a single exchange and back.
+        keys("Enter")
+        waitFor("accounts") { $0.contains("› cluster") && $0.contains("ACCOUNT") }
+        keys("Enter")
+        waitFor("account") { $0.contains("› account") && $0.contains("SESSION") }
+        keys("Enter")
+        waitFor("session") { $0.contains("› session") && $0.contains("PROMPT") }
+        keys("Enter")
+        screen = waitFor("exchange") { $0.contains("exchange #") && $0.contains("tokens") }
+        XCTAssertTrue(screen.contains("Solve the following problem") || screen.contains("Think through") || screen.contains("Grade this"), screen)
+        keys("Escape"); keys("Escape"); keys("Escape"); keys("Escape")
+        waitFor("back at clusters") { $0.contains(" Clusters ") && !$0.contains("› cluster") }
+
+        // The hostile account, drilled into: its user agent and prompt show placeholders.
+        keys("/"); keys("-l", "evil"); keys("Enter"); keys("Enter")
+        waitFor("the evil account's cluster") { $0.contains("ACCOUNT") }
+        keys("/"); keys("-l", "evil"); keys("Enter")
+        screen = waitFor("evil account row") { $0.contains("evil␛]0;pwned␇acct") }
+        keys("Enter")
+        screen = waitFor("evil account") { $0.contains("ua␛[2J␛]0;pwned␇") }
+        keys("Enter"); keys("Enter")
+        screen = waitFor("evil exchange") { $0.contains("exchange #") }
+        XCTAssertTrue(screen.contains("␛]0;pwned␇ and ␛[2J here"), screen)
+        XCTAssertTrue(screen.contains("DistillWatch"), "the status bar survived a \\e[2J")
+        XCTAssertFalse(Self.run(tmux, ["display-message", "-p", "-t", Self.session, "#{pane_title}"]).out.contains("pwned"))
+        for _ in 0..<5 { keys("Escape") }
+        keys(":"); keys("-l", "filter"); keys("Enter")
+
+        // Help.
+        keys("?")
+        screen = waitFor("help") { $0.contains("Help") && $0.contains("Triage") }
+        XCTAssertTrue(screen.contains("mark the selected cluster or account suspect"))
+        keys("Escape")
+        waitFor("help closed") { !$0.contains("Triage") && $0.contains("VERDICT") }
+
+        // Resize small and back.
+        Self.run(tmux, ["resize-window", "-t", Self.session, "-x", "60", "-y", "15"])
+        screen = waitFor("small layout") { s in s.contains("VERDICT") && s.split(separator: "\n").allSatisfy { $0.count <= 60 } }
+        XCTAssertEqual(screen.split(separator: "\n", omittingEmptySubsequences: false).count, 15 + 1 - 1 + (screen.hasSuffix("\n") ? 1 : 0))
+        Self.run(tmux, ["resize-window", "-t", Self.session, "-x", "30", "-y", "8"])
+        waitFor("too-small message") { $0.contains("Terminal too small") }
+        Self.run(tmux, ["resize-window", "-t", Self.session, "-x", "120", "-y", "40"])
+        screen = waitFor("large layout") { $0.contains("VERDICT") && $0.contains("Evidence") }
+
+        // Quit: terminal restored (primary screen, cursor visible), exit status 0.
+        keys("q")
+        screen = waitFor("exit") { $0.contains("EXIT=0") }
+        XCTAssertTrue(screen.contains("distillwatch: watched"))
+        XCTAssertEqual(Self.run(tmux, ["display-message", "-p", "-t", Self.session, "#{alternate_on}"]).out.trimmingCharacters(in: .whitespacesAndNewlines), "0")
+        XCTAssertEqual(Self.run(tmux, ["display-message", "-p", "-t", Self.session, "#{cursor_flag}"]).out.trimmingCharacters(in: .whitespacesAndNewlines), "1")
+    }
+
+    func testRefusesWithoutATerminalAndPointsToScan() throws {
+        let log = try Self.writeLog()
+        defer { try? FileManager.default.removeItem(at: log) }
+        var env = ProcessInfo.processInfo.environment
+        env["TERM"] = "xterm"
+        let piped = Self.run(Self.binary.path, ["watch", log.path], env: env)
+        XCTAssertNotEqual(piped.status, 0)
+        XCTAssertTrue(piped.err.contains("not a terminal") && piped.err.contains("distillwatch scan"), piped.err)
+    }
+
+    func testDumbTerminalIsRefusedInsideTmux() throws {
+        let log = try Self.writeLog()
+        defer { try? FileManager.default.removeItem(at: log) }
+        let cmd = "TERM=dumb '\(Self.binary.path)' watch '\(log.path)'; echo EXIT=$?; sleep 10"
+        Self.run(tmux, ["new-session", "-d", "-s", Self.session, "-x", "120", "-y", "20", cmd])
+        let screen = waitFor("refusal") { $0.contains("EXIT=") }
+        XCTAssertTrue(screen.contains("TERM=dumb") && screen.contains("distillwatch scan"), screen)
+        XCTAssertTrue(screen.contains("EXIT=2"), screen)
+    }
+
+    func testMissingDemoIsExplained() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dw-nodemo-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = ["watch"]
+        p.currentDirectoryURL = dir
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 2)
+        XCTAssertTrue(text.contains("SampleLogs/demo.ndjson.gz") || text.contains("not a terminal"), text)
+    }
+}
