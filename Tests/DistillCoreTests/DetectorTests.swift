@@ -167,4 +167,25 @@ final class DetectorTests: XCTestCase {
         XCTAssertEqual(Array(snap.minuteRate.suffix(2)), [5, 5])
         XCTAssertEqual(snap.exchanges, 10)
     }
+
+    func testTwoOperationsThatWriteAlikeStayApartButLoneProxiesGather() {
+        let detector = Detector()
+        // Two farms on their own cards and ranges, sending the same templates.
+        let farmA = (0..<6).map { "a\($0)" }, farmB = (0..<6).map { "b\($0)" }
+        detector.ingest(Self.traffic(accounts: farmA + farmB, perAccount: 40, hours: 20) { a, i, ts in
+            Self.farmExchange(a, card: a.hasPrefix("a") ? "card-A" : "card-B", ip: a.hasPrefix("a") ? "198.51.100.\(i % 5)" : "203.0.113.\(i % 5)", i, ts)
+        })
+        // Eight proxy-rotating accounts with no card in common and a fresh address per request.
+        let proxies = (0..<8).map { "p\($0)" }
+        detector.ingest(Self.traffic(accounts: proxies, perAccount: 40, hours: 20) { a, i, ts in
+            var e = Self.farmExchange(a, card: "own-\(a)", ip: "100.\(a.count).\(i).\(a.hashValue & 0xFF)", i, ts)
+            e.clientIP = "10.\(Int(a.dropFirst())!).\(i / 250).\(i % 250)"
+            return e
+        })
+        let snap = detector.snapshot()
+        XCTAssertEqual(Set(cluster(containing: "a0", in: snap)?.accounts ?? []), Set(farmA))
+        XCTAssertEqual(Set(cluster(containing: "b0", in: snap)?.accounts ?? []), Set(farmB))
+        XCTAssertEqual(Set(cluster(containing: "p0", in: snap)?.accounts ?? []), Set(proxies), "a shared template gathers accounts nothing else placed")
+        for key in ["a0", "b0", "p0"] { XCTAssertEqual(cluster(containing: key, in: snap)?.verdict, .suspect) }
+    }
 }

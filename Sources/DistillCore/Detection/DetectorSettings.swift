@@ -51,6 +51,10 @@ public struct DetectorSettings: Sendable {
     /// accounts are at most this share of its users: a toolset only a farm uses pulls in the
     /// farm's fresh accounts; a popular IDE's schema with a farm on it pulls in nobody.
     public var maxHonestShareForNewcomerLink = 0.05
+    /// Template families gather accounts that nothing else has placed, and small groups: a
+    /// group of at least this many accounts joined by cards or addresses is an operation of its
+    /// own and is not merged with another merely because both write alike.
+    public var minimumAccountsToKeepApart = 4
     /// Behaviour score an account needs before infrastructure may link it.
     public var linkBehaviourScore = 0.55
     /// An account needs this many prompts before its own behaviour score is trusted for linking.

@@ -77,19 +77,37 @@ struct RiskModel {
                 if let slot = detector.tables[ValueKind.promptSuffix.rawValue].index[key] { candidates.insert(ValueRef(kind: ValueKind.promptSuffix.rawValue, slot: slot)) }
             }
         }
-        for ref in candidates {
+        // Addresses, ranges and fingerprints first; template families after, and only to gather
+        // accounts that nothing else has placed (alone, or in a small group) with each other. Two
+        // operations that both ask for step-by-step reasoning write alike; that alone does not
+        // make them one operation.
+        let ordered = candidates.sorted { ($0.kind, $0.slot) < ($1.kind, $1.slot) }
+        var placed: [Bool]?
+        for ref in ordered {
+            let family = kind(ref.kind).isPromptFamily
             let value = detector.tables[ref.kind].states[Int(ref.slot)]
             guard value.alive, value.members.count >= 2 else { continue }
             let suspicious = value.members.filter { behaviour[Int($0)] >= settings.linkBehaviourScore }
             guard suspicious.count >= 2 && Double(suspicious.count) >= settings.suspiciousShareForInfrastructureLink * Double(value.memberCount) else { continue }
-            forest.unionAll(suspicious)
-            // Accounts too new to judge go with the extractors whose value they share; accounts
-            // whose own behaviour looks honest do not.
-            let knownHonest = value.members.filter { (0..<settings.linkBehaviourScore).contains(behaviour[Int($0)]) }.count
-            if !kind(ref.kind).isPromptFamily && Double(knownHonest) <= settings.maxHonestShareForNewcomerLink * Double(value.members.count) {
-                let unknown = value.members.filter { behaviour[Int($0)] < 0 }
-                if let anchor = suspicious.first { for m in unknown { forest.union(Int(anchor), Int(m)) } }
+            if !family {
+                forest.unionAll(suspicious)
+                // Accounts too new to judge go with the extractors whose value they share, unless
+                // honest-looking accounts use it too.
+                let knownHonest = value.members.filter { (0..<settings.linkBehaviourScore).contains(behaviour[Int($0)]) }.count
+                if Double(knownHonest) <= settings.maxHonestShareForNewcomerLink * Double(value.members.count) {
+                    let anchor = Int(suspicious[0])
+                    for m in value.members where behaviour[Int(m)] < 0 { forest.union(anchor, Int(m)) }
+                }
+                continue
             }
+            if placed == nil {
+                // Which accounts already share a cluster, before any family link.
+                var size = [Int32](repeating: 0, count: n)
+                for i in 0..<n { size[forest.find(i)] += 1 }
+                placed = (0..<n).map { size[forest.find($0)] >= Int32(settings.minimumAccountsToKeepApart) }
+            }
+            let loose = suspicious.filter { !placed![Int($0)] }
+            forest.unionAll(loose)
         }
 
         // Group by root without a dictionary: most accounts are alone.
