@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import XCTest
 
 /// Drives the built `distillwatch watch` through tmux, as a new user would: clusters within
@@ -19,20 +22,34 @@ final class ConsoleEndToEndTests: XCTestCase {
         ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
+    /// Runs a program to its exit, its output through files. Spawned directly rather than with
+    /// Foundation's `Process`: `tmux new-session` forks a server that keeps every descriptor it
+    /// inherited, including the one `Process` watches for the child's exit, so waiting on it
+    /// would last as long as the server.
     @discardableResult
     static func run(_ exe: String, _ args: [String], env: [String: String]? = nil) -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        if let env { p.environment = env }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try? p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let dir = FileManager.default.temporaryDirectory.path
+        let outPath = "\(dir)/dw-run-\(UUID().uuidString).out"
+        let errPath = "\(dir)/dw-run-\(UUID().uuidString).err"
+        defer { unlink(outPath); unlink(errPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) } + [nil]
+        let environment = env ?? ProcessInfo.processInfo.environment
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        var pid = pid_t()
+        guard posix_spawn(&pid, exe, &actions, nil, argv, envp) == 0 else { return (-1, "", "cannot start \(exe)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exitStatus: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        let o = FileManager.default.contents(atPath: outPath) ?? Data()
+        let e = FileManager.default.contents(atPath: errPath) ?? Data()
+        return (exitStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
     /// A small campaign (shared cards, extraction prompts), benign traffic, and one account
@@ -82,11 +99,12 @@ final class ConsoleEndToEndTests: XCTestCase {
     }
 
     override func tearDown() {
-        if let tmux { Self.run(tmux, ["kill-session", "-t", Self.session]) }
+        // A private server per test process: nothing of the user's tmux is touched.
+        if let tmux { Self.run(tmux, ["-L", Self.session, "kill-server"]) }
     }
 
-    func capture() -> String { Self.run(tmux, ["capture-pane", "-p", "-t", Self.session]).out }
-    func keys(_ k: String...) { Self.run(tmux, ["send-keys", "-t", Self.session] + k) }
+    func capture() -> String { Self.run(tmux, ["-L", Self.session, "capture-pane", "-p", "-t", Self.session]).out }
+    func keys(_ k: String...) { Self.run(tmux, ["-L", Self.session, "send-keys", "-t", Self.session] + k) }
 
     /// Polls the pane until `predicate` holds; returns the last capture.
     @discardableResult
@@ -106,7 +124,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         let log = try Self.writeLog()
         defer { try? FileManager.default.removeItem(at: log) }
         let cmd = "LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --speed 200000 '\(log.path)'; echo EXIT=$?; sleep 10"
-        Self.run(tmux, ["new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
+        Self.run(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
         let start = Date()
 
         var screen = waitFor("clusters", timeout: 2) { $0.contains("VERDICT") && $0.contains("suspect  ") || $0.contains("suspect 0.") }
@@ -115,7 +133,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         screen = waitFor("end of input") { $0.contains("END OF INPUT") }
 
         // Hostile text was ingested: the window title is untouched.
-        XCTAssertFalse(Self.run(tmux, ["display-message", "-p", "-t", Self.session, "#{pane_title}"]).out.contains("pwned"))
+        XCTAssertFalse(Self.run(tmux, ["-L", Self.session, "display-message", "-p", "-t", Self.session, "#{pane_title}"]).out.contains("pwned"))
 
         // Down to a single exchange and back.
         keys("Enter")
@@ -141,7 +159,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         screen = waitFor("evil exchange") { $0.contains("exchange #") }
         XCTAssertTrue(screen.contains("␛]0;pwned␇ and ␛[2J here"), screen)
         XCTAssertTrue(screen.contains("DistillWatch"), "the status bar survived a \\e[2J")
-        XCTAssertFalse(Self.run(tmux, ["display-message", "-p", "-t", Self.session, "#{pane_title}"]).out.contains("pwned"))
+        XCTAssertFalse(Self.run(tmux, ["-L", Self.session, "display-message", "-p", "-t", Self.session, "#{pane_title}"]).out.contains("pwned"))
         for _ in 0..<5 { keys("Escape") }
         keys(":"); keys("-l", "filter"); keys("Enter")
 
@@ -153,20 +171,20 @@ final class ConsoleEndToEndTests: XCTestCase {
         waitFor("help closed") { !$0.contains("Triage") && $0.contains("VERDICT") }
 
         // Resize small and back.
-        Self.run(tmux, ["resize-window", "-t", Self.session, "-x", "60", "-y", "15"])
+        Self.run(tmux, ["-L", Self.session, "resize-window", "-t", Self.session, "-x", "60", "-y", "15"])
         screen = waitFor("small layout") { s in s.contains("VERDICT") && s.split(separator: "\n").allSatisfy { $0.count <= 60 } }
         XCTAssertEqual(screen.split(separator: "\n", omittingEmptySubsequences: false).count, 15 + 1 - 1 + (screen.hasSuffix("\n") ? 1 : 0))
-        Self.run(tmux, ["resize-window", "-t", Self.session, "-x", "30", "-y", "8"])
+        Self.run(tmux, ["-L", Self.session, "resize-window", "-t", Self.session, "-x", "30", "-y", "8"])
         waitFor("too-small message") { $0.contains("Terminal too small") }
-        Self.run(tmux, ["resize-window", "-t", Self.session, "-x", "120", "-y", "40"])
+        Self.run(tmux, ["-L", Self.session, "resize-window", "-t", Self.session, "-x", "120", "-y", "40"])
         screen = waitFor("large layout") { $0.contains("VERDICT") && $0.contains("Evidence") }
 
         // Quit: terminal restored (primary screen, cursor visible), exit status 0.
         keys("q")
         screen = waitFor("exit") { $0.contains("EXIT=0") }
         XCTAssertTrue(screen.contains("distillwatch: watched"))
-        XCTAssertEqual(Self.run(tmux, ["display-message", "-p", "-t", Self.session, "#{alternate_on}"]).out.trimmingCharacters(in: .whitespacesAndNewlines), "0")
-        XCTAssertEqual(Self.run(tmux, ["display-message", "-p", "-t", Self.session, "#{cursor_flag}"]).out.trimmingCharacters(in: .whitespacesAndNewlines), "1")
+        XCTAssertEqual(Self.run(tmux, ["-L", Self.session, "display-message", "-p", "-t", Self.session, "#{alternate_on}"]).out.trimmingCharacters(in: .whitespacesAndNewlines), "0")
+        XCTAssertEqual(Self.run(tmux, ["-L", Self.session, "display-message", "-p", "-t", Self.session, "#{cursor_flag}"]).out.trimmingCharacters(in: .whitespacesAndNewlines), "1")
     }
 
     func testRefusesWithoutATerminalAndPointsToScan() throws {
@@ -183,7 +201,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         let log = try Self.writeLog()
         defer { try? FileManager.default.removeItem(at: log) }
         let cmd = "TERM=dumb '\(Self.binary.path)' watch '\(log.path)'; echo EXIT=$?; sleep 10"
-        Self.run(tmux, ["new-session", "-d", "-s", Self.session, "-x", "120", "-y", "20", cmd])
+        Self.run(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "20", cmd])
         let screen = waitFor("refusal") { $0.contains("EXIT=") }
         XCTAssertTrue(screen.contains("TERM=dumb") && screen.contains("distillwatch scan"), screen)
         XCTAssertTrue(screen.contains("EXIT=2"), screen)
