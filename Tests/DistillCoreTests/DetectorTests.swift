@@ -188,4 +188,35 @@ final class DetectorTests: XCTestCase {
         XCTAssertEqual(Set(cluster(containing: "p0", in: snap)?.accounts ?? []), Set(proxies), "a shared template gathers accounts nothing else placed")
         for key in ["a0", "b0", "p0"] { XCTAssertEqual(cluster(containing: key, in: snap)?.verdict, .suspect) }
     }
+
+    func testLogsWithoutPromptTextAreStillJudged() {
+        // A deployment that ships no prompt text: volume, token shape, sessions and addresses remain.
+        let detector = Detector()
+        detector.ingest(Self.traffic(accounts: ["bare"], perAccount: 2000, hours: 24) { a, i, ts in
+            var e = Self.farmExchange(a, card: "bare-card", ip: "203.0.113.1", i, ts)
+            e.promptText = nil
+            e.clientIP = "10.\(i / 65536).\(i / 256 % 256).\(i % 256)"
+            return e
+        })
+        let c = try! XCTUnwrap(detector.snapshot(includeQuiet: true).clusters.first { $0.accounts == ["bare"] })
+        XCTAssertNotEqual(c.verdict, .clear, "risk \(c.risk), signals \(c.signals.map(\.name))")
+        XCTAssertTrue(c.signals.contains { $0.name == "output_heavy" })
+        XCTAssertTrue(c.signals.contains { $0.name == "high_volume" })
+    }
+
+    func testRepeatsAreCountedPerAccountNotAcrossAFarm() {
+        // Two accounts share one item bank: neither is re-running anything of its own.
+        let detector = Detector()
+        let long = " — please be thorough and make sure every intermediate quantity is written down explicitly."
+        detector.ingest(Self.traffic(accounts: ["first", "second"], perAccount: 40, hours: 10) { a, i, ts in
+            var e = Self.farmExchange(a, card: "card-\(a)", ip: a == "first" ? "192.0.2.1" : "198.51.100.1", i, ts)
+            e.promptText = Self.extractionPrompts[i % 3] + " item \(i)" + long
+            return e
+        })
+        let snap = detector.snapshot(includeQuiet: true)
+        for account in ["first", "second"] {
+            let c = try! XCTUnwrap(cluster(containing: account, in: snap))
+            XCTAssertFalse(c.signals.contains { $0.name == "repeated_prompts" }, "\(account): \(c.signals.map(\.name))")
+        }
+    }
 }

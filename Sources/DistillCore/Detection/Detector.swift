@@ -90,7 +90,10 @@ public final class Detector {
             features = f
             // Short follow-ups ("continue", "thanks") repeat by nature; a repeated long prompt
             // is a re-run of the same item.
-            if text.utf8.count >= settings.minimumBytesForRepeat { repeated = promptCache.checkAndInsert(f.exactHash) }
+            // Keyed by account: a farm spreading one item bank over many accounts is not re-running it.
+            if text.utf8.count >= settings.minimumBytesForRepeat {
+                repeated = promptCache.checkAndInsert(StableHash.combine(f.exactHash, UInt64(a)))
+            }
             if let p = f.prefixFamily { accounts[ai].prefixFamilies.add(p) }
             if let q = f.suffixFamily { accounts[ai].suffixFamilies.add(q) }
         }
@@ -308,7 +311,7 @@ public final class Detector {
             let i = Int(a)
             isTouched[i] = false
             accountStats[i] = accounts[i].currentStats()
-            behaviour[i] = model.accountBehaviour(accountStats[i])
+            behaviour[i] = model.accountBehaviour(accountStats[i], firstSeen: accounts[i].firstSeen)
         }
         touched.removeAll(keepingCapacity: true)
         assessments = model.assess(behaviour: behaviour, stats: accountStats)

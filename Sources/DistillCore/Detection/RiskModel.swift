@@ -193,14 +193,17 @@ struct RiskModel {
 
     /// An account's own behaviour score, trusted for linking once it has a few prompts.
     /// −1 means "not enough prompts to say".
-    func accountBehaviour(_ s: BehaviourStats) -> Double {
-        guard s.prompts >= settings.minimumPromptsForAccountScore else { return -1 }
-        return logistic(score(s, context: ClusterContext(), explain: false, certaintyPrompts: settings.linkCertaintyPrompts).z)
+    func accountBehaviour(_ s: BehaviourStats, firstSeen: StreamTime) -> Double {
+        guard max(s.prompts, s.exchanges - s.prompts) >= settings.minimumPromptsForAccountScore else { return -1 }
+        let context = ClusterContext(accounts: 1, spanDays: spanDays(from: firstSeen))
+        return logistic(score(s, context: context, explain: false, certaintyPrompts: settings.linkCertaintyPrompts).z)
     }
 
     /// A verdict of `suspect` needs enough material to rest on.
     private func eligibleForSuspect(_ s: BehaviourStats, members: Int) -> Bool {
-        guard s.prompts >= settings.minimumPromptsForSuspect else { return false }
+        // Prompts where the log has them; exchanges where it carries no text.
+        let evidence = s.prompts * 2 >= s.exchanges ? s.prompts : s.exchanges
+        guard evidence >= settings.minimumPromptsForSuspect else { return false }
         return members > 1 || s.exchanges >= settings.minimumExchangesForLoneSuspect
     }
 
@@ -330,8 +333,12 @@ struct RiskModel {
         // Behaviour read from few prompts is uncertain: shrink it toward "no evidence" until
         // there is enough (half weight at `certaintyPrompts` prompts). Cross-account evidence
         // (shared cards, bursts) is a fact, not a sample, and is not shrunk.
-        let certainty = Double(s.prompts) / Double(s.prompts + (certaintyPrompts ?? settings.certaintyPrompts))
-        var shrink = certainty
+        // Prompt signals rest on prompts; the others (tokens, sessions, hours, addresses) on
+        // exchanges, so logs that carry no prompt text are still judged.
+        let k = Double(certaintyPrompts ?? settings.certaintyPrompts)
+        let promptCertainty = Double(s.prompts) / (Double(s.prompts) + k)
+        let exchangeCertainty = Double(s.exchanges) / (Double(s.exchanges) + k)
+        var shrink = promptCertainty
         func add(_ name: String, _ rawWeight: Double, _ detail: @autoclosure () -> String, _ examples: [String] = []) {
             let weight = rawWeight * shrink
             guard abs(weight) >= 0.005 else { return }
@@ -359,6 +366,7 @@ struct RiskModel {
             add("repeated_prompts", -2.0 * ramp(s.repeatShare, 0.1, 0.4),
                 "\(pct(s.repeatShare)) of prompts are exact repeats (benchmark re-runs look like this)")
         }
+        shrink = exchangeCertainty
         if s.tokenExchanges > 0 {
             add("output_heavy", 1.0 * ramp(s.outputHeavyShare, 0.2, 0.6),
                 "\(pct(s.outputHeavyShare)) of exchanges are output-heavy (≥1000 output tokens, ≥2× input); \(s.outputTokens / max(1, s.tokenExchanges)) output tokens on average")
