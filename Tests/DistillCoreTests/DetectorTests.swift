@@ -219,4 +219,17 @@ final class DetectorTests: XCTestCase {
             XCTAssertFalse(c.signals.contains { $0.name == "repeated_prompts" }, "\(account): \(c.signals.map(\.name))")
         }
     }
+
+    func testOneFarFutureTimestampDoesNotStallDetection() {
+        let detector = Detector()
+        var stray = Self.benignExchange("clock-bug", 0, Self.t0, ip: "192.0.2.77")
+        stray.ts = 253_402_300_799_000  // 9999-12-31
+        detector.ingest(stray)
+        let farm = (0..<6).map { "f\($0)" }
+        detector.ingest(Self.traffic(accounts: farm, perAccount: 40, hours: 20) { a, i, ts in
+            Self.farmExchange(a, card: "shared-card", ip: "198.51.100.9", i, ts)
+        })
+        let flagged = try! XCTUnwrap(detector.flaggedAt(account: "f0"))
+        XCTAssertLessThan(flagged, Self.t0 + 21 * Self.hour, "flagged as the farm's traffic arrived, not at the stray's time")
+    }
 }

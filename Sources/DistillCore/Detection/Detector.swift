@@ -57,6 +57,7 @@ public final class Detector {
     public func ingest(_ e: Exchange) {
         let ts = e.ts
         if streamStart == nil { streamStart = ts; nextEvaluation = ts + settings.evaluationInterval }
+        else if ts < streamStart! { streamStart = ts }  // the earliest event, whatever came first
         if ts > (streamTime ?? .min) { streamTime = ts }
         exchangeCount += 1
         dirty = true
@@ -149,7 +150,10 @@ public final class Detector {
             if let q = f.suffixFamily { _ = link(.promptSuffix, q, Self.excerpt(text), a, ts) }
         }
 
-        if ts >= nextEvaluation {
+        // A timestamp far ahead of the rest (a clock bug, or hostile input) must not postpone
+        // every later evaluation: time running back by more than two intervals restarts the
+        // schedule from the event at hand.
+        if ts >= nextEvaluation || ts < nextEvaluation - 2 * settings.evaluationInterval {
             evaluate(at: ts)
             nextEvaluation = ts + settings.evaluationInterval
         }
