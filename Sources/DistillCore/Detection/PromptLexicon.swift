@@ -101,8 +101,7 @@ enum PromptLexicon {
 struct CueMatcher: Sendable {
     private let byteClass: [UInt8]        // 256 entries
     private let classCount: Int
-    private let transitions: [Int32]      // state * classCount + class
-    private let outputs: [UInt8]          // cue bits reported on entering a state
+    private let transitions: [Int32]      // state * classCount + class; cue bits of the target state in the top byte
 
     static let shared = CueMatcher(phrases: PromptLexicon.phrases)
 
@@ -163,7 +162,6 @@ struct CueMatcher: Sendable {
         byteClass = classes
         classCount = width
         transitions = table.map { $0 | Int32(out[Int($0)]) << 24 }
-        outputs = out
     }
 
     func cues(in bytes: UnsafeRawBufferPointer) -> PromptCues {

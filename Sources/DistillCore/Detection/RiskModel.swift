@@ -268,7 +268,7 @@ struct RiskModel {
             for m in members {
                 // Only the values this cluster's accounts used last are cheap to reach; those
                 // are the ones that matter for a live cluster.
-                let slot = detectorLastSlot(kind, m)
+                let slot = detector.lastSlot(kind, account: m)
                 guard slot >= 0, seen.insert(slot).inserted else { continue }
                 let value = detector.tables[kind.rawValue].states[Int(slot)]
                 let inside = value.members.filter { memberSet.contains($0) }
@@ -306,10 +306,6 @@ struct RiskModel {
             }
         }
         return c
-    }
-
-    private func detectorLastSlot(_ kind: ValueKind, _ m: Int32) -> Int32 {
-        detector.lastSlot(kind, account: m)
     }
 
     private func kindLabel(_ kind: ValueKind) -> String {

@@ -99,5 +99,4 @@ struct ValueTable: Sendable {
         }
     }
 
-    var liveCount: Int { index.count }
 }
