@@ -74,7 +74,7 @@ struct EvalCommand: ParsableCommand {
                             t.falsePositives += 1
                             benignFlagged[label, default: 0] += 1
                             if explain, let c = clusterOf[account] {
-                                print("  FP \(label) \(account) in \(c.key) (\(c.accounts.count) accts, risk \(c.risk)): " +
+                                print("  FP \(TextSanitizer.sanitize(label)) \(TextSanitizer.sanitize(account)) in \(TextSanitizer.sanitize(c.key)) (\(c.accounts.count) accts, risk \(c.risk)): " +
                                       c.signals.prefix(4).map { "\($0.name) \($0.weight)" }.joined(separator: ", "))
                             }
                         }

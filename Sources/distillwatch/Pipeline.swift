@@ -1,11 +1,11 @@
 import DistillCore
 import DistillFeeds
 
-/// Reads every input to the end through one detector: what `scan`, `bench` and `eval` share.
+/// Reads every input file to the end through one detector (`scan`); `bench` and `eval` feed
+/// in-memory generator output through `InMemoryIngest` instead.
 struct DetectionRun {
     var ledger = InputLedger()
     let detector: Detector
-    var bytesRead: Int64 = 0
     /// An input error met part-way (a corrupt gzip member); what was read before it counts.
     var inputError: Error?
 
@@ -30,7 +30,6 @@ struct DetectionRun {
             run.detector.ingest(batch)
             run.inputError = error
         }
-        run.bytesRead = stream.bytesRead
         return run
     }
 }

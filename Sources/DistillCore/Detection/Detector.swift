@@ -117,7 +117,6 @@ public final class Detector {
         Self.count(e, hour: hour, newActiveHour: newActiveHour, sessionTurnsBefore: sessionTurnsBefore,
                    features: features, repeated: repeated, postRelease: postRelease, into: &accounts[ai].stats)
 
-        if let ip = e.clientIP { accounts[ai].ips.insert(StableHash.hash(ip)) }
         if let user = e.endUserID { accounts[ai].endUsers.insert(StableHash.hash(user)) }
 
         // Shared values.
@@ -130,7 +129,8 @@ public final class Detector {
             if accounts[ai].firstOrgSlot < 0 { accounts[ai].firstOrgSlot = slot }
         }
         if let ip = e.clientIP {
-            let key = StableHash.hash(ip)
+            let key = StableHash.hash(ip)  // one hash serves the distinct-IP sketch and the shared-value table
+            accounts[ai].ips.insert(key)
             if lastValueKey[ai * kindCount + ValueKind.ip.rawValue] != key {
                 if let range = IPRange.prefix(of: ip) {
                     let rangeKey = StableHash.combine(range.key, range.isV6 ? 6 : 4)
