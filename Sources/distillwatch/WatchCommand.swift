@@ -56,7 +56,7 @@ struct WatchCommand: ParsableCommand {
 
         let live = paths == ["-"]
         let name = paths.count == 1 ? URL(fileURLWithPath: paths[0]).lastPathComponent : "\(paths.count) files"
-        var session = WatchSession(backend: backend, pump: FeedPump(stream: stream), live: live, speed: speed,
+        var session = WatchSession(backend: backend, feed: StreamFeed(stream: stream), live: live, speed: speed,
                                    paused: paused, sourceName: live ? "stdin" : name, settings: DetectorSettings(sensitivity: sensitivity))
         session.console.themeName = chosen.theme.name
         session.console.availableThemes = ThemeLoader.available()
@@ -91,7 +91,7 @@ struct WatchCommand: ParsableCommand {
 /// and drawing, on the main thread (the reader decodes on its own thread).
 struct WatchSession {
     let backend: TerminalBackend
-    let pump: FeedPump
+    let feed: any ExchangeFeed
     let live: Bool
     var speed: Double
     var paused: Bool
@@ -104,9 +104,9 @@ struct WatchSession {
     /// Snapshots re-score the clusters: a few per second is plenty for a person.
     static let snapshotEveryMs = 500.0
 
-    init(backend: TerminalBackend, pump: FeedPump, live: Bool, speed: Double, paused: Bool, sourceName: String, settings: DetectorSettings) {
+    init(backend: TerminalBackend, feed: any ExchangeFeed, live: Bool, speed: Double, paused: Bool, sourceName: String, settings: DetectorSettings) {
         self.backend = backend
-        self.pump = pump
+        self.feed = feed
         self.live = live
         self.speed = speed
         self.paused = paused
@@ -125,7 +125,7 @@ struct WatchSession {
     }
 
     mutating func run() -> String {
-        pump.start()
+        feed.start()
         var pending: [Exchange] = []
         var next = 0
         var streamClock: Double?  // replay position in stream ms
@@ -148,7 +148,7 @@ struct WatchSession {
             var n = 0
             ingest: while true {
                 if next == pending.count {
-                    guard let batch = pump.poll() else { break }
+                    guard let batch = feed.poll() else { break }
                     pending = batch; next = 0
                 }
                 let e = pending[next]
@@ -161,7 +161,7 @@ struct WatchSession {
             if n > 0 { ingestedSinceSnapshot += n; totalIngested += n; rateWindow.append((now, n)) }
             rateWindow.removeAll { now - $0.t > 2000 }
 
-            let state = pump.state
+            let state = feed.state
             if !finished && state.finished && state.queued == 0 && next == pending.count {
                 finished = true
                 ingestedSinceSnapshot = max(ingestedSinceSnapshot, 1)  // one last snapshot

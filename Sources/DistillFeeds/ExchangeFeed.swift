@@ -1,0 +1,90 @@
+import DistillCore
+import Foundation
+
+/// What a source of exchanges reports about itself to the console's status bar and to
+/// headless output.
+public struct FeedState: Sendable, Equatable {
+    /// The source has ended (finite input read to the end, or a fatal error).
+    public var finished = false
+    /// Batches decoded and waiting for the detector.
+    public var queued = 0
+    /// Lines rejected by the decoder or an adapter.
+    public var rejected = 0
+    /// Exchanges skipped as duplicates of a recent `request_id`.
+    public var duplicates = 0
+    /// Lines or requests a source had to drop (a client faster than the bound allows).
+    public var dropped = 0
+    /// False while a live source has no peer (shown as DISCONNECTED).
+    public var connected = true
+    /// A message for the status bar when the source failed or is degraded.
+    public var error: String?
+
+    public init() {}
+}
+
+/// A source of decoded exchanges in stream order, read on a thread of its own. The console's
+/// loop and headless mode poll it; neither ever blocks on it.
+public protocol ExchangeFeed: AnyObject, Sendable {
+    /// Starts reading. Called once.
+    func start()
+    /// The next batch if one is ready; never waits.
+    func poll() -> [Exchange]?
+    /// Counters and health, read at any time.
+    var state: FeedState { get }
+}
+
+/// Reads and decodes an `ExchangeStream` (files, gzip, stdin) on a thread of its own, so a
+/// slow disk or a quiet pipe never freezes the screen. Hands batches over through a small
+/// bounded queue: the reader waits while the consumer is behind (back-pressure, no loss).
+public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
+    private let lock = NSCondition()
+    private var queue: [[Exchange]] = []
+    private var current = FeedState()
+    private let maxQueued = 32
+    private let stream: ExchangeStream
+
+    public init(stream: ExchangeStream) { self.stream = stream }
+
+    public func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "distillwatch-feed"
+        thread.start()
+    }
+
+    private func run() {
+        var ledger = InputLedger()
+        var batch: [Exchange] = []
+        batch.reserveCapacity(2048)
+        while true {
+            let more: Bool
+            var problem: String?
+            do { more = try stream.nextBatch(into: &batch, maxCount: 2048, ledger: &ledger) }
+            catch { more = false; problem = "\(error)" }
+            lock.lock()
+            while queue.count >= maxQueued { lock.wait() }
+            if !batch.isEmpty { queue.append(batch) }
+            current.rejected = ledger.rejectedTotal
+            current.duplicates = ledger.duplicates
+            if !more { current.finished = true; current.error = problem }
+            lock.broadcast()
+            lock.unlock()
+            batch.removeAll(keepingCapacity: true)
+            if !more { return }
+        }
+    }
+
+    public func poll() -> [Exchange]? {
+        lock.lock(); defer { lock.unlock() }
+        guard !queue.isEmpty else { return nil }
+        let b = queue.removeFirst()
+        lock.broadcast()
+        return b
+    }
+
+    public var state: FeedState {
+        lock.lock(); defer { lock.unlock() }
+        var s = current
+        s.queued = queue.count
+        return s
+    }
+}
