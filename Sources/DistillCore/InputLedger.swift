@@ -60,8 +60,8 @@ public struct DuplicateFilter: Sendable {
 
     private let window: StreamTime
     private let maxPerGeneration: Int
-    private var current = Set<UInt64>()
-    private var previous = Set<UInt64>()
+    private var current = UInt64Map<Bool>()
+    private var previous = UInt64Map<Bool>()
     private var generationStart: StreamTime?
 
     public init(window: StreamTime = defaultWindow, maxPerGeneration: Int = defaultMaxPerGeneration) {
@@ -73,28 +73,18 @@ public struct DuplicateFilter: Sendable {
     public var remembered: Int { current.count + previous.count }
 
     public mutating func isDuplicate(_ requestID: String, at ts: StreamTime) -> Bool {
-        let hash = Self.fnv1a64(requestID)
-        if current.contains(hash) || previous.contains(hash) { return true }
+        let hash = StableHash.hash(requestID)
+        if current.slot(of: hash) != nil || previous.slot(of: hash) != nil { return true }
         if let start = generationStart {
             if ts - start >= window || current.count >= maxPerGeneration {
                 previous = current
-                current = Set(minimumCapacity: previous.count)
+                current = UInt64Map(capacity: previous.count)
                 generationStart = ts
             }
         } else {
             generationStart = ts
         }
-        current.insert(hash)
+        current.insert(hash, true)
         return false
-    }
-
-    /// FNV-1a: stable across runs (Swift's Hasher is seeded per process).
-    static func fnv1a64(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return hash
     }
 }

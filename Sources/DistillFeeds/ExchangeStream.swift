@@ -12,6 +12,7 @@ public final class ExchangeStream {
 
     private let readers: [LineReader]
     private let decoder: ExchangeDecoder
+    private let interner = StringInterner()
     private let maxLineBytes: Int
     /// Each source's next exchange, waiting its turn in the merge.
     private var heads: [Exchange?]
@@ -59,7 +60,7 @@ public final class ExchangeStream {
                 // One source: nothing to merge, skip the heap.
                 while appended < maxCount, let exchange = try decodeNext(from: 0, ledger: &ledger) {
                     if ledger.admit(exchange) {
-                        batch.append(exchange)
+                        batch.append(consume exchange)
                         appended += 1
                     }
                 }
@@ -105,7 +106,7 @@ public final class ExchangeStream {
         while let line = try reader.nextLine() {
             switch line {
             case .text(let bytes, let number):
-                switch decoder.decode(bytes) {
+                switch decoder.decode(bytes, interner: interner) {
                 case .exchange(let exchange):
                     return exchange
                 case .rejected(let rejection):

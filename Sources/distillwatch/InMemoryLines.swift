@@ -25,6 +25,7 @@ func forEachLine(in buffer: UnsafeRawBufferPointer, startingAt firstLine: Int = 
 /// `eval` and `bench`, where no file is involved.
 struct InMemoryIngest {
     let decoder = ExchangeDecoder()
+    let interner = StringInterner()
     var ledger = InputLedger()
     let detector: Detector
     var batch: [Exchange] = []
@@ -39,7 +40,7 @@ struct InMemoryIngest {
         var next = lineNumber
         forEachLine(in: chunk, startingAt: lineNumber) { line, number in
             next = number + 1
-            switch decoder.decode(line) {
+            switch decoder.decode(line, interner: interner) {
             case .exchange(let e):
                 if ledger.admit(e) { batch.append(e) }
             case .rejected(let r):

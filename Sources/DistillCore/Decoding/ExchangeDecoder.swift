@@ -16,13 +16,15 @@ public struct ExchangeDecoder: Sendable {
     }
 
     /// `line` excludes the `\n`; a trailing `\r` is tolerated.
-    public func decode(_ line: UnsafeRawBufferPointer) -> DecodeOutcome {
+    /// With an `interner`, repeated values share one `String` instead of each line allocating its own.
+    public func decode(_ line: UnsafeRawBufferPointer, interner: StringInterner? = nil) -> DecodeOutcome {
         if line.count > maxLineBytes {
             return .rejected(Rejection(.lineTooLong, message: "line is \(line.count) bytes, over the limit of \(maxLineBytes)"))
         }
         guard let base = line.baseAddress, line.count > 0 else { return .blank }
         var ex = Exchange(ts: 0, accountID: "")
         var parser = LineParser(base: base, end: line.count)
+        parser.interner = interner
         if let notAnExchange = parser.run(&ex) { return notAnExchange }
         return .exchange(ex)
     }

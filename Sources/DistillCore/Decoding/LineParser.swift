@@ -5,6 +5,17 @@ enum Field: UInt8 {
     case userAgent, paymentFP, model, inputTokens, outputTokens, reasoningTokens, latencyMs, status
     case httpStatus, promptText, promptFP, systemFP, toolsFP
 
+    /// Values that recur from exchange to exchange, worth interning (request ids, session ids
+    /// and prompts are mostly new each time).
+    var repeatsAcrossExchanges: Bool {
+        switch self {
+        case .accountID, .apiKeyID, .orgID, .endUserID, .clientIP, .userAgent, .paymentFP, .model, .systemFP, .toolsFP, .country:
+            return true
+        default:
+            return false
+        }
+    }
+
     var name: String {
         switch self {
         case .unknown: return "?"
@@ -174,6 +185,8 @@ struct LineParser {
     var accountID: String?
     /// Four bits per field: the code of the field's last occurrence when it was bad (last one wins).
     var fieldErrors: UInt128 = 0
+    /// Reuses the strings of repeated values (ids, user agents, fingerprints) when given.
+    var interner: StringInterner?
 
     static let wrongType: UInt8 = 1, negativeValue: UInt8 = 2, badValue: UInt8 = 3, badTimestamp: UInt8 = 4
 
@@ -602,7 +615,11 @@ struct LineParser {
             i += 1
             let start = i
             let escaped = try scanString()
-            store(field, makeString(start, i - 1, escaped: escaped), &ex)
+            if !escaped, i - 1 - start > 15, let interner, field.repeatsAcrossExchanges {
+                store(field, interner.string(UnsafeRawBufferPointer(start: base + start, count: i - 1 - start)), &ex)
+            } else {
+                store(field, makeString(start, i - 1, escaped: escaped), &ex)
+            }
             fieldOK(field)
         } else if c == UInt8(ascii: "n") {
             try skipLiteral()

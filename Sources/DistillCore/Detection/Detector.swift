@@ -5,15 +5,20 @@ public final class Detector {
     public let settings: DetectorSettings
 
     var accounts: [AccountState] = []
-    private var accountIndex: [String: Int32] = [:]
+    /// Account id → slot, by a 64-bit hash of the id checked against the slot's id; the rare
+    /// id whose hash collides with another's lives in `accountCollisions`.
+    private var accountIndex = UInt64Map<Int32>()
+    private var accountCollisions: [String: Int32] = [:]
     var tables = [ValueTable](repeating: ValueTable(), count: ValueKind.allCases.count)
     /// Per account and kind, the key and slot of the value it used last: most accounts use the
     /// same card, org and IP every time, so those lookups are skipped.
     private var lastValueKey: [UInt64] = []
     private var lastValueSlot: [Int32] = []
-    private var sessions: [UInt64: (turns: Int32, last: StreamTime)] = [:]
+    private var sessions = UInt64Map<SessionTally>()
     private var promptCache = RecentPromptCache(log2Slots: 22)
     private var modelFirstSeen: [String: StreamTime] = [:]
+    /// The model of the previous exchange: most exchanges repeat it, so the table is skipped.
+    private var lastModel: String?
     private(set) var newModel: (name: String, releasedAt: StreamTime)?
 
     private(set) var streamStart: StreamTime?
@@ -47,14 +52,16 @@ public final class Detector {
         for exchange in batch { ingest(exchange) }
     }
 
-    /// Arrays are read in place: iterating would copy (retain) every exchange's strings.
+    /// Arrays are read in place: iterating, or reading through an unsafe pointer, would copy
+    /// (retain and release) every exchange's strings.
     public func ingest(_ batch: [Exchange]) {
-        batch.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices { ingest(buffer[i]) }
-        }
+        for i in batch.indices { ingestOne(batch[i]) }
     }
 
-    public func ingest(_ e: Exchange) {
+    public func ingest(_ e: borrowing Exchange) { ingestOne(e) }
+
+    @inline(__always)
+    private func ingestOne(_ e: borrowing Exchange) {
         let ts = e.ts
         if streamStart == nil { streamStart = ts; nextEvaluation = ts + settings.evaluationInterval }
         else if ts < streamStart! { streamStart = ts }  // the earliest event, whatever came first
@@ -78,9 +85,14 @@ public final class Detector {
         var sessionTurnsBefore: Int32 = -1  // -1: sessionless, 0: new session
         if let session = e.sessionID {
             let key = StableHash.combine(UInt64(a), StableHash.hash(session))
-            let turns = sessions[key]?.turns ?? 0
-            sessionTurnsBefore = turns
-            sessions[key] = (turns &+ 1, ts)
+            if let found = sessions.slot(of: key) {
+                let tally = sessions.value(at: found)
+                sessionTurnsBefore = tally.turns
+                sessions.update(at: found, SessionTally(turns: tally.turns &+ 1, last: max(tally.last, ts)))
+            } else {
+                sessionTurnsBefore = 0
+                sessions.insert(key, SessionTally(turns: 1, last: ts))
+            }
         }
 
         // Prompt content.
@@ -102,13 +114,14 @@ public final class Detector {
         // Lifecycle: a model first seen well after the stream began is a new release.
         var postRelease = 0  // 0: outside the day after a release, 1: on an old model, 2: on the new one
         if let model = e.model {
-            if modelFirstSeen[model] == nil {
+            if model != lastModel && modelFirstSeen[model] == nil {
                 modelFirstSeen[model] = ts
                 if let start = streamStart, ts - start >= settings.newModelGrace,
                    newModel.map({ ts > $0.releasedAt }) ?? true {
                     newModel = (model, ts)
                 }
             }
+            lastModel = model
             if let release = newModel, ts >= release.releasedAt, ts - release.releasedAt < 24 * 3_600_000 {
                 postRelease = model == release.name ? 2 : 1
             }
@@ -199,10 +212,15 @@ public final class Detector {
     }
 
     private func accountSlot(_ id: String, at ts: StreamTime) -> Int32 {
-        if let slot = accountIndex[id] { return slot }
+        let hash = StableHash.hash(id)
+        if let found = accountIndex.slot(of: hash) {
+            let slot = accountIndex.value(at: found)
+            if accounts[Int(slot)].id == id { return slot }
+            if let other = accountCollisions[id] { return other }
+        }
         let slot = Int32(accounts.count)
         accounts.append(AccountState(id: id, at: ts))
-        accountIndex[id] = slot
+        if accountIndex.slot(of: hash) == nil { accountIndex.insert(hash, slot) } else { accountCollisions[id] = slot }
         lastValueKey.append(contentsOf: repeatElement(0, count: kindCount))
         lastValueSlot.append(contentsOf: repeatElement(-1, count: kindCount))
         isTouched.append(false)
@@ -305,7 +323,7 @@ public final class Detector {
         // forget lone values nobody has used for a while.
         if evaluations % 2 == 1 {
             let idleBefore = now - settings.sessionIdleTimeout
-            if sessions.count > 0 { sessions = sessions.filter { $0.value.last >= idleBefore } }
+            if sessions.count > 0 { sessions.filter { $1.last >= idleBefore } }
             let loneBefore = now - settings.loneValueIdleTimeout
             for k in tables.indices { tables[k].evictLoneValues(idleSince: loneBefore) }
         }
@@ -325,12 +343,21 @@ public final class Detector {
         }
     }
 
-    func accountSlotIfKnown(_ id: String) -> Int32? { accountIndex[id] }
+    func accountSlotIfKnown(_ id: String) -> Int32? {
+        if let slot = accountIndex[StableHash.hash(id)], accounts[Int(slot)].id == id { return slot }
+        return accountCollisions[id]
+    }
 
     /// The stream time at which `account` was first in a `suspect` cluster, if ever.
     public func flaggedAt(account: String) -> StreamTime? {
-        accountIndex[account].flatMap { accounts[Int($0)].flaggedAt }
+        accountSlotIfKnown(account).flatMap { accounts[Int($0)].flaggedAt }
     }
+}
+
+/// Turns so far and the last exchange of one open session.
+struct SessionTally: Sendable {
+    var turns: Int32
+    var last: StreamTime
 }
 
 @inline(__always) func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

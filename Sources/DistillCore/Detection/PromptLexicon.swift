@@ -101,7 +101,7 @@ enum PromptLexicon {
 struct CueMatcher: Sendable {
     private let byteClass: [UInt8]        // 256 entries
     private let classCount: Int
-    private let transitions: [Int32]      // state * classCount + class; cue bits of the target state in the top byte
+    private let transitions: [Int32]      // row offset + class → next row offset; cue bits of the target state in the top byte
 
     static let shared = CueMatcher(phrases: PromptLexicon.phrases)
 
@@ -158,10 +158,12 @@ struct CueMatcher: Sendable {
                 }
             }
         }
-        // Each entry carries the cue bits of the state it enters in its top byte: one load a byte.
+        // Each entry holds the row offset of the state it enters (state × width, so the loop
+        // needs no multiply on its critical path) and that state's cue bits in its top byte.
+        precondition(trie.count * width < 1 << 24, "cue lexicon too large for 24-bit row offsets")
         byteClass = classes
         classCount = width
-        transitions = table.map { $0 | Int32(out[Int($0)]) << 24 }
+        transitions = table.map { $0 * Int32(width) | Int32(out[Int($0)]) << 24 }
     }
 
     func cues(in bytes: UnsafeRawBufferPointer) -> PromptCues {
@@ -170,7 +172,7 @@ struct CueMatcher: Sendable {
         byteClass.withUnsafeBufferPointer { classes in
             transitions.withUnsafeBufferPointer { table in
                 for b in bytes {
-                    let entry = UInt32(bitPattern: table[state &* classCount &+ Int(classes[Int(b)])])
+                    let entry = UInt32(bitPattern: table[state &+ Int(classes[Int(b)])])
                     found |= UInt8(truncatingIfNeeded: entry >> 24)
                     state = Int(entry & 0x00FF_FFFF)
                 }

@@ -32,7 +32,7 @@ struct ValueState: Sendable {
     var display: String
     var members: [Int32] = []
     /// Built once `members` outgrows a linear scan.
-    var memberSet: Set<Int32>? = nil
+    var memberSet: UInt64Map<Bool>? = nil
     /// Accounts seen after `members` reached its cap (counted, not kept).
     var overflow = 0
     var uses = 0
@@ -41,16 +41,18 @@ struct ValueState: Sendable {
 
     mutating func add(_ account: Int32, cap: Int) {
         if let set = memberSet {
-            if set.contains(account) { return }
+            if set.slot(of: UInt64(account)) != nil { return }
         } else if members.contains(account) {
             return
         }
         guard members.count < cap else { overflow += 1; return }  // may count an account twice; only "popular" is read from it
         members.append(account)
         if memberSet != nil {
-            memberSet!.insert(account)
+            memberSet!.insert(UInt64(account), true)
         } else if members.count > 16 {
-            memberSet = Set(members)
+            var set = UInt64Map<Bool>(capacity: 64)
+            for m in members { set.insert(UInt64(m), true) }
+            memberSet = set
         }
     }
 
@@ -59,14 +61,14 @@ struct ValueState: Sendable {
 
 /// All values of one kind, keyed by a 64-bit hash of the value, with slot reuse after eviction.
 struct ValueTable: Sendable {
-    var index: [UInt64: Int32] = [:]
+    var index = UInt64Map<Int32>()
     var states: [ValueState] = []
     /// Slots of values that have had two or more members: the only ones that can link.
     private(set) var shared: [Int32] = []
     private var free: [Int32] = []
 
     mutating func slot(for key: UInt64, at time: StreamTime) -> Int32 {
-        if let slot = index[key] { return slot }
+        if let found = index.slot(of: key) { return index.value(at: found) }
         let state = ValueState(key: key, display: "", lastSeen: time)
         let slot: Int32
         if let reused = free.popLast() {
@@ -93,7 +95,7 @@ struct ValueTable: Sendable {
     /// Forgets values used by a single account that have been idle since `before`.
     mutating func evictLoneValues(idleSince before: StreamTime) {
         for i in states.indices where states[i].alive && states[i].memberCount <= 1 && states[i].lastSeen < before {
-            index[states[i].key] = nil
+            index.remove(states[i].key)
             states[i] = ValueState(key: 0, display: "", lastSeen: 0, alive: false)
             free.append(Int32(i))
         }

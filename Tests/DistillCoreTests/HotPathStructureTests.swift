@@ -1,0 +1,68 @@
+@testable import DistillCore
+import XCTest
+
+/// The hand-written hash map and string interner that replaced library types on the hot path:
+/// checked against the library types they replaced.
+final class HotPathStructureTests: XCTestCase {
+    func testMapAgreesWithDictionaryUnderRandomInsertsAndRemoves() {
+        var map = UInt64Map<Int>()
+        var reference: [UInt64: Int] = [:]
+        var rng = SystemRandomNumberGenerator()
+        // Few distinct keys, so removes hit often and probe chains wrap and shift.
+        let keys: [UInt64] = (0..<300).map { $0 == 0 ? 0 : UInt64.random(in: 1...UInt64.max, using: &rng) } + [UInt64](0..<50)
+        for step in 0..<50_000 {
+            let key = keys.randomElement(using: &rng)!
+            if Bool.random(using: &rng) {
+                map[key] = step; reference[key] = step
+            } else {
+                map[key] = nil; reference[key] = nil
+            }
+            if step % 997 == 0 {
+                XCTAssertEqual(map.count, reference.count)
+                for k in keys { XCTAssertEqual(map[k], reference[k], "key \(k) at step \(step)") }
+            }
+        }
+        map.filter { _, v in v % 2 == 0 }
+        reference = reference.filter { $0.value % 2 == 0 }
+        XCTAssertEqual(map.count, reference.count)
+        for k in keys { XCTAssertEqual(map[k], reference[k]) }
+    }
+
+    func testMapKeepsKeyZeroAndGrows() {
+        var map = UInt64Map<Int32>()
+        map[0] = 7
+        for k in 1...10_000 { map[UInt64(k)] = Int32(k) }
+        XCTAssertEqual(map[0], 7)
+        XCTAssertEqual(map[10_000], 10_000)
+        XCTAssertNil(map[10_001])
+        XCTAssertEqual(map.count, 10_001)
+    }
+
+    func testInternerReturnsEqualStringsAndSurvivesSlotCollisions() {
+        let interner = StringInterner(log2Slots: 1)  // two slots: almost every value collides
+        var seen: [String] = []
+        for i in 0..<500 {
+            let text = "account_with_a_long_id_\(i % 37)_é"
+            var copy = text
+            let got = copy.withUTF8 { interner.string(UnsafeRawBufferPointer($0)) }
+            XCTAssertEqual(got, text)
+            seen.append(got)
+        }
+        XCTAssertEqual(Set(seen).count, 37)
+    }
+
+    func testDecoderWithInternerDecodesTheSameExchanges() {
+        let lines = (0..<200).map { i in
+            #"{"ts":\#(1_700_000_000_000 + i),"account_id":"acct_0000000000\#(i % 7)x","user_agent":"Mozilla/5.0 (X11; Linux x86_64) \#(i % 3)","system_fp":"sha256:00000000000000\#(i % 5)","session_id":"sess_\#(i)_aaaaaaaaaaaaaaa","prompt_text":"line \#(i)"}"#
+        }
+        let decoder = ExchangeDecoder()
+        let interner = StringInterner()
+        for line in lines {
+            var a = line, b = line
+            let plain = a.withUTF8 { decoder.decode(UnsafeRawBufferPointer($0)) }
+            let interned = b.withUTF8 { decoder.decode(UnsafeRawBufferPointer($0), interner: interner) }
+            guard case .exchange(let x) = plain, case .exchange(let y) = interned else { return XCTFail("not decoded: \(line)") }
+            XCTAssertEqual(x, y)
+        }
+    }
+}
