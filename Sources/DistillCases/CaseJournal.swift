@@ -53,8 +53,9 @@ public final class CaseJournal: CaseStore {
 
     /// Opens (creating when absent) the journal at `path`. A file that is not a DistillWatch
     /// journal, is damaged, or comes from a newer version is refused before anything is written.
-    /// `create: false` refuses a missing file instead (for read-only commands).
-    public init(path: String, create: Bool = true) throws {
+    /// `create: false` refuses a missing file instead (for read-only commands). Another process
+    /// writing holds the lock briefly; `busyTimeout` seconds are waited before `.busy`.
+    public init(path: String, create: Bool = true, busyTimeout: TimeInterval = 5) throws {
         location = path
         let fm = FileManager.default
         let exists = fm.fileExists(atPath: path)
@@ -69,7 +70,7 @@ public final class CaseJournal: CaseStore {
         }
         var config = Configuration()
         config.journalMode = .wal
-        config.busyMode = .timeout(5)
+        config.busyMode = .timeout(busyTimeout)
         config.label = "distillwatch.cases"
         config.prepareDatabase { db in
             // FULL: a committed decision is on disk, not only in the OS cache.
@@ -78,11 +79,7 @@ public final class CaseJournal: CaseStore {
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
-            let migrator = Self.migrator
-            try queue.write { db in
-                if try migrator.hasBeenSuperseded(db) { throw CaseJournalError.newerSchema(path: path) }
-            }
-            try migrator.migrate(queue)
+            try Self.migrator.migrate(queue)
         } catch let e as CaseJournalError {
             throw e
         } catch {
@@ -115,6 +112,7 @@ public final class CaseJournal: CaseStore {
                 }
                 let check = try String.fetchAll(db, sql: "PRAGMA quick_check")
                 if check != ["ok"] { throw CaseJournalError.corrupt(path: path, why: check.prefix(2).joined(separator: "; ")) }
+                if try db.tableExists("grdb_migrations"), try migrator.hasBeenSuperseded(db) { throw CaseJournalError.newerSchema(path: path) }
             }
             try probe.close()
         } catch let e as CaseJournalError {

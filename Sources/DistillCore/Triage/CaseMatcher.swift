@@ -12,6 +12,10 @@ public enum CaseMatcher {
         public var caseID: Int64
         public var clusterKey: String
         public var containment: Double
+
+        public init(caseID: Int64, clusterKey: String, containment: Double) {
+            self.caseID = caseID; self.clusterKey = clusterKey; self.containment = containment
+        }
     }
 
     public static func attach(cases: [CaseRecord], clusters: [ClusterSnapshot]) -> [Attachment] {
