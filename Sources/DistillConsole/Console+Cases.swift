@@ -86,7 +86,10 @@ extension Console {
         let before = pending.count
         flushPending(pinCluster: clusterKey)
         if pending.count < before && pending.isEmpty {
-            if case .undo = change, lastUndoFoundNothing { say("nothing to undo"); return }
+            if case .undo = change {
+                say(lastUndoFoundNothing ? "nothing to undo" : (lastUndone ?? done) + " — saved")
+                return
+            }
             say("\(done) — saved (u undoes)")
         } else {
             say("NOT saved yet: \(journalError ?? "journal unavailable") — kept pending (\(pending.count)), retrying", .warning)
@@ -97,6 +100,7 @@ extension Console {
     func flushPending(pinCluster: String? = nil) {
         guard let caseStore, !pending.isEmpty else { return }
         lastUndoFoundNothing = false
+        lastUndone = nil
         while let change = pending.first {
             do {
                 switch change {
@@ -105,8 +109,12 @@ extension Console {
                     book.upsert(record)
                     if let key = pinCluster, r.subject == .cluster { book.attach(to: snapshot.clusters, pin: (record.id, key)) }
                 case .undo(let who, let wall, let stream):
-                    if let record = try caseStore.undoLast(analyst: who, wallTime: wall, streamTime: stream) { book.upsert(record) }
-                    else { lastUndoFoundNothing = true }
+                    if let record = try caseStore.undoLast(analyst: who, wallTime: wall, streamTime: stream) {
+                        book.upsert(record)
+                        if let undo = record.decisions.last, let target = record.decisions.first(where: { $0.id == undo.undoes }) {
+                            lastUndone = "undid \(target.action.rawValue)" + (target.note.map { " “\($0)”" } ?? "") + " on case #\(record.id) (\(record.subject.rawValue) \(record.subjectKey))"
+                        }
+                    } else { lastUndoFoundNothing = true }
                 }
                 pending.removeFirst()
                 journalError = nil
@@ -123,11 +131,7 @@ extension Console {
     /// cases whose cluster grew (never replacing it with a smaller picture).
     func casesAfterUpdate() {
         guard caseStore != nil else { return }
-        if !pending.isEmpty {
-            let n = pending.count
-            flushPending()
-            if pending.isEmpty { say("journal back: \(n) pending decision\(n == 1 ? "" : "s") saved") }
-        }
+        retryPending()
         book.attach(to: snapshot.clusters)
         refreshEvidence(force: false)
     }
@@ -292,6 +296,15 @@ extension Console {
         return out
     }
 
+    /// Decisions on this subject that the journal has not taken yet.
+    func pendingLines(_ subject: CaseSubject, _ key: String) -> [Line] {
+        let attached = book.record(forKey: (subject == .cluster ? "cluster:" : "account:") + key)?.id
+        return pending.compactMap { p in
+            guard case .decision(let r) = p, r.subject == subject, r.subjectKey == key || (r.caseID != nil && r.caseID == attached) else { return nil }
+            return [Segment(" NOT SAVED YET: ", .warning), Segment(r.action.rawValue + (r.note.map { "  “" + $0 + "”" } ?? ""), .text), Segment("  (retrying)", .muted)]
+        }
+    }
+
     /// Status-bar text for the journal: cases, allowlisted entities, errors.
     var journalStatus: (text: String, alarm: Bool)? {
         guard caseStore != nil else { return nil }
@@ -304,4 +317,15 @@ extension Console {
 extension Console {
     /// Tries the pending changes once more (before quitting).
     public func flushPendingNow() { flushPending() }
+
+    /// Retries what the journal refused; the host calls it every second or so, also when no
+    /// data arrives (a finished replay). Returns true when something changed on screen.
+    @discardableResult
+    public func retryPending() -> Bool {
+        guard !pending.isEmpty else { return false }
+        let n = pending.count
+        flushPending()
+        if pending.isEmpty { say("journal back: \(n) pending decision\(n == 1 ? "" : "s") saved") }
+        return pending.count != n || pending.isEmpty
+    }
 }

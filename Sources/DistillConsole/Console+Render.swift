@@ -215,6 +215,7 @@ extension Console {
         out.append([Segment(" " + shown.verdict.rawValue + (shown.pinned ? " (pinned by analyst; detector: \(c.verdict.rawValue))" : ""), Self.verdictRole(shown.verdict)),
                     Segment("  risk \(Format.twoDecimals(c.risk))  \(Format.grouped(c.accounts.count)) accounts  \(Format.grouped(c.exchanges)) exchanges  first seen \(Format.shortTime(c.firstSeen))  flagged \(Format.shortTime(c.flaggedAt))", .text)])
         if let r = book.record(forKey: "cluster:" + c.key) { out += caseLines(r, current: c.accounts) }
+        out += pendingLines(.cluster, c.key)
         let sorted = c.signals.sorted { abs($0.weight) > abs($1.weight) }
         for s in sorted {
             let w = (s.weight >= 0 ? "+" : "") + Format.twoDecimals(s.weight)
@@ -269,6 +270,7 @@ extension Console {
         }
         if f == nil && d == nil { out.append([Segment(" no detail kept for this account", .muted)]) }
         if let r = book.record(forKey: "account:" + a) { out += caseLines(r, current: nil) }
+        out += pendingLines(.account, a)
         return out
     }
 

@@ -20,6 +20,7 @@ public final class Console {
     public var analyst = "analyst"
     var evidenceRefreshedAt: [Int64: StreamTime] = [:]
     var lastUndoFoundNothing = false
+    var lastUndone: String?
     public private(set) var input: InputMode = .none
     public private(set) var message: (text: String, role: StyleRole)?
     public var themeName = "dark"

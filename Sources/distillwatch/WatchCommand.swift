@@ -73,7 +73,6 @@ struct WatchCommand: ParsableCommand {
         session.journal = journal
         session.console.analyst = who
         session.console.caseStore = journal
-        session.detector.allowlist = session.console.book.allowlist
         session.console.themeName = chosen.theme.name
         session.console.availableThemes = ThemeLoader.available()
         if let warning = chosen.warning { session.console.say(warning, .warning) }
@@ -156,6 +155,7 @@ struct WatchSession {
         var totalIngested = 0
         var needsDraw = true
         var finished = false
+        var lastRetry = 0.0
 
         while pendingSignal == 0 {
             let now = Self.nowMs()
@@ -191,7 +191,14 @@ struct WatchSession {
                 lastSnapshot = Self.nowMs()
                 needsDraw = true
             }
-            syncAllowlist()
+            if !console.pending.isEmpty && now - lastRetry >= 1000 {
+                lastRetry = now
+                if console.retryPending() { needsDraw = true }
+            }
+            if syncAllowlist() {
+                console.update(snapshot: detector.snapshot())
+                needsDraw = true
+            }
             let span = max(1000, now - (rateWindow.first?.t ?? now))
             console.status.ingestRate = Double(rateWindow.reduce(0) { $0 + $1.n }) * 1000 / span
             console.status.rejected = state.rejected
@@ -259,10 +266,11 @@ struct WatchSession {
 
     /// Cleared cases with a scope stop their entities raising risk: the detector re-scores
     /// without them at its next evaluation.
-    mutating func syncAllowlist() {
-        guard console.book.allowlistVersion != allowlistVersion else { return }
+    mutating func syncAllowlist() -> Bool {
+        guard console.book.allowlistVersion != allowlistVersion else { return false }
         allowlistVersion = console.book.allowlistVersion
         detector.allowlist = console.book.allowlist
+        return true
     }
 
     func summary(_ n: Int) -> String {
