@@ -80,6 +80,7 @@ public final class CaseJournal: CaseStore {
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
             try Self.migrator.migrate(queue)
+            _ = try changedElsewhere()  // the baseline
         } catch let e as CaseJournalError {
             throw e
         } catch {
@@ -228,9 +229,9 @@ public final class CaseJournal: CaseStore {
             return try queue.write { db -> CaseRecord? in
                 guard let row = try Row.fetchOne(db, sql: """
                     SELECT id, case_id, members FROM decisions
-                    WHERE action != 'undo' AND id NOT IN (SELECT undoes FROM decisions WHERE undoes IS NOT NULL)
+                    WHERE action != 'undo' AND analyst = ? AND id NOT IN (SELECT undoes FROM decisions WHERE undoes IS NOT NULL)
                     ORDER BY id DESC LIMIT 1
-                    """) else { return nil }
+                    """, arguments: [analyst]) else { return nil }
                 let target: Int64 = row["id"], caseID: Int64 = row["case_id"], members: String = row["members"]
                 try db.execute(sql: """
                     INSERT INTO decisions (case_id, action, analyst, wall_time, stream_time, undoes, members)
@@ -250,6 +251,19 @@ public final class CaseJournal: CaseStore {
             try queue.write { db in
                 try db.execute(sql: "UPDATE cases SET evidence = ?, evidence_wall = ? WHERE id = ?", arguments: [text, now, caseID])
             }
+        } catch {
+            throw Self.translate(error, path: location)
+        }
+    }
+
+    /// SQLite's `data_version` changes when another connection commits.
+    var seenDataVersion: Int?
+
+    public func changedElsewhere() throws -> Bool {
+        do {
+            let v = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") }
+            defer { seenDataVersion = v }
+            return seenDataVersion != nil && v != seenDataVersion
         } catch {
             throw Self.translate(error, path: location)
         }

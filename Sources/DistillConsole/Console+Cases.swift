@@ -318,10 +318,15 @@ extension Console {
     /// Tries the pending changes once more (before quitting).
     public func flushPendingNow() { flushPending() }
 
-    /// Retries what the journal refused; the host calls it every second or so, also when no
-    /// data arrives (a finished replay). Returns true when something changed on screen.
+    /// Retries what the journal refused, and reloads the cases when another console wrote to
+    /// the journal; the host calls it every second or so, also when no data arrives (a finished
+    /// replay). Returns true when something changed on screen.
     @discardableResult
     public func retryPending() -> Bool {
+        if pending.isEmpty, let store = caseStore, (try? store.changedElsewhere()) == true {
+            reloadCases()
+            return true
+        }
         guard !pending.isEmpty else { return false }
         let n = pending.count
         flushPending()

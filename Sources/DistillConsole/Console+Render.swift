@@ -242,6 +242,9 @@ extension Console {
 
     func accountLines(_ a: String, width: Int) -> [Line] {
         var out: [Line] = []
+        // The analyst's case first: it is what a second look needs.
+        if let r = book.record(forKey: "account:" + a) { out += caseLines(r, current: nil) }
+        out += pendingLines(.account, a)
         let f = source?.accountFigures(a)
         let d = source?.accountDetail(a)
         if let f {
@@ -269,8 +272,6 @@ extension Console {
             }
         }
         if f == nil && d == nil { out.append([Segment(" no detail kept for this account", .muted)]) }
-        if let r = book.record(forKey: "account:" + a) { out += caseLines(r, current: nil) }
-        out += pendingLines(.account, a)
         return out
     }
 

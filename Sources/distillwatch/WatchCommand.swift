@@ -191,7 +191,7 @@ struct WatchSession {
                 lastSnapshot = Self.nowMs()
                 needsDraw = true
             }
-            if !console.pending.isEmpty && now - lastRetry >= 1000 {
+            if now - lastRetry >= 1000 {
                 lastRetry = now
                 if console.retryPending() { needsDraw = true }
             }

@@ -19,7 +19,7 @@ final class ExportTests: XCTestCase {
         let j = try CaseJournal(path: dir.appendingPathComponent("cases.sqlite").path)
         let farm = try j.commit(JournalTests.request(.suspect, key: "acct-1", note: Self.hostileNote))
         _ = try j.commit(JournalTests.request(.note, key: "acct-1", caseID: farm.id, note: "second look"))
-        _ = try j.undoLast(analyst: "bob", wallTime: 1_800_000_000_500, streamTime: 1_776_000_100_000)
+        _ = try j.undoLast(analyst: "alice", wallTime: 1_800_000_000_500, streamTime: 1_776_000_100_000)
         _ = try j.commit(JournalTests.request(.clear, key: "lab-1", accounts: ["lab-1", "lab-2"], reason: .evalLab, scope: .org))
         return j
     }

@@ -64,25 +64,27 @@ final class JournalTests: XCTestCase {
         let third = try j.commit(Self.request(.watch))
         XCTAssertEqual(third.id, opened.id)
         XCTAssertEqual(third.verdict, .watch)
-        let undone = try XCTUnwrap(j.undoLast(analyst: "bob", wallTime: 1_800_000_100_000, streamTime: nil))
+        let undone = try XCTUnwrap(j.undoLast(analyst: "alice", wallTime: 1_800_000_100_000, streamTime: nil))
         XCTAssertEqual(undone.verdict, .suspect, "undoing the watch restores the suspect")
-        _ = try j.undoLast(analyst: "bob", wallTime: 1_800_000_200_000, streamTime: nil)
+        _ = try j.undoLast(analyst: "alice", wallTime: 1_800_000_200_000, streamTime: nil)
         let reopened = try CaseJournal(path: path).loadCases()
         XCTAssertEqual(reopened.count, 1)
         let c = reopened[0]
         XCTAssertEqual(c.decisions.map(\.action), [.suspect, .note, .watch, .undo, .undo])
         XCTAssertEqual(c.decisions[3].undoes, c.decisions[2].id)
         XCTAssertEqual(c.decisions[4].undoes, c.decisions[1].id)
-        XCTAssertEqual(c.decisions[3].analyst, "bob")
+        XCTAssertEqual(c.decisions[3].analyst, "alice")
         XCTAssertEqual(c.verdict, .suspect)
         XCTAssertEqual(c.notes.compactMap(\.note), ["farm from ticket 42"])
         XCTAssertEqual(c.evidence.cards, ["pm_A"])
         XCTAssertEqual(c.decisions[0].members, ["acct-1", "acct-2", "acct-3"])
         XCTAssertEqual(c.decisions[0].wallTime, 1_800_000_000_000)
         XCTAssertEqual(c.decisions[0].streamTime, 1_776_000_000_000)
+        // Another analyst's decisions are not this one's to undo.
+        XCTAssertNil(try j.undoLast(analyst: "carol", wallTime: 1, streamTime: nil))
         // Undo walks back to the start, then there is nothing left.
-        _ = try j.undoLast(analyst: "bob", wallTime: 1, streamTime: nil)
-        XCTAssertNil(try j.undoLast(analyst: "bob", wallTime: 2, streamTime: nil))
+        _ = try j.undoLast(analyst: "alice", wallTime: 1, streamTime: nil)
+        XCTAssertNil(try j.undoLast(analyst: "alice", wallTime: 2, streamTime: nil))
         XCTAssertNil(try j.loadCases()[0].verdict)
     }
 
@@ -157,7 +159,14 @@ final class JournalTests: XCTestCase {
         _ = try b.commit(Self.request(.note, key: "one", caseID: first.id, note: "seen by b"))
         let cases = try a.loadCases()
         XCTAssertEqual(cases.map(\.subjectKey), ["one", "two"])
+        // Each sees that the other wrote (and not its own writes), to reload its cases.
+        XCTAssertTrue(try a.changedElsewhere())
+        XCTAssertFalse(try a.changedElsewhere())
+        _ = try a.commit(Self.request(.note, key: "one", note: "a again"))
+        XCTAssertFalse(try a.changedElsewhere())
+        XCTAssertTrue(try b.changedElsewhere())
         XCTAssertEqual(cases[0].decisions.map(\.action), [.suspect, .note])
+        XCTAssertEqual(cases[0].decisions.map(\.note), [nil, "seen by b"])
         XCTAssertEqual(cases[1].decisions.map(\.action), [.watch, .note])
 
         // While another holds the write lock, a commit fails as busy (nothing half-written) and

@@ -266,6 +266,35 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(rows.first { $0.key == "lab-4" }!.cells.last, .text("-", .muted))
     }
 
+    func testAccountDecisionsAndAnotherConsolesWrites() {
+        let (console, _) = Self.fixture()
+        let store = MemoryCaseStore()
+        console.caseStore = store
+        _ = console.handle(.enter)  // the farm's accounts
+        XCTAssertEqual(console.selectedKey, "farm-1")
+        _ = console.run(command: "watch shares a card with farm-2")
+        XCTAssertEqual(store.records[0].subject, .account)
+        XCTAssertEqual(store.records[0].subjectKey, "farm-1")
+        XCTAssertEqual(console.currentTable()?.model.rows.first { $0.key == "farm-1" }?.cells.last, .text("watch✎", .watch))
+        var g = render(console)
+        XCTAssertTrue(g.lines.contains { $0.contains("case #1 watch") }, g.lines.joined(separator: "\n"))
+        // Another console (another analyst) decides on the farm cluster: this one shows it after a tick.
+        _ = try! store.commit(DecisionRequest(caseID: nil, subject: .cluster, subjectKey: "farm-1", action: .suspect, analyst: "bob", wallTime: 1,
+                                              streamTime: nil, evidence: CaseEvidence(accounts: ["farm-1", "farm-2"])))
+        store.externalWrite = true
+        XCTAssertTrue(console.retryPending())
+        XCTAssertEqual(console.book.record(forKey: "cluster:farm-1")?.verdict, .suspect)
+        // u undoes this analyst's own decision, not bob's.
+        _ = console.handle(.char("u"))
+        XCTAssertNil(console.book.record(forKey: "account:farm-1")?.verdict)
+        XCTAssertEqual(console.book.record(forKey: "cluster:farm-1")?.verdict, .suspect)
+        _ = console.handle(.char("u"))
+        XCTAssertEqual(console.message?.text, "nothing to undo")
+        g = render(console)
+        XCTAssertEqual(console.book.count, 2)
+        XCTAssertTrue(g.text(row: 0).contains("2 cases"), g.text(row: 0))
+    }
+
     func testHelpIsGeneratedFromTheKeymapAndCommandsWork() {
         let (console, _) = Self.fixture()
         _ = console.handle(.char("?"))

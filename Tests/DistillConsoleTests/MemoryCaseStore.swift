@@ -35,13 +35,16 @@ final class MemoryCaseStore: CaseStore {
     func undoLast(analyst: String, wallTime: Int64, streamTime: StreamTime?) throws -> CaseRecord? {
         if let failure { throw Failure(description: failure) }
         let undone = Set(records.flatMap { $0.decisions.compactMap(\.undoes) })
-        guard let target = records.flatMap(\.decisions).filter({ $0.action != .undo && !undone.contains($0.id) }).max(by: { $0.id < $1.id }),
+        guard let target = records.flatMap(\.decisions).filter({ $0.action != .undo && $0.analyst == analyst && !undone.contains($0.id) }).max(by: { $0.id < $1.id }),
               let i = records.firstIndex(where: { $0.decisions.contains { $0.id == target.id } }) else { return nil }
         records[i].decisions.append(CaseDecision(id: nextDecision, action: .undo, analyst: analyst, wallTime: wallTime, streamTime: streamTime,
                                                  undoes: target.id, members: target.members))
         nextDecision += 1
         return records[i]
     }
+
+    var externalWrite = false
+    func changedElsewhere() throws -> Bool { defer { externalWrite = false }; return externalWrite }
 
     func refresh(caseID: Int64, evidence: CaseEvidence) throws {
         if let failure { throw Failure(description: failure) }

@@ -129,8 +129,11 @@ public protocol CaseStore: AnyObject {
     func loadCases() throws -> [CaseRecord]
     /// Records a decision; returns the case as it now stands.
     func commit(_ request: DecisionRequest) throws -> CaseRecord
-    /// Records an undo of the latest decision in force; returns the case, nil when nothing to undo.
+    /// Records an undo of `analyst`'s latest decision in force (another analyst's are theirs to
+    /// undo); returns the case, nil when there is nothing to undo.
     func undoLast(analyst: String, wallTime: Int64, streamTime: StreamTime?) throws -> CaseRecord?
     /// Stores fresher evidence for a case (the cluster seen again, grown or shrunk).
     func refresh(caseID: Int64, evidence: CaseEvidence) throws
+    /// True when another process has written to the journal since the last call.
+    func changedElsewhere() throws -> Bool
 }
