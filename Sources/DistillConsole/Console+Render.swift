@@ -314,7 +314,8 @@ extension Console {
         out.append([Segment("   ␛ ", .placeholder), Segment("control characters from logs are shown as placeholders, never sent to the terminal", .text)])
         out.append([])
         out.append([Segment(" Triage: ", .header), Segment(caseStore.map { "decisions are saved, as they are made, in " + $0.location } ?? "no case journal: decisions cannot be kept", caseStore == nil ? .warning : .text)])
-        for (c, d) in [("clear REASON [SCOPE] [NOTE]", "benign: " + ClearReason.allCases.map(\.rawValue).joined(separator: ", ") + "; SCOPE " + AllowlistScope.allCases.map(\.rawValue).joined(separator: "|") + " allowlists them"),
+        for (c, d) in [("clear REASON [SCOPE] [NOTE]", "benign; REASON " + ClearReason.allCases.map(\.rawValue).joined(separator: "|")),
+                       ("", "SCOPE " + AllowlistScope.allCases.map(\.rawValue).joined(separator: "|") + " also allowlists its accounts, orgs or cards"),
                        ("snooze 6h|2d|TIME [NOTE]", "quiet until that stream time"), ("suspect|watch [NOTE]", "decide with a note"),
                        ("note TEXT", "add a note"), ("export PATH", "every case to PATH (.json, or .csv)"), ("undo", "undo the last decision")] {
             out.append([Segment("   " + c.padding(28), .footerKey), Segment(d, .text)])
