@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // zlib, for reading .gz logs without shelling out.
@@ -27,12 +28,17 @@ let package = Package(
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         // The analyst's console as pure Swift: cell grid, widgets, views, keymap, themes. No curses.
         .target(name: "DistillConsole", dependencies: ["DistillCore"]),
+        // The analyst's case journal (SQLite through GRDB): decisions, notes, evidence, exports.
+        .target(
+            name: "DistillCases",
+            dependencies: ["DistillCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Deterministic generator of labelled traffic (benign populations and campaigns).
         .target(name: "DistillSim"),
         .executableTarget(
             name: "distillwatch",
             dependencies: [
-                "DistillCore", "DistillFeeds", "DistillSim", "DistillConsole", "CNcursesw",
+                "DistillCore", "DistillFeeds", "DistillSim", "DistillConsole", "DistillCases", "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,6 +46,7 @@ let package = Package(
         .testTarget(name: "DistillFeedsTests", dependencies: ["DistillFeeds", "DistillCore"]),
         .testTarget(name: "DistillSimTests", dependencies: ["DistillSim"]),
         .testTarget(name: "DistillConsoleTests", dependencies: ["DistillConsole", "DistillCore"]),
+        .testTarget(name: "DistillCasesTests", dependencies: ["DistillCases", "DistillCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["DistillCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -42,7 +42,7 @@ extension Console {
                                 Segment(Format.compact(Int(status.ingestRate)) + "/s", .statusBar), Segment(sep, .statusBar),
                                 Segment(Format.compact(snapshot.exchanges) + " ex", .statusBar), Segment(sep, .statusBar),
                                 Segment("rej \(Format.compact(status.rejected))", status.rejected > 0 ? .statusAccent : .statusBar)]
-        if triage.count > 0 { parts += [Segment(sep, .statusBar), Segment("\(triage.count) decisions (unsaved)", .statusAccent)] }
+        if let j = journalStatus { parts.insert(contentsOf: [Segment(sep, .statusBar), Segment(j.text, j.alarm ? .statusAccent : .statusBar)], at: 9) }
         var x = 0
         for p in parts where x < grid.width { x += grid.put(p.text, x: x, y: 0, maxWidth: grid.width - x, role: p.role) }
     }
@@ -71,7 +71,9 @@ extension Console {
     func drawMessage(into grid: inout ScreenGrid, y: Int) {
         if let error = status.error { grid.put(" input stopped: " + error, x: 0, y: y, role: .warning); return }
         if let m = message { grid.put(" " + m.text, x: 0, y: y, role: m.role); return }
-        if triage.count > 0 { grid.put(" Analyst decisions are " + Self.persistenceNotice + ".", x: 0, y: y, role: .muted) }
+        if let e = journalError {
+            grid.put(" journal: \(e)" + (pending.isEmpty ? "" : " — \(pending.count) decision\(pending.count == 1 ? "" : "s") pending, retrying"), x: 0, y: y, role: .warning)
+        }
     }
 
     func drawFooter(into grid: inout ScreenGrid, y: Int) {
@@ -209,12 +211,11 @@ extension Console {
 
     func evidenceLines(_ c: ClusterSnapshot, width: Int) -> [Line] {
         var out: [Line] = []
-        out.append([Segment(" " + c.verdict.rawValue, Self.verdictRole(c.verdict)),
+        let shown = shownVerdict(c)
+        out.append([Segment(" " + shown.verdict.rawValue + (shown.pinned ? " (pinned by analyst; detector: \(c.verdict.rawValue))" : ""), Self.verdictRole(shown.verdict)),
                     Segment("  risk \(Format.twoDecimals(c.risk))  \(Format.grouped(c.accounts.count)) accounts  \(Format.grouped(c.exchanges)) exchanges  first seen \(Format.shortTime(c.firstSeen))  flagged \(Format.shortTime(c.flaggedAt))", .text)])
-        if let d = triage["cluster:" + c.key] {
-            out.append([Segment(" analyst: ", .muted), Segment(d.verdict?.rawValue ?? "no verdict", d.verdict.map(Self.verdictRole) ?? .muted),
-                        Segment(d.notes.isEmpty ? "" : "  notes: " + d.notes.joined(separator: " | "), .text)])
-        }
+        if let r = book.record(forKey: "cluster:" + c.key) { out += caseLines(r, current: c.accounts) }
+        out += pendingLines(.cluster, c.key)
         let sorted = c.signals.sorted { abs($0.weight) > abs($1.weight) }
         for s in sorted {
             let w = (s.weight >= 0 ? "+" : "") + Format.twoDecimals(s.weight)
@@ -228,8 +229,8 @@ extension Console {
             }
             if s.examples.count > 6 { out.append([Segment("             … \(s.examples.count - 6) more", .muted)]) }
         }
-        let shown = c.accounts.prefix(12).joined(separator: ", ")
-        out.append([Segment(" accounts: ", .muted), Segment(shown + (c.accounts.count > 12 ? ", … (Enter lists all \(c.accounts.count))" : ""), .text)])
+        let listed = c.accounts.prefix(12).joined(separator: ", ")
+        out.append([Segment(" accounts: ", .muted), Segment(listed + (c.accounts.count > 12 ? ", … (Enter lists all \(c.accounts.count))" : ""), .text)])
         return out
     }
 
@@ -241,6 +242,9 @@ extension Console {
 
     func accountLines(_ a: String, width: Int) -> [Line] {
         var out: [Line] = []
+        // The analyst's case first: it is what a second look needs.
+        if let r = book.record(forKey: "account:" + a) { out += caseLines(r, current: nil) }
+        out += pendingLines(.account, a)
         let f = source?.accountFigures(a)
         let d = source?.accountDetail(a)
         if let f {
@@ -268,10 +272,6 @@ extension Console {
             }
         }
         if f == nil && d == nil { out.append([Segment(" no detail kept for this account", .muted)]) }
-        if let dec = triage["account:" + a] {
-            out.append([Segment(" analyst    ", .muted), Segment(dec.verdict?.rawValue ?? "no verdict", dec.verdict.map(Self.verdictRole) ?? .muted),
-                        Segment(dec.notes.isEmpty ? "" : "  notes: " + dec.notes.joined(separator: " | "), .text)])
-        }
         return out
     }
 
@@ -313,7 +313,13 @@ extension Console {
         out.append([Segment(unicode ? "   ▲ " : "   ^ ", .newMark), Segment("rising (last hour ≥ 1.5× the six before)", .text)])
         out.append([Segment("   ␛ ", .placeholder), Segment("control characters from logs are shown as placeholders, never sent to the terminal", .text)])
         out.append([])
-        out.append([Segment(" Triage: ", .header), Segment(Self.persistenceNotice + ".", .warning)])
+        out.append([Segment(" Triage: ", .header), Segment(caseStore.map { "decisions are saved, as they are made, in " + $0.location } ?? "no case journal: decisions cannot be kept", caseStore == nil ? .warning : .text)])
+        for (c, d) in [("clear REASON [SCOPE] [NOTE]", "benign; REASON " + ClearReason.allCases.map(\.rawValue).joined(separator: "|")),
+                       ("", "SCOPE " + AllowlistScope.allCases.map(\.rawValue).joined(separator: "|") + " also allowlists its accounts, orgs or cards"),
+                       ("snooze 6h|2d|TIME [NOTE]", "quiet until that stream time"), ("suspect|watch [NOTE]", "decide with a note"),
+                       ("note TEXT", "add a note"), ("export PATH", "every case to PATH (.json, or .csv)"), ("undo", "undo the last decision")] {
+            out.append([Segment("   " + c.padding(28), .footerKey), Segment(d, .text)])
+        }
         return out
     }
 }

@@ -23,15 +23,6 @@ extension Console {
 
     static func verdictRole(_ v: Verdict) -> StyleRole { v == .suspect ? .suspect : v == .watch ? .watch : .clear }
 
-    func decisionText(_ key: String) -> CellContent {
-        guard let d = triage[key] else { return .text("-", .muted) }
-        let pen = d.notes.isEmpty ? "" : (unicode ? "✎" : "*")
-        if let v = d.verdict { return .text(v.rawValue + pen, Self.verdictRole(v)) }
-        return .text("note" + pen, .accent)
-    }
-
-    func decisionSort(_ key: String) -> SortKey { .number(Double(triage[key]?.verdict.map { [.clear: 1, .watch: 2, .suspect: 3][$0]! } ?? 0)) }
-
     func buildTable(for s: ViewState) -> TableModel? {
         switch s.view {
         case .clusters: return clusterTable()
@@ -84,6 +75,7 @@ extension Console {
             let mark: CellContent = trend == .new ? .text(unicode ? "✚" : "+", .newMark) : trend == .rising ? .text(unicode ? "▲" : "^", .newMark) : .text("", .text)
             let top = c.signals.filter { $0.weight > 0 }.sorted { $0.weight > $1.weight }.prefix(3).map(\.name).joined(separator: ", ")
             let decisionKey = "cluster:" + c.key
+            let verdict = shownVerdict(c).verdict
             // The search text is only built while a filter is set: it is most of a rebuild's cost.
             var hay = ""
             if searching {
@@ -98,11 +90,11 @@ extension Console {
             }
             return TableRow(
                 key: c.key,
-                cells: [mark, .text(c.verdict.rawValue, Self.verdictRole(c.verdict)), .risk(c.risk), .text(c.key, .text),
+                cells: [mark, .text(verdict.rawValue, Self.verdictRole(verdict)), .risk(c.risk), .text(c.key, .text),
                         .text(Format.grouped(c.accounts.count), .text), .text(Format.compact(c.exchanges), .text),
                         .spark(c.hourlyRate), .text(top.isEmpty ? "-" : top, .muted), .text(Format.shortTime(c.firstSeen), .muted),
                         .text(Format.shortTime(c.flaggedAt), c.flaggedAt == nil ? .muted : .warning), decisionText(decisionKey)],
-                sortKeys: [.number(trend == .new ? 2 : trend == .rising ? 1 : 0), .number(Double(c.verdict == .suspect ? 2 : c.verdict == .watch ? 1 : 0) + c.risk / 10),
+                sortKeys: [.number(trend == .new ? 2 : trend == .rising ? 1 : 0), .number(Double(verdict == .suspect ? 2 : verdict == .watch ? 1 : 0) + c.risk / 10),
                            .number(c.risk), .text(c.key), .number(Double(c.accounts.count)), .number(Double(c.exchanges)),
                            .number(Double(c.hourlyRate.last ?? 0)), .text(top), .number(Double(c.firstSeen)),
                            .number(Double(c.flaggedAt ?? .max)), decisionSort(decisionKey)],
@@ -151,7 +143,7 @@ extension Console {
                 cells: [.text(a, .text), .spark(f?.hourly ?? []), .text(Format.compact(f?.exchanges ?? 0), .text), .text(tokens, .text),
                         .text(f.map { Format.percent($0.cotShare) } ?? "-", (f?.cotShare ?? 0) >= 0.5 ? .warning : .text),
                         .text(cards, .muted), .text(ips, .muted), .text(asns, .muted), .text(ua, .muted),
-                        .text(Format.shortTime(f?.firstSeen), .muted), decisionText(key)],
+                        .text(Format.shortTime(f?.firstSeen), .muted), decisionText(key, inCluster: c)],
                 sortKeys: [.text(a), .number(Double(f?.hourly.last ?? 0)), .number(Double(f?.exchanges ?? 0)), .number(Double(f?.meanOutput ?? 0)),
                            .number(f?.cotShare ?? 0), .text(cards), .text(ips), .text(asns), .text(ua), .number(Double(f?.firstSeen ?? 0)), decisionSort(key)],
                 haystack: hay)

@@ -8,7 +8,19 @@ public final class Console {
     public private(set) var snapshot: Snapshot
     public var status: FeedStatus
     public var source: ConsoleDataSource?
-    public private(set) var triage = TriageBook()
+    /// The case journal; nil: decisions cannot be kept (the console says so).
+    public var caseStore: CaseStore? { didSet { reloadCases() } }
+    /// Cases from the journal, attached to the clusters on screen.
+    public internal(set) var book = CaseBook()
+    /// Changes the journal has not taken yet, oldest first.
+    public internal(set) var pending: [PendingChange] = []
+    /// Why the journal last failed; nil when it is fine.
+    public internal(set) var journalError: String?
+    /// Who decides: `$USER` unless overridden.
+    public var analyst = "analyst"
+    var evidenceRefreshedAt: [Int64: StreamTime] = [:]
+    var lastUndoFoundNothing = false
+    var lastUndone: String?
     public private(set) var input: InputMode = .none
     public private(set) var message: (text: String, role: StyleRole)?
     public var themeName = "dark"
@@ -26,12 +38,16 @@ public final class Console {
     /// Rows per page, as last laid out (for PgUp/PgDn).
     var pageRows = 10
 
-    public init(snapshot: Snapshot = Console.emptySnapshot, status: FeedStatus, source: ConsoleDataSource? = nil, keymap: Keymap = .standard) {
+    public init(snapshot: Snapshot = Console.emptySnapshot, status: FeedStatus, source: ConsoleDataSource? = nil, keymap: Keymap = .standard,
+                caseStore: CaseStore? = nil, analyst: String = "analyst") {
         self.snapshot = snapshot
         self.status = status
         self.source = source
         self.keymap = keymap
+        self.caseStore = caseStore
+        self.analyst = analyst
         noteFirstShown()
+        reloadCases()
     }
 
     public static let emptySnapshot = Snapshot.make(streamTime: nil, streamStart: nil, exchanges: 0, accounts: 0, clusters: [],
@@ -55,6 +71,7 @@ public final class Console {
         self.snapshot = snapshot
         generation += 1
         noteFirstShown()
+        casesAfterUpdate()
     }
 
     private func noteFirstShown() {
@@ -124,13 +141,20 @@ public final class Console {
         case .command: input = .command("")
         case .redraw: return [.redraw]
         case .quit: return [.quit]
-        case .markSuspect: mark(.suspect)
-        case .markWatch: mark(.watch)
-        case .markClear: mark(.clear)
+        case .markSuspect: decide(.suspect)
+        case .markWatch: decide(.watch)
+        case .markClear:
+            guard triageTarget() != nil else { say("select a cluster or an account first", .warning); break }
+            input = .command("clear ")
+            say(Self.clearUsage)
+        case .snooze:
+            guard triageTarget() != nil else { say("select a cluster or an account first", .warning); break }
+            input = .command("snooze ")
+            say(Self.snoozeUsage)
         case .addNote:
             if triageTarget() != nil { input = .note("") } else { say("select a cluster or an account to annotate", .warning) }
-        case .undo:
-            if let key = triage.undo() { cachedTable = nil; say("undid the last decision on \(key)") } else { say("nothing to undo") }
+        case .undo: undoLast()
+        case .export: return exportSelected()
         }
         return []
     }
@@ -289,38 +313,19 @@ public final class Console {
             return [.setSpeed(v)]
         case "help": if view != .help { stack.append(ViewState(view: .help)) }
         case "pause": return [.togglePause]
-        default: say("unknown command '\(verb)' — try theme, sort, filter, speed, quit", .warning)
+        default:
+            if let effects = runTriage(verb, Array(words.dropFirst())) { return effects }
+            say("unknown command '\(verb)' — try theme, sort, filter, speed, clear, snooze, note, export, quit", .warning)
         }
         return []
     }
 
     // MARK: Triage
 
-    /// The decision key for what is selected: a cluster in the main view, an account below it.
-    func triageTarget() -> (key: String, label: String)? {
-        switch view {
-        case .clusters: return selectedKey.map { ("cluster:" + $0, "cluster " + $0) }
-        case .accounts: return selectedKey.map { ("account:" + $0, "account " + $0) }
-        case .account(let a), .session(let a, _), .exchange(let a, _, _): return ("account:" + a, "account " + a)
-        case .help: return nil
-        }
-    }
-
-    public static let persistenceNotice = "not saved: decisions last only until DistillWatch exits"
-
-    func mark(_ verdict: Verdict) {
-        guard let target = triageTarget() else { say("select a cluster or an account first", .warning); return }
-        triage.mark(target.key, verdict)
-        cachedTable = nil
-        say("\(target.label): \(verdict.rawValue) (u undoes) — \(Self.persistenceNotice)")
-    }
-
     func addNote(_ text: String) -> [ConsoleEffect] {
         let t = text.trimmingCharacters()
-        guard !t.isEmpty, let target = triageTarget() else { return [] }
-        triage.note(target.key, t)
-        cachedTable = nil
-        say("note added to \(target.label) — \(Self.persistenceNotice)")
+        guard !t.isEmpty else { return [] }
+        decide(.note, note: t)
         return []
     }
 }

@@ -91,38 +91,6 @@ extension String {
     func trimmingCharacters() -> String { String(Substring(self).trimmingSpaces) }
 }
 
-/// An analyst's decision on a cluster or an account. Held in memory only, for now.
-public struct Decision: Equatable, Sendable {
-    public var verdict: Verdict?
-    public var notes: [String] = []
-}
-
-/// Decisions with undo. Keys are "cluster:KEY" or "account:ID".
-public struct TriageBook: Sendable {
-    public private(set) var decisions: [String: Decision] = [:]
-    private var history: [(key: String, before: Decision?)] = []
-
-    public mutating func mark(_ key: String, _ verdict: Verdict) {
-        history.append((key, decisions[key]))
-        decisions[key, default: Decision()].verdict = verdict
-    }
-
-    public mutating func note(_ key: String, _ text: String) {
-        history.append((key, decisions[key]))
-        decisions[key, default: Decision()].notes.append(text)
-    }
-
-    /// Reverts the last change; returns the key it touched.
-    public mutating func undo() -> String? {
-        guard let last = history.popLast() else { return nil }
-        decisions[last.key] = last.before
-        return last.key
-    }
-
-    public var count: Int { decisions.count }
-    public subscript(key: String) -> Decision? { decisions[key] }
-}
-
 public enum InputMode: Equatable, Sendable {
     case none
     case filter(String)
@@ -138,6 +106,8 @@ public enum ConsoleEffect: Equatable, Sendable {
     case scaleSpeed(Double)
     case setSpeed(Double)
     case loadTheme(String)
+    /// Write cases from the journal to PATH (.csv: CSV, else JSON); nil ids: every case.
+    case exportCases(path: String, caseIDs: [Int64]?)
 }
 
 struct ViewState {

@@ -39,7 +39,7 @@ public enum Action: String, CaseIterable, Sendable {
     case filter, nextMatch, previousMatch, cycleSort
     case togglePause, faster, slower
     case help, command, redraw, quit
-    case markSuspect, markWatch, markClear, addNote, undo
+    case markSuspect, markWatch, markClear, snooze, addNote, undo, export
 }
 
 /// One line of the keymap: the keys, what they do, and where they are advertised.
@@ -86,14 +86,16 @@ public struct Keymap: Sendable {
         KeyBinding(keys: [.char("s")], action: .cycleSort, description: "sort by the next column (:sort COLUMN to choose)", group: .find, footer: "sort"),
         KeyBinding(keys: [.char("S")], action: .markSuspect, description: "mark the selected cluster or account suspect", group: .triage, footer: "suspect"),
         KeyBinding(keys: [.char("W")], action: .markWatch, description: "mark it watch", group: .triage, footer: "watch"),
-        KeyBinding(keys: [.char("C")], action: .markClear, description: "mark it clear (benign)", group: .triage, footer: "clear"),
+        KeyBinding(keys: [.char("C")], action: .markClear, description: "clear it as benign: asks a reason, can allowlist it", group: .triage, footer: "clear"),
+        KeyBinding(keys: [.char("Z")], action: .snooze, description: "snooze it until a stream time (6h, 2d, or a time)", group: .triage),
         KeyBinding(keys: [.char("a")], action: .addNote, description: "add a note to it", group: .triage, footer: "note"),
-        KeyBinding(keys: [.char("u")], action: .undo, description: "undo the last decision", group: .triage, footer: "undo"),
+        KeyBinding(keys: [.char("u")], action: .undo, description: "undo the last decision (kept in the history as undone)", group: .triage, footer: "undo"),
+        KeyBinding(keys: [.char("e")], action: .export, description: "export its case (evidence and history) to a JSON file", group: .triage, footer: "export"),
         KeyBinding(keys: [.char(" ")], action: .togglePause, description: "pause or resume the replay", group: .replay, footer: "pause"),
         KeyBinding(keys: [.char("+"), .char("=")], action: .faster, description: "replay twice as fast", group: .replay),
         KeyBinding(keys: [.char("-")], action: .slower, description: "replay half as fast", group: .replay),
         KeyBinding(keys: [.char("?"), .function(1)], action: .help, description: "this help", group: .general, footer: "help"),
-        KeyBinding(keys: [.char(":")], action: .command, description: "command: theme NAME, sort COLUMN [asc|desc], filter TEXT, speed N, quit", group: .general, footer: "cmd"),
+        KeyBinding(keys: [.char(":")], action: .command, description: "command: theme, sort, filter, speed, clear, snooze, note, export, quit", group: .general, footer: "cmd"),
         KeyBinding(keys: [.ctrl("l")], action: .redraw, description: "redraw the screen", group: .general),
         KeyBinding(keys: [.char("q")], action: .quit, description: "quit", group: .general, footer: "quit"),
     ])

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DistillCases
 import DistillConsole
 import DistillCore
 import DistillFeeds
@@ -34,6 +35,12 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "Start paused.")
     var paused = false
 
+    @Option(name: .customLong("cases"), help: "The case journal where decisions are kept. Default: $XDG_STATE_HOME/distillwatch/cases.sqlite (else ~/.local/state/…).")
+    var casesPath: String?
+
+    @Option(help: "The analyst's name recorded with each decision. Default: $USER.")
+    var analyst: String?
+
     func validate() throws {
         if !(speed > 0) { throw ValidationError("--speed must be positive") }
     }
@@ -46,6 +53,11 @@ struct WatchCommand: ParsableCommand {
         let stream: ExchangeStream
         do { stream = try ExchangeStream(paths: paths) } catch { fail("\(error)") }
         let chosen = ThemeLoader.load(theme ?? ProcessInfo.processInfo.environment["DISTILLWATCH_THEME"] ?? "dark")
+        // Before the screen is taken: a journal that cannot be used is refused with its reason.
+        let journal: CaseJournal
+        do { journal = try CaseJournal(path: casesPath ?? CaseJournal.defaultPath()) } catch { fail("\(error)") }
+        let env = ProcessInfo.processInfo.environment
+        let who = analyst ?? env["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LOGNAME"] ?? "analyst"
 
         let backend: TerminalBackend
         do { backend = try TerminalBackend() } catch {
@@ -58,6 +70,9 @@ struct WatchCommand: ParsableCommand {
         let name = paths.count == 1 ? URL(fileURLWithPath: paths[0]).lastPathComponent : "\(paths.count) files"
         var session = WatchSession(backend: backend, feed: StreamFeed(stream: stream), live: live, speed: speed,
                                    paused: paused, sourceName: live ? "stdin" : name, settings: DetectorSettings(sensitivity: sensitivity))
+        session.journal = journal
+        session.console.analyst = who
+        session.console.caseStore = journal
         session.console.themeName = chosen.theme.name
         session.console.availableThemes = ThemeLoader.available()
         if let warning = chosen.warning { session.console.say(warning, .warning) }
@@ -98,6 +113,9 @@ struct WatchSession {
     let detector: Detector
     let console: Console
     var grid: ScreenGrid
+    var journal: CaseJournal?
+    /// The allowlist version last handed to the detector.
+    var allowlistVersion = -1
 
     /// Wall time spent ingesting per loop turn, at most: keeps keys responsive.
     static let sliceMs = 6.0
@@ -137,6 +155,7 @@ struct WatchSession {
         var totalIngested = 0
         var needsDraw = true
         var finished = false
+        var lastRetry = 0.0
 
         while pendingSignal == 0 {
             let now = Self.nowMs()
@@ -170,6 +189,14 @@ struct WatchSession {
                 console.update(snapshot: detector.snapshot())
                 ingestedSinceSnapshot = 0
                 lastSnapshot = Self.nowMs()
+                needsDraw = true
+            }
+            if now - lastRetry >= 1000 {
+                lastRetry = now
+                if console.retryPending() { needsDraw = true }
+            }
+            if syncAllowlist() {
+                console.update(snapshot: detector.snapshot())
                 needsDraw = true
             }
             let span = max(1000, now - (rateWindow.first?.t ?? now))
@@ -219,6 +246,10 @@ struct WatchSession {
                 backend.apply(loaded.theme)
                 console.themeName = loaded.theme.name
                 console.say(loaded.warning ?? "theme \(loaded.theme.name)", loaded.warning == nil ? .muted : .warning)
+            case .exportCases(let path, let ids):
+                guard let journal else { console.say("no case journal to export from", .warning); break }
+                let result = CaseExportWriter.write(path: path, caseIDs: ids, journal: journal)
+                console.say(result.message, result.ok ? .muted : .warning)
             }
         }
         return false
@@ -233,10 +264,35 @@ struct WatchSession {
         backend.draw(grid)
     }
 
+    /// Cleared cases with a scope stop their entities raising risk: the detector re-scores
+    /// without them at its next evaluation.
+    mutating func syncAllowlist() -> Bool {
+        guard console.book.allowlistVersion != allowlistVersion else { return false }
+        allowlistVersion = console.book.allowlistVersion
+        detector.allowlist = console.book.allowlist
+        return true
+    }
+
     func summary(_ n: Int) -> String {
         var s = "distillwatch: watched \(Format.grouped(n)) exchanges"
-        if console.triage.count > 0 { s += "; \(console.triage.count) analyst decisions were not saved (they last only while the console runs)" }
+        if let journal { s += "; \(console.book.count) case\(console.book.count == 1 ? "" : "s") in \(journal.location)" }
+        // Last chance for decisions the journal refused: try once more, else print them.
+        console.flushPendingNow()
+        if !console.pending.isEmpty {
+            s += "\ndistillwatch: \(console.pending.count) decision(s) could NOT be saved (\(console.journalError ?? "journal unavailable")):"
+            for p in console.pending { s += "\n  " + TextSanitizer.sanitize(Self.describe(p)) }
+        }
         return s
+    }
+
+    static func describe(_ p: PendingChange) -> String {
+        switch p {
+        case .decision(let r):
+            return "\(r.action.rawValue) \(r.subject.rawValue) \(r.subjectKey)" + (r.reason.map { " \($0.rawValue)" } ?? "")
+                + (r.scope.map { " scope \($0.rawValue)" } ?? "") + (r.note.map { " note: \($0)" } ?? "") + " by \(r.analyst)"
+                + " accounts: " + r.evidence.accounts.joined(separator: ",")
+        case .undo(let who, _, _): return "undo by \(who)"
+        }
     }
 }
 

@@ -165,23 +165,134 @@ final class ConsoleTests: XCTestCase {
         XCTAssertNotNil(console.message?.text.hasPrefix("sorted by"))
     }
 
-    func testTriageMarksShowAtOnceSayTheyAreNotSavedAndUndo() {
+    func testDecisionsGoToTheStoreShowAtOnceAndUndo() {
         let (console, _) = Self.fixture()
+        let store = MemoryCaseStore()
+        console.caseStore = store
+        console.analyst = "alice"
         _ = console.handle(.char("j"))
         _ = console.handle(.char("S"))
+        XCTAssertEqual(store.records.count, 1)
+        XCTAssertEqual(store.records[0].verdict, .suspect)
+        XCTAssertEqual(store.records[0].decisions[0].analyst, "alice")
+        XCTAssertEqual(store.records[0].evidence.accounts, ["lab-3", "lab-4", "lab-5"])
         var g = render(console)
         XCTAssertTrue(g.text(row: 5).hasSuffix("suspect"), g.text(row: 5))
-        XCTAssertTrue(g.text(row: 22).contains("decisions last only until DistillWatch exits"))
-        XCTAssertTrue(g.text(row: 0).contains("1 decisions (unsaved)") || g.text(row: 0).hasSuffix("…"))
+        XCTAssertTrue(console.message?.text.contains("saved") ?? false)
+        // The detector says watch; the analyst's suspect pins the verdict column.
+        XCTAssertTrue(g.text(row: 5).contains("suspect 0.55"), g.text(row: 5))
+        XCTAssertFalse(g.lines.joined().contains("not saved"))
         _ = console.handle(.char("a"))
         for k in "lab bench" { _ = console.handle(.char(k)) }
         _ = console.handle(.enter)
-        XCTAssertEqual(console.triage["cluster:lab-3"], Decision(verdict: .suspect, notes: ["lab bench"]))
+        XCTAssertEqual(store.records[0].notes.map(\.note), ["lab bench"])
         g = render(console)
         XCTAssertTrue(g.text(row: 5).hasSuffix("suspect✎"))
+        XCTAssertTrue(g.lines.contains { $0.contains("case #1 suspect") }, g.lines.joined(separator: "\n"))
+        XCTAssertTrue(g.lines.contains { $0.contains("“lab bench”") })
         _ = console.handle(.char("u"))
         _ = console.handle(.char("u"))
-        XCTAssertNil(console.triage["cluster:lab-3"])
+        XCTAssertNil(console.book.record(forKey: "cluster:lab-3")?.verdict)
+        // Undos are history, not erasure.
+        XCTAssertEqual(store.records[0].decisions.map(\.action), [.suspect, .note, .undo, .undo])
+        XCTAssertEqual(g.text(row: 0).contains("1 case") || g.text(row: 0).hasSuffix("…"), true)
+    }
+
+    func testClearNeedsAReasonAndItsScopeMakesTheAllowlist() {
+        let (console, _) = Self.fixture()
+        let store = MemoryCaseStore()
+        console.caseStore = store
+        _ = console.handle(.char("j"))
+        _ = console.handle(.char("C"))
+        XCTAssertEqual(console.input, .command("clear "))
+        XCTAssertEqual(console.run(command: "clear lunch"), [])
+        XCTAssertEqual(console.message?.role, .warning)
+        XCTAssertTrue(store.records.isEmpty)
+        _ = console.run(command: "clear eval-lab account known benchmark harness")
+        XCTAssertEqual(store.records[0].verdictDecision?.reason, .evalLab)
+        XCTAssertEqual(store.records[0].verdictDecision?.scope, .account)
+        XCTAssertEqual(store.records[0].verdictDecision?.note, "known benchmark harness")
+        XCTAssertEqual(console.book.allowlist.accounts, ["lab-3", "lab-4", "lab-5"])
+        XCTAssertTrue(render(console).text(row: 0).contains("3 allowlisted"), render(console).text(row: 0))
+        _ = console.run(command: "snooze 6h")
+        XCTAssertEqual(store.records[0].verdictDecision?.until, console.snapshot.streamTime! + 6 * Self.hour)
+        XCTAssertTrue(console.book.allowlist.isEmpty, "a later verdict replaces the clear")
+    }
+
+    func testAFailingJournalKeepsTheDecisionPendingAndRetries() {
+        let (console, _) = Self.fixture()
+        let store = MemoryCaseStore()
+        console.caseStore = store
+        store.failure = "the disk holding the case journal /x is full"
+        _ = console.handle(.char("S"))
+        XCTAssertTrue(store.records.isEmpty)
+        XCTAssertEqual(console.pending.count, 1)
+        XCTAssertEqual(console.message?.role, .warning)
+        XCTAssertTrue(console.message?.text.contains("NOT saved") ?? false)
+        let g = render(console)
+        XCTAssertTrue(g.text(row: 0).contains("JOURNAL ERROR, 1 pending"), g.text(row: 0))
+        console.update(snapshot: console.snapshot)
+        XCTAssertEqual(console.pending.count, 1, "still failing")
+        store.failure = nil
+        console.update(snapshot: console.snapshot)
+        XCTAssertTrue(console.pending.isEmpty)
+        XCTAssertEqual(store.records.first?.verdict, .suspect)
+        XCTAssertNil(console.journalError)
+    }
+
+    func testACaseFollowsItsClusterAndMarksNewAccounts() {
+        let (console, _) = Self.fixture()
+        let store = MemoryCaseStore()
+        console.caseStore = store
+        _ = console.handle(.char("j"))
+        _ = console.handle(.char("S"))
+        // The cluster gains an earlier account (new key) and a newcomer.
+        var snap = console.snapshot
+        snap.clusters[1].key = "lab-2"
+        snap.clusters[1].accounts = ["lab-2", "lab-3", "lab-4", "lab-5"]
+        console.update(snapshot: snap)
+        XCTAssertEqual(console.book.record(forKey: "cluster:lab-2")?.id, store.records[0].id)
+        // A fresh console on the same store (a restart) finds it too.
+        let (restarted, _) = Self.fixture()
+        restarted.caseStore = store
+        restarted.update(snapshot: snap)
+        XCTAssertEqual(restarted.book.record(forKey: "cluster:lab-2")?.verdict, .suspect)
+        _ = restarted.handle(.char("j"))
+        XCTAssertEqual(restarted.selectedKey, "lab-2")
+        _ = restarted.handle(.enter)
+        let rows = restarted.currentTable()!.model.rows
+        let newRow = rows.first { $0.key == "lab-2" }!
+        XCTAssertEqual(newRow.cells.last, .text("new", .newMark))
+        XCTAssertEqual(rows.first { $0.key == "lab-4" }!.cells.last, .text("-", .muted))
+    }
+
+    func testAccountDecisionsAndAnotherConsolesWrites() {
+        let (console, _) = Self.fixture()
+        let store = MemoryCaseStore()
+        console.caseStore = store
+        _ = console.handle(.enter)  // the farm's accounts
+        XCTAssertEqual(console.selectedKey, "farm-1")
+        _ = console.run(command: "watch shares a card with farm-2")
+        XCTAssertEqual(store.records[0].subject, .account)
+        XCTAssertEqual(store.records[0].subjectKey, "farm-1")
+        XCTAssertEqual(console.currentTable()?.model.rows.first { $0.key == "farm-1" }?.cells.last, .text("watch✎", .watch))
+        var g = render(console)
+        XCTAssertTrue(g.lines.contains { $0.contains("case #1 watch") }, g.lines.joined(separator: "\n"))
+        // Another console (another analyst) decides on the farm cluster: this one shows it after a tick.
+        _ = try! store.commit(DecisionRequest(caseID: nil, subject: .cluster, subjectKey: "farm-1", action: .suspect, analyst: "bob", wallTime: 1,
+                                              streamTime: nil, evidence: CaseEvidence(accounts: ["farm-1", "farm-2"])))
+        store.externalWrite = true
+        XCTAssertTrue(console.retryPending())
+        XCTAssertEqual(console.book.record(forKey: "cluster:farm-1")?.verdict, .suspect)
+        // u undoes this analyst's own decision, not bob's.
+        _ = console.handle(.char("u"))
+        XCTAssertNil(console.book.record(forKey: "account:farm-1")?.verdict)
+        XCTAssertEqual(console.book.record(forKey: "cluster:farm-1")?.verdict, .suspect)
+        _ = console.handle(.char("u"))
+        XCTAssertEqual(console.message?.text, "nothing to undo")
+        g = render(console)
+        XCTAssertEqual(console.book.count, 2)
+        XCTAssertTrue(g.text(row: 0).contains("2 cases"), g.text(row: 0))
     }
 
     func testHelpIsGeneratedFromTheKeymapAndCommandsWork() {

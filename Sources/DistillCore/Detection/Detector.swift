@@ -41,6 +41,10 @@ public final class Detector {
     private var evaluations = 0
     /// Drill-down detail (recent sessions and exchanges) for the console; nil = off.
     public var inspector: ExchangeInspector?
+    /// Entities cleared by an analyst: left out of clusters and scores from the next evaluation.
+    public var allowlist = Allowlist() {
+        didSet { if allowlist != oldValue { dirty = true } }
+    }
 
     public init(settings: DetectorSettings = .standard) {
         self.settings = settings
@@ -345,6 +349,7 @@ public final class Detector {
         }
         touched.removeAll(keepingCapacity: true)
         assessments = model.assess(behaviour: behaviour, stats: accountStats)
+        if !allowlist.isEmpty { assessments = model.excluding(allowlistedMask(), from: assessments, stats: accountStats) }
         assessedAt = now
         for a in assessments where a.verdict == .suspect {
             for m in a.members where accounts[Int(m)].flaggedAt == nil { accounts[Int(m)].flaggedAt = now }

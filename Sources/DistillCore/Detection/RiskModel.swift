@@ -142,7 +142,7 @@ struct RiskModel {
         judge([account], stats, ClusterContext(accounts: 1, spanDays: spanDays(from: detector.accounts[Int(account)].firstSeen)))
     }
 
-    private func judge(_ members: [Int32], _ pooled: BehaviourStats, _ context: ClusterContext) -> Assessment {
+    func judge(_ members: [Int32], _ pooled: BehaviourStats, _ context: ClusterContext) -> Assessment {
         let risk = logistic(score(pooled, context: context, explain: false).z)
         let verdict: Verdict = risk >= settings.suspectRisk && eligibleForSuspect(pooled, members: members.count)
             ? .suspect : (risk >= settings.watchRisk ? .watch : .clear)
@@ -234,7 +234,7 @@ struct RiskModel {
         return 2 << 40 | Int64(i)
     }
 
-    private func clusterContext(_ members: [Int32], examples: Bool) -> ClusterContext {
+    func clusterContext(_ members: [Int32], examples: Bool) -> ClusterContext {
         var c = ClusterContext()
         c.accounts = members.count
         let accounts = detector.accounts

@@ -1,0 +1,108 @@
+import ArgumentParser
+import DistillCases
+import DistillCore
+import Foundation
+
+/// `distillwatch cases list|export`: the journal read on its own, no detector running (the
+/// evidence was stored with each decision and refreshed while the console saw the cluster).
+struct CasesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cases",
+        abstract: "List or export the analyst's cases from the case journal.",
+        discussion: "The journal is $XDG_STATE_HOME/distillwatch/cases.sqlite (else ~/.local/state/distillwatch/cases.sqlite) unless --cases names another.",
+        subcommands: [CasesList.self, CasesExport.self]
+    )
+}
+
+struct JournalOptions: ParsableArguments {
+    @Option(name: .customLong("cases"), help: "The case journal (SQLite). Default: $XDG_STATE_HOME/distillwatch/cases.sqlite.")
+    var path: String?
+
+    @Option(help: "Only cases whose verdict in force is this: suspect, watch, clear or snooze.")
+    var verdict: String?
+
+    var resolvedPath: String { path ?? CaseJournal.defaultPath() }
+
+    func verdictFilter() throws -> CaseAction? {
+        guard let verdict else { return nil }
+        guard let v = CaseAction(rawValue: verdict.lowercased()), v.isVerdict else {
+            throw ValidationError("--verdict must be suspect, watch, clear or snooze")
+        }
+        return v
+    }
+
+    func openCases() throws -> (CaseJournal, [CaseRecord]) {
+        do {
+            let journal = try CaseJournal(path: resolvedPath, create: false)
+            return (journal, CaseExport.select(try journal.loadCases(), verdict: try verdictFilter()))
+        } catch let e as CaseJournalError {
+            FileHandle.standardError.write(Data("distillwatch: \(e)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct CasesList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "One line per case: verdict, accounts, last decision, notes.")
+    @OptionGroup var journal: JournalOptions
+
+    func run() throws {
+        let (_, cases) = try journal.openCases()
+        if cases.isEmpty { print("no cases in \(journal.resolvedPath)"); return }
+        for line in CaseExport.listLines(cases) { print(line) }
+    }
+}
+
+struct CasesExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export cases with their evidence and history as JSON (schema distillwatch.cases/1) or CSV.")
+    @OptionGroup var journal: JournalOptions
+
+    @Option(help: "json or csv.")
+    var format: String = "json"
+
+    @Option(name: [.short, .long], help: "Write to this file instead of standard output.")
+    var output: String?
+
+    func validate() throws {
+        if CaseExport.Format(rawValue: format) == nil { throw ValidationError("--format must be json or csv") }
+    }
+
+    func run() throws {
+        let (store, cases) = try journal.openCases()
+        let data = try CaseExportWriter.render(cases, format: CaseExport.Format(rawValue: format)!, journal: store)
+        if let output {
+            do { try data.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+                FileHandle.standardError.write(Data("distillwatch: cannot write \(output): \(error.localizedDescription)\n".utf8))
+                throw ExitCode(2)
+            }
+            FileHandle.standardError.write(Data("distillwatch: \(cases.count) case\(cases.count == 1 ? "" : "s") written to \(output)\n".utf8))
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
+    }
+}
+
+enum CaseExportWriter {
+    static func render(_ cases: [CaseRecord], format: CaseExport.Format, journal: CaseJournal) throws -> Data {
+        switch format {
+        case .json: return try CaseExport.json(cases, journal: journal.location, exportedAt: journal.wallClock()) + Data("\n".utf8)
+        case .csv: return Data(CaseExport.csv(cases).utf8)
+        }
+    }
+
+    /// For the console: the chosen cases (nil: all) to PATH; the format follows the extension.
+    static func write(path: String, caseIDs: [Int64]?, journal: CaseJournal) -> (message: String, ok: Bool) {
+        do {
+            var cases = try journal.loadCases()
+            if let ids = caseIDs { cases = cases.filter { ids.contains($0.id) } }
+            let format: CaseExport.Format = path.lowercased().hasSuffix(".csv") ? .csv : .json
+            try render(cases, format: format, journal: journal).write(to: URL(fileURLWithPath: path), options: .atomic)
+            let full = URL(fileURLWithPath: path).path
+            return ("exported \(cases.count) case\(cases.count == 1 ? "" : "s") (\(format.rawValue)) to \(full)", true)
+        } catch {
+            return ("export to \(path) failed: \((error as? CaseJournalError)?.description ?? error.localizedDescription)", false)
+        }
+    }
+}
