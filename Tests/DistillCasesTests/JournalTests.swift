@@ -138,7 +138,7 @@ final class JournalTests: XCTestCase {
     }
 
     func testAnEmptyFileBecomesAJournal() throws {
-        FileManager.default.createFile(atPath: path, contents: Data())
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
         let j = try CaseJournal(path: path)
         XCTAssertEqual(try j.commit(Self.request(.watch)).verdict, .watch)
     }
