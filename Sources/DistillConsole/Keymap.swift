@@ -37,7 +37,7 @@ public enum Action: String, CaseIterable, Sendable {
     case moveUp, moveDown, pageUp, pageDown, top, bottom
     case drillDown, back, nextPane
     case filter, nextMatch, previousMatch, cycleSort
-    case togglePause, faster, slower
+    case togglePause, faster, slower, step, nextSuspect, previousSuspect
     case help, command, redraw, quit
     case markSuspect, markWatch, markClear, addNote, undo
 }
@@ -90,10 +90,13 @@ public struct Keymap: Sendable {
         KeyBinding(keys: [.char("a")], action: .addNote, description: "add a note to it", group: .triage, footer: "note"),
         KeyBinding(keys: [.char("u")], action: .undo, description: "undo the last decision", group: .triage, footer: "undo"),
         KeyBinding(keys: [.char(" ")], action: .togglePause, description: "pause or resume the replay", group: .replay, footer: "pause"),
-        KeyBinding(keys: [.char("+"), .char("=")], action: .faster, description: "replay twice as fast", group: .replay),
+        KeyBinding(keys: [.char("+"), .char("=")], action: .faster, description: "replay twice as fast (up to ×100000, then max)", group: .replay),
         KeyBinding(keys: [.char("-")], action: .slower, description: "replay half as fast", group: .replay),
+        KeyBinding(keys: [.char(".")], action: .step, description: "step one stream minute (while paused)", group: .replay),
+        KeyBinding(keys: [.char("]")], action: .nextSuspect, description: "fast-forward to the next moment a cluster becomes suspect", group: .replay),
+        KeyBinding(keys: [.char("[")], action: .previousSuspect, description: "back to the previous moment a cluster became suspect", group: .replay),
         KeyBinding(keys: [.char("?"), .function(1)], action: .help, description: "this help", group: .general, footer: "help"),
-        KeyBinding(keys: [.char(":")], action: .command, description: "command: theme NAME, sort COLUMN [asc|desc], filter TEXT, speed N, quit", group: .general, footer: "cmd"),
+        KeyBinding(keys: [.char(":")], action: .command, description: "command: theme NAME, sort COLUMN [asc|desc], filter TEXT, speed N|max, goto TIME, quit", group: .general, footer: "cmd"),
         KeyBinding(keys: [.ctrl("l")], action: .redraw, description: "redraw the screen", group: .general),
         KeyBinding(keys: [.char("q")], action: .quit, description: "quit", group: .general, footer: "quit"),
     ])

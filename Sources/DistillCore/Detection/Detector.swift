@@ -34,6 +34,9 @@ public final class Detector {
     private var accountStats: [BehaviourStats] = []
     private var behaviour: [Double] = []
     private var evaluations = 0
+    /// Stream times at which some account was first put in a `suspect` cluster, in the order
+    /// they happened (one per evaluation that flagged anyone): the replay's `[` and `]` stops.
+    public private(set) var suspectMoments: [StreamTime] = []
     /// Drill-down detail (recent sessions and exchanges) for the console; nil = off.
     public var inspector: ExchangeInspector?
 
@@ -320,9 +323,11 @@ public final class Detector {
         touched.removeAll(keepingCapacity: true)
         assessments = model.assess(behaviour: behaviour, stats: accountStats)
         assessedAt = now
+        var flagged = false
         for a in assessments where a.verdict == .suspect {
-            for m in a.members where accounts[Int(m)].flaggedAt == nil { accounts[Int(m)].flaggedAt = now }
+            for m in a.members where accounts[Int(m)].flaggedAt == nil { accounts[Int(m)].flaggedAt = now; flagged = true }
         }
+        if flagged { suspectMoments.append(now) }
     }
 
     func accountSlotIfKnown(_ id: String) -> Int32? { accountIndex[id] }
