@@ -57,6 +57,7 @@ struct WatchCommand: ParsableCommand {
             fail("the console needs an interactive terminal (\(why)).\n  For a report instead, run: distillwatch scan \(paths.joined(separator: " "))")
         }
         let live = paths == ["-"]
+        var opened = false
         let engine: ReplayEngine
         do {
             engine = try ReplayEngine(speed: replaySpeed, paused: paused, live: live, window: window(),
@@ -65,7 +66,12 @@ struct WatchCommand: ParsableCommand {
                                           d.inspector = ExchangeInspector()
                                           return d
                                       },
-                                      makeFeed: { StreamFeed(stream: try ExchangeStream(paths: paths)) })
+                                      makeFeed: { [paths] in
+                                          // Standard input can be read once: seeking back would rebuild without it.
+                                          if opened && paths.contains("-") { throw RereadError() }
+                                          opened = true
+                                          return StreamFeed(stream: try ExchangeStream(paths: paths))
+                                      })
         } catch { fail("\(error)") }
         let chosen = ThemeLoader.load(theme ?? ProcessInfo.processInfo.environment["DISTILLWATCH_THEME"] ?? "dark")
 
@@ -139,6 +145,7 @@ struct WatchSession {
         var rateWindow: [(t: Double, n: Int)] = []
         var needsDraw = true
         var rebuilds = engine.rebuilds
+        var seeking = false
 
         while pendingSignal == 0 {
             let now = Self.nowMs()
@@ -157,6 +164,11 @@ struct WatchSession {
                 console.update(snapshot: snapshot)
                 needsDraw = true
             }
+            if seeking && engine.clock.target == nil {
+                let at = engine.streamClock(at: now).map { Format.clock($0) } ?? "-"
+                console.say(engine.finished ? "end of input at \(at)" : "at \(at)" + (engine.clock.paused ? " (paused: Space resumes, . steps)" : ""))
+            }
+            seeking = engine.clock.target != nil
             updateStatus(rateWindow: rateWindow, now: now)
 
             // The status bar's clock and rate move: refresh a few times a second regardless.
@@ -264,6 +276,11 @@ struct WatchSession {
         if console.triage.count > 0 { s += "; \(console.triage.count) analyst decisions were not saved (they last only while the console runs)" }
         return s
     }
+}
+
+/// Seeking back re-reads the input from the start; standard input cannot be.
+struct RereadError: Error, CustomStringConvertible {
+    var description: String { "standard input was read once and cannot be read again" }
 }
 
 /// Finds and parses theme files: `Themes/NAME.theme` under the current directory or the

@@ -123,7 +123,7 @@ final class ConsoleEndToEndTests: XCTestCase {
     func testConsoleSessionAsANewUser() throws {
         let log = try Self.writeLog()
         defer { try? FileManager.default.removeItem(at: log) }
-        let cmd = "LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --speed 200000 '\(log.path)'; echo EXIT=$?; sleep 10"
+        let cmd = "LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --speed max '\(log.path)'; echo EXIT=$?; sleep 10"
         Self.run(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
         let start = Date()
 
