@@ -136,7 +136,10 @@ public final class ReplayEngine {
 
     // MARK: Controls
 
-    public func setPaused(_ paused: Bool, wallMs: Double) { clock.setPaused(paused, wallMs: wallMs) }
+    public func setPaused(_ paused: Bool, wallMs: Double) {
+        clock.setPaused(paused, wallMs: wallMs)
+        if paused { snapshotWanted = true }  // the screen catches up with the clock at once
+    }
     public func setSpeed(_ speed: ReplaySpeed, wallMs: Double) { clock.setSpeed(speed, wallMs: wallMs) }
 
     public enum SeekResult: Equatable, Sendable {
