@@ -126,6 +126,9 @@ public final class ReplayEngine {
         return snapshot
     }
 
+    /// Stream time of the next exchange read but not yet ingested (how far behind the data is).
+    public var nextPendingTs: StreamTime? { next < pending.count ? pending[next].ts : nil }
+
     /// Wall milliseconds worth sleeping before the next `pump`, at most `cap`.
     public func idleMs(at wallMs: Double, cap: Double) -> Double {
         if live { return next < pending.count || feed.state.queued > 0 ? 0 : cap }
