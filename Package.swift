@@ -43,7 +43,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DistillCoreTests", dependencies: ["DistillCore"]),
-        .testTarget(name: "DistillFeedsTests", dependencies: ["DistillFeeds", "DistillCore"]),
+        .testTarget(name: "DistillFeedsTests", dependencies: ["DistillFeeds", "DistillCore", "DistillSim"]),
         .testTarget(name: "DistillSimTests", dependencies: ["DistillSim"]),
         .testTarget(name: "DistillConsoleTests", dependencies: ["DistillConsole", "DistillCore"]),
         .testTarget(name: "DistillCasesTests", dependencies: ["DistillCases", "DistillCore"]),

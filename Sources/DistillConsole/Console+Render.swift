@@ -35,7 +35,7 @@ extension Console {
         let sep = grid.unicode ? " │ " : " | "
         // Most important first: a narrow terminal cuts from the right.
         var parts: [Segment] = [Segment(" DistillWatch", .statusAccent), Segment(sep, .statusBar), Segment(status.modeLabel, .statusAccent),
-                                Segment(sep, .statusBar), Segment(Format.clock(snapshot.streamTime), .statusBar), Segment(sep, .statusBar),
+                                Segment(sep, .statusBar), Segment(Format.clock(status.clock ?? snapshot.streamTime), .statusBar), Segment(sep, .statusBar),
                                 Segment("\(snapshot.suspectCount) suspect", snapshot.suspectCount > 0 ? .statusAccent : .statusBar),
                                 Segment(" · ", .statusBar), Segment("\(snapshot.watchCount) watch", .statusBar), Segment(sep, .statusBar),
                                 Segment(status.source, .statusBar), Segment(sep, .statusBar),
@@ -43,6 +43,7 @@ extension Console {
                                 Segment(Format.compact(snapshot.exchanges) + " ex", .statusBar), Segment(sep, .statusBar),
                                 Segment("rej \(Format.compact(status.rejected))", status.rejected > 0 ? .statusAccent : .statusBar)]
         if let j = journalStatus { parts.insert(contentsOf: [Segment(sep, .statusBar), Segment(j.text, j.alarm ? .statusAccent : .statusBar)], at: 9) }
+        if status.outsideWindow > 0 { parts += [Segment(sep, .statusBar), Segment("\(Format.compact(status.outsideWindow)) outside window", .statusBar)] }
         var x = 0
         for p in parts where x < grid.width { x += grid.put(p.text, x: x, y: 0, maxWidth: grid.width - x, role: p.role) }
     }
@@ -304,7 +305,8 @@ extension Console {
         out.append([])
         out.append([Segment(" Commands (after :)", .header)])
         for (c, d) in [("theme NAME", "switch theme: " + availableThemes.joined(separator: ", ")), ("sort COLUMN [asc|desc]", "sort the table by a column"),
-                       ("filter TEXT", "filter rows (!TEXT inverts; empty clears)"), ("speed N", "replay N stream seconds per second"), ("quit", "leave")] {
+                       ("filter TEXT", "filter rows (!TEXT inverts; empty clears)"), ("speed N|max", "replay N stream seconds per second (1-100000), or max"),
+                       ("goto TIME", "replay to a stream time, e.g. 2026-04-22T10:00Z (back in time re-reads the input)"), ("quit", "leave")] {
             out.append([Segment("   " + c.padding(22), .footerKey), Segment(d, .text)])
         }
         out.append([])

@@ -80,6 +80,13 @@ public final class Console {
         for c in snapshot.clusters where firstShown[c.key] == nil { firstShown[c.key] = now }
     }
 
+    /// Replay seeking back: the detector starts over, so "first shown" marks start over too.
+    public func restart(snapshot: Snapshot) {
+        firstShown = [:]
+        firstData = nil
+        update(snapshot: snapshot)
+    }
+
     /// Sets the one-line message under the content.
     public func say(_ text: String, _ role: StyleRole = .muted) { message = (text, role) }
 
@@ -136,6 +143,9 @@ public final class Console {
         case .togglePause: return [.togglePause]
         case .faster: return [.scaleSpeed(2)]
         case .slower: return [.scaleSpeed(0.5)]
+        case .step: return [.step]
+        case .nextSuspect: return [.nextSuspect]
+        case .previousSuspect: return [.previousSuspect]
         case .help:
             if view == .help { stack.removeLast() } else { stack.append(ViewState(view: .help)) }
         case .command: input = .command("")
@@ -309,13 +319,22 @@ public final class Console {
             else { say("sorted by \(stack.last!.sortColumn!)" + (stack.last!.descending ? " (descending)" : " (ascending)")) }
         case "filter": return applyFilter(rest)
         case "speed":
-            guard let v = Double(rest), v > 0 else { say("usage: speed N (stream seconds per second, e.g. 3600)", .warning); return [] }
+            if rest.lowercased() == "max" { return [.setSpeed(.infinity)] }
+            guard let v = Double(rest), v >= 1, v <= 100_000 else {
+                say("usage: speed N (1 to 100000 stream seconds per second) or speed max — got '\(rest)'", .warning); return []
+            }
             return [.setSpeed(v)]
+        case "goto":
+            guard let t = Timestamp.parseMoment(rest) else {
+                say("usage: goto TIME, e.g. goto 2026-04-22T10:00Z (RFC 3339; minutes or a date are enough) — got '\(rest)'", .warning)
+                return []
+            }
+            return [.goto(t)]
         case "help": if view != .help { stack.append(ViewState(view: .help)) }
         case "pause": return [.togglePause]
         default:
             if let effects = runTriage(verb, Array(words.dropFirst())) { return effects }
-            say("unknown command '\(verb)' — try theme, sort, filter, speed, clear, snooze, note, export, quit", .warning)
+            say("unknown command '\(verb)' — try theme, sort, filter, speed, goto, clear, snooze, note, export, quit", .warning)
         }
         return []
     }

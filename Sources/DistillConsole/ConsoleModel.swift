@@ -27,8 +27,13 @@ public final class DetectorDataSource: ConsoleDataSource {
 /// What the feed reports to the status bar.
 public struct FeedStatus: Sendable, Equatable {
     public enum Mode: Sendable, Equatable {
+        /// Speeds are stream seconds per second; `.infinity` is `max`.
         case replay(speed: Double)
         case paused(speed: Double)
+        /// Ingesting at full speed to a stream time (nil: to the next suspect moment).
+        case seeking(to: StreamTime?, speed: Double)
+        /// A replay that reached the end of its input (it can still seek back).
+        case replayEnded(speed: Double)
         case live
         case finished
     }
@@ -40,6 +45,10 @@ public struct FeedStatus: Sendable, Equatable {
     public var duplicates: Int
     /// Set when the input stopped on an error.
     public var error: String?
+    /// The replay's stream clock; nil shows the newest exchange's time instead.
+    public var clock: StreamTime?
+    /// Exchanges skipped as outside `--from`/`--until`.
+    public var outsideWindow = 0
 
     public init(source: String, mode: Mode, ingestRate: Double = 0, rejected: Int = 0, duplicates: Int = 0, error: String? = nil) {
         self.source = source; self.mode = mode; self.ingestRate = ingestRate
@@ -49,14 +58,17 @@ public struct FeedStatus: Sendable, Equatable {
     public var modeLabel: String {
         switch mode {
         case .replay(let s): return "REPLAY ×" + FeedStatus.speedLabel(s)
-        case .paused: return "PAUSED"
+        case .paused(let s): return "PAUSED ×" + FeedStatus.speedLabel(s)
+        case .seeking(let t, let s):
+            return "SEEKING → " + (t.map { Format.clock($0) } ?? "next suspect") + " (then ×" + FeedStatus.speedLabel(s) + ")"
+        case .replayEnded(let s): return "END OF INPUT ×" + FeedStatus.speedLabel(s)
         case .live: return "LIVE"
         case .finished: return "END OF INPUT"
         }
     }
 
     static func speedLabel(_ s: Double) -> String {
-        s >= 1 && s == s.rounded() ? String(Int(s)) : Format.twoDecimals(s)
+        s == .infinity ? "max" : s >= 1 && s == s.rounded() ? String(Int(s)) : Format.twoDecimals(s)
     }
 }
 
@@ -104,10 +116,17 @@ public enum ConsoleEffect: Equatable, Sendable {
     case redraw
     case togglePause
     case scaleSpeed(Double)
+    /// Stream seconds per second; `.infinity` is `max`.
     case setSpeed(Double)
     case loadTheme(String)
     /// Write cases from the journal to PATH (.csv: CSV, else JSON); nil ids: every case.
     case exportCases(path: String, caseIDs: [Int64]?)
+    /// Replay: one stream minute on while paused.
+    case step
+    /// Replay: to the next / previous moment a cluster became suspect.
+    case nextSuspect, previousSuspect
+    /// Replay: to this stream time.
+    case goto(StreamTime)
 }
 
 struct ViewState {

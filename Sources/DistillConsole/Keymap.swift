@@ -37,7 +37,7 @@ public enum Action: String, CaseIterable, Sendable {
     case moveUp, moveDown, pageUp, pageDown, top, bottom
     case drillDown, back, nextPane
     case filter, nextMatch, previousMatch, cycleSort
-    case togglePause, faster, slower
+    case togglePause, faster, slower, step, nextSuspect, previousSuspect
     case help, command, redraw, quit
     case markSuspect, markWatch, markClear, snooze, addNote, undo, export
 }
@@ -92,10 +92,13 @@ public struct Keymap: Sendable {
         KeyBinding(keys: [.char("u")], action: .undo, description: "undo the last decision (kept in the history as undone)", group: .triage, footer: "undo"),
         KeyBinding(keys: [.char("e")], action: .export, description: "export its case (evidence and history) to a JSON file", group: .triage, footer: "export"),
         KeyBinding(keys: [.char(" ")], action: .togglePause, description: "pause or resume the replay", group: .replay, footer: "pause"),
-        KeyBinding(keys: [.char("+"), .char("=")], action: .faster, description: "replay twice as fast", group: .replay),
+        KeyBinding(keys: [.char("+"), .char("=")], action: .faster, description: "replay twice as fast (up to ×100000, then max)", group: .replay),
         KeyBinding(keys: [.char("-")], action: .slower, description: "replay half as fast", group: .replay),
+        KeyBinding(keys: [.char(".")], action: .step, description: "step one stream minute (while paused)", group: .replay),
+        KeyBinding(keys: [.char("]")], action: .nextSuspect, description: "fast-forward to the next moment a cluster becomes suspect", group: .replay),
+        KeyBinding(keys: [.char("[")], action: .previousSuspect, description: "back to the previous moment a cluster became suspect", group: .replay),
         KeyBinding(keys: [.char("?"), .function(1)], action: .help, description: "this help", group: .general, footer: "help"),
-        KeyBinding(keys: [.char(":")], action: .command, description: "command: theme, sort, filter, speed, clear, snooze, note, export, quit", group: .general, footer: "cmd"),
+        KeyBinding(keys: [.char(":")], action: .command, description: "command: theme, sort, filter, speed N|max, goto TIME, clear, snooze, note, export, quit (listed below)", group: .general, footer: "cmd"),
         KeyBinding(keys: [.ctrl("l")], action: .redraw, description: "redraw the screen", group: .general),
         KeyBinding(keys: [.char("q")], action: .quit, description: "quit", group: .general, footer: "quit"),
     ])

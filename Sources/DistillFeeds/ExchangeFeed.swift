@@ -31,6 +31,12 @@ public protocol ExchangeFeed: AnyObject, Sendable {
     func poll() -> [Exchange]?
     /// Counters and health, read at any time.
     var state: FeedState { get }
+    /// Stops reading and lets go of the source (a replay seeking back opens a new feed).
+    func stop()
+}
+
+extension ExchangeFeed {
+    public func stop() {}
 }
 
 /// Reads and decodes an `ExchangeStream` (files, gzip, stdin) on a thread of its own, so a
@@ -41,6 +47,7 @@ public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
     private var queue: [[Exchange]] = []
     private var current = FeedState()
     private let maxQueued = 32
+    private var stopped = false
     private let stream: ExchangeStream
 
     public init(stream: ExchangeStream) { self.stream = stream }
@@ -61,7 +68,8 @@ public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
             do { more = try stream.nextBatch(into: &batch, maxCount: 2048, ledger: &ledger) }
             catch { more = false; problem = "\(error)" }
             lock.lock()
-            while queue.count >= maxQueued { lock.wait() }
+            while queue.count >= maxQueued && !stopped { lock.wait() }
+            if stopped { lock.unlock(); return }
             if !batch.isEmpty { queue.append(batch) }
             current.rejected = ledger.rejectedTotal
             current.duplicates = ledger.duplicates
@@ -71,6 +79,14 @@ public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
             batch.removeAll(keepingCapacity: true)
             if !more { return }
         }
+    }
+
+    public func stop() {
+        lock.lock()
+        stopped = true
+        queue.removeAll()
+        lock.broadcast()
+        lock.unlock()
     }
 
     public func poll() -> [Exchange]? {

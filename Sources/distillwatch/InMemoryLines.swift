@@ -1,4 +1,5 @@
 import DistillCore
+import DistillFeeds
 import Glibc
 
 /// Calls `body` with each '\n'-terminated line in `buffer` (without the newline) and its number.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DistillCore
+import DistillFeeds
 import Foundation
 
 struct ScanCommand: ParsableCommand {
@@ -31,14 +32,25 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "List every cluster, including lone accounts with clear behaviour.")
     var all = false
 
+    @Option(help: "Only exchanges at or after this stream time (RFC 3339; e.g. 2026-04-22T10:00Z or 2026-04-22).")
+    var from: String?
+
+    @Option(help: "Only exchanges at or before this stream time.")
+    var until: String?
+
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give at least one log file, or '-' for standard input") }
+        _ = try window()
+    }
+
+    func window() throws -> StreamWindow {
+        do { return try StreamWindow(from: from, until: until) } catch { throw ValidationError(error.description) }
     }
 
     func run() throws {
         let result: DetectionRun
         do {
-            result = try DetectionRun.run(paths: paths, settings: DetectorSettings(sensitivity: sensitivity))
+            result = try DetectionRun.run(paths: paths, settings: DetectorSettings(sensitivity: sensitivity), window: window())
         } catch {
             FileHandle.standardError.write(Data("distillwatch: \(error)\n".utf8))
             throw ExitCode(2)
@@ -55,6 +67,10 @@ struct ScanCommand: ParsableCommand {
                 note += "\n  \(TextSanitizer.sanitize(sample.source)):\(sample.line): \(sample.reason): \(TextSanitizer.sanitize(sample.message))"
             }
             FileHandle.standardError.write(Data((note + "\n").utf8))
+        }
+        if result.outsideWindow > 0 {
+            // The report's counts are of what was read; the skipped are said here.
+            FileHandle.standardError.write(Data("distillwatch: \(result.outsideWindow) exchanges outside --from/--until skipped\n".utf8))
         }
         if let error = result.inputError {
             FileHandle.standardError.write(Data("distillwatch: input stopped early: \(error)\n".utf8))

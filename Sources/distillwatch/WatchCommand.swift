@@ -23,8 +23,14 @@ struct WatchCommand: ParsableCommand {
     @Argument(help: "Log files (NDJSON, optionally .gz), or '-' for standard input. Default: the demo log.")
     var sources: [String] = []
 
-    @Option(help: "Replay speed: stream seconds per wall-clock second (3600 = one hour of traffic per second).")
-    var speed: Double = 3600
+    @Option(help: "Replay speed: stream seconds per wall-clock second, 1 to 100000 (3600 = one hour of traffic per second), or max.")
+    var speed: String = "3600"
+
+    @Option(help: "Replay only exchanges at or after this stream time (RFC 3339; e.g. 2026-04-22T10:00Z or 2026-04-22).")
+    var from: String?
+
+    @Option(help: "Replay only exchanges at or before this stream time.")
+    var until: String?
 
     @Option(help: "Theme name (dark, light, high-contrast, monochrome, or one in Themes/) or a .theme file.")
     var theme: String?
@@ -42,7 +48,14 @@ struct WatchCommand: ParsableCommand {
     var analyst: String?
 
     func validate() throws {
-        if !(speed > 0) { throw ValidationError("--speed must be positive") }
+        if case .failure(let e) = ReplaySpeed.parse(speed) { throw ValidationError("--\(e)") }
+        _ = try window()
+    }
+
+    var replaySpeed: ReplaySpeed { (try? ReplaySpeed.parse(speed).get()) ?? .times(3600) }
+
+    func window() throws -> StreamWindow {
+        do { return try StreamWindow(from: from, until: until) } catch { throw ValidationError(error.description) }
     }
 
     func run() throws {
@@ -50,8 +63,23 @@ struct WatchCommand: ParsableCommand {
         if let why = TerminalBackend.refusal() {
             fail("the console needs an interactive terminal (\(why)).\n  For a report instead, run: distillwatch scan \(paths.joined(separator: " "))")
         }
-        let stream: ExchangeStream
-        do { stream = try ExchangeStream(paths: paths) } catch { fail("\(error)") }
+        let live = paths == ["-"]
+        var opened = false
+        let engine: ReplayEngine
+        do {
+            engine = try ReplayEngine(speed: replaySpeed, paused: paused, live: live, window: window(),
+                                      makeDetector: { [sensitivity] in
+                                          let d = Detector(settings: DetectorSettings(sensitivity: sensitivity))
+                                          d.inspector = ExchangeInspector()
+                                          return d
+                                      },
+                                      makeFeed: { [paths] in
+                                          // Standard input can be read once: seeking back would rebuild without it.
+                                          if opened && paths.contains("-") { throw RereadError() }
+                                          opened = true
+                                          return StreamFeed(stream: try ExchangeStream(paths: paths))
+                                      })
+        } catch { fail("\(error)") }
         let chosen = ThemeLoader.load(theme ?? ProcessInfo.processInfo.environment["DISTILLWATCH_THEME"] ?? "dark")
         // Before the screen is taken: a journal that cannot be used is refused with its reason.
         let journal: CaseJournal
@@ -66,10 +94,8 @@ struct WatchCommand: ParsableCommand {
         defer { backend.shutdown() }
         backend.apply(chosen.theme)
 
-        let live = paths == ["-"]
         let name = paths.count == 1 ? URL(fileURLWithPath: paths[0]).lastPathComponent : "\(paths.count) files"
-        var session = WatchSession(backend: backend, feed: StreamFeed(stream: stream), live: live, speed: speed,
-                                   paused: paused, sourceName: live ? "stdin" : name, settings: DetectorSettings(sensitivity: sensitivity))
+        var session = WatchSession(backend: backend, engine: engine, sourceName: paths == ["-"] ? "stdin" : name)
         session.journal = journal
         session.console.analyst = who
         session.console.caseStore = journal
@@ -102,36 +128,25 @@ struct WatchCommand: ParsableCommand {
     }
 }
 
-/// One run of the console: the loop that interleaves bounded slices of detection with keys
-/// and drawing, on the main thread (the reader decodes on its own thread).
+/// One run of the console: the loop that interleaves bounded slices of detection (the
+/// `ReplayEngine`: pacing, seeking) with keys and drawing, on the main thread (the reader
+/// decodes on its own thread).
 struct WatchSession {
     let backend: TerminalBackend
-    let feed: any ExchangeFeed
-    let live: Bool
-    var speed: Double
-    var paused: Bool
-    let detector: Detector
+    let engine: ReplayEngine
     let console: Console
     var grid: ScreenGrid
     var journal: CaseJournal?
-    /// The allowlist version last handed to the detector.
+    /// The allowlist version last handed to the detector (-1: none yet, or a fresh detector).
     var allowlistVersion = -1
 
     /// Wall time spent ingesting per loop turn, at most: keeps keys responsive.
     static let sliceMs = 6.0
-    /// Snapshots re-score the clusters: a few per second is plenty for a person.
-    static let snapshotEveryMs = 500.0
 
-    init(backend: TerminalBackend, feed: any ExchangeFeed, live: Bool, speed: Double, paused: Bool, sourceName: String, settings: DetectorSettings) {
+    init(backend: TerminalBackend, engine: ReplayEngine, sourceName: String) {
         self.backend = backend
-        self.feed = feed
-        self.live = live
-        self.speed = speed
-        self.paused = paused
-        detector = Detector(settings: settings)
-        detector.inspector = ExchangeInspector()
-        console = Console(status: FeedStatus(source: sourceName, mode: live ? .live : paused ? .paused(speed: speed) : .replay(speed: speed)),
-                          source: DetectorDataSource(detector: detector))
+        self.engine = engine
+        console = Console(status: FeedStatus(source: sourceName, mode: .live), source: DetectorDataSource(detector: engine.detector))
         let size = backend.size
         grid = ScreenGrid(width: size.width, height: size.height, unicode: backend.unicode)
     }
@@ -143,68 +158,46 @@ struct WatchSession {
     }
 
     mutating func run() -> String {
-        feed.start()
-        var pending: [Exchange] = []
-        var next = 0
-        var streamClock: Double?  // replay position in stream ms
-        var lastWall = Self.nowMs()
-        var lastSnapshot = 0.0
+        engine.start()
         var lastDraw = 0.0
-        var ingestedSinceSnapshot = 0
         var rateWindow: [(t: Double, n: Int)] = []
-        var totalIngested = 0
         var needsDraw = true
-        var finished = false
+        var rebuilds = engine.rebuilds
+        var seeking = false
         var lastRetry = 0.0
 
         while pendingSignal == 0 {
             let now = Self.nowMs()
-            if !paused, let c = streamClock { streamClock = c + (now - lastWall) * speed }
-            lastWall = now
-
-            // Ingest what is due, within the slice.
-            let deadline = now + Self.sliceMs
-            var n = 0
-            ingest: while true {
-                if next == pending.count {
-                    guard let batch = feed.poll() else { break }
-                    pending = batch; next = 0
-                }
-                let e = pending[next]
-                if streamClock == nil { streamClock = Double(e.ts) }
-                if !live && (paused || Double(e.ts) > streamClock!) { break }
-                detector.ingest(e)
-                next += 1; n += 1
-                if n & 255 == 0 && Self.nowMs() > deadline { break ingest }
-            }
-            if n > 0 { ingestedSinceSnapshot += n; totalIngested += n; rateWindow.append((now, n)) }
+            let n = engine.pump(wallMs: now) { Self.nowMs() > now + Self.sliceMs }
+            if n > 0 { rateWindow.append((now, n)) }
             rateWindow.removeAll { now - $0.t > 2000 }
 
-            let state = feed.state
-            if !finished && state.finished && state.queued == 0 && next == pending.count {
-                finished = true
-                ingestedSinceSnapshot = max(ingestedSinceSnapshot, 1)  // one last snapshot
-            }
-            if ingestedSinceSnapshot > 0 && (now - lastSnapshot >= Self.snapshotEveryMs || finished) {
-                console.update(snapshot: detector.snapshot())
-                ingestedSinceSnapshot = 0
-                lastSnapshot = Self.nowMs()
+            if engine.rebuilds != rebuilds {
+                // Seeking back: a fresh detector; nothing of the old state may stay on screen.
+                rebuilds = engine.rebuilds
+                console.source = DetectorDataSource(detector: engine.detector)
+                console.restart(snapshot: Console.emptySnapshot)
+                allowlistVersion = -1  // the fresh detector needs the allowlist too
                 needsDraw = true
             }
+            if let snapshot = engine.snapshotIfDue(wallMs: Self.nowMs()) {
+                console.update(snapshot: snapshot)
+                needsDraw = true
+            }
+            if seeking && engine.clock.target == nil {
+                let at = engine.streamClock(at: now).map { Format.clock($0) } ?? "-"
+                console.say(engine.finished ? "end of input at \(at)" : "at \(at)" + (engine.clock.paused ? " (paused: Space resumes, . steps)" : ""))
+            }
+            seeking = engine.clock.target != nil
             if now - lastRetry >= 1000 {
                 lastRetry = now
                 if console.retryPending() { needsDraw = true }
             }
             if syncAllowlist() {
-                console.update(snapshot: detector.snapshot())
+                console.update(snapshot: engine.detector.snapshot())
                 needsDraw = true
             }
-            let span = max(1000, now - (rateWindow.first?.t ?? now))
-            console.status.ingestRate = Double(rateWindow.reduce(0) { $0 + $1.n }) * 1000 / span
-            console.status.rejected = state.rejected
-            console.status.duplicates = state.duplicates
-            console.status.error = state.error
-            console.status.mode = finished ? .finished : live ? .live : paused ? .paused(speed: speed) : .replay(speed: speed)
+            updateStatus(rateWindow: rateWindow, now: now)
 
             // The status bar's clock and rate move: refresh a few times a second regardless.
             if needsDraw || now - lastDraw > 250 {
@@ -214,38 +207,75 @@ struct WatchSession {
             }
 
             // Wait for a key, but not past the next bit of work.
-            let behind = next < pending.count || state.queued > 0
-            let wait = behind && !paused ? (live ? 0 : 5) : 50
+            let wait = Int(engine.idleMs(at: Self.nowMs(), cap: 50).rounded(.up))
             if let key = backend.readKey(timeoutMs: wait) {
                 var k: Key? = key
                 while let key = k {
-                    if apply(console.handle(key)) { return summary(totalIngested) }
+                    if apply(console.handle(key)) { return summary(engine.totalIngested) }
                     k = backend.readKey(timeoutMs: 0)  // drain typed-ahead keys before drawing
                 }
                 if case .resize = key { backend.invalidate() }
+                updateStatus(rateWindow: rateWindow, now: Self.nowMs())
                 draw()
                 lastDraw = Self.nowMs()
             }
         }
-        return summary(totalIngested)
+        return summary(engine.totalIngested)
+    }
+
+    func updateStatus(rateWindow: [(t: Double, n: Int)], now: Double) {
+        let state = engine.feedState
+        let span = max(1000, now - (rateWindow.first?.t ?? now))
+        console.status.ingestRate = Double(rateWindow.reduce(0) { $0 + $1.n }) * 1000 / span
+        console.status.rejected = state.rejected
+        console.status.duplicates = state.duplicates
+        console.status.error = state.error ?? engine.lastError
+        console.status.outsideWindow = engine.outsideWindow
+        console.status.clock = engine.streamClock(at: now)
+        console.status.mode = mode()
+    }
+
+    func mode() -> FeedStatus.Mode {
+        let clock = engine.clock, speed = clock.speed.factor
+        if engine.live { return engine.finished ? .finished : .live }
+        if engine.finished { return .replayEnded(speed: speed) }
+        switch clock.target {
+        case .time(let t): return .seeking(to: t, speed: speed)
+        case .nextSuspect: return .seeking(to: nil, speed: speed)
+        case nil: return clock.paused ? .paused(speed: speed) : .replay(speed: speed)
+        }
     }
 
     /// Applies effects; true to quit.
     mutating func apply(_ effects: [ConsoleEffect]) -> Bool {
+        let now = Self.nowMs()
         for effect in effects {
             switch effect {
             case .quit: return true
             case .redraw: backend.invalidate()
             case .togglePause:
-                paused.toggle()
-                console.say(paused ? "paused — Space resumes" : "resumed at ×\(Int(speed))")
-            case .scaleSpeed(let f): speed = max(1, min(10_000_000, speed * f)); console.say("replay speed ×\(Int(speed))")
-            case .setSpeed(let v): speed = v; console.say("replay speed ×\(Int(speed))")
+                engine.setPaused(!engine.clock.paused, wallMs: now)
+                console.say(engine.clock.paused ? "paused — Space resumes, . steps a minute" : "resumed at ×\(engine.clock.speed)")
+            case .scaleSpeed(let f):
+                engine.setSpeed(f > 1 ? engine.clock.speed.faster : engine.clock.speed.slower, wallMs: now)
+                console.say("replay speed ×\(engine.clock.speed)")
+            case .setSpeed(let v):
+                engine.setSpeed(v == .infinity ? .max : .times(max(ReplaySpeed.slowest, min(ReplaySpeed.fastest, v))), wallMs: now)
+                console.say("replay speed ×\(engine.clock.speed)")
             case .loadTheme(let name):
                 let loaded = ThemeLoader.load(name)
                 backend.apply(loaded.theme)
                 console.themeName = loaded.theme.name
                 console.say(loaded.warning ?? "theme \(loaded.theme.name)", loaded.warning == nil ? .muted : .warning)
+            case .step:
+                report(engine.step(wallMs: now), "stepping one stream minute")
+            case .nextSuspect:
+                report(engine.nextSuspect(wallMs: now), "fast-forwarding to the next moment a cluster becomes suspect")
+            case .previousSuspect:
+                let (result, moment) = engine.previousSuspect(wallMs: now)
+                report(result, "back to \(moment.map { Format.clock($0) } ?? "-"), when a cluster became suspect")
+            case .goto(let t):
+                report(engine.seek(to: t, wallMs: now), "going to \(Format.clock(t))")
             case .exportCases(let path, let ids):
                 guard let journal else { console.say("no case journal to export from", .warning); break }
                 let result = CaseExportWriter.write(path: path, caseIDs: ids, journal: journal)
@@ -253,6 +283,15 @@ struct WatchSession {
             }
         }
         return false
+    }
+
+    /// Says what a seek is doing, or why it cannot.
+    func report(_ result: ReplayEngine.SeekResult, _ doing: String) {
+        switch result {
+        case .forward: console.say(doing + "…")
+        case .rebuilding: console.say(doing + ": seeking… (re-reading the input from the start)")
+        case .refused(let why): console.say(why, .warning)
+        }
     }
 
     mutating func draw() {
@@ -269,7 +308,7 @@ struct WatchSession {
     mutating func syncAllowlist() -> Bool {
         guard console.book.allowlistVersion != allowlistVersion else { return false }
         allowlistVersion = console.book.allowlistVersion
-        detector.allowlist = console.book.allowlist
+        engine.detector.allowlist = console.book.allowlist
         return true
     }
 
@@ -294,6 +333,11 @@ struct WatchSession {
         case .undo(let who, _, _): return "undo by \(who)"
         }
     }
+}
+
+/// Seeking back re-reads the input from the start; standard input cannot be.
+struct RereadError: Error, CustomStringConvertible {
+    var description: String { "standard input was read once and cannot be read again" }
 }
 
 /// Finds and parses theme files: `Themes/NAME.theme` under the current directory or the

@@ -39,6 +39,9 @@ public final class Detector {
     private var accountStats: [BehaviourStats] = []
     private var behaviour: [Double] = []
     private var evaluations = 0
+    /// Stream times at which some account was first put in a `suspect` cluster, in the order
+    /// they happened (one per evaluation that flagged anyone): the replay's `[` and `]` stops.
+    public private(set) var suspectMoments: [StreamTime] = []
     /// Drill-down detail (recent sessions and exchanges) for the console; nil = off.
     public var inspector: ExchangeInspector?
     /// Entities cleared by an analyst: left out of clusters and scores from the next evaluation.
@@ -304,7 +307,7 @@ public final class Detector {
     /// Re-scores if anything arrived since the last evaluation, then returns an immutable view.
     /// `includeQuiet` adds every lone account with clear behaviour as a cluster of its own.
     public func snapshot(includeQuiet: Bool = false) -> Snapshot {
-        if dirty, let now = streamTime { evaluate(at: now) }
+        if dirty, let now = streamTime { evaluate(at: now, scheduled: false) }
         let model = RiskModel(settings: settings, detector: self, now: assessedAt == .min ? (streamTime ?? 0) : assessedAt)
         var shown = assessments
         if includeQuiet {
@@ -328,12 +331,16 @@ public final class Detector {
 
     // MARK: Evaluation
 
-    func evaluate(at now: StreamTime) {
+    /// Re-scores at `now`. Only scheduled evaluations (every `evaluationInterval` of stream time,
+    /// from `ingest`) change lasting state: housekeeping, flags and which accounts need
+    /// re-scoring. One asked for by `snapshot()` only looks, so results never depend on when or
+    /// how often a console took snapshots (a replay at any speed ends where `scan` does).
+    func evaluate(at now: StreamTime, scheduled: Bool = true) {
         dirty = false
-        evaluations += 1
+        if scheduled { evaluations += 1 }
         // Housekeeping every other evaluation: close idle sessions (their counts are already in the stats) and
         // forget lone values nobody has used for a while.
-        if evaluations % 2 == 1 {
+        if scheduled && evaluations % 2 == 1 {
             let idleBefore = now - settings.sessionIdleTimeout
             if sessions.count > 0 { sessions.filter { $1.last >= idleBefore } }
             let loneBefore = now - settings.loneValueIdleTimeout
@@ -343,17 +350,20 @@ public final class Detector {
         let model = RiskModel(settings: settings, detector: self, now: now)
         for a in touched {
             let i = Int(a)
-            isTouched[i] = false
             accountStats[i] = accounts[i].currentStats()
             behaviour[i] = model.accountBehaviour(accountStats[i], firstSeen: accounts[i].firstSeen)
         }
-        touched.removeAll(keepingCapacity: true)
         assessments = model.assess(behaviour: behaviour, stats: accountStats)
         if !allowlist.isEmpty { assessments = model.excluding(allowlistedMask(), from: assessments, stats: accountStats) }
         assessedAt = now
+        guard scheduled else { return }
+        for a in touched { isTouched[Int(a)] = false }
+        touched.removeAll(keepingCapacity: true)
+        var flagged = false
         for a in assessments where a.verdict == .suspect {
-            for m in a.members where accounts[Int(m)].flaggedAt == nil { accounts[Int(m)].flaggedAt = now }
+            for m in a.members where accounts[Int(m)].flaggedAt == nil { accounts[Int(m)].flaggedAt = now; flagged = true }
         }
+        if flagged { suspectMoments.append(now) }
     }
 
     func accountSlotIfKnown(_ id: String) -> Int32? {

@@ -162,7 +162,8 @@ struct RiskModel {
             exchanges: a.pooled.exchanges,
             firstSeen: a.members.map { accounts[Int($0)].firstSeen }.min() ?? now,
             lastSeen: a.members.map { accounts[Int($0)].lastSeen }.max() ?? now,
-            flaggedAt: a.members.compactMap { accounts[Int($0)].flaggedAt }.min(),
+            // Suspect since a snapshot's look, before the next scheduled evaluation records it: flagged now.
+            flaggedAt: a.members.compactMap { accounts[Int($0)].flaggedAt }.min() ?? (a.verdict == .suspect ? now : nil),
             signals: score(a.pooled, context: context, explain: true).signals,
             hourlyRate: hourlyRate(a.members)
         )

@@ -1,0 +1,45 @@
+import DistillCore
+
+/// Reads every input file to the end through one detector (`scan`, and the reference a
+/// replay is checked against); `bench` and `eval` feed in-memory generator output through
+/// `InMemoryIngest` instead.
+public struct DetectionRun {
+    public var ledger = InputLedger()
+    public let detector: Detector
+    /// An input error met part-way (a corrupt gzip member); what was read before it counts.
+    public var inputError: Error?
+    /// Exchanges read but outside the `--from`/`--until` window.
+    public var outsideWindow = 0
+
+    public static let batchSize = 4096
+
+    public init(settings: DetectorSettings) {
+        detector = Detector(settings: settings)
+    }
+
+    /// Runs `paths` to the end. Opening errors throw before any work.
+    public static func run(paths: [String], settings: DetectorSettings, window: StreamWindow = .all) throws -> DetectionRun {
+        let stream = try ExchangeStream(paths: paths)
+        var run = DetectionRun(settings: settings)
+        var batch: [Exchange] = []
+        batch.reserveCapacity(batchSize)
+        do {
+            while try stream.nextBatch(into: &batch, maxCount: batchSize, ledger: &run.ledger) {
+                run.ingest(&batch, window)
+            }
+        } catch {
+            run.ingest(&batch, window)
+            run.inputError = error
+        }
+        return run
+    }
+
+    private mutating func ingest(_ batch: inout [Exchange], _ window: StreamWindow) {
+        if !window.isAll {
+            let before = batch.count
+            batch.removeAll { !window.contains($0.ts) }
+            outsideWindow += before - batch.count
+        }
+        detector.ingest(draining: &batch)
+    }
+}

@@ -1,0 +1,216 @@
+import DistillCore
+
+/// The console's replay without the console: a feed, a detector and a `ReplayClock`, ingesting
+/// what the clock says is due in bounded slices, seeking (forward by ingesting at full speed,
+/// backward by re-opening the input into a fresh detector), and deciding when a new snapshot
+/// is worth taking. `watch` drives it between keys and draws; tests and `replay-bench` drive it
+/// with no terminal.
+public final class ReplayEngine {
+    public let live: Bool
+    public let window: StreamWindow
+    public private(set) var clock: ReplayClock
+    /// Replaced by a fresh one when seeking back; `rebuilds` counts the replacements.
+    public private(set) var detector: Detector
+    public private(set) var rebuilds = 0
+    /// All input consumed (the clock stands at the last exchange).
+    public private(set) var finished = false
+    /// Exchanges read but outside `window`, in the current pass over the input.
+    public private(set) var outsideWindow = 0
+    /// Exchanges given to the detector, over every pass (seeking back re-ingests).
+    public private(set) var totalIngested = 0
+    /// Stream time of the newest exchange ingested in this pass.
+    public private(set) var newest: StreamTime?
+    /// Set when a seek back could not re-open the input.
+    public private(set) var lastError: String?
+
+    private let makeFeed: () throws -> any ExchangeFeed
+    private let makeDetector: () -> Detector
+    private var feed: any ExchangeFeed
+    private var pending: [Exchange] = []
+    private var next = 0
+    /// The first exchange in the window, from the first pass: where a seek back starts.
+    private var firstInWindow: StreamTime?
+    private var suspectsBeforeHunt = 0
+    private var ingestedSinceSnapshot = 0
+    private var snapshotWanted = true
+    private var lastSnapshotWall = -Double.infinity
+
+    /// Snapshots re-score the clusters: a few per second is plenty for a person.
+    public static let snapshotEveryMs = 500.0
+    /// One stream minute: what `.` steps.
+    public static let stepMs: StreamTime = 60_000
+
+    public init(speed: ReplaySpeed, paused: Bool, live: Bool = false, window: StreamWindow = .all,
+                makeDetector: @escaping () -> Detector, makeFeed: @escaping () throws -> any ExchangeFeed) throws {
+        self.live = live
+        self.window = window
+        self.makeFeed = makeFeed
+        self.makeDetector = makeDetector
+        clock = ReplayClock(speed: speed, paused: paused)
+        detector = makeDetector()
+        feed = try makeFeed()
+    }
+
+    public func start() { feed.start() }
+    public func stop() { feed.stop() }
+    public var feedState: FeedState { feed.state }
+
+    /// Stream time the status bar shows: the replay clock, or the newest exchange when live.
+    public func streamClock(at wallMs: Double) -> StreamTime? {
+        if live { return newest }
+        return clock.position(at: wallMs).map { StreamTime($0.rounded(.down)) }
+    }
+
+    /// Ingests what is due at `wallMs` until `outOfTime()` (asked every 256 exchanges).
+    /// Returns how many were ingested.
+    @discardableResult
+    public func pump(wallMs: Double, outOfTime: () -> Bool) -> Int {
+        var n = 0
+        var heldByClock = false
+        ingest: while true {
+            if next == pending.count {
+                guard let batch = feed.poll() else { break }
+                pending = batch
+                next = 0
+            }
+            let ts = pending[next].ts
+            if !window.contains(ts) {
+                outsideWindow += 1
+                next += 1
+                continue
+            }
+            if firstInWindow == nil { firstInWindow = ts }
+            clock.start(at: ts, wallMs: wallMs)
+            if !live && !clock.isDue(ts, at: wallMs) { heldByClock = true; break }
+            detector.ingest(pending[next])
+            next += 1
+            n += 1
+            if ts > newest ?? .min { newest = ts }
+            clock.ingested(ts, wallMs: wallMs)
+            if clock.target == .nextSuspect, detector.suspectMoments.count > suspectsBeforeHunt {
+                clock.arrive(at: Double(detector.suspectMoments.last!), wallMs: wallMs)
+                snapshotWanted = true
+                break ingest
+            }
+            if n & 255 == 0 && outOfTime() { break ingest }
+        }
+        totalIngested += n
+        ingestedSinceSnapshot += n
+
+        // A seek to a time is done when the next exchange lies beyond it.
+        if heldByClock, case .time(let t)? = clock.target {
+            clock.arrive(at: Double(t), wallMs: wallMs)
+            snapshotWanted = true
+        }
+        let state = feed.state
+        if !finished && state.finished && state.queued == 0 && next == pending.count {
+            finished = true
+            snapshotWanted = true
+            clock.end(at: newest.map(Double.init), wallMs: wallMs)
+        }
+        return n
+    }
+
+    /// A new snapshot when data arrived and the last is old, or at once after a seek, a step
+    /// or the end of input (so the screen never shows state the clock has left).
+    public func snapshotIfDue(wallMs: Double) -> Snapshot? {
+        guard snapshotWanted || (ingestedSinceSnapshot > 0 && wallMs - lastSnapshotWall >= Self.snapshotEveryMs) else { return nil }
+        snapshotWanted = false
+        ingestedSinceSnapshot = 0
+        lastSnapshotWall = wallMs
+        let snapshot = detector.snapshot()
+        // Re-scoring can flag a cluster too: a hunt for the next suspect moment ends there.
+        if clock.target == .nextSuspect, detector.suspectMoments.count > suspectsBeforeHunt {
+            clock.arrive(at: Double(detector.suspectMoments.last!), wallMs: wallMs)
+        }
+        return snapshot
+    }
+
+    /// Stream time of the next exchange read but not yet ingested (how far behind the data is).
+    public var nextPendingTs: StreamTime? { next < pending.count ? pending[next].ts : nil }
+
+    /// Wall milliseconds worth sleeping before the next `pump`, at most `cap`.
+    public func idleMs(at wallMs: Double, cap: Double) -> Double {
+        if live { return next < pending.count || feed.state.queued > 0 ? 0 : cap }
+        guard next < pending.count else { return feed.state.queued > 0 && !clock.paused ? 0 : cap }
+        guard let wait = clock.wallMsUntilDue(pending[next].ts, at: wallMs) else { return cap }
+        return Swift.min(cap, wait)
+    }
+
+    // MARK: Controls
+
+    public func setPaused(_ paused: Bool, wallMs: Double) {
+        clock.setPaused(paused, wallMs: wallMs)
+        if paused { snapshotWanted = true }  // the screen catches up with the clock at once
+    }
+    public func setSpeed(_ speed: ReplaySpeed, wallMs: Double) { clock.setSpeed(speed, wallMs: wallMs) }
+
+    public enum SeekResult: Equatable, Sendable {
+        /// Under way: ingesting forward at full speed.
+        case forward
+        /// Under way: the input was re-opened into a fresh detector.
+        case rebuilding
+        case refused(String)
+    }
+
+    /// Everything up to `target` ingested, nothing after: forward by ingesting at full speed,
+    /// backward by starting over from the beginning of the input.
+    public func seek(to target: StreamTime, wallMs: Double) -> SeekResult {
+        if live { return .refused("a live feed cannot seek") }
+        var t = target
+        if let first = firstInWindow, t < first { t = first }
+        if let newest, t < newest {
+            if let problem = rebuild(wallMs: wallMs) { return .refused(problem) }
+            clock.seek(.time(t), wallMs: wallMs)
+            return .rebuilding
+        }
+        if finished { return .refused("the input ended at \(Timestamp.format(newest ?? t)); nothing after it") }
+        clock.seek(.time(t), wallMs: wallMs)
+        return .forward
+    }
+
+    /// One stream minute on, while paused.
+    public func step(wallMs: Double) -> SeekResult {
+        guard clock.paused else { return .refused("'.' steps while paused — Space pauses") }
+        guard let p = clock.position(at: wallMs) else { return .refused("nothing to step through yet") }
+        return seek(to: StreamTime(p.rounded(.down)) + Self.stepMs, wallMs: wallMs)
+    }
+
+    /// Forward at full speed to the next moment a cluster becomes suspect, or the end.
+    public func nextSuspect(wallMs: Double) -> SeekResult {
+        if live { return .refused("a live feed cannot seek") }
+        if finished { return .refused("end of input: no later suspect moment") }
+        suspectsBeforeHunt = detector.suspectMoments.count
+        clock.seek(.nextSuspect, wallMs: wallMs)
+        return .forward
+    }
+
+    /// Back to the latest moment before the clock at which a cluster became suspect.
+    public func previousSuspect(wallMs: Double) -> (result: SeekResult, moment: StreamTime?) {
+        guard let p = clock.position(at: wallMs) else { return (.refused("nothing replayed yet"), nil) }
+        guard let moment = detector.suspectMoments.filter({ Double($0) < p }).max() else {
+            return (.refused("no cluster became suspect before \(Timestamp.format(StreamTime(p)))"), nil)
+        }
+        return (seek(to: moment, wallMs: wallMs), moment)
+    }
+
+    /// Drops all state and re-opens the input; nil on success, else why not (state kept).
+    private func rebuild(wallMs: Double) -> String? {
+        let fresh: any ExchangeFeed
+        do { fresh = try makeFeed() } catch { lastError = "\(error)"; return "cannot re-open the input: \(error)" }
+        feed.stop()
+        feed = fresh
+        detector = makeDetector()
+        rebuilds += 1
+        pending = []
+        next = 0
+        newest = nil
+        outsideWindow = 0
+        finished = false
+        ingestedSinceSnapshot = 0
+        snapshotWanted = true
+        clock.restart(at: firstInWindow.map(Double.init), wallMs: wallMs)
+        feed.start()
+        return nil
+    }
+}
