@@ -33,17 +33,19 @@ extension Console {
     func drawStatus(into grid: inout ScreenGrid) {
         grid.fill(x: 0, y: 0, count: grid.width, role: .statusBar)
         let sep = grid.unicode ? " │ " : " | "
-        // Most important first: a narrow terminal cuts from the right.
-        var parts: [Segment] = [Segment(" DistillWatch", .statusAccent), Segment(sep, .statusBar), Segment(status.modeLabel, .statusAccent),
-                                Segment(sep, .statusBar), Segment(Format.clock(status.clock ?? snapshot.streamTime), .statusBar), Segment(sep, .statusBar),
-                                Segment("\(snapshot.suspectCount) suspect", snapshot.suspectCount > 0 ? .statusAccent : .statusBar),
-                                Segment(" · ", .statusBar), Segment("\(snapshot.watchCount) watch", .statusBar), Segment(sep, .statusBar),
-                                Segment(status.source, .statusBar), Segment(sep, .statusBar),
-                                Segment(Format.compact(Int(status.ingestRate)) + "/s", .statusBar), Segment(sep, .statusBar),
-                                Segment(Format.compact(snapshot.exchanges) + " ex", .statusBar), Segment(sep, .statusBar),
-                                Segment("rej \(Format.compact(status.rejected))", status.rejected > 0 ? .statusAccent : .statusBar)]
-        if let j = journalStatus { parts.insert(contentsOf: [Segment(sep, .statusBar), Segment(j.text, j.alarm ? .statusAccent : .statusBar)], at: 9) }
+        // Most important first: a narrow terminal cuts from the right, so the source's name (which
+        // the analyst chose and knows) comes last.
+        var parts: [Segment] = [Segment(" DistillWatch", .statusAccent), Segment(sep, .statusBar)]
+        parts += [Segment(status.modeLabel, .statusAccent),
+                  Segment(sep, .statusBar), Segment(Format.clock(status.clock ?? snapshot.streamTime), .statusBar), Segment(sep, .statusBar),
+                  Segment("\(snapshot.suspectCount) suspect", snapshot.suspectCount > 0 ? .statusAccent : .statusBar),
+                  Segment(" · ", .statusBar), Segment("\(snapshot.watchCount) watch", .statusBar)]
+        if let j = journalStatus { parts += [Segment(sep, .statusBar), Segment(j.text, j.alarm ? .statusAccent : .statusBar)] }
+        parts += [Segment(sep, .statusBar), Segment(Format.compact(Int(status.ingestRate)) + "/s", .statusBar), Segment(sep, .statusBar),
+                  Segment(Format.compact(snapshot.exchanges) + " ex", .statusBar), Segment(sep, .statusBar),
+                  Segment("rej \(Format.compact(status.rejected))", status.rejected > 0 ? .statusAccent : .statusBar)]
         if status.outsideWindow > 0 { parts += [Segment(sep, .statusBar), Segment("\(Format.compact(status.outsideWindow)) outside window", .statusBar)] }
+        parts += [Segment(sep, .statusBar), Segment(status.source, .statusBar)]
         var x = 0
         for p in parts where x < grid.width { x += grid.put(p.text, x: x, y: 0, maxWidth: grid.width - x, role: p.role) }
     }

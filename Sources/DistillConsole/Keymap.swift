@@ -98,7 +98,7 @@ public struct Keymap: Sendable {
         KeyBinding(keys: [.char("]")], action: .nextSuspect, description: "fast-forward to the next moment a cluster becomes suspect", group: .replay),
         KeyBinding(keys: [.char("[")], action: .previousSuspect, description: "back to the previous moment a cluster became suspect", group: .replay),
         KeyBinding(keys: [.char("?"), .function(1)], action: .help, description: "this help", group: .general, footer: "help"),
-        KeyBinding(keys: [.char(":")], action: .command, description: "command: theme, sort, filter, speed N|max, goto TIME, clear, snooze, note, export, quit (listed below)", group: .general, footer: "cmd"),
+        KeyBinding(keys: [.char(":")], action: .command, description: "command: theme, sort, filter, speed, goto, triage (see below)", group: .general, footer: "cmd"),
         KeyBinding(keys: [.ctrl("l")], action: .redraw, description: "redraw the screen", group: .general),
         KeyBinding(keys: [.char("q")], action: .quit, description: "quit", group: .general, footer: "quit"),
     ])

@@ -69,7 +69,7 @@ final class ConsoleTests: XCTestCase {
     func testMainViewShowsStatusRateClusterTableEvidenceAndFooter() {
         let (console, _) = Self.fixture()
         let g = render(console)
-        XCTAssertEqual(g.text(row: 0), " DistillWatch │ REPLAY ×3600 │ 2026-04-12 18:20:00Z │ 1 suspect · 1 watch │ demo.ndjson.gz │ 10k/s …")
+        XCTAssertEqual(g.text(row: 0), " DistillWatch │ REPLAY ×3600 │ 2026-04-12 18:20:00Z │ 1 suspect · 1 watch │ 10k/s │ 1.2k ex │ rej 3…")
         XCTAssertEqual(g.text(row: 1), " Clusters                                                                            sort risk desc")
         XCTAssertEqual(g.text(row: 2), " ex/min ▁▂▃▅█▅▃ min 0  max 16  last 4  (7 min)")
         XCTAssertEqual(g.text(row: 3), "  VERDICT RISK▼      CLUSTER      ACCTS    EXCH RATE/h 48h       TOP SIGNALS    FLAGGED AT  ANALYST")
@@ -298,7 +298,7 @@ final class ConsoleTests: XCTestCase {
     func testHelpIsGeneratedFromTheKeymapAndCommandsWork() {
         let (console, _) = Self.fixture()
         _ = console.handle(.char("?"))
-        let g = render(console, 100, 60)
+        let g = render(console, 100, 90)  // tall enough for every line of help
         XCTAssertEqual(console.view, .help)
         for b in Keymap.standard.bindings { XCTAssertTrue(g.lines.contains { $0.contains(b.description) }, b.description) }
         _ = console.handle(.escape)

@@ -159,8 +159,10 @@ final class ConsoleEndToEndTests: XCTestCase {
         keys("Enter")
         screen = waitFor("evil account") { $0.contains("ua␛[2J␛]0;pwned␇") }
         keys("Enter"); keys("Enter")
-        screen = waitFor("evil exchange") { $0.contains("exchange #") }
-        XCTAssertTrue(screen.contains("␛]0;pwned␇ and ␛[2J here"), screen)
+        waitFor("evil exchange") { $0.contains("exchange #") }
+        // The prompt is the detail pane's last field: focus that pane and scroll to its end.
+        keys("Tab"); keys("End")
+        screen = waitFor("evil prompt") { $0.contains("␛]0;pwned␇ and ␛[2J here") }
         XCTAssertTrue(screen.contains("DistillWatch"), "the status bar survived a \\e[2J")
         XCTAssertFalse(Self.run(tmux, ["-L", Self.session, "display-message", "-p", "-t", Self.session, "#{pane_title}"]).out.contains("pwned"))
         for _ in 0..<5 { keys("Escape") }
