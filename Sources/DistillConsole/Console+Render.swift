@@ -42,6 +42,8 @@ extension Console {
                                 Segment(Format.compact(Int(status.ingestRate)) + "/s", .statusBar), Segment(sep, .statusBar),
                                 Segment(Format.compact(snapshot.exchanges) + " ex", .statusBar), Segment(sep, .statusBar),
                                 Segment("rej \(Format.compact(status.rejected))", status.rejected > 0 ? .statusAccent : .statusBar)]
+        if !status.connected { parts.insert(contentsOf: [Segment(sep, .statusBar), Segment("DISCONNECTED", .statusAccent)], at: 3) }
+        if status.dropped > 0 { parts += [Segment(sep, .statusBar), Segment("drop \(Format.compact(status.dropped))", .statusAccent)] }
         if triage.count > 0 { parts += [Segment(sep, .statusBar), Segment("\(triage.count) decisions (unsaved)", .statusAccent)] }
         var x = 0
         for p in parts where x < grid.width { x += grid.put(p.text, x: x, y: 0, maxWidth: grid.width - x, role: p.role) }

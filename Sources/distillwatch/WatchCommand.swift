@@ -34,17 +34,21 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "Start paused.")
     var paused = false
 
+    @OptionGroup(title: "Live sources and headless mode")
+    var sourceOptions: SourceOptions
+
     func validate() throws {
         if !(speed > 0) { throw ValidationError("--speed must be positive") }
     }
 
     func run() throws {
         let paths = try resolveSources()
+        if sourceOptions.headless { try runHeadless(paths: paths) }
         if let why = TerminalBackend.refusal() {
             fail("the console needs an interactive terminal (\(why)).\n  For a report instead, run: distillwatch scan \(paths.joined(separator: " "))")
         }
-        let stream: ExchangeStream
-        do { stream = try ExchangeStream(paths: paths) } catch { fail("\(error)") }
+        let made: (feed: any ExchangeFeed, name: String, listening: [ListenAddress])
+        do { made = try sourceOptions.makeFeed(paths: paths) } catch { fail("\(error)") }
         let chosen = ThemeLoader.load(theme ?? ProcessInfo.processInfo.environment["DISTILLWATCH_THEME"] ?? "dark")
 
         let backend: TerminalBackend
@@ -54,10 +58,9 @@ struct WatchCommand: ParsableCommand {
         defer { backend.shutdown() }
         backend.apply(chosen.theme)
 
-        let live = paths == ["-"]
-        let name = paths.count == 1 ? URL(fileURLWithPath: paths[0]).lastPathComponent : "\(paths.count) files"
-        var session = WatchSession(backend: backend, feed: StreamFeed(stream: stream), live: live, speed: speed,
-                                   paused: paused, sourceName: live ? "stdin" : name, settings: DetectorSettings(sensitivity: sensitivity))
+        let live = paths == ["-"] || sourceOptions.hasLiveSources
+        var session = WatchSession(backend: backend, feed: made.feed, live: live, speed: speed,
+                                   paused: paused, sourceName: made.name, settings: DetectorSettings(sensitivity: sensitivity))
         session.console.themeName = chosen.theme.name
         session.console.availableThemes = ThemeLoader.available()
         if let warning = chosen.warning { session.console.say(warning, .warning) }
@@ -70,7 +73,7 @@ struct WatchCommand: ParsableCommand {
     /// The demo path: relative to the current directory, else to the package the executable
     /// was built in (so `swift run distillwatch watch` works from anywhere in the checkout).
     func resolveSources() throws -> [String] {
-        guard sources.isEmpty else { return sources }
+        guard sources.isEmpty, !sourceOptions.hasLiveSources else { return sources }
         var tried = [Self.demoPath]
         if FileManager.default.fileExists(atPath: Self.demoPath) { return [Self.demoPath] }
         if let root = ThemeLoader.packageRoot() {
@@ -177,6 +180,8 @@ struct WatchSession {
             console.status.rejected = state.rejected
             console.status.duplicates = state.duplicates
             console.status.error = state.error
+            console.status.dropped = state.dropped
+            console.status.connected = state.connected
             console.status.mode = finished ? .finished : live ? .live : paused ? .paused(speed: speed) : .replay(speed: speed)
 
             // The status bar's clock and rate move: refresh a few times a second regardless.
