@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "DistillFeedsTests", dependencies: ["DistillFeeds", "DistillCore"]),
         .testTarget(name: "DistillSimTests", dependencies: ["DistillSim"]),
         .testTarget(name: "DistillConsoleTests", dependencies: ["DistillConsole", "DistillCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["DistillCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["DistillCore"], exclude: ["Peers"]),
     ],
     swiftLanguageModes: [.v6]
 )

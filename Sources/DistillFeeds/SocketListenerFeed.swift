@@ -227,12 +227,14 @@ protocol ConnectionHandler: AnyObject {
 final class LineConnection: ConnectionHandler {
     let peer: String
     let adapter: RecordAdapter
+    let maxLineBytes: Int
     var assembler: LineAssembler
     var lineNumber = 0
 
     init(peer: String, adapter: RecordAdapter, maxLineBytes: Int) {
         self.peer = peer
         self.adapter = adapter
+        self.maxLineBytes = maxLineBytes
         assembler = LineAssembler(maxLineBytes: maxLineBytes)
     }
 
@@ -256,7 +258,7 @@ final class LineConnection: ConnectionHandler {
             let n = lineNumber
             adapter.decodeLine(bytes) { batcher.add($0, source: peer, line: n) }
         case .tooLong(let length):
-            batcher.tooLong(length, limit: assembler.maxLineBytes, source: peer, line: lineNumber)
+            batcher.tooLong(length, limit: maxLineBytes, source: peer, line: lineNumber)
         }
     }
 }

@@ -62,7 +62,7 @@ struct HeadlessRunner {
             let s = feed.state
             var line = "{\"type\":\"counters\",\"final\":\(final),\"stream_time\":\(JSON.time(streamTime))"
             line += ",\"exchanges\":\(exchanges),\"rejected\":\(s.rejected),\"duplicates\":\(s.duplicates),\"dropped\":\(s.dropped)"
-            line += ",\"connected\":\(s.connected),\"suspect\":\(lastSnapshot?.suspectCount ?? 0),\"watch\":\(lastSnapshot?.watchCount ?? 0)"
+            line += ",\"connected\":\(s.connected),\"accounts\":\(lastSnapshot?.accounts ?? 0),\"suspect\":\(lastSnapshot?.suspectCount ?? 0),\"watch\":\(lastSnapshot?.watchCount ?? 0)"
             if let e = s.error { line += ",\"error\":\(JSON.quote(e))" }
             out.write(line + "}")
             lastCountersWall = WatchSession.nowMs()
