@@ -93,7 +93,8 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
                     if fd >= 0 { close(fd); fd = -1 }
                     sink.update {
                         $0.connected = false
-                        $0.error = code == ENOENT ? "waiting for \(self.path) to appear" : "cannot open \(self.path): \(InputError.reason(code))"
+                        // A missing file is normal (not yet created, mid-rotation): DISCONNECTED says it.
+                        $0.error = code == ENOENT ? nil : "cannot open \(self.path): \(InputError.reason(code))"
                     }
                     usleep(interval)
                     continue
@@ -129,7 +130,6 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
                 sink.update { $0.connected = true; $0.error = nil }
             } else {
                 // Renamed away and no new file yet: keep reading the old one meanwhile.
-                sink.update { $0.error = "\(self.path) is gone; waiting for it to reappear" }
             }
             usleep(interval)
         }

@@ -53,7 +53,6 @@ final class HTTPConnection: ConnectionHandler {
     func refuse(status: Int, reason: String, reply: inout Reply) {
         respond(status, text: reason, close: true, &reply)
         reply.dropped += 1
-        reply.note = "refused an HTTP request from \(peer): \(reason)"
         buffer = []; body = []
         phase = .closed
     }
@@ -176,18 +175,25 @@ final class HTTPConnection: ConnectionHandler {
         let source = "\(peer) \(method) \(path) #\(requests)"
         var rejected = 0
         var record = 0
+        var malformed = false
         data.withUnsafeBytes { raw in
             adapter.decodeBody(raw, otlpPath: otlp) { outcome in
                 record += 1
-                if case .rejected = outcome { rejected += 1 }
+                if case .rejected(let r) = outcome {
+                    rejected += 1
+                    if record == 1 && r.code == .invalidJSON { malformed = true }
+                }
                 batcher.add(outcome, source: source, line: record)
             }
         }
         let close = headers["connection"]?.lowercased() == "close"
-        if otlp {
+        if otlp && malformed && record == 1 {
+            // Not retryable: OTLP/HTTP answers a malformed request with 400.
+            respond(400, text: "{\"code\":3,\"message\":\"request body is not valid OTLP/JSON\"}", type: "application/json", close: close, &reply)
+        } else if otlp {
             // An OTLP partial-success answer says how many records were refused.
             let text = rejected > 0
-                ? "{\"partialSuccess\":{\"rejectedLogRecords\":\"\(rejected)\",\"errorMessage\":\"records without a timestamp or an account\"}}"
+                ? "{\"partialSuccess\":{\"rejectedLogRecords\":\"\(rejected)\",\"errorMessage\":\"records rejected: no timestamp or account, or a field of the wrong type\"}}"
                 : "{}"
             respond(200, text: text, type: "application/json", close: close, &reply)
         } else {

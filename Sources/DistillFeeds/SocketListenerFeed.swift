@@ -19,6 +19,8 @@ public struct ListenerLimits: Sendable {
     public var maxBufferedBytes = 256 << 20
     /// Largest HTTP request head (request line and headers); larger gets 431.
     public var maxHeadBytes = 16 << 10
+    /// An HTTP connection silent this long is closed (an unfinished request on it counts as dropped).
+    public var httpIdleSeconds = 60.0
 
     public init() {}
 }
@@ -66,6 +68,8 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
         let peer: String
         let handler: any ConnectionHandler
         var output: [UInt8] = []
+        /// Monotonic seconds of the last bytes received (HTTP clients idle too long are closed).
+        var lastActive = Socket.now()
         var closeAfterOutput = false
         var open = true
         init(fd: Int32, peer: String, handler: any ConnectionHandler) { self.fd = fd; self.peer = peer; self.handler = handler }
@@ -99,6 +103,7 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
                 if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
                     let n = recv(c.fd, buffer, chunk, 0)
                     if n > 0 {
+                        c.lastActive = Socket.now()
                         var reply = Reply()
                         c.handler.received(UnsafeRawBufferPointer(start: buffer, count: n), batcher: &batcher, reply: &reply)
                         apply(reply, to: c)
@@ -110,6 +115,16 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
             }
 
             if fds[0].revents & Int16(POLLIN) != 0 { acceptAll(&conns) }
+
+            // An HTTP client that sends nothing for a while gives its slot back (a slow-loris
+            // cannot hold every connection). NDJSON streams may be quiet for long: they stay.
+            if address.kind == .http {
+                let now = Socket.now()
+                for c in conns where c.open && now - c.lastActive > limits.httpIdleSeconds {
+                    if c.handler.heldBytes > 0 { sink.update { $0.dropped += 1 } }
+                    c.open = false
+                }
+            }
 
             // Bound the memory held for unfinished HTTP requests across all connections.
             var held = conns.reduce(0) { $0 + ($1.open ? $1.handler.heldBytes : 0) }
@@ -148,7 +163,6 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
 
     private func apply(_ reply: Reply, to c: Connection) {
         if reply.dropped > 0 { sink.update { $0.dropped += reply.dropped } }
-        if let note = reply.note { sink.update { $0.error = note } }
         c.output += reply.bytes
         if reply.close { c.closeAfterOutput = true }
         if c.closeAfterOutput && c.output.isEmpty { c.open = false }
@@ -190,8 +204,7 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
                     _ = text.withCString { send(fd, $0, strlen($0), Socket.noSignal) }
                 }
                 close(fd)
-                let limit = limits.maxConnections
-                sink.update { $0.dropped += 1; $0.error = "refused a connection: \(limit) already open" }
+                sink.update { $0.dropped += 1 }
                 continue
             }
             let handler: any ConnectionHandler = address.kind == .http
@@ -207,7 +220,6 @@ struct Reply {
     var bytes: [UInt8] = []
     var close = false
     var dropped = 0
-    var note: String?
 }
 
 protocol ConnectionHandler: AnyObject {
@@ -284,6 +296,12 @@ enum Socket {
         _ = setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
     }
     #endif
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
