@@ -72,7 +72,8 @@ struct HeadlessRunner {
         while pendingSignal == 0 {
             if let batch = feed.poll() {
                 take(batch)
-                if let now = streamTime, now - (lastEvaluatedTs ?? now) >= evaluateEvery || lastEvaluatedTs == nil && live {
+                if lastEvaluatedTs == nil { lastEvaluatedTs = batch.first?.ts }
+                if let now = streamTime, let last = lastEvaluatedTs, now - last >= evaluateEvery {
                     evaluate()
                 } else if live && WatchSession.nowMs() - lastEvaluatedWall >= 1000 {
                     evaluate()
@@ -83,8 +84,9 @@ struct HeadlessRunner {
                     if let batch = feed.poll() { take(batch); continue }
                     break
                 }
-                // Quiet input: bring verdicts up to date now rather than at the next batch.
-                if dirty && live { evaluate() }
+                // Quiet input: bring verdicts up to date now rather than at the next batch (but
+                // not on every short gap of a busy feed: evaluating re-scores every cluster).
+                if dirty && live && WatchSession.nowMs() - lastEvaluatedWall >= 250 { evaluate() }
                 usleep(5_000)
             }
             if countersEvery > 0 && WatchSession.nowMs() - lastCountersWall >= countersEvery * 1000 { counters(final: false) }

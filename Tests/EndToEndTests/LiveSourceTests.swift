@@ -314,7 +314,7 @@ final class LiveSourceTests: XCTestCase {
 
     func testLiteLLMGenericAPILoggerPostsToTheReceiver() throws {
         let script = CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/litellm_generic_api.py").path
-        let check = try sh("python3 -c 'import litellm' >/dev/null 2>&1 && echo yes || echo no")
+        let check = try sh(#"python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("litellm") is None)' 2>/dev/null && echo yes || echo no"#)
         guard check.hasPrefix("yes") else { throw XCTSkip("the litellm Python package is not installed (.ci/run installs it: pip install litellm)") }
         let dw = try Headless(["--listen", "http://127.0.0.1:0", "--format", "litellm"])
         let url = try dw.address("http://")
