@@ -10,16 +10,17 @@ import Foundation
 /// - `{"type":"counters", …}` every `countersEvery` seconds, and a last one with `"final":true`
 ///   at the end of finite input or on SIGINT/SIGTERM.
 ///
-/// Verdicts are re-evaluated every `evaluateEvery` of stream time (so a replayed file gives
-/// the same alerts every run) and, for live sources, also once a second of wall time and
-/// whenever the input goes quiet.
+/// Verdicts are re-evaluated every `evaluateEvery` of stream time for finite input (so a
+/// replayed file gives the same alerts every run), and for live sources once a second of wall
+/// time and whenever the input goes quiet (as the console does, whatever the ingest rate).
 struct HeadlessRunner {
     let feed: any ExchangeFeed
     let live: Bool
     let settings: DetectorSettings
     let countersEvery: Double
     let listening: [ListenAddress]
-    var evaluateEvery: StreamTime = 300_000
+    /// One stream hour: the detector re-scores hourly inside `ingest` anyway, so this costs little.
+    var evaluateEvery: StreamTime = 3_600_000
 
     func run() -> Int32 {
         signal(SIGPIPE, SIG_IGN)
@@ -73,9 +74,9 @@ struct HeadlessRunner {
             if let batch = feed.poll() {
                 take(batch)
                 if lastEvaluatedTs == nil { lastEvaluatedTs = batch.first?.ts }
-                if let now = streamTime, let last = lastEvaluatedTs, now - last >= evaluateEvery {
-                    evaluate()
-                } else if live && WatchSession.nowMs() - lastEvaluatedWall >= 1000 {
+                if live {
+                    if WatchSession.nowMs() - lastEvaluatedWall >= 1000 { evaluate() }
+                } else if let now = streamTime, let last = lastEvaluatedTs, now - last >= evaluateEvery {
                     evaluate()
                 }
             } else {
