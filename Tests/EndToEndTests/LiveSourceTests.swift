@@ -268,6 +268,24 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertEqual(final["dropped"] as? Int, 0)
     }
 
+    /// Far more than the hand-over queue and the socket buffers hold: the listener must stop
+    /// reading while the detector catches up (back-pressure), and lose nothing.
+    func testAFastClientIsSlowedDownNotDropped() throws {
+        try requireTool("nc")
+        let dir = try temporaryDirectory()
+        let file = dir.appendingPathComponent("many.ndjson")
+        try Data(records(0..<120_000, accounts: 500).utf8).write(to: file)
+        let dw = try Headless(["--listen", "tcp://127.0.0.1:0"])
+        let port = try dw.address("tcp://").split(separator: ":").last!
+        try sh("nc -N 127.0.0.1 \(port) < '\(file.path)'")
+        try dw.wait("every line", limit: 300) { $0.counter("exchanges") == 120_000 }
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 120_000)
+        XCTAssertEqual(final["dropped"] as? Int, 0)
+        XCTAssertEqual(final["rejected"] as? Int, 0)
+        XCTAssertEqual(final["duplicates"] as? Int, 0)
+    }
+
     func testConnectionFloodIsRefusedAndCountedWhileOthersAreServed() throws {
         try requireTool("nc")
         let dw = try Headless(["--listen", "tcp://127.0.0.1:0", "--max-connections", "2"])
