@@ -19,6 +19,10 @@ final class HTTPConnection: ConnectionHandler {
     private enum Phase { case head, body(Int), chunkSize, chunkData(Int), trailers, closed }
     private var phase = Phase.head
     private var buffer: [UInt8] = []
+    /// Bytes of `buffer` already handled; dropped from it once per `process`, not per chunk
+    /// (a body of many tiny chunks must not cost a copy each).
+    private var cursor = 0
+    private var pending: Int { buffer.count - cursor }
     private var body: [UInt8] = []
     private var method = ""
     private var path = ""
@@ -31,7 +35,7 @@ final class HTTPConnection: ConnectionHandler {
         self.limits = limits
     }
 
-    var heldBytes: Int { buffer.count + body.count }
+    var heldBytes: Int { pending + body.count }
 
     func received(_ bytes: UnsafeRawBufferPointer, batcher: inout LiveBatcher, reply: inout Reply) {
         if case .closed = phase { return }
@@ -53,56 +57,60 @@ final class HTTPConnection: ConnectionHandler {
     func refuse(status: Int, reason: String, reply: inout Reply) {
         respond(status, text: reason, close: true, &reply)
         reply.dropped += 1
-        buffer = []; body = []
+        buffer = []; body = []; cursor = 0
         phase = .closed
     }
 
     /// Works through the buffered bytes until a request is answered or more bytes are needed.
     private func process(_ batcher: inout LiveBatcher, _ reply: inout Reply) {
+        defer {
+            if cursor > 0 && cursor <= buffer.count { buffer.removeFirst(cursor) }
+            cursor = 0
+        }
         while true {
             switch phase {
             case .closed:
                 return
             case .head:
                 guard let end = headEnd() else {
-                    if buffer.count > limits.maxHeadBytes { refuse(status: 431, reason: "request head over \(limits.maxHeadBytes) bytes", reply: &reply) }
+                    if pending > limits.maxHeadBytes { refuse(status: 431, reason: "request head over \(limits.maxHeadBytes) bytes", reply: &reply) }
                     return
                 }
-                guard end <= limits.maxHeadBytes, parseHead(buffer[..<end]) else {
+                guard end <= limits.maxHeadBytes, parseHead(buffer[cursor..<(cursor + end)]) else {
                     refuse(status: end > limits.maxHeadBytes ? 431 : 400, reason: "malformed or oversized request head", reply: &reply)
                     return
                 }
-                buffer.removeFirst(end + 4)
+                cursor += end + 4
                 guard begin(&reply) else { return }
             case .body(let length):
-                guard buffer.count >= length else { return }
-                body = Array(buffer[..<length])
-                buffer.removeFirst(length)
+                guard pending >= length else { return }
+                body = Array(buffer[cursor..<(cursor + length)])
+                cursor += length
                 complete(&batcher, &reply)
                 return
             case .chunkSize:
-                guard let lineEnd = crlf(from: 0) else {
-                    if buffer.count > 1024 { refuse(status: 400, reason: "bad chunk size line", reply: &reply) }
+                guard let lineEnd = crlf() else {
+                    if pending > 1024 { refuse(status: 400, reason: "bad chunk size line", reply: &reply) }
                     return
                 }
-                let text = String(decoding: buffer[..<lineEnd], as: UTF8.self)
+                let text = String(decoding: buffer[cursor..<(cursor + lineEnd)], as: UTF8.self)
                 let hex = text.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
                 guard let size = Int(hex, radix: 16), size >= 0 else { refuse(status: 400, reason: "bad chunk size", reply: &reply); return }
-                buffer.removeFirst(lineEnd + 2)
+                cursor += lineEnd + 2
                 if size == 0 { phase = .trailers; continue }
                 guard body.count + size <= limits.maxBodyBytes else { tooLarge(&reply); return }
                 phase = .chunkData(size)
             case .chunkData(let size):
-                guard buffer.count >= size + 2 else { return }
-                body += buffer[..<size]
-                buffer.removeFirst(size + 2)
+                guard pending >= size + 2 else { return }
+                body += buffer[cursor..<(cursor + size)]
+                cursor += size + 2
                 phase = .chunkSize
             case .trailers:
-                guard let lineEnd = crlf(from: 0) else {
-                    if buffer.count > limits.maxHeadBytes { refuse(status: 431, reason: "trailers too long", reply: &reply) }
+                guard let lineEnd = crlf() else {
+                    if pending > limits.maxHeadBytes { refuse(status: 431, reason: "trailers too long", reply: &reply) }
                     return
                 }
-                buffer.removeFirst(lineEnd + 2)
+                cursor += lineEnd + 2
                 if lineEnd == 0 { complete(&batcher, &reply); return }
             }
         }
@@ -217,22 +225,25 @@ final class HTTPConnection: ConnectionHandler {
 
     // MARK: Parsing
 
+    /// Offset from `cursor` of the blank line ending the head.
     private func headEnd() -> Int? {
-        guard buffer.count >= 4 else { return nil }
+        guard pending >= 4 else { return nil }
+        let from = cursor
         return buffer.withUnsafeBytes { raw -> Int? in
-            var i = 0
+            var i = from
             while i + 3 < raw.count {
-                if raw[i] == 13 && raw[i + 1] == 10 && raw[i + 2] == 13 && raw[i + 3] == 10 { return i }
+                if raw[i] == 13 && raw[i + 1] == 10 && raw[i + 2] == 13 && raw[i + 3] == 10 { return i - from }
                 i += 1
             }
             return nil
         }
     }
 
-    private func crlf(from start: Int) -> Int? {
-        var i = start
+    /// Offset from `cursor` of the next CRLF.
+    private func crlf() -> Int? {
+        var i = cursor
         while i + 1 < buffer.count {
-            if buffer[i] == 13 && buffer[i + 1] == 10 { return i }
+            if buffer[i] == 13 && buffer[i + 1] == 10 { return i - cursor }
             i += 1
         }
         return nil
