@@ -390,6 +390,17 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertEqual(final["dropped"] as? Int, 1, "the protobuf request")
     }
 
+    func testListenersStayOnLoopbackUnlessBindSaysOtherwise() throws {
+        let refused = try sh(#""$DW" watch --headless --listen tcp://0.0.0.0:0 2>&1; echo "status=$?""#)
+        XCTAssertTrue(refused.contains("--bind 0.0.0.0") && refused.contains("status=64"), refused)
+        // A port already taken fails before anything starts, naming the address.
+        let first = try Headless(["--listen", "tcp://127.0.0.1:0"])
+        let taken = try first.address("tcp://")
+        let busy = try sh("\"$DW\" watch --headless --listen \(taken) 2>&1; echo \"status=$?\"")
+        XCTAssertTrue(busy.contains("cannot listen on \(taken)") && busy.contains("status=2"), busy)
+        first.stop()
+    }
+
     // MARK: Adapters on stdin
 
     func testKcatEnvelopesAndMixedFormatsOnStdin() throws {
