@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "DistillSimTests", dependencies: ["DistillSim"]),
         .testTarget(name: "DistillConsoleTests", dependencies: ["DistillConsole", "DistillCore"]),
         .testTarget(name: "DistillCasesTests", dependencies: ["DistillCases", "DistillCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["DistillCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["DistillCore"], exclude: ["Peers"]),
     ],
     swiftLanguageModes: [.v6]
 )

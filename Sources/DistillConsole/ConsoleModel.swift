@@ -49,6 +49,10 @@ public struct FeedStatus: Sendable, Equatable {
     public var clock: StreamTime?
     /// Exchanges skipped as outside `--from`/`--until`.
     public var outsideWindow = 0
+    /// Lines, requests or connections a live source had to refuse or drop.
+    public var dropped = 0
+    /// False while a live source has no peer.
+    public var connected = true
 
     public init(source: String, mode: Mode, ingestRate: Double = 0, rejected: Int = 0, duplicates: Int = 0, error: String? = nil) {
         self.source = source; self.mode = mode; self.ingestRate = ingestRate

@@ -13,6 +13,10 @@ public final class ExchangeStream {
     private let readers: [LineReader]
     private let decoder: ExchangeDecoder
     private let interner = StringInterner()
+    /// Set for formats other than canonical: lines go through it (and may hold several records).
+    private let adapter: RecordAdapter?
+    /// Records after the first from one line, per source, waiting their turn.
+    private var spill: [[Exchange]]
     private let maxLineBytes: Int
     /// Each source's next exchange, waiting its turn in the merge.
     private var heads: [Exchange?]
@@ -24,7 +28,7 @@ public final class ExchangeStream {
     /// Opens every path up front, so a bad one fails before any work, naming it.
     public init(paths: [String], decoder: ExchangeDecoder = .init(),
                 maxLineBytes: Int = ExchangeDecoder.defaultMaxLineBytes,
-                chunkSize: Int = LineReader.defaultChunkSize) throws {
+                chunkSize: Int = LineReader.defaultChunkSize, format: RecordFormat = .canonical) throws {
         var readers: [LineReader] = []
         readers.reserveCapacity(paths.count)
         for path in paths {
@@ -33,6 +37,8 @@ public final class ExchangeStream {
         }
         self.readers = readers
         self.decoder = decoder
+        adapter = format == .canonical ? nil : RecordAdapter(format: format, maxLineBytes: maxLineBytes)
+        spill = Array(repeating: [], count: readers.count)
         self.maxLineBytes = maxLineBytes
         sourceNames = readers.map(\.name)
         heads = Array(repeating: nil, count: readers.count)
@@ -103,9 +109,22 @@ public final class ExchangeStream {
     /// The source's next exchange, counting rejected, blank and too-long lines on the way.
     private func decodeNext(from index: Int, ledger: inout InputLedger) throws(InputError) -> Exchange? {
         let reader = readers[index]
+        if !spill[index].isEmpty { return spill[index].removeFirst() }
         while let line = try reader.nextLine() {
             switch line {
             case .text(let bytes, let number):
+                if let adapter {
+                    var first: Exchange?
+                    adapter.decodeLine(bytes) { outcome in
+                        switch outcome {
+                        case .exchange(let e): if first == nil { first = e } else { spill[index].append(e) }
+                        case .rejected(let r): ledger.reject(r, source: reader.name, line: number)
+                        case .blank: ledger.countBlank()
+                        }
+                    }
+                    if let first { return first }
+                    continue
+                }
                 switch decoder.decode(bytes, interner: interner) {
                 case .exchange(let exchange):
                     return exchange

@@ -47,6 +47,9 @@ struct WatchCommand: ParsableCommand {
     @Option(help: "The analyst's name recorded with each decision. Default: $USER.")
     var analyst: String?
 
+    @OptionGroup(title: "Live sources and headless mode")
+    var sourceOptions: SourceOptions
+
     func validate() throws {
         if case .failure(let e) = ReplaySpeed.parse(speed) { throw ValidationError("--\(e)") }
         _ = try window()
@@ -60,11 +63,15 @@ struct WatchCommand: ParsableCommand {
 
     func run() throws {
         let paths = try resolveSources()
+        if sourceOptions.headless { try runHeadless(paths: paths) }
         if let why = TerminalBackend.refusal() {
             fail("the console needs an interactive terminal (\(why)).\n  For a report instead, run: distillwatch scan \(paths.joined(separator: " "))")
         }
-        let live = paths == ["-"]
-        var opened = false
+        let live = paths == ["-"] || sourceOptions.hasLiveSources
+        // Opened (and listeners bound) before the screen is taken, so a busy port fails plainly.
+        var first: (feed: any ExchangeFeed, name: String, listening: [ListenAddress])?
+        do { first = try sourceOptions.makeFeed(paths: paths) } catch { fail("\(error)") }
+        let sourceName = first?.name ?? "-"
         let engine: ReplayEngine
         do {
             engine = try ReplayEngine(speed: replaySpeed, paused: paused, live: live, window: window(),
@@ -73,11 +80,11 @@ struct WatchCommand: ParsableCommand {
                                           d.inspector = ExchangeInspector()
                                           return d
                                       },
-                                      makeFeed: { [paths] in
-                                          // Standard input can be read once: seeking back would rebuild without it.
-                                          if opened && paths.contains("-") { throw RereadError() }
-                                          opened = true
-                                          return StreamFeed(stream: try ExchangeStream(paths: paths))
+                                      makeFeed: { [paths, sourceOptions] in
+                                          if let made = first { first = nil; return made.feed }
+                                          // Standard input and live sources can be read once: seeking back would rebuild without them.
+                                          if paths.contains("-") || sourceOptions.hasLiveSources { throw RereadError() }
+                                          return try sourceOptions.makeFeed(paths: paths).feed
                                       })
         } catch { fail("\(error)") }
         let chosen = ThemeLoader.load(theme ?? ProcessInfo.processInfo.environment["DISTILLWATCH_THEME"] ?? "dark")
@@ -94,8 +101,7 @@ struct WatchCommand: ParsableCommand {
         defer { backend.shutdown() }
         backend.apply(chosen.theme)
 
-        let name = paths.count == 1 ? URL(fileURLWithPath: paths[0]).lastPathComponent : "\(paths.count) files"
-        var session = WatchSession(backend: backend, engine: engine, sourceName: paths == ["-"] ? "stdin" : name)
+        var session = WatchSession(backend: backend, engine: engine, sourceName: sourceName)
         session.journal = journal
         session.console.analyst = who
         session.console.caseStore = journal
@@ -111,7 +117,7 @@ struct WatchCommand: ParsableCommand {
     /// The demo path: relative to the current directory, else to the package the executable
     /// was built in (so `swift run distillwatch watch` works from anywhere in the checkout).
     func resolveSources() throws -> [String] {
-        guard sources.isEmpty else { return sources }
+        guard sources.isEmpty, !sourceOptions.hasLiveSources else { return sources }
         var tried = [Self.demoPath]
         if FileManager.default.fileExists(atPath: Self.demoPath) { return [Self.demoPath] }
         if let root = ThemeLoader.packageRoot() {
@@ -230,6 +236,8 @@ struct WatchSession {
         console.status.rejected = state.rejected
         console.status.duplicates = state.duplicates
         console.status.error = state.error ?? engine.lastError
+        console.status.dropped = state.dropped
+        console.status.connected = state.connected
         console.status.outsideWindow = engine.outsideWindow
         console.status.clock = engine.streamClock(at: now)
         console.status.mode = mode()
@@ -337,7 +345,7 @@ struct WatchSession {
 
 /// Seeking back re-reads the input from the start; standard input cannot be.
 struct RereadError: Error, CustomStringConvertible {
-    var description: String { "standard input was read once and cannot be read again" }
+    var description: String { "standard input and live sources are read once and cannot be read again from the start" }
 }
 
 /// Finds and parses theme files: `Themes/NAME.theme` under the current directory or the

@@ -1,0 +1,142 @@
+import Foundation
+
+/// OTLP/JSON export requests (`/v1/logs`: resourceLogs → scopeLogs → logRecords; `/v1/traces`:
+/// resourceSpans → scopeSpans → spans) renamed onto canonical records. Attributes are the
+/// resource's merged with the record's (the record wins); GenAI semantic-convention names are
+/// read in their current and older spellings, and LiteLLM's `metadata.*` span attributes too.
+enum OTLPMapping {
+    struct Record {
+        /// A canonical record built from attributes.
+        var fields: [String: Any]
+        /// A log record whose body is a JSON record itself (a log shipper wrapping lines).
+        var embeddedLine: String?
+    }
+
+    /// Limits on a hostile request: records per request are bounded by the body size already.
+    static func records(_ request: [String: Any], _ emit: (Record) -> Void) {
+        for resource in request["resourceLogs"] as? [Any] ?? [] {
+            guard let resource = resource as? [String: Any] else { continue }
+            let base = attributes((resource["resource"] as? [String: Any])?["attributes"])
+            for scope in resource["scopeLogs"] as? [Any] ?? [] {
+                guard let scope = scope as? [String: Any] else { continue }
+                for log in scope["logRecords"] as? [Any] ?? [] {
+                    guard let log = log as? [String: Any] else { continue }
+                    var attrs = base.merging(attributes(log["attributes"])) { $1 }
+                    let body = anyValue(log["body"])
+                    if let kv = body as? [String: Any] { attrs.merge(kv) { old, _ in old } }
+                    if let text = body as? String, isJSONRecord(text), !hasIdentity(attrs) {
+                        emit(Record(fields: [:], embeddedLine: text))
+                        continue
+                    }
+                    let t = nanos(log["timeUnixNano"]).flatMap { $0 > 0 ? $0 : nil } ?? nanos(log["observedTimeUnixNano"])
+                    var r = map(attrs, startNanos: t, endNanos: nil)
+                    if r["prompt_text"] == nil, let text = body as? String, !isJSONRecord(text) { r["prompt_text"] = String(text.prefix(65536)) }
+                    if let sev = JSONValue.integer(log["severityNumber"]), sev >= 17, r["status"] == nil { r["status"] = "failure" }
+                    emit(Record(fields: r))
+                }
+            }
+        }
+        for resource in request["resourceSpans"] as? [Any] ?? [] {
+            guard let resource = resource as? [String: Any] else { continue }
+            let base = attributes((resource["resource"] as? [String: Any])?["attributes"])
+            for scope in resource["scopeSpans"] as? [Any] ?? [] {
+                guard let scope = scope as? [String: Any] else { continue }
+                for span in scope["spans"] as? [Any] ?? [] {
+                    guard let span = span as? [String: Any] else { continue }
+                    let attrs = base.merging(attributes(span["attributes"])) { $1 }
+                    var r = map(attrs, startNanos: nanos(span["startTimeUnixNano"]), endNanos: nanos(span["endTimeUnixNano"]))
+                    if let status = span["status"] as? [String: Any] {
+                        // STATUS_CODE_ERROR is 2; JSON encoders may write the enum by name.
+                        let code = status["code"]
+                        if JSONValue.integer(code) == 2 || (code as? String) == "STATUS_CODE_ERROR" { r["status"] = "failure" }
+                    }
+                    emit(Record(fields: r))
+                }
+            }
+        }
+    }
+
+    /// Attribute keys → canonical fields, first present wins.
+    static let stringFields: [(String, [String])] = [
+        ("account_id", ["user.id", "metadata.user_api_key_user_id"]),
+        ("api_key_id", ["api_key.id", "metadata.user_api_key_hash"]),
+        ("request_id", ["gen_ai.response.id"]),
+        ("org_id", ["metadata.user_api_key_org_id"]),
+        ("end_user_id", ["enduser.id", "metadata.user_api_key_end_user_id"]),
+        ("session_id", ["gen_ai.conversation.id", "session.id"]),
+        ("client_ip", ["client.address", "metadata.requester_ip_address"]),
+        ("country", ["geo.country.iso_code"]),
+        ("user_agent", ["user_agent.original", "metadata.user_agent"]),
+        ("model", ["gen_ai.request.model", "gen_ai.response.model"]),
+    ]
+    static let countFields: [(String, [String])] = [
+        ("asn", ["client.asn"]),
+        ("input_tokens", ["gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"]),
+        ("output_tokens", ["gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"]),
+        ("reasoning_tokens", ["gen_ai.usage.reasoning.output_tokens"]),
+        ("http_status", ["http.response.status_code"]),
+    ]
+
+    static func map(_ a: [String: Any], startNanos: Int64?, endNanos: Int64?) -> [String: Any] {
+        var r: [String: Any] = [:]
+        if let t = startNanos, t > 0 { r["ts"] = NSNumber(value: t) }
+        for (field, keys) in stringFields {
+            if let v = keys.lazy.compactMap({ JSONValue.raw(a[$0]) }).first { r[field] = v }
+        }
+        for (field, keys) in countFields {
+            if let v = keys.lazy.compactMap({ JSONValue.count(a[$0]) }).first { r[field] = v }
+        }
+        if let s = startNanos, let e = endNanos, e >= s, s > 0 { r["latency_ms"] = Double(e - s) / 1_000_000 }
+        if a["error.type"] != nil { r["status"] = "failure" }
+        let prompt = a["gen_ai.input.messages"] ?? a["gen_ai.prompt"] ?? a["gen_ai.prompt.0.content"]
+        if let text = parsedIfJSON(prompt).flatMap({ JSONValue.promptText($0) }) { r["prompt_text"] = text }
+        return r
+    }
+
+    /// Attribute values that are JSON text (gen_ai.input.messages is often serialised) are parsed.
+    static func parsedIfJSON(_ v: Any?) -> Any? {
+        guard let s = v as? String, let c = s.first, c == "[" || c == "{",
+              let parsed = try? JSONSerialization.jsonObject(with: Data(s.utf8)) else { return v }
+        return parsed
+    }
+
+    /// `[{"key": k, "value": AnyValue}]` → dictionary of plain values.
+    static func attributes(_ v: Any?) -> [String: Any] {
+        var out: [String: Any] = [:]
+        for item in v as? [Any] ?? [] {
+            guard let kv = item as? [String: Any], let key = kv["key"] as? String else { continue }
+            if let value = anyValue(kv["value"]) { out[key] = value }
+        }
+        return out
+    }
+
+    /// An OTLP AnyValue as a plain value; int64 arrives as a decimal string in OTLP/JSON.
+    static func anyValue(_ v: Any?, depth: Int = 0) -> Any? {
+        guard depth < 16, let v = v as? [String: Any] else { return nil }
+        if let s = v["stringValue"] { return s as? String }
+        if let i = v["intValue"] { return JSONValue.integer(i).map { NSNumber(value: $0) } }
+        if let d = v["doubleValue"] { return JSONValue.number(d).map { NSNumber(value: $0) } }
+        if let b = v["boolValue"] { return b as? Bool }
+        if let a = v["arrayValue"] as? [String: Any] {
+            return (a["values"] as? [Any] ?? []).compactMap { anyValue($0, depth: depth + 1) }
+        }
+        if let kv = v["kvlistValue"] as? [String: Any] {
+            var out: [String: Any] = [:]
+            for item in kv["values"] as? [Any] ?? [] {
+                guard let e = item as? [String: Any], let key = e["key"] as? String else { continue }
+                if let value = anyValue(e["value"], depth: depth + 1) { out[key] = value }
+            }
+            return out
+        }
+        if let b = v["bytesValue"] { return b as? String }
+        return nil
+    }
+
+    static func nanos(_ v: Any?) -> Int64? { JSONValue.integer(v) }
+
+    static func isJSONRecord(_ s: String) -> Bool { s.utf8.first == UInt8(ascii: "{") }
+
+    static func hasIdentity(_ a: [String: Any]) -> Bool {
+        ["user.id", "api_key.id", "metadata.user_api_key_user_id", "metadata.user_api_key_hash"].contains { a[$0] != nil }
+    }
+}

@@ -1,0 +1,298 @@
+import CZlib
+import DistillCore
+import Foundation
+
+/// One HTTP/1.1 client of the receiver. Accepts `POST` of NDJSON or a JSON array on any path
+/// (LiteLLM's `generic_api` callback, `ndjson`, `json_array` and `single` formats) and
+/// OTLP/HTTP JSON on `/v1/logs` and `/v1/traces`. Bodies come with `Content-Length` or chunked,
+/// optionally gzip-encoded (the OpenTelemetry Collector's default). Keep-alive is honoured;
+/// requests on one connection are handled one at a time.
+///
+/// Refused and counted as dropped: a head over `maxHeadBytes` (431), a body over
+/// `maxBodyBytes` (413, before it is read), OTLP protobuf (415: use the JSON encoding),
+/// an unknown content encoding (415). `GET /` answers 200 for health checks.
+final class HTTPConnection: ConnectionHandler {
+    let peer: String
+    let adapter: RecordAdapter
+    let limits: ListenerLimits
+
+    private enum Phase { case head, body(Int), chunkSize, chunkData(Int), trailers, closed }
+    private var phase = Phase.head
+    private var buffer: [UInt8] = []
+    /// Bytes of `buffer` already handled; dropped from it once per `process`, not per chunk
+    /// (a body of many tiny chunks must not cost a copy each).
+    private var cursor = 0
+    private var pending: Int { buffer.count - cursor }
+    private var body: [UInt8] = []
+    private var method = ""
+    private var path = ""
+    private var headers: [String: String] = [:]
+    private var requests = 0
+
+    init(peer: String, adapter: RecordAdapter, limits: ListenerLimits) {
+        self.peer = peer
+        self.adapter = adapter
+        self.limits = limits
+    }
+
+    var heldBytes: Int { pending + body.count }
+
+    func received(_ bytes: UnsafeRawBufferPointer, batcher: inout LiveBatcher, reply: inout Reply) {
+        if case .closed = phase { return }
+        buffer.append(contentsOf: bytes)
+        process(&batcher, &reply)
+    }
+
+    func ended(batcher: inout LiveBatcher) {
+        // A request cut off part-way is lost with its connection: count it.
+        if case .head = phase, buffer.isEmpty { return }
+        if case .closed = phase { return }
+        batcher.sink.update { $0.dropped += 1 }
+    }
+
+    func resume(batcher: inout LiveBatcher, reply: inout Reply) {
+        if case .head = phase, !buffer.isEmpty { process(&batcher, &reply) }
+    }
+
+    func refuse(status: Int, reason: String, reply: inout Reply) {
+        respond(status, text: reason, close: true, &reply)
+        reply.dropped += 1
+        buffer = []; body = []; cursor = 0
+        phase = .closed
+    }
+
+    /// Works through the buffered bytes until a request is answered or more bytes are needed.
+    private func process(_ batcher: inout LiveBatcher, _ reply: inout Reply) {
+        defer {
+            if cursor > 0 && cursor <= buffer.count { buffer.removeFirst(cursor) }
+            cursor = 0
+        }
+        while true {
+            switch phase {
+            case .closed:
+                return
+            case .head:
+                guard let end = headEnd() else {
+                    if pending > limits.maxHeadBytes { refuse(status: 431, reason: "request head over \(limits.maxHeadBytes) bytes", reply: &reply) }
+                    return
+                }
+                guard end <= limits.maxHeadBytes, parseHead(buffer[cursor..<(cursor + end)]) else {
+                    refuse(status: end > limits.maxHeadBytes ? 431 : 400, reason: "malformed or oversized request head", reply: &reply)
+                    return
+                }
+                cursor += end + 4
+                guard begin(&reply) else { return }
+            case .body(let length):
+                guard pending >= length else { return }
+                body = Array(buffer[cursor..<(cursor + length)])
+                cursor += length
+                complete(&batcher, &reply)
+                return
+            case .chunkSize:
+                guard let lineEnd = crlf() else {
+                    if pending > 1024 { refuse(status: 400, reason: "bad chunk size line", reply: &reply) }
+                    return
+                }
+                let text = String(decoding: buffer[cursor..<(cursor + lineEnd)], as: UTF8.self)
+                let hex = text.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                guard let size = Int(hex, radix: 16), size >= 0 else { refuse(status: 400, reason: "bad chunk size", reply: &reply); return }
+                cursor += lineEnd + 2
+                if size == 0 { phase = .trailers; continue }
+                guard body.count + size <= limits.maxBodyBytes else { tooLarge(&reply); return }
+                phase = .chunkData(size)
+            case .chunkData(let size):
+                guard pending >= size + 2 else { return }
+                body += buffer[cursor..<(cursor + size)]
+                cursor += size + 2
+                phase = .chunkSize
+            case .trailers:
+                guard let lineEnd = crlf() else {
+                    if pending > limits.maxHeadBytes { refuse(status: 431, reason: "trailers too long", reply: &reply) }
+                    return
+                }
+                cursor += lineEnd + 2
+                if lineEnd == 0 { complete(&batcher, &reply); return }
+            }
+        }
+    }
+
+    /// Decides what to do with a parsed head; false when the request was answered already.
+    private func begin(_ reply: inout Reply) -> Bool {
+        requests += 1
+        body = []
+        if method == "GET" || method == "HEAD" {
+            if path == "/" || path == "/health" { respond(200, text: "distillwatch receiver\n", close: false, &reply) }
+            else { respond(404, text: "POST records here\n", close: false, &reply) }
+            phase = .head
+            return false
+        }
+        guard method == "POST" || method == "PUT" else {
+            respond(405, text: "use POST\n", close: true, &reply)
+            phase = .closed
+            return false
+        }
+        let chunked = headers["transfer-encoding"]?.lowercased().contains("chunked") ?? false
+        let length: Int
+        if chunked {
+            length = 0
+        } else if let text = headers["content-length"] {
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 0 else {
+                refuse(status: 400, reason: "bad Content-Length", reply: &reply)
+                return false
+            }
+            length = n
+        } else {
+            length = 0
+        }
+        if length > limits.maxBodyBytes { tooLarge(&reply); return false }
+        if headers["expect"]?.lowercased() == "100-continue" {
+            reply.bytes += Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+        }
+        phase = chunked ? .chunkSize : .body(length)
+        return true
+    }
+
+    private func tooLarge(_ reply: inout Reply) {
+        refuse(status: 413, reason: "request body over the limit of \(limits.maxBodyBytes) bytes", reply: &reply)
+    }
+
+    /// A whole request is in: decode it, and answer (the reply goes out after the records are queued).
+    private func complete(_ batcher: inout LiveBatcher, _ reply: inout Reply) {
+        defer { body = []; if case .closed = phase {} else { phase = .head } }
+        let encoding = headers["content-encoding"]?.lowercased().trimmingCharacters(in: .whitespaces) ?? "identity"
+        let type = headers["content-type"]?.lowercased() ?? ""
+        let otlp = path == "/v1/logs" || path == "/v1/traces"
+        if otlp && type.contains("protobuf") {
+            refuse(status: 415, reason: "OTLP protobuf is not supported: send JSON (otlphttp exporter: encoding: json)", reply: &reply)
+            return
+        }
+        var data = body
+        switch encoding {
+        case "identity", "":
+            break
+        case "gzip", "x-gzip", "deflate":
+            guard let inflated = Self.inflate(body, limit: limits.maxBodyBytes) else {
+                refuse(status: 413, reason: "compressed body is damaged or inflates over \(limits.maxBodyBytes) bytes", reply: &reply)
+                return
+            }
+            data = inflated
+        default:
+            refuse(status: 415, reason: "unsupported Content-Encoding \(encoding)", reply: &reply)
+            return
+        }
+        let source = "\(peer) \(method) \(path) #\(requests)"
+        var rejected = 0
+        var record = 0
+        var malformed = false
+        data.withUnsafeBytes { raw in
+            adapter.decodeBody(raw, otlpPath: otlp) { outcome in
+                record += 1
+                if case .rejected(let r) = outcome {
+                    rejected += 1
+                    if record == 1 && r.code == .invalidJSON { malformed = true }
+                }
+                batcher.add(outcome, source: source, line: record)
+            }
+        }
+        let close = headers["connection"]?.lowercased() == "close"
+        if otlp && malformed && record == 1 {
+            // Not retryable: OTLP/HTTP answers a malformed request with 400.
+            respond(400, text: "{\"code\":3,\"message\":\"request body is not valid OTLP/JSON\"}", type: "application/json", close: close, &reply)
+        } else if otlp {
+            // An OTLP partial-success answer says how many records were refused.
+            let text = rejected > 0
+                ? "{\"partialSuccess\":{\"rejectedLogRecords\":\"\(rejected)\",\"errorMessage\":\"records rejected: no timestamp or account, or a field of the wrong type\"}}"
+                : "{}"
+            respond(200, text: text, type: "application/json", close: close, &reply)
+        } else {
+            respond(200, text: "{\"accepted\":\(record - rejected),\"rejected\":\(rejected)}\n", type: "application/json", close: close, &reply)
+        }
+        if close { phase = .closed }
+    }
+
+    private func respond(_ status: Int, text: String, type: String = "text/plain; charset=utf-8", close: Bool, _ reply: inout Reply) {
+        let reason = Self.reasons[status] ?? "Status"
+        var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: \(type)\r\nContent-Length: \(text.utf8.count)\r\n"
+        if close { head += "Connection: close\r\n" }
+        if status == 503 { head += "Retry-After: 1\r\n" }
+        head += "\r\n"
+        reply.bytes += Array(head.utf8) + Array(text.utf8)
+        if close { reply.close = true }
+    }
+
+    static let reasons = [200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
+                          415: "Unsupported Media Type", 431: "Request Header Fields Too Large", 503: "Service Unavailable"]
+
+    // MARK: Parsing
+
+    /// Offset from `cursor` of the blank line ending the head.
+    private func headEnd() -> Int? {
+        guard pending >= 4 else { return nil }
+        let from = cursor
+        return buffer.withUnsafeBytes { raw -> Int? in
+            var i = from
+            while i + 3 < raw.count {
+                if raw[i] == 13 && raw[i + 1] == 10 && raw[i + 2] == 13 && raw[i + 3] == 10 { return i - from }
+                i += 1
+            }
+            return nil
+        }
+    }
+
+    /// Offset from `cursor` of the next CRLF.
+    private func crlf() -> Int? {
+        var i = cursor
+        while i + 1 < buffer.count {
+            if buffer[i] == 13 && buffer[i + 1] == 10 { return i - cursor }
+            i += 1
+        }
+        return nil
+    }
+
+    private func parseHead(_ bytes: ArraySlice<UInt8>) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)[...]
+        guard let requestLine = lines.popFirst() else { return false }
+        let parts = requestLine.split(separator: " ")
+        guard parts.count == 3, parts[2].hasPrefix("HTTP/1.") else { return false }
+        method = String(parts[0])
+        let target = parts[1]
+        path = String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        if path.hasPrefix("http://"), let slash = path.dropFirst(7).firstIndex(of: "/") { path = String(path[slash...]) }
+        headers = [:]
+        for line in lines where !line.isEmpty {
+            guard let colon = line.firstIndex(of: ":") else { return false }
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[name] = value
+        }
+        return true
+    }
+
+    /// gzip or zlib data inflated in memory, or nil when damaged or over `limit` bytes.
+    static func inflate(_ input: [UInt8], limit: Int) -> [UInt8]? {
+        var stream = z_stream()
+        guard dw_inflate_init_gzip(&stream) == Z_OK else { return nil }
+        defer { inflateEnd(&stream) }
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var input = input
+        return input.withUnsafeMutableBytes { inRaw -> [UInt8]? in
+            stream.next_in = inRaw.baseAddress?.assumingMemoryBound(to: Bytef.self)
+            stream.avail_in = uInt(inRaw.count)
+            while true {
+                let status = chunk.withUnsafeMutableBytes { outRaw -> Int32 in
+                    stream.next_out = outRaw.baseAddress?.assumingMemoryBound(to: Bytef.self)
+                    stream.avail_out = uInt(outRaw.count)
+                    return CZlib.inflate(&stream, Z_NO_FLUSH)
+                }
+                let produced = chunk.count - Int(stream.avail_out)
+                if output.count + produced > limit { return nil }
+                output += chunk[..<produced]
+                if status == Z_STREAM_END { return output }
+                if status != Z_OK { return nil }
+                if produced == 0 && stream.avail_in == 0 { return nil }  // truncated
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import DistillCore
+import Foundation
+
+/// The hand-over between a live source's reading thread and the consumer (console or headless
+/// loop): a small bounded queue of batches plus the source's counters. `push` waits while the
+/// queue is full, so the reading thread stops reading and the kernel's buffers (a socket's
+/// receive window, the file itself) hold the rest: back-pressure instead of loss.
+final class FeedSink: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var queue: [[Exchange]] = []
+    private var current = FeedState()
+    private let maxQueued: Int
+
+    init(maxQueued: Int = 32, connected: Bool) {
+        self.maxQueued = maxQueued
+        current.connected = connected
+    }
+
+    /// Queues a batch, waiting while the consumer is behind; records the counters.
+    func push(_ batch: [Exchange], ledger: InputLedger) {
+        lock.lock()
+        while queue.count >= maxQueued { lock.wait() }
+        if !batch.isEmpty { queue.append(batch) }
+        current.rejected = ledger.rejectedTotal
+        current.duplicates = ledger.duplicates
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    func update(_ change: (inout FeedState) -> Void) {
+        lock.lock()
+        change(&current)
+        lock.unlock()
+    }
+
+    func poll() -> [Exchange]? {
+        lock.lock(); defer { lock.unlock() }
+        guard !queue.isEmpty else { return nil }
+        let b = queue.removeFirst()
+        lock.broadcast()
+        return b
+    }
+
+    var state: FeedState {
+        lock.lock(); defer { lock.unlock() }
+        var s = current
+        s.queued = queue.count
+        return s
+    }
+}
+
+/// Collects decoded outcomes on a reading thread: counts rejections in its ledger, drops
+/// duplicates, and hands full batches to the sink.
+struct LiveBatcher {
+    var ledger = InputLedger()
+    var batch: [Exchange] = []
+    let sink: FeedSink
+    static let batchSize = 1024
+
+    init(sink: FeedSink) {
+        self.sink = sink
+        batch.reserveCapacity(Self.batchSize)
+    }
+
+    mutating func add(_ outcome: DecodeOutcome, source: String, line: Int) {
+        switch outcome {
+        case .exchange(let e):
+            if ledger.admit(e) { batch.append(e) }
+            if batch.count >= Self.batchSize { flush() }
+        case .rejected(let r): ledger.reject(r, source: source, line: line)
+        case .blank: ledger.countBlank()
+        }
+    }
+
+    mutating func tooLong(_ length: Int, limit: Int, source: String, line: Int) {
+        ledger.reject(Rejection(.lineTooLong, message: "line of \(length) bytes exceeds limit of \(limit) bytes"),
+                      source: source, line: line)
+    }
+
+    /// Hands over what is collected (waits while the consumer is behind).
+    mutating func flush() {
+        sink.push(batch, ledger: ledger)
+        batch.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Splits a byte stream that arrives in pieces into lines. A partial line is held until its
+/// newline arrives; a line longer than `maxLineBytes` is not kept (memory stays bounded) but
+/// skipped to its newline and reported with its length.
+struct LineAssembler {
+    enum Piece {
+        case line(UnsafeRawBufferPointer)
+        case tooLong(Int)
+    }
+
+    let maxLineBytes: Int
+    private(set) var pending: [UInt8] = []
+    private var skipping = false
+    private var skipped = 0
+
+    init(maxLineBytes: Int) { self.maxLineBytes = maxLineBytes }
+
+    /// Bytes held for an unfinished line.
+    var heldBytes: Int { pending.count }
+    var hasPartialLine: Bool { !pending.isEmpty || skipping }
+
+    mutating func feed(_ bytes: UnsafeRawBufferPointer, _ handle: (Piece) -> Void) {
+        guard let base = bytes.baseAddress else { return }
+        var start = 0
+        let n = bytes.count
+        while start < n {
+            guard let hit = memchr(base + start, 0x0A, n - start) else { break }
+            let nl = base.distance(to: UnsafeRawPointer(hit))
+            let segment = UnsafeRawBufferPointer(start: base + start, count: nl - start)
+            if skipping {
+                handle(.tooLong(skipped + segment.count))
+                skipping = false; skipped = 0
+            } else if pending.isEmpty {
+                if segment.count > maxLineBytes { handle(.tooLong(segment.count)) } else { handle(.line(segment)) }
+            } else {
+                if pending.count + segment.count > maxLineBytes {
+                    handle(.tooLong(pending.count + segment.count))
+                } else {
+                    pending.append(contentsOf: segment)
+                    pending.withUnsafeBytes { handle(.line($0)) }
+                }
+                pending.removeAll(keepingCapacity: pending.capacity <= 65536)
+            }
+            start = nl + 1
+        }
+        guard start < n else { return }
+        let rest = UnsafeRawBufferPointer(start: base + start, count: n - start)
+        if skipping {
+            skipped += rest.count
+        } else if pending.count + rest.count > maxLineBytes {
+            skipping = true
+            skipped = pending.count + rest.count
+            pending = []
+        } else {
+            pending.append(contentsOf: rest)
+        }
+    }
+
+    /// End of this stream: a held last line without its newline is still a line.
+    mutating func finish(_ handle: (Piece) -> Void) {
+        if skipping { handle(.tooLong(skipped)) }
+        else if !pending.isEmpty { pending.withUnsafeBytes { handle(.line($0)) } }
+        discard()
+    }
+
+    /// Forgets a held partial line (the file it came from was truncated).
+    mutating func discard() {
+        pending = []
+        skipping = false
+        skipped = 0
+    }
+}
+
+/// Several feeds as one: batches are taken from each in turn; counters are summed; the
+/// merged feed is connected while any live part is, and finished when all are.
+public final class MergedFeed: ExchangeFeed, @unchecked Sendable {
+    private let feeds: [any ExchangeFeed]
+    private let lock = NSLock()
+    private var turn = 0
+
+    public init(_ feeds: [any ExchangeFeed]) { self.feeds = feeds }
+
+    public func start() { for f in feeds { f.start() } }
+
+    public func poll() -> [Exchange]? {
+        lock.lock(); defer { lock.unlock() }
+        for i in 0..<feeds.count {
+            let k = (turn + i) % feeds.count
+            if let b = feeds[k].poll() { turn = (k + 1) % feeds.count; return b }
+        }
+        return nil
+    }
+
+    public var state: FeedState {
+        var s = FeedState()
+        s.finished = true
+        s.connected = false
+        var errors: [String] = []
+        for f in feeds {
+            let p = f.state
+            s.finished = s.finished && p.finished
+            s.queued += p.queued
+            s.rejected += p.rejected
+            s.duplicates += p.duplicates
+            s.dropped += p.dropped
+            s.connected = s.connected || p.connected
+            if let e = p.error { errors.append(e) }
+        }
+        s.error = errors.isEmpty ? nil : errors.joined(separator: "; ")
+        return s
+    }
+}

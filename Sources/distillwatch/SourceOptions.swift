@@ -1,0 +1,99 @@
+import ArgumentParser
+import DistillCore
+import DistillFeeds
+import Foundation
+
+extension RecordFormat: ExpressibleByArgument {}
+
+/// Live sources, record formats, listener limits and headless mode, for `watch`.
+struct SourceOptions: ParsableArguments {
+    @Option(name: .customLong("follow"), help: ArgumentHelp(
+        "Follow a log file by name as tail -F does (rotation and truncation safe). Repeatable.", valueName: "path"))
+    var follow: [String] = []
+
+    @Option(name: .customLong("listen"), help: ArgumentHelp(
+        "Receive records: tcp://127.0.0.1:PORT or unix:PATH (NDJSON lines), http://127.0.0.1:PORT (POST NDJSON, JSON arrays, OTLP/JSON on /v1/logs and /v1/traces). Port 0 picks a free one. Repeatable.",
+        valueName: "address"))
+    var listen: [String] = []
+
+    @Option(help: ArgumentHelp("Address TCP and HTTP listeners bind to instead of loopback (e.g. 0.0.0.0). Needed for any non-loopback address.", valueName: "addr"))
+    var bind: String?
+
+    @Option(name: .customLong("format"), help: "Record format: canonical, litellm, otlp, kcat or auto (detected per line or request).")
+    var format: RecordFormat = .auto
+
+    @Option(name: .customLong("max-connections"), help: "Concurrent connections per listener; more are refused and counted as dropped.")
+    var maxConnections = 128
+
+    @Option(name: .customLong("max-body-mib"), help: "Largest HTTP request body in MiB (after gzip); larger requests get 413 and are counted as dropped.")
+    var maxBodyMiB = 32
+
+    @Flag(help: "No console: print one NDJSON line per cluster verdict change, and counters; exit at the end of finite input.")
+    var headless = false
+
+    @Option(name: .customLong("counters-every"), help: "Headless: seconds between counters lines (0: only the final one).")
+    var countersEvery: Double = 10
+
+    var hasLiveSources: Bool { !follow.isEmpty || !listen.isEmpty }
+
+    func validate() throws {
+        if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if maxBodyMiB < 1 || maxBodyMiB > 4096 { throw ValidationError("--max-body-mib must be between 1 and 4096") }
+        if !(countersEvery >= 0) { throw ValidationError("--counters-every must be 0 or more") }
+        _ = try addresses()
+    }
+
+    /// The listen addresses, with --bind applied. A non-loopback address must be named by --bind.
+    func addresses() throws -> [ListenAddress] {
+        try listen.map { text in
+            var address: ListenAddress
+            do { address = try ListenAddress(parsing: text) } catch { throw ValidationError("\(error)") }
+            if address.kind != .unix, let bind {
+                address.host = bind
+            } else if !address.isLoopback {
+                throw ValidationError("--listen \(text): listeners bind to loopback; to accept from \(address.host), add --bind \(address.host)")
+            }
+            return address
+        }
+    }
+
+    /// The feed for these sources: files and `-` (merged by time), followed files, listeners.
+    /// Listeners are bound here, so a busy port fails before anything starts.
+    func makeFeed(paths: [String]) throws -> (feed: any ExchangeFeed, name: String, listening: [ListenAddress]) {
+        var feeds: [any ExchangeFeed] = []
+        var names: [String] = []
+        var listening: [ListenAddress] = []
+        if !paths.isEmpty {
+            let stream = try ExchangeStream(paths: paths, format: format)
+            feeds.append(StreamFeed(stream: stream))
+            names.append(paths == ["-"] ? "stdin" : paths.count == 1 ? URL(fileURLWithPath: paths[0]).lastPathComponent : "\(paths.count) files")
+        }
+        for path in follow {
+            feeds.append(FollowFeed(path: path, format: format))
+            names.append("follow " + URL(fileURLWithPath: path).lastPathComponent)
+        }
+        var limits = ListenerLimits()
+        limits.maxConnections = maxConnections
+        limits.maxBodyBytes = maxBodyMiB << 20
+        for address in try addresses() {
+            let listener = try SocketListenerFeed(address: address, format: format, limits: limits)
+            feeds.append(listener)
+            listening.append(listener.address)
+            names.append(listener.address.description)
+        }
+        let feed: any ExchangeFeed = feeds.count == 1 ? feeds[0] : MergedFeed(feeds)
+        return (feed, names.joined(separator: " + "), listening)
+    }
+}
+
+extension WatchCommand {
+    /// `watch --headless`: the same feed and detector, NDJSON on stdout; exits when finite input ends.
+    func runHeadless(paths: [String]) throws -> Never {
+        let made: (feed: any ExchangeFeed, name: String, listening: [ListenAddress])
+        do { made = try sourceOptions.makeFeed(paths: paths) } catch { fail("\(error)") }
+        let runner = HeadlessRunner(feed: made.feed, live: sourceOptions.hasLiveSources || paths == ["-"],
+                                    settings: DetectorSettings(sensitivity: sensitivity),
+                                    countersEvery: sourceOptions.countersEvery, listening: made.listening)
+        Foundation.exit(runner.run())
+    }
+}

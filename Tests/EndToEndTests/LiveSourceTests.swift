@@ -1,0 +1,422 @@
+import Foundation
+import XCTest
+
+/// `watch --headless` against live sources, with real peers started here on loopback: a file
+/// rotated and truncated under `--follow`, `nc` and `socat` clients on TCP and Unix sockets,
+/// curl as an HTTP client, LiteLLM's own generic_api logger, and OTLP/JSON shaped and sent the
+/// way the OpenTelemetry Collector's otlphttp exporter sends it (gzip, application/json).
+///
+/// No timing assertions: every wait is for a condition (with a generous limit), never a duration.
+final class LiveSourceTests: XCTestCase {
+    // MARK: Harness
+
+    /// Thrown after a recorded failure, to end the test.
+    struct Gave: Error {}
+
+    /// The binary running `watch --headless …`, its stdout read line by line as it comes.
+    final class Headless: @unchecked Sendable {
+        let process = Process()
+        private let lock = NSLock()
+        private var buffer = Data()
+        private var linesSeen: [String] = []
+        private let stderrFile: URL
+
+        init(_ arguments: [String], stdin: FileHandle? = nil) throws {
+            let binary = CommandLineTests.binary
+            guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+                throw XCTSkip("distillwatch is not built at \(binary.path); run `swift build` first")
+            }
+            stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("dw-live-stderr-\(UUID().uuidString)")
+            _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+            process.executableURL = binary
+            process.arguments = ["watch", "--headless", "--counters-every", "0.1"] + arguments
+            process.currentDirectoryURL = CommandLineTests.packageRoot
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = try FileHandle(forWritingTo: stderrFile)
+            if let stdin { process.standardInput = stdin }
+            out.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let data = handle.availableData
+                guard let self, !data.isEmpty else { return }
+                self.lock.lock()
+                self.buffer += data
+                while let nl = self.buffer.firstIndex(of: 0x0A) {
+                    self.linesSeen.append(String(decoding: self.buffer[self.buffer.startIndex..<nl], as: UTF8.self))
+                    self.buffer = Data(self.buffer[(nl + 1)...])
+                }
+                self.lock.unlock()
+            }
+            try process.run()
+        }
+
+        deinit {
+            if process.isRunning { process.terminate() }
+            try? FileManager.default.removeItem(at: stderrFile)
+        }
+
+        var lines: [String] { lock.lock(); defer { lock.unlock() }; return linesSeen }
+        var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
+
+        func objects(_ type: String) -> [[String: Any]] {
+            lines.compactMap { line in
+                guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], o["type"] as? String == type else { return nil }
+                return o
+            }
+        }
+
+        /// The address a listener actually bound, by scheme (`tcp`, `unix`, `http`).
+        func address(_ scheme: String) throws -> String {
+            try wait("a \(scheme) listener") { $0.objects("listening").contains { ($0["address"] as? String)?.hasPrefix(scheme) == true } }
+            return objects("listening").compactMap { $0["address"] as? String }.first { $0.hasPrefix(scheme) }!
+        }
+
+        var counters: [String: Any] { objects("counters").last ?? [:] }
+        func counter(_ name: String) -> Int { counters[name] as? Int ?? -1 }
+
+        /// Waits until `condition` holds (polling), failing after `limit` seconds.
+        func wait(_ what: String, limit: Double = 60, file: StaticString = #filePath, line: UInt = #line,
+                  _ condition: (Headless) -> Bool) throws {
+            let deadline = Date().addingTimeInterval(limit)
+            while !condition(self) {
+                guard process.isRunning else {
+                    XCTFail("distillwatch exited (\(process.terminationStatus)) while waiting for \(what): \(stderr)", file: file, line: line)
+                    throw Gave()
+                }
+                guard Date() < deadline else {
+                    XCTFail("gave up waiting for \(what); last counters: \(counters); stderr: \(stderr)", file: file, line: line)
+                    throw Gave()
+                }
+                usleep(20_000)
+            }
+        }
+
+        /// SIGTERM, then the final counters line.
+        @discardableResult
+        func stop() -> [String: Any] {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            let deadline = Date().addingTimeInterval(5)
+            while objects("counters").last?["final"] as? Bool != true && Date() < deadline { usleep(10_000) }
+            return objects("counters").last ?? [:]
+        }
+    }
+
+    /// Runs a shell command to its end (a peer), returning stdout; `$DW` is the binary.
+    @discardableResult
+    func sh(_ command: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        var env = ProcessInfo.processInfo.environment
+        env["DW"] = CommandLineTests.binary.path
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "peer command failed: \(command)", file: file, line: line)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A plain TCP connection to loopback, held open by the test.
+    func connectTCP(port: UInt16) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = port.bigEndian
+        a.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let ok = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard fd >= 0, ok == 0 else { throw Gave() }
+        return fd
+    }
+
+    func requireTool(_ name: String) throws {
+        let found = (try? sh("command -v \(name) >/dev/null 2>&1 && echo yes || echo no")) ?? ""
+        if !found.hasPrefix("yes") { throw XCTSkip("\(name) is not installed (.ci/run installs it)") }
+    }
+
+    func temporaryDirectory() throws -> URL {
+        // Short: a Unix socket path must fit in 104 bytes.
+        let dir = URL(fileURLWithPath: "/tmp/dwl-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return dir
+    }
+
+    /// Canonical lines with unique request ids, `range` numbering them, over `accounts` accounts.
+    func records(_ range: Range<Int>, accounts: Int = 7) -> String {
+        range.map { i in
+            let ts = 1_776_000_000_000 + i * 1000
+            return "{\"ts\":\(ts),\"request_id\":\"req_\(i)\",\"account_id\":\"acct_\(i % accounts)\",\"client_ip\":\"203.0.113.\(i % 200 + 1)\",\"model\":\"m\",\"input_tokens\":\(100 + i % 50),\"output_tokens\":\(900 + i % 300),\"prompt_text\":\"Question \(i): explain step by step\"}\n"
+        }.joined()
+    }
+
+    func append(_ text: String, to url: URL) throws {
+        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
+        let h = try FileHandle(forWritingTo: url)
+        try h.seekToEnd()
+        try h.write(contentsOf: Data(text.utf8))
+        try h.close()
+    }
+
+    // MARK: Files
+
+    func testHeadlessReplayExitsAtEndAndAgreesWithScan() throws {
+        let dw = try Headless(["SampleLogs/demo.ndjson.gz"])
+        dw.process.waitUntilExit()
+        XCTAssertEqual(dw.process.terminationStatus, 0, dw.stderr)
+        let final = dw.stop()
+        XCTAssertEqual(final["final"] as? Bool, true)
+        let scan = try JSONSerialization.jsonObject(with: Data(try sh(#""$DW" scan SampleLogs/demo.ndjson.gz --format json"#).utf8)) as? [String: Any]
+        let input = try XCTUnwrap(scan?["input"] as? [String: Any])
+        XCTAssertEqual(final["exchanges"] as? Int, input["exchanges"] as? Int)
+        XCTAssertEqual(final["duplicates"] as? Int, input["duplicates"] as? Int)
+        // Every suspect cluster of the scan was announced by an alert line, with its evidence.
+        let alerts = dw.objects("alert")
+        let suspects = (scan?["clusters"] as? [[String: Any]] ?? []).filter { $0["verdict"] as? String == "suspect" }
+        XCTAssertFalse(suspects.isEmpty)
+        XCTAssertEqual(final["suspect"] as? Int, suspects.count)
+        XCTAssertGreaterThanOrEqual(alerts.filter { $0["verdict"] as? String == "suspect" }.count, suspects.count)
+        for a in alerts {
+            XCTAssertNotNil(a["cluster"] as? String); XCTAssertNotNil(a["stream_time"] as? String)
+            XCTAssertNotNil(a["risk"] as? Double); XCTAssertGreaterThan(a["accounts"] as? Int ?? 0, 0)
+            XCTAssertNotEqual(a["verdict"] as? String, a["previous"] as? String)
+        }
+        XCTAssertTrue(alerts.contains { !(($0["signals"] as? [[String: Any]]) ?? []).isEmpty })
+    }
+
+    func testFollowSurvivesRotationTruncationAndPartialLinesWithoutLossOrDuplicates() throws {
+        let dir = try temporaryDirectory()
+        let log = dir.appendingPathComponent("app.log")
+        // Started before the file exists: it waits for it to appear.
+        let dw = try Headless(["--follow", log.path])
+        try dw.wait("waiting for the file") { $0.counters["connected"] as? Bool == false }
+
+        try append(records(0..<400), to: log)
+        try dw.wait("the first 400") { $0.counter("exchanges") == 400 }
+
+        // Rotation by rename: the writer still appends to the renamed file, then a new file appears.
+        try FileManager.default.moveItem(at: log, to: dir.appendingPathComponent("app.log.1"))
+        try append(records(400..<500), to: dir.appendingPathComponent("app.log.1"))
+        try append(records(500..<900), to: log)
+        try dw.wait("lines around the rotation") { $0.counter("exchanges") == 900 }
+
+        // Truncation (copytruncate style): shorter content from the start.
+        try FileHandle(forWritingTo: log).truncate(atOffset: 0)
+        try append(records(900..<950), to: log)
+        try dw.wait("lines after truncation") { $0.counter("exchanges") == 950 }
+
+        // A partial last line is held until its newline arrives.
+        let line = records(950..<951)
+        let cut = line.index(line.startIndex, offsetBy: 40)
+        try append(String(line[..<cut]), to: log)
+        usleep(400_000)  // let the follower see the partial line (not an assertion on time)
+        XCTAssertEqual(dw.counter("rejected"), 0, "a partial line must not be decoded early")
+        try append(String(line[cut...]), to: log)
+        try dw.wait("the completed line") { $0.counter("exchanges") == 951 }
+
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 951, "no line lost")
+        XCTAssertEqual(final["duplicates"] as? Int, 0, "no line read twice")
+        XCTAssertEqual(final["rejected"] as? Int, 0)
+        XCTAssertEqual(final["dropped"] as? Int, 0)
+    }
+
+    // MARK: Sockets
+
+    func testTCPAndUnixListenersWithNetcatAndSocatClients() throws {
+        try requireTool("nc")
+        try requireTool("socat")
+        let dir = try temporaryDirectory()
+        let socket = dir.appendingPathComponent("dw.sock").path
+        let dw = try Headless(["--listen", "tcp://127.0.0.1:0", "--listen", "unix:\(socket)"])
+        let tcp = try dw.address("tcp://")
+        let port = tcp.split(separator: ":").last!
+        _ = try dw.address("unix:")
+        try dw.wait("no peer yet") { $0.counters["connected"] as? Bool == false }
+
+        // Six clients at once, each with its own slice; one line over 1 MiB and one bad line.
+        for (i, range) in [0..<300, 300..<600, 600..<900, 900..<1200, 1200..<1500, 1500..<1800].enumerated() {
+            try Data(records(range).utf8).write(to: dir.appendingPathComponent("part\(i)"))
+        }
+        let huge = "{\"ts\":1776000000000,\"account_id\":\"acct_x\",\"prompt_text\":\"" + String(repeating: "a", count: 1_100_000) + "\"}\n"
+        try Data((records(1800..<1850) + huge + "not json\n" + records(1850..<1900)).utf8).write(to: dir.appendingPathComponent("part6"))
+        try sh("""
+            cd '\(dir.path)'
+            nc -N 127.0.0.1 \(port) < part0 &
+            nc -N 127.0.0.1 \(port) < part1 &
+            socat -u FILE:part2 TCP:127.0.0.1:\(port) &
+            nc -NU '\(socket)' < part3 &
+            socat -u FILE:part4 UNIX-CONNECT:'\(socket)' &
+            socat -u FILE:part5 UNIX-CONNECT:'\(socket)' &
+            socat -u FILE:part6 TCP:127.0.0.1:\(port) &
+            wait
+            """)
+        try dw.wait("all six clients' lines") { $0.counter("exchanges") == 1900 }
+        try dw.wait("the two bad lines") { $0.counter("rejected") == 2 }
+        // Everyone has gone: DISCONNECTED, but still listening.
+        try dw.wait("disconnected") { $0.counters["connected"] as? Bool == false }
+        try Data(records(1900..<1910).utf8).write(to: dir.appendingPathComponent("late"))
+        try sh("nc -N 127.0.0.1 \(port) < '\(dir.path)/late'")
+        try dw.wait("a client after the others left") { $0.counter("exchanges") == 1910 }
+
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 1910)
+        XCTAssertEqual(final["duplicates"] as? Int, 0)
+        XCTAssertEqual(final["rejected"] as? Int, 2)
+        XCTAssertEqual(final["dropped"] as? Int, 0)
+    }
+
+    /// Far more than the hand-over queue and the socket buffers hold: the listener must stop
+    /// reading while the detector catches up (back-pressure), and lose nothing.
+    func testAFastClientIsSlowedDownNotDropped() throws {
+        try requireTool("nc")
+        let dir = try temporaryDirectory()
+        let file = dir.appendingPathComponent("many.ndjson")
+        try Data(records(0..<120_000, accounts: 500).utf8).write(to: file)
+        let dw = try Headless(["--listen", "tcp://127.0.0.1:0"])
+        let port = try dw.address("tcp://").split(separator: ":").last!
+        try sh("nc -N 127.0.0.1 \(port) < '\(file.path)'")
+        try dw.wait("every line", limit: 300) { $0.counter("exchanges") == 120_000 }
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 120_000)
+        XCTAssertEqual(final["dropped"] as? Int, 0)
+        XCTAssertEqual(final["rejected"] as? Int, 0)
+        XCTAssertEqual(final["duplicates"] as? Int, 0)
+    }
+
+    func testConnectionFloodIsRefusedAndCountedWhileOthersAreServed() throws {
+        try requireTool("nc")
+        let dw = try Headless(["--listen", "tcp://127.0.0.1:0", "--max-connections", "2"])
+        let port = try dw.address("tcp://").split(separator: ":").last!
+        // Two clients hold their connections open; five more arrive while they do.
+        let holders = try (0..<2).map { _ in try connectTCP(port: UInt16(port)!) }
+        defer { for fd in holders { close(fd) } }
+        try dw.wait("two holders connected") { $0.counters["connected"] as? Bool == true }
+        try sh("for i in 1 2 3 4 5; do nc -N 127.0.0.1 \(port) </dev/null || true; done")
+        try dw.wait("five refusals") { $0.counter("dropped") == 5 }
+        let final = dw.stop()
+        XCTAssertEqual(final["dropped"] as? Int, 5)
+    }
+
+    // MARK: HTTP
+
+    func testHTTPReceiverTakesNDJSONArraysAndGzipAndRefusesOversizedBodies() throws {
+        try requireTool("curl")
+        let dir = try temporaryDirectory()
+        let dw = try Headless(["--listen", "http://127.0.0.1:0", "--max-body-mib", "1"])
+        let url = try dw.address("http://")
+        XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' \(url)/"), "200")
+
+        try Data(records(0..<200).utf8).write(to: dir.appendingPathComponent("a.ndjson"))
+        let array = "[" + records(200..<300).split(separator: "\n").joined(separator: ",") + "]"
+        try Data(array.utf8).write(to: dir.appendingPathComponent("b.json"))
+        try Data(records(300..<400).utf8).write(to: dir.appendingPathComponent("c.ndjson"))
+        try sh("gzip -f '\(dir.path)/c.ndjson'")
+        let big = String(repeating: records(0..<1), count: 1) + String(repeating: " ", count: 1_200_000) + "\n"
+        try Data(big.utf8).write(to: dir.appendingPathComponent("big.ndjson"))
+
+        XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/x-ndjson' --data-binary @'\(dir.path)/a.ndjson' \(url)/logs"), "200")
+        XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @'\(dir.path)/b.json' \(url)/logs"), "200")
+        XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' -H 'Content-Encoding: gzip' --data-binary @'\(dir.path)/c.ndjson.gz' \(url)/logs"), "200")
+        // Chunked transfer encoding, as a streaming client sends it.
+        XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' --data-binary @'\(dir.path)/a.ndjson' \(url)/logs"), "200")
+        XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' --data-binary @'\(dir.path)/big.ndjson' \(url)/logs"), "413")
+        try dw.wait("all accepted records") { $0.counter("exchanges") == 400 && $0.counter("duplicates") == 200 }
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 400)
+        XCTAssertEqual(final["duplicates"] as? Int, 200, "the chunked resend of a.ndjson is recognised by request_id")
+        XCTAssertEqual(final["dropped"] as? Int, 1, "the oversized body")
+    }
+
+    func testLiteLLMGenericAPILoggerPostsToTheReceiver() throws {
+        let script = CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/litellm_generic_api.py").path
+        let check = try sh(#"python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("litellm") is None)' 2>/dev/null && echo yes || echo no"#)
+        guard check.hasPrefix("yes") else { throw XCTSkip("the litellm Python package is not installed (.ci/run installs it: pip install litellm)") }
+        let dw = try Headless(["--listen", "http://127.0.0.1:0", "--format", "litellm"])
+        let url = try dw.address("http://")
+        let ndjson = try sh("python3 '\(script)' \(url)/litellm ndjson 9 2>/dev/null")
+        XCTAssertTrue(ndjson.contains("posted 9"), ndjson)
+        try dw.wait("nine ndjson payloads") { $0.counter("exchanges") == 9 }
+        let array = try sh("python3 '\(script)' \(url)/litellm json_array 6 2>/dev/null")
+        XCTAssertTrue(array.contains("posted 6"), array)
+        try dw.wait("six more from a json_array") { $0.counter("exchanges") == 15 }
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 15)
+        XCTAssertEqual(final["rejected"] as? Int, 0, "every StandardLoggingPayload maps onto a record")
+        XCTAssertEqual(final["duplicates"] as? Int, 0)
+        XCTAssertEqual(final["accounts"] as? Int, 3, "metadata.user_api_key_user_id is the account")
+    }
+
+    func testOTLPLogsAndTracesAsTheCollectorSendsThem() throws {
+        try requireTool("curl")
+        let dir = try temporaryDirectory()
+        let dw = try Headless(["--listen", "http://127.0.0.1:0"])
+        let url = try dw.address("http://")
+        func attr(_ k: String, _ v: String) -> String { "{\"key\":\"\(k)\",\"value\":{\"stringValue\":\"\(v)\"}}" }
+        func int(_ k: String, _ v: Int) -> String { "{\"key\":\"\(k)\",\"value\":{\"intValue\":\"\(v)\"}}" }
+        let base: Int64 = 1_776_000_000_000_000_000
+        // Logs with current GenAI names; one record has no account and is refused.
+        let records = (0..<20).map { i in
+            "{\"timeUnixNano\":\"\(base + Int64(i) * 1_000_000_000)\",\"observedTimeUnixNano\":\"\(base)\",\"severityNumber\":9,\"body\":{\"stringValue\":\"chat\"},\"attributes\":["
+                + [attr("user.id", "acct_otel_\(i % 4)"), attr("session.id", "s\(i)"), attr("client.address", "192.0.2.\(i + 1)"),
+                   attr("user_agent.original", "otel-e2e"), attr("gen_ai.request.model", "m"), attr("gen_ai.response.id", "otel_\(i)"),
+                   int("gen_ai.usage.input_tokens", 100), int("gen_ai.usage.output_tokens", 2000)].joined(separator: ",") + "]}"
+        } + ["{\"timeUnixNano\":\"\(base)\",\"attributes\":[\(attr("gen_ai.request.model", "m"))]}"]
+        let logs = "{\"resourceLogs\":[{\"resource\":{\"attributes\":[\(attr("service.name", "gateway"))]},\"scopeLogs\":[{\"scope\":{\"name\":\"gen_ai\"},\"logRecords\":[" + records.joined(separator: ",") + "]}]}]}"
+        try Data(logs.utf8).write(to: dir.appendingPathComponent("logs.json"))
+        try sh("gzip -f '\(dir.path)/logs.json'")
+        // Traces with older names and LiteLLM's metadata.* attributes; the account is on the resource.
+        let spans = (0..<10).map { i in
+            "{\"traceId\":\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"eee19b7ec3c1b17\(i)\",\"name\":\"litellm_request\",\"kind\":3,\"startTimeUnixNano\":\"\(base + Int64(i) * 2_000_000_000)\",\"endTimeUnixNano\":\"\(base + Int64(i) * 2_000_000_000 + 1_500_000_000)\",\"status\":{\"code\":\(i == 0 ? 2 : 1)},\"attributes\":["
+                + [attr("metadata.user_api_key_user_id", "acct_span_\(i % 2)"), attr("metadata.user_api_key_hash", "h\(i % 2)"),
+                   int("gen_ai.usage.prompt_tokens", 50), int("gen_ai.usage.completion_tokens", 500), attr("gen_ai.response.id", "span_\(i)")].joined(separator: ",") + "]}"
+        }
+        let traces = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[]},\"scopeSpans\":[{\"scope\":{\"name\":\"litellm\"},\"spans\":[" + spans.joined(separator: ",") + "]}]}]}"
+        try Data(traces.utf8).write(to: dir.appendingPathComponent("traces.json"))
+
+        // The otlphttp exporter's request: POST, Content-Type application/json, gzip by default.
+        let headers = "-H 'Content-Type: application/json' -H 'User-Agent: OpenTelemetry Collector Contrib/0.115.0 (linux/amd64)'"
+        let logsReply = try sh("curl -s \(headers) -H 'Content-Encoding: gzip' --data-binary @'\(dir.path)/logs.json.gz' \(url)/v1/logs")
+        XCTAssertTrue(logsReply.contains("partialSuccess") && logsReply.contains("\"1\""), logsReply)
+        XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' \(headers) --data-binary @'\(dir.path)/traces.json' \(url)/v1/traces"), "200")
+        XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/x-protobuf' --data-binary 'x' \(url)/v1/logs"), "415")
+        try dw.wait("30 records") { $0.counter("exchanges") == 30 }
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 30)
+        XCTAssertEqual(final["rejected"] as? Int, 1, "the log record without an account")
+        XCTAssertEqual(final["accounts"] as? Int, 6)
+        XCTAssertEqual(final["dropped"] as? Int, 1, "the protobuf request")
+    }
+
+    func testListenersStayOnLoopbackUnlessBindSaysOtherwise() throws {
+        let refused = try sh(#""$DW" watch --headless --listen tcp://0.0.0.0:0 2>&1; echo "status=$?""#)
+        XCTAssertTrue(refused.contains("--bind 0.0.0.0") && refused.contains("status=64"), refused)
+        // A port already taken fails before anything starts, naming the address.
+        let first = try Headless(["--listen", "tcp://127.0.0.1:0"])
+        let taken = try first.address("tcp://")
+        let busy = try sh("\"$DW\" watch --headless --listen \(taken) 2>&1; echo \"status=$?\"")
+        XCTAssertTrue(busy.contains("cannot listen on \(taken)") && busy.contains("status=2"), busy)
+        first.stop()
+    }
+
+    // MARK: Adapters on stdin
+
+    func testKcatEnvelopesAndMixedFormatsOnStdin() throws {
+        let dir = try temporaryDirectory()
+        let inner = records(0..<5).split(separator: "\n").map { line -> String in
+            let escaped = line.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return "{\"topic\":\"llm-exchanges\",\"partition\":0,\"offset\":1,\"tstype\":\"create\",\"ts\":1776000000000,\"broker\":1,\"key\":null,\"payload\":\"\(escaped)\"}"
+        }
+        let litellm = "{\"id\":\"chatcmpl-1\",\"call_type\":\"acompletion\",\"startTime\":1776000100.5,\"endTime\":1776000102.0,\"model\":\"gpt-4o-mini\",\"prompt_tokens\":12,\"completion_tokens\":40,\"status\":\"success\",\"end_user\":\"\",\"metadata\":{\"user_api_key_user_id\":\"acct_l\",\"user_api_key_hash\":\"hash\"},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+        let text = inner.joined(separator: "\n") + "\n" + records(5..<8) + litellm + "\n{\"topic\":\"t\",\"partition\":0,\"payload\":null}\n"
+        let input = dir.appendingPathComponent("in.ndjson")
+        try Data(text.utf8).write(to: input)
+        let dw = try Headless(["-"], stdin: try FileHandle(forReadingFrom: input))
+        dw.process.waitUntilExit()
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 9)
+        XCTAssertEqual(final["rejected"] as? Int, 1, "the envelope without a payload")
+    }
+}
