@@ -42,7 +42,7 @@ final class ReplayMatchesScanTests: FeedsTestCase {
         config.maxExchanges = count
         let generator = try TrafficGenerator(config: config)
         guard let out = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)
         }() else { return XCTFail("cannot write \(path)") }
         let summary = generator.run { chunk in out.write(Data(chunk)) }
