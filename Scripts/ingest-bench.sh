@@ -63,21 +63,42 @@ wait_all "$tmp/http.out"; t1=$(now)
 report "$t0" "$t1" "HTTP (POST 500-line NDJSON batches, keep-alive), headless" "$lines"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
-# --- TCP with the console in tmux
-if [ "${CONSOLE:-0}" = 1 ]; then
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  tmux new-session -d -s dwbench -x 200 -y 60 "$DW watch --listen tcp://127.0.0.1:$port"
-  until nc -z 127.0.0.1 "$port" 2>/dev/null; do sleep 0.05; done
-  sleep 1
-  expected=$("$DW" scan "$tmp/traffic.ndjson" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["input"]["exchanges"])')
-  t0=$(now); nc -N 127.0.0.1 "$port" < "$tmp/traffic.ndjson"
-  # The status bar shows "N ex" in compact form; wait until it stops changing after nc is done.
+# --- TCP and HTTP with the console in tmux
+# The status bar shows "N ex" in compact form; the end is when it stops changing after the sender is done.
+console_wait() {
   prev=""; same=0
   while [ $same -lt 10 ]; do
     cur=$(tmux capture-pane -p -t dwbench | head -n 1 | grep -o '[0-9.]*[kM]\? ex' || true)
     if [ "$cur" = "$prev" ]; then same=$((same + 1)); else same=0; prev=$cur; t1=$(now); fi
     sleep 0.05
   done
+}
+if [ "${CONSOLE:-0}" = 1 ]; then
+  expected=$("$DW" scan "$tmp/traffic.ndjson" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["input"]["exchanges"])')
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  tmux new-session -d -s dwbench -x 200 -y 60 "$DW watch --cases $tmp/cases.sqlite --listen tcp://127.0.0.1:$port"
+  until nc -z 127.0.0.1 "$port" 2>/dev/null; do sleep 0.05; done
+  sleep 1
+  t0=$(now); nc -N 127.0.0.1 "$port" < "$tmp/traffic.ndjson"
+  console_wait
   report "$t0" "$t1" "TCP (nc), console in tmux (status bar: $prev of $expected)" "$lines"
+  tmux kill-session -t dwbench
+
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  tmux new-session -d -s dwbench -x 200 -y 60 "$DW watch --cases $tmp/cases.sqlite --listen http://127.0.0.1:$port"
+  until nc -z 127.0.0.1 "$port" 2>/dev/null; do sleep 0.05; done
+  sleep 1
+  t0=$(now)
+  python3 - "$port" "$tmp" <<'PY'
+import glob, http.client, sys
+conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+for path in sorted(glob.glob(sys.argv[2] + "/batch.*")):
+    with open(path, "rb") as f:
+        conn.request("POST", "/ingest", body=f.read(), headers={"Content-Type": "application/x-ndjson"})
+    r = conn.getresponse(); r.read()
+    assert r.status == 200, r.status
+PY
+  console_wait
+  report "$t0" "$t1" "HTTP (POST 500-line NDJSON batches, keep-alive), console in tmux (status bar: $prev of $expected)" "$lines"
   tmux kill-session -t dwbench
 fi

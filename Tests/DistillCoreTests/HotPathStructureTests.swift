@@ -66,3 +66,41 @@ final class HotPathStructureTests: XCTestCase {
         }
     }
 }
+
+/// The split two-chain cue scan must find exactly what one chain over the whole prompt finds,
+/// wherever a cue sits, including across the middle.
+final class CueScanSplitTests: XCTestCase {
+    func testSplitScanAgreesWithSingleScan() {
+        let matcher = CueMatcher.shared
+        let phrases = PromptLexicon.phrases.map(\.0)
+        var rng = SystemRandomNumberGenerator()
+        let filler = Array("lorem ipsum dolor sit amet, 12 консектетур 推理 ".utf8)
+        var checked = 0
+        for _ in 0..<3000 {
+            var bytes: [UInt8] = []
+            let target = Int.random(in: 0...1200, using: &rng)
+            while bytes.count < target {
+                if Int.random(in: 0..<8, using: &rng) == 0 {
+                    bytes += Array(phrases.randomElement(using: &rng)!.uppercased().utf8)
+                } else {
+                    bytes.append(filler.randomElement(using: &rng)!)
+                }
+            }
+            // Plant one phrase straddling the middle.
+            let phrase = Array(phrases.randomElement(using: &rng)!.utf8)
+            if bytes.count > phrase.count * 2 {
+                let at = bytes.count / 2 - Int.random(in: 0..<phrase.count, using: &rng)
+                bytes.replaceSubrange(at..<(at + phrase.count), with: phrase)
+            }
+            bytes.withUnsafeBytes { raw in
+                XCTAssertEqual(matcher.cues(in: raw), matcher.scan(raw), String(decoding: bytes, as: UTF8.self))
+            }
+            checked += 1
+        }
+        XCTAssertEqual(checked, 3000)
+        // And a cue only the straddling part can see is found.
+        let text = String(repeating: "x ", count: 200) + "chain of thought" + String(repeating: " y", count: 200)
+        var copy = text
+        copy.withUTF8 { XCTAssertTrue(matcher.cues(in: UnsafeRawBufferPointer($0)).contains(.fullReasoning)) }
+    }
+}

@@ -66,10 +66,20 @@ public final class Detector {
     }
 
     /// Ingests every exchange of `batch` in order and leaves it empty (capacity kept). Moving
-    /// each exchange out, instead of reading it in place, saves a retain and a release of each
-    /// of its strings: about 5% of `scan` (callgrind).
+    /// each exchange out (`popLast`), instead of reading it in place, saves a retain and a
+    /// release of each of its strings: about 5% of `scan` (callgrind). The batch is first
+    /// reversed by moving values, as the library's `reverse()` copies (retains) them.
     public func ingest(draining batch: inout [Exchange]) {
-        batch.reverse()
+        batch.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var lo = 0, hi = buffer.count - 1
+            while lo < hi {
+                let t = (base + lo).move()
+                (base + lo).moveInitialize(from: base + hi, count: 1)
+                (base + hi).initialize(to: t)
+                lo += 1; hi -= 1
+            }
+        }
         while let e = batch.popLast() { ingestOne(e) }
     }
 

@@ -42,6 +42,7 @@ enum StableHash {
     }
 
     static func hash(_ text: String, seed: UInt64 = 0) -> UInt64 {
+        if let h = text.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0), seed: seed) }) { return h }
         var copy = text
         return copy.withUTF8 { hash(UnsafeRawBufferPointer($0), seed: seed) }
     }

@@ -20,6 +20,8 @@ enum PromptAnalyzer {
     static let minimumWords = 4
 
     static func analyze(_ text: String) -> PromptFeatures {
+        // In place when the string is contiguous (always, for native strings): no retain, no copy.
+        if let f = text.utf8.withContiguousStorageIfAvailable({ analyze(UnsafeRawBufferPointer($0)) }) { return f }
         var copy = text
         return copy.withUTF8 { analyze(UnsafeRawBufferPointer($0)) }
     }

@@ -102,6 +102,7 @@ struct CueMatcher: Sendable {
     private let byteClass: [UInt8]        // 256 entries
     private let classCount: Int
     private let transitions: [Int32]      // row offset + class → next row offset; cue bits of the target state in the top byte
+    private let maxPatternBytes: Int
 
     static let shared = CueMatcher(phrases: PromptLexicon.phrases)
 
@@ -163,10 +164,54 @@ struct CueMatcher: Sendable {
         precondition(trie.count * width < 1 << 24, "cue lexicon too large for 24-bit row offsets")
         byteClass = classes
         classCount = width
+        maxPatternBytes = max(1, patterns.map(\.0.count).max() ?? 1)
         transitions = table.map { $0 * Int32(width) | Int32(out[Int($0)]) << 24 }
     }
 
     func cues(in bytes: UnsafeRawBufferPointer) -> PromptCues {
+        // One byte's step waits on the previous one (the next row comes from the last load), so a
+        // single scan is bound by load latency. A long prompt is scanned as two halves at once:
+        // two independent chains keep the core busy. The first half runs on past the middle by
+        // the longest cue, so a cue that straddles the middle is still seen whole by it; a cue
+        // seen by both halves sets the same bit twice.
+        let n = bytes.count
+        guard n >= 2 * maxPatternBytes + 64, let base = bytes.baseAddress else { return scan(bytes) }
+        let middle = n / 2
+        let firstEnd = middle + maxPatternBytes - 1
+        var found: UInt8 = 0
+        byteClass.withUnsafeBufferPointer { classes in
+            transitions.withUnsafeBufferPointer { table in
+                var a = 0, b = 0
+                var i = 0, j = middle
+                while j < n {
+                    let ea = UInt32(bitPattern: table[a &+ Int(classes[Int(base.load(fromByteOffset: i, as: UInt8.self))])])
+                    let eb = UInt32(bitPattern: table[b &+ Int(classes[Int(base.load(fromByteOffset: j, as: UInt8.self))])])
+                    found |= UInt8(truncatingIfNeeded: ea >> 24) | UInt8(truncatingIfNeeded: eb >> 24)
+                    a = Int(ea & 0x00FF_FFFF)
+                    b = Int(eb & 0x00FF_FFFF)
+                    i &+= 1; j &+= 1
+                    if i == firstEnd { break }
+                }
+                // The halves differ in length by at most one plus the overlap: finish the first.
+                while i < firstEnd {
+                    let ea = UInt32(bitPattern: table[a &+ Int(classes[Int(base.load(fromByteOffset: i, as: UInt8.self))])])
+                    found |= UInt8(truncatingIfNeeded: ea >> 24)
+                    a = Int(ea & 0x00FF_FFFF)
+                    i &+= 1
+                }
+                while j < n {
+                    let eb = UInt32(bitPattern: table[b &+ Int(classes[Int(base.load(fromByteOffset: j, as: UInt8.self))])])
+                    found |= UInt8(truncatingIfNeeded: eb >> 24)
+                    b = Int(eb & 0x00FF_FFFF)
+                    j &+= 1
+                }
+            }
+        }
+        return PromptCues(rawValue: found)
+    }
+
+    /// The plain one-chain scan (short prompts, and the reference the split scan is tested against).
+    func scan(_ bytes: UnsafeRawBufferPointer) -> PromptCues {
         var found: UInt8 = 0
         var state = 0
         byteClass.withUnsafeBufferPointer { classes in

@@ -43,14 +43,14 @@ struct RiskModel {
             for slot in table.shared {
                 table.states.withUnsafeBufferPointer { states in
                     let value = states[Int(slot)]
-                    guard value.alive, value.members.count >= 2 else { return }
+                    guard value.alive, value.distinct >= 2 else { return }
                     if kind.linking == .identity {
                         if kind == .card && value.memberCount > settings.maxAccountsPerLinkingCard { return }
                         forest.unionAll(value.members)
                         return
                     }
                     // More members than the owner limit could ever cover cheaply: a popular value.
-                    guard value.overflow == 0, value.members.count <= settings.maxMembersForOwnerCheck else { return }
+                    guard value.overflow == 0, value.distinct <= settings.maxMembersForOwnerCheck else { return }
                     // Only accounts that keep their addresses: one that rotates through a proxy
                     // pool meets strangers on shared IPs by chance, and one that hides its
                     // address is not vouched for by a fingerprint it shares with a few others.
@@ -86,7 +86,7 @@ struct RiskModel {
         for ref in ordered {
             let family = kind(ref.kind).isPromptFamily
             let value = detector.tables[ref.kind].states[Int(ref.slot)]
-            guard value.alive, value.members.count >= 2 else { continue }
+            guard value.alive, value.distinct >= 2 else { continue }
             let suspicious = value.members.filter { behaviour[Int($0)] >= settings.linkBehaviourScore }
             guard suspicious.count >= 2 && Double(suspicious.count) >= settings.suspiciousShareForInfrastructureLink * Double(value.memberCount) else { continue }
             if !family {
@@ -94,7 +94,7 @@ struct RiskModel {
                 // Accounts too new to judge go with the extractors whose value they share, unless
                 // honest-looking accounts use it too.
                 let knownHonest = value.members.filter { (0..<settings.linkBehaviourScore).contains(behaviour[Int($0)]) }.count
-                if Double(knownHonest) <= settings.maxHonestShareForNewcomerLink * Double(value.members.count) {
+                if Double(knownHonest) <= settings.maxHonestShareForNewcomerLink * Double(value.distinct) {
                     let anchor = Int(suspicious[0])
                     for m in value.members where behaviour[Int(m)] < 0 { forest.union(anchor, Int(m)) }
                 }

@@ -30,8 +30,12 @@ enum ValueKind: Int, CaseIterable, Sendable {
 struct ValueState: Sendable {
     var key: UInt64
     var display: String
-    var members: [Int32] = []
-    /// Built once `members` outgrows a linear scan.
+    /// The first account to use the value, kept inline: most values (prompt families, client
+    /// addresses) are only ever used by one account, and then cost no allocation.
+    private var first: Int32 = -1
+    /// Every member, the first included, once a second account has used the value.
+    private var shared: [Int32] = []
+    /// Built once `shared` outgrows a linear scan.
     var memberSet: UInt64Map<Bool>? = nil
     /// Accounts seen after `members` reached its cap (counted, not kept).
     var overflow = 0
@@ -39,24 +43,41 @@ struct ValueState: Sendable {
     var lastSeen: StreamTime
     var alive = true
 
+    init(key: UInt64, display: String, lastSeen: StreamTime, alive: Bool = true) {
+        self.key = key; self.display = display; self.lastSeen = lastSeen; self.alive = alive
+    }
+
+    /// Distinct accounts kept (without `overflow`).
+    var distinct: Int { shared.isEmpty ? (first >= 0 ? 1 : 0) : shared.count }
+
+    /// The accounts kept. Allocates only for a lone member: read it for shared values.
+    var members: [Int32] { shared.isEmpty ? (first >= 0 ? [first] : []) : shared }
+
     mutating func add(_ account: Int32, cap: Int) {
-        if let set = memberSet {
-            if set.slot(of: UInt64(account)) != nil { return }
-        } else if members.contains(account) {
+        if shared.isEmpty {
+            if first < 0 { first = account; return }
+            if first == account { return }
+            guard cap >= 2 else { overflow += 1; return }
+            shared = [first, account]
             return
         }
-        guard members.count < cap else { overflow += 1; return }  // may count an account twice; only "popular" is read from it
-        members.append(account)
+        if let set = memberSet {
+            if set.slot(of: UInt64(account)) != nil { return }
+        } else if shared.contains(account) {
+            return
+        }
+        guard shared.count < cap else { overflow += 1; return }  // may count an account twice; only "popular" is read from it
+        shared.append(account)
         if memberSet != nil {
             memberSet!.insert(UInt64(account), true)
-        } else if members.count > 16 {
+        } else if shared.count > 16 {
             var set = UInt64Map<Bool>(capacity: 64)
-            for m in members { set.insert(UInt64(m), true) }
+            for m in shared { set.insert(UInt64(m), true) }
             memberSet = set
         }
     }
 
-    var memberCount: Int { members.count + overflow }
+    var memberCount: Int { distinct + overflow }
 }
 
 /// All values of one kind, keyed by a 64-bit hash of the value, with slot reuse after eviction.
@@ -85,9 +106,9 @@ struct ValueTable: Sendable {
     /// Returns true when this made the value shared (its second member).
     @discardableResult
     mutating func add(_ account: Int32, to slot: Int32, cap: Int) -> Bool {
-        let before = states[Int(slot)].members.count
+        let before = states[Int(slot)].distinct
         states[Int(slot)].add(account, cap: cap)
-        guard before == 1 && states[Int(slot)].members.count == 2 else { return false }
+        guard before == 1 && states[Int(slot)].distinct == 2 else { return false }
         shared.append(slot)
         return true
     }
