@@ -38,13 +38,18 @@ public struct InputLedger: Sendable {
     /// Records an exchange; returns false (and counts it) when its `request_id` was already seen
     /// inside the duplicate window.
     public mutating func admit(_ exchange: Exchange) -> Bool {
-        if let id = exchange.requestID, duplicateFilter.isDuplicate(id, at: exchange.ts) {
+        admit(ts: exchange.ts, requestID: exchange.requestID)
+    }
+
+    /// `admit` for a record read in place (the last of a batch), without copying it.
+    public mutating func admit(ts: StreamTime, requestID: String?) -> Bool {
+        if let id = requestID, duplicateFilter.isDuplicate(id, at: ts) {
             duplicates += 1
             return false
         }
         exchanges += 1
-        if firstTs.map({ exchange.ts < $0 }) ?? true { firstTs = exchange.ts }
-        if lastTs.map({ exchange.ts > $0 }) ?? true { lastTs = exchange.ts }
+        if firstTs.map({ ts < $0 }) ?? true { firstTs = ts }
+        if lastTs.map({ ts > $0 }) ?? true { lastTs = ts }
         return true
     }
 }

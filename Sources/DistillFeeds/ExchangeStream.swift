@@ -62,7 +62,26 @@ public final class ExchangeStream {
         if let failure { throw failure }
         var appended = 0
         do throws(InputError) {
-            if readers.count == 1 {
+            if readers.count == 1 && adapter == nil {
+                // One canonical source: nothing to merge, and records decode straight into the batch.
+                let reader = readers[0]
+                while appended < maxCount, let line = try reader.nextLine() {
+                    switch line {
+                    case .text(let bytes, let number):
+                        switch decoder.decode(bytes, interner: interner, appendingTo: &batch) {
+                        case .appended:
+                            let last = batch.count - 1
+                            if ledger.admit(ts: batch[last].ts, requestID: batch[last].requestID) { appended += 1 } else { batch.removeLast() }
+                        case .rejected(let rejection):
+                            ledger.reject(rejection, source: reader.name, line: number)
+                        case .blank:
+                            ledger.countBlank()
+                        }
+                    case .tooLong(let length, let number):
+                        ledger.reject(Self.tooLong(length, maxLineBytes), source: reader.name, line: number)
+                    }
+                }
+            } else if readers.count == 1 {
                 // One source: nothing to merge, skip the heap.
                 while appended < maxCount, let exchange = try decodeNext(from: 0, ledger: &ledger) {
                     if ledger.admit(exchange) {
@@ -134,12 +153,14 @@ public final class ExchangeStream {
                     ledger.countBlank()
                 }
             case .tooLong(let length, let number):
-                ledger.reject(
-                    Rejection(.lineTooLong, message: "line of \(length) bytes exceeds limit of \(maxLineBytes) bytes"),
-                    source: reader.name, line: number)
+                ledger.reject(Self.tooLong(length, maxLineBytes), source: reader.name, line: number)
             }
         }
         return nil
+    }
+
+    static func tooLong(_ length: Int, _ limit: Int) -> Rejection {
+        Rejection(.lineTooLong, message: "line of \(length) bytes exceeds limit of \(limit) bytes")
     }
 }
 

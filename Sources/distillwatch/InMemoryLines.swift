@@ -41,9 +41,10 @@ struct InMemoryIngest {
         var next = lineNumber
         forEachLine(in: chunk, startingAt: lineNumber) { line, number in
             next = number + 1
-            switch decoder.decode(line, interner: interner) {
-            case .exchange(let e):
-                if ledger.admit(e) { batch.append(consume e) }
+            switch decoder.decode(line, interner: interner, appendingTo: &batch) {
+            case .appended:
+                let last = batch.count - 1
+                if !ledger.admit(ts: batch[last].ts, requestID: batch[last].requestID) { batch.removeLast() }
             case .rejected(let r):
                 ledger.reject(r, source: source, line: number)
             case .blank:

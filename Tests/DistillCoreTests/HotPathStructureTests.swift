@@ -51,6 +51,42 @@ final class HotPathStructureTests: XCTestCase {
         XCTAssertEqual(Set(seen).count, 37)
     }
 
+    func testDecodingIntoABatchMatchesDecodingAndLeavesRejectsOut() {
+        let lines = [
+            #"{"ts":1700000000000,"account_id":"acct_a_long_identifier","prompt_text":"one"}"#,
+            #"{"ts":"yesterday","account_id":"acct_b"}"#,
+            "   ",
+            #"{"ts":1700000000001,"account_id":"acct_c","input_tokens":-3}"#,
+            #"{"ts":1700000000002,"api_key_id":"key_only_and_long_enough","session_id":"sA"}"#,
+            #"{"ts":1700000000003,"#,
+        ]
+        let decoder = ExchangeDecoder()
+        let interner = StringInterner()
+        var batch: [Exchange] = []
+        var rejected = 0, blank = 0
+        for line in lines {
+            var a = line, b = line
+            let before = batch.count
+            let appended = a.withUTF8 { decoder.decode(UnsafeRawBufferPointer($0), interner: interner, appendingTo: &batch) }
+            let plain = b.withUTF8 { decoder.decode(UnsafeRawBufferPointer($0)) }
+            switch (appended, plain) {
+            case (.appended, .exchange(let e)):
+                XCTAssertEqual(batch.count, before + 1)
+                XCTAssertEqual(batch.last, e)
+            case (.rejected(let r1), .rejected(let r2)):
+                XCTAssertEqual(r1, r2); XCTAssertEqual(batch.count, before); rejected += 1
+            case (.blank, .blank):
+                XCTAssertEqual(batch.count, before); blank += 1
+            default:
+                XCTFail("different outcomes for \(line)")
+            }
+        }
+        XCTAssertEqual(batch.map(\.accountID), ["acct_a_long_identifier", "key_only_and_long_enough"])
+        XCTAssertEqual(batch.last?.sessionID, "sA")
+        XCTAssertEqual(rejected, 3)
+        XCTAssertEqual(blank, 1)
+    }
+
     func testDecoderWithInternerDecodesTheSameExchanges() {
         let lines = (0..<200).map { i in
             #"{"ts":\#(1_700_000_000_000 + i),"account_id":"acct_0000000000\#(i % 7)x","user_agent":"Mozilla/5.0 (X11; Linux x86_64) \#(i % 3)","system_fp":"sha256:00000000000000\#(i % 5)","session_id":"sess_\#(i)_aaaaaaaaaaaaaaa","prompt_text":"line \#(i)"}"#

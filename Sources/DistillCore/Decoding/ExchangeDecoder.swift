@@ -29,6 +29,32 @@ public struct ExchangeDecoder: Sendable {
         return .exchange(ex)
     }
 
+    /// What `decode(_:interner:appendingTo:)` did with a line.
+    public enum Appended: Sendable {
+        case appended
+        case rejected(Rejection)
+        case blank
+    }
+
+    /// Decodes straight into a new last element of `batch`, so the record (~350 bytes) is not
+    /// copied from the parser to the outcome to the caller to the batch: about 4% of `scan`.
+    /// On a rejected or blank line `batch` is left as it was.
+    public func decode(_ line: UnsafeRawBufferPointer, interner: StringInterner? = nil, appendingTo batch: inout [Exchange]) -> Appended {
+        if line.count > maxLineBytes {
+            return .rejected(Rejection(.lineTooLong, message: "line is \(line.count) bytes, over the limit of \(maxLineBytes)"))
+        }
+        guard let base = line.baseAddress, line.count > 0 else { return .blank }
+        batch.append(Exchange(ts: 0, accountID: ""))
+        var parser = LineParser(base: base, end: line.count)
+        parser.interner = interner
+        guard let notAnExchange = parser.run(&batch[batch.count - 1]) else { return .appended }
+        batch.removeLast()
+        switch notAnExchange {
+        case .rejected(let r): return .rejected(r)
+        case .blank, .exchange: return .blank
+        }
+    }
+
     public func decode(_ line: [UInt8]) -> DecodeOutcome {
         line.withUnsafeBytes { decode($0) }
     }
