@@ -393,6 +393,8 @@ struct SessionTally: Sendable {
     var last: StreamTime
 }
 
+extension SessionTally: MapValue { static var filler: SessionTally { SessionTally(turns: 0, last: 0) } }
+
 @inline(__always) func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
     let q = a / b
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q

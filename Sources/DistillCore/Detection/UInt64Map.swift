@@ -4,10 +4,12 @@
 /// cost several percent of `scan` (measured with callgrind).
 ///
 /// Key 0 marks an empty slot, so a real key 0 is stored as `zeroStandIn`; the two are then
-/// one key, which for hash keys is as likely as any other 64-bit collision.
-struct UInt64Map<Value> {
+/// one key, which for hash keys is as likely as any other 64-bit collision. Values are stored
+/// plainly (an empty slot holds `Value.filler`), not as optionals, which would double the
+/// size of an `Int32` slot; the table is kept at most two-thirds full.
+struct UInt64Map<Value: MapValue> {
     private(set) var keys: [UInt64]
-    private(set) var values: [Value?]
+    private(set) var values: [Value]
     private var mask: Int
     private(set) var count = 0
 
@@ -15,9 +17,9 @@ struct UInt64Map<Value> {
 
     init(capacity: Int = 16) {
         var size = 16
-        while size < capacity * 2 { size <<= 1 }
+        while size * 2 < capacity * 3 { size <<= 1 }
         keys = [UInt64](repeating: 0, count: size)
-        values = [Value?](repeating: nil, count: size)
+        values = [Value](repeating: .filler, count: size)
         mask = size - 1
     }
 
@@ -44,7 +46,7 @@ struct UInt64Map<Value> {
     }
 
     subscript(key: UInt64) -> Value? {
-        get { slot(of: key).flatMap { values[$0] } }
+        get { slot(of: key).map { values[$0] } }
         set {
             if let value = newValue { insert(key, value) } else { remove(key) }
         }
@@ -52,13 +54,13 @@ struct UInt64Map<Value> {
 
     /// The value in a slot returned by `slot(of:)`; mutate it in place with `update`.
     @inline(__always)
-    func value(at slot: Int) -> Value { values[slot]! }
+    func value(at slot: Int) -> Value { values[slot] }
 
     @inline(__always)
     mutating func update(at slot: Int, _ value: Value) { values[slot] = value }
 
     mutating func insert(_ key: UInt64, _ value: Value) {
-        if (count + 1) * 2 > keys.count { grow() }
+        if (count + 1) * 3 > keys.count * 2 { grow() }
         let k = Self.stored(key)
         var i = home(k)
         while keys[i] != 0 && keys[i] != k { i = (i + 1) & mask }
@@ -70,7 +72,7 @@ struct UInt64Map<Value> {
     mutating func remove(_ key: UInt64) {
         guard var hole = slot(of: key) else { return }
         keys[hole] = 0
-        values[hole] = nil
+        values[hole] = .filler
         count -= 1
         var i = (hole + 1) & mask
         while keys[i] != 0 {
@@ -80,7 +82,7 @@ struct UInt64Map<Value> {
             let distanceFromHole = (i - hole) & mask
             if distanceToHole >= distanceFromHole {
                 keys[hole] = keys[i]; values[hole] = values[i]
-                keys[i] = 0; values[i] = nil
+                keys[i] = 0; values[i] = .filler
                 hole = i
             }
             i = (i + 1) & mask
@@ -91,17 +93,21 @@ struct UInt64Map<Value> {
     /// fits them (so a burst of sessions does not leave a huge table behind).
     mutating func filter(_ keep: (UInt64, Value) -> Bool) {
         var kept = UInt64Map(capacity: max(16, count))
-        for i in keys.indices where keys[i] != 0 {
-            if let v = values[i], keep(keys[i], v) { kept.insert(keys[i], v) }
-        }
+        for i in keys.indices where keys[i] != 0 && keep(keys[i], values[i]) { kept.insert(keys[i], values[i]) }
         self = kept
     }
 
     private mutating func grow() {
         var bigger = UInt64Map(capacity: keys.count)
-        for i in keys.indices where keys[i] != 0 { bigger.insert(keys[i], values[i]!) }
+        for i in keys.indices where keys[i] != 0 { bigger.insert(keys[i], values[i]) }
         self = bigger
     }
 }
 
 extension UInt64Map: Sendable where Value: Sendable {}
+
+/// A value type a `UInt64Map` can hold: `filler` fills its empty slots.
+protocol MapValue { static var filler: Self { get } }
+extension Bool: MapValue { static var filler: Bool { false } }
+extension Int32: MapValue { static var filler: Int32 { 0 } }
+extension Int: MapValue { static var filler: Int { 0 } }

@@ -36,7 +36,7 @@ struct ValueState: Sendable {
     /// Every member, the first included, once a second account has used the value.
     private var shared: [Int32] = []
     /// Built once `shared` outgrows a linear scan.
-    var memberSet: UInt64Map<Bool>? = nil
+    var memberSet: Set<Int32>? = nil
     /// Accounts seen after `members` reached its cap (counted, not kept).
     var overflow = 0
     var uses = 0
@@ -62,18 +62,16 @@ struct ValueState: Sendable {
             return
         }
         if let set = memberSet {
-            if set.slot(of: UInt64(account)) != nil { return }
+            if set.contains(account) { return }
         } else if shared.contains(account) {
             return
         }
         guard shared.count < cap else { overflow += 1; return }  // may count an account twice; only "popular" is read from it
         shared.append(account)
         if memberSet != nil {
-            memberSet!.insert(UInt64(account), true)
+            memberSet!.insert(account)
         } else if shared.count > 16 {
-            var set = UInt64Map<Bool>(capacity: 64)
-            for m in shared { set.insert(UInt64(m), true) }
-            memberSet = set
+            memberSet = Set(shared)
         }
     }
 
