@@ -36,6 +36,20 @@ wait_all() {
 }
 report() { python3 -c "import sys; t=float(sys.argv[2])-float(sys.argv[1]); print(f'{sys.argv[3]}: {int(sys.argv[4])/t:,.0f} exchanges/s ({t:.2f} s)')" "$@"; }
 
+# POSTs the 500-line batches to an HTTP listener on one keep-alive connection, as LiteLLM's
+# generic_api callback sends its logs.
+post_batches() {
+  python3 - "$1" "$tmp" <<'PY'
+import glob, http.client, sys
+conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+for path in sorted(glob.glob(sys.argv[2] + "/batch.*")):
+    with open(path, "rb") as f:
+        conn.request("POST", "/ingest", body=f.read(), headers={"Content-Type": "application/x-ndjson"})
+    r = conn.getresponse(); r.read()
+    assert r.status == 200, r.status
+PY
+}
+
 # --- TCP, headless
 "$DW" watch --headless --listen tcp://127.0.0.1:0 --counters-every 0.05 > "$tmp/tcp.out" & pid=$!
 until grep -q listening "$tmp/tcp.out"; do sleep 0.05; done
@@ -50,15 +64,7 @@ split -l 500 -d -a 5 "$tmp/traffic.ndjson" "$tmp/batch."
 until grep -q listening "$tmp/http.out"; do sleep 0.05; done
 port=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/http.out" | sed 's/.*://')
 t0=$(now)
-python3 - "$port" "$tmp" <<'PY'
-import glob, http.client, sys
-conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
-for path in sorted(glob.glob(sys.argv[2] + "/batch.*")):
-    with open(path, "rb") as f:
-        conn.request("POST", "/ingest", body=f.read(), headers={"Content-Type": "application/x-ndjson"})
-    r = conn.getresponse(); r.read()
-    assert r.status == 200, r.status
-PY
+post_batches "$port"
 wait_all "$tmp/http.out"; t1=$(now)
 report "$t0" "$t1" "HTTP (POST 500-line NDJSON batches, keep-alive), headless" "$lines"
 kill "$pid"; wait "$pid" 2>/dev/null || true
@@ -89,15 +95,7 @@ if [ "${CONSOLE:-0}" = 1 ]; then
   until nc -z 127.0.0.1 "$port" 2>/dev/null; do sleep 0.05; done
   sleep 1
   t0=$(now)
-  python3 - "$port" "$tmp" <<'PY'
-import glob, http.client, sys
-conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
-for path in sorted(glob.glob(sys.argv[2] + "/batch.*")):
-    with open(path, "rb") as f:
-        conn.request("POST", "/ingest", body=f.read(), headers={"Content-Type": "application/x-ndjson"})
-    r = conn.getresponse(); r.read()
-    assert r.status == 200, r.status
-PY
+  post_batches "$port"
   console_wait
   report "$t0" "$t1" "HTTP (POST 500-line NDJSON batches, keep-alive), console in tmux (status bar: $prev of $expected)" "$lines"
   tmux kill-session -t dwbench

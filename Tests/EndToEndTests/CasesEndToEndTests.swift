@@ -38,15 +38,7 @@ final class CasesEndToEndTests: XCTestCase {
 
     @discardableResult
     func waitFor(_ what: String, timeout: Double = 5, _ predicate: (String) -> Bool) -> String {
-        let end = Date().addingTimeInterval(timeout)
-        var screen = ""
-        repeat {
-            screen = capture()
-            if predicate(screen) { return screen }
-            usleep(20_000)
-        } while Date() < end
-        XCTFail("timed out waiting for \(what); screen was:\n\(screen)")
-        return screen
+        ConsoleEndToEndTests.poll(what, timeout: timeout, capture: capture, predicate)
     }
 
     /// Starts the console on `log` with the test's journal; `exec` so the pane's process is distillwatch.

@@ -103,12 +103,10 @@ final class ConsoleEndToEndTests: XCTestCase {
         if let tmux { Self.run(tmux, ["-L", Self.session, "kill-server"]) }
     }
 
-    func capture() -> String { Self.run(tmux, ["-L", Self.session, "capture-pane", "-p", "-t", Self.session]).out }
-    func keys(_ k: String...) { Self.run(tmux, ["-L", Self.session, "send-keys", "-t", Self.session] + k) }
-
-    /// Polls the pane until `predicate` holds; returns the last capture.
+    /// Polls a pane (every 20 ms) until `predicate` holds; fails the test with the last screen
+    /// after `timeout` seconds. Every tmux-driven test waits through this.
     @discardableResult
-    func waitFor(_ what: String, timeout: Double = 3, _ predicate: (String) -> Bool) -> String {
+    static func poll(_ what: String, timeout: Double, capture: () -> String, _ predicate: (String) -> Bool) -> String {
         let end = Date().addingTimeInterval(timeout)
         var screen = ""
         repeat {
@@ -118,6 +116,15 @@ final class ConsoleEndToEndTests: XCTestCase {
         } while Date() < end
         XCTFail("timed out waiting for \(what); screen was:\n\(screen)")
         return screen
+    }
+
+    func capture() -> String { Self.run(tmux, ["-L", Self.session, "capture-pane", "-p", "-t", Self.session]).out }
+    func keys(_ k: String...) { Self.run(tmux, ["-L", Self.session, "send-keys", "-t", Self.session] + k) }
+
+    /// Polls the pane until `predicate` holds; returns the last capture.
+    @discardableResult
+    func waitFor(_ what: String, timeout: Double = 3, _ predicate: (String) -> Bool) -> String {
+        ConsoleEndToEndTests.poll(what, timeout: timeout, capture: capture, predicate)
     }
 
     func testConsoleSessionAsANewUser() throws {

@@ -29,15 +29,7 @@ final class LiveConsoleTests: XCTestCase {
 
     @discardableResult
     func waitFor(_ what: String, timeout: Double = 20, _ predicate: (String) -> Bool) -> String {
-        let end = Date().addingTimeInterval(timeout)
-        var screen = ""
-        repeat {
-            screen = capture()
-            if predicate(screen) { return screen }
-            usleep(50_000)
-        } while Date() < end
-        XCTFail("timed out waiting for \(what); screen was:\n\(screen)")
-        return screen
+        ConsoleEndToEndTests.poll(what, timeout: timeout, capture: capture, predicate)
     }
 
     func testStatusBarShowsDisconnectedDataAndDrops() throws {

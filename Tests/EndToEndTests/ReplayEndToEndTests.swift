@@ -31,15 +31,7 @@ final class ReplayEndToEndTests: XCTestCase {
 
     @discardableResult
     func waitFor(_ what: String, timeout: Double = 5, _ predicate: (String) -> Bool) -> String {
-        let end = Date().addingTimeInterval(timeout)
-        var screen = ""
-        repeat {
-            screen = capture()
-            if predicate(screen) { return screen }
-            usleep(20_000)
-        } while Date() < end
-        XCTFail("timed out waiting for \(what); screen was:\n\(screen)")
-        return screen
+        ConsoleEndToEndTests.poll(what, timeout: timeout, capture: capture, predicate)
     }
 
     /// The status bar's "N ex" (exchanges the detector holds) and "N suspect".
