@@ -281,19 +281,25 @@ public final class CaseJournal: CaseStore {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 
+    /// Every column is read with `decode(forColumn:)`, which throws on a value of the wrong
+    /// type (a hand-edited or damaged row) where `row["…"]` would trap; the caller turns the
+    /// error into a clear "corrupt journal" message.
     static func fetchCases(_ db: Database, sql: String, arguments: StatementArguments) throws -> [CaseRecord] {
         let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
         return try rows.map { row in
-            let id: Int64 = row["id"]
+            let id = try row.decode(Int64.self, forColumn: "id")
             let decisions = try Row.fetchAll(db, sql: "SELECT * FROM decisions WHERE case_id = ? ORDER BY id", arguments: [id]).map { d in
-                CaseDecision(id: d["id"], action: CaseAction(rawValue: d["action"]) ?? .note,
-                             reason: (d["reason"] as String?).flatMap(ClearReason.init(rawValue:)),
-                             scope: (d["scope"] as String?).flatMap(AllowlistScope.init(rawValue:)),
-                             until: d["until_stream"], note: d["note"], analyst: d["analyst"], wallTime: d["wall_time"],
-                             streamTime: d["stream_time"], undoes: d["undoes"], members: try decode([String].self, d["members"]))
+                CaseDecision(id: try d.decode(forColumn: "id"), action: CaseAction(rawValue: try d.decode(forColumn: "action")) ?? .note,
+                             reason: (try d.decode(String?.self, forColumn: "reason")).flatMap(ClearReason.init(rawValue:)),
+                             scope: (try d.decode(String?.self, forColumn: "scope")).flatMap(AllowlistScope.init(rawValue:)),
+                             until: try d.decode(forColumn: "until_stream"), note: try d.decode(forColumn: "note"),
+                             analyst: try d.decode(forColumn: "analyst"), wallTime: try d.decode(forColumn: "wall_time"),
+                             streamTime: try d.decode(forColumn: "stream_time"), undoes: try d.decode(forColumn: "undoes"),
+                             members: try decode([String].self, try d.decode(forColumn: "members")))
             }
-            return CaseRecord(id: id, subject: CaseSubject(rawValue: row["subject"]) ?? .cluster, subjectKey: row["subject_key"],
-                              evidence: try decode(CaseEvidence.self, row["evidence"]), decisions: decisions)
+            return CaseRecord(id: id, subject: CaseSubject(rawValue: try row.decode(forColumn: "subject")) ?? .cluster,
+                              subjectKey: try row.decode(forColumn: "subject_key"),
+                              evidence: try decode(CaseEvidence.self, try row.decode(forColumn: "evidence")), decisions: decisions)
         }
     }
 }

@@ -210,7 +210,7 @@ extension Console {
     /// "6h", "30m", "2d", "90s" after `now`, or an RFC 3339 time.
     static func streamTime(after now: StreamTime, spec: String) -> StreamTime? {
         if let t = Timestamp.parseRFC3339(spec) { return t }
-        guard let unit = spec.last, let n = Double(spec.dropLast()), n > 0 else { return nil }
+        guard let unit = spec.last, let n = Double(spec.dropLast()), n > 0, n.isFinite else { return nil }
         let ms: Double
         switch unit {
         case "s": ms = 1000
@@ -219,7 +219,10 @@ extension Console {
         case "d": ms = 86_400_000
         default: return nil
         }
-        return now + StreamTime(n * ms)
+        // A year at most: "1e300d" or "inf h" is a typo, not a snooze (and would overflow).
+        guard n * ms <= 366 * 86_400_000, let span = StreamTime(exactly: (n * ms).rounded()) else { return nil }
+        let (t, overflow) = now.addingReportingOverflow(span)
+        return overflow ? nil : t
     }
 
     // MARK: Display

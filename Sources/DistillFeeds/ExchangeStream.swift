@@ -128,7 +128,9 @@ public final class ExchangeStream {
     /// The source's next exchange, counting rejected, blank and too-long lines on the way.
     private func decodeNext(from index: Int, ledger: inout InputLedger) throws(InputError) -> Exchange? {
         let reader = readers[index]
-        if !spill[index].isEmpty { return spill[index].removeFirst() }
+        // Kept in reverse order: a line holding a JSON array of thousands of records is handed
+        // out by popLast, not by an O(n) removeFirst each.
+        if let next = spill[index].popLast() { return next }
         while let line = try reader.nextLine() {
             switch line {
             case .text(let bytes, let number):
@@ -141,6 +143,7 @@ public final class ExchangeStream {
                         case .blank: ledger.countBlank()
                         }
                     }
+                    spill[index].reverse()
                     if let first { return first }
                     continue
                 }

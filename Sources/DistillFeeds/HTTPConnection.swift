@@ -98,7 +98,7 @@ final class HTTPConnection: ConnectionHandler {
                 guard let size = Int(hex, radix: 16), size >= 0 else { refuse(status: 400, reason: "bad chunk size", reply: &reply); return }
                 cursor += lineEnd + 2
                 if size == 0 { phase = .trailers; continue }
-                guard body.count + size <= limits.maxBodyBytes else { tooLarge(&reply); return }
+                guard size <= limits.maxBodyBytes - body.count else { tooLarge(&reply); return }  // no overflow on a huge size
                 phase = .chunkData(size)
             case .chunkData(let size):
                 guard pending >= size + 2 else { return }

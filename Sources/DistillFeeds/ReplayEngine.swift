@@ -202,6 +202,7 @@ public final class ReplayEngine {
         feed = fresh
         detector = makeDetector()
         rebuilds += 1
+        lastError = nil
         pending = []
         next = 0
         newest = nil

@@ -21,6 +21,9 @@ public struct ListenerLimits: Sendable {
     public var maxHeadBytes = 16 << 10
     /// An HTTP connection silent this long is closed (an unfinished request on it counts as dropped).
     public var httpIdleSeconds = 60.0
+    /// An HTTP request not complete this long after its first byte is dropped and its connection
+    /// closed, however it trickles: a byte a minute must not hold a slot for days.
+    public var httpRequestSeconds = 120.0
 
     public init() {}
 }
@@ -70,6 +73,8 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
         var output: [UInt8] = []
         /// Monotonic seconds of the last bytes received (HTTP clients idle too long are closed).
         var lastActive = Socket.now()
+        /// When the request now being received began (nil between requests).
+        var requestStarted: Double?
         var closeAfterOutput = false
         var open = true
         init(fd: Int32, peer: String, handler: any ConnectionHandler) { self.fd = fd; self.peer = peer; self.handler = handler }
@@ -107,6 +112,7 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
                         var reply = Reply()
                         c.handler.received(UnsafeRawBufferPointer(start: buffer, count: n), batcher: &batcher, reply: &reply)
                         apply(reply, to: c)
+                        if c.handler.heldBytes == 0 { c.requestStarted = nil } else if c.requestStarted == nil { c.requestStarted = c.lastActive }
                     } else if n == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
                         c.handler.ended(batcher: &batcher)
                         c.open = false
@@ -116,11 +122,13 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
 
             if fds[0].revents & Int16(POLLIN) != 0 { acceptAll(&conns) }
 
-            // An HTTP client that sends nothing for a while gives its slot back (a slow-loris
-            // cannot hold every connection). NDJSON streams may be quiet for long: they stay.
+            // An HTTP client that sends nothing for a while, or takes too long over one request,
+            // gives its slot back (a slow-loris cannot hold every connection). NDJSON streams may
+            // be quiet for long: they stay, within --max-connections.
             if address.kind == .http {
                 let now = Socket.now()
-                for c in conns where c.open && now - c.lastActive > limits.httpIdleSeconds {
+                for c in conns where c.open && (now - c.lastActive > limits.httpIdleSeconds
+                                                || c.requestStarted.map({ now - $0 > limits.httpRequestSeconds }) ?? false) {
                     if c.handler.heldBytes > 0 { sink.update { $0.dropped += 1 } }
                     c.open = false
                 }

@@ -73,11 +73,14 @@ struct WatchCommand: ParsableCommand {
         do { first = try sourceOptions.makeFeed(paths: paths) } catch { fail("\(error)") }
         let sourceName = first?.name ?? "-"
         let engine: ReplayEngine
+        let allowlist = AllowlistHolder()
         do {
             engine = try ReplayEngine(speed: replaySpeed, paused: paused, live: live, window: window(),
-                                      makeDetector: { [sensitivity] in
+                                      makeDetector: { [sensitivity, allowlist] in
                                           let d = Detector(settings: DetectorSettings(sensitivity: sensitivity))
                                           d.inspector = ExchangeInspector()
+                                          // A detector rebuilt for a seek back knows the analyst's allowlist from its first exchange.
+                                          d.allowlist = allowlist.current
                                           return d
                                       },
                                       makeFeed: { [paths, sourceOptions] in
@@ -101,7 +104,7 @@ struct WatchCommand: ParsableCommand {
         defer { backend.shutdown() }
         backend.apply(chosen.theme)
 
-        var session = WatchSession(backend: backend, engine: engine, sourceName: sourceName)
+        var session = WatchSession(backend: backend, engine: engine, sourceName: sourceName, allowlist: allowlist)
         session.journal = journal
         session.console.analyst = who
         session.console.caseStore = journal
@@ -143,15 +146,18 @@ struct WatchSession {
     let console: Console
     var grid: ScreenGrid
     var journal: CaseJournal?
-    /// The allowlist version last handed to the detector (-1: none yet, or a fresh detector).
+    /// The allowlist version last handed to the detector (-1: none yet).
     var allowlistVersion = -1
+    /// Where the engine's detector factory reads the allowlist from.
+    let allowlist: AllowlistHolder
 
     /// Wall time spent ingesting per loop turn, at most: keeps keys responsive.
     static let sliceMs = 6.0
 
-    init(backend: TerminalBackend, engine: ReplayEngine, sourceName: String) {
+    init(backend: TerminalBackend, engine: ReplayEngine, sourceName: String, allowlist: AllowlistHolder = AllowlistHolder()) {
         self.backend = backend
         self.engine = engine
+        self.allowlist = allowlist
         console = Console(status: FeedStatus(source: sourceName, mode: .live), source: DetectorDataSource(detector: engine.detector))
         let size = backend.size
         grid = ScreenGrid(width: size.width, height: size.height, unicode: backend.unicode)
@@ -174,6 +180,12 @@ struct WatchSession {
 
         while pendingSignal == 0 {
             let now = Self.nowMs()
+            // Before any exchange of this turn: the journal's allowlist (loaded at start, or just
+            // changed by a decision) must be in force for everything the detector records.
+            if syncAllowlist() {
+                console.update(snapshot: engine.detector.snapshot())
+                needsDraw = true
+            }
             let n = engine.pump(wallMs: now) { Self.nowMs() > now + Self.sliceMs }
             if n > 0 { rateWindow.append((now, n)) }
             rateWindow.removeAll { now - $0.t > 2000 }
@@ -183,7 +195,6 @@ struct WatchSession {
                 rebuilds = engine.rebuilds
                 console.source = DetectorDataSource(detector: engine.detector)
                 console.restart(snapshot: Console.emptySnapshot)
-                allowlistVersion = -1  // the fresh detector needs the allowlist too
                 needsDraw = true
             }
             if let snapshot = engine.snapshotIfDue(wallMs: Self.nowMs()) {
@@ -198,10 +209,6 @@ struct WatchSession {
             if now - lastRetry >= 1000 {
                 lastRetry = now
                 if console.retryPending() { needsDraw = true }
-            }
-            if syncAllowlist() {
-                console.update(snapshot: engine.detector.snapshot())
-                needsDraw = true
             }
             updateStatus(rateWindow: rateWindow, now: now)
 
@@ -316,6 +323,7 @@ struct WatchSession {
     mutating func syncAllowlist() -> Bool {
         guard console.book.allowlistVersion != allowlistVersion else { return false }
         allowlistVersion = console.book.allowlistVersion
+        allowlist.current = console.book.allowlist
         engine.detector.allowlist = console.book.allowlist
         return true
     }
@@ -341,6 +349,12 @@ struct WatchSession {
         case .undo(let who, _, _): return "undo by \(who)"
         }
     }
+}
+
+/// The analyst's allowlist as last synced from the journal, for detectors the replay engine
+/// builds later (a seek back starts a fresh one). Main thread only.
+final class AllowlistHolder: @unchecked Sendable {
+    var current = Allowlist()
 }
 
 /// Seeking back re-reads the input from the start; standard input cannot be.

@@ -53,9 +53,10 @@ struct BehaviourStats: Sendable {
         a.repeatedPrompts += b.repeatedPrompts
         a.tokenExchanges += b.tokenExchanges
         a.outputHeavy += b.outputHeavy
-        a.inputTokens += b.inputTokens
-        a.outputTokens += b.outputTokens
-        a.reasoningTokens += b.reasoningTokens
+        // Token counts come from the logs (up to Int64.max each): pooled without trapping.
+        a.inputTokens = a.inputTokens.addingSaturated(b.inputTokens)
+        a.outputTokens = a.outputTokens.addingSaturated(b.outputTokens)
+        a.reasoningTokens = a.reasoningTokens.addingSaturated(b.reasoningTokens)
         a.rateLimited += b.rateLimited
         a.failures += b.failures
         a.sessions += b.sessions
@@ -101,5 +102,15 @@ struct BehaviourStats: Sendable {
             entropy -= p * log(p)
         }
         return entropy / log(24.0)
+    }
+}
+
+extension Int {
+    /// `self + other`, held at `Int.max` / `Int.min` instead of trapping or wrapping: token
+    /// counts are the log's to choose.
+    @inline(__always)
+    func addingSaturated(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }

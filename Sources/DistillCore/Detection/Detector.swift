@@ -207,9 +207,9 @@ public final class Detector {
         if let output = e.outputTokens {
             let input = e.inputTokens ?? 0
             s.tokenExchanges += 1
-            s.inputTokens &+= Int(truncatingIfNeeded: input)
-            s.outputTokens &+= Int(truncatingIfNeeded: output)
-            s.reasoningTokens &+= Int(truncatingIfNeeded: e.reasoningTokens ?? 0)
+            s.inputTokens = s.inputTokens.addingSaturated(Int(truncatingIfNeeded: input))
+            s.outputTokens = s.outputTokens.addingSaturated(Int(truncatingIfNeeded: output))
+            s.reasoningTokens = s.reasoningTokens.addingSaturated(Int(truncatingIfNeeded: e.reasoningTokens ?? 0))
             if output >= 1000 && output >= 2 &* input { s.outputHeavy += 1 }
         }
         if e.httpStatus == 429 { s.rateLimited += 1 }

@@ -26,10 +26,13 @@ struct UInt64Map<Value: MapValue> {
     @inline(__always)
     private static func stored(_ key: UInt64) -> UInt64 { key == 0 ? zeroStandIn : key }
 
+    /// The process's secret, copied in so a lookup reads a field, not a lazy global.
+    private let seed = uint64MapSeed
+
     @inline(__always)
     private func home(_ key: UInt64) -> Int {
-        // Fibonacci hashing: the multiply spreads keys that differ only in low bits.
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+        // Fibonacci hashing of the seeded key: the multiply spreads keys that differ only in low bits.
+        Int(truncatingIfNeeded: ((key ^ seed) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
     }
 
     /// The slot holding `key`, or nil.
@@ -111,3 +114,11 @@ protocol MapValue { static var filler: Self { get } }
 extension Bool: MapValue { static var filler: Bool { false } }
 extension Int32: MapValue { static var filler: Int32 { 0 } }
 extension Int: MapValue { static var filler: Int { 0 } }
+
+/// A secret per process for `UInt64Map`'s slots: keys come from `StableHash` of text the logs
+/// choose, and that hash is public and invertible, so without it a sender could craft ids that
+/// all land in one probe run and make every lookup linear. Slot order never reaches any output.
+private let uint64MapSeed: UInt64 = {
+    var rng = SystemRandomNumberGenerator()
+    return rng.next()
+}()

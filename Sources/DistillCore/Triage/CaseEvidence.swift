@@ -57,7 +57,9 @@ public struct CaseEvidence: Sendable, Equatable, Codable {
         for a in accounts.prefix(detailLimit) {
             if let f = figures(a) {
                 exchanges += f.exchanges
-                e.inputTokens += f.inputTokens; e.outputTokens += f.outputTokens; e.reasoningTokens += f.reasoningTokens
+                e.inputTokens = e.inputTokens.addingSaturated(f.inputTokens)
+                e.outputTokens = e.outputTokens.addingSaturated(f.outputTokens)
+                e.reasoningTokens = e.reasoningTokens.addingSaturated(f.reasoningTokens)
                 first = min(first ?? f.firstSeen, f.firstSeen); last = max(last ?? f.lastSeen, f.lastSeen)
             }
             guard let d = detail(a) else { continue }
