@@ -19,6 +19,8 @@ struct HeadlessRunner {
     let settings: DetectorSettings
     let countersEvery: Double
     let listening: [ListenAddress]
+    /// `--from`/`--until`: exchanges outside are skipped (and counted in `outside_window`).
+    var window: StreamWindow = .all
     /// One stream hour: the detector re-scores hourly inside `ingest` anyway, so this costs little.
     var evaluateEvery: StreamTime = 3_600_000
 
@@ -38,7 +40,14 @@ struct HeadlessRunner {
         var lastCountersWall = WatchSession.nowMs()
         var lastSnapshot: Snapshot?
         var streamTime: StreamTime?
+        var outsideWindow = 0
         func take(_ batch: [Exchange]) {
+            var batch = batch
+            if !window.isAll {
+                let before = batch.count
+                batch.removeAll { !window.contains($0.ts) }
+                outsideWindow += before - batch.count
+            }
             detector.ingest(batch)
             exchanges += batch.count
             dirty = true
@@ -64,6 +73,7 @@ struct HeadlessRunner {
             var line = "{\"type\":\"counters\",\"final\":\(final),\"stream_time\":\(JSON.time(streamTime))"
             line += ",\"exchanges\":\(exchanges),\"rejected\":\(s.rejected),\"duplicates\":\(s.duplicates),\"dropped\":\(s.dropped)"
             line += ",\"connected\":\(s.connected),\"accounts\":\(lastSnapshot?.accounts ?? 0),\"suspect\":\(lastSnapshot?.suspectCount ?? 0),\"watch\":\(lastSnapshot?.watchCount ?? 0)"
+            if !window.isAll { line += ",\"outside_window\":\(outsideWindow)" }
             if let e = s.error { line += ",\"error\":\(JSON.quote(e))" }
             out.write(line + "}")
             lastCountersWall = WatchSession.nowMs()

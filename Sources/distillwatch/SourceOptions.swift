@@ -93,7 +93,8 @@ extension WatchCommand {
         do { made = try sourceOptions.makeFeed(paths: paths) } catch { fail("\(error)") }
         let runner = HeadlessRunner(feed: made.feed, live: sourceOptions.hasLiveSources || paths == ["-"],
                                     settings: DetectorSettings(sensitivity: sensitivity),
-                                    countersEvery: sourceOptions.countersEvery, listening: made.listening)
+                                    countersEvery: sourceOptions.countersEvery, listening: made.listening,
+                                    window: try window())
         Foundation.exit(runner.run())
     }
 }

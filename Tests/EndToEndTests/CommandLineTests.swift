@@ -68,6 +68,17 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.stdout, again.stdout)
     }
 
+    func testHeadlessHonoursTheStreamWindow() throws {
+        let run = try sh(#""$DW" watch --headless --counters-every 0 --from 2026-04-21T00:00Z --until 2026-04-21T06:00Z SampleLogs/demo.ndjson.gz"#)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let last = try XCTUnwrap(run.text.split(separator: "\n").last)
+        let counters = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        XCTAssertEqual(counters["final"] as? Bool, true)
+        XCTAssertGreaterThan(counters["outside_window"] as? Int ?? 0, 0)
+        let clock = try XCTUnwrap(counters["stream_time"] as? String)
+        XCTAssertTrue(clock >= "2026-04-21T00:00" && clock <= "2026-04-21T06:00:00.000Z", clock)
+    }
+
     func testDefaultDemoScanAndFailOn() throws {
         let run = try sh(#""$DW" scan SampleLogs/demo.ndjson.gz"#)  // stdout is a pipe: JSON by default
         XCTAssertEqual(run.status, 0, run.stderr)
