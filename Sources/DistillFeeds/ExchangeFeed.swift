@@ -43,11 +43,7 @@ extension ExchangeFeed {
 /// slow disk or a quiet pipe never freezes the screen. Hands batches over through a small
 /// bounded queue: the reader waits while the consumer is behind (back-pressure, no loss).
 public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
-    private let lock = NSCondition()
-    private var queue: [[Exchange]] = []
-    private var current = FeedState()
-    private let maxQueued = 32
-    private var stopped = false
+    private let sink = FeedSink(connected: true)
     private let stream: ExchangeStream
 
     public init(stream: ExchangeStream) { self.stream = stream }
@@ -67,40 +63,12 @@ public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
             var problem: String?
             do { more = try stream.nextBatch(into: &batch, maxCount: 2048, ledger: &ledger) }
             catch { more = false; problem = "\(error)" }
-            lock.lock()
-            while queue.count >= maxQueued && !stopped { lock.wait() }
-            if stopped { lock.unlock(); return }
-            if !batch.isEmpty { queue.append(batch) }
-            current.rejected = ledger.rejectedTotal
-            current.duplicates = ledger.duplicates
-            if !more { current.finished = true; current.error = problem }
-            lock.broadcast()
-            lock.unlock()
+            guard sink.push(batch, ledger: ledger, finished: !more, error: problem), more else { return }
             batch.removeAll(keepingCapacity: true)
-            if !more { return }
         }
     }
 
-    public func stop() {
-        lock.lock()
-        stopped = true
-        queue.removeAll()
-        lock.broadcast()
-        lock.unlock()
-    }
-
-    public func poll() -> [Exchange]? {
-        lock.lock(); defer { lock.unlock() }
-        guard !queue.isEmpty else { return nil }
-        let b = queue.removeFirst()
-        lock.broadcast()
-        return b
-    }
-
-    public var state: FeedState {
-        lock.lock(); defer { lock.unlock() }
-        var s = current
-        s.queued = queue.count
-        return s
-    }
+    public func stop() { sink.stop() }
+    public func poll() -> [Exchange]? { sink.poll() }
+    public var state: FeedState { sink.state }
 }

@@ -10,19 +10,35 @@ final class FeedSink: @unchecked Sendable {
     private var queue: [[Exchange]] = []
     private var current = FeedState()
     private let maxQueued: Int
+    private var stopped = false
 
     init(maxQueued: Int = 32, connected: Bool) {
         self.maxQueued = maxQueued
         current.connected = connected
     }
 
-    /// Queues a batch, waiting while the consumer is behind; records the counters.
-    func push(_ batch: [Exchange], ledger: InputLedger) {
+    /// Queues a batch, waiting while the consumer is behind; records the counters. False once
+    /// the consumer has stopped listening (the reader should end).
+    @discardableResult
+    func push(_ batch: [Exchange], ledger: InputLedger, finished: Bool = false, error: String? = nil) -> Bool {
         lock.lock()
-        while queue.count >= maxQueued { lock.wait() }
+        defer { lock.unlock() }
+        while queue.count >= maxQueued && !stopped { lock.wait() }
+        if stopped { return false }
         if !batch.isEmpty { queue.append(batch) }
         current.rejected = ledger.rejectedTotal
         current.duplicates = ledger.duplicates
+        if finished { current.finished = true; current.error = error }
+        lock.broadcast()
+        return true
+    }
+
+    /// The consumer is done with this source (a seek back replaced it): queued batches are
+    /// dropped and a reader waiting in `push` is released.
+    func stop() {
+        lock.lock()
+        stopped = true
+        queue.removeAll()
         lock.broadcast()
         lock.unlock()
     }

@@ -38,7 +38,8 @@ struct SourceOptions: ParsableArguments {
 
     func validate() throws {
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
-        if maxBodyMiB < 1 || maxBodyMiB > 4096 { throw ValidationError("--max-body-mib must be between 1 and 4096") }
+        // Unfinished requests share a 256 MiB buffer: a larger body could never be accepted.
+        if maxBodyMiB < 1 || maxBodyMiB > 256 { throw ValidationError("--max-body-mib must be between 1 and 256") }
         if !(countersEvery >= 0) { throw ValidationError("--counters-every must be 0 or more") }
         _ = try addresses()
     }
