@@ -19,11 +19,9 @@ public struct CaseBook: Sendable {
 
     public subscript(id: Int64) -> CaseRecord? { index[id].map { cases[$0] } }
 
-    /// The case for a decision key ("cluster:KEY" or "account:ID").
-    public func record(forKey key: String) -> CaseRecord? {
-        if key.hasPrefix("cluster:") { return clusterCases[String(key.dropFirst(8))].flatMap { self[$0] } }
-        if key.hasPrefix("account:") { return accountCases[String(key.dropFirst(8))].flatMap { self[$0] } }
-        return nil
+    /// The open case on a cluster (by its key) or an account (by its id).
+    public func record(_ subject: CaseSubject, _ key: String) -> CaseRecord? {
+        (subject == .cluster ? clusterCases[key] : accountCases[key]).flatMap { self[$0] }
     }
 
     public mutating func replaceAll(_ records: [CaseRecord]) {

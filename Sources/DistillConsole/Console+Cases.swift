@@ -9,7 +9,6 @@ extension Console {
         var label: String
         var cluster: ClusterSnapshot?
         var members: [String]
-        var decisionKey: String { (subject == .cluster ? "cluster:" : "account:") + key }
     }
 
     /// What is selected: a cluster in the main view, an account below it.
@@ -53,7 +52,7 @@ extension Console {
     func decide(_ action: CaseAction, reason: ClearReason? = nil, scope: AllowlistScope? = nil, until: StreamTime? = nil, note: String? = nil) {
         guard let t = triageTarget() else { say("select a cluster or an account first", .warning); return }
         guard let caseStore else { say("no case journal: decisions cannot be kept (start with --cases PATH)", .warning); return }
-        let existing = book.record(forKey: t.decisionKey)
+        let existing = book.record(t.subject, t.key)
         var ev = evidence(for: t)
         // Keep the widest picture: a cluster seen part-way through a replay has fewer accounts.
         if let old = existing?.evidence, t.subject == .cluster, Set(ev.accounts).isSubset(of: Set(old.accounts)), old.accounts.count > ev.accounts.count {
@@ -200,7 +199,7 @@ extension Console {
     /// `e`: the selected cluster's case, to a file named after it.
     func exportSelected() -> [ConsoleEffect] {
         guard let t = triageTarget() else { say("select a cluster first", .warning); return [] }
-        guard let record = book.record(forKey: t.decisionKey) else {
+        guard let record = book.record(t.subject, t.key) else {
             say("no case on \(t.label) yet: decide first (S, W, C, Z or a note), then export", .warning); return []
         }
         refreshEvidence(force: true, only: record.id)
@@ -227,8 +226,8 @@ extension Console {
 
     // MARK: Display
 
-    func decisionText(_ key: String, inCluster cluster: ClusterSnapshot? = nil) -> CellContent {
-        if let r = book.record(forKey: key) {
+    func decisionText(_ subject: CaseSubject, _ key: String, inCluster cluster: ClusterSnapshot? = nil) -> CellContent {
+        if let r = book.record(subject, key) {
             let pen = r.notes.isEmpty ? "" : (unicode ? "✎" : "*")
             if let v = r.verdictDecision {
                 if v.action == .snooze {
@@ -241,21 +240,20 @@ extension Console {
             return .text(r.notes.isEmpty ? "-" : "note" + pen, .accent)
         }
         // An account that joined a decided cluster after the decision.
-        if key.hasPrefix("account:"), let c = cluster, let r = book.record(forKey: "cluster:" + c.key),
-           !r.newMembers(in: [String(key.dropFirst(8))]).isEmpty {
+        if subject == .account, let c = cluster, let r = book.record(.cluster, c.key), !r.newMembers(in: [key]).isEmpty {
             return .text("new", .newMark)
         }
         return .text("-", .muted)
     }
 
-    func decisionSort(_ key: String) -> SortKey {
-        let v = book.record(forKey: key)?.verdict
+    func decisionSort(_ subject: CaseSubject, _ key: String) -> SortKey {
+        let v = book.record(subject, key)?.verdict
         return .number(v == .suspect ? 4 : v == .watch ? 3 : v == .snooze ? 2 : v == .clear ? 1 : 0)
     }
 
     /// An analyst's `suspect` pins the cluster's verdict, whatever the detector says now.
     func shownVerdict(_ c: ClusterSnapshot) -> (verdict: Verdict, pinned: Bool) {
-        if book.record(forKey: "cluster:" + c.key)?.verdict == .suspect { return (.suspect, c.verdict != .suspect) }
+        if book.record(.cluster, c.key)?.verdict == .suspect { return (.suspect, c.verdict != .suspect) }
         return (c.verdict, false)
     }
 
@@ -301,7 +299,7 @@ extension Console {
 
     /// Decisions on this subject that the journal has not taken yet.
     func pendingLines(_ subject: CaseSubject, _ key: String) -> [Line] {
-        let attached = book.record(forKey: (subject == .cluster ? "cluster:" : "account:") + key)?.id
+        let attached = book.record(subject, key)?.id
         return pending.compactMap { p in
             guard case .decision(let r) = p, r.subject == subject, r.subjectKey == key || (r.caseID != nil && r.caseID == attached) else { return nil }
             return [Segment(" NOT SAVED YET: ", .warning), Segment(r.action.rawValue + (r.note.map { "  “" + $0 + "”" } ?? ""), .text), Segment("  (retrying)", .muted)]

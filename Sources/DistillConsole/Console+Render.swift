@@ -219,7 +219,7 @@ extension Console {
         let shown = shownVerdict(c)
         out.append([Segment(" " + shown.verdict.rawValue + (shown.pinned ? " (pinned by analyst; detector: \(c.verdict.rawValue))" : ""), Self.verdictRole(shown.verdict)),
                     Segment("  risk \(Format.twoDecimals(c.risk))  \(Format.grouped(c.accounts.count)) accounts  \(Format.grouped(c.exchanges)) exchanges  first seen \(Format.shortTime(c.firstSeen))  flagged \(Format.shortTime(c.flaggedAt))", .text)])
-        if let r = book.record(forKey: "cluster:" + c.key) { out += caseLines(r, current: c.accounts) }
+        if let r = book.record(.cluster, c.key) { out += caseLines(r, current: c.accounts) }
         out += pendingLines(.cluster, c.key)
         let sorted = c.signals.sorted { abs($0.weight) > abs($1.weight) }
         for s in sorted {
@@ -248,7 +248,7 @@ extension Console {
     func accountLines(_ a: String, width: Int) -> [Line] {
         var out: [Line] = []
         // The analyst's case first: it is what a second look needs.
-        if let r = book.record(forKey: "account:" + a) { out += caseLines(r, current: nil) }
+        if let r = book.record(.account, a) { out += caseLines(r, current: nil) }
         out += pendingLines(.account, a)
         let f = source?.accountFigures(a)
         let d = source?.accountDetail(a)

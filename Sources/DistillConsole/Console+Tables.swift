@@ -74,7 +74,6 @@ extension Console {
             let trend = trend(of: c)
             let mark: CellContent = trend == .new ? .text(unicode ? "✚" : "+", .newMark) : trend == .rising ? .text(unicode ? "▲" : "^", .newMark) : .text("", .text)
             let top = c.signals.filter { $0.weight > 0 }.sorted { $0.weight > $1.weight }.prefix(3).map(\.name).joined(separator: ", ")
-            let decisionKey = "cluster:" + c.key
             let verdict = shownVerdict(c).verdict
             // The search text is only built while a filter is set: it is most of a rebuild's cost.
             var hay = ""
@@ -93,11 +92,11 @@ extension Console {
                 cells: [mark, .text(verdict.rawValue, Self.verdictRole(verdict)), .risk(c.risk), .text(c.key, .text),
                         .text(Format.grouped(c.accounts.count), .text), .text(Format.compact(c.exchanges), .text),
                         .spark(c.hourlyRate), .text(top.isEmpty ? "-" : top, .muted), .text(Format.shortTime(c.firstSeen), .muted),
-                        .text(Format.shortTime(c.flaggedAt), c.flaggedAt == nil ? .muted : .warning), decisionText(decisionKey)],
+                        .text(Format.shortTime(c.flaggedAt), c.flaggedAt == nil ? .muted : .warning), decisionText(.cluster, c.key)],
                 sortKeys: [.number(trend == .new ? 2 : trend == .rising ? 1 : 0), .number(Double(verdict == .suspect ? 2 : verdict == .watch ? 1 : 0) + c.risk / 10),
                            .number(c.risk), .text(c.key), .number(Double(c.accounts.count)), .number(Double(c.exchanges)),
                            .number(Double(c.hourlyRate.last ?? 0)), .text(top), .number(Double(c.firstSeen)),
-                           .number(Double(c.flaggedAt ?? .max)), decisionSort(decisionKey)],
+                           .number(Double(c.flaggedAt ?? .max)), decisionSort(.cluster, c.key)],
                 haystack: hay)
         }
         return TableModel(columns: columns, rows: rows)
@@ -130,7 +129,6 @@ extension Console {
         let rows = c.accounts.map { a -> TableRow in
             let f = source?.accountFigures(a)
             let d = source?.accountDetail(a)
-            let key = "account:" + a
             let cards = d.map { Self.firstAndMore($0.cards) } ?? "-"
             let ips = d.map { Self.firstAndMore($0.ips) } ?? "-"
             let asns = d.map { Self.firstAndMore($0.asns) } ?? "-"
@@ -143,9 +141,9 @@ extension Console {
                 cells: [.text(a, .text), .spark(f?.hourly ?? []), .text(Format.compact(f?.exchanges ?? 0), .text), .text(tokens, .text),
                         .text(f.map { Format.percent($0.cotShare) } ?? "-", (f?.cotShare ?? 0) >= 0.5 ? .warning : .text),
                         .text(cards, .muted), .text(ips, .muted), .text(asns, .muted), .text(ua, .muted),
-                        .text(Format.shortTime(f?.firstSeen), .muted), decisionText(key, inCluster: c)],
+                        .text(Format.shortTime(f?.firstSeen), .muted), decisionText(.account, a, inCluster: c)],
                 sortKeys: [.text(a), .number(Double(f?.hourly.last ?? 0)), .number(Double(f?.exchanges ?? 0)), .number(Double(f?.meanOutput ?? 0)),
-                           .number(f?.cotShare ?? 0), .text(cards), .text(ips), .text(asns), .text(ua), .number(Double(f?.firstSeen ?? 0)), decisionSort(key)],
+                           .number(f?.cotShare ?? 0), .text(cards), .text(ips), .text(asns), .text(ua), .number(Double(f?.firstSeen ?? 0)), decisionSort(.account, a)],
                 haystack: hay)
         }
         return TableModel(columns: columns, rows: rows)

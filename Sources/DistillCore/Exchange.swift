@@ -77,6 +77,11 @@ public struct Rejection: Sendable, Equatable, Error {
     }
 
     public var key: String { field.map { "\(code.rawValue):\($0)" } ?? code.rawValue }
+
+    /// A line of `length` bytes over the `limit`: one wording for every reader and decoder.
+    public static func lineTooLong(_ length: Int, limit: Int) -> Rejection {
+        Rejection(.lineTooLong, message: "line of \(length) bytes exceeds limit of \(limit) bytes")
+    }
 }
 
 /// What one input line turned into.

@@ -78,7 +78,7 @@ public final class ExchangeStream {
                             ledger.countBlank()
                         }
                     case .tooLong(let length, let number):
-                        ledger.reject(Self.tooLong(length, maxLineBytes), source: reader.name, line: number)
+                        ledger.reject(.lineTooLong(length, limit: maxLineBytes), source: reader.name, line: number)
                     }
                 }
             } else if readers.count == 1 {
@@ -156,14 +156,10 @@ public final class ExchangeStream {
                     ledger.countBlank()
                 }
             case .tooLong(let length, let number):
-                ledger.reject(Self.tooLong(length, maxLineBytes), source: reader.name, line: number)
+                ledger.reject(.lineTooLong(length, limit: maxLineBytes), source: reader.name, line: number)
             }
         }
         return nil
-    }
-
-    static func tooLong(_ length: Int, _ limit: Int) -> Rejection {
-        Rejection(.lineTooLong, message: "line of \(length) bytes exceeds limit of \(limit) bytes")
     }
 }
 

@@ -55,12 +55,7 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
 
         func emit(_ piece: LineAssembler.Piece) {
             lineNumber += 1
-            switch piece {
-            case .line(let bytes):
-                adapter.decodeLine(bytes) { batcher.add($0, source: path, line: lineNumber) }
-            case .tooLong(let length):
-                batcher.tooLong(length, limit: maxLineBytes, source: path, line: lineNumber)
-            }
+            batcher.take(piece, adapter: adapter, limit: maxLineBytes, source: path, line: lineNumber)
         }
 
         /// Reads the open file to its current end.

@@ -89,8 +89,15 @@ struct LiveBatcher {
     }
 
     mutating func tooLong(_ length: Int, limit: Int, source: String, line: Int) {
-        ledger.reject(Rejection(.lineTooLong, message: "line of \(length) bytes exceeds limit of \(limit) bytes"),
-                      source: source, line: line)
+        ledger.reject(.lineTooLong(length, limit: limit), source: source, line: line)
+    }
+
+    /// One piece from a `LineAssembler`: a line decoded through `adapter`, or an over-long one counted.
+    mutating func take(_ piece: LineAssembler.Piece, adapter: RecordAdapter, limit: Int, source: String, line: Int) {
+        switch piece {
+        case .line(let bytes): adapter.decodeLine(bytes) { add($0, source: source, line: line) }
+        case .tooLong(let length): tooLong(length, limit: limit, source: source, line: line)
+        }
     }
 
     /// Hands over what is collected (waits while the consumer is behind).

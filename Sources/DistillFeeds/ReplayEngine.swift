@@ -87,8 +87,7 @@ public final class ReplayEngine {
             n += 1
             if ts > newest ?? .min { newest = ts }
             clock.ingested(ts, wallMs: wallMs)
-            if clock.target == .nextSuspect, detector.suspectMoments.count > suspectsBeforeHunt {
-                clock.arrive(at: Double(detector.suspectMoments.last!), wallMs: wallMs)
+            if endHuntIfFlagged(wallMs: wallMs) {
                 snapshotWanted = true
                 break ingest
             }
@@ -120,10 +119,17 @@ public final class ReplayEngine {
         lastSnapshotWall = wallMs
         let snapshot = detector.snapshot()
         // Re-scoring can flag a cluster too: a hunt for the next suspect moment ends there.
-        if clock.target == .nextSuspect, detector.suspectMoments.count > suspectsBeforeHunt {
-            clock.arrive(at: Double(detector.suspectMoments.last!), wallMs: wallMs)
-        }
+        endHuntIfFlagged(wallMs: wallMs)
         return snapshot
+    }
+
+    /// During `]`, stops the clock at the moment a cluster was newly flagged, if one was.
+    @discardableResult
+    private func endHuntIfFlagged(wallMs: Double) -> Bool {
+        guard clock.target == .nextSuspect, detector.suspectMoments.count > suspectsBeforeHunt,
+              let moment = detector.suspectMoments.last else { return false }
+        clock.arrive(at: Double(moment), wallMs: wallMs)
+        return true
     }
 
     /// Stream time of the next exchange read but not yet ingested (how far behind the data is).

@@ -273,13 +273,7 @@ final class LineConnection: ConnectionHandler {
 
     private func handle(_ piece: LineAssembler.Piece, _ batcher: inout LiveBatcher) {
         lineNumber += 1
-        switch piece {
-        case .line(let bytes):
-            let n = lineNumber
-            adapter.decodeLine(bytes) { batcher.add($0, source: peer, line: n) }
-        case .tooLong(let length):
-            batcher.tooLong(length, limit: maxLineBytes, source: peer, line: lineNumber)
-        }
+        batcher.take(piece, adapter: adapter, limit: maxLineBytes, source: peer, line: lineNumber)
     }
 }
 

@@ -192,7 +192,7 @@ final class ConsoleTests: XCTestCase {
         XCTAssertTrue(g.lines.contains { $0.contains("“lab bench”") })
         _ = console.handle(.char("u"))
         _ = console.handle(.char("u"))
-        XCTAssertNil(console.book.record(forKey: "cluster:lab-3")?.verdict)
+        XCTAssertNil(console.book.record(.cluster, "lab-3")?.verdict)
         // Undos are history, not erasure.
         XCTAssertEqual(store.records[0].decisions.map(\.action), [.suspect, .note, .undo, .undo])
         XCTAssertEqual(g.text(row: 0).contains("1 case") || g.text(row: 0).hasSuffix("…"), true)
@@ -251,12 +251,12 @@ final class ConsoleTests: XCTestCase {
         snap.clusters[1].key = "lab-2"
         snap.clusters[1].accounts = ["lab-2", "lab-3", "lab-4", "lab-5"]
         console.update(snapshot: snap)
-        XCTAssertEqual(console.book.record(forKey: "cluster:lab-2")?.id, store.records[0].id)
+        XCTAssertEqual(console.book.record(.cluster, "lab-2")?.id, store.records[0].id)
         // A fresh console on the same store (a restart) finds it too.
         let (restarted, _) = Self.fixture()
         restarted.caseStore = store
         restarted.update(snapshot: snap)
-        XCTAssertEqual(restarted.book.record(forKey: "cluster:lab-2")?.verdict, .suspect)
+        XCTAssertEqual(restarted.book.record(.cluster, "lab-2")?.verdict, .suspect)
         _ = restarted.handle(.char("j"))
         XCTAssertEqual(restarted.selectedKey, "lab-2")
         _ = restarted.handle(.enter)
@@ -283,11 +283,11 @@ final class ConsoleTests: XCTestCase {
                                               streamTime: nil, evidence: CaseEvidence(accounts: ["farm-1", "farm-2"])))
         store.externalWrite = true
         XCTAssertTrue(console.retryPending())
-        XCTAssertEqual(console.book.record(forKey: "cluster:farm-1")?.verdict, .suspect)
+        XCTAssertEqual(console.book.record(.cluster, "farm-1")?.verdict, .suspect)
         // u undoes this analyst's own decision, not bob's.
         _ = console.handle(.char("u"))
-        XCTAssertNil(console.book.record(forKey: "account:farm-1")?.verdict)
-        XCTAssertEqual(console.book.record(forKey: "cluster:farm-1")?.verdict, .suspect)
+        XCTAssertNil(console.book.record(.account, "farm-1")?.verdict)
+        XCTAssertEqual(console.book.record(.cluster, "farm-1")?.verdict, .suspect)
         _ = console.handle(.char("u"))
         XCTAssertEqual(console.message?.text, "nothing to undo")
         g = render(console)

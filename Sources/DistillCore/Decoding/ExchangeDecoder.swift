@@ -19,7 +19,7 @@ public struct ExchangeDecoder: Sendable {
     /// With an `interner`, repeated values share one `String` instead of each line allocating its own.
     public func decode(_ line: UnsafeRawBufferPointer, interner: StringInterner? = nil) -> DecodeOutcome {
         if line.count > maxLineBytes {
-            return .rejected(Rejection(.lineTooLong, message: "line is \(line.count) bytes, over the limit of \(maxLineBytes)"))
+            return .rejected(.lineTooLong(line.count, limit: maxLineBytes))
         }
         guard let base = line.baseAddress, line.count > 0 else { return .blank }
         var ex = Exchange(ts: 0, accountID: "")
@@ -41,7 +41,7 @@ public struct ExchangeDecoder: Sendable {
     /// On a rejected or blank line `batch` is left as it was.
     public func decode(_ line: UnsafeRawBufferPointer, interner: StringInterner? = nil, appendingTo batch: inout [Exchange]) -> Appended {
         if line.count > maxLineBytes {
-            return .rejected(Rejection(.lineTooLong, message: "line is \(line.count) bytes, over the limit of \(maxLineBytes)"))
+            return .rejected(.lineTooLong(line.count, limit: maxLineBytes))
         }
         guard let base = line.baseAddress, line.count > 0 else { return .blank }
         batch.append(Exchange(ts: 0, accountID: ""))
