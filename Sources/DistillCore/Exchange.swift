@@ -3,33 +3,23 @@
 public typealias StreamTime = Int64
 
 /// One API exchange (request and response), as `exchange-schema.md` defines it.
+///
+/// The text fields live packed in one buffer (`ExchangeText`), so a decoded exchange costs one
+/// allocation instead of one per field, and the detector hashes and scans the bytes in place.
+/// The `String` properties below build their value on demand; they are for the console,
+/// reports and tests, not the per-exchange path.
 public struct Exchange: Sendable, Equatable {
     public enum Status: String, Sendable { case success, failure }
 
     public var ts: StreamTime
-    /// `account_id`, or `api_key_id` when the account is absent (the key stands for the account).
-    public var accountID: String
-    public var apiKeyID: String?
-    public var requestID: String?
-    public var orgID: String?
-    public var endUserID: String?
-    public var sessionID: String?
-    public var clientIP: String?
     public var asn: Int64?
-    public var country: String?
-    public var userAgent: String?
-    public var paymentFP: String?
-    public var model: String?
     public var inputTokens: Int64?
     public var outputTokens: Int64?
     public var reasoningTokens: Int64?
     public var latencyMs: Double?
     public var status: Status
     public var httpStatus: Int64?
-    public var promptText: String?
-    public var promptFP: String?
-    public var systemFP: String?
-    public var toolsFP: String?
+    var text: ExchangeText
 
     public init(
         ts: StreamTime, accountID: String, apiKeyID: String? = nil, requestID: String? = nil,
@@ -40,15 +30,38 @@ public struct Exchange: Sendable, Equatable {
         status: Status = .success, httpStatus: Int64? = nil, promptText: String? = nil,
         promptFP: String? = nil, systemFP: String? = nil, toolsFP: String? = nil
     ) {
-        self.ts = ts; self.accountID = accountID; self.apiKeyID = apiKeyID; self.requestID = requestID
-        self.orgID = orgID; self.endUserID = endUserID; self.sessionID = sessionID
-        self.clientIP = clientIP; self.asn = asn; self.country = country; self.userAgent = userAgent
-        self.paymentFP = paymentFP; self.model = model; self.inputTokens = inputTokens
-        self.outputTokens = outputTokens; self.reasoningTokens = reasoningTokens
-        self.latencyMs = latencyMs; self.status = status; self.httpStatus = httpStatus
-        self.promptText = promptText; self.promptFP = promptFP; self.systemFP = systemFP
-        self.toolsFP = toolsFP
+        self.ts = ts; self.asn = asn; self.inputTokens = inputTokens; self.outputTokens = outputTokens
+        self.reasoningTokens = reasoningTokens; self.latencyMs = latencyMs; self.status = status
+        self.httpStatus = httpStatus
+        text = ExchangeText(strings: [
+            accountID, apiKeyID, requestID, orgID, endUserID, sessionID, clientIP, country,
+            userAgent, paymentFP, model, promptText, promptFP, systemFP, toolsFP,
+        ])
     }
+
+    init(ts: StreamTime, text: ExchangeText) {
+        self.ts = ts; self.text = text; status = .success
+    }
+
+    /// `account_id`, or `api_key_id` when the account is absent (the key stands for the account).
+    public var accountID: String {
+        get { text[.accountID] ?? "" }
+        set { text[.accountID] = newValue }
+    }
+    public var apiKeyID: String? { get { text[.apiKeyID] } set { text[.apiKeyID] = newValue } }
+    public var requestID: String? { get { text[.requestID] } set { text[.requestID] = newValue } }
+    public var orgID: String? { get { text[.orgID] } set { text[.orgID] = newValue } }
+    public var endUserID: String? { get { text[.endUserID] } set { text[.endUserID] = newValue } }
+    public var sessionID: String? { get { text[.sessionID] } set { text[.sessionID] = newValue } }
+    public var clientIP: String? { get { text[.clientIP] } set { text[.clientIP] = newValue } }
+    public var country: String? { get { text[.country] } set { text[.country] = newValue } }
+    public var userAgent: String? { get { text[.userAgent] } set { text[.userAgent] = newValue } }
+    public var paymentFP: String? { get { text[.paymentFP] } set { text[.paymentFP] = newValue } }
+    public var model: String? { get { text[.model] } set { text[.model] = newValue } }
+    public var promptText: String? { get { text[.promptText] } set { text[.promptText] = newValue } }
+    public var promptFP: String? { get { text[.promptFP] } set { text[.promptFP] = newValue } }
+    public var systemFP: String? { get { text[.systemFP] } set { text[.systemFP] = newValue } }
+    public var toolsFP: String? { get { text[.toolsFP] } set { text[.toolsFP] = newValue } }
 }
 
 /// Why a line was not accepted. `key` is what reports count by (`wrong_type:input_tokens`);

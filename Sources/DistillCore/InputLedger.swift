@@ -37,13 +37,9 @@ public struct InputLedger: Sendable {
 
     /// Records an exchange; returns false (and counts it) when its `request_id` was already seen
     /// inside the duplicate window.
-    public mutating func admit(_ exchange: Exchange) -> Bool {
-        admit(ts: exchange.ts, requestID: exchange.requestID)
-    }
-
-    /// `admit` for a record read in place (the last of a batch), without copying it.
-    public mutating func admit(ts: StreamTime, requestID: String?) -> Bool {
-        if let id = requestID, duplicateFilter.isDuplicate(id, at: ts) {
+    public mutating func admit(_ exchange: borrowing Exchange) -> Bool {
+        let ts = exchange.ts
+        if let id = exchange.text.hash(.requestID), duplicateFilter.isDuplicate(hash: id, at: ts) {
             duplicates += 1
             return false
         }
@@ -78,7 +74,11 @@ public struct DuplicateFilter: Sendable {
     public var remembered: Int { current.count + previous.count }
 
     public mutating func isDuplicate(_ requestID: String, at ts: StreamTime) -> Bool {
-        let hash = StableHash.hash(requestID)
+        isDuplicate(hash: StableHash.hash(requestID), at: ts)
+    }
+
+    /// `isDuplicate` for an id already hashed with `StableHash.hash`.
+    mutating func isDuplicate(hash: UInt64, at ts: StreamTime) -> Bool {
         if current.slot(of: hash) != nil || previous.slot(of: hash) != nil { return true }
         if let start = generationStart {
             if ts - start >= window || current.count >= maxPerGeneration {

@@ -12,7 +12,6 @@ public final class ExchangeStream {
 
     private let readers: [LineReader]
     private let decoder: ExchangeDecoder
-    private let interner = StringInterner()
     /// Set for formats other than canonical: lines go through it (and may hold several records).
     private let adapter: RecordAdapter?
     /// Records after the first from one line, per source, waiting their turn.
@@ -68,10 +67,9 @@ public final class ExchangeStream {
                 while appended < maxCount, let line = try reader.nextLine() {
                     switch line {
                     case .text(let bytes, let number):
-                        switch decoder.decode(bytes, interner: interner, appendingTo: &batch) {
+                        switch decoder.decode(bytes, appendingTo: &batch) {
                         case .appended:
-                            let last = batch.count - 1
-                            if ledger.admit(ts: batch[last].ts, requestID: batch[last].requestID) { appended += 1 } else { batch.removeLast() }
+                            if ledger.admit(batch[batch.count - 1]) { appended += 1 } else { batch.removeLast() }
                         case .rejected(let rejection):
                             ledger.reject(rejection, source: reader.name, line: number)
                         case .blank:
@@ -98,7 +96,7 @@ public final class ExchangeStream {
                 }
                 while appended < maxCount, let index = queue.min {
                     queue.removeMin()
-                    // Swapped out rather than copied: an Exchange holds a score of strings.
+                    // Swapped out rather than copied: no retain and release of its text.
                     var head: Exchange? = nil
                     swap(&head, &heads[index])
                     // Admitted in emitted order, so the duplicate window follows merged time.
@@ -147,7 +145,7 @@ public final class ExchangeStream {
                     if let first { return first }
                     continue
                 }
-                switch decoder.decode(bytes, interner: interner) {
+                switch decoder.decode(bytes) {
                 case .exchange(let exchange):
                     return exchange
                 case .rejected(let rejection):

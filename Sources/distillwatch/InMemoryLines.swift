@@ -26,7 +26,6 @@ func forEachLine(in buffer: UnsafeRawBufferPointer, startingAt firstLine: Int = 
 /// `eval` and `bench`, where no file is involved.
 struct InMemoryIngest {
     let decoder = ExchangeDecoder()
-    let interner = StringInterner()
     var ledger = InputLedger()
     let detector: Detector
     var batch: [Exchange] = []
@@ -41,10 +40,9 @@ struct InMemoryIngest {
         var next = lineNumber
         forEachLine(in: chunk, startingAt: lineNumber) { line, number in
             next = number + 1
-            switch decoder.decode(line, interner: interner, appendingTo: &batch) {
+            switch decoder.decode(line, appendingTo: &batch) {
             case .appended:
-                let last = batch.count - 1
-                if !ledger.admit(ts: batch[last].ts, requestID: batch[last].requestID) { batch.removeLast() }
+                if !ledger.admit(batch[batch.count - 1]) { batch.removeLast() }
             case .rejected(let r):
                 ledger.reject(r, source: source, line: number)
             case .blank:

@@ -1,8 +1,8 @@
 @testable import DistillCore
 import XCTest
 
-/// The hand-written hash map and string interner that replaced library types on the hot path:
-/// checked against the library types they replaced.
+/// The hand-written structures of the hot path: the hash map checked against the library type
+/// it replaced, the packed text of a record against the strings it holds.
 final class HotPathStructureTests: XCTestCase {
     func testMapAgreesWithDictionaryUnderRandomInsertsAndRemoves() {
         var map = UInt64Map<Int>()
@@ -38,17 +38,53 @@ final class HotPathStructureTests: XCTestCase {
         XCTAssertEqual(map.count, 10_001)
     }
 
-    func testInternerReturnsEqualStringsAndSurvivesSlotCollisions() {
-        let interner = StringInterner(log2Slots: 1)  // two slots: almost every value collides
-        var seen: [String] = []
-        for i in 0..<500 {
-            let text = "account_with_a_long_id_\(i % 37)_é"
-            var copy = text
-            let got = copy.withUTF8 { interner.string(UnsafeRawBufferPointer($0)) }
-            XCTAssertEqual(got, text)
-            seen.append(got)
-        }
-        XCTAssertEqual(Set(seen).count, 37)
+    func testPackedTextReadsBackEveryFieldAndSettersKeepTheOthers() {
+        var e = Exchange(ts: 5, accountID: "acct_é", apiKeyID: "", requestID: "r-1", orgID: nil,
+                         endUserID: "u", sessionID: "s\u{1F600}", clientIP: "203.0.113.9", country: "SG",
+                         userAgent: String(repeating: "ua", count: 300), paymentFP: "pm", model: "m",
+                         promptText: "line\none", promptFP: nil, systemFP: "sys", toolsFP: "tools")
+        XCTAssertEqual(e.accountID, "acct_é")
+        XCTAssertEqual(e.apiKeyID, "", "an empty value is kept, not absent")
+        XCTAssertNil(e.orgID)
+        XCTAssertEqual(e.sessionID, "s\u{1F600}")
+        XCTAssertEqual(e.userAgent?.utf8.count, 600)
+        XCTAssertEqual(e.promptText, "line\none")
+        XCTAssertEqual(e.toolsFP, "tools")
+
+        e.orgID = "org-9"             // absent → present, in the middle
+        e.accountID = "a"             // first field shrinks
+        e.toolsFP = nil               // last field goes
+        e.promptText = String(repeating: "p", count: 5000)  // grows
+        XCTAssertEqual(e.orgID, "org-9")
+        XCTAssertEqual(e.accountID, "a")
+        XCTAssertNil(e.toolsFP)
+        XCTAssertEqual(e.promptText?.count, 5000)
+        XCTAssertEqual(e.requestID, "r-1")
+        XCTAssertEqual(e.systemFP, "sys")
+        XCTAssertEqual(e.sessionID, "s\u{1F600}")
+
+        // The layout is canonical: built by setters or all at once, equal records compare equal.
+        let direct = Exchange(ts: 5, accountID: "a", apiKeyID: "", requestID: "r-1", orgID: "org-9",
+                              endUserID: "u", sessionID: "s\u{1F600}", clientIP: "203.0.113.9", country: "SG",
+                              userAgent: String(repeating: "ua", count: 300), paymentFP: "pm", model: "m",
+                              promptText: String(repeating: "p", count: 5000), promptFP: nil, systemFP: "sys", toolsFP: nil)
+        XCTAssertEqual(e, direct)
+        var other = direct
+        other.model = "m2"
+        XCTAssertNotEqual(other, direct)
+        XCTAssertEqual(direct.model, "m", "a copy's setter leaves the original alone")
+    }
+
+    func testDecodedRecordEqualsTheSameRecordBuiltFromStrings() {
+        // Escapes, a surrogate pair, a repeated key (the last wins), null clearing a value, the
+        // key standing in for a missing account, and an unknown nested value in between.
+        let line = #"{"ts":1700000000000,"api_key_id":"key_\u00e9","session_id":"first","x":{"a":[1,{"b":"\""}]},"#
+            + #""session_id":"s\n2","prompt_text":"tab\there \"quoted\" \ud83d\ude00","org_id":"o","org_id":null,"model":"m"}"#
+        guard case .exchange(let decoded) = ExchangeDecoder().decode(line) else { return XCTFail("not decoded") }
+        let expected = Exchange(ts: 1_700_000_000_000, accountID: "key_é", apiKeyID: "key_é", sessionID: "s\n2",
+                                model: "m", promptText: "tab\there \"quoted\" \u{1F600}")
+        XCTAssertEqual(decoded, expected)
+        XCTAssertNil(decoded.orgID)
     }
 
     func testDecodingIntoABatchMatchesDecodingAndLeavesRejectsOut() {
@@ -61,13 +97,12 @@ final class HotPathStructureTests: XCTestCase {
             #"{"ts":1700000000003,"#,
         ]
         let decoder = ExchangeDecoder()
-        let interner = StringInterner()
         var batch: [Exchange] = []
         var rejected = 0, blank = 0
         for line in lines {
             var a = line, b = line
             let before = batch.count
-            let appended = a.withUTF8 { decoder.decode(UnsafeRawBufferPointer($0), interner: interner, appendingTo: &batch) }
+            let appended = a.withUTF8 { decoder.decode(UnsafeRawBufferPointer($0), appendingTo: &batch) }
             let plain = b.withUTF8 { decoder.decode(UnsafeRawBufferPointer($0)) }
             switch (appended, plain) {
             case (.appended, .exchange(let e)):
@@ -85,21 +120,6 @@ final class HotPathStructureTests: XCTestCase {
         XCTAssertEqual(batch.last?.sessionID, "sA")
         XCTAssertEqual(rejected, 3)
         XCTAssertEqual(blank, 1)
-    }
-
-    func testDecoderWithInternerDecodesTheSameExchanges() {
-        let lines = (0..<200).map { i in
-            #"{"ts":\#(1_700_000_000_000 + i),"account_id":"acct_0000000000\#(i % 7)x","user_agent":"Mozilla/5.0 (X11; Linux x86_64) \#(i % 3)","system_fp":"sha256:00000000000000\#(i % 5)","session_id":"sess_\#(i)_aaaaaaaaaaaaaaa","prompt_text":"line \#(i)"}"#
-        }
-        let decoder = ExchangeDecoder()
-        let interner = StringInterner()
-        for line in lines {
-            var a = line, b = line
-            let plain = a.withUTF8 { decoder.decode(UnsafeRawBufferPointer($0)) }
-            let interned = b.withUTF8 { decoder.decode(UnsafeRawBufferPointer($0), interner: interner) }
-            guard case .exchange(let x) = plain, case .exchange(let y) = interned else { return XCTFail("not decoded: \(line)") }
-            XCTAssertEqual(x, y)
-        }
     }
 }
 
@@ -129,7 +149,7 @@ final class CueScanSplitTests: XCTestCase {
                 bytes.replaceSubrange(at..<(at + phrase.count), with: phrase)
             }
             bytes.withUnsafeBytes { raw in
-                XCTAssertEqual(matcher.cues(in: raw), matcher.scan(raw), String(decoding: bytes, as: UTF8.self))
+                XCTAssertEqual(matcher.splitScan(raw), matcher.scan(raw), String(decoding: bytes, as: UTF8.self))
             }
             checked += 1
         }
@@ -137,6 +157,23 @@ final class CueScanSplitTests: XCTestCase {
         // And a cue only the straddling part can see is found.
         let text = String(repeating: "x ", count: 200) + "chain of thought" + String(repeating: " y", count: 200)
         var copy = text
-        copy.withUTF8 { XCTAssertTrue(matcher.cues(in: UnsafeRawBufferPointer($0)).contains(.fullReasoning)) }
+        copy.withUTF8 { XCTAssertTrue(matcher.splitScan(UnsafeRawBufferPointer($0)).contains(.fullReasoning)) }
+    }
+}
+
+/// The automaton's rows are laid out breadth first: every cue of the lexicon must still be
+/// found on its own, in upper case (non-ASCII letters included), capitalised, and inside other text.
+final class CueLexiconTests: XCTestCase {
+    func testEveryPhraseIsFoundAloneAndInsideText() {
+        let matcher = CueMatcher.shared
+        for (phrase, cue) in PromptLexicon.phrases {
+            for text in [phrase, phrase.uppercased(), phrase.capitalized, "Please, " + phrase + " now."] {
+                var copy = text
+                let found = copy.withUTF8 { matcher.cues(in: UnsafeRawBufferPointer($0)) }
+                XCTAssertTrue(found.contains(cue), "\(cue) not found in \(text)")
+            }
+        }
+        var plain = "The weather in Lisbon is mild in spring."
+        XCTAssertEqual(plain.withUTF8 { matcher.cues(in: UnsafeRawBufferPointer($0)) }, [])
     }
 }

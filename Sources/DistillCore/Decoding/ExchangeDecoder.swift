@@ -1,7 +1,7 @@
 /// Decodes one NDJSON line into an `Exchange` or a `Rejection`.
 ///
 /// A single pass over the bytes, no recursion, no per-line arrays: keys are matched by length and
-/// packed bytes, strings without escapes become `String`s straight from the line, unknown values are
+/// packed bytes, the text fields are copied once into the record's packed buffer, unknown values are
 /// skipped while still being checked. Precedence of rejections: line_too_long, then invalid_utf8
 /// (anywhere in the line), then invalid_json / not_an_object, then field-level codes.
 public struct ExchangeDecoder: Sendable {
@@ -15,39 +15,39 @@ public struct ExchangeDecoder: Sendable {
         self.maxLineBytes = maxLineBytes
     }
 
+    /// Text offsets in the packed record are 31-bit: no line may be longer, whatever the setting.
+    static let hardMaxLineBytes = Int(Int32.max)
+
+    private var lineLimit: Int { min(maxLineBytes, Self.hardMaxLineBytes) }
+
     /// `line` excludes the `\n`; a trailing `\r` is tolerated.
-    /// With an `interner`, repeated values share one `String` instead of each line allocating its own.
-    public func decode(_ line: UnsafeRawBufferPointer, interner: StringInterner? = nil) -> DecodeOutcome {
-        if line.count > maxLineBytes {
-            return .rejected(.lineTooLong(line.count, limit: maxLineBytes))
+    public func decode(_ line: UnsafeRawBufferPointer) -> DecodeOutcome {
+        if line.count > lineLimit {
+            return .rejected(.lineTooLong(line.count, limit: lineLimit))
         }
         guard let base = line.baseAddress, line.count > 0 else { return .blank }
-        var ex = Exchange(ts: 0, accountID: "")
-        var parser = LineParser(base: base, end: line.count)
-        parser.interner = interner
-        if let notAnExchange = parser.run(&ex) { return notAnExchange }
+        var ex = Exchange(ts: 0, text: .placeholder)
+        if let notAnExchange = LineParser.with(base: base, end: line.count, { $0.run(&ex) }) { return notAnExchange }
         return .exchange(ex)
     }
 
-    /// What `decode(_:interner:appendingTo:)` did with a line.
+    /// What `decode(_:appendingTo:)` did with a line.
     public enum Appended: Sendable {
         case appended
         case rejected(Rejection)
         case blank
     }
 
-    /// Decodes straight into a new last element of `batch`, so the record (~350 bytes) is not
-    /// copied from the parser to the outcome to the caller to the batch: about 4% of `scan`.
-    /// On a rejected or blank line `batch` is left as it was.
-    public func decode(_ line: UnsafeRawBufferPointer, interner: StringInterner? = nil, appendingTo batch: inout [Exchange]) -> Appended {
-        if line.count > maxLineBytes {
-            return .rejected(.lineTooLong(line.count, limit: maxLineBytes))
+    /// Decodes straight into a new last element of `batch`, so the record is not copied from
+    /// the parser to the outcome to the caller to the batch. On a rejected or blank line
+    /// `batch` is left as it was.
+    public func decode(_ line: UnsafeRawBufferPointer, appendingTo batch: inout [Exchange]) -> Appended {
+        if line.count > lineLimit {
+            return .rejected(.lineTooLong(line.count, limit: lineLimit))
         }
         guard let base = line.baseAddress, line.count > 0 else { return .blank }
-        batch.append(Exchange(ts: 0, accountID: ""))
-        var parser = LineParser(base: base, end: line.count)
-        parser.interner = interner
-        guard let notAnExchange = parser.run(&batch[batch.count - 1]) else { return .appended }
+        batch.append(Exchange(ts: 0, text: .placeholder))
+        guard let notAnExchange = LineParser.with(base: base, end: line.count, { $0.run(&batch[batch.count - 1]) }) else { return .appended }
         batch.removeLast()
         switch notAnExchange {
         case .rejected(let r): return .rejected(r)

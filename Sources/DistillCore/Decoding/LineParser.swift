@@ -5,14 +5,26 @@ enum Field: UInt8 {
     case userAgent, paymentFP, model, inputTokens, outputTokens, reasoningTokens, latencyMs, status
     case httpStatus, promptText, promptFP, systemFP, toolsFP
 
-    /// Values that recur from exchange to exchange, worth interning (request ids, session ids
-    /// and prompts are mostly new each time).
-    var repeatsAcrossExchanges: Bool {
+    /// Where a text field is kept in the record.
+    @inline(__always)
+    var textField: ExchangeText.Field? {
         switch self {
-        case .accountID, .apiKeyID, .orgID, .endUserID, .clientIP, .userAgent, .paymentFP, .model, .systemFP, .toolsFP, .country:
-            return true
-        default:
-            return false
+        case .accountID: return .accountID
+        case .apiKeyID: return .apiKeyID
+        case .requestID: return .requestID
+        case .orgID: return .orgID
+        case .endUserID: return .endUserID
+        case .sessionID: return .sessionID
+        case .clientIP: return .clientIP
+        case .country: return .country
+        case .userAgent: return .userAgent
+        case .paymentFP: return .paymentFP
+        case .model: return .model
+        case .promptText: return .promptText
+        case .promptFP: return .promptFP
+        case .systemFP: return .systemFP
+        case .toolsFP: return .toolsFP
+        default: return nil
         }
     }
 
@@ -182,23 +194,33 @@ struct LineParser {
     var i = 0
 
     var ts: StreamTime?
-    var accountID: String?
+    /// Where each text field's last occurrence is in the line; packed into the record at the end.
+    var texts: TextSpans
     /// Four bits per field: the code of the field's last occurrence when it was bad (last one wins).
     var fieldErrors: UInt128 = 0
-    /// Reuses the strings of repeated values (ids, user agents, fingerprints) when given.
-    var interner: StringInterner?
 
     static let wrongType: UInt8 = 1, negativeValue: UInt8 = 2, badValue: UInt8 = 3, badTimestamp: UInt8 = 4
 
-    init(base: UnsafeRawPointer, end: Int) {
+    /// `spans` is scratch for `TextSpans` (`TextSpans.slotCount` words), valid while the parser runs.
+    init(base: UnsafeRawPointer, end: Int, spans: UnsafeMutablePointer<UInt64>) {
         self.base = base
         self.end = end
+        texts = TextSpans(slots: spans)
+    }
+
+    /// Runs `body` with a parser over `[base, base + end)` whose span scratch is on the stack.
+    @inline(__always)
+    static func with<R>(base: UnsafeRawPointer, end: Int, _ body: (inout LineParser) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: TextSpans.slotCount) { slots in
+            var parser = LineParser(base: base, end: end, spans: slots.baseAddress!)
+            return body(&parser)
+        }
     }
 
     @inline(__always) func byte(_ k: Int) -> UInt8 { base.load(fromByteOffset: k, as: UInt8.self) }
 
     /// Fills `ex`; returns nil when it is a valid exchange. The caller owns `ex` so that it moves into the
-    /// outcome instead of being copied field by field (it holds ~400 bytes of strings).
+    /// outcome instead of being copied.
     mutating func run(_ ex: inout Exchange) -> DecodeOutcome? {
         if end >= 3 && byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF { i = 3 }
         skipWhitespace()
@@ -422,19 +444,6 @@ struct LineParser {
         }
     }
 
-    /// A string value `[start, stop)` of the line (already scanned, so escapes are well formed).
-    @inline(__always)
-    func makeString(_ start: Int, _ stop: Int, escaped: Bool) -> String {
-        let n = stop - start
-        if !escaped {
-            return String(decoding: UnsafeRawBufferPointer(start: base + start, count: n), as: UTF8.self)
-        }
-        return String(unsafeUninitializedCapacity: n) { buf in
-            guard let out = buf.baseAddress else { return 0 }
-            return Unescape.run(base, from: start, to: stop, into: out)
-        }
-    }
-
     /// Runs `body` on the unescaped bytes of `[start, stop)` (rare: escaped keys, timestamps, statuses).
     func withUnescaped<R>(_ start: Int, _ stop: Int, _ body: (UnsafeRawPointer, Int) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: stop - start + 8) { buf in
@@ -576,28 +585,6 @@ struct LineParser {
     }
 
     @inline(__always)
-    mutating func store(_ field: Field, _ s: String?, _ ex: inout Exchange) {
-        switch field {
-        case .accountID: accountID = s
-        case .apiKeyID: ex.apiKeyID = s
-        case .requestID: ex.requestID = s
-        case .orgID: ex.orgID = s
-        case .endUserID: ex.endUserID = s
-        case .sessionID: ex.sessionID = s
-        case .clientIP: ex.clientIP = s
-        case .country: ex.country = s
-        case .userAgent: ex.userAgent = s
-        case .paymentFP: ex.paymentFP = s
-        case .model: ex.model = s
-        case .promptText: ex.promptText = s
-        case .promptFP: ex.promptFP = s
-        case .systemFP: ex.systemFP = s
-        case .toolsFP: ex.toolsFP = s
-        default: break
-        }
-    }
-
-    @inline(__always)
     static func store(_ field: Field, _ v: Int64?, _ ex: inout Exchange) {
         switch field {
         case .asn: ex.asn = v
@@ -610,24 +597,21 @@ struct LineParser {
     }
 
     mutating func parseStringField(_ field: Field, _ ex: inout Exchange) throws(SyntaxError) {
+        guard let text = field.textField else { return try skipValue(depth: 1) }
         let c = byte(i)
         if c == UInt8(ascii: "\"") {
             i += 1
             let start = i
             let escaped = try scanString()
-            if !escaped, i - 1 - start > 15, let interner, field.repeatsAcrossExchanges {
-                store(field, interner.string(UnsafeRawBufferPointer(start: base + start, count: i - 1 - start)), &ex)
-            } else {
-                store(field, makeString(start, i - 1, escaped: escaped), &ex)
-            }
+            texts.set(text, start: start, end: i - 1, escaped: escaped)
             fieldOK(field)
         } else if c == UInt8(ascii: "n") {
             try skipLiteral()
-            store(field, nil as String?, &ex)
+            texts.clear(text)
             fieldOK(field)
         } else {
             try skipValue(depth: 1)
-            store(field, nil as String?, &ex)
+            texts.clear(text)
             fieldBad(field, Self.wrongType)
         }
     }
@@ -767,11 +751,11 @@ struct LineParser {
             if let r = fieldRejection(.accountID) { return .rejected(r) }
             if let r = fieldRejection(.apiKeyID) { return .rejected(r) }
         }
-        if let key = ex.apiKeyID, key.isEmpty { ex.apiKeyID = nil }
-        if let account = accountID, !account.isEmpty {
-            ex.accountID = account
-        } else if let key = ex.apiKeyID {
-            ex.accountID = key
+        if texts.isPresent(.apiKeyID) && texts.length(.apiKeyID) == 0 { texts.clear(.apiKeyID) }
+        if texts.isPresent(.accountID) && texts.length(.accountID) > 0 {
+            // as given
+        } else if texts.isPresent(.apiKeyID) {
+            texts.copy(.apiKeyID, to: .accountID)
         } else {
             return .rejected(Rejection(.missingAccount, message: "neither account_id nor api_key_id is present"))
         }
@@ -782,7 +766,26 @@ struct LineParser {
             }
         }
         ex.ts = ts
+        ex.text = packTexts()
         return nil
+    }
+
+    /// The record's text fields, copied (and unescaped) from the line into one buffer.
+    func packTexts() -> ExchangeText {
+        let spans = texts
+        return ExchangeText(payloadCapacity: spans.totalLength) { writer in
+            var present = spans.present
+            while present != 0 {
+                let k = present.trailingZeroBitCount
+                present &= present &- 1
+                let (start, end, escaped) = spans.span(k)
+                if escaped {
+                    writer.appendUnescaped(k, base, from: start, to: end)
+                } else {
+                    writer.append(k, UnsafeRawBufferPointer(start: base + start, count: end - start))
+                }
+            }
+        }
     }
 
     func rejection(for error: SyntaxError) -> Rejection {
@@ -961,5 +964,60 @@ enum Unescape {
         out[2] = UInt8(truncatingIfNeeded: 0x80 | (u &>> 6) & 0x3F)
         out[3] = UInt8(truncatingIfNeeded: 0x80 | u & 0x3F)
         return 4
+    }
+}
+
+/// The text fields seen in a line: per field, where its last occurrence's body lies and whether
+/// it holds escapes, in scratch words the decoder puts on the stack (a tuple or SIMD value in the
+/// parser was copied or spilled on every access: measured, ~2% of `scan`).
+struct TextSpans {
+    static let slotCount = 16
+    /// Per field: start (low 32 bits) and end (high 32 bits); read only for present fields.
+    private let slots: UnsafeMutablePointer<UInt64>
+    private(set) var present: UInt32 = 0
+    private var escaped: UInt32 = 0
+    /// Sum of the present fields' raw lengths, kept as fields come and go.
+    private(set) var totalLength = 0
+
+    init(slots: UnsafeMutablePointer<UInt64>) { self.slots = slots }
+
+    @inline(__always)
+    mutating func set(_ field: ExchangeText.Field, start: Int, end: Int, escaped isEscaped: Bool) {
+        clear(field)
+        let k = field.rawValue
+        let bit: UInt32 = 1 << UInt32(k)
+        slots[k] = UInt64(truncatingIfNeeded: start) & 0xFFFF_FFFF | UInt64(truncatingIfNeeded: end) << 32
+        present |= bit
+        escaped = isEscaped ? escaped | bit : escaped & ~bit
+        totalLength &+= end &- start
+    }
+
+    @inline(__always)
+    mutating func clear(_ field: ExchangeText.Field) {
+        guard isPresent(field) else { return }
+        totalLength &-= length(field)
+        present &= ~(1 << UInt32(field.rawValue))
+    }
+
+    @inline(__always)
+    func isPresent(_ field: ExchangeText.Field) -> Bool { (present >> UInt32(field.rawValue)) & 1 == 1 }
+
+    @inline(__always)
+    func span(_ k: Int) -> (start: Int, end: Int, escaped: Bool) {
+        let v = slots[k]
+        return (Int(v & 0xFFFF_FFFF), Int(v >> 32), (escaped >> UInt32(k)) & 1 == 1)
+    }
+
+    /// Raw length in the line (escapes still encoded: an upper bound on the decoded length,
+    /// and zero exactly when the decoded string is empty).
+    @inline(__always)
+    func length(_ field: ExchangeText.Field) -> Int {
+        let s = span(field.rawValue)
+        return s.end - s.start
+    }
+
+    mutating func copy(_ from: ExchangeText.Field, to: ExchangeText.Field) {
+        let s = span(from.rawValue)
+        set(to, start: s.start, end: s.end, escaped: s.escaped)
     }
 }

@@ -1,10 +1,12 @@
 /// Space-saving top-k counter of template families for one account: fixed memory, and a
 /// guaranteed lower bound (count − error) on how often the top families really occurred.
+/// Inline vectors rather than arrays: two per account were six heap objects, each a cache miss
+/// and a uniqueness check on every prompt.
 struct TopFamilies: Sendable {
     static let capacity = 4
-    private var keys = [UInt64](repeating: 0, count: capacity)
-    private var counts = [Int32](repeating: 0, count: capacity)
-    private var errors = [Int32](repeating: 0, count: capacity)
+    private var keys = SIMD4<UInt64>()
+    private var counts = SIMD4<Int32>()
+    private var errors = SIMD4<Int32>()
 
     mutating func add(_ key: UInt64) {
         var minIndex = 0

@@ -16,10 +16,11 @@ public final class Detector {
     private var lastValueSlot: [Int32] = []
     private var sessions = UInt64Map<SessionTally>()
     private var promptCache = RecentPromptCache(log2Slots: 22)
-    private var modelFirstSeen: [String: StreamTime] = [:]
+    /// Models by the hash of their name, with the time each was first seen.
+    private var modelFirstSeen: [UInt64: StreamTime] = [:]
     /// The model of the previous exchange: most exchanges repeat it, so the table is skipped.
-    private var lastModel: String?
-    private(set) var newModel: (name: String, releasedAt: StreamTime)?
+    private var lastModelKey: UInt64?
+    private(set) var newModel: (name: String, key: UInt64, releasedAt: StreamTime)?
 
     private(set) var streamStart: StreamTime?
     private(set) var streamTime: StreamTime?
@@ -65,22 +66,13 @@ public final class Detector {
         for i in batch.indices { ingestOne(batch[i]) }
     }
 
-    /// Ingests every exchange of `batch` in order and leaves it empty (capacity kept). Moving
-    /// each exchange out (`popLast`), instead of reading it in place, saves a retain and a
-    /// release of each of its strings: about 5% of `scan` (callgrind). The batch is first
-    /// reversed by moving values, as the library's `reverse()` copies (retains) them.
+    /// Ingests every exchange of `batch` in order and leaves it empty (capacity kept). Each is
+    /// read in place through the buffer, so no exchange is copied on the way in.
     public func ingest(draining batch: inout [Exchange]) {
-        batch.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var lo = 0, hi = buffer.count - 1
-            while lo < hi {
-                let t = (base + lo).move()
-                (base + lo).moveInitialize(from: base + hi, count: 1)
-                (base + hi).initialize(to: t)
-                lo += 1; hi -= 1
-            }
+        batch.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices { ingestOne(buffer[i]) }
         }
-        while let e = batch.popLast() { ingestOne(e) }
+        batch.removeAll(keepingCapacity: true)
     }
 
     public func ingest(_ e: borrowing Exchange) { ingestOne(e) }
@@ -96,7 +88,8 @@ public final class Detector {
         countMinute(ts)
         inspector?.record(e)
 
-        let a = accountSlot(e.accountID, at: ts)
+        let text = e.text
+        let a = accountSlot(text, at: ts)
         let ai = Int(a)
         if !isTouched[ai] { isTouched[ai] = true; touched.append(a) }
         if ts < accounts[ai].firstSeen { accounts[ai].firstSeen = ts }
@@ -108,8 +101,8 @@ public final class Detector {
 
         // Session shape: counts are kept current, so an open session is already in the stats.
         var sessionTurnsBefore: Int32 = -1  // -1: sessionless, 0: new session
-        if let session = e.sessionID {
-            let key = StableHash.combine(UInt64(a), StableHash.hash(session))
+        if let session = text.hash(.sessionID) {
+            let key = StableHash.combine(UInt64(a), session)
             if let found = sessions.slot(of: key) {
                 let tally = sessions.value(at: found)
                 sessionTurnsBefore = tally.turns
@@ -123,13 +116,14 @@ public final class Detector {
         // Prompt content.
         var features: PromptFeatures?
         var repeated = false
-        if let text = e.promptText, !text.isEmpty {
-            let f = PromptAnalyzer.analyze(text)
+        text.withBytes(.promptText) { prompt in
+            guard prompt.count > 0 else { return }
+            let f = PromptAnalyzer.analyze(prompt)
             features = f
             // Short follow-ups ("continue", "thanks") repeat by nature; a repeated long prompt
             // is a re-run of the same item.
             // Keyed by account: a farm spreading one item bank over many accounts is not re-running it.
-            if text.utf8.count >= settings.minimumBytesForRepeat {
+            if prompt.count >= settings.minimumBytesForRepeat {
                 repeated = promptCache.checkAndInsert(StableHash.combine(f.exactHash, UInt64(a)))
             }
             if let p = f.prefixFamily { accounts[ai].prefixFamilies.add(p) }
@@ -138,54 +132,57 @@ public final class Detector {
 
         // Lifecycle: a model first seen well after the stream began is a new release.
         var postRelease = 0  // 0: outside the day after a release, 1: on an old model, 2: on the new one
-        if let model = e.model {
-            if model != lastModel && modelFirstSeen[model] == nil {
+        if let model = text.hash(.model) {
+            if model != lastModelKey && modelFirstSeen[model] == nil {
                 modelFirstSeen[model] = ts
                 if let start = streamStart, ts - start >= settings.newModelGrace,
                    newModel.map({ ts > $0.releasedAt }) ?? true {
-                    newModel = (model, ts)
+                    newModel = (text[.model] ?? "", model, ts)
                 }
             }
-            lastModel = model
+            lastModelKey = model
             if let release = newModel, ts >= release.releasedAt, ts - release.releasedAt < 24 * 3_600_000 {
-                postRelease = model == release.name ? 2 : 1
+                postRelease = model == release.key ? 2 : 1
             }
         }
         // In place: copying the stats out would copy its hour-of-day array on every exchange.
         Self.count(e, hour: hour, newActiveHour: newActiveHour, sessionTurnsBefore: sessionTurnsBefore,
                    features: features, repeated: repeated, postRelease: postRelease, into: &accounts[ai].stats)
 
-        if let user = e.endUserID { accounts[ai].endUsers.insert(StableHash.hash(user)) }
+        if let user = text.hash(.endUserID) { accounts[ai].endUsers.insert(user) }
 
-        // Shared values.
-        if let card = e.paymentFP {
-            let slot = link(.card, StableHash.hash(card), card, a, ts)
+        // Shared values, keyed by the hash of their bytes; their text is built only for a
+        // value's label, the first time one is needed.
+        if let card = text.hash(.paymentFP) {
+            let slot = link(.card, card, text[.paymentFP] ?? "", a, ts)
             if accounts[ai].firstCardSlot < 0 { accounts[ai].firstCardSlot = slot }
         }
-        if let org = e.orgID {
-            let slot = link(.org, StableHash.hash(org), org, a, ts)
+        if let org = text.hash(.orgID) {
+            let slot = link(.org, org, text[.orgID] ?? "", a, ts)
             if accounts[ai].firstOrgSlot < 0 { accounts[ai].firstOrgSlot = slot }
         }
-        if let ip = e.clientIP {
-            let key = StableHash.hash(ip)  // one hash serves the distinct-IP sketch and the shared-value table
+        if let key = text.hash(.clientIP) {
+            // One hash serves the distinct-IP sketch and the shared-value table.
             accounts[ai].ips.insert(key)
             if lastValueKey[ai * kindCount + ValueKind.ip.rawValue] != key {
-                if let range = IPRange.prefix(of: ip) {
+                if let range = text.withBytes(.clientIP, IPRange.prefix(of:)) ?? nil {
                     let rangeKey = StableHash.combine(range.key, range.isV6 ? 6 : 4)
                     _ = link(.ipRange, rangeKey, IPRange.describe(key: range.key, isV6: range.isV6), a, ts)
                 }
             } else {
                 touchLast(.ipRange, a, ts)
             }
-            _ = link(.ip, key, ip, a, ts)
+            _ = link(.ip, key, text[.clientIP] ?? "", a, ts)
         }
         if let asn = e.asn { _ = link(.asn, UInt64(bitPattern: asn), "AS\(asn)", a, ts) }
-        if let ua = e.userAgent { _ = link(.userAgent, StableHash.hash(ua), ua, a, ts) }
-        if let fp = e.systemFP { _ = link(.systemPrompt, StableHash.hash(fp), fp, a, ts) }
-        if let fp = e.toolsFP { _ = link(.tools, StableHash.hash(fp), fp, a, ts) }
-        if let f = features, let text = e.promptText {
-            if let p = f.prefixFamily { _ = link(.promptPrefix, p, Self.excerpt(text), a, ts) }
-            if let q = f.suffixFamily { _ = link(.promptSuffix, q, Self.excerpt(text), a, ts) }
+        if let ua = text.hash(.userAgent) { _ = link(.userAgent, ua, text[.userAgent] ?? "", a, ts) }
+        if let fp = text.hash(.systemFP) { _ = link(.systemPrompt, fp, text[.systemFP] ?? "", a, ts) }
+        if let fp = text.hash(.toolsFP) { _ = link(.tools, fp, text[.toolsFP] ?? "", a, ts) }
+        if let f = features {
+            text.withBytes(.promptText) { prompt in
+                if let p = f.prefixFamily { _ = link(.promptPrefix, p, Self.excerpt(prompt), a, ts) }
+                if let q = f.suffixFamily { _ = link(.promptSuffix, q, Self.excerpt(prompt), a, ts) }
+            }
         }
 
         // A timestamp far ahead of the rest (a clock bug, or hostile input) must not postpone
@@ -199,7 +196,7 @@ public final class Detector {
 
     private var kindCount: Int { ValueKind.allCases.count }
 
-    private static func count(_ e: Exchange, hour: Int64, newActiveHour: Bool, sessionTurnsBefore: Int32,
+    private static func count(_ e: borrowing Exchange, hour: Int64, newActiveHour: Bool, sessionTurnsBefore: Int32,
                               features: PromptFeatures?, repeated: Bool, postRelease: Int, into s: inout BehaviourStats) {
         s.exchanges += 1
         s.hourOfDay[Int(floorMod(hour, 24))] &+= 1
@@ -236,13 +233,14 @@ public final class Detector {
         }
     }
 
-    private func accountSlot(_ id: String, at ts: StreamTime) -> Int32 {
-        let hash = StableHash.hash(id)
+    private func accountSlot(_ text: ExchangeText, at ts: StreamTime) -> Int32 {
+        let hash = text.hash(.accountID) ?? StableHash.hash("")
         if let found = accountIndex.slot(of: hash) {
             let slot = accountIndex.value(at: found)
-            if accounts[Int(slot)].id == id { return slot }
-            if let other = accountCollisions[id] { return other }
+            if text.equals(.accountID, accounts[Int(slot)].id) { return slot }
+            if let other = accountCollisions[text[.accountID] ?? ""] { return other }
         }
+        let id = text[.accountID] ?? ""
         let slot = Int32(accounts.count)
         accounts.append(AccountState(id: id, at: ts))
         if accountIndex.slot(of: hash) == nil { accountIndex.insert(hash, slot) } else { accountCollisions[id] = slot }
@@ -302,14 +300,13 @@ public final class Detector {
         minuteRing[Int(floorMod(minute, n))] += 1
     }
 
-    /// At most `limit` UTF-8 bytes of `text`, cut on a scalar boundary (counting characters
+    /// At most `limit` bytes of the UTF-8 `text`, cut on a scalar boundary (counting characters
     /// would walk grapheme clusters on the hot path).
-    static func excerpt(_ text: String, limit: Int = 160) -> String {
-        let utf8 = text.utf8
-        guard utf8.count > limit else { return text }
-        var end = utf8.index(utf8.startIndex, offsetBy: limit - 3)
-        while end > utf8.startIndex && (utf8[end] & 0xC0) == 0x80 { end = utf8.index(before: end) }
-        return String(decoding: utf8[..<end], as: UTF8.self) + "…"
+    static func excerpt(_ text: UnsafeRawBufferPointer, limit: Int = 160) -> String {
+        guard text.count > limit else { return String(decoding: text, as: UTF8.self) }
+        var end = limit - 3
+        while end > 0 && (text[end] & 0xC0) == 0x80 { end -= 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: text[..<end]), as: UTF8.self) + "…"
     }
 
     // MARK: Snapshot

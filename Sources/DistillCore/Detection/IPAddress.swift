@@ -3,10 +3,13 @@ enum IPRange {
     /// The range key (high bits) and whether the address is IPv6; nil when not an address.
     static func prefix(of text: String) -> (key: UInt64, isV6: Bool)? {
         var copy = text
-        return copy.withUTF8 { bytes -> (UInt64, Bool)? in
-            if bytes.contains(UInt8(ascii: ":")) { return v6Prefix(bytes).map { ($0, true) } }
-            return v4Prefix(bytes).map { ($0, false) }
-        }
+        return copy.withUTF8 { prefix(of: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func prefix(of bytes: UnsafeRawBufferPointer) -> (key: UInt64, isV6: Bool)? {
+        let bytes = bytes.assumingMemoryBound(to: UInt8.self)
+        if bytes.contains(UInt8(ascii: ":")) { return v6Prefix(bytes).map { ($0, true) } }
+        return v4Prefix(bytes).map { ($0, false) }
     }
 
     static func describe(key: UInt64, isV6: Bool) -> String {
@@ -17,9 +20,10 @@ enum IPRange {
         return groups.joined(separator: ":") + "::/64"
     }
 
+    /// Allocation-free: this runs whenever an account's address changes (a proxy farm: every request).
     private static func v4Prefix(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        var octets: [UInt64] = []
-        octets.reserveCapacity(4)
+        var prefix: UInt64 = 0
+        var dots = 0
         var value: UInt64 = 0
         var digits = 0
         for b in bytes {
@@ -28,14 +32,16 @@ enum IPRange {
                 digits += 1
                 if digits > 3 || value > 255 { return nil }
             } else if b == UInt8(ascii: ".") {
-                guard digits > 0, octets.count < 3 else { return nil }
-                octets.append(value); value = 0; digits = 0
+                guard digits > 0, dots < 3 else { return nil }
+                prefix = prefix << 8 | value
+                dots += 1
+                value = 0; digits = 0
             } else {
                 return nil
             }
         }
-        guard digits > 0, octets.count == 3 else { return nil }
-        return octets[0] << 16 | octets[1] << 8 | octets[2]
+        guard digits > 0, dots == 3 else { return nil }
+        return prefix
     }
 
     /// First four 16-bit groups, with `::` expanded. An embedded IPv4 tail only affects the

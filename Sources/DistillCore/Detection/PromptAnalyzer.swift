@@ -31,79 +31,90 @@ enum PromptAnalyzer {
         let exact = StableHash.hash(bytes, seed: 0x5EED)
         // The opening words read forwards and the closing words read backwards: only the two
         // ends of a long prompt are tokenised.
-        var opening = SkeletonHasher()
-        var i = 0
-        while i < bytes.count && opening.total < prefixWords + 1 { opening.feed(bytes[i]); i += 1 }
-        opening.finishToken()
-        guard opening.total >= minimumWords else {
+        guard let base = bytes.baseAddress else {
             return PromptFeatures(cues: cues, prefixFamily: nil, suffixFamily: nil, exactHash: exact)
         }
-        var closing = SkeletonHasher(limit: suffixWords)
-        var j = bytes.count - 1
-        while j >= 0 && closing.total < suffixWords + 1 { closing.feed(bytes[j]); j -= 1 }
-        closing.finishToken()
-        return PromptFeatures(cues: cues, prefixFamily: opening.prefixHash, suffixFamily: closing.prefixHash ^ 0xABCD_EF01, exactHash: exact)
+        let opening = SkeletonHasher.hash(base, count: bytes.count, backwards: false, words: prefixWords)
+        guard opening.tokens >= minimumWords else {
+            return PromptFeatures(cues: cues, prefixFamily: nil, suffixFamily: nil, exactHash: exact)
+        }
+        let closing = SkeletonHasher.hash(base, count: bytes.count, backwards: true, words: suffixWords)
+        return PromptFeatures(cues: cues, prefixFamily: opening.hash, suffixFamily: closing.hash ^ 0xABCD_EF01, exactHash: exact)
     }
 }
 
 /// Splits text into tokens (ASCII words folded to lower case, digit runs masked to '#',
-/// non-ASCII runs chunked) and hashes the first `limit` of them. Fed backwards, a word is
+/// non-ASCII runs chunked) and hashes the first `words` of them. Read backwards, a word is
 /// hashed reversed, consistently, which is all a family key needs.
-struct SkeletonHasher {
-    /// Tokens folded into `prefixHash` (the opening words, or the closing words read backwards).
-    let limit: Int
-    private(set) var prefixHash: UInt64 = 0x1234_5678
-    private var prefixCount = 0
-    private(set) var total = 0
-    private var token: UInt64 = 0
-    private var tokenLength = 0
-    private var nonASCII = false
-    private var lastWasDigit = false
-
-    init(limit: Int = PromptAnalyzer.prefixWords) { self.limit = limit }
-
-    @inline(__always)
-    mutating func finishToken() {
-        guard tokenLength > 0 else { return }
-        let h = StableHash.mix(token ^ UInt64(tokenLength))
-        if prefixCount < limit {
-            prefixHash = StableHash.combine(prefixHash, h)
-            prefixCount += 1
+enum SkeletonHasher {
+    /// What each byte is to the tokenizer: a letter folded to lower case, `'`, `#` for a digit,
+    /// 0 for a separator, 0x80 for a UTF-8 continuation byte and 0x81 for any other non-ASCII byte.
+    static let byteClass: [UInt8] = (0..<256).map { i -> UInt8 in
+        let b = UInt8(i)
+        switch b {
+        case 0x41...0x5A: return b | 0x20
+        case 0x61...0x7A, 0x27: return b
+        case 0x30...0x39: return 0x23
+        case 0x80...0xBF: return 0x80
+        case 0xC0...0xFF: return 0x81
+        default: return 0
         }
-        total += 1
-        token = 0
-        tokenLength = 0
-        lastWasDigit = false
     }
 
+    /// Reads tokens from one end until `words + 1` have been seen (or the text ends); returns
+    /// the hash of the first `words` and how many tokens were seen. One loop with its state in
+    /// locals and a table for the byte tests: this runs on every prompt.
     @inline(__always)
-    mutating func feed(_ byte: UInt8) {
-        if byte >= 0x80 {
-            if !nonASCII { finishToken(); nonASCII = true }
-            if tokenLength >= PromptAnalyzer.maxNonASCIITokenBytes && (byte & 0xC0) != 0x80 { finishToken() }
-            token = token &* 0x100_0000_01B3 ^ UInt64(byte)
-            tokenLength += 1
-            return
-        }
-        var b = byte
-        let isLetter = (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A
-        let isDigit = b >= 0x30 && b <= 0x39
-        guard isLetter || isDigit || b == 0x27 else {
-            finishToken()
-            nonASCII = false
-            return
-        }
-        if nonASCII { finishToken(); nonASCII = false }
-        if isDigit {
-            // Every digit run reads as one '#', so "12" and "12345" fill the same slot.
-            if lastWasDigit { return }
-            b = 0x23
-            lastWasDigit = true
-        } else {
-            b |= isLetter ? 0x20 : 0
+    static func hash(_ base: UnsafeRawPointer, count n: Int, backwards: Bool, words limit: Int) -> (hash: UInt64, tokens: Int) {
+        var hash: UInt64 = 0x1234_5678
+        var hashed = 0
+        var total = 0
+        var token: UInt64 = 0
+        var tokenLength = 0
+        var nonASCII = false
+        var lastWasDigit = false
+
+        @inline(__always) func finishToken() {
+            guard tokenLength > 0 else { return }
+            if hashed < limit {
+                hash = StableHash.combine(hash, StableHash.mix(token ^ UInt64(tokenLength)))
+                hashed &+= 1
+            }
+            total &+= 1
+            token = 0
+            tokenLength = 0
             lastWasDigit = false
         }
-        token = (token << 8 | token >> 56) ^ UInt64(b)
-        tokenLength += 1
+
+        byteClass.withUnsafeBufferPointer { classes in
+            var k = backwards ? n &- 1 : 0
+            let step = backwards ? -1 : 1
+            var remaining = n
+            while remaining > 0 && total <= limit {
+                let b = base.load(fromByteOffset: k, as: UInt8.self)
+                let c = classes[Int(b)]
+                k &+= step
+                remaining &-= 1
+                if c == 0 {
+                    finishToken()
+                    nonASCII = false
+                } else if c >= 0x80 {
+                    if !nonASCII { finishToken(); nonASCII = true }
+                    if tokenLength >= PromptAnalyzer.maxNonASCIITokenBytes && c == 0x81 { finishToken() }
+                    token = token &* 0x100_0000_01B3 ^ UInt64(b)
+                    tokenLength &+= 1
+                } else {
+                    if nonASCII { finishToken(); nonASCII = false }
+                    // Every digit run reads as one '#', so "12" and "12345" fill the same slot.
+                    let isDigit = c == 0x23
+                    if isDigit && lastWasDigit { continue }
+                    lastWasDigit = isDigit
+                    token = (token << 8 | token >> 56) ^ UInt64(c)
+                    tokenLength &+= 1
+                }
+            }
+        }
+        finishToken()
+        return (hash, total)
     }
 }

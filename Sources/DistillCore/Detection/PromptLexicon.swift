@@ -97,7 +97,7 @@ enum PromptLexicon {
 
 /// A multi-pattern matcher (Aho–Corasick, compiled to a DFA over byte classes) that finds
 /// every lexicon cue in one pass over the prompt's bytes. ASCII letters are folded to
-/// lower case on the fly; other bytes are matched as they are.
+/// lower case on the fly; text with other letters is lower-cased before the pass.
 struct CueMatcher: Sendable {
     private let byteClass: [UInt8]        // 256 entries
     private let classCount: Int
@@ -107,7 +107,14 @@ struct CueMatcher: Sendable {
     static let shared = CueMatcher(phrases: PromptLexicon.phrases)
 
     init(phrases: [(String, PromptCues)]) {
-        let patterns = phrases.map { (Array($0.0.lowercased().utf8), $0.1.rawValue) }
+        // Text is lower-cased before the scan, and that does not always give the cue back:
+        // Turkish "ADIM" lowers to "adim", not "adım". Such round trips are cues as well.
+        let lowered = phrases.flatMap { phrase, cue -> [(String, PromptCues)] in
+            let lower = phrase.lowercased()
+            let roundTrip = lower.uppercased().lowercased()
+            return roundTrip == lower ? [(lower, cue)] : [(lower, cue), (roundTrip, cue)]
+        }
+        let patterns = lowered.map { (Array($0.0.utf8), $0.1.rawValue) }
         var classes = [UInt8](repeating: 0, count: 256)
         var next: UInt8 = 1
         for (bytes, _) in patterns {
@@ -159,16 +166,54 @@ struct CueMatcher: Sendable {
                 }
             }
         }
+        // Rows are laid out breadth first: text keeps the automaton in shallow states (the root
+        // and the first letter or two of a cue), and with their rows side by side those fit in
+        // the L1 cache, where insertion order scattered them over the whole 1.2 MB table.
+        let order = [0] + queue
+        var rank = [Int32](repeating: 0, count: trie.count)
+        for (newIndex, state) in order.enumerated() { rank[state] = Int32(newIndex) }
         // Each entry holds the row offset of the state it enters (state × width, so the loop
         // needs no multiply on its critical path) and that state's cue bits in its top byte.
         precondition(trie.count * width < 1 << 24, "cue lexicon too large for 24-bit row offsets")
         byteClass = classes
         classCount = width
         maxPatternBytes = max(1, patterns.map(\.0.count).max() ?? 1)
-        transitions = table.map { $0 * Int32(width) | Int32(out[Int($0)]) << 24 }
+        var laidOut = [Int32](repeating: 0, count: table.count)
+        for (newIndex, state) in order.enumerated() {
+            for c in 0..<width {
+                let target = Int(table[state * width + c])
+                laidOut[newIndex * width + c] = rank[target] * Int32(width) | Int32(out[target]) << 24
+            }
+        }
+        transitions = laidOut
     }
 
+    /// The cues in `bytes`. The automaton folds ASCII letters only, so text with other bytes is
+    /// lower-cased first: "Шаг за шагом" and "ÉTAPE PAR ÉTAPE" must match their cues too.
+    /// Most prompts are ASCII and skip this after one word-at-a-time check.
     func cues(in bytes: UnsafeRawBufferPointer) -> PromptCues {
+        guard Self.hasNonASCII(bytes) else { return splitScan(bytes) }
+        var lower = String(decoding: bytes, as: UTF8.self).lowercased()
+        return lower.withUTF8 { splitScan(UnsafeRawBufferPointer($0)) }
+    }
+
+    static func hasNonASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let n = bytes.count
+        var i = 0
+        while i + 8 <= n {
+            if base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return true }
+            i += 8
+        }
+        while i < n {
+            if base.load(fromByteOffset: i, as: UInt8.self) >= 0x80 { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Both halves of a long text at once (see below); the same answer as `scan`.
+    func splitScan(_ bytes: UnsafeRawBufferPointer) -> PromptCues {
         // One byte's step waits on the previous one (the next row comes from the last load), so a
         // single scan is bound by load latency. A long prompt is scanned as two halves at once:
         // two independent chains keep the core busy. The first half runs on past the middle by
