@@ -15,8 +15,9 @@ public struct ExchangeDecoder: Sendable {
         self.maxLineBytes = maxLineBytes
     }
 
-    /// Text offsets in the packed record are 31-bit: no line may be longer, whatever the setting.
-    static let hardMaxLineBytes = Int(Int32.max)
+    /// The packed record's offsets are 32-bit, and its payload can hold up to twice the line (the
+    /// key copied in as the account): no line may be longer than this, whatever the setting.
+    static let hardMaxLineBytes = Int(Int32.max) - ExchangeText.headerBytes
 
     private var lineLimit: Int { min(maxLineBytes, Self.hardMaxLineBytes) }
 

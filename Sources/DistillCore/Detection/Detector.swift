@@ -16,11 +16,12 @@ public final class Detector {
     private var lastValueSlot: [Int32] = []
     private var sessions = UInt64Map<SessionTally>()
     private var promptCache = RecentPromptCache(log2Slots: 22)
-    /// Models by the hash of their name, with the time each was first seen.
-    private var modelFirstSeen: [UInt64: StreamTime] = [:]
-    /// The model of the previous exchange: most exchanges repeat it, so the table is skipped.
-    private var lastModelKey: UInt64?
-    private(set) var newModel: (name: String, key: UInt64, releasedAt: StreamTime)?
+    /// Models by name (not by hash: a crafted name could collide with a real release's).
+    private var modelFirstSeen: [String: StreamTime] = [:]
+    /// The model of the previous exchange: most exchanges repeat it, so the table is skipped
+    /// after a comparison of bytes.
+    private var lastModel: String?
+    private(set) var newModel: (name: String, releasedAt: StreamTime)?
 
     private(set) var streamStart: StreamTime?
     private(set) var streamTime: StreamTime?
@@ -132,17 +133,20 @@ public final class Detector {
 
         // Lifecycle: a model first seen well after the stream began is a new release.
         var postRelease = 0  // 0: outside the day after a release, 1: on an old model, 2: on the new one
-        if let model = text.hash(.model) {
-            if model != lastModelKey && modelFirstSeen[model] == nil {
-                modelFirstSeen[model] = ts
-                if let start = streamStart, ts - start >= settings.newModelGrace,
-                   newModel.map({ ts > $0.releasedAt }) ?? true {
-                    newModel = (text[.model] ?? "", model, ts)
+        if text.contains(.model) {
+            if lastModel.map({ !text.equals(.model, $0) }) ?? true {
+                let model = text[.model] ?? ""
+                if modelFirstSeen[model] == nil {
+                    modelFirstSeen[model] = ts
+                    if let start = streamStart, ts - start >= settings.newModelGrace,
+                       newModel.map({ ts > $0.releasedAt }) ?? true {
+                        newModel = (model, ts)
+                    }
                 }
+                lastModel = model
             }
-            lastModelKey = model
             if let release = newModel, ts >= release.releasedAt, ts - release.releasedAt < 24 * 3_600_000 {
-                postRelease = model == release.key ? 2 : 1
+                postRelease = text.equals(.model, release.name) ? 2 : 1
             }
         }
         // In place: copying the stats out would copy its hour-of-day array on every exchange.
