@@ -232,4 +232,18 @@ final class DetectorTests: XCTestCase {
         let flagged = try! XCTUnwrap(detector.flaggedAt(account: "f0"))
         XCTAssertLessThan(flagged, Self.t0 + 21 * Self.hour, "flagged as the farm's traffic arrived, not at the stray's time")
     }
+
+    func testAlternatingClocksDoNotRescoreOnEveryExchange() {
+        // Two hosts ten days apart, their lines interleaved: each line jumps the stream clock
+        // by ten days one way or the other.
+        let detector = Detector()
+        let n = 20_000
+        for i in 0..<n {
+            let ts = Self.t0 + (i % 2 == 0 ? 0 : 10 * 24 * Self.hour) + StreamTime(i) * 1_000
+            detector.ingest(Self.benignExchange("host-\(i % 2)-user-\(i % 50)", i, ts, ip: "192.0.2.\(i % 50)"))
+        }
+        // Without a limit on restarts this was one re-scoring per exchange (20,000).
+        XCTAssertLessThan(detector.evaluations, 2 * n / 1_000 + 40)
+        XCTAssertEqual(detector.snapshot().exchanges, n)
+    }
 }

@@ -40,7 +40,11 @@ public final class Detector {
     private var isTouched: [Bool] = []
     private var accountStats: [BehaviourStats] = []
     private var behaviour: [Double] = []
-    private var evaluations = 0
+    private(set) var evaluations = 0
+    /// `exchangeCount` at the last scheduled evaluation, and how often time running back
+    /// restarted the schedule.
+    private var exchangesAtLastEvaluation = 0
+    private var scheduleRestarts = 0
     /// Stream times at which some account was first put in a `suspect` cluster, in the order
     /// they happened (one per evaluation that flagged anyone): the replay's `[` and `]` stops.
     public private(set) var suspectMoments: [StreamTime] = []
@@ -191,8 +195,15 @@ public final class Detector {
 
         // A timestamp far ahead of the rest (a clock bug, or hostile input) must not postpone
         // every later evaluation: time running back by more than two intervals restarts the
-        // schedule from the event at hand.
-        if ts >= nextEvaluation || ts < nextEvaluation - 2 * settings.evaluationInterval {
+        // schedule from the event at hand, each restart waiting twice as many exchanges as the
+        // last (up to `maximumExchangesBetweenRestarts`), so alternating clocks cannot make
+        // every exchange a re-scoring.
+        if ts >= nextEvaluation {
+            evaluate(at: ts)
+            nextEvaluation = ts + settings.evaluationInterval
+        } else if ts < nextEvaluation - 2 * settings.evaluationInterval,
+                  exchangeCount - exchangesAtLastEvaluation >= min(settings.maximumExchangesBetweenRestarts, 1 << min(scheduleRestarts, 30)) {
+            scheduleRestarts += 1
             evaluate(at: ts)
             nextEvaluation = ts + settings.evaluationInterval
         }
@@ -348,7 +359,7 @@ public final class Detector {
     /// how often a console took snapshots (a replay at any speed ends where `scan` does).
     func evaluate(at now: StreamTime, scheduled: Bool = true) {
         dirty = false
-        if scheduled { evaluations += 1 }
+        if scheduled { evaluations += 1; exchangesAtLastEvaluation = exchangeCount }
         // Housekeeping every other evaluation: close idle sessions (their counts are already in the stats) and
         // forget lone values nobody has used for a while.
         if scheduled && evaluations % 2 == 1 {

@@ -20,6 +20,13 @@ public struct DetectorSettings: Sendable {
     /// re-scores). An hour keeps `flagged_at` precise to an hour of stream time, far inside the
     /// day a campaign must be caught in, while the rebuild stays a small share of scan time.
     public var evaluationInterval: StreamTime = 60 * 60_000
+    /// Time running back by more than two intervals restarts the schedule from the event at
+    /// hand, so one far-future timestamp cannot postpone every evaluation. The n-th restart waits
+    /// for 2^n exchanges since the last evaluation, up to this many: lines whose clocks disagree
+    /// by days, alternating (hostile input, or logs of skewed hosts concatenated), made every
+    /// exchange a full re-scoring, ~150 µs each with 2,000 accounts and growing with them.
+    /// The first stray timestamp is still recovered from at once; ordered input never restarts.
+    public var maximumExchangesBetweenRestarts = 1_000
 
     /// Prompts a cluster must have sent before it may be `suspect`: below this, shares such as
     /// "80% ask for full reasoning" rest on too few samples.
