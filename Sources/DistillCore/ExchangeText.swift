@@ -153,13 +153,8 @@ struct ExchangeText: @unchecked Sendable, Equatable {
     }
 
     @inline(__always)
-    func hash(_ field: Field, seed: UInt64 = 0) -> UInt64? {
-        withBytes(field) { StableHash.hash($0, seed: seed) }
-    }
-
-    /// The field's length in bytes, or nil when absent.
-    func count(_ field: Field) -> Int? {
-        withBytes(field) { $0.count }
+    func hash(_ field: Field) -> UInt64? {
+        withBytes(field) { StableHash.hash($0) }
     }
 
     /// Whether the field is present and holds exactly `text`.

@@ -65,8 +65,7 @@ public final class Detector {
         for exchange in batch { ingest(exchange) }
     }
 
-    /// Arrays are read in place: iterating, or reading through an unsafe pointer, would copy
-    /// (retain and release) every exchange's strings.
+    /// Arrays are read in place: iterating would copy each exchange (a retain and a release).
     public func ingest(_ batch: [Exchange]) {
         for i in batch.indices { ingestOne(batch[i]) }
     }
