@@ -752,12 +752,11 @@ struct LineParser {
             if let r = fieldRejection(.apiKeyID) { return .rejected(r) }
         }
         if texts.isPresent(.apiKeyID) && texts.length(.apiKeyID) == 0 { texts.clear(.apiKeyID) }
-        if texts.isPresent(.accountID) && texts.length(.accountID) > 0 {
-            // as given
-        } else if texts.isPresent(.apiKeyID) {
-            texts.copy(.apiKeyID, to: .accountID)
-        } else {
-            return .rejected(Rejection(.missingAccount, message: "neither account_id nor api_key_id is present"))
+        if !texts.isPresent(.accountID) || texts.length(.accountID) == 0 {
+            guard texts.isPresent(.apiKeyID) else {
+                return .rejected(Rejection(.missingAccount, message: "neither account_id nor api_key_id is present"))
+            }
+            texts.copy(.apiKeyID, to: .accountID)  // the key stands for the account
         }
         if fieldErrors != 0 {
             let first = fieldErrors.trailingZeroBitCount / 4

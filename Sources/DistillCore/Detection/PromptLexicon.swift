@@ -167,8 +167,8 @@ struct CueMatcher: Sendable {
             }
         }
         // Rows are laid out breadth first: text keeps the automaton in shallow states (the root
-        // and the first letter or two of a cue), and with their rows side by side those fit in
-        // the L1 cache, where insertion order scattered them over the whole 1.2 MB table.
+        // and the first letter or two of a cue), so their rows sit together instead of scattered
+        // over the 1.2 MB table. Its share of `scan` time moved within the noise (10.3% -> 9.7%).
         let order = [0] + queue
         var rank = [Int32](repeating: 0, count: trie.count)
         for (newIndex, state) in order.enumerated() { rank[state] = Int32(newIndex) }
