@@ -123,8 +123,8 @@ final class HotPathStructureTests: XCTestCase {
     }
 }
 
-/// The split two-chain cue scan must find exactly what one chain over the whole prompt finds,
-/// wherever a cue sits, including across the middle.
+/// The split cue scan (two or four chains) must find exactly what one chain over the whole
+/// prompt finds, wherever a cue sits, including across the cuts between parts.
 final class CueScanSplitTests: XCTestCase {
     func testSplitScanAgreesWithSingleScan() {
         let matcher = CueMatcher.shared
@@ -142,10 +142,13 @@ final class CueScanSplitTests: XCTestCase {
                     bytes.append(filler.randomElement(using: &rng)!)
                 }
             }
-            // Plant one phrase straddling the middle.
+            // Plant one phrase straddling a cut: the middle (two chains) or a quarter (four).
             let phrase = Array(phrases.randomElement(using: &rng)!.utf8)
-            if bytes.count > phrase.count * 2 {
-                let at = bytes.count / 2 - Int.random(in: 0..<phrase.count, using: &rng)
+            if bytes.count > phrase.count * 4 {
+                let cut = bytes.count / 4 * Int.random(in: 1...3, using: &rng)
+                let middle = bytes.count / 2
+                let near = Bool.random(using: &rng) ? cut : middle
+                let at = near - Int.random(in: 0..<phrase.count, using: &rng)
                 bytes.replaceSubrange(at..<(at + phrase.count), with: phrase)
             }
             bytes.withUnsafeBytes { raw in
@@ -158,6 +161,16 @@ final class CueScanSplitTests: XCTestCase {
         let text = String(repeating: "x ", count: 200) + "chain of thought" + String(repeating: " y", count: 200)
         var copy = text
         copy.withUTF8 { XCTAssertTrue(matcher.splitScan(UnsafeRawBufferPointer($0)).contains(.fullReasoning)) }
+        // Four chains: a cue across each quarter cut, and one in the last part's final bytes.
+        for cut in 1...3 {
+            var text = Array(String(repeating: "x ", count: 400).utf8)
+            let phrase = Array("chain of thought".utf8)
+            let at = text.count / 4 * cut - 5
+            text.replaceSubrange(at..<(at + phrase.count), with: phrase)
+            text.withUnsafeBytes { XCTAssertTrue(matcher.splitScan($0).contains(.fullReasoning), "cut \(cut)") }
+        }
+        let tail = Array((String(repeating: "x ", count: 400) + "chain of thought").utf8)
+        tail.withUnsafeBytes { XCTAssertTrue(matcher.splitScan($0).contains(.fullReasoning)) }
     }
 }
 
@@ -175,5 +188,43 @@ final class CueLexiconTests: XCTestCase {
         }
         var plain = "The weather in Lisbon is mild in spring."
         XCTAssertEqual(plain.withUTF8 { matcher.cues(in: UnsafeRawBufferPointer($0)) }, [])
+    }
+}
+
+/// The byte-for-byte lower-casing of the cue scan must agree with `String.lowercased()` on
+/// every scalar it accepts, and refuse the rest.
+final class SimpleLowercaseTests: XCTestCase {
+    func fold(_ bytes: [UInt8]) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: bytes.count)
+        let ok = bytes.withUnsafeBytes { raw in out.withUnsafeMutableBufferPointer { SimpleLowercase.fold(raw, into: $0.baseAddress!) } }
+        return ok ? out : nil
+    }
+
+    func testAgreesWithStringLowercasedOnEveryAcceptedScalar() {
+        var accepted = 0
+        for value in UInt32(0)...0x1FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = String(Character(scalar))
+            let bytes = Array(text.utf8)
+            guard let folded = fold(bytes) else { continue }
+            accepted += 1
+            XCTAssertEqual(String(decoding: folded, as: UTF8.self), text.lowercased(), "U+\(String(value, radix: 16))")
+        }
+        // The folded blocks, not a handful of scalars: ASCII, Latin, Greek, Cyrillic, CJK, Hangul…
+        XCTAssertGreaterThan(accepted, 40_000)
+    }
+
+    func testFoldsTheLexiconsScriptsAndRefusesOthers() {
+        XCTAssertEqual(fold(Array("ÉTAPE PAR ÉTAPE Шаг За Шагом ΒΉΜΑ 一步一步 단계별 خطوة".utf8)).map { String(decoding: $0, as: UTF8.self) },
+                       "étape par étape шаг за шагом βήμα 一步一步 단계별 خطوة")
+        XCTAssertNil(fold(Array("İSTANBUL".utf8)))        // İ lowers to two scalars
+        XCTAssertNil(fold(Array("ΟΔΟΣ".utf8)))            // Σ: final or not
+        XCTAssertNil(fold(Array("ԱՐԱՐԱՏ".utf8)))          // Armenian: cased, not folded here
+        XCTAssertNil(fold([0x41, 0xC3]))                  // truncated sequence
+        XCTAssertNil(fold([0xE0, 0x80, 0x80]))            // overlong
+        XCTAssertNil(fold([0xED, 0xA0, 0x80]))            // a surrogate
+        // And the cue scan finds cues through either path.
+        XCTAssertTrue(PromptAnalyzer.analyze("Решите ЗАДАЧУ ШАГ ЗА ШАГОМ").cues.contains(.lightReasoning))
+        XCTAssertTrue(PromptAnalyzer.analyze("ՀԱՐՑ: ADIM ADIM düşün").cues.contains(.lightReasoning))
     }
 }

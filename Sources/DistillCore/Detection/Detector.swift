@@ -161,11 +161,11 @@ public final class Detector {
         // Shared values, keyed by the hash of their bytes; their text is built only for a
         // value's label, the first time one is needed.
         if let card = text.hash(.paymentFP) {
-            let slot = link(.card, card, text[.paymentFP] ?? "", a, ts)
+            let slot = link(.card, card, labelledBy: .paymentFP, of: text, a, ts)
             if accounts[ai].firstCardSlot < 0 { accounts[ai].firstCardSlot = slot }
         }
         if let org = text.hash(.orgID) {
-            let slot = link(.org, org, text[.orgID] ?? "", a, ts)
+            let slot = link(.org, org, labelledBy: .orgID, of: text, a, ts)
             if accounts[ai].firstOrgSlot < 0 { accounts[ai].firstOrgSlot = slot }
         }
         if let key = text.hash(.clientIP) {
@@ -179,12 +179,12 @@ public final class Detector {
             } else {
                 touchLast(.ipRange, a, ts)
             }
-            _ = link(.ip, key, text[.clientIP] ?? "", a, ts)
+            _ = link(.ip, key, labelledBy: .clientIP, of: text, a, ts)
         }
         if let asn = e.asn { _ = link(.asn, UInt64(bitPattern: asn), "AS\(asn)", a, ts) }
-        if let ua = text.hash(.userAgent) { _ = link(.userAgent, ua, text[.userAgent] ?? "", a, ts) }
-        if let fp = text.hash(.systemFP) { _ = link(.systemPrompt, fp, text[.systemFP] ?? "", a, ts) }
-        if let fp = text.hash(.toolsFP) { _ = link(.tools, fp, text[.toolsFP] ?? "", a, ts) }
+        if let ua = text.hash(.userAgent) { _ = link(.userAgent, ua, labelledBy: .userAgent, of: text, a, ts) }
+        if let fp = text.hash(.systemFP) { _ = link(.systemPrompt, fp, labelledBy: .systemFP, of: text, a, ts) }
+        if let fp = text.hash(.toolsFP) { _ = link(.tools, fp, labelledBy: .toolsFP, of: text, a, ts) }
         if let f = features {
             text.withBytes(.promptText) { prompt in
                 if let p = f.prefixFamily { _ = link(.promptPrefix, p, Self.excerpt(prompt), a, ts) }
@@ -266,27 +266,43 @@ public final class Detector {
         return slot
     }
 
+    /// `link` for a value labelled by one of the exchange's own text fields. The text is passed,
+    /// not captured by a closure: a capture copied the whole exchange, five times per exchange.
+    @inline(__always)
+    private func link(_ kind: ValueKind, _ key: UInt64, labelledBy field: ExchangeText.Field, of text: ExchangeText,
+                      _ a: Int32, _ ts: StreamTime) -> Int32 {
+        let (slot, wantsLabel) = record(kind, key, a, ts)
+        if wantsLabel { tables[kind.rawValue].states[Int(slot)].display = text[field] ?? "" }
+        return slot
+    }
+
     /// Records that account `a` used a value; returns the value's slot.
     @discardableResult
     private func link(_ kind: ValueKind, _ key: UInt64, _ display: @autoclosure () -> String, _ a: Int32, _ ts: StreamTime) -> Int32 {
+        let (slot, wantsLabel) = record(kind, key, a, ts)
+        if wantsLabel { tables[kind.rawValue].states[Int(slot)].display = display() }
+        return slot
+    }
+
+    /// Adds account `a` to the value's members; returns its slot and whether it wants a label now
+    /// (its text is built only then).
+    private func record(_ kind: ValueKind, _ key: UInt64, _ a: Int32, _ ts: StreamTime) -> (slot: Int32, wantsLabel: Bool) {
         let k = kind.rawValue
         let cache = Int(a) * kindCount + k
         let lastSlot = lastValueSlot[cache]
         if lastSlot >= 0 && lastValueKey[cache] == key && tables[k].states[Int(lastSlot)].key == key {
             tables[k].states[Int(lastSlot)].uses += 1
             tables[k].states[Int(lastSlot)].lastSeen = max(tables[k].states[Int(lastSlot)].lastSeen, ts)
-            return lastSlot
+            return (lastSlot, false)
         }
         let slot = tables[k].slot(for: key, at: ts)
         let becameShared = tables[k].add(a, to: slot, cap: settings.maxMembersPerValue)
-        if tables[k].states[Int(slot)].display.isEmpty && (kind.labelsEagerly || becameShared) {
-            tables[k].states[Int(slot)].display = display()
-        }
+        let wantsLabel = tables[k].states[Int(slot)].display.isEmpty && (kind.labelsEagerly || becameShared)
         tables[k].states[Int(slot)].uses += 1
         tables[k].states[Int(slot)].lastSeen = max(tables[k].states[Int(slot)].lastSeen, ts)
         lastValueKey[cache] = key
         lastValueSlot[cache] = slot
-        return slot
+        return (slot, wantsLabel)
     }
 
     private func touchLast(_ kind: ValueKind, _ a: Int32, _ ts: StreamTime) {

@@ -190,11 +190,17 @@ struct CueMatcher: Sendable {
 
     /// The cues in `bytes`. The automaton folds ASCII letters only, so text with other bytes is
     /// lower-cased first: "Шаг за шагом" and "ÉTAPE PAR ÉTAPE" must match their cues too.
-    /// Most prompts are ASCII and skip this after one word-at-a-time check.
+    /// Most prompts are ASCII and skip this after one word-at-a-time check; most of the rest are
+    /// in scripts `SimpleLowercase` folds byte for byte.
     func cues(in bytes: UnsafeRawBufferPointer) -> PromptCues {
         guard Self.hasNonASCII(bytes) else { return splitScan(bytes) }
-        var lower = String(decoding: bytes, as: UTF8.self).lowercased()
-        return lower.withUTF8 { splitScan(UnsafeRawBufferPointer($0)) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count) { buffer in
+            if let out = buffer.baseAddress, SimpleLowercase.fold(bytes, into: out) {
+                return splitScan(UnsafeRawBufferPointer(start: out, count: bytes.count))
+            }
+            var lower = String(decoding: bytes, as: UTF8.self).lowercased()
+            return lower.withUTF8 { splitScan(UnsafeRawBufferPointer($0)) }
+        }
     }
 
     static func hasNonASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -212,47 +218,67 @@ struct CueMatcher: Sendable {
         return false
     }
 
-    /// Both halves of a long text at once (see below); the same answer as `scan`.
+    /// Several parts of a long text at once (see below); the same answer as `scan`.
     func splitScan(_ bytes: UnsafeRawBufferPointer) -> PromptCues {
         // One byte's step waits on the previous one (the next row comes from the last load), so a
-        // single scan is bound by load latency. A long prompt is scanned as two halves at once:
-        // two independent chains keep the core busy. The first half runs on past the middle by
-        // the longest cue, so a cue that straddles the middle is still seen whole by it; a cue
-        // seen by both halves sets the same bit twice.
+        // single scan is bound by load latency. A long prompt is cut into four parts (two for a
+        // medium one) scanned at once: independent chains keep the core busy. Each part but the
+        // last runs on past its end by the longest cue less one byte, so a cue that straddles a
+        // cut is still seen whole; a cue seen by two parts sets the same bit twice.
         let n = bytes.count
-        guard n >= 2 * maxPatternBytes + 64, let base = bytes.baseAddress else { return scan(bytes) }
-        let middle = n / 2
-        let firstEnd = middle + maxPatternBytes - 1
-        var found: UInt8 = 0
+        let overlap = maxPatternBytes - 1
+        guard let base = bytes.baseAddress, n >= 2 * maxPatternBytes + 64 else { return scan(bytes) }
+        var found: UInt32 = 0
         byteClass.withUnsafeBufferPointer { classes in
             transitions.withUnsafeBufferPointer { table in
-                var a = 0, b = 0
-                var i = 0, j = middle
-                while j < n {
-                    let ea = UInt32(bitPattern: table[a &+ Int(classes[Int(base.load(fromByteOffset: i, as: UInt8.self))])])
-                    let eb = UInt32(bitPattern: table[b &+ Int(classes[Int(base.load(fromByteOffset: j, as: UInt8.self))])])
-                    found |= UInt8(truncatingIfNeeded: ea >> 24) | UInt8(truncatingIfNeeded: eb >> 24)
-                    a = Int(ea & 0x00FF_FFFF)
-                    b = Int(eb & 0x00FF_FFFF)
-                    i &+= 1; j &+= 1
-                    if i == firstEnd { break }
+                @inline(__always) func step(_ state: Int, _ k: Int) -> UInt32 {
+                    UInt32(bitPattern: table[state &+ Int(classes[Int(base.load(fromByteOffset: k, as: UInt8.self))])])
                 }
-                // The halves differ in length by at most one plus the overlap: finish the first.
-                while i < firstEnd {
-                    let ea = UInt32(bitPattern: table[a &+ Int(classes[Int(base.load(fromByteOffset: i, as: UInt8.self))])])
-                    found |= UInt8(truncatingIfNeeded: ea >> 24)
-                    a = Int(ea & 0x00FF_FFFF)
-                    i &+= 1
+                /// One chain over `[from, to)`.
+                @inline(__always) func finish(_ state: Int, _ from: Int, _ to: Int) {
+                    var state = state, k = from
+                    while k < to {
+                        let e = step(state, k)
+                        found |= e
+                        state = Int(e & 0x00FF_FFFF)
+                        k &+= 1
+                    }
                 }
-                while j < n {
-                    let eb = UInt32(bitPattern: table[b &+ Int(classes[Int(base.load(fromByteOffset: j, as: UInt8.self))])])
-                    found |= UInt8(truncatingIfNeeded: eb >> 24)
-                    b = Int(eb & 0x00FF_FFFF)
-                    j &+= 1
+                if n >= 4 * maxPatternBytes + 128 {
+                    let q = n / 4
+                    let length = q + overlap  // parts 0-2; the last part is n - 3q long
+                    let together = min(length, n - 3 * q)
+                    var s0 = 0, s1 = 0, s2 = 0, s3 = 0
+                    var k = 0
+                    while k < together {
+                        let e0 = step(s0, k), e1 = step(s1, q &+ k), e2 = step(s2, 2 &* q &+ k), e3 = step(s3, 3 &* q &+ k)
+                        found |= (e0 | e1) | (e2 | e3)
+                        s0 = Int(e0 & 0x00FF_FFFF); s1 = Int(e1 & 0x00FF_FFFF)
+                        s2 = Int(e2 & 0x00FF_FFFF); s3 = Int(e3 & 0x00FF_FFFF)
+                        k &+= 1
+                    }
+                    finish(s0, k, length)
+                    finish(s1, q + k, q + length)
+                    finish(s2, 2 * q + k, 2 * q + length)
+                    finish(s3, 3 * q + k, n)
+                } else {
+                    let middle = n / 2
+                    let length = middle + overlap  // the first part; the second is n - middle long
+                    let together = min(length, n - middle)
+                    var s0 = 0, s1 = 0
+                    var k = 0
+                    while k < together {
+                        let e0 = step(s0, k), e1 = step(s1, middle &+ k)
+                        found |= e0 | e1
+                        s0 = Int(e0 & 0x00FF_FFFF); s1 = Int(e1 & 0x00FF_FFFF)
+                        k &+= 1
+                    }
+                    finish(s0, k, length)
+                    finish(s1, middle + k, n)
                 }
             }
         }
-        return PromptCues(rawValue: found)
+        return PromptCues(rawValue: UInt8(truncatingIfNeeded: found >> 24))
     }
 
     /// The plain one-chain scan (short prompts, and the reference the split scan is tested against).

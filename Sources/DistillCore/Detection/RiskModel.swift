@@ -35,8 +35,11 @@ struct RiskModel {
         guard n > 0 else { return [] }
 
         let owners = (0..<n).map(owner)
+        // Read once per account here, not once per account per shared value below.
+        let keepsAddresses = stats.map { $0.ipRotation < settings.maxRotationForAddressLink }
 
         var forest = UnionFind(count: n)
+        var steadyOwners = SmallDistinctSet(limit: settings.maxOwnersForIdentityLink)
         // Identity links: cards, orgs, and small groups of owners on one address or fingerprint.
         for kind in ValueKind.allCases where kind.linking == .identity || kind.linksSmallOwnerGroups {
             let table = detector.tables[kind.rawValue]
@@ -54,9 +57,17 @@ struct RiskModel {
                     // Only accounts that keep their addresses: one that rotates through a proxy
                     // pool meets strangers on shared IPs by chance, and one that hides its
                     // address is not vouched for by a fingerprint it shares with a few others.
-                    let steady = value.members.filter { stats[Int($0)].ipRotation < settings.maxRotationForAddressLink }
-                    if steady.count >= 2 && distinctCount(steady.lazy.map { owners[Int($0)] }, limit: settings.maxOwnersForIdentityLink) <= settings.maxOwnersForIdentityLink {
-                        forest.unionAll(steady)
+                    let members = value.members
+                    var steady = 0
+                    steadyOwners.removeAll()
+                    for m in members where keepsAddresses[Int(m)] {
+                        steady += 1
+                        guard steadyOwners.insert(owners[Int(m)]) else { return }  // too many owners: no link
+                    }
+                    guard steady >= 2 else { return }
+                    var anchor = -1
+                    for m in members where keepsAddresses[Int(m)] {
+                        if anchor < 0 { anchor = Int(m) } else { forest.union(anchor, Int(m)) }
                     }
                 }
             }
@@ -65,8 +76,9 @@ struct RiskModel {
         // values they use, where such accounts are most of the value's users.
         struct ValueRef: Hashable { var kind: Int; var slot: Int32 }
         var candidates = Set<ValueRef>()
+        let infrastructureKinds: [ValueKind] = [.ip, .ipRange, .systemPrompt, .tools]
         for i in 0..<n where behaviour[i] >= settings.linkBehaviourScore {
-            for kind in [ValueKind.ip, .ipRange, .systemPrompt, .tools] {
+            for kind in infrastructureKinds {
                 let slot = detector.lastSlot(kind, account: Int32(i))
                 if slot >= 0 { candidates.insert(ValueRef(kind: kind.rawValue, slot: slot)) }
             }
@@ -229,9 +241,11 @@ struct RiskModel {
 
     /// Who pays for an account: accounts on one card are one owner however many orgs they claim.
     func owner(_ i: Int) -> Int64 {
-        let a = detector.accounts[i]
-        if a.firstCardSlot >= 0 { return Int64(a.firstCardSlot) }
-        if a.firstOrgSlot >= 0 { return 1 << 40 | Int64(a.firstOrgSlot) }
+        // Fields read in place: a copy of the account would retain and release its id and ring.
+        let card = detector.accounts[i].firstCardSlot
+        if card >= 0 { return Int64(card) }
+        let org = detector.accounts[i].firstOrgSlot
+        if org >= 0 { return 1 << 40 | Int64(org) }
         return 2 << 40 | Int64(i)
     }
 
@@ -431,13 +445,26 @@ struct RiskModel {
 @inline(__always) func logistic(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
 
 /// Counts distinct elements, stopping once past `limit`.
-func distinctCount<S: Sequence>(_ values: S, limit: Int) -> Int where S.Element: Hashable {
-    var seen = Set<S.Element>()
-    for v in values {
-        seen.insert(v)
-        if seen.count > limit { break }
+/// Up to `limit` distinct values in a small inline array: owner checks are capped at a handful,
+/// where a linear scan beats hashing into a `Set` that must be allocated first.
+struct SmallDistinctSet {
+    private var values: [Int64] = []
+    let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+        values.reserveCapacity(limit)
     }
-    return seen.count
+
+    mutating func removeAll() { values.removeAll(keepingCapacity: true) }
+
+    /// Adds `value`; false once more than `limit` distinct values have been offered.
+    mutating func insert(_ value: Int64) -> Bool {
+        if values.contains(value) { return true }
+        guard values.count < limit else { return false }
+        values.append(value)
+        return true
+    }
 }
 
 struct UnionFind {

@@ -113,11 +113,17 @@ struct ValueTable: Sendable {
 
     /// Forgets values used by a single account that have been idle since `before`.
     mutating func evictLoneValues(idleSince before: StreamTime) {
-        for i in states.indices where states[i].alive && states[i].memberCount <= 1 && states[i].lastSeen < before {
-            index.remove(states[i].key)
-            states[i] = ValueState(key: 0, display: "", lastSeen: 0, alive: false)
-            free.append(Int32(i))
+        // Swept through a buffer taken out of `self`: one uniqueness check, not one per value.
+        var swept = states
+        states = []
+        swept.withUnsafeMutableBufferPointer { values in
+            for i in values.indices where values[i].lastSeen < before && values[i].alive && values[i].memberCount <= 1 {
+                index.remove(values[i].key)
+                values[i] = ValueState(key: 0, display: "", lastSeen: 0, alive: false)
+                free.append(Int32(i))
+            }
         }
+        states = swept
     }
 
 }
