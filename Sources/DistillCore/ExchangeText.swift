@@ -160,8 +160,13 @@ struct ExchangeText: @unchecked Sendable, Equatable {
     /// Whether the field is present and holds exactly `text`.
     func equals(_ field: Field, _ text: String) -> Bool {
         withBytes(field) { bytes in
-            var text = text
-            return text.withUTF8 { $0.count == bytes.count && ($0.count == 0 || memcmp($0.baseAddress!, bytes.baseAddress!, $0.count) == 0) }
+            @inline(__always) func same(_ other: UnsafeBufferPointer<UInt8>) -> Bool {
+                other.count == bytes.count && (other.count == 0 || memcmp(other.baseAddress!, bytes.baseAddress!, other.count) == 0)
+            }
+            // Read in place: a copy to call `withUTF8` on retained and released the string each time.
+            if let result = text.utf8.withContiguousStorageIfAvailable(same) { return result }
+            var copy = text
+            return copy.withUTF8(same)
         } ?? false
     }
 

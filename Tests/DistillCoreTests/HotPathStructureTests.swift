@@ -169,6 +169,18 @@ final class CueScanSplitTests: XCTestCase {
             text.replaceSubrange(at..<(at + phrase.count), with: phrase)
             text.withUnsafeBytes { XCTAssertTrue(matcher.splitScan($0).contains(.fullReasoning), "cut \(cut)") }
         }
+        // Parts run on past their cut while a cue is in progress: one that began well before
+        // the cut, inside a run of its own prefixes, is still seen whole.
+        for length in [70, 130, 300, 700] {
+            var text = Array(String(repeating: "x", count: length).utf8)
+            let phrase = Array("chain of chain of chain of thought".utf8)
+            for cut in [length / 2, length / 4, length / 4 * 3] where cut >= phrase.count {
+                var planted = text
+                planted.replaceSubrange((cut - phrase.count + 3)..<(cut + 3), with: phrase)
+                planted.withUnsafeBytes { XCTAssertEqual(matcher.splitScan($0), matcher.scan($0), "length \(length), cut \(cut)") }
+            }
+            text.withUnsafeBytes { XCTAssertEqual(matcher.splitScan($0), []) }
+        }
         let tail = Array((String(repeating: "x ", count: 400) + "chain of thought").utf8)
         tail.withUnsafeBytes { XCTAssertTrue(matcher.splitScan($0).contains(.fullReasoning)) }
     }
@@ -226,5 +238,24 @@ final class SimpleLowercaseTests: XCTestCase {
         // And the cue scan finds cues through either path.
         XCTAssertTrue(PromptAnalyzer.analyze("Решите ЗАДАЧУ ШАГ ЗА ШАГОМ").cues.contains(.lightReasoning))
         XCTAssertTrue(PromptAnalyzer.analyze("ՀԱՐՑ: ADIM ADIM düşün").cues.contains(.lightReasoning))
+    }
+}
+
+/// The members set of popular shared values: what goes in is found, through every growth, and
+/// nothing else is.
+final class AccountSetTests: XCTestCase {
+    func testMembershipThroughGrowth() {
+        var set = AccountSet()
+        var reference = Set<Int32>()
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let account = Int32.random(in: 0..<20_000, using: &rng)
+            set.insert(account)
+            reference.insert(account)
+        }
+        XCTAssertEqual(set.count, reference.count)
+        for account in Int32(0)..<20_000 {
+            XCTAssertEqual(set.contains(account), reference.contains(account), "account \(account)")
+        }
     }
 }

@@ -56,7 +56,7 @@ struct AccountState: Sendable {
     }
 
     mutating func countHour(_ hour: Int64) {
-        let n = Int64(hourly.count)
+        let n = Int64(Snapshot.hourlyBuckets)  // a constant: the modulo below needs no division
         if hour > hourlyNewest {
             if hourlyNewest != .min {
                 let gap = min(hour - hourlyNewest, n)

@@ -287,36 +287,28 @@ public final class Detector {
     /// Adds account `a` to the value's members; returns its slot and whether it wants a label now
     /// (its text is built only then).
     private func record(_ kind: ValueKind, _ key: UInt64, _ a: Int32, _ ts: StreamTime) -> (slot: Int32, wantsLabel: Bool) {
-        let k = kind.rawValue
-        let cache = Int(a) * kindCount + k
-        let lastSlot = lastValueSlot[cache]
-        if lastSlot >= 0 && lastValueKey[cache] == key && tables[k].states[Int(lastSlot)].key == key {
-            tables[k].states[Int(lastSlot)].uses += 1
-            tables[k].states[Int(lastSlot)].lastSeen = max(tables[k].states[Int(lastSlot)].lastSeen, ts)
-            return (lastSlot, false)
+        let cache = Int(a) * kindCount + kind.rawValue
+        let hint = lastValueKey[cache] == key ? lastValueSlot[cache] : -1
+        let recorded = tables[kind.rawValue].record(key, by: a, at: ts, hint: hint, cap: settings.maxMembersPerValue,
+                                                    labelsEagerly: kind.labelsEagerly)
+        if recorded.slot != hint {
+            lastValueKey[cache] = key
+            lastValueSlot[cache] = recorded.slot
         }
-        let slot = tables[k].slot(for: key, at: ts)
-        let becameShared = tables[k].add(a, to: slot, cap: settings.maxMembersPerValue)
-        let wantsLabel = tables[k].states[Int(slot)].display.isEmpty && (kind.labelsEagerly || becameShared)
-        tables[k].states[Int(slot)].uses += 1
-        tables[k].states[Int(slot)].lastSeen = max(tables[k].states[Int(slot)].lastSeen, ts)
-        lastValueKey[cache] = key
-        lastValueSlot[cache] = slot
-        return (slot, wantsLabel)
+        return recorded
     }
 
     private func touchLast(_ kind: ValueKind, _ a: Int32, _ ts: StreamTime) {
         let cache = Int(a) * kindCount + kind.rawValue
         let slot = lastValueSlot[cache]
         if slot >= 0 && tables[kind.rawValue].states[Int(slot)].key == lastValueKey[cache] {
-            tables[kind.rawValue].states[Int(slot)].uses += 1
-            tables[kind.rawValue].states[Int(slot)].lastSeen = max(tables[kind.rawValue].states[Int(slot)].lastSeen, ts)
+            tables[kind.rawValue].states[Int(slot)].touch(ts)
         }
     }
 
     private func countMinute(_ ts: StreamTime) {
         let minute = floorDiv(ts, 60_000)
-        let n = Int64(minuteRing.count)
+        let n = Int64(Snapshot.minuteBuckets)  // a constant: the modulo below needs no division
         if minute > minuteNewest {
             if minuteNewest != .min {
                 let gap = min(minute - minuteNewest, n)

@@ -75,22 +75,26 @@ struct DistinctBitmap: Sendable {
 
 /// A lossy, fixed-size memory of prompt hashes seen before (a direct-mapped cache). It answers
 /// "was this exact prompt sent before, by anyone, recently?" with bounded memory: old entries
-/// are overwritten, so a very old repeat may be missed, never invented (beyond 64-bit collisions).
+/// are overwritten, so a very old repeat may be missed. A slot keeps 31 bits of the hash that
+/// its index does not already fix: 4 bytes instead of 8 halve the table (one cache miss per
+/// prompt, now into 16 MB), and a repeat is invented only when another prompt agrees on those
+/// bits as well, about once in two billion lookups.
 struct RecentPromptCache: Sendable {
-    private var slots: [UInt64]
+    private var slots: [UInt32]
     private let mask: Int
 
     init(log2Slots: Int) {
+        precondition(log2Slots <= 32, "the index must leave the high 32 bits for the fingerprint")
         slots = Array(repeating: 0, count: 1 << log2Slots)
         mask = (1 << log2Slots) - 1
     }
 
     /// Returns true when `hash` was already present; remembers it either way.
     mutating func checkAndInsert(_ hash: UInt64) -> Bool {
-        let h = hash | 1  // 0 marks an empty slot
-        let index = Int(truncatingIfNeeded: h >> 17) & mask
-        if slots[index] == h { return true }
-        slots[index] = h
+        let index = Int(truncatingIfNeeded: hash) & mask
+        let fingerprint = UInt32(truncatingIfNeeded: hash >> 32) | 1  // 0 marks an empty slot
+        if slots[index] == fingerprint { return true }
+        slots[index] = fingerprint
         return false
     }
 }

@@ -218,16 +218,17 @@ struct CueMatcher: Sendable {
         return false
     }
 
-    /// Several parts of a long text at once (see below); the same answer as `scan`.
+    /// Several parts of a text at once (see below); the same answer as `scan`.
     func splitScan(_ bytes: UnsafeRawBufferPointer) -> PromptCues {
         // One byte's step waits on the previous one (the next row comes from the last load), so a
-        // single scan is bound by load latency. A long prompt is cut into four parts (two for a
-        // medium one) scanned at once: independent chains keep the core busy. Each part but the
-        // last runs on past its end by the longest cue less one byte, so a cue that straddles a
-        // cut is still seen whole; a cue seen by two parts sets the same bit twice.
+        // single scan is bound by load latency. The text is cut into four parts (two for a short
+        // one) scanned at once: independent chains keep the core busy. A part runs on past its
+        // cut until its automaton is back at the root (no cue in progress began before the cut;
+        // the next part, which starts at the root at the cut, sees every cue that begins after
+        // it), and at most for the longest cue less one byte. A cue seen twice sets its bit twice.
         let n = bytes.count
+        guard let base = bytes.baseAddress, n >= 64 else { return scan(bytes) }
         let overlap = maxPatternBytes - 1
-        guard let base = bytes.baseAddress, n >= 2 * maxPatternBytes + 64 else { return scan(bytes) }
         var found: UInt32 = 0
         byteClass.withUnsafeBufferPointer { classes in
             transitions.withUnsafeBufferPointer { table in
@@ -244,37 +245,44 @@ struct CueMatcher: Sendable {
                         k &+= 1
                     }
                 }
-                if n >= 4 * maxPatternBytes + 128 {
+                /// A part's run past its cut at `from`.
+                @inline(__always) func runOn(_ state: Int, _ from: Int) {
+                    var state = state, k = from
+                    let stop = min(n, from + overlap)
+                    while state != 0 && k < stop {
+                        let e = step(state, k)
+                        found |= e
+                        state = Int(e & 0x00FF_FFFF)
+                        k &+= 1
+                    }
+                }
+                if n >= 256 {
                     let q = n / 4
-                    let length = q + overlap  // parts 0-2; the last part is n - 3q long
-                    let together = min(length, n - 3 * q)
                     var s0 = 0, s1 = 0, s2 = 0, s3 = 0
                     var k = 0
-                    while k < together {
+                    while k < q {
                         let e0 = step(s0, k), e1 = step(s1, q &+ k), e2 = step(s2, 2 &* q &+ k), e3 = step(s3, 3 &* q &+ k)
                         found |= (e0 | e1) | (e2 | e3)
                         s0 = Int(e0 & 0x00FF_FFFF); s1 = Int(e1 & 0x00FF_FFFF)
                         s2 = Int(e2 & 0x00FF_FFFF); s3 = Int(e3 & 0x00FF_FFFF)
                         k &+= 1
                     }
-                    finish(s0, k, length)
-                    finish(s1, q + k, q + length)
-                    finish(s2, 2 * q + k, 2 * q + length)
-                    finish(s3, 3 * q + k, n)
+                    finish(s3, 4 * q, n)
+                    runOn(s0, q)
+                    runOn(s1, 2 * q)
+                    runOn(s2, 3 * q)
                 } else {
-                    let middle = n / 2
-                    let length = middle + overlap  // the first part; the second is n - middle long
-                    let together = min(length, n - middle)
+                    let half = n / 2
                     var s0 = 0, s1 = 0
                     var k = 0
-                    while k < together {
-                        let e0 = step(s0, k), e1 = step(s1, middle &+ k)
+                    while k < half {
+                        let e0 = step(s0, k), e1 = step(s1, half &+ k)
                         found |= e0 | e1
                         s0 = Int(e0 & 0x00FF_FFFF); s1 = Int(e1 & 0x00FF_FFFF)
                         k &+= 1
                     }
-                    finish(s0, k, length)
-                    finish(s1, middle + k, n)
+                    finish(s1, 2 * half, n)
+                    runOn(s0, half)
                 }
             }
         }

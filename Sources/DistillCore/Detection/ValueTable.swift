@@ -14,11 +14,11 @@ enum ValueKind: Int, CaseIterable, Sendable {
         }
     }
 
-    var isPromptFamily: Bool { self == .promptPrefix || self == .promptSuffix }
+    @inline(__always) var isPromptFamily: Bool { self == .promptPrefix || self == .promptSuffix }
 
     /// Prompt families are created for almost every prompt and mostly never shared: their
     /// sample text is kept only once a second account uses them.
-    var labelsEagerly: Bool { self != .promptPrefix && self != .promptSuffix }
+    @inline(__always) var labelsEagerly: Bool { self != .promptPrefix && self != .promptSuffix }
 
     /// Whether a value shared by a few owners links them outright. Prompt families are everyday
     /// phrasing, and a residential /24 holds thousands of strangers: those link only accounts
@@ -33,10 +33,12 @@ struct ValueState: Sendable {
     /// The first account to use the value, kept inline: most values (prompt families, client
     /// addresses) are only ever used by one account, and then cost no allocation.
     private var first: Int32 = -1
+    /// Distinct accounts kept, inline: reading `shared.count` was a cache miss on every use.
+    private var kept: Int32 = 0
     /// Every member, the first included, once a second account has used the value.
     private var shared: [Int32] = []
     /// Built once `shared` outgrows a linear scan.
-    var memberSet: Set<Int32>? = nil
+    private var memberSet: AccountSet? = nil
     /// Accounts seen after `members` reached its cap (counted, not kept).
     var overflow = 0
     var uses = 0
@@ -48,31 +50,43 @@ struct ValueState: Sendable {
     }
 
     /// Distinct accounts kept (without `overflow`).
-    var distinct: Int { shared.isEmpty ? (first >= 0 ? 1 : 0) : shared.count }
+    var distinct: Int { Int(kept) }
 
     /// The accounts kept. Allocates only for a lone member: read it for shared values.
-    var members: [Int32] { shared.isEmpty ? (first >= 0 ? [first] : []) : shared }
+    var members: [Int32] { kept >= 2 ? shared : (first >= 0 ? [first] : []) }
 
-    mutating func add(_ account: Int32, cap: Int) {
-        if shared.isEmpty {
-            if first < 0 { first = account; return }
-            if first == account { return }
-            guard cap >= 2 else { overflow += 1; return }
+    /// Adds a member; returns true when this made the value shared (its second member).
+    @discardableResult
+    mutating func add(_ account: Int32, cap: Int) -> Bool {
+        if kept < 2 {
+            if first < 0 { first = account; kept = 1; return false }
+            if first == account { return false }
+            guard cap >= 2 else { overflow += 1; return false }
             shared = [first, account]
-            return
+            kept = 2
+            return true
         }
         if let set = memberSet {
-            if set.contains(account) { return }
+            if set.contains(account) { return false }
         } else if shared.contains(account) {
-            return
+            return false
         }
-        guard shared.count < cap else { overflow += 1; return }  // may count an account twice; only "popular" is read from it
+        guard kept < cap else { overflow += 1; return false }  // may count an account twice; only "popular" is read from it
         shared.append(account)
+        kept += 1
         if memberSet != nil {
             memberSet!.insert(account)
         } else if shared.count > 16 {
-            memberSet = Set(shared)
+            var set = AccountSet()
+            for m in shared { set.insert(m) }
+            memberSet = set
         }
+        return false
+    }
+
+    mutating func touch(_ time: StreamTime) {
+        uses += 1
+        lastSeen = max(lastSeen, time)
     }
 
     var memberCount: Int { distinct + overflow }
@@ -101,14 +115,22 @@ struct ValueTable: Sendable {
         return slot
     }
 
-    /// Returns true when this made the value shared (its second member).
-    @discardableResult
-    mutating func add(_ account: Int32, to slot: Int32, cap: Int) -> Bool {
-        let before = states[Int(slot)].distinct
-        states[Int(slot)].add(account, cap: cap)
-        guard before == 1 && states[Int(slot)].distinct == 2 else { return false }
-        shared.append(slot)
-        return true
+    /// Records one use of `key` by `account`: the value's slot, and whether it wants its label
+    /// now (it has none yet, and is labelled eagerly or just became shared). `hint` is the slot
+    /// the account used last for this kind when that was the same key, else -1.
+    @inline(__always)
+    mutating func record(_ key: UInt64, by account: Int32, at time: StreamTime, hint: Int32, cap: Int,
+                         labelsEagerly: Bool) -> (slot: Int32, wantsLabel: Bool) {
+        if hint >= 0 && states[Int(hint)].key == key {
+            states[Int(hint)].touch(time)
+            return (hint, false)
+        }
+        let slot = self.slot(for: key, at: time)
+        let i = Int(slot)
+        let becameShared = states[i].add(account, cap: cap)
+        if becameShared { shared.append(slot) }
+        states[i].touch(time)
+        return (slot, states[i].display.isEmpty && (labelsEagerly || becameShared))
     }
 
     /// Forgets values used by a single account that have been idle since `before`.
@@ -126,4 +148,46 @@ struct ValueTable: Sendable {
         states = swept
     }
 
+}
+
+/// A set of account slots (non-negative) for a shared value's members: open addressing with
+/// linear probing and a multiplicative hash. `Set<Int32>` ran SipHash on every use of a popular
+/// template family by any of its members.
+struct AccountSet: Sendable {
+    private var slots = [Int32](repeating: -1, count: 32)
+    private(set) var count = 0
+
+    @inline(__always)
+    private func home(_ account: Int32, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(UInt32(bitPattern: account)) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    func contains(_ account: Int32) -> Bool {
+        let mask = slots.count - 1
+        var i = home(account, mask)
+        while true {
+            let here = slots[i]
+            if here == account { return true }
+            if here < 0 { return false }
+            i = (i + 1) & mask
+        }
+    }
+
+    mutating func insert(_ account: Int32) {
+        precondition(account >= 0, "account slots are non-negative")
+        if (count + 1) * 2 > slots.count {
+            let old = slots
+            slots = [Int32](repeating: -1, count: old.count * 2)
+            count = 0
+            for m in old where m >= 0 { insert(m) }
+        }
+        let mask = slots.count - 1
+        var i = home(account, mask)
+        while slots[i] >= 0 {
+            if slots[i] == account { return }
+            i = (i + 1) & mask
+        }
+        slots[i] = account
+        count += 1
+    }
 }
