@@ -444,9 +444,8 @@ struct RiskModel {
 
 @inline(__always) func logistic(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
 
-/// Counts distinct elements, stopping once past `limit`.
-/// Up to `limit` distinct values in a small inline array: owner checks are capped at a handful,
-/// where a linear scan beats hashing into a `Set` that must be allocated first.
+/// Up to `limit` distinct values in one small array, emptied and reused for each shared value:
+/// owner checks are capped at a handful, where a linear scan beats hashing into a new `Set`.
 struct SmallDistinctSet {
     private var values: [Int64] = []
     let limit: Int

@@ -41,7 +41,6 @@ struct ValueState: Sendable {
     private var memberSet: AccountSet? = nil
     /// Accounts seen after `members` reached its cap (counted, not kept).
     var overflow = 0
-    var uses = 0
     var lastSeen: StreamTime
     var alive = true
 
@@ -85,7 +84,6 @@ struct ValueState: Sendable {
     }
 
     mutating func touch(_ time: StreamTime) {
-        uses += 1
         lastSeen = max(lastSeen, time)
     }
 
@@ -147,7 +145,6 @@ struct ValueTable: Sendable {
         }
         states = swept
     }
-
 }
 
 /// A set of account slots (non-negative) for a shared value's members: open addressing with
