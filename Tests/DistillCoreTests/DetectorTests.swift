@@ -246,4 +246,28 @@ final class DetectorTests: XCTestCase {
         XCTAssertLessThan(detector.evaluations, 2 * n / 1_000 + 40)
         XCTAssertEqual(detector.snapshot().exchanges, n)
     }
+
+    func testAnAccountsFirstCardOutlivesIdleHoursAndItsSlotIsNotReused() {
+        // A pays with its own card and then sleeps; B keeps the stream (and the hourly
+        // housekeeping that forgets idle lone values) going. Forgetting A's card freed its slot,
+        // and the next new card (C's) took it: A and C then read as one owner, and D, who later
+        // pays with A's card, was not tied to A.
+        func pay(_ account: String, _ card: String, _ i: Int, _ ts: StreamTime) -> Exchange {
+            Exchange(ts: ts, accountID: account, requestID: "\(account)-\(i)", clientIP: "198.51.100.\(account.unicodeScalars.last!.value)",
+                     paymentFP: card, model: "m1", inputTokens: 300, outputTokens: 200,
+                     promptText: "Could you suggest a name for a small bakery, idea number \(i)")
+        }
+        let detector = Detector()
+        for i in 0..<3 { detector.ingest(pay("acct-A", "card-A", i, Self.t0 + StreamTime(i) * Self.minute)) }
+        for h in 1...12 { detector.ingest(pay("acct-B", "card-B", h, Self.t0 + StreamTime(h) * Self.hour)) }
+        detector.ingest(pay("acct-C", "card-C", 0, Self.t0 + 12 * Self.hour + Self.minute))
+        detector.ingest(pay("acct-D", "card-A", 0, Self.t0 + 12 * Self.hour + 2 * Self.minute))
+        XCTAssertGreaterThan(detector.evaluations, 6, "the housekeeping ran")
+
+        let slot = { (id: String) in detector.accounts[Int(detector.accountSlotIfKnown(id)!)].firstCardSlot }
+        XCTAssertNotEqual(slot("acct-A"), slot("acct-C"))
+        XCTAssertEqual(slot("acct-A"), slot("acct-D"))
+        let shared = cluster(containing: "acct-D", in: detector.snapshot())
+        XCTAssertEqual(shared.map { Set($0.accounts) }, ["acct-A", "acct-D"])
+    }
 }

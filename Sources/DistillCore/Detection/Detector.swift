@@ -162,11 +162,11 @@ public final class Detector {
         // value's label, the first time one is needed.
         if let card = text.hash(.paymentFP) {
             let slot = link(.card, card, labelledBy: .paymentFP, of: text, a, ts)
-            if accounts[ai].firstCardSlot < 0 { accounts[ai].firstCardSlot = slot }
+            if accounts[ai].firstCardSlot < 0 { accounts[ai].firstCardSlot = slot; tables[ValueKind.card.rawValue].states[Int(slot)].pinned = true }
         }
         if let org = text.hash(.orgID) {
             let slot = link(.org, org, labelledBy: .orgID, of: text, a, ts)
-            if accounts[ai].firstOrgSlot < 0 { accounts[ai].firstOrgSlot = slot }
+            if accounts[ai].firstOrgSlot < 0 { accounts[ai].firstOrgSlot = slot; tables[ValueKind.org.rawValue].states[Int(slot)].pinned = true }
         }
         if let key = text.hash(.clientIP) {
             // One hash serves the distinct-IP sketch and the shared-value table.

@@ -78,7 +78,8 @@ public struct DetectorSettings: Sendable {
     /// Sessions idle this long are closed and folded into their account's session statistics.
     public var sessionIdleTimeout: StreamTime = 30 * 60_000
     /// Shared values seen by only one account and idle this long are forgotten (an IP per
-    /// request would otherwise grow memory with the number of exchanges).
+    /// request would otherwise grow memory with the number of exchanges), except an account's
+    /// first card and org: its identity, kept as long as the account (at most two per account).
     public var loneValueIdleTimeout: StreamTime = 6 * 3_600_000
     /// A model first seen this long after the stream began counts as a new release.
     public var newModelGrace: StreamTime = 24 * 3_600_000

@@ -43,6 +43,9 @@ struct ValueState: Sendable {
     var overflow = 0
     var lastSeen: StreamTime
     var alive = true
+    /// Some account's first card or org: never evicted, so that account's slot for it stays
+    /// valid (a freed slot is reused by another value, which would then pass for its card).
+    var pinned = false
 
     init(key: UInt64, display: String, lastSeen: StreamTime, alive: Bool = true) {
         self.key = key; self.display = display; self.lastSeen = lastSeen; self.alive = alive
@@ -137,7 +140,7 @@ struct ValueTable: Sendable {
         var swept = states
         states = []
         swept.withUnsafeMutableBufferPointer { values in
-            for i in values.indices where values[i].lastSeen < before && values[i].alive && values[i].memberCount <= 1 {
+            for i in values.indices where values[i].lastSeen < before && values[i].alive && values[i].memberCount <= 1 && !values[i].pinned {
                 index.remove(values[i].key)
                 values[i] = ValueState(key: 0, display: "", lastSeen: 0, alive: false)
                 free.append(Int32(i))
