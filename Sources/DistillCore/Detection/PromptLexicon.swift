@@ -235,27 +235,19 @@ struct CueMatcher: Sendable {
                 @inline(__always) func step(_ state: Int, _ k: Int) -> UInt32 {
                     UInt32(bitPattern: table[state &+ Int(classes[Int(base.load(fromByteOffset: k, as: UInt8.self))])])
                 }
-                /// One chain over `[from, to)`.
-                @inline(__always) func finish(_ state: Int, _ from: Int, _ to: Int) {
+                /// One chain over `[from, to)`, or only until it is back at the root.
+                @inline(__always) func run(_ state: Int, _ from: Int, _ to: Int, untilRoot: Bool) {
                     var state = state, k = from
-                    while k < to {
+                    while k < to && !(untilRoot && state == 0) {
                         let e = step(state, k)
                         found |= e
                         state = Int(e & 0x00FF_FFFF)
                         k &+= 1
                     }
                 }
-                /// A part's run past its cut at `from`.
-                @inline(__always) func runOn(_ state: Int, _ from: Int) {
-                    var state = state, k = from
-                    let stop = min(n, from + overlap)
-                    while state != 0 && k < stop {
-                        let e = step(state, k)
-                        found |= e
-                        state = Int(e & 0x00FF_FFFF)
-                        k &+= 1
-                    }
-                }
+                /// The last part to the end of the text; the others past their cut at `from`.
+                @inline(__always) func finish(_ state: Int, _ from: Int) { run(state, from, n, untilRoot: false) }
+                @inline(__always) func runOn(_ state: Int, _ from: Int) { run(state, from, min(n, from + overlap), untilRoot: true) }
                 if n >= 256 {
                     let q = n / 4
                     var s0 = 0, s1 = 0, s2 = 0, s3 = 0
@@ -267,7 +259,7 @@ struct CueMatcher: Sendable {
                         s2 = Int(e2 & 0x00FF_FFFF); s3 = Int(e3 & 0x00FF_FFFF)
                         k &+= 1
                     }
-                    finish(s3, 4 * q, n)
+                    finish(s3, 4 * q)
                     runOn(s0, q)
                     runOn(s1, 2 * q)
                     runOn(s2, 3 * q)
@@ -281,7 +273,7 @@ struct CueMatcher: Sendable {
                         s0 = Int(e0 & 0x00FF_FFFF); s1 = Int(e1 & 0x00FF_FFFF)
                         k &+= 1
                     }
-                    finish(s1, 2 * half, n)
+                    finish(s1, 2 * half)
                     runOn(s0, half)
                 }
             }

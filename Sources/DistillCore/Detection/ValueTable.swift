@@ -134,7 +134,7 @@ struct ValueTable: Sendable {
         return (slot, states[i].display.isEmpty && (labelsEagerly || becameShared))
     }
 
-    /// Forgets values used by a single account that have been idle since `before`.
+    /// Forgets values used by a single account that have been idle since `before` (not pinned ones).
     mutating func evictLoneValues(idleSince before: StreamTime) {
         // Swept through a buffer taken out of `self`: one uniqueness check, not one per value.
         var swept = states
