@@ -11,7 +11,7 @@ public struct DetectionRun {
     /// Exchanges read but outside the `--from`/`--until` window.
     public var outsideWindow = 0
 
-    public static let batchSize = 4096
+    public static let batchSize = 256
 
     public init(settings: DetectorSettings) {
         detector = Detector(settings: settings)

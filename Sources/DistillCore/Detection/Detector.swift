@@ -16,6 +16,8 @@ public final class Detector {
     private var lastValueSlot: [Int32] = []
     private var sessions = UInt64Map<SessionTally>()
     private var promptCache = RecentPromptCache(log2Slots: 22)
+    /// 32,768 entries of 16 bytes: 512 KB, the size of this machine's L2 cache.
+    private var sharedMembers = SharedMembershipCache(log2Entries: 15)
     /// Models by name (not by hash: a crafted name could collide with a real release's).
     private var modelFirstSeen: [String: StreamTime] = [:]
     /// The model of the previous exchange: most exchanges repeat it, so the table is skipped
@@ -289,13 +291,23 @@ public final class Detector {
     private func record(_ kind: ValueKind, _ key: UInt64, _ a: Int32, _ ts: StreamTime) -> (slot: Int32, wantsLabel: Bool) {
         let cache = Int(a) * kindCount + kind.rawValue
         let hint = lastValueKey[cache] == key ? lastValueSlot[cache] : -1
-        let recorded = tables[kind.rawValue].record(key, by: a, at: ts, hint: hint, cap: settings.maxMembersPerValue,
-                                                    labelsEagerly: kind.labelsEagerly)
-        if recorded.slot != hint {
-            lastValueKey[cache] = key
-            lastValueSlot[cache] = recorded.slot
+        let slot: Int32
+        var wantsLabel = false
+        if hint < 0, let known = sharedMembers.slot(of: key, kind: kind.rawValue, account: a) {
+            // A shared value needs no touch: only lone values are evicted by idle time.
+            slot = known
+        } else {
+            let recorded = tables[kind.rawValue].record(key, by: a, at: ts, hint: hint, cap: settings.maxMembersPerValue,
+                                                        labelsEagerly: kind.labelsEagerly)
+            if recorded.sharedMember { sharedMembers.remember(key, kind: kind.rawValue, account: a, slot: recorded.slot) }
+            slot = recorded.slot
+            wantsLabel = recorded.wantsLabel
         }
-        return recorded
+        if slot != hint {
+            lastValueKey[cache] = key
+            lastValueSlot[cache] = slot
+        }
+        return (slot, wantsLabel)
     }
 
     private func touchLast(_ kind: ValueKind, _ a: Int32, _ ts: StreamTime) {

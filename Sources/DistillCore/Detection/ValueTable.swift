@@ -57,23 +57,24 @@ struct ValueState: Sendable {
     /// The accounts kept. Allocates only for a lone member: read it for shared values.
     var members: [Int32] { kept >= 2 ? shared : (first >= 0 ? [first] : []) }
 
-    /// Adds a member; returns true when this made the value shared (its second member).
+    /// Adds a member; returns whether this made the value shared (its second member) and
+    /// whether the account is kept as a member now (not when the value was full).
     @discardableResult
-    mutating func add(_ account: Int32, cap: Int) -> Bool {
+    mutating func add(_ account: Int32, cap: Int) -> (becameShared: Bool, isMember: Bool) {
         if kept < 2 {
-            if first < 0 { first = account; kept = 1; return false }
-            if first == account { return false }
-            guard cap >= 2 else { overflow += 1; return false }
+            if first < 0 { first = account; kept = 1; return (false, true) }
+            if first == account { return (false, true) }
+            guard cap >= 2 else { overflow += 1; return (false, false) }
             shared = [first, account]
             kept = 2
-            return true
+            return (true, true)
         }
         if let set = memberSet {
-            if set.contains(account) { return false }
+            if set.contains(account) { return (false, true) }
         } else if shared.contains(account) {
-            return false
+            return (false, true)
         }
-        guard kept < cap else { overflow += 1; return false }  // may count an account twice; only "popular" is read from it
+        guard kept < cap else { overflow += 1; return (false, false) }  // may count an account twice; only "popular" is read from it
         shared.append(account)
         kept += 1
         if memberSet != nil {
@@ -83,8 +84,12 @@ struct ValueState: Sendable {
             for m in shared { set.insert(m) }
             memberSet = set
         }
-        return false
+        return (false, true)
     }
+
+    /// Whether two or more accounts have used the value. Once true it stays true, and such a
+    /// value is never evicted.
+    var isShared: Bool { kept >= 2 }
 
     mutating func touch(_ time: StreamTime) {
         lastSeen = max(lastSeen, time)
@@ -116,22 +121,23 @@ struct ValueTable: Sendable {
         return slot
     }
 
-    /// Records one use of `key` by `account`: the value's slot, and whether it wants its label
-    /// now (it has none yet, and is labelled eagerly or just became shared). `hint` is the slot
-    /// the account used last for this kind when that was the same key, else -1.
+    /// Records one use of `key` by `account`: the value's slot, whether it wants its label now
+    /// (it has none yet, and is labelled eagerly or just became shared), and whether the value
+    /// is shared with the account kept among its members. `hint` is the slot the account used
+    /// last for this kind when that was the same key, else -1.
     @inline(__always)
     mutating func record(_ key: UInt64, by account: Int32, at time: StreamTime, hint: Int32, cap: Int,
-                         labelsEagerly: Bool) -> (slot: Int32, wantsLabel: Bool) {
+                         labelsEagerly: Bool) -> (slot: Int32, wantsLabel: Bool, sharedMember: Bool) {
         if hint >= 0 && states[Int(hint)].key == key {
             states[Int(hint)].touch(time)
-            return (hint, false)
+            return (hint, false, false)
         }
         let slot = self.slot(for: key, at: time)
         let i = Int(slot)
-        let becameShared = states[i].add(account, cap: cap)
-        if becameShared { shared.append(slot) }
+        let added = states[i].add(account, cap: cap)
+        if added.becameShared { shared.append(slot) }
         states[i].touch(time)
-        return (slot, states[i].display.isEmpty && (labelsEagerly || becameShared))
+        return (slot, states[i].display.isEmpty && (labelsEagerly || added.becameShared), added.isMember && states[i].isShared)
     }
 
     /// Forgets values used by a single account that have been idle since `before` (not pinned ones).
@@ -189,5 +195,48 @@ struct AccountSet: Sendable {
         }
         slots[i] = account
         count += 1
+    }
+}
+
+/// Which accounts are members of which shared values, remembered lossily in a small
+/// direct-mapped table that stays in the CPU caches. Most uses of a shared value are by an
+/// account already among its members, and an answer here skips the value's index, its state
+/// and its member set: three or four misses into main memory. Only shared values are entered,
+/// and those are never evicted, so a remembered slot stays theirs. An entry keeps the value's
+/// key, its kind and the account, so a hit is never another value's or another account's.
+struct SharedMembershipCache: Sendable {
+    private struct Entry: Sendable {
+        var key: UInt64 = 0
+        var account: Int32 = -1
+        /// The value's slot shifted past its kind, which is in the low 4 bits.
+        var slotAndKind: UInt32 = 0
+    }
+    private var entries: [Entry]
+    private let shift: UInt64
+    private static let kindBits: UInt32 = 4
+
+    init(log2Entries: Int) {
+        entries = Array(repeating: Entry(), count: 1 << log2Entries)
+        shift = UInt64(64 - log2Entries)
+    }
+
+    @inline(__always)
+    private func index(_ key: UInt64, _ kind: Int, _ account: Int32) -> Int {
+        let mixed = key ^ (UInt64(UInt32(bitPattern: account)) << 4 | UInt64(kind))
+        return Int(truncatingIfNeeded: (mixed &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    /// The slot of the shared value `key` of `kind` if `account` is known to be one of its members.
+    @inline(__always)
+    func slot(of key: UInt64, kind: Int, account: Int32) -> Int32? {
+        let e = entries[index(key, kind, account)]
+        guard e.key == key && e.account == account && e.slotAndKind & (1 << Self.kindBits - 1) == UInt32(kind) else { return nil }
+        return Int32(bitPattern: e.slotAndKind >> Self.kindBits)
+    }
+
+    @inline(__always)
+    mutating func remember(_ key: UInt64, kind: Int, account: Int32, slot: Int32) {
+        guard slot >= 0 && slot < 1 << (32 - Self.kindBits), kind < 1 << Self.kindBits else { return }
+        entries[index(key, kind, account)] = Entry(key: key, account: account, slotAndKind: UInt32(slot) << Self.kindBits | UInt32(kind))
     }
 }
