@@ -39,7 +39,7 @@ public struct InputLedger: Sendable {
     /// inside the duplicate window.
     public mutating func admit(_ exchange: borrowing Exchange) -> Bool {
         let ts = exchange.ts
-        if let id = exchange.text.hash(.requestID), duplicateFilter.isDuplicate(hash: id, at: ts) {
+        if let id = exchange.text.withBytes(.requestID, DuplicateFilter.key(of:)), duplicateFilter.isDuplicate(key: id, at: ts) {
             duplicates += 1
             return false
         }
@@ -53,7 +53,10 @@ public struct InputLedger: Sendable {
 /// Remembers request ids for a window of stream time with bounded memory: two generations of
 /// 64-bit hashes; the older one is dropped when the newer one is a window old or full.
 /// A hash collision could wrongly call two ids the same; with 64-bit hashes and at most
-/// `maxPerGeneration` ids the chance is about 1 in 10^7 per full generation.
+/// `maxPerGeneration` ids the chance is about 1 in 10^7 per full generation. The hash is
+/// Swift's keyed one (SipHash, with a secret per process): `StableHash` is public and easy to
+/// invert, so a log could carry a crafted id that collides with a real one and have that
+/// exchange dropped as its duplicate.
 public struct DuplicateFilter: Sendable {
     /// One hour: retries and replays of a request arrive within minutes.
     public static let defaultWindow: StreamTime = 3_600_000
@@ -74,11 +77,19 @@ public struct DuplicateFilter: Sendable {
     public var remembered: Int { current.count + previous.count }
 
     public mutating func isDuplicate(_ requestID: String, at ts: StreamTime) -> Bool {
-        isDuplicate(hash: StableHash.hash(requestID), at: ts)
+        var id = requestID
+        return isDuplicate(key: id.withUTF8 { Self.key(of: UnsafeRawBufferPointer($0)) }, at: ts)
     }
 
-    /// `isDuplicate` for an id already hashed with `StableHash.hash`.
-    mutating func isDuplicate(hash: UInt64, at ts: StreamTime) -> Bool {
+    /// The key an id is remembered by: its keyed hash.
+    static func key(of requestID: UnsafeRawBufferPointer) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(bytes: requestID)
+        return UInt64(bitPattern: Int64(hasher.finalize()))
+    }
+
+    /// `isDuplicate` for an id already turned into its `key(of:)`.
+    mutating func isDuplicate(key hash: UInt64, at ts: StreamTime) -> Bool {
         if current.slot(of: hash) != nil || previous.slot(of: hash) != nil { return true }
         if let start = generationStart {
             if ts - start >= window || current.count >= maxPerGeneration {

@@ -259,3 +259,40 @@ final class AccountSetTests: XCTestCase {
         }
     }
 }
+
+final class SharedMembershipCacheTests: XCTestCase {
+    func testAHitNamesOnlyTheRememberedValueKindAndAccount() {
+        var cache = SharedMembershipCache(log2Entries: 10)
+        cache.remember(0xFEED, kind: ValueKind.promptPrefix.rawValue, account: 5, slot: 77)
+        XCTAssertEqual(cache.slot(of: 0xFEED, kind: ValueKind.promptPrefix.rawValue, account: 5), 77)
+        XCTAssertNil(cache.slot(of: 0xFEED, kind: ValueKind.promptSuffix.rawValue, account: 5), "another kind")
+        XCTAssertNil(cache.slot(of: 0xFEED, kind: ValueKind.promptPrefix.rawValue, account: 6), "another account")
+        XCTAssertNil(cache.slot(of: 0xFEEE, kind: ValueKind.promptPrefix.rawValue, account: 5), "another value")
+        // A slot too large to pack beside the kind is not remembered rather than remembered wrong.
+        cache.remember(0xBEEF, kind: ValueKind.ip.rawValue, account: 1, slot: 1 << 28)
+        XCTAssertNil(cache.slot(of: 0xBEEF, kind: ValueKind.ip.rawValue, account: 1))
+    }
+
+    /// A tiny table overwritten over and over: an answer may be forgotten, never wrong.
+    func testLossyButNeverWrongUnderChurn() {
+        var cache = SharedMembershipCache(log2Entries: 4)
+        var truth: [String: Int32] = [:]
+        var rng = SystemRandomNumberGenerator()
+        var hits = 0
+        for _ in 0..<20_000 {
+            let key = UInt64.random(in: 0..<8, using: &rng)
+            let kind = Int.random(in: 0..<3, using: &rng)
+            let account = Int32.random(in: 0..<4, using: &rng)
+            let name = "\(key)/\(kind)/\(account)"
+            if Bool.random(using: &rng) {
+                let slot = truth[name] ?? Int32.random(in: 0..<1_000_000, using: &rng)
+                truth[name] = slot
+                cache.remember(key, kind: kind, account: account, slot: slot)
+            } else if let slot = cache.slot(of: key, kind: kind, account: account) {
+                hits += 1
+                XCTAssertEqual(slot, truth[name], name)
+            }
+        }
+        XCTAssertGreaterThan(hits, 100, "the cache should answer some lookups")
+    }
+}

@@ -73,4 +73,39 @@ final class ReportTests: XCTestCase {
         for i in 0..<10_000 { _ = filter.isDuplicate("id\(i)", at: 4000) }
         XCTAssertLessThanOrEqual(filter.remembered, 200)
     }
+
+    /// Two printable 16-byte request ids that `StableHash` maps to one value: after the first
+    /// word the two states differ by some d, and a second word that differs by exactly d
+    /// cancels it. The search only needs that second word to be printable too.
+    func testACraftedIdCollidingInThePublicHashIsNotCalledADuplicate() throws {
+        func word(_ text: String) -> UInt64 { text.utf8.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) } }
+        func afterFirstWord(_ w: UInt64) -> UInt64 {
+            var h = UInt64(16) &* 0x9E37_79B9_7F4A_7C15
+            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+            return h ^ (h >> 31)
+        }
+        func printable(_ w: UInt64) -> String? {
+            let bytes = (0..<8).map { UInt8(truncatingIfNeeded: w >> (8 * UInt64($0))) }
+            return bytes.allSatisfy { (0x21...0x7E).contains($0) } ? String(decoding: bytes, as: UTF8.self) : nil
+        }
+        let first = "req_0000", tail = "00000000"
+        var forged: String?
+        for n in 0..<2_000_000 where forged == nil {
+            let other = "req_" + String(String(n, radix: 36).suffix(4)).padding(toLength: 4, withPad: "z", startingAt: 0)
+            guard other != first else { continue }
+            let difference = afterFirstWord(word(first)) ^ afterFirstWord(word(other))
+            if let secondWord = printable(word(tail) ^ difference) { forged = other + secondWord }
+        }
+        let real = first + tail
+        let crafted = try XCTUnwrap(forged, "no printable collision found")
+        XCTAssertNotEqual(real, crafted)
+        XCTAssertEqual(StableHash.hash(real), StableHash.hash(crafted), "the premise: the public hash collides")
+
+        var ledger = InputLedger()
+        let t0: StreamTime = 1_776_000_000_000
+        XCTAssertTrue(ledger.admit(Exchange(ts: t0, accountID: "a", requestID: real)))
+        XCTAssertTrue(ledger.admit(Exchange(ts: t0 + 1000, accountID: "b", requestID: crafted)), "a different id is not a duplicate")
+        XCTAssertFalse(ledger.admit(Exchange(ts: t0 + 2000, accountID: "a", requestID: real)), "a real repeat still is")
+        XCTAssertEqual(ledger.duplicates, 1)
+    }
 }
