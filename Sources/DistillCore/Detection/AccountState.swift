@@ -25,8 +25,11 @@ struct TopFamilies: Sendable {
         return bounds.prefix(3).reduce(0, +)
     }
 
-    var topKeys: [UInt64] {
-        (0..<Self.capacity).filter { counts[$0] - errors[$0] > 1 }.sorted { counts[$0] > counts[$1] }.map { keys[$0] }
+    /// Calls `body` with each family seen more than once for sure (count − error > 1), in slot
+    /// order, without building an array.
+    @inline(__always)
+    func forEachRecurringKey(_ body: (UInt64) -> Void) {
+        for i in 0..<Self.capacity where counts[i] - errors[i] > 1 { body(keys[i]) }
     }
 }
 

@@ -74,41 +74,52 @@ struct RiskModel {
         }
         // Infrastructure links among accounts that already behave like extraction, through the
         // values they use, where such accounts are most of the value's users.
-        struct ValueRef: Hashable { var kind: Int; var slot: Int32 }
-        var candidates = Set<ValueRef>()
+        struct ValueRef: Equatable { var kind: Int; var slot: Int32 }
+        var candidates: [ValueRef] = []
         let infrastructureKinds: [ValueKind] = [.ip, .ipRange, .systemPrompt, .tools]
+        let prefixes = detector.tables[ValueKind.promptPrefix.rawValue].index
+        let suffixes = detector.tables[ValueKind.promptSuffix.rawValue].index
         for i in 0..<n where behaviour[i] >= settings.linkBehaviourScore {
             for kind in infrastructureKinds {
                 let slot = detector.lastSlot(kind, account: Int32(i))
-                if slot >= 0 { candidates.insert(ValueRef(kind: kind.rawValue, slot: slot)) }
+                if slot >= 0 { candidates.append(ValueRef(kind: kind.rawValue, slot: slot)) }
             }
-            for key in accounts[i].prefixFamilies.topKeys {
-                if let slot = detector.tables[ValueKind.promptPrefix.rawValue].index[key] { candidates.insert(ValueRef(kind: ValueKind.promptPrefix.rawValue, slot: slot)) }
+            accounts[i].prefixFamilies.forEachRecurringKey { key in
+                if let slot = prefixes[key] { candidates.append(ValueRef(kind: ValueKind.promptPrefix.rawValue, slot: slot)) }
             }
-            for key in accounts[i].suffixFamilies.topKeys {
-                if let slot = detector.tables[ValueKind.promptSuffix.rawValue].index[key] { candidates.insert(ValueRef(kind: ValueKind.promptSuffix.rawValue, slot: slot)) }
+            accounts[i].suffixFamilies.forEachRecurringKey { key in
+                if let slot = suffixes[key] { candidates.append(ValueRef(kind: ValueKind.promptSuffix.rawValue, slot: slot)) }
             }
         }
         // Addresses, ranges and fingerprints first; template families after, and only to gather
         // accounts that nothing else has placed (alone, or in a small group) with each other. Two
         // operations that both ask for step-by-step reasoning write alike; that alone does not
-        // make them one operation.
-        let ordered = candidates.sorted { ($0.kind, $0.slot) < ($1.kind, $1.slot) }
+        // make them one operation. Each value once: sorted, then repeats skipped.
+        candidates.sort { ($0.kind, $0.slot) < ($1.kind, $1.slot) }
+        var ordered: [ValueRef] = []
+        ordered.reserveCapacity(candidates.count)
+        for ref in candidates where ordered.last != ref { ordered.append(ref) }
         var placed: [Bool]?
         for ref in ordered {
             let family = kind(ref.kind).isPromptFamily
             let value = detector.tables[ref.kind].states[Int(ref.slot)]
             guard value.alive, value.distinct >= 2 else { continue }
-            let suspicious = value.members.filter { behaviour[Int($0)] >= settings.linkBehaviourScore }
-            guard suspicious.count >= 2 && Double(suspicious.count) >= settings.suspiciousShareForInfrastructureLink * Double(value.memberCount) else { continue }
+            let members = value.members
+            // Counted before any list is built: most values fail this test.
+            var suspiciousCount = 0, knownHonest = 0
+            for m in members {
+                let b = behaviour[Int(m)]
+                if b >= settings.linkBehaviourScore { suspiciousCount += 1 } else if b >= 0 { knownHonest += 1 }
+            }
+            guard suspiciousCount >= 2 && Double(suspiciousCount) >= settings.suspiciousShareForInfrastructureLink * Double(value.memberCount) else { continue }
+            let suspicious = members.filter { behaviour[Int($0)] >= settings.linkBehaviourScore }
             if !family {
                 forest.unionAll(suspicious)
                 // Accounts too new to judge go with the extractors whose value they share, unless
                 // honest-looking accounts use it too.
-                let knownHonest = value.members.filter { (0..<settings.linkBehaviourScore).contains(behaviour[Int($0)]) }.count
                 if Double(knownHonest) <= settings.maxHonestShareForNewcomerLink * Double(value.distinct) {
                     let anchor = Int(suspicious[0])
-                    for m in value.members where behaviour[Int(m)] < 0 { forest.union(anchor, Int(m)) }
+                    for m in members where behaviour[Int(m)] < 0 { forest.union(anchor, Int(m)) }
                 }
                 continue
             }
@@ -256,21 +267,23 @@ struct RiskModel {
         let first = members.map { accounts[Int($0)].firstSeen }.min() ?? now
         c.spanDays = max(1.0 / 24, Double(now - first) / 86_400_000)
         guard members.count > 1 else { return c }
-        let memberSet = Set(members)
+        // Sets of accounts, slots and owners here are sorted arrays: hashing every member of
+        // every cluster into `Set`s with SipHash was most of the time of an evaluation.
+        let sortedMembers = members.sorted()
+        let isMember = { (m: Int32) in sortedMembers.containsSorted(m) }
 
         // Cards: how many distinct orgs (org-less accounts count singly) share each card.
-        var cardSlots = Set<Int32>()
-        for m in members where accounts[Int(m)].firstCardSlot >= 0 { cardSlots.insert(accounts[Int(m)].firstCardSlot) }
+        let cardSlots = Self.distinctInOrder(members.lazy.map { accounts[Int($0)].firstCardSlot })
         c.cards = cardSlots.count
         var perCard: [(Int, String)] = []
         for slot in cardSlots {
             let value = detector.tables[ValueKind.card.rawValue].states[Int(slot)]
-            let inside = value.members.filter { memberSet.contains($0) }
-            let identities = Set(inside.map { m -> Int64 in
+            let inside = value.members(among: members, isInGroup: isMember)
+            let identities = Self.distinctCount(inside.map { m -> Int64 in
                 let org = accounts[Int(m)].firstOrgSlot
                 return org >= 0 ? Int64(org) : (1 << 40 | Int64(m))
             })
-            perCard.append((identities.count, examples ? "\(value.display): \(inside.count) accounts in \(identities.count) orgs" : ""))
+            perCard.append((identities, examples ? "\(value.display): \(inside.count) accounts in \(identities) orgs" : ""))
         }
         perCard.sort { $0.0 > $1.0 }
         c.maxIdentitiesPerCard = perCard.first?.0 ?? 0
@@ -279,15 +292,12 @@ struct RiskModel {
         // Infrastructure shared across owners inside the cluster.
         var infra: [(Int, String)] = []
         for kind in [ValueKind.ip, .ipRange, .systemPrompt, .tools] {
-            var seen = Set<Int32>()
-            for m in members {
-                // Only the values this cluster's accounts used last are cheap to reach; those
-                // are the ones that matter for a live cluster.
-                let slot = detector.lastSlot(kind, account: m)
-                guard slot >= 0, seen.insert(slot).inserted else { continue }
+            // Only the values this cluster's accounts used last are cheap to reach; those
+            // are the ones that matter for a live cluster.
+            for slot in Self.distinctInOrder(members.lazy.map { detector.lastSlot(kind, account: $0) }) {
                 let value = detector.tables[kind.rawValue].states[Int(slot)]
-                let inside = value.members.filter { memberSet.contains($0) }
-                let ownerCount = Set(inside.map { owner(Int($0)) }).count
+                let inside = value.members(among: members, isInGroup: isMember)
+                let ownerCount = Self.distinctCount(inside.map { owner(Int($0)) })
                 if ownerCount >= 2 { infra.append((ownerCount, examples ? "\(kindLabel(kind)) \(value.display): \(inside.count) accounts, \(ownerCount) owners" : "")) }
             }
         }
@@ -296,17 +306,28 @@ struct RiskModel {
         c.infrastructureExamples = infra.prefix(4).map(\.1)
 
         // Template families shared by several members.
-        struct FamilyRef: Hashable { var kind: ValueKind; var key: UInt64 }
-        var familyCounts: [FamilyRef: Int] = [:]
+        // Counted by sorting (kind, key) pairs: a dictionary hashed every member's keys with SipHash.
+        var refs: [(key: UInt64, kind: ValueKind)] = []
+        refs.reserveCapacity(members.count * 2 * TopFamilies.capacity)
         for m in members {
-            for key in accounts[Int(m)].prefixFamilies.topKeys { familyCounts[FamilyRef(kind: .promptPrefix, key: key), default: 0] += 1 }
-            for key in accounts[Int(m)].suffixFamilies.topKeys { familyCounts[FamilyRef(kind: .promptSuffix, key: key), default: 0] += 1 }
+            accounts[Int(m)].prefixFamilies.forEachRecurringKey { refs.append(($0, .promptPrefix)) }
+            accounts[Int(m)].suffixFamilies.forEachRecurringKey { refs.append(($0, .promptSuffix)) }
         }
-        let topFamilies = familyCounts.sorted { ($0.value, $0.key.key) > ($1.value, $1.key.key) }.prefix(3)
-        c.maxAccountsPerFamily = topFamilies.first?.value ?? 0
-        for (ref, count) in topFamilies where examples && count >= 2 {
-            if let slot = detector.tables[ref.kind.rawValue].index[ref.key] {
-                c.familyExamples.append("\(count) accounts: \(detector.tables[ref.kind.rawValue].states[Int(slot)].display)")
+        refs.sort { ($0.key, $0.kind.rawValue) < ($1.key, $1.kind.rawValue) }
+        var familyCounts: [(count: Int, key: UInt64, kind: ValueKind)] = []
+        var run = 0
+        for (i, ref) in refs.enumerated() {
+            run += 1
+            if i + 1 == refs.count || refs[i + 1].key != ref.key || refs[i + 1].kind != ref.kind {
+                familyCounts.append((run, ref.key, ref.kind))
+                run = 0
+            }
+        }
+        let topFamilies = familyCounts.sorted { ($0.count, $0.key, $0.kind.rawValue) > ($1.count, $1.key, $1.kind.rawValue) }.prefix(3)
+        c.maxAccountsPerFamily = topFamilies.first?.count ?? 0
+        for family in topFamilies where examples && family.count >= 2 {
+            if let slot = detector.tables[family.kind.rawValue].index[family.key] {
+                c.familyExamples.append("\(family.count) accounts: \(detector.tables[family.kind.rawValue].states[Int(slot)].display)")
             }
         }
 
@@ -321,6 +342,26 @@ struct RiskModel {
             }
         }
         return c
+    }
+
+    /// The non-negative slots among `slots`, each once, in the order they first appear.
+    static func distinctInOrder<S: Sequence<Int32>>(_ slots: S) -> [Int32] {
+        var seen: [(slot: Int32, first: Int)] = []
+        for (i, slot) in slots.enumerated() where slot >= 0 { seen.append((slot, i)) }
+        seen.sort { ($0.slot, $0.first) < ($1.slot, $1.first) }
+        var firsts: [(slot: Int32, first: Int)] = []
+        for (i, entry) in seen.enumerated() where i == 0 || seen[i - 1].slot != entry.slot { firsts.append(entry) }
+        firsts.sort { $0.first < $1.first }
+        return firsts.map(\.slot)
+    }
+
+    /// How many different values `values` holds.
+    static func distinctCount(_ values: [Int64]) -> Int {
+        guard values.count > 1 else { return values.count }
+        let sorted = values.sorted()
+        var count = 1
+        for i in 1..<sorted.count where sorted[i] != sorted[i - 1] { count += 1 }
+        return count
     }
 
     private func kindLabel(_ kind: ValueKind) -> String {
@@ -492,5 +533,17 @@ struct UnionFind {
     mutating func unionAll(_ members: [Int32]) {
         guard let first = members.first else { return }
         for m in members.dropFirst() { union(Int(first), Int(m)) }
+    }
+}
+
+extension Array where Element == Int32 {
+    /// Binary search in an array sorted in increasing order.
+    func containsSorted(_ value: Int32) -> Bool {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self[mid] < value { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < count && self[lo] == value
     }
 }

@@ -57,6 +57,20 @@ struct ValueState: Sendable {
     /// The accounts kept. Allocates only for a lone member: read it for shared values.
     var members: [Int32] { kept >= 2 ? shared : (first >= 0 ? [first] : []) }
 
+    /// Whether `account` is among the members kept.
+    func contains(_ account: Int32) -> Bool {
+        if kept < 2 { return first >= 0 && first == account }
+        if let set = memberSet { return set.contains(account) }
+        return shared.contains(account)
+    }
+
+    /// The members kept that are also in `group` (each once; `isInGroup` answers for `group`),
+    /// found from whichever side is smaller: a popular value has thousands of members, and a
+    /// cluster touching it was filtering all of them at every evaluation.
+    func members(among group: [Int32], isInGroup: (Int32) -> Bool) -> [Int32] {
+        distinct <= group.count ? members.filter(isInGroup) : group.filter(contains)
+    }
+
     /// Adds a member; returns whether this made the value shared (its second member) and
     /// whether the account is kept as a member now (not when the value was full).
     @discardableResult
