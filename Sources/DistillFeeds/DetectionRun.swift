@@ -11,6 +11,8 @@ public struct DetectionRun {
     /// Exchanges read but outside the `--from`/`--until` window.
     public var outsideWindow = 0
 
+    /// Small enough that a batch's decoded records (~1 KB each) are still in the CPU's cache when
+    /// the detector reads them: with 4,096 they were not, and `scan` was 7–15% slower.
     public static let batchSize = 256
 
     public init(settings: DetectorSettings) {
