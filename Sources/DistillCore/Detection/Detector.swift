@@ -286,26 +286,36 @@ public final class Detector {
         return slot
     }
 
+    /// Set in `lastValueSlot` when the value was shared when last recorded. A shared value is
+    /// never evicted, so its slot is never reused and it needs no idle-time touch: the next use
+    /// by the same account reads no value state at all (8 kinds per exchange, most of them shared).
+    static let sharedSlotFlag: Int32 = 1 << 30
+
     /// Adds account `a` to the value's members; returns its slot and whether it wants a label now
     /// (its text is built only then).
     private func record(_ kind: ValueKind, _ key: UInt64, _ a: Int32, _ ts: StreamTime) -> (slot: Int32, wantsLabel: Bool) {
         let cache = Int(a) * kindCount + kind.rawValue
-        let hint = lastValueKey[cache] == key ? lastValueSlot[cache] : -1
+        let last = lastValueKey[cache] == key ? lastValueSlot[cache] : -1
+        if last >= 0 && last & Self.sharedSlotFlag != 0 { return (last & ~Self.sharedSlotFlag, false) }
+        let hint = last
         let slot: Int32
         var wantsLabel = false
+        var isShared = true
         if hint < 0, let known = sharedMembers.slot(of: key, kind: kind.rawValue, account: a) {
             // A shared value needs no touch: only lone values are evicted by idle time.
             slot = known
         } else {
             let recorded = tables[kind.rawValue].record(key, by: a, at: ts, hint: hint, cap: settings.maxMembersPerValue,
                                                         labelsEagerly: kind.labelsEagerly)
-            if recorded.sharedMember { sharedMembers.remember(key, kind: kind.rawValue, account: a, slot: recorded.slot) }
+            if recorded.isShared && recorded.isMember { sharedMembers.remember(key, kind: kind.rawValue, account: a, slot: recorded.slot) }
             slot = recorded.slot
             wantsLabel = recorded.wantsLabel
+            isShared = recorded.isShared
         }
-        if slot != hint {
+        let remembered = isShared && slot < Self.sharedSlotFlag ? slot | Self.sharedSlotFlag : slot
+        if remembered != hint {
             lastValueKey[cache] = key
-            lastValueSlot[cache] = slot
+            lastValueSlot[cache] = remembered
         }
         return (slot, wantsLabel)
     }
@@ -313,7 +323,7 @@ public final class Detector {
     private func touchLast(_ kind: ValueKind, _ a: Int32, _ ts: StreamTime) {
         let cache = Int(a) * kindCount + kind.rawValue
         let slot = lastValueSlot[cache]
-        if slot >= 0 && tables[kind.rawValue].states[Int(slot)].key == lastValueKey[cache] {
+        if slot >= 0 && slot & Self.sharedSlotFlag == 0 && tables[kind.rawValue].states[Int(slot)].key == lastValueKey[cache] {
             tables[kind.rawValue].states[Int(slot)].touch(ts)
         }
     }
@@ -439,8 +449,10 @@ extension SessionTally: MapValue { static var filler: SessionTally { SessionTall
 extension Detector {
     func lastSlot(_ kind: ValueKind, account: Int32) -> Int32 {
         let cache = Int(account) * ValueKind.allCases.count + kind.rawValue
-        let slot = lastValueSlot[cache]
-        guard slot >= 0, tables[kind.rawValue].states[Int(slot)].key == lastValueKey[cache] else { return -1 }
+        let remembered = lastValueSlot[cache]
+        guard remembered >= 0 else { return -1 }
+        let slot = remembered & ~Detector.sharedSlotFlag
+        guard tables[kind.rawValue].states[Int(slot)].key == lastValueKey[cache] else { return -1 }
         return slot
     }
 }

@@ -136,22 +136,23 @@ struct ValueTable: Sendable {
     }
 
     /// Records one use of `key` by `account`: the value's slot, whether it wants its label now
-    /// (it has none yet, and is labelled eagerly or just became shared), and whether the value
-    /// is shared with the account kept among its members. `hint` is the slot the account used
-    /// last for this kind when that was the same key, else -1.
+    /// (it has none yet, and is labelled eagerly or just became shared), whether the value is
+    /// shared, and whether the account is known to be kept among its members (not checked when
+    /// the hint is taken). `hint` is the slot the account used last for this kind when that was
+    /// the same key, else -1.
     @inline(__always)
     mutating func record(_ key: UInt64, by account: Int32, at time: StreamTime, hint: Int32, cap: Int,
-                         labelsEagerly: Bool) -> (slot: Int32, wantsLabel: Bool, sharedMember: Bool) {
+                         labelsEagerly: Bool) -> (slot: Int32, wantsLabel: Bool, isShared: Bool, isMember: Bool) {
         if hint >= 0 && states[Int(hint)].key == key {
             states[Int(hint)].touch(time)
-            return (hint, false, false)
+            return (hint, false, states[Int(hint)].isShared, false)
         }
         let slot = self.slot(for: key, at: time)
         let i = Int(slot)
         let added = states[i].add(account, cap: cap)
         if added.becameShared { shared.append(slot) }
         states[i].touch(time)
-        return (slot, states[i].display.isEmpty && (labelsEagerly || added.becameShared), added.isMember && states[i].isShared)
+        return (slot, states[i].display.isEmpty && (labelsEagerly || added.becameShared), states[i].isShared, added.isMember)
     }
 
     /// Forgets values used by a single account that have been idle since `before` (not pinned ones).
