@@ -59,6 +59,70 @@ final class DecoderTests: XCTestCase {
 
     // MARK: happy paths
 
+    /// Every field, in the order the schema's example writes them (the order the decoder expects
+    /// and matches key by key before it falls back to scanning the key).
+    static let allFieldsInWritingOrder: [(String, String)] = [
+        ("ts", #""2026-04-22T09:14:03.120Z""#), ("request_id", #""req_1""#), ("account_id", #""acct_1""#),
+        ("api_key_id", #""key_1""#), ("org_id", #""org_1""#), ("end_user_id", #""eu_1""#),
+        ("session_id", #""sess_1""#), ("client_ip", #""203.0.113.7""#), ("asn", "64500"), ("country", #""SG""#),
+        ("user_agent", #""ua/1""#), ("payment_fp", #""pm_1""#), ("model", #""sonnet-4""#),
+        ("input_tokens", "812"), ("output_tokens", "2930"), ("reasoning_tokens", "17"), ("latency_ms", "21450"),
+        ("status", #""failure""#), ("http_status", "429"), ("prompt_text", #""Solve \"this\"\nstep by step""#),
+        ("prompt_fp", #""simhash64:ab""#), ("system_fp", #""sha256:01""#), ("tools_fp", #""sha256:02""#),
+    ]
+
+    func line(_ members: [(String, String)], keyText: (String) -> String = { "\"\($0)\"" }, colon: String = ":") -> String {
+        "{" + members.map { keyText($0.0) + colon + $0.1 }.joined(separator: ",") + "}"
+    }
+
+    func testKeysDecodeTheSameInAnyOrderSpacingOrSpelling() throws {
+        let fields = Self.allFieldsInWritingOrder
+        let expected = try XCTUnwrap(accept(line(fields)))
+        XCTAssertEqual(expected.ts, t0)
+        XCTAssertEqual(expected.asn, 64500)
+        XCTAssertEqual(expected.status, .failure)
+        XCTAssertEqual(expected.promptText, "Solve \"this\"\nstep by step")
+        XCTAssertEqual(expected.toolsFP, "sha256:02")
+        XCTAssertEqual(accept(line(fields.reversed())), expected, "reversed order")
+        XCTAssertEqual(accept(line(fields, colon: " : ")), expected, "spaces around colons")
+        // Escaped keys spell the same names.
+        XCTAssertEqual(accept(line(fields, keyText: { "\"\\u00\(String($0.utf8.first!, radix: 16))\($0.dropFirst())\"" })), expected)
+        // Near misses where the expected keys would be: unknown keys, ignored.
+        var nearMisses: [(String, String)] = []
+        for (name, value) in fields {
+            nearMisses.append((name + "_", #""junk""#))
+            nearMisses.append((String(name.dropLast()), "1"))
+            nearMisses.append((name, value))
+        }
+        XCTAssertEqual(accept(line(nearMisses)), expected, "look-alike keys around each real one")
+        // Each field missing in turn, and pairs of neighbours missing: the rest still decode.
+        for k in fields.indices {
+            for gap in 1...2 where k + gap <= fields.count {
+                var members = fields
+                members.removeSubrange(k..<(k + gap))
+                let names = Set(members.map(\.0))
+                guard names.contains("ts"), names.contains("account_id") || names.contains("api_key_id") else { continue }
+                let e = try XCTUnwrap(accept(line(members)), "without \(fields[k].0) (+\(gap - 1))")
+                XCTAssertEqual(e.model, names.contains("model") ? "sonnet-4" : nil)
+                XCTAssertEqual(e.httpStatus, names.contains("http_status") ? 429 : nil)
+                XCTAssertEqual(e.toolsFP, names.contains("tools_fp") ? "sha256:02" : nil)
+                XCTAssertEqual(e.requestID, names.contains("request_id") ? "req_1" : nil)
+            }
+        }
+        // A repeated key: the last one wins, as on the general path.
+        XCTAssertEqual(accept(line(fields + [("model", #""opus-5""#)]))?.model, "opus-5")
+    }
+
+    func testEveryCutOfAFullRecordIsRejectedNotMisread() {
+        let bytes = Array(line(Self.allFieldsInWritingOrder).utf8)
+        for n in 1..<bytes.count {
+            guard case .rejected(let r) = decoder.decode(Array(bytes[..<n])) else {
+                return XCTFail("a record cut at \(n) bytes was accepted")
+            }
+            XCTAssertEqual(r.code, .invalidJSON, "cut at \(n)")
+        }
+    }
+
     func testSchemaExample() throws {
         let e = try XCTUnwrap(accept(Self.example))
         XCTAssertEqual(e.ts, t0)

@@ -126,6 +126,58 @@ enum Field: UInt8 {
     }
 }
 
+/// The bytes `"name":` of each field's key as little-endian words, for `matchExpectedKey`.
+struct KeyPattern: Sendable {
+    /// Bytes 0–7 (masked to the length when shorter), 8–15, and the last eight.
+    var word0: UInt64 = 0, mask0: UInt64 = 0, word1: UInt64 = 0, last: UInt64 = 0
+    var length: UInt8 = 0
+
+    init() {}
+
+    init(_ name: String) {
+        let bytes = Array("\"\(name)\":".utf8)
+        func word(_ from: Int) -> UInt64 {
+            var w: UInt64 = 0
+            for k in 0..<8 where from + k < bytes.count { w |= UInt64(bytes[from + k]) << (8 * UInt64(k)) }
+            return w
+        }
+        length = UInt8(bytes.count)
+        mask0 = bytes.count >= 8 ? ~0 : (1 << (8 * UInt64(bytes.count))) - 1
+        word0 = word(0) & mask0
+        word1 = word(8)
+        last = bytes.count >= 8 ? word(bytes.count - 8) : 0
+    }
+
+    /// The order the schema lists its example in, which writers of the record follow.
+    static let writingOrder: [Field] = [
+        .ts, .requestID, .accountID, .apiKeyID, .orgID, .endUserID, .sessionID, .clientIP, .asn, .country,
+        .userAgent, .paymentFP, .model, .inputTokens, .outputTokens, .reasoningTokens, .latencyMs, .status,
+        .httpStatus, .promptText, .promptFP, .systemFP, .toolsFP,
+    ]
+
+    static let fieldCount = Int(Field.toolsFP.rawValue) + 1
+
+    struct Table: Sendable {
+        /// By field raw value (`unknown`, length 0, matches nothing).
+        var patterns: [KeyPattern]
+        /// For each field (and `unknown`, the start of the object), the next two in
+        /// `writingOrder` (`unknown` past the end).
+        var successors: [(Field, Field)]
+    }
+
+    static let table = Table(
+        patterns: (0..<fieldCount).map { raw in
+            let field = Field(rawValue: UInt8(raw))!
+            return field == .unknown ? KeyPattern() : KeyPattern(field.name)
+        },
+        successors: (0..<fieldCount).map { raw in
+            let field = Field(rawValue: UInt8(raw))!
+            let at = field == .unknown ? -1 : writingOrder.firstIndex(of: field)!
+            func after(_ k: Int) -> Field { k < writingOrder.count ? writingOrder[k] : .unknown }
+            return (after(at + 1), after(at + 2))
+        })
+}
+
 /// Why a line is not JSON (or not UTF-8), and where.
 struct SyntaxError: Error {
     enum Kind {
@@ -258,25 +310,33 @@ struct LineParser {
         if byte(i) == UInt8(ascii: "}") {
             i += 1
         } else {
+            var previous = Field.unknown
+            // Read once per line: each read of a global checks its lazy initialisation with a call.
+            let keys = KeyPattern.table
             while true {
                 guard byte(i) == UInt8(ascii: "\"") else { throw SyntaxError(.unexpected, i) }
-                i += 1
-                let keyStart = i
-                let keyEscaped = try scanString()
-                let keyEnd = i - 1
                 let field: Field
-                if !keyEscaped {
-                    field = Field.identify(base + keyStart, keyEnd - keyStart, canLoad8: keyStart + 8 <= end)
-                } else if keyEnd - keyStart <= 16 * 6 {
-                    // Escaped: decode first (`\u0074s` is `ts`). Longer raw text cannot decode to a 16-byte key.
-                    field = withUnescaped(keyStart, keyEnd) { Field.identify($0, $1, canLoad8: false) }
+                if let known = matchExpectedKey(after: previous, keys) {
+                    field = known
                 } else {
-                    field = .unknown
+                    i += 1
+                    let keyStart = i
+                    let keyEscaped = try scanString()
+                    let keyEnd = i - 1
+                    if !keyEscaped {
+                        field = Field.identify(base + keyStart, keyEnd - keyStart, canLoad8: keyStart + 8 <= end)
+                    } else if keyEnd - keyStart <= 16 * 6 {
+                        // Escaped: decode first (`\u0074s` is `ts`). Longer raw text cannot decode to a 16-byte key.
+                        field = withUnescaped(keyStart, keyEnd) { Field.identify($0, $1, canLoad8: false) }
+                    } else {
+                        field = .unknown
+                    }
+                    skipWhitespace()
+                    guard i < end else { throw SyntaxError(.truncated, i) }
+                    guard byte(i) == UInt8(ascii: ":") else { throw SyntaxError(.unexpected, i) }
+                    i += 1
                 }
-                skipWhitespace()
-                guard i < end else { throw SyntaxError(.truncated, i) }
-                guard byte(i) == UInt8(ascii: ":") else { throw SyntaxError(.unexpected, i) }
-                i += 1
+                previous = field
                 skipWhitespace()
                 guard i < end else { throw SyntaxError(.truncated, i) }
                 try parseValue(field, &ex)
@@ -296,6 +356,40 @@ struct LineParser {
         }
         skipWhitespace()
         guard i == end else { throw SyntaxError(.trailing, i) }
+    }
+
+    /// With the cursor on a key's opening quote: when the bytes there are exactly `"name":` for
+    /// one of the two fields that follow `previous` in the schema's order (writers keep one
+    /// order, and an optional field may be missing), consumes them and returns that field. The
+    /// general path would reach the same field and position, after scanning the key as a string
+    /// and looking it up; this is one or three word compares.
+    @inline(__always)
+    mutating func matchExpectedKey(after previous: Field, _ keys: KeyPattern.Table) -> Field? {
+        let expected = keys.successors[Int(previous.rawValue)]
+        if isKey(keys.patterns[Int(expected.0.rawValue)]) { return expected.0 }
+        if isKey(keys.patterns[Int(expected.1.rawValue)]) { return expected.1 }
+        return nil
+    }
+
+    /// Whether the bytes at the cursor are those of `pattern`; if so, steps past them.
+    @inline(__always)
+    mutating func isKey(_ pattern: KeyPattern) -> Bool {
+        let n = Int(pattern.length)
+        guard n > 0, end &- i >= max(n, 8) else { return false }
+        let w0 = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+        if n <= 8 {
+            guard w0 & pattern.mask0 == pattern.word0 else { return false }
+        } else {
+            guard w0 == pattern.word0,
+                  UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i &+ n &- 8, as: UInt64.self)) == pattern.last
+            else { return false }
+            if n > 16 {
+                guard UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)) == pattern.word1
+                else { return false }
+            }
+        }
+        i &+= n
+        return true
     }
 
     /// Skips (and checks) one value of any kind, iteratively: `depth` containers are already open.
@@ -395,45 +489,51 @@ struct LineParser {
     @inline(__always)
     mutating func scanString() throws(SyntaxError) -> Bool {
         var escaped = false
+        // The cursor is kept in a local and stored back on every way out: as a field of an
+        // `inout` parser it was written to memory on every step of the loops.
+        var k = i
+        defer { i = k }
         while true {
             // Sixteen bytes at a time while nothing needs attention (three compares and a mask:
             // a signed "< 0x20" catches controls and non-ASCII at once); the word loop below then
             // finds the byte.
             let quote = SIMD16<UInt8>(repeating: 0x22), backslash = SIMD16<UInt8>(repeating: 0x5C)
             let space = SIMD16<Int8>(repeating: 0x20)
-            while end &- i >= 16 {
-                let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            while end &- k >= 16 {
+                let v = base.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
                 let signed = unsafeBitCast(v, to: SIMD16<Int8>.self)
                 if any((v .== quote) .| (v .== backslash) .| (signed .< space)) { break }
-                i &+= 16
+                k &+= 16
             }
-            while end &- i >= 8 {
-                let mask = Self.attention(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+            while end &- k >= 8 {
+                let mask = Self.attention(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: k, as: UInt64.self)))
                 if mask != 0 {
-                    i &+= mask.trailingZeroBitCount &>> 3
+                    k &+= mask.trailingZeroBitCount &>> 3
                     break
                 }
-                i &+= 8
+                k &+= 8
             }
-            guard i < end else { throw SyntaxError(.truncated, end) }
-            let c = byte(i)
+            guard k < end else { k = end; throw SyntaxError(.truncated, end) }
+            let c = byte(k)
             if c == UInt8(ascii: "\"") {
-                i += 1
+                k &+= 1
                 return escaped
             } else if c == UInt8(ascii: "\\") {
+                i = k
                 try checkEscape()
+                k = i
                 escaped = true
             } else if c >= 0x80 {
                 // Stay here through a run of non-ASCII text: the word loop would stop at each character.
                 repeat {
-                    let n = UTF8Check.sequenceLength(base, i, end)
-                    guard n > 0 else { throw SyntaxError(.invalidUTF8, i) }
-                    i &+= n
-                } while i < end && byte(i) >= 0x80
+                    let n = UTF8Check.sequenceLength(base, k, end)
+                    guard n > 0 else { throw SyntaxError(.invalidUTF8, k) }
+                    k &+= n
+                } while k < end && byte(k) >= 0x80
             } else if c < 0x20 {
-                throw SyntaxError(.controlChar, i)
+                throw SyntaxError(.controlChar, k)
             } else {
-                i += 1
+                k &+= 1
             }
         }
     }

@@ -183,8 +183,6 @@ public final class Detector {
             }
             _ = link(.ip, key, labelledBy: .clientIP, of: text, a, ts)
         }
-        if let asn = e.asn { _ = link(.asn, UInt64(bitPattern: asn), "AS\(asn)", a, ts) }
-        if let ua = text.hash(.userAgent) { _ = link(.userAgent, ua, labelledBy: .userAgent, of: text, a, ts) }
         if let fp = text.hash(.systemFP) { _ = link(.systemPrompt, fp, labelledBy: .systemFP, of: text, a, ts) }
         if let fp = text.hash(.toolsFP) { _ = link(.tools, fp, labelledBy: .toolsFP, of: text, a, ts) }
         if let f = features {
@@ -288,7 +286,7 @@ public final class Detector {
 
     /// Set in `lastValueSlot` when the value was shared when last recorded. A shared value is
     /// never evicted, so its slot is never reused and it needs no idle-time touch: the next use
-    /// by the same account reads no value state at all (8 kinds per exchange, most of them shared).
+    /// by the same account reads no value state at all (6 kinds per exchange, most of them shared).
     static let sharedSlotFlag: Int32 = 1 << 30
 
     /// Adds account `a` to the value's members; returns its slot and whether it wants a label now

@@ -1,16 +1,17 @@
-/// The kinds of shared value that can tie accounts together.
+/// The kinds of shared value that can tie accounts together. ASNs and user agents are not
+/// among them: millions of honest clients share each by nature, so they never link anyone, and
+/// recording them cost two table updates per exchange for nothing. The inspector still shows
+/// them per account, session and exchange.
 enum ValueKind: Int, CaseIterable, Sendable {
-    case card, org, ip, ipRange, asn, userAgent, systemPrompt, tools, promptPrefix, promptSuffix
+    case card, org, ip, ipRange, systemPrompt, tools, promptPrefix, promptSuffix
 
     /// How a shared value of this kind may merge accounts into one cluster.
-    enum Linking { case identity, infrastructure, evidenceOnly }
+    enum Linking { case identity, infrastructure }
 
     var linking: Linking {
         switch self {
         case .card, .org: return .identity
         case .ip, .ipRange, .systemPrompt, .tools, .promptPrefix, .promptSuffix: return .infrastructure
-        // An ASN or a user-agent string is shared by millions of honest clients by nature.
-        case .asn, .userAgent: return .evidenceOnly
         }
     }
 
