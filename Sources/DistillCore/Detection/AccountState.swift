@@ -19,10 +19,11 @@ struct TopFamilies: Sendable {
         counts[minIndex] += 1
     }
 
-    /// Lower bound on prompts in the three largest families.
+    /// Lower bound on prompts in the three largest families: all four but the smallest, so no
+    /// array is built and sorted (this runs for every touched account at every evaluation).
     var topThreeLowerBound: Int {
-        let bounds = (0..<Self.capacity).map { Int(counts[$0] - errors[$0]) }.sorted(by: >)
-        return bounds.prefix(3).reduce(0, +)
+        let bounds = counts &- errors
+        return Int(bounds.wrappedSum()) - Int(bounds.min())
     }
 
     /// Calls `body` with each family seen more than once for sure (count − error > 1), in slot
