@@ -189,6 +189,8 @@ final class DecoderTests: XCTestCase {
                 ("2.50e1", 25), ("0.0000000000000000001e19", 1), ("1000000000000000000e-18", 1),
                 ("10000000000000000000e-1", 1_000_000_000_000_000_000), ("12345678901234567890e-1", 1_234_567_890_123_456_789),
                 ("0.000000000000000000000000000000000000000000000000001e51", 1),
+                ("123456789012345678", 123_456_789_012_345_678), ("1234567890123456789", 1_234_567_890_123_456_789),
+                (" 812 ", 812), ("7\t", 7),
             ]
             for (text, value) in cases {
                 XCTAssertEqual(accept(record(#""\#(name)":\#(text)"#))?[keyPath: path], value, "\(name) \(text)")
@@ -204,6 +206,11 @@ final class DecoderTests: XCTestCase {
                 reject(record(#""\#(name)":\#(huge)"#), .badValue, field: name)
             }
             XCTAssertNil(accept(record(#""\#(name)":null"#))?[keyPath: path])
+            // Not numbers at all: leading zeros, a bare point or exponent, a cut value.
+            for broken in ["01", "00", "1.", "1.e3", "1e", "2x"] {
+                reject(record(#""\#(name)":\#(broken)"#), .invalidJSON)
+            }
+            reject(#"{"ts":"2026-04-22T09:14:03.120Z","account_id":"a",""# + name + #"":12"#, .invalidJSON)
         }
     }
 

@@ -727,8 +727,34 @@ struct LineParser {
         }
     }
 
+    /// Plain digits (no sign, fraction or exponent; at most 18, no leading zero) followed by
+    /// some other byte: how counts are written. Read here without the general number scan; nil
+    /// (cursor unmoved) for anything else, which the general scan then reads or rejects.
+    @inline(__always)
+    mutating func plainInteger() -> Int64? {
+        var k = i
+        let first = byte(k) &- 0x30
+        guard first < 10 else { return nil }
+        var v = Int64(first)
+        k &+= 1
+        if first != 0 {
+            while k < end && k &- i < 18 {
+                let d = byte(k) &- 0x30
+                if d >= 10 { break }
+                v = v &* 10 &+ Int64(d)
+                k &+= 1
+            }
+        }
+        guard k < end else { return nil }
+        let next = byte(k)
+        guard next &- 0x30 >= 10, next != UInt8(ascii: "."), next | 0x20 != UInt8(ascii: "e") else { return nil }
+        i = k
+        return v
+    }
+
     mutating func parseInteger(_ field: Field, _ ex: inout Exchange) throws(SyntaxError) {
         let c = byte(i)
+        if let v = plainInteger() { Self.store(field, v, &ex); fieldOK(field); return }
         if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
             let n = try scanNumber()
             switch n.integer {
@@ -752,6 +778,8 @@ struct LineParser {
     mutating func parseLatency(_ ex: inout Exchange) throws(SyntaxError) {
         let c = byte(i)
         ex.latencyMs = nil
+        // Correctly rounded like the general path (exact up to 2^53).
+        if let v = plainInteger() { ex.latencyMs = Double(v); fieldOK(.latencyMs); return }
         if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
             let n = try scanNumber()
             if n.negative && !n.isZero { fieldBad(.latencyMs, Self.negativeValue); return }

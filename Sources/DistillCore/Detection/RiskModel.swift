@@ -277,6 +277,12 @@ struct RiskModel {
         c.cards = cardSlots.count
         var perCard: [(Int, String)] = []
         for slot in cardSlots {
+            // A card of one account (a farm that buys a card per account has hundreds) is one
+            // identity: no lists to build and sort for it.
+            if detector.tables[ValueKind.card.rawValue].states[Int(slot)].distinct == 1 {
+                perCard.append((1, examples ? "\(detector.tables[ValueKind.card.rawValue].states[Int(slot)].display): 1 accounts in 1 orgs" : ""))
+                continue
+            }
             let value = detector.tables[ValueKind.card.rawValue].states[Int(slot)]
             let inside = value.members(among: members, isInGroup: isMember)
             let identities = Self.distinctCount(inside.map { m -> Int64 in
@@ -295,6 +301,8 @@ struct RiskModel {
             // Only the values this cluster's accounts used last are cheap to reach; those
             // are the ones that matter for a live cluster.
             for slot in Self.distinctInOrder(members.lazy.map { detector.lastSlot(kind, account: $0) }) {
+                // One account's address (a proxy per request leaves hundreds) has one owner.
+                guard detector.tables[kind.rawValue].states[Int(slot)].distinct >= 2 else { continue }
                 let value = detector.tables[kind.rawValue].states[Int(slot)]
                 let inside = value.members(among: members, isInGroup: isMember)
                 let ownerCount = Self.distinctCount(inside.map { owner(Int($0)) })
