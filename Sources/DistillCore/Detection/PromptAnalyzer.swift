@@ -61,8 +61,8 @@ enum SkeletonHasher {
         }
     }
 
-    /// Reads tokens from one end until `words + 1` have been seen (or the text ends); returns
-    /// the hash of the first `words` and how many tokens were seen. One loop with its state in
+    /// Reads tokens from one end until `words` have been seen (or the text ends); returns the
+    /// hash of those and how many were seen (at most `words`). One loop with its state in
     /// locals and a table for the byte tests: this runs on every prompt.
     @inline(__always)
     static func hash(_ base: UnsafeRawPointer, count n: Int, backwards: Bool, words limit: Int) -> (hash: UInt64, tokens: Int) {
@@ -90,7 +90,7 @@ enum SkeletonHasher {
             var k = backwards ? n &- 1 : 0
             let step = backwards ? -1 : 1
             var remaining = n
-            while remaining > 0 && total <= limit {
+            while remaining > 0 && total < limit {
                 let b = base.load(fromByteOffset: k, as: UInt8.self)
                 let c = classes[Int(b)]
                 k &+= step

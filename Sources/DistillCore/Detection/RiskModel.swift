@@ -272,70 +272,90 @@ struct RiskModel {
         let sortedMembers = members.sorted()
         let isMember = { (m: Int32) in sortedMembers.containsSorted(m) }
 
+        // Scoring alone (no examples) needs these counts only up to where their signal's ramp is
+        // full: more changes no weight, and the largest clusters are where counting costs.
+        let identityCap = examples ? Int.max : Int(Self.identitiesPerCardAtFullWeight)
+        let ownerCap = examples ? Int.max : Int(Self.ownersPerInfrastructureAtFullWeight)
+
         // Cards: how many distinct orgs (org-less accounts count singly) share each card.
         let cardSlots = Self.distinctInOrder(members.lazy.map { accounts[Int($0)].firstCardSlot })
         c.cards = cardSlots.count
         var perCard: [(Int, String)] = []
-        for slot in cardSlots {
-            // A card of one account (a farm that buys a card per account has hundreds) is one
-            // identity: no lists to build and sort for it.
-            if detector.tables[ValueKind.card.rawValue].states[Int(slot)].distinct == 1 {
-                perCard.append((1, examples ? "\(detector.tables[ValueKind.card.rawValue].states[Int(slot)].display): 1 accounts in 1 orgs" : ""))
-                continue
+        let cards = detector.tables[ValueKind.card.rawValue].states
+        for slot in cardSlots where c.maxIdentitiesPerCard < identityCap {
+            let identities: Int
+            if cards[Int(slot)].distinct == 1 {
+                // A card of one account (a farm that buys a card per account has hundreds) is
+                // one identity: no lists to build and sort for it.
+                identities = 1
+                if examples { perCard.append((1, "\(cards[Int(slot)].display): 1 accounts in 1 orgs")) }
+            } else {
+                let inside = cards[Int(slot)].members(among: members, isInGroup: isMember)
+                identities = Self.distinctCount(inside.lazy.map { m -> Int64 in
+                    let org = accounts[Int(m)].firstOrgSlot
+                    return org >= 0 ? Int64(org) : (1 << 40 | Int64(m))
+                }, upTo: identityCap)
+                if examples { perCard.append((identities, "\(cards[Int(slot)].display): \(inside.count) accounts in \(identities) orgs")) }
             }
-            let value = detector.tables[ValueKind.card.rawValue].states[Int(slot)]
-            let inside = value.members(among: members, isInGroup: isMember)
-            let identities = Self.distinctCount(inside.map { m -> Int64 in
-                let org = accounts[Int(m)].firstOrgSlot
-                return org >= 0 ? Int64(org) : (1 << 40 | Int64(m))
-            })
-            perCard.append((identities, examples ? "\(value.display): \(inside.count) accounts in \(identities) orgs" : ""))
+            c.maxIdentitiesPerCard = max(c.maxIdentitiesPerCard, identities)
         }
-        perCard.sort { $0.0 > $1.0 }
-        c.maxIdentitiesPerCard = perCard.first?.0 ?? 0
-        c.cardExamples = perCard.prefix(4).map(\.1)
+        if examples {
+            perCard.sort { $0.0 > $1.0 }
+            c.cardExamples = perCard.prefix(4).map(\.1)
+        }
 
         // Infrastructure shared across owners inside the cluster.
         var infra: [(Int, String)] = []
-        for kind in [ValueKind.ip, .ipRange, .systemPrompt, .tools] {
+        kinds: for kind in [ValueKind.ip, .ipRange, .systemPrompt, .tools] {
+            let values = detector.tables[kind.rawValue].states
             // Only the values this cluster's accounts used last are cheap to reach; those
             // are the ones that matter for a live cluster.
             for slot in Self.distinctInOrder(members.lazy.map { detector.lastSlot(kind, account: $0) }) {
+                if c.maxOwnersPerInfrastructure >= ownerCap { break kinds }
                 // One account's address (a proxy per request leaves hundreds) has one owner.
-                guard detector.tables[kind.rawValue].states[Int(slot)].distinct >= 2 else { continue }
-                let value = detector.tables[kind.rawValue].states[Int(slot)]
-                let inside = value.members(among: members, isInGroup: isMember)
-                let ownerCount = Self.distinctCount(inside.map { owner(Int($0)) })
-                if ownerCount >= 2 { infra.append((ownerCount, examples ? "\(kindLabel(kind)) \(value.display): \(inside.count) accounts, \(ownerCount) owners" : "")) }
+                guard values[Int(slot)].distinct >= 2 else { continue }
+                let inside = values[Int(slot)].members(among: members, isInGroup: isMember)
+                let ownerCount = Self.distinctCount(inside.lazy.map { owner(Int($0)) }, upTo: ownerCap)
+                guard ownerCount >= 2 else { continue }
+                c.maxOwnersPerInfrastructure = max(c.maxOwnersPerInfrastructure, ownerCount)
+                if examples { infra.append((ownerCount, "\(kindLabel(kind)) \(values[Int(slot)].display): \(inside.count) accounts, \(ownerCount) owners")) }
             }
         }
-        infra.sort { $0.0 > $1.0 }
-        c.maxOwnersPerInfrastructure = infra.first?.0 ?? 0
-        c.infrastructureExamples = infra.prefix(4).map(\.1)
-
-        // Template families shared by several members.
-        // Counted by sorting (kind, key) pairs: a dictionary hashed every member's keys with SipHash.
-        var refs: [(key: UInt64, kind: ValueKind)] = []
-        refs.reserveCapacity(members.count * 2 * TopFamilies.capacity)
-        for m in members {
-            accounts[Int(m)].prefixFamilies.forEachRecurringKey { refs.append(($0, .promptPrefix)) }
-            accounts[Int(m)].suffixFamilies.forEachRecurringKey { refs.append(($0, .promptSuffix)) }
+        if examples {
+            infra.sort { $0.0 > $1.0 }
+            c.infrastructureExamples = infra.prefix(4).map(\.1)
         }
-        refs.sort { ($0.key, $0.kind.rawValue) < ($1.key, $1.kind.rawValue) }
+
+        // Template families shared by several members: each kind's keys sorted, then counted in
+        // runs (a dictionary hashed every member's keys with SipHash).
         var familyCounts: [(count: Int, key: UInt64, kind: ValueKind)] = []
-        var run = 0
-        for (i, ref) in refs.enumerated() {
-            run += 1
-            if i + 1 == refs.count || refs[i + 1].key != ref.key || refs[i + 1].kind != ref.kind {
-                familyCounts.append((run, ref.key, ref.kind))
+        var keys: [UInt64] = []
+        keys.reserveCapacity(members.count * TopFamilies.capacity)
+        for kind in [ValueKind.promptPrefix, .promptSuffix] {
+            keys.removeAll(keepingCapacity: true)
+            for m in members {
+                if kind == .promptPrefix {
+                    accounts[Int(m)].prefixFamilies.forEachRecurringKey { keys.append($0) }
+                } else {
+                    accounts[Int(m)].suffixFamilies.forEachRecurringKey { keys.append($0) }
+                }
+            }
+            keys.sort()
+            var run = 0
+            for (i, key) in keys.enumerated() {
+                run += 1
+                guard i + 1 == keys.count || keys[i + 1] != key else { continue }
+                c.maxAccountsPerFamily = max(c.maxAccountsPerFamily, run)
+                if examples { familyCounts.append((run, key, kind)) }
                 run = 0
             }
         }
-        let topFamilies = familyCounts.sorted { ($0.count, $0.key, $0.kind.rawValue) > ($1.count, $1.key, $1.kind.rawValue) }.prefix(3)
-        c.maxAccountsPerFamily = topFamilies.first?.count ?? 0
-        for family in topFamilies where examples && family.count >= 2 {
-            if let slot = detector.tables[family.kind.rawValue].index[family.key] {
-                c.familyExamples.append("\(family.count) accounts: \(detector.tables[family.kind.rawValue].states[Int(slot)].display)")
+        if examples {
+            let topFamilies = familyCounts.sorted { ($0.count, $0.key, $0.kind.rawValue) > ($1.count, $1.key, $1.kind.rawValue) }.prefix(3)
+            for family in topFamilies where family.count >= 2 {
+                if let slot = detector.tables[family.kind.rawValue].index[family.key] {
+                    c.familyExamples.append("\(family.count) accounts: \(detector.tables[family.kind.rawValue].states[Int(slot)].display)")
+                }
             }
         }
 
@@ -363,6 +383,21 @@ struct RiskModel {
         return firsts.map(\.slot)
     }
 
+    /// How many different values `values` holds, or `cap` if that many or more. A cap of a
+    /// handful is counted in a small buffer, with no array built and sorted.
+    static func distinctCount<S: Sequence<Int64>>(_ values: S, upTo cap: Int) -> Int {
+        guard cap <= 16 else { return distinctCount(Array(values)) }
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(cap, 1)) { seen in
+            var n = 0
+            for v in values where !seen[..<n].contains(v) {
+                guard n < cap else { return cap }
+                seen[n] = v
+                n += 1
+            }
+            return n
+        }
+    }
+
     /// How many different values `values` holds.
     static func distinctCount(_ values: [Int64]) -> Int {
         guard values.count > 1 else { return values.count }
@@ -385,6 +420,11 @@ struct RiskModel {
     // MARK: Scoring
 
     struct Scored { var z: Double; var signals: [Signal] }
+
+    /// Where the shared-card and shared-infrastructure signals reach full weight (scoring counts
+    /// stop there; see `clusterContext`).
+    static let identitiesPerCardAtFullWeight = 8.0
+    static let ownersPerInfrastructureAtFullWeight = 10.0
 
     /// The rules. Each term is a named signal with its log-odds contribution and a sentence.
     func score(_ s: BehaviourStats, context c: ClusterContext, explain: Bool, certaintyPrompts: Int? = nil) -> Scored {
@@ -466,10 +506,10 @@ struct RiskModel {
         // Evidence across accounts.
         shrink = 1
         if c.accounts > 1 {
-            add("shared_payment", 1.5 * ramp(Double(c.maxIdentitiesPerCard), 2, 8),
+            add("shared_payment", 1.5 * ramp(Double(c.maxIdentitiesPerCard), 2, Self.identitiesPerCardAtFullWeight),
                 "\(c.accounts) accounts on \(c.cards) cards; up to \(c.maxIdentitiesPerCard) separate orgs on one card",
                 c.cardExamples)
-            add("shared_infrastructure", 1.0 * ramp(Double(c.maxOwnersPerInfrastructure), 3, 10),
+            add("shared_infrastructure", 1.0 * ramp(Double(c.maxOwnersPerInfrastructure), 3, Self.ownersPerInfrastructureAtFullWeight),
                 "up to \(c.maxOwnersPerInfrastructure) independent payers share one address, range or fingerprint",
                 c.infrastructureExamples)
             add("synchronised_templates", 0.8 * ramp(Double(c.maxAccountsPerFamily) / Double(c.accounts), 0.3, 0.7) * ramp(Double(c.maxAccountsPerFamily), 2, 5),
