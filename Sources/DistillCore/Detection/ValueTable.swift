@@ -17,9 +17,12 @@ enum ValueKind: Int, CaseIterable, Sendable {
 
     @inline(__always) var isPromptFamily: Bool { self == .promptPrefix || self == .promptSuffix }
 
-    /// Prompt families are created for almost every prompt and mostly never shared: their
-    /// sample text is kept only once a second account uses them.
-    @inline(__always) var labelsEagerly: Bool { self != .promptPrefix && self != .promptSuffix }
+    /// Only a card's or an org's label is read while one account uses it (an account's own card
+    /// and org are shown, and allowlisted, by name). Other values are labelled once a second
+    /// account uses them, from that exchange's text (the same bytes: the key is their hash):
+    /// a proxy farm makes a new address and range on almost every request, and a family is
+    /// created for almost every prompt, mostly never shared.
+    @inline(__always) var labelsEagerly: Bool { self == .card || self == .org }
 
     /// Whether a value shared by a few owners links them outright. Prompt families are everyday
     /// phrasing, and a residential /24 holds thousands of strangers: those link only accounts
