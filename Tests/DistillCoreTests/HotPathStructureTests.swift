@@ -203,6 +203,45 @@ final class CueLexiconTests: XCTestCase {
     }
 }
 
+/// ASCII text is scanned by an automaton of the ASCII cues alone: it must find exactly what the
+/// full automaton finds, on every phrase and on random text with and without other scripts.
+final class LexiconMatcherTests: XCTestCase {
+    func testTheASCIIAutomatonFindsWhatTheFullOneFinds() {
+        let lexicon = LexiconMatcher.shared
+        XCTAssertLessThan(lexicon.ascii.tableBytes * 2, lexicon.full.tableBytes, "the point is a smaller table")
+        func both(_ text: String, file: StaticString = #filePath, line: UInt = #line) {
+            var copy = text
+            copy.withUTF8 { raw in
+                let bytes = UnsafeRawBufferPointer(raw)
+                XCTAssertEqual(lexicon.cues(in: bytes), lexicon.full.cues(in: bytes), text, file: file, line: line)
+            }
+        }
+        var asciiCues = 0
+        for (phrase, cue) in PromptLexicon.phrases {
+            for text in [phrase, phrase.uppercased(), "Now " + phrase.capitalized + ", please."] {
+                both(text)
+                var copy = text
+                XCTAssertTrue(copy.withUTF8 { lexicon.cues(in: UnsafeRawBufferPointer($0)) }.contains(cue), text)
+            }
+            if phrase.utf8.allSatisfy({ $0 < 0x80 }) { asciiCues += 1 }
+        }
+        XCTAssertGreaterThan(asciiCues, 20)
+        var rng = SystemRandomNumberGenerator()
+        let phrases = PromptLexicon.phrases.map(\.0)
+        for round in 0..<2000 {
+            var text = ""
+            while text.utf8.count < Int.random(in: 0...600, using: &rng) {
+                switch Int.random(in: 0..<10, using: &rng) {
+                case 0: text += phrases.randomElement(using: &rng)!
+                case 1 where round % 2 == 0: text += "шаг 推理 خطوة "
+                default: text += ["the ", "step ", "by ", "think ", "reason", "ing ", "\n", "12 ", "all "].randomElement(using: &rng)!
+                }
+            }
+            both(text)
+        }
+    }
+}
+
 /// The byte-for-byte lower-casing of the cue scan must agree with `String.lowercased()` on
 /// every scalar it accepts, and refuse the rest.
 final class SimpleLowercaseTests: XCTestCase {

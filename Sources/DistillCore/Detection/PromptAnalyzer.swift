@@ -27,7 +27,7 @@ enum PromptAnalyzer {
     }
 
     static func analyze(_ bytes: UnsafeRawBufferPointer) -> PromptFeatures {
-        let cues = CueMatcher.shared.cues(in: bytes)
+        let cues = LexiconMatcher.shared.cues(in: bytes)
         let exact = StableHash.hash(bytes, seed: 0x5EED)
         // The opening words read forwards and the closing words read backwards: only the two
         // ends of a long prompt are tokenised.

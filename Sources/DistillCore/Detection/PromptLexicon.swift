@@ -95,6 +95,27 @@ enum PromptLexicon {
     }()
 }
 
+/// The lexicon's cues in a prompt, from one of two automata. Text without a non-ASCII byte (most
+/// prompts) cannot contain a cue that has one, so it is scanned by an automaton of the ASCII
+/// cues alone: its table is a fraction of the full one (whose byte classes include every byte
+/// of the CJK, Cyrillic and Arabic cues), so more of it stays in the CPU caches. Other text
+/// takes the full automaton, lower-cased first.
+struct LexiconMatcher: Sendable {
+    let full: CueMatcher
+    let ascii: CueMatcher
+
+    static let shared = LexiconMatcher(phrases: PromptLexicon.phrases)
+
+    init(phrases: [(String, PromptCues)]) {
+        full = CueMatcher(phrases: phrases)
+        ascii = CueMatcher(phrases: phrases, asciiOnly: true)
+    }
+
+    func cues(in bytes: UnsafeRawBufferPointer) -> PromptCues {
+        CueMatcher.hasNonASCII(bytes) ? full.cues(in: bytes) : ascii.splitScan(bytes)
+    }
+}
+
 /// A multi-pattern matcher (Aho–Corasick, compiled to a DFA over byte classes) that finds
 /// every lexicon cue in one pass over the prompt's bytes. ASCII letters are folded to
 /// lower case on the fly; text with other letters is lower-cased before the pass.
@@ -106,7 +127,11 @@ struct CueMatcher: Sendable {
 
     static let shared = CueMatcher(phrases: PromptLexicon.phrases)
 
-    init(phrases: [(String, PromptCues)]) {
+    /// Bytes of the transition table (for tests and the README's numbers).
+    var tableBytes: Int { transitions.count * MemoryLayout<Int32>.stride }
+
+    /// `asciiOnly`: leave out the cues with non-ASCII bytes (see `LexiconMatcher`).
+    init(phrases: [(String, PromptCues)], asciiOnly: Bool = false) {
         // Text is lower-cased before the scan, and that does not always give the cue back:
         // Turkish "ADIM" lowers to "adim", not "adım". Such round trips are cues as well.
         let lowered = phrases.flatMap { phrase, cue -> [(String, PromptCues)] in
@@ -114,7 +139,7 @@ struct CueMatcher: Sendable {
             let roundTrip = lower.uppercased().lowercased()
             return roundTrip == lower ? [(lower, cue)] : [(lower, cue), (roundTrip, cue)]
         }
-        let patterns = lowered.map { (Array($0.0.utf8), $0.1.rawValue) }
+        let patterns = lowered.map { (Array($0.0.utf8), $0.1.rawValue) }.filter { !asciiOnly || $0.0.allSatisfy { $0 < 0x80 } }
         var classes = [UInt8](repeating: 0, count: 256)
         var next: UInt8 = 1
         for (bytes, _) in patterns {
