@@ -43,28 +43,30 @@ struct RiskModel {
         // Identity links: cards, orgs, and small groups of owners on one address or fingerprint.
         for kind in ValueKind.allCases where kind.linking == .identity || kind.linksSmallOwnerGroups {
             let table = detector.tables[kind.rawValue]
-            for slot in table.shared {
-                table.states.withUnsafeBufferPointer { states in
-                    let value = states[Int(slot)]
-                    guard value.alive, value.distinct >= 2 else { return }
+            // Fields read in place: a copy of each value retained and released its label and lists.
+            table.states.withUnsafeBufferPointer { states in
+                for slot in table.shared {
+                    let i = Int(slot)
+                    guard states[i].alive, states[i].distinct >= 2 else { continue }
                     if kind.linking == .identity {
-                        if kind == .card && value.memberCount > settings.maxAccountsPerLinkingCard { return }
-                        forest.unionAll(value.members)
-                        return
+                        if kind == .card && states[i].memberCount > settings.maxAccountsPerLinkingCard { continue }
+                        forest.unionAll(states[i].members)
+                        continue
                     }
                     // More members than the owner limit could ever cover cheaply: a popular value.
-                    guard value.overflow == 0, value.distinct <= settings.maxMembersForOwnerCheck else { return }
+                    guard states[i].overflow == 0, states[i].distinct <= settings.maxMembersForOwnerCheck else { continue }
                     // Only accounts that keep their addresses: one that rotates through a proxy
                     // pool meets strangers on shared IPs by chance, and one that hides its
                     // address is not vouched for by a fingerprint it shares with a few others.
-                    let members = value.members
+                    let members = states[i].members
                     var steady = 0
                     steadyOwners.removeAll()
+                    var tooManyOwners = false
                     for m in members where keepsAddresses[Int(m)] {
                         steady += 1
-                        guard steadyOwners.insert(owners[Int(m)]) else { return }  // too many owners: no link
+                        guard steadyOwners.insert(owners[Int(m)]) else { tooManyOwners = true; break }
                     }
-                    guard steady >= 2 else { return }
+                    guard !tooManyOwners, steady >= 2 else { continue }  // too many owners: no link
                     var anchor = -1
                     for m in members where keepsAddresses[Int(m)] {
                         if anchor < 0 { anchor = Int(m) } else { forest.union(anchor, Int(m)) }
@@ -74,31 +76,38 @@ struct RiskModel {
         }
         // Infrastructure links among accounts that already behave like extraction, through the
         // values they use, where such accounts are most of the value's users.
-        struct ValueRef: Equatable { var kind: Int; var slot: Int32 }
-        var candidates: [ValueRef] = []
+        // A value as (kind << 32 | slot): sorted and deduplicated as plain integers.
+        struct ValueRef: Equatable {
+            var packed: UInt64
+            init(kind: Int, slot: Int32) { packed = UInt64(kind) << 32 | UInt64(UInt32(bitPattern: slot)) }
+            init(packed: UInt64) { self.packed = packed }
+            var kind: Int { Int(packed >> 32) }
+            var slot: Int32 { Int32(bitPattern: UInt32(truncatingIfNeeded: packed)) }
+        }
+        var candidates: [UInt64] = []
         let infrastructureKinds: [ValueKind] = [.ip, .ipRange, .systemPrompt, .tools]
         let prefixes = detector.tables[ValueKind.promptPrefix.rawValue].index
         let suffixes = detector.tables[ValueKind.promptSuffix.rawValue].index
         for i in 0..<n where behaviour[i] >= settings.linkBehaviourScore {
             for kind in infrastructureKinds {
                 let slot = detector.lastSlot(kind, account: Int32(i))
-                if slot >= 0 { candidates.append(ValueRef(kind: kind.rawValue, slot: slot)) }
+                if slot >= 0 { candidates.append(ValueRef(kind: kind.rawValue, slot: slot).packed) }
             }
             accounts[i].prefixFamilies.forEachRecurringKey { key in
-                if let slot = prefixes[key] { candidates.append(ValueRef(kind: ValueKind.promptPrefix.rawValue, slot: slot)) }
+                if let slot = prefixes[key] { candidates.append(ValueRef(kind: ValueKind.promptPrefix.rawValue, slot: slot).packed) }
             }
             accounts[i].suffixFamilies.forEachRecurringKey { key in
-                if let slot = suffixes[key] { candidates.append(ValueRef(kind: ValueKind.promptSuffix.rawValue, slot: slot)) }
+                if let slot = suffixes[key] { candidates.append(ValueRef(kind: ValueKind.promptSuffix.rawValue, slot: slot).packed) }
             }
         }
         // Addresses, ranges and fingerprints first; template families after, and only to gather
         // accounts that nothing else has placed (alone, or in a small group) with each other. Two
         // operations that both ask for step-by-step reasoning write alike; that alone does not
         // make them one operation. Each value once: sorted, then repeats skipped.
-        candidates.sort { ($0.kind, $0.slot) < ($1.kind, $1.slot) }
+        candidates.sort()
         var ordered: [ValueRef] = []
         ordered.reserveCapacity(candidates.count)
-        for ref in candidates where ordered.last != ref { ordered.append(ref) }
+        for packed in candidates where ordered.last?.packed != packed { ordered.append(ValueRef(packed: packed)) }
         var placed: [Bool]?
         for ref in ordered {
             let family = kind(ref.kind).isPromptFamily
