@@ -81,3 +81,52 @@ final class PromptAnalysisTests: XCTestCase {
         XCTAssertNotEqual(StableHash.hash("a"), StableHash.hash("a\u{0}"))
     }
 }
+
+/// Template skeletons read whole words at once where a run holds only letters and apostrophes:
+/// the hash and token count must be exactly what reading byte by byte gives, in both
+/// directions, for any text (short ones and words at either edge included, where the word
+/// loads are cut to the text).
+final class SkeletonHasherTests: XCTestCase {
+    func testWordAtATimeHashingAgreesWithByteByByte() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces: [String] = [
+            "a", "Solve", "the", "FOLLOWING", "problem", "don't", "'", "''", "step-by-step", "x",
+            "internationalisation", "Supercalifragilistic", "ABCDEFGH", "abcdefghi", "12", "3.14",
+            "v2", "2nd", "éclair", "Шаг", "推理过程", "ステップ", "🙂", "naïve", "A1b2", "#", "",
+        ]
+        let separators = [" ", "  ", "\n", ", ", ".", "!", "\t", "(", ")", ": ", "-", "\"", "/"]
+        var compared = 0
+        for _ in 0..<20_000 {
+            var text = ""
+            let words = Int.random(in: 0...14, using: &rng)
+            if Bool.random(using: &rng) { text += separators.randomElement(using: &rng)! }
+            for w in 0..<words {
+                if w > 0 { text += separators.randomElement(using: &rng)! }
+                var word = pieces.randomElement(using: &rng)!
+                if Int.random(in: 0..<4, using: &rng) == 0 { word = word.uppercased() }
+                if Int.random(in: 0..<6, using: &rng) == 0 { word += pieces.randomElement(using: &rng)! }
+                text += word
+            }
+            if Bool.random(using: &rng) { text += separators.randomElement(using: &rng)! }
+            var copy = text
+            copy.withUTF8 { utf8 in
+                guard let base = utf8.baseAddress.map(UnsafeRawPointer.init) else { return }
+                for backwards in [false, true] {
+                    for limit in [1, 3, 5, 6] {
+                        let fast = SkeletonHasher.hash(base, count: utf8.count, backwards: backwards, words: limit)
+                        let slow = SkeletonHasher.hashByteByByte(base, count: utf8.count, backwards: backwards, words: limit)
+                        XCTAssertEqual(fast.hash, slow.hash, "\(backwards ? "backwards" : "forwards") \(limit): \(text.debugDescription)")
+                        XCTAssertEqual(fast.tokens, slow.tokens, "\(backwards ? "backwards" : "forwards") \(limit): \(text.debugDescription)")
+                        compared += 1
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(compared, 150_000)
+        // Case and digit runs still fold as before: one family for these two fills.
+        let a = PromptAnalyzer.analyze("Solve the following problem step by step: 12 + 30 = ?")
+        let b = PromptAnalyzer.analyze("SOLVE the Following problem step by step: 7 + 999 = ?")
+        XCTAssertEqual(a.prefixFamily, b.prefixFamily)
+        XCTAssertNotNil(a.prefixFamily)
+    }
+}

@@ -61,14 +61,145 @@ enum SkeletonHasher {
         }
     }
 
-    /// Reads tokens from one end until `words` have been seen (or the text ends); returns the
-    /// hash of those and how many were seen (at most `words`). One loop with its state in
-    /// locals and a table for the byte tests: this runs on every prompt.
-    @inline(__always)
-    static func hash(_ base: UnsafeRawPointer, count n: Int, backwards: Bool, words limit: Int) -> (hash: UInt64, tokens: Int) {
+    /// Tokens hashed so far from one end of a text.
+    struct Tally {
+        let limit: Int
         var hash: UInt64 = 0x1234_5678
         var hashed = 0
         var total = 0
+
+        init(limit: Int) { self.limit = limit }
+
+        @inline(__always)
+        mutating func add(_ token: UInt64, length: Int) {
+            if hashed < limit {
+                hash = StableHash.combine(hash, StableHash.mix(token ^ UInt64(length)))
+                hashed &+= 1
+            }
+            total &+= 1
+        }
+    }
+
+    /// Reads tokens from one end until `words` have been seen (or the text ends); returns the
+    /// hash of those and how many were seen. A run of letters and apostrophes between
+    /// separators (most words) is one token, and its value (each byte folded in by an 8-bit
+    /// rotation and an xor) is computed from whole words: 8-byte blocks counted from the end it
+    /// is read towards, packed in reading order, xored. Any other run (digits, non-ASCII) is read
+    /// byte by byte as `hashByteByByte` reads the whole text, which is the reference this is
+    /// tested against.
+    @inline(__always)
+    static func hash(_ base: UnsafeRawPointer, count n: Int, backwards: Bool, words limit: Int) -> (hash: UInt64, tokens: Int) {
+        var tally = Tally(limit: limit)
+        byteClass.withUnsafeBufferPointer { classes in
+            @inline(__always) func cls(_ k: Int) -> UInt8 { classes[Int(base.load(fromByteOffset: k, as: UInt8.self))] }
+            if !backwards {
+                var k = 0
+                while k < n && tally.total < limit {
+                    if cls(k) == 0 { k &+= 1; continue }
+                    var e = k, plain = true
+                    while e < n {
+                        let c = cls(e)
+                        if c == 0 { break }
+                        if c >= 0x80 || c == 0x23 { plain = false }
+                        e &+= 1
+                    }
+                    if plain {
+                        tally.add(forwardToken(base, k, e), length: e &- k)
+                    } else {
+                        tokenize(base, from: k, to: e, backwards: false, classes, &tally)
+                    }
+                    k = e
+                }
+            } else {
+                var k = n &- 1
+                while k >= 0 && tally.total < limit {
+                    if cls(k) == 0 { k &-= 1; continue }
+                    var s = k, plain = true
+                    while s >= 0 {
+                        let c = cls(s)
+                        if c == 0 { break }
+                        if c >= 0x80 || c == 0x23 { plain = false }
+                        s &-= 1
+                    }
+                    if plain {
+                        tally.add(backwardToken(base, s &+ 1, k &+ 1, count: n), length: k &- s)
+                    } else {
+                        tokenize(base, from: s &+ 1, to: k &+ 1, backwards: true, classes, &tally)
+                    }
+                    k = s
+                }
+            }
+        }
+        return (tally.hash, tally.total)
+    }
+
+    /// Letters lower-cased: the run holds only letters and apostrophes, and `'` has 0x20 set.
+    static let lowerCase: UInt64 = 0x2020_2020_2020_2020
+
+    /// The rotate-and-xor value of the run `[start, end)` read forwards: blocks of eight from the
+    /// end, each big-endian (the last byte lowest), xored.
+    @inline(__always)
+    static func forwardToken(_ base: UnsafeRawPointer, _ start: Int, _ end: Int) -> UInt64 {
+        var token: UInt64 = 0
+        var blockEnd = end
+        while blockEnd &- start >= 8 {
+            token ^= UInt64(littleEndian: base.loadUnaligned(fromByteOffset: blockEnd &- 8, as: UInt64.self)).byteSwapped | lowerCase
+            blockEnd &-= 8
+        }
+        let m = blockEnd &- start
+        guard m > 0 else { return token }
+        let mask: UInt64 = (1 &<< UInt64(8 &* m)) &- 1
+        if blockEnd >= 8 {
+            // The eight bytes ending at the block's end; those before the run are masked off.
+            token ^= (UInt64(littleEndian: base.loadUnaligned(fromByteOffset: blockEnd &- 8, as: UInt64.self)).byteSwapped | lowerCase) & mask
+        } else {
+            var packed: UInt64 = 0
+            for k in start..<blockEnd { packed = packed &<< 8 | UInt64(base.load(fromByteOffset: k, as: UInt8.self) | 0x20) }
+            token ^= packed
+        }
+        return token
+    }
+
+    /// The same read backwards: blocks of eight from the start, each little-endian (the first
+    /// byte lowest), xored. `count`: the text's length, the limit of any load.
+    @inline(__always)
+    static func backwardToken(_ base: UnsafeRawPointer, _ start: Int, _ end: Int, count n: Int) -> UInt64 {
+        var token: UInt64 = 0
+        var blockStart = start
+        while end &- blockStart >= 8 {
+            token ^= UInt64(littleEndian: base.loadUnaligned(fromByteOffset: blockStart, as: UInt64.self)) | lowerCase
+            blockStart &+= 8
+        }
+        let m = end &- blockStart
+        guard m > 0 else { return token }
+        let mask: UInt64 = (1 &<< UInt64(8 &* m)) &- 1
+        if blockStart &+ 8 <= n {
+            token ^= (UInt64(littleEndian: base.loadUnaligned(fromByteOffset: blockStart, as: UInt64.self)) | lowerCase) & mask
+        } else if end >= 8 {
+            // The eight bytes ending at the run's end, shifted down to its block.
+            token ^= (UInt64(littleEndian: base.loadUnaligned(fromByteOffset: end &- 8, as: UInt64.self)) | lowerCase) &>> UInt64(8 &* (8 &- m))
+        } else {
+            var packed: UInt64 = 0
+            for k in stride(from: end &- 1, through: blockStart, by: -1) { packed = packed &<< 8 | UInt64(base.load(fromByteOffset: k, as: UInt8.self) | 0x20) }
+            token ^= packed
+        }
+        return token
+    }
+
+    /// The whole text read byte by byte: what `hash` must agree with.
+    static func hashByteByByte(_ base: UnsafeRawPointer, count n: Int, backwards: Bool, words limit: Int) -> (hash: UInt64, tokens: Int) {
+        var tally = Tally(limit: limit)
+        byteClass.withUnsafeBufferPointer { classes in
+            tokenize(base, from: 0, to: n, backwards: backwards, classes, &tally)
+        }
+        return (tally.hash, tally.total)
+    }
+
+    /// Tokens of `[from, to)` read from one end, byte by byte, until the tally has its words:
+    /// ASCII words folded to lower case, digit runs masked to one '#', non-ASCII runs chunked.
+    @inline(__always)
+    static func tokenize(_ base: UnsafeRawPointer, from: Int, to: Int, backwards: Bool,
+                         _ classes: UnsafeBufferPointer<UInt8>, _ tally: inout Tally) {
         var token: UInt64 = 0
         var tokenLength = 0
         var nonASCII = false
@@ -76,45 +207,38 @@ enum SkeletonHasher {
 
         @inline(__always) func finishToken() {
             guard tokenLength > 0 else { return }
-            if hashed < limit {
-                hash = StableHash.combine(hash, StableHash.mix(token ^ UInt64(tokenLength)))
-                hashed &+= 1
-            }
-            total &+= 1
+            tally.add(token, length: tokenLength)
             token = 0
             tokenLength = 0
             lastWasDigit = false
         }
 
-        byteClass.withUnsafeBufferPointer { classes in
-            var k = backwards ? n &- 1 : 0
-            let step = backwards ? -1 : 1
-            var remaining = n
-            while remaining > 0 && total < limit {
-                let b = base.load(fromByteOffset: k, as: UInt8.self)
-                let c = classes[Int(b)]
-                k &+= step
-                remaining &-= 1
-                if c == 0 {
-                    finishToken()
-                    nonASCII = false
-                } else if c >= 0x80 {
-                    if !nonASCII { finishToken(); nonASCII = true }
-                    if tokenLength >= PromptAnalyzer.maxNonASCIITokenBytes && c == 0x81 { finishToken() }
-                    token = token &* 0x100_0000_01B3 ^ UInt64(b)
-                    tokenLength &+= 1
-                } else {
-                    if nonASCII { finishToken(); nonASCII = false }
-                    // Every digit run reads as one '#', so "12" and "12345" fill the same slot.
-                    let isDigit = c == 0x23
-                    if isDigit && lastWasDigit { continue }
-                    lastWasDigit = isDigit
-                    token = (token << 8 | token >> 56) ^ UInt64(c)
-                    tokenLength &+= 1
-                }
+        var k = backwards ? to &- 1 : from
+        let step = backwards ? -1 : 1
+        var remaining = to &- from
+        while remaining > 0 && tally.total < tally.limit {
+            let b = base.load(fromByteOffset: k, as: UInt8.self)
+            let c = classes[Int(b)]
+            k &+= step
+            remaining &-= 1
+            if c == 0 {
+                finishToken()
+                nonASCII = false
+            } else if c >= 0x80 {
+                if !nonASCII { finishToken(); nonASCII = true }
+                if tokenLength >= PromptAnalyzer.maxNonASCIITokenBytes && c == 0x81 { finishToken() }
+                token = token &* 0x100_0000_01B3 ^ UInt64(b)
+                tokenLength &+= 1
+            } else {
+                if nonASCII { finishToken(); nonASCII = false }
+                // Every digit run reads as one '#', so "12" and "12345" fill the same slot.
+                let isDigit = c == 0x23
+                if isDigit && lastWasDigit { continue }
+                lastWasDigit = isDigit
+                token = (token << 8 | token >> 56) ^ UInt64(c)
+                tokenLength &+= 1
             }
         }
         finishToken()
-        return (hash, total)
     }
 }
