@@ -64,10 +64,14 @@ final class ReplayEndToEndTests: XCTestCase {
         keys("Space")
         waitFor("running") { self.statusBar($0).contains("REPLAY ×60 │ 2026-04-12 13:2") && !self.statusBar($0).contains("13:22:00Z") }
         keys("Space")
-        screen = waitFor("paused again") { self.statusBar($0).contains("PAUSED ×60") }
-        let stoppedAt = statusBar(screen).components(separatedBy: "│")[2]
+        waitFor("paused again") { self.statusBar($0).contains("PAUSED ×60") }
+        // Read the stopped clock from a later capture: the one that first shows PAUSED can be
+        // taken while the terminal is still redrawing the status bar (the mode written, the
+        // clock's digits not yet).
         usleep(300_000)
-        let settled = counts(capture()).exchanges
+        screen = capture()
+        let stoppedAt = statusBar(screen).components(separatedBy: "│")[2]
+        let settled = counts(screen).exchanges
         usleep(600_000)
         screen = capture()
         XCTAssertEqual(statusBar(screen).components(separatedBy: "│")[2], stoppedAt, "paused: the clock stands")
