@@ -148,7 +148,9 @@ struct KeyPattern: Sendable {
         last = bytes.count >= 8 ? word(bytes.count - 8) : 0
     }
 
-    /// The order the schema lists its example in, which writers of the record follow.
+    /// The order of the schema's example line, with the fields it leaves out in their places from
+    /// the schema's table; `gen` writes this order. Any other order decodes the same, by the
+    /// general key scan.
     static let writingOrder: [Field] = [
         .ts, .requestID, .accountID, .apiKeyID, .orgID, .endUserID, .sessionID, .clientIP, .asn, .country,
         .userAgent, .paymentFP, .model, .inputTokens, .outputTokens, .reasoningTokens, .latencyMs, .status,
