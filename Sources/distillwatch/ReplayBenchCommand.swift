@@ -45,8 +45,8 @@ struct ReplayBenchCommand: ParsableCommand {
         var scratch: String?
         if inputs.isEmpty {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("dw-replay-bench-\(getpid()).ndjson").path
-            FileManager.default.createFile(atPath: path, contents: nil)
-            guard let out = FileHandle(forWritingAtPath: path) else { throw ValidationError("cannot write \(path)") }
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                  let out = FileHandle(forWritingAtPath: path) else { throw ValidationError("cannot write \(path)") }
             var config = GeneratorConfig()
             config.days = 3
             let summary = try TrafficGenerator(config: config).run { out.write(Data($0)) }
