@@ -111,7 +111,14 @@ final class ConsoleEndToEndTests: XCTestCase {
         var screen = ""
         repeat {
             screen = capture()
-            if predicate(screen) { return screen }
+            if predicate(screen) {
+                // A capture can catch the terminal mid-redraw (the status bar's mode written, its
+                // clock not yet; an exchange's first fields, not its prompt). What is returned
+                // is a capture taken a moment later that still matches.
+                usleep(60_000)
+                screen = capture()
+                if predicate(screen) { return screen }
+            }
             usleep(20_000)
         } while Date() < end
         XCTFail("timed out waiting for \(what); screen was:\n\(screen)")
