@@ -127,7 +127,7 @@ final class HotPathStructureTests: XCTestCase {
 /// prompt finds, wherever a cue sits, including across the cuts between parts.
 final class CueScanSplitTests: XCTestCase {
     func testSplitScanAgreesWithSingleScan() {
-        let matcher = CueMatcher.shared
+        let matcher = LexiconMatcher.shared.full
         let phrases = PromptLexicon.phrases.map(\.0)
         var rng = SystemRandomNumberGenerator()
         let filler = Array("lorem ipsum dolor sit amet, 12 консектетур 推理 ".utf8)
@@ -190,7 +190,7 @@ final class CueScanSplitTests: XCTestCase {
 /// found on its own, in upper case (non-ASCII letters included), capitalised, and inside other text.
 final class CueLexiconTests: XCTestCase {
     func testEveryPhraseIsFoundAloneAndInsideText() {
-        let matcher = CueMatcher.shared
+        let matcher = LexiconMatcher.shared.full
         for (phrase, cue) in PromptLexicon.phrases {
             for text in [phrase, phrase.uppercased(), phrase.capitalized, "Please, " + phrase + " now."] {
                 var copy = text

@@ -112,7 +112,7 @@ struct LexiconMatcher: Sendable {
     }
 
     func cues(in bytes: UnsafeRawBufferPointer) -> PromptCues {
-        CueMatcher.hasNonASCII(bytes) ? full.cues(in: bytes) : ascii.splitScan(bytes)
+        CueMatcher.hasNonASCII(bytes) ? full.loweredCues(in: bytes) : ascii.splitScan(bytes)
     }
 }
 
@@ -125,9 +125,7 @@ struct CueMatcher: Sendable {
     private let transitions: [Int32]      // row offset + class → next row offset; cue bits of the target state in the top byte
     private let maxPatternBytes: Int
 
-    static let shared = CueMatcher(phrases: PromptLexicon.phrases)
-
-    /// Bytes of the transition table (for tests and the README's numbers).
+    /// Bytes of the transition table (for tests).
     var tableBytes: Int { transitions.count * MemoryLayout<Int32>.stride }
 
     /// `asciiOnly`: leave out the cues with non-ASCII bytes (see `LexiconMatcher`).
@@ -218,8 +216,12 @@ struct CueMatcher: Sendable {
     /// Most prompts are ASCII and skip this after one word-at-a-time check; most of the rest are
     /// in scripts `SimpleLowercase` folds byte for byte.
     func cues(in bytes: UnsafeRawBufferPointer) -> PromptCues {
-        guard Self.hasNonASCII(bytes) else { return splitScan(bytes) }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count) { buffer in
+        Self.hasNonASCII(bytes) ? loweredCues(in: bytes) : splitScan(bytes)
+    }
+
+    /// The cues in text with non-ASCII bytes: lower-cased, then scanned.
+    func loweredCues(in bytes: UnsafeRawBufferPointer) -> PromptCues {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count) { buffer in
             if let out = buffer.baseAddress, SimpleLowercase.fold(bytes, into: out) {
                 return splitScan(UnsafeRawBufferPointer(start: out, count: bytes.count))
             }

@@ -292,20 +292,21 @@ struct RiskModel {
         var perCard: [(Int, String)] = []
         let cards = detector.tables[ValueKind.card.rawValue].states
         for slot in cardSlots where c.maxIdentitiesPerCard < identityCap {
-            let identities: Int
+            let accountsInside: Int, identities: Int
             if cards[Int(slot)].distinct == 1 {
                 // A card of one account (a farm that buys a card per account has hundreds) is
                 // one identity: no lists to build and sort for it.
+                accountsInside = 1
                 identities = 1
-                if examples { perCard.append((1, "\(cards[Int(slot)].display): 1 accounts in 1 orgs")) }
             } else {
                 let inside = cards[Int(slot)].members(among: members, isInGroup: isMember)
+                accountsInside = inside.count
                 identities = Self.distinctCount(inside.lazy.map { m -> Int64 in
                     let org = accounts[Int(m)].firstOrgSlot
                     return org >= 0 ? Int64(org) : (1 << 40 | Int64(m))
                 }, upTo: identityCap)
-                if examples { perCard.append((identities, "\(cards[Int(slot)].display): \(inside.count) accounts in \(identities) orgs")) }
             }
+            if examples { perCard.append((identities, "\(cards[Int(slot)].display): \(accountsInside) accounts in \(identities) orgs")) }
             c.maxIdentitiesPerCard = max(c.maxIdentitiesPerCard, identities)
         }
         if examples {
