@@ -8,8 +8,13 @@
 /// plainly (an empty slot holds `Value.filler`), not as optionals, which would double the
 /// size of an `Int32` slot; the table is kept at most two-thirds full.
 struct UInt64Map<Value: MapValue> {
-    private(set) var keys: [UInt64]
-    private(set) var values: [Value]
+    /// A key and its value side by side: a hit in a table larger than the cache is one miss,
+    /// where separate key and value arrays were two.
+    struct Entry {
+        var key: UInt64
+        var value: Value
+    }
+    private var entries: [Entry]
     private var mask: Int
     private(set) var count = 0
 
@@ -18,8 +23,7 @@ struct UInt64Map<Value: MapValue> {
     init(capacity: Int = 16) {
         var size = 16
         while size * 2 < capacity * 3 { size <<= 1 }
-        keys = [UInt64](repeating: 0, count: size)
-        values = [Value](repeating: .filler, count: size)
+        entries = [Entry](repeating: Entry(key: 0, value: .filler), count: size)
         mask = size - 1
     }
 
@@ -41,7 +45,7 @@ struct UInt64Map<Value: MapValue> {
         let k = Self.stored(key)
         var i = home(k)
         while true {
-            let here = keys[i]
+            let here = entries[i].key
             if here == k { return i }
             if here == 0 { return nil }
             i = (i + 1) & mask
@@ -49,7 +53,7 @@ struct UInt64Map<Value: MapValue> {
     }
 
     subscript(key: UInt64) -> Value? {
-        get { slot(of: key).map { values[$0] } }
+        get { slot(of: key).map { entries[$0].value } }
         set {
             if let value = newValue { insert(key, value) } else { remove(key) }
         }
@@ -57,35 +61,35 @@ struct UInt64Map<Value: MapValue> {
 
     /// The value in a slot returned by `slot(of:)`; mutate it in place with `update`.
     @inline(__always)
-    func value(at slot: Int) -> Value { values[slot] }
+    func value(at slot: Int) -> Value { entries[slot].value }
 
     @inline(__always)
-    mutating func update(at slot: Int, _ value: Value) { values[slot] = value }
+    mutating func update(at slot: Int, _ value: Value) { entries[slot].value = value }
 
     mutating func insert(_ key: UInt64, _ value: Value) {
-        if (count + 1) * 3 > keys.count * 2 { grow() }
+        if (count + 1) * 3 > entries.count * 2 { grow() }
         let k = Self.stored(key)
         var i = home(k)
-        while keys[i] != 0 && keys[i] != k { i = (i + 1) & mask }
-        if keys[i] == 0 { count += 1; keys[i] = k }
-        values[i] = value
+        while entries[i].key != 0 && entries[i].key != k { i = (i + 1) & mask }
+        if entries[i].key == 0 { count += 1 }
+        entries[i] = Entry(key: k, value: value)
     }
 
     /// Backward-shift deletion: no tombstones, so lookups never slow down with churn.
     mutating func remove(_ key: UInt64) {
         guard var hole = slot(of: key) else { return }
-        keys[hole] = 0
-        values[hole] = .filler
+        let empty = Entry(key: 0, value: .filler)
+        entries[hole] = empty
         count -= 1
         var i = (hole + 1) & mask
-        while keys[i] != 0 {
-            let want = home(keys[i])
+        while entries[i].key != 0 {
+            let want = home(entries[i].key)
             // Move the entry back into the hole unless its home lies cyclically in (hole, i].
             let distanceToHole = (i - want) & mask
             let distanceFromHole = (i - hole) & mask
             if distanceToHole >= distanceFromHole {
-                keys[hole] = keys[i]; values[hole] = values[i]
-                keys[i] = 0; values[i] = .filler
+                entries[hole] = entries[i]
+                entries[i] = empty
                 hole = i
             }
             i = (i + 1) & mask
@@ -96,22 +100,76 @@ struct UInt64Map<Value: MapValue> {
     /// fits them (so a burst of sessions does not leave a huge table behind).
     mutating func filter(_ keep: (UInt64, Value) -> Bool) {
         var kept = UInt64Map(capacity: max(16, count))
-        for i in keys.indices where keys[i] != 0 && keep(keys[i], values[i]) { kept.insert(keys[i], values[i]) }
+        for e in entries where e.key != 0 && keep(e.key, e.value) { kept.insert(e.key, e.value) }
         self = kept
     }
 
     private mutating func grow() {
-        var bigger = UInt64Map(capacity: keys.count)
-        for i in keys.indices where keys[i] != 0 { bigger.insert(keys[i], values[i]) }
+        var bigger = UInt64Map(capacity: entries.count)
+        for e in entries where e.key != 0 { bigger.insert(e.key, e.value) }
+        self = bigger
+    }
+}
+
+/// A set of 64-bit keys with `UInt64Map`'s layout and seed, for keys that carry no value
+/// (the duplicate window): a map of `Bool` wrote a second cache line on every insert.
+struct UInt64Set: Sendable {
+    private var keys: [UInt64]
+    private var mask: Int
+    private(set) var count = 0
+    private let seed = uint64MapSeed
+
+    init(capacity: Int = 16) {
+        var size = 16
+        while size * 2 < capacity * 3 { size <<= 1 }
+        keys = [UInt64](repeating: 0, count: size)
+        mask = size - 1
+    }
+
+    @inline(__always)
+    private func home(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((key ^ seed) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    @inline(__always)
+    func contains(_ key: UInt64) -> Bool {
+        let k = key == 0 ? UInt64Map<Int>.zeroStandIn : key
+        var i = home(k)
+        while true {
+            let here = keys[i]
+            if here == k { return true }
+            if here == 0 { return false }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Adds `key`; returns false when it was already present.
+    @discardableResult
+    mutating func insert(_ key: UInt64) -> Bool {
+        if (count + 1) * 3 > keys.count * 2 { grow() }
+        let k = key == 0 ? UInt64Map<Int>.zeroStandIn : key
+        var i = home(k)
+        while keys[i] != 0 {
+            if keys[i] == k { return false }
+            i = (i + 1) & mask
+        }
+        keys[i] = k
+        count += 1
+        return true
+    }
+
+    private mutating func grow() {
+        var bigger = UInt64Set(capacity: keys.count)
+        for k in keys where k != 0 { bigger.insert(k) }
         self = bigger
     }
 }
 
 extension UInt64Map: Sendable where Value: Sendable {}
+extension UInt64Map.Entry: Sendable where Value: Sendable {}
 
 /// A value type a `UInt64Map` can hold: `filler` fills its empty slots.
 protocol MapValue { static var filler: Self { get } }
-extension Bool: MapValue { static var filler: Bool { false } }
 extension Int32: MapValue { static var filler: Int32 { 0 } }
 extension Int: MapValue { static var filler: Int { 0 } }
 
