@@ -32,27 +32,35 @@ enum ValueKind: Int, CaseIterable, Sendable {
 
 /// One shared value (a card, an IP, a template family…) and the accounts that used it.
 struct ValueState: Sendable {
+    // The fields every use reads (key, time, members inline, flags) come first, within 40
+    // bytes: a state read from memory then usually costs one cache line, not two.
     var key: UInt64
-    var display: String
+    var lastSeen: StreamTime
+    /// Accounts seen after `members` reached its cap (counted, not kept).
+    var overflow = 0
     /// The first account to use the value, kept inline: most values (prompt families, client
     /// addresses) are only ever used by one account, and then cost no allocation.
     private var first: Int32 = -1
     /// Distinct accounts kept, inline: reading `shared.count` was a cache miss on every use.
     private var kept: Int32 = 0
-    /// Every member, the first included, once a second account has used the value.
-    private var shared: [Int32] = []
-    /// Built once `shared` outgrows a linear scan.
-    private var memberSet: AccountSet? = nil
-    /// Accounts seen after `members` reached its cap (counted, not kept).
-    var overflow = 0
-    var lastSeen: StreamTime
     var alive = true
     /// Some account's first card or org: never evicted, so that account's slot for it stays
     /// valid (a freed slot is reused by another value, which would then pass for its card).
     var pinned = false
+    /// Whether `display` holds text, so that recording a use need not read the string.
+    private(set) var isLabelled = false
+    /// Every member, the first included, once a second account has used the value.
+    private var shared: [Int32] = []
+    /// Built once `shared` outgrows a linear scan.
+    private var memberSet: AccountSet? = nil
+    /// The value as shown (built only when needed; see `ValueKind.labelsEagerly`).
+    var display: String {
+        didSet { isLabelled = !display.isEmpty }
+    }
 
     init(key: UInt64, display: String, lastSeen: StreamTime, alive: Bool = true) {
         self.key = key; self.display = display; self.lastSeen = lastSeen; self.alive = alive
+        isLabelled = !display.isEmpty
     }
 
     /// Distinct accounts kept (without `overflow`).
@@ -156,7 +164,7 @@ struct ValueTable: Sendable {
         let added = states[i].add(account, cap: cap)
         if added.becameShared { shared.append(slot) }
         states[i].touch(time)
-        return (slot, states[i].display.isEmpty && (labelsEagerly || added.becameShared), states[i].isShared, added.isMember)
+        return (slot, !states[i].isLabelled && (labelsEagerly || added.becameShared), states[i].isShared, added.isMember)
     }
 
     /// Forgets values used by a single account that have been idle since `before` (not pinned ones).
