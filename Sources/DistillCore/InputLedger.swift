@@ -64,8 +64,8 @@ public struct DuplicateFilter: Sendable {
 
     private let window: StreamTime
     private let maxPerGeneration: Int
-    private var current = UInt64Set()
-    private var previous = UInt64Set()
+    private var current = UInt64Map<NoValue>()
+    private var previous = UInt64Map<NoValue>()
     private var generationStart: StreamTime?
 
     public init(window: StreamTime = defaultWindow, maxPerGeneration: Int = defaultMaxPerGeneration) {
@@ -90,17 +90,17 @@ public struct DuplicateFilter: Sendable {
 
     /// `isDuplicate` for an id already turned into its `key(of:)`.
     mutating func isDuplicate(key hash: UInt64, at ts: StreamTime) -> Bool {
-        if current.contains(hash) || previous.contains(hash) { return true }
+        if current.slot(of: hash) != nil || previous.slot(of: hash) != nil { return true }
         if let start = generationStart {
             if ts - start >= window || current.count >= maxPerGeneration {
                 previous = current
-                current = UInt64Set(capacity: previous.count)
+                current = UInt64Map(capacity: previous.count)
                 generationStart = ts
             }
         } else {
             generationStart = ts
         }
-        current.insert(hash)
+        current.insert(hash, NoValue())
         return false
     }
 }

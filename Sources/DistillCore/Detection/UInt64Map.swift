@@ -111,60 +111,6 @@ struct UInt64Map<Value: MapValue> {
     }
 }
 
-/// A set of 64-bit keys with `UInt64Map`'s layout and seed, for keys that carry no value
-/// (the duplicate window): a map of `Bool` wrote a second cache line on every insert.
-struct UInt64Set: Sendable {
-    private var keys: [UInt64]
-    private var mask: Int
-    private(set) var count = 0
-    private let seed = uint64MapSeed
-
-    init(capacity: Int = 16) {
-        var size = 16
-        while size * 2 < capacity * 3 { size <<= 1 }
-        keys = [UInt64](repeating: 0, count: size)
-        mask = size - 1
-    }
-
-    @inline(__always)
-    private func home(_ key: UInt64) -> Int {
-        Int(truncatingIfNeeded: ((key ^ seed) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
-    }
-
-    @inline(__always)
-    func contains(_ key: UInt64) -> Bool {
-        let k = key == 0 ? UInt64Map<Int>.zeroStandIn : key
-        var i = home(k)
-        while true {
-            let here = keys[i]
-            if here == k { return true }
-            if here == 0 { return false }
-            i = (i + 1) & mask
-        }
-    }
-
-    /// Adds `key`; returns false when it was already present.
-    @discardableResult
-    mutating func insert(_ key: UInt64) -> Bool {
-        if (count + 1) * 3 > keys.count * 2 { grow() }
-        let k = key == 0 ? UInt64Map<Int>.zeroStandIn : key
-        var i = home(k)
-        while keys[i] != 0 {
-            if keys[i] == k { return false }
-            i = (i + 1) & mask
-        }
-        keys[i] = k
-        count += 1
-        return true
-    }
-
-    private mutating func grow() {
-        var bigger = UInt64Set(capacity: keys.count)
-        for k in keys where k != 0 { bigger.insert(k) }
-        self = bigger
-    }
-}
-
 extension UInt64Map: Sendable where Value: Sendable {}
 extension UInt64Map.Entry: Sendable where Value: Sendable {}
 
@@ -172,6 +118,10 @@ extension UInt64Map.Entry: Sendable where Value: Sendable {}
 protocol MapValue { static var filler: Self { get } }
 extension Int32: MapValue { static var filler: Int32 { 0 } }
 extension Int: MapValue { static var filler: Int { 0 } }
+
+/// The value of a map used as a set of keys (the duplicate window): it takes no room, so an
+/// entry is the key's 8 bytes alone.
+struct NoValue: MapValue, Sendable { static var filler: NoValue { NoValue() } }
 
 /// A secret per process for `UInt64Map`'s slots: keys come from `StableHash` of text the logs
 /// choose, and that hash is public and invertible, so without it a sender could craft ids that

@@ -33,7 +33,7 @@ enum ValueKind: Int, CaseIterable, Sendable {
 /// One shared value (a card, an IP, a template family…) and the accounts that used it.
 struct ValueState: Sendable {
     // The fields every use reads (key, time, members inline, flags) come first, within 40
-    // bytes: a state read from memory then usually costs one cache line, not two.
+    // bytes (they were spread over 80): a state read from memory touches one cache line more often.
     var key: UInt64
     var lastSeen: StreamTime
     /// Accounts seen after `members` reached its cap (counted, not kept).
