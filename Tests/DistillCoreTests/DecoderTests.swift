@@ -473,6 +473,31 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(accept(del)?.promptText, "a\u{7F}b")
     }
 
+    /// Strings are scanned sixteen bytes at a time, and the first byte that needs attention is
+    /// located from the block's compare: an escape, a non-ASCII letter, a raw control character
+    /// and the closing quote are each found wherever they fall, in the first block, a later
+    /// one or the short tail.
+    func testEveryBytePositionInAStringIsSeen() {
+        let filler = Array("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVW".utf8)
+        let opening = Array(#"{"ts":"2026-04-22T09:14:03.120Z","account_id":"acct","prompt_text":""#.utf8)
+        let closing = Array(#""}"#.utf8)
+        for length in 0...48 {
+            let plain = Array(filler.prefix(length))
+            XCTAssertEqual(accept(opening + plain + closing)?.promptText, String(decoding: plain, as: UTF8.self), "length \(length)")
+            for position in 0...length {
+                let head = Array(plain.prefix(position)), tail = Array(plain.dropFirst(position))
+                let text = String(decoding: head, as: UTF8.self) + "|" + String(decoding: tail, as: UTF8.self)
+                for (inserted, decoded) in [(Array(#"\""#.utf8), "\""), (Array(#"\n"#.utf8), "\n"), (Array("é".utf8), "é"), ([0x7F], "\u{7F}")] {
+                    let bytes = opening + head + inserted + tail + closing
+                    XCTAssertEqual(accept(bytes)?.promptText, text.replacingOccurrences(of: "|", with: decoded),
+                                   "\(decoded.debugDescription) at \(position) of \(length)")
+                }
+                for control: UInt8 in [0x01, 0x1F] { reject(opening + head + [control] + tail + closing, .invalidJSON) }
+                reject(opening + head + [0xC3] + tail + closing, .invalidUTF8)
+            }
+        }
+    }
+
     func testNotAnObject() {
         for line in ["[1]", "[]", #""x""#, "3", "-1.5e3", "true", "false", "null", #" [ {"ts":1} ] "#, #"[[[["a"]]]]"#, "\"\""] {
             reject(line, .notAnObject)

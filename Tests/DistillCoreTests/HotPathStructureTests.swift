@@ -183,7 +183,7 @@ final class CueScanSplitTests: XCTestCase {
         // Parts run on past their cut while a cue is in progress: one that began well before
         // the cut, inside a run of its own prefixes, is still seen whole.
         for length in [70, 130, 300, 700] {
-            var text = Array(String(repeating: "x", count: length).utf8)
+            let text = Array(String(repeating: "x", count: length).utf8)
             let phrase = Array("chain of chain of chain of thought".utf8)
             for cut in [length / 2, length / 4, length / 4 * 3] where cut >= phrase.count {
                 var planted = text

@@ -9,7 +9,7 @@ final class HostileRequestTests: XCTestCase {
         let connection = HTTPConnection(peer: "test", adapter: RecordAdapter(format: .auto), limits: limits)
         var batcher = LiveBatcher(sink: FeedSink(connected: true))
         var reply = Reply()
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         bytes.withUnsafeBytes { connection.received($0, batcher: &batcher, reply: &reply) }
         return reply
     }

@@ -501,13 +501,21 @@ struct LineParser {
             // finds the byte.
             let quote = SIMD16<UInt8>(repeating: 0x22), backslash = SIMD16<UInt8>(repeating: 0x5C)
             let space = SIMD16<Int8>(repeating: 0x20)
+            var located = false
             while end &- k >= 16 {
                 let v = base.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
                 let signed = unsafeBitCast(v, to: SIMD16<Int8>.self)
-                if any((v .== quote) .| (v .== backslash) .| (signed .< space)) { break }
+                let hit = (v .== quote) .| (v .== backslash) .| (signed .< space)
+                if any(hit) {
+                    // The first byte needing attention, from the compare's lanes as two words.
+                    let lanes = unsafeBitCast(SIMD16<UInt8>(repeating: 0).replacing(with: 0xFF, where: hit), to: SIMD2<UInt64>.self)
+                    k &+= lanes[0] != 0 ? lanes[0].trailingZeroBitCount &>> 3 : 8 &+ lanes[1].trailingZeroBitCount &>> 3
+                    located = true
+                    break
+                }
                 k &+= 16
             }
-            while end &- k >= 8 {
+            while !located && end &- k >= 8 {
                 let mask = Self.attention(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: k, as: UInt64.self)))
                 if mask != 0 {
                     k &+= mask.trailingZeroBitCount &>> 3
@@ -1026,12 +1034,20 @@ enum Unescape {
         var o = 0
         let backslashes: UInt64 = 0x5C5C_5C5C_5C5C_5C5C
         while i < to {
-            // Copy runs without a backslash eight bytes at a time (o <= i - from keeps this in bounds).
+            // Copy eight bytes at a time up to the next backslash (o <= i - from keeps the store in
+            // bounds; bytes stored past it are overwritten or lie beyond the result). The lowest
+            // flagged byte of the zero-byte test is exactly the first backslash.
             while to &- i >= 8 {
                 let w = src.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 let x = w ^ backslashes
-                if (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0 { break }
+                let found = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
                 UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                if found != 0 {
+                    let n = found.trailingZeroBitCount &>> 3
+                    i &+= n
+                    o &+= n
+                    break
+                }
                 i &+= 8
                 o &+= 8
             }
