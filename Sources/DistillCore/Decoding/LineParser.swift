@@ -497,8 +497,8 @@ struct LineParser {
         defer { i = k }
         while true {
             // Sixteen bytes at a time while nothing needs attention (three compares and a mask:
-            // a signed "< 0x20" catches controls and non-ASCII at once); the word loop below then
-            // finds the byte.
+            // a signed "< 0x20" catches controls and non-ASCII at once), then the byte is located
+            // from the compare; the word loop below reads a last stretch shorter than sixteen.
             let quote = SIMD16<UInt8>(repeating: 0x22), backslash = SIMD16<UInt8>(repeating: 0x5C)
             let space = SIMD16<Int8>(repeating: 0x20)
             var located = false
