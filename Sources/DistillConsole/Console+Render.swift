@@ -99,10 +99,9 @@ extension Console {
             grid.put(grid.unicode ? "▏" : "_", x: x, y: y, maxWidth: 1, role: .input)
             return
         }
+        // Like htop's function bar: help and quit always, then the rest by rank as room allows.
         var x = 0
-        for e in keymap.footerEntries() {
-            let need = TextWidth.width(of: e.key) + TextWidth.width(of: e.text) + 3
-            guard x + need <= grid.width else { break }
+        for e in keymap.footerEntries(fitting: grid.width) {
             x += grid.put(" " + e.key, x: x, y: y, role: .footerKey)
             x += grid.put(" " + e.text + " ", x: x, y: y, role: .footer)
         }

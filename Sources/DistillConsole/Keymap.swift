@@ -53,6 +53,9 @@ public struct KeyBinding: Sendable {
     public var group: Group
     /// Short text for the footer; nil keeps the binding out of the footer.
     public var footer: String?
+    /// Which footer entries stay when the line is too narrow for all: lower ranks are kept
+    /// first (htop's function bar keeps Help and Quit whatever the width).
+    public var footerRank: Int = Int.max
 }
 
 /// Keys as data: the console looks actions up here, and help and the footer are generated
@@ -77,30 +80,30 @@ public struct Keymap: Sendable {
         KeyBinding(keys: [.pageDown, .ctrl("f")], action: .pageDown, description: "page down", group: .navigation),
         KeyBinding(keys: [.char("g"), .home], action: .top, description: "go to the first row", group: .navigation),
         KeyBinding(keys: [.char("G"), .end], action: .bottom, description: "go to the last row", group: .navigation),
-        KeyBinding(keys: [.enter, .right, .char("l")], action: .drillDown, description: "open: cluster → accounts → account → session → exchange", group: .navigation, footer: "open"),
-        KeyBinding(keys: [.escape, .left, .char("h"), .backspace], action: .back, description: "back one level (closes help)", group: .navigation, footer: "back"),
-        KeyBinding(keys: [.tab, .backTab], action: .nextPane, description: "switch pane (table ↔ evidence/detail)", group: .navigation, footer: "pane"),
-        KeyBinding(keys: [.char("/")], action: .filter, description: "filter rows (account, org, card, IP, signal; start with ! to invert)", group: .find, footer: "filter"),
+        KeyBinding(keys: [.enter, .right, .char("l")], action: .drillDown, description: "open: cluster → accounts → account → session → exchange", group: .navigation, footer: "open", footerRank: 2),
+        KeyBinding(keys: [.escape, .left, .char("h"), .backspace], action: .back, description: "back one level (closes help)", group: .navigation, footer: "back", footerRank: 3),
+        KeyBinding(keys: [.tab, .backTab], action: .nextPane, description: "switch pane (table ↔ evidence/detail)", group: .navigation, footer: "pane", footerRank: 10),
+        KeyBinding(keys: [.char("/")], action: .filter, description: "filter rows (account, org, card, IP, signal; start with ! to invert)", group: .find, footer: "filter", footerRank: 5),
         KeyBinding(keys: [.char("n")], action: .nextMatch, description: "next match", group: .find),
         KeyBinding(keys: [.char("N")], action: .previousMatch, description: "previous match", group: .find),
-        KeyBinding(keys: [.char("s")], action: .cycleSort, description: "sort by the next column (:sort COLUMN to choose)", group: .find, footer: "sort"),
-        KeyBinding(keys: [.char("S")], action: .markSuspect, description: "mark the selected cluster or account suspect", group: .triage, footer: "suspect"),
-        KeyBinding(keys: [.char("W")], action: .markWatch, description: "mark it watch", group: .triage, footer: "watch"),
-        KeyBinding(keys: [.char("C")], action: .markClear, description: "clear it as benign: asks a reason, can allowlist it", group: .triage, footer: "clear"),
+        KeyBinding(keys: [.char("s")], action: .cycleSort, description: "sort by the next column (:sort COLUMN to choose)", group: .find, footer: "sort", footerRank: 11),
+        KeyBinding(keys: [.char("S")], action: .markSuspect, description: "mark the selected cluster or account suspect", group: .triage, footer: "suspect", footerRank: 6),
+        KeyBinding(keys: [.char("W")], action: .markWatch, description: "mark it watch", group: .triage, footer: "watch", footerRank: 8),
+        KeyBinding(keys: [.char("C")], action: .markClear, description: "clear it as benign: asks a reason, can allowlist it", group: .triage, footer: "clear", footerRank: 7),
         KeyBinding(keys: [.char("Z")], action: .snooze, description: "snooze it until a stream time (6h, 2d, or a time)", group: .triage),
-        KeyBinding(keys: [.char("a")], action: .addNote, description: "add a note to it", group: .triage, footer: "note"),
-        KeyBinding(keys: [.char("u")], action: .undo, description: "undo the last decision (kept in the history as undone)", group: .triage, footer: "undo"),
-        KeyBinding(keys: [.char("e")], action: .export, description: "export its case (evidence and history) to a JSON file", group: .triage, footer: "export"),
-        KeyBinding(keys: [.char(" ")], action: .togglePause, description: "pause or resume the replay", group: .replay, footer: "pause"),
+        KeyBinding(keys: [.char("a")], action: .addNote, description: "add a note to it", group: .triage, footer: "note", footerRank: 13),
+        KeyBinding(keys: [.char("u")], action: .undo, description: "undo the last decision (kept in the history as undone)", group: .triage, footer: "undo", footerRank: 12),
+        KeyBinding(keys: [.char("e")], action: .export, description: "export its case (evidence and history) to a JSON file", group: .triage, footer: "export", footerRank: 14),
+        KeyBinding(keys: [.char(" ")], action: .togglePause, description: "pause or resume the replay", group: .replay, footer: "pause", footerRank: 4),
         KeyBinding(keys: [.char("+"), .char("=")], action: .faster, description: "replay twice as fast (up to ×100000, then max)", group: .replay),
         KeyBinding(keys: [.char("-")], action: .slower, description: "replay half as fast", group: .replay),
         KeyBinding(keys: [.char(".")], action: .step, description: "step one stream minute (while paused)", group: .replay),
         KeyBinding(keys: [.char("]")], action: .nextSuspect, description: "fast-forward to the next moment a cluster becomes suspect", group: .replay),
         KeyBinding(keys: [.char("[")], action: .previousSuspect, description: "back to the previous moment a cluster became suspect", group: .replay),
-        KeyBinding(keys: [.char("?"), .function(1)], action: .help, description: "this help", group: .general, footer: "help"),
-        KeyBinding(keys: [.char(":")], action: .command, description: "command: theme, sort, filter, speed, goto, triage (see below)", group: .general, footer: "cmd"),
+        KeyBinding(keys: [.char("?"), .function(1)], action: .help, description: "this help", group: .general, footer: "help", footerRank: 0),
+        KeyBinding(keys: [.char(":")], action: .command, description: "command: theme, sort, filter, speed, goto, triage (see below)", group: .general, footer: "cmd", footerRank: 9),
         KeyBinding(keys: [.ctrl("l")], action: .redraw, description: "redraw the screen", group: .general),
-        KeyBinding(keys: [.char("q")], action: .quit, description: "quit", group: .general, footer: "quit"),
+        KeyBinding(keys: [.char("q")], action: .quit, description: "quit", group: .general, footer: "quit", footerRank: 1),
     ])
 
     /// Help as lines of (keys, description), grouped.
@@ -118,5 +121,28 @@ public struct Keymap: Sendable {
     /// Footer entries (first key's label, short text), in keymap order.
     public func footerEntries() -> [(key: String, text: String)] {
         bindings.compactMap { b in b.footer.map { (b.keys[0].label, $0) } }
+    }
+
+    /// Columns one footer entry takes: " KEY TEXT ".
+    public static func footerWidth(key: String, text: String) -> Int {
+        TextWidth.width(of: key) + TextWidth.width(of: text) + 3
+    }
+
+    /// The footer entries that fit in `width` columns, in keymap order. Entries are taken by
+    /// rank and the first that does not fit ends the choice, so an entry is only ever shown
+    /// with every entry ranked above it.
+    public func footerEntries(fitting width: Int) -> [(key: String, text: String)] {
+        let candidates = bindings.indices.filter { bindings[$0].footer != nil }
+            .sorted { (bindings[$0].footerRank, $0) < (bindings[$1].footerRank, $1) }
+        var chosen = Set<Int>()
+        var used = 0
+        for i in candidates {
+            let b = bindings[i]
+            let need = Self.footerWidth(key: b.keys[0].label, text: b.footer!)
+            guard used + need <= width else { break }
+            used += need
+            chosen.insert(i)
+        }
+        return bindings.indices.filter(chosen.contains).map { (bindings[$0].keys[0].label, bindings[$0].footer!) }
     }
 }
