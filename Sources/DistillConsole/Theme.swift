@@ -19,10 +19,13 @@ public struct RGB: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The semantic colour slots a theme fills. Every one has a default (the dark theme's).
+/// `status_accent` and `selection_muted` exist because the status bar and the selection have
+/// backgrounds of their own: a colour that reads well on the screen's background can vanish on
+/// an inverted status bar or a bright selection.
 public enum ThemeKey: String, CaseIterable, Sendable {
     case background, text, muted, border, header, title, accent
-    case selection, selection_text
-    case status_background, status_text, footer_background, footer_text, key
+    case selection, selection_text, selection_muted
+    case status_background, status_text, status_accent, footer_background, footer_text, key
     case suspect, watch, clear
     case risk_low, risk_mid, risk_high
     case sparkline, placeholder, warning, new_cluster, input
@@ -60,9 +63,9 @@ public struct Theme: Sendable, Equatable {
         case .title: return Style(fg: .title, bg: .background, bold: true)
         case .accent: return Style(fg: .accent, bg: .background)
         case .selection: return Style(fg: .selection_text, bg: .selection, bold: true, reverseWithoutColor: true)
-        case .selectionMuted: return Style(fg: .muted, bg: .selection, reverseWithoutColor: true)
+        case .selectionMuted: return Style(fg: .selection_muted, bg: .selection, reverseWithoutColor: true)
         case .statusBar: return Style(fg: .status_text, bg: .status_background, reverseWithoutColor: true)
-        case .statusAccent: return Style(fg: .accent, bg: .status_background, bold: true, reverseWithoutColor: true)
+        case .statusAccent: return Style(fg: .status_accent, bg: .status_background, bold: true, reverseWithoutColor: true)
         case .footer: return Style(fg: .footer_text, bg: .footer_background)
         case .footerKey: return Style(fg: .key, bg: .footer_background, bold: true)
         case .input: return Style(fg: .input, bg: .background, bold: true)
@@ -79,13 +82,19 @@ public struct Theme: Sendable, Equatable {
         }
     }
 
+    /// Keys that follow another key in a file that sets that one but not them: themes written
+    /// before they existed drew the status bar's highlights in `accent` and an unfocused
+    /// selection's text in `muted`, and keep looking the same.
+    static let followers: [(key: ThemeKey, follows: ThemeKey)] = [(.status_accent, .accent), (.selection_muted, .muted)]
+
     /// Parses a theme file: `key = "#RRGGBB"` lines, `#` comments, blank lines. Keys it does
-    /// not set keep `base`'s colours; unknown keys and bad values are reported with their line
-    /// number and ignored.
+    /// not set keep `base`'s colours (or follow their key in `followers`); unknown keys and bad
+    /// values are reported with their line number and ignored.
     public static func parse(_ text: String, name: String, base: Theme = .dark) -> (theme: Theme, diagnostics: [ThemeDiagnostic]) {
         var theme = base
         theme.name = name
         var problems: [ThemeDiagnostic] = []
+        var set = Set<ThemeKey>()
         var number = 0
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             number += 1
@@ -114,7 +123,9 @@ public struct Theme: Sendable, Equatable {
                 continue
             }
             theme.colors[k] = color
+            set.insert(k)
         }
+        for f in followers where set.contains(f.follows) && !set.contains(f.key) { theme.colors[f.key] = theme[f.follows] }
         return (theme, problems)
     }
 
@@ -130,10 +141,10 @@ public struct Theme: Sendable, Equatable {
     }
 
     public static let dark = make("dark", [
-        .background: "#101418", .text: "#D8DEE9", .muted: "#7A8494", .border: "#3B4252",
+        .background: "#101418", .text: "#D8DEE9", .muted: "#7A8494", .border: "#5E6779",
         .header: "#88C0D0", .title: "#ECEFF4", .accent: "#81A1C1",
-        .selection: "#2E3A4F", .selection_text: "#FFFFFF",
-        .status_background: "#1F2937", .status_text: "#E5E9F0", .footer_background: "#161B22",
+        .selection: "#2E3A4F", .selection_text: "#FFFFFF", .selection_muted: "#A3ABB8",
+        .status_background: "#1F2937", .status_text: "#E5E9F0", .status_accent: "#81A1C1", .footer_background: "#161B22",
         .footer_text: "#9AA5B4", .key: "#EBCB8B",
         .suspect: "#FF5F5F", .watch: "#FFB454", .clear: "#7FD18B",
         .risk_low: "#7FD18B", .risk_mid: "#FFB454", .risk_high: "#FF5F5F",
@@ -142,11 +153,11 @@ public struct Theme: Sendable, Equatable {
     ])
 
     public static let light = make("light", [
-        .background: "#FAFAF7", .text: "#1F2328", .muted: "#6E7781", .border: "#C8CCD0",
+        .background: "#FAFAF7", .text: "#1F2328", .muted: "#656D76", .border: "#868E98",
         .header: "#0550AE", .title: "#000000", .accent: "#0969DA",
-        .selection: "#CFE3FF", .selection_text: "#000000",
-        .status_background: "#E1E6EC", .status_text: "#1F2328", .footer_background: "#EEF1F4",
-        .footer_text: "#57606A", .key: "#8250DF",
+        .selection: "#CFE3FF", .selection_text: "#000000", .selection_muted: "#4D5560",
+        .status_background: "#E1E6EC", .status_text: "#1F2328", .status_accent: "#0550AE", .footer_background: "#EEF1F4",
+        .footer_text: "#57606A", .key: "#6E40C9",
         .suspect: "#CF222E", .watch: "#9A6700", .clear: "#1A7F37",
         .risk_low: "#1A7F37", .risk_mid: "#9A6700", .risk_high: "#CF222E",
         .sparkline: "#0969DA", .placeholder: "#BF3989", .warning: "#9A6700", .new_cluster: "#0550AE",
@@ -156,20 +167,20 @@ public struct Theme: Sendable, Equatable {
     public static let highContrast = make("high-contrast", [
         .background: "#000000", .text: "#FFFFFF", .muted: "#C0C0C0", .border: "#FFFFFF",
         .header: "#FFFF00", .title: "#FFFFFF", .accent: "#00FFFF",
-        .selection: "#FFFF00", .selection_text: "#000000",
-        .status_background: "#FFFFFF", .status_text: "#000000", .footer_background: "#000000",
+        .selection: "#FFFF00", .selection_text: "#000000", .selection_muted: "#333333",
+        .status_background: "#FFFFFF", .status_text: "#000000", .status_accent: "#0000C0", .footer_background: "#000000",
         .footer_text: "#FFFFFF", .key: "#00FFFF",
-        .suspect: "#FF0000", .watch: "#FFFF00", .clear: "#00FF00",
-        .risk_low: "#00FF00", .risk_mid: "#FFFF00", .risk_high: "#FF0000",
-        .sparkline: "#00FFFF", .placeholder: "#FF00FF", .warning: "#FFFF00", .new_cluster: "#00FFFF",
+        .suspect: "#FF6666", .watch: "#FFFF00", .clear: "#00FF00",
+        .risk_low: "#00FF00", .risk_mid: "#FFFF00", .risk_high: "#FF6666",
+        .sparkline: "#00FFFF", .placeholder: "#FF55FF", .warning: "#FFFF00", .new_cluster: "#00FFFF",
         .input: "#FFFFFF",
     ])
 
     public static let monochrome = make("monochrome", [
         .background: "#000000", .text: "#D0D0D0", .muted: "#8A8A8A", .border: "#6C6C6C",
         .header: "#FFFFFF", .title: "#FFFFFF", .accent: "#FFFFFF",
-        .selection: "#D0D0D0", .selection_text: "#000000",
-        .status_background: "#D0D0D0", .status_text: "#000000", .footer_background: "#000000",
+        .selection: "#D0D0D0", .selection_text: "#000000", .selection_muted: "#3A3A3A",
+        .status_background: "#D0D0D0", .status_text: "#3A3A3A", .status_accent: "#000000", .footer_background: "#000000",
         .footer_text: "#8A8A8A", .key: "#FFFFFF",
         .suspect: "#FFFFFF", .watch: "#D0D0D0", .clear: "#8A8A8A",
         .risk_low: "#8A8A8A", .risk_mid: "#D0D0D0", .risk_high: "#FFFFFF",
