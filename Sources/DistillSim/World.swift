@@ -26,6 +26,13 @@ final class World {
         idRng = Rng(seed: cfg.seed, stream: 1)
         for (kind, factor) in spec.benign { buildBenign(kind, scale: cfg.scale * factor) }
         for c in spec.campaigns { buildCampaign(c) }
+        if spec.redTeam > 0 {
+            var r = Rng(seed: cfg.seed, stream: spec.heldOut ? 0x4E1D_07 : 0x7E4A)
+            for i in 0..<spec.redTeam {
+                let draw = RedTeamDraw.draw(&r, heldOut: spec.heldOut, scale: cfg.scale)
+                buildRedTeam(name: "red-team-\(i + 1)", style: draw.summary, draw: draw, startFraction: r.uniform(0.1, 0.5))
+            }
+        }
     }
 
     // MARK: ids and accounts
@@ -98,6 +105,12 @@ final class World {
             addReseller(label, scale: scale, &r)
         case .startup_team:
             addStartup(label, scale: scale, &r)
+        case .agent_framework:
+            addFrameworkUsers(label, scale: scale, &r)
+        case .hackathon:
+            addHackathon(label, scale: scale, &r)
+        case .tutoring:
+            addTutoring(label, scale: scale, &r)
         }
     }
 
@@ -268,6 +281,60 @@ final class World {
         }
     }
 
+    private func addFrameworkUsers(_ label: String, scale: Double, _ r: inout Rng) {
+        let n = count(Double(r.int(80, 250)) * scale, min: 10)
+        for _ in 0..<n {
+            let isp = Net.randomISP(&r)
+            let framework = Framework.popular[r.weighted([5, 3, 2])]
+            let a = newAccount(label, keys: keyCount(&r), org: r.chance(0.4) ? newOrg() : nil, payment: r.chance(0.95) ? newCard() : nil)
+            actors.append(FrameworkUser(account: a, framework: framework, ua: engine.ua(framework.ua), lang: r.below(DevLang.allCases.count),
+                                        home: Net.residential(isp, &r, v6: r.chance(0.2)), venue: nil, venueUntil: 0,
+                                        rhythm: r.chance(0.7) ? .work : .sideJob, tzMinutes: r.pick(isp.tzMinutes),
+                                        perDay: r.logUniform(0.3, 6), policy: devPolicy(&r), from: arrival(&r, newShare: 0.1),
+                                        end: end, release: release, rng: streamRng()))
+        }
+    }
+
+    /// A weekend hackathon: accounts made within hours of each other, working the same hours at
+    /// one venue on one starter kit, then mostly gone.
+    private func addHackathon(_ label: String, scale: Double, _ r: inout Rng) {
+        let n = count(Double(r.int(40, 120)) * scale, min: 8)
+        let venueSite = r.pick(Net.campuses)
+        let venue = Origin(ip: .v4(venueSite.a, venueSite.b, r.int(0, 255), r.int(1, 254)), asn: venueSite.asn, country: venueSite.country)
+        let kickoff = at(r.uniform(0.2, 0.6), jitterHours: 4, &r)
+        let eventEnd = kickoff + Int64(r.uniform(30, 44) * Double(World.hour))
+        let framework = Framework.popular[r.below(Framework.popular.count)]
+        let local = Net.isps(in: venueSite.country)
+        for _ in 0..<n {
+            let isp = local.isEmpty ? Net.randomISP(&r) : r.pick(local)
+            let a = newAccount(label, keys: 1, org: nil, payment: r.chance(0.6) ? newCard() : nil)
+            let stays = r.chance(0.3)
+            actors.append(FrameworkUser(account: a, framework: framework, ua: engine.ua(framework.ua), lang: r.below(DevLang.allCases.count),
+                                        home: Net.residential(isp, &r), venue: venue, venueUntil: eventEnd,
+                                        rhythm: .student, tzMinutes: venueSite.tz, perDay: r.uniform(4, 10), policy: devPolicy(&r),
+                                        from: kickoff + Int64(r.uniform(0, 2) * Double(World.hour)), end: stays ? end : min(end, eventEnd),
+                                        release: release, rng: streamRng()))
+        }
+    }
+
+    private func addTutoring(_ label: String, scale: Double, _ r: inout Rng) {
+        let org = newOrg(), card = newCard()
+        let region = Net.cloud(r.pick(["aws-us-east-1", "gcp-us-central1"]))
+        let origins = cloudIPs(region, count: r.int(3, 6), &r)
+        let ua = engine.ua("Anthropic/Python 0.50.0")
+        let systemFp = r.next()
+        let wave = utcWave([0.3, 0.2, 0.12, 0.08, 0.08, 0.12, 0.25, 0.4, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1, 1, 1, 1, 1, 0.95, 0.85, 0.65, 0.45],
+                           tzMinutes: -300)
+        let lanes = r.int(1, 3)
+        let fullShare = r.uniform(0.05, 0.3)
+        for _ in 0..<lanes {
+            let a = newAccount(label, keys: 2, org: org, payment: card)
+            actors.append(TutoringLane(account: a, origins: origins, ua: ua, systemFp: systemFp, students: count(3000 * scale, min: 200),
+                                       fullShare: fullShare, perDay: r.uniform(400, 1500) * max(scale, 0.1), wave: wave,
+                                       from: start, end: end, rng: streamRng()))
+        }
+    }
+
     // MARK: campaigns
 
     private func buildCampaign(_ kind: CampaignKind) {
@@ -281,9 +348,63 @@ final class World {
         case .heavyExtractor: addExtractor(label, &r)
         case .polyglotFarm: addPolyglot(label, &r)
         case .churnFarm: addChurn(label, &r)
+        case .agenticFarm, .swarm:
+            var d = RedTeamDraw(identity: .ownCard, egress: .freshResidential, client: .sdk, hours: .human, shape: .agentic,
+                                placement: .opener, vocabulary: .listed, language: .english, harnessTools: 3, harnessSystems: 7,
+                                accounts: count(Double(r.int(260, 340)) * cfg.scale, min: 10), perDay: r.uniform(20, 32), lifetimeDays: nil)
+            if kind == .swarm {
+                d.client = .sdk; d.hours = .waves; d.shape = .single; d.placement = .everyTurn
+                d.harnessTools = 0; d.harnessSystems = 0
+                d.accounts = count(Double(r.int(100, 140)) * cfg.scale, min: 8)
+            }
+            addRedTeam(label, draw: d, pairedShare: kind == .agenticFarm ? 0.3 : 0, startFraction: 0.2, &r)
         }
         let startTs = actors[first...].map { $0.next }.min() ?? end
         campaigns.append((kind.rawValue, kind.style, startTs, accounts.count - firstAccount))
+    }
+
+    private func buildRedTeam(name: String, style: String, draw: RedTeamDraw, startFraction: Double) {
+        var r = streamRng()
+        let first = actors.count
+        let firstAccount = accounts.count
+        addRedTeam("campaign:\(name)", draw: draw, pairedShare: 0, startFraction: startFraction, &r)
+        let startTs = actors[first...].map { $0.next }.min() ?? end
+        campaigns.append((name, style, startTs, accounts.count - firstAccount))
+    }
+
+    /// A red-team campaign's accounts: identities as drawn, each an actor on the shared kit.
+    private func addRedTeam(_ label: String, draw d: RedTeamDraw, pairedShare: Double, startFraction: Double, _ r: inout Rng) {
+        let kit = RedTeamKit(draw: d, engine: engine, world: self, &r)
+        let s0 = at(startFraction, jitterHours: 6, &r)
+        // Accounts appear over a day or two: an operator signs them up in batches.
+        let spread = min(1.5 * Double(World.day), Double(end - s0) * 0.3)
+        var card: [UInt8]? = nil
+        var cardUses = 0
+        var cardLimit = 1
+        for _ in 0..<d.accounts {
+            var payment: [UInt8]? = nil
+            switch d.identity {
+            case .noCard: payment = nil
+            case .ownCard where !r.chance(pairedShare):
+                payment = newCard()
+            default:
+                if card == nil || cardUses >= cardLimit {
+                    card = newCard(); cardUses = 0
+                    cardLimit = d.identity == .sharedCards ? r.int(6, 16) : 2
+                }
+                payment = card
+                cardUses += 1
+            }
+            let a = newAccount(label, keys: r.int(1, 2), org: r.chance(0.3) ? newOrg() : nil, payment: payment)
+            var from = s0 + Int64(r.uniform(0, spread))
+            var until = end
+            if let life = d.lifetimeDays {
+                // Short-lived accounts replace each other over the rest of the window.
+                from = s0 + Int64(r.uniform(0, max(0, Double(end - s0) - life * Double(World.day))))
+                until = min(end, from + Int64(life * Double(World.day)))
+            }
+            actors.append(RedTeamAccount(account: a, kit: kit, from: from, until: until, release: release, rng: streamRng()))
+        }
     }
 
     func at(_ fraction: Double, jitterHours: Double, _ r: inout Rng) -> Int64 {
