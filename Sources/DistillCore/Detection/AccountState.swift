@@ -51,6 +51,7 @@ struct AccountState: Sendable {
     var firstCardSlot: Int32 = -1
     var firstOrgSlot: Int32 = -1
     var flaggedAt: StreamTime?
+    var windows = ActivityWindows()
 
     init(id: String, at time: StreamTime) {
         self.id = id

@@ -26,6 +26,13 @@ struct BehaviourStats: Sendable {
     var sessionTurns = 0
     /// Exchanges that named no session: each stands alone.
     var sessionless = 0
+    /// Conversations (sessions, and exchanges that stand alone) whose first prompt asks for
+    /// reasoning traces: a harness that asks once per session and then feeds tool results and
+    /// "keep going" turns is caught here, where the share of all prompts is diluted.
+    var elicitingOpeners = 0
+    /// Exchanges with at least 1,500 output tokens (reasoning included), whatever the input: a
+    /// long agentic context makes the output-to-input ratio useless there.
+    var longOutputs = 0
     /// Sum over accounts of estimated distinct client IPs / end users.
     var distinctIPs = 0.0
     var distinctEndUsers = 0.0
@@ -63,6 +70,8 @@ struct BehaviourStats: Sendable {
         a.singleTurnSessions += b.singleTurnSessions
         a.sessionTurns += b.sessionTurns
         a.sessionless += b.sessionless
+        a.elicitingOpeners += b.elicitingOpeners
+        a.longOutputs += b.longOutputs
         a.distinctIPs += b.distinctIPs
         a.distinctEndUsers += b.distinctEndUsers
         a.activeHours += b.activeHours
@@ -83,6 +92,8 @@ struct BehaviourStats: Sendable {
     var rateLimitedShare: Double { share(rateLimited, of: exchanges) }
     /// Share of conversations that were a single exchange (sessionless exchanges count as such).
     var singleTurnShare: Double { share(singleTurnSessions + sessionless, of: sessions + sessionless) }
+    var elicitingOpenerShare: Double { share(elicitingOpeners, of: sessions + sessionless) }
+    var longOutputShare: Double { share(longOutputs, of: tokenExchanges) }
     var meanTurns: Double { sessions > 0 ? Double(sessionTurns) / Double(sessions) : 1 }
     /// Share of exchanges that arrived from a client IP the account had not used before (its
     /// first address does not count): ~0 for a home or office, ~1 for a proxy per request.

@@ -42,6 +42,13 @@ public final class Detector {
     private var isTouched: [Bool] = []
     private var accountStats: [BehaviourStats] = []
     private var behaviour: [Double] = []
+    /// Per account: its behaviour as a point, and the MinHash signature of its active windows
+    /// (empty while it has too few windows to compare); both refreshed when it was touched.
+    var profiles: [BehaviourProfile] = []
+    var windowSignatures: [[UInt32]] = []
+    var windowLoad = WindowLoad()
+    /// Ties found by the last evaluation, read when clusters are explained.
+    var coordination: CoordinationTies?
     private(set) var evaluations = 0
     /// `exchangeCount` at the last scheduled evaluation, and how often time running back
     /// restarted the schedule.
@@ -104,6 +111,8 @@ public final class Detector {
         accounts[ai].countHour(hour)
         let newActiveHour = hour > accounts[ai].lastActiveHour
         if newActiveHour { accounts[ai].lastActiveHour = hour }
+        let window = floorDiv(ts, ActivityWindows.bucketMillis)
+        if accounts[ai].windows.mark(window) { windowLoad.add(window) }
 
         // Session shape: counts are kept current, so an open session is already in the stats.
         var sessionTurnsBefore: Int32 = -1  // -1: sessionless, 0: new session
@@ -222,6 +231,7 @@ public final class Detector {
             s.outputTokens = s.outputTokens.addingSaturated(Int(truncatingIfNeeded: output))
             s.reasoningTokens = s.reasoningTokens.addingSaturated(Int(truncatingIfNeeded: e.reasoningTokens ?? 0))
             if output >= 1000 && output >= 2 &* input { s.outputHeavy += 1 }
+            if output >= 1500 { s.longOutputs += 1 }
         }
         if e.httpStatus == 429 { s.rateLimited += 1 }
         if e.status == .failure { s.failures += 1 }
@@ -239,6 +249,7 @@ public final class Detector {
             if f.cues.contains(.rubricGrading) { s.rubricPrompts += 1 }
             if f.cues.contains(.toolNarration) { s.toolNarrationPrompts += 1 }
             if f.cues.contains(.keepReasoningRewrite) { s.keepReasoningPrompts += 1 }
+            if sessionTurnsBefore <= 0 && !f.cues.isDisjoint(with: .extraction) { s.elicitingOpeners += 1 }
             if repeated { s.repeatedPrompts += 1 }
         }
         if postRelease > 0 {
@@ -263,6 +274,8 @@ public final class Detector {
         isTouched.append(false)
         accountStats.append(BehaviourStats())
         behaviour.append(0)
+        profiles.append(BehaviourProfile(BehaviourStats()))
+        windowSignatures.append([])
         return slot
     }
 
@@ -397,10 +410,16 @@ public final class Detector {
         }
 
         let model = RiskModel(settings: settings, detector: self, now: now)
+        let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
+        let synchrony = SynchronyFinder()
         for a in touched {
             let i = Int(a)
             accountStats[i] = accounts[i].currentStats()
             behaviour[i] = model.accountBehaviour(accountStats[i], firstSeen: accounts[i].firstSeen)
+            profiles[i] = BehaviourProfile(accountStats[i])
+            let windows = accounts[i].windows.active(asOf: nowWindow)
+            windowSignatures[i] = windows.count >= synchrony.minimumWindows && windows.count <= synchrony.maximumWindows
+                ? SynchronyFinder.signature(windows) : []
         }
         assessments = model.assess(behaviour: behaviour, stats: accountStats)
         if !allowlist.isEmpty { assessments = model.excluding(allowlistedMask(), from: assessments, stats: accountStats) }

@@ -66,6 +66,8 @@ public struct DetectorSettings: Sendable {
     public var linkBehaviourScore = 0.55
     /// An account needs this many prompts before its own behaviour score is trusted for linking.
     public var minimumPromptsForAccountScore = 5
+    /// An account's behaviour profile is compared with others once it has this many exchanges.
+    public var minimumExchangesForProfile = 8
     /// A value with more members than this is not checked for a small owner group at all.
     public var maxMembersForOwnerCheck = 256
     /// Members remembered per shared value; beyond this the value is "popular" and only counted.

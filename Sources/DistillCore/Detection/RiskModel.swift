@@ -39,6 +39,8 @@ struct RiskModel {
         let keepsAddresses = stats.map { $0.ipRotation < settings.maxRotationForAddressLink }
 
         var forest = UnionFind(count: n)
+        var linked = [TieKind.Set](repeating: 0, count: n)
+        func mark(_ members: [Int32], _ kind: TieKind) { for m in members { linked[Int(m)] |= kind.bit } }
         var steadyOwners = SmallDistinctSet(limit: settings.maxOwnersForIdentityLink)
         // Identity links: cards, orgs, and small groups of owners on one address or fingerprint.
         for kind in ValueKind.allCases where kind.linking == .identity || kind.linksSmallOwnerGroups {
@@ -51,6 +53,7 @@ struct RiskModel {
                     if kind.linking == .identity {
                         if kind == .card && states[i].memberCount > settings.maxAccountsPerLinkingCard { continue }
                         forest.unionAll(states[i].members)
+                        mark(states[i].members, kind == .card ? .card : .org)
                         continue
                     }
                     // More members than the owner limit could ever cover cheaply: a popular value.
@@ -70,6 +73,7 @@ struct RiskModel {
                     var anchor = -1
                     for m in members where keepsAddresses[Int(m)] {
                         if anchor < 0 { anchor = Int(m) } else { forest.union(anchor, Int(m)) }
+                        linked[Int(m)] |= TieKind.sharedAddress.bit
                     }
                 }
             }
@@ -124,11 +128,17 @@ struct RiskModel {
             let suspicious = members.filter { behaviour[Int($0)] >= settings.linkBehaviourScore }
             if !family {
                 forest.unionAll(suspicious)
-                // Accounts too new to judge go with the extractors whose value they share, unless
-                // honest-looking accounts use it too.
-                if Double(knownHonest) <= settings.maxHonestShareForNewcomerLink * Double(value.distinct) {
+                mark(suspicious, .infrastructure)
+                // Accounts too new to judge go with the extractors whose fingerprint they share,
+                // unless honest-looking accounts use it too. Not through an address: a proxy
+                // farm's exits are residential addresses that real customers also hold.
+                let fingerprint = ref.kind == ValueKind.systemPrompt.rawValue || ref.kind == ValueKind.tools.rawValue
+                if fingerprint && Double(knownHonest) <= settings.maxHonestShareForNewcomerLink * Double(value.distinct) {
                     let anchor = Int(suspicious[0])
-                    for m in members where behaviour[Int(m)] < 0 { forest.union(anchor, Int(m)) }
+                    for m in members where behaviour[Int(m)] < 0 {
+                        forest.union(anchor, Int(m))
+                        linked[Int(m)] |= TieKind.newcomer.bit
+                    }
                 }
                 continue
             }
@@ -140,7 +150,18 @@ struct RiskModel {
             }
             let loose = suspicious.filter { !placed![Int($0)] }
             forest.unionAll(loose)
+            if loose.count >= 2 { mark(loose, .templateFamily) }
         }
+
+        var ties = findCoordination(stats: stats)
+        for group in ties.harnessGroups { forest.unionAll(group.members); mark(group.members, .harnessCopies) }
+        for pair in ties.synchronisedPairs {
+            forest.union(Int(pair.a), Int(pair.b))
+            linked[Int(pair.a)] |= TieKind.synchrony.bit
+            linked[Int(pair.b)] |= TieKind.synchrony.bit
+        }
+        ties.linkedBy = linked
+        detector.coordination = ties
 
         // Group by root without a dictionary: most accounts are alone.
         var roots = [Int](repeating: 0, count: n)
@@ -197,8 +218,28 @@ struct RiskModel {
             // Suspect since a snapshot's look, before the next scheduled evaluation records it: flagged now.
             flaggedAt: a.members.compactMap { accounts[Int($0)].flaggedAt }.min() ?? (a.verdict == .suspect ? now : nil),
             signals: score(a.pooled, context: context, explain: true).signals,
-            hourlyRate: hourlyRate(a.members)
+            hourlyRate: hourlyRate(a.members),
+            ties: a.members.count > 1 ? ties(a.members, context: context) : []
         )
+    }
+
+    /// The cluster's ties by kind, strongest evidence first, each with what binds it.
+    private func ties(_ members: [Int32], context c: ClusterContext) -> [ClusterTie] {
+        guard let linkedBy = detector.coordination?.linkedBy, linkedBy.count == detector.accounts.count else { return [] }
+        var counts = [Int](repeating: 0, count: TieKind.allCases.count)
+        for m in members { for kind in TieKind.allCases where linkedBy[Int(m)] & kind.bit != 0 { counts[kind.rawValue] += 1 } }
+        let order: [TieKind] = [.card, .org, .harnessCopies, .synchrony, .sharedAddress, .infrastructure, .newcomer, .templateFamily]
+        return order.filter { counts[$0.rawValue] > 0 }.map { kind in
+            let examples: [String]
+            switch kind {
+            case .card, .org: examples = c.cardExamples
+            case .harnessCopies: examples = c.harnessExamples
+            case .synchrony: examples = c.synchronyExamples
+            case .sharedAddress, .infrastructure, .newcomer: examples = c.infrastructureExamples
+            case .templateFamily: examples = c.familyExamples
+            }
+            return ClusterTie(kind: kind, accounts: counts[kind.rawValue], examples: examples)
+        }
     }
 
     private func spanDays(from first: StreamTime) -> Double {
@@ -257,6 +298,14 @@ struct RiskModel {
         var burstAccounts = 0
         var burstStart: StreamTime?
         var spanDays = 1.0
+        /// Members that behave as copies on a shared harness value, and the values.
+        var homogeneousAccounts = 0
+        /// The largest share of a harness value's users held by copies in this cluster.
+        var harnessExclusivity = 0.0
+        var harnessExamples: [String] = []
+        /// Members in step with another member's active windows.
+        var synchronisedAccounts = 0
+        var synchronyExamples: [String] = []
     }
 
     /// Who pays for an account: accounts on one card are one owner however many orgs they claim.
@@ -369,6 +418,20 @@ struct RiskModel {
             }
         }
 
+        // Coordination ties found at the last evaluation.
+        if let ties = detector.coordination, ties.harnessValue.count == accounts.count {
+            var values: [Int64] = []
+            for m in members {
+                if ties.harnessValue[Int(m)] >= 0 {
+                    c.homogeneousAccounts += 1
+                    c.harnessExclusivity = max(c.harnessExclusivity, Double(ties.harnessShare[Int(m)]))
+                    if examples { values.append(ties.harnessValue[Int(m)]) }
+                }
+                if ties.inStep[Int(m)] > 0 { c.synchronisedAccounts += 1 }
+            }
+            if examples { describeCoordination(members, values: values, ties: ties, into: &c) }
+        }
+
         // Creation burst: the most members first seen inside one window, ignoring accounts that
         // were simply already active when the stream began.
         if let start = detector.streamStart {
@@ -380,6 +443,53 @@ struct RiskModel {
             }
         }
         return c
+    }
+
+    /// Sentences for the coordination ties inside one cluster: which harness values its copies
+    /// share (and whether anyone outside uses them), and the windows its members were active in together.
+    private func describeCoordination(_ members: [Int32], values: [Int64], ties: CoordinationTies, into c: inout ClusterContext) {
+        let accounts = detector.accounts
+        var perKind: [ValueKind: (values: Int, exclusive: Int)] = [:]
+        for packed in Set(values).sorted() {
+            let kind = ValueKind(rawValue: Int(packed >> 32)) ?? .tools
+            let state = detector.tables[kind.rawValue].states[Int(Int32(truncatingIfNeeded: packed))]
+            let inside = members.filter { state.contains($0) }.count
+            var entry = perKind[kind] ?? (0, 0)
+            entry.values += 1
+            if inside == state.memberCount { entry.exclusive += 1 }
+            perKind[kind] = entry
+        }
+        if c.homogeneousAccounts > 0 {
+            let parts = perKind.keys.sorted { $0.rawValue < $1.rawValue }.map { kind -> String in
+                let e = perKind[kind]!
+                return "\(e.values) \(kindLabel(plural: kind))" + (e.exclusive == e.values ? " used by no one else" : " (\(e.exclusive) used by no one else)")
+            }
+            let spread = profileSpread(members.filter { ties.harnessValue[Int($0)] >= 0 })
+            c.harnessExamples.append("\(c.homogeneousAccounts) accounts behave as copies on a shared harness: " + parts.joined(separator: ", ")
+                                     + String(format: "; behaviour profiles within %.1f of each other on every axis", spread))
+        }
+        if c.synchronisedAccounts > 0 {
+            // Windows in which at least half of the in-step members were active.
+            let inStep = members.filter { ties.inStep[Int($0)] > 0 }
+            let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
+            var counts: [Int64: Int] = [:]
+            for m in inStep { for w in accounts[Int(m)].windows.active(asOf: nowWindow) { counts[w, default: 0] += 1 } }
+            let together = counts.values.filter { $0 * 2 >= inStep.count }.count
+            c.synchronyExamples.append("\(inStep.count) accounts active together: at least half of them in each of \(together) fifteen-minute windows of the last four days, of \(counts.count) windows any of them used")
+        }
+    }
+
+    /// The median, over members, of the largest axis distance to the group's median profile.
+    private func profileSpread(_ members: [Int32]) -> Double {
+        guard members.count > 1 else { return 0 }
+        var center = SIMD16<Float>()
+        for d in 0..<BehaviourProfile.dimensions {
+            let values = members.map { detector.profiles[Int($0)].point[d] }.sorted()
+            center[d] = values[values.count / 2]
+        }
+        let c = BehaviourProfile(point: center)
+        let distances = members.map { Double(detector.profiles[Int($0)].distance(to: c)) }.sorted()
+        return distances[distances.count / 2]
     }
 
     /// The non-negative slots among `slots`, each once, in the order they first appear.
@@ -427,6 +537,74 @@ struct RiskModel {
         }
     }
 
+    // MARK: Coordination without shared identity
+
+    /// Accounts that behave as copies on a shared harness value, and accounts in step with each
+    /// other's active windows. Profiles and window signatures were refreshed for the accounts
+    /// touched since the last evaluation; the rest keep theirs.
+    func findCoordination(stats: [BehaviourStats]) -> CoordinationTies {
+        let accounts = detector.accounts
+        var ties = CoordinationTies(accounts: accounts.count)
+        let density = BehaviourDensity()
+        // An account's profile is trusted once it has this many exchanges, and only accounts
+        // whose own behaviour leans toward a harvest are compared: copies that harvest nothing
+        // would carry no weight, and the many developers of a popular IDE would cost most.
+        let trusted = { (m: Int32) -> Bool in
+            let s = stats[Int(m)]
+            guard s.exchanges >= settings.minimumExchangesForProfile else { return false }
+            return max(s.extractionShare, s.elicitingOpenerShare) >= 0.1 || s.longOutputShare >= 0.25
+        }
+        for kind in [ValueKind.tools, .systemPrompt, .promptPrefix, .promptSuffix] {
+            let table = detector.tables[kind.rawValue]
+            for slot in table.shared {
+                let state = table.states[Int(slot)]
+                guard state.alive, state.distinct > density.minimumNeighbours else { continue }
+                // Accounts already grouped on another value at this evaluation are not compared again.
+                let members = state.members.filter { ties.harnessValue[Int($0)] < 0 && trusted($0) }
+                for group in density.groups(members, profiles: detector.profiles) {
+                    let packed = Int64(kind.rawValue) << 32 | Int64(slot)
+                    let share = Float(group.count) / Float(max(1, state.memberCount))
+                    for m in group where ties.harnessValue[Int(m)] < 0 {
+                        ties.harnessValue[Int(m)] = packed
+                        ties.harnessShare[Int(m)] = share
+                    }
+                    ties.harnessGroups.append(.init(value: packed, members: group))
+                }
+            }
+        }
+        // Synchrony among accounts seen within the windows' ring.
+        let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
+        let horizon = now - Int64(ActivityWindows.count) * ActivityWindows.bucketMillis
+        var candidates: [Int32] = []
+        var signatures: [[UInt32]] = []
+        for i in accounts.indices where !detector.windowSignatures[i].isEmpty && accounts[i].lastSeen >= horizon {
+            candidates.append(Int32(i))
+            signatures.append(detector.windowSignatures[i])
+        }
+        if candidates.count >= 2 {
+            let finder = SynchronyFinder()
+            let load = detector.windowLoad
+            ties.synchronisedPairs = finder.pairs(candidates: candidates, signatures: signatures,
+                                                  windows: { accounts[Int($0)].windows.active(asOf: nowWindow) },
+                                                  load: { load.load($0) }, population: candidates.count)
+                .map { .init(a: $0.0, b: $0.1, overlap: $0.2, sharedWindows: $0.3) }
+            for p in ties.synchronisedPairs {
+                ties.inStep[Int(p.a)] = max(ties.inStep[Int(p.a)], Int32(p.sharedWindows))
+                ties.inStep[Int(p.b)] = max(ties.inStep[Int(p.b)], Int32(p.sharedWindows))
+            }
+        }
+        return ties
+    }
+
+    func kindLabel(plural kind: ValueKind) -> String {
+        switch kind {
+        case .tools: return "tool schemas"
+        case .systemPrompt: return "system prompts"
+        case .promptPrefix, .promptSuffix: return "template families"
+        default: return "\(kind) values"
+        }
+    }
+
     // MARK: Scoring
 
     struct Scored { var z: Double; var signals: [Signal] }
@@ -466,8 +644,11 @@ struct RiskModel {
             if s.toolNarrationPrompts > 0 { kinds.append("narrated tool use \(pct(s.share(s.toolNarrationPrompts, of: s.prompts)))") }
             if s.keepReasoningPrompts > 0 { kinds.append("rewrites keeping every step \(pct(s.share(s.keepReasoningPrompts, of: s.prompts)))") }
             }
-            add("reasoning_extraction", 3.2 * ramp(s.extractionShare, 0.15, 0.6),
-                "\(pct(s.extractionShare)) of \(s.prompts) prompts ask for reasoning traces (\(kinds.joined(separator: ", ")))")
+            // A harness that asks once per session and then feeds tool results dilutes the share of
+            // prompts; the share of conversations it opens that way does not dilute.
+            let elicitation = max(s.extractionShare, s.elicitingOpenerShare)
+            add("reasoning_extraction", 3.2 * ramp(elicitation, 0.15, 0.6),
+                "\(pct(s.extractionShare)) of \(s.prompts) prompts ask for reasoning traces (\(kinds.joined(separator: ", "))); \(pct(s.elicitingOpenerShare)) of conversations open with such a request")
             add("step_by_step", 0.6 * ramp(s.lightOnlyShare, 0.3, 0.8),
                 "\(pct(s.lightOnlyShare)) of prompts ask only to think step by step")
             add("template_concentration", 0.5 * ramp(s.templateConcentration, 0.5, 0.85),
@@ -482,11 +663,11 @@ struct RiskModel {
                 "\(pct(s.outputHeavyShare)) of exchanges are output-heavy (≥1000 output tokens, ≥2× input); \(s.outputTokens / max(1, s.tokenExchanges)) output tokens on average")
             add("reasoning_tokens", 0.4 * ramp(s.reasoningShare, 0.2, 0.5),
                 "\(pct(s.reasoningShare)) of output tokens are reasoning")
+            add("long_outputs", 0.8 * ramp(s.longOutputShare, 0.3, 0.7),
+                "\(pct(s.longOutputShare)) of exchanges returned 1,500 output tokens or more")
         }
         add("single_turn", 0.8 * ramp(s.singleTurnShare, 0.6, 0.95),
             "\(pct(s.singleTurnShare)) of conversations are a single exchange")
-        add("conversations", -1.5 * ramp(s.meanTurns, 2.5, 6),
-            String(format: "%.1f turns per conversation on average", s.meanTurns))
         if s.exchanges >= 100 && s.spanHours >= 24 * s.accounts {
             add("round_the_clock", 0.6 * ramp(s.hourFlatness, 0.88, 0.97),
                 "activity spread over the whole day (flatness \(String(format: "%.2f", s.hourFlatness)))")
@@ -494,12 +675,6 @@ struct RiskModel {
         if s.exchanges >= 10 * s.accounts {
             add("ip_rotation", 1.2 * ramp(s.ipRotation, 0.3, 0.7),
                 "\(pct(s.ipRotation)) of requests come from a client IP not used before")
-        }
-        add("end_users", -1.5 * ramp(s.distinctEndUsers, 20, 200),
-            "serves \(Int(s.distinctEndUsers)) distinct end users of its own")
-        if s.spanHours >= 12 {
-            add("bursty", -1.0 * ramp(1 - s.dutyCycle, 0.6, 0.9),
-                "active in \(pct(s.dutyCycle)) of its hours (bursts, then quiet)")
         }
         add("rate_limited", 0.3 * ramp(s.rateLimitedShare, 0.02, 0.1),
             "\(pct(s.rateLimitedShare)) of requests were rate limited (429)")
@@ -525,6 +700,18 @@ struct RiskModel {
             add("synchronised_templates", 0.8 * ramp(Double(c.maxAccountsPerFamily) / Double(c.accounts), 0.3, 0.7) * ramp(Double(c.maxAccountsPerFamily), 2, 5),
                 "\(c.maxAccountsPerFamily) of \(c.accounts) accounts use the same template family",
                 c.familyExamples)
+            // Copies and lockstep are evidence of one operator, but only of a harvest where the
+            // cluster also asks for reasoning or takes long answers: a hackathon on one starter
+            // kit is in step too.
+            let harvest = max(ramp(max(s.extractionShare, s.elicitingOpenerShare), 0.1, 0.4), ramp(s.longOutputShare, 0.25, 0.6))
+            // A popular framework's schema is shared by thousands who differ; a handful of them
+            // alike is chance. Copies count when they are many and most of the value's users.
+            add("coordinated_harness", 3.0 * harvest * ramp(Double(c.homogeneousAccounts), 8, 40) * ramp(c.harnessExclusivity, 0.2, 0.6),
+                "\(c.homogeneousAccounts) of \(c.accounts) accounts behave as copies of each other on a shared harness",
+                c.harnessExamples)
+            add("synchrony", 2.0 * harvest * ramp(Double(c.synchronisedAccounts), 4, 20),
+                "\(c.synchronisedAccounts) of \(c.accounts) accounts are active in the same fifteen-minute windows far more often than chance",
+                c.synchronyExamples)
             if c.burstAccounts >= settings.creationBurstMinimumAccounts {
                 add("creation_burst", 0.8 * ramp(Double(c.burstAccounts) / Double(c.accounts), 0.3, 0.6),
                     "\(c.burstAccounts) accounts first seen within \(settings.creationBurstWindow / 3_600_000) hours" + (c.burstStart.map { " from \(Timestamp.format($0))" } ?? ""))

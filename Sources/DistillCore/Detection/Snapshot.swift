@@ -20,6 +20,17 @@ public struct Signal: Sendable, Equatable {
     }
 }
 
+/// One kind of tie inside a cluster: how many of its accounts it joined, and what binds them.
+public struct ClusterTie: Sendable, Equatable {
+    public var kind: TieKind
+    public var accounts: Int
+    public var examples: [String]
+
+    public init(kind: TieKind, accounts: Int, examples: [String] = []) {
+        self.kind = kind; self.accounts = accounts; self.examples = examples
+    }
+}
+
 public struct ClusterSnapshot: Sendable {
     /// Stable while the cluster lives: derived from its earliest member account.
     public var key: String
@@ -33,6 +44,8 @@ public struct ClusterSnapshot: Sendable {
     public var signals: [Signal]
     /// Exchanges per stream hour over the last `Snapshot.hourlyBuckets` hours, oldest first.
     public var hourlyRate: [Int]
+    /// What holds the cluster together, by kind of tie (empty for a lone account).
+    public var ties: [ClusterTie] = []
 }
 
 public struct Snapshot: Sendable {

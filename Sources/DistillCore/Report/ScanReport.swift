@@ -33,6 +33,9 @@ public struct ScanReport: Sendable {
             out += "\"exchanges\": \(c.exchanges), \"first_seen\": \(JSON.time(c.firstSeen)), \"flagged_at\": \(JSON.time(c.flaggedAt)), "
             out += "\"signals\": [" + c.signals.map {
                 "{\"name\": \(JSON.quote($0.name)), \"weight\": \(JSON.number($0.weight, places: 2)), \"detail\": \(JSON.quote($0.detail))}"
+            }.joined(separator: ", ") + "], "
+            out += "\"ties\": [" + c.ties.map { t in
+                "{\"kind\": \(JSON.quote(t.kind.name)), \"accounts\": \(t.accounts), \"examples\": [" + t.examples.map(JSON.quote).joined(separator: ", ") + "]}"
             }.joined(separator: ", ") + "]}"
         }
         out += clusters.isEmpty ? "]}\n" : "\n ]}\n"
@@ -60,6 +63,9 @@ public struct ScanReport: Sendable {
             let shown = c.accounts.prefix(accountsShown).map { TextSanitizer.sanitize($0) }.joined(separator: ", ")
             let more = c.accounts.count > accountsShown ? " (+\(c.accounts.count - accountsShown) more)" : ""
             lines.append(clip("     accounts: \(shown)\(more)", width))
+            if !c.ties.isEmpty {
+                lines.append(clip("     together by: " + c.ties.map { "\($0.kind.label) (\(group($0.accounts)))" }.joined(separator: ", "), width))
+            }
             for s in c.signals.prefix(3) {
                 lines.append(clip("     \(s.weight >= 0 ? "+" : "")\(JSON.number(s.weight, places: 2)) \(s.name): \(TextSanitizer.sanitize(s.detail))", width))
             }

@@ -1,0 +1,315 @@
+import Foundation
+
+// Coordination without shared identity: accounts that share nothing an operator must pay for
+// (card, org, address) still give themselves away by behaving as copies of each other on a
+// shared harness, or by being driven by one scheduler. Both finders here read only per-account
+// summaries kept by the detector and return groups to merge; neither looks at all pairs.
+
+/// The 15-minute windows an account was active in over the last four days, as a ring of bits.
+struct ActivityWindows: Sendable {
+    static let bucketMillis: Int64 = 15 * 60_000
+    static let count = 384
+    private var words = SIMD8<UInt64>()
+    private(set) var newest: Int64 = .min
+
+    /// Marks `bucket` active; true when it was not yet marked (and is inside the ring).
+    @inline(__always)
+    mutating func mark(_ bucket: Int64) -> Bool {
+        let n = Int64(Self.count)
+        if bucket > newest {
+            if newest == .min || bucket - newest >= n {
+                words = SIMD8()
+            } else {
+                var b = newest + 1
+                while b < bucket { clear(b); b += 1 }
+                clear(bucket)
+            }
+            newest = bucket
+        } else if newest - bucket >= n {
+            return false
+        }
+        let i = Int(floorMod(bucket, n))
+        let bit = UInt64(1) << UInt64(i & 63)
+        if words[i >> 6] & bit != 0 { return false }
+        words[i >> 6] |= bit
+        return true
+    }
+
+    @inline(__always)
+    private mutating func clear(_ bucket: Int64) {
+        let i = Int(floorMod(bucket, Int64(Self.count)))
+        words[i >> 6] &= ~(UInt64(1) << UInt64(i & 63))
+    }
+
+    /// Active buckets (absolute numbers) still in the ring as of `now`.
+    func active(asOf now: Int64) -> [Int64] {
+        guard newest != .min else { return [] }
+        var out: [Int64] = []
+        let n = Int64(Self.count)
+        let oldest = max(newest - n + 1, now - n + 1)
+        var b = oldest
+        while b <= newest {
+            let i = Int(floorMod(b, n))
+            if words[i >> 6] & (UInt64(1) << UInt64(i & 63)) != 0 { out.append(b) }
+            b += 1
+        }
+        return out
+    }
+}
+
+/// How many accounts were active in each 15-minute window of the ring: busy windows (everyone
+/// is busier at ten in the morning) count for less when two accounts are compared.
+struct WindowLoad: Sendable {
+    private var counts = [Int32](repeating: 0, count: ActivityWindows.count)
+    private var newest: Int64 = .min
+
+    mutating func add(_ bucket: Int64) {
+        let n = Int64(ActivityWindows.count)
+        if bucket > newest {
+            if newest != .min {
+                var b = newest + 1
+                while b <= bucket && b - newest <= n { counts[Int(floorMod(b, n))] = 0; b += 1 }
+            }
+            newest = bucket
+        } else if newest - bucket >= n {
+            return
+        }
+        counts[Int(floorMod(bucket, n))] += 1
+    }
+
+    func load(_ bucket: Int64) -> Int32 {
+        let n = Int64(ActivityWindows.count)
+        guard bucket <= newest, newest - bucket < n else { return 0 }
+        return counts[Int(floorMod(bucket, n))]
+    }
+}
+
+/// An account's behaviour as a point: each coordinate scaled so that one unit is a difference
+/// a person would notice (twice the volume, 0.2 of a share…). Copies of one harness land within
+/// a unit of each other on every axis; people spread.
+struct BehaviourProfile: Sendable {
+    static let dimensions = 9
+    var point = SIMD16<Float>()
+
+    init(point: SIMD16<Float>) { self.point = point }
+
+    init(_ s: BehaviourStats) {
+        let days = max(0.25, Double(s.spanHours) / 24)
+        let rate = Double(s.exchanges) / days
+        let outMean = Double(s.outputTokens) / Double(max(1, s.tokenExchanges))
+        let inMean = Double(s.inputTokens) / Double(max(1, s.tokenExchanges))
+        func lg(_ x: Double) -> Float { Float(log2(max(1, x))) }
+        point[0] = lg(rate)
+        point[1] = lg(s.meanTurns) / 0.8
+        point[2] = lg(outMean) / 0.6
+        point[3] = lg(inMean) / 0.8
+        point[4] = Float(s.reasoningShare / 0.15)
+        point[5] = Float(s.elicitingOpenerShare / 0.2)
+        point[6] = Float(s.longOutputShare / 0.2)
+        point[7] = Float(s.hourFlatness / 0.1)
+        point[8] = Float(s.ipRotation / 0.25)
+    }
+
+    /// The largest difference on any axis, or a value above `limit` as soon as one axis exceeds it.
+    @inline(__always)
+    func distance(to other: BehaviourProfile, limit: Float = .infinity) -> Float {
+        var worst: Float = 0
+        for d in 0..<Self.dimensions {
+            let x = abs(point[d] - other.point[d])
+            if x > worst { worst = x; if worst > limit { return worst } }
+        }
+        return worst
+    }
+}
+
+/// Density-based groups (DBSCAN with the largest-axis distance) among a set of accounts: an
+/// account with at least `minimumNeighbours` others within `radius` is a core, and cores and
+/// their neighbours join. Points are bucketed on two axes first, so only nearby buckets are
+/// compared, and only a bounded sample of each.
+struct BehaviourDensity {
+    var radius: Float = 1
+    var minimumNeighbours = 4
+    static let sample = 256
+
+    func groups(_ members: [Int32], profiles: [BehaviourProfile]) -> [[Int32]] {
+        guard members.count > minimumNeighbours else { return [] }
+        // Bucket by volume and output size: neighbours are at most one bucket away on each.
+        var cells: [Int64: [Int]] = [:]
+        func cell(_ i: Int, _ dx: Int64 = 0, _ dy: Int64 = 0) -> Int64 {
+            let p = profiles[Int(members[i])].point
+            let x = Int64((p[0] / radius).rounded(.down)) + dx, y = Int64((p[2] / radius).rounded(.down)) + dy
+            return x << 32 &+ y
+        }
+        for i in members.indices { cells[cell(i), default: []].append(i) }
+        var neighbours = [[Int]](repeating: [], count: members.count)
+        for i in members.indices {
+            let p = profiles[Int(members[i])]
+            for dx in -1...1 as ClosedRange<Int64> {
+                for dy in -1...1 as ClosedRange<Int64> {
+                    guard let list = cells[cell(i, dx, dy)] else { continue }
+                    // Each account is compared with at most `sample` accounts of a bucket: a core
+                    // needs only a few neighbours, and the cores of a large farm still meet in the
+                    // sample, so time grows linearly with the farm, not with its square.
+                    for j in list.prefix(Self.sample) where j != i && p.distance(to: profiles[Int(members[j])], limit: radius) <= radius { neighbours[i].append(j) }
+                }
+            }
+        }
+        var forest = UnionFind(count: members.count)
+        var inGroup = [Bool](repeating: false, count: members.count)
+        for i in members.indices where neighbours[i].count >= minimumNeighbours {
+            inGroup[i] = true
+            for j in neighbours[i] { forest.union(i, j); inGroup[j] = true }
+        }
+        var byRoot: [Int: [Int32]] = [:]
+        for i in members.indices where inGroup[i] { byRoot[forest.find(i), default: []].append(members[i]) }
+        return byRoot.values.filter { $0.count > minimumNeighbours }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+    }
+}
+
+/// Accounts active in the same 15-minute windows far more often than chance (after
+/// SynchroTrap and CopyCatch): MinHash signatures of each account's windows, banded so that
+/// only accounts with a matching band are ever compared, then a check of the overlap in which
+/// busy windows weigh less.
+struct SynchronyFinder {
+    static let hashes = 16
+    static let bands = 4
+    var minimumWindows = 4
+    /// An account active in more windows than this is on all the time, and in step with anyone.
+    var maximumWindows = 160
+    var minimumOverlap = 0.5
+
+    /// The MinHash signature of a set of windows.
+    static func signature(_ windows: [Int64]) -> [UInt32] {
+        var sig = [UInt32](repeating: .max, count: hashes)
+        for w in windows {
+            for k in 0..<hashes {
+                let h = UInt32(truncatingIfNeeded: StableHash.combine(UInt64(bitPattern: w), UInt64(k) &+ 0x51_6E_C7)) 
+                if h < sig[k] { sig[k] = h }
+            }
+        }
+        return sig
+    }
+
+    /// Pairs of accounts found in step, as (a, b, overlap, shared windows).
+    func pairs(candidates: [Int32], signatures: [[UInt32]], windows: (Int32) -> [Int64], load: (Int64) -> Int32,
+               population: Int) -> [(Int32, Int32, Double, Int)] {
+        let rows = Self.hashes / Self.bands
+        var keyed: [(key: UInt64, account: Int32)] = []
+        keyed.reserveCapacity(candidates.count * Self.bands)
+        for (i, a) in candidates.enumerated() {
+            let sig = signatures[i]
+            for band in 0..<Self.bands {
+                var key = UInt64(band) &* 0x9E37_79B9
+                for r in 0..<rows { key = StableHash.combine(key, UInt64(sig[band * rows + r])) }
+                keyed.append((key, a))
+            }
+        }
+        keyed.sort { ($0.key, $0.account) < ($1.key, $1.account) }
+        var checked = Set<UInt64>()
+        var found: [(Int32, Int32, Double, Int)] = []
+        var start = 0
+        while start < keyed.count {
+            var end = start + 1
+            while end < keyed.count && keyed[end].key == keyed[start].key { end += 1 }
+            // A run is compared as a star and a chain, never as all pairs: the groups merge anyway.
+            if end - start >= 2 {
+                for i in (start + 1)..<end {
+                    for a in [keyed[start].account, keyed[i - 1].account] where a != keyed[i].account {
+                        let b = keyed[i].account
+                        let pairKey = UInt64(UInt32(bitPattern: min(a, b))) << 32 | UInt64(UInt32(bitPattern: max(a, b)))
+                        guard checked.insert(pairKey).inserted else { continue }
+                        let (overlap, shared) = weightedOverlap(windows(a), windows(b), load: load, population: population)
+                        if overlap >= minimumOverlap && shared >= minimumWindows { found.append((min(a, b), max(a, b), overlap, shared)) }
+                    }
+                }
+            }
+            start = end
+        }
+        return found.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    }
+
+    /// Weighted Jaccard of two sorted window lists: a window counts log(1 + population / load),
+    /// so one everybody is active in adds little.
+    func weightedOverlap(_ a: [Int64], _ b: [Int64], load: (Int64) -> Int32, population: Int) -> (Double, Int) {
+        var i = 0, j = 0
+        var both = 0.0, either = 0.0, shared = 0
+        func weight(_ w: Int64) -> Double { log(1 + Double(population) / Double(max(1, load(w)))) }
+        while i < a.count || j < b.count {
+            if j >= b.count || (i < a.count && a[i] < b[j]) { either += weight(a[i]); i += 1 }
+            else if i >= a.count || b[j] < a[i] { either += weight(b[j]); j += 1 }
+            else { let w = weight(a[i]); both += w; either += w; shared += 1; i += 1; j += 1 }
+        }
+        return (either > 0 ? both / either : 0, shared)
+    }
+}
+
+/// Why an account sits in its cluster: the kinds of tie that joined it to another account.
+public enum TieKind: Int, CaseIterable, Sendable {
+    /// The same payment card, or the same org.
+    case card, org
+    /// A few owners on one address, system prompt or tool schema (a household, an office).
+    case sharedAddress
+    /// An address, range or fingerprint used mostly by accounts that behave like extraction.
+    case infrastructure
+    /// A new account on such a value, too new to judge on its own.
+    case newcomer
+    /// The same prompt template family, among accounts nothing else placed.
+    case templateFamily
+    /// Copies of one behaviour on a shared harness value.
+    case harnessCopies
+    /// Active in the same fifteen-minute windows far more often than chance.
+    case synchrony
+
+    typealias Set = UInt16
+    var bit: UInt16 { 1 << UInt16(rawValue) }
+
+    /// A stable name for tools (the JSON report).
+    public var name: String {
+        switch self {
+        case .card: return "card"
+        case .org: return "org"
+        case .sharedAddress: return "shared_address"
+        case .infrastructure: return "infrastructure"
+        case .newcomer: return "newcomer"
+        case .templateFamily: return "template_family"
+        case .harnessCopies: return "harness_copies"
+        case .synchrony: return "synchrony"
+        }
+    }
+
+    public var label: String {
+        switch self {
+        case .card: return "shared card"
+        case .org: return "shared org"
+        case .sharedAddress: return "few owners on one address or fingerprint"
+        case .infrastructure: return "infrastructure used by extraction-like accounts"
+        case .newcomer: return "new account on that infrastructure"
+        case .templateFamily: return "same prompt template family"
+        case .harnessCopies: return "behave as copies on a shared harness"
+        case .synchrony: return "active in the same windows"
+        }
+    }
+}
+
+/// What the coordination finders found at one evaluation.
+struct CoordinationTies: Sendable {
+    struct HarnessGroup: Sendable { var value: Int64; var members: [Int32] }
+    struct Pair: Sendable { var a: Int32; var b: Int32; var overlap: Double; var sharedWindows: Int }
+    var harnessGroups: [HarnessGroup] = []
+    var synchronisedPairs: [Pair] = []
+    /// Per account: the harness value (kind << 32 | slot) it was grouped on, or -1.
+    var harnessValue: [Int64]
+    /// Per account: the share of its harness value's users that its group holds (1: a value
+    /// used by no one but the copies).
+    var harnessShare: [Float]
+    /// Per account: the most windows it shared with an account in step with it (0: none).
+    var inStep: [Int32]
+    /// Per account: every kind of tie that joined it to another account (`TieKind` bits).
+    var linkedBy: [TieKind.Set] = []
+
+    init(accounts: Int) {
+        harnessValue = [Int64](repeating: -1, count: accounts)
+        inStep = [Int32](repeating: 0, count: accounts)
+        harnessShare = [Float](repeating: 0, count: accounts)
+    }
+}
