@@ -35,16 +35,19 @@ let package = Package(
         ),
         // Deterministic generator of labelled traffic (benign populations and campaigns).
         .target(name: "DistillSim"),
+        // Scoring the detector on labelled traffic: precision, recall, cohesion, time to flag.
+        .target(name: "DistillEval", dependencies: ["DistillCore", "DistillFeeds", "DistillSim"]),
         .executableTarget(
             name: "distillwatch",
             dependencies: [
-                "DistillCore", "DistillFeeds", "DistillSim", "DistillConsole", "DistillCases", "CNcursesw",
+                "DistillCore", "DistillFeeds", "DistillSim", "DistillEval", "DistillConsole", "DistillCases", "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DistillCoreTests", dependencies: ["DistillCore"]),
         .testTarget(name: "DistillFeedsTests", dependencies: ["DistillFeeds", "DistillCore", "DistillSim"]),
         .testTarget(name: "DistillSimTests", dependencies: ["DistillSim"]),
+        .testTarget(name: "DistillEvalTests", dependencies: ["DistillEval", "DistillFeeds", "DistillCore"]),
         .testTarget(name: "DistillConsoleTests", dependencies: ["DistillConsole", "DistillCore"]),
         .testTarget(name: "DistillCasesTests", dependencies: ["DistillCases", "DistillCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["DistillCore"], exclude: ["Peers"]),

@@ -1,5 +1,7 @@
 import ArgumentParser
 import DistillCore
+import DistillEval
+import DistillFeeds
 import DistillSim
 import Foundation
 

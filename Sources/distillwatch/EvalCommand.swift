@@ -1,10 +1,11 @@
 import ArgumentParser
 import DistillCore
+import DistillEval
 import DistillSim
 import Foundation
 
 /// Measures the detector on labelled traffic from the generator: precision and recall of
-/// `suspect` at account level, per campaign recall and time to flag, benign kinds flagged.
+/// `suspect` at account level, per campaign recall, cohesion and time to flag, benign kinds flagged.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
@@ -16,6 +17,15 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "Comma-separated scenarios (see `gen --list-scenarios`).")
     var scenarios: String = "mixed"
+
+    @Flag(help: "Report on the hold-out: red-team campaigns drawn with axis values never used while tuning (replaces --scenarios).")
+    var holdout = false
+
+    @Option(help: "Score a recorded log against its labels instead of generating traffic (with --labels).")
+    var log: String?
+
+    @Option(help: "The labels file of --log (as written by `gen --labels`).")
+    var labels: String?
 
     @Option(help: "Days of traffic per run.")
     var days: Int = 14
@@ -29,130 +39,84 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Also print every benign account flagged suspect, with its cluster's top signals.")
     var explain = false
 
-    func run() throws {
-        let seedList = try seeds.split(separator: ",").map { s -> UInt64 in
-            guard let v = UInt64(s.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("bad seed '\(s)'") }
+    func validate() throws {
+        for name in scenarioList where !Scenarios.names.contains(name) {
+            throw ValidationError("unknown scenario '\(TextSanitizer.sanitize(name))'; known: \(Scenarios.names.joined(separator: ", "))")
+        }
+        _ = try seedList()
+        if (log == nil) != (labels == nil) { throw ValidationError("--log and --labels go together") }
+        guard days >= 1 && days <= 366 else { throw ValidationError("--days must be between 1 and 366") }
+        guard scale.isFinite && scale > 0 && scale <= 50 else { throw ValidationError("--scale must be greater than 0 and at most 50") }
+    }
+
+    private var scenarioList: [String] {
+        holdout ? EvalRunner.holdoutScenarios : scenarios.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+    }
+
+    private func seedList() throws -> [UInt64] {
+        try seeds.split(separator: ",").map { s -> UInt64 in
+            guard let v = UInt64(s.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("bad seed '\(TextSanitizer.sanitize(String(s)))'") }
             return v
         }
-        let scenarioList = scenarios.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        var total = Tally()
-        var campaignRows: [String] = []
-        var flagDelays: [Double] = []
-        var missedCampaigns: [String] = []
-        var benignFlagged: [String: Int] = [:]
-        var benignTotal: [String: Int] = [:]
+    }
 
+    func run() throws {
+        let settings = DetectorSettings(sensitivity: sensitivity)
+        var runs: [RunResult] = []
+        if holdout { print("hold-out: campaigns drawn with axis values never used while tuning") }
         print("scenario          seed  exchanges  accounts  campaign  flagged     TP     FP  precision  recall")
-        for scenario in scenarioList {
-            for seed in seedList {
-                var config = GeneratorConfig()
-                config.seed = seed
-                config.days = days
-                config.scale = scale
-                config.scenario = scenario
-                let generator = try TrafficGenerator(config: config)
-                let labels = try Labels(json: generator.labelsJSON())
-                let detector = Detector(settings: DetectorSettings(sensitivity: sensitivity))
-                var ingest = InMemoryIngest(detector: detector)
-                _ = generator.run { chunk in ingest.consume(chunk, source: "gen") }
-                ingest.finish()
-                let snapshot = detector.snapshot()
-
-                var flaggedAt: [String: StreamTime] = [:]
-                var clusterOf: [String: ClusterSnapshot] = [:]
-                for c in snapshot.clusters where c.verdict == .suspect {
-                    for a in c.accounts { flaggedAt[a] = detector.flaggedAt(account: a) ?? snapshot.streamTime ?? 0; clusterOf[a] = c }
-                }
-                var t = Tally()
-                for (account, label) in labels.accounts {
-                    let isCampaign = label.hasPrefix("campaign:")
-                    let flagged = flaggedAt[account] != nil
-                    if isCampaign { t.campaignAccounts += 1; if flagged { t.truePositives += 1 } }
-                    else {
-                        benignTotal[label, default: 0] += 1
-                        if flagged {
-                            t.falsePositives += 1
-                            benignFlagged[label, default: 0] += 1
-                            if explain, let c = clusterOf[account] {
-                                print("  FP \(TextSanitizer.sanitize(label)) \(TextSanitizer.sanitize(account)) in \(TextSanitizer.sanitize(c.key)) (\(c.accounts.count) accts, risk \(c.risk)): " +
-                                      c.signals.prefix(4).map { "\($0.name) \($0.weight)" }.joined(separator: ", "))
-                            }
-                        }
+        var jobs: [(String, UInt64)] = []
+        if log == nil { for scenario in scenarioList { for seed in try seedList() { jobs.append((scenario, seed)) } } }
+        else { jobs = [("log", 0)] }
+        for (scenario, seed) in jobs {
+            do {
+                let (r, snapshot): (RunResult, Snapshot)
+                if let log, let labels {
+                    let text: String
+                    do { text = try String(contentsOfFile: labels, encoding: .utf8) } catch {
+                        throw ValidationError("cannot read labels '\(TextSanitizer.sanitize(labels))'")
                     }
+                    (r, snapshot) = try EvalRunner.run(paths: [log], labelsJSON: text, settings: settings)
+                } else {
+                    (r, snapshot) = try EvalRunner.run(scenario: scenario, seed: seed, days: days, scale: scale, settings: settings)
                 }
-                t.accounts = labels.accounts.count
-                t.exchanges = ingest.ledger.exchanges
-                total += t
+                runs.append(r)
                 print(String(format: "%-16@ %5d %10d %9d %9d %8d %6d %6d %10.3f %7.3f", scenario as NSString, seed,
-                             t.exchanges, t.accounts, t.campaignAccounts, t.truePositives + t.falsePositives,
-                             t.truePositives, t.falsePositives, t.precision, t.recall))
-
-                for campaign in labels.campaigns {
-                    let members = labels.accounts.filter { $0.value == "campaign:\(campaign.name)" }.map(\.key)
-                    let caught = members.compactMap { flaggedAt[$0] }
-                    let recall = members.isEmpty ? 0 : Double(caught.count) / Double(members.count)
-                    var delay = "never"
-                    if let first = caught.min() {
-                        let hours = Double(first - campaign.start) / 3_600_000
-                        flagDelays.append(hours)
-                        delay = String(format: "%.1f h", hours)
-                    } else {
-                        missedCampaigns.append("\(campaign.name)@\(seed)")
+                             r.exchanges, r.accounts, r.campaignAccounts, r.truePositives + r.falsePositives,
+                             r.truePositives, r.falsePositives, r.precision, r.recall))
+                if explain {
+                    for fp in r.falsePositiveAccounts where fp.cluster >= 0 {
+                        let c = snapshot.clusters[fp.cluster]
+                        print("  FP \(TextSanitizer.sanitize(fp.label)) \(TextSanitizer.sanitize(fp.account)) in \(TextSanitizer.sanitize(c.key)) (\(c.accounts.count) accts, risk \(c.risk)): " +
+                              c.signals.prefix(4).map { "\($0.name) \($0.weight)" }.joined(separator: ", ") +
+                              "; ties: " + c.ties.map { "\($0.kind.name) \($0.accounts)" }.joined(separator: ", "))
                     }
-                    campaignRows.append(String(format: "%-16@ %5d  %-20@ %-22@ %8d %7.3f  %@", scenario as NSString, seed,
-                                               campaign.name as NSString, campaign.style as NSString, members.count, recall, delay as NSString))
                 }
             }
         }
         print("")
-        print("scenario          seed  campaign             style                  accounts  recall  time to first flag")
-        campaignRows.forEach { print($0) }
+        print("scenario          seed  campaign       accounts  recall  cohesion  time to first flag  style")
+        for r in runs {
+            for c in r.campaigns {
+                print(String(format: "%-16@ %5d  %-14@ %8d %7.3f %9.3f  %-18@  %@", r.scenario as NSString, r.seed, c.name as NSString,
+                             c.accounts, c.recall, c.cohesion, (c.hoursToFlag.map { String(format: "%.1f h", $0) } ?? "never") as NSString,
+                             c.style as NSString))
+            }
+        }
         print("")
         print("benign kinds flagged suspect (accounts flagged / accounts):")
-        for kind in benignTotal.keys.sorted() {
-            print("  \(kind.padding(toLength: 28, withPad: " ", startingAt: 0)) \(benignFlagged[kind] ?? 0) / \(benignTotal[kind]!)")
+        var benign: [String: (Int, Int)] = [:]
+        for r in runs { for (k, v) in r.benign { let e = benign[k] ?? (0, 0); benign[k] = (e.0 + v.flagged, e.1 + v.total) } }
+        for kind in benign.keys.sorted() {
+            print("  \(kind.padding(toLength: 28, withPad: " ", startingAt: 0)) \(benign[kind]!.0) / \(benign[kind]!.1)")
         }
         print("")
-        let medianDelay = median(flagDelays)
+        let s = EvalSummary(runs)
         print(String(format: "overall: precision %.4f  recall %.4f  (TP %d, FP %d, campaign accounts %d)",
-                     total.precision, total.recall, total.truePositives, total.falsePositives, total.campaignAccounts))
+                     s.precision, s.recall, s.truePositives, s.falsePositives, s.campaignAccounts))
+        print(String(format: "campaigns: worst recall %.3f, worst cohesion %.3f", s.worstCampaignRecall, s.worstCohesion))
         print(String(format: "time from campaign start to first flag: median %.1f h, max %.1f h; campaigns never flagged: %d %@",
-                     medianDelay ?? .nan, flagDelays.max() ?? .nan, missedCampaigns.count,
-                     missedCampaigns.isEmpty ? "" : "(\(missedCampaigns.joined(separator: ", ")))"))
-    }
-}
-
-struct Tally {
-    var exchanges = 0, accounts = 0, campaignAccounts = 0, truePositives = 0, falsePositives = 0
-    var precision: Double { truePositives + falsePositives == 0 ? 1 : Double(truePositives) / Double(truePositives + falsePositives) }
-    var recall: Double { campaignAccounts == 0 ? 1 : Double(truePositives) / Double(campaignAccounts) }
-    static func += (a: inout Tally, b: Tally) {
-        a.exchanges += b.exchanges; a.accounts += b.accounts; a.campaignAccounts += b.campaignAccounts
-        a.truePositives += b.truePositives; a.falsePositives += b.falsePositives
-    }
-}
-
-func median(_ values: [Double]) -> Double? {
-    guard !values.isEmpty else { return nil }
-    let s = values.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
-
-/// The generator's labels file.
-struct Labels {
-    struct Campaign { var name: String; var style: String; var start: StreamTime }
-    var accounts: [String: String]
-    var campaigns: [Campaign]
-
-    init(json: String) throws {
-        guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-              let accounts = object["accounts"] as? [String: String] else {
-            throw ValidationError("labels are not in the expected shape")
-        }
-        self.accounts = accounts
-        campaigns = (object["campaigns"] as? [[String: Any]] ?? []).compactMap { c in
-            guard let name = c["name"] as? String, let start = (c["start"] as? String).flatMap(Timestamp.parseRFC3339) else { return nil }
-            return Campaign(name: name, style: c["style"] as? String ?? "", start: start)
-        }
+                     s.medianHoursToFlag ?? .nan, s.hoursToFlag.max() ?? .nan, s.missed.count,
+                     s.missed.isEmpty ? "" : "(\(s.missed.joined(separator: ", ")))"))
     }
 }

@@ -626,96 +626,19 @@ struct RiskModel {
         let k = Double(certaintyPrompts ?? settings.certaintyPrompts)
         let promptCertainty = Double(s.prompts) / (Double(s.prompts) + k)
         let exchangeCertainty = Double(s.exchanges) / (Double(s.exchanges) + k)
-        var shrink = promptCertainty
-        func add(_ name: String, _ rawWeight: Double, _ detail: @autoclosure () -> String, _ examples: [String] = []) {
-            let weight = rawWeight * shrink
-            guard abs(weight) >= 0.005 else { return }
+        let input = RuleInput(stats: s, context: c, newModel: detector.newModel, settings: settings)
+        for rule in ScoringRules.all where rule.gate(input) {
+            let shrink: Double
+            switch rule.basis {
+            case .prompts: shrink = promptCertainty
+            case .exchanges: shrink = exchangeCertainty
+            case .accounts: shrink = 1
+            }
+            let weight = rule.weight * ramp(rule.value(input), rule.low, rule.high) * rule.factor(input) * shrink
+            guard abs(weight) >= 0.005 else { continue }
             z += weight
-            guard explain else { return }
-            signals.append(Signal(name: name, weight: (weight * 100).rounded() / 100, detail: detail(), examples: examples))
-        }
-        let pct = { (x: Double) in "\(Int((x * 100).rounded()))%" }
-
-        if s.prompts > 0 {
-            var kinds: [String] = []
-            if explain {
-            if s.fullReasoningPrompts > 0 { kinds.append("full reasoning \(pct(s.share(s.fullReasoningPrompts, of: s.prompts)))") }
-            if s.rubricPrompts > 0 { kinds.append("rubric grading \(pct(s.share(s.rubricPrompts, of: s.prompts)))") }
-            if s.toolNarrationPrompts > 0 { kinds.append("narrated tool use \(pct(s.share(s.toolNarrationPrompts, of: s.prompts)))") }
-            if s.keepReasoningPrompts > 0 { kinds.append("rewrites keeping every step \(pct(s.share(s.keepReasoningPrompts, of: s.prompts)))") }
-            }
-            // A harness that asks once per session and then feeds tool results dilutes the share of
-            // prompts; the share of conversations it opens that way does not dilute.
-            let elicitation = max(s.extractionShare, s.elicitingOpenerShare)
-            add("reasoning_extraction", 3.2 * ramp(elicitation, 0.15, 0.6),
-                "\(pct(s.extractionShare)) of \(s.prompts) prompts ask for reasoning traces (\(kinds.joined(separator: ", "))); \(pct(s.elicitingOpenerShare)) of conversations open with such a request")
-            add("step_by_step", 0.6 * ramp(s.lightOnlyShare, 0.3, 0.8),
-                "\(pct(s.lightOnlyShare)) of prompts ask only to think step by step")
-            add("template_concentration", 0.5 * ramp(s.templateConcentration, 0.5, 0.85),
-                "\(pct(s.templateConcentration)) of prompts come from \(c.accounts > 1 ? "each account's" : "its") top 3 template families",
-                c.familyExamples)
-            add("repeated_prompts", -2.0 * ramp(s.repeatShare, 0.1, 0.4),
-                "\(pct(s.repeatShare)) of prompts are exact repeats (benchmark re-runs look like this)")
-        }
-        shrink = exchangeCertainty
-        if s.tokenExchanges > 0 {
-            add("output_heavy", 1.0 * ramp(s.outputHeavyShare, 0.2, 0.6),
-                "\(pct(s.outputHeavyShare)) of exchanges are output-heavy (≥1000 output tokens, ≥2× input); \(s.outputTokens / max(1, s.tokenExchanges)) output tokens on average")
-            add("reasoning_tokens", 0.4 * ramp(s.reasoningShare, 0.2, 0.5),
-                "\(pct(s.reasoningShare)) of output tokens are reasoning")
-            add("long_outputs", 0.8 * ramp(s.longOutputShare, 0.3, 0.7),
-                "\(pct(s.longOutputShare)) of exchanges returned 1,500 output tokens or more")
-        }
-        add("single_turn", 0.8 * ramp(s.singleTurnShare, 0.6, 0.95),
-            "\(pct(s.singleTurnShare)) of conversations are a single exchange")
-        if s.exchanges >= 100 && s.spanHours >= 24 * s.accounts {
-            add("round_the_clock", 0.6 * ramp(s.hourFlatness, 0.88, 0.97),
-                "activity spread over the whole day (flatness \(String(format: "%.2f", s.hourFlatness)))")
-        }
-        if s.exchanges >= 10 * s.accounts {
-            add("ip_rotation", 1.2 * ramp(s.ipRotation, 0.3, 0.7),
-                "\(pct(s.ipRotation)) of requests come from a client IP not used before")
-        }
-        add("rate_limited", 0.3 * ramp(s.rateLimitedShare, 0.02, 0.1),
-            "\(pct(s.rateLimitedShare)) of requests were rate limited (429)")
-        if s.postReleaseExchanges >= 20, let release = detector.newModel {
-            add("model_pivot", 0.5 * ramp(s.newModelPivot, 0.5, 0.9),
-                "moved \(pct(s.newModelPivot)) of traffic to \(release.name) within a day of its release")
-        }
-        let perAccountDay = Double(s.exchanges) / Double(max(1, s.accounts)) / c.spanDays
-        if c.accounts == 1 {
-            add("high_volume", 1.0 * ramp(perAccountDay, 300, 1500),
-                "\(Int(perAccountDay)) exchanges per day from one account")
-        }
-
-        // Evidence across accounts.
-        shrink = 1
-        if c.accounts > 1 {
-            add("shared_payment", 1.5 * ramp(Double(c.maxIdentitiesPerCard), 2, Self.identitiesPerCardAtFullWeight),
-                "\(c.accounts) accounts on \(c.cards) cards; up to \(c.maxIdentitiesPerCard) separate orgs on one card",
-                c.cardExamples)
-            add("shared_infrastructure", 1.0 * ramp(Double(c.maxOwnersPerInfrastructure), 3, Self.ownersPerInfrastructureAtFullWeight),
-                "up to \(c.maxOwnersPerInfrastructure) independent payers share one address, range or fingerprint",
-                c.infrastructureExamples)
-            add("synchronised_templates", 0.8 * ramp(Double(c.maxAccountsPerFamily) / Double(c.accounts), 0.3, 0.7) * ramp(Double(c.maxAccountsPerFamily), 2, 5),
-                "\(c.maxAccountsPerFamily) of \(c.accounts) accounts use the same template family",
-                c.familyExamples)
-            // Copies and lockstep are evidence of one operator, but only of a harvest where the
-            // cluster also asks for reasoning or takes long answers: a hackathon on one starter
-            // kit is in step too.
-            let harvest = max(ramp(max(s.extractionShare, s.elicitingOpenerShare), 0.1, 0.4), ramp(s.longOutputShare, 0.25, 0.6))
-            // A popular framework's schema is shared by thousands who differ; a handful of them
-            // alike is chance. Copies count when they are many and most of the value's users.
-            add("coordinated_harness", 3.0 * harvest * ramp(Double(c.homogeneousAccounts), 8, 40) * ramp(c.harnessExclusivity, 0.2, 0.6),
-                "\(c.homogeneousAccounts) of \(c.accounts) accounts behave as copies of each other on a shared harness",
-                c.harnessExamples)
-            add("synchrony", 2.0 * harvest * ramp(Double(c.synchronisedAccounts), 4, 20),
-                "\(c.synchronisedAccounts) of \(c.accounts) accounts are active in the same fifteen-minute windows far more often than chance",
-                c.synchronyExamples)
-            if c.burstAccounts >= settings.creationBurstMinimumAccounts {
-                add("creation_burst", 0.8 * ramp(Double(c.burstAccounts) / Double(c.accounts), 0.3, 0.6),
-                    "\(c.burstAccounts) accounts first seen within \(settings.creationBurstWindow / 3_600_000) hours" + (c.burstStart.map { " from \(Timestamp.format($0))" } ?? ""))
-            }
+            guard explain else { continue }
+            signals.append(Signal(name: rule.name, weight: (weight * 100).rounded() / 100, detail: rule.detail(input), examples: rule.examples(input)))
         }
         signals.sort { abs($0.weight) > abs($1.weight) }
         return Scored(z: z, signals: signals)

@@ -1,9 +1,14 @@
 import DistillCore
-import DistillFeeds
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#else
+import Darwin
+#endif
 
 /// Calls `body` with each '\n'-terminated line in `buffer` (without the newline) and its number.
-func forEachLine(in buffer: UnsafeRawBufferPointer, startingAt firstLine: Int = 1, _ body: (UnsafeRawBufferPointer, Int) -> Void) {
+public func forEachLine(in buffer: UnsafeRawBufferPointer, startingAt firstLine: Int = 1, _ body: (UnsafeRawBufferPointer, Int) -> Void) {
     guard let base = buffer.baseAddress else { return }
     var offset = 0
     var line = firstLine
@@ -24,19 +29,19 @@ func forEachLine(in buffer: UnsafeRawBufferPointer, startingAt firstLine: Int = 
 
 /// Decodes, counts and feeds lines that are already in memory: the generator's output in
 /// `eval` and `bench`, where no file is involved.
-struct InMemoryIngest {
+public struct InMemoryIngest {
     let decoder = ExchangeDecoder()
-    var ledger = InputLedger()
-    let detector: Detector
+    public var ledger = InputLedger()
+    public let detector: Detector
     var batch: [Exchange] = []
     var lineNumber = 1
 
-    init(detector: Detector) {
+    public init(detector: Detector) {
         self.detector = detector
         batch.reserveCapacity(DetectionRun.batchSize)
     }
 
-    mutating func consume(_ chunk: UnsafeRawBufferPointer, source: String) {
+    public mutating func consume(_ chunk: UnsafeRawBufferPointer, source: String) {
         var next = lineNumber
         forEachLine(in: chunk, startingAt: lineNumber) { line, number in
             next = number + 1
@@ -55,7 +60,7 @@ struct InMemoryIngest {
         lineNumber = next
     }
 
-    mutating func finish() {
+    public mutating func finish() {
         detector.ingest(draining: &batch)
     }
 }

@@ -1,0 +1,162 @@
+import DistillCore
+import Foundation
+
+/// The generator's labels file: every account's ground truth and each campaign's start.
+public struct Labels: Sendable {
+    public struct Campaign: Sendable, Equatable {
+        public var name: String
+        public var style: String
+        public var start: StreamTime
+        public init(name: String, style: String, start: StreamTime) { self.name = name; self.style = style; self.start = start }
+    }
+    /// Account id → `benign:<kind>` or `campaign:<name>`.
+    public var accounts: [String: String]
+    public var campaigns: [Campaign]
+
+    public init(accounts: [String: String], campaigns: [Campaign]) {
+        self.accounts = accounts; self.campaigns = campaigns
+    }
+
+    public struct ShapeError: Error, CustomStringConvertible { public var description: String }
+
+    public init(json: String) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let accounts = object["accounts"] as? [String: String] else {
+            throw ShapeError(description: "labels are not in the expected shape")
+        }
+        self.accounts = accounts
+        campaigns = (object["campaigns"] as? [[String: Any]] ?? []).compactMap { c in
+            guard let name = c["name"] as? String, let start = (c["start"] as? String).flatMap(Timestamp.parseRFC3339) else { return nil }
+            return Campaign(name: name, style: c["style"] as? String ?? "", start: start)
+        }
+    }
+}
+
+/// What the detector concluded, reduced to what the metrics read: when each account was first
+/// `suspect`, and which suspect cluster holds it now.
+public struct Verdicts: Sendable {
+    public var flaggedAt: [String: StreamTime] = [:]
+    public var clusterOf: [String: Int] = [:]
+    public var clusters: [ClusterSnapshot] = []
+
+    public init() {}
+
+    /// From a final snapshot; `firstFlag` gives an account's first flag time where the detector
+    /// kept it (a replayed snapshot may not have it: the cluster's own flag time stands in).
+    public init(snapshot: Snapshot, firstFlag: (String) -> StreamTime?) {
+        clusters = snapshot.clusters
+        for (i, c) in snapshot.clusters.enumerated() where c.verdict == .suspect {
+            for a in c.accounts {
+                flaggedAt[a] = firstFlag(a) ?? c.flaggedAt ?? snapshot.streamTime ?? 0
+                clusterOf[a] = i
+            }
+        }
+    }
+}
+
+public struct CampaignResult: Sendable, Equatable {
+    public var name: String
+    public var style: String
+    public var accounts: Int
+    public var recall: Double
+    /// The share of the campaign's accounts held by its largest suspect cluster: one operation
+    /// shown as one row is 1.0; the same operation split over many rows is low.
+    public var cohesion: Double
+    /// Hours from the campaign's start to its first flagged account; nil if never flagged.
+    public var hoursToFlag: Double?
+}
+
+/// One scenario and seed, scored.
+public struct RunResult: Sendable {
+    public var scenario: String
+    public var seed: UInt64
+    public var exchanges = 0
+    public var accounts = 0
+    public var campaignAccounts = 0
+    public var truePositives = 0
+    public var falsePositives = 0
+    public var campaigns: [CampaignResult] = []
+    /// Label → (flagged, total) for benign accounts.
+    public var benign: [String: (flagged: Int, total: Int)] = [:]
+    /// Benign accounts flagged, with the cluster that holds them.
+    public var falsePositiveAccounts: [(label: String, account: String, cluster: Int)] = []
+
+    public var precision: Double { truePositives + falsePositives == 0 ? 1 : Double(truePositives) / Double(truePositives + falsePositives) }
+    public var recall: Double { campaignAccounts == 0 ? 1 : Double(truePositives) / Double(campaignAccounts) }
+
+    public init(scenario: String, seed: UInt64) { self.scenario = scenario; self.seed = seed }
+}
+
+public enum EvalMetrics {
+    /// Scores `verdicts` against `labels`: account-level precision and recall of `suspect`, and
+    /// per campaign its recall, cohesion and time to first flag.
+    public static func score(_ labels: Labels, _ verdicts: Verdicts, scenario: String, seed: UInt64) -> RunResult {
+        var r = RunResult(scenario: scenario, seed: seed)
+        r.accounts = labels.accounts.count
+        for (account, label) in labels.accounts.sorted(by: { $0.key < $1.key }) {
+            let flagged = verdicts.flaggedAt[account] != nil
+            if label.hasPrefix("campaign:") {
+                r.campaignAccounts += 1
+                if flagged { r.truePositives += 1 }
+            } else {
+                var entry = r.benign[label] ?? (0, 0)
+                entry.total += 1
+                if flagged {
+                    entry.flagged += 1
+                    r.falsePositives += 1
+                    r.falsePositiveAccounts.append((label, account, verdicts.clusterOf[account] ?? -1))
+                }
+                r.benign[label] = entry
+            }
+        }
+        var members: [String: [String]] = [:]
+        for (account, label) in labels.accounts where label.hasPrefix("campaign:") {
+            members[String(label.dropFirst("campaign:".count)), default: []].append(account)
+        }
+        for campaign in labels.campaigns {
+            let mine = members[campaign.name] ?? []
+            let caught = mine.compactMap { verdicts.flaggedAt[$0] }
+            var perCluster: [Int: Int] = [:]
+            for a in mine { if let c = verdicts.clusterOf[a] { perCluster[c, default: 0] += 1 } }
+            let largest = perCluster.values.max() ?? 0
+            r.campaigns.append(CampaignResult(
+                name: campaign.name, style: campaign.style, accounts: mine.count,
+                recall: mine.isEmpty ? 0 : Double(caught.count) / Double(mine.count),
+                cohesion: mine.isEmpty ? 0 : Double(largest) / Double(mine.count),
+                hoursToFlag: caught.min().map { Double($0 - campaign.start) / 3_600_000 }))
+        }
+        return r
+    }
+}
+
+/// Several runs together: the figures a release is judged on.
+public struct EvalSummary: Sendable {
+    public var truePositives = 0
+    public var falsePositives = 0
+    public var campaignAccounts = 0
+    public var campaigns: [(run: String, result: CampaignResult)] = []
+
+    public init(_ runs: [RunResult]) {
+        for r in runs {
+            truePositives += r.truePositives
+            falsePositives += r.falsePositives
+            campaignAccounts += r.campaignAccounts
+            campaigns += r.campaigns.map { ("\(r.scenario)@\(r.seed)", $0) }
+        }
+    }
+
+    public var precision: Double { truePositives + falsePositives == 0 ? 1 : Double(truePositives) / Double(truePositives + falsePositives) }
+    public var recall: Double { campaignAccounts == 0 ? 1 : Double(truePositives) / Double(campaignAccounts) }
+    /// The lowest recall of any one campaign (1 when there are none).
+    public var worstCampaignRecall: Double { campaigns.map(\.result.recall).min() ?? 1 }
+    public var worstCohesion: Double { campaigns.map(\.result.cohesion).min() ?? 1 }
+    public var hoursToFlag: [Double] { campaigns.compactMap(\.result.hoursToFlag) }
+    public var medianHoursToFlag: Double? { median(hoursToFlag) }
+    public var missed: [String] { campaigns.filter { $0.result.hoursToFlag == nil }.map { "\($0.result.name)@\($0.run)" } }
+}
+
+public func median(_ values: [Double]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let s = values.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}

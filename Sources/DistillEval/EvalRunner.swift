@@ -1,0 +1,40 @@
+import DistillCore
+import DistillFeeds
+import DistillSim
+
+/// Generates one labelled scenario in memory, runs the detector over it to the end and scores it.
+public enum EvalRunner {
+    public static func run(scenario: String, seed: UInt64, days: Int, scale: Double,
+                           settings: DetectorSettings) throws -> (result: RunResult, snapshot: Snapshot) {
+        var config = GeneratorConfig()
+        config.seed = seed
+        config.days = days
+        config.scale = scale
+        config.scenario = scenario
+        let generator = try TrafficGenerator(config: config)
+        let labels = try Labels(json: generator.labelsJSON())
+        let detector = Detector(settings: settings)
+        var ingest = InMemoryIngest(detector: detector)
+        _ = generator.run { chunk in ingest.consume(chunk, source: "gen") }
+        ingest.finish()
+        let snapshot = detector.snapshot()
+        var result = EvalMetrics.score(labels, Verdicts(snapshot: snapshot, firstFlag: detector.flaggedAt(account:)),
+                                       scenario: scenario, seed: seed)
+        result.exchanges = ingest.ledger.exchanges
+        return (result, snapshot)
+    }
+
+    /// Scores a recorded log (any input `scan` reads) against its labels file's text.
+    public static func run(paths: [String], labelsJSON: String, settings: DetectorSettings) throws -> (result: RunResult, snapshot: Snapshot) {
+        let labels = try Labels(json: labelsJSON)
+        let run = try DetectionRun.run(paths: paths, settings: settings)
+        let snapshot = run.detector.snapshot()
+        var result = EvalMetrics.score(labels, Verdicts(snapshot: snapshot, firstFlag: run.detector.flaggedAt(account:)),
+                                       scenario: paths.joined(separator: ","), seed: 0)
+        result.exchanges = run.ledger.exchanges
+        return (result, snapshot)
+    }
+
+    /// The scenarios `eval --holdout` reports on: campaigns drawn with held-out axis values.
+    public static let holdoutScenarios = ["redteam-holdout"]
+}

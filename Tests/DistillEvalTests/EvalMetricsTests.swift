@@ -1,0 +1,72 @@
+import DistillCore
+@testable import DistillEval
+import XCTest
+
+final class EvalMetricsTests: XCTestCase {
+    private let hour: StreamTime = 3_600_000
+
+    private func cluster(_ key: String, _ verdict: Verdict, _ accounts: [String], flaggedAt: StreamTime? = nil) -> ClusterSnapshot {
+        .make(key: key, verdict: verdict, risk: verdict == .suspect ? 0.9 : 0.3, accounts: accounts, exchanges: 10,
+              firstSeen: 0, lastSeen: 10 * hour, flaggedAt: flaggedAt)
+    }
+
+    /// Ten campaign accounts split 6 / 2 over two suspect clusters, 2 missed; one benign flagged.
+    func testRecallCohesionTimeToFlagAndFalsePositives() {
+        var accounts: [String: String] = [:]
+        for i in 0..<10 { accounts["c\(i)"] = "campaign:farm" }
+        for i in 0..<5 { accounts["b\(i)"] = "benign:casual" }
+        let labels = Labels(accounts: accounts, campaigns: [.init(name: "farm", style: "x", start: 2 * hour)])
+        let snapshot = Snapshot.make(streamTime: 10 * hour, streamStart: 0, exchanges: 100, accounts: 15, clusters: [
+            cluster("A", .suspect, ["c0", "c1", "c2", "c3", "c4", "c5", "b0"], flaggedAt: 5 * hour),
+            cluster("B", .suspect, ["c6", "c7"], flaggedAt: 7 * hour),
+            cluster("C", .watch, ["c8", "b1"]),
+        ], minuteRate: [])
+        let verdicts = Verdicts(snapshot: snapshot, firstFlag: { $0 == "c6" ? 4 * hour : nil })
+        let r = EvalMetrics.score(labels, verdicts, scenario: "s", seed: 1)
+
+        XCTAssertEqual(r.truePositives, 8)
+        XCTAssertEqual(r.falsePositives, 1)
+        XCTAssertEqual(r.recall, 0.8, accuracy: 1e-9)
+        XCTAssertEqual(r.precision, 8.0 / 9.0, accuracy: 1e-9)
+        XCTAssertEqual(r.campaigns.count, 1)
+        XCTAssertEqual(r.campaigns[0].recall, 0.8, accuracy: 1e-9)
+        XCTAssertEqual(r.campaigns[0].cohesion, 0.6, accuracy: 1e-9, "the largest suspect cluster holds 6 of 10")
+        XCTAssertEqual(r.campaigns[0].hoursToFlag ?? -1, 2, accuracy: 1e-9, "c6's own first flag at 4 h, campaign start 2 h")
+        XCTAssertEqual(r.benign["benign:casual"]?.flagged, 1)
+        XCTAssertEqual(r.benign["benign:casual"]?.total, 5)
+        XCTAssertEqual(r.falsePositiveAccounts.first?.account, "b0")
+    }
+
+    func testUnflaggedCampaignHasNoTimeAndZeroCohesion() {
+        let labels = Labels(accounts: ["a": "campaign:x", "b": "campaign:x"], campaigns: [.init(name: "x", style: "", start: 0)])
+        let snapshot = Snapshot.make(streamTime: hour, streamStart: 0, exchanges: 2, accounts: 2, clusters: [], minuteRate: [])
+        let r = EvalMetrics.score(labels, Verdicts(snapshot: snapshot, firstFlag: { _ in nil }), scenario: "s", seed: 1)
+        XCTAssertNil(r.campaigns[0].hoursToFlag)
+        XCTAssertEqual(r.campaigns[0].cohesion, 0)
+        XCTAssertEqual(r.recall, 0)
+        XCTAssertEqual(r.precision, 1, "nothing flagged: no false positive")
+        let summary = EvalSummary([r])
+        XCTAssertEqual(summary.missed, ["x@s@1"])
+        XCTAssertEqual(summary.worstCampaignRecall, 0)
+    }
+
+    func testSummaryTakesWorstAndMedian() {
+        var a = RunResult(scenario: "s", seed: 1)
+        a.campaigns = [.init(name: "p", style: "", accounts: 4, recall: 1, cohesion: 1, hoursToFlag: 1),
+                       .init(name: "q", style: "", accounts: 4, recall: 0.5, cohesion: 0.25, hoursToFlag: 9)]
+        var b = RunResult(scenario: "s", seed: 2)
+        b.campaigns = [.init(name: "p", style: "", accounts: 4, recall: 0.75, cohesion: 0.5, hoursToFlag: 3)]
+        let s = EvalSummary([a, b])
+        XCTAssertEqual(s.worstCampaignRecall, 0.5)
+        XCTAssertEqual(s.worstCohesion, 0.25)
+        XCTAssertEqual(s.medianHoursToFlag, 3)
+    }
+
+    func testLabelsParseTheGeneratorsShapeAndRefuseOthers() throws {
+        let json = #"{"campaigns": [{"name": "f", "style": "s", "start": "2026-04-20T01:00:00.000Z", "accounts": 1}], "accounts": {"a": "campaign:f", "b": "benign:casual"}}"#
+        let labels = try Labels(json: json)
+        XCTAssertEqual(labels.accounts.count, 2)
+        XCTAssertEqual(labels.campaigns.first?.name, "f")
+        XCTAssertThrowsError(try Labels(json: "[]"))
+    }
+}
