@@ -41,18 +41,34 @@ struct ActivityWindows: Sendable {
         words[i >> 6] &= ~(UInt64(1) << UInt64(i & 63))
     }
 
-    /// Active buckets (absolute numbers) still in the ring as of `now`.
+    /// Active buckets (absolute numbers) still in the ring as of `now`, oldest first.
     func active(asOf now: Int64) -> [Int64] {
         guard newest != .min else { return [] }
-        var out: [Int64] = []
         let n = Int64(Self.count)
         let oldest = max(newest - n + 1, now - n + 1)
-        var b = oldest
-        while b <= newest {
-            let i = Int(floorMod(b, n))
-            if words[i >> 6] & (UInt64(1) << UInt64(i & 63)) != 0 { out.append(b) }
-            b += 1
+        guard oldest <= newest else { return [] }
+        var out: [Int64] = []
+        // Ring indices after the newest bucket's hold the previous lap (older), those up to it
+        // the current lap: reading the two runs in index order gives the buckets in time order.
+        let newestIndex = Int(floorMod(newest, n))
+        let lapStart = newest - Int64(newestIndex)
+        func collect(_ range: Range<Int>, lap: Int64) {
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let word = i >> 6
+                var bits = words[word] >> UInt64(i & 63)
+                let stop = min(range.upperBound, (word + 1) << 6)
+                if stop - i < 64 { bits &= (UInt64(1) << UInt64(stop - i)) &- 1 }
+                while bits != 0 {
+                    let bucket = lap + Int64(i + bits.trailingZeroBitCount)
+                    bits &= bits &- 1
+                    if bucket >= oldest { out.append(bucket) }
+                }
+                i = stop
+            }
         }
+        collect((newestIndex + 1)..<Self.count, lap: lapStart - n)
+        collect(0..<(newestIndex + 1), lap: lapStart)
         return out
     }
 }
@@ -129,7 +145,7 @@ struct BehaviourProfile: Sendable {
 struct BehaviourDensity {
     var radius: Float = 1
     var minimumNeighbours = 4
-    static let sample = 256
+    static let sample = 64
 
     func groups(_ members: [Int32], profiles: [BehaviourProfile]) -> [[Int32]] {
         guard members.count > minimumNeighbours else { return [] }
@@ -172,23 +188,27 @@ struct BehaviourDensity {
 /// busy windows weigh less.
 struct SynchronyFinder {
     static let hashes = 16
-    static let bands = 4
+    static let bands = 8
     var minimumWindows = 4
     /// An account active in more windows than this is on all the time, and in step with anyone.
     var maximumWindows = 160
     var minimumOverlap = 0.5
 
-    /// The MinHash signature of a set of windows.
+    /// The MinHash signature of a set of windows: one full hash per window, and from it the
+    /// sixteen permutations by multiplying with odd constants and keeping the high half.
     static func signature(_ windows: [Int64]) -> [UInt32] {
         var sig = [UInt32](repeating: .max, count: hashes)
         for w in windows {
+            let h = StableHash.mix(UInt64(bitPattern: w) ^ 0x51_6E_C7)
             for k in 0..<hashes {
-                let h = UInt32(truncatingIfNeeded: StableHash.combine(UInt64(bitPattern: w), UInt64(k) &+ 0x51_6E_C7)) 
-                if h < sig[k] { sig[k] = h }
+                let v = UInt32(truncatingIfNeeded: (h &* multipliers[k]) >> 32)
+                if v < sig[k] { sig[k] = v }
             }
         }
         return sig
     }
+
+    private static let multipliers: [UInt64] = (0..<hashes).map { StableHash.mix(UInt64($0) &+ 0xA5A5) | 1 }
 
     /// Pairs of accounts found in step, as (a, b, overlap, shared windows).
     func pairs(candidates: [Int32], signatures: [[UInt32]], windows: (Int32) -> [Int64], load: (Int64) -> Int32,
@@ -204,7 +224,8 @@ struct SynchronyFinder {
                 keyed.append((key, a))
             }
         }
-        keyed.sort { ($0.key, $0.account) < ($1.key, $1.account) }
+        // A stable sort on the key alone: accounts were added in increasing order.
+        keyed.sort { $0.key < $1.key }
         var checked = Set<UInt64>()
         var found: [(Int32, Int32, Double, Int)] = []
         var start = 0
@@ -225,7 +246,7 @@ struct SynchronyFinder {
             }
             start = end
         }
-        return found.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        return found.sorted { (UInt64(UInt32($0.0)) << 32 | UInt64(UInt32($0.1))) < (UInt64(UInt32($1.0)) << 32 | UInt64(UInt32($1.1))) }
     }
 
     /// Weighted Jaccard of two sorted window lists: a window counts log(1 + population / load),
@@ -304,8 +325,6 @@ struct CoordinationTies: Sendable {
     var harnessShare: [Float]
     /// Per account: the most windows it shared with an account in step with it (0: none).
     var inStep: [Int32]
-    /// Per account: every kind of tie that joined it to another account (`TieKind` bits).
-    var linkedBy: [TieKind.Set] = []
 
     init(accounts: Int) {
         harnessValue = [Int64](repeating: -1, count: accounts)

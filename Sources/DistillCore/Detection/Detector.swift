@@ -46,9 +46,18 @@ public final class Detector {
     /// (empty while it has too few windows to compare); both refreshed when it was touched.
     var profiles: [BehaviourProfile] = []
     var windowSignatures: [[UInt32]] = []
+    /// Accounts touched since the last coordination search: their signatures are made then.
+    private var signatureStale: [Bool] = []
+    private var staleSignatures: [Int32] = []
     var windowLoad = WindowLoad()
-    /// Ties found by the last evaluation, read when clusters are explained.
+    /// Whether an account's profile is compared with others (enough exchanges, and a lean
+    /// toward a harvest); refreshed with the profile.
+    var profileComparable: [Bool] = []
+    /// Coordination ties found by the last search (every `coordinationEvery` scheduled
+    /// evaluations: the search is the costliest part of one), read by every evaluation after it.
     var coordination: CoordinationTies?
+    /// Per account: every kind of tie that joined it to another account at the last evaluation.
+    var linkedBy: [TieKind.Set] = []
     private(set) var evaluations = 0
     /// `exchangeCount` at the last scheduled evaluation, and how often time running back
     /// restarted the schedule.
@@ -275,7 +284,9 @@ public final class Detector {
         accountStats.append(BehaviourStats())
         behaviour.append(0)
         profiles.append(BehaviourProfile(BehaviourStats()))
+        profileComparable.append(false)
         windowSignatures.append([])
+        signatureStale.append(false)
         return slot
     }
 
@@ -410,16 +421,30 @@ public final class Detector {
         }
 
         let model = RiskModel(settings: settings, detector: self, now: now)
-        let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
-        let synchrony = SynchronyFinder()
         for a in touched {
             let i = Int(a)
             accountStats[i] = accounts[i].currentStats()
             behaviour[i] = model.accountBehaviour(accountStats[i], firstSeen: accounts[i].firstSeen)
             profiles[i] = BehaviourProfile(accountStats[i])
-            let windows = accounts[i].windows.active(asOf: nowWindow)
-            windowSignatures[i] = windows.count >= synchrony.minimumWindows && windows.count <= synchrony.maximumWindows
-                ? SynchronyFinder.signature(windows) : []
+            let s = accountStats[i]
+            profileComparable[i] = s.exchanges >= settings.minimumExchangesForProfile
+                && (max(s.extractionShare, s.elicitingOpenerShare) >= 0.1 || s.longOutputShare >= 0.25)
+            if !signatureStale[i] { signatureStale[i] = true; staleSignatures.append(a) }
+        }
+        // Only scheduled evaluations search, so ties never depend on when a console took snapshots.
+        if scheduled && (coordination == nil || evaluations % settings.coordinationEvery == 0) {
+            // Window signatures of the accounts touched since the last search, made only now.
+            let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
+            let synchrony = SynchronyFinder()
+            for a in staleSignatures {
+                let i = Int(a)
+                signatureStale[i] = false
+                let windows = accounts[i].windows.active(asOf: nowWindow)
+                windowSignatures[i] = windows.count >= synchrony.minimumWindows && windows.count <= synchrony.maximumWindows
+                    ? SynchronyFinder.signature(windows) : []
+            }
+            staleSignatures.removeAll(keepingCapacity: true)
+            coordination = model.findCoordination()
         }
         assessments = model.assess(behaviour: behaviour, stats: accountStats)
         if !allowlist.isEmpty { assessments = model.excluding(allowlistedMask(), from: assessments, stats: accountStats) }

@@ -66,6 +66,10 @@ public struct DetectorSettings: Sendable {
     public var linkBehaviourScore = 0.55
     /// An account needs this many prompts before its own behaviour score is trusted for linking.
     public var minimumPromptsForAccountScore = 5
+    /// Coordination ties (harness copies, synchrony) are searched every this many scheduled
+    /// evaluations, and the ties found are used until the next search: the search costs more
+    /// than the rest of an evaluation, and two hours of stream time is well inside a day.
+    public var coordinationEvery = 2
     /// An account's behaviour profile is compared with others once it has this many exchanges.
     public var minimumExchangesForProfile = 8
     /// A value with more members than this is not checked for a small owner group at all.

@@ -153,15 +153,35 @@ struct RiskModel {
             if loose.count >= 2 { mark(loose, .templateFamily) }
         }
 
-        var ties = findCoordination(stats: stats)
-        for group in ties.harnessGroups { forest.unionAll(group.members); mark(group.members, .harnessCopies) }
-        for pair in ties.synchronisedPairs {
-            forest.union(Int(pair.a), Int(pair.b))
-            linked[Int(pair.a)] |= TieKind.synchrony.bit
-            linked[Int(pair.b)] |= TieKind.synchrony.bit
+        // Coordination ties as found at the last scheduled search (accounts new since then have none).
+        if let ties = detector.coordination {
+            // Copies on a shared tool schema or system prompt are one harness. Copies on a prompt
+            // template only gather accounts nothing else placed, as template families do: two
+            // operations may copy the same public template.
+            var placedBeforeHarness: [Bool]?
+            for group in ties.harnessGroups {
+                let kind = ValueKind(rawValue: Int(UInt64(bitPattern: group.value) >> 32)) ?? .tools
+                if !kind.isPromptFamily {
+                    forest.unionAll(group.members)
+                    mark(group.members, .harnessCopies)
+                    continue
+                }
+                if placedBeforeHarness == nil {
+                    var size = [Int32](repeating: 0, count: n)
+                    for i in 0..<n { size[forest.find(i)] += 1 }
+                    placedBeforeHarness = (0..<n).map { size[forest.find($0)] >= Int32(settings.minimumAccountsToKeepApart) }
+                }
+                let loose = group.members.filter { !placedBeforeHarness![Int($0)] }
+                forest.unionAll(loose)
+                if loose.count >= 2 { mark(loose, .harnessCopies) }
+            }
+            for pair in ties.synchronisedPairs {
+                forest.union(Int(pair.a), Int(pair.b))
+                linked[Int(pair.a)] |= TieKind.synchrony.bit
+                linked[Int(pair.b)] |= TieKind.synchrony.bit
+            }
         }
-        ties.linkedBy = linked
-        detector.coordination = ties
+        detector.linkedBy = linked
 
         // Group by root without a dictionary: most accounts are alone.
         var roots = [Int](repeating: 0, count: n)
@@ -225,7 +245,8 @@ struct RiskModel {
 
     /// The cluster's ties by kind, strongest evidence first, each with what binds it.
     private func ties(_ members: [Int32], context c: ClusterContext) -> [ClusterTie] {
-        guard let linkedBy = detector.coordination?.linkedBy, linkedBy.count == detector.accounts.count else { return [] }
+        let linkedBy = detector.linkedBy
+        guard linkedBy.count == detector.accounts.count else { return [] }
         var counts = [Int](repeating: 0, count: TieKind.allCases.count)
         for m in members { for kind in TieKind.allCases where linkedBy[Int(m)] & kind.bit != 0 { counts[kind.rawValue] += 1 } }
         let order: [TieKind] = [.card, .org, .harnessCopies, .synchrony, .sharedAddress, .infrastructure, .newcomer, .templateFamily]
@@ -419,9 +440,9 @@ struct RiskModel {
         }
 
         // Coordination ties found at the last evaluation.
-        if let ties = detector.coordination, ties.harnessValue.count == accounts.count {
+        if let ties = detector.coordination {
             var values: [Int64] = []
-            for m in members {
+            for m in members where Int(m) < ties.harnessValue.count {
                 if ties.harnessValue[Int(m)] >= 0 {
                     c.homogeneousAccounts += 1
                     c.harnessExclusivity = max(c.harnessExclusivity, Double(ties.harnessShare[Int(m)]))
@@ -464,13 +485,13 @@ struct RiskModel {
                 let e = perKind[kind]!
                 return "\(e.values) \(kindLabel(plural: kind))" + (e.exclusive == e.values ? " used by no one else" : " (\(e.exclusive) used by no one else)")
             }
-            let spread = profileSpread(members.filter { ties.harnessValue[Int($0)] >= 0 })
+            let spread = profileSpread(members.filter { Int($0) < ties.harnessValue.count && ties.harnessValue[Int($0)] >= 0 })
             c.harnessExamples.append("\(c.homogeneousAccounts) accounts behave as copies on a shared harness: " + parts.joined(separator: ", ")
                                      + String(format: "; behaviour profiles within %.1f of each other on every axis", spread))
         }
         if c.synchronisedAccounts > 0 {
             // Windows in which at least half of the in-step members were active.
-            let inStep = members.filter { ties.inStep[Int($0)] > 0 }
+            let inStep = members.filter { Int($0) < ties.inStep.count && ties.inStep[Int($0)] > 0 }
             let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
             var counts: [Int64: Int] = [:]
             for m in inStep { for w in accounts[Int(m)].windows.active(asOf: nowWindow) { counts[w, default: 0] += 1 } }
@@ -542,33 +563,56 @@ struct RiskModel {
     /// Accounts that behave as copies on a shared harness value, and accounts in step with each
     /// other's active windows. Profiles and window signatures were refreshed for the accounts
     /// touched since the last evaluation; the rest keep theirs.
-    func findCoordination(stats: [BehaviourStats]) -> CoordinationTies {
+    func findCoordination() -> CoordinationTies {
         let accounts = detector.accounts
         var ties = CoordinationTies(accounts: accounts.count)
         let density = BehaviourDensity()
         // An account's profile is trusted once it has this many exchanges, and only accounts
         // whose own behaviour leans toward a harvest are compared: copies that harvest nothing
         // would carry no weight, and the many developers of a popular IDE would cost most.
-        let trusted = { (m: Int32) -> Bool in
-            let s = stats[Int(m)]
-            guard s.exchanges >= settings.minimumExchangesForProfile else { return false }
-            return max(s.extractionShare, s.elicitingOpenerShare) >= 0.1 || s.longOutputShare >= 0.25
+        // Decided once per account here, not once per account per value below.
+        let comparable = detector.profileComparable
+        // The harness values to examine are those of comparable accounts (their current tool
+        // schema and system prompt, their recurring template families), as (kind << 32 | slot),
+        // sorted and deduplicated: a walk over every crowded value cost a cache miss per value
+        // per evaluation, most of them everyday phrasing with no comparable user.
+        var harnessValues: [UInt64] = []
+        let prefixes = detector.tables[ValueKind.promptPrefix.rawValue].index
+        let suffixes = detector.tables[ValueKind.promptSuffix.rawValue].index
+        func pack(_ kind: ValueKind, _ slot: Int32) -> UInt64 { UInt64(kind.rawValue) << 32 | UInt64(UInt32(bitPattern: slot)) }
+        for i in accounts.indices where comparable[i] {
+            for kind in [ValueKind.tools, .systemPrompt] {
+                let slot = detector.lastSlot(kind, account: Int32(i))
+                if slot >= 0 { harnessValues.append(pack(kind, slot)) }
+            }
+            accounts[i].prefixFamilies.forEachRecurringKey { key in
+                if let slot = prefixes[key] { harnessValues.append(pack(.promptPrefix, slot)) }
+            }
+            accounts[i].suffixFamilies.forEachRecurringKey { key in
+                if let slot = suffixes[key] { harnessValues.append(pack(.promptSuffix, slot)) }
+            }
         }
-        for kind in [ValueKind.tools, .systemPrompt, .promptPrefix, .promptSuffix] {
-            let table = detector.tables[kind.rawValue]
-            for slot in table.shared {
-                let state = table.states[Int(slot)]
-                guard state.alive, state.distinct > density.minimumNeighbours else { continue }
+        harnessValues.sort()
+        var previous: UInt64?
+        for packed in harnessValues where packed != previous {
+            previous = packed
+            let kind = ValueKind(rawValue: Int(packed >> 32)) ?? .tools
+            let slot = Int32(bitPattern: UInt32(truncatingIfNeeded: packed))
+            // Fields read in place: copying the value's state retained and released its lists.
+            detector.tables[kind.rawValue].states.withUnsafeBufferPointer { states in
+                let i = Int(slot)
+                guard states[i].alive, states[i].distinct > density.minimumNeighbours else { return }
                 // Accounts already grouped on another value at this evaluation are not compared again.
-                let members = state.members.filter { ties.harnessValue[Int($0)] < 0 && trusted($0) }
+                var members: [Int32] = []
+                for m in states[i].members where comparable[Int(m)] && ties.harnessValue[Int(m)] < 0 { members.append(m) }
+                guard members.count > density.minimumNeighbours else { return }
                 for group in density.groups(members, profiles: detector.profiles) {
-                    let packed = Int64(kind.rawValue) << 32 | Int64(slot)
-                    let share = Float(group.count) / Float(max(1, state.memberCount))
+                    let groupShare = Float(group.count) / Float(max(1, states[i].memberCount))
                     for m in group where ties.harnessValue[Int(m)] < 0 {
-                        ties.harnessValue[Int(m)] = packed
-                        ties.harnessShare[Int(m)] = share
+                        ties.harnessValue[Int(m)] = Int64(packed)
+                        ties.harnessShare[Int(m)] = groupShare
                     }
-                    ties.harnessGroups.append(.init(value: packed, members: group))
+                    ties.harnessGroups.append(.init(value: Int64(packed), members: group))
                 }
             }
         }
@@ -584,8 +628,14 @@ struct RiskModel {
         if candidates.count >= 2 {
             let finder = SynchronyFinder()
             let load = detector.windowLoad
+            var windowCache: [Int32: [Int64]] = [:]
             ties.synchronisedPairs = finder.pairs(candidates: candidates, signatures: signatures,
-                                                  windows: { accounts[Int($0)].windows.active(asOf: nowWindow) },
+                                                  windows: { a in
+                                                      if let w = windowCache[a] { return w }
+                                                      let w = accounts[Int(a)].windows.active(asOf: nowWindow)
+                                                      windowCache[a] = w
+                                                      return w
+                                                  },
                                                   load: { load.load($0) }, population: candidates.count)
                 .map { .init(a: $0.0, b: $0.1, overlap: $0.2, sharedWindows: $0.3) }
             for p in ties.synchronisedPairs {
@@ -627,14 +677,16 @@ struct RiskModel {
         let promptCertainty = Double(s.prompts) / (Double(s.prompts) + k)
         let exchangeCertainty = Double(s.exchanges) / (Double(s.exchanges) + k)
         let input = RuleInput(stats: s, context: c, newModel: detector.newModel, settings: settings)
-        for rule in ScoringRules.all where rule.gate(input) {
+        for rule in ScoringRules.all where rule.gate?(input) ?? true {
             let shrink: Double
             switch rule.basis {
             case .prompts: shrink = promptCertainty
             case .exchanges: shrink = exchangeCertainty
             case .accounts: shrink = 1
             }
-            let weight = rule.weight * ramp(rule.value(input), rule.low, rule.high) * rule.factor(input) * shrink
+            let ramped = ramp(rule.value(input), rule.low, rule.high)
+            guard ramped > 0 else { continue }
+            let weight = rule.weight * ramped * (rule.factor?(input) ?? 1) * shrink
             guard abs(weight) >= 0.005 else { continue }
             z += weight
             guard explain else { continue }

@@ -12,7 +12,8 @@ struct RuleInput {
 /// One signal as data: its name, its full weight in log-odds, the feature it reads, the ramp
 /// from `low` (no weight) to `high` (full weight), when it applies, and the sentence that
 /// explains it. Scoring is a loop over `ScoringRules.all`; the README's table is printed from it.
-struct ScoringRule: Sendable {
+/// A class: the loop then retains one reference per rule instead of copying every closure.
+final class ScoringRule: Sendable {
     /// What a rule's evidence rests on, and so how it is shrunk while evidence is scarce.
     enum Basis: String, Sendable {
         /// A share of prompts: shrunk until there are enough prompts.
@@ -33,15 +34,16 @@ struct ScoringRule: Sendable {
     /// When the rule applies, for the rules table ("always" when it has no gate).
     let appliesWhen: String
     let value: @Sendable (RuleInput) -> Double
-    let gate: @Sendable (RuleInput) -> Bool
-    /// A factor in [0, 1] on top of the ramp, for rules that need a second condition.
-    let factor: @Sendable (RuleInput) -> Double
+    /// nil: the rule always applies (no call to make).
+    let gate: (@Sendable (RuleInput) -> Bool)?
+    /// A factor in [0, 1] on top of the ramp, for rules that need a second condition; nil: 1.
+    let factor: (@Sendable (RuleInput) -> Double)?
     let detail: @Sendable (RuleInput) -> String
     let examples: @Sendable (RuleInput) -> [String]
 
     init(_ name: String, weight: Double, ramp low: Double, _ high: Double, basis: Basis, feature: String, appliesWhen: String = "always",
-         value: @escaping @Sendable (RuleInput) -> Double, gate: @escaping @Sendable (RuleInput) -> Bool = { _ in true },
-         factor: @escaping @Sendable (RuleInput) -> Double = { _ in 1 },
+         value: @escaping @Sendable (RuleInput) -> Double, gate: (@Sendable (RuleInput) -> Bool)? = nil,
+         factor: (@Sendable (RuleInput) -> Double)? = nil,
          detail: @escaping @Sendable (RuleInput) -> String, examples: @escaping @Sendable (RuleInput) -> [String] = { _ in [] }) {
         self.name = name; self.weight = weight; self.low = low; self.high = high; self.basis = basis
         self.feature = feature; self.appliesWhen = appliesWhen
