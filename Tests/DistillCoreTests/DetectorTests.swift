@@ -14,16 +14,28 @@ final class DetectorTests: XCTestCase {
     ]
 
     /// `accounts` accounts sending `perAccount` exchanges each, spread over `hours`, built by `make`.
-    static func traffic(accounts: [String], perAccount: Int, hours: Int, start: StreamTime = t0,
+    /// With `independent`, each exchange lands at its own point inside its step, as people who do
+    /// not share a scheduler would; without it every account fires in the same moment.
+    static func traffic(accounts: [String], perAccount: Int, hours: Int, start: StreamTime = t0, independent: Bool = false,
                         make: (String, Int, StreamTime) -> Exchange) -> [Exchange] {
         var out: [Exchange] = []
         let step = StreamTime(hours) * hour / StreamTime(max(1, perAccount))
         for i in 0..<perAccount {
             for (k, account) in accounts.enumerated() {
-                out.append(make(account, i, start + StreamTime(i) * step + StreamTime(k) * 1000))
+                let offset = independent ? StreamTime(scatter(account, i) % UInt64(step)) : StreamTime(k) * 1000
+                out.append(make(account, i, start + StreamTime(i) * step + offset))
             }
         }
         return out.sorted { $0.ts < $1.ts }
+    }
+
+    /// A fixed pseudo-random number for an account's `i`-th exchange (FNV-1a, then a mixer).
+    static func scatter(_ account: String, _ i: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in account.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        h ^= UInt64(i) &* 0x9e37_79b9_7f4a_7c15
+        h = (h ^ (h >> 31)) &* 0xbf58_476d_1ce4_e5b9
+        return h ^ (h >> 29)
     }
 
     static func farmExchange(_ account: String, card: String, ip: String, _ i: Int, _ ts: StreamTime) -> Exchange {
@@ -67,7 +79,7 @@ final class DetectorTests: XCTestCase {
         // Sixty unrelated developers behind one campus NAT, all using one popular IDE tool schema.
         let detector = Detector()
         let devs = (0..<60).map { "dev-\($0)" }
-        detector.ingest(Self.traffic(accounts: devs, perAccount: 20, hours: 48) { a, i, ts in
+        detector.ingest(Self.traffic(accounts: devs, perAccount: 20, hours: 48, independent: true) { a, i, ts in
             Self.benignExchange(a, i, ts, ip: "192.0.2.10", tools: "sha256:popular-ide")
         })
         let snap = detector.snapshot()
@@ -172,12 +184,12 @@ final class DetectorTests: XCTestCase {
         let detector = Detector()
         // Two farms on their own cards and ranges, sending the same templates.
         let farmA = (0..<6).map { "a\($0)" }, farmB = (0..<6).map { "b\($0)" }
-        detector.ingest(Self.traffic(accounts: farmA + farmB, perAccount: 40, hours: 20) { a, i, ts in
+        detector.ingest(Self.traffic(accounts: farmA + farmB, perAccount: 40, hours: 20, independent: true) { a, i, ts in
             Self.farmExchange(a, card: a.hasPrefix("a") ? "card-A" : "card-B", ip: a.hasPrefix("a") ? "198.51.100.\(i % 5)" : "203.0.113.\(i % 5)", i, ts)
         })
         // Eight proxy-rotating accounts with no card in common and a fresh address per request.
         let proxies = (0..<8).map { "p\($0)" }
-        detector.ingest(Self.traffic(accounts: proxies, perAccount: 40, hours: 20) { a, i, ts in
+        detector.ingest(Self.traffic(accounts: proxies, perAccount: 40, hours: 20, independent: true) { a, i, ts in
             var e = Self.farmExchange(a, card: "own-\(a)", ip: "100.\(a.count).\(i).\(a.hashValue & 0xFF)", i, ts)
             e.clientIP = "10.\(Int(a.dropFirst())!).\(i / 250).\(i % 250)"
             return e
@@ -187,6 +199,38 @@ final class DetectorTests: XCTestCase {
         XCTAssertEqual(Set(cluster(containing: "b0", in: snap)?.accounts ?? []), Set(farmB))
         XCTAssertEqual(Set(cluster(containing: "p0", in: snap)?.accounts ?? []), Set(proxies), "a shared template gathers accounts nothing else placed")
         for key in ["a0", "b0", "p0"] { XCTAssertEqual(cluster(containing: key, in: snap)?.verdict, .suspect) }
+    }
+
+    func testAccountsFiredInTheSameWavesGatherWithNothingShared() {
+        // Forty accounts with their own cards, a fresh address per request and prompts that share
+        // no template; one scheduler fires them all in ten-minute waves four times a day. Forty
+        // ordinary accounts send the same number of exchanges whenever they like.
+        let swarm = (0..<40).map { "w\($0)" }, people = (0..<40).map { "h\($0)" }
+        var batch: [Exchange] = []
+        for (k, a) in swarm.enumerated() {
+            for i in 0..<36 {
+                let wave = Self.t0 + StreamTime(i / 3) * 6 * Self.hour + 2 * Self.hour
+                let ts = wave + StreamTime(Self.scatter(a, i) % UInt64(10 * Self.minute))
+                batch.append(Exchange(ts: ts, accountID: a, requestID: "\(a)-\(i)", orgID: nil, sessionID: "\(a)-s\(i)",
+                                      clientIP: "100.\(64 + k).\(i).\(Self.scatter(a, i) % 250 + 1)", paymentFP: "card-\(a)", model: "m1",
+                                      inputTokens: 300, outputTokens: 2500, reasoningTokens: 900,
+                                      promptText: SignalTests.prompt(a, i, middle: SignalTests.extractionMiddle)))
+            }
+        }
+        batch += Self.traffic(accounts: people, perAccount: 36, hours: 72, independent: true) { a, i, ts in
+            Self.benignExchange(a, i, ts, ip: "192.0.2.\(Int(a.dropFirst())! + 1)")
+        }
+        let detector = Detector()
+        detector.ingest(batch.sorted { $0.ts < $1.ts })
+        let snap = detector.snapshot()
+        let c = try! XCTUnwrap(cluster(containing: "w0", in: snap))
+        XCTAssertEqual(Set(c.accounts), Set(swarm), "the waves are the only tie")
+        XCTAssertEqual(c.verdict, .suspect)
+        XCTAssertTrue(c.ties.contains { $0.kind == .synchrony && $0.accounts == swarm.count }, "\(c.ties)")
+        for person in people {
+            let p = cluster(containing: person, in: snap)
+            XCTAssertTrue(p == nil || p!.accounts == [person], "\(person) was tied to others")
+        }
     }
 
     func testLogsWithoutPromptTextAreStillJudged() {

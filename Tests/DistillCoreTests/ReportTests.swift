@@ -48,7 +48,7 @@ final class ReportTests: XCTestCase {
         let clusters = object["clusters"] as! [[String: Any]]
         XCTAssertFalse(clusters.isEmpty)
         for c in clusters {
-            XCTAssertEqual(Set(c.keys), ["id", "verdict", "risk", "accounts", "exchanges", "first_seen", "flagged_at", "signals"])
+            XCTAssertEqual(Set(c.keys), ["id", "verdict", "risk", "accounts", "exchanges", "first_seen", "flagged_at", "signals", "ties"])
             XCTAssertTrue(["suspect", "watch", "clear"].contains(c["verdict"] as! String))
             let risk = c["risk"] as! Double
             XCTAssertTrue((0...1).contains(risk))

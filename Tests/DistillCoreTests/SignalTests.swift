@@ -197,13 +197,25 @@ final class SignalTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(weight("single_turn", raised) ?? 0, 0.5)
     }
 
-    func testConversationsAreBenign() throws {
-        // Eight-turn conversations, one minute between turns, instead of two-turn ones.
+    /// An extraction trace: the baseline with reasoning-eliciting prompts and long answers.
+    static func extractionTrace(_ account: String, count: Int = 40, time: ((Int) -> StreamTime)? = nil,
+                                edit: (inout Exchange, Int) -> Void = { _, _ in }) -> [Exchange] {
+        trace(account, count: count, time: time ?? { baseTime($0) }) { e, i in
+            e.promptText = prompt(account, i, middle: extractionMiddle)
+            e.outputTokens = 2400
+            edit(&e, i)
+        }
+    }
+
+    func testLongConversationsDoNotLowerRisk() throws {
+        // Follow-up turns cost an attacker nothing: eight-turn sessions of extraction prompts must
+        // score at least as high as the same prompts in two-turn sessions.
         let time: (Int) -> StreamTime = { Self.day0 + StreamTime($0 / 8) * 40 * Self.minute + StreamTime($0 % 8) * Self.minute }
-        let raised = try cluster(of: "x", after: Self.trace("x", time: time) { e, i in e.sessionID = "x-long-\(i / 8)" })
-        let control = try cluster(of: "x", after: Self.trace("x", time: time))
-        assertSignal("conversations", positive: false, minimum: 0.7, raised: raised, control: control)
-        XCTAssertNil(weight("single_turn", raised))
+        let varied = try cluster(of: "x", after: Self.extractionTrace("x", time: time) { e, i in e.sessionID = "x-long-\(i / 8)" })
+        let plain = try cluster(of: "x", after: Self.extractionTrace("x", time: time))
+        XCTAssertGreaterThanOrEqual(varied.risk, plain.risk - 1e-9)
+        XCTAssertFalse(varied.signals.contains { $0.weight < 0 }, "\(varied.signals)")
+        XCTAssertNil(weight("single_turn", varied))
     }
 
     // MARK: Timing and network
@@ -236,23 +248,24 @@ final class SignalTests: XCTestCase {
         assertSignal("ip_rotation", positive: true, minimum: 0.5, raised: raised, control: control)
     }
 
-    func testEndUsersAreBenign() throws {
-        // An app serving 100 distinct end users of its own, versus one end user.
-        let raised = try cluster(of: "x", after: Self.trace("x", count: 100) { e, i in e.endUserID = "user-\(i)" })
-        let control = try cluster(of: "x", after: Self.trace("x", count: 100) { e, _ in e.endUserID = "user-0" })
-        assertSignal("end_users", positive: false, minimum: 0.4, raised: raised, control: control)
+    func testEndUserIDsDoNotLowerRisk() throws {
+        // Anyone can fill end_user with a hundred made-up names.
+        let varied = try cluster(of: "x", after: Self.extractionTrace("x", count: 100, edit: { e, i in e.endUserID = "user-\(i)" }))
+        let plain = try cluster(of: "x", after: Self.extractionTrace("x", count: 100, edit: { e, _ in e.endUserID = "user-0" }))
+        XCTAssertGreaterThanOrEqual(varied.risk, plain.risk - 1e-9)
+        XCTAssertNil(weight("end_users", varied))
     }
 
-    func testBurstyIsBenign() throws {
-        // 80 exchanges: half in the first hour, half in the 48th, versus spread over 48 hours
-        // (turns of a session one minute apart in both).
-        let raised = try cluster(of: "x", after: Self.trace("x", count: 80, time: { i in
+    func testBurstsDoNotLowerRisk() throws {
+        // Sending in two bursts instead of evenly is a scheduler setting, free to an attacker.
+        let burst: (Int) -> StreamTime = { i in
             (i < 40 ? Self.day0 : Self.day0 + 47 * Self.hour) + StreamTime((i % 40) / 2) * 2 * Self.minute + StreamTime(i % 2) * Self.minute
-        }))
-        let control = try cluster(of: "x", after: Self.trace("x", count: 80, time: { i in
-            Self.day0 + StreamTime(i / 2) * 72 * Self.minute + StreamTime(i % 2) * Self.minute
-        }))
-        assertSignal("bursty", positive: false, minimum: 0.7, raised: raised, control: control)
+        }
+        let even: (Int) -> StreamTime = { i in Self.day0 + StreamTime(i / 2) * 72 * Self.minute + StreamTime(i % 2) * Self.minute }
+        let varied = try cluster(of: "x", after: Self.extractionTrace("x", count: 80, time: burst))
+        let plain = try cluster(of: "x", after: Self.extractionTrace("x", count: 80, time: even))
+        XCTAssertGreaterThanOrEqual(varied.risk, plain.risk - 1e-9)
+        XCTAssertNil(weight("bursty", varied))
     }
 
     func testRateLimited() throws {

@@ -174,9 +174,11 @@ final class GeneratorTests: XCTestCase {
     }
 
     func testEveryScenarioRunsAndHasItsCampaign() throws {
-        XCTAssertEqual(Scenarios.names, ["mixed", "lookalikes", "lb-farm", "stealth-farm", "extractor", "polyglot-farm", "churn-farm"])
+        XCTAssertEqual(Scenarios.names, ["mixed", "lookalikes", "lb-farm", "stealth-farm", "extractor", "polyglot-farm", "churn-farm",
+                                         "lookalikes-wide", "agentic-farm", "swarm", "redteam", "redteam-holdout"])
         let expect = ["lb-farm": "campaign:lb-farm", "stealth-farm": "campaign:stealth-farm", "extractor": "campaign:heavy-extractor",
-                      "polyglot-farm": "campaign:polyglot-farm", "churn-farm": "campaign:churn-farm"]
+                      "polyglot-farm": "campaign:polyglot-farm", "churn-farm": "campaign:churn-farm",
+                      "agentic-farm": "campaign:agentic-farm", "swarm": "campaign:swarm"]
         for name in Scenarios.names where name != "mixed" {
             XCTAssertNotNil(Scenarios.describe(name))
             let g = try Generated(GeneratorConfig(seed: 2, days: 7, scale: 0.1, scenario: name))
@@ -185,6 +187,9 @@ final class GeneratorTests: XCTestCase {
             if let c = expect[name] {
                 XCTAssertTrue(labels.contains(c), name)
                 XCTAssertEqual(labels.filter { $0.hasPrefix("campaign:") }, [c], name)
+            } else if name.hasPrefix("redteam") {
+                // Three campaigns drawn per run, each under its own label.
+                XCTAssertEqual(labels.filter { $0.hasPrefix("campaign:") }.count, 3, name)
             } else {
                 XCTAssertTrue(labels.allSatisfy { $0.hasPrefix("benign:") }, name)
             }
