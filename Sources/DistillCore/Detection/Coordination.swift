@@ -41,6 +41,23 @@ struct ActivityWindows: Sendable {
         words[i >> 6] &= ~(UInt64(1) << UInt64(i & 63))
     }
 
+    /// The ring's bits as of `now`, with every bucket older than `now - count + 1` cleared. A
+    /// bucket sits at the same bit in every account's ring, so two aligned rings compare word by
+    /// word. Only the first six of the eight words are used.
+    func aligned(asOf now: Int64) -> SIMD8<UInt64> {
+        let n = Int64(Self.count)
+        guard newest != .min, now - newest < n else { return SIMD8() }
+        var out = words
+        // The bits of buckets after the newest still hold the previous lap.
+        var b = newest + 1
+        while b <= now {
+            let i = Int(floorMod(b, n))
+            out[i >> 6] &= ~(UInt64(1) << UInt64(i & 63))
+            b += 1
+        }
+        return out
+    }
+
     /// Active buckets (absolute numbers) still in the ring as of `now`, oldest first.
     func active(asOf now: Int64) -> [Int64] {
         guard newest != .min else { return [] }
@@ -91,6 +108,17 @@ struct WindowLoad: Sendable {
             return
         }
         counts[Int(floorMod(bucket, n))] += 1
+    }
+
+    /// Each ring bit's weight as of `now` for a population of `population` accounts:
+    /// log(1 + population / accounts active in that window), so a window everybody uses adds little.
+    func weights(asOf now: Int64, population: Int) -> [Double] {
+        let n = Int64(ActivityWindows.count)
+        var out = [Double](repeating: 0, count: ActivityWindows.count)
+        for b in (now - n + 1)...now {
+            out[Int(floorMod(b, n))] = log(1 + Double(population) / Double(max(1, load(b))))
+        }
+        return out
     }
 
     func load(_ bucket: Int64) -> Int32 {
@@ -210,57 +238,71 @@ struct SynchronyFinder {
 
     private static let multipliers: [UInt64] = (0..<hashes).map { StableHash.mix(UInt64($0) &+ 0xA5A5) | 1 }
 
-    /// Pairs of accounts found in step, as (a, b, overlap, shared windows).
-    func pairs(candidates: [Int32], signatures: [[UInt32]], windows: (Int32) -> [Int64], load: (Int64) -> Int32,
-               population: Int) -> [(Int32, Int32, Double, Int)] {
+    /// Pairs of accounts found in step, as (a, b, overlap, shared windows). `rings` are the
+    /// candidates' aligned activity rings and `weights` each ring bit's weight.
+    func pairs(candidates: [Int32], signatures: [[UInt32]], rings: [SIMD8<UInt64>], weights: [Double]) -> [(Int32, Int32, Double, Int)] {
         let rows = Self.hashes / Self.bands
-        var keyed: [(key: UInt64, account: Int32)] = []
+        // Each entry is a band's key with the candidate's index in its low bits, so one sort of
+        // plain integers groups equal keys in candidate order. The key loses those bits; a false
+        // match only costs one more comparison.
+        let indexBits = UInt64(max(1, Int.bitWidth - candidates.count.leadingZeroBitCount))
+        let indexMask = (UInt64(1) << indexBits) &- 1
+        var keyed: [UInt64] = []
         keyed.reserveCapacity(candidates.count * Self.bands)
-        for (i, a) in candidates.enumerated() {
+        for i in candidates.indices {
             let sig = signatures[i]
             for band in 0..<Self.bands {
                 var key = UInt64(band) &* 0x9E37_79B9
                 for r in 0..<rows { key = StableHash.combine(key, UInt64(sig[band * rows + r])) }
-                keyed.append((key, a))
+                keyed.append(key & ~indexMask | UInt64(i))
             }
         }
-        // A stable sort on the key alone: accounts were added in increasing order.
-        keyed.sort { $0.key < $1.key }
+        keyed.sort()
         var checked = Set<UInt64>()
         var found: [(Int32, Int32, Double, Int)] = []
         var start = 0
-        while start < keyed.count {
-            var end = start + 1
-            while end < keyed.count && keyed[end].key == keyed[start].key { end += 1 }
-            // A run is compared as a star and a chain, never as all pairs: the groups merge anyway.
-            if end - start >= 2 {
-                for i in (start + 1)..<end {
-                    for a in [keyed[start].account, keyed[i - 1].account] where a != keyed[i].account {
-                        let b = keyed[i].account
-                        let pairKey = UInt64(UInt32(bitPattern: min(a, b))) << 32 | UInt64(UInt32(bitPattern: max(a, b)))
-                        guard checked.insert(pairKey).inserted else { continue }
-                        let (overlap, shared) = weightedOverlap(windows(a), windows(b), load: load, population: population)
-                        if overlap >= minimumOverlap && shared >= minimumWindows { found.append((min(a, b), max(a, b), overlap, shared)) }
+        weights.withUnsafeBufferPointer { w in
+            while start < keyed.count {
+                var end = start + 1
+                while end < keyed.count && keyed[end] & ~indexMask == keyed[start] & ~indexMask { end += 1 }
+                // A run is compared as a star and a chain, never as all pairs: the groups merge anyway.
+                if end - start >= 2 {
+                    for i in (start + 1)..<end {
+                        let y = Int32(truncatingIfNeeded: keyed[i] & indexMask)
+                        for k in 0..<(i - 1 > start ? 2 : 1) {
+                            let x = Int32(truncatingIfNeeded: keyed[k == 0 ? start : i - 1] & indexMask)
+                            guard x != y else { continue }
+                            let a = min(x, y), b = max(x, y)
+                            let pairKey = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
+                            guard checked.insert(pairKey).inserted else { continue }
+                            let (overlap, shared) = weightedOverlap(rings[Int(a)], rings[Int(b)], weights: w)
+                            if overlap >= minimumOverlap && shared >= minimumWindows {
+                                found.append((candidates[Int(a)], candidates[Int(b)], overlap, shared))
+                            }
+                        }
                     }
                 }
+                start = end
             }
-            start = end
         }
         return found.sorted { (UInt64(UInt32($0.0)) << 32 | UInt64(UInt32($0.1))) < (UInt64(UInt32($1.0)) << 32 | UInt64(UInt32($1.1))) }
     }
 
-    /// Weighted Jaccard of two sorted window lists: a window counts log(1 + population / load),
-    /// so one everybody is active in adds little.
-    func weightedOverlap(_ a: [Int64], _ b: [Int64], load: (Int64) -> Int32, population: Int) -> (Double, Int) {
-        var i = 0, j = 0
-        var both = 0.0, either = 0.0, shared = 0
-        func weight(_ w: Int64) -> Double { log(1 + Double(population) / Double(max(1, load(w)))) }
-        while i < a.count || j < b.count {
-            if j >= b.count || (i < a.count && a[i] < b[j]) { either += weight(a[i]); i += 1 }
-            else if i >= a.count || b[j] < a[i] { either += weight(b[j]); j += 1 }
-            else { let w = weight(a[i]); both += w; either += w; shared += 1; i += 1; j += 1 }
+    /// Weighted Jaccard of two aligned rings, and how many windows they share. Pairs sharing
+    /// fewer than `minimumWindows` are answered from a popcount alone.
+    func weightedOverlap(_ a: SIMD8<UInt64>, _ b: SIMD8<UInt64>, weights w: UnsafeBufferPointer<Double>) -> (Double, Int) {
+        let both = a & b, either = a | b
+        var shared = 0
+        for k in 0..<6 { shared += both[k].nonzeroBitCount }
+        guard shared >= minimumWindows else { return (0, shared) }
+        var inBoth = 0.0, inEither = 0.0
+        for k in 0..<6 {
+            var x = both[k]
+            while x != 0 { inBoth += w[k << 6 | x.trailingZeroBitCount]; x &= x &- 1 }
+            var y = either[k]
+            while y != 0 { inEither += w[k << 6 | y.trailingZeroBitCount]; y &= y &- 1 }
         }
-        return (either > 0 ? both / either : 0, shared)
+        return (inEither > 0 ? inBoth / inEither : 0, shared)
     }
 }
 

@@ -439,6 +439,8 @@ public final class Detector {
             for a in staleSignatures {
                 let i = Int(a)
                 signatureStale[i] = false
+                // Only accounts that are compared at all need a signature.
+                guard profileComparable[i] else { windowSignatures[i] = []; continue }
                 let windows = accounts[i].windows.active(asOf: nowWindow)
                 windowSignatures[i] = windows.count >= synchrony.minimumWindows && windows.count <= synchrony.maximumWindows
                     ? SynchronyFinder.signature(windows) : []

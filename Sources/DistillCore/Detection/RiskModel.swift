@@ -619,24 +619,23 @@ struct RiskModel {
         // Synchrony among accounts seen within the windows' ring.
         let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
         let horizon = now - Int64(ActivityWindows.count) * ActivityWindows.bucketMillis
+        // Windows are weighed against everyone active in the ring; only accounts whose own
+        // behaviour leans toward a harvest are compared, as for harness copies: a tie between
+        // two that harvest nothing would carry no weight, and they are most of the traffic.
         var candidates: [Int32] = []
         var signatures: [[UInt32]] = []
-        for i in accounts.indices where !detector.windowSignatures[i].isEmpty && accounts[i].lastSeen >= horizon {
+        var population = 0
+        for i in accounts.indices where accounts[i].lastSeen >= horizon {
+            population += 1
+            guard comparable[i] && !detector.windowSignatures[i].isEmpty else { continue }
             candidates.append(Int32(i))
             signatures.append(detector.windowSignatures[i])
         }
         if candidates.count >= 2 {
             let finder = SynchronyFinder()
-            let load = detector.windowLoad
-            var windowCache: [Int32: [Int64]] = [:]
-            ties.synchronisedPairs = finder.pairs(candidates: candidates, signatures: signatures,
-                                                  windows: { a in
-                                                      if let w = windowCache[a] { return w }
-                                                      let w = accounts[Int(a)].windows.active(asOf: nowWindow)
-                                                      windowCache[a] = w
-                                                      return w
-                                                  },
-                                                  load: { load.load($0) }, population: candidates.count)
+            let rings = candidates.map { accounts[Int($0)].windows.aligned(asOf: nowWindow) }
+            let weights = detector.windowLoad.weights(asOf: nowWindow, population: population)
+            ties.synchronisedPairs = finder.pairs(candidates: candidates, signatures: signatures, rings: rings, weights: weights)
                 .map { .init(a: $0.0, b: $0.1, overlap: $0.2, sharedWindows: $0.3) }
             for p in ties.synchronisedPairs {
                 ties.inStep[Int(p.a)] = max(ties.inStep[Int(p.a)], Int32(p.sharedWindows))
