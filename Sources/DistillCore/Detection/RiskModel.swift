@@ -112,6 +112,11 @@ struct RiskModel {
         var ordered: [ValueRef] = []
         ordered.reserveCapacity(candidates.count)
         for packed in candidates where ordered.last?.packed != packed { ordered.append(ValueRef(packed: packed)) }
+        // Accounts an identity (card, org, a household's address) already put in a group that
+        // size: copies on a public template do not join two such groups.
+        var identitySize = [Int32](repeating: 0, count: n)
+        for i in 0..<n { identitySize[forest.find(i)] += 1 }
+        let placedByIdentity = (0..<n).map { identitySize[forest.find($0)] >= Int32(settings.minimumAccountsToKeepApart) }
         var placed: [Bool]?
         for ref in ordered {
             let family = kind(ref.kind).isPromptFamily
@@ -156,9 +161,9 @@ struct RiskModel {
         // Coordination ties as found at the last scheduled search (accounts new since then have none).
         if let ties = detector.coordination {
             // Copies on a shared tool schema or system prompt are one harness. Copies on a prompt
-            // template only gather accounts nothing else placed, as template families do: two
-            // operations may copy the same public template.
-            var placedBeforeHarness: [Bool]?
+            // template do not join accounts that separate identities placed apart: two operations
+            // may copy the same public template. Groups that only shared infrastructure or a
+            // family are pieces of one farm and are joined.
             for group in ties.harnessGroups {
                 let kind = ValueKind(rawValue: Int(UInt64(bitPattern: group.value) >> 32)) ?? .tools
                 if !kind.isPromptFamily {
@@ -166,12 +171,7 @@ struct RiskModel {
                     mark(group.members, .harnessCopies)
                     continue
                 }
-                if placedBeforeHarness == nil {
-                    var size = [Int32](repeating: 0, count: n)
-                    for i in 0..<n { size[forest.find(i)] += 1 }
-                    placedBeforeHarness = (0..<n).map { size[forest.find($0)] >= Int32(settings.minimumAccountsToKeepApart) }
-                }
-                let loose = group.members.filter { !placedBeforeHarness![Int($0)] }
+                let loose = group.members.filter { !placedByIdentity[Int($0)] }
                 forest.unionAll(loose)
                 if loose.count >= 2 { mark(loose, .harnessCopies) }
             }
