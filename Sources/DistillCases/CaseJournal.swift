@@ -91,11 +91,19 @@ public final class CaseJournal: CaseStore {
     /// Checks an existing file without writing to it: SQLite header, application id (or an
     /// empty database, which is adopted), integrity.
     static func inspect(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CaseJournalError.notAJournal(path: path, why: "a directory, not a file")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw CaseJournalError.readOnly(path: path, why: "cannot be read")
         }
-        let head = [UInt8](handle.readData(ofLength: 16))
-        try? handle.close()
+        defer { try? handle.close() }
+        // The throwing read: the older readData(ofLength:) traps on any read error.
+        let head: [UInt8]
+        do { head = [UInt8](try handle.read(upToCount: 16) ?? Data()) } catch {
+            throw CaseJournalError.readOnly(path: path, why: "cannot be read: \(error.localizedDescription)")
+        }
         if head.isEmpty { return }  // an empty file: a new journal
         guard head == sqliteHeader else { throw CaseJournalError.notAJournal(path: path, why: "not an SQLite database") }
         var config = Configuration()

@@ -120,6 +120,17 @@ final class JournalTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: other + "-wal"))
     }
 
+    func testADirectoryIsRefusedWithAnErrorNotACrash() throws {
+        let folder = dir.appendingPathComponent("a-folder").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for create in [true, false] {
+            XCTAssertThrowsError(try CaseJournal(path: folder, create: create)) { error in
+                guard case .notAJournal = error as? CaseJournalError else { return XCTFail("\(error)") }
+                XCTAssertTrue("\(error)".contains("directory"), "\(error)")
+            }
+        }
+    }
+
     func testADamagedJournalIsRefusedUntouched() throws {
         let j = try CaseJournal(path: path)
         for i in 0..<40 { _ = try j.commit(Self.request(.suspect, key: "acct-\(i)", accounts: (0..<50).map { "acct-\(i)-\($0)" })) }
