@@ -10,7 +10,8 @@ struct ScanCommand: ParsableCommand {
         discussion: """
         PATH may be '-' for standard input; .gz files are read transparently; several files are \
         merged in timestamp order. Exit status: 0 when the scan ran (whatever it found), 2 on \
-        unusable input or arguments, 3 with --fail-on when a cluster at that verdict was found.
+        unusable input or arguments, 3 with --fail-on when a cluster at that verdict was found, \
+        4 when no line of the input was an accepted exchange (empty or unreadable input).
         """
     )
 
@@ -52,7 +53,7 @@ struct ScanCommand: ParsableCommand {
         do {
             result = try DetectionRun.run(paths: paths, settings: DetectorSettings(sensitivity: sensitivity), window: window())
         } catch {
-            FileHandle.standardError.write(Data("distillwatch: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("distillwatch: \(TextSanitizer.sanitize("\(error)"))\n".utf8))
             throw ExitCode(2)
         }
         let report = ScanReport(ledger: result.ledger, snapshot: result.detector.snapshot(includeQuiet: all), includeAll: all)
@@ -73,8 +74,14 @@ struct ScanCommand: ParsableCommand {
             FileHandle.standardError.write(Data("distillwatch: \(result.outsideWindow) exchanges outside --from/--until skipped\n".utf8))
         }
         if let error = result.inputError {
-            FileHandle.standardError.write(Data("distillwatch: input stopped early: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("distillwatch: input stopped early: \(TextSanitizer.sanitize("\(error)"))\n".utf8))
             throw ExitCode(2)
+        }
+        if result.ledger.exchanges == 0 && result.outsideWindow == 0 {
+            // "No campaign" and "nothing readable" must not look alike to a pipeline.
+            let why = result.ledger.rejectedTotal > 0 ? "all \(result.ledger.rejectedTotal) lines were rejected" : "the input is empty"
+            FileHandle.standardError.write(Data("distillwatch: no exchange accepted (\(why)); nothing was scanned\n".utf8))
+            throw ExitCode(4)
         }
         if let failOn {
             let threshold: Verdict = failOn == .suspect ? .suspect : .watch

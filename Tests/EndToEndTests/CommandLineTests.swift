@@ -107,6 +107,28 @@ final class CommandLineTests: XCTestCase {
         XCTAssertNotEqual(try sh(#""$DW" gen --scenario nonsense"#).status, 0)
     }
 
+    func testInputWithNoAcceptedExchangeHasItsOwnStatus() throws {
+        let dir = try temporaryDirectory()
+        let empty = dir.appendingPathComponent("empty.ndjson")
+        try Data().write(to: empty)
+        let none = try sh("\"$DW\" scan --fail-on suspect --format json '\(empty.path)'")
+        XCTAssertEqual(none.status, 4, none.stderr)
+        XCTAssertTrue(none.stderr.contains("no exchange accepted (the input is empty)"), none.stderr)
+        // Garbage: every line rejected, counted in the report, and still status 4.
+        let garbage = try sh("\"$DW\" scan --format json \"$DW\"")
+        XCTAssertEqual(garbage.status, 4, garbage.stderr)
+        XCTAssertTrue(garbage.stderr.contains("lines were rejected"), garbage.stderr)
+        XCTAssertGreaterThan(((try report(garbage)["input"] as? [String: Any])?["rejected"] as? [String: Any])?["total"] as? Int ?? 0, 0)
+    }
+
+    func testAHostilePathIsPrintedWithoutItsEscapes() throws {
+        let run = try sh(#""$DW" scan "$(printf 'missing\033]0;PWNED\007')""#)
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("missing"), run.stderr)
+        XCTAssertFalse(run.stderr.utf8.contains(0x1B), "no raw ESC reaches the terminal: \(run.stderr)")
+        XCTAssertFalse(run.stderr.utf8.contains(0x07))
+    }
+
     func testMalformedInputIsCountedNeverFatal() throws {
         let dir = try temporaryDirectory()
         let good = #"{"ts":"2026-04-22T09:14:03.120Z","account_id":"acct_1","request_id":"r1","output_tokens":10}"#
