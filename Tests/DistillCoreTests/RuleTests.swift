@@ -480,6 +480,18 @@ final class RuleTests: XCTestCase {
         assertRaised("model_pivot", try pivot(onNew: { $0 % 5 != 0 }), atLeast: 0.15)
     }
 
+    func testModelPivotSurvivesAFailedRequestForAModelThatDoesNotExist() throws {
+        // Twenty minutes after the release, someone (a typo, or the farm's own spare account)
+        // asks for "m2-typo" and gets a 404. A name seen only in a failed request is no release:
+        // it must not take the place of m2 and turn model_pivot off for everyone.
+        let typo = Exchange(ts: S.day0 + 25 * Self.hour + 20 * Self.minute, accountID: "typo", clientIP: "10.200.200.2",
+                            paymentFP: "card-typo", model: "m2-typo", status: .failure, httpStatus: 404)
+        assertRaised("model_pivot", try pivot(onNew: { _ in true }, extra: [typo]), atLeast: 0.3)
+        var rejected = typo
+        rejected.status = .success  // a log that records only the HTTP status
+        assertRaised("model_pivot", try pivot(onNew: { _ in true }, extra: [rejected]), atLeast: 0.3)
+    }
+
     // MARK: high_volume
 
     func testHighVolumeRaised() throws {
