@@ -154,10 +154,13 @@ public final class Detector {
             if let q = f.suffixFamily { accounts[ai].suffixFamilies.add(q) }
         }
 
-        // Lifecycle: a model first seen well after the stream began is a new release.
+        // Lifecycle: a model first seen well after the stream began is a new release. Only a
+        // model that answered counts: a name seen in a failed request (a typo, a model that does
+        // not exist) would otherwise replace the real release and end model_pivot for everyone.
         var postRelease = 0  // 0: outside the day after a release, 1: on an old model, 2: on the new one
         if text.contains(.model) {
-            if lastModel.map({ !text.equals(.model, $0) }) ?? true {
+            let answered = e.status != .failure && (e.httpStatus ?? 200) < 400
+            if answered, lastModel.map({ !text.equals(.model, $0) }) ?? true {
                 let model = text[.model] ?? ""
                 if modelFirstSeen[model] == nil {
                     modelFirstSeen[model] = ts

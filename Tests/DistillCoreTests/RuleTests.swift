@@ -1,0 +1,806 @@
+import XCTest
+@testable import DistillCore
+
+/// Three cases for every rule of `ScoringRules.all`, each through a real `Detector`:
+///
+/// - raised: a small trace that raises the rule, with the sign of its weight;
+/// - control: honest traffic that looks like it and must not raise it;
+/// - variation: a cheap change an attacker could make, which must not get the trace out of it.
+///   Where such a change does get out of the rule, the test says so and checks that the cluster
+///   is still caught by the other rules.
+///
+/// `coverage` lists the three tests of each rule; `testEveryRuleHasItsThreeCases` fails for a
+/// rule that has no entry there, so a new rule cannot land without its tests.
+final class RuleTests: XCTestCase {
+    typealias S = SignalTests
+    typealias D = DetectorTests
+    typealias Case = (RuleTests) -> () throws -> Void
+
+    static let day0 = SignalTests.day0
+    static let minute = SignalTests.minute
+    static let hour = SignalTests.hour
+    /// Tests of known false positives skip while this is set; clear it to see them fail.
+    static let skipKnownFalsePositives = true
+
+    /// Every rule's raised, control and variation test.
+    static var coverage: [String: (raised: Case, control: Case, variation: Case)] {
+        [
+            "reasoning_extraction": (testReasoningExtractionRaised, testReasoningExtractionControlEvalHarness,
+                                     testReasoningExtractionVariationOtherLanguagesAndFollowUps),
+            "step_by_step": (testStepByStepRaised, testStepByStepControlStepsWithoutReasoning, testStepByStepVariationOtherLanguages),
+            "template_concentration": (testTemplateConcentrationRaised, testTemplateConcentrationControlGreetingAndSignOff,
+                                       testTemplateConcentrationVariationThreeTemplatesNumbered),
+            "repeated_prompts": (testRepeatedPromptsRaised, testRepeatedPromptsControlDatasetSweep, testRepeatedPromptsVariationFarmSendsEachPromptTwice),
+            "output_heavy": (testOutputHeavyRaised, testOutputHeavyControlLongDocuments, testOutputHeavyVariationPaddedInput),
+            "reasoning_tokens": (testReasoningTokensRaised, testReasoningTokensControlLowEffort, testReasoningTokensVariationShortFillers),
+            "long_outputs": (testLongOutputsRaised, testLongOutputsControlLongContextAgent, testLongOutputsVariationPaddedInput),
+            "single_turn": (testSingleTurnRaised, testSingleTurnControlMixedConversations, testSingleTurnVariationSessionOnEveryRequest),
+            "round_the_clock": (testRoundTheClockRaised, testRoundTheClockControlLongWorkingDays, testRoundTheClockVariationShortNightAndUnevenHours),
+            "ip_rotation": (testIPRotationRaised, testIPRotationControlHomeOfficePhone, testIPRotationVariationStickyExitPerSession),
+            "rate_limited": (testRateLimitedRaised, testRateLimitedControlServerErrors, testRateLimitedVariationBunchedRetries),
+            "model_pivot": (testModelPivotRaised, testModelPivotControlEarlyAdopter, testModelPivotVariationTrickleOnOldModel),
+            "high_volume": (testHighVolumeRaised, testHighVolumeControlBusyDay, testHighVolumeVariationBurstsWithPauses),
+            "shared_payment": (testSharedPaymentRaised, testSharedPaymentControlOfficeCard, testSharedPaymentVariationCardsInPairs),
+            "shared_infrastructure": (testSharedInfrastructureRaised, testSharedInfrastructureControlOfficeNAT,
+                                      testSharedInfrastructureVariationAddressPerAccountInOneRange),
+            "synchronised_templates": (testSynchronisedTemplatesRaised, testSynchronisedTemplatesControlOwnTemplates,
+                                       testSynchronisedTemplatesVariationOwnOpenersSharedClosing),
+            "coordinated_harness": (testCoordinatedHarnessRaised, testCoordinatedHarnessControlPopularFramework,
+                                    testCoordinatedHarnessVariationJitteredCopies),
+            "synchrony": (testSynchronyRaised, testSynchronyControlPopularHour, testSynchronyVariationJitterAcrossWindowsAndSkippedWaves),
+            "creation_burst": (testCreationBurstRaised, testCreationBurstControlTwoOnboardingDays, testCreationBurstVariationStaggeredSignUps),
+        ]
+    }
+
+    func testEveryRuleHasItsThreeCases() {
+        let names = ScoringRules.all.map(\.name)
+        XCTAssertEqual(Set(names).count, names.count, "rule names are unique")
+        for name in names {
+            XCTAssertNotNil(Self.coverage[name], "rule \(name) has no raised / control / variation tests in RuleTests.coverage")
+        }
+        for name in Self.coverage.keys where !names.contains(name) {
+            XCTFail("RuleTests.coverage lists \(name), which is not in ScoringRules.all")
+        }
+    }
+
+    // MARK: Running a trace
+
+    func snapshot(_ exchanges: [Exchange]) -> Snapshot {
+        let detector = Detector()
+        detector.ingest(exchanges.sorted { $0.ts < $1.ts })
+        return detector.snapshot(includeQuiet: true)
+    }
+
+    func cluster(_ account: String, in snap: Snapshot, file: StaticString = #filePath, line: UInt = #line) throws -> ClusterSnapshot {
+        try XCTUnwrap(snap.clusters.first { $0.accounts.contains(account) }, "no cluster holds \(account)", file: file, line: line)
+    }
+
+    func cluster(of account: String, after exchanges: [Exchange], file: StaticString = #filePath, line: UInt = #line) throws -> ClusterSnapshot {
+        try cluster(account, in: snapshot(exchanges), file: file, line: line)
+    }
+
+    func weight(_ name: String, _ c: ClusterSnapshot) -> Double? { c.signals.first { $0.name == name }?.weight }
+
+    func describe(_ c: ClusterSnapshot) -> String {
+        "\(c.accounts.count) accounts, \(c.verdict) at \(c.risk): " + c.signals.map { "\($0.name)=\($0.weight)" }.joined(separator: " ")
+    }
+
+    /// The rule is in the cluster's signals with the sign of its table weight and at least `minimum` of it.
+    func assertRaised(_ name: String, _ c: ClusterSnapshot, atLeast minimum: Double, file: StaticString = #filePath, line: UInt = #line) {
+        guard let rule = ScoringRules.all.first(where: { $0.name == name }) else { return XCTFail("no rule \(name)", file: file, line: line) }
+        guard let w = weight(name, c) else { return XCTFail("\(name) not raised: \(describe(c))", file: file, line: line) }
+        XCTAssertEqual(w.sign, rule.weight.sign, "\(name) has the wrong sign: \(describe(c))", file: file, line: line)
+        XCTAssertGreaterThanOrEqual(abs(w), minimum, "\(name) too weak: \(describe(c))", file: file, line: line)
+    }
+
+    func assertNotRaised(_ name: String, _ c: ClusterSnapshot, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertNil(weight(name, c), "\(name) raised: \(describe(c))", file: file, line: line)
+    }
+
+    /// For a variation that gets out of `escaped`: the cluster is still suspect on its other rules.
+    func assertStillSuspect(_ c: ClusterSnapshot, escaped: String, accounts: Int, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(c.accounts.count, accounts, "the farm is still one cluster: \(describe(c))", file: file, line: line)
+        XCTAssertEqual(c.verdict, .suspect, "out of \(escaped), and out of suspect too: \(describe(c))", file: file, line: line)
+    }
+
+    // MARK: Traces
+
+    /// A prompt with an instruction between random words (no template family), over 100 bytes.
+    static func prompt(_ account: String, _ i: Int, _ middle: String) -> String { S.prompt(account, i, middle: middle) }
+
+    /// A small extraction farm, suspect on several rules at once: `count` accounts with their own
+    /// orgs on one card, each on its own address in one cloud /24, asking for full reasoning
+    /// and taking 2,400-token answers, one exchange per conversation, `perAccount` each over
+    /// `hours`. `edit` gets (exchange, account, account number, exchange number).
+    static func farm(_ prefix: String = "f", count: Int = 8, perAccount: Int = 40, hours: Int = 20,
+                     edit: (inout Exchange, String, Int, Int) -> Void = { _, _, _, _ in }) -> [Exchange] {
+        let names = (0..<count).map { "\(prefix)\($0)" }
+        return D.traffic(accounts: names, perAccount: perAccount, hours: hours, start: day0 + hour, independent: true) { a, i, ts in
+            let k = Int(a.dropFirst(prefix.count))!
+            var e = Exchange(ts: ts, accountID: a, requestID: "\(a)-\(i)", orgID: "org-\(a)", sessionID: "\(a)-s\(i)",
+                             clientIP: "198.51.100.\(10 + k)", paymentFP: "\(prefix)-card", model: "m1",
+                             inputTokens: 300, outputTokens: 2400, reasoningTokens: 0, httpStatus: 200,
+                             promptText: prompt(a, i, S.extractionMiddle))
+            edit(&e, a, k, i)
+            return e
+        }
+    }
+
+    // MARK: reasoning_extraction
+
+    func testReasoningExtractionRaised() throws {
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.promptText = Self.prompt("x", i, S.extractionMiddle) })
+        assertRaised("reasoning_extraction", c, atLeast: 2.0)
+    }
+
+    func testReasoningExtractionControlEvalHarness() throws {
+        // An eval harness: arithmetic items with the usual light cues. Students and benchmark
+        // suites write this; it asks for an answer with some working, not for a trace.
+        let cues = ["Let's think step by step.", "Show your work.", "Explain your answer briefly.", "Think step-by-step, then give the number."]
+        let c = try cluster(of: "lab", after: S.trace("lab") { e, i in
+            e.promptText = "Question \(i): a shop sells \(i + 3) apples at \(2 * i + 5) cents each; what is the total? " + cues[i % cues.count]
+        })
+        assertNotRaised("reasoning_extraction", c)
+        assertRaised("step_by_step", c, atLeast: 0.3)
+    }
+
+    func testReasoningExtractionVariationOtherLanguagesAndFollowUps() throws {
+        // The same request in other languages and in capitals.
+        let asks = ["请写出你完整的思考过程，然后回答", "Опиши весь ход рассуждений, прежде чем ответить", "Muestra todo tu razonamiento antes de responder",
+                    "Erkläre deinen gesamten Gedankengang, bevor du antwortest", "WRITE OUT YOUR CHAIN OF THOUGHT BEFORE ANSWERING"]
+        let languages = try cluster(of: "x", after: S.trace("x") { e, i in e.promptText = Self.prompt("x", i, asks[i % asks.count]) })
+        assertRaised("reasoning_extraction", languages, atLeast: 2.0)
+
+        // Ask once per conversation, then three "keep going" turns: a quarter of the prompts, all of the openers.
+        let followUps = try cluster(of: "x", after: S.trace("x", time: { S.day0 + StreamTime($0 / 4) * 30 * Self.minute + StreamTime($0 % 4) * Self.minute }) { e, i in
+            e.sessionID = "x-c\(i / 4)"
+            e.promptText = i % 4 == 0 ? Self.prompt("x", i, S.extractionMiddle) : "Keep going from where you stopped, \(S.randomWords(3, seed: "x\(i)").joined(separator: " "))"
+        })
+        assertRaised("reasoning_extraction", followUps, atLeast: 2.0)
+    }
+
+    func testReasoningExtractionUnlistedParaphraseEscapesAndTheFarmDropsToWatch() throws {
+        // Escape: the lexicon is a list of phrases. A paraphrase on none of them ("lay out how
+        // you got there, every inference along the way") is no extraction prompt to it. The farm
+        // stays one cluster on its card, but card, long answers and one-turn conversations alone
+        // (-3 + 1.5 + 0.96 + 0.76 + 0.76) leave it at watch (0.73), below suspect.
+        let paraphrase = "lay out how you got there, every inference along the way, before the answer"
+        let c = try cluster("f0", in: snapshot(Self.farm { e, a, _, i in e.promptText = Self.prompt(a, i, paraphrase) }))
+        assertNotRaised("reasoning_extraction", c)
+        XCTAssertEqual(c.accounts.count, 8, describe(c))
+        XCTAssertNotEqual(c.verdict, .clear, describe(c))
+    }
+
+    // MARK: step_by_step
+
+    func testStepByStepRaised() throws {
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.promptText = Self.prompt("x", i, S.lightMiddle) })
+        assertRaised("step_by_step", c, atLeast: 0.3)
+    }
+
+    func testStepByStepControlStepsWithoutReasoning() throws {
+        // Prompts about steps (a passport renewal, a staircase, a dance) that ask for no reasoning.
+        let middles = ["what are the usual steps to renew a passport here please", "how many steps does the old lighthouse staircase have",
+                       "describe the basic steps of a waltz for a beginner please", "which step of bread making needs the most patience"]
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.promptText = Self.prompt("x", i, middles[i % middles.count]) })
+        assertNotRaised("step_by_step", c)
+    }
+
+    func testStepByStepVariationOtherLanguages() throws {
+        let asks = ["resuélvelo paso a paso por favor", "реши это шаг за шагом", "löse es Schritt für Schritt",
+                    "LET'S THINK STEP-BY-STEP", "go one step at a time", "一步一步地解决这个问题"]
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.promptText = Self.prompt("x", i, asks[i % asks.count]) })
+        assertRaised("step_by_step", c, atLeast: 0.3)
+    }
+
+    // MARK: template_concentration
+
+    static func ticketTemplate(_ seed: String) -> String {
+        "Summarize the following support ticket in three bullet points: " + S.randomWords(8, seed: seed).joined(separator: " ") + ". Keep it short and friendly."
+    }
+
+    func testTemplateConcentrationRaised() throws {
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.promptText = Self.ticketTemplate("x\(i)") })
+        assertRaised("template_concentration", c, atLeast: 0.3)
+    }
+
+    func testTemplateConcentrationControlGreetingAndSignOff() throws {
+        // A polite writer: every prompt opens "Hi there," and ends "thanks so much!", with her
+        // own words between. Two words at one end and three at the other are no template.
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in
+            e.promptText = "Hi there, " + S.randomWords(12, seed: "x\(i)").joined(separator: " ") + ", thanks so much!"
+        })
+        assertNotRaised("template_concentration", c)
+    }
+
+    func testTemplateConcentrationVariationThreeTemplatesNumbered() throws {
+        // Three templates in turn, each fill numbered and in mixed case: digits are masked and case folded.
+        let templates = [
+            { (i: Int, w: String) in "Ticket #\(1000 + 37 * i): summarize the following support ticket in bullet points: \(w). Keep it short and friendly." },
+            { (i: Int, w: String) in "ITEM \(i) — TRANSLATE THE FOLLOWING PARAGRAPH INTO FRENCH: \(w). RETURN ONLY THE TRANSLATION PLEASE." },
+            { (i: Int, w: String) in "Case \(i * 7): classify the sentiment of this review as positive or negative: \(w). Answer with one word only." },
+        ]
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in
+            e.promptText = templates[i % 3](i, S.randomWords(8, seed: "x\(i)").joined(separator: " "))
+        })
+        assertRaised("template_concentration", c, atLeast: 0.3)
+    }
+
+    func testTemplateConcentrationRandomWordAtBothEndsEscapesOnlyThisRule() throws {
+        // Escape: a random word before and after every fill gives each prompt its own opening
+        // and closing words, so no family recurs.
+        let c = try cluster("f0", in: snapshot(Self.farm { e, a, _, i in
+            let nonce = S.randomWords(2, seed: "\(a)/nonce/\(i)")
+            e.promptText = nonce[0] + " Solve the following problem, writing out your complete chain of thought: "
+                + S.randomWords(8, seed: "\(a)\(i)").joined(separator: " ") + ". Keep every intermediate step. " + nonce[1]
+        }))
+        assertNotRaised("template_concentration", c)
+        assertStillSuspect(c, escaped: "template_concentration", accounts: 8)
+    }
+
+    // MARK: repeated_prompts (weighs against extraction)
+
+    func testRepeatedPromptsRaised() throws {
+        // A benchmark re-run: ten items, four times each.
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.promptText = S.prompt("x", i % 10) })
+        assertRaised("repeated_prompts", c, atLeast: 1.0)
+    }
+
+    func testRepeatedPromptsControlDatasetSweep() throws {
+        // A sweep over a dataset: one long template, a new item every time. No exact repeat.
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in
+            e.promptText = "Question \(i): read the passage below and answer in one sentence. " + S.randomWords(10, seed: "x\(i)").joined(separator: " ")
+        })
+        assertNotRaised("repeated_prompts", c)
+    }
+
+    func testRepeatedPromptsVariationFarmSendsEachPromptTwice() throws {
+        // Each prompt sent twice (two samples per prompt are worth having to a distiller): half
+        // of the prompts are exact repeats, which this rule reads as a benchmark re-run.
+        let c = try cluster("f0", in: snapshot(Self.farm { e, a, _, i in e.promptText = Self.prompt(a, i / 2, S.extractionMiddle) }))
+        assertRaised("repeated_prompts", c, atLeast: 1.0)
+        assertStillSuspect(c, escaped: "a clear verdict through repeated_prompts", accounts: 8)
+    }
+
+    // MARK: output_heavy
+
+    func testOutputHeavyRaised() throws {
+        let c = try cluster(of: "x", after: S.trace("x") { e, _ in e.inputTokens = 200; e.outputTokens = 3000 })
+        assertRaised("output_heavy", c, atLeast: 0.5)
+    }
+
+    func testOutputHeavyControlLongDocuments() throws {
+        // Long documents in, fair summaries out: 6,000 tokens in, 1,200 out.
+        let c = try cluster(of: "x", after: S.trace("x") { e, _ in e.inputTokens = 6000; e.outputTokens = 1200 })
+        assertNotRaised("output_heavy", c)
+    }
+
+    func testOutputHeavyVariationPaddedInput() throws {
+        // Escape: padding every request to more than half its answer (a long system prompt costs
+        // little) takes a trace out of output_heavy. long_outputs reads the answer alone.
+        let padded = try cluster(of: "x", after: S.trace("x") { e, _ in e.inputTokens = 1600; e.outputTokens = 3000 })
+        assertNotRaised("output_heavy", padded)
+        assertRaised("long_outputs", padded, atLeast: 0.5)
+        let c = try cluster("f0", in: snapshot(Self.farm { e, _, _, _ in e.inputTokens = 1600 }))
+        assertStillSuspect(c, escaped: "output_heavy", accounts: 8)
+    }
+
+    // MARK: reasoning_tokens
+
+    func testReasoningTokensRaised() throws {
+        let c = try cluster(of: "x", after: S.trace("x") { e, _ in e.reasoningTokens = 200 })
+        assertRaised("reasoning_tokens", c, atLeast: 0.2)
+    }
+
+    func testReasoningTokensControlLowEffort() throws {
+        // A reasoning model on easy questions: a tenth of the output is reasoning.
+        let c = try cluster(of: "x", after: S.trace("x") { e, _ in e.reasoningTokens = 30 })
+        assertNotRaised("reasoning_tokens", c)
+    }
+
+    func testReasoningTokensVariationShortFillers() throws {
+        // Every other exchange a cheap 20-token reply with no reasoning: the count of exchanges
+        // halves, the share of output tokens that are reasoning hardly moves.
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in
+            if i % 2 == 0 { e.reasoningTokens = 200 } else { e.outputTokens = 20; e.reasoningTokens = 0 }
+        })
+        assertRaised("reasoning_tokens", c, atLeast: 0.2)
+    }
+
+    // MARK: long_outputs
+
+    func testLongOutputsRaised() throws {
+        let c = try cluster(of: "x", after: S.trace("x") { e, _ in e.outputTokens = 2400 })
+        assertRaised("long_outputs", c, atLeast: 0.5)
+    }
+
+    func testLongOutputsControlLongContextAgent() throws {
+        // An honest coding agent: 30,000-token contexts, tool calls and edits of a few hundred tokens.
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.inputTokens = 30_000 + 500 * Int64(i); e.outputTokens = 400 + 25 * Int64(i % 20) })
+        assertNotRaised("long_outputs", c)
+        assertNotRaised("output_heavy", c)
+    }
+
+    func testLongOutputsVariationPaddedInput() throws {
+        // Long answers behind padded contexts, to pass for an agent: still long answers.
+        let c = try cluster(of: "x", after: S.trace("x") { e, _ in e.inputTokens = 30_000; e.outputTokens = 2400 })
+        assertRaised("long_outputs", c, atLeast: 0.5)
+    }
+
+    // MARK: single_turn
+
+    func testSingleTurnRaised() throws {
+        let c = try cluster(of: "x", after: S.trace("x") { e, _ in e.sessionID = nil })
+        assertRaised("single_turn", c, atLeast: 0.5)
+    }
+
+    func testSingleTurnControlMixedConversations() throws {
+        // One-off questions between longer chats: ten alone, ten conversations of three turns.
+        let c = try cluster(of: "x", after: S.trace("x", time: { S.day0 + StreamTime($0) * 10 * Self.minute }) { e, i in
+            e.sessionID = i < 10 ? "x-alone-\(i)" : "x-chat-\((i - 10) / 3)"
+        })
+        assertNotRaised("single_turn", c)
+    }
+
+    func testSingleTurnVariationSessionOnEveryRequest() throws {
+        // A made-up session id on every request: each is a conversation of one.
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.sessionID = "sess-\(S.randomWords(2, seed: "x\(i)").joined())-\(i)" })
+        assertRaised("single_turn", c, atLeast: 0.5)
+    }
+
+    func testSingleTurnFollowUpsAndOneLongSessionEscapeOnlyThisRule() throws {
+        // Escape: one "thanks" turn after every answer makes every conversation two turns; one
+        // session id for the whole run makes it one long conversation. Either takes the farm out
+        // of single_turn; asking for reasoning in each conversation's first prompt still counts.
+        let followUps = Self.farm { e, a, _, i in
+            e.sessionID = "\(a)-s\(i / 2)"
+            if i % 2 == 1 { e.promptText = "Thanks, that helps \(S.randomWords(2, seed: "\(a)\(i)").joined(separator: " "))" }
+        }
+        let oneSession = Self.farm { e, a, _, _ in e.sessionID = "\(a)-forever" }
+        for trace in [followUps, oneSession] {
+            let c = try cluster("f0", in: snapshot(trace))
+            assertNotRaised("single_turn", c)
+            assertRaised("reasoning_extraction", c, atLeast: 2.0)
+            assertStillSuspect(c, escaped: "single_turn", accounts: 8)
+        }
+    }
+
+    // MARK: round_the_clock
+
+    /// 120 exchanges over two days in pairs a minute apart, `perHour` pairs in each hour `active` says.
+    static func hours(_ active: (Int) -> Bool, pairsPerHour: (Int) -> Int = { _ in 1 }) -> [StreamTime] {
+        var times: [StreamTime] = []
+        for day in 0..<2 {
+            for h in 0..<24 where active(h) {
+                let pairs = pairsPerHour(h)
+                for p in 0..<pairs {
+                    let slot = S.day0 + StreamTime(day) * 24 * hour + StreamTime(h) * hour + StreamTime(p) * (60 / StreamTime(pairs)) * minute
+                    times += [slot, slot + minute]
+                }
+            }
+        }
+        return times
+    }
+
+    func testRoundTheClockRaised() throws {
+        let times = Self.hours({ _ in true }, pairsPerHour: { $0 % 2 == 0 ? 2 : 1 })
+        let c = try cluster(of: "x", after: S.trace("x", count: times.count, time: { times[$0] }))
+        assertRaised("round_the_clock", c, atLeast: 0.3)
+    }
+
+    func testRoundTheClockControlLongWorkingDays() throws {
+        // Someone at it from 08:00 to 23:00 both days: long days, but they sleep.
+        let times = Self.hours({ (8..<23).contains($0) }, pairsPerHour: { _ in 2 })
+        let c = try cluster(of: "x", after: S.trace("x", count: times.count, time: { times[$0] }))
+        XCTAssertGreaterThanOrEqual(times.count, 100)
+        assertNotRaised("round_the_clock", c)
+    }
+
+    func testRoundTheClockVariationShortNightAndUnevenHours() throws {
+        // A scheduler that pauses 03:00–07:00 and runs twice as hard in the afternoon.
+        let times = Self.hours({ !(3..<7).contains($0) }, pairsPerHour: { (12..<20).contains($0) ? 2 : 1 })
+        let c = try cluster(of: "x", after: S.trace("x", count: times.count, time: { times[$0] }))
+        XCTAssertGreaterThanOrEqual(times.count, 100)
+        assertRaised("round_the_clock", c, atLeast: 0.2)
+    }
+
+    // MARK: ip_rotation
+
+    func testIPRotationRaised() throws {
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.clientIP = "100.64.\(i / 200).\(i % 200 + 1)" })
+        assertRaised("ip_rotation", c, atLeast: 0.5)
+    }
+
+    func testIPRotationControlHomeOfficePhone() throws {
+        // A laptop at home and at the office, and a phone on a carrier: three addresses in turn.
+        let addresses = ["203.0.113.20", "198.51.100.77", "100.90.4.12"]
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.clientIP = addresses[(i / 6) % 3] })
+        assertNotRaised("ip_rotation", c)
+    }
+
+    func testIPRotationVariationStickyExitPerSession() throws {
+        // A proxy pool with sticky sessions: a fresh exit per conversation of two requests.
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.clientIP = "100.64.7.\(i / 2 + 1)" })
+        assertRaised("ip_rotation", c, atLeast: 0.2)
+    }
+
+    func testIPRotationSmallReusedPoolEscapesOnlyThisRule() throws {
+        // Escape: eight exits used in turn. Only an account's first use of an address is new,
+        // so a small pool reused all run long soon reads as a few steady addresses.
+        let c = try cluster("f0", in: snapshot(Self.farm { e, _, k, i in e.clientIP = "100.64.9.\((i + k) % 8 + 1)" }))
+        assertNotRaised("ip_rotation", c)
+        assertStillSuspect(c, escaped: "ip_rotation", accounts: 8)
+    }
+
+    // MARK: rate_limited
+
+    func testRateLimitedRaised() throws {
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in if i % 8 == 0 { e.httpStatus = 429 } })
+        assertRaised("rate_limited", c, atLeast: 0.2)
+    }
+
+    func testRateLimitedControlServerErrors() throws {
+        // The same share of failures, but the server's (503), not the rate limit's.
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in if i % 8 == 0 { e.httpStatus = 503; e.status = .failure } })
+        assertNotRaised("rate_limited", c)
+    }
+
+    func testRateLimitedVariationBunchedRetries() throws {
+        // The 429s in one run of immediate retries instead of spread out: the same share.
+        let c = try cluster(of: "x", after: S.trace("x") { e, i in if (20..<25).contains(i) { e.httpStatus = 429 } })
+        assertRaised("rate_limited", c, atLeast: 0.2)
+    }
+
+    // MARK: model_pivot
+
+    /// "x" on m1 for ten exchanges; m2 appears 25 hours in (sent first by "herald"); then 40 more
+    /// exchanges from x, on m2 where `onNew` says so.
+    func pivot(onNew: (Int) -> Bool, extra: [Exchange] = []) throws -> ClusterSnapshot {
+        let release = S.day0 + 25 * Self.hour
+        let herald = Exchange(ts: release, accountID: "herald", clientIP: "10.200.200.1", paymentFP: "card-herald", model: "m2")
+        let after = S.trace("x", count: 40, time: { S.baseTime($0, start: release + Self.minute) }) { e, i in
+            e.promptText = S.prompt("x", 100 + i)
+            e.sessionID = "x-late-\(i / 2)"
+            if onNew(i) { e.model = "m2" }
+        }
+        return try cluster(of: "x", after: S.trace("x", count: 10) + [herald] + after + extra)
+    }
+
+    func testModelPivotRaised() throws {
+        assertRaised("model_pivot", try pivot(onNew: { _ in true }), atLeast: 0.3)
+    }
+
+    func testModelPivotControlEarlyAdopter() throws {
+        // Tries the new model on a fifth of the day's requests and stays with the old one.
+        assertNotRaised("model_pivot", try pivot(onNew: { $0 % 5 == 0 }))
+    }
+
+    func testModelPivotVariationTrickleOnOldModel() throws {
+        // Keeps one request in five on the old model, to look like a cautious adopter.
+        assertRaised("model_pivot", try pivot(onNew: { $0 % 5 != 0 }), atLeast: 0.15)
+    }
+
+    func testModelPivotSurvivesAFailedRequestForAModelThatDoesNotExist() throws {
+        // Twenty minutes after the release, someone (a typo, or the farm's own spare account)
+        // asks for "m2-typo" and gets a 404. A name seen only in a failed request is no release:
+        // it must not take the place of m2 and turn model_pivot off for everyone.
+        let typo = Exchange(ts: S.day0 + 25 * Self.hour + 20 * Self.minute, accountID: "typo", clientIP: "10.200.200.2",
+                            paymentFP: "card-typo", model: "m2-typo", status: .failure, httpStatus: 404)
+        assertRaised("model_pivot", try pivot(onNew: { _ in true }, extra: [typo]), atLeast: 0.3)
+        var rejected = typo
+        rejected.status = .success  // a log that records only the HTTP status
+        assertRaised("model_pivot", try pivot(onNew: { _ in true }, extra: [rejected]), atLeast: 0.3)
+    }
+
+    // MARK: high_volume
+
+    func testHighVolumeRaised() throws {
+        let c = try cluster(of: "x", after: S.trace("x", count: 100, time: { S.day0 + StreamTime($0) * 30_000 }))
+        assertRaised("high_volume", c, atLeast: 0.5)
+    }
+
+    func testHighVolumeControlBusyDay() throws {
+        // A busy person: 120 exchanges over a twelve-hour day (240 a day).
+        let c = try cluster(of: "x", after: S.trace("x", count: 120, time: { S.day0 + 8 * Self.hour + StreamTime($0) * 6 * Self.minute }))
+        assertNotRaised("high_volume", c)
+    }
+
+    func testHighVolumeVariationBurstsWithPauses() throws {
+        // Three bursts of a hundred in twenty minutes each, an hour of quiet between them.
+        let c = try cluster(of: "x", after: S.trace("x", count: 300, time: { i in
+            S.day0 + StreamTime(i / 100) * 80 * Self.minute + StreamTime(i % 100) * 12_000
+        }))
+        assertRaised("high_volume", c, atLeast: 0.5)
+    }
+
+    // MARK: shared_payment
+
+    func testSharedPaymentRaised() throws {
+        // Eight accounts in eight orgs on one card.
+        let all = (0..<8).flatMap { k in S.trace("a\(k)", count: 10) { e, _ in e.paymentFP = "card-shared" } }
+        let c = try cluster(of: "a0", after: all)
+        XCTAssertEqual(c.accounts.count, 8)
+        assertRaised("shared_payment", c, atLeast: 1.4)
+    }
+
+    func testSharedPaymentControlOfficeCard() throws {
+        // An office: eight people's accounts in the company's org, on the company card.
+        let all = (0..<8).flatMap { k in S.trace("a\(k)", count: 10) { e, _ in e.paymentFP = "card-office"; e.orgID = "org-office" } }
+        let c = try cluster(of: "a0", after: all)
+        XCTAssertEqual(c.accounts.count, 8, "one card is one cluster")
+        assertNotRaised("shared_payment", c)
+    }
+
+    func testSharedPaymentVariationCardsInPairs() throws {
+        // Escape: four cards, each shared by two accounts in separate orgs. Two identities on a
+        // card is where the ramp starts (a couple shares a card), so shared_payment adds nothing;
+        // the farm's range and behaviour still hold it together and suspect.
+        let c = try cluster("f0", in: snapshot(Self.farm { e, _, k, _ in e.paymentFP = "card-pair-\(k / 2)" }))
+        assertNotRaised("shared_payment", c)
+        assertStillSuspect(c, escaped: "shared_payment", accounts: 8)
+    }
+
+    // MARK: shared_infrastructure
+
+    func testSharedInfrastructureRaised() throws {
+        // Six separate payers on one home address.
+        let all = (0..<6).flatMap { k in S.trace("a\(k)", count: 10) { e, _ in e.clientIP = "203.0.113.9" } }
+        let c = try cluster(of: "a0", after: all)
+        XCTAssertEqual(c.accounts.count, 6)
+        assertRaised("shared_infrastructure", c, atLeast: 0.4)
+    }
+
+    func testSharedInfrastructureControlOfficeNAT() throws {
+        // Six colleagues behind the office NAT, on the company card and org: one owner.
+        let all = (0..<6).flatMap { k in
+            S.trace("a\(k)", count: 10) { e, _ in e.clientIP = "203.0.113.9"; e.paymentFP = "card-office"; e.orgID = "org-office" }
+        }
+        let c = try cluster(of: "a0", after: all)
+        XCTAssertEqual(c.accounts.count, 6)
+        assertNotRaised("shared_infrastructure", c)
+    }
+
+    func testSharedInfrastructureVariationAddressPerAccountInOneRange() throws {
+        // An extraction farm that buys a card per account and gives each its own address in one
+        // /24: no address is shared, the range is.
+        let c = try cluster("f0", in: snapshot(Self.farm { e, a, _, _ in e.paymentFP = "card-\(a)" }))
+        XCTAssertEqual(c.accounts.count, 8, describe(c))
+        assertRaised("shared_infrastructure", c, atLeast: 0.4)
+    }
+
+    // MARK: synchronised_templates
+
+    /// Five accounts of one org, each prompt built by `prompt(account, i)`.
+    func team(_ prompt: @escaping (String, Int) -> String) throws -> ClusterSnapshot {
+        let all = (0..<5).flatMap { k in
+            S.trace("a\(k)", count: 10) { e, i in e.paymentFP = "card-one"; e.orgID = "org-one"; e.promptText = prompt("a\(k)", i) }
+        }
+        let c = try cluster(of: "a0", after: all)
+        XCTAssertEqual(c.accounts.count, 5)
+        return c
+    }
+
+    func testSynchronisedTemplatesRaised() throws {
+        assertRaised("synchronised_templates", try team { a, i in Self.ticketTemplate("\(a)/\(i)") }, atLeast: 0.7)
+    }
+
+    func testSynchronisedTemplatesControlOwnTemplates() throws {
+        // Each colleague has a saved template of their own: concentrated, but not shared.
+        let openers = ["Translate this paragraph into plain English for a customer:", "Write a unit test in Swift for the function below:",
+                       "Draft a short reply to this supplier email, polite but firm:", "Turn these meeting notes into a list of action items:",
+                       "Suggest three catchy titles for this blog post draft:"]
+        let c = try team { a, i in openers[Int(a.dropFirst())!] + " " + S.randomWords(10, seed: "\(a)/\(i)").joined(separator: " ") }
+        assertNotRaised("synchronised_templates", c)
+    }
+
+    func testSynchronisedTemplatesVariationOwnOpenersSharedClosing() throws {
+        // Each prompt opens with random words; the instruction moved to the end stays the same.
+        let c = try team { a, i in
+            S.randomWords(10, seed: "\(a)/\(i)").joined(separator: " ") + ". Summarize the ticket above in three bullet points, short and friendly."
+        }
+        assertRaised("synchronised_templates", c, atLeast: 0.7)
+    }
+
+    // MARK: coordinated_harness
+
+    /// `count` accounts "prefix0"… on their own card, org and address, all on tool schema
+    /// `tools`, 16 exchanges each over `hours` at their own moments, shaped by `edit`
+    /// (exchange, account number, exchange number).
+    static func harnessUsers(_ prefix: String, count: Int, tools: String, hours: Int = 8,
+                             edit: @escaping (inout Exchange, Int, Int) -> Void) -> [Exchange] {
+        let names = (0..<count).map { "\(prefix)\($0)" }
+        return D.traffic(accounts: names, perAccount: 16, hours: hours, start: day0, independent: true) { a, i, ts in
+            let k = Int(a.dropFirst(prefix.count))!
+            var e = Exchange(ts: ts, accountID: a, requestID: "\(a)-\(i)", orgID: "org-\(a)", sessionID: "\(a)-s\(i)",
+                             clientIP: "10.\(prefix.utf8.first!).\(k).1", paymentFP: "card-\(a)", model: "m1",
+                             inputTokens: 300, outputTokens: 2400, httpStatus: 200,
+                             promptText: prompt(a, i, S.extractionMiddle), toolsFP: tools)
+            edit(&e, k, i)
+            return e
+        }
+    }
+
+    func testCoordinatedHarnessRaised() throws {
+        // Twenty-four copies of one harness on a tool schema nobody else uses.
+        let c = try cluster("h0", in: snapshot(Self.harnessUsers("h", count: 24, tools: "sha256:harvest-kit") { _, _, _ in }))
+        XCTAssertEqual(c.accounts.count, 24, describe(c))
+        assertRaised("coordinated_harness", c, atLeast: 1.0)
+    }
+
+    func testCoordinatedHarnessControlPopularFramework() throws {
+        // A popular agent framework's tool schema: sixteen people chatting through it, and
+        // twenty-four who take long answers through it but differ in how much they send in and
+        // take out (a grid of input and output sizes, each step larger than one profile unit).
+        // Spread over two days: the same people packed into one working day are tied by
+        // synchrony instead (see testSynchronyKnownFalseTieOfAWorkingDaysHeavyUsers).
+        let schema = "sha256:popular-agent-framework"
+        let long = Self.harnessUsers("p", count: 24, tools: schema, hours: 48) { e, k, i in
+            e.promptText = S.prompt("p\(k)", i)
+            e.outputTokens = Int64(1600 * pow(2, 0.6 * 1.3 * Double(k % 6)))
+            e.inputTokens = Int64(300 * pow(2, 0.8 * 1.3 * Double(k / 6)))
+        }
+        let chat = Self.harnessUsers("q", count: 16, tools: schema, hours: 48) { e, k, i in
+            e.promptText = S.prompt("q\(k)", i); e.outputTokens = 300; e.inputTokens = 400
+        }
+        let snap = snapshot(long + chat)
+        for k in 0..<24 {
+            let c = try cluster("p\(k)", in: snap)
+            assertNotRaised("coordinated_harness", c)
+            XCTAssertFalse(c.ties.contains { $0.kind == .harnessCopies }, describe(c))
+            XCTAssertNotEqual(c.verdict, .suspect, describe(c))
+        }
+    }
+
+    func testCoordinatedHarnessVariationJitteredCopies() throws {
+        // Each copy set to its own answer length (±15%) and input size (±25%), varied again per
+        // request: small differences, still copies.
+        let c = try cluster("h0", in: snapshot(Self.harnessUsers("h", count: 24, tools: "sha256:harvest-kit") { e, k, i in
+            let own = Double(D.scatter("h\(k)", 1_000) % 1000) / 1000, each = Double(D.scatter("h\(k)", i) % 1000) / 1000
+            e.outputTokens = Int64(2400 * (0.85 + 0.3 * own) * (0.9 + 0.2 * each))
+            e.inputTokens = Int64(300 * (0.75 + 0.5 * own) * (0.8 + 0.4 * each))
+        }))
+        XCTAssertEqual(c.accounts.count, 24, describe(c))
+        assertRaised("coordinated_harness", c, atLeast: 1.0)
+    }
+
+    // MARK: synchrony
+
+    /// `count` accounts "prefix0"… with their own cards, an address per request and prompts that
+    /// share no template, fired by one scheduler: `perAccount` exchanges in waves every six hours
+    /// from 02:00, three per wave, each at `offset(account, exchange)` into its wave.
+    static func swarm(_ prefix: String, count: Int = 16, perAccount: Int = 24,
+                      offset: @escaping (String, Int) -> StreamTime?) -> [Exchange] {
+        var out: [Exchange] = []
+        for k in 0..<count {
+            let a = "\(prefix)\(k)"
+            for i in 0..<perAccount {
+                guard let off = offset(a, i) else { continue }
+                let wave = day0 + StreamTime(i / 3) * 6 * hour + 2 * hour
+                out.append(Exchange(ts: wave + off, accountID: a, requestID: "\(a)-\(i)", sessionID: "\(a)-s\(i)",
+                                    clientIP: "100.\(64 + k).\(i).\(D.scatter(a, i) % 250 + 1)", paymentFP: "card-\(a)", model: "m1",
+                                    inputTokens: 300, outputTokens: 2400, promptText: prompt(a, i, S.extractionMiddle)))
+            }
+        }
+        return out
+    }
+
+    func testSynchronyRaised() throws {
+        // Each account fires at its own moment inside a ten-minute wave.
+        let c = try cluster("w0", in: snapshot(Self.swarm("w") { a, i in StreamTime(D.scatter(a, i) % UInt64(10 * Self.minute)) }))
+        XCTAssertEqual(c.accounts.count, 16, describe(c))
+        assertRaised("synchrony", c, atLeast: 1.0)
+    }
+
+    func testSynchronyControlPopularHour() throws {
+        // Sixteen people who take long answers and all come in at nine every morning (two
+        // requests each at their own minutes of the hour), and the rest of the day whenever they
+        // like (four more). Nine o'clock is everyone's: it counts for little.
+        var all: [Exchange] = []
+        for k in 0..<16 {
+            let a = "p\(k)"
+            all += S.trace(a, count: 18, time: { i in
+                let day = S.day0 + StreamTime(i / 6) * 24 * Self.hour
+                let r = D.scatter(a, i)
+                if i % 6 < 2 { return day + 9 * Self.hour + StreamTime(r % UInt64(Self.hour)) }
+                return day + 10 * Self.hour + StreamTime(r % UInt64(13 * Self.hour))
+            }) { e, _ in e.outputTokens = 2400; e.sessionID = nil }
+        }
+        let snap = snapshot(all)
+        for k in 0..<16 {
+            let c = try cluster("p\(k)", in: snap)
+            assertNotRaised("synchrony", c)
+            XCTAssertFalse(c.ties.contains { $0.kind == .synchrony }, describe(c))
+        }
+    }
+
+    func testSynchronyVariationJitterAcrossWindowsAndSkippedWaves() throws {
+        // Waves that start at :07 and spread over twelve minutes (across a window boundary),
+        // and each account sitting out one request in four at random.
+        let c = try cluster("w0", in: snapshot(Self.swarm("w") { a, i in
+            let r = D.scatter(a, i)
+            return r % 4 == 0 ? nil : 7 * Self.minute + StreamTime((r >> 8) % UInt64(12 * Self.minute))
+        }))
+        // One of the sixteen can fall below the overlap needed (with eight waves, a skipped wave
+        // and a split across windows cost it a lot); the swarm holds.
+        XCTAssertGreaterThanOrEqual(c.accounts.count, 14, describe(c))
+        assertRaised("synchrony", c, atLeast: 1.0)
+    }
+
+    func testSynchronyEveryoneOnlyAtTheSameHourIsTiedButNotSuspect() throws {
+        // Sixteen people who take long answers, all only between nine and ten each morning, six
+        // requests each: every window they use is everyone's, so load weighting cannot discount
+        // it, and they are tied as in step (a false tie, reported). Without extraction prompts
+        // or anything shared, that is not enough for suspect.
+        var all: [Exchange] = []
+        for k in 0..<16 {
+            let a = "p\(k)"
+            all += S.trace(a, count: 18, time: { i in
+                S.day0 + StreamTime(i / 6) * 24 * Self.hour + 9 * Self.hour + StreamTime(D.scatter(a, i) % UInt64(Self.hour))
+            }) { e, _ in e.outputTokens = 2400; e.sessionID = nil }
+        }
+        let snap = snapshot(all)
+        for k in 0..<16 { XCTAssertNotEqual(try cluster("p\(k)", in: snap).verdict, .suspect) }
+    }
+
+    func testSynchronyKnownFalseTieOfAWorkingDaysHeavyUsers() throws {
+        // Twenty-four people on a popular agent framework's tool schema, each taking long answers
+        // of its own size at moments of its own, about one request every twenty minutes through
+        // the same eight hours. Each is active in about half of that day's windows, so pairs share half their
+        // windows by chance; synchrony ties them, and inside the cluster the popular schema then
+        // counts as shared infrastructure: suspect. Reported, not fixed here.
+        try XCTSkipIf(Self.skipKnownFalsePositives, "known false positive: synchrony does not test overlap against chance for busy accounts")
+        let people = (0..<24).map { "u\($0)" }
+        let all = D.traffic(accounts: people, perAccount: 24, hours: 8, start: S.day0 + 9 * Self.hour, independent: true) { a, i, ts in
+            let k = people.firstIndex(of: a)!
+            return Exchange(ts: ts, accountID: a, requestID: "\(a)-\(i)", orgID: "org-\(a)", sessionID: "\(a)-s\(i / 3)",
+                            clientIP: "10.1.\(k).1", paymentFP: "card-\(a)", model: "m1",
+                            inputTokens: Int64(300 * pow(2, 0.8 * 1.3 * Double(k / 6))), outputTokens: Int64(1600 * pow(2, 0.6 * 1.3 * Double(k % 6))),
+                            promptText: S.prompt(a, i), toolsFP: "sha256:popular-agent-framework")
+        }
+        let snap = snapshot(all)
+        for a in people {
+            let c = try cluster(a, in: snap)
+            XCTAssertFalse(c.ties.contains { $0.kind == .synchrony }, describe(c))
+            XCTAssertNotEqual(c.verdict, .suspect, describe(c))
+        }
+    }
+
+    // MARK: creation_burst
+
+    /// One org's eight accounts on one card, first seen at `start(k)`; a bystander opens the
+    /// stream so they are not merely "already active".
+    func newAccounts(start: (Int) -> StreamTime, org: (Int) -> String = { _ in "org-one" }) throws -> ClusterSnapshot {
+        let bystander = Exchange(ts: S.day0, accountID: "bystander", clientIP: "10.222.0.1", paymentFP: "card-bystander", model: "m1")
+        let all = (0..<8).flatMap { k in
+            S.trace("a\(k)", count: 10, time: { S.baseTime($0, start: start(k)) }) { e, _ in e.paymentFP = "card-one"; e.orgID = org(k) }
+        }
+        let c = try cluster(of: "a0", after: [bystander] + all)
+        XCTAssertEqual(c.accounts.count, 8)
+        return c
+    }
+
+    func testCreationBurstRaised() throws {
+        assertRaised("creation_burst", try newAccounts(start: { S.day0 + 2 * Self.hour + StreamTime($0) * 4 * Self.minute }), atLeast: 0.7)
+    }
+
+    func testCreationBurstControlTwoOnboardingDays() throws {
+        // A team onboarded in two batches of four, a day apart.
+        let c = try newAccounts(start: { S.day0 + 2 * Self.hour + StreamTime($0 / 4) * 24 * Self.hour + StreamTime($0 % 4) * 10 * Self.minute })
+        assertNotRaised("creation_burst", c)
+    }
+
+    func testCreationBurstVariationStaggeredSignUps() throws {
+        // Sign-ups staggered 15 to 22 minutes apart at random: spread over two hours, still one burst.
+        var at = S.day0 + 2 * Self.hour
+        var starts: [StreamTime] = []
+        for k in 0..<8 { starts.append(at); at += 15 * Self.minute + StreamTime(D.scatter("signup", k) % UInt64(7 * Self.minute)) }
+        assertRaised("creation_burst", try newAccounts(start: { starts[$0] }), atLeast: 0.7)
+    }
+
+    func testCreationBurstSignUpsHalfAnHourApartEscapeOnlyThisRule() throws {
+        // Escape: eight sign-ups half an hour apart never put eight in one three-hour window.
+        let c = try cluster("f0", in: snapshot(Self.farm { e, _, k, i in e.ts += StreamTime(k) * 30 * Self.minute }))
+        assertNotRaised("creation_burst", c)
+        assertStillSuspect(c, escaped: "creation_burst", accounts: 8)
+    }
+}
