@@ -315,3 +315,21 @@ final class DetectorTests: XCTestCase {
         XCTAssertEqual(shared.map { Set($0.accounts) }, ["acct-A", "acct-D"])
     }
 }
+
+/// The activity ring's edges, which the synchrony test for chance reads.
+final class ActivityWindowsTests: XCTestCase {
+    func testOldestAndNewestActiveWindowsAcrossTheRingsWrap() {
+        for now: Int64 in [500, 767, 768, 1_000, 100_000] {
+            for (first, last) in [(now - 383, now), (now - 200, now - 3), (now - 10, now - 10), (now - 383, now - 383)] {
+                var w = ActivityWindows()
+                for b in stride(from: first, through: last, by: 7) { _ = w.mark(b) }
+                _ = w.mark(last)
+                let ring = w.aligned(asOf: now)
+                XCTAssertEqual(ActivityWindows.oldestActive(ring, asOf: now), first, "now \(now) first \(first)")
+                XCTAssertEqual(ActivityWindows.newestActive(ring, asOf: now), last, "now \(now) last \(last)")
+            }
+        }
+        XCTAssertNil(ActivityWindows.oldestActive(ActivityWindows().aligned(asOf: 900), asOf: 900))
+        XCTAssertNil(ActivityWindows.newestActive(ActivityWindows().aligned(asOf: 900), asOf: 900))
+    }
+}

@@ -20,7 +20,7 @@ final class RuleTests: XCTestCase {
     static let minute = SignalTests.minute
     static let hour = SignalTests.hour
     /// Tests of known false positives skip while this is set; clear it to see them fail.
-    static let skipKnownFalsePositives = true
+    static let skipKnownFalsePositives = false
 
     /// Every rule's raised, control and variation test.
     static var coverage: [String: (raised: Case, control: Case, variation: Case)] {

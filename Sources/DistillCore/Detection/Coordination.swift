@@ -58,6 +58,47 @@ struct ActivityWindows: Sendable {
         return out
     }
 
+    /// The oldest bucket set in an `aligned(asOf: now)` ring, or nil when none is.
+    static func oldestActive(_ ring: SIMD8<UInt64>, asOf now: Int64) -> Int64? {
+        let start = Int(floorMod(now + 1, Int64(count)))  // the ring index of bucket now - count + 1
+        for (lo, hi) in [(start, count), (0, start)] {
+            var i = lo
+            while i < hi {
+                let word = i >> 6
+                var bits = ring[word] >> UInt64(i & 63)
+                let stop = min(hi, (word + 1) << 6)
+                if stop - i < 64 { bits &= (UInt64(1) << UInt64(stop - i)) &- 1 }
+                if bits != 0 {
+                    let index = i + bits.trailingZeroBitCount
+                    return now - Int64(count) + 1 + Int64((index - start + count) % count)
+                }
+                i = stop
+            }
+        }
+        return nil
+    }
+
+    /// The newest bucket set in an `aligned(asOf: now)` ring, or nil when none is.
+    static func newestActive(_ ring: SIMD8<UInt64>, asOf now: Int64) -> Int64? {
+        let top = Int(floorMod(now, Int64(count)))  // the ring index of bucket now
+        // Indices top, top-1, …, 0, then count-1, …, top+1: newest first.
+        for (lo, hi) in [(0, top + 1), (top + 1, count)] {
+            var i = hi
+            while i > lo {
+                let word = (i - 1) >> 6
+                let from = max(lo, word << 6)
+                var bits = ring[word] >> UInt64(from & 63)
+                if i - from < 64 { bits &= (UInt64(1) << UInt64(i - from)) &- 1 }
+                if bits != 0 {
+                    let index = from + (63 - bits.leadingZeroBitCount)
+                    return now - Int64((top - index + count) % count)
+                }
+                i = from
+            }
+        }
+        return nil
+    }
+
     /// Active buckets (absolute numbers) still in the ring as of `now`, oldest first.
     func active(asOf now: Int64) -> [Int64] {
         guard newest != .min else { return [] }
@@ -221,6 +262,10 @@ struct SynchronyFinder {
     /// An account active in more windows than this is on all the time, and in step with anyone.
     var maximumWindows = 160
     var minimumOverlap = 0.5
+    /// Shared windows must be this many times what chance gives two accounts as active over
+    /// the same span (|A|·|B| / span). People keep similar hours, which concentrates anyone's
+    /// activity about four-fold (six working hours of twenty-four); a scheduler's waves far more.
+    var minimumLift = 5.0
 
     /// The MinHash signature of a set of windows: one full hash per window, and from it the
     /// sixteen permutations by multiplying with odd constants and keeping the high half.
@@ -240,7 +285,18 @@ struct SynchronyFinder {
 
     /// Pairs of accounts found in step, as (a, b, overlap, shared windows). `rings` are the
     /// candidates' aligned activity rings and `weights` each ring bit's weight.
-    func pairs(candidates: [Int32], signatures: [[UInt32]], rings: [SIMD8<UInt64>], weights: [Double]) -> [(Int32, Int32, Double, Int)] {
+    func pairs(candidates: [Int32], signatures: [[UInt32]], rings: [SIMD8<UInt64>], weights: [Double], asOf now: Int64) -> [(Int32, Int32, Double, Int)] {
+        // Each candidate's active count and the span from its oldest to its newest window.
+        var active = [Int](repeating: 0, count: candidates.count)
+        var oldest = [Int64](repeating: now, count: candidates.count)
+        var newest = [Int64](repeating: now, count: candidates.count)
+        for i in candidates.indices {
+            var c = 0
+            for k in 0..<6 { c += rings[i][k].nonzeroBitCount }
+            active[i] = c
+            oldest[i] = ActivityWindows.oldestActive(rings[i], asOf: now) ?? now
+            newest[i] = ActivityWindows.newestActive(rings[i], asOf: now) ?? now
+        }
         let rows = Self.hashes / Self.bands
         // Each entry is a band's key with the candidate's index in its low bits, so one sort of
         // plain integers groups equal keys in candidate order. The key loses those bits; a false
@@ -276,7 +332,9 @@ struct SynchronyFinder {
                             let pairKey = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
                             guard checked.insert(pairKey).inserted else { continue }
                             let (overlap, shared) = weightedOverlap(rings[Int(a)], rings[Int(b)], weights: w)
-                            if overlap >= minimumOverlap && shared >= minimumWindows {
+                            guard overlap >= minimumOverlap && shared >= minimumWindows else { continue }
+                            let span = Double(max(newest[Int(a)], newest[Int(b)]) - min(oldest[Int(a)], oldest[Int(b)]) + 1)
+                            if Double(shared) * span >= minimumLift * Double(active[Int(a)]) * Double(active[Int(b)]) {
                                 found.append((candidates[Int(a)], candidates[Int(b)], overlap, shared))
                             }
                         }

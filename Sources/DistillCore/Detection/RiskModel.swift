@@ -635,7 +635,7 @@ struct RiskModel {
             let finder = SynchronyFinder()
             let rings = candidates.map { accounts[Int($0)].windows.aligned(asOf: nowWindow) }
             let weights = detector.windowLoad.weights(asOf: nowWindow, population: population)
-            ties.synchronisedPairs = finder.pairs(candidates: candidates, signatures: signatures, rings: rings, weights: weights)
+            ties.synchronisedPairs = finder.pairs(candidates: candidates, signatures: signatures, rings: rings, weights: weights, asOf: nowWindow)
                 .map { .init(a: $0.0, b: $0.1, overlap: $0.2, sharedWindows: $0.3) }
             for p in ties.synchronisedPairs {
                 ties.inStep[Int(p.a)] = max(ties.inStep[Int(p.a)], Int32(p.sharedWindows))
