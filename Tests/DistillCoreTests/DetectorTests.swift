@@ -330,6 +330,12 @@ final class ActivityWindowsTests: XCTestCase {
             }
         }
         XCTAssertNil(ActivityWindows.oldestActive(ActivityWindows().aligned(asOf: 900), asOf: 900))
+        // The signature read from the ring is the signature of the window list.
+        var w = ActivityWindows()
+        for b: Int64 in [1_000, 1_003, 1_100, 1_250, 1_380, 1_383, 1_390] { _ = w.mark(b) }
+        for now: Int64 in [1_390, 1_400, 1_500] {
+            XCTAssertEqual(SynchronyFinder.signature(ring: w.aligned(asOf: now), asOf: now), SynchronyFinder.signature(w.active(asOf: now)))
+        }
         XCTAssertNil(ActivityWindows.newestActive(ActivityWindows().aligned(asOf: 900), asOf: 900))
     }
 }

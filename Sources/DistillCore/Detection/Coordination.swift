@@ -20,9 +20,8 @@ struct ActivityWindows: Sendable {
             if newest == .min || bucket - newest >= n {
                 words = SIMD8()
             } else {
-                var b = newest + 1
-                while b < bucket { clear(b); b += 1 }
-                clear(bucket)
+                // The windows skipped since the newest, and this one, still hold the previous lap.
+                Self.clear(&words, from: newest + 1, count: Int(bucket - newest))
             }
             newest = bucket
         } else if newest - bucket >= n {
@@ -35,10 +34,20 @@ struct ActivityWindows: Sendable {
         return true
     }
 
+    /// Clears the bits of `count` consecutive buckets from `first` (count < the ring's size),
+    /// a word at a time.
     @inline(__always)
-    private mutating func clear(_ bucket: Int64) {
-        let i = Int(floorMod(bucket, Int64(Self.count)))
-        words[i >> 6] &= ~(UInt64(1) << UInt64(i & 63))
+    static func clear(_ words: inout SIMD8<UInt64>, from first: Int64, count: Int) {
+        var i = Int(floorMod(first, Int64(Self.count)))
+        var left = count
+        while left > 0 {
+            let run = min(left, min(Self.count - i, 64 - (i & 63)))
+            let mask = run == 64 ? UInt64.max : ((UInt64(1) << UInt64(run)) &- 1) << UInt64(i & 63)
+            words[i >> 6] &= ~mask
+            left -= run
+            i += run
+            if i == Self.count { i = 0 }
+        }
     }
 
     /// The ring's bits as of `now`, with every bucket older than `now - count + 1` cleared. A
@@ -49,12 +58,7 @@ struct ActivityWindows: Sendable {
         guard newest != .min, now - newest < n else { return SIMD8() }
         var out = words
         // The bits of buckets after the newest still hold the previous lap.
-        var b = newest + 1
-        while b <= now {
-            let i = Int(floorMod(b, n))
-            out[i >> 6] &= ~(UInt64(1) << UInt64(i & 63))
-            b += 1
-        }
+        if now > newest { Self.clear(&out, from: newest + 1, count: Int(now - newest)) }
         return out
     }
 
@@ -227,23 +231,35 @@ struct BehaviourDensity {
         }
         for i in members.indices { cells[cell(i), default: []].append(i) }
         var neighbours = [[Int]](repeating: [], count: members.count)
+        // Enough neighbours to be a core twice over: every member scans the same cells in the same
+        // order, so the cores of a farm all list its first few members and still join as one.
+        let enough = 2 * minimumNeighbours
         for i in members.indices {
             let p = profiles[Int(members[i])]
-            for dx in -1...1 as ClosedRange<Int64> {
+            scan: for dx in -1...1 as ClosedRange<Int64> {
                 for dy in -1...1 as ClosedRange<Int64> {
                     guard let list = cells[cell(i, dx, dy)] else { continue }
                     // Each account is compared with at most `sample` accounts of a bucket: a core
                     // needs only a few neighbours, and the cores of a large farm still meet in the
                     // sample, so time grows linearly with the farm, not with its square.
-                    for j in list.prefix(Self.sample) where j != i && p.distance(to: profiles[Int(members[j])], limit: radius) <= radius { neighbours[i].append(j) }
+                    for j in list.prefix(Self.sample) where j != i && p.distance(to: profiles[Int(members[j])], limit: radius) <= radius {
+                        neighbours[i].append(j)
+                        if neighbours[i].count >= enough { break scan }
+                    }
                 }
             }
         }
         var forest = UnionFind(count: members.count)
         var inGroup = [Bool](repeating: false, count: members.count)
-        for i in members.indices where neighbours[i].count >= minimumNeighbours {
+        let core = members.indices.map { neighbours[$0].count >= minimumNeighbours }
+        for i in members.indices where core[i] {
             inGroup[i] = true
             for j in neighbours[i] { forest.union(i, j); inGroup[j] = true }
+        }
+        // A border member (too few neighbours to be a core) joins the cores it found itself: a
+        // core that stopped early may not have listed it.
+        for i in members.indices where !core[i] {
+            for j in neighbours[i] where core[j] { forest.union(i, j); inGroup[i] = true }
         }
         var byRoot: [Int: [Int32]] = [:]
         for i in members.indices where inGroup[i] { byRoot[forest.find(i), default: []].append(members[i]) }
@@ -276,6 +292,31 @@ struct SynchronyFinder {
             for k in 0..<hashes {
                 let v = UInt32(truncatingIfNeeded: (h &* multipliers[k]) >> 32)
                 if v < sig[k] { sig[k] = v }
+            }
+        }
+        return sig
+    }
+
+    /// The same signature read straight from an `aligned(asOf: now)` ring, with no list made.
+    static func signature(ring: SIMD8<UInt64>, asOf now: Int64) -> [UInt32] {
+        var sig = [UInt32](repeating: .max, count: hashes)
+        let n = ActivityWindows.count
+        let top = Int(floorMod(now, Int64(n)))
+        sig.withUnsafeMutableBufferPointer { sig in
+            multipliers.withUnsafeBufferPointer { m in
+                for word in 0..<6 {
+                    var bits = ring[word]
+                    while bits != 0 {
+                        let index = word << 6 | bits.trailingZeroBitCount
+                        bits &= bits &- 1
+                        let bucket = now - Int64((top - index + n) % n)
+                        let h = StableHash.mix(UInt64(bitPattern: bucket) ^ 0x51_6E_C7)
+                        for k in 0..<hashes {
+                            let v = UInt32(truncatingIfNeeded: (h &* m[k]) >> 32)
+                            if v < sig[k] { sig[k] = v }
+                        }
+                    }
+                }
             }
         }
         return sig

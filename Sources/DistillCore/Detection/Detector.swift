@@ -428,7 +428,6 @@ public final class Detector {
             let i = Int(a)
             accountStats[i] = accounts[i].currentStats()
             behaviour[i] = model.accountBehaviour(accountStats[i], firstSeen: accounts[i].firstSeen)
-            profiles[i] = BehaviourProfile(accountStats[i])
             let s = accountStats[i]
             profileComparable[i] = s.exchanges >= settings.minimumExchangesForProfile
                 && (max(s.extractionShare, s.elicitingOpenerShare) >= 0.1 || s.longOutputShare >= 0.25)
@@ -442,11 +441,14 @@ public final class Detector {
             for a in staleSignatures {
                 let i = Int(a)
                 signatureStale[i] = false
-                // Only accounts that are compared at all need a signature.
+                // Only accounts that are compared at all need a profile and a signature.
                 guard profileComparable[i] else { windowSignatures[i] = []; continue }
-                let windows = accounts[i].windows.active(asOf: nowWindow)
-                windowSignatures[i] = windows.count >= synchrony.minimumWindows && windows.count <= synchrony.maximumWindows
-                    ? SynchronyFinder.signature(windows) : []
+                profiles[i] = BehaviourProfile(accountStats[i])
+                let ring = accounts[i].windows.aligned(asOf: nowWindow)
+                var active = 0
+                for k in 0..<6 { active += ring[k].nonzeroBitCount }
+                windowSignatures[i] = active >= synchrony.minimumWindows && active <= synchrony.maximumWindows
+                    ? SynchronyFinder.signature(ring: ring, asOf: nowWindow) : []
             }
             staleSignatures.removeAll(keepingCapacity: true)
             coordination = model.findCoordination()

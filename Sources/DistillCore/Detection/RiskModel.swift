@@ -114,9 +114,13 @@ struct RiskModel {
         for packed in candidates where ordered.last?.packed != packed { ordered.append(ValueRef(packed: packed)) }
         // Accounts an identity (card, org, a household's address) already put in a group that
         // size: copies on a public template do not join two such groups.
-        var identitySize = [Int32](repeating: 0, count: n)
-        for i in 0..<n { identitySize[forest.find(i)] += 1 }
-        let placedByIdentity = (0..<n).map { identitySize[forest.find($0)] >= Int32(settings.minimumAccountsToKeepApart) }
+        // Read now, and only when the last search found copies on a template at all.
+        var placedByIdentity: [Bool] = []
+        if (detector.coordination?.harnessGroups ?? []).contains(where: { (ValueKind(rawValue: Int(UInt64(bitPattern: $0.value) >> 32)) ?? .tools).isPromptFamily }) {
+            var size = [Int32](repeating: 0, count: n)
+            for i in 0..<n { size[forest.find(i)] += 1 }
+            placedByIdentity = (0..<n).map { size[forest.find($0)] >= Int32(settings.minimumAccountsToKeepApart) }
+        }
         var placed: [Bool]?
         for ref in ordered {
             let family = kind(ref.kind).isPromptFamily
