@@ -23,6 +23,12 @@ extension Console {
             return TriageTarget(subject: .account, key: a, label: "account " + a, cluster: nil, members: [a])
         case .account(let a), .session(let a, _), .exchange(let a, _, _):
             return TriageTarget(subject: .account, key: a, label: "account " + a, cluster: nil, members: [a])
+        case .ties(let k), .tieValues(let k, _):
+            let c = cluster(k, fallback: stack.last!.cluster)
+            return TriageTarget(subject: .cluster, key: k, label: "cluster " + k, cluster: c, members: c?.accounts ?? [k])
+        case .sharedValue:
+            guard let a = selectedKey else { return nil }
+            return TriageTarget(subject: .account, key: a, label: "account " + a, cluster: nil, members: [a])
         case .help: return nil
         }
     }

@@ -22,6 +22,10 @@ extension Console {
         case .account(let a): drawAccount(into: &grid, top: top, height: height, account: a)
         case .session(let a, let s): drawSession(into: &grid, top: top, height: height, account: a, session: s)
         case .exchange(let a, let s, let i): drawExchange(into: &grid, top: top, height: height, account: a, session: s, index: i)
+        case .ties(let key): drawTies(into: &grid, top: top, height: height, cluster: cluster(key, fallback: stack.last!.cluster))
+        case .tieValues(let key, let kind): drawTieValues(into: &grid, top: top, height: height, cluster: cluster(key, fallback: stack.last!.cluster), kind: kind)
+        case .sharedValue(let key, let ref, let display):
+            drawSharedValue(into: &grid, top: top, height: height, cluster: cluster(key, fallback: stack.last!.cluster), ref: ref, display: display)
         case .help: drawHelp(into: &grid, top: top, height: height)
         }
         drawMessage(into: &grid, y: grid.height - 2)

@@ -29,6 +29,9 @@ extension Console {
         case .accounts(let key): return accountTable(cluster: cluster(key, fallback: s.cluster))
         case .account(let a): return sessionTable(account: a)
         case .session(let a, let sess): return exchangeTable(account: a, session: sess)
+        case .ties(let key): return tieTable(cluster: cluster(key, fallback: s.cluster))
+        case .tieValues(let key, let kind): return tieValueTable(cluster: cluster(key, fallback: s.cluster), kind: kind)
+        case .sharedValue(let key, let ref, _): return sharedValueTable(cluster: cluster(key, fallback: s.cluster), ref: ref)
         case .exchange, .help: return nil
         }
     }

@@ -37,6 +37,8 @@ public final class Console {
     var cachedTable: (generation: Int, depth: Int, view: View, filter: RowFilter?, sort: String?, descending: Bool, model: TableModel, total: Int)?
     /// Rows per page, as last laid out (for PgUp/PgDn).
     var pageRows = 10
+    /// The why-together view's ties for one cluster, asked of the source once per snapshot.
+    var cachedTies: (generation: Int, key: String, ties: [TieDetail])?
 
     public init(snapshot: Snapshot = Console.emptySnapshot, status: FeedStatus, source: ConsoleDataSource? = nil, keymap: Keymap = .standard,
                 caseStore: CaseStore? = nil, analyst: String = "analyst") {
@@ -63,6 +65,9 @@ public final class Console {
         case .account(let a): return "account " + a
         case .session(_, let s): return "session " + (s ?? "(none)")
         case .exchange(_, _, let i): return "exchange #\(i + 1)"
+        case .ties(let c): return "why together · " + c
+        case .tieValues(_, let kind): return kind.label
+        case .sharedValue(_, let v, let display): return v.kind.label + " " + display
         case .help: return "Help"
         }
     }
@@ -136,6 +141,7 @@ public final class Console {
             else if stack[0].filter != nil { stack[0].filter = nil; say("filter cleared") }
         case .nextPane:
             stack[stack.count - 1].pane ^= 1
+        case .whyTogether: openWhyTogether()
         case .filter: input = .filter(stack.last!.filter?.label ?? "")
         case .nextMatch: stepMatch(1)
         case .previousMatch: stepMatch(-1)
@@ -255,6 +261,9 @@ public final class Console {
         case .session(let a, let sess):
             guard let i = Int(key) else { return }
             next = ViewState(view: .exchange(account: a, session: sess, index: i))
+        case .ties, .tieValues, .sharedValue:
+            guard let deeper = drillFromTies(s, key: key) else { return }
+            next = deeper
         case .exchange, .help: return
         }
         stack.append(next)

@@ -9,6 +9,10 @@ public protocol ConsoleDataSource: AnyObject {
     func accountDetail(_ id: String) -> AccountDetail?
     func sessions(_ account: String) -> [SessionSummary]
     func exchanges(_ account: String, session: String?) -> [ExchangeExcerpt]
+    /// What binds these accounts (a cluster's), by kind of tie; empty when unknown.
+    func ties(of accounts: [String]) -> [TieDetail]
+    /// The accounts that used a shared value; nil once it is no longer known.
+    func sharedValue(_ ref: SharedValueRef) -> SharedValueDetail?
 }
 
 /// Reads a detector and its inspector. Call only from the thread that feeds the detector.
@@ -22,6 +26,8 @@ public final class DetectorDataSource: ConsoleDataSource {
     public func exchanges(_ account: String, session: String?) -> [ExchangeExcerpt] {
         detector.inspector?.exchanges(account, session: session) ?? []
     }
+    public func ties(of accounts: [String]) -> [TieDetail] { detector.tieDetails(accounts: accounts) }
+    public func sharedValue(_ ref: SharedValueRef) -> SharedValueDetail? { detector.sharedValue(ref) }
 }
 
 /// What the feed reports to the status bar.
@@ -82,6 +88,12 @@ public enum View: Equatable, Sendable {
     case account(String)
     case session(account: String, session: String?)
     case exchange(account: String, session: String?, index: Int)
+    /// What ties a cluster's accounts together, one row per kind of tie.
+    case ties(cluster: String)
+    /// The shared values behind one kind of tie, when it has several.
+    case tieValues(cluster: String, kind: TieKind)
+    /// The accounts on one shared value, the cluster's first.
+    case sharedValue(cluster: String, value: SharedValueRef, display: String)
     case help
 }
 

@@ -35,7 +35,7 @@ public enum Key: Hashable, Sendable {
 
 public enum Action: String, CaseIterable, Sendable {
     case moveUp, moveDown, pageUp, pageDown, top, bottom
-    case drillDown, back, nextPane
+    case drillDown, back, nextPane, whyTogether
     case filter, nextMatch, previousMatch, cycleSort
     case togglePause, faster, slower, step, nextSuspect, previousSuspect
     case help, command, redraw, quit
@@ -83,17 +83,18 @@ public struct Keymap: Sendable {
         KeyBinding(keys: [.enter, .right, .char("l")], action: .drillDown, description: "open: cluster → accounts → account → session → exchange", group: .navigation, footer: "open", footerRank: 2),
         KeyBinding(keys: [.escape, .left, .char("h"), .backspace], action: .back, description: "back one level (closes help)", group: .navigation, footer: "back", footerRank: 3),
         KeyBinding(keys: [.tab, .backTab], action: .nextPane, description: "switch pane (table ↔ evidence/detail)", group: .navigation, footer: "pane", footerRank: 10),
+        KeyBinding(keys: [.char("w")], action: .whyTogether, description: "why together: what ties the cluster's accounts", group: .navigation, footer: "why", footerRank: 11),
         KeyBinding(keys: [.char("/")], action: .filter, description: "filter rows (account, org, card, IP, signal; start with ! to invert)", group: .find, footer: "filter", footerRank: 5),
         KeyBinding(keys: [.char("n")], action: .nextMatch, description: "next match", group: .find),
         KeyBinding(keys: [.char("N")], action: .previousMatch, description: "previous match", group: .find),
-        KeyBinding(keys: [.char("s")], action: .cycleSort, description: "sort by the next column (:sort COLUMN to choose)", group: .find, footer: "sort", footerRank: 11),
+        KeyBinding(keys: [.char("s")], action: .cycleSort, description: "sort by the next column (:sort COLUMN to choose)", group: .find, footer: "sort", footerRank: 12),
         KeyBinding(keys: [.char("S")], action: .markSuspect, description: "mark the selected cluster or account suspect", group: .triage, footer: "suspect", footerRank: 6),
         KeyBinding(keys: [.char("W")], action: .markWatch, description: "mark it watch", group: .triage, footer: "watch", footerRank: 8),
         KeyBinding(keys: [.char("C")], action: .markClear, description: "clear it as benign: asks a reason, can allowlist it", group: .triage, footer: "clear", footerRank: 7),
         KeyBinding(keys: [.char("Z")], action: .snooze, description: "snooze it until a stream time (6h, 2d, or a time)", group: .triage),
-        KeyBinding(keys: [.char("a")], action: .addNote, description: "add a note to it", group: .triage, footer: "note", footerRank: 13),
-        KeyBinding(keys: [.char("u")], action: .undo, description: "undo the last decision (kept in the history as undone)", group: .triage, footer: "undo", footerRank: 12),
-        KeyBinding(keys: [.char("e")], action: .export, description: "export its case (evidence and history) to a JSON file", group: .triage, footer: "export", footerRank: 14),
+        KeyBinding(keys: [.char("a")], action: .addNote, description: "add a note to it", group: .triage, footer: "note", footerRank: 14),
+        KeyBinding(keys: [.char("u")], action: .undo, description: "undo the last decision (kept in the history as undone)", group: .triage, footer: "undo", footerRank: 13),
+        KeyBinding(keys: [.char("e")], action: .export, description: "export its case (evidence and history) to a JSON file", group: .triage, footer: "export", footerRank: 15),
         KeyBinding(keys: [.char(" ")], action: .togglePause, description: "pause or resume the replay", group: .replay, footer: "pause", footerRank: 4),
         KeyBinding(keys: [.char("+"), .char("=")], action: .faster, description: "replay twice as fast (up to ×100000, then max)", group: .replay),
         KeyBinding(keys: [.char("-")], action: .slower, description: "replay half as fast", group: .replay),

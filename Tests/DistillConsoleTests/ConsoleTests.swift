@@ -14,6 +14,8 @@ final class FakeSource: ConsoleDataSource {
     func exchanges(_ account: String, session: String?) -> [ExchangeExcerpt] {
         sessionList[account]?.first { $0.id == session }?.recent ?? []
     }
+    func ties(of accounts: [String]) -> [TieDetail] { [] }
+    func sharedValue(_ ref: SharedValueRef) -> SharedValueDetail? { nil }
 }
 
 /// Widgets and views rendered into an in-memory grid, compared with expected text and style

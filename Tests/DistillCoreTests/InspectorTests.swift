@@ -49,4 +49,37 @@ final class InspectorTests: XCTestCase {
         XCTAssertEqual(f.hourly.count, Snapshot.hourlyBuckets)
         XCTAssertGreaterThan(f.cotShare, 0.5)
     }
+
+    func testTieDetailsNameTheSharedCardAndItsAccounts() throws {
+        // Three accounts on one card, each with an org and address of its own; a fourth alone.
+        let detector = Detector()
+        detector.inspector = ExchangeInspector()
+        var batch: [Exchange] = []
+        for (k, a) in ["f0", "f1", "f2"].enumerated() {
+            batch += DetectorTests.traffic(accounts: [a], perAccount: 20, hours: 10, independent: true) { a, i, ts in
+                DetectorTests.farmExchange(a, card: "pm_F", ip: "203.0.113.\(k + 1)", i, ts)
+            }
+        }
+        batch += DetectorTests.traffic(accounts: ["solo"], perAccount: 20, hours: 10, independent: true) { a, i, ts in
+            DetectorTests.benignExchange(a, i, ts, ip: "192.0.2.9")
+        }
+        detector.ingest(batch.sorted { $0.ts < $1.ts })
+        let cluster = try XCTUnwrap(detector.snapshot().clusters.first { $0.accounts.contains("f0") })
+        let ties = detector.tieDetails(accounts: cluster.accounts)
+        let card = try XCTUnwrap(ties.first { $0.kind == .card }, "\(ties)")
+        XCTAssertEqual(card.accounts, 3)
+        XCTAssertEqual(card.values.map(\.display), ["pm_F"])
+        XCTAssertEqual(card.values[0].inCluster, 3)
+        XCTAssertEqual(card.values[0].users, 3)
+        XCTAssertEqual(card.values[0].ref.kind, .card)
+        XCTAssertTrue(detector.tieDetails(accounts: ["solo"]).isEmpty, "a lone account has no ties")
+
+        let value = try XCTUnwrap(detector.sharedValue(card.values[0].ref))
+        XCTAssertEqual(value.display, "pm_F")
+        XCTAssertEqual(Set(value.users.map(\.account)), ["f0", "f1", "f2"])
+        XCTAssertEqual(value.users.map(\.exchanges), [20, 20, 20])
+        XCTAssertEqual(value.users.map(\.withValue), [20, 20, 20], "the inspector counted the card per account")
+        XCTAssertEqual(value.notKept, 0)
+        XCTAssertNil(detector.sharedValue(SharedValueRef(kind: .card, key: 12345)), "an unknown value")
+    }
 }

@@ -206,6 +206,37 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertEqual(Self.run(tmux, ["-L", Self.session, "display-message", "-p", "-t", Self.session, "#{cursor_flag}"]).out.trimmingCharacters(in: .whitespacesAndNewlines), "1")
     }
 
+    /// The demo's top cluster, asked why its accounts are together: its ties, the values behind
+    /// its shared card, the accounts on one of them, and one account.
+    func testWhyTogetherOnTheDemosTopCluster() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("dw-why-\(getpid()).cases.sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }
+        let cmd = "cd '\(root.path)' && LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --speed max --cases '\(journal)' SampleLogs/demo.ndjson.gz; echo EXIT=$?; sleep 10"
+        Self.run(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
+        waitFor("end of input", timeout: 20) { $0.contains("END OF INPUT") && $0.contains("VERDICT") }
+
+        keys("g"); keys("w")
+        var screen = waitFor("why together") { $0.contains("› why together · ") && $0.contains("WHAT BINDS IT") && $0.contains("shared card") }
+        XCTAssertTrue(screen.contains("held together by"), screen)
+        XCTAssertTrue(screen.contains("── Tie · shared card"), screen)
+
+        // The card tie rests on several cards: Enter lists them, Enter again the accounts on one.
+        keys("Enter")
+        screen = waitFor("the tie's values") { $0.contains("› shared card") && $0.contains("VALUE") && $0.contains("card ") }
+        keys("Enter")
+        screen = waitFor("the accounts on a card") { $0.contains("› card pm_") && $0.contains("in this cluster (●)") && $0.contains("● acct_") }
+        XCTAssertTrue(screen.contains("this cluster"), screen)
+
+        keys("Enter")
+        waitFor("an account on the card") { $0.contains("› account acct_") && $0.contains("Sessions") }
+        for _ in 0..<4 { keys("Escape") }
+        waitFor("back at clusters") { $0.contains(" Clusters ") && !$0.contains("› ") && $0.contains("VERDICT") }
+
+        keys("q")
+        waitFor("exit") { $0.contains("EXIT=0") }
+    }
+
     func testRefusesWithoutATerminalAndPointsToScan() throws {
         let log = try Self.writeLog()
         defer { try? FileManager.default.removeItem(at: log) }

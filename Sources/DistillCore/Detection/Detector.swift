@@ -34,7 +34,7 @@ public final class Detector {
 
     /// The clusters worth keeping as of the last evaluation (numbers only).
     private var assessments: [RiskModel.Assessment] = []
-    private var assessedAt: StreamTime = .min
+    private(set) var assessedAt: StreamTime = .min
     private var dirty = false
     /// Accounts that received exchanges since the last evaluation: only their behaviour
     /// scores need recomputing.

@@ -253,8 +253,7 @@ struct RiskModel {
         guard linkedBy.count == detector.accounts.count else { return [] }
         var counts = [Int](repeating: 0, count: TieKind.allCases.count)
         for m in members { for kind in TieKind.allCases where linkedBy[Int(m)] & kind.bit != 0 { counts[kind.rawValue] += 1 } }
-        let order: [TieKind] = [.card, .org, .harnessCopies, .synchrony, .sharedAddress, .infrastructure, .newcomer, .templateFamily]
-        return order.filter { counts[$0.rawValue] > 0 }.map { kind in
+        return Self.tieOrder.filter { counts[$0.rawValue] > 0 }.map { kind in
             let examples: [String]
             switch kind {
             case .card, .org: examples = c.cardExamples
@@ -473,7 +472,6 @@ struct RiskModel {
     /// Sentences for the coordination ties inside one cluster: which harness values its copies
     /// share (and whether anyone outside uses them), and the windows its members were active in together.
     private func describeCoordination(_ members: [Int32], values: [Int64], ties: CoordinationTies, into c: inout ClusterContext) {
-        let accounts = detector.accounts
         var perKind: [ValueKind: (values: Int, exclusive: Int)] = [:]
         for packed in Set(values).sorted() {
             let kind = ValueKind(rawValue: Int(packed >> 32)) ?? .tools
@@ -494,18 +492,24 @@ struct RiskModel {
                                      + String(format: "; behaviour profiles within %.1f of each other on every axis", spread))
         }
         if c.synchronisedAccounts > 0 {
-            // Windows in which at least half of the in-step members were active.
-            let inStep = members.filter { Int($0) < ties.inStep.count && ties.inStep[Int($0)] > 0 }
-            let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
-            var counts: [Int64: Int] = [:]
-            for m in inStep { for w in accounts[Int(m)].windows.active(asOf: nowWindow) { counts[w, default: 0] += 1 } }
-            let together = counts.values.filter { $0 * 2 >= inStep.count }.count
-            c.synchronyExamples.append("\(inStep.count) accounts active together: at least half of them in each of \(together) fifteen-minute windows of the last four days, of \(counts.count) windows any of them used")
+            let w = windowsTogether(members, ties: ties)
+            c.synchronyExamples.append("\(w.inStep) accounts active together: at least half of them in each of \(w.together) fifteen-minute windows of the last four days, of \(w.used) windows any of them used")
         }
     }
 
+    /// Of the members in step with another account: how many, the fifteen-minute windows in which
+    /// at least half of them were active, and the windows any of them used.
+    func windowsTogether(_ members: [Int32], ties: CoordinationTies) -> (inStep: Int, together: Int, used: Int) {
+        let accounts = detector.accounts
+        let inStep = members.filter { Int($0) < ties.inStep.count && ties.inStep[Int($0)] > 0 }
+        let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
+        var counts: [Int64: Int] = [:]
+        for m in inStep { for w in accounts[Int(m)].windows.active(asOf: nowWindow) { counts[w, default: 0] += 1 } }
+        return (inStep.count, counts.values.filter { $0 * 2 >= inStep.count }.count, counts.count)
+    }
+
     /// The median, over members, of the largest axis distance to the group's median profile.
-    private func profileSpread(_ members: [Int32]) -> Double {
+    func profileSpread(_ members: [Int32]) -> Double {
         guard members.count > 1 else { return 0 }
         var center = SIMD16<Float>()
         for d in 0..<BehaviourProfile.dimensions {
