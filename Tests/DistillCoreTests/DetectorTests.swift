@@ -233,6 +233,21 @@ final class DetectorTests: XCTestCase {
         }
     }
 
+    func testAnOrgTieNamesTheOrgNotACard() {
+        let detector = Detector()
+        let team = (0..<5).map { "t\($0)" }
+        detector.ingest(Self.traffic(accounts: team, perAccount: 10, hours: 10, independent: true) { a, i, ts in
+            var e = Self.benignExchange(a, i, ts, ip: "192.0.2.\(Int(a.dropFirst())! + 1)")
+            e.orgID = "org-shared"
+            return e
+        })
+        let c = try! XCTUnwrap(cluster(containing: "t0", in: detector.snapshot()))
+        let org = try! XCTUnwrap(c.ties.first { $0.kind == .org })
+        XCTAssertEqual(org.examples.count, 1, "\(org.examples)")
+        XCTAssertTrue(org.examples[0].contains("org-shared") && org.examples[0].contains("5 accounts"), "\(org.examples)")
+        XCTAssertFalse(c.ties.contains { $0.kind == .card })
+    }
+
     func testLogsWithoutPromptTextAreStillJudged() {
         // A deployment that ships no prompt text: volume, token shape, sessions and addresses remain.
         let detector = Detector()

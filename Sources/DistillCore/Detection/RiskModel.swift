@@ -256,7 +256,8 @@ struct RiskModel {
         return Self.tieOrder.filter { counts[$0.rawValue] > 0 }.map { kind in
             let examples: [String]
             switch kind {
-            case .card, .org: examples = c.cardExamples
+            case .card: examples = c.cardExamples
+            case .org: examples = c.orgExamples
             case .harnessCopies: examples = c.harnessExamples
             case .synchrony: examples = c.synchronyExamples
             case .sharedAddress, .infrastructure, .newcomer: examples = c.infrastructureExamples
@@ -313,6 +314,7 @@ struct RiskModel {
         var maxIdentitiesPerCard = 0
         var cards = 0
         var cardExamples: [String] = []
+        var orgExamples: [String] = []
         /// Independent owners that share one IP or range inside the cluster.
         var maxOwnersPerInfrastructure = 0
         var infrastructureExamples: [String] = []
@@ -381,6 +383,14 @@ struct RiskModel {
             }
             if examples { perCard.append((identities, "\(cards[Int(slot)].display): \(accountsInside) accounts in \(identities) orgs")) }
             c.maxIdentitiesPerCard = max(c.maxIdentitiesPerCard, identities)
+        }
+        if examples {
+            // Orgs held by two or more of the members, largest first: what an org tie names.
+            var perOrg: [Int32: Int] = [:]
+            for m in members where accounts[Int(m)].firstOrgSlot >= 0 { perOrg[accounts[Int(m)].firstOrgSlot, default: 0] += 1 }
+            let orgs = detector.tables[ValueKind.org.rawValue].states
+            c.orgExamples = perOrg.filter { $0.value >= 2 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(4)
+                .map { "\(orgs[Int($0.key)].display): \($0.value) accounts" }
         }
         if examples {
             perCard.sort { $0.0 > $1.0 }
