@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct DistillWatch: ParsableCommand {
@@ -7,4 +8,19 @@ struct DistillWatch: ParsableCommand {
         abstract: "Detects adversarial distillation campaigns in LLM API exchange logs.",
         subcommands: [WatchCommand.self, ScanCommand.self, CasesCommand.self, GenCommand.self, EvalCommand.self, RulesCommand.self, BenchCommand.self, RenderBenchCommand.self, ReplayBenchCommand.self]
     )
+
+    /// Bad arguments exit 2 like any other unusable input, in every command (the parser's own
+    /// convention is 64); help, version and the commands' own statuses pass through unchanged.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -102,9 +102,15 @@ final class CommandLineTests: XCTestCase {
         let directory = try sh(#""$DW" scan /tmp"#)
         XCTAssertNotEqual(directory.status, 0)
         XCTAssertTrue(directory.stderr.contains("/tmp"), directory.stderr)
-        XCTAssertNotEqual(try sh(#""$DW" scan"#).status, 0)
-        XCTAssertNotEqual(try sh(#""$DW" scan - --format xml < /dev/null"#).status, 0)
-        XCTAssertNotEqual(try sh(#""$DW" gen --scenario nonsense"#).status, 0)
+        // Bad arguments: status 2 in every command, with the command's own usage.
+        for args in ["scan", "scan - --format xml", "scan --from bogus SampleLogs/demo.ndjson.gz", "gen --scenario nonsense",
+                     "eval --scenarios nope", "cases list --verdict bogus", "watch --speed 0 /dev/null"] {
+            let r = try sh("\"$DW\" \(args) < /dev/null")
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("Error:") || r.stderr.contains("distillwatch:"), "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stdout.isEmpty, "\(args) printed to stdout: \(r.text)")
+        }
+        XCTAssertEqual(try sh(#""$DW" scan --help"#).status, 0)
     }
 
     func testInputWithNoAcceptedExchangeHasItsOwnStatus() throws {
