@@ -68,8 +68,8 @@ public struct DetectorSettings: Sendable {
     public var minimumPromptsForAccountScore = 5
     /// Coordination ties (harness copies, synchrony) are searched every this many scheduled
     /// evaluations, and the ties found are used until the next search: the search costs more
-    /// than the rest of an evaluation, and three hours of stream time is well inside a day.
-    public var coordinationEvery = 3
+    /// than the rest of an evaluation, and two hours of stream time is well inside a day.
+    public var coordinationEvery = 2
     /// An account's behaviour profile is compared with others once it has this many exchanges.
     public var minimumExchangesForProfile = 8
     /// A value with more members than this is not checked for a small owner group at all.
