@@ -18,6 +18,9 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(JSON.number(-0.456, places: 2), "-0.46")
         XCTAssertEqual(JSON.number(-0.001, places: 2), "0")
         XCTAssertEqual(JSON.quote("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\u0001\"")
+        // Bidi controls are escaped: a right-to-left override cannot turn a viewer's line around.
+        XCTAssertEqual(JSON.quote("acct\u{202E}gnp.exe\u{2066}x\u{2069}\u{200F}"), "\"acct\\u202egnp.exe\\u2066x\\u2069\\u200f\"")
+        XCTAssertEqual(JSON.quote("日本語 café"), "\"日本語 café\"")
     }
 
     func testReportJSONHasTheDocumentedShape() throws {
