@@ -88,6 +88,22 @@ public final class CaseJournal: CaseStore {
         }
     }
 
+    /// Opens an existing journal for reading only: nothing is created, migrated or written, so an
+    /// auditor's copy or a file without write permission can be listed and exported. An empty
+    /// file reads as a journal with no cases.
+    public init(readingOnly path: String, busyTimeout: TimeInterval = 5) throws {
+        location = path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CaseJournalError.failed(path: path, why: "no such file (no decision has been recorded there yet)")
+        }
+        try Self.inspect(path)
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(busyTimeout)
+        config.label = "distillwatch.cases.read"
+        do { queue = try DatabaseQueue(path: path, configuration: config) } catch { throw Self.translate(error, path: path) }
+    }
+
     /// Checks an existing file without writing to it: SQLite header, application id (or an
     /// empty database, which is adopted), integrity.
     static func inspect(_ path: String) throws {
@@ -200,7 +216,13 @@ public final class CaseJournal: CaseStore {
     public func wallClock() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     public func loadCases() throws -> [CaseRecord] {
-        do { return try queue.read { db in try Self.fetchCases(db, sql: "SELECT * FROM cases ORDER BY id", arguments: []) } }
+        do {
+            return try queue.read { db in
+                // An empty file opened for reading has no tables yet: no cases.
+                guard try db.tableExists("cases") else { return [] }
+                return try Self.fetchCases(db, sql: "SELECT * FROM cases ORDER BY id", arguments: [])
+            }
+        }
         catch { throw Self.translate(error, path: location) }
     }
 

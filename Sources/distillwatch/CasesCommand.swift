@@ -33,7 +33,8 @@ struct JournalOptions: ParsableArguments {
 
     func openCases() throws -> (CaseJournal, [CaseRecord]) {
         do {
-            let journal = try CaseJournal(path: resolvedPath, create: false)
+            // Listing and exporting only read: the file is never created, migrated or written.
+            let journal = try CaseJournal(readingOnly: resolvedPath)
             return (journal, CaseExport.select(try journal.loadCases(), verdict: try verdictFilter()))
         } catch let e as CaseJournalError {
             FileHandle.standardError.write(Data("distillwatch: \(e)\n".utf8))

@@ -120,6 +120,27 @@ final class JournalTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: other + "-wal"))
     }
 
+    func testReadingOnlyNeverWritesTheFile() throws {
+        // An empty file lists no cases and stays empty.
+        try Data().write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try CaseJournal(readingOnly: path).loadCases().count, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)).count, 0)
+        try FileManager.default.removeItem(atPath: path)
+
+        // A journal with a decision, made read-only: its cases are read, its bytes untouched.
+        do {
+            let j = try CaseJournal(path: path)
+            _ = try j.commit(Self.request(.suspect, key: "acct-1"))
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let reader = try CaseJournal(readingOnly: path)
+        XCTAssertEqual(try reader.loadCases().map(\.subjectKey), ["acct-1"])
+        XCTAssertThrowsError(try reader.commit(Self.request(.watch, key: "acct-2")), "a reader cannot write")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+        XCTAssertThrowsError(try CaseJournal(readingOnly: path + "-missing"))
+    }
+
     func testADirectoryIsRefusedWithAnErrorNotACrash() throws {
         let folder = dir.appendingPathComponent("a-folder").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
