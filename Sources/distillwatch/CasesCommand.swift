@@ -93,9 +93,20 @@ enum CaseExportWriter {
         }
     }
 
+    /// `$XDG_DATA_HOME/distillwatch/exports`, else `~/.local/share/distillwatch/exports`.
+    static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") { return data + "/distillwatch/exports" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.local/share/distillwatch/exports"
+    }
+
     /// For the console: the chosen cases (nil: all) to PATH; the format follows the extension.
-    static func write(path: String, caseIDs: [Int64]?, journal: CaseJournal) -> (message: String, ok: Bool) {
+    /// A relative PATH is taken inside `directory`, which is made (owner only) when missing.
+    static func write(path given: String, caseIDs: [Int64]?, journal: CaseJournal, directory: String) -> (message: String, ok: Bool) {
+        let path = given.hasPrefix("/") ? given : directory + "/" + given
         do {
+            let parent = (path as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             var cases = try journal.loadCases()
             if let ids = caseIDs { cases = cases.filter { ids.contains($0.id) } }
             let format: CaseExport.Format = path.lowercased().hasSuffix(".csv") ? .csv : .json

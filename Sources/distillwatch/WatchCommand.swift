@@ -47,6 +47,9 @@ struct WatchCommand: ParsableCommand {
     @Option(help: "The analyst's name recorded with each decision. Default: $USER.")
     var analyst: String?
 
+    @Option(name: .customLong("export-dir"), help: "Where `e` and `:export NAME` write case exports. Default: $XDG_DATA_HOME/distillwatch/exports (else ~/.local/share/…).")
+    var exportDir: String?
+
     @OptionGroup(title: "Live sources and headless mode")
     var sourceOptions: SourceOptions
 
@@ -106,6 +109,7 @@ struct WatchCommand: ParsableCommand {
 
         var session = WatchSession(backend: backend, engine: engine, sourceName: sourceName, allowlist: allowlist)
         session.journal = journal
+        session.exportDirectory = exportDir ?? CaseExportWriter.defaultDirectory()
         session.console.analyst = who
         session.console.caseStore = journal
         session.console.themeName = chosen.theme.name
@@ -146,6 +150,8 @@ struct WatchSession {
     let console: Console
     var grid: ScreenGrid
     var journal: CaseJournal?
+    /// Where exports named without a directory go (never the directory the console runs in).
+    var exportDirectory = CaseExportWriter.defaultDirectory()
     /// The allowlist version last handed to the detector (-1: none yet).
     var allowlistVersion = -1
     /// Where the engine's detector factory reads the allowlist from.
@@ -293,7 +299,7 @@ struct WatchSession {
                 report(engine.seek(to: t, wallMs: now), "going to \(Format.clock(t))")
             case .exportCases(let path, let ids):
                 guard let journal else { console.say("no case journal to export from", .warning); break }
-                let result = CaseExportWriter.write(path: path, caseIDs: ids, journal: journal)
+                let result = CaseExportWriter.write(path: path, caseIDs: ids, journal: journal, directory: exportDirectory)
                 console.say(result.message, result.ok ? .muted : .warning)
             }
         }

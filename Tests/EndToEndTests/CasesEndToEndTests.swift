@@ -46,7 +46,7 @@ final class CasesEndToEndTests: XCTestCase {
     func startConsole(_ log: URL) {
         runs += 1
         current = "run\(runs)"
-        let cmd = "cd '\(dir.path)' && echo \\$$ > pid && exec env LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(E.binary.path)' watch --speed max --analyst alice --cases '\(journal)' '\(log.path)'"
+        let cmd = "cd '\(dir.path)' && echo \\$$ > pid && exec env LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(E.binary.path)' watch --speed max --analyst alice --cases '\(journal)' --export-dir '\(dir.path)/exports' '\(log.path)'"
         E.run(tmux, ["-L", Self.session, "new-session", "-d", "-s", current, "-x", "120", "-y", "40", "sh -c \"\(cmd)\"; echo EXIT=$?; sleep 20"])
         waitFor("end of input", timeout: 10) { $0.contains("END OF INPUT") && $0.contains("Evidence · cluster") }
     }
@@ -88,7 +88,9 @@ final class CasesEndToEndTests: XCTestCase {
         // Export from the console: the cluster's accounts are in the file.
         keys("e")
         screen = waitFor("export") { $0.contains("exported 1 case") }
-        let file = dir.appendingPathComponent("distillwatch-case-1.json")
+        XCTAssertTrue(screen.contains("\(dir.path)/exports/distillwatch-case-1.json"), "the full path is shown: \(screen)")
+        let file = dir.appendingPathComponent("exports/distillwatch-case-1.json")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("distillwatch-case-1.json").path), "nothing in the working directory")
         let root = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
         XCTAssertEqual(root["schema"] as? String, "distillwatch.cases/1")
         let c = try XCTUnwrap((root["cases"] as? [[String: Any]])?.first)
@@ -97,7 +99,7 @@ final class CasesEndToEndTests: XCTestCase {
         XCTAssertEqual(c["notes"] as? [String], ["ticket 42: same card as last week"])
         keys(":"); keys("-l", "export all.csv"); keys("Enter")
         waitFor("csv export") { $0.contains("exported 1 case (csv)") }
-        XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("all.csv"), encoding: .utf8).contains("farm-3"))
+        XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("exports/all.csv"), encoding: .utf8).contains("farm-3"))
         keys("q")
         waitFor("exit") { $0.contains("EXIT=0") }
 
