@@ -130,7 +130,13 @@ final class ReplayEndToEndTests: XCTestCase {
         waitFor("no earlier suspect moment") { $0.contains("no cluster became suspect before") }
 
         keys("q")
-        waitFor("exit") { $0.contains("EXIT=0") }
+        screen = waitFor("exit") { $0.contains("EXIT=0") }
+        // The summary counts where the stream stood, not the re-reads after seeking back.
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").count
+        let summary = try XCTUnwrap(screen.split(separator: "\n").first { $0.contains("distillwatch: watched ") })
+        let watched = Int(summary.components(separatedBy: "watched ")[1].split(separator: " ")[0].replacingOccurrences(of: ",", with: "")) ?? -1
+        XCTAssertTrue((1...lines).contains(watched), "\(summary) for a log of \(lines) lines")
+        XCTAssertTrue(summary.contains("read, counting re-reads"), String(summary))
     }
 
     func testBadSpeedAndWindowAreRefusedWithAMessage() throws {

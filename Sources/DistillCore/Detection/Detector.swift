@@ -27,7 +27,8 @@ public final class Detector {
 
     private(set) var streamStart: StreamTime?
     private(set) var streamTime: StreamTime?
-    private(set) var exchangeCount = 0
+    /// Exchanges ingested since this detector was made.
+    public private(set) var exchangeCount = 0
     private var nextEvaluation: StreamTime = .min
     private var minuteRing = [Int](repeating: 0, count: Snapshot.minuteBuckets)
     private var minuteNewest: Int64 = .min
