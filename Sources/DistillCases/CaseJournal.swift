@@ -138,6 +138,11 @@ public final class CaseJournal: CaseStore {
                 let check = try String.fetchAll(db, sql: "PRAGMA quick_check")
                 if check != ["ok"] { throw CaseJournalError.corrupt(path: path, why: check.prefix(2).joined(separator: "; ")) }
                 if try db.tableExists("grdb_migrations"), try migrator.hasBeenSuperseded(db) { throw CaseJournalError.newerSchema(path: path) }
+                // The schema version any SQLite tool can read; a newer one is refused even when
+                // the migrations table was not carried along.
+                if let version = try Int.fetchOne(db, sql: "PRAGMA user_version"), version > schemaVersion {
+                    throw CaseJournalError.newerSchema(path: path)
+                }
             }
             try probe.close()
         } catch let e as CaseJournalError {
@@ -166,6 +171,9 @@ public final class CaseJournal: CaseStore {
     }
 
     // MARK: Schema
+
+    /// `PRAGMA user_version` of the newest schema this build writes.
+    public static let schemaVersion = 2
 
     /// Migrations, oldest first. Never edit a shipped one: add the next.
     static var migrator: DatabaseMigrator {
@@ -200,6 +208,9 @@ public final class CaseJournal: CaseStore {
                 );
                 CREATE INDEX decisions_by_case ON decisions (case_id, id);
                 """)
+        }
+        m.registerMigration("v2: schema version in user_version") { db in
+            try db.execute(sql: "PRAGMA user_version = 2")
         }
         return m
     }

@@ -141,6 +141,18 @@ final class JournalTests: XCTestCase {
         XCTAssertThrowsError(try CaseJournal(readingOnly: path + "-missing"))
     }
 
+    func testANewerUserVersionIsRefusedUntouched() throws {
+        let j = try CaseJournal(path: path)
+        XCTAssertEqual(try j.queue.read { try Int.fetchOne($0, sql: "PRAGMA user_version") }, CaseJournal.schemaVersion)
+        try j.queue.write { db in try db.execute(sql: "PRAGMA user_version = 99") }
+        try j.queue.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        for open in [{ try CaseJournal(path: self.path) }, { try CaseJournal(readingOnly: self.path) }] {
+            XCTAssertThrowsError(try open()) { error in XCTAssertEqual(error as? CaseJournalError, .newerSchema(path: self.path)) }
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+    }
+
     func testADirectoryIsRefusedWithAnErrorNotACrash() throws {
         let folder = dir.appendingPathComponent("a-folder").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
