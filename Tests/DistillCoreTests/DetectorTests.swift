@@ -248,6 +248,24 @@ final class DetectorTests: XCTestCase {
         XCTAssertFalse(c.ties.contains { $0.kind == .card })
     }
 
+    func testCardEvidenceCountsOrgsAndOrglessAccountsApart() {
+        // Hand-counted: one card; org-0 holds two accounts, org-1 … org-5 one each, and eight
+        // accounts have no org. That is 15 accounts, 6 orgs, 14 separate identities.
+        let accounts = (0..<15).map { "c\($0)" }
+        let detector = Detector()
+        detector.ingest(Self.traffic(accounts: accounts, perAccount: 30, hours: 30, independent: true) { a, i, ts in
+            let k = Int(a.dropFirst())!
+            var e = Self.farmExchange(a, card: "pm_one", ip: "198.51.100.\(k)", i, ts)
+            e.orgID = k < 2 ? "org-0" : k < 7 ? "org-\(k - 1)" : nil
+            return e
+        })
+        let c = try! XCTUnwrap(cluster(containing: "c0", in: detector.snapshot()))
+        XCTAssertEqual(Set(c.accounts), Set(accounts))
+        let payment = try! XCTUnwrap(c.signals.first { $0.name == "shared_payment" })
+        XCTAssertTrue(payment.detail.contains("up to 14 separate identities on one card"), payment.detail)
+        XCTAssertEqual(payment.examples, ["pm_one: 15 accounts, 6 orgs and 8 without one"])
+    }
+
     func testLogsWithoutPromptTextAreStillJudged() {
         // A deployment that ships no prompt text: volume, token shape, sessions and addresses remain.
         let detector = Detector()

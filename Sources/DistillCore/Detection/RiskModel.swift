@@ -368,11 +368,13 @@ struct RiskModel {
         let cards = detector.tables[ValueKind.card.rawValue].states
         for slot in cardSlots where c.maxIdentitiesPerCard < identityCap {
             let accountsInside: Int, identities: Int
+            var withoutOrg = 0
             if cards[Int(slot)].distinct == 1 {
                 // A card of one account (a farm that buys a card per account has hundreds) is
                 // one identity: no lists to build and sort for it.
                 accountsInside = 1
                 identities = 1
+                if examples, let only = cards[Int(slot)].members.first, accounts[Int(only)].firstOrgSlot < 0 { withoutOrg = 1 }
             } else {
                 let inside = cards[Int(slot)].members(among: members, isInGroup: isMember)
                 accountsInside = inside.count
@@ -380,8 +382,16 @@ struct RiskModel {
                     let org = accounts[Int(m)].firstOrgSlot
                     return org >= 0 ? Int64(org) : (1 << 40 | Int64(m))
                 }, upTo: identityCap)
+                if examples { withoutOrg = inside.filter { accounts[Int($0)].firstOrgSlot < 0 }.count }
             }
-            if examples { perCard.append((identities, "\(cards[Int(slot)].display): \(accountsInside) accounts in \(identities) orgs")) }
+            if examples {
+                // Orgs and org-less accounts said apart: an account without an org is its own
+                // identity, not an org.
+                let orgs = identities - withoutOrg
+                let who = withoutOrg == 0 ? "\(orgs) org\(orgs == 1 ? "" : "s")"
+                    : orgs == 0 ? "none with an org" : "\(orgs) org\(orgs == 1 ? "" : "s") and \(withoutOrg) without one"
+                perCard.append((identities, "\(cards[Int(slot)].display): \(accountsInside) account\(accountsInside == 1 ? "" : "s"), \(who)"))
+            }
             c.maxIdentitiesPerCard = max(c.maxIdentitiesPerCard, identities)
         }
         if examples {
