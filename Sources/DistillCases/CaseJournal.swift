@@ -97,11 +97,29 @@ public final class CaseJournal: CaseStore {
             throw CaseJournalError.failed(path: path, why: "no such file (no decision has been recorded there yet)")
         }
         try Self.inspect(path)
+        do { queue = try Self.readingQueue(path, busyTimeout: busyTimeout) } catch { throw Self.translate(error, path: path) }
+    }
+
+    /// A read-only connection. A journal in WAL mode on read-only media cannot be opened the
+    /// usual way, which needs its shared-memory file beside it: it is then opened immutable,
+    /// the file read as it stands, without locks (nothing can be writing it there).
+    static func readingQueue(_ path: String, busyTimeout: TimeInterval) throws -> DatabaseQueue {
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(busyTimeout)
         config.label = "distillwatch.cases.read"
-        do { queue = try DatabaseQueue(path: path, configuration: config) } catch { throw Self.translate(error, path: path) }
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            _ = try queue.read { try Int.fetchOne($0, sql: "PRAGMA schema_version") }
+            return queue
+        } catch let e as DatabaseError where e.resultCode.primaryResultCode == .SQLITE_CANTOPEN {
+            let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+            let allowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))
+            guard let escaped = absolute.addingPercentEncoding(withAllowedCharacters: allowed) else { throw e }
+            let queue = try DatabaseQueue(path: "file:" + escaped + "?immutable=1", configuration: config)
+            _ = try queue.read { try Int.fetchOne($0, sql: "PRAGMA schema_version") }
+            return queue
+        }
     }
 
     /// Checks an existing file without writing to it: SQLite header, application id (or an
@@ -122,11 +140,8 @@ public final class CaseJournal: CaseStore {
         }
         if head.isEmpty { return }  // an empty file: a new journal
         guard head == sqliteHeader else { throw CaseJournalError.notAJournal(path: path, why: "not an SQLite database") }
-        var config = Configuration()
-        config.readonly = true
-        config.busyMode = .timeout(5)
         do {
-            let probe = try DatabaseQueue(path: path, configuration: config)
+            let probe = try readingQueue(path, busyTimeout: 5)
             try probe.read { db in
                 let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
                 let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0

@@ -87,6 +87,10 @@ extension Console {
     /// Writes a change (after any still pending, to keep the order) and acknowledges it only
     /// once the journal has it.
     func submit(_ change: PendingChange, clusterKey: String?, done: String) {
+        if journalReadOnly {
+            say("the case journal is read-only: nothing was recorded (start with a writable --cases file to decide)", .warning)
+            return
+        }
         pending.append(change)
         let before = pending.count
         flushPending(pinCluster: clusterKey)
@@ -316,8 +320,9 @@ extension Console {
     var journalStatus: (text: String, alarm: Bool)? {
         guard caseStore != nil else { return nil }
         var s = journalError == nil ? "\(book.count) case\(book.count == 1 ? "" : "s")" : "JOURNAL ERROR" + (pending.isEmpty ? "" : ", \(pending.count) pending")
+        if journalReadOnly && journalError == nil { s = "JOURNAL READ-ONLY · " + s }
         if book.allowlist.count > 0 { s += " · \(book.allowlist.count) allowlisted" }
-        return (s, journalError != nil)
+        return (s, journalError != nil || journalReadOnly)
     }
 }
 

@@ -16,6 +16,9 @@ public final class Console {
     public internal(set) var pending: [PendingChange] = []
     /// Why the journal last failed; nil when it is fine.
     public internal(set) var journalError: String?
+    /// The journal could only be opened for reading (an auditor's copy, a file without write
+    /// permission): decisions are shown, and new ones are refused rather than queued.
+    public var journalReadOnly = false
     /// Who decides: `$USER` unless overridden.
     public var analyst = "analyst"
     var evidenceRefreshedAt: [Int64: StreamTime] = [:]

@@ -95,8 +95,13 @@ struct WatchCommand: ParsableCommand {
         } catch { fail("\(error)") }
         let chosen = ThemeLoader.load(theme ?? ProcessInfo.processInfo.environment["DISTILLWATCH_THEME"] ?? "dark")
         // Before the screen is taken: a journal that cannot be used is refused with its reason.
+        // One that can only be read (no write permission, a read-only mount) is opened read-only.
         let journal: CaseJournal
-        do { journal = try CaseJournal(path: casesPath ?? CaseJournal.defaultPath()) } catch { fail("\(error)") }
+        var journalReadOnly = false
+        let journalPath = casesPath ?? CaseJournal.defaultPath()
+        do { journal = try CaseJournal(path: journalPath) } catch CaseJournalError.readOnly(let p, let why) where FileManager.default.fileExists(atPath: p) {
+            do { journal = try CaseJournal(readingOnly: p); journalReadOnly = true } catch { fail("the case journal \(p) cannot be written (\(why)) nor read: \(error)") }
+        } catch { fail("\(error)") }
         let env = ProcessInfo.processInfo.environment
         let who = analyst ?? env["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LOGNAME"] ?? "analyst"
 
@@ -111,6 +116,7 @@ struct WatchCommand: ParsableCommand {
         session.journal = journal
         session.exportDirectory = exportDir ?? CaseExportWriter.defaultDirectory()
         session.console.analyst = who
+        session.console.journalReadOnly = journalReadOnly
         session.console.caseStore = journal
         session.console.themeName = chosen.theme.name
         session.console.availableThemes = ThemeLoader.available()

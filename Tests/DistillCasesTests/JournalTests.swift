@@ -141,6 +141,39 @@ final class JournalTests: XCTestCase {
         XCTAssertThrowsError(try CaseJournal(readingOnly: path + "-missing"))
     }
 
+    func testAJournalOnReadOnlyMediaIsReadable() throws {
+        // A WAL journal on a read-only file system has no shared-memory file and cannot get one.
+        let mountPoint = dir.appendingPathComponent("media").path
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        func mount(_ args: [String]) -> Bool {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/mount")
+            p.arguments = args
+            p.standardError = FileHandle.nullDevice
+            guard (try? p.run()) != nil else { return false }
+            p.waitUntilExit()
+            return p.terminationStatus == 0
+        }
+        try XCTSkipUnless(mount(["-t", "tmpfs", "tmpfs", mountPoint]), "mounting a file system needs privileges this run lacks")
+        addTeardownBlock {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/umount")
+            p.arguments = [mountPoint]
+            try? p.run()
+            p.waitUntilExit()
+        }
+        let onMedia = mountPoint + "/cases.sqlite"
+        do {
+            let j = try CaseJournal(path: onMedia)
+            _ = try j.commit(Self.request(.suspect, key: "acct-1"))
+        }
+        XCTAssertTrue(mount(["-o", "remount,ro", mountPoint]))
+        XCTAssertThrowsError(try CaseJournal(path: onMedia)) { error in
+            guard case .readOnly = error as? CaseJournalError else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(try CaseJournal(readingOnly: onMedia).loadCases().map(\.subjectKey), ["acct-1"])
+    }
+
     func testANewerUserVersionIsRefusedUntouched() throws {
         let j = try CaseJournal(path: path)
         XCTAssertEqual(try j.queue.read { try Int.fetchOne($0, sql: "PRAGMA user_version") }, CaseJournal.schemaVersion)

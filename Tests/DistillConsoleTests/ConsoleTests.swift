@@ -242,6 +242,26 @@ final class ConsoleTests: XCTestCase {
         XCTAssertNil(console.journalError)
     }
 
+    func testAReadOnlyJournalShowsDecisionsAndRefusesNewOnes() {
+        let (console, _) = Self.fixture()
+        let store = MemoryCaseStore()
+        console.caseStore = store
+        _ = console.handle(.char("S"))
+        XCTAssertEqual(store.records.count, 1)
+        // The same journal, opened by a console that may only read it.
+        let (reader, _) = Self.fixture()
+        reader.journalReadOnly = true
+        reader.caseStore = store
+        XCTAssertEqual(reader.book.count, 1, "the recorded decision is shown")
+        _ = reader.handle(.char("j"))
+        _ = reader.handle(.char("W"))
+        XCTAssertEqual(store.records.count, 1, "nothing is written")
+        XCTAssertTrue(reader.pending.isEmpty, "nor queued to retry")
+        XCTAssertEqual(reader.message?.role, .warning)
+        XCTAssertTrue(reader.message?.text.contains("read-only") ?? false, reader.message?.text ?? "")
+        XCTAssertTrue(render(reader).text(row: 0).contains("JOURNAL READ-ONLY"), render(reader).text(row: 0))
+    }
+
     func testACaseFollowsItsClusterAndMarksNewAccounts() {
         let (console, _) = Self.fixture()
         let store = MemoryCaseStore()
