@@ -265,7 +265,7 @@ extension Console {
             out.append([Segment(" tokens ", .muted), Segment("in \(Format.compact(f.meanInput)) → out \(Format.compact(f.meanOutput)) avg", .text),
                         Segment("  reasoning ", .muted), Segment(reasoning, .text),
                         Segment("  CoT prompts ", .muted), Segment("\(Format.percent(f.cotShare)) of \(Format.grouped(f.prompts))", f.cotShare >= 0.5 ? .warning : .text),
-                        Segment("  sessions ", .muted), Segment("\(Format.grouped(f.sessions)) (\(single) single-turn)", .text),
+                        Segment("  conversations ", .muted), Segment("\(Format.grouped(f.sessions)) (\(single) a single exchange)", .text),
                         Segment("  429 ", .muted), Segment(Format.grouped(f.rateLimited), .text)])
             let sw = max(8, min(48, width - 40))
             let fig = Sparkline.figures(f.hourly, width: sw)

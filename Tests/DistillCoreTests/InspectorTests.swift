@@ -50,6 +50,21 @@ final class InspectorTests: XCTestCase {
         XCTAssertGreaterThan(f.cotShare, 0.5)
     }
 
+    func testAccountConversationsCountAsTheSingleTurnRuleDoes() throws {
+        // Six exchanges in two 3-turn sessions, and four with no session (each a conversation
+        // of one exchange): 6 conversations, 4 of them a single exchange.
+        let t0: StreamTime = 1_776_000_000_000
+        let detector = Detector()
+        detector.ingest((0..<10).map { i in
+            Exchange(ts: t0 + StreamTime(i) * 60_000, accountID: "a", requestID: "r\(i)", sessionID: i < 6 ? "s\(i / 3)" : nil,
+                     clientIP: "10.0.0.1", model: "m1", inputTokens: 10, outputTokens: 10, promptText: "hello number \(i)")
+        })
+        _ = detector.snapshot()
+        let f = try XCTUnwrap(detector.accountFigures("a"))
+        XCTAssertEqual(f.sessions, 6)
+        XCTAssertEqual(f.singleTurnSessions, 4)
+    }
+
     func testTieDetailsNameTheSharedCardAndItsAccounts() throws {
         // Three accounts on one card, each with an org and address of its own; a fourth alone.
         let detector = Detector()

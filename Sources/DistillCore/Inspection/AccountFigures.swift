@@ -14,7 +14,10 @@ public struct AccountFigures: Sendable, Equatable {
     public var outputTokens: Int
     public var reasoningTokens: Int
     public var outputHeavy: Int
+    /// Conversations as the single_turn rule counts them: sessions, and each exchange sent
+    /// without a session as a conversation of its own.
     public var sessions: Int
+    /// Conversations of a single exchange, counted the same way.
     public var singleTurnSessions: Int
     public var rateLimited: Int
     public var failures: Int
@@ -70,8 +73,8 @@ extension Detector {
             id: a.id, firstSeen: a.firstSeen, lastSeen: a.lastSeen, flaggedAt: a.flaggedAt,
             exchanges: s.exchanges, prompts: s.prompts, extractionPrompts: s.extractionPrompts,
             tokenExchanges: s.tokenExchanges, inputTokens: s.inputTokens, outputTokens: s.outputTokens,
-            reasoningTokens: s.reasoningTokens, outputHeavy: s.outputHeavy, sessions: s.sessions,
-            singleTurnSessions: s.singleTurnSessions, rateLimited: s.rateLimited, failures: s.failures,
+            reasoningTokens: s.reasoningTokens, outputHeavy: s.outputHeavy, sessions: s.sessions + s.sessionless,
+            singleTurnSessions: s.singleTurnSessions + s.sessionless, rateLimited: s.rateLimited, failures: s.failures,
             distinctIPs: s.distinctIPs, hourly: hourly)
     }
 }
