@@ -37,7 +37,7 @@ struct JournalOptions: ParsableArguments {
             let journal = try CaseJournal(readingOnly: resolvedPath)
             return (journal, CaseExport.select(try journal.loadCases(), verdict: try verdictFilter()))
         } catch let e as CaseJournalError {
-            FileHandle.standardError.write(Data("distillwatch: \(e)\n".utf8))
+            printDiagnostic("\(e)")
             throw ExitCode(2)
         }
     }
@@ -75,10 +75,10 @@ struct CasesExport: ParsableCommand {
         let data = try CaseExportWriter.render(cases, format: CaseExport.Format(rawValue: format)!, journal: store)
         if let output {
             do { try data.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
-                FileHandle.standardError.write(Data("distillwatch: cannot write \(output): \(error.localizedDescription)\n".utf8))
+                printDiagnostic("cannot write \(output): \(error.localizedDescription)")
                 throw ExitCode(2)
             }
-            FileHandle.standardError.write(Data("distillwatch: \(cases.count) case\(cases.count == 1 ? "" : "s") written to \(output)\n".utf8))
+            printDiagnostic("\(cases.count) case\(cases.count == 1 ? "" : "s") written to \(output)")
         } else {
             FileHandle.standardOutput.write(data)
         }

@@ -53,7 +53,7 @@ struct ScanCommand: ParsableCommand {
         do {
             result = try DetectionRun.run(paths: paths, settings: DetectorSettings(sensitivity: sensitivity), window: window())
         } catch {
-            FileHandle.standardError.write(Data("distillwatch: \(TextSanitizer.sanitize("\(error)"))\n".utf8))
+            printDiagnostic("\(error)")
             throw ExitCode(2)
         }
         let report = ScanReport(ledger: result.ledger, snapshot: result.detector.snapshot(includeQuiet: all), includeAll: all)
@@ -74,7 +74,7 @@ struct ScanCommand: ParsableCommand {
             FileHandle.standardError.write(Data("distillwatch: \(result.outsideWindow) exchanges outside --from/--until skipped\n".utf8))
         }
         if let error = result.inputError {
-            FileHandle.standardError.write(Data("distillwatch: input stopped early: \(TextSanitizer.sanitize("\(error)"))\n".utf8))
+            printDiagnostic("input stopped early: \(error)")
             throw ExitCode(2)
         }
         if result.ledger.exchanges == 0 && result.outsideWindow == 0 {

@@ -142,7 +142,7 @@ struct WatchCommand: ParsableCommand {
     }
 
     func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("distillwatch: \(message)\n".utf8))
+        printDiagnostic(message)
         Foundation.exit(2)
     }
 }

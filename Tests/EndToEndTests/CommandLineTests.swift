@@ -133,6 +133,13 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("missing"), run.stderr)
         XCTAssertFalse(run.stderr.utf8.contains(0x1B), "no raw ESC reaches the terminal: \(run.stderr)")
         XCTAssertFalse(run.stderr.utf8.contains(0x07))
+        // The same for the case journal's path.
+        for command in ["cases list --cases", "cases export --cases"] {
+            let journal = try sh("\"$DW\" \(command) \"$(printf '/proc/missing\\033]0;PWNED\\007')\"")
+            XCTAssertEqual(journal.status, 2, "\(command): \(journal.stderr)")
+            XCTAssertTrue(journal.stderr.contains("missing"), journal.stderr)
+            XCTAssertFalse(journal.stderr.utf8.contains(0x1B), "\(command): \(journal.stderr)")
+        }
     }
 
     func testMalformedInputIsCountedNeverFatal() throws {
