@@ -455,7 +455,12 @@ public enum TieKind: Int, CaseIterable, Sendable {
 
 /// What the coordination finders found at one evaluation.
 struct CoordinationTies: Sendable {
-    struct HarnessGroup: Sendable { var value: Int64; var members: [Int32] }
+    struct HarnessGroup: Sendable {
+        /// The shared value, as (kind << 32 | slot).
+        var value: Int64
+        var members: [Int32]
+        var kind: ValueKind { ValueKind(rawValue: Int(UInt64(bitPattern: value) >> 32)) ?? .tools }
+    }
     struct Pair: Sendable { var a: Int32; var b: Int32; var overlap: Double; var sharedWindows: Int }
     var harnessGroups: [HarnessGroup] = []
     var synchronisedPairs: [Pair] = []

@@ -44,7 +44,8 @@ public final class Detector {
     private var accountStats: [BehaviourStats] = []
     private var behaviour: [Double] = []
     /// Per account: its behaviour as a point, and the MinHash signature of its active windows
-    /// (empty while it has too few windows to compare); both refreshed when it was touched.
+    /// (empty while it has too few or too many windows to compare); both made at the next
+    /// coordination search after the account was touched, and only while it is compared.
     var profiles: [BehaviourProfile] = []
     var windowSignatures: [[UInt32]] = []
     /// Accounts touched since the last coordination search: their signatures are made then.

@@ -116,10 +116,8 @@ struct RiskModel {
         // size: copies on a public template do not join two such groups.
         // Read now, and only when the last search found copies on a template at all.
         var placedByIdentity: [Bool] = []
-        if (detector.coordination?.harnessGroups ?? []).contains(where: { (ValueKind(rawValue: Int(UInt64(bitPattern: $0.value) >> 32)) ?? .tools).isPromptFamily }) {
-            var size = [Int32](repeating: 0, count: n)
-            for i in 0..<n { size[forest.find(i)] += 1 }
-            placedByIdentity = (0..<n).map { size[forest.find($0)] >= Int32(settings.minimumAccountsToKeepApart) }
+        if (detector.coordination?.harnessGroups ?? []).contains(where: { $0.kind.isPromptFamily }) {
+            placedByIdentity = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart)
         }
         var placed: [Bool]?
         for ref in ordered {
@@ -153,9 +151,7 @@ struct RiskModel {
             }
             if placed == nil {
                 // Which accounts already share a cluster, before any family link.
-                var size = [Int32](repeating: 0, count: n)
-                for i in 0..<n { size[forest.find(i)] += 1 }
-                placed = (0..<n).map { size[forest.find($0)] >= Int32(settings.minimumAccountsToKeepApart) }
+                placed = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart)
             }
             let loose = suspicious.filter { !placed![Int($0)] }
             forest.unionAll(loose)
@@ -169,8 +165,7 @@ struct RiskModel {
             // may copy the same public template. Groups that only shared infrastructure or a
             // family are pieces of one farm and are joined.
             for group in ties.harnessGroups {
-                let kind = ValueKind(rawValue: Int(UInt64(bitPattern: group.value) >> 32)) ?? .tools
-                if !kind.isPromptFamily {
+                if !group.kind.isPromptFamily {
                     forest.unionAll(group.members)
                     mark(group.members, .harnessCopies)
                     continue
@@ -245,6 +240,13 @@ struct RiskModel {
             hourlyRate: hourlyRate(a.members),
             ties: a.members.count > 1 ? ties(a.members, context: context) : []
         )
+    }
+
+    /// Per account: whether its group in `forest` has at least `minimum` accounts.
+    static func inGroupsToKeepApart(_ forest: inout UnionFind, count n: Int, minimum: Int) -> [Bool] {
+        var size = [Int32](repeating: 0, count: n)
+        for i in 0..<n { size[forest.find(i)] += 1 }
+        return (0..<n).map { size[forest.find($0)] >= Int32(minimum) }
     }
 
     /// The cluster's ties by kind, strongest evidence first, each with what binds it.
@@ -462,7 +464,7 @@ struct RiskModel {
             }
         }
 
-        // Coordination ties found at the last evaluation.
+        // Coordination ties found at the last search.
         if let ties = detector.coordination {
             var values: [Int64] = []
             for m in members where Int(m) < ties.harnessValue.count {
@@ -589,8 +591,8 @@ struct RiskModel {
     // MARK: Coordination without shared identity
 
     /// Accounts that behave as copies on a shared harness value, and accounts in step with each
-    /// other's active windows. Profiles and window signatures were refreshed for the accounts
-    /// touched since the last evaluation; the rest keep theirs.
+    /// other's active windows. Profiles and window signatures were made just before, for the
+    /// compared accounts touched since the last search; the rest keep theirs.
     func findCoordination() -> CoordinationTies {
         let accounts = detector.accounts
         var ties = CoordinationTies(accounts: accounts.count)
