@@ -371,4 +371,55 @@ final class ActivityWindowsTests: XCTestCase {
         }
         XCTAssertNil(ActivityWindows.newestActive(ActivityWindows().aligned(asOf: 900), asOf: 900))
     }
+
+    /// A signature kept between searches, refreshed at irregular times while windows are added
+    /// (some out of order) and others leave the ring, always equals one made from scratch.
+    func testKeptSignatureEqualsOneMadeFromScratch() {
+        let seed: UInt64 = 0x5167_2026
+        print("testKeptSignatureEqualsOneMadeFromScratch seed \(seed)")
+        var rng = SplitMix64(seed: seed)
+        for account in 0..<40 {
+            var store = WindowSignatureStore()
+            store.addAccount()
+            var w = ActivityWindows()
+            var now: Int64 = 10_000 + Int64(rng.next() % 500)
+            for step in 0..<120 {
+                // Bursts, gaps longer than the ring, and a window from the past now and then.
+                let gap = rng.next() % 10 == 0 ? Int64(rng.next() % 600) : Int64(rng.next() % 12)
+                now += gap
+                for _ in 0..<Int(rng.next() % 4) { _ = w.mark(now - Int64(rng.next() % 3)) }
+                if rng.next() % 7 == 0 { _ = w.mark(now - Int64(rng.next() % 400)) }
+                guard rng.next() % 3 == 0 else { continue }
+                let ring = w.aligned(asOf: now)
+                store.refresh(0, ring: ring, asOf: now)
+                var kept: [UInt32] = []
+                store.appendSignature(of: 0, to: &kept)
+                XCTAssertEqual(kept, SynchronyFinder.signature(ring: ring, asOf: now), "account \(account) step \(step)")
+            }
+        }
+    }
+}
+
+/// The integer sort the evaluation uses for packed keys.
+final class RadixSortTests: XCTestCase {
+    func testSortsAsTheStandardSortDoes() {
+        let seed: UInt64 = 0x2AD1_5027
+        print("testSortsAsTheStandardSortDoes seed \(seed)")
+        var rng = SplitMix64(seed: seed)
+        for n in [0, 1, 2, 63, 64, 65, 200, 1_000, 5_000] {
+            for shape in 0..<4 {
+                var keys = (0..<n).map { _ -> UInt64 in
+                    switch shape {
+                    case 0: return rng.next()  // every byte varies
+                    case 1: return UInt64(rng.next() % 8) << 32 | (rng.next() % 5_000)  // packed kind << 32 | slot
+                    case 2: return rng.next() % 3  // few distinct values, many repeats
+                    default: return 0xFFFF_0000_0000_0000 | rng.next() % 1_000  // high bytes all set
+                    }
+                }
+                let expected = keys.sorted()
+                keys.radixSort()
+                XCTAssertEqual(keys, expected, "n \(n) shape \(shape)")
+            }
+        }
+    }
 }

@@ -104,15 +104,27 @@ struct BehaviourStats: Sendable {
 
     /// Normalised entropy of activity over the hours of the day: ~1 for round-the-clock machines,
     /// lower for people who sleep.
+    /// c·log(c) for the counts an hour of most accounts holds.
+    private static let countLogCount: [Double] = (0..<4096).map { $0 == 0 ? 0 : Double($0) * log(Double($0)) }
+
     var hourFlatness: Double {
-        let total = hourOfDay.wrappedSum()
-        guard total > 0 else { return 0 }
-        var entropy = 0.0
-        for h in 0..<24 where hourOfDay[h] > 0 {
-            let p = Double(hourOfDay[h]) / Double(total)
-            entropy -= p * log(p)
+        // Lanes read through a buffer: indexing the vector lane by lane went through generic
+        // code that boxed it on the heap. The entropy is log(total) − Σ c·log(c) / total, with
+        // c·log(c) from a table for small counts: one logarithm per call instead of 24.
+        withUnsafeBytes(of: hourOfDay) { raw in
+            let hours = raw.bindMemory(to: Int32.self)
+            var total = 0
+            for h in 0..<24 { total += Int(hours[h]) }
+            guard total > 0 else { return 0 }
+            var sum = 0.0
+            Self.countLogCount.withUnsafeBufferPointer { table in
+                for h in 0..<24 where hours[h] > 0 {
+                    let c = Int(hours[h])
+                    sum += c < table.count ? table[c] : Double(c) * log(Double(c))
+                }
+            }
+            return max(0, log(Double(total)) - sum / Double(total)) / log(24.0)
         }
-        return entropy / log(24.0)
     }
 }
 

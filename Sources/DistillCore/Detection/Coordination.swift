@@ -222,48 +222,81 @@ struct BehaviourDensity {
 
     func groups(_ members: [Int32], profiles: [BehaviourProfile]) -> [[Int32]] {
         guard members.count > minimumNeighbours else { return [] }
+        let m = members.count
         // Bucket by volume and output size: neighbours are at most one bucket away on each.
-        var cells: [Int64: [Int]] = [:]
+        // Cells are found by binary search in one array of (cell, member) sorted by cell:
+        // no dictionary to hash into, and no list per cell.
         func cell(_ i: Int, _ dx: Int64 = 0, _ dy: Int64 = 0) -> Int64 {
             let p = profiles[Int(members[i])].point
             let x = Int64((p[0] / radius).rounded(.down)) + dx, y = Int64((p[2] / radius).rounded(.down)) + dy
             return x << 32 &+ y
         }
-        for i in members.indices { cells[cell(i), default: []].append(i) }
-        var neighbours = [[Int]](repeating: [], count: members.count)
+        var byCell = [(cell: Int64, member: Int32)](unsafeUninitializedCapacity: m) { buffer, count in
+            for i in 0..<m { buffer[i] = (cell(i), Int32(i)) }
+            count = m
+        }
+        byCell.sort { ($0.cell, $0.member) < ($1.cell, $1.member) }
+        /// The first entry of `key`'s cell, or `m` when it has none.
+        func firstEntry(of key: Int64) -> Int {
+            var lo = 0, hi = m
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if byCell[mid].cell < key { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < m && byCell[lo].cell == key ? lo : m
+        }
         // Enough neighbours to be a core twice over: every member scans the same cells in the same
         // order, so the cores of a farm all list its first few members and still join as one.
         let enough = 2 * minimumNeighbours
-        for i in members.indices {
+        var neighbours = [Int32](repeating: 0, count: m * enough)
+        var found = [Int](repeating: 0, count: m)
+        for i in 0..<m {
             let p = profiles[Int(members[i])]
+            var n = 0
             scan: for dx in -1...1 as ClosedRange<Int64> {
                 for dy in -1...1 as ClosedRange<Int64> {
-                    guard let list = cells[cell(i, dx, dy)] else { continue }
+                    let key = cell(i, dx, dy)
+                    var e = firstEntry(of: key)
                     // Each account is compared with at most `sample` accounts of a bucket: a core
                     // needs only a few neighbours, and the cores of a large farm still meet in the
                     // sample, so time grows linearly with the farm, not with its square.
-                    for j in list.prefix(Self.sample) where j != i && p.distance(to: profiles[Int(members[j])], limit: radius) <= radius {
-                        neighbours[i].append(j)
-                        if neighbours[i].count >= enough { break scan }
+                    let stop = min(m, e + Self.sample)
+                    while e < stop && byCell[e].cell == key {
+                        let j = Int(byCell[e].member)
+                        e += 1
+                        guard j != i, p.distance(to: profiles[Int(members[j])], limit: radius) <= radius else { continue }
+                        neighbours[i * enough + n] = Int32(j)
+                        n += 1
+                        if n >= enough { break scan }
                     }
                 }
             }
+            found[i] = n
         }
-        var forest = UnionFind(count: members.count)
-        var inGroup = [Bool](repeating: false, count: members.count)
-        let core = members.indices.map { neighbours[$0].count >= minimumNeighbours }
-        for i in members.indices where core[i] {
+        var forest = UnionFind(count: m)
+        var inGroup = [Bool](repeating: false, count: m)
+        let core = (0..<m).map { found[$0] >= minimumNeighbours }
+        for i in 0..<m where core[i] {
             inGroup[i] = true
-            for j in neighbours[i] { forest.union(i, j); inGroup[j] = true }
+            for k in 0..<found[i] { let j = Int(neighbours[i * enough + k]); forest.union(i, j); inGroup[j] = true }
         }
         // A border member (too few neighbours to be a core) joins the cores it found itself: a
         // core that stopped early may not have listed it.
-        for i in members.indices where !core[i] {
-            for j in neighbours[i] where core[j] { forest.union(i, j); inGroup[i] = true }
+        for i in 0..<m where !core[i] {
+            for k in 0..<found[i] where core[Int(neighbours[i * enough + k])] {
+                forest.union(i, Int(neighbours[i * enough + k]))
+                inGroup[i] = true
+            }
         }
-        var byRoot: [Int: [Int32]] = [:]
-        for i in members.indices where inGroup[i] { byRoot[forest.find(i), default: []].append(members[i]) }
-        return byRoot.values.filter { $0.count > minimumNeighbours }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+        // Grouped by root in member order, without a dictionary.
+        var groupOfRoot = [Int32](repeating: -1, count: m)
+        var groups: [[Int32]] = []
+        for i in 0..<m where inGroup[i] {
+            let r = forest.find(i)
+            if groupOfRoot[r] < 0 { groupOfRoot[r] = Int32(groups.count); groups.append([]) }
+            groups[Int(groupOfRoot[r])].append(members[i])
+        }
+        return groups.filter { $0.count > minimumNeighbours }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
     }
 }
 
@@ -297,26 +330,19 @@ struct SynchronyFinder {
         return sig
     }
 
-    /// The same signature read straight from an `aligned(asOf: now)` ring, with no list made.
+    /// The same signature read straight from an `aligned(asOf: now)` ring: the reference that
+    /// `WindowSignatureStore` is tested against.
     static func signature(ring: SIMD8<UInt64>, asOf now: Int64) -> [UInt32] {
         var sig = [UInt32](repeating: .max, count: hashes)
         let n = ActivityWindows.count
         let top = Int(floorMod(now, Int64(n)))
-        sig.withUnsafeMutableBufferPointer { sig in
-            multipliers.withUnsafeBufferPointer { m in
-                for word in 0..<6 {
-                    var bits = ring[word]
-                    while bits != 0 {
-                        let index = word << 6 | bits.trailingZeroBitCount
-                        bits &= bits &- 1
-                        let bucket = now - Int64((top - index + n) % n)
-                        let h = StableHash.mix(UInt64(bitPattern: bucket) ^ 0x51_6E_C7)
-                        for k in 0..<hashes {
-                            let v = UInt32(truncatingIfNeeded: (h &* m[k]) >> 32)
-                            if v < sig[k] { sig[k] = v }
-                        }
-                    }
-                }
+        for word in 0..<6 {
+            var bits = ring[word]
+            while bits != 0 {
+                let index = word << 6 | bits.trailingZeroBitCount
+                bits &= bits &- 1
+                let h = windowHash(now - Int64((top - index + n) % n))
+                for k in 0..<hashes { sig[k] = min(sig[k], hash(h, k)) }
             }
         }
         return sig
@@ -324,84 +350,197 @@ struct SynchronyFinder {
 
     private static let multipliers: [UInt64] = (0..<hashes).map { StableHash.mix(UInt64($0) &+ 0xA5A5) | 1 }
 
-    /// Pairs of accounts found in step, as (a, b, overlap, shared windows). `rings` are the
-    /// candidates' aligned activity rings and `weights` each ring bit's weight.
-    func pairs(candidates: [Int32], signatures: [[UInt32]], rings: [SIMD8<UInt64>], weights: [Double], asOf now: Int64) -> [(Int32, Int32, Double, Int)] {
+    /// A window's full hash, from which `hash(_:_:)` derives the signature's sixteen, as
+    /// `signature` does.
+    @inline(__always)
+    static func windowHash(_ bucket: Int64) -> UInt64 { StableHash.mix(UInt64(bitPattern: bucket) ^ 0x51_6E_C7) }
+
+    /// The `k`-th hash of a window whose full hash is `h`.
+    @inline(__always)
+    static func hash(_ h: UInt64, _ k: Int) -> UInt32 { UInt32(truncatingIfNeeded: (h &* multipliers[k]) >> 32) }
+
+    /// Pairs of accounts found in step, as (a, b, overlap, shared windows), ordered by a then b.
+    /// `candidates` are account slots in increasing order; `signatures` holds `hashes` values per
+    /// candidate, `rings` the candidates' aligned activity rings and `weights` each ring bit's weight.
+    func pairs(candidates: [Int32], signatures: [UInt32], rings: [SIMD8<UInt64>], weights: [Double], asOf now: Int64) -> [(Int32, Int32, Double, Int)] {
         // Each candidate's active count and the span from its oldest to its newest window.
         var active = [Int](repeating: 0, count: candidates.count)
         var oldest = [Int64](repeating: now, count: candidates.count)
         var newest = [Int64](repeating: now, count: candidates.count)
-        for i in candidates.indices {
-            var c = 0
-            for k in 0..<6 { c += rings[i][k].nonzeroBitCount }
-            active[i] = c
-            oldest[i] = ActivityWindows.oldestActive(rings[i], asOf: now) ?? now
-            newest[i] = ActivityWindows.newestActive(rings[i], asOf: now) ?? now
-        }
-        let rows = Self.hashes / Self.bands
-        // Each entry is a band's key with the candidate's index in its low bits, so one sort of
-        // plain integers groups equal keys in candidate order. The key loses those bits; a false
-        // match only costs one more comparison.
-        let indexBits = UInt64(max(1, Int.bitWidth - candidates.count.leadingZeroBitCount))
-        let indexMask = (UInt64(1) << indexBits) &- 1
-        var keyed: [UInt64] = []
-        keyed.reserveCapacity(candidates.count * Self.bands)
-        for i in candidates.indices {
-            let sig = signatures[i]
-            for band in 0..<Self.bands {
-                var key = UInt64(band) &* 0x9E37_79B9
-                for r in 0..<rows { key = StableHash.combine(key, UInt64(sig[band * rows + r])) }
-                keyed.append(key & ~indexMask | UInt64(i))
+        // And the summed weight of its windows: a pair's union is then both sums less the
+        // shared part, and only the shared windows are walked.
+        var mass = [Double](repeating: 0, count: candidates.count)
+        weights.withUnsafeBufferPointer { w in
+            for i in candidates.indices {
+                var c = 0
+                for k in 0..<6 { c += rings[i][k].nonzeroBitCount }
+                active[i] = c
+                oldest[i] = ActivityWindows.oldestActive(rings[i], asOf: now) ?? now
+                newest[i] = ActivityWindows.newestActive(rings[i], asOf: now) ?? now
+                mass[i] = Self.weight(of: rings[i], w)
             }
         }
-        keyed.sort()
-        var checked = Set<UInt64>()
+        let rows = Self.hashes / Self.bands
+        // Band keys lose their lowest bits (as many as a candidate index takes): a false match
+        // only costs one more comparison, and a key with bit 0 set marks an empty slot below.
+        let indexBits = UInt64(max(1, Int.bitWidth - candidates.count.leadingZeroBitCount))
+        let indexMask = (UInt64(1) << indexBits) &- 1
+        // Candidates sharing a band key are found through an open-addressed table holding, per
+        // key, the first and the latest candidate seen with it. Visited in candidate order, a
+        // key's candidates are compared as a star (with the first) and a chain (with the one
+        // before), never as all pairs: the groups merge anyway.
+        let entries = candidates.count * Self.bands
+        var capacity = 16
+        while capacity < 2 * entries { capacity <<= 1 }
+        let shift = UInt64(64 - capacity.trailingZeroBitCount)
+        var tableKeys = [UInt64](repeating: 1, count: capacity)
+        var first = [Int32](repeating: 0, count: capacity)
+        var latest = [Int32](repeating: 0, count: capacity)
+        // The pairs to compare, as (a << 32 | b) with a < b. Sorted and deduplicated as integers,
+        // a pair met in several bands is compared once, in order.
+        var wanted: [UInt64] = []
+        signatures.withUnsafeBufferPointer { sigs in
+            for i in candidates.indices {
+                let base = i * Self.hashes
+                let y = UInt64(i)
+                for band in 0..<Self.bands {
+                    var key = UInt64(band) &* 0x9E37_79B9
+                    for r in 0..<rows { key = StableHash.combine(key, UInt64(sigs[base + band * rows + r])) }
+                    key &= ~indexMask
+                    var slot = Int((key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+                    while tableKeys[slot] != 1 && tableKeys[slot] != key { slot = (slot + 1) & (capacity - 1) }
+                    if tableKeys[slot] == 1 {
+                        tableKeys[slot] = key
+                        first[slot] = Int32(i)
+                        latest[slot] = Int32(i)
+                        continue
+                    }
+                    let star = UInt64(first[slot]), chain = UInt64(latest[slot])
+                    if star != y { wanted.append(min(star, y) << 32 | max(star, y)) }
+                    if chain != star && chain != y { wanted.append(min(chain, y) << 32 | max(chain, y)) }
+                    latest[slot] = Int32(i)
+                }
+            }
+        }
+        wanted.radixSort()
         var found: [(Int32, Int32, Double, Int)] = []
-        var start = 0
         weights.withUnsafeBufferPointer { w in
-            while start < keyed.count {
-                var end = start + 1
-                while end < keyed.count && keyed[end] & ~indexMask == keyed[start] & ~indexMask { end += 1 }
-                // A run is compared as a star and a chain, never as all pairs: the groups merge anyway.
-                if end - start >= 2 {
-                    for i in (start + 1)..<end {
-                        let y = Int32(truncatingIfNeeded: keyed[i] & indexMask)
-                        for k in 0..<(i - 1 > start ? 2 : 1) {
-                            let x = Int32(truncatingIfNeeded: keyed[k == 0 ? start : i - 1] & indexMask)
-                            guard x != y else { continue }
-                            let a = min(x, y), b = max(x, y)
-                            let pairKey = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
-                            guard checked.insert(pairKey).inserted else { continue }
-                            let (overlap, shared) = weightedOverlap(rings[Int(a)], rings[Int(b)], weights: w)
-                            guard overlap >= minimumOverlap && shared >= minimumWindows else { continue }
-                            let span = Double(max(newest[Int(a)], newest[Int(b)]) - min(oldest[Int(a)], oldest[Int(b)]) + 1)
-                            if Double(shared) * span >= minimumLift * Double(active[Int(a)]) * Double(active[Int(b)]) {
-                                found.append((candidates[Int(a)], candidates[Int(b)], overlap, shared))
+            var previous = UInt64.max
+            for pair in wanted where pair != previous {
+                previous = pair
+                let a = Int(pair >> 32), b = Int(pair & 0xFFFF_FFFF)
+                // The chance test first: it needs only the count of shared windows.
+                let both = rings[a] & rings[b]
+                var shared = 0
+                for k in 0..<6 { shared += both[k].nonzeroBitCount }
+                guard shared >= minimumWindows else { continue }
+                let span = Double(max(newest[a], newest[b]) - min(oldest[a], oldest[b]) + 1)
+                guard Double(shared) * span >= minimumLift * Double(active[a]) * Double(active[b]) else { continue }
+                let inBoth = Self.weight(of: both, w), inEither = mass[a] + mass[b] - inBoth
+                let overlap = inEither > 0 ? inBoth / inEither : 0
+                if overlap >= minimumOverlap { found.append((candidates[a], candidates[b], overlap, shared)) }
+            }
+        }
+        return found
+    }
+
+    /// The summed weight of a ring's windows.
+    @inline(__always)
+    static func weight(of ring: SIMD8<UInt64>, _ w: UnsafeBufferPointer<Double>) -> Double {
+        var sum = 0.0
+        for k in 0..<6 {
+            var x = ring[k]
+            while x != 0 { sum += w[k << 6 | x.trailingZeroBitCount]; x &= x &- 1 }
+        }
+        return sum
+    }
+}
+
+/// The MinHash signatures of accounts' activity rings, kept between searches: a search folds
+/// in only the windows an account added since its last signature, and recomputes over the
+/// whole ring only the hashes whose minimum lay in a window that has since left it. The result
+/// is always what `SynchronyFinder.signature(ring:asOf:)` gives for the ring. Entries exist
+/// only for accounts that were ever compared.
+struct WindowSignatureStore: Sendable {
+    private static let hashes = SynchronyFinder.hashes
+    private static let allHashes: UInt32 = (1 << UInt32(hashes)) &- 1
+    /// Per account slot: its entry, or -1.
+    private var entryOf: [Int32] = []
+    /// Per entry: `hashes` minima, the window each came from, the aligned ring they were made
+    /// from and the window that ring was aligned to (.min: none yet).
+    private var values: [UInt32] = []
+    private var minimaWindows: [Int64] = []
+    private var rings: [SIMD8<UInt64>] = []
+    private var madeAt: [Int64] = []
+
+    mutating func addAccount() { entryOf.append(-1) }
+
+    /// Appends the account's signature (`hashes` values) to `out`.
+    func appendSignature(of account: Int, to out: inout [UInt32]) {
+        let base = Int(entryOf[account]) * Self.hashes
+        out.append(contentsOf: values[base..<(base + Self.hashes)])
+    }
+
+    /// Brings the account's signature up to date with `ring`, aligned as of window `now`.
+    mutating func refresh(_ account: Int, ring: SIMD8<UInt64>, asOf now: Int64) {
+        if entryOf[account] < 0 {
+            entryOf[account] = Int32(madeAt.count)
+            values.append(contentsOf: repeatElement(UInt32.max, count: Self.hashes))
+            minimaWindows.append(contentsOf: repeatElement(Int64.min, count: Self.hashes))
+            rings.append(SIMD8())
+            madeAt.append(.min)
+        }
+        let e = Int(entryOf[account])
+        let n = Int64(ActivityWindows.count)
+        var fresh = Self.allHashes  // hashes to recompute over the whole ring
+        var added = SIMD8<UInt64>()   // windows to fold into the others
+        if madeAt[e] != .min && now >= madeAt[e] && now - madeAt[e] < n {
+            // The windows of the old ring still inside the ring as of `now`.
+            var kept = rings[e]
+            if now > madeAt[e] { ActivityWindows.clear(&kept, from: madeAt[e] - n + 1, count: Int(now - madeAt[e])) }
+            if kept & ~ring == SIMD8() {
+                added = ring & ~kept
+                fresh = 0
+                for k in 0..<Self.hashes where minimaWindows[e * Self.hashes + k] <= now - n { fresh |= 1 << UInt32(k) }
+            }
+        }
+        let top = Int(floorMod(now, n))
+        values.withUnsafeMutableBufferPointer { allValues in
+            minimaWindows.withUnsafeMutableBufferPointer { allWindows in
+                let base = e * Self.hashes
+                /// Each set window of `bits` with its hash, folded into the hashes in `mask`.
+                func fold(_ bits: SIMD8<UInt64>, into mask: UInt32) {
+                    guard mask != 0 else { return }
+                    for word in 0..<6 {
+                        var x = bits[word]
+                        while x != 0 {
+                            let index = word << 6 | x.trailingZeroBitCount
+                            x &= x &- 1
+                            let bucket = now - Int64((top - index + Int(n)) % Int(n))
+                            let h = SynchronyFinder.windowHash(bucket)
+                            var m = mask
+                            while m != 0 {
+                                let k = m.trailingZeroBitCount
+                                m &= m &- 1
+                                let v = SynchronyFinder.hash(h, k)
+                                if v < allValues[base + k] { allValues[base + k] = v; allWindows[base + k] = bucket }
                             }
                         }
                     }
                 }
-                start = end
+                var m = fresh
+                while m != 0 {
+                    let k = m.trailingZeroBitCount
+                    m &= m &- 1
+                    allValues[base + k] = .max
+                    allWindows[base + k] = .min
+                }
+                fold(ring, into: fresh)
+                fold(added, into: Self.allHashes & ~fresh)
             }
         }
-        return found.sorted { (UInt64(UInt32($0.0)) << 32 | UInt64(UInt32($0.1))) < (UInt64(UInt32($1.0)) << 32 | UInt64(UInt32($1.1))) }
-    }
-
-    /// Weighted Jaccard of two aligned rings, and how many windows they share. Pairs sharing
-    /// fewer than `minimumWindows` are answered from a popcount alone.
-    func weightedOverlap(_ a: SIMD8<UInt64>, _ b: SIMD8<UInt64>, weights w: UnsafeBufferPointer<Double>) -> (Double, Int) {
-        let both = a & b, either = a | b
-        var shared = 0
-        for k in 0..<6 { shared += both[k].nonzeroBitCount }
-        guard shared >= minimumWindows else { return (0, shared) }
-        var inBoth = 0.0, inEither = 0.0
-        for k in 0..<6 {
-            var x = both[k]
-            while x != 0 { inBoth += w[k << 6 | x.trailingZeroBitCount]; x &= x &- 1 }
-            var y = either[k]
-            while y != 0 { inEither += w[k << 6 | y.trailingZeroBitCount]; y &= y &- 1 }
-        }
-        return (inEither > 0 ? inBoth / inEither : 0, shared)
+        rings[e] = ring
+        madeAt[e] = now
     }
 }
 

@@ -43,11 +43,14 @@ public final class Detector {
     private var isTouched: [Bool] = []
     private var accountStats: [BehaviourStats] = []
     private var behaviour: [Double] = []
-    /// Per account: its behaviour as a point, and the MinHash signature of its active windows
-    /// (empty while it has too few or too many windows to compare); both made at the next
-    /// coordination search after the account was touched, and only while it is compared.
+    /// Per account: its behaviour as a point, and the MinHash signature of its active windows;
+    /// both made at the next coordination search after the account was touched, and only while
+    /// it is compared.
     var profiles: [BehaviourProfile] = []
-    var windowSignatures: [[UInt32]] = []
+    var windowSignatures = WindowSignatureStore()
+    /// Per account: whether its signature is current (false while it has too few or too many
+    /// windows to compare, or is not compared at all).
+    var hasWindowSignature: [Bool] = []
     /// Accounts touched since the last coordination search: their signatures are made then.
     private var signatureStale: [Bool] = []
     private var staleSignatures: [Int32] = []
@@ -290,7 +293,8 @@ public final class Detector {
         behaviour.append(0)
         profiles.append(BehaviourProfile(BehaviourStats()))
         profileComparable.append(false)
-        windowSignatures.append([])
+        windowSignatures.addAccount()
+        hasWindowSignature.append(false)
         signatureStale.append(false)
         return slot
     }
@@ -444,13 +448,13 @@ public final class Detector {
                 let i = Int(a)
                 signatureStale[i] = false
                 // Only accounts that are compared at all need a profile and a signature.
-                guard profileComparable[i] else { windowSignatures[i] = []; continue }
+                guard profileComparable[i] else { hasWindowSignature[i] = false; continue }
                 profiles[i] = BehaviourProfile(accountStats[i])
                 let ring = accounts[i].windows.aligned(asOf: nowWindow)
                 var active = 0
                 for k in 0..<6 { active += ring[k].nonzeroBitCount }
-                windowSignatures[i] = active >= synchrony.minimumWindows && active <= synchrony.maximumWindows
-                    ? SynchronyFinder.signature(ring: ring, asOf: nowWindow) : []
+                hasWindowSignature[i] = active >= synchrony.minimumWindows && active <= synchrony.maximumWindows
+                if hasWindowSignature[i] { windowSignatures.refresh(i, ring: ring, asOf: nowWindow) }
             }
             staleSignatures.removeAll(keepingCapacity: true)
             coordination = model.findCoordination()

@@ -108,7 +108,7 @@ struct RiskModel {
         // accounts that nothing else has placed (alone, or in a small group) with each other. Two
         // operations that both ask for step-by-step reasoning write alike; that alone does not
         // make them one operation. Each value once: sorted, then repeats skipped.
-        candidates.sort()
+        candidates.radixSort()
         var ordered: [ValueRef] = []
         ordered.reserveCapacity(candidates.count)
         for packed in candidates where ordered.last?.packed != packed { ordered.append(ValueRef(packed: packed)) }
@@ -622,7 +622,7 @@ struct RiskModel {
                 if let slot = suffixes[key] { harnessValues.append(pack(.promptSuffix, slot)) }
             }
         }
-        harnessValues.sort()
+        harnessValues.radixSort()
         var previous: UInt64?
         for packed in harnessValues where packed != previous {
             previous = packed
@@ -653,13 +653,13 @@ struct RiskModel {
         // behaviour leans toward a harvest are compared, as for harness copies: a tie between
         // two that harvest nothing would carry no weight, and they are most of the traffic.
         var candidates: [Int32] = []
-        var signatures: [[UInt32]] = []
+        var signatures: [UInt32] = []
         var population = 0
         for i in accounts.indices where accounts[i].lastSeen >= horizon {
             population += 1
-            guard comparable[i] && !detector.windowSignatures[i].isEmpty else { continue }
+            guard comparable[i] && detector.hasWindowSignature[i] else { continue }
             candidates.append(Int32(i))
-            signatures.append(detector.windowSignatures[i])
+            detector.windowSignatures.appendSignature(of: i, to: &signatures)
         }
         if candidates.count >= 2 {
             let finder = SynchronyFinder()
@@ -706,20 +706,25 @@ struct RiskModel {
         let promptCertainty = Double(s.prompts) / (Double(s.prompts) + k)
         let exchangeCertainty = Double(s.exchanges) / (Double(s.exchanges) + k)
         let input = RuleInput(stats: s, context: c, newModel: detector.newModel, settings: settings)
-        for rule in ScoringRules.all where rule.gate?(input) ?? true {
-            let shrink: Double
-            switch rule.basis {
-            case .prompts: shrink = promptCertainty
-            case .exchanges: shrink = exchangeCertainty
-            case .accounts: shrink = 1
+        ScoringRules.all.withUnsafeBufferPointer { rules in
+            for index in rules.indices {
+                // Read without a retain and release per rule: the table is static.
+                unowned(unsafe) let rule = rules[index]
+                guard rule.gate?(input) ?? true else { continue }
+                let shrink: Double
+                switch rule.basis {
+                case .prompts: shrink = promptCertainty
+                case .exchanges: shrink = exchangeCertainty
+                case .accounts: shrink = 1
+                }
+                let ramped = ramp(rule.value(input), rule.low, rule.high)
+                guard ramped > 0 else { continue }
+                let weight = rule.weight * ramped * (rule.factor?(input) ?? 1) * shrink
+                guard abs(weight) >= 0.005 else { continue }
+                z += weight
+                guard explain else { continue }
+                signals.append(Signal(name: rule.name, weight: (weight * 100).rounded() / 100, detail: rule.detail(input), examples: rule.examples(input)))
             }
-            let ramped = ramp(rule.value(input), rule.low, rule.high)
-            guard ramped > 0 else { continue }
-            let weight = rule.weight * ramped * (rule.factor?(input) ?? 1) * shrink
-            guard abs(weight) >= 0.005 else { continue }
-            z += weight
-            guard explain else { continue }
-            signals.append(Signal(name: rule.name, weight: (weight * 100).rounded() / 100, detail: rule.detail(input), examples: rule.examples(input)))
         }
         signals.sort { abs($0.weight) > abs($1.weight) }
         return Scored(z: z, signals: signals)
