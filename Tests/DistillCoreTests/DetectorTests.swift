@@ -233,6 +233,57 @@ final class DetectorTests: XCTestCase {
         }
     }
 
+    /// A farm's first hours: ten new accounts, each with its own card and a fresh address per
+    /// request, three prompts each (too few for any one to score), on a tool schema only they use.
+    static func youngFarmExchange(_ account: String, _ i: Int, _ ts: StreamTime, tools: String) -> Exchange {
+        Exchange(ts: ts, accountID: account, requestID: "\(account)-\(i)", clientIP: "10.\(account.count).\(i).\(scatter(account, i) % 250 + 1)",
+                 paymentFP: "card-\(account)", model: "m1", inputTokens: 200, outputTokens: 3000, reasoningTokens: 1200,
+                 promptText: extractionPrompts[i % 3] + " item \(scatter(account, i) % 1000)", toolsFP: tools)
+    }
+
+    func testYoungAccountsPooledOnTheirSchemaAreTiedBeforeAnyScoresAlone() throws {
+        let detector = Detector()
+        let farm = (0..<10).map { "young-\($0)" }
+        let starters = (0..<10).map { "starter-\($0)" }
+        var traffic = Self.traffic(accounts: farm, perAccount: 3, hours: 3, independent: true) { a, i, ts in
+            Self.youngFarmExchange(a, i, ts, tools: "sha256:farm-schema")
+        }
+        // Look-alike: ten newcomers on one starter kit's schema, asking everyday questions.
+        traffic += Self.traffic(accounts: starters, perAccount: 3, hours: 3, independent: true) { a, i, ts in
+            Self.benignExchange(a, i, ts, ip: "192.0.2.\(a.count + i)", tools: "sha256:starter-kit")
+        }
+        detector.ingest(traffic.sorted { $0.ts < $1.ts })
+        let snap = detector.snapshot()
+        let c = try XCTUnwrap(cluster(containing: "young-0", in: snap))
+        XCTAssertEqual(Set(c.accounts), Set(farm), "the pool ties the whole farm, and only it")
+        XCTAssertTrue(c.ties.contains { $0.kind == .newcomer && $0.accounts == farm.count }, "\(c.ties)")
+        XCTAssertTrue(starters.allSatisfy { a in (cluster(containing: a, in: snap)?.accounts.count ?? 1) == 1 },
+                      "newcomers whose pooled prompts are everyday questions stay apart")
+    }
+
+    func testAPoolOnAPopularSchemaIsDilutedByItsHonestUsers() {
+        let detector = Detector()
+        let farm = (0..<6).map { "young-\($0)" }
+        let developers = (0..<30).map { "dev-\($0)" }
+        // Thirty established developers on the IDE's schema, then six new extraction accounts on it.
+        var traffic = Self.traffic(accounts: developers, perAccount: 30, hours: 60, independent: true) { a, i, ts in
+            Self.benignExchange(a, i, ts, ip: "198.51.100.\(a.count + i % 3)", tools: "sha256:ide")
+        }
+        // Four prompts each: 24 together, enough for a pool, too few for any one account to score.
+        // Random words at both ends: no template family of their own ties them instead.
+        func word(_ x: UInt64) -> String { String((0..<6).map { Character(UnicodeScalar(UInt8(97 + (x >> (5 * UInt64($0))) % 26))) }) }
+        traffic += Self.traffic(accounts: farm, perAccount: 4, hours: 3, start: Self.t0 + 57 * Self.hour, independent: true) { a, i, ts in
+            var e = Self.youngFarmExchange(a, i, ts, tools: "sha256:ide")
+            let r = (0..<4).map { word(Self.scatter(a, i * 8 + $0)) }
+            e.promptText = "\(r[0]) \(r[1]) " + Self.extractionPrompts[i % 3] + " \(r[2]) \(r[3])"
+            return e
+        }
+        detector.ingest(traffic.sorted { $0.ts < $1.ts })
+        let snap = detector.snapshot()
+        XCTAssertTrue(farm.allSatisfy { a in (cluster(containing: a, in: snap)?.accounts.count ?? 1) == 1 },
+                      "a pool that is mostly honest developers ties no one: \(snap.clusters.filter { $0.accounts.contains { $0.hasPrefix("young") } }.map(\.ties))")
+    }
+
     func testAnOrgTieNamesTheOrgNotACard() {
         let detector = Detector()
         let team = (0..<5).map { "t\($0)" }

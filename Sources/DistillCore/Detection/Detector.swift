@@ -64,6 +64,9 @@ public final class Detector {
     /// Per account: every kind of tie that joined it to another account at the last evaluation.
     var linkedBy: [TieKind.Set] = []
     private(set) var evaluations = 0
+    /// The first slot that may hold a young account, and the bound it was found for.
+    private var youngCursor = 0
+    private var youngCursorSince: StreamTime = .min
     /// `exchangeCount` at the last scheduled evaluation, and how often time running back
     /// restarted the schedule.
     private var exchangesAtLastEvaluation = 0
@@ -470,6 +473,18 @@ public final class Detector {
             for m in a.members where accounts[Int(m)].flaggedAt == nil { accounts[Int(m)].flaggedAt = now; flagged = true }
         }
         if flagged { suspectMoments.append(now) }
+    }
+
+    /// Slots that may hold an account first seen at or after `since`. Every slot before the
+    /// returned range was found older, and stays so while `since` grows (an account's first
+    /// sighting only ever moves earlier); accounts take slots in the order they appear, so the
+    /// range is mostly the young. Walking every slot at each evaluation read one account record
+    /// per account, most of them long established.
+    func youngAccounts(since: StreamTime) -> Range<Int> {
+        if since < youngCursorSince { youngCursor = 0 }  // time ran back
+        youngCursorSince = since
+        while youngCursor < accounts.count && accounts[youngCursor].firstSeen < since { youngCursor += 1 }
+        return youngCursor..<accounts.count
     }
 
     func accountSlotIfKnown(_ id: String) -> Int32? {

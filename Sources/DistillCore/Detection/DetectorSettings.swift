@@ -58,6 +58,13 @@ public struct DetectorSettings: Sendable {
     /// accounts are at most this share of its users: a toolset only a farm uses pulls in the
     /// farm's fresh accounts; a popular IDE's schema with a farm on it pulls in nobody.
     public var maxHonestShareForNewcomerLink = 0.05
+    /// The users of one tool schema, system prompt or template family that do not score as
+    /// extraction on their own are pooled and judged together once there are this many (a farm's
+    /// first hours, when each account has sent only a few prompts).
+    public var minimumAccountsForPooledFingerprint = 4
+    /// Only values with a user first seen this recently are pooled: a farm's new accounts need
+    /// the pool for their first hours; after two days each account's own score speaks.
+    public var youngAccountAge: StreamTime = 48 * 3_600_000
     /// Template families gather accounts that nothing else has placed, and small groups: a
     /// group of at least this many accounts joined by cards or addresses is an operation of its
     /// own and is not merged with another merely because both write alike.

@@ -158,6 +158,10 @@ struct RiskModel {
             if loose.count >= 2 { mark(loose, .templateFamily) }
         }
 
+        // A farm that spreads a new operation over fresh accounts sends each only a few prompts
+        // in its first hours; together, on the fingerprint they share, they send hundreds.
+        linkPooledYoungAccounts(behaviour: behaviour, stats: stats, placed: placed, forest: &forest, linked: &linked)
+
         // Coordination ties as found at the last scheduled search (accounts new since then have none).
         if let ties = detector.coordination {
             // Copies on a shared tool schema or system prompt are one harness. Copies on a prompt
@@ -208,6 +212,70 @@ struct RiskModel {
             if a.verdict != .clear || accounts[i].flaggedAt != nil { result.append(a) }
         }
         return result
+    }
+
+    /// Links the users of a tool schema, system prompt or template family that a young account
+    /// uses, when those who do not score as extraction on their own, pooled, already do: accounts
+    /// too new to score, or scored on a handful of prompts, together with any extractors on it.
+    /// Honest users of a shared value dilute the pool, so a popular framework's schema never
+    /// passes; one that only a farm uses does, hours before each account could on its own.
+    private func linkPooledYoungAccounts(behaviour: [Double], stats: [BehaviourStats], placed: [Bool]?,
+                                        forest: inout UnionFind, linked: inout [TieKind.Set]) {
+        let accounts = detector.accounts
+        let n = accounts.count
+        var values: [UInt64] = []
+        let prefixes = detector.tables[ValueKind.promptPrefix.rawValue].index
+        let suffixes = detector.tables[ValueKind.promptSuffix.rawValue].index
+        // The values of young accounts that do not score as extraction on their own: where every
+        // user is older, their own scores have had time to speak.
+        let youngSince = now - settings.youngAccountAge
+        for i in detector.youngAccounts(since: youngSince) where behaviour[i] < settings.linkBehaviourScore && stats[i].prompts > 0 && accounts[i].firstSeen >= youngSince {
+            for kind in [ValueKind.systemPrompt, .tools] {
+                let slot = detector.lastSlot(kind, account: Int32(i))
+                if slot >= 0 { values.append(UInt64(kind.rawValue) << 32 | UInt64(UInt32(bitPattern: slot))) }
+            }
+            accounts[i].prefixFamilies.forEachRecurringKey { key in
+                if let slot = prefixes[key] { values.append(UInt64(ValueKind.promptPrefix.rawValue) << 32 | UInt64(UInt32(bitPattern: slot))) }
+            }
+            accounts[i].suffixFamilies.forEachRecurringKey { key in
+                if let slot = suffixes[key] { values.append(UInt64(ValueKind.promptSuffix.rawValue) << 32 | UInt64(UInt32(bitPattern: slot))) }
+            }
+        }
+        guard !values.isEmpty else { return }
+        // Template families, as in the family link, only gather accounts nothing else placed.
+        var placed = placed
+        values.radixSort()
+        var previous = UInt64.max
+        for packed in values where packed != previous {
+            previous = packed
+            let kind = Int(packed >> 32), slot = Int(Int32(bitPattern: UInt32(truncatingIfNeeded: packed)))
+            detector.tables[kind].states.withUnsafeBufferPointer { states in
+                guard states[slot].alive, states[slot].overflow == 0,
+                      states[slot].distinct >= settings.minimumAccountsForPooledFingerprint,
+                      states[slot].distinct <= settings.maxMembersForOwnerCheck else { return }
+                var pooled = BehaviourStats()
+                var pooledAccounts = 0, first = now
+                for m in states[slot].members where behaviour[Int(m)] < settings.linkBehaviourScore {
+                    pooled += stats[Int(m)]
+                    pooledAccounts += 1
+                    first = min(first, accounts[Int(m)].firstSeen)
+                }
+                guard pooledAccounts >= settings.minimumAccountsForPooledFingerprint,
+                      pooled.prompts >= settings.minimumPromptsForSuspect / 2,
+                      accountBehaviour(pooled, firstSeen: first) >= settings.linkBehaviourScore else { return }
+                var members = states[slot].members
+                let family = ValueKind(rawValue: kind)?.isPromptFamily ?? false
+                if family {
+                    if placed == nil { placed = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart) }
+                    members = members.filter { !placed![Int($0)] }
+                    guard members.count >= settings.minimumAccountsForPooledFingerprint else { return }
+                }
+                forest.unionAll(members)
+                for m in members where behaviour[Int(m)] < settings.linkBehaviourScore {
+                    linked[Int(m)] |= family ? TieKind.templateFamily.bit : TieKind.newcomer.bit
+                }
+            }
+        }
     }
 
     func judgeAlone(_ account: Int32, stats: BehaviourStats) -> Assessment {
