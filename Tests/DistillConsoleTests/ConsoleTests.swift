@@ -136,6 +136,39 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(console.view, .clusters)
     }
 
+    /// Without a UTF-8 locale every cell is ASCII, and no glyph of the console's own turns into a
+    /// question mark: separators, the speed, ellipses and arrows have ASCII stand-ins.
+    func testWithoutUTF8EveryGlyphHasAnASCIIStandIn() {
+        let (console, _) = Self.fixture()
+        func renderASCII() -> ScreenGrid {
+            var g = ScreenGrid(width: 120, height: 40, unicode: false)
+            console.render(into: &g)
+            return g
+        }
+        var g = renderASCII()
+        XCTAssertEqual(g.text(row: 0), " DistillWatch | REPLAY x3600 | 2026-04-12 18:20:00Z | 1 suspect . 1 watch | 10k/s | 1.2k ex | rej 3 | demo.ndjson.gz")
+        // The main view, the help, and each level of the drill-down down to one exchange.
+        var screens = [g]
+        _ = console.handle(.char("?"))
+        screens.append(renderASCII())
+        _ = console.handle(.escape)
+        for _ in 0..<4 {
+            _ = console.handle(.enter)
+            screens.append(renderASCII())
+        }
+        for screen in screens {
+            for line in screen.lines {
+                XCTAssertTrue(line.unicodeScalars.allSatisfy { $0.value < 0x80 }, "not ASCII: \(line)")
+                // The help key is the one question mark the console writes itself.
+                let keys = ["? help", "Esc or ? closes", "?  "]
+                XCTAssertFalse(keys.reduce(line) { $0.replacingOccurrences(of: $1, with: "") }.contains("?"),
+                               "a glyph without a stand-in: \(line)")
+            }
+        }
+        g = screens.last!
+        XCTAssertTrue(g.lines.contains("   Solve step by step ^[[2J showing all reasoning 1"), g.lines.joined(separator: "\n"))
+    }
+
     func testFilterInvertsAndStepsThroughMatches() {
         let (console, _) = Self.fixture()
         for k in "/pm_A" { _ = console.handle(.char(k)) }

@@ -20,9 +20,25 @@ public enum TextSanitizer {
                 // C1 controls (a lone 0x9B is CSI on some terminals) and bidi controls.
                 out.append(contentsOf: (asciiOnly ? "?" : "\u{FFFD}").unicodeScalars)
             default:
-                if asciiOnly && v > 0x7E { out.append("?") } else { out.append(scalar) }
+                if asciiOnly && v > 0x7E {
+                    out.append(contentsOf: (asciiStandIns[v] ?? "?").unicodeScalars)
+                } else {
+                    out.append(scalar)
+                }
             }
         }
         return String(out)
     }
+
+    /// ASCII for the punctuation and symbols the console and the evidence sentences use, so a
+    /// terminal without UTF-8 shows "0 suspect . 0 watch" and "x3600" rather than question marks.
+    /// Other text (letters of other scripts) has no stand-in and stays "?".
+    static let asciiStandIns: [UInt32: String] = [
+        0x00A0: " ", 0x00B7: ".", 0x2022: "*", 0x25CF: "*", 0x25CB: "o", 0x00D7: "x", 0x2026: "...",
+        0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-", 0x2014: "-", 0x2212: "-", 0x2500: "-", 0x2502: "|",
+        0x2190: "<-", 0x2192: "->", 0x2194: "<->", 0x03A3: "sum", 0x2191: "^", 0x2193: "v", 0x25B2: "^", 0x25BC: "v", 0x25B6: ">", 0x25C0: "<",
+        0x2039: "<", 0x203A: ">", 0x00AB: "<<", 0x00BB: ">>", 0x2264: "<=", 0x2265: ">=", 0x2248: "~", 0x00B1: "+/-",
+        0x2018: "'", 0x2019: "'", 0x201C: "\"", 0x201D: "\"", 0x271A: "+", 0x270E: "*", 0x2713: "v", 0x2714: "v",
+        0x2717: "x", 0x2718: "x",
+    ]
 }
