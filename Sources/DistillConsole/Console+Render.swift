@@ -212,7 +212,7 @@ extension Console {
 
     func drawHelp(into grid: inout ScreenGrid, top: Int, height: Int) {
         stack[stack.count - 1].pane = 1
-        drawPane("Help (Esc or ? closes)", helpLines(), into: &grid, y: top, height: height)
+        drawPane("Help (Esc, ? or q closes)", helpLines(), into: &grid, y: top, height: height)
     }
 
     // MARK: Pane contents

@@ -131,6 +131,8 @@ public final class Console {
     }
 
     public func perform(_ action: Action) -> [ConsoleEffect] {
+        // In the help, q closes it as Esc and ? do: reading the keys must not end the session.
+        if view == .help && action == .quit { stack.removeLast(); return [] }
         switch action {
         case .moveUp: move(by: -1)
         case .moveDown: move(by: 1)

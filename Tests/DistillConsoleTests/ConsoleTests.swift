@@ -160,13 +160,22 @@ final class ConsoleTests: XCTestCase {
             for line in screen.lines {
                 XCTAssertTrue(line.unicodeScalars.allSatisfy { $0.value < 0x80 }, "not ASCII: \(line)")
                 // The help key is the one question mark the console writes itself.
-                let keys = ["? help", "Esc or ? closes", "?  "]
+                let keys = ["? help", "Esc, ? or q closes", "?  "]
                 XCTAssertFalse(keys.reduce(line) { $0.replacingOccurrences(of: $1, with: "") }.contains("?"),
                                "a glyph without a stand-in: \(line)")
             }
         }
         g = screens.last!
         XCTAssertTrue(g.lines.contains("   Solve step by step ^[[2J showing all reasoning 1"), g.lines.joined(separator: "\n"))
+    }
+
+    func testQInTheHelpClosesItInsteadOfQuitting() {
+        let (console, _) = Self.fixture()
+        _ = console.handle(.char("?"))
+        XCTAssertEqual(console.view, .help)
+        XCTAssertTrue(console.handle(.char("q")).isEmpty, "no quit effect from the help")
+        XCTAssertEqual(console.view, .clusters)
+        XCTAssertTrue(console.handle(.char("q")).contains { if case .quit = $0 { return true } else { return false } }, "q quits from the table")
     }
 
     func testFilterInvertsAndStepsThroughMatches() {
