@@ -95,6 +95,22 @@ public final class Console {
         update(snapshot: snapshot)
     }
 
+    /// After `]` or `[` stopped the replay at `moment`: selects, in the cluster table, the riskiest
+    /// cluster flagged then and says what changed. The analyst's drill-down is left as it is.
+    public func showNewlySuspect(at moment: StreamTime) {
+        let flagged = snapshot.clusters.filter { $0.verdict == .suspect && $0.flaggedAt == moment }
+            .sorted { ($0.risk, $1.key) > ($1.risk, $0.key) }
+        guard let top = flagged.first else {
+            say("paused at \(Format.clock(moment)), where a cluster became suspect; Space resumes")
+            return
+        }
+        stack[0].selectedKey = top.key
+        if stack.count == 1 { resolveSelection() }
+        let others = flagged.count > 1 ? " and \(flagged.count - 1) more" : ""
+        say("\(top.key) became suspect (risk \(String(format: "%.2f", top.risk)), \(top.accounts.count) account\(top.accounts.count == 1 ? "" : "s"))\(others) at \(Format.clock(moment)); paused, Space resumes",
+            .warning)
+    }
+
     /// Sets the one-line message under the content.
     public func say(_ text: String, _ role: StyleRole = .muted) { message = (text, role) }
 

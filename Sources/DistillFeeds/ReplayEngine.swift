@@ -31,6 +31,10 @@ public final class ReplayEngine {
     /// The first exchange in the window, from the first pass: where a seek back starts.
     private var firstInWindow: StreamTime?
     private var suspectsBeforeHunt = 0
+    /// The moment `[` is seeking back to, until the clock arrives there.
+    private var seekingBackTo: StreamTime?
+    /// Where `]` or `[` last stopped the replay (paused), until `takeStopAtSuspect()` reads it.
+    private var stoppedAtSuspect: StreamTime?
     private var ingestedSinceSnapshot = 0
     private var snapshotWanted = true
     private var lastSnapshotWall = -Double.infinity
@@ -100,6 +104,7 @@ public final class ReplayEngine {
         if heldByClock, case .time(let t)? = clock.target {
             clock.arrive(at: Double(t), wallMs: wallMs)
             snapshotWanted = true
+            if seekingBackTo == t { stop(atSuspect: t, wallMs: wallMs) }
         }
         let state = feed.state
         if !finished && state.finished && state.queued == 0 && next == pending.count {
@@ -129,7 +134,21 @@ public final class ReplayEngine {
         guard clock.target == .nextSuspect, detector.suspectMoments.count > suspectsBeforeHunt,
               let moment = detector.suspectMoments.last else { return false }
         clock.arrive(at: Double(moment), wallMs: wallMs)
+        stop(atSuspect: moment, wallMs: wallMs)
         return true
+    }
+
+    /// Pauses where a cluster became suspect, so the analyst looks before the replay moves on.
+    private func stop(atSuspect moment: StreamTime, wallMs: Double) {
+        seekingBackTo = nil
+        clock.setPaused(true, wallMs: wallMs)
+        stoppedAtSuspect = moment
+    }
+
+    /// The moment `]` or `[` stopped at since the last call, once.
+    public func takeStopAtSuspect() -> StreamTime? {
+        defer { stoppedAtSuspect = nil }
+        return stoppedAtSuspect
     }
 
     /// Stream time of the next exchange read but not yet ingested (how far behind the data is).
@@ -163,6 +182,7 @@ public final class ReplayEngine {
     /// backward by starting over from the beginning of the input.
     public func seek(to target: StreamTime, wallMs: Double) -> SeekResult {
         if live { return .refused("a live feed cannot seek") }
+        seekingBackTo = nil
         var t = target
         if let first = firstInWindow, t < first { t = first }
         if let newest, t < newest {
@@ -187,6 +207,7 @@ public final class ReplayEngine {
         if live { return .refused("a live feed cannot seek") }
         if finished { return .refused("end of input: no later suspect moment") }
         suspectsBeforeHunt = detector.suspectMoments.count
+        seekingBackTo = nil
         clock.seek(.nextSuspect, wallMs: wallMs)
         return .forward
     }
@@ -197,7 +218,9 @@ public final class ReplayEngine {
         guard let moment = detector.suspectMoments.filter({ Double($0) < p }).max() else {
             return (.refused("no cluster became suspect before \(Timestamp.format(StreamTime(p)))"), nil)
         }
-        return (seek(to: moment, wallMs: wallMs), moment)
+        let result = seek(to: moment, wallMs: wallMs)
+        if case .refused = result {} else { seekingBackTo = moment }
+        return (result, moment)
     }
 
     /// Drops all state and re-opens the input; nil on success, else why not (state kept).

@@ -213,7 +213,12 @@ struct WatchSession {
                 console.update(snapshot: snapshot)
                 needsDraw = true
             }
-            if seeking && engine.clock.target == nil {
+            if let moment = engine.takeStopAtSuspect() {
+                // `]` or `[` stopped where a cluster became suspect: show it and say what changed.
+                console.update(snapshot: engine.detector.snapshot())
+                console.showNewlySuspect(at: moment)
+                needsDraw = true
+            } else if seeking && engine.clock.target == nil {
                 let at = engine.streamClock(at: now).map { Format.clock($0) } ?? "-"
                 console.say(engine.finished ? "end of input at \(at)" : "at \(at)" + (engine.clock.paused ? " (paused: Space resumes, . steps)" : ""))
             }

@@ -178,6 +178,19 @@ final class ConsoleTests: XCTestCase {
         XCTAssertTrue(console.handle(.char("q")).contains { if case .quit = $0 { return true } else { return false } }, "q quits from the table")
     }
 
+    func testStoppingAtASuspectMomentSelectsTheClusterAndSaysWhatChanged() {
+        let (console, _) = Self.fixture()
+        _ = console.handle(.down)
+        XCTAssertEqual(console.selectedKey, "lab-3")
+        console.showNewlySuspect(at: Self.t0 + Self.hour)
+        XCTAssertEqual(console.selectedKey, "farm-1", "the cluster flagged at that moment is selected")
+        XCTAssertEqual(console.message?.text, "farm-1 became suspect (risk 0.97, 2 accounts) at 2026-04-12 14:20:00Z; paused, Space resumes")
+        // A moment at which nothing in view was flagged still says where the replay stopped.
+        console.showNewlySuspect(at: Self.t0 + 3 * Self.hour)
+        XCTAssertEqual(console.selectedKey, "farm-1")
+        XCTAssertEqual(console.message?.text.hasPrefix("paused at 2026-04-12 16:20:00Z"), true, console.message?.text ?? "")
+    }
+
     func testFilterInvertsAndStepsThroughMatches() {
         let (console, _) = Self.fixture()
         for k in "/pm_A" { _ = console.handle(.char(k)) }

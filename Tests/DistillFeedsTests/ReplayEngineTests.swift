@@ -145,6 +145,8 @@ final class ReplayEngineTests: FeedsTestCase {
         pump(engine, at: 0) { $0.clock.target == nil }
         let first = try XCTUnwrap(engine.detector.suspectMoments.first)
         XCTAssertEqual(engine.streamClock(at: 0), first)
+        XCTAssertEqual(engine.takeStopAtSuspect(), first, "the console is told where it stopped")
+        XCTAssertNil(engine.takeStopAtSuspect(), "once")
         let snap = engine.detector.snapshot()
         XCTAssertGreaterThan(snap.suspectCount, 0, "stopped where a cluster became suspect")
         XCTAssertLessThan(engine.totalIngested, times.count)
@@ -160,8 +162,21 @@ final class ReplayEngineTests: FeedsTestCase {
         XCTAssertEqual(moment, moments.filter { $0 < times.last! }.max())
         pump(engine, at: 0) { $0.clock.target == nil }
         XCTAssertEqual(engine.streamClock(at: 0), moment)
+        XCTAssertTrue(engine.clock.paused, "stopped there, not replaying on")
+        XCTAssertEqual(engine.takeStopAtSuspect(), moment)
         XCTAssertEqual(engine.detector.snapshot().exchanges, times.filter { $0 <= moment! }.count)
         XCTAssertGreaterThan(engine.detector.snapshot().suspectCount, 0)
+    }
+
+    func testNextSuspectPausesAReplayThatWasRunning() throws {
+        let (text, _) = Self.campaignLog()
+        let engine = try makeEngine(try write("log.ndjson", text), speed: .times(1))
+        pump(engine, at: 0) { $0.totalIngested > 0 }
+        XCTAssertFalse(engine.clock.paused)
+        XCTAssertEqual(engine.nextSuspect(wallMs: 0), .forward)
+        pump(engine, at: 0) { $0.clock.target == nil }
+        XCTAssertTrue(engine.clock.paused, "] stops at the moment instead of replaying on at speed")
+        XCTAssertEqual(engine.takeStopAtSuspect(), engine.detector.suspectMoments.first)
     }
 
     func testWindowSkipsAndCountsWhatIsOutside() throws {
