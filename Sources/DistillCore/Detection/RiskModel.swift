@@ -159,7 +159,7 @@ struct RiskModel {
         }
 
         // A farm that spreads a new operation over fresh accounts sends each only a few prompts
-        // in its first hours; together, on the fingerprint they share, they send hundreds.
+        // in its first hours; together, on the schema or template they share, they send hundreds.
         linkPooledYoungAccounts(behaviour: behaviour, stats: stats, placed: placed, forest: &forest, linked: &linked)
 
         // Coordination ties as found at the last scheduled search (accounts new since then have none).
@@ -214,6 +214,23 @@ struct RiskModel {
         return result
     }
 
+    /// Appends the harness values of account `i` as (kind << 32 | slot): its current tool schema
+    /// and system prompt, and its recurring template families. Unsorted, possibly repeated.
+    private func appendHarnessValues(of i: Int, to values: inout [UInt64]) {
+        func pack(_ kind: ValueKind, _ slot: Int32) -> UInt64 { UInt64(kind.rawValue) << 32 | UInt64(UInt32(bitPattern: slot)) }
+        for kind in [ValueKind.tools, .systemPrompt] {
+            let slot = detector.lastSlot(kind, account: Int32(i))
+            if slot >= 0 { values.append(pack(kind, slot)) }
+        }
+        let tables = detector.tables
+        detector.accounts[i].prefixFamilies.forEachRecurringKey { key in
+            if let slot = tables[ValueKind.promptPrefix.rawValue].index[key] { values.append(pack(.promptPrefix, slot)) }
+        }
+        detector.accounts[i].suffixFamilies.forEachRecurringKey { key in
+            if let slot = tables[ValueKind.promptSuffix.rawValue].index[key] { values.append(pack(.promptSuffix, slot)) }
+        }
+    }
+
     /// Links the users of a tool schema, system prompt or template family that a young account
     /// uses, when those who do not score as extraction on their own, pooled, already do: accounts
     /// too new to score, or scored on a handful of prompts, together with any extractors on it.
@@ -224,22 +241,11 @@ struct RiskModel {
         let accounts = detector.accounts
         let n = accounts.count
         var values: [UInt64] = []
-        let prefixes = detector.tables[ValueKind.promptPrefix.rawValue].index
-        let suffixes = detector.tables[ValueKind.promptSuffix.rawValue].index
         // The values of young accounts that do not score as extraction on their own: where every
         // user is older, their own scores have had time to speak.
         let youngSince = now - settings.youngAccountAge
         for i in detector.youngAccounts(since: youngSince) where behaviour[i] < settings.linkBehaviourScore && stats[i].prompts > 0 && accounts[i].firstSeen >= youngSince {
-            for kind in [ValueKind.systemPrompt, .tools] {
-                let slot = detector.lastSlot(kind, account: Int32(i))
-                if slot >= 0 { values.append(UInt64(kind.rawValue) << 32 | UInt64(UInt32(bitPattern: slot))) }
-            }
-            accounts[i].prefixFamilies.forEachRecurringKey { key in
-                if let slot = prefixes[key] { values.append(UInt64(ValueKind.promptPrefix.rawValue) << 32 | UInt64(UInt32(bitPattern: slot))) }
-            }
-            accounts[i].suffixFamilies.forEachRecurringKey { key in
-                if let slot = suffixes[key] { values.append(UInt64(ValueKind.promptSuffix.rawValue) << 32 | UInt64(UInt32(bitPattern: slot))) }
-            }
+            appendHarnessValues(of: i, to: &values)
         }
         guard !values.isEmpty else { return }
         // Template families, as in the family link, only gather accounts nothing else placed.
@@ -675,21 +681,7 @@ struct RiskModel {
         // sorted and deduplicated: a walk over every crowded value cost a cache miss per value
         // per evaluation, most of them everyday phrasing with no comparable user.
         var harnessValues: [UInt64] = []
-        let prefixes = detector.tables[ValueKind.promptPrefix.rawValue].index
-        let suffixes = detector.tables[ValueKind.promptSuffix.rawValue].index
-        func pack(_ kind: ValueKind, _ slot: Int32) -> UInt64 { UInt64(kind.rawValue) << 32 | UInt64(UInt32(bitPattern: slot)) }
-        for i in accounts.indices where comparable[i] {
-            for kind in [ValueKind.tools, .systemPrompt] {
-                let slot = detector.lastSlot(kind, account: Int32(i))
-                if slot >= 0 { harnessValues.append(pack(kind, slot)) }
-            }
-            accounts[i].prefixFamilies.forEachRecurringKey { key in
-                if let slot = prefixes[key] { harnessValues.append(pack(.promptPrefix, slot)) }
-            }
-            accounts[i].suffixFamilies.forEachRecurringKey { key in
-                if let slot = suffixes[key] { harnessValues.append(pack(.promptSuffix, slot)) }
-            }
-        }
+        for i in accounts.indices where comparable[i] { appendHarnessValues(of: i, to: &harnessValues) }
         harnessValues.radixSort()
         var previous: UInt64?
         for packed in harnessValues where packed != previous {
