@@ -50,7 +50,6 @@ struct AccountState: Sendable {
     var hourlyNewest: Int64 = .min
     var firstCardSlot: Int32 = -1
     var firstOrgSlot: Int32 = -1
-    var flaggedAt: StreamTime?
     var windows = ActivityWindows()
 
     init(id: String, at time: StreamTime) {

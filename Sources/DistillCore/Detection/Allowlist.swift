@@ -29,7 +29,7 @@ public struct Allowlist: Sendable, Equatable {
 extension Detector {
     /// Per account slot: whether the allowlist covers it (by id, first org or first card).
     func allowlistedMask() -> [Bool] {
-        let orgs = tables[ValueKind.org.rawValue].states, cards = tables[ValueKind.card.rawValue].states
+        let orgs = evidence.tables[ValueKind.org.rawValue].states, cards = evidence.tables[ValueKind.card.rawValue].states
         return accounts.map { a in
             let org = a.firstOrgSlot >= 0 ? orgs[Int(a.firstOrgSlot)].display : nil
             let card = a.firstCardSlot >= 0 ? cards[Int(a.firstCardSlot)].display : nil

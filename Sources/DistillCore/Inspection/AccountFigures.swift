@@ -70,7 +70,7 @@ extension Detector {
         let s = a.currentStats()
         let hourly = alignedHourly(a)
         return AccountFigures(
-            id: a.id, firstSeen: a.firstSeen, lastSeen: a.lastSeen, flaggedAt: a.flaggedAt,
+            id: a.id, firstSeen: a.firstSeen, lastSeen: a.lastSeen, flaggedAt: flaggedAt(account: id),
             exchanges: s.exchanges, prompts: s.prompts, extractionPrompts: s.extractionPrompts,
             tokenExchanges: s.tokenExchanges, inputTokens: s.inputTokens, outputTokens: s.outputTokens,
             reasoningTokens: s.reasoningTokens, outputHeavy: s.outputHeavy, sessions: s.sessions + s.sessionless,

@@ -94,12 +94,12 @@ extension Detector {
     /// What binds these accounts (a cluster's), by kind of tie, as of the last evaluation.
     public func tieDetails(accounts ids: [String]) -> [TieDetail] {
         let members = ids.compactMap(accountSlotIfKnown)
-        return RiskModel(settings: settings, detector: self, now: assessedAt == .min ? (streamTime ?? 0) : assessedAt).tieDetails(members)
+        return scoring(at: assessedAt == .min ? (streamTime ?? 0) : assessedAt).tieDetails(members)
     }
 
     /// The accounts that used a shared value; nil once the value is forgotten.
     public func sharedValue(_ ref: SharedValueRef) -> SharedValueDetail? {
-        let table = tables[ref.kind.rawValue]
+        let table = evidence.tables[ref.kind.rawValue]
         guard let slot = table.index[ref.key] else { return nil }
         let state = table.states[Int(slot)]
         guard state.alive, state.key == ref.key else { return nil }
@@ -132,8 +132,8 @@ extension RiskModel {
 
     /// Each kind of tie among `members` with the values (or, for synchrony, the windows) behind it.
     func tieDetails(_ members: [Int32]) -> [TieDetail] {
-        let linkedBy = detector.linkedBy
-        guard members.count > 1, linkedBy.count == detector.accounts.count else { return [] }
+        let linkedBy = coordination.linkedBy
+        guard members.count > 1, linkedBy.count == evidence.accounts.count else { return [] }
         let sortedMembers = members.sorted()
         let isMember = { (m: Int32) in sortedMembers.containsSorted(m) }
         var out: [TieDetail] = []
@@ -151,14 +151,14 @@ extension RiskModel {
                 detail.values = values([.ip, .systemPrompt, .tools], of: tied, members, isMember) { state in
                     guard state.overflow == 0, state.distinct <= settings.maxMembersForOwnerCheck else { return false }
                     owners.removeAll()
-                    return state.members.allSatisfy { owners.insert(owner(Int($0))) }
+                    return state.members.allSatisfy { owners.insert(evidence.owner(Int($0))) }
                 }
             case .infrastructure: detail.values = values([.ip, .ipRange, .systemPrompt, .tools], of: tied, members, isMember)
             case .newcomer: detail.values = values([.systemPrompt, .tools], of: tied, members, isMember)
             case .templateFamily: detail.values = familyValues(of: tied, members, isMember)
             case .harnessCopies: detail.values = harnessValues(of: tied, members, isMember)
             case .synchrony:
-                if let ties = detector.coordination {
+                if let ties = coordination.ties {
                     let w = windowsTogether(members, ties: ties)
                     detail.summary = "\(w.inStep) accounts active together in \(w.together) of \(w.used) fifteen-minute windows"
                         + " (at least half of them in each, last four days)"
@@ -174,7 +174,7 @@ extension RiskModel {
 
     private func tieValue(_ kind: ValueKind, slot: Int32, _ members: [Int32], _ isMember: (Int32) -> Bool, note: String? = nil,
                           linking: (ValueState) -> Bool = { _ in true }) -> TieValue? {
-        let state = detector.tables[kind.rawValue].states[Int(slot)]
+        let state = evidence.tables[kind.rawValue].states[Int(slot)]
         guard state.alive, state.distinct >= 2, linking(state) else { return nil }
         let inside = state.members(among: members, isInGroup: isMember).count
         guard inside >= 2 else { return nil }
@@ -190,14 +190,14 @@ extension RiskModel {
     /// each kind: what the graph can reach without a list per account) shared inside the cluster.
     private func values(_ kinds: [ValueKind], of tied: [Int32], _ members: [Int32], _ isMember: (Int32) -> Bool,
                         linking: (ValueState) -> Bool = { _ in true }) -> [TieValue] {
-        let accounts = detector.accounts
+        let accounts = evidence.accounts
         var out: [TieValue] = []
         for kind in kinds {
             var slots: [Int32] = []
             for m in tied {
                 if kind == .card { slots.append(accounts[Int(m)].firstCardSlot) }
                 if kind == .org { slots.append(accounts[Int(m)].firstOrgSlot) }
-                slots.append(detector.lastSlot(kind, account: m))
+                slots.append(evidence.lastSlot(kind, account: m))
             }
             for slot in Self.distinctInOrder(slots) {
                 if let v = tieValue(kind, slot: slot, members, isMember, linking: linking) { out.append(v) }
@@ -212,14 +212,14 @@ extension RiskModel {
             var keys: [UInt64] = []
             for m in tied {
                 if kind == .promptPrefix {
-                    detector.accounts[Int(m)].prefixFamilies.forEachRecurringKey { keys.append($0) }
+                    evidence.accounts[Int(m)].prefixFamilies.forEachRecurringKey { keys.append($0) }
                 } else {
-                    detector.accounts[Int(m)].suffixFamilies.forEachRecurringKey { keys.append($0) }
+                    evidence.accounts[Int(m)].suffixFamilies.forEachRecurringKey { keys.append($0) }
                 }
             }
             keys.sort()
             for (i, key) in keys.enumerated() where i == 0 || keys[i - 1] != key {
-                if let slot = detector.tables[kind.rawValue].index[key], let v = tieValue(kind, slot: slot, members, isMember) { out.append(v) }
+                if let slot = evidence.tables[kind.rawValue].index[key], let v = tieValue(kind, slot: slot, members, isMember) { out.append(v) }
             }
         }
         return Self.strongestFirst(out)
@@ -227,7 +227,7 @@ extension RiskModel {
 
     /// The harness values copies were grouped on, each with how alike its copies here behave.
     private func harnessValues(of tied: [Int32], _ members: [Int32], _ isMember: (Int32) -> Bool) -> [TieValue] {
-        guard let ties = detector.coordination else { return [] }
+        guard let ties = coordination.ties else { return [] }
         var copies: [Int64: [Int32]] = [:]
         for m in tied where Int(m) < ties.harnessValue.count && ties.harnessValue[Int(m)] >= 0 {
             copies[ties.harnessValue[Int(m)], default: []].append(m)

@@ -1,0 +1,408 @@
+/// The second stage of the detector: which accounts belong together. It reads the evidence
+/// store and the last coordination search, and returns groups and the ties that made them;
+/// scoring judges the groups. Rebuilt from the current state at each evaluation: a value that
+/// was rare when two accounts shared it and has since become popular stops gluing them, which
+/// an append-only union-find could not undo.
+struct ClusterBuilder {
+    let settings: DetectorSettings
+    let evidence: EvidenceStore
+    let coordination: CoordinationState
+    let now: StreamTime
+
+    /// The accounts grouped: each group of several accounts, each account alone, and per
+    /// account every kind of tie that joined it to another.
+    struct Clustering {
+        var groups: [[Int32]] = []
+        var loners: [Int32] = []
+        var linkedBy: [TieKind.Set] = []
+    }
+
+    /// Groups every account. `behaviour` holds each account's own score (−1: too few prompts to
+    /// say); `scorer` judges the pooled young accounts on a shared harness value.
+    func build(behaviour: [Double], stats: [BehaviourStats], scorer: RiskModel) -> Clustering {
+        let accounts = evidence.accounts
+        let n = accounts.count
+        guard n > 0 else { return Clustering() }
+
+        let owners = (0..<n).map(evidence.owner)
+        // Read once per account here, not once per account per shared value below.
+        let keepsAddresses = stats.map { $0.ipRotation < settings.maxRotationForAddressLink }
+
+        var forest = UnionFind(count: n)
+        var linked = [TieKind.Set](repeating: 0, count: n)
+        func mark(_ members: [Int32], _ kind: TieKind) { for m in members { linked[Int(m)] |= kind.bit } }
+        var steadyOwners = SmallDistinctSet(limit: settings.maxOwnersForIdentityLink)
+        // Identity links: cards, orgs, and small groups of owners on one address or fingerprint.
+        for kind in ValueKind.allCases where kind.linking == .identity || kind.linksSmallOwnerGroups {
+            let table = evidence.tables[kind.rawValue]
+            // Fields read in place: a copy of each value retained and released its label and lists.
+            table.states.withUnsafeBufferPointer { states in
+                for slot in table.shared {
+                    let i = Int(slot)
+                    guard states[i].alive, states[i].distinct >= 2 else { continue }
+                    if kind.linking == .identity {
+                        if kind == .card && states[i].memberCount > settings.maxAccountsPerLinkingCard { continue }
+                        forest.unionAll(states[i].members)
+                        mark(states[i].members, kind == .card ? .card : .org)
+                        continue
+                    }
+                    // More members than the owner limit could ever cover cheaply: a popular value.
+                    guard states[i].overflow == 0, states[i].distinct <= settings.maxMembersForOwnerCheck else { continue }
+                    // Only accounts that keep their addresses: one that rotates through a proxy
+                    // pool meets strangers on shared IPs by chance, and one that hides its
+                    // address is not vouched for by a fingerprint it shares with a few others.
+                    let members = states[i].members
+                    var steady = 0
+                    steadyOwners.removeAll()
+                    var tooManyOwners = false
+                    for m in members where keepsAddresses[Int(m)] {
+                        steady += 1
+                        guard steadyOwners.insert(owners[Int(m)]) else { tooManyOwners = true; break }
+                    }
+                    guard !tooManyOwners, steady >= 2 else { continue }  // too many owners: no link
+                    var anchor = -1
+                    for m in members where keepsAddresses[Int(m)] {
+                        if anchor < 0 { anchor = Int(m) } else { forest.union(anchor, Int(m)) }
+                        linked[Int(m)] |= TieKind.sharedAddress.bit
+                    }
+                }
+            }
+        }
+        // Infrastructure links among accounts that already behave like extraction, through the
+        // values they use, where such accounts are most of the value's users.
+        // A value as (kind << 32 | slot): sorted and deduplicated as plain integers.
+        struct ValueRef: Equatable {
+            var packed: UInt64
+            init(kind: Int, slot: Int32) { packed = UInt64(kind) << 32 | UInt64(UInt32(bitPattern: slot)) }
+            init(packed: UInt64) { self.packed = packed }
+            var kind: Int { Int(packed >> 32) }
+            var slot: Int32 { Int32(bitPattern: UInt32(truncatingIfNeeded: packed)) }
+        }
+        var candidates: [UInt64] = []
+        let infrastructureKinds: [ValueKind] = [.ip, .ipRange, .systemPrompt, .tools]
+        let prefixes = evidence.tables[ValueKind.promptPrefix.rawValue].index
+        let suffixes = evidence.tables[ValueKind.promptSuffix.rawValue].index
+        for i in 0..<n where behaviour[i] >= settings.linkBehaviourScore {
+            for kind in infrastructureKinds {
+                let slot = evidence.lastSlot(kind, account: Int32(i))
+                if slot >= 0 { candidates.append(ValueRef(kind: kind.rawValue, slot: slot).packed) }
+            }
+            accounts[i].prefixFamilies.forEachRecurringKey { key in
+                if let slot = prefixes[key] { candidates.append(ValueRef(kind: ValueKind.promptPrefix.rawValue, slot: slot).packed) }
+            }
+            accounts[i].suffixFamilies.forEachRecurringKey { key in
+                if let slot = suffixes[key] { candidates.append(ValueRef(kind: ValueKind.promptSuffix.rawValue, slot: slot).packed) }
+            }
+        }
+        // Addresses, ranges and fingerprints first; template families after, and only to gather
+        // accounts that nothing else has placed (alone, or in a small group) with each other. Two
+        // operations that both ask for step-by-step reasoning write alike; that alone does not
+        // make them one operation. Each value once: sorted, then repeats skipped.
+        candidates.radixSort()
+        var ordered: [ValueRef] = []
+        ordered.reserveCapacity(candidates.count)
+        for packed in candidates where ordered.last?.packed != packed { ordered.append(ValueRef(packed: packed)) }
+        // Accounts an identity (card, org, a household's address) already put in a group that
+        // size: copies on a public template do not join two such groups.
+        // Read now, and only when the last search found copies on a template at all.
+        var placedByIdentity: [Bool] = []
+        if (coordination.ties?.harnessGroups ?? []).contains(where: { $0.kind.isPromptFamily }) {
+            placedByIdentity = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart)
+        }
+        var placed: [Bool]?
+        for ref in ordered {
+            let family = kind(ref.kind).isPromptFamily
+            let value = evidence.tables[ref.kind].states[Int(ref.slot)]
+            guard value.alive, value.distinct >= 2 else { continue }
+            let members = value.members
+            // Counted before any list is built: most values fail this test.
+            var suspiciousCount = 0, knownHonest = 0
+            for m in members {
+                let b = behaviour[Int(m)]
+                if b >= settings.linkBehaviourScore { suspiciousCount += 1 } else if b >= 0 { knownHonest += 1 }
+            }
+            guard suspiciousCount >= 2 && Double(suspiciousCount) >= settings.suspiciousShareForInfrastructureLink * Double(value.memberCount) else { continue }
+            let suspicious = members.filter { behaviour[Int($0)] >= settings.linkBehaviourScore }
+            if !family {
+                forest.unionAll(suspicious)
+                mark(suspicious, .infrastructure)
+                // Accounts too new to judge go with the extractors whose fingerprint they share,
+                // unless honest-looking accounts use it too. Not through an address: a proxy
+                // farm's exits are residential addresses that real customers also hold.
+                let fingerprint = ref.kind == ValueKind.systemPrompt.rawValue || ref.kind == ValueKind.tools.rawValue
+                if fingerprint && Double(knownHonest) <= settings.maxHonestShareForNewcomerLink * Double(value.distinct) {
+                    let anchor = Int(suspicious[0])
+                    for m in members where behaviour[Int(m)] < 0 {
+                        forest.union(anchor, Int(m))
+                        linked[Int(m)] |= TieKind.newcomer.bit
+                    }
+                }
+                continue
+            }
+            if placed == nil {
+                // Which accounts already share a cluster, before any family link.
+                placed = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart)
+            }
+            let loose = suspicious.filter { !placed![Int($0)] }
+            forest.unionAll(loose)
+            if loose.count >= 2 { mark(loose, .templateFamily) }
+        }
+
+        // A farm that spreads a new operation over fresh accounts sends each only a few prompts
+        // in its first hours; together, on the schema or template they share, they send hundreds.
+        linkPooledYoungAccounts(behaviour: behaviour, stats: stats, scorer: scorer, placed: placed, forest: &forest, linked: &linked)
+
+        // Coordination ties as found at the last scheduled search (accounts new since then have none).
+        if let ties = coordination.ties {
+            // Copies on a shared tool schema or system prompt are one harness. Copies on a prompt
+            // template do not join accounts that separate identities placed apart: two operations
+            // may copy the same public template. Groups that only shared infrastructure or a
+            // family are pieces of one farm and are joined.
+            for group in ties.harnessGroups {
+                if !group.kind.isPromptFamily {
+                    forest.unionAll(group.members)
+                    mark(group.members, .harnessCopies)
+                    continue
+                }
+                let loose = group.members.filter { !placedByIdentity[Int($0)] }
+                forest.unionAll(loose)
+                if loose.count >= 2 { mark(loose, .harnessCopies) }
+            }
+            for pair in ties.synchronisedPairs {
+                forest.union(Int(pair.a), Int(pair.b))
+                linked[Int(pair.a)] |= TieKind.synchrony.bit
+                linked[Int(pair.b)] |= TieKind.synchrony.bit
+            }
+        }
+
+        // Group by root without a dictionary: most accounts are alone.
+        var roots = [Int](repeating: 0, count: n)
+        var size = [Int32](repeating: 0, count: n)
+        for i in 0..<n { let r = forest.find(i); roots[i] = r; size[r] += 1 }
+        var groupOfRoot = [Int32](repeating: -1, count: n)
+        var groups: [[Int32]] = []
+        for i in 0..<n where size[roots[i]] > 1 {
+            let r = roots[i]
+            if groupOfRoot[r] < 0 { groupOfRoot[r] = Int32(groups.count); groups.append([]) }
+            groups[Int(groupOfRoot[r])].append(Int32(i))
+        }
+        var loners: [Int32] = []
+        for i in 0..<n where size[i] == 1 && roots[i] == i { loners.append(Int32(i)) }
+        return Clustering(groups: groups, loners: loners, linkedBy: linked)
+    }
+
+    /// Per account: whether its group in `forest` has at least `minimum` accounts.
+    static func inGroupsToKeepApart(_ forest: inout UnionFind, count n: Int, minimum: Int) -> [Bool] {
+        var size = [Int32](repeating: 0, count: n)
+        for i in 0..<n { size[forest.find(i)] += 1 }
+        return (0..<n).map { size[forest.find($0)] >= Int32(minimum) }
+    }
+
+    /// Appends the harness values of account `i` as (kind << 32 | slot): its current tool schema
+    /// and system prompt, and its recurring template families. Unsorted, possibly repeated.
+    private func appendHarnessValues(of i: Int, to values: inout [UInt64]) {
+        func pack(_ kind: ValueKind, _ slot: Int32) -> UInt64 { UInt64(kind.rawValue) << 32 | UInt64(UInt32(bitPattern: slot)) }
+        for kind in [ValueKind.tools, .systemPrompt] {
+            let slot = evidence.lastSlot(kind, account: Int32(i))
+            if slot >= 0 { values.append(pack(kind, slot)) }
+        }
+        let tables = evidence.tables
+        evidence.accounts[i].prefixFamilies.forEachRecurringKey { key in
+            if let slot = tables[ValueKind.promptPrefix.rawValue].index[key] { values.append(pack(.promptPrefix, slot)) }
+        }
+        evidence.accounts[i].suffixFamilies.forEachRecurringKey { key in
+            if let slot = tables[ValueKind.promptSuffix.rawValue].index[key] { values.append(pack(.promptSuffix, slot)) }
+        }
+    }
+
+    /// Links the users of a tool schema, system prompt or template family that a young account
+    /// uses, when those who do not score as extraction on their own, pooled, already do: accounts
+    /// too new to score, or scored on a handful of prompts, together with any extractors on it.
+    /// Honest users of a shared value dilute the pool, so a popular framework's schema never
+    /// passes; one that only a farm uses does, hours before each account could on its own.
+    private func linkPooledYoungAccounts(behaviour: [Double], stats: [BehaviourStats], scorer: RiskModel, placed: [Bool]?,
+                                        forest: inout UnionFind, linked: inout [TieKind.Set]) {
+        let accounts = evidence.accounts
+        let n = accounts.count
+        var values: [UInt64] = []
+        // The values of young accounts that do not score as extraction on their own: where every
+        // user is older, their own scores have had time to speak.
+        let youngSince = now - settings.youngAccountAge
+        for i in evidence.youngAccounts(since: youngSince) where behaviour[i] < settings.linkBehaviourScore && stats[i].prompts > 0 && accounts[i].firstSeen >= youngSince {
+            appendHarnessValues(of: i, to: &values)
+        }
+        guard !values.isEmpty else { return }
+        // Template families, as in the family link, only gather accounts nothing else placed.
+        var placed = placed
+        values.radixSort()
+        var previous = UInt64.max
+        for packed in values where packed != previous {
+            previous = packed
+            let kind = Int(packed >> 32), slot = Int(Int32(bitPattern: UInt32(truncatingIfNeeded: packed)))
+            evidence.tables[kind].states.withUnsafeBufferPointer { states in
+                guard states[slot].alive, states[slot].overflow == 0,
+                      states[slot].distinct >= settings.minimumAccountsForPooledFingerprint,
+                      states[slot].distinct <= settings.maxMembersForOwnerCheck else { return }
+                var pooled = BehaviourStats()
+                var pooledAccounts = 0, first = now
+                for m in states[slot].members where behaviour[Int(m)] < settings.linkBehaviourScore {
+                    pooled += stats[Int(m)]
+                    pooledAccounts += 1
+                    first = min(first, accounts[Int(m)].firstSeen)
+                }
+                guard pooledAccounts >= settings.minimumAccountsForPooledFingerprint,
+                      pooled.prompts >= settings.minimumPromptsForSuspect / 2,
+                      scorer.accountBehaviour(pooled, firstSeen: first) >= settings.linkBehaviourScore else { return }
+                var members = states[slot].members
+                let family = ValueKind(rawValue: kind)?.isPromptFamily ?? false
+                if family {
+                    if placed == nil { placed = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart) }
+                    members = members.filter { !placed![Int($0)] }
+                    guard members.count >= settings.minimumAccountsForPooledFingerprint else { return }
+                }
+                forest.unionAll(members)
+                for m in members where behaviour[Int(m)] < settings.linkBehaviourScore {
+                    linked[Int(m)] |= family ? TieKind.templateFamily.bit : TieKind.newcomer.bit
+                }
+            }
+        }
+    }
+
+    private func kind(_ raw: Int) -> ValueKind { ValueKind(rawValue: raw) ?? .ip }
+
+    // MARK: Coordination without shared identity
+
+    /// Accounts that behave as copies on a shared harness value, and accounts in step with each
+    /// other's active windows. Profiles and window signatures were made just before, for the
+    /// compared accounts touched since the last search; the rest keep theirs.
+    func findCoordination() -> CoordinationTies {
+        let accounts = evidence.accounts
+        var ties = CoordinationTies(accounts: accounts.count)
+        let density = BehaviourDensity()
+        // An account's profile is trusted once it has this many exchanges, and only accounts
+        // whose own behaviour leans toward a harvest are compared: copies that harvest nothing
+        // would carry no weight, and the many developers of a popular IDE would cost most.
+        // Decided once per account here, not once per account per value below.
+        let comparable = coordination.profileComparable
+        // The harness values to examine are those of comparable accounts (their current tool
+        // schema and system prompt, their recurring template families), as (kind << 32 | slot),
+        // sorted and deduplicated: a walk over every crowded value cost a cache miss per value
+        // per evaluation, most of them everyday phrasing with no comparable user.
+        var harnessValues: [UInt64] = []
+        for i in accounts.indices where comparable[i] { appendHarnessValues(of: i, to: &harnessValues) }
+        harnessValues.radixSort()
+        var previous: UInt64?
+        for packed in harnessValues where packed != previous {
+            previous = packed
+            let kind = ValueKind(rawValue: Int(packed >> 32)) ?? .tools
+            let slot = Int32(bitPattern: UInt32(truncatingIfNeeded: packed))
+            // Fields read in place: copying the value's state retained and released its lists.
+            evidence.tables[kind.rawValue].states.withUnsafeBufferPointer { states in
+                let i = Int(slot)
+                guard states[i].alive, states[i].distinct > density.minimumNeighbours else { return }
+                // Accounts already grouped on another value at this evaluation are not compared again.
+                var members: [Int32] = []
+                for m in states[i].members where comparable[Int(m)] && ties.harnessValue[Int(m)] < 0 { members.append(m) }
+                guard members.count > density.minimumNeighbours else { return }
+                for group in density.groups(members, profiles: coordination.profiles) {
+                    let groupShare = Float(group.count) / Float(max(1, states[i].memberCount))
+                    for m in group where ties.harnessValue[Int(m)] < 0 {
+                        ties.harnessValue[Int(m)] = Int64(packed)
+                        ties.harnessShare[Int(m)] = groupShare
+                    }
+                    ties.harnessGroups.append(.init(value: Int64(packed), members: group))
+                }
+            }
+        }
+        // Synchrony among accounts seen within the windows' ring.
+        let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
+        let horizon = now - Int64(ActivityWindows.count) * ActivityWindows.bucketMillis
+        // Windows are weighed against everyone active in the ring; only accounts whose own
+        // behaviour leans toward a harvest are compared, as for harness copies: a tie between
+        // two that harvest nothing would carry no weight, and they are most of the traffic.
+        var candidates: [Int32] = []
+        var signatures: [UInt32] = []
+        var population = 0
+        for i in accounts.indices where accounts[i].lastSeen >= horizon {
+            population += 1
+            guard comparable[i] && coordination.hasWindowSignature[i] else { continue }
+            candidates.append(Int32(i))
+            coordination.windowSignatures.appendSignature(of: i, to: &signatures)
+        }
+        if candidates.count >= 2 {
+            let finder = SynchronyFinder()
+            let rings = candidates.map { accounts[Int($0)].windows.aligned(asOf: nowWindow) }
+            let weights = evidence.windowLoad.weights(asOf: nowWindow, population: population)
+            ties.synchronisedPairs = finder.pairs(candidates: candidates, signatures: signatures, rings: rings, weights: weights, asOf: nowWindow)
+                .map { .init(a: $0.0, b: $0.1, overlap: $0.2, sharedWindows: $0.3) }
+            for p in ties.synchronisedPairs {
+                ties.inStep[Int(p.a)] = max(ties.inStep[Int(p.a)], Int32(p.sharedWindows))
+                ties.inStep[Int(p.b)] = max(ties.inStep[Int(p.b)], Int32(p.sharedWindows))
+            }
+        }
+        return ties
+    }
+}
+
+/// Per-account state of the coordination search, kept between evaluations: behaviour profiles,
+/// window signatures, and the ties the last search found.
+final class CoordinationState {
+    /// Per account: its behaviour as a point, and the MinHash signature of its active windows;
+    /// both made at the next coordination search after the account was touched, and only while
+    /// it is compared.
+    var profiles: [BehaviourProfile] = []
+    var windowSignatures = WindowSignatureStore()
+    /// Per account: whether its signature is current (false while it has too few or too many
+    /// windows to compare, or is not compared at all).
+    var hasWindowSignature: [Bool] = []
+    /// Whether an account's profile is compared with others (enough exchanges, and a lean
+    /// toward a harvest); refreshed with the profile.
+    var profileComparable: [Bool] = []
+    /// Accounts touched since the last coordination search: their signatures are made then.
+    private var signatureStale: [Bool] = []
+    private var staleSignatures: [Int32] = []
+    /// Coordination ties found by the last search (every `coordinationEvery` scheduled
+    /// evaluations: the search is the costliest part of one), read by every evaluation after it.
+    var ties: CoordinationTies?
+    /// Per account: every kind of tie that joined it to another account at the last evaluation.
+    var linkedBy: [TieKind.Set] = []
+
+    /// Makes room for accounts the evidence store has added since.
+    func grow(to count: Int) {
+        while profiles.count < count {
+            profiles.append(BehaviourProfile(BehaviourStats()))
+            profileComparable.append(false)
+            windowSignatures.addAccount()
+            hasWindowSignature.append(false)
+            signatureStale.append(false)
+        }
+    }
+
+    /// Account `a` changed: whether it is compared is decided now, its profile and signature at
+    /// the next search.
+    func changed(_ a: Int32, stats s: BehaviourStats, settings: DetectorSettings) {
+        let i = Int(a)
+        profileComparable[i] = s.exchanges >= settings.minimumExchangesForProfile
+            && (max(s.extractionShare, s.elicitingOpenerShare) >= 0.1 || s.longOutputShare >= 0.25)
+        if !signatureStale[i] { signatureStale[i] = true; staleSignatures.append(a) }
+    }
+
+    /// Makes the profiles and window signatures of the accounts changed since the last search.
+    func refreshChanged(evidence: EvidenceStore, stats: [BehaviourStats], now: StreamTime) {
+        let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
+        let synchrony = SynchronyFinder()
+        for a in staleSignatures {
+            let i = Int(a)
+            signatureStale[i] = false
+            // Only accounts that are compared at all need a profile and a signature.
+            guard profileComparable[i] else { hasWindowSignature[i] = false; continue }
+            profiles[i] = BehaviourProfile(stats[i])
+            let ring = evidence.accounts[i].windows.aligned(asOf: nowWindow)
+            var active = 0
+            for k in 0..<6 { active += ring[k].nonzeroBitCount }
+            hasWindowSignature[i] = active >= synchrony.minimumWindows && active <= synchrony.maximumWindows
+            if hasWindowSignature[i] { windowSignatures.refresh(i, ring: ring, asOf: nowWindow) }
+        }
+        staleSignatures.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,361 @@
+/// The first stage of the detector: everything learnt from the exchanges themselves, kept
+/// incrementally as they arrive. Accounts with their behaviour counts and activity rings, the
+/// shared values (cards, orgs, addresses, fingerprints, template families) and who used them,
+/// open sessions and the stream's clock. It judges nothing: clustering and scoring read it.
+final class EvidenceStore {
+    let settings: DetectorSettings
+
+    var accounts: [AccountState] = []
+    /// Account id → slot, by a 64-bit hash of the id checked against the slot's id; the rare
+    /// id whose hash collides with another's lives in `accountCollisions`.
+    private var accountIndex = UInt64Map<Int32>()
+    private var accountCollisions: [String: Int32] = [:]
+    var tables = [ValueTable](repeating: ValueTable(), count: ValueKind.allCases.count)
+    /// Per account and kind, the key and slot of the value it used last: most accounts use the
+    /// same card, org and IP every time, so those lookups are skipped.
+    private var lastValueKey: [UInt64] = []
+    private var lastValueSlot: [Int32] = []
+    private var sessions = UInt64Map<SessionTally>()
+    private var promptCache = RecentPromptCache(log2Slots: 22)
+    /// 32,768 entries of 16 bytes: 512 KB, the L2 size of the host it was tuned on (2^13 and 2^17 measured the same).
+    private var sharedMembers = SharedMembershipCache(log2Entries: 15)
+    /// Models by name (not by hash: a crafted name could collide with a real release's).
+    private var modelFirstSeen: [String: StreamTime] = [:]
+    /// The model of the previous exchange: most exchanges repeat it, so the table is skipped
+    /// after a comparison of bytes.
+    private var lastModel: String?
+    private(set) var newModel: (name: String, releasedAt: StreamTime)?
+
+    private(set) var streamStart: StreamTime?
+    private(set) var streamTime: StreamTime?
+    /// Exchanges ingested since this store was made.
+    private(set) var exchangeCount = 0
+    private var minuteRing = [Int](repeating: 0, count: Snapshot.minuteBuckets)
+    private var minuteNewest: Int64 = .min
+    var windowLoad = WindowLoad()
+    /// The first slot that may hold a young account, and the bound it was found for.
+    private var youngCursor = 0
+    private var youngCursorSince: StreamTime = .min
+    /// Accounts that received exchanges since the changes were last taken: only their
+    /// behaviour scores and profiles need recomputing.
+    private(set) var touched: [Int32] = []
+    private var isTouched: [Bool] = []
+
+    init(settings: DetectorSettings) {
+        self.settings = settings
+    }
+
+    /// Forgets that any account changed (after an evaluation that recorded the changes).
+    func clearTouched() {
+        for a in touched { isTouched[Int(a)] = false }
+        touched.removeAll(keepingCapacity: true)
+    }
+
+    /// Closes sessions idle since `idleBefore` (their counts are already in the stats) and
+    /// forgets lone values nobody has used since `loneBefore`.
+    func evictIdle(sessionsBefore idleBefore: StreamTime, loneValuesBefore loneBefore: StreamTime) {
+        if sessions.count > 0 { sessions.filter { $1.last >= idleBefore } }
+        for k in tables.indices { tables[k].evictLoneValues(idleSince: loneBefore) }
+    }
+
+    /// Records one exchange: its account, behaviour counts, session, prompt content, model and
+    /// shared values.
+    @inline(__always)
+    func add(_ e: borrowing Exchange) {
+        let ts = e.ts
+        if streamStart == nil { streamStart = ts }
+        else if ts < streamStart! { streamStart = ts }  // the earliest event, whatever came first
+        if ts > (streamTime ?? .min) { streamTime = ts }
+        exchangeCount += 1
+        countMinute(ts)
+
+        let text = e.text
+        let a = accountSlot(text, at: ts)
+        let ai = Int(a)
+        if !isTouched[ai] { isTouched[ai] = true; touched.append(a) }
+        if ts < accounts[ai].firstSeen { accounts[ai].firstSeen = ts }
+        if ts > accounts[ai].lastSeen { accounts[ai].lastSeen = ts }
+        let hour = floorDiv(ts, 3_600_000)
+        accounts[ai].countHour(hour)
+        let newActiveHour = hour > accounts[ai].lastActiveHour
+        if newActiveHour { accounts[ai].lastActiveHour = hour }
+        let window = floorDiv(ts, ActivityWindows.bucketMillis)
+        if accounts[ai].windows.mark(window) { windowLoad.add(window) }
+
+        // Session shape: counts are kept current, so an open session is already in the stats.
+        var sessionTurnsBefore: Int32 = -1  // -1: sessionless, 0: new session
+        if let session = text.hash(.sessionID) {
+            let key = StableHash.combine(UInt64(a), session)
+            if let found = sessions.slot(of: key) {
+                let tally = sessions.value(at: found)
+                sessionTurnsBefore = tally.turns
+                sessions.update(at: found, SessionTally(turns: tally.turns &+ 1, last: max(tally.last, ts)))
+            } else {
+                sessionTurnsBefore = 0
+                sessions.insert(key, SessionTally(turns: 1, last: ts))
+            }
+        }
+
+        // Prompt content.
+        var features: PromptFeatures?
+        var repeated = false
+        text.withBytes(.promptText) { prompt in
+            guard prompt.count > 0 else { return }
+            let f = PromptAnalyzer.analyze(prompt)
+            features = f
+            // Short follow-ups ("continue", "thanks") repeat by nature; a repeated long prompt
+            // is a re-run of the same item.
+            // Keyed by account: a farm spreading one item bank over many accounts is not re-running it.
+            if prompt.count >= settings.minimumBytesForRepeat {
+                repeated = promptCache.checkAndInsert(StableHash.combine(f.exactHash, UInt64(a)))
+            }
+            if let p = f.prefixFamily { accounts[ai].prefixFamilies.add(p) }
+            if let q = f.suffixFamily { accounts[ai].suffixFamilies.add(q) }
+        }
+
+        // Lifecycle: a model first seen well after the stream began is a new release. Only a
+        // model that answered counts: a name seen in a failed request (a typo, a model that does
+        // not exist) would otherwise replace the real release and end model_pivot for everyone.
+        var postRelease = 0  // 0: outside the day after a release, 1: on an old model, 2: on the new one
+        if text.contains(.model) {
+            let answered = e.status != .failure && (e.httpStatus ?? 200) < 400
+            if answered, lastModel.map({ !text.equals(.model, $0) }) ?? true {
+                let model = text[.model] ?? ""
+                if modelFirstSeen[model] == nil {
+                    modelFirstSeen[model] = ts
+                    if let start = streamStart, ts - start >= settings.newModelGrace,
+                       newModel.map({ ts > $0.releasedAt }) ?? true {
+                        newModel = (model, ts)
+                    }
+                }
+                lastModel = model
+            }
+            if let release = newModel, ts >= release.releasedAt, ts - release.releasedAt < 24 * 3_600_000 {
+                postRelease = text.equals(.model, release.name) ? 2 : 1
+            }
+        }
+        // In place: copying the stats out would copy its hour-of-day array on every exchange.
+        Self.count(e, hour: hour, newActiveHour: newActiveHour, sessionTurnsBefore: sessionTurnsBefore,
+                   features: features, repeated: repeated, postRelease: postRelease, into: &accounts[ai].stats)
+
+        if let user = text.hash(.endUserID) { accounts[ai].endUsers.insert(user) }
+
+        // Shared values, keyed by the hash of their bytes; their text is built only for a
+        // value's label, the first time one is needed.
+        if let card = text.hash(.paymentFP) {
+            let slot = link(.card, card, labelledBy: .paymentFP, of: text, a, ts)
+            if accounts[ai].firstCardSlot < 0 { accounts[ai].firstCardSlot = slot; tables[ValueKind.card.rawValue].states[Int(slot)].pinned = true }
+        }
+        if let org = text.hash(.orgID) {
+            let slot = link(.org, org, labelledBy: .orgID, of: text, a, ts)
+            if accounts[ai].firstOrgSlot < 0 { accounts[ai].firstOrgSlot = slot; tables[ValueKind.org.rawValue].states[Int(slot)].pinned = true }
+        }
+        if let key = text.hash(.clientIP) {
+            // One hash serves the distinct-IP sketch and the shared-value table.
+            accounts[ai].ips.insert(key)
+            if lastValueKey[ai * kindCount + ValueKind.ip.rawValue] != key {
+                if let range = text.withBytes(.clientIP, IPRange.prefix(of:)) ?? nil {
+                    let rangeKey = StableHash.combine(range.key, range.isV6 ? 6 : 4)
+                    _ = link(.ipRange, rangeKey, IPRange.describe(key: range.key, isV6: range.isV6), a, ts)
+                }
+            } else {
+                touchLast(.ipRange, a, ts)
+            }
+            _ = link(.ip, key, labelledBy: .clientIP, of: text, a, ts)
+        }
+        if let fp = text.hash(.systemFP) { _ = link(.systemPrompt, fp, labelledBy: .systemFP, of: text, a, ts) }
+        if let fp = text.hash(.toolsFP) { _ = link(.tools, fp, labelledBy: .toolsFP, of: text, a, ts) }
+        if let f = features {
+            text.withBytes(.promptText) { prompt in
+                if let p = f.prefixFamily { _ = link(.promptPrefix, p, Self.excerpt(prompt), a, ts) }
+                if let q = f.suffixFamily { _ = link(.promptSuffix, q, Self.excerpt(prompt), a, ts) }
+            }
+        }
+    }
+
+    private var kindCount: Int { ValueKind.allCases.count }
+
+    private static func count(_ e: borrowing Exchange, hour: Int64, newActiveHour: Bool, sessionTurnsBefore: Int32,
+                              features: PromptFeatures?, repeated: Bool, postRelease: Int, into s: inout BehaviourStats) {
+        s.exchanges += 1
+        s.hourOfDay[Int(floorMod(hour, 24))] &+= 1
+        if newActiveHour { s.activeHours += 1 }
+        if let output = e.outputTokens {
+            let input = e.inputTokens ?? 0
+            s.tokenExchanges += 1
+            s.inputTokens = s.inputTokens.addingSaturated(Int(truncatingIfNeeded: input))
+            s.outputTokens = s.outputTokens.addingSaturated(Int(truncatingIfNeeded: output))
+            s.reasoningTokens = s.reasoningTokens.addingSaturated(Int(truncatingIfNeeded: e.reasoningTokens ?? 0))
+            if output >= 1000 && output >= 2 &* input { s.outputHeavy += 1 }
+            if output >= 1500 { s.longOutputs += 1 }
+        }
+        if e.httpStatus == 429 { s.rateLimited += 1 }
+        if e.status == .failure { s.failures += 1 }
+        switch sessionTurnsBefore {
+        case -1: s.sessionless += 1
+        case 0: s.sessions += 1; s.singleTurnSessions += 1; s.sessionTurns += 1
+        case 1: s.singleTurnSessions -= 1; s.sessionTurns += 1
+        default: s.sessionTurns += 1
+        }
+        if let f = features {
+            s.prompts += 1
+            if !f.cues.isDisjoint(with: .extraction) { s.extractionPrompts += 1 }
+            else if f.cues.contains(.lightReasoning) { s.lightReasoningPrompts += 1 }
+            if f.cues.contains(.fullReasoning) { s.fullReasoningPrompts += 1 }
+            if f.cues.contains(.rubricGrading) { s.rubricPrompts += 1 }
+            if f.cues.contains(.toolNarration) { s.toolNarrationPrompts += 1 }
+            if f.cues.contains(.keepReasoningRewrite) { s.keepReasoningPrompts += 1 }
+            if sessionTurnsBefore <= 0 && !f.cues.isDisjoint(with: .extraction) { s.elicitingOpeners += 1 }
+            if repeated { s.repeatedPrompts += 1 }
+        }
+        if postRelease > 0 {
+            s.postReleaseExchanges += 1
+            if postRelease == 2 { s.postReleaseOnNewModel += 1 }
+        }
+    }
+
+    private func accountSlot(_ text: ExchangeText, at ts: StreamTime) -> Int32 {
+        let hash = text.hash(.accountID) ?? StableHash.hash("")
+        if let found = accountIndex.slot(of: hash) {
+            let slot = accountIndex.value(at: found)
+            if text.equals(.accountID, accounts[Int(slot)].id) { return slot }
+            if let other = accountCollisions[text[.accountID] ?? ""] { return other }
+        }
+        let id = text[.accountID] ?? ""
+        let slot = Int32(accounts.count)
+        accounts.append(AccountState(id: id, at: ts))
+        if accountIndex.slot(of: hash) == nil { accountIndex.insert(hash, slot) } else { accountCollisions[id] = slot }
+        lastValueKey.append(contentsOf: repeatElement(0, count: kindCount))
+        lastValueSlot.append(contentsOf: repeatElement(-1, count: kindCount))
+        isTouched.append(false)
+        return slot
+    }
+
+    /// `link` for a value labelled by one of the exchange's own text fields. The text is passed,
+    /// not captured by a closure: a capture copied the whole exchange, five times per exchange.
+    @inline(__always)
+    private func link(_ kind: ValueKind, _ key: UInt64, labelledBy field: ExchangeText.Field, of text: ExchangeText,
+                      _ a: Int32, _ ts: StreamTime) -> Int32 {
+        let (slot, wantsLabel) = record(kind, key, a, ts)
+        if wantsLabel { tables[kind.rawValue].states[Int(slot)].display = text[field] ?? "" }
+        return slot
+    }
+
+    /// Records that account `a` used a value; returns the value's slot.
+    @discardableResult
+    private func link(_ kind: ValueKind, _ key: UInt64, _ display: @autoclosure () -> String, _ a: Int32, _ ts: StreamTime) -> Int32 {
+        let (slot, wantsLabel) = record(kind, key, a, ts)
+        if wantsLabel { tables[kind.rawValue].states[Int(slot)].display = display() }
+        return slot
+    }
+
+    /// Set in `lastValueSlot` when the value was shared when last recorded. A shared value is
+    /// never evicted, so its slot is never reused and it needs no idle-time touch: the next use
+    /// by the same account reads no value state at all (6 kinds per exchange, most of them shared).
+    static let sharedSlotFlag: Int32 = 1 << 30
+
+    /// Adds account `a` to the value's members; returns its slot and whether it wants a label now
+    /// (its text is built only then).
+    private func record(_ kind: ValueKind, _ key: UInt64, _ a: Int32, _ ts: StreamTime) -> (slot: Int32, wantsLabel: Bool) {
+        let cache = Int(a) * kindCount + kind.rawValue
+        let last = lastValueKey[cache] == key ? lastValueSlot[cache] : -1
+        if last >= 0 && last & Self.sharedSlotFlag != 0 { return (last & ~Self.sharedSlotFlag, false) }
+        let hint = last
+        let slot: Int32
+        var wantsLabel = false
+        var isShared = true
+        if hint < 0, let known = sharedMembers.slot(of: key, kind: kind.rawValue, account: a) {
+            // A shared value needs no touch: only lone values are evicted by idle time.
+            slot = known
+        } else {
+            let recorded = tables[kind.rawValue].record(key, by: a, at: ts, hint: hint, cap: settings.maxMembersPerValue,
+                                                        labelsEagerly: kind.labelsEagerly)
+            if recorded.isShared && recorded.isMember { sharedMembers.remember(key, kind: kind.rawValue, account: a, slot: recorded.slot) }
+            slot = recorded.slot
+            wantsLabel = recorded.wantsLabel
+            isShared = recorded.isShared
+        }
+        let remembered = isShared && slot < Self.sharedSlotFlag ? slot | Self.sharedSlotFlag : slot
+        if remembered != hint {
+            lastValueKey[cache] = key
+            lastValueSlot[cache] = remembered
+        }
+        return (slot, wantsLabel)
+    }
+
+    private func touchLast(_ kind: ValueKind, _ a: Int32, _ ts: StreamTime) {
+        let cache = Int(a) * kindCount + kind.rawValue
+        let slot = lastValueSlot[cache]
+        if slot >= 0 && slot & Self.sharedSlotFlag == 0 && tables[kind.rawValue].states[Int(slot)].key == lastValueKey[cache] {
+            tables[kind.rawValue].states[Int(slot)].touch(ts)
+        }
+    }
+
+    private func countMinute(_ ts: StreamTime) {
+        let minute = floorDiv(ts, 60_000)
+        let n = Int64(Snapshot.minuteBuckets)  // a constant: the modulo below needs no division
+        if minute > minuteNewest {
+            if minuteNewest != .min {
+                let gap = min(minute - minuteNewest, n)
+                var m = minute - gap + 1
+                while m <= minute { minuteRing[Int(floorMod(m, n))] = 0; m += 1 }
+            }
+            minuteNewest = minute
+        } else if minuteNewest - minute >= n {
+            return
+        }
+        minuteRing[Int(floorMod(minute, n))] += 1
+    }
+
+    /// At most `limit` bytes of the UTF-8 `text`, cut on a scalar boundary (counting characters
+    /// would walk grapheme clusters on the hot path).
+    static func excerpt(_ text: UnsafeRawBufferPointer, limit: Int = 160) -> String {
+        guard text.count > limit else { return String(decoding: text, as: UTF8.self) }
+        var end = limit - 3
+        while end > 0 && (text[end] & 0xC0) == 0x80 { end -= 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: text[..<end]), as: UTF8.self) + "…"
+    }
+
+    /// Exchanges per stream minute over the last `Snapshot.minuteBuckets` minutes, oldest first.
+    func orderedMinutes() -> [Int] {
+        guard minuteNewest != .min else { return Array(repeating: 0, count: minuteRing.count) }
+        let n = Int64(minuteRing.count)
+        return (0..<n).map { minuteRing[Int(floorMod(minuteNewest - n + 1 + $0, n))] }
+    }
+
+    /// Slots that may hold an account first seen at or after `since`. Every slot before the
+    /// returned range was found older, and stays so while `since` grows (an account's first
+    /// sighting only ever moves earlier); accounts take slots in the order they appear, so the
+    /// range is mostly the young. Walking every slot at each evaluation read one account record
+    /// per account, most of them long established.
+    func youngAccounts(since: StreamTime) -> Range<Int> {
+        if since < youngCursorSince { youngCursor = 0 }  // time ran back
+        youngCursorSince = since
+        while youngCursor < accounts.count && accounts[youngCursor].firstSeen < since { youngCursor += 1 }
+        return youngCursor..<accounts.count
+    }
+
+    func accountSlotIfKnown(_ id: String) -> Int32? {
+        if let slot = accountIndex[StableHash.hash(id)], accounts[Int(slot)].id == id { return slot }
+        return accountCollisions[id]
+    }
+
+    func lastSlot(_ kind: ValueKind, account: Int32) -> Int32 {
+        let cache = Int(account) * ValueKind.allCases.count + kind.rawValue
+        let remembered = lastValueSlot[cache]
+        guard remembered >= 0 else { return -1 }
+        let slot = remembered & ~Self.sharedSlotFlag
+        guard tables[kind.rawValue].states[Int(slot)].key == lastValueKey[cache] else { return -1 }
+        return slot
+    }
+
+    /// Who pays for an account: accounts on one card are one owner however many orgs they claim.
+    func owner(_ i: Int) -> Int64 {
+        // Fields read in place: a copy of the account would retain and release its id and ring.
+        let card = accounts[i].firstCardSlot
+        if card >= 0 { return Int64(card) }
+        let org = accounts[i].firstOrgSlot
+        if org >= 0 { return 1 << 40 | Int64(org) }
+        return 2 << 40 | Int64(i)
+    }
+}
