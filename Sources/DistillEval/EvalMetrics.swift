@@ -41,13 +41,15 @@ public struct Verdicts: Sendable {
 
     public init() {}
 
-    /// From a final snapshot; `firstFlag` gives an account's first flag time where the detector
-    /// kept it (a replayed snapshot may not have it: the cluster's own flag time stands in).
-    public init(snapshot: Snapshot, firstFlag: (String) -> StreamTime?) {
+    /// From a final snapshot. Each account's first flag time is its own where the snapshot
+    /// carries member figures (a saved or hand-built one may not: the cluster's own flag time
+    /// stands in).
+    public init(snapshot: Snapshot) {
         clusters = snapshot.clusters
         for (i, c) in snapshot.clusters.enumerated() where c.verdict == .suspect {
-            for a in c.accounts {
-                flaggedAt[a] = firstFlag(a) ?? c.flaggedAt ?? snapshot.streamTime ?? 0
+            let members = c.members.count == c.accounts.count ? c.members : []
+            for (k, a) in c.accounts.enumerated() {
+                flaggedAt[a] = (members.isEmpty ? nil : members[k].flaggedAt) ?? c.flaggedAt ?? snapshot.streamTime ?? 0
                 clusterOf[a] = i
             }
         }

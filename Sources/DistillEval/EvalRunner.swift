@@ -18,7 +18,7 @@ public enum EvalRunner {
         _ = generator.run { chunk in ingest.consume(chunk, source: "gen") }
         ingest.finish()
         let snapshot = detector.snapshot()
-        var result = EvalMetrics.score(labels, Verdicts(snapshot: snapshot, firstFlag: detector.flaggedAt(account:)),
+        var result = EvalMetrics.score(labels, Verdicts(snapshot: snapshot),
                                        scenario: scenario, seed: seed)
         result.exchanges = ingest.ledger.exchanges
         return (result, snapshot)
@@ -29,7 +29,7 @@ public enum EvalRunner {
         let labels = try Labels(json: labelsJSON)
         let run = try DetectionRun.run(paths: paths, settings: settings)
         let snapshot = run.detector.snapshot()
-        var result = EvalMetrics.score(labels, Verdicts(snapshot: snapshot, firstFlag: run.detector.flaggedAt(account:)),
+        var result = EvalMetrics.score(labels, Verdicts(snapshot: snapshot),
                                        scenario: paths.joined(separator: ","), seed: 0)
         result.exchanges = run.ledger.exchanges
         return (result, snapshot)

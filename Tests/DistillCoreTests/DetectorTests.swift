@@ -348,6 +348,33 @@ final class DetectorTests: XCTestCase {
         }
     }
 
+    /// The snapshot carries each member's own figures and first flag time, so readers (eval,
+    /// the console) need nothing else: an account that joins a flagged farm later is flagged later.
+    func testSnapshotCarriesEachMembersOwnFlagTime() {
+        let detector = Detector()
+        let farm = (0..<6).map { "f\($0)" }
+        detector.ingest(Self.traffic(accounts: farm, perAccount: 40, hours: 20) { a, i, ts in
+            Self.farmExchange(a, card: "shared-card", ip: "198.51.100.9", i, ts)
+        })
+        let late = Self.traffic(accounts: ["late"], perAccount: 40, hours: 10, start: Self.t0 + 30 * Self.hour) { a, i, ts in
+            Self.farmExchange(a, card: "shared-card", ip: "198.51.100.9", i, ts)
+        }
+        detector.ingest(late)
+        // Past the next evaluation, so the late account's flag is recorded.
+        detector.ingest(Self.farmExchange("f0", card: "shared-card", ip: "198.51.100.9", 999, Self.t0 + 42 * Self.hour))
+        let snap = detector.snapshot()
+        let c = try! XCTUnwrap(cluster(containing: "late", in: snap))
+        XCTAssertEqual(c.verdict, .suspect)
+        XCTAssertEqual(c.members.map(\.account), c.accounts)
+        XCTAssertEqual(c.members.reduce(0) { $0 + $1.exchanges }, c.exchanges)
+        for m in c.members { XCTAssertEqual(m.flaggedAt, detector.flaggedAt(account: m.account), m.account) }
+        let farmFlag = try! XCTUnwrap(c.members.first { $0.account == "f1" }?.flaggedAt)
+        let lateFlag = try! XCTUnwrap(c.members.first { $0.account == "late" }?.flaggedAt)
+        XCTAssertEqual(c.flaggedAt, farmFlag, "the cluster was flagged when its first members were")
+        XCTAssertGreaterThanOrEqual(lateFlag, Self.t0 + 30 * Self.hour, "flagged only once it had joined")
+        XCTAssertEqual(c.members.first { $0.account == "late" }?.exchanges, late.count)
+    }
+
     func testOneFarFutureTimestampDoesNotStallDetection() {
         let detector = Detector()
         var stray = Self.benignExchange("clock-bug", 0, Self.t0, ip: "192.0.2.77")

@@ -5,9 +5,15 @@ import XCTest
 final class EvalMetricsTests: XCTestCase {
     private let hour: StreamTime = 3_600_000
 
-    private func cluster(_ key: String, _ verdict: Verdict, _ accounts: [String], flaggedAt: StreamTime? = nil) -> ClusterSnapshot {
-        .make(key: key, verdict: verdict, risk: verdict == .suspect ? 0.9 : 0.3, accounts: accounts, exchanges: 10,
-              firstSeen: 0, lastSeen: 10 * hour, flaggedAt: flaggedAt)
+    /// `memberFlags` gives some members a first flag time of their own (set when the snapshot
+    /// carries member figures, as the detector's do).
+    private func cluster(_ key: String, _ verdict: Verdict, _ accounts: [String], flaggedAt: StreamTime? = nil,
+                         memberFlags: [String: StreamTime]? = nil) -> ClusterSnapshot {
+        let members = memberFlags.map { flags in
+            accounts.map { MemberFigures(account: $0, firstSeen: 0, lastSeen: 10 * hour, exchanges: 5, flaggedAt: flags[$0]) }
+        } ?? []
+        return .make(key: key, verdict: verdict, risk: verdict == .suspect ? 0.9 : 0.3, accounts: accounts, exchanges: 10,
+                     firstSeen: 0, lastSeen: 10 * hour, flaggedAt: flaggedAt, members: members)
     }
 
     /// Ten campaign accounts split 6 / 2 over two suspect clusters, 2 missed; one benign flagged.
@@ -18,10 +24,10 @@ final class EvalMetricsTests: XCTestCase {
         let labels = Labels(accounts: accounts, campaigns: [.init(name: "farm", style: "x", start: 2 * hour)])
         let snapshot = Snapshot.make(streamTime: 10 * hour, streamStart: 0, exchanges: 100, accounts: 15, clusters: [
             cluster("A", .suspect, ["c0", "c1", "c2", "c3", "c4", "c5", "b0"], flaggedAt: 5 * hour),
-            cluster("B", .suspect, ["c6", "c7"], flaggedAt: 7 * hour),
+            cluster("B", .suspect, ["c6", "c7"], flaggedAt: 7 * hour, memberFlags: ["c6": 4 * hour]),
             cluster("C", .watch, ["c8", "b1"]),
         ], minuteRate: [])
-        let verdicts = Verdicts(snapshot: snapshot, firstFlag: { $0 == "c6" ? 4 * hour : nil })
+        let verdicts = Verdicts(snapshot: snapshot)
         let r = EvalMetrics.score(labels, verdicts, scenario: "s", seed: 1)
 
         XCTAssertEqual(r.truePositives, 8)
@@ -40,7 +46,7 @@ final class EvalMetricsTests: XCTestCase {
     func testUnflaggedCampaignHasNoTimeAndZeroCohesion() {
         let labels = Labels(accounts: ["a": "campaign:x", "b": "campaign:x"], campaigns: [.init(name: "x", style: "", start: 0)])
         let snapshot = Snapshot.make(streamTime: hour, streamStart: 0, exchanges: 2, accounts: 2, clusters: [], minuteRate: [])
-        let r = EvalMetrics.score(labels, Verdicts(snapshot: snapshot, firstFlag: { _ in nil }), scenario: "s", seed: 1)
+        let r = EvalMetrics.score(labels, Verdicts(snapshot: snapshot), scenario: "s", seed: 1)
         XCTAssertNil(r.campaigns[0].hoursToFlag)
         XCTAssertEqual(r.campaigns[0].cohesion, 0)
         XCTAssertEqual(r.recall, 0)

@@ -80,7 +80,13 @@ struct RiskModel {
             flaggedAt: a.members.compactMap { flaggedAt[Int($0)] }.min() ?? (a.verdict == .suspect ? now : nil),
             signals: score(a.pooled, context: context, explain: true).signals,
             hourlyRate: hourlyRate(a.members),
-            ties: a.members.count > 1 ? ties(a.members, context: context) : []
+            ties: a.members.count > 1 ? ties(a.members, context: context) : [],
+            members: sorted.map { m in
+                let account = accounts[Int(m)]
+                return MemberFigures(account: account.id, firstSeen: account.firstSeen, lastSeen: account.lastSeen,
+                                     exchanges: account.stats.exchanges, prompts: account.stats.prompts,
+                                     extractionPrompts: account.stats.extractionPrompts, flaggedAt: flaggedAt[Int(m)])
+            }
         )
     }
 

@@ -31,6 +31,25 @@ public struct ClusterTie: Sendable, Equatable {
     }
 }
 
+/// One account of a cluster as the detector saw it when the snapshot was taken.
+public struct MemberFigures: Sendable, Equatable {
+    public var account: String
+    public var firstSeen: StreamTime
+    public var lastSeen: StreamTime
+    public var exchanges: Int
+    public var prompts: Int
+    /// Prompts that ask for reasoning traces.
+    public var extractionPrompts: Int
+    /// When the account was first in a `suspect` cluster (this one or an earlier one), if ever.
+    public var flaggedAt: StreamTime?
+
+    public init(account: String, firstSeen: StreamTime, lastSeen: StreamTime, exchanges: Int, prompts: Int = 0,
+                extractionPrompts: Int = 0, flaggedAt: StreamTime? = nil) {
+        self.account = account; self.firstSeen = firstSeen; self.lastSeen = lastSeen; self.exchanges = exchanges
+        self.prompts = prompts; self.extractionPrompts = extractionPrompts; self.flaggedAt = flaggedAt
+    }
+}
+
 public struct ClusterSnapshot: Sendable {
     /// Stable while the cluster lives: derived from its earliest member account.
     public var key: String
@@ -46,6 +65,9 @@ public struct ClusterSnapshot: Sendable {
     public var hourlyRate: [Int]
     /// What holds the cluster together, by kind of tie (empty for a lone account).
     public var ties: [ClusterTie] = []
+    /// Per account, in the order of `accounts`: its own figures and flag time. Empty in
+    /// snapshots built outside the detector.
+    public var members: [MemberFigures] = []
 }
 
 public struct Snapshot: Sendable {

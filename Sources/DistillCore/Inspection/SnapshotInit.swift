@@ -4,10 +4,11 @@
 extension ClusterSnapshot {
     public static func make(key: String, verdict: Verdict, risk: Double, accounts: [String], exchanges: Int,
                             firstSeen: StreamTime, lastSeen: StreamTime, flaggedAt: StreamTime? = nil,
-                            signals: [Signal] = [], hourlyRate: [Int] = [], ties: [ClusterTie] = []) -> ClusterSnapshot {
+                            signals: [Signal] = [], hourlyRate: [Int] = [], ties: [ClusterTie] = [],
+                            members: [MemberFigures] = []) -> ClusterSnapshot {
         ClusterSnapshot(key: key, verdict: verdict, risk: risk, accounts: accounts, exchanges: exchanges,
                         firstSeen: firstSeen, lastSeen: lastSeen, flaggedAt: flaggedAt, signals: signals,
-                        hourlyRate: hourlyRate, ties: ties)
+                        hourlyRate: hourlyRate, ties: ties, members: members)
     }
 }
 
