@@ -39,7 +39,7 @@ public struct InputLedger: Sendable {
     /// inside the duplicate window.
     public mutating func admit(_ exchange: borrowing Exchange) -> Bool {
         let ts = exchange.ts
-        if let id = exchange.text.withBytes(.requestID, DuplicateFilter.key(of:)), duplicateFilter.isDuplicate(key: id, at: ts) {
+        if let id = exchange.text.withBytes(.requestID, duplicateFilter.key(of:)), duplicateFilter.isDuplicate(key: id, at: ts) {
             duplicates += 1
             return false
         }
@@ -54,9 +54,10 @@ public struct InputLedger: Sendable {
 /// 64-bit hashes; the older one is dropped when the newer one is a window old or full.
 /// A hash collision could wrongly call two ids the same; with 64-bit hashes and at most
 /// `maxPerGeneration` ids the chance is about 1 in 10^7 per full generation. The hash is
-/// Swift's keyed one (SipHash, with a secret per process): `StableHash` is public and easy to
+/// SipHash with a random secret of the filter's own: `StableHash` is public and easy to
 /// invert, so a log could carry a crafted id that collides with a real one and have that
-/// exchange dropped as its duplicate.
+/// exchange dropped as its duplicate. The secret is saved with the filter, so a restored
+/// filter still knows the ids it had seen.
 public struct DuplicateFilter: Sendable {
     /// One hour: retries and replays of a request arrive within minutes.
     public static let defaultWindow: StreamTime = 3_600_000
@@ -67,10 +68,13 @@ public struct DuplicateFilter: Sendable {
     private var current = UInt64Map<NoValue>()
     private var previous = UInt64Map<NoValue>()
     private var generationStart: StreamTime?
+    private var secret: SipHash.Key
 
     public init(window: StreamTime = defaultWindow, maxPerGeneration: Int = defaultMaxPerGeneration) {
         self.window = max(1, window)
         self.maxPerGeneration = max(1, maxPerGeneration)
+        var rng = SystemRandomNumberGenerator()
+        secret = SipHash.Key(rng.next(), rng.next())
     }
 
     /// Number of ids currently remembered (for tests and memory reports).
@@ -78,14 +82,12 @@ public struct DuplicateFilter: Sendable {
 
     public mutating func isDuplicate(_ requestID: String, at ts: StreamTime) -> Bool {
         var id = requestID
-        return isDuplicate(key: id.withUTF8 { Self.key(of: UnsafeRawBufferPointer($0)) }, at: ts)
+        return isDuplicate(key: id.withUTF8 { key(of: UnsafeRawBufferPointer($0)) }, at: ts)
     }
 
     /// The key an id is remembered by: its keyed hash.
-    static func key(of requestID: UnsafeRawBufferPointer) -> UInt64 {
-        var hasher = Hasher()
-        hasher.combine(bytes: requestID)
-        return UInt64(bitPattern: Int64(hasher.finalize()))
+    func key(of requestID: UnsafeRawBufferPointer) -> UInt64 {
+        SipHash.hash(requestID, key: secret)
     }
 
     /// `isDuplicate` for an id already turned into its `key(of:)`.
@@ -102,5 +104,85 @@ public struct DuplicateFilter: Sendable {
         }
         current.insert(hash, NoValue())
         return false
+    }
+}
+
+/// SipHash-1-3 (the variant Swift's own `Hasher` runs) with a key the caller keeps, so the same
+/// bytes hash the same after the key is saved and read back.
+enum SipHash {
+    struct Key: Sendable, Equatable {
+        var k0: UInt64
+        var k1: UInt64
+        init(_ k0: UInt64, _ k1: UInt64) { self.k0 = k0; self.k1 = k1 }
+    }
+
+    static func hash(_ bytes: UnsafeRawBufferPointer, key: Key) -> UInt64 {
+        var v0: UInt64 = 0x736f_6d65_7073_6575 ^ key.k0
+        var v1: UInt64 = 0x646f_7261_6e64_6f6d ^ key.k1
+        var v2: UInt64 = 0x6c79_6765_6e65_7261 ^ key.k0
+        var v3: UInt64 = 0x7465_6462_7974_6573 ^ key.k1
+        @inline(__always) func round() {
+            v0 &+= v1; v1 = v1.rotatedLeft(13); v1 ^= v0; v0 = v0.rotatedLeft(32)
+            v2 &+= v3; v3 = v3.rotatedLeft(16); v3 ^= v2
+            v0 &+= v3; v3 = v3.rotatedLeft(21); v3 ^= v0
+            v2 &+= v1; v1 = v1.rotatedLeft(17); v1 ^= v2; v2 = v2.rotatedLeft(32)
+        }
+        let n = bytes.count
+        var i = 0
+        while i + 8 <= n {
+            let m = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            v3 ^= m; round(); v0 ^= m
+            i += 8
+        }
+        var last = UInt64(truncatingIfNeeded: n) << 56
+        for j in 0..<(n - i) { last |= UInt64(bytes[i + j]) << (8 * UInt64(j)) }
+        v3 ^= last; round(); v0 ^= last
+        v2 ^= 0xff
+        round(); round(); round()
+        return v0 ^ v1 ^ v2 ^ v3
+    }
+}
+
+private extension UInt64 {
+    @inline(__always) func rotatedLeft(_ k: UInt64) -> UInt64 { (self << k) | (self >> (64 - k)) }
+}
+
+extension DuplicateFilter: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.write(window); w.write(maxPerGeneration)
+        w.write(current); w.write(previous)
+        w.write(generationStart)
+        w.write(secret.k0); w.write(secret.k1)
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        self.init(window: try r.int64(), maxPerGeneration: try r.int())
+        current = try r.read(UInt64Map<NoValue>.self)
+        previous = try r.read(UInt64Map<NoValue>.self)
+        generationStart = try r.optionalInt64()
+        secret = SipHash.Key(try r.uint64(), try r.uint64())
+    }
+}
+
+extension InputLedger: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.write(exchanges); w.write(duplicates); w.write(blankLines); w.write(rejectedTotal)
+        w.write(rejectedByReason.count)
+        for (reason, n) in rejectedByReason.sorted(by: { $0.key < $1.key }) { w.write(reason); w.write(n) }
+        w.write(samples.count)
+        for s in samples { w.write(s.source); w.write(s.line); w.write(s.reason); w.write(s.message) }
+        w.write(firstTs); w.write(lastTs)
+        w.write(duplicateFilter)
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        self.init()
+        exchanges = try r.int(); duplicates = try r.int(); blankLines = try r.int(); rejectedTotal = try r.int()
+        for _ in 0..<(try r.count(minimumSize: 16)) { rejectedByReason[try r.string()] = try r.int() }
+        for _ in 0..<(try r.count(minimumSize: 32)) {
+            samples.append(RejectionSample(source: try r.string(), line: try r.int(), reason: try r.string(), message: try r.string()))
+        }
+        firstTs = try r.optionalInt64(); lastTs = try r.optionalInt64()
+        duplicateFilter = try r.read(DuplicateFilter.self)
     }
 }

@@ -19,10 +19,18 @@ public struct DetectionRun {
         detector = Detector(settings: settings)
     }
 
-    /// Runs `paths` to the end. Opening errors throw before any work.
-    public static func run(paths: [String], settings: DetectorSettings, window: StreamWindow = .all) throws -> DetectionRun {
+    /// Goes on from a saved state: its detector, and its ledger with the duplicate window.
+    public init(resuming state: DetectionState) {
+        detector = state.detector
+        ledger = state.ledger
+    }
+
+    /// Runs `paths` to the end, from `state` when given (else from nothing). Opening errors
+    /// throw before any work.
+    public static func run(paths: [String], settings: DetectorSettings, window: StreamWindow = .all,
+                           resuming state: DetectionState? = nil) throws -> DetectionRun {
         let stream = try ExchangeStream(paths: paths)
-        var run = DetectionRun(settings: settings)
+        var run = state.map(DetectionRun.init(resuming:)) ?? DetectionRun(settings: settings)
         var batch: [Exchange] = []
         batch.reserveCapacity(batchSize)
         do {

@@ -11,7 +11,9 @@ struct ScanCommand: ParsableCommand {
         PATH may be '-' for standard input; .gz files are read transparently; several files are \
         merged in timestamp order. Exit status: 0 when the scan ran (whatever it found), 2 on \
         unusable input or arguments, 3 with --fail-on when a cluster at that verdict was found, \
-        4 when no line of the input was an accepted exchange (empty or unreadable input).
+        4 when no line of the input was an accepted exchange (empty or unreadable input). \
+        --state-out saves what the detector learnt, and --state-in goes on from it: yesterday's \
+        state and today's log give the report a scan of both days would.
         """
     )
 
@@ -39,6 +41,12 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Only exchanges at or before this stream time.")
     var until: String?
 
+    @Option(name: .customLong("state-in"), help: ArgumentHelp("Go on from the detector state saved in this file by --state-out.", valueName: "file"))
+    var stateIn: String?
+
+    @Option(name: .customLong("state-out"), help: ArgumentHelp("Save the detector state here after the scan, for a later --state-in.", valueName: "file"))
+    var stateOut: String?
+
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give at least one log file, or '-' for standard input") }
         _ = try window()
@@ -49,9 +57,18 @@ struct ScanCommand: ParsableCommand {
     }
 
     func run() throws {
+        let settings = DetectorSettings(sensitivity: sensitivity)
+        var resumed: DetectionState?
+        if let stateIn {
+            do { resumed = try StateFile.read(stateIn, settings: settings) } catch {
+                printDiagnostic(error.description)
+                throw ExitCode(2)
+            }
+        }
+        let exchangesBefore = resumed?.ledger.exchanges ?? 0
         let result: DetectionRun
         do {
-            result = try DetectionRun.run(paths: paths, settings: DetectorSettings(sensitivity: sensitivity), window: window())
+            result = try DetectionRun.run(paths: paths, settings: settings, window: window(), resuming: resumed)
         } catch {
             printDiagnostic("\(error)")
             throw ExitCode(2)
@@ -77,7 +94,13 @@ struct ScanCommand: ParsableCommand {
             printDiagnostic("input stopped early: \(error)")
             throw ExitCode(2)
         }
-        if result.ledger.exchanges == 0 && result.outsideWindow == 0 {
+        if let stateOut {
+            do { try StateFile.write(DetectionState(detector: result.detector, ledger: result.ledger), to: stateOut) } catch {
+                printDiagnostic(error.description)
+                throw ExitCode(2)
+            }
+        }
+        if result.ledger.exchanges == exchangesBefore && result.outsideWindow == 0 {
             // "No campaign" and "nothing readable" must not look alike to a pipeline.
             let why = result.ledger.rejectedTotal > 0 ? "all \(result.ledger.rejectedTotal) lines were rejected" : "the input is empty"
             FileHandle.standardError.write(Data("distillwatch: no exchange accepted (\(why)); nothing was scanned\n".utf8))

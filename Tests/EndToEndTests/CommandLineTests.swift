@@ -197,4 +197,33 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(merged.status, 0, merged.stderr)
         XCTAssertEqual(whole.text, merged.text)
     }
+
+    /// Yesterday's state plus today's log gives the report of scanning both days at once.
+    func testStateOutThenStateInGivesTheReportOfOneScan() throws {
+        let dir = try temporaryDirectory().path
+        let gen = try sh(#""$DW" gen --seed 5 --scenario redteam --days 4 --scale 0.1 -o "# + "'\(dir)/all.ndjson'")
+        XCTAssertEqual(gen.status, 0, gen.stderr)
+        // Split at a stream day, as a daily batch job would see it.
+        let split = try sh("grep '\"ts\":\"2026-04-2[01]' '\(dir)/all.ndjson' > '\(dir)/day1.ndjson'; grep -v '\"ts\":\"2026-04-2[01]' '\(dir)/all.ndjson' > '\(dir)/day2.ndjson'")
+        XCTAssertEqual(split.status, 0, split.stderr)
+        let whole = try sh(#""$DW" scan --format json --all "# + "'\(dir)/all.ndjson'")
+        let first = try sh(#""$DW" scan --format json --all --state-out "# + "'\(dir)/day1.state' '\(dir)/day1.ndjson'")
+        let second = try sh(#""$DW" scan --format json --all --state-in "# + "'\(dir)/day1.state' '\(dir)/day2.ndjson'")
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertNotEqual(first.text, whole.text, "the first day alone is not the whole")
+        XCTAssertEqual(second.text, whole.text)
+
+        // A damaged state is refused, named, and never overwritten.
+        let damage = try sh("cp '\(dir)/day1.state' '\(dir)/good.state'; printf 'x' | dd of='\(dir)/day1.state' bs=1 seek=5000 conv=notrunc 2>/dev/null; cp '\(dir)/day1.state' '\(dir)/kept'")
+        XCTAssertEqual(damage.status, 0)
+        let refused = try sh(#""$DW" scan --format json --state-in "# + "'\(dir)/day1.state' --state-out '\(dir)/day1.state' '\(dir)/day2.ndjson'")
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("day1.state") && refused.stderr.contains("checksum"), refused.stderr)
+        XCTAssertEqual(try sh("cmp '\(dir)/day1.state' '\(dir)/kept'").status, 0, "the refused file is left as it was")
+        let other = try sh(#""$DW" scan --format json --sensitivity aggressive --state-in "# + "'\(dir)/good.state' '\(dir)/day2.ndjson'")
+        XCTAssertEqual(other.status, 2)
+        XCTAssertTrue(other.stderr.contains("other detector settings"), other.stderr)
+    }
 }

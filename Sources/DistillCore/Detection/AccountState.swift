@@ -85,3 +85,40 @@ struct AccountState: Sendable {
         return s
     }
 }
+
+extension TopFamilies: StateCodable {
+    func write(to w: inout StateWriter) {
+        for i in 0..<Self.capacity { w.write(keys[i]); w.write(counts[i]); w.write(errors[i]) }
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        self.init()
+        for i in 0..<Self.capacity { keys[i] = try r.uint64(); counts[i] = try r.int32(); errors[i] = try r.int32() }
+    }
+}
+
+extension AccountState: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.write(id); w.write(firstSeen); w.write(lastSeen)
+        w.write(stats); w.write(ips); w.write(endUsers)
+        w.write(lastActiveHour)
+        w.write(prefixFamilies); w.write(suffixFamilies)
+        w.writePlain(hourly)
+        w.write(hourlyNewest)
+        w.write(firstCardSlot); w.write(firstOrgSlot)
+        w.write(windows)
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        self.init(id: try r.string(), at: 0)
+        firstSeen = try r.int64(); lastSeen = try r.int64()
+        stats = try r.read(BehaviourStats.self); ips = try r.read(DistinctBitmap.self); endUsers = try r.read(DistinctBitmap.self)
+        lastActiveHour = try r.int64()
+        prefixFamilies = try r.read(TopFamilies.self); suffixFamilies = try r.read(TopFamilies.self)
+        hourly = try r.plain(UInt16.self)
+        try r.check(hourly.count == Snapshot.hourlyBuckets, "an account's hourly ring has \(hourly.count) hours")
+        hourlyNewest = try r.int64()
+        firstCardSlot = try r.int32(); firstOrgSlot = try r.int32()
+        windows = try r.read(ActivityWindows.self)
+    }
+}

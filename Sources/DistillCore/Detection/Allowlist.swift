@@ -52,3 +52,22 @@ extension RiskModel {
         }
     }
 }
+
+extension Allowlist: StateCodable {
+    func write(to w: inout StateWriter) {
+        for set in [accounts, orgs, cards] {
+            w.write(set.count)
+            for v in set.sorted() { w.write(v) }
+        }
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        var sets: [Set<String>] = []
+        for _ in 0..<3 {
+            var set = Set<String>()
+            for _ in 0..<(try r.count(minimumSize: 8)) { set.insert(try r.string()) }
+            sets.append(set)
+        }
+        self.init(accounts: sets[0], orgs: sets[1], cards: sets[2])
+    }
+}

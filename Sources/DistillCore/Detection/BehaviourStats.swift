@@ -137,3 +137,31 @@ extension Int {
         return overflow ? (other > 0 ? .max : .min) : sum
     }
 }
+
+extension BehaviourStats: StateCodable {
+    func write(to w: inout StateWriter) {
+        for v in [accounts, exchanges, prompts, extractionPrompts, fullReasoningPrompts, rubricPrompts, toolNarrationPrompts,
+                  keepReasoningPrompts, lightReasoningPrompts, repeatedPrompts, tokenExchanges, outputHeavy, inputTokens,
+                  outputTokens, reasoningTokens, rateLimited, failures, sessions, singleTurnSessions, sessionTurns, sessionless,
+                  elicitingOpeners, longOutputs, activeHours, spanHours, topFamilyPrompts, postReleaseExchanges,
+                  postReleaseOnNewModel] { w.write(v) }
+        w.write(distinctIPs)
+        w.write(distinctEndUsers)
+        for i in 0..<hourOfDay.scalarCount { w.write(hourOfDay[i]) }
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        self.init()
+        accounts = try r.int(); exchanges = try r.int(); prompts = try r.int(); extractionPrompts = try r.int()
+        fullReasoningPrompts = try r.int(); rubricPrompts = try r.int(); toolNarrationPrompts = try r.int()
+        keepReasoningPrompts = try r.int(); lightReasoningPrompts = try r.int(); repeatedPrompts = try r.int()
+        tokenExchanges = try r.int(); outputHeavy = try r.int(); inputTokens = try r.int(); outputTokens = try r.int()
+        reasoningTokens = try r.int(); rateLimited = try r.int(); failures = try r.int(); sessions = try r.int()
+        singleTurnSessions = try r.int(); sessionTurns = try r.int(); sessionless = try r.int(); elicitingOpeners = try r.int()
+        longOutputs = try r.int(); activeHours = try r.int(); spanHours = try r.int(); topFamilyPrompts = try r.int()
+        postReleaseExchanges = try r.int(); postReleaseOnNewModel = try r.int()
+        distinctIPs = try r.double()
+        distinctEndUsers = try r.double()
+        for i in 0..<hourOfDay.scalarCount { hourOfDay[i] = try r.int32() }
+    }
+}

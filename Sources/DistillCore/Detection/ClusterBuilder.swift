@@ -406,3 +406,43 @@ final class CoordinationState {
         staleSignatures.removeAll(keepingCapacity: true)
     }
 }
+
+extension CoordinationState {
+    func write(to w: inout StateWriter) {
+        w.write(profiles)
+        w.write(windowSignatures)
+        w.writePlain(hasWindowSignature.map { $0 ? UInt8(1) : 0 })
+        w.writePlain(profileComparable.map { $0 ? UInt8(1) : 0 })
+        w.writePlain(staleSignatures)
+        w.write(ties != nil)
+        if let ties { w.write(ties) }
+        w.writePlain(linkedBy)
+    }
+
+    /// Reads back what `write(to:)` saved into this (new, empty) state; `accounts` is how many
+    /// accounts the evidence store holds.
+    func read(from r: inout StateReader, accounts: Int) throws(StateError) {
+        profiles = try r.array(BehaviourProfile.self)
+        windowSignatures = try r.read(WindowSignatureStore.self)
+        hasWindowSignature = try r.plain(UInt8.self).map { $0 != 0 }
+        profileComparable = try r.plain(UInt8.self).map { $0 != 0 }
+        staleSignatures = try r.plain(Int32.self)
+        ties = try r.bool() ? try r.read(CoordinationTies.self) : nil
+        linkedBy = try r.plain(TieKind.Set.self)
+
+        let n = profiles.count
+        try r.check(n <= accounts && hasWindowSignature.count == n && profileComparable.count == n && windowSignatures.accounts == n,
+                    "coordination state for \(n) accounts does not line up")
+        signatureStale = [Bool](repeating: false, count: n)
+        for a in staleSignatures {
+            try r.check(a >= 0 && Int(a) < n && !signatureStale[Int(a)], "a stale signature for account \(a) of \(n)")
+            signatureStale[Int(a)] = true
+        }
+        try r.check(linkedBy.count <= accounts, "ties for more accounts than there are")
+        if let ties {
+            let inRange = { (a: Int32) in a >= 0 && Int(a) < accounts }
+            try r.check(ties.harnessValue.count <= accounts && ties.harnessGroups.allSatisfy { $0.members.allSatisfy(inRange) }
+                        && ties.synchronisedPairs.allSatisfy { inRange($0.a) && inRange($0.b) }, "a coordination tie names an account past \(accounts)")
+        }
+    }
+}

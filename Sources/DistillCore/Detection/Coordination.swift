@@ -475,6 +475,9 @@ struct WindowSignatureStore: Sendable {
 
     mutating func addAccount() { entryOf.append(-1) }
 
+    /// Account slots covered (one per `addAccount`).
+    var accounts: Int { entryOf.count }
+
     /// Appends the account's signature (`hashes` values) to `out`.
     func appendSignature(of account: Int, to out: inout [UInt32]) {
         let base = Int(entryOf[account]) * Self.hashes
@@ -615,5 +618,101 @@ struct CoordinationTies: Sendable {
         harnessValue = [Int64](repeating: -1, count: accounts)
         inStep = [Int32](repeating: 0, count: accounts)
         harnessShare = [Float](repeating: 0, count: accounts)
+    }
+}
+
+extension ActivityWindows: StateCodable {
+    func write(to w: inout StateWriter) {
+        for i in 0..<words.scalarCount { w.write(words[i]) }
+        w.write(newest)
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        self.init()
+        for i in 0..<words.scalarCount { words[i] = try r.uint64() }
+        newest = try r.int64()
+    }
+}
+
+extension WindowLoad: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.writePlain(counts)
+        w.write(newest)
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        self.init()
+        counts = try r.plain(Int32.self)
+        newest = try r.int64()
+        try r.check(counts.count == ActivityWindows.count, "the window load ring has \(counts.count) windows")
+    }
+}
+
+extension BehaviourProfile: StateCodable {
+    func write(to w: inout StateWriter) {
+        for i in 0..<point.scalarCount { w.write(point[i]) }
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        var point = SIMD16<Float>()
+        for i in 0..<point.scalarCount { point[i] = try r.float() }
+        self.init(point: point)
+    }
+}
+
+extension WindowSignatureStore: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.writePlain(entryOf); w.writePlain(values); w.writePlain(minimaWindows)
+        w.write(rings.count)
+        for ring in rings { for i in 0..<ring.scalarCount { w.write(ring[i]) } }
+        w.writePlain(madeAt)
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        self.init()
+        entryOf = try r.plain(Int32.self)
+        values = try r.plain(UInt32.self)
+        minimaWindows = try r.plain(Int64.self)
+        let n = try r.count(minimumSize: 64)
+        rings.reserveCapacity(n)
+        for _ in 0..<n {
+            var ring = SIMD8<UInt64>()
+            for i in 0..<ring.scalarCount { ring[i] = try r.uint64() }
+            rings.append(ring)
+        }
+        madeAt = try r.plain(Int64.self)
+        let entries = rings.count
+        try r.check(madeAt.count == entries && values.count == entries * Self.hashes && minimaWindows.count == entries * Self.hashes
+                    && entryOf.allSatisfy { $0 >= -1 && Int($0) < entries }, "window signatures do not match their \(entries) entries")
+    }
+}
+
+extension CoordinationTies: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.write(harnessGroups.count)
+        for g in harnessGroups { w.write(g.value); w.writePlain(g.members) }
+        w.write(synchronisedPairs.count)
+        for p in synchronisedPairs { w.write(p.a); w.write(p.b); w.write(p.overlap); w.write(p.sharedWindows) }
+        w.writePlain(harnessValue)
+        w.write(harnessShare.count)
+        for s in harnessShare { w.write(s) }
+        w.writePlain(inStep)
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        self.init(accounts: 0)
+        for _ in 0..<(try r.count(minimumSize: 16)) {
+            harnessGroups.append(HarnessGroup(value: try r.int64(), members: try r.plain(Int32.self)))
+        }
+        for _ in 0..<(try r.count(minimumSize: 24)) {
+            synchronisedPairs.append(Pair(a: try r.int32(), b: try r.int32(), overlap: try r.double(), sharedWindows: try r.int()))
+        }
+        harnessValue = try r.plain(Int64.self)
+        let shares = try r.count(minimumSize: 4)
+        harnessShare = []
+        harnessShare.reserveCapacity(shares)
+        for _ in 0..<shares { harnessShare.append(try r.float()) }
+        inStep = try r.plain(Int32.self)
+        try r.check(harnessShare.count == harnessValue.count && inStep.count == harnessValue.count, "coordination ties of unequal lengths")
     }
 }

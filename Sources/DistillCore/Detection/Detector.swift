@@ -175,6 +175,59 @@ public final class Detector {
         if flagged { suspectMoments.append(now) }
     }
 
+    // MARK: Saved state
+
+    func write(to w: inout StateWriter) {
+        evidence.write(to: &w)
+        coordination.write(to: &w)
+        w.write(nextEvaluation); w.write(assessedAt); w.write(dirty)
+        w.write(accountStats)
+        w.write(behaviour.count)
+        for b in behaviour { w.write(b) }
+        w.write(flaggedAt.count)
+        for f in flaggedAt { w.write(f) }
+        w.write(evaluations); w.write(exchangesAtLastEvaluation); w.write(scheduleRestarts)
+        w.writePlain(suspectMoments)
+        w.write(allowlist)
+    }
+
+    /// Reads back what `write(to:)` saved into this (new) detector. The clusters of the last
+    /// evaluation are not saved. When nothing arrived after that evaluation they are made again
+    /// from the restored state, as they were made then; otherwise the next snapshot or
+    /// evaluation makes them anyway, before anything reads them.
+    func read(from r: inout StateReader) throws(StateError) {
+        try evidence.read(from: &r)
+        let n = evidence.accounts.count
+        try coordination.read(from: &r, accounts: n)
+        nextEvaluation = try r.int64(); assessedAt = try r.int64(); dirty = try r.bool()
+        accountStats = try r.array(BehaviourStats.self)
+        let scores = try r.count(minimumSize: 8)
+        behaviour = []
+        behaviour.reserveCapacity(scores)
+        for _ in 0..<scores { behaviour.append(try r.double()) }
+        let flags = try r.count(minimumSize: 1)
+        flaggedAt = []
+        flaggedAt.reserveCapacity(flags)
+        for _ in 0..<flags { flaggedAt.append(try r.optionalInt64()) }
+        evaluations = try r.int(); exchangesAtLastEvaluation = try r.int(); scheduleRestarts = try r.int()
+        suspectMoments = try r.plain(Int64.self)
+        let restoredAllowlist = try r.read(Allowlist.self)
+        let staged = accountStats.count
+        try r.check(staged <= n && behaviour.count == staged && flaggedAt.count == staged && coordination.profiles.count == staged,
+                    "per-account scores for \(staged) accounts do not line up with \(n)")
+        allowlist = restoredAllowlist
+        let wasDirty = dirty
+        if !dirty && assessedAt != .min {
+            try r.check(staged == n, "scores for \(staged) of \(n) accounts after an evaluation that covered them all")
+            let model = scoring(at: assessedAt)
+            let clustering = ClusterBuilder(settings: settings, evidence: evidence, coordination: coordination, now: assessedAt)
+                .build(behaviour: behaviour, stats: accountStats, scorer: model)
+            assessments = model.assess(clustering, behaviour: behaviour, stats: accountStats)
+            if !allowlist.isEmpty { assessments = model.excluding(allowlistedMask(), from: assessments, stats: accountStats) }
+        }
+        dirty = wasDirty
+    }
+
     func accountSlotIfKnown(_ id: String) -> Int32? { evidence.accountSlotIfKnown(id) }
 
     /// The stream time at which `account` was first in a `suspect` cluster, if ever.
@@ -199,4 +252,9 @@ extension SessionTally: MapValue { static var filler: SessionTally { SessionTall
 @inline(__always) func floorMod(_ a: Int64, _ b: Int64) -> Int64 {
     let r = a % b
     return r < 0 ? r + b : r
+}
+
+extension SessionTally: StateCodable {
+    func write(to w: inout StateWriter) { w.write(turns); w.write(last) }
+    init(from r: inout StateReader) throws(StateError) { self.init(turns: try r.int32(), last: try r.int64()) }
 }

@@ -359,3 +359,75 @@ final class EvidenceStore {
         return 2 << 40 | Int64(i)
     }
 }
+
+extension EvidenceStore {
+    func write(to w: inout StateWriter) {
+        w.write(accounts)
+        w.write(accountIndex)
+        w.write(accountCollisions.count)
+        for (id, slot) in accountCollisions.sorted(by: { $0.key < $1.key }) { w.write(id); w.write(slot) }
+        w.write(tables)
+        w.writePlain(lastValueKey); w.writePlain(lastValueSlot)
+        w.write(sessions)
+        w.write(promptCache)
+        w.write(sharedMembers)
+        w.write(modelFirstSeen.count)
+        for (model, ts) in modelFirstSeen.sorted(by: { $0.key < $1.key }) { w.write(model); w.write(ts) }
+        w.write(lastModel != nil)
+        if let lastModel { w.write(lastModel) }
+        w.write(newModel != nil)
+        if let newModel { w.write(newModel.name); w.write(newModel.releasedAt) }
+        w.write(streamStart); w.write(streamTime)
+        w.write(exchangeCount)
+        w.writePlain(minuteRing); w.write(minuteNewest)
+        w.write(windowLoad)
+        w.write(youngCursor); w.write(youngCursorSince)
+        w.writePlain(touched)
+    }
+
+    /// Reads back what `write(to:)` saved into this (new, empty) store, and checks that every
+    /// slot one part names exists in the part it points into.
+    func read(from r: inout StateReader) throws(StateError) {
+        accounts = try r.array(AccountState.self)
+        accountIndex = try r.read(UInt64Map<Int32>.self)
+        for _ in 0..<(try r.count(minimumSize: 12)) { accountCollisions[try r.string()] = try r.int32() }
+        tables = try r.array(ValueTable.self)
+        lastValueKey = try r.plain(UInt64.self); lastValueSlot = try r.plain(Int32.self)
+        sessions = try r.read(UInt64Map<SessionTally>.self)
+        promptCache = try r.read(RecentPromptCache.self)
+        sharedMembers = try r.read(SharedMembershipCache.self)
+        for _ in 0..<(try r.count(minimumSize: 16)) { modelFirstSeen[try r.string()] = try r.int64() }
+        lastModel = try r.bool() ? try r.string() : nil
+        newModel = try r.bool() ? (try r.string(), try r.int64()) : nil
+        streamStart = try r.optionalInt64(); streamTime = try r.optionalInt64()
+        exchangeCount = try r.int()
+        minuteRing = try r.plain(Int.self); minuteNewest = try r.int64()
+        windowLoad = try r.read(WindowLoad.self)
+        youngCursor = try r.int(); youngCursorSince = try r.int64()
+        touched = try r.plain(Int32.self)
+
+        let n = accounts.count
+        isTouched = [Bool](repeating: false, count: n)
+        for a in touched {
+            try r.check(a >= 0 && Int(a) < n && !isTouched[Int(a)], "a changed account \(a) of \(n)")
+            isTouched[Int(a)] = true
+        }
+        try r.check(tables.count == kindCount, "\(tables.count) value tables where there are \(kindCount) kinds")
+        try r.check(lastValueKey.count == n * kindCount && lastValueSlot.count == n * kindCount, "the last-value cache does not cover \(n) accounts")
+        try r.check(minuteRing.count == Snapshot.minuteBuckets, "the minute ring has \(minuteRing.count) minutes")
+        try r.check(youngCursor >= 0 && youngCursor <= n, "the young-account cursor is past the accounts")
+        try r.check(accountIndex.count + accountCollisions.count == n, "the account index does not match \(n) accounts")
+        for (k, table) in tables.enumerated() {
+            for state in table.states where state.alive {
+                try r.check(state.members.allSatisfy { $0 >= 0 && Int($0) < n }, "a value of kind \(k) names an account past \(n)")
+            }
+        }
+        let cards = tables[ValueKind.card.rawValue].states.count, orgs = tables[ValueKind.org.rawValue].states.count
+        for a in accounts {
+            try r.check(Int(a.firstCardSlot) < cards && Int(a.firstOrgSlot) < orgs, "account \(a.id) names a card or org that is not kept")
+        }
+        for (i, slot) in lastValueSlot.enumerated() where slot >= 0 {
+            try r.check(Int(slot & ~Self.sharedSlotFlag) < tables[i % kindCount].states.count, "an account's last value is not kept")
+        }
+    }
+}

@@ -98,3 +98,25 @@ struct RecentPromptCache: Sendable {
         return false
     }
 }
+
+extension DistinctBitmap: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.write(words.0); w.write(words.1); w.write(words.2); w.write(words.3)
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        self.init()
+        words = (try r.uint64(), try r.uint64(), try r.uint64(), try r.uint64())
+    }
+}
+
+extension RecentPromptCache: StateCodable {
+    func write(to w: inout StateWriter) { w.writePlain(slots) }
+
+    init(from r: inout StateReader) throws(StateError) {
+        let slots = try r.plain(UInt32.self)
+        try r.check(slots.count > 0 && slots.count & (slots.count - 1) == 0, "the prompt cache has \(slots.count) slots")
+        self.init(log2Slots: slots.count.trailingZeroBitCount)
+        self.slots = slots
+    }
+}

@@ -130,3 +130,25 @@ private let uint64MapSeed: UInt64 = {
     var rng = SystemRandomNumberGenerator()
     return rng.next()
 }()
+
+/// Saved as its keys and values; read back into a table with this process's seed (the slots
+/// differ, the contents do not).
+extension UInt64Map: StateCodable where Value: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.write(count)
+        for e in entries where e.key != 0 {
+            w.write(e.key)
+            e.value.write(to: &w)
+        }
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        let n = try r.count(minimumSize: 8)
+        self.init(capacity: n)
+        for _ in 0..<n {
+            let key = try r.uint64()
+            insert(key, try Value(from: &r))
+        }
+        try r.check(count == n, "a table holds one key twice")
+    }
+}

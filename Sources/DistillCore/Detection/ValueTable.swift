@@ -267,3 +267,72 @@ struct SharedMembershipCache: Sendable {
         entries[index(key, kind, account)] = Entry(key: key, account: account, slotAndKind: UInt32(slot) << Self.kindBits | UInt32(kind))
     }
 }
+
+extension AccountSet: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.writePlain(slots)
+        w.write(count)
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        self.init()
+        slots = try r.plain(Int32.self)
+        count = try r.int()
+        try r.check(slots.count >= 2 && slots.count & (slots.count - 1) == 0 && count == slots.filter { $0 >= 0 }.count,
+                    "a member set of \(slots.count) slots claims \(count) members")
+    }
+}
+
+extension ValueState: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.write(key); w.write(lastSeen); w.write(overflow)
+        w.write(first); w.write(kept)
+        w.write(alive); w.write(pinned)
+        w.write(display)
+        w.writePlain(shared)
+        w.write(memberSet != nil)
+        if let memberSet { w.write(memberSet) }
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        let key = try r.uint64(), lastSeen = try r.int64()
+        let overflow = try r.int(), first = try r.int32(), kept = try r.int32()
+        let alive = try r.bool(), pinned = try r.bool()
+        self.init(key: key, display: try r.string(), lastSeen: lastSeen, alive: alive)
+        self.overflow = overflow; self.first = first; self.kept = kept; self.pinned = pinned
+        shared = try r.plain(Int32.self)
+        memberSet = try r.bool() ? try r.read(AccountSet.self) : nil
+        try r.check(kept >= 0 && (kept < 2 || shared.count == Int(kept)), "a value keeps \(kept) members but lists \(shared.count)")
+    }
+}
+
+extension ValueTable: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.write(index); w.write(states)
+        w.writePlain(shared); w.writePlain(free)
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        self.init()
+        index = try r.read(UInt64Map<Int32>.self)
+        states = try r.array(ValueState.self)
+        shared = try r.plain(Int32.self)
+        free = try r.plain(Int32.self)
+        let n = states.count
+        try r.check((shared + free).allSatisfy { $0 >= 0 && Int($0) < n }, "a value list points past the table's \(n) values")
+    }
+}
+
+extension SharedMembershipCache: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.write(entries.count)
+        for e in entries { w.write(e.key); w.write(e.account); w.write(e.slotAndKind) }
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        let n = try r.count(minimumSize: 16)
+        try r.check(n > 1 && n & (n - 1) == 0, "the membership cache has \(n) entries")
+        self.init(log2Entries: n.trailingZeroBitCount)
+        for i in 0..<n { entries[i] = Entry(key: try r.uint64(), account: try r.int32(), slotAndKind: try r.uint32()) }
+    }
+}

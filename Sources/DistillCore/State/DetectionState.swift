@@ -1,0 +1,72 @@
+/// Everything a run has learnt, as bytes: the detector's whole state (accounts, shared values,
+/// sessions, sketches, coordination signatures and ties, scores, flags, the allowlist in force)
+/// and the input ledger with its duplicate window. A detector read back from these bytes and
+/// fed the rest of the input reaches the same verdicts as one that never stopped.
+///
+/// Layout: an 8-byte magic, the format version, the payload's length and its 64-bit checksum,
+/// then the payload. The drill-down detail (recent sessions and exchanges kept for the console)
+/// is not part of it: it fills again as traffic arrives.
+public struct DetectionState {
+    public static let formatVersion: UInt32 = 1
+    static let magic: [UInt8] = Array("DWSTATE\u{1A}".utf8)
+    static let headerSize = 8 + 4 + 8 + 8
+    private static let checksumSeed: UInt64 = 0x4457_5354_4154_4531
+
+    public var detector: Detector
+    public var ledger: InputLedger
+    /// Where the caller's sources had got to, in the caller's own words (paths, offsets…).
+    public var positions: [String: String]
+
+    public init(detector: Detector, ledger: InputLedger, positions: [String: String] = [:]) {
+        self.detector = detector; self.ledger = ledger; self.positions = positions
+    }
+
+    /// What the settings are called in a state file: the sensitivity, and a fingerprint of every
+    /// threshold, so a file written under other rules is refused rather than mixed in.
+    static func settingsLabel(_ settings: DetectorSettings) -> String {
+        "sensitivity \(settings.sensitivity.rawValue), rules \(String(StableHash.hash(String(describing: settings)) >> 40, radix: 16))"
+    }
+
+    public func encoded() -> [UInt8] {
+        var w = StateWriter(reservingCapacity: 1 << 20 + detector.accounts.count * 3072)
+        // The header first, its length and checksum filled in once the payload is written: one
+        // buffer, not a payload and then a copy of it behind the header.
+        for b in Self.magic { w.write(b) }
+        w.write(Self.formatVersion)
+        w.write(0 as UInt64)
+        w.write(0 as UInt64)
+        w.write(Self.settingsLabel(detector.settings))
+        detector.write(to: &w)
+        w.write(ledger)
+        w.write(positions.count)
+        for (k, v) in positions.sorted(by: { $0.key < $1.key }) { w.write(k); w.write(v) }
+        w.finishHeader(payloadFrom: Self.headerSize, lengthAt: Self.magic.count + 4, checksumSeed: Self.checksumSeed)
+        return w.bytes
+    }
+
+    /// Reads a state written by `encoded()`. Refuses, with the reason, a file that is not one,
+    /// is cut short, is damaged, comes from a newer format or was written under other settings.
+    public init(decoding bytes: [UInt8], settings: DetectorSettings) throws(StateError) {
+        guard bytes.count >= Self.magic.count, Array(bytes[0..<Self.magic.count]) == Self.magic else { throw .notAStateFile }
+        var r = StateReader(bytes, from: Self.magic.count)
+        let version = try r.uint32()
+        guard version <= Self.formatVersion else { throw .newerVersion(found: version, supported: Self.formatVersion) }
+        guard version == Self.formatVersion else { throw .corrupt("format version \(version) was never written") }
+        let length = try r.int()
+        let checksum = try r.uint64()
+        guard length >= 0, r.remaining >= length else { throw .truncated }
+        guard r.remaining == length else { throw .corrupt("\(r.remaining - length) bytes after the end of the data") }
+        let actual = bytes.withUnsafeBytes { StableHash.hash(UnsafeRawBufferPointer(rebasing: $0[Self.headerSize...]), seed: Self.checksumSeed) }
+        guard actual == checksum else { throw .checksumMismatch }
+        let saved = try r.string()
+        let current = Self.settingsLabel(settings)
+        guard saved == current else { throw .settingsDiffer(saved: saved, current: current) }
+        let detector = Detector(settings: settings)
+        try detector.read(from: &r)
+        let ledger = try r.read(InputLedger.self)
+        var positions: [String: String] = [:]
+        for _ in 0..<(try r.count(minimumSize: 16)) { positions[try r.string()] = try r.string() }
+        try r.check(r.remaining == 0, "\(r.remaining) bytes left over after the state")
+        self.init(detector: detector, ledger: ledger, positions: positions)
+    }
+}

@@ -1,0 +1,189 @@
+/// Why a saved detector state could not be read. Every case names what was wrong, so the
+/// message can tell an operator whether the file is damaged, foreign or from a newer release.
+public enum StateError: Error, Equatable, CustomStringConvertible {
+    /// Not a DistillWatch state file at all.
+    case notAStateFile
+    /// Written by a newer release, in a format this one does not know.
+    case newerVersion(found: UInt32, supported: UInt32)
+    /// Shorter than its header says: cut off while being written or copied.
+    case truncated
+    /// The bytes do not match their checksum: damaged on disk or in transit.
+    case checksumMismatch
+    /// Written by a detector with other settings (another sensitivity or build of the rules).
+    case settingsDiffer(saved: String, current: String)
+    /// Well-formed on the outside, but a field holds a value no detector writes.
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .notAStateFile: return "not a DistillWatch state file"
+        case .newerVersion(let found, let supported):
+            return "written by a newer DistillWatch (format \(found); this build reads up to \(supported))"
+        case .truncated: return "truncated: the file ends before its data does"
+        case .checksumMismatch: return "damaged: its checksum does not match its contents"
+        case .settingsDiffer(let saved, let current):
+            return "written with other detector settings (\(saved)); this run uses \(current)"
+        case .corrupt(let what): return "corrupt: \(what)"
+        }
+    }
+}
+
+/// Appends values in a fixed little-endian layout. Used only for saved detector state.
+struct StateWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(reservingCapacity capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
+
+    mutating func write(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func write(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func write(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func write(_ v: UInt8) { bytes.append(v) }
+    mutating func write(_ v: Int64) { write(UInt64(bitPattern: v)) }
+    mutating func write(_ v: Int32) { write(UInt32(bitPattern: v)) }
+    mutating func write(_ v: Int) { write(Int64(v)) }
+    mutating func write(_ v: Bool) { bytes.append(v ? 1 : 0) }
+    mutating func write(_ v: Double) { write(v.bitPattern) }
+    mutating func write(_ v: Float) { write(v.bitPattern) }
+
+    mutating func write(_ v: String) {
+        var s = v
+        s.withUTF8 { utf8 in
+            write(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    mutating func write(_ v: Int64?) {
+        write(v != nil)
+        if let v { write(v) }
+    }
+
+    /// Arrays of plain integers, as their count and then their bytes (the hosts this runs on
+    /// are little-endian, which `StateReader` checks when it reads them back).
+    mutating func writePlain<T: FixedWidthInteger>(_ values: [T]) {
+        write(values.count)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func write<T: StateCodable>(_ values: [T]) {
+        write(values.count)
+        for v in values { v.write(to: &self) }
+    }
+
+    mutating func write<T: StateCodable>(_ value: T) { value.write(to: &self) }
+
+    /// Fills in the payload's length and checksum, at `lengthAt` and the 8 bytes after it, for
+    /// a payload that starts at `payloadFrom` and runs to the end.
+    mutating func finishHeader(payloadFrom start: Int, lengthAt offset: Int, checksumSeed: UInt64) {
+        let length = UInt64(bytes.count - start)
+        let checksum = bytes.withUnsafeBytes { StableHash.hash(UnsafeRawBufferPointer(rebasing: $0[start...]), seed: checksumSeed) }
+        bytes.withUnsafeMutableBytes { out in
+            out.storeBytes(of: length.littleEndian, toByteOffset: offset, as: UInt64.self)
+            out.storeBytes(of: checksum.littleEndian, toByteOffset: offset + 8, as: UInt64.self)
+        }
+    }
+}
+
+/// Reads what `StateWriter` wrote, checking every length against what is left: a damaged
+/// file gives an error, never a crash or an allocation the size of a garbage count.
+struct StateReader {
+    private let bytes: [UInt8]
+    private(set) var offset: Int
+
+    init(_ bytes: [UInt8], from offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    var remaining: Int { bytes.count - offset }
+
+    private mutating func take<T: FixedWidthInteger>(_: T.Type) throws(StateError) -> T {
+        let size = MemoryLayout<T>.size
+        guard remaining >= size else { throw .truncated }
+        var v: T = 0
+        withUnsafeMutableBytes(of: &v) { out in
+            bytes.withUnsafeBytes { src in out.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<(offset + size)])) }
+        }
+        offset += size
+        return T(littleEndian: v)
+    }
+
+    mutating func uint64() throws(StateError) -> UInt64 { try take(UInt64.self) }
+    mutating func uint32() throws(StateError) -> UInt32 { try take(UInt32.self) }
+    mutating func uint16() throws(StateError) -> UInt16 { try take(UInt16.self) }
+    mutating func uint8() throws(StateError) -> UInt8 { try take(UInt8.self) }
+    mutating func int64() throws(StateError) -> Int64 { Int64(bitPattern: try uint64()) }
+    mutating func int32() throws(StateError) -> Int32 { Int32(bitPattern: try uint32()) }
+    mutating func int() throws(StateError) -> Int { Int(try int64()) }
+    mutating func double() throws(StateError) -> Double { Double(bitPattern: try uint64()) }
+    mutating func float() throws(StateError) -> Float { Float(bitPattern: try uint32()) }
+
+    mutating func bool() throws(StateError) -> Bool {
+        switch try uint8() {
+        case 0: return false
+        case 1: return true
+        default: throw .corrupt("a flag is neither 0 nor 1 at byte \(offset - 1)")
+        }
+    }
+
+    /// A count of things each taking at least `minimumSize` bytes, checked against what is left.
+    mutating func count(minimumSize: Int = 1) throws(StateError) -> Int {
+        let n = try int()
+        guard n >= 0 else { throw .corrupt("a negative count at byte \(offset - 8)") }
+        guard n <= remaining / max(1, minimumSize) else { throw .truncated }
+        return n
+    }
+
+    mutating func string() throws(StateError) -> String {
+        let n = try count()
+        defer { offset += n }
+        return String(decoding: bytes[offset..<(offset + n)], as: UTF8.self)
+    }
+
+    mutating func optionalInt64() throws(StateError) -> Int64? {
+        try bool() ? try int64() : nil
+    }
+
+    mutating func plain<T: FixedWidthInteger>(_: T.Type) throws(StateError) -> [T] {
+        let n = try count(minimumSize: MemoryLayout<T>.size)
+        let size = n * MemoryLayout<T>.size
+        var out = [T](repeating: 0, count: n)
+        out.withUnsafeMutableBytes { dst in
+            bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<(offset + size)])) }
+        }
+        offset += size
+        if 1.littleEndian != 1 { out = out.map { T(littleEndian: $0) } }
+        return out
+    }
+
+    mutating func array<T: StateCodable>(_: T.Type) throws(StateError) -> [T] {
+        let n = try count()
+        var out: [T] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try T(from: &self)) }
+        return out
+    }
+
+    mutating func read<T: StateCodable>(_: T.Type) throws(StateError) -> T { try T(from: &self) }
+
+    /// Fails unless `condition` holds: a field read back must be one a detector could write.
+    func check(_ condition: Bool, _ what: @autoclosure () -> String) throws(StateError) {
+        if !condition { throw .corrupt(what()) }
+    }
+}
+
+/// A part of the detector's state that can be saved and read back into an identical value.
+protocol StateCodable {
+    func write(to w: inout StateWriter)
+    init(from r: inout StateReader) throws(StateError)
+}
+
+extension Int32: StateCodable {
+    func write(to w: inout StateWriter) { w.write(self) }
+    init(from r: inout StateReader) throws(StateError) { self = try r.int32() }
+}
+
+extension NoValue: StateCodable {
+    func write(to w: inout StateWriter) {}
+    init(from r: inout StateReader) throws(StateError) { self = NoValue() }
+}

@@ -1,0 +1,147 @@
+import DistillCore
+import DistillSim
+import Foundation
+import XCTest
+@testable import DistillFeeds
+
+/// A detector saved at any line, read back and fed the rest of the input ends where one that
+/// never stopped ends: the same report, byte for byte.
+final class StateRoundTripTests: FeedsTestCase {
+    /// Generated traffic as lines, with the campaign accounts of the scenario.
+    static func lines(scenario: String, seed: UInt64) throws -> [[UInt8]] {
+        var config = GeneratorConfig()
+        config.seed = seed
+        config.days = 3
+        config.scale = 0.1
+        config.scenario = scenario
+        var text: [UInt8] = []
+        _ = try TrafficGenerator(config: config).run { chunk in text.append(contentsOf: chunk) }
+        return text.split(separator: 0x0A).map(Array.init)
+    }
+
+    /// Feeds `lines` through a decoder, the ledger and the detector, as `scan` does.
+    static func feed(_ lines: ArraySlice<[UInt8]>, _ detector: Detector, _ ledger: inout InputLedger) {
+        let decoder = ExchangeDecoder()
+        var batch: [Exchange] = []
+        for (n, line) in zip(lines.indices, lines) {
+            line.withUnsafeBytes { bytes in
+                switch decoder.decode(bytes, appendingTo: &batch) {
+                case .appended: if !ledger.admit(batch[batch.count - 1]) { batch.removeLast() }
+                case .rejected(let r): ledger.reject(r, source: "gen", line: n + 1)
+                case .blank: ledger.countBlank()
+                }
+            }
+            if batch.count >= 64 { detector.ingest(draining: &batch) }
+        }
+        detector.ingest(draining: &batch)
+    }
+
+    static func report(_ detector: Detector, _ ledger: InputLedger) -> String {
+        ScanReport(ledger: ledger, snapshot: detector.snapshot(includeQuiet: true), includeAll: true).json()
+    }
+
+    static let cleared = Allowlist(accounts: ["acct_not_in_the_log"], orgs: [], cards: [])
+
+    func testRestoredAtAnyLineTheReportIsByteIdentical() throws {
+        var rng = SystemRandomNumberGenerator()
+        let seed = UInt64.random(in: 1...1_000_000, using: &rng)
+        print("StateRoundTripTests seed: \(seed)")
+        // Each cut costs a whole run: the edges and the middle for one scenario, random lines for both.
+        for (scenario, fixedCuts) in [("redteam", [0, 1, -1, -2]), ("mixed", [-2])] {
+            let lines = try Self.lines(scenario: scenario, seed: seed)
+            let whole = Detector()
+            whole.allowlist = Self.cleared
+            var wholeLedger = InputLedger()
+            Self.feed(lines[...], whole, &wholeLedger)
+            let expected = Self.report(whole, wholeLedger)
+            XCTAssertTrue(expected.contains("\"suspect\""), "the traffic must hold something to find (\(scenario), seed \(seed))")
+
+            var generator = SeededCuts(seed: seed)
+            let cuts = fixedCuts.map { $0 == -1 ? lines.count : $0 == -2 ? lines.count / 2 : $0 } + (0..<2).map { _ in generator.below(lines.count) }
+            for cut in cuts {
+                let first = Detector()
+                first.allowlist = Self.cleared
+                var ledger = InputLedger()
+                Self.feed(lines[..<cut], first, &ledger)
+                _ = first.snapshot()  // a console looks; looking must change nothing
+                let bytes = DetectionState(detector: first, ledger: ledger, positions: ["gen": "\(cut)"]).encoded()
+                let restored = try DetectionState(decoding: bytes, settings: .standard)
+                XCTAssertEqual(restored.positions, ["gen": "\(cut)"])
+                var restoredLedger = restored.ledger
+                Self.feed(lines[cut...], restored.detector, &restoredLedger)
+                let got = Self.report(restored.detector, restoredLedger)
+                XCTAssertEqual(got, expected, "\(scenario), seed \(seed), restored at line \(cut) of \(lines.count)")
+            }
+        }
+    }
+
+    /// The duplicate window survives: a request repeated across the cut is still a duplicate.
+    func testDuplicatesAcrossTheCutAreStillCaught() throws {
+        let line = Array(#"{"ts":"2026-04-20T10:00:00Z","account_id":"a1","request_id":"r-1","model":"m","status":"success"}"#.utf8)
+        let detector = Detector()
+        var ledger = InputLedger()
+        Self.feed([line][...], detector, &ledger)
+        let restored = try DetectionState(decoding: DetectionState(detector: detector, ledger: ledger).encoded(), settings: .standard)
+        var after = restored.ledger
+        Self.feed([line][...], restored.detector, &after)
+        XCTAssertEqual(after.exchanges, 1)
+        XCTAssertEqual(after.duplicates, 1)
+    }
+
+    func testDamagedForeignAndNewerStatesAreRefusedWithTheReason() throws {
+        let lines = try Self.lines(scenario: "redteam", seed: 3)
+        let detector = Detector()
+        var ledger = InputLedger()
+        Self.feed(lines[..<2000], detector, &ledger)
+        let good = DetectionState(detector: detector, ledger: ledger).encoded()
+        XCTAssertNoThrow(try DetectionState(decoding: good, settings: .standard))
+
+        func refusal(_ bytes: [UInt8], settings: DetectorSettings = .standard) -> StateError? {
+            do { _ = try DetectionState(decoding: bytes, settings: settings); return nil } catch { return error }
+        }
+        XCTAssertEqual(refusal(Array(good.dropLast())), .truncated)
+        XCTAssertEqual(refusal(Array(good.prefix(10))), .truncated)
+        var flipped = good
+        flipped[good.count / 2] ^= 0x40
+        XCTAssertEqual(refusal(flipped), .checksumMismatch)
+        XCTAssertEqual(refusal(Array(#"{"ts":"2026-04-20T10:00:00Z"}"#.utf8)), .notAStateFile)
+        XCTAssertEqual(refusal([]), .notAStateFile)
+        var newer = good
+        newer[8] = 2
+        XCTAssertEqual(refusal(newer), .newerVersion(found: 2, supported: DetectionState.formatVersion))
+        guard case .settingsDiffer? = refusal(good, settings: DetectorSettings(sensitivity: .aggressive)) else {
+            return XCTFail("a state written under other settings must be refused")
+        }
+        XCTAssertTrue(StateError.newerVersion(found: 2, supported: 1).description.contains("newer"))
+    }
+
+    func testStateFileIsWrittenWholeAndNamesTheFileWhenRefused() throws {
+        let detector = Detector()
+        let path = folder.appendingPathComponent("one.state").path
+        try StateFile.write(DetectionState(detector: detector, ledger: InputLedger()), to: path)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".partial"), "the temporary file was renamed into place")
+        XCTAssertNoThrow(try StateFile.read(path, settings: .standard))
+
+        try write("garbage.state", "not a state")
+        XCTAssertThrowsError(try StateFile.read(folder.appendingPathComponent("garbage.state").path, settings: .standard)) { error in
+            XCTAssertTrue("\(error)".contains("garbage.state") && "\(error)".contains("not a DistillWatch state file"), "\(error)")
+        }
+        let missingDirectory = folder.appendingPathComponent("no/such/dir/x.state").path
+        XCTAssertThrowsError(try StateFile.write(DetectionState(detector: detector, ledger: InputLedger()), to: missingDirectory)) { error in
+            XCTAssertTrue("\(error)".contains(missingDirectory), "\(error)")
+        }
+    }
+}
+
+/// Cut points drawn from the test's seed (splitmix64), so a failure can be replayed.
+struct SeededCuts {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func below(_ n: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(max(1, n)))
+    }
+}
