@@ -96,11 +96,15 @@ extension Console {
         }
         if let (p, t) = prompt {
             var x = grid.put(p, x: 0, y: y, role: .footerKey)
-            // Show the end of long input, and a cursor.
+            // The cursor where the line is being edited; a long line scrolls to keep it in view.
             let room = grid.width - x - 1
-            let shown = TextWidth.width(of: t) > room ? String(t.suffix(room)) : t
-            x += grid.put(shown, x: x, y: y, maxWidth: room, role: .input)
-            grid.put(grid.unicode ? "▏" : "_", x: x, y: y, maxWidth: 1, role: .input)
+            let chars = line.text == t ? line.characters : Array(t)
+            let cursor = line.text == t ? line.cursor : chars.count
+            var before = String(chars[..<cursor])
+            while TextWidth.width(of: before) > room - 1 && !before.isEmpty { before.removeFirst() }
+            x += grid.put(before, x: x, y: y, maxWidth: room, role: .input)
+            x += grid.put(grid.unicode ? "▏" : "_", x: x, y: y, maxWidth: 1, role: .input)
+            grid.put(String(chars[cursor...]), x: x, y: y, maxWidth: max(0, grid.width - x), role: .input)
             return
         }
         // Like htop's function bar: help and quit always, then the rest by rank as room allows.
@@ -315,6 +319,14 @@ extension Console {
                        ("filter TEXT", "filter rows (!TEXT inverts; empty clears)"), ("speed N|max", "replay N stream seconds per second (1-100000), or max"),
                        ("goto TIME", "replay to a stream time, e.g. 2026-04-22T10:00Z (back in time re-reads the input)"), ("quit", "leave")] {
             out.append([Segment("   " + c.padding(22), .footerKey), Segment(d, .text)])
+        }
+        out.append([])
+        out.append([Segment(" Editing a prompt (/, : and notes)", .header)])
+        for (k, d) in [("← → Home End", "move (also Ctrl+B, Ctrl+F, Ctrl+A, Ctrl+E)"),
+                       ("Ctrl+W Ctrl+U Ctrl+K", "cut the word before the cursor, all before it, all after it"),
+                       ("↑ ↓", "earlier entries of this prompt"),
+                       ("Tab", "complete a command, theme, sort column or speed (after :)")] {
+            out.append([Segment("   " + k.padding(22), .footerKey), Segment(d, .text)])
         }
         out.append([])
         out.append([Segment(" Marks", .header)])

@@ -25,6 +25,9 @@ public final class Console {
     var lastUndoFoundNothing = false
     var lastUndone: String?
     public private(set) var input: InputMode = .none
+    /// The prompt being edited (its text is also in `input`), and each prompt's history.
+    public private(set) var line = LineEdit()
+    var histories: [String: PromptHistory] = [:]
     public private(set) var message: (text: String, role: StyleRole)?
     public var themeName = "dark"
     /// False without a UTF-8 locale: ASCII marks and glyphs.
@@ -120,9 +123,9 @@ public final class Console {
         if key == .resize { return [.redraw] }
         switch input {
         case .none: break
-        case .filter(let text): return edit(text, key) { self.input = .filter($0) } commit: { self.applyFilter($0) }
-        case .command(let text): return edit(text, key) { self.input = .command($0) } commit: { self.run(command: $0) }
-        case .note(let text): return edit(text, key) { self.input = .note($0) } commit: { self.addNote($0) }
+        case .filter: return edit(key) { self.applyFilter($0) }
+        case .command: return edit(key) { self.run(command: $0) }
+        case .note: return edit(key) { self.addNote($0) }
         }
         guard let action = keymap.action(for: key) else {
             if case .char(let c) = key, c.isLetter || c.isNumber || c.isPunctuation {
@@ -133,18 +136,80 @@ public final class Console {
         return perform(action)
     }
 
-    /// Line editing shared by the three prompts.
-    private func edit(_ text: String, _ key: Key, set: (String) -> Void, commit: (String) -> [ConsoleEffect]) -> [ConsoleEffect] {
+    /// Opens a prompt with `mode`'s text, the cursor at its end.
+    func openPrompt(_ mode: InputMode) {
+        input = mode
+        line = LineEdit(mode.text)
+        histories[mode.kind]?.stopBrowsing()
+    }
+
+    /// Line editing shared by the three prompts: shell keys, history on ↑/↓ (one per prompt),
+    /// Tab completion of commands and their arguments.
+    private func edit(_ key: Key, commit: (String) -> [ConsoleEffect]) -> [ConsoleEffect] {
+        let kind = input.kind
         switch key {
-        case .escape: input = .none; message = nil; return []
-        case .enter: input = .none; return commit(text)
-        case .backspace, .delete:
-            if text.isEmpty { input = .none } else { set(String(text.dropLast())) }
+        case .escape:
+            histories[kind]?.stopBrowsing()
+            input = .none; message = nil
             return []
-        case .char(let c): set(text.count < 200 ? text + String(c) : text); return []
-        default: return []
+        case .enter:
+            let text = line.text
+            histories[kind, default: PromptHistory()].record(text)
+            input = .none
+            return commit(text)
+        case .backspace where line.characters.isEmpty:
+            input = .none
+            return []
+        case .up:
+            if let older = histories[kind, default: PromptHistory()].older(than: line.text) { line.replace(with: older) }
+        case .down:
+            if let newer = histories[kind]?.newer() { line.replace(with: newer) }
+        case .tab:
+            if case .command = input { completeCommand() }
+        default:
+            _ = line.apply(key)
+        }
+        input = input.with(line.text)
+        return []
+    }
+
+    /// What Tab offers after the words typed so far: command names, then theme names, sort
+    /// columns or speeds. One candidate is taken whole; several are listed and their common
+    /// start is filled in.
+    func completions(for text: String) -> [String] {
+        let words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        let last = words.last ?? ""
+        if words.count <= 1 {
+            return Self.commandNames.filter { $0.hasPrefix(last.lowercased()) }
+        }
+        let options: [String]
+        switch words[0].lowercased() {
+        case "theme" where words.count == 2: options = availableThemes
+        case "sort" where words.count == 2: options = currentTable()?.model.columns.map(\.id) ?? []
+        case "sort" where words.count == 3: options = ["asc", "desc"]
+        case "speed" where words.count == 2: options = ["1", "60", "600", "3600", "max"]
+        default: options = []
+        }
+        return options.filter { $0.lowercased().hasPrefix(last.lowercased()) }
+    }
+
+    private func completeCommand() {
+        let text = line.text
+        let candidates = completions(for: text)
+        guard !candidates.isEmpty else { say("nothing to complete", .muted); return }
+        let head = text.split(separator: " ", omittingEmptySubsequences: false).dropLast().joined(separator: " ")
+        let prefix = head.isEmpty ? "" : head + " "
+        if candidates.count == 1 {
+            line.replace(with: prefix + candidates[0] + " ")
+        } else {
+            line.replace(with: prefix + LineEdit.commonPrefix(candidates))
+            say(candidates.joined(separator: "  "), .muted)
         }
     }
+
+    /// Every word `:` knows, for completion (help lists them with what they do).
+    static let commandNames = ["clear", "export", "filter", "goto", "help", "note", "pause", "quit", "snooze", "sort",
+                               "speed", "suspect", "theme", "undo", "watch"]
 
     public func perform(_ action: Action) -> [ConsoleEffect] {
         // In the help, q closes it as Esc and ? do: reading the keys must not end the session.
@@ -163,7 +228,12 @@ public final class Console {
         case .nextPane:
             stack[stack.count - 1].pane ^= 1
         case .whyTogether: openWhyTogether()
-        case .filter: input = .filter(stack.last!.filter?.label ?? "")
+        case .filter:
+            // Opens empty; ↑ brings back the filter in force and earlier ones.
+            if let current = stack.last!.filter?.label, histories["/"]?.entries.last != current {
+                histories["/", default: PromptHistory()].record(current)
+            }
+            openPrompt(.filter(""))
         case .nextMatch: stepMatch(1)
         case .previousMatch: stepMatch(-1)
         case .cycleSort: cycleSort()
@@ -175,21 +245,21 @@ public final class Console {
         case .previousSuspect: return [.previousSuspect]
         case .help:
             if view == .help { stack.removeLast() } else { stack.append(ViewState(view: .help)) }
-        case .command: input = .command("")
+        case .command: openPrompt(.command(""))
         case .redraw: return [.redraw]
         case .quit: return [.quit]
         case .markSuspect: decide(.suspect)
         case .markWatch: decide(.watch)
         case .markClear:
             guard triageTarget() != nil else { say("select a cluster or an account first", .warning); break }
-            input = .command("clear ")
+            openPrompt(.command("clear "))
             say(Self.clearUsage)
         case .snooze:
             guard triageTarget() != nil else { say("select a cluster or an account first", .warning); break }
-            input = .command("snooze ")
+            openPrompt(.command("snooze "))
             say(Self.snoozeUsage)
         case .addNote:
-            if triageTarget() != nil { input = .note("") } else { say("select a cluster or an account to annotate", .warning) }
+            if triageTarget() != nil { openPrompt(.note("")) } else { say("select a cluster or an account to annotate", .warning) }
         case .undo: undoLast()
         case .export: return exportSelected()
         }

@@ -124,6 +124,32 @@ public enum InputMode: Equatable, Sendable {
     case filter(String)
     case command(String)
     case note(String)
+
+    public var text: String {
+        switch self {
+        case .none: return ""
+        case .filter(let t), .command(let t), .note(let t): return t
+        }
+    }
+
+    /// The prompt's own sign, which also keys its history.
+    var kind: String {
+        switch self {
+        case .none: return ""
+        case .filter: return "/"
+        case .command: return ":"
+        case .note: return "note"
+        }
+    }
+
+    func with(_ text: String) -> InputMode {
+        switch self {
+        case .none: return .none
+        case .filter: return .filter(text)
+        case .command: return .command(text)
+        case .note: return .note(text)
+        }
+    }
 }
 
 /// What the host must do after a key.

@@ -1,0 +1,117 @@
+import XCTest
+import DistillCore
+@testable import DistillConsole
+
+/// The `/`, `:` and note prompts edit as a shell's line does.
+final class PromptEditingTests: XCTestCase {
+    func type(_ text: String, into line: inout LineEdit) {
+        for c in text { _ = line.apply(.char(c)) }
+    }
+
+    func testShellKeysMoveAndCut() {
+        var line = LineEdit()
+        type("sort exchanges desc", into: &line)
+        XCTAssertEqual(line.apply(.ctrl("w")), .changed)
+        XCTAssertEqual(line.text, "sort exchanges ")
+        XCTAssertEqual(line.apply(.ctrl("w")), .changed)
+        XCTAssertEqual(line.text, "sort ", "Ctrl+W takes the word before the cursor with its spaces")
+        type("risk", into: &line)
+        XCTAssertEqual(line.apply(.ctrl("a")), .moved)
+        XCTAssertEqual(line.cursor, 0)
+        type("x", into: &line)
+        XCTAssertEqual(line.text, "xsort risk", "typing inserts at the cursor")
+        _ = line.apply(.left)
+        XCTAssertEqual(line.apply(.delete), .changed)
+        XCTAssertEqual(line.text, "sort risk", "Delete removes the character under the cursor")
+        _ = line.apply(.end)
+        for _ in 0..<4 { _ = line.apply(.left) }
+        XCTAssertEqual(line.apply(.ctrl("k")), .changed)
+        XCTAssertEqual(line.text, "sort ", "Ctrl+K cuts to the end")
+        type("risk", into: &line)
+        for _ in 0..<4 { _ = line.apply(.left) }
+        XCTAssertEqual(line.apply(.ctrl("u")), .changed)
+        XCTAssertEqual(line.text, "risk", "Ctrl+U cuts to the start")
+        XCTAssertEqual(line.cursor, 0)
+        XCTAssertEqual(line.apply(.backspace), .moved, "nothing before the cursor")
+        _ = line.apply(.ctrl("e"))
+        XCTAssertEqual(line.apply(.backspace), .changed)
+        XCTAssertEqual(line.text, "ris")
+        XCTAssertEqual(line.apply(.pageUp), .notEditing)
+    }
+
+    func testLongInputStopsAtTheLimit() {
+        var line = LineEdit()
+        type(String(repeating: "a", count: LineEdit.limit + 20), into: &line)
+        XCTAssertEqual(line.characters.count, LineEdit.limit)
+    }
+
+    func testTabCompletesCommandsAndTheirArguments() {
+        let (console, _) = ConsoleTests.fixture()
+        _ = console.handle(.char(":"))
+        for c in "th" { _ = console.handle(.char(c)) }
+        _ = console.handle(.tab)
+        XCTAssertEqual(console.input, .command("theme "))
+        _ = console.handle(.tab)
+        XCTAssertEqual(console.message?.text.contains("high-contrast"), true, "several themes: they are listed")
+        for c in "hi" { _ = console.handle(.char(c)) }
+        _ = console.handle(.tab)
+        XCTAssertEqual(console.input, .command("theme high-contrast "))
+        _ = console.handle(.escape)
+
+        _ = console.handle(.char(":"))
+        for c in "sort ex" { _ = console.handle(.char(c)) }
+        _ = console.handle(.tab)
+        XCTAssertEqual(console.input, .command("sort exchanges "))
+        _ = console.handle(.tab)
+        XCTAssertTrue(console.message?.text.contains("asc") == true && console.message?.text.contains("desc") == true)
+        _ = console.handle(.char("d"))
+        _ = console.handle(.tab)
+        XCTAssertEqual(console.input, .command("sort exchanges desc "))
+        _ = console.handle(.enter)
+        XCTAssertEqual(console.input, .none)
+        XCTAssertEqual(console.message?.text, "sorted by exchanges (descending)")
+    }
+
+    func testHistoryRecallsEachPromptsOwnEntries() {
+        let (console, _) = ConsoleTests.fixture()
+        for command in ["sort exchanges", "speed 60"] {
+            _ = console.handle(.char(":"))
+            for c in command { _ = console.handle(.char(c)) }
+            _ = console.handle(.enter)
+        }
+        _ = console.handle(.char(":"))
+        for c in "so" { _ = console.handle(.char(c)) }
+        _ = console.handle(.up)
+        XCTAssertEqual(console.input, .command("speed 60"))
+        _ = console.handle(.up)
+        XCTAssertEqual(console.input, .command("sort exchanges"))
+        _ = console.handle(.up)
+        XCTAssertEqual(console.input, .command("sort exchanges"), "the oldest stays")
+        _ = console.handle(.down)
+        _ = console.handle(.down)
+        XCTAssertEqual(console.input, .command("so"), "past the newest: the line typed before browsing")
+        _ = console.handle(.escape)
+
+        // `/` opens empty; its history starts with the filter in force.
+        _ = console.handle(.char("/"))
+        for c in "farm" { _ = console.handle(.char(c)) }
+        _ = console.handle(.enter)
+        _ = console.handle(.char("/"))
+        XCTAssertEqual(console.input, .filter(""))
+        _ = console.handle(.up)
+        XCTAssertEqual(console.input, .filter("farm"))
+        _ = console.handle(.up)
+        XCTAssertEqual(console.input, .filter("farm"), "the `:` history is not the `/` history")
+    }
+
+    func testTheFooterShowsTheCursorWhereItIs() {
+        let (console, _) = ConsoleTests.fixture()
+        _ = console.handle(.char(":"))
+        for c in "speed 60" { _ = console.handle(.char(c)) }
+        _ = console.handle(.left)
+        _ = console.handle(.left)
+        var g = ScreenGrid(width: 100, height: 24)
+        console.render(into: &g)
+        XCTAssertTrue(g.text(row: 23).hasPrefix(":speed ▏60"), g.text(row: 23))
+    }
+}
