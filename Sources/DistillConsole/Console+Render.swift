@@ -58,6 +58,12 @@ extension Console {
 
     func drawBreadcrumbs(into grid: inout ScreenGrid) {
         var right: [String] = []
+        // Where the selection is among the rows (k9s shows the count, htop a scrollbar).
+        if let table = currentTable() {
+            let rows = table.model.rows.count
+            right.append(rows == 0 ? "0 rows" : "\(min(stack.last!.selected, rows - 1) + 1)/\(rows)")
+            if stack.count == 1 && followsTop { right.append("follow") }
+        }
         if let f = stack.last!.filter { right.append("filter '\(f.label)'") }
         if let s = stack.last!.sortColumn, currentTable() != nil { right.append("sort \(s) \(stack.last!.descending ? "desc" : "asc")") }
         let text = right.joined(separator: "  ")

@@ -83,6 +83,16 @@ public final class Console {
         generation += 1
         noteFirstShown()
         casesAfterUpdate()
+        if followsTop { stack[0].selected = 0; stack[0].selectedKey = nil }
+    }
+
+    /// Whether the cluster list's selection stays on its top row as rows come and go (as htop's
+    /// follow): on at start, so a suspect cluster that appears above the selection is selected;
+    /// off once the analyst moves, so the row they chose stays chosen.
+    public private(set) var followsTop = true
+
+    func stopFollowing() {
+        if stack.count == 1 { followsTop = false }
     }
 
     private func noteFirstShown() {
@@ -108,6 +118,7 @@ public final class Console {
             return
         }
         stack[0].selectedKey = top.key
+        followsTop = false
         if stack.count == 1 { resolveSelection() }
         let others = flagged.count > 1 ? " and \(flagged.count - 1) more" : ""
         say("\(top.key) became suspect (risk \(String(format: "%.2f", top.risk)), \(top.accounts.count) account\(top.accounts.count == 1 ? "" : "s"))\(others) at \(Format.clock(moment)); paused, Space resumes",
@@ -215,12 +226,20 @@ public final class Console {
         // In the help, q closes it as Esc and ? do: reading the keys must not end the session.
         if view == .help && action == .quit { stack.removeLast(); return [] }
         switch action {
-        case .moveUp: move(by: -1)
-        case .moveDown: move(by: 1)
-        case .pageUp: move(by: -max(1, pageRows - 1))
-        case .pageDown: move(by: max(1, pageRows - 1))
+        case .moveUp: stopFollowing(); move(by: -1)
+        case .moveDown: stopFollowing(); move(by: 1)
+        case .pageUp: stopFollowing(); move(by: -max(1, pageRows - 1))
+        case .pageDown: stopFollowing(); move(by: max(1, pageRows - 1))
         case .top: move(to: 0)
-        case .bottom: move(to: Int.max)
+        case .bottom: stopFollowing(); move(to: Int.max)
+        case .followTop:
+            followsTop.toggle()
+            if followsTop {
+                stack[0].selected = 0; stack[0].selectedKey = nil
+                say("following the top row of the cluster list (F stops)")
+            } else {
+                say("the selection stays where it is (F follows the top row again)")
+            }
         case .drillDown: drillDown()
         case .back:
             if stack.count > 1 { stack.removeLast(); message = nil }

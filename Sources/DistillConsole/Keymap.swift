@@ -34,7 +34,7 @@ public enum Key: Hashable, Sendable {
 }
 
 public enum Action: String, CaseIterable, Sendable {
-    case moveUp, moveDown, pageUp, pageDown, top, bottom
+    case moveUp, moveDown, pageUp, pageDown, top, bottom, followTop
     case drillDown, back, nextPane, whyTogether
     case filter, nextMatch, previousMatch, cycleSort
     case togglePause, faster, slower, step, nextSuspect, previousSuspect
@@ -80,6 +80,7 @@ public struct Keymap: Sendable {
         KeyBinding(keys: [.pageDown, .ctrl("f")], action: .pageDown, description: "page down", group: .navigation),
         KeyBinding(keys: [.char("g"), .home], action: .top, description: "go to the first row", group: .navigation),
         KeyBinding(keys: [.char("G"), .end], action: .bottom, description: "go to the last row", group: .navigation),
+        KeyBinding(keys: [.char("F")], action: .followTop, description: "follow the top row of the cluster list as it changes (on until you move)", group: .navigation),
         KeyBinding(keys: [.enter, .right, .char("l")], action: .drillDown, description: "open: cluster → accounts → account → session → exchange", group: .navigation, footer: "open", footerRank: 2),
         KeyBinding(keys: [.escape, .left, .char("h"), .backspace], action: .back, description: "back one level (closes help)", group: .navigation, footer: "back", footerRank: 3),
         KeyBinding(keys: [.tab, .backTab], action: .nextPane, description: "switch pane (table ↔ evidence/detail)", group: .navigation, footer: "pane", footerRank: 10),

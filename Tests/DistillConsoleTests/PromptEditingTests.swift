@@ -115,3 +115,38 @@ final class PromptEditingTests: XCTestCase {
         XCTAssertTrue(g.text(row: 23).hasPrefix(":speed ▏60"), g.text(row: 23))
     }
 }
+
+/// The cluster list follows its top row until the analyst moves; `F` turns that on and off.
+final class FollowTopTests: XCTestCase {
+    func snapshot(top: String, risk: Double) -> Snapshot {
+        let t0 = ConsoleTests.t0
+        let clusters = [
+            ClusterSnapshot.make(key: top, verdict: .suspect, risk: risk, accounts: [top], exchanges: 400, firstSeen: t0, lastSeen: t0 + 3_600_000),
+            ClusterSnapshot.make(key: "batch-job", verdict: .clear, risk: 0.1, accounts: ["batch-job", "b2"], exchanges: 90, firstSeen: t0, lastSeen: t0),
+            ClusterSnapshot.make(key: "lab", verdict: .watch, risk: 0.5, accounts: ["lab", "lab2"], exchanges: 50, firstSeen: t0, lastSeen: t0),
+        ]
+        return Snapshot.make(streamTime: t0 + 3_600_000, streamStart: t0, exchanges: 540, accounts: 5, clusters: clusters, minuteRate: [])
+    }
+
+    func testTheSelectionFollowsTheTopUntilTheAnalystMoves() {
+        let (console, _) = ConsoleTests.fixture()
+        XCTAssertTrue(console.followsTop)
+        console.update(snapshot: snapshot(top: "farm-9", risk: 0.99))
+        XCTAssertEqual(console.selectedKey, "farm-9", "a new top row is selected while following")
+
+        _ = console.handle(.down)
+        XCTAssertFalse(console.followsTop, "moving stops following")
+        let chosen = console.selectedKey
+        console.update(snapshot: snapshot(top: "farm-10", risk: 0.995))
+        XCTAssertEqual(console.selectedKey, chosen, "the chosen row stays chosen")
+
+        _ = console.handle(.char("F"))
+        XCTAssertTrue(console.followsTop)
+        XCTAssertEqual(console.selectedKey, "farm-10")
+        var g = ScreenGrid(width: 100, height: 24)
+        console.render(into: &g)
+        XCTAssertTrue(g.text(row: 1).contains("1/3  follow"), g.text(row: 1))
+        _ = console.handle(.char("F"))
+        XCTAssertFalse(console.followsTop)
+    }
+}
