@@ -222,7 +222,8 @@ extension Console {
 
     func drawHelp(into grid: inout ScreenGrid, top: Int, height: Int) {
         stack[stack.count - 1].pane = 1
-        drawPane("Help (Esc, ? or q closes)", helpLines(), into: &grid, y: top, height: height)
+        let title = stack.last!.filter.map { "Help matching '\($0.label)' (Esc shows all)" } ?? "Help (/ searches; Esc, ? or q closes)"
+        drawPane(title, searched(helpLines(width: grid.width)), into: &grid, y: top, height: height)
     }
 
     // MARK: Pane contents
@@ -313,7 +314,55 @@ extension Console {
         return out
     }
 
-    func helpLines() -> [Line] {
+    /// The help's lines that match the help's filter, each under its section's heading.
+    func searched(_ lines: [Line]) -> [Line] {
+        guard let f = stack.last!.filter else { return lines }
+        var out: [Line] = []
+        var heading: Line?
+        for line in lines {
+            if line.first?.role == .header { heading = line; continue }
+            guard !line.isEmpty, f.matches(line.map(\.text).joined()) else { continue }
+            if let h = heading { if !out.isEmpty { out.append([]) }; out.append(h); heading = nil }
+            out.append(line)
+        }
+        return out.isEmpty ? [[Segment(" nothing in the help matches '\(f.label)'", .muted)]] : out
+    }
+
+    /// Lines of `description` under a key column `indent` wide, wrapped to `width`.
+    private func described(_ key: String, _ description: String, indent: Int, width: Int, role: StyleRole = .footerKey) -> [Line] {
+        let parts = TextPane.wrap(description, width: max(20, width - indent - 4), unicode: unicode)
+        return parts.enumerated().map { i, part in
+            [Segment(i == 0 ? "   " + key.padding(indent) : String(repeating: " ", count: indent + 3), role), Segment(part, .text)]
+        }
+    }
+
+    /// What the verdicts, the tables' columns and every signal mean.
+    func glossaryLines(width: Int) -> [Line] {
+        var out: [Line] = [[], [Segment(" Verdicts", .header)]]
+        for (v, d) in [("suspect", "risk at or above the suspect threshold (0.8 at the default sensitivity) with enough prompts to rest on: an operation to act on"),
+                       ("watch", "risk at or above the watch threshold (0.5): worth a look, not yet enough to act"),
+                       ("clear", "below both; a clear cluster of several accounts is listed so it can be seen and cleared")] {
+            out += described(v, d, indent: 22, width: width)
+        }
+        out += [[], [Segment(" Columns", .header)]]
+        for (c, d) in [("RISK", "logistic(-3 + the sum of the signals' weights): 0 to 1, with a bar"),
+                       ("CLUSTER", "its earliest account; ACCTS how many accounts, EXCH how many exchanges"),
+                       ("RATE/h 48h", "exchanges per stream hour over the last 48 hours, and the last hour's count"),
+                       ("TOP SIGNALS", "the strongest evidence, by weight (Enter or the evidence pane for all of it)"),
+                       ("FLAGGED AT", "stream time at which it, or its first account, became suspect"),
+                       ("ANALYST", "the case journal's decision: suspect, watch, cleared, snoozed"),
+                       ("COT", "share of the account's prompts that ask for reasoning traces"),
+                       ("IN→OUT avg", "mean input and output tokens per exchange")] {
+            out += described(c, d, indent: 22, width: width)
+        }
+        out += [[], [Segment(" Signals (weight: log-odds added at full strength; negative is evidence of innocence)", .header)]]
+        for rule in RuleTable.glossary {
+            out += described(rule.name + String(format: " %+.1f", rule.weight), rule.feature, indent: 30, width: width)
+        }
+        return out
+    }
+
+    func helpLines(width: Int = 120) -> [Line] {
         var out: [Line] = []
         for h in keymap.helpLines() {
             if h.isGroup { out.append([]); out.append([Segment(" " + h.keys, .header)]) }
@@ -347,7 +396,7 @@ extension Console {
                        ("note TEXT", "add a note"), ("export PATH", "every case to PATH (.json, or .csv)"), ("undo", "undo the last decision")] {
             out.append([Segment("   " + c.padding(28), .footerKey), Segment(d, .text)])
         }
-        return out
+        return out + glossaryLines(width: width)
     }
 }
 

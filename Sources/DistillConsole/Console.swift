@@ -242,7 +242,8 @@ public final class Console {
             }
         case .drillDown: drillDown()
         case .back:
-            if stack.count > 1 { stack.removeLast(); message = nil }
+            if view == .help && stack.last!.filter != nil { stack[stack.count - 1].filter = nil; stack[stack.count - 1].paneScroll = 0; message = nil }
+            else if stack.count > 1 { stack.removeLast(); message = nil }
             else if stack[0].filter != nil { stack[0].filter = nil; say("filter cleared") }
         case .nextPane:
             stack[stack.count - 1].pane ^= 1
@@ -408,7 +409,9 @@ public final class Console {
         stack[stack.count - 1].filter = f
         stack[stack.count - 1].selected = 0
         stack[stack.count - 1].selectedKey = nil
-        if let f, let t = currentTable() {
+        if let f, view == .help {
+            say("help lines matching '\(f.label)' — Esc shows all")
+        } else if let f, let t = currentTable() {
             say("\(t.model.rows.count) of \(t.total) rows \(f.inverted ? "do not match" : "match") '\(f.label)' — n/N step, Esc clears")
         } else {
             say("filter cleared")

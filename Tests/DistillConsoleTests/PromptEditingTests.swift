@@ -150,3 +150,42 @@ final class FollowTopTests: XCTestCase {
         XCTAssertFalse(console.followsTop)
     }
 }
+
+/// The help explains verdicts, columns and every signal, and `/` searches it.
+final class HelpGlossaryTests: XCTestCase {
+    func screen(_ console: Console, _ w: Int = 120, _ h: Int = 40) -> String {
+        var g = ScreenGrid(width: w, height: h)
+        console.render(into: &g)
+        return (0..<h).map { g.text(row: $0) }.joined(separator: "\n")
+    }
+
+    func testEverySignalIsExplainedAndTheHelpCanBeSearched() {
+        let (console, _) = ConsoleTests.fixture()
+        _ = console.handle(.char("?"))
+        let all = console.helpLines(width: 120).map { $0.map(\.text).joined() }.joined(separator: "\n")
+        for name in RuleTable.names { XCTAssertTrue(all.contains(name), "\(name) is in the glossary") }
+        for word in ["suspect", "watch", "clear", "FLAGGED AT", "COT"] { XCTAssertTrue(all.contains(word), word) }
+
+        _ = console.handle(.char("/"))
+        for c in "synchrony" { _ = console.handle(.char(c)) }
+        _ = console.handle(.enter)
+        let found = screen(console)
+        XCTAssertTrue(found.contains("Help matching 'synchrony'"), found)
+        XCTAssertTrue(found.contains("synchrony +2.0"), found)
+        XCTAssertTrue(found.contains("Signals"), "the heading of a matching line is kept")
+        XCTAssertFalse(found.contains("move up"), "lines that do not match are hidden")
+        XCTAssertEqual(console.view, .help)
+
+        _ = console.handle(.escape)
+        XCTAssertEqual(console.view, .help, "Esc first shows the whole help again")
+        XCTAssertTrue(screen(console).contains("move up"))
+        _ = console.handle(.escape)
+        XCTAssertNotEqual(console.view, .help)
+
+        _ = console.handle(.char("?"))
+        _ = console.handle(.char("/"))
+        for c in "zzzz" { _ = console.handle(.char(c)) }
+        _ = console.handle(.enter)
+        XCTAssertTrue(screen(console).contains("nothing in the help matches 'zzzz'"))
+    }
+}

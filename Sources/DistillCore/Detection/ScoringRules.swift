@@ -184,4 +184,8 @@ enum ScoringRules {
 public enum RuleTable {
     public static var markdown: String { ScoringRules.markdownTable }
     public static var names: [String] { ScoringRules.all.map(\.name) }
+    /// Each signal's name, full weight and what it measures, for the console's glossary.
+    public static var glossary: [(name: String, weight: Double, feature: String)] {
+        ScoringRules.all.map { ($0.name, $0.weight, $0.feature) }
+    }
 }
