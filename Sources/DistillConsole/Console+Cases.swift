@@ -29,7 +29,7 @@ extension Console {
         case .sharedValue:
             guard let a = selectedKey else { return nil }
             return TriageTarget(subject: .account, key: a, label: "account " + a, cluster: nil, members: [a])
-        case .help: return nil
+        case .help, .rejected: return nil
         }
     }
 

@@ -27,6 +27,7 @@ extension Console {
         case .sharedValue(let key, let ref, let display):
             drawSharedValue(into: &grid, top: top, height: height, cluster: cluster(key, fallback: stack.last!.cluster), ref: ref, display: display)
         case .help: drawHelp(into: &grid, top: top, height: height)
+        case .rejected: drawRejected(into: &grid, top: top, height: height)
         }
         drawMessage(into: &grid, y: grid.height - 2)
         drawFooter(into: &grid, y: grid.height - 1)
@@ -218,6 +219,37 @@ extension Console {
         guard index < list.count else { grid.put(" exchange no longer kept (only the last few per session are)", x: 0, y: top, role: .warning); return }
         stack[stack.count - 1].pane = 1
         drawPane("Exchange #\(index + 1) of session \(session ?? "(none)")", exchangeLines(list[index], width: grid.width), into: &grid, y: top, height: height)
+    }
+
+    func drawRejected(into grid: inout ScreenGrid, top: Int, height: Int) {
+        stack[stack.count - 1].pane = 1
+        drawPane("Rejected lines: \(Format.grouped(status.rejected)) in all (Esc back)", rejectedLines(width: grid.width), into: &grid, y: top, height: height)
+    }
+
+    /// The rejected lines kept: the first few, then the latest (each once), as source:line,
+    /// reason and the decoder's message, sanitised like all text from the input.
+    func rejectedLines(width: Int) -> [Line] {
+        guard status.rejected > 0 else { return [[Segment(" no line of the input has been rejected", .muted)]] }
+        let first = status.firstRejections
+        let seen = Set(first.map { "\($0.source):\($0.line)" })
+        let latest = status.latestRejections.filter { !seen.contains("\($0.source):\($0.line)") }
+        var out: [Line] = []
+        func section(_ title: String, _ samples: [RejectionSample]) {
+            guard !samples.isEmpty else { return }
+            if !out.isEmpty { out.append([]) }
+            out.append([Segment(" " + title, .header)])
+            for r in samples {
+                let place = "\(r.source):\(r.line)"
+                out.append([Segment("   " + place.padding(28), .accent), Segment(r.reason.padding(18), .warning), Segment(r.message, .text)])
+            }
+        }
+        section("First \(first.count) rejected", first)
+        section("Latest \(latest.count) rejected", latest)
+        let kept = first.count + latest.count
+        if status.rejected > kept {
+            out += [[], [Segment(" \(Format.grouped(status.rejected - kept)) more were counted and not kept (the first \(InputLedger.keptSamples) and the latest \(InputLedger.keptLatest) are)", .muted)]]
+        }
+        return out
     }
 
     func drawHelp(into grid: inout ScreenGrid, top: Int, height: Int) {

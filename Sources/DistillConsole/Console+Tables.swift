@@ -32,7 +32,7 @@ extension Console {
         case .ties(let key): return tieTable(cluster: cluster(key, fallback: s.cluster))
         case .tieValues(let key, let kind): return tieValueTable(cluster: cluster(key, fallback: s.cluster), kind: kind)
         case .sharedValue(let key, let ref, _): return sharedValueTable(cluster: cluster(key, fallback: s.cluster), ref: ref)
-        case .exchange, .help: return nil
+        case .exchange, .help, .rejected: return nil
         }
     }
 

@@ -75,6 +75,7 @@ public final class Console {
         case .tieValues(_, let kind): return kind.label
         case .sharedValue(_, let v, let display): return v.kind.label + " " + display
         case .help: return "Help"
+        case .rejected: return "Rejected lines"
         }
     }
 
@@ -219,7 +220,7 @@ public final class Console {
     }
 
     /// Every word `:` knows, for completion (help lists them with what they do).
-    static let commandNames = ["clear", "export", "filter", "goto", "help", "note", "pause", "quit", "snooze", "sort",
+    static let commandNames = ["clear", "export", "filter", "goto", "help", "note", "pause", "quit", "rejected", "snooze", "sort",
                                "speed", "suspect", "theme", "undo", "watch"]
 
     public func perform(_ action: Action) -> [ConsoleEffect] {
@@ -267,6 +268,7 @@ public final class Console {
             if view == .help { stack.removeLast() } else { stack.append(ViewState(view: .help)) }
         case .command: openPrompt(.command(""))
         case .redraw: return [.redraw]
+        case .showRejected: openRejected()
         case .quit: return [.quit]
         case .markSuspect: decide(.suspect)
         case .markWatch: decide(.watch)
@@ -375,7 +377,7 @@ public final class Console {
         case .ties, .tieValues, .sharedValue:
             guard let deeper = drillFromTies(s, key: key) else { return }
             next = deeper
-        case .exchange, .help: return
+        case .exchange, .help, .rejected: return
         }
         stack.append(next)
     }
@@ -453,6 +455,7 @@ public final class Console {
             }
             return [.goto(t)]
         case "help": if view != .help { stack.append(ViewState(view: .help)) }
+        case "rejected": openRejected()
         case "pause": return [.togglePause]
         default:
             if let effects = runTriage(verb, Array(words.dropFirst())) { return effects }
@@ -468,5 +471,14 @@ public final class Console {
         guard !t.isEmpty else { return [] }
         decide(.note, note: t)
         return []
+    }
+}
+
+extension Console {
+    /// Opens the list of rejected input lines (or returns to it).
+    func openRejected() {
+        if view == .rejected { return }
+        stack.append(ViewState(view: .rejected))
+        if status.rejected == 0 { say("no line of the input has been rejected") }
     }
 }

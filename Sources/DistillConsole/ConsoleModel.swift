@@ -49,6 +49,9 @@ public struct FeedStatus: Sendable, Equatable {
     public var ingestRate: Double
     public var rejected: Int
     public var duplicates: Int
+    /// Rejected lines as the input's ledger kept them: the first few, and the latest.
+    public var firstRejections: [RejectionSample] = []
+    public var latestRejections: [RejectionSample] = []
     /// Set when the input stopped on an error.
     public var error: String?
     /// The replay's stream clock; nil shows the newest exchange's time instead.
@@ -95,6 +98,8 @@ public enum View: Equatable, Sendable {
     /// The accounts on one shared value, the cluster's first.
     case sharedValue(cluster: String, value: SharedValueRef, display: String)
     case help
+    /// Rejected input lines, with reason, source and line number.
+    case rejected
 }
 
 /// A filter typed after `/`: case-insensitive substring, `!` in front inverts.

@@ -38,7 +38,7 @@ public enum Action: String, CaseIterable, Sendable {
     case drillDown, back, nextPane, whyTogether
     case filter, nextMatch, previousMatch, cycleSort
     case togglePause, faster, slower, step, nextSuspect, previousSuspect
-    case help, command, redraw, quit
+    case help, command, redraw, quit, showRejected
     case markSuspect, markWatch, markClear, snooze, addNote, undo, export
 }
 
@@ -104,6 +104,7 @@ public struct Keymap: Sendable {
         KeyBinding(keys: [.char("[")], action: .previousSuspect, description: "back to the previous moment a cluster became suspect", group: .replay),
         KeyBinding(keys: [.char("?"), .function(1)], action: .help, description: "this help", group: .general, footer: "help", footerRank: 0),
         KeyBinding(keys: [.char(":")], action: .command, description: "command: theme, sort, filter, speed, goto, triage (see below)", group: .general, footer: "cmd", footerRank: 9),
+        KeyBinding(keys: [.char("R")], action: .showRejected, description: "rejected input lines: source, line number, reason (the status bar's rej N)", group: .general),
         KeyBinding(keys: [.ctrl("l")], action: .redraw, description: "redraw the screen", group: .general),
         KeyBinding(keys: [.char("q")], action: .quit, description: "quit", group: .general, footer: "quit", footerRank: 1),
     ])

@@ -17,6 +17,10 @@ public struct InputLedger: Sendable {
     public private(set) var rejectedTotal = 0
     public private(set) var rejectedByReason: [String: Int] = [:]
     public private(set) var samples: [RejectionSample] = []
+    /// The most recent rejections (up to `keptLatest`, oldest first): what a live source is
+    /// rejecting now, long after the first ones.
+    public private(set) var latestSamples: [RejectionSample] = []
+    public static let keptLatest = 50
     public private(set) var firstTs: StreamTime?
     public private(set) var lastTs: StreamTime?
     private var duplicateFilter: DuplicateFilter
@@ -28,9 +32,10 @@ public struct InputLedger: Sendable {
     public mutating func reject(_ rejection: Rejection, source: String, line: Int) {
         rejectedTotal += 1
         rejectedByReason[rejection.key, default: 0] += 1
-        if samples.count < Self.keptSamples {
-            samples.append(RejectionSample(source: source, line: line, reason: rejection.key, message: rejection.message))
-        }
+        let sample = RejectionSample(source: source, line: line, reason: rejection.key, message: rejection.message)
+        if samples.count < Self.keptSamples { samples.append(sample) }
+        if latestSamples.count >= Self.keptLatest { latestSamples.removeFirst() }
+        latestSamples.append(sample)
     }
 
     public mutating func countBlank() { blankLines += 1 }
@@ -169,8 +174,10 @@ extension InputLedger: StateCodable {
         w.write(exchanges); w.write(duplicates); w.write(blankLines); w.write(rejectedTotal)
         w.write(rejectedByReason.count)
         for (reason, n) in rejectedByReason.sorted(by: { $0.key < $1.key }) { w.write(reason); w.write(n) }
-        w.write(samples.count)
-        for s in samples { w.write(s.source); w.write(s.line); w.write(s.reason); w.write(s.message) }
+        for list in [samples, latestSamples] {
+            w.write(list.count)
+            for s in list { w.write(s.source); w.write(s.line); w.write(s.reason); w.write(s.message) }
+        }
         w.write(firstTs); w.write(lastTs)
         w.write(duplicateFilter)
     }
@@ -181,6 +188,9 @@ extension InputLedger: StateCodable {
         for _ in 0..<(try r.count(minimumSize: 16)) { rejectedByReason[try r.string()] = try r.int() }
         for _ in 0..<(try r.count(minimumSize: 32)) {
             samples.append(RejectionSample(source: try r.string(), line: try r.int(), reason: try r.string(), message: try r.string()))
+        }
+        for _ in 0..<(try r.count(minimumSize: 32)) {
+            latestSamples.append(RejectionSample(source: try r.string(), line: try r.int(), reason: try r.string(), message: try r.string()))
         }
         firstTs = try r.optionalInt64(); lastTs = try r.optionalInt64()
         duplicateFilter = try r.read(DuplicateFilter.self)

@@ -18,6 +18,9 @@ public struct FeedState: Sendable, Equatable {
     public var connected = true
     /// A message for the status bar when the source failed or is degraded.
     public var error: String?
+    /// Rejected lines as the ledger kept them: the first few, and the latest.
+    public var firstRejections: [RejectionSample] = []
+    public var latestRejections: [RejectionSample] = []
 
     public init() {}
 }

@@ -26,6 +26,10 @@ final class FeedSink: @unchecked Sendable {
         while queue.count >= maxQueued && !stopped { lock.wait() }
         if stopped { return false }
         if !batch.isEmpty { queue.append(batch) }
+        if current.rejected != ledger.rejectedTotal {
+            current.firstRejections = ledger.samples
+            current.latestRejections = ledger.latestSamples
+        }
         current.rejected = ledger.rejectedTotal
         current.duplicates = ledger.duplicates
         if finished { current.finished = true; current.error = error }

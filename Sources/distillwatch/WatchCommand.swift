@@ -258,6 +258,8 @@ struct WatchSession {
         let span = max(1000, now - (rateWindow.first?.t ?? now))
         console.status.ingestRate = Double(rateWindow.reduce(0) { $0 + $1.n }) * 1000 / span
         console.status.rejected = state.rejected
+        console.status.firstRejections = state.firstRejections
+        console.status.latestRejections = state.latestRejections
         console.status.duplicates = state.duplicates
         console.status.error = state.error ?? engine.lastError
         console.status.dropped = state.dropped

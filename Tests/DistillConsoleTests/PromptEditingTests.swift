@@ -189,3 +189,36 @@ final class HelpGlossaryTests: XCTestCase {
         XCTAssertTrue(screen(console).contains("nothing in the help matches 'zzzz'"))
     }
 }
+
+/// `R` lists rejected input lines with their source, line number and reason.
+final class RejectedLinesTests: XCTestCase {
+    func testRejectedLinesAreListedFirstAndLatestWithWhatWasNotKept() {
+        var ledger = InputLedger()
+        for n in 1...(InputLedger.keptSamples + InputLedger.keptLatest + 5) {
+            let message = n == 2 ? "bad \u{1b}]0;PWNED\u{07} value" : "expected an integer"
+            ledger.reject(Rejection(.wrongType, field: "input_tokens", message: message), source: "feed.ndjson", line: n)
+        }
+        XCTAssertEqual(ledger.samples.count, InputLedger.keptSamples)
+        XCTAssertEqual(ledger.latestSamples.count, InputLedger.keptLatest)
+        XCTAssertEqual(ledger.latestSamples.last?.line, InputLedger.keptSamples + InputLedger.keptLatest + 5)
+
+        let (console, _) = ConsoleTests.fixture()
+        console.status.rejected = ledger.rejectedTotal
+        console.status.firstRejections = ledger.samples
+        console.status.latestRejections = ledger.latestSamples
+        _ = console.handle(.char("R"))
+        XCTAssertEqual(console.view, .rejected)
+        var g = ScreenGrid(width: 120, height: 40)
+        console.render(into: &g)
+        let screen = (0..<40).map { g.text(row: $0) }.joined(separator: "\n")
+        XCTAssertTrue(screen.contains("Rejected lines: 75 in all"), screen)
+        XCTAssertTrue(screen.contains("feed.ndjson:1 "), screen)
+        XCTAssertTrue(screen.contains("wrong_type"), screen)
+        XCTAssertFalse(screen.contains("\u{1b}"), "no escape from the input reaches the screen")
+        let lines = console.rejectedLines(width: 120).map { $0.map(\.text).joined() }
+        XCTAssertTrue(lines.contains { $0.contains("feed.ndjson:75 ") }, "the latest are listed")
+        XCTAssertTrue(lines.contains { $0.contains("5 more were counted and not kept") }, lines.joined(separator: "\n"))
+        _ = console.handle(.escape)
+        XCTAssertEqual(console.view, .clusters)
+    }
+}
