@@ -337,11 +337,42 @@ extension Console {
             field("latency", e.latencyMs.map { "\(Format.grouped(Int($0))) ms" }),
             field("status", st, role),
             field("client", [e.clientIP, e.asn.map { "AS\($0)" }, e.country].compactMap { $0 }.joined(separator: "  ")),
-            field("user agent", e.userAgent), field("card", e.paymentFP),
+            field("user agent", e.userAgent), field("card", e.paymentFP), field("end user", e.endUserID),
+            field("system prompt", e.systemFP), field("tool schema", e.toolsFP),
         ]
+        let cues = e.promptExcerpt.map(CuePhrases.extraction(in:)) ?? []
+        if !cues.isEmpty {
+            out.append(field("counted as", cues.map { "\"\($0.phrase)\" (\(CuePhrases.name($0.cue)))" }.joined(separator: ", "), .warning))
+        }
         out.append([Segment(" prompt" + (e.promptTruncated ? " (first \(ExchangeInspector.excerptLimit) characters)" : ""), .muted)])
         for part in TextPane.wrap(e.promptExcerpt ?? "-", width: max(10, width - 4), unicode: unicode) {
-            out.append([Segment("   ", .text), Segment(part, .text)])
+            out.append([Segment("   ", .text)] + Self.highlighted(part, cues.map(\.phrase)))
+        }
+        return out
+    }
+
+    /// `line` as segments, with every occurrence of `phrases` (any case) drawn as a warning.
+    static func highlighted(_ line: String, _ phrases: [String]) -> [Segment] {
+        guard !phrases.isEmpty else { return [Segment(line, .text)] }
+        let chars = Array(line)
+        let lowered = chars.map { $0.lowercased() }
+        var marked = [Bool](repeating: false, count: chars.count)
+        for phrase in phrases {
+            let p = Array(phrase.lowercased()).map(String.init)
+            guard !p.isEmpty, p.count <= chars.count else { continue }
+            for start in 0...(chars.count - p.count) where !marked[start] {
+                if (0..<p.count).allSatisfy({ lowered[start + $0] == p[$0] }) {
+                    for k in start..<(start + p.count) { marked[k] = true }
+                }
+            }
+        }
+        var out: [Segment] = []
+        var i = 0
+        while i < chars.count {
+            var j = i
+            while j < chars.count && marked[j] == marked[i] { j += 1 }
+            out.append(Segment(String(chars[i..<j]), marked[i] ? .warning : .text))
+            i = j
         }
         return out
     }

@@ -139,6 +139,11 @@ public final class Console {
         case .command: return edit(key) { self.run(command: $0) }
         case .note: return edit(key) { self.addNote($0) }
         }
+        // In one exchange, j and k step to the neighbouring exchange (the arrows still scroll).
+        if case .exchange(let a, let s, let i) = view, key == .char("j") || key == .char("k") {
+            stepExchange(account: a, session: s, from: i, by: key == .char("j") ? 1 : -1)
+            return []
+        }
         guard let action = keymap.action(for: key) else {
             if case .char(let c) = key, c.isLetter || c.isNumber || c.isPunctuation {
                 say("'\(c)' does nothing here — press ? for help")
@@ -480,5 +485,20 @@ extension Console {
         if view == .rejected { return }
         stack.append(ViewState(view: .rejected))
         if status.rejected == 0 { say("no line of the input has been rejected") }
+    }
+}
+
+extension Console {
+    /// Shows the exchange `by` places from `index` in its session's list, if there is one.
+    func stepExchange(account: String, session: String?, from index: Int, by delta: Int) {
+        let count = source?.exchanges(account, session: session).count ?? 0
+        let next = index + delta
+        guard next >= 0 && next < count else {
+            say(delta > 0 ? "this is the last exchange kept for this session" : "this is the first exchange kept for this session")
+            return
+        }
+        stack[stack.count - 1].view = .exchange(account: account, session: session, index: next)
+        stack[stack.count - 1].paneScroll = 0
+        say("exchange \(next + 1) of \(count) kept (j next, k previous)")
     }
 }

@@ -222,3 +222,42 @@ final class RejectedLinesTests: XCTestCase {
         XCTAssertEqual(console.view, .clusters)
     }
 }
+
+/// One exchange shows every field, names the phrase that counted as extraction, and j/k step
+/// to its neighbours.
+final class ExchangeViewTests: XCTestCase {
+    func testEveryFieldThePhraseThatCountedAndStepping() {
+        let t0 = ConsoleTests.t0
+        let inspector = ExchangeInspector(maxSessions: 2, maxExchangesPerSession: 3)
+        for i in 0..<3 {
+            inspector.record(Exchange(ts: t0 + StreamTime(i) * 60_000, accountID: "farm-1", requestID: "r\(i)", endUserID: "eu-\(i)",
+                                      sessionID: "s-1", clientIP: "198.51.100.7", paymentFP: "pm_A", model: "m1",
+                                      promptText: "Task \(i). Please give ALL YOUR REASONING, then the answer.",
+                                      systemFP: "sha256:sys\(i)", toolsFP: "sha256:tools\(i)"))
+        }
+        let (console, source) = ConsoleTests.fixture()
+        source.sessionList["farm-1"] = inspector.sessions("farm-1")
+        let c = console.handle(.enter)  // cluster → accounts
+        XCTAssertEqual(c, [])
+        _ = console.handle(.enter)      // → account farm-1
+        _ = console.handle(.enter)      // → session s-1
+        _ = console.handle(.enter)      // → first exchange listed
+        guard case .exchange(_, _, let first) = console.view else { return XCTFail("not in an exchange: \(console.view)") }
+        let lines = console.exchangeLines(source.exchanges("farm-1", session: "s-1")[first], width: 120)
+        let text = lines.map { $0.map(\.text).joined() }.joined(separator: "\n")
+        for field in ["end user", "system prompt", "tool schema", "sha256:tools\(first)", "eu-\(first)"] {
+            XCTAssertTrue(text.contains(field), "\(field) in\n\(text)")
+        }
+        XCTAssertTrue(text.contains("\"all your reasoning\" (full reasoning)"), text)
+        let highlighted = lines.flatMap { $0 }.filter { $0.role == .warning }.map(\.text)
+        XCTAssertTrue(highlighted.contains("ALL YOUR REASONING"), "the phrase is marked where it stands: \(highlighted)")
+
+        _ = console.handle(.char(first == 0 ? "j" : "k"))
+        guard case .exchange(_, _, let second) = console.view else { return XCTFail("j/k left the exchange") }
+        XCTAssertEqual(abs(second - first), 1)
+        XCTAssertTrue(console.breadcrumbs.last == "exchange #\(second + 1)")
+        _ = console.handle(.char("k")); _ = console.handle(.char("k")); _ = console.handle(.char("k"))
+        guard case .exchange(_, _, 0) = console.view else { return XCTFail("k stops at the first: \(console.view)") }
+        XCTAssertTrue(console.message?.text.contains("first exchange kept") == true)
+    }
+}

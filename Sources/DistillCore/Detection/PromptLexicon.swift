@@ -19,6 +19,32 @@ public struct PromptCues: OptionSet, Sendable, Hashable {
     public static let extraction: PromptCues = [.fullReasoning, .rubricGrading, .toolNarration, .keepReasoningRewrite]
 }
 
+/// The lexicon's cue phrases found in a text, for showing a person why a prompt counted.
+public enum CuePhrases {
+    /// Each extraction cue phrase the text contains (any case), with its cue, in the order
+    /// they first appear; overlapping phrases are given once, the longest.
+    public static func extraction(in text: String) -> [(phrase: String, cue: PromptCues)] {
+        let lower = text.lowercased()
+        var found: [(at: String.Index, phrase: String, cue: PromptCues)] = []
+        for (phrase, cue) in PromptLexicon.phrases where !cue.isDisjoint(with: .extraction) {
+            if let r = lower.firstRange(of: phrase) { found.append((r.lowerBound, phrase, cue)) }
+        }
+        found.sort { ($0.at, $1.phrase.count) < ($1.at, $0.phrase.count) }
+        var out: [(phrase: String, cue: PromptCues)] = []
+        for f in found where !out.contains(where: { $0.phrase.contains(f.phrase) }) { out.append((f.phrase, f.cue)) }
+        return out
+    }
+
+    /// A name for a cue, for people.
+    public static func name(_ cue: PromptCues) -> String {
+        if cue.contains(.fullReasoning) { return "full reasoning" }
+        if cue.contains(.rubricGrading) { return "rubric grading" }
+        if cue.contains(.toolNarration) { return "narrated tool use" }
+        if cue.contains(.keepReasoningRewrite) { return "rewrite keeping the steps" }
+        return "step by step"
+    }
+}
+
 enum PromptLexicon {
     static let phrases: [(String, PromptCues)] = {
         var all: [(String, PromptCues)] = []

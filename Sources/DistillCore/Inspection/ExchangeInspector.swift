@@ -18,6 +18,10 @@ public struct ExchangeExcerpt: Sendable, Equatable {
     public var country: String?
     public var userAgent: String?
     public var paymentFP: String?
+    public var endUserID: String?
+    /// Fingerprints of the system prompt and the tool schema the request carried.
+    public var systemFP: String?
+    public var toolsFP: String?
     /// At most `ExchangeInspector.excerptLimit` characters of the prompt (or its fingerprint).
     public var promptExcerpt: String?
     /// True when the prompt was longer than the excerpt.
@@ -29,6 +33,7 @@ public struct ExchangeExcerpt: Sendable, Equatable {
         reasoningTokens = e.reasoningTokens; latencyMs = e.latencyMs; status = e.status
         httpStatus = e.httpStatus; clientIP = e.clientIP; asn = e.asn; country = e.country
         userAgent = e.userAgent.map { Self.cut($0, 120).text }; paymentFP = e.paymentFP
+        endUserID = e.endUserID; systemFP = e.systemFP; toolsFP = e.toolsFP
         if let text = e.promptText {
             let cut = Self.cut(text, limit)
             promptExcerpt = cut.text; promptTruncated = cut.truncated
