@@ -56,14 +56,16 @@ extension Console {
     }
 
     func clusterTable() -> TableModel {
-        let columns = [
+        var columns = [
             Column(id: "trend", title: "", width: 1, priority: 3),
             Column(id: "verdict", title: "VERDICT", width: 7, priority: 0),
             Column(id: "risk", title: "RISK", width: 10, priority: 0, numeric: true),
+            Column(id: "id", title: "ID", width: 4, priority: 1),
             Column(id: "cluster", title: "CLUSTER", width: 12, priority: 2),
+            Column(id: "ties", title: "TIED BY", width: 14, priority: 3),
             Column(id: "accounts", title: "ACCTS", width: 5, priority: 1, align: .right, numeric: true),
             Column(id: "exchanges", title: "EXCH", width: 7, priority: 1, align: .right, numeric: true),
-            Column(id: "rate", title: "RATE/h 48h", width: 16, priority: 4, numeric: true),
+            Column(id: "rate", title: "RATE/h 48h", width: 16, priority: 3, numeric: true),
             Column(id: "signals", title: "TOP SIGNALS", width: 14, priority: 2, flex: true),
             Column(id: "first", title: "FIRST SEEN", width: 11, priority: 5, numeric: true),
             Column(id: "flagged", title: "FLAGGED AT", width: 11, priority: 3, numeric: true),
@@ -81,7 +83,7 @@ extension Console {
             // The search text is only built while a filter is set: it is most of a rebuild's cost.
             var hay = ""
             if searching {
-                hay = c.key + " " + c.verdict.rawValue + " " + c.accounts.prefix(500).joined(separator: " ")
+                hay = shortID(c.key) + " " + c.key + " " + c.verdict.rawValue + " " + c.accounts.prefix(500).joined(separator: " ")
                 for sig in c.signals { hay += " " + sig.name + " " + sig.examples.joined(separator: " ") }
             }
             if searching, let source {
@@ -92,15 +94,24 @@ extension Console {
             }
             return TableRow(
                 key: c.key,
-                cells: [mark, .text(verdict.rawValue, Self.verdictRole(verdict)), .risk(c.risk), .text(c.key, .text),
+                cells: [mark, .text(verdict.rawValue, Self.verdictRole(verdict)), .risk(c.risk), .text(shortID(c.key), .accent),
+                        .text(c.key, .text), .text(Self.tieLabel(c), .muted),
                         .text(Format.grouped(c.accounts.count), .text), .text(Format.compact(c.exchanges), .text),
                         .spark(c.hourlyRate), .text(top.isEmpty ? "-" : top, .muted), .text(Format.shortTime(c.firstSeen), .muted),
                         .text(Format.shortTime(c.flaggedAt), c.flaggedAt == nil ? .muted : .warning), decisionText(.cluster, c.key)],
                 sortKeys: [.number(trend == .new ? 2 : trend == .rising ? 1 : 0), .number(Double(verdict == .suspect ? 2 : verdict == .watch ? 1 : 0) + c.risk / 10),
-                           .number(c.risk), .text(c.key), .number(Double(c.accounts.count)), .number(Double(c.exchanges)),
+                           .number(c.risk), .number(Double(shortIDs[c.key] ?? 0)), .text(c.key), .text(Self.tieLabel(c)), .number(Double(c.accounts.count)), .number(Double(c.exchanges)),
                            .number(Double(c.hourlyRate.last ?? 0)), .text(top), .number(Double(c.firstSeen)),
                            .number(Double(c.flaggedAt ?? .max)), decisionSort(.cluster, c.key)],
                 haystack: hay)
+        }
+        // The key, the ties and the signals differ between rows: they get the room first.
+        for (id, column) in [("cluster", 4), ("ties", 5), ("signals", 8)] {
+            let widest = rows.prefix(200).map { row -> Int in
+                if case .text(let t, _) = row.cells[column] { return TextWidth.width(of: t) }
+                return 0
+            }.max() ?? 0
+            if let i = columns.firstIndex(where: { $0.id == id }) { columns[i].wants = widest }
         }
         return TableModel(columns: columns, rows: rows)
     }

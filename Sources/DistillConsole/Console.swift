@@ -36,6 +36,9 @@ public final class Console {
     var stack: [ViewState] = [ViewState(view: .clusters, sortColumn: "risk")]
     /// Stream time each cluster key was first shown, for the "new" mark.
     var firstShown: [String: StreamTime] = [:]
+    /// Short ids (C1, C2…) in the order clusters were first shown; kept across seeks, so a
+    /// cluster keeps its name for the whole session.
+    var shortIDs: [String: Int] = [:]
     /// Stream time of the first snapshot with clusters.
     var firstData: StreamTime?
     /// Bumped whenever the snapshot changes, to invalidate cached rows.
@@ -100,6 +103,7 @@ public final class Console {
         let now = snapshot.streamTime ?? 0
         if firstData == nil && !snapshot.clusters.isEmpty { firstData = now }
         for c in snapshot.clusters where firstShown[c.key] == nil { firstShown[c.key] = now }
+        for c in snapshot.clusters where shortIDs[c.key] == nil { shortIDs[c.key] = shortIDs.count + 1 }
     }
 
     /// Replay seeking back: the detector starts over, so "first shown" marks start over too.
@@ -128,6 +132,30 @@ public final class Console {
 
     /// Sets the one-line message under the content.
     public func say(_ text: String, _ role: StyleRole = .muted) { message = (text, role) }
+
+    /// A cluster's short id, as shown in the ID column.
+    public func shortID(_ key: String) -> String { shortIDs[key].map { "C\($0)" } ?? "-" }
+
+    /// What binds a cluster, in a few words: its two strongest ties and how many accounts each
+    /// joined ("card 36 · harness 33"), or "alone" for a single account.
+    static func tieLabel(_ c: ClusterSnapshot) -> String {
+        guard c.accounts.count > 1 else { return "alone" }
+        let words = c.ties.prefix(2).map { "\(shortKindName($0.kind)) \($0.accounts)" }
+        return words.isEmpty ? "-" : words.joined(separator: " · ")
+    }
+
+    static func shortKindName(_ kind: TieKind) -> String {
+        switch kind {
+        case .card: return "card"
+        case .org: return "org"
+        case .sharedAddress: return "address"
+        case .infrastructure: return "infra"
+        case .newcomer: return "newcomer"
+        case .templateFamily: return "template"
+        case .harnessCopies: return "harness"
+        case .synchrony: return "in step"
+        }
+    }
 
     // MARK: Keys
 

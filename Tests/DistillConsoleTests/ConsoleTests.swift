@@ -74,10 +74,10 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(g.text(row: 0), " DistillWatch │ REPLAY ×3600 │ 2026-04-12 18:20:00Z │ 1 suspect · 1 watch │ 10k/s │ 1.2k ex │ rej 3…")
         XCTAssertEqual(g.text(row: 1), " Clusters                                                               1/3  follow  sort risk desc")
         XCTAssertEqual(g.text(row: 2), " ex/min ▁▂▃▅█▅▃ min 0  max 16  last 4  (7 min)")
-        XCTAssertEqual(g.text(row: 3), "  VERDICT RISK▼      CLUSTER      ACCTS    EXCH RATE/h 48h       TOP SIGNALS    FLAGGED AT  ANALYST")
-        XCTAssertEqual(g.text(row: 4), "  suspect 0.97 ████▉ farm-1           2     240         ▁▂▃▅█ 80 reasoning_ext… 04-12 14:20 -")
-        XCTAssertEqual(g.text(row: 5), "  watch   0.55 ██▊   lab-3            3     900          ▄▄▄▄▄ 5 output_heavy   -           -")
-        XCTAssertEqual(g.text(row: 6), "  clear   0.05 ▎     dev-7            1      12          ▄▄▄▄▄ 1 -              -           -")
+        XCTAssertEqual(g.text(row: 3), "  VERDICT RISK▼      ID   CLUSTER      TIED BY        ACCTS    EXCH TOP SIGNALS             ANALYST")
+        XCTAssertEqual(g.text(row: 4), "  suspect 0.97 ████▉ C1   farm-1       -                  2     240 reasoning_extraction, … -")
+        XCTAssertEqual(g.text(row: 5), "  watch   0.55 ██▊   C2   lab-3        -                  3     900 output_heavy            -")
+        XCTAssertEqual(g.text(row: 6), "  clear   0.05 ▎     C3   dev-7        alone              1      12 -                       -")
         // Selected row in the selection style; unselected verdicts and risks in their own roles.
         XCTAssertEqual(String(g.roles(row: 4).prefix(20)), String(repeating: "S", count: 20))
         XCTAssertEqual(String(g.roles(row: 5).prefix(20)), "..WWWWW...2222.22222")
@@ -94,8 +94,8 @@ final class ConsoleTests: XCTestCase {
     func testNarrowTerminalDropsLowPriorityColumns() {
         let (console, _) = Self.fixture()
         let g = render(console, 60, 15)
-        XCTAssertEqual(g.text(row: 3), "VERDICT RISK▼      CLUSTER      ACCTS    EXCH TOP SIGNALS")
-        XCTAssertEqual(g.text(row: 4), "suspect 0.97 ████▉ farm-1           2     240 reasoning_ext…")
+        XCTAssertEqual(g.text(row: 3), "VERDICT RISK▼      ID   CLUSTER      ACCTS              EXCH")
+        XCTAssertEqual(g.text(row: 4), "suspect 0.97 ████▉ C1   farm-1           2               240")
         XCTAssertEqual(g.lines.count, 15)
         XCTAssertTrue(g.lines.allSatisfy { TextWidth.width(of: $0) <= 60 })
     }

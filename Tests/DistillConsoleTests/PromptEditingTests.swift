@@ -261,3 +261,36 @@ final class ExchangeViewTests: XCTestCase {
         XCTAssertTrue(console.message?.text.contains("first exchange kept") == true)
     }
 }
+
+/// Clusters get short ids that last the session and a label of what ties them; a wide
+/// terminal gives its room to the columns whose text is cut.
+final class ClusterNamesTests: XCTestCase {
+    func testShortIDsLabelsAndRoomForWhatDiffers() {
+        let t0 = ConsoleTests.t0
+        let farm = ClusterSnapshot.make(key: "acct_d100a1cbf05e", verdict: .suspect, risk: 0.99, accounts: (0..<36).map { "a\($0)" },
+                                        exchanges: 1053, firstSeen: t0, lastSeen: t0,
+                                        ties: [ClusterTie(kind: .card, accounts: 36), ClusterTie(kind: .harnessCopies, accounts: 33), ClusterTie(kind: .org, accounts: 4)])
+        let lone = ClusterSnapshot.make(key: "acct_90c380b7d961", verdict: .suspect, risk: 0.98, accounts: ["acct_90c380b7d961"], exchanges: 2900,
+                                        firstSeen: t0, lastSeen: t0)
+        XCTAssertEqual(Console.tieLabel(farm), "card 36 · harness 33", "the two strongest ties")
+        XCTAssertEqual(Console.tieLabel(lone), "alone")
+
+        let (console, _) = ConsoleTests.fixture()
+        let before = console.shortID("farm-1")
+        console.update(snapshot: Snapshot.make(streamTime: t0, streamStart: t0, exchanges: 3953, accounts: 37, clusters: [farm, lone], minuteRate: []))
+        XCTAssertEqual(console.shortID("acct_d100a1cbf05e"), "C4", "new clusters take the next ids")
+        XCTAssertEqual(console.shortID("acct_90c380b7d961"), "C5")
+        console.restart(snapshot: Snapshot.make(streamTime: t0, streamStart: t0, exchanges: 0, accounts: 0, clusters: [lone], minuteRate: []))
+        XCTAssertEqual(console.shortID("acct_90c380b7d961"), "C5", "a seek back keeps the names")
+        XCTAssertEqual(console.shortID("farm-1"), before)
+
+        console.update(snapshot: Snapshot.make(streamTime: t0, streamStart: t0, exchanges: 3953, accounts: 37, clusters: [farm, lone], minuteRate: []))
+        var wide = ScreenGrid(width: 200, height: 24)
+        console.render(into: &wide)
+        let row = wide.text(row: 4)
+        XCTAssertTrue(row.contains("C4   acct_d100a1cbf05e card 36 · harness 33"), "at 200 columns the key and the label are whole: \(row)")
+        var narrow = ScreenGrid(width: 120, height: 24)
+        console.render(into: &narrow)
+        XCTAssertTrue(narrow.text(row: 4).contains("C4   acct_d100a1…"), narrow.text(row: 4))
+    }
+}

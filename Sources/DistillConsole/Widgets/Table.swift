@@ -19,6 +19,9 @@ public struct Column: Sendable, Equatable {
     public var flex = false
     /// Numbers sort largest first by default.
     public var numeric = false
+    /// The width its widest cell needs, when known: room left over goes first to columns
+    /// whose text is cut, most important first, and only then to the flexible column.
+    public var wants: Int? = nil
 }
 
 public struct TableRow: Sendable {
@@ -62,7 +65,13 @@ public enum TableWidget {
             shown.removeAll { $0 == worst }
         }
         var widths = shown.map { (index: $0, width: columns[$0].width) }
-        let spare = width - needed(shown)
+        var spare = width - needed(shown)
+        for i in widths.indices.sorted(by: { (columns[widths[$0].index].priority, $0) < (columns[widths[$1].index].priority, $1) }) where spare > 0 {
+            guard let wants = columns[widths[i].index].wants, wants > widths[i].width else { continue }
+            let grow = min(spare, wants - widths[i].width)
+            widths[i].width += grow
+            spare -= grow
+        }
         if spare > 0 {
             if let f = widths.firstIndex(where: { columns[$0.index].flex }) { widths[f].width += spare }
             else if let last = widths.indices.last { widths[last].width += spare }
