@@ -36,10 +36,30 @@ public protocol ExchangeFeed: AnyObject, Sendable {
     var state: FeedState { get }
     /// Stops reading and lets go of the source (a replay seeking back opens a new feed).
     func stop()
+    /// Asks for a mark: a later batch from `pollMarked` carries one.
+    func requestMark()
+    /// The next batch if one is ready, with a mark if one was asked for and this is where it
+    /// falls; never waits.
+    func pollMarked() -> (batch: [Exchange], mark: FeedMark?)?
+}
+
+/// Where a feed stood at one batch's end: its input ledgers (one per reading thread) and
+/// where each rewindable source had got to. A detector state saved with it, after that batch,
+/// is a checkpoint a restarted feed can go on from without losing or repeating a line.
+public struct FeedMark: Sendable {
+    public var ledgers: [InputLedger]
+    public var positions: [SourcePosition]
+
+    public init(ledgers: [InputLedger], positions: [SourcePosition]) {
+        self.ledgers = ledgers; self.positions = positions
+    }
 }
 
 extension ExchangeFeed {
     public func stop() {}
+    /// A feed that cannot say where it stands never gives a mark.
+    public func requestMark() {}
+    public func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { poll().map { ($0, nil) } }
 }
 
 /// Reads and decodes an `ExchangeStream` (files, gzip, stdin) on a thread of its own, so a
@@ -48,8 +68,13 @@ extension ExchangeFeed {
 public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
     private let sink = FeedSink(connected: true)
     private let stream: ExchangeStream
+    private let startingLedger: InputLedger
 
-    public init(stream: ExchangeStream) { self.stream = stream }
+    /// `ledger`: the counts and duplicate window to go on from (a checkpoint's), else empty.
+    public init(stream: ExchangeStream, ledger: InputLedger = InputLedger()) {
+        self.stream = stream
+        startingLedger = ledger
+    }
 
     public func start() {
         let thread = Thread { [self] in run() }
@@ -58,7 +83,7 @@ public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
     }
 
     private func run() {
-        var ledger = InputLedger()
+        var ledger = startingLedger
         var batch: [Exchange] = []
         batch.reserveCapacity(2048)
         while true {
@@ -66,12 +91,16 @@ public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
             var problem: String?
             do { more = try stream.nextBatch(into: &batch, maxCount: 2048, ledger: &ledger) }
             catch { more = false; problem = "\(error)" }
-            guard sink.push(batch, ledger: ledger, finished: !more, error: problem), more else { return }
+            // Between two calls the stream's positions are exact; after a read error they are not.
+            let position: (() -> [SourcePosition])? = problem == nil ? { [stream] in stream.positions() } : nil
+            guard sink.push(batch, ledger: ledger, finished: !more, error: problem, position: position), more else { return }
             batch.removeAll(keepingCapacity: true)
         }
     }
 
     public func stop() { sink.stop() }
     public func poll() -> [Exchange]? { sink.poll() }
+    public func requestMark() { sink.requestMark() }
+    public func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { sink.pollMarked() }
     public var state: FeedState { sink.state }
 }

@@ -1,4 +1,9 @@
 import DistillCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Exchanges from any number of NDJSON sources (plain or gzip files, `-` for stdin), decoded,
 /// counted in an `InputLedger`, de-duplicated, and merged in timestamp order.
@@ -23,6 +28,15 @@ public final class ExchangeStream {
     private var started = false
     /// An input error met after part of a batch was filled: reported by the next call.
     private var failure: InputError?
+    /// Per source: where the line its head (and spill) came from starts, its number, and how
+    /// many records it held: what `positions()` needs to put a resumed reader back on it.
+    private var lineStart: [Int64]
+    private var lineOfHead: [Int]
+    private var recordsInLine: [Int]
+    /// Per source, after a resume: records of the first line re-read that were taken before.
+    private var skipOnResume: [Int]
+    /// Each source's identity, for checking on resume that it is still the same file.
+    private let identities: [FileIdentity?]
 
     /// Opens every path up front, so a bad one fails before any work, naming it.
     public init(paths: [String], decoder: ExchangeDecoder = .init(),
@@ -35,6 +49,11 @@ public final class ExchangeStream {
             readers.append(LineReader(file: file, chunkSize: chunkSize, maxLineBytes: maxLineBytes))
         }
         self.readers = readers
+        identities = readers.map { FileIdentity(of: $0.file) }
+        lineStart = Array(repeating: 0, count: readers.count)
+        lineOfHead = Array(repeating: 0, count: readers.count)
+        recordsInLine = Array(repeating: 0, count: readers.count)
+        skipOnResume = Array(repeating: 0, count: readers.count)
         self.decoder = decoder
         adapter = format == .canonical ? nil : RecordAdapter(format: format, maxLineBytes: maxLineBytes)
         spill = Array(repeating: [], count: readers.count)
@@ -48,6 +67,43 @@ public final class ExchangeStream {
     public var bytesRead: Int64 { readers.reduce(0) { $0 + $1.bytesRead } }
     /// Text bytes read from all sources so far (after inflating gzip).
     public var textBytes: Int64 { readers.reduce(0) { $0 + $1.textBytes } }
+
+    /// Where each source stands between two batches: a reader resumed there reads exactly the
+    /// records this stream has not handed out yet (its head and spill included).
+    public func positions() -> [SourcePosition] {
+        readers.indices.map { i in
+            let reader = readers[i]
+            var p = SourcePosition(name: reader.name, identity: identities[i])
+            if heads[i] != nil || !spill[i].isEmpty {
+                p.textOffset = lineStart[i]
+                p.line = lineOfHead[i] - 1
+                p.skipRecords = recordsInLine[i] - spill[i].count - (heads[i] != nil ? 1 : 0)
+            } else {
+                p.textOffset = reader.consumedTextOffset
+                p.line = reader.lineNumber
+            }
+            return p
+        }
+    }
+
+    /// Puts every source back where `positions` (from `positions()` on the same paths) left
+    /// it, before anything is read. Throws if a source is not the file it was, or is shorter.
+    public func resume(at positions: [SourcePosition]) throws(ResumeError) {
+        guard positions.count == readers.count else { throw .sourcesDiffer(saved: positions.map(\.name), now: sourceNames) }
+        for (i, p) in positions.enumerated() {
+            let reader = readers[i]
+            guard p.name == reader.name else { throw .sourcesDiffer(saved: positions.map(\.name), now: sourceNames) }
+            guard let identity = identities[i] else {
+                // Standard input is read from wherever it now stands.
+                continue
+            }
+            guard p.identity == identity else { throw .replaced(path: p.name) }
+            do {
+                guard try reader.resume(atTextOffset: p.textOffset, line: p.line) else { throw ResumeError.shorter(path: p.name, offset: p.textOffset) }
+            } catch let e as ResumeError { throw e } catch { throw .unreadable(String(describing: error)) }
+            skipOnResume[i] = p.skipRecords
+        }
+    }
 
     /// Appends up to `maxCount` new exchanges to `batch`, in timestamp order across sources.
     /// Rejected and blank lines, and duplicates, are counted in `ledger` and not appended.
@@ -132,21 +188,33 @@ public final class ExchangeStream {
         while let line = try reader.nextLine() {
             switch line {
             case .text(let bytes, let number):
+                lineStart[index] = reader.lastLineStart
+                lineOfHead[index] = number
                 if let adapter {
                     var first: Exchange?
+                    // A line re-read on resume: its rejections were counted, and its first
+                    // `skip` records handed out, before the stop.
+                    var skip = skipOnResume[index]
+                    let rereading = skip > 0
+                    skipOnResume[index] = 0
+                    var records = 0
                     adapter.decodeLine(bytes) { outcome in
                         switch outcome {
-                        case .exchange(let e): if first == nil { first = e } else { spill[index].append(e) }
-                        case .rejected(let r): ledger.reject(r, source: reader.name, line: number)
-                        case .blank: ledger.countBlank()
+                        case .exchange(let e):
+                            records += 1
+                            if skip > 0 { skip -= 1 } else if first == nil { first = e } else { spill[index].append(e) }
+                        case .rejected(let r): if !rereading { ledger.reject(r, source: reader.name, line: number) }
+                        case .blank: if !rereading { ledger.countBlank() }
                         }
                     }
+                    recordsInLine[index] = records
                     spill[index].reverse()
                     if let first { return first }
                     continue
                 }
                 switch decoder.decode(bytes) {
                 case .exchange(let exchange):
+                    recordsInLine[index] = 1
                     return exchange
                 case .rejected(let rejection):
                     ledger.reject(rejection, source: reader.name, line: number)
@@ -158,6 +226,73 @@ public final class ExchangeStream {
             }
         }
         return nil
+    }
+}
+
+/// A file's device and inode: what says it is still the same file after a restart.
+public struct FileIdentity: Sendable, Equatable {
+    public var device: UInt64
+    public var inode: UInt64
+
+    public init(device: UInt64, inode: UInt64) { self.device = device; self.inode = inode }
+
+    /// Nil for what cannot be read again (standard input, a pipe).
+    init?(of file: InputFile) {
+        var info = stat()
+        guard file.name != "stdin", fstat(file.fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+    }
+}
+
+/// Where one source stood when a checkpoint was taken.
+public struct SourcePosition: Sendable, Equatable {
+    /// The path as given (`stdin` for `-`).
+    public var name: String
+    /// Nil for a source that cannot be read again (standard input).
+    public var identity: FileIdentity?
+    /// Text bytes (inflated, for gzip) up to the first line not wholly handed out.
+    public var textOffset: Int64 = 0
+    /// Lines before that one.
+    public var line = 0
+    /// Records of that line already handed out (an adapter's line can hold several).
+    public var skipRecords = 0
+
+    public init(name: String, identity: FileIdentity?) { self.name = name; self.identity = identity }
+
+    /// One line of text, tab-separated, the path last (it may hold anything but a newline).
+    public var encoded: String {
+        let id = identity.map { "\($0.device)\t\($0.inode)" } ?? "-\t-"
+        return "\(id)\t\(textOffset)\t\(line)\t\(skipRecords)\t\(name)"
+    }
+
+    public init?(encoded text: String) {
+        let parts = text.split(separator: "\t", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, let offset = Int64(parts[2]), let line = Int(parts[3]), let skip = Int(parts[4]),
+              offset >= 0, line >= 0, skip >= 0 else { return nil }
+        if parts[0] == "-" { identity = nil } else {
+            guard let d = UInt64(parts[0]), let i = UInt64(parts[1]) else { return nil }
+            identity = FileIdentity(device: d, inode: i)
+        }
+        name = String(parts[5]); textOffset = offset; self.line = line; skipRecords = skip
+    }
+}
+
+/// Why a stream could not go on from a saved position.
+public enum ResumeError: Error, CustomStringConvertible, Equatable {
+    case sourcesDiffer(saved: [String], now: [String])
+    case replaced(path: String)
+    case shorter(path: String, offset: Int64)
+    case unreadable(String)
+
+    public var description: String {
+        switch self {
+        case .sourcesDiffer(let saved, let now):
+            return "the checkpoint was taken reading \(saved.joined(separator: ", ")), not \(now.joined(separator: ", "))"
+        case .replaced(let path): return "\(path) is not the file the checkpoint read (another inode): it was replaced or copied"
+        case .shorter(let path, let offset): return "\(path) ends before byte \(offset), where the checkpoint stood: it was truncated or replaced"
+        case .unreadable(let why): return why
+        }
     }
 }
 

@@ -20,10 +20,17 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
     private let maxLineBytes: Int
     private let interval: useconds_t
     private let sink: FeedSink
+    private let startingLedger: InputLedger
+    /// Where a checkpoint left the file: the same file (same inode) goes on from there.
+    private let resumeAt: SourcePosition?
 
+    /// `ledger` and `resumeAt`: a checkpoint's counts and position to go on from.
     public init(path: String, format: RecordFormat = .auto,
-                maxLineBytes: Int = ExchangeDecoder.defaultMaxLineBytes, pollIntervalMs: Int = 100) {
+                maxLineBytes: Int = ExchangeDecoder.defaultMaxLineBytes, pollIntervalMs: Int = 100,
+                ledger: InputLedger = InputLedger(), resumeAt: SourcePosition? = nil) {
         self.path = path
+        startingLedger = ledger
+        self.resumeAt = resumeAt
         self.maxLineBytes = maxLineBytes
         adapter = RecordAdapter(format: format, maxLineBytes: maxLineBytes)
         interval = useconds_t(max(1, pollIntervalMs) * 1000)
@@ -37,18 +44,22 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
     }
 
     public func poll() -> [Exchange]? { sink.poll() }
+    public func requestMark() { sink.requestMark() }
+    public func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { sink.pollMarked() }
     public var state: FeedState { sink.state }
 
-    private struct Identity: Equatable { var dev: UInt64; var ino: UInt64 }
+    private typealias Identity = FileIdentity
 
     private func run() {
         var batcher = LiveBatcher(sink: sink)
+        batcher.ledger = startingLedger
+        var pendingResume = resumeAt
         var assembler = LineAssembler(maxLineBytes: maxLineBytes)
         let chunk = 1 << 16
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
         defer { buffer.deallocate() }
         var fd: Int32 = -1
-        var identity = Identity(dev: 0, ino: 0)
+        var identity = Identity(device: 0, inode: 0)
         var offset: Int64 = 0
         var lineNumber = 0
         var opened = 0  // files opened so far (for sample names)
@@ -78,10 +89,21 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
                 fd = open(path, O_RDONLY | O_CLOEXEC)
                 var info = stat()
                 if fd >= 0 && fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR {
-                    identity = Identity(dev: UInt64(info.st_dev), ino: UInt64(info.st_ino))
+                    identity = Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
                     offset = 0
                     lineNumber = 0
                     opened += 1
+                    if let at = pendingResume {
+                        pendingResume = nil
+                        // The file the checkpoint was reading, still long enough: go on from there.
+                        // Another file (rotated while stopped) is read from its start.
+                        if at.identity == identity && Int64(info.st_size) >= at.textOffset && lseek(fd, off_t(at.textOffset), SEEK_SET) >= 0 {
+                            offset = at.textOffset
+                            lineNumber = at.line
+                        } else {
+                            sink.update { $0.error = "\(self.path) was replaced while stopped: read from its start; the old file's unread end is lost" }
+                        }
+                    }
                     sink.update { $0.connected = true; $0.error = nil }
                 } else {
                     let code = errno
@@ -96,12 +118,21 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
                 }
             }
             drain()
-            batcher.flush()
+            // At the end of what is there: every byte read is in the batch or held as a partial line.
+            let position = { [path, identity, offset, lineNumber, held = assembler.heldBytes] in
+                var p = SourcePosition(name: path, identity: identity)
+                // A held partial line is read again after a restart. (The tail of an over-long
+                // line being skipped would be read as a line of its own, and rejected.)
+                p.textOffset = offset - Int64(held)
+                p.line = lineNumber
+                return [p]
+            }
+            batcher.flush(position: position)
 
             // At the end of the file: replaced, truncated, or just quiet?
             var byName = stat()
             if stat(path, &byName) == 0 {
-                let now = Identity(dev: UInt64(byName.st_dev), ino: UInt64(byName.st_ino))
+                let now = Identity(device: UInt64(byName.st_dev), inode: UInt64(byName.st_ino))
                 if now != identity {
                     // Rotated: finish the old file (lines written before the rename), then
                     // open the new one from its start.

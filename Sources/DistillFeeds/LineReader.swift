@@ -34,6 +34,12 @@ public final class LineReader {
     @exclusivity(unchecked) public private(set) var textBytes: Int64 = 0
     /// Lines returned so far (the number of the last one).
     @exclusivity(unchecked) public private(set) var lineNumber = 0
+    /// Text offset where the last returned line began.
+    @exclusivity(unchecked) public private(set) var lastLineStart: Int64 = 0
+
+    /// Text bytes handed out as lines so far (with their newlines): where a reader resumed
+    /// with `resume(atTextOffset:line:)` would go on.
+    public var consumedTextOffset: Int64 { textBytes - Int64(end - start) }
 
     public var name: String { file.name }
     /// Bytes read from the file itself (compressed bytes, for gzip).
@@ -74,6 +80,7 @@ public final class LineReader {
                 let newline = buffer.distance(to: hit)
                 let lineStart = start
                 let length = newline - lineStart
+                lastLineStart = textBytes - Int64(end - lineStart)
                 start = newline + 1
                 scanned = start
                 lineNumber += 1
@@ -88,6 +95,7 @@ public final class LineReader {
             if atEOF {
                 guard end > start else { return nil }
                 let lineStart = start
+                lastLineStart = textBytes - Int64(end - lineStart)
                 start = end
                 scanned = end
                 lineNumber += 1
@@ -106,6 +114,7 @@ public final class LineReader {
     /// same buffer, so memory stays fixed) until the newline or end of input.
     private func skipLongLine() throws(InputError) -> Line {
         var length = end - start
+        lastLineStart = textBytes - Int64(end - start)
         start = 0
         end = 0
         scanned = 0
@@ -127,6 +136,43 @@ public final class LineReader {
             length += n
         }
         return .tooLong(length: length, number: lineNumber)
+    }
+
+    /// Goes on from a text offset an earlier reader of the same file reached
+    /// (`consumedTextOffset`), before any line is read: plain files seek there; gzip files are
+    /// inflated and the text before it dropped. `line` is the number of lines before it, so
+    /// rejection samples keep their line numbers. False if the file ends before `offset`.
+    public func resume(atTextOffset offset: Int64, line: Int) throws(InputError) -> Bool {
+        precondition(textBytes == 0 && lineNumber == 0, "resume before reading")
+        guard offset > 0 else { return true }
+        var n = try fill(buffer, count: chunkSize)
+        if inflater == nil && n > 0 {
+            // Plain text: straight to the offset.
+            guard lseek(file.fd, off_t(offset), SEEK_SET) == off_t(offset) else { throw .readError(path: name, errno: errno) }
+            textBytes = offset
+            n = 0
+        } else {
+            while textBytes < offset && n > 0 {
+                n = try fill(buffer, count: chunkSize)
+            }
+        }
+        guard textBytes >= offset else { return false }
+        // Keep the inflated bytes past the offset (gzip); a plain file's were read again.
+        let extra = Int(textBytes - offset)
+        if extra > 0 {
+            buffer.copyMemory(from: buffer + (n - extra), byteCount: extra)
+        }
+        start = 0
+        end = extra
+        scanned = 0
+        lineNumber = line
+        lastLineStart = offset
+        if inflater == nil {
+            // The plain file's own size decides whether it still reaches the offset.
+            var info = stat()
+            if fstat(file.fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && Int64(info.st_size) < offset { return false }
+        }
+        return true
     }
 
     /// Moves the unreturned partial line to the front of the buffer.

@@ -7,7 +7,11 @@ import Foundation
 /// receive window, the file itself) hold the rest: back-pressure instead of loss.
 final class FeedSink: @unchecked Sendable {
     private let lock = NSCondition()
-    private var queue: [[Exchange]] = []
+    private var queue: [(batch: [Exchange], mark: FeedMark?)] = []
+    /// The consumer wants a mark with the next batch handed over at an exact position.
+    private var markRequested = false
+    /// A finished reader's last mark: a request after the end is answered with it at once.
+    private var finalMark: FeedMark?
     private var current = FeedState()
     private let maxQueued: Int
     private var stopped = false
@@ -19,13 +23,23 @@ final class FeedSink: @unchecked Sendable {
 
     /// Queues a batch, waiting while the consumer is behind; records the counters. False once
     /// the consumer has stopped listening (the reader should end).
+    ///
+    /// `position`, when given, says where the source stands just after this batch; if the
+    /// consumer asked for a mark, the ledger and that position travel with the batch.
     @discardableResult
-    func push(_ batch: [Exchange], ledger: InputLedger, finished: Bool = false, error: String? = nil) -> Bool {
+    func push(_ batch: [Exchange], ledger: InputLedger, finished: Bool = false, error: String? = nil,
+              position: (() -> [SourcePosition])? = nil) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         while queue.count >= maxQueued && !stopped { lock.wait() }
         if stopped { return false }
-        if !batch.isEmpty { queue.append(batch) }
+        if finished, let position { finalMark = FeedMark(ledgers: [ledger], positions: position()) }
+        if markRequested, let position {
+            markRequested = false
+            queue.append((batch, finalMark ?? FeedMark(ledgers: [ledger], positions: position())))
+        } else if !batch.isEmpty {
+            queue.append((batch, nil))
+        }
         if current.rejected != ledger.rejectedTotal {
             current.firstRejections = ledger.samples
             current.latestRejections = ledger.latestSamples
@@ -53,12 +67,27 @@ final class FeedSink: @unchecked Sendable {
         lock.unlock()
     }
 
-    func poll() -> [Exchange]? {
+    func poll() -> [Exchange]? { pollMarked()?.batch }
+
+    func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? {
         lock.lock(); defer { lock.unlock() }
         guard !queue.isEmpty else { return nil }
         let b = queue.removeFirst()
         lock.broadcast()
         return b
+    }
+
+    func requestMark() {
+        lock.lock()
+        if let finalMark { queue.append(([], finalMark)) } else { markRequested = true }
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    /// A reader with nothing new to hand over answers a pending request with an empty batch.
+    var wantsMark: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return markRequested
     }
 
     var state: FeedState {
@@ -104,9 +133,11 @@ struct LiveBatcher {
         }
     }
 
-    /// Hands over what is collected (waits while the consumer is behind).
-    mutating func flush() {
-        sink.push(batch, ledger: ledger)
+    /// Hands over what is collected (waits while the consumer is behind). `position` is given
+    /// where the reader knows exactly where it stands (every byte read is in the batch or held
+    /// as a partial line it accounts for).
+    mutating func flush(position: (() -> [SourcePosition])? = nil) {
+        sink.push(batch, ledger: ledger, position: position)
         batch.removeAll(keepingCapacity: true)
     }
 }
@@ -190,15 +221,36 @@ public final class MergedFeed: ExchangeFeed, @unchecked Sendable {
     private let lock = NSLock()
     private var turn = 0
 
+    /// While a mark is being gathered: each part's mark once it has given one. A part that has
+    /// is not read again until all have, so the joined mark is one consistent cut.
+    private var gathering: [FeedMark?]?
+
     public init(_ feeds: [any ExchangeFeed]) { self.feeds = feeds }
 
     public func start() { for f in feeds { f.start() } }
 
-    public func poll() -> [Exchange]? {
+    public func poll() -> [Exchange]? { pollMarked()?.batch }
+
+    public func requestMark() {
+        lock.lock(); defer { lock.unlock() }
+        guard gathering == nil else { return }
+        gathering = Array(repeating: nil, count: feeds.count)
+        for f in feeds { f.requestMark() }
+    }
+
+    public func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? {
         lock.lock(); defer { lock.unlock() }
         for i in 0..<feeds.count {
             let k = (turn + i) % feeds.count
-            if let b = feeds[k].poll() { turn = (k + 1) % feeds.count; return b }
+            if let g = gathering, g[k] != nil { continue }
+            guard let (batch, mark) = feeds[k].pollMarked() else { continue }
+            turn = (k + 1) % feeds.count
+            guard let mark, gathering != nil else { return (batch, nil) }
+            gathering![k] = mark
+            guard gathering!.allSatisfy({ $0 != nil }) else { return (batch, nil) }
+            let parts = gathering!.map { $0! }
+            gathering = nil
+            return (batch, FeedMark(ledgers: parts.flatMap(\.ledgers), positions: parts.flatMap(\.positions)))
         }
         return nil
     }

@@ -43,10 +43,14 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
     private let adapter: RecordAdapter
     private let limits: ListenerLimits
     private let sink: FeedSink
+    private let startingLedger: InputLedger
 
-    /// Binds and listens at once, so a busy port fails before any work starts.
-    public init(address: ListenAddress, format: RecordFormat = .auto, limits: ListenerLimits = .init()) throws {
+    /// Binds and listens at once, so a busy port fails before any work starts. `ledger`: the
+    /// counts and duplicate window to go on from (a checkpoint's), else empty.
+    public init(address: ListenAddress, format: RecordFormat = .auto, limits: ListenerLimits = .init(),
+                ledger: InputLedger = InputLedger()) throws {
         self.limits = limits
+        startingLedger = ledger
         adapter = RecordAdapter(format: format, maxLineBytes: limits.maxLineBytes)
         let (fd, bound) = try Socket.listen(address)
         listenFD = fd
@@ -62,6 +66,8 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
     }
 
     public func poll() -> [Exchange]? { sink.poll() }
+    public func requestMark() { sink.requestMark() }
+    public func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { sink.pollMarked() }
     public var state: FeedState { sink.state }
 
     // MARK: The loop
@@ -82,6 +88,7 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
 
     private func run() {
         var batcher = LiveBatcher(sink: sink)
+        batcher.ledger = startingLedger
         var conns: [Connection] = []
         var fds: [pollfd] = []
         let chunk = 1 << 16
@@ -145,8 +152,10 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
                 }
             }
 
-            // Queue what was decoded (waits while the consumer is behind), then answer.
-            batcher.flush()
+            // Queue what was decoded (waits while the consumer is behind), then answer. A socket
+            // cannot be read again, so a mark here carries the ledger and no position: what
+            // senders had in flight at a restart is theirs to send again.
+            batcher.flush(position: { [] })
             for c in conns where c.open && !c.output.isEmpty { writeOutput(c) }
             for c in conns where c.open && c.output.isEmpty && !c.closeAfterOutput {
                 // A request already buffered behind the one just answered.

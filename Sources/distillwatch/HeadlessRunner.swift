@@ -23,6 +23,45 @@ struct HeadlessRunner {
     var window: StreamWindow = .all
     /// One stream hour: the detector re-scores hourly inside `ingest` anyway, so this costs little.
     var evaluateEvery: StreamTime = 3_600_000
+    /// `--state`: where checkpoints go, every `checkpointEvery` wall seconds and at exit.
+    var checkpoints: CheckpointDirectory?
+    var checkpointEvery: Double = 60
+    /// The checkpoint this run goes on from.
+    var resumed: Resumed?
+
+    /// A checkpoint read back: the detector and feed mark, and the runner's own counters.
+    struct Resumed {
+        let file: String
+        let detector: Detector
+        let mark: FeedMark
+        var exchanges = 0
+        var outsideWindow = 0
+        var streamTime: StreamTime?
+        var lastEvaluatedTs: StreamTime?
+        var verdicts: [String: Verdict] = [:]
+
+        init(state: DetectionState, file: String) throws {
+            self.file = file
+            detector = state.detector
+            let p = state.positions
+            var positions: [SourcePosition] = []
+            for i in 0..<(Int(p["sources"] ?? "") ?? 0) {
+                guard let text = p["source.\(i)"], let position = SourcePosition(encoded: text) else {
+                    throw CheckpointError.noneUsable(["\(file): source \(i) has no readable position"])
+                }
+                positions.append(position)
+            }
+            mark = FeedMark(ledgers: state.feedLedgers, positions: positions)
+            exchanges = Int(p["headless.exchanges"] ?? "") ?? 0
+            outsideWindow = Int(p["headless.outside_window"] ?? "") ?? 0
+            streamTime = p["headless.stream_time"].flatMap { StreamTime($0) }
+            lastEvaluatedTs = p["headless.last_evaluated"].flatMap { StreamTime($0) }
+            for line in (p["headless.verdicts"] ?? "").split(separator: "\n") {
+                let parts = line.split(separator: "\t")
+                if parts.count == 2, let v = Verdict(rawValue: String(parts[1])) { verdicts[String(parts[0])] = v }
+            }
+        }
+    }
 
     func run() -> Int32 {
         signal(SIGPIPE, SIG_IGN)
@@ -31,16 +70,51 @@ struct HeadlessRunner {
         for address in listening {
             out.write("{\"type\":\"listening\",\"address\":\(JSON.quote(address.description))}")
         }
-        let detector = Detector(settings: settings)
-        var verdicts: [String: Verdict] = [:]
-        var exchanges = 0
-        var lastEvaluatedTs: StreamTime?
+        let detector = resumed?.detector ?? Detector(settings: settings)
+        var verdicts: [String: Verdict] = resumed?.verdicts ?? [:]
+        var exchanges = resumed?.exchanges ?? 0
+        var lastEvaluatedTs: StreamTime? = resumed?.lastEvaluatedTs
         var dirty = false
         var lastEvaluatedWall = WatchSession.nowMs()
         var lastCountersWall = WatchSession.nowMs()
-        var lastSnapshot: Snapshot?
-        var streamTime: StreamTime?
-        var outsideWindow = 0
+        var lastSnapshot: Snapshot? = resumed.map { _ in detector.snapshot() }
+        var streamTime: StreamTime? = resumed?.streamTime
+        var outsideWindow = resumed?.outsideWindow ?? 0
+        // Checkpoints: the last one written (stream time, wall ms), whether a mark is awaited,
+        // and whether everything ingested so far is covered by the last mark seen.
+        var checkpointsWritten = 0
+        var lastCheckpointWall = WatchSession.nowMs()
+        var lastCheckpointAt: StreamTime? = resumed?.streamTime
+        var markRequested = false
+        var checkpointError: String?
+        var latestMark: FeedMark?
+        if let resumed {
+            out.write("{\"type\":\"restored\",\"checkpoint\":\(JSON.quote(resumed.file)),\"stream_time\":\(JSON.time(resumed.streamTime)),\"exchanges\":\(resumed.exchanges)}")
+        }
+
+        func saveCheckpoint(_ mark: FeedMark) {
+            guard let checkpoints else { return }
+            var positions: [String: String] = [
+                "sources": String(mark.positions.count),
+                "headless.exchanges": String(exchanges),
+                "headless.outside_window": String(outsideWindow),
+                "headless.verdicts": verdicts.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value.rawValue)" }.joined(separator: "\n"),
+            ]
+            for (i, p) in mark.positions.enumerated() { positions["source.\(i)"] = p.encoded }
+            if let streamTime { positions["headless.stream_time"] = String(streamTime) }
+            if let lastEvaluatedTs { positions["headless.last_evaluated"] = String(lastEvaluatedTs) }
+            let state = DetectionState(detector: detector, ledger: InputLedger(), positions: positions, feedLedgers: mark.ledgers)
+            do {
+                try checkpoints.save(state)
+                checkpointsWritten += 1
+                lastCheckpointAt = streamTime
+                checkpointError = nil
+            } catch {
+                checkpointError = "\(error)"
+            }
+            lastCheckpointWall = WatchSession.nowMs()
+        }
+
         func take(_ batch: [Exchange]) {
             var batch = batch
             if !window.isAll {
@@ -74,25 +148,47 @@ struct HeadlessRunner {
             line += ",\"exchanges\":\(exchanges),\"rejected\":\(s.rejected),\"duplicates\":\(s.duplicates),\"dropped\":\(s.dropped)"
             line += ",\"connected\":\(s.connected),\"accounts\":\(lastSnapshot?.accounts ?? 0),\"suspect\":\(lastSnapshot?.suspectCount ?? 0),\"watch\":\(lastSnapshot?.watchCount ?? 0)"
             if !window.isAll { line += ",\"outside_window\":\(outsideWindow)" }
+            if checkpoints != nil {
+                line += ",\"checkpoints\":\(checkpointsWritten),\"checkpoint_stream_time\":\(JSON.time(lastCheckpointAt))"
+                if let resumed { line += ",\"restored_from\":\(JSON.time(resumed.streamTime))" }
+                if let checkpointError { line += ",\"checkpoint_error\":\(JSON.quote(checkpointError))" }
+            }
             if let e = s.error { line += ",\"error\":\(JSON.quote(e))" }
             out.write(line + "}")
             lastCountersWall = WatchSession.nowMs()
         }
 
+        /// Takes one batch, bringing verdicts up to date when due; a mark that came with it is
+        /// where a checkpoint is written (after the evaluation, so it holds the verdicts too).
+        func ingestNext() -> Bool {
+            guard let (batch, mark) = feed.pollMarked() else { return false }
+            take(batch)
+            if lastEvaluatedTs == nil { lastEvaluatedTs = batch.first?.ts }
+            if live {
+                if WatchSession.nowMs() - lastEvaluatedWall >= 1000 { evaluate() }
+            } else if let now = streamTime, let last = lastEvaluatedTs, now - last >= evaluateEvery {
+                evaluate()
+            }
+            if let mark {
+                latestMark = mark
+                markRequested = false
+                saveCheckpoint(mark)
+            } else if !batch.isEmpty {
+                latestMark = nil
+            }
+            return true
+        }
+
         feed.start()
         while pendingSignal == 0 {
-            if let batch = feed.poll() {
-                take(batch)
-                if lastEvaluatedTs == nil { lastEvaluatedTs = batch.first?.ts }
-                if live {
-                    if WatchSession.nowMs() - lastEvaluatedWall >= 1000 { evaluate() }
-                } else if let now = streamTime, let last = lastEvaluatedTs, now - last >= evaluateEvery {
-                    evaluate()
-                }
-            } else {
+            if checkpoints != nil && !markRequested && WatchSession.nowMs() - lastCheckpointWall >= checkpointEvery * 1000 {
+                feed.requestMark()
+                markRequested = true
+            }
+            if !ingestNext() {
                 let s = feed.state
                 if s.finished && s.queued == 0 {
-                    if let batch = feed.poll() { take(batch); continue }
+                    if ingestNext() { continue }
                     break
                 }
                 // Quiet input: bring verdicts up to date now rather than at the next batch (but
@@ -103,6 +199,20 @@ struct HeadlessRunner {
             if countersEvery > 0 && WatchSession.nowMs() - lastCountersWall >= countersEvery * 1000 { counters(final: false) }
         }
         if dirty || lastSnapshot == nil { evaluate() }
+        if checkpoints != nil {
+            // The last checkpoint: where the input stands now. Readers hand over what they hold
+            // and a mark (a few batches at most), within a deadline.
+            if latestMark == nil {
+                if !markRequested { feed.requestMark() }
+                let deadline = WatchSession.nowMs() + 10_000
+                while latestMark == nil && WatchSession.nowMs() < deadline {
+                    if !ingestNext() { usleep(2_000) }
+                }
+                if dirty { evaluate() }
+            }
+            if let latestMark { saveCheckpoint(latestMark) }
+            else { checkpointError = "no final checkpoint: the input did not reach a point one could be taken at within 10 s" }
+        }
         counters(final: true)
         return 0
     }

@@ -34,6 +34,13 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("counters-every"), help: "Headless: seconds between counters lines (0: only the final one).")
     var countersEvery: Double = 10
 
+    @Option(name: .customLong("state"), help: ArgumentHelp(
+        "Headless: keep checkpoints of everything learnt in this directory, and go on from the newest one on start.", valueName: "dir"))
+    var stateDirectory: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: "With --state: wall-clock seconds between checkpoints (one is also written at exit).")
+    var checkpointEvery: Double = 60
+
     var hasLiveSources: Bool { !follow.isEmpty || !listen.isEmpty }
 
     func validate() throws {
@@ -41,6 +48,10 @@ struct SourceOptions: ParsableArguments {
         // Unfinished requests share a 256 MiB buffer: a larger body could never be accepted.
         if maxBodyMiB < 1 || maxBodyMiB > 256 { throw ValidationError("--max-body-mib must be between 1 and 256") }
         if !(countersEvery >= 0) { throw ValidationError("--counters-every must be 0 or more") }
+        if !(checkpointEvery >= 0.1 && checkpointEvery <= 86_400) { throw ValidationError("--checkpoint-every must be between 0.1 and 86400 seconds") }
+        if stateDirectory != nil && !headless {
+            throw ValidationError("--state works with --headless; the console does not keep checkpoints yet")
+        }
         _ = try addresses()
     }
 
@@ -60,24 +71,37 @@ struct SourceOptions: ParsableArguments {
 
     /// The feed for these sources: files and `-` (merged by time), followed files, listeners.
     /// Listeners are bound here, so a busy port fails before anything starts.
-    func makeFeed(paths: [String]) throws -> (feed: any ExchangeFeed, name: String, listening: [ListenAddress]) {
+    ///
+    /// `resume` is a checkpoint's mark: each reading thread's ledger (files, then each followed
+    /// file, then each listener) and the files' positions. It must come from the same sources.
+    func makeFeed(paths: [String], resume: FeedMark? = nil) throws -> (feed: any ExchangeFeed, name: String, listening: [ListenAddress]) {
         var feeds: [any ExchangeFeed] = []
         var names: [String] = []
         var listening: [ListenAddress] = []
+        let readers = (paths.isEmpty ? 0 : 1) + follow.count + listen.count
+        if let resume, resume.ledgers.count != readers || resume.positions.count != paths.count + follow.count {
+            throw ResumeError.sourcesDiffer(saved: resume.positions.map(\.name), now: paths + follow + listen)
+        }
+        var ledgers = resume?.ledgers[...] ?? []
+        var positions = resume?.positions[...] ?? []
         if !paths.isEmpty {
             let stream = try ExchangeStream(paths: paths, format: format)
-            feeds.append(StreamFeed(stream: stream))
+            if resume != nil { try stream.resume(at: Array(positions.prefix(paths.count))) }
+            positions = positions.dropFirst(paths.count)
+            feeds.append(StreamFeed(stream: stream, ledger: ledgers.popFirst() ?? InputLedger()))
             names.append(paths == ["-"] ? "stdin" : paths.count == 1 ? URL(fileURLWithPath: paths[0]).lastPathComponent : "\(paths.count) files")
         }
         for path in follow {
-            feeds.append(FollowFeed(path: path, format: format))
+            let at = positions.popFirst()
+            if let at, at.name != path { throw ResumeError.sourcesDiffer(saved: resume!.positions.map(\.name), now: paths + follow) }
+            feeds.append(FollowFeed(path: path, format: format, ledger: ledgers.popFirst() ?? InputLedger(), resumeAt: at))
             names.append("follow " + URL(fileURLWithPath: path).lastPathComponent)
         }
         var limits = ListenerLimits()
         limits.maxConnections = maxConnections
         limits.maxBodyBytes = maxBodyMiB << 20
         for address in try addresses() {
-            let listener = try SocketListenerFeed(address: address, format: format, limits: limits)
+            let listener = try SocketListenerFeed(address: address, format: format, limits: limits, ledger: ledgers.popFirst() ?? InputLedger())
             feeds.append(listener)
             listening.append(listener.address)
             names.append(listener.address.description)
@@ -90,12 +114,32 @@ struct SourceOptions: ParsableArguments {
 extension WatchCommand {
     /// `watch --headless`: the same feed and detector, NDJSON on stdout; exits when finite input ends.
     func runHeadless(paths: [String]) throws -> Never {
+        let settings = DetectorSettings(sensitivity: sensitivity)
+        var checkpoints: CheckpointDirectory?
+        var restored: HeadlessRunner.Resumed?
+        if let dir = sourceOptions.stateDirectory {
+            do {
+                let directory = try CheckpointDirectory(path: dir)
+                checkpoints = directory
+                if let found = try directory.restore(settings: settings) {
+                    for note in found.refused { printDiagnostic("checkpoint refused: \(note)") }
+                    if !found.refused.isEmpty { printDiagnostic("going on from the older checkpoint \(found.file)") }
+                    restored = try HeadlessRunner.Resumed(state: found.state, file: found.file)
+                }
+            } catch { fail("\(error)") }
+        }
         let made: (feed: any ExchangeFeed, name: String, listening: [ListenAddress])
-        do { made = try sourceOptions.makeFeed(paths: paths) } catch { fail("\(error)") }
-        let runner = HeadlessRunner(feed: made.feed, live: sourceOptions.hasLiveSources || paths == ["-"],
-                                    settings: DetectorSettings(sensitivity: sensitivity),
+        do { made = try sourceOptions.makeFeed(paths: paths, resume: restored?.mark) } catch {
+            if let restored { fail("cannot go on from checkpoint \(restored.file): \(error)") }
+            fail("\(error)")
+        }
+        var runner = HeadlessRunner(feed: made.feed, live: sourceOptions.hasLiveSources || paths == ["-"],
+                                    settings: settings,
                                     countersEvery: sourceOptions.countersEvery, listening: made.listening,
                                     window: try window())
+        runner.checkpoints = checkpoints
+        runner.checkpointEvery = sourceOptions.checkpointEvery
+        runner.resumed = restored
         Foundation.exit(runner.run())
     }
 }

@@ -107,8 +107,8 @@ final class StateRoundTripTests: FeedsTestCase {
         XCTAssertEqual(refusal(Array(#"{"ts":"2026-04-20T10:00:00Z"}"#.utf8)), .notAStateFile)
         XCTAssertEqual(refusal([]), .notAStateFile)
         var newer = good
-        newer[8] = 2
-        XCTAssertEqual(refusal(newer), .newerVersion(found: 2, supported: DetectionState.formatVersion))
+        newer[8] = UInt8(DetectionState.formatVersion + 1)
+        XCTAssertEqual(refusal(newer), .newerVersion(found: DetectionState.formatVersion + 1, supported: DetectionState.formatVersion))
         guard case .settingsDiffer? = refusal(good, settings: DetectorSettings(sensitivity: .aggressive)) else {
             return XCTFail("a state written under other settings must be refused")
         }
@@ -143,5 +143,96 @@ struct SeededCuts {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return Int((z ^ (z >> 31)) % UInt64(max(1, n)))
+    }
+}
+
+/// A stream stopped between two batches and a new one resumed at its `positions()` hand out,
+/// together, exactly the records and counts of one uninterrupted pass: over plain and gzip
+/// files, merged sources, broken, blank and over-long lines, repeated request ids, and lines
+/// holding several records (a checkpoint can fall inside one).
+final class StreamResumeTests: FeedsTestCase {
+    func inputs() throws -> [String] {
+        var plain = "", packed = ""
+        for i in 0..<600 {
+            let ts = String(format: "2026-04-20T10:%02d:%02d.%03dZ", i / 60 % 60, i % 60, i % 1000)
+            plain += record(ts, account: "acct_\(i % 7)", request: "p\(i)") + "\n"
+            if i % 41 == 0 { plain += "{\"broken\":\n" }
+            if i % 53 == 0 { plain += "\n" }
+            if i % 97 == 0 { plain += "{\"pad\":\"" + String(repeating: "x", count: 600) + "\"}\n" }
+            if i % 3 == 0 {
+                // Three records on one line, the last repeating an earlier request id.
+                let ts2 = String(format: "2026-04-20T10:%02d:%02d.%03dZ", i / 60 % 60, i % 60, i % 1000 + 1)
+                packed += "[" + record(ts2, account: "acct_b", request: "q\(i)") + "," + record(ts2, account: "acct_c", request: "r\(i)")
+                    + "," + record(ts2, account: "acct_c", request: i % 9 == 0 ? "p\(i)" : "s\(i)") + "]\n"
+            }
+            if i % 77 == 0 { packed += "not json\n" }
+        }
+        return [try write("plain.ndjson", plain), try write("packed.ndjson.gz", gzip(packed))]
+    }
+
+    func drain(_ stream: ExchangeStream, _ ledger: inout InputLedger, batches: Int = .max, size: Int) throws -> [String] {
+        var out: [String] = []
+        var batch: [Exchange] = []
+        var n = 0
+        while n < batches, try stream.nextBatch(into: &batch, maxCount: size, ledger: &ledger) {
+            out += batch.map { $0.requestID ?? "-" }
+            batch.removeAll()
+            n += 1
+        }
+        return out
+    }
+
+    func check(paths: [String], format: RecordFormat) throws {
+        var wholeLedger = InputLedger()
+        let whole = try drain(ExchangeStream(paths: paths, maxLineBytes: 512, format: format), &wholeLedger, size: 7)
+        XCTAssertGreaterThan(wholeLedger.rejectedTotal, 0)
+        for cut in [0, 1, 2, 5, 13, 40, 77, 150, 1000] {
+            for size in [1, 7, 64] {
+                var ledger = InputLedger()
+                let first = try ExchangeStream(paths: paths, maxLineBytes: 512, format: format)
+                var got = try drain(first, &ledger, batches: cut, size: size)
+                let positions = first.positions()
+                let second = try ExchangeStream(paths: paths, maxLineBytes: 512, format: format)
+                try second.resume(at: positions)
+                got += try drain(second, &ledger, size: size)
+                XCTAssertEqual(got, whole, "cut after \(cut) batches of \(size) (\(format))")
+                XCTAssertEqual(ledger.rejectedTotal, wholeLedger.rejectedTotal, "cut \(cut)×\(size)")
+                XCTAssertEqual(ledger.duplicates, wholeLedger.duplicates, "cut \(cut)×\(size)")
+                XCTAssertEqual(ledger.blankLines, wholeLedger.blankLines, "cut \(cut)×\(size)")
+                XCTAssertEqual(ledger.samples, wholeLedger.samples, "rejections keep their line numbers")
+            }
+        }
+    }
+
+    func testResumedStreamsReadWhatOneStreamReads() throws {
+        let paths = try inputs()
+        try check(paths: paths, format: .auto)
+        try check(paths: [paths[1]], format: .auto)
+        try check(paths: [paths[0]], format: .canonical)
+        try check(paths: [paths[0], paths[0]], format: .canonical)
+    }
+
+    func testAReplacedOrShortenedFileIsRefused() throws {
+        let paths = try inputs()
+        let stream = try ExchangeStream(paths: [paths[0]])
+        var ledger = InputLedger()
+        _ = try drain(stream, &ledger, batches: 3, size: 50)
+        let positions = stream.positions()
+        // Same name, another file.
+        let text = try String(contentsOfFile: paths[0], encoding: .utf8)
+        try FileManager.default.removeItem(atPath: paths[0])
+        try write("plain.ndjson", String(text.prefix(100)))
+        XCTAssertThrowsError(try ExchangeStream(paths: [paths[0]]).resume(at: positions)) { error in
+            XCTAssertEqual(error as? ResumeError, .replaced(path: paths[0]))
+        }
+        var cut = positions
+        cut[0].identity = try ExchangeStream(paths: [paths[0]]).positions()[0].identity
+        XCTAssertThrowsError(try ExchangeStream(paths: [paths[0]]).resume(at: cut)) { error in
+            guard case .shorter? = error as? ResumeError else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try ExchangeStream(paths: paths).resume(at: positions)) { error in
+            guard case .sourcesDiffer? = error as? ResumeError else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(SourcePosition(encoded: positions[0].encoded), positions[0])
     }
 }

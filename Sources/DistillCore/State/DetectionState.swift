@@ -7,7 +7,7 @@
 /// then the payload. The drill-down detail (recent sessions and exchanges kept for the console)
 /// is not part of it: it fills again as traffic arrives.
 public struct DetectionState {
-    public static let formatVersion: UInt32 = 1
+    public static let formatVersion: UInt32 = 2
     static let magic: [UInt8] = Array("DWSTATE\u{1A}".utf8)
     static let headerSize = 8 + 4 + 8 + 8
     private static let checksumSeed: UInt64 = 0x4457_5354_4154_4531
@@ -16,9 +16,11 @@ public struct DetectionState {
     public var ledger: InputLedger
     /// Where the caller's sources had got to, in the caller's own words (paths, offsets…).
     public var positions: [String: String]
+    /// The ledgers of a live feed's reading threads, one each, when they keep their own.
+    public var feedLedgers: [InputLedger]
 
-    public init(detector: Detector, ledger: InputLedger, positions: [String: String] = [:]) {
-        self.detector = detector; self.ledger = ledger; self.positions = positions
+    public init(detector: Detector, ledger: InputLedger, positions: [String: String] = [:], feedLedgers: [InputLedger] = []) {
+        self.detector = detector; self.ledger = ledger; self.positions = positions; self.feedLedgers = feedLedgers
     }
 
     /// What the settings are called in a state file: the sensitivity, and a fingerprint of every
@@ -40,6 +42,7 @@ public struct DetectionState {
         w.write(ledger)
         w.write(positions.count)
         for (k, v) in positions.sorted(by: { $0.key < $1.key }) { w.write(k); w.write(v) }
+        w.write(feedLedgers)
         w.finishHeader(payloadFrom: Self.headerSize, lengthAt: Self.magic.count + 4, checksumSeed: Self.checksumSeed)
         return w.bytes
     }
@@ -51,7 +54,7 @@ public struct DetectionState {
         var r = StateReader(bytes, from: Self.magic.count)
         let version = try r.uint32()
         guard version <= Self.formatVersion else { throw .newerVersion(found: version, supported: Self.formatVersion) }
-        guard version == Self.formatVersion else { throw .corrupt("format version \(version) was never written") }
+        guard version >= 1 else { throw .corrupt("format version \(version) was never written") }
         let length = try r.int()
         let checksum = try r.uint64()
         guard length >= 0, r.remaining >= length else { throw .truncated }
@@ -66,7 +69,9 @@ public struct DetectionState {
         let ledger = try r.read(InputLedger.self)
         var positions: [String: String] = [:]
         for _ in 0..<(try r.count(minimumSize: 16)) { positions[try r.string()] = try r.string() }
+        // Version 1 had no feed ledgers.
+        let feedLedgers = version >= 2 ? try r.array(InputLedger.self) : []
         try r.check(r.remaining == 0, "\(r.remaining) bytes left over after the state")
-        self.init(detector: detector, ledger: ledger, positions: positions)
+        self.init(detector: detector, ledger: ledger, positions: positions, feedLedgers: feedLedgers)
     }
 }

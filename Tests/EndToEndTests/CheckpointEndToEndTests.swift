@@ -1,0 +1,236 @@
+import Foundation
+import XCTest
+
+/// `watch --headless --state DIR`: killed with SIGKILL at random moments and started again
+/// with the same command, it must end where one uninterrupted `scan` of the same input ends:
+/// the same exchanges, duplicates, rejected lines and suspect clusters, nothing lost and
+/// nothing counted twice. Kill moments are drawn from a seeded generator (the seed is printed)
+/// and found by polling the counters, never by sleeping.
+final class CheckpointEndToEndTests: XCTestCase {
+    typealias Headless = LiveSourceTests.Headless
+
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("dw-ckpt-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    /// Runs a shell command to its end, returning stdout; `$DW` is the binary.
+    @discardableResult
+    func sh(_ command: String) throws -> String {
+        let binary = CommandLineTests.binary
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("distillwatch is not built at \(binary.path); run `swift build` first")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        var env = ProcessInfo.processInfo.environment
+        env["DW"] = binary.path
+        process.environment = env
+        process.currentDirectoryURL = CommandLineTests.packageRoot
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The seed for a kill schedule: DW_TEST_SEED to repeat one, else a new one (printed).
+    func seed(_ what: String) -> UInt64 {
+        let seed = ProcessInfo.processInfo.environment["DW_TEST_SEED"].flatMap(UInt64.init)
+            ?? UInt64(Date().timeIntervalSince1970 * 1000) % 100_000
+        print("\(what) seed \(seed) (DW_TEST_SEED=\(seed) repeats it)")
+        return seed
+    }
+
+    /// Generated traffic split over two sources (the second gzipped), with broken lines in one
+    /// and repeated request ids in the other: the merge, the rejections and the duplicate window
+    /// all have to survive a restart.
+    func makeInputs(days: Int) throws -> [String] {
+        let all = try sh("\"$DW\" gen --days \(days) --seed 23 --scale 0.5 2>/dev/null")
+        var first = "", second = ""
+        for (i, line) in all.split(separator: "\n").enumerated() {
+            if i % 3 == 0 {
+                second += line + "\n"
+                if i % 1500 == 0 { second += line + "\n" }
+            } else {
+                first += line + "\n"
+                if i % 997 == 1 { first += "{\"broken\":\n" }
+            }
+        }
+        let a = folder.appendingPathComponent("a.ndjson").path
+        let b = folder.appendingPathComponent("b.ndjson").path
+        try first.write(toFile: a, atomically: true, encoding: .utf8)
+        try second.write(toFile: b, atomically: true, encoding: .utf8)
+        try sh("gzip -f '\(b)'")
+        return [a, b + ".gz"]
+    }
+
+    /// What one uninterrupted scan counts: exchanges, duplicates, rejected, suspect clusters.
+    func scanCounts(_ paths: [String]) throws -> [String: Int] {
+        let json = try sh("\"$DW\" scan --format json " + paths.map { "'\($0)'" }.joined(separator: " ") + " 2>/dev/null")
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let input = try XCTUnwrap(report["input"] as? [String: Any])
+        let rejected = try XCTUnwrap(input["rejected"] as? [String: Any])
+        let clusters = try XCTUnwrap(report["clusters"] as? [[String: Any]])
+        return ["exchanges": input["exchanges"] as? Int ?? -1, "duplicates": input["duplicates"] as? Int ?? -1,
+                "rejected": rejected["total"] as? Int ?? -1,
+                "suspect": clusters.filter { $0["verdict"] as? String == "suspect" }.count]
+    }
+
+    func counts(_ counters: [String: Any]) -> [String: Int] {
+        ["exchanges": counters["exchanges"] as? Int ?? -1, "duplicates": counters["duplicates"] as? Int ?? -1,
+         "rejected": counters["rejected"] as? Int ?? -1, "suspect": counters["suspect"] as? Int ?? -1]
+    }
+
+    /// Runs `arguments` and SIGKILLs it once it has counted `threshold` exchanges, and at least
+    /// one more than the checkpoint it went on from (or ended). Returns the exchanges counted.
+    func runAndKill(_ arguments: [String], atExchanges threshold: Int) throws -> Int {
+        let run = try Headless(arguments)
+        try run.wait("a first counters line", limit: 300) { !$0.objects("counters").isEmpty }
+        let restored = run.objects("restored").first?["exchanges"] as? Int ?? 0
+        try run.wait("\(threshold) exchanges counted", limit: 300) {
+            $0.counter("exchanges") >= max(threshold, restored + 1) || $0.objects("counters").last?["final"] as? Bool == true
+        }
+        kill(run.process.processIdentifier, SIGKILL)
+        run.process.waitUntilExit()
+        XCTAssertEqual(run.process.terminationReason, .uncaughtSignal, "killed, not ended: \(run.stderr)")
+        return run.counter("exchanges")
+    }
+
+    func testFileReplayKilledFiveTimesEndsLikeOneScan() throws {
+        let paths = try makeInputs(days: 3)
+        let expected = try scanCounts(paths)
+        XCTAssertGreaterThan(expected["duplicates"]!, 0)
+        XCTAssertGreaterThan(expected["rejected"]!, 0)
+        XCTAssertGreaterThan(expected["suspect"]!, 0)
+        let state = folder.appendingPathComponent("state").path
+        let arguments = paths + ["--speed", "max", "--state", state, "--checkpoint-every", "0.3"]
+
+        let seed = seed("file replay kill schedule")
+        var rng = SplitMix(seed: seed)
+        let total = expected["exchanges"]!
+        var fractions = (0..<5).map { _ in Double(rng.next() % 900) / 1000 + 0.05 }
+        fractions.sort()
+        for f in fractions {
+            let seen = try runAndKill(arguments, atExchanges: Int(Double(total) * f))
+            print("killed at \(seen) exchanges (seed \(seed))")
+        }
+
+        let last = try Headless(arguments)
+        try last.wait("the end of input", limit: 300) { $0.objects("counters").last?["final"] as? Bool == true }
+        last.process.waitUntilExit()
+        XCTAssertEqual(last.process.terminationStatus, 0, last.stderr)
+        XCTAssertEqual(counts(last.counters), expected, "seed \(seed)")
+        XCTAssertNotNil(last.objects("restored").first, "the last run went on from a checkpoint")
+        XCTAssertNotNil(last.counters["restored_from"])
+    }
+
+    func testFollowedFileKilledFiveTimesWhileGrowingEndsLikeOneScan() throws {
+        let source = try makeInputs(days: 2)[0]
+        let expected = try scanCounts([source])
+        let followed = folder.appendingPathComponent("followed.ndjson").path
+        FileManager.default.createFile(atPath: followed, contents: nil)
+        let state = folder.appendingPathComponent("state").path
+        let arguments = ["--follow", followed, "--state", state, "--checkpoint-every", "0.3"]
+
+        // The writer appends in pieces that end mid-line, so a checkpoint can fall inside a line.
+        let text = Array(try Data(contentsOf: URL(fileURLWithPath: source)))
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: followed))
+        var written = 0
+        func append(upTo fraction: Double) {
+            let end = min(text.count, Int(Double(text.count) * fraction) + 17)
+            guard end > written else { return }
+            handle.write(Data(text[written..<end]))
+            written = end
+        }
+
+        let seed = seed("follow kill schedule")
+        var rng = SplitMix(seed: seed)
+        for k in 1...5 {
+            append(upTo: Double(k) / 6)
+            // Killed somewhere after its restart and before it has caught up with the writer.
+            let caughtUp = expected["exchanges"]! * k / 6
+            let seen = try runAndKill(arguments, atExchanges: Int(Double(caughtUp) * (0.5 + Double(rng.next() % 500) / 1000)))
+            print("killed at \(seen) exchanges (seed \(seed))")
+        }
+        append(upTo: 1)
+        try handle.close()
+
+        let last = try Headless(arguments)
+        try last.wait("every line followed", limit: 300) { $0.counter("exchanges") >= expected["exchanges"]! && $0.counter("rejected") >= expected["rejected"]! }
+        let final = last.stop()
+        XCTAssertEqual(counts(final), expected, "seed \(seed)")
+    }
+
+    func testDamagedCheckpointIsRefusedNamedAndKeptAndTheOlderOneIsUsed() throws {
+        let paths = try makeInputs(days: 1)
+        let expected = try scanCounts(paths)
+        let state = folder.appendingPathComponent("state").path
+        let arguments = paths + ["--state", state, "--checkpoint-every", "0.2"]
+        let first = try Headless(arguments)
+        try first.wait("the end of input", limit: 300) { $0.objects("counters").last?["final"] as? Bool == true }
+        first.process.waitUntilExit()
+        let newest = state + "/checkpoint.dws"
+        XCTAssertTrue(FileManager.default.fileExists(atPath: state + "/checkpoint.previous.dws"), "two generations are kept")
+
+        // Damage the newest: one flipped byte in the middle.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: newest))
+        bytes[bytes.count / 2] ^= 0x20
+        try bytes.write(to: URL(fileURLWithPath: newest))
+
+        let second = try Headless(arguments)
+        try second.wait("the end of input", limit: 300) { $0.objects("counters").last?["final"] as? Bool == true }
+        second.process.waitUntilExit()
+        XCTAssertEqual(second.process.terminationStatus, 0, second.stderr)
+        XCTAssertTrue(second.stderr.contains("checkpoint refused") && second.stderr.contains(newest) && second.stderr.contains("checksum"), second.stderr)
+        XCTAssertTrue(second.stderr.contains("checkpoint.previous.dws"), "says which one it went on from: \(second.stderr)")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: newest + ".refused")), bytes, "the refused file is kept as it was")
+        XCTAssertEqual(counts(second.counters), expected)
+
+        // Nothing usable at all: refuse to start rather than forget.
+        for name in ["checkpoint.dws", "checkpoint.previous.dws"] {
+            try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: state + "/" + name))
+        }
+        let out = try sh("\"$DW\" watch --headless --state '\(state)' '\(paths[0])' '\(paths[1])' 2>&1; echo status=$?")
+        XCTAssertTrue(out.contains("no usable checkpoint") && out.contains("not a DistillWatch state file") && out.contains("status=2"), out)
+    }
+
+    func testOtherSourcesOrASecondWatcherAreRefused() throws {
+        let paths = try makeInputs(days: 1)
+        let state = folder.appendingPathComponent("state").path
+        let first = try Headless(paths + ["--state", state])
+        try first.wait("the end of input", limit: 300) { $0.objects("counters").last?["final"] as? Bool == true }
+        first.process.waitUntilExit()
+
+        let other = try sh("\"$DW\" watch --headless --state '\(state)' '\(paths[0])' 2>&1; echo status=$?")
+        XCTAssertTrue(other.contains("cannot go on from checkpoint") && other.contains("status=2"), other)
+
+        // A watcher holding the directory (following a file that never ends) keeps others out.
+        let followed = folder.appendingPathComponent("f.ndjson").path
+        FileManager.default.createFile(atPath: followed, contents: nil)
+        let holder = try Headless(["--follow", followed, "--state", folder.appendingPathComponent("held").path])
+        try holder.wait("counters") { !$0.objects("counters").isEmpty }
+        let second = try sh("\"$DW\" watch --headless --follow '\(followed)' --state '\(folder.appendingPathComponent("held").path)' 2>&1; echo status=$?")
+        XCTAssertTrue(second.contains("in use by another distillwatch") && second.contains("status=2"), second)
+        holder.stop()
+    }
+}
+
+/// A small seeded generator, so a failing kill schedule can be run again.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
