@@ -28,8 +28,8 @@ public struct DetectionRun {
     /// Runs `paths` to the end, from `state` when given (else from nothing). Opening errors
     /// throw before any work.
     public static func run(paths: [String], settings: DetectorSettings, window: StreamWindow = .all,
-                           resuming state: DetectionState? = nil) throws -> DetectionRun {
-        let stream = try ExchangeStream(paths: paths)
+                           resuming state: DetectionState? = nil, format: RecordFormat = .canonical) throws -> DetectionRun {
+        let stream = try ExchangeStream(paths: paths, format: format)
         var run = state.map(DetectionRun.init(resuming:)) ?? DetectionRun(settings: settings)
         var batch: [Exchange] = []
         batch.reserveCapacity(batchSize)

@@ -199,9 +199,11 @@ final class HTTPConnection: ConnectionHandler {
             // Not retryable: OTLP/HTTP answers a malformed request with 400.
             respond(400, text: "{\"code\":3,\"message\":\"request body is not valid OTLP/JSON\"}", type: "application/json", close: close, &reply)
         } else if otlp {
-            // An OTLP partial-success answer says how many records were refused.
+            // An OTLP partial-success answer says how many records were refused, in the field
+            // of the signal that was sent (spans for traces, log records for logs).
+            let field = path == "/v1/traces" ? "rejectedSpans" : "rejectedLogRecords"
             let text = rejected > 0
-                ? "{\"partialSuccess\":{\"rejectedLogRecords\":\"\(rejected)\",\"errorMessage\":\"records rejected: no timestamp or account, or a field of the wrong type\"}}"
+                ? "{\"partialSuccess\":{\"\(field)\":\"\(rejected)\",\"errorMessage\":\"records rejected: no timestamp or account, or a field of the wrong type\"}}"
                 : "{}"
             respond(200, text: text, type: "application/json", close: close, &reply)
         } else {

@@ -26,6 +26,9 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Report format: table (default on a terminal) or json (default otherwise).")
     var format: Format?
 
+    @Option(name: .customLong("input-format"), help: "Record format of the input: canonical (the default), litellm, otlp, kcat or auto (detected per line).")
+    var inputFormat: RecordFormat = .canonical
+
     @Option(name: .customLong("fail-on"), help: "Exit with status 3 if a cluster at this verdict (or worse) is found: suspect or watch.")
     var failOn: FailOn?
 
@@ -68,7 +71,7 @@ struct ScanCommand: ParsableCommand {
         let exchangesBefore = resumed?.ledger.exchanges ?? 0
         let result: DetectionRun
         do {
-            result = try DetectionRun.run(paths: paths, settings: settings, window: window(), resuming: resumed)
+            result = try DetectionRun.run(paths: paths, settings: settings, window: window(), resuming: resumed, format: inputFormat)
         } catch {
             printDiagnostic("\(error)")
             throw ExitCode(2)

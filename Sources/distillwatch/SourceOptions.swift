@@ -19,7 +19,9 @@ struct SourceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Address TCP and HTTP listeners bind to instead of loopback (e.g. 0.0.0.0). Needed for any non-loopback address.", valueName: "addr"))
     var bind: String?
 
-    @Option(name: .customLong("format"), help: "Record format: canonical, litellm, otlp, kcat or auto (detected per line or request).")
+    // `--format` is the older spelling: elsewhere it names the output format.
+    @Option(name: [.customLong("input-format"), .customLong("format")],
+            help: "Record format of the input: canonical, litellm, otlp, kcat or auto (detected per line or request). --format is an older spelling.")
     var format: RecordFormat = .auto
 
     @Option(name: .customLong("max-connections"), help: "Concurrent connections per listener; more are refused and counted as dropped.")

@@ -46,6 +46,16 @@ final class AdapterTests: XCTestCase {
         XCTAssertEqual(exchanges(decode("[\(litellm),\(litellm)]")).count, 2)
     }
 
+    func testLiteLLMModelIsTheGroupTheClientAskedFor() throws {
+        // The proxy logs the backend (`openai/gpt-4o-mini`) as `model`, the client's name as `model_group`.
+        let routed = litellm.replacingOccurrences(of: #""model":"gpt-4o-mini""#, with: #""model":"openai/gpt-4o-mini","model_group":"fast-chat""#)
+        XCTAssertEqual(try XCTUnwrap(exchanges(decode(routed, .litellm)).first).model, "fast-chat")
+        let emptyGroup = litellm.replacingOccurrences(of: #""model":"gpt-4o-mini""#, with: #""model":"openai/gpt-4o-mini","model_group":"""#)
+        XCTAssertEqual(try XCTUnwrap(exchanges(decode(emptyGroup, .litellm)).first).model, "openai/gpt-4o-mini", "an empty group is no group")
+        let noSession = litellm.replacingOccurrences(of: #""session_id":"sess_1""#, with: #""session_id":"""#)
+        XCTAssertNil(try XCTUnwrap(exchanges(decode(noSession, .litellm)).first).sessionID, "an empty session id is no session")
+    }
+
     func testAdaptedRecordsObeyTheCanonicalRules() {
         let noAccount = litellm.replacingOccurrences(of: #""user_api_key_user_id":"acct_1","user_api_key_hash":"88dc28","#, with: "")
         XCTAssertEqual(rejections(decode(noAccount, .litellm)), ["missing_account"])

@@ -228,4 +228,26 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(other.status, 2)
         XCTAssertTrue(other.stderr.contains("other detector settings"), other.stderr)
     }
+
+    /// A saved LiteLLM log is read by `scan` with the same adapters as `watch`.
+    func testScanReadsAdaptedFormats() throws {
+        let dir = try temporaryDirectory().path
+        var lines = ""
+        for i in 0..<5 {
+            lines += #"{"id":"chatcmpl-\#(i)","call_type":"acompletion","status":"success","prompt_tokens":12,"completion_tokens":40,"startTime":\#(1776849243 + i * 60).5,"endTime":\#(1776849245 + i * 60).5,"model":"openai/gpt-4o-mini","model_group":"fast","session_id":"","messages":[{"role":"user","content":"hello"}],"metadata":{"user_api_key_user_id":"acct_\#(i % 2)","user_api_key_hash":"k\#(i % 2)"}}"# + "\n"
+        }
+        try lines.write(toFile: dir + "/litellm.ndjson", atomically: true, encoding: .utf8)
+        let canonical = try sh(#""$DW" scan --format json "# + "'\(dir)/litellm.ndjson'")
+        XCTAssertNotEqual(canonical.status, 0, "read as canonical records, none is accepted")
+        let adapted = try report(try sh(#""$DW" scan --format json --input-format litellm "# + "'\(dir)/litellm.ndjson'"))
+        XCTAssertEqual((adapted["input"] as? [String: Any])?["exchanges"] as? Int, 5)
+        let auto = try report(try sh(#""$DW" scan --format json --input-format auto "# + "'\(dir)/litellm.ndjson'"))
+        XCTAssertEqual((auto["input"] as? [String: Any])?["exchanges"] as? Int, 5)
+        // watch takes the same option, and still the older spelling.
+        for option in ["--input-format", "--format"] {
+            let run = try sh(#""$DW" watch --headless --counters-every 0 "# + "\(option) litellm '\(dir)/litellm.ndjson'")
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertTrue(run.text.contains("\"exchanges\":5"), run.text)
+        }
+    }
 }

@@ -381,11 +381,17 @@ final class LiveSourceTests: XCTestCase {
         let logsReply = try sh("curl -s \(headers) -H 'Content-Encoding: gzip' --data-binary @'\(dir.path)/logs.json.gz' \(url)/v1/logs")
         XCTAssertTrue(logsReply.contains("partialSuccess") && logsReply.contains("\"1\""), logsReply)
         XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' \(headers) --data-binary @'\(dir.path)/traces.json' \(url)/v1/traces"), "200")
+        XCTAssertFalse(logsReply.contains("rejectedSpans"), logsReply)
+        // A span refused is reported in the traces signal's own field.
+        let badSpans = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":\"x\",\"startTimeUnixNano\":\"\(base)\",\"attributes\":[\(attr("gen_ai.request.model", "m"))]}]}]}]}"
+        try Data(badSpans.utf8).write(to: dir.appendingPathComponent("bad-spans.json"))
+        let spansReply = try sh("curl -s \(headers) --data-binary @'\(dir.path)/bad-spans.json' \(url)/v1/traces")
+        XCTAssertTrue(spansReply.contains("\"rejectedSpans\":\"1\"") && !spansReply.contains("rejectedLogRecords"), spansReply)
         XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/x-protobuf' --data-binary 'x' \(url)/v1/logs"), "415")
         try dw.wait("30 records") { $0.counter("exchanges") == 30 }
         let final = dw.stop()
         XCTAssertEqual(final["exchanges"] as? Int, 30)
-        XCTAssertEqual(final["rejected"] as? Int, 1, "the log record without an account")
+        XCTAssertEqual(final["rejected"] as? Int, 2, "the log record and the span without an account")
         XCTAssertEqual(final["accounts"] as? Int, 6)
         XCTAssertEqual(final["dropped"] as? Int, 1, "the protobuf request")
     }

@@ -20,7 +20,8 @@ enum LiteLLMMapping {
         set("session_id", JSONValue.raw(p["session_id"]))
         set("client_ip", JSONValue.raw(p["requester_ip_address"]) ?? JSONValue.raw(meta["requester_ip_address"]))
         set("user_agent", JSONValue.raw(p["user_agent"]) ?? JSONValue.raw(meta["user_agent"]))
-        set("model", JSONValue.raw(p["model"]))
+        // The name the client asked for (the proxy's model group), not the backend it was routed to.
+        set("model", JSONValue.raw(p["model_group"]) ?? JSONValue.raw(meta["model_group"]) ?? JSONValue.raw(p["model"]))
         set("input_tokens", JSONValue.count(p["prompt_tokens"]))
         set("output_tokens", JSONValue.count(p["completion_tokens"]))
         if let start = JSONValue.number(p["startTime"]), let end = JSONValue.number(p["endTime"]), end >= start {
