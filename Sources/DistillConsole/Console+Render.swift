@@ -52,6 +52,7 @@ extension Console {
         if !status.connected { parts.insert(contentsOf: [Segment(sep, .statusBar), Segment("DISCONNECTED", .statusAccent)], at: 3) }
         if status.dropped > 0 { parts += [Segment(sep, .statusBar), Segment("drop \(Format.compact(status.dropped))", .statusAccent)] }
         if status.outsideWindow > 0 { parts += [Segment(sep, .statusBar), Segment("\(Format.compact(status.outsideWindow)) outside window", .statusBar)] }
+        if let c = status.checkpoint { parts += [Segment(sep, .statusBar), Segment(c, status.checkpointFailed ? .statusAccent : .statusBar)] }
         parts += [Segment(sep, .statusBar), Segment(status.source, .statusBar)]
         var x = 0
         for p in parts where x < grid.width { x += grid.put(p.text, x: x, y: 0, maxWidth: grid.width - x, role: p.role) }

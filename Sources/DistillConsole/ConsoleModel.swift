@@ -62,6 +62,10 @@ public struct FeedStatus: Sendable, Equatable {
     public var dropped = 0
     /// False while a live source has no peer.
     public var connected = true
+    /// With `--state`: where checkpoints stand ("restored from checkpoint at …", "checkpoint …").
+    public var checkpoint: String?
+    /// The last checkpoint could not be written.
+    public var checkpointFailed = false
 
     public init(source: String, mode: Mode, ingestRate: Double = 0, rejected: Int = 0, duplicates: Int = 0, error: String? = nil) {
         self.source = source; self.mode = mode; self.ingestRate = ingestRate

@@ -38,6 +38,8 @@ public protocol ExchangeFeed: AnyObject, Sendable {
     func stop()
     /// Asks for a mark: a later batch from `pollMarked` carries one.
     func requestMark()
+    /// Asks for a mark whenever the reader has gone `interval` of stream time past the last.
+    func requestMarks(every interval: StreamTime)
     /// The next batch if one is ready, with a mark if one was asked for and this is where it
     /// falls; never waits.
     func pollMarked() -> (batch: [Exchange], mark: FeedMark?)?
@@ -55,10 +57,32 @@ public struct FeedMark: Sendable {
     }
 }
 
+extension FeedMark {
+    /// The mark as part of a saved state: its ledgers as the state's feed ledgers, its
+    /// positions as `sources` and `source.N` entries beside the caller's own.
+    public func state(detector: Detector, extra: [String: String] = [:]) -> DetectionState {
+        var entries = extra
+        entries["sources"] = String(positions.count)
+        for (i, p) in positions.enumerated() { entries["source.\(i)"] = p.encoded }
+        return DetectionState(detector: detector, ledger: InputLedger(), positions: entries, feedLedgers: ledgers)
+    }
+
+    /// The mark a saved state holds; nil if its positions cannot be read.
+    public init?(state: DetectionState) {
+        var positions: [SourcePosition] = []
+        for i in 0..<(Int(state.positions["sources"] ?? "") ?? 0) {
+            guard let text = state.positions["source.\(i)"], let position = SourcePosition(encoded: text) else { return nil }
+            positions.append(position)
+        }
+        self.init(ledgers: state.feedLedgers, positions: positions)
+    }
+}
+
 extension ExchangeFeed {
     public func stop() {}
     /// A feed that cannot say where it stands never gives a mark.
     public func requestMark() {}
+    public func requestMarks(every interval: StreamTime) {}
     public func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { poll().map { ($0, nil) } }
 }
 
@@ -69,11 +93,14 @@ public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
     private let sink = FeedSink(connected: true)
     private let stream: ExchangeStream
     private let startingLedger: InputLedger
+    /// Exchanges per batch handed over; marks (and so keyframes) fall between batches.
+    private let batchSize: Int
 
     /// `ledger`: the counts and duplicate window to go on from (a checkpoint's), else empty.
-    public init(stream: ExchangeStream, ledger: InputLedger = InputLedger()) {
+    public init(stream: ExchangeStream, ledger: InputLedger = InputLedger(), batchSize: Int = 2048) {
         self.stream = stream
         startingLedger = ledger
+        self.batchSize = max(1, batchSize)
     }
 
     public func start() {
@@ -85,11 +112,11 @@ public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
     private func run() {
         var ledger = startingLedger
         var batch: [Exchange] = []
-        batch.reserveCapacity(2048)
+        batch.reserveCapacity(batchSize)
         while true {
             let more: Bool
             var problem: String?
-            do { more = try stream.nextBatch(into: &batch, maxCount: 2048, ledger: &ledger) }
+            do { more = try stream.nextBatch(into: &batch, maxCount: batchSize, ledger: &ledger) }
             catch { more = false; problem = "\(error)" }
             // Between two calls the stream's positions are exact; after a read error they are not.
             let position: (() -> [SourcePosition])? = problem == nil ? { [stream] in stream.positions() } : nil
@@ -101,6 +128,7 @@ public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
     public func stop() { sink.stop() }
     public func poll() -> [Exchange]? { sink.poll() }
     public func requestMark() { sink.requestMark() }
+    public func requestMarks(every interval: StreamTime) { sink.requestMarks(every: interval) }
     public func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { sink.pollMarked() }
     public var state: FeedState { sink.state }
 }

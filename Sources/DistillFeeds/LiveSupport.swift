@@ -12,6 +12,9 @@ final class FeedSink: @unchecked Sendable {
     private var markRequested = false
     /// A finished reader's last mark: a request after the end is answered with it at once.
     private var finalMark: FeedMark?
+    /// With `requestMarks(every:)`: the stream time from which the next batch gets a mark.
+    private var markEvery: StreamTime?
+    private var nextMarkAt: StreamTime?
     private var current = FeedState()
     private let maxQueued: Int
     private var stopped = false
@@ -34,7 +37,13 @@ final class FeedSink: @unchecked Sendable {
         while queue.count >= maxQueued && !stopped { lock.wait() }
         if stopped { return false }
         if finished, let position { finalMark = FeedMark(ledgers: [ledger], positions: position()) }
-        if markRequested, let position {
+        var due = markRequested
+        // Marks at a steady pace of stream time, however far ahead of the consumer the reader is.
+        if let every = markEvery, let ts = batch.last?.ts, ts >= nextMarkAt ?? .min {
+            due = true
+            nextMarkAt = ts + every
+        }
+        if due, let position {
             markRequested = false
             queue.append((batch, finalMark ?? FeedMark(ledgers: [ledger], positions: position())))
         } else if !batch.isEmpty {
@@ -81,6 +90,12 @@ final class FeedSink: @unchecked Sendable {
         lock.lock()
         if let finalMark { queue.append(([], finalMark)) } else { markRequested = true }
         lock.broadcast()
+        lock.unlock()
+    }
+
+    func requestMarks(every interval: StreamTime) {
+        lock.lock()
+        markEvery = interval
         lock.unlock()
     }
 

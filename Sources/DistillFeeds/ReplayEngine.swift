@@ -2,9 +2,16 @@ import DistillCore
 
 /// The console's replay without the console: a feed, a detector and a `ReplayClock`, ingesting
 /// what the clock says is due in bounded slices, seeking (forward by ingesting at full speed,
-/// backward by re-opening the input into a fresh detector), and deciding when a new snapshot
-/// is worth taking. `watch` drives it between keys and draws; tests and `replay-bench` drive it
-/// with no terminal.
+/// backward from the nearest earlier keyframe, else by re-opening the input into a fresh
+/// detector), and deciding when a new snapshot is worth taking.
+///
+/// Keyframes: every `keyframeEvery` of stream time the whole detector state and where the
+/// input stood are kept in memory, within `keyframeBudget` bytes or two keyframes, whichever
+/// is more (over it, every other keyframe is dropped and the interval doubles). A seek back
+/// restores the latest keyframe at or before its target and replays only from there. The same
+/// states, written to disk, are the console's checkpoints.
+///
+/// `watch` drives it between keys and draws; tests and `replay-bench` drive it with no terminal.
 public final class ReplayEngine {
     public let live: Bool
     public let window: StreamWindow
@@ -25,9 +32,33 @@ public final class ReplayEngine {
 
     private let makeFeed: () throws -> any ExchangeFeed
     private let makeDetector: () -> Detector
+    /// Opens the input again where a keyframe's mark says it stood; nil: no keyframes.
+    private let resumeFeed: ((FeedMark) throws -> any ExchangeFeed)?
+    /// Readies a detector read back from a keyframe as `makeDetector` readies a new one.
+    private let prepareDetector: (Detector) -> Void
     private var feed: any ExchangeFeed
     private var pending: [Exchange] = []
     private var next = 0
+    /// The mark that came with `pending`: once all of it is ingested, that is a keyframe.
+    private var pendingMark: FeedMark?
+    private var checkpointWanted = false
+    /// Receives the state (a checkpoint file's bytes) and its stream time after `requestCheckpoint`.
+    public var onCheckpoint: (([UInt8], StreamTime?) -> Void)?
+
+    struct Keyframe {
+        let newest: StreamTime
+        let state: [UInt8]
+        let positions: [SourcePosition]
+        let outsideWindow: Int
+    }
+    private var keyframes: [Keyframe] = []
+    /// Stream time between keyframes; doubles each time the budget forces a thinning.
+    public private(set) var keyframeEvery: StreamTime
+    public let keyframeBudget: Int
+    public private(set) var keyframeBytes = 0
+    public var keyframeCount: Int { keyframes.count }
+    /// The keyframe the last seek back started from (nil: it re-read the input from the start).
+    public private(set) var lastSeekFrom: StreamTime?
     /// The first exchange in the window, from the first pass: where a seek back starts.
     private var firstInWindow: StreamTime?
     private var suspectsBeforeHunt = 0
@@ -44,18 +75,31 @@ public final class ReplayEngine {
     /// One stream minute: what `.` steps.
     public static let stepMs: StreamTime = 60_000
 
+    /// Four stream hours between keyframes to start with, in at most 512 MB (or two keyframes).
+    public static let defaultKeyframeEvery: StreamTime = 4 * 3_600_000
+    public static let defaultKeyframeBudget = 512 << 20
+
     public init(speed: ReplaySpeed, paused: Bool, live: Bool = false, window: StreamWindow = .all,
-                makeDetector: @escaping () -> Detector, makeFeed: @escaping () throws -> any ExchangeFeed) throws {
+                makeDetector: @escaping () -> Detector, makeFeed: @escaping () throws -> any ExchangeFeed,
+                resumeFeed: ((FeedMark) throws -> any ExchangeFeed)? = nil, prepareDetector: @escaping (Detector) -> Void = { _ in },
+                keyframeEvery: StreamTime = ReplayEngine.defaultKeyframeEvery, keyframeBudget: Int = ReplayEngine.defaultKeyframeBudget) throws {
         self.live = live
         self.window = window
         self.makeFeed = makeFeed
         self.makeDetector = makeDetector
+        self.resumeFeed = live ? nil : resumeFeed
+        self.prepareDetector = prepareDetector
+        self.keyframeEvery = max(60_000, keyframeEvery)
+        self.keyframeBudget = keyframeBudget
         clock = ReplayClock(speed: speed, paused: paused)
         detector = makeDetector()
         feed = try makeFeed()
     }
 
-    public func start() { feed.start() }
+    public func start() {
+        if resumeFeed != nil { feed.requestMarks(every: keyframeEvery) }
+        feed.start()
+    }
     public func stop() { feed.stop() }
     public var feedState: FeedState { feed.state }
 
@@ -73,9 +117,16 @@ public final class ReplayEngine {
         var heldByClock = false
         ingest: while true {
             if next == pending.count {
-                guard let batch = feed.poll() else { break }
+                // All of a marked batch is in: the state now is a keyframe.
+                if let mark = pendingMark {
+                    pendingMark = nil
+                    consistentPoint(mark)
+                }
+                guard let (batch, mark) = feed.pollMarked() else { break }
                 pending = batch
                 next = 0
+                pendingMark = mark
+                if batch.isEmpty { continue }
             }
             let ts = pending[next].ts
             if !window.contains(ts) {
@@ -186,7 +237,7 @@ public final class ReplayEngine {
         var t = target
         if let first = firstInWindow, t < first { t = first }
         if let newest, t < newest {
-            if let problem = rebuild(wallMs: wallMs) { return .refused(problem) }
+            if let problem = rebuild(to: t, wallMs: wallMs) { return .refused(problem) }
             clock.seek(.time(t), wallMs: wallMs)
             return .rebuilding
         }
@@ -223,24 +274,108 @@ public final class ReplayEngine {
         return (result, moment)
     }
 
-    /// Drops all state and re-opens the input; nil on success, else why not (state kept).
-    private func rebuild(wallMs: Double) -> String? {
-        let fresh: any ExchangeFeed
-        do { fresh = try makeFeed() } catch { lastError = "\(error)"; return "cannot re-open the input: \(error)" }
+    /// Drops all state and goes back to the latest keyframe at or before `target`, else to the
+    /// start of the input; nil on success, else why not (state kept).
+    private func rebuild(to target: StreamTime, wallMs: Double) -> String? {
+        var fresh: (feed: any ExchangeFeed, detector: Detector, from: Keyframe?)?
+        if let resumeFeed, let keyframe = keyframes.last(where: { $0.newest <= target }) {
+            // A keyframe that cannot be used (its file changed since) falls back to the start.
+            if let state = try? DetectionState(decoding: keyframe.state, settings: detector.settings),
+               let feed = try? resumeFeed(FeedMark(ledgers: state.feedLedgers, positions: keyframe.positions)) {
+                prepareDetector(state.detector)
+                fresh = (feed, state.detector, keyframe)
+            }
+        }
+        if fresh == nil {
+            do { fresh = (try makeFeed(), makeDetector(), nil) } catch { lastError = "\(error)"; return "cannot re-open the input: \(error)" }
+        }
+        guard let fresh else { return "cannot re-open the input" }
         feed.stop()
-        feed = fresh
-        detector = makeDetector()
+        feed = fresh.feed
+        detector = fresh.detector
         rebuilds += 1
         lastError = nil
         pending = []
         next = 0
-        newest = nil
-        outsideWindow = 0
+        pendingMark = nil
+        if checkpointWanted { feed.requestMark() }
+        newest = fresh.from?.newest
+        outsideWindow = fresh.from?.outsideWindow ?? 0
+        lastSeekFrom = fresh.from?.newest
         finished = false
         ingestedSinceSnapshot = 0
         snapshotWanted = true
-        clock.restart(at: firstInWindow.map(Double.init), wallMs: wallMs)
+        clock.restart(at: (fresh.from?.newest ?? firstInWindow).map(Double.init), wallMs: wallMs)
+        if resumeFeed != nil { feed.requestMarks(every: keyframeEvery) }
         feed.start()
         return nil
+    }
+
+    /// Keeps the state as it is now, where `mark` says the input stands.
+    /// The state now, where `mark` says the input stands, as a checkpoint file's bytes.
+    private func encodedState(_ mark: FeedMark) -> [UInt8] {
+        var extra = ["replay.outside_window": String(outsideWindow)]
+        if let newest { extra["replay.newest"] = String(newest) }
+        if let firstInWindow { extra["replay.first"] = String(firstInWindow) }
+        return mark.state(detector: detector, extra: extra).encoded()
+    }
+
+    /// At a point where the state and the input's position agree (all of a marked batch in):
+    /// a keyframe if one is due, and a checkpoint if one was asked for.
+    private func consistentPoint(_ mark: FeedMark) {
+        var bytes = takeKeyframe(mark)
+        if checkpointWanted, let onCheckpoint {
+            checkpointWanted = false
+            if bytes == nil { bytes = encodedState(mark) }
+            onCheckpoint(bytes!, newest)
+        }
+    }
+
+    /// Asks for the state at the next consistent point, handed to `onCheckpoint`.
+    public func requestCheckpoint() {
+        guard !checkpointWanted else { return }
+        checkpointWanted = true
+        feed.requestMark()
+    }
+    public var checkpointPending: Bool { checkpointWanted }
+
+    /// The newest keyframe, as a checkpoint file's bytes, and its stream time.
+    public var newestKeyframe: (bytes: [UInt8], newest: StreamTime)? { keyframes.last.map { ($0.state, $0.newest) } }
+
+    /// Goes on from a checkpoint (before `start`): its detector, and where the replay stood.
+    /// The feed must already be one resumed at the checkpoint's mark.
+    public func resume(from state: DetectionState) {
+        detector = state.detector
+        prepareDetector(detector)
+        newest = state.positions["replay.newest"].flatMap { StreamTime($0) }
+        outsideWindow = Int(state.positions["replay.outside_window"] ?? "") ?? 0
+        firstInWindow = state.positions["replay.first"].flatMap { StreamTime($0) }
+    }
+
+    /// Keeps the state as it is now, where `mark` says the input stands, if one is due.
+    @discardableResult
+    private func takeKeyframe(_ mark: FeedMark) -> [UInt8]? {
+        guard resumeFeed != nil, let newest else { return nil }
+        if let last = keyframes.last?.newest, newest < last + keyframeEvery { return nil }
+        let state = encodedState(mark)
+        keyframes.append(Keyframe(newest: newest, state: state, positions: mark.positions, outsideWindow: outsideWindow))
+        keyframeBytes += state.count
+        // Two are always kept, however large: a detector too big for the budget still seeks
+        // back from somewhere nearer than the start.
+        while keyframeBytes > keyframeBudget && keyframes.count > 2 {
+            // Every other one goes, so those left stay evenly spread; later ones come half as often.
+            keyframes = keyframes.enumerated().filter { $0.offset % 2 == 1 || $0.offset == keyframes.count - 1 }.map(\.element)
+            keyframeBytes = keyframes.reduce(0) { $0 + $1.state.count }
+            keyframeEvery *= 2
+        }
+        return state
+    }
+
+    /// Keyframes hold the detector as it was; a change to what it must ignore (the analyst's
+    /// allowlist) makes them stale, and seeks go back to re-reading from the start until new
+    /// ones are taken.
+    public func forgetKeyframes() {
+        keyframes = []
+        keyframeBytes = 0
     }
 }

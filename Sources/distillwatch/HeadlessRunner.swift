@@ -44,15 +44,10 @@ struct HeadlessRunner {
             self.file = file
             detector = state.detector
             let p = state.positions
-            var positions: [SourcePosition] = []
-            for i in 0..<(Int(p["sources"] ?? "") ?? 0) {
-                guard let text = p["source.\(i)"], let position = SourcePosition(encoded: text) else {
-                    throw CheckpointError.noneUsable(["\(file): source \(i) has no readable position"])
-                }
-                positions.append(position)
-            }
-            mark = FeedMark(ledgers: state.feedLedgers, positions: positions)
-            exchanges = Int(p["headless.exchanges"] ?? "") ?? 0
+            guard let mark = FeedMark(state: state) else { throw CheckpointError.noneUsable(["\(file): a source position cannot be read"]) }
+            self.mark = mark
+            // A checkpoint the console wrote has no headless counters: the detector's count is the same.
+            exchanges = Int(p["headless.exchanges"] ?? "") ?? detector.exchangeCount
             outsideWindow = Int(p["headless.outside_window"] ?? "") ?? 0
             streamTime = p["headless.stream_time"].flatMap { StreamTime($0) }
             lastEvaluatedTs = p["headless.last_evaluated"].flatMap { StreamTime($0) }
@@ -94,16 +89,14 @@ struct HeadlessRunner {
 
         func saveCheckpoint(_ mark: FeedMark) {
             guard let checkpoints else { return }
-            var positions: [String: String] = [
-                "sources": String(mark.positions.count),
+            var extra: [String: String] = [
                 "headless.exchanges": String(exchanges),
                 "headless.outside_window": String(outsideWindow),
                 "headless.verdicts": verdicts.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value.rawValue)" }.joined(separator: "\n"),
             ]
-            for (i, p) in mark.positions.enumerated() { positions["source.\(i)"] = p.encoded }
-            if let streamTime { positions["headless.stream_time"] = String(streamTime) }
-            if let lastEvaluatedTs { positions["headless.last_evaluated"] = String(lastEvaluatedTs) }
-            let state = DetectionState(detector: detector, ledger: InputLedger(), positions: positions, feedLedgers: mark.ledgers)
+            if let streamTime { extra["headless.stream_time"] = String(streamTime) }
+            if let lastEvaluatedTs { extra["headless.last_evaluated"] = String(lastEvaluatedTs) }
+            let state = mark.state(detector: detector, extra: extra)
             do {
                 try checkpoints.save(state)
                 checkpointsWritten += 1

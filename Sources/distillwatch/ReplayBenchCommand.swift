@@ -23,6 +23,12 @@ struct ReplayBenchCommand: ParsableCommand {
     @Option(help: "Wall-clock seconds to run.")
     var seconds: Double = 60
 
+    @Option(help: "Instead of drift: replay everything at full speed, then time this many seeks back to random moments (seeded).")
+    var seeks = 0
+
+    @Option(help: "Seed for the seek targets.")
+    var seed: UInt64 = 1
+
     func validate() throws {
         guard speed >= 1 && speed <= 100_000 else { throw ValidationError("--speed must be from 1 to 100000") }
         guard seconds > 0 && seconds <= 3600 else { throw ValidationError("--seconds must be from 0 to 3600") }
@@ -57,6 +63,7 @@ struct ReplayBenchCommand: ParsableCommand {
         }
         defer { if let scratch { unlink(scratch) } }
 
+        if seeks > 0 { return try measureSeeks(inputs) }
         let engine = try ReplayEngine(speed: .times(speed), paused: false, makeDetector: { Detector() },
                                       makeFeed: { [inputs] in StreamFeed(stream: try ExchangeStream(paths: inputs)) })
         engine.start()
@@ -106,5 +113,67 @@ struct ReplayBenchCommand: ParsableCommand {
                      (lagSamples.last ?? 0) / 1000, (lagSamples.last ?? 0) / speed))
         print(String(format: "newest exchange ingested: %.3f s of stream before the clock at the end (the next one was not yet due)",
                      Double(endStream - newest) / 1000))
+    }
+
+    /// Backward seeks as the console makes them: the whole input replayed at full speed (taking
+    /// keyframes), then seeks back to seeded random moments, each timed until the clock arrives.
+    func measureSeeks(_ inputs: [String]) throws {
+        let engine = try ReplayEngine(speed: .max, paused: false, makeDetector: { Detector() },
+                                      makeFeed: { StreamFeed(stream: try ExchangeStream(paths: inputs)) },
+                                      resumeFeed: { mark in
+                                          let stream = try ExchangeStream(paths: inputs)
+                                          try stream.resume(at: mark.positions)
+                                          return StreamFeed(stream: stream, ledger: mark.ledgers.first ?? InputLedger())
+                                      })
+        engine.start()
+        let start = Self.monotonicMs()
+        while !engine.finished {
+            if engine.pump(wallMs: Self.monotonicMs(), outOfTime: { false }) == 0 { usleep(500) }
+        }
+        let replayMs = Self.monotonicMs() - start
+        guard let first = engine.detector.snapshot().streamStart, let last = engine.newest else { throw ValidationError("no exchanges in the input") }
+        print(String(format: "replayed %d exchanges in %.1f s at full speed; %d keyframes, %.1f MB (one every %.1f stream hours); peak RSS %.0f MB",
+                     engine.totalIngested, replayMs / 1000, engine.keyframeCount, Double(engine.keyframeBytes) / 1e6,
+                     Double(engine.keyframeEvery) / 3_600_000, Self.peakRSSMB()))
+        var rng = SeededRandom(seed: seed)
+        var times: [Double] = []
+        for _ in 0..<seeks {
+            let target = first + StreamTime(rng.next() % UInt64(max(1, last - first)))
+            let t0 = Self.monotonicMs()
+            _ = engine.seek(to: target, wallMs: t0)
+            while engine.clock.target != nil {
+                if engine.pump(wallMs: Self.monotonicMs(), outOfTime: { false }) == 0 { usleep(200) }
+            }
+            let ms = Self.monotonicMs() - t0
+            times.append(ms)
+            print(String(format: "seek to %@: %.0f ms (from %@)", Timestamp.format(target), ms,
+                         engine.lastSeekFrom.map { "the keyframe at " + Timestamp.format($0) } ?? "the start"))
+            // Back to the end for the next one, as an analyst jumping around would be.
+            _ = engine.seek(to: last, wallMs: Self.monotonicMs())
+            while engine.clock.target != nil && !engine.finished {
+                if engine.pump(wallMs: Self.monotonicMs(), outOfTime: { false }) == 0 { usleep(200) }
+            }
+        }
+        times.sort()
+        print(String(format: "backward seeks (seed %llu): median %.0f ms, max %.0f ms over %d", seed, times[times.count / 2], times.last ?? 0, times.count))
+    }
+
+    static func peakRSSMB() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}
+
+/// SplitMix64: seek targets that can be drawn again from the printed seed.
+struct SeededRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -37,7 +37,7 @@ struct SourceOptions: ParsableArguments {
     var countersEvery: Double = 10
 
     @Option(name: .customLong("state"), help: ArgumentHelp(
-        "Headless: keep checkpoints of everything learnt in this directory, and go on from the newest one on start.", valueName: "dir"))
+        "Keep checkpoints of everything learnt in this directory, and go on from the newest one on start.", valueName: "dir"))
     var stateDirectory: String?
 
     @Option(name: .customLong("checkpoint-every"), help: "With --state: wall-clock seconds between checkpoints (one is also written at exit).")
@@ -53,9 +53,7 @@ struct SourceOptions: ParsableArguments {
         // Below a tenth of a second the counters would drown the alerts they sit between.
         if countersEvery > 0 && countersEvery < 0.1 { throw ValidationError("--counters-every must be 0 (final only) or at least 0.1 seconds") }
         if !(checkpointEvery >= 0.1 && checkpointEvery <= 86_400) { throw ValidationError("--checkpoint-every must be between 0.1 and 86400 seconds") }
-        if stateDirectory != nil && !headless {
-            throw ValidationError("--state works with --headless; the console does not keep checkpoints yet")
-        }
+
         _ = try addresses()
     }
 
@@ -116,21 +114,29 @@ struct SourceOptions: ParsableArguments {
 }
 
 extension WatchCommand {
+    /// `--state DIR`: the directory (locked) and the newest usable checkpoint in it, with
+    /// refusals said on stderr. Exits with status 2 when the directory cannot be used.
+    func openCheckpoints(settings: DetectorSettings) -> (directory: CheckpointDirectory, restored: CheckpointDirectory.Restored?)? {
+        guard let dir = sourceOptions.stateDirectory else { return nil }
+        do {
+            let directory = try CheckpointDirectory(path: dir)
+            let found = try directory.restore(settings: settings)
+            if let found {
+                for note in found.refused { printDiagnostic("checkpoint refused: \(note)") }
+                if !found.refused.isEmpty { printDiagnostic("going on from the older checkpoint \(found.file)") }
+            }
+            return (directory, found)
+        } catch { fail("\(error)") }
+    }
+
     /// `watch --headless`: the same feed and detector, NDJSON on stdout; exits when finite input ends.
     func runHeadless(paths: [String]) throws -> Never {
         let settings = DetectorSettings(sensitivity: sensitivity)
-        var checkpoints: CheckpointDirectory?
+        let opened = openCheckpoints(settings: settings)
+        let checkpoints = opened?.directory
         var restored: HeadlessRunner.Resumed?
-        if let dir = sourceOptions.stateDirectory {
-            do {
-                let directory = try CheckpointDirectory(path: dir)
-                checkpoints = directory
-                if let found = try directory.restore(settings: settings) {
-                    for note in found.refused { printDiagnostic("checkpoint refused: \(note)") }
-                    if !found.refused.isEmpty { printDiagnostic("going on from the older checkpoint \(found.file)") }
-                    restored = try HeadlessRunner.Resumed(state: found.state, file: found.file)
-                }
-            } catch { fail("\(error)") }
+        if let found = opened?.restored {
+            do { restored = try HeadlessRunner.Resumed(state: found.state, file: found.file) } catch { fail("\(error)") }
         }
         let made: (feed: any ExchangeFeed, name: String, listening: [ListenAddress])
         do { made = try sourceOptions.makeFeed(paths: paths, resume: restored?.mark) } catch {

@@ -71,9 +71,19 @@ struct WatchCommand: ParsableCommand {
             fail("the console needs an interactive terminal (\(why)).\n  For a report instead, run: distillwatch scan \(paths.joined(separator: " "))")
         }
         let live = paths == ["-"] || sourceOptions.hasLiveSources
-        // Opened (and listeners bound) before the screen is taken, so a busy port fails plainly.
+        // Checkpoints are read, and the feed opened (listeners bound), before the screen is
+        // taken, so a refused checkpoint or a busy port fails plainly.
+        let opened = openCheckpoints(settings: DetectorSettings(sensitivity: sensitivity))
+        var resumeMark: FeedMark?
+        if let found = opened?.restored {
+            guard let mark = FeedMark(state: found.state) else { fail("checkpoint \(found.file): a source position cannot be read") }
+            resumeMark = mark
+        }
         var first: (feed: any ExchangeFeed, name: String, listening: [ListenAddress])?
-        do { first = try sourceOptions.makeFeed(paths: paths) } catch { fail("\(error)") }
+        do { first = try sourceOptions.makeFeed(paths: paths, resume: resumeMark) } catch {
+            if let found = opened?.restored { fail("cannot go on from checkpoint \(found.file): \(error)") }
+            fail("\(error)")
+        }
         let sourceName = first?.name ?? "-"
         let engine: ReplayEngine
         let allowlist = AllowlistHolder()
@@ -91,8 +101,17 @@ struct WatchCommand: ParsableCommand {
                                           // Standard input and live sources can be read once: seeking back would rebuild without them.
                                           if paths.contains("-") || sourceOptions.hasLiveSources { throw RereadError() }
                                           return try sourceOptions.makeFeed(paths: paths).feed
+                                      },
+                                      resumeFeed: live || paths.contains("-") ? nil : { [paths, sourceOptions] mark in
+                                          try sourceOptions.makeFeed(paths: paths, resume: mark).feed
+                                      },
+                                      prepareDetector: { [allowlist] d in
+                                          // Drill-down detail is not kept in keyframes: it fills again from here.
+                                          d.inspector = ExchangeInspector()
+                                          d.allowlist = allowlist.current
                                       })
         } catch { fail("\(error)") }
+        if let found = opened?.restored { engine.resume(from: found.state) }
         let chosen = ThemeLoader.load(theme ?? ProcessInfo.processInfo.environment["DISTILLWATCH_THEME"] ?? "dark")
         // Before the screen is taken: a journal that cannot be used is refused with its reason.
         // One that can only be read (no write permission, a read-only mount) is opened read-only.
@@ -121,6 +140,17 @@ struct WatchCommand: ParsableCommand {
         session.console.themeName = chosen.theme.name
         session.console.availableThemes = ThemeLoader.available()
         if let warning = chosen.warning { session.console.say(warning, .warning) }
+        if let directory = opened?.directory {
+            let writer = CheckpointWriter(directory: directory, console: session.console, every: sourceOptions.checkpointEvery)
+            engine.onCheckpoint = { [writer] bytes, at in writer.save(bytes, at: at) }
+            session.checkpoints = writer
+            if let found = opened?.restored {
+                let at = found.state.positions["replay.newest"].flatMap { StreamTime($0) }
+                    ?? found.state.positions["headless.stream_time"].flatMap { StreamTime($0) }
+                writer.newest = at
+                session.console.status.checkpoint = "restored from checkpoint at \(at.map { Format.clock($0) } ?? "-")"
+            }
+        }
         let summary = session.run()
         backend.shutdown()
         print(summary)
@@ -162,6 +192,8 @@ struct WatchSession {
     var allowlistVersion = -1
     /// Where the engine's detector factory reads the allowlist from.
     let allowlist: AllowlistHolder
+    /// With `--state`: writes checkpoints the engine hands over.
+    var checkpoints: CheckpointWriter?
 
     /// Wall time spent ingesting per loop turn, at most: keeps keys responsive.
     static let sliceMs = 6.0
@@ -228,6 +260,9 @@ struct WatchSession {
                 if console.retryPending() { needsDraw = true }
             }
             updateStatus(rateWindow: rateWindow, now: now)
+            if let checkpoints, !engine.checkpointPending, now - checkpoints.lastWall >= checkpoints.every * 1000 {
+                engine.requestCheckpoint()
+            }
 
             // The status bar's clock and rate move: refresh a few times a second regardless.
             if needsDraw || now - lastDraw > 250 {
@@ -241,13 +276,31 @@ struct WatchSession {
             if let key = backend.readKey(timeoutMs: wait) {
                 var k: Key? = key
                 while let key = k {
-                    if apply(console.handle(key)) { return summary(engine.totalIngested) }
+                    if apply(console.handle(key)) { return finish() }
                     k = backend.readKey(timeoutMs: 0)  // drain typed-ahead keys before drawing
                 }
                 if case .resize = key { backend.invalidate() }
                 updateStatus(rateWindow: rateWindow, now: Self.nowMs())
                 draw()
                 lastDraw = Self.nowMs()
+            }
+        }
+        return finish()
+    }
+
+    /// The last checkpoint, then the summary. A live feed hands over a consistent point within
+    /// a few batches; a replay's clock holds what is not yet due, so its newest keyframe (if
+    /// newer than the last checkpoint) is written instead.
+    func finish() -> String {
+        if let checkpoints {
+            if engine.live {
+                engine.requestCheckpoint()
+                let deadline = Self.nowMs() + 10_000
+                while engine.checkpointPending && Self.nowMs() < deadline {
+                    if engine.pump(wallMs: Self.nowMs(), outOfTime: { false }) == 0 { usleep(2_000) }
+                }
+            } else if let keyframe = engine.newestKeyframe, keyframe.newest > checkpoints.newest ?? .min {
+                checkpoints.save(keyframe.bytes, at: keyframe.newest)
             }
         }
         return summary(engine.totalIngested)
@@ -323,7 +376,9 @@ struct WatchSession {
     func report(_ result: ReplayEngine.SeekResult, _ doing: String) {
         switch result {
         case .forward: console.say(doing + "…")
-        case .rebuilding: console.say(doing + ": seeking… (re-reading the input from the start)")
+        case .rebuilding:
+            if let from = engine.lastSeekFrom { console.say(doing + ": seeking… (from the keyframe at \(Format.clock(from)))") }
+            else { console.say(doing + ": seeking… (re-reading the input from the start)") }
         case .refused(let why): console.say(why, .warning)
         }
     }
@@ -344,6 +399,8 @@ struct WatchSession {
         allowlistVersion = console.book.allowlistVersion
         allowlist.current = console.book.allowlist
         engine.detector.allowlist = console.book.allowlist
+        // Keyframes were taken under the old allowlist.
+        engine.forgetKeyframes()
         return true
     }
 
@@ -371,6 +428,34 @@ struct WatchSession {
                 + " accounts: " + r.evidence.accounts.joined(separator: ",")
         case .undo(let who, _, _): return "undo by \(who)"
         }
+    }
+}
+
+/// Writes the console's checkpoints to the `--state` directory and says so in the status bar.
+final class CheckpointWriter {
+    let directory: CheckpointDirectory
+    let console: Console
+    let every: Double
+    /// Wall time of the last write (or of the start), and the stream time it holds.
+    var lastWall = WatchSession.nowMs()
+    var newest: StreamTime?
+
+    init(directory: CheckpointDirectory, console: Console, every: Double) {
+        self.directory = directory; self.console = console; self.every = every
+    }
+
+    func save(_ bytes: [UInt8], at time: StreamTime?) {
+        do {
+            try directory.save(bytes: bytes)
+            newest = time
+            console.status.checkpoint = "checkpoint \(time.map { Format.clock($0) } ?? "-")"
+            console.status.checkpointFailed = false
+        } catch {
+            console.status.checkpoint = "CHECKPOINT FAILED"
+            console.status.checkpointFailed = true
+            console.say("\(error)", .warning)
+        }
+        lastWall = WatchSession.nowMs()
     }
 }
 

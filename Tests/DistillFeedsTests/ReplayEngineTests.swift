@@ -209,4 +209,93 @@ final class ReplayEngineTests: FeedsTestCase {
         XCTAssertEqual(engine.detector.snapshot().exchanges, seen)
         XCTAssertEqual(engine.rebuilds, 0)
     }
+
+    // MARK: Keyframes
+
+    func makeKeyframedEngine(_ path: String, every: StreamTime, budget: Int = ReplayEngine.defaultKeyframeBudget) throws -> ReplayEngine {
+        let engine = try ReplayEngine(speed: .times(100), paused: true, makeDetector: { Detector() },
+                                      // Small batches: this log is one default batch, and marks fall between batches.
+                                      makeFeed: { StreamFeed(stream: try ExchangeStream(paths: [path]), batchSize: 50) },
+                                      resumeFeed: { mark in
+                                          let stream = try ExchangeStream(paths: [path])
+                                          try stream.resume(at: mark.positions)
+                                          return StreamFeed(stream: stream, ledger: mark.ledgers[0], batchSize: 50)
+                                      },
+                                      keyframeEvery: every, keyframeBudget: budget)
+        engine.start()
+        addTeardownBlock { engine.stop() }
+        return engine
+    }
+
+    /// The campaign with broken lines and repeated request ids, so the ledger is tested too.
+    static func noisyCampaignLog() -> String {
+        var out = ""
+        for (i, line) in campaignLog().text.split(separator: "\n").enumerated() {
+            out += line + "\n"
+            if i % 37 == 0 { out += "{\"broken\":\n" }
+            if i % 53 == 0 { out += line + "\n" }
+        }
+        return out
+    }
+
+    func testSeekBackStartsFromTheNearestKeyframeAndEndsInTheSameState() throws {
+        let text = Self.noisyCampaignLog()
+        let path = try write("log.ndjson", text)
+        let engine = try makeKeyframedEngine(path, every: 3_600_000)
+        pump(engine, at: 0) { $0.totalIngested > 0 }
+        let end = Self.t0 + 20 * 3_600_000
+        XCTAssertEqual(engine.seek(to: end, wallMs: 0), .forward)
+        pump(engine, at: 0) { $0.clock.target == nil }
+        XCTAssertGreaterThan(engine.keyframeCount, 8, "about one a stream hour")
+
+        for target in [Self.t0 + 15 * 3_600_000 + 777, Self.t0 + 11 * 3_600_000 + 59_000, Self.t0 + 4 * 3_600_000, Self.t0 + 30_000] {
+            XCTAssertEqual(engine.seek(to: target, wallMs: 0), .rebuilding)
+            if target > Self.t0 + 3_600_000 {
+                let from = try XCTUnwrap(engine.lastSeekFrom, "a keyframe was used for \(Timestamp.format(target))")
+                XCTAssertLessThanOrEqual(from, target)
+                XCTAssertGreaterThan(from, target - 2 * 3_600_000, "the nearest one")
+            } else {
+                XCTAssertNil(engine.lastSeekFrom, "before the first keyframe: from the start")
+            }
+            pump(engine, at: 0) { $0.clock.target == nil }
+            settle(engine, at: 0)
+
+            // The same state as a replay that went straight there from the start.
+            let direct = try makeEngine(try write("direct.ndjson", text), speed: .times(100), paused: true)
+            pump(direct, at: 0) { $0.totalIngested > 0 }
+            XCTAssertEqual(direct.seek(to: target, wallMs: 0), .forward)
+            pump(direct, at: 0) { $0.clock.target == nil }
+            settle(direct, at: 0)
+            let got = engine.detector.snapshot(), want = direct.detector.snapshot()
+            let at = Timestamp.format(target)
+            XCTAssertEqual(got.exchanges, want.exchanges, at)
+            XCTAssertEqual(ReplayMatchesScanTests.verdicts(got), ReplayMatchesScanTests.verdicts(want), at)
+            XCTAssertEqual(engine.detector.suspectMoments, direct.detector.suspectMoments, at)
+            XCTAssertEqual(engine.feedState.rejected, direct.feedState.rejected, at)
+            XCTAssertEqual(engine.feedState.duplicates, direct.feedState.duplicates, at)
+            XCTAssertEqual(engine.streamClock(at: 0), target)
+            direct.stop()
+        }
+    }
+
+    func testKeyframesStayWithinTheirBudget() throws {
+        let path = try write("log.ndjson", Self.noisyCampaignLog())
+        // Room for about three keyframes of this log.
+        let probe = try makeKeyframedEngine(path, every: 3_600_000)
+        pump(probe, at: 0) { $0.totalIngested > 0 }
+        XCTAssertEqual(probe.seek(to: Self.t0 + 20 * 3_600_000, wallMs: 0), .forward)
+        pump(probe, at: 0) { $0.clock.target == nil }
+        let each = probe.keyframeBytes / max(1, probe.keyframeCount)
+
+        let engine = try makeKeyframedEngine(path, every: 3_600_000, budget: each * 3)
+        pump(engine, at: 0) { $0.totalIngested > 0 }
+        XCTAssertEqual(engine.seek(to: Self.t0 + 20 * 3_600_000, wallMs: 0), .forward)
+        pump(engine, at: 0) { $0.clock.target == nil }
+        XCTAssertLessThanOrEqual(engine.keyframeBytes, each * 3 + each / 2)
+        XCTAssertGreaterThanOrEqual(engine.keyframeCount, 2)
+        XCTAssertGreaterThan(engine.keyframeEvery, 3_600_000, "thinned: they come less often")
+        // Still a keyframe to seek back to.
+        XCTAssertEqual(engine.seek(to: Self.t0 + 19 * 3_600_000, wallMs: 0), .rebuilding)
+        XCTAssertNotNil(engine.lastSeekFrom)
+    }
 }

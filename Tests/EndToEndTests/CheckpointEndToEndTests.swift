@@ -135,7 +135,7 @@ final class CheckpointEndToEndTests: XCTestCase {
         let source = try makeInputs(days: 2)[0]
         let expected = try scanCounts([source])
         let followed = folder.appendingPathComponent("followed.ndjson").path
-        FileManager.default.createFile(atPath: followed, contents: nil)
+        _ = FileManager.default.createFile(atPath: followed, contents: nil)
         let state = folder.appendingPathComponent("state").path
         let arguments = ["--follow", followed, "--state", state, "--checkpoint-every", "0.3"]
 
@@ -213,7 +213,7 @@ final class CheckpointEndToEndTests: XCTestCase {
 
         // A watcher holding the directory (following a file that never ends) keeps others out.
         let followed = folder.appendingPathComponent("f.ndjson").path
-        FileManager.default.createFile(atPath: followed, contents: nil)
+        _ = FileManager.default.createFile(atPath: followed, contents: nil)
         let holder = try Headless(["--follow", followed, "--state", folder.appendingPathComponent("held").path])
         try holder.wait("counters") { !$0.objects("counters").isEmpty }
         let second = try sh("\"$DW\" watch --headless --follow '\(followed)' --state '\(folder.appendingPathComponent("held").path)' 2>&1; echo status=$?")

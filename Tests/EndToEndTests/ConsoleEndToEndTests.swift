@@ -237,6 +237,48 @@ final class ConsoleEndToEndTests: XCTestCase {
         waitFor("exit") { $0.contains("EXIT=0") }
     }
 
+    /// `watch --follow FILE --state DIR`: quit and start again with the same command, and the
+    /// console comes back with what it had learnt (its clusters and counts, said in the status
+    /// bar) and goes on reading the file where it stood.
+    func testConsoleComesBackFromItsCheckpoint() throws {
+        let log = try Self.writeLog()
+        defer { try? FileManager.default.removeItem(at: log) }
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        let followed = log.deletingPathExtension().path + ".followed.ndjson"
+        let state = log.deletingPathExtension().path + ".state"
+        let journal = log.deletingPathExtension().path + ".cases.sqlite"
+        defer {
+            try? FileManager.default.removeItem(atPath: followed)
+            try? FileManager.default.removeItem(atPath: state)
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) }
+        }
+        let half = lines.count / 2
+        try (lines[..<half].joined(separator: "\n") + "\n").write(toFile: followed, atomically: true, encoding: .utf8)
+        let cmd = "LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --follow '\(followed)' --state '\(state)' --checkpoint-every 0.2 --cases '\(journal)'; echo EXIT=$?; sleep 10"
+        func start() { Self.run(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "200", "-y", "40", cmd]) }
+
+        start()
+        var screen = waitFor("the first half, checkpointed", timeout: 20) { $0.contains("\(half) ex") && $0.contains("│ checkpoint ") }
+        let firstRun = screen.split(separator: "\n").first.map(String.init) ?? ""
+        keys("q")
+        waitFor("exit") { $0.contains("EXIT=0") }
+        Self.run(tmux, ["-L", Self.session, "kill-server"])
+
+        start()
+        screen = waitFor("restored", timeout: 20) { $0.contains("restored from checkpoint at") && $0.contains("VERDICT") }
+        XCTAssertTrue(screen.contains("\(half) ex"), "the counts came back, nothing read twice:\n\(screen)")
+        XCTAssertTrue(firstRun.contains("suspect") && screen.contains("suspect"), screen)
+        // The rest of the file, written while it was down and after: read from where it stood.
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: followed))
+        handle.seekToEndOfFile()
+        handle.write(Data((lines[half...].joined(separator: "\n") + "\n").utf8))
+        try handle.close()
+        XCTAssertEqual(lines.count, 1440)
+        screen = waitFor("every line once", timeout: 20) { $0.contains("1.4k ex") }
+        keys("q")
+        waitFor("exit") { $0.contains("EXIT=0") }
+    }
+
     func testRefusesWithoutATerminalAndPointsToScan() throws {
         let log = try Self.writeLog()
         defer { try? FileManager.default.removeItem(at: log) }
