@@ -51,6 +51,7 @@ extension Console {
                   Segment("rej \(Format.compact(status.rejected))", status.rejected > 0 ? .statusAccent : .statusBar)]
         if !status.connected { parts.insert(contentsOf: [Segment(sep, .statusBar), Segment("DISCONNECTED", .statusAccent)], at: 3) }
         if status.dropped > 0 { parts += [Segment(sep, .statusBar), Segment("drop \(Format.compact(status.dropped))", .statusAccent)] }
+        if status.missedRotations > 0 { parts += [Segment(sep, .statusBar), Segment("missed rotations \(status.missedRotations)", .statusAccent)] }
         if status.outsideWindow > 0 { parts += [Segment(sep, .statusBar), Segment("\(Format.compact(status.outsideWindow)) outside window", .statusBar)] }
         if let c = status.checkpoint { parts += [Segment(sep, .statusBar), Segment(c, status.checkpointFailed ? .statusAccent : .statusBar)] }
         parts += [Segment(sep, .statusBar), Segment(status.source, .statusBar)]

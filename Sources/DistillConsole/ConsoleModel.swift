@@ -62,6 +62,8 @@ public struct FeedStatus: Sendable, Equatable {
     public var dropped = 0
     /// False while a live source has no peer.
     public var connected = true
+    /// Times a followed file rotated faster than it could be read (files may be lost).
+    public var missedRotations = 0
     /// With `--state`: where checkpoints stand ("restored from checkpoint at …", "checkpoint …").
     public var checkpoint: String?
     /// The last checkpoint could not be written.

@@ -16,6 +16,9 @@ public struct FeedState: Sendable, Equatable {
     public var dropped = 0
     /// False while a live source has no peer (shown as DISCONNECTED).
     public var connected = true
+    /// A followed file rotated faster than it could be read, so files may have been deleted
+    /// unread (counted once per time it happened).
+    public var missedRotations = 0
     /// A message for the status bar when the source failed or is degraded.
     public var error: String?
     /// Rejected lines as the ledger kept them: the first few, and the latest.

@@ -64,13 +64,22 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
         var lineNumber = 0
         var opened = 0  // files opened so far (for sample names)
 
+        // Rotated files read whole, by identity (bounded: only the latest are remembered).
+        var finished: [Identity] = []
+        // After a rotation: the file last read to its end, and when it was last written. Files
+        // rotated away after it, before the name's new file could be opened, are read next.
+        var rotatedFrom: (identity: Identity, mtime: Double)?
+        var sourceName = path
+        let watcher = DirectoryWatcher(directory: Self.directory(of: path))
+
         func emit(_ piece: LineAssembler.Piece) {
             lineNumber += 1
-            batcher.take(piece, adapter: adapter, limit: maxLineBytes, source: path, line: lineNumber)
+            batcher.take(piece, adapter: adapter, limit: maxLineBytes, source: sourceName, line: lineNumber)
         }
 
         /// Reads the open file to its current end.
-        func drain() {
+        func drain() { drain(fd) }
+        func drain(_ fd: Int32) {
             while true {
                 let n = read(fd, buffer, chunk)
                 if n > 0 {
@@ -93,6 +102,39 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
                     offset = 0
                     lineNumber = 0
                     opened += 1
+                    if let from = rotatedFrom {
+                        // Files rotated away between the last look and this open, oldest first:
+                        // complete (their writer moved on), and older than what the name holds now.
+                        rotatedFrom = nil
+                        var first = true
+                        // A name can move on to another file between the look and the open: the
+                        // file opened is checked, and on a mismatch the directory looked at again.
+                        rescan: for _ in 0..<8 {
+                            let found = Self.rotatedSince(path: path, held: from.identity, heldMtime: from.mtime, current: identity, skip: finished)
+                            if found.missed && first { sink.update { $0.missedRotations += 1 } }
+                            first = false
+                            for file in found.files {
+                                let rfd = open(file.path, O_RDONLY | O_CLOEXEC)
+                                var info = stat()
+                                guard rfd >= 0, fstat(rfd, &info) == 0,
+                                      Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == file.identity else {
+                                    if rfd >= 0 { close(rfd) }
+                                    continue rescan
+                                }
+                                sourceName = file.path
+                                lineNumber = 0
+                                drain(rfd)
+                                assembler.finish(emit)
+                                batcher.flush()
+                                close(rfd)
+                                finished.append(file.identity)
+                            }
+                            break
+                        }
+                        sourceName = path
+                        lineNumber = 0
+                        if finished.count > 256 { finished.removeFirst(finished.count - 256) }
+                    }
                     if let at = pendingResume {
                         pendingResume = nil
                         // The file the checkpoint was reading, still long enough: go on from there.
@@ -113,7 +155,14 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
                         // A missing file is normal (not yet created, mid-rotation): DISCONNECTED says it.
                         $0.error = code == ENOENT ? nil : "cannot open \(self.path): \(InputError.reason(code))"
                     }
-                    usleep(interval)
+                    // Not there from the start: anything rotated away before the name is seen
+                    // again was written while waiting, and is read first.
+                    if opened == 0 && rotatedFrom == nil {
+                        var now = timespec()
+                        clock_gettime(CLOCK_REALTIME, &now)
+                        rotatedFrom = (Identity(device: 0, inode: 0), Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 - 0.05)
+                    }
+                    watcher.wait(microseconds: interval)
                     continue
                 }
             }
@@ -134,13 +183,17 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
             if stat(path, &byName) == 0 {
                 let now = Identity(device: UInt64(byName.st_dev), inode: UInt64(byName.st_ino))
                 if now != identity {
-                    // Rotated: finish the old file (lines written before the rename), then
-                    // open the new one from its start.
+                    // Rotated: finish the old file (lines written before the rename); the files
+                    // rotated away since are read when the name's new file is opened.
                     drain()
                     assembler.finish(emit)
                     batcher.flush()
+                    var held = stat()
+                    let heldMtime = fstat(fd, &held) == 0 ? Self.mtime(held) : 0
                     close(fd)
                     fd = -1
+                    finished.append(identity)
+                    rotatedFrom = (identity, heldMtime)
                     continue
                 }
                 var mine = stat()
@@ -157,7 +210,76 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
             } else {
                 // Renamed away and no new file yet: keep reading the old one meanwhile.
             }
-            usleep(interval)
+            // Until the directory changes (a write, a rename, a new file), or the interval passes.
+            watcher.wait(microseconds: interval)
+        }
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func mtime(_ info: stat) -> Double { Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9 }
+
+    /// Files rotated away from `path` after the one held (`NAME.1`, `NAME.2`, `NAME.2026-…`: its
+    /// name and a dot, not compressed), not yet read, oldest first. `missed`: the held file is no
+    /// longer beside them, so rotations may have deleted files in between before they were seen.
+    static func rotatedSince(path: String, held: FileIdentity, heldMtime: Double, current: FileIdentity,
+                             skip: [FileIdentity]) -> (files: [(path: String, identity: FileIdentity)], missed: Bool) {
+        let dir = directory(of: path)
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        guard let handle = opendir(dir) else { return ([], false) }
+        defer { closedir(handle) }
+        var found: [(path: String, identity: FileIdentity, mtime: Double, number: Int)] = []
+        var heldStillThere = false
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard name.hasPrefix(base + "."), name.count > base.count + 1 else { continue }
+            let suffix = name.dropFirst(base.count + 1)
+            if ["gz", "bz2", "xz", "zst", "lz4", "zip"].contains(where: { suffix.hasSuffix($0) }) { continue }
+            let full = dir == "." && !path.hasPrefix("./") ? name : dir + "/" + name
+            var info = stat()
+            guard stat(full, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+            if identity == held { heldStillThere = true; continue }
+            guard identity != current, !skip.contains(identity), mtime(info) >= heldMtime else { continue }
+            found.append((full, identity, mtime(info), Int(suffix) ?? 0))
+        }
+        // Oldest first: by last write, and for the same instant the higher number (older in a NAME.N chain).
+        found.sort { $0.mtime != $1.mtime ? $0.mtime < $1.mtime : $0.number > $1.number }
+        let heldIsAFile = held != FileIdentity(device: 0, inode: 0)
+        return (found.map { ($0.path, $0.identity) }, heldIsAFile && !heldStillThere && !found.isEmpty)
+    }
+}
+
+/// Wakes a follower as soon as its directory changes (inotify on Linux), instead of at the next
+/// poll: a file rotated several times a second is seen at each rotation. Where inotify is not
+/// available it sleeps the interval.
+final class DirectoryWatcher {
+    private var fd: Int32 = -1
+
+    init(directory: String) {
+        #if os(Linux)
+        let f = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        if f >= 0 {
+            let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB)
+            if inotify_add_watch(f, directory, mask) >= 0 { fd = f } else { close(f) }
+        }
+        #endif
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    func wait(microseconds: useconds_t) {
+        guard fd >= 0 else { usleep(microseconds); return }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        if poll(&p, 1, Int32(microseconds / 1000)) > 0 {
+            // The events themselves do not matter: the follower looks at the file again.
+            var scratch = [UInt8](repeating: 0, count: 4096)
+            while scratch.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) > 0 {}
         }
     }
 }

@@ -282,6 +282,7 @@ public final class MergedFeed: ExchangeFeed, @unchecked Sendable {
             s.rejected += p.rejected
             s.duplicates += p.duplicates
             s.dropped += p.dropped
+            s.missedRotations += p.missedRotations
             s.connected = s.connected || p.connected
             if let e = p.error { errors.append(e) }
         }

@@ -141,6 +141,7 @@ struct HeadlessRunner {
             line += ",\"exchanges\":\(exchanges),\"rejected\":\(s.rejected),\"duplicates\":\(s.duplicates),\"dropped\":\(s.dropped)"
             line += ",\"connected\":\(s.connected),\"accounts\":\(lastSnapshot?.accounts ?? 0),\"suspect\":\(lastSnapshot?.suspectCount ?? 0),\"watch\":\(lastSnapshot?.watchCount ?? 0)"
             if !window.isAll { line += ",\"outside_window\":\(outsideWindow)" }
+            if s.missedRotations > 0 { line += ",\"missed_rotations\":\(s.missedRotations)" }
             if checkpoints != nil {
                 line += ",\"checkpoints\":\(checkpointsWritten),\"checkpoint_stream_time\":\(JSON.time(lastCheckpointAt))"
                 if let resumed { line += ",\"restored_from\":\(JSON.time(resumed.streamTime))" }

@@ -316,6 +316,7 @@ struct WatchSession {
         console.status.duplicates = state.duplicates
         console.status.error = state.error ?? engine.lastError
         console.status.dropped = state.dropped
+        console.status.missedRotations = state.missedRotations
         console.status.connected = state.connected
         console.status.outsideWindow = engine.outsideWindow
         console.status.clock = engine.streamClock(at: now)

@@ -223,6 +223,38 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertEqual(final["dropped"] as? Int, 0)
     }
 
+    /// Python's RotatingFileHandler rotating some 20 times a second: every line written is
+    /// ingested once, including those in files rotated away between two looks at the name.
+    func testFollowKeepsUpWithRotatingFileHandlerAtTwentyRotationsASecond() throws {
+        try requireTool("python3")
+        let dir = try temporaryDirectory()
+        let log = dir.appendingPathComponent("gateway.log")
+        let dw = try Headless(["--follow", log.path])
+        try dw.wait("waiting for the file") { $0.counters["connected"] as? Bool == false }
+        let lines = 6_000
+        let script = """
+        import logging, logging.handlers, sys, time
+        h = logging.handlers.RotatingFileHandler(sys.argv[1], maxBytes=4000, backupCount=1000)
+        h.setFormatter(logging.Formatter('%(message)s'))
+        log = logging.getLogger('x'); log.addHandler(h); log.setLevel(logging.INFO)
+        start = time.time()
+        for i in range(\(lines)):
+            log.info('{"ts":%d,"request_id":"r%d","account_id":"acct_%d","model":"m","input_tokens":10,"output_tokens":900,"prompt_text":"Question %d: explain it step by step please"}' % (1776000000000 + i * 1000, i, i % 9, i))
+            if i % 10 == 9:
+                time.sleep(max(0, start + (i + 1) / 600.0 - time.time()))
+        h.close()
+        print("%.1f rotations/s" % ((len(__import__('glob').glob(sys.argv[1] + '.*'))) / (time.time() - start)))
+        """
+        let rate = try sh("python3 -c '\(script.replacingOccurrences(of: "'", with: "'\\''"))' '\(log.path)'")
+        print("RotatingFileHandler: \(rate.trimmingCharacters(in: .whitespacesAndNewlines))")
+        try dw.wait("every line written", limit: 120) { $0.counter("exchanges") >= lines }
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, lines, "lines written = lines ingested")
+        XCTAssertEqual(final["duplicates"] as? Int, 0, "no line read twice")
+        XCTAssertEqual(final["rejected"] as? Int, 0, "no line cut in two")
+        XCTAssertNil(final["missed_rotations"], "nothing deleted unread")
+    }
+
     // MARK: Sockets
 
     func testTCPAndUnixListenersWithNetcatAndSocatClients() throws {
