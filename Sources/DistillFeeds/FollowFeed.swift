@@ -79,11 +79,12 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
 
         /// Reads the open file to its current end.
         func drain() { drain(fd) }
-        func drain(_ fd: Int32) {
+        /// Reads `from` to its end; only the followed file's own reads move `offset`.
+        func drain(_ from: Int32) {
             while true {
-                let n = read(fd, buffer, chunk)
+                let n = read(from, buffer, chunk)
                 if n > 0 {
-                    offset += Int64(n)
+                    if from == fd { offset += Int64(n) }
                     assembler.feed(UnsafeRawBufferPointer(start: buffer, count: n), emit)
                     continue
                 }
@@ -102,6 +103,31 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
                     offset = 0
                     lineNumber = 0
                     opened += 1
+                    var resumeProblem: String?
+                    if let at = pendingResume {
+                        pendingResume = nil
+                        if at.identity == identity && Int64(info.st_size) >= at.textOffset && lseek(fd, off_t(at.textOffset), SEEK_SET) >= 0 {
+                            // The file the checkpoint was reading, still long enough: go on from there.
+                            offset = at.textOffset
+                            lineNumber = at.line
+                        } else if let held = at.identity, let old = Self.rotatedFile(path: path, identity: held),
+                                  lseek(old.fd, off_t(at.textOffset), SEEK_SET) == off_t(at.textOffset) {
+                            // Rotated while stopped: finish that file from where the checkpoint
+                            // stood, then the files rotated after it, then the name's new file.
+                            sourceName = old.path
+                            lineNumber = at.line
+                            drain(old.fd)
+                            assembler.finish(emit)
+                            batcher.flush()
+                            close(old.fd)
+                            finished.append(held)
+                            rotatedFrom = (held, old.mtime)
+                            sourceName = path
+                            lineNumber = 0
+                        } else {
+                            resumeProblem = "\(self.path) was replaced while stopped and the file the checkpoint read is gone: the new file is read from its start"
+                        }
+                    }
                     if let from = rotatedFrom {
                         // Files rotated away between the last look and this open, oldest first:
                         // complete (their writer moved on), and older than what the name holds now.
@@ -135,18 +161,7 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
                         lineNumber = 0
                         if finished.count > 256 { finished.removeFirst(finished.count - 256) }
                     }
-                    if let at = pendingResume {
-                        pendingResume = nil
-                        // The file the checkpoint was reading, still long enough: go on from there.
-                        // Another file (rotated while stopped) is read from its start.
-                        if at.identity == identity && Int64(info.st_size) >= at.textOffset && lseek(fd, off_t(at.textOffset), SEEK_SET) >= 0 {
-                            offset = at.textOffset
-                            lineNumber = at.line
-                        } else {
-                            sink.update { $0.error = "\(self.path) was replaced while stopped: read from its start; the old file's unread end is lost" }
-                        }
-                    }
-                    sink.update { $0.connected = true; $0.error = nil }
+                    sink.update { $0.connected = true; $0.error = resumeProblem }
                 } else {
                     let code = errno
                     if fd >= 0 { close(fd); fd = -1 }
@@ -218,6 +233,28 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
     static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// The file `identity` among those rotated away from `path`, opened (and checked to be it).
+    static func rotatedFile(path: String, identity: FileIdentity) -> (path: String, fd: Int32, mtime: Double)? {
+        let dir = directory(of: path)
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        guard let handle = opendir(dir) else { return nil }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard name.hasPrefix(base + "."), UInt64(entry.pointee.d_ino) == identity.inode else { continue }
+            let full = dir == "." && !path.hasPrefix("./") ? name : dir + "/" + name
+            let fd = open(full, O_RDONLY | O_CLOEXEC)
+            var info = stat()
+            if fd >= 0, fstat(fd, &info) == 0, FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == identity {
+                return (full, fd, mtime(info))
+            }
+            if fd >= 0 { close(fd) }
+        }
+        return nil
     }
 
     static func mtime(_ info: stat) -> Double { Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9 }

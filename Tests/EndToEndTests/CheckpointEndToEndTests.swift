@@ -168,6 +168,47 @@ final class CheckpointEndToEndTests: XCTestCase {
         XCTAssertEqual(counts(final), expected, "seed \(seed)")
     }
 
+    /// Stopped with SIGKILL, then the followed file rotates twice (and its writer keeps appending
+    /// to the renamed file) before the watcher starts again: the rest of the file it was reading,
+    /// the file rotated after it, and the new one are all read, each line once.
+    func testFollowedFileRotatedWhileStoppedLosesNothing() throws {
+        func lines(_ range: Range<Int>) -> String {
+            range.map { i in "{\"ts\":\(1_776_000_000_000 + i * 1000),\"request_id\":\"r\(i)\",\"account_id\":\"acct_\(i % 5)\",\"model\":\"m\",\"input_tokens\":10,\"output_tokens\":900,\"prompt_text\":\"Question \(i)\"}\n" }.joined()
+        }
+        func append(_ text: String, _ path: String) throws {
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+            let h = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+            h.seekToEndOfFile()
+            h.write(Data(text.utf8))
+            try h.close()
+        }
+        let log = folder.appendingPathComponent("app.log").path
+        let state = folder.appendingPathComponent("state").path
+        try append(lines(0..<300), log)
+        let first = try Headless(["--follow", log, "--state", state, "--checkpoint-every", "0.2"])
+        try first.wait("the first 300") { $0.counter("exchanges") == 300 }
+        let written = first.counter("checkpoints")
+        try first.wait("a checkpoint holding them") { $0.counter("checkpoints") >= written + 2 }
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitUntilExit()
+
+        try append(lines(300..<350), log)                       // more in the file it was reading
+        try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
+        try append(lines(350..<380), log + ".1")                 // the writer still had it open
+        try append(lines(380..<450), log)                        // a new file, rotated in turn
+        try FileManager.default.moveItem(atPath: log + ".1", toPath: log + ".2")
+        try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
+        try append(lines(450..<500), log)                        // and the newest
+
+        let second = try Headless(["--follow", log, "--state", state, "--checkpoint-every", "0.2"])
+        try second.wait("all 500") { $0.counter("exchanges") >= 500 }
+        let final = second.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 500, "nothing lost")
+        XCTAssertEqual(final["duplicates"] as? Int, 0, "nothing read twice")
+        XCTAssertEqual(final["rejected"] as? Int, 0, "no line cut")
+        XCTAssertNil(final["error"], "\(final)")
+    }
+
     func testDamagedCheckpointIsRefusedNamedAndKeptAndTheOlderOneIsUsed() throws {
         let paths = try makeInputs(days: 1)
         let expected = try scanCounts(paths)
