@@ -243,6 +243,7 @@ public final class MergedFeed: ExchangeFeed, @unchecked Sendable {
     public init(_ feeds: [any ExchangeFeed]) { self.feeds = feeds }
 
     public func start() { for f in feeds { f.start() } }
+    public func stop() { for f in feeds { f.stop() } }
 
     public func poll() -> [Exchange]? { pollMarked()?.batch }
 

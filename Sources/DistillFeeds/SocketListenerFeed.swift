@@ -44,6 +44,8 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
     private let limits: ListenerLimits
     private let sink: FeedSink
     private let startingLedger: InputLedger
+    /// The socket file made for a Unix listener, to remove at the end only if it is still ours.
+    private let boundInode: UInt64?
 
     /// Binds and listens at once, so a busy port fails before any work starts. `ledger`: the
     /// counts and duplicate window to go on from (a checkpoint's), else empty.
@@ -54,6 +56,8 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
         adapter = RecordAdapter(format: format, maxLineBytes: limits.maxLineBytes)
         let (fd, bound) = try Socket.listen(address)
         listenFD = fd
+        var info = stat()
+        boundInode = address.kind == .unix && lstat(address.host, &info) == 0 ? UInt64(info.st_ino) : nil
         self.address = bound
         sink = FeedSink(connected: false)
         sink.update { $0.error = nil }
@@ -66,6 +70,15 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
     }
 
     public func poll() -> [Exchange]? { sink.poll() }
+    /// A Unix socket's file is removed (if it is still the one bound here), so the next run
+    /// finds no stale file and a client gets "connection refused", not a dead end.
+    public func stop() {
+        guard address.kind == .unix else { return }
+        var now = stat()
+        if let boundInode, lstat(address.host, &now) == 0, (now.st_mode & S_IFMT) == S_IFSOCK, UInt64(now.st_ino) == boundInode {
+            unlink(address.host)
+        }
+    }
     public func requestMark() { sink.requestMark() }
     public func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { sink.pollMarked() }
     public var state: FeedState { sink.state }
@@ -376,8 +389,10 @@ enum Socket {
         let path = address.host
         var info = stat()
         if lstat(path, &info) == 0 {
-            // A stale socket from an earlier run is replaced; anything else is left alone.
+            // A stale socket from an earlier run is replaced; a live one (something accepts on
+            // it) or anything else is left alone.
             guard (info.st_mode & S_IFMT) == S_IFSOCK else { throw Failure(description: "cannot listen on \(address): \(path) exists and is not a socket") }
+            if isListening(path) { throw Failure(description: "cannot listen on \(address): address in use (another process is listening on \(path))") }
             unlink(path)
         }
         let fd = socket(AF_UNIX, streamType, 0)
@@ -399,6 +414,24 @@ enum Socket {
         }
         finishListener(fd)
         return (fd, address)
+    }
+
+    /// Whether a process accepts connections on the Unix socket at `path` now.
+    static func isListening(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, streamType, 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var a = sockaddr_un()
+        a.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &a.sun_path) { raw in
+            let bytes = Array(path.utf8.prefix(raw.count - 1))
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let result = withUnsafePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return result == 0 || errno == EAGAIN
     }
 
     private static func finishListener(_ fd: Int32) {

@@ -208,6 +208,7 @@ struct HeadlessRunner {
             else { checkpointError = "no final checkpoint: the input did not reach a point one could be taken at within 10 s" }
         }
         counters(final: true)
+        feed.stop()
         return 0
     }
 

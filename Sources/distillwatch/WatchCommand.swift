@@ -152,6 +152,7 @@ struct WatchCommand: ParsableCommand {
             }
         }
         let summary = session.run()
+        engine.stop()
         backend.shutdown()
         print(summary)
         if pendingSignal != 0 { throw ExitCode(128 + pendingSignal) }

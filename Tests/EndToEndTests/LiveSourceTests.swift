@@ -257,6 +257,33 @@ final class LiveSourceTests: XCTestCase {
 
     // MARK: Sockets
 
+    /// A second watcher cannot take over a live Unix socket (it is refused as in use, and the
+    /// first keeps receiving); a stale socket file is replaced; the file is removed at exit.
+    func testUnixSocketIsNotTakenOverAndIsRemovedAtExit() throws {
+        try requireTool("socat")
+        try requireTool("python3")
+        let dir = try temporaryDirectory()
+        let socket = dir.appendingPathComponent("dw.sock").path
+        let first = try Headless(["--listen", "unix:\(socket)"])
+        _ = try first.address("unix:")
+        let second = try sh("\"$DW\" watch --headless --listen 'unix:\(socket)' 2>&1; echo status=$?")
+        XCTAssertTrue(second.contains("address in use") && second.contains("status=2"), second)
+        try Data(records(0..<20).utf8).write(to: dir.appendingPathComponent("part"))
+        try sh("socat -u FILE:'\(dir.path)/part' UNIX-CONNECT:'\(socket)'")
+        try first.wait("the first still receives") { $0.counter("exchanges") == 20 }
+        first.stop()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: socket), "the socket file is removed at exit")
+
+        // A socket file nobody listens on (a crashed run's) is replaced.
+        let stale = try sh("python3 -c 'import socket; s = socket.socket(socket.AF_UNIX); s.bind(\"\(socket)\")' && echo made")
+        XCTAssertTrue(stale.contains("made"))
+        let third = try Headless(["--listen", "unix:\(socket)"])
+        _ = try third.address("unix:")
+        try sh("socat -u FILE:'\(dir.path)/part' UNIX-CONNECT:'\(socket)'")
+        try third.wait("lines through the replaced socket") { $0.counter("exchanges") == 20 }
+        third.stop()
+    }
+
     func testTCPAndUnixListenersWithNetcatAndSocatClients() throws {
         try requireTool("nc")
         try requireTool("socat")
