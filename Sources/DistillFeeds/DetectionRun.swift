@@ -10,6 +10,8 @@ public struct DetectionRun {
     public var inputError: Error?
     /// Exchanges read but outside the `--from`/`--until` window.
     public var outsideWindow = 0
+    /// Sources that ended in bytes that were not gzip data, said as messages.
+    public var trailingWarnings: [String] = []
 
     /// Small enough that a batch's decoded records (~1 KB each) are still in the CPU's cache when
     /// the detector reads them: with 4,096 they were not, and `scan` was 7–15% slower.
@@ -41,6 +43,7 @@ public struct DetectionRun {
             run.ingest(&batch, window)
             run.inputError = error
         }
+        run.trailingWarnings = stream.trailingWarnings
         return run
     }
 

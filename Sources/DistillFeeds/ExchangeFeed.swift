@@ -123,6 +123,10 @@ public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
             catch { more = false; problem = "\(error)" }
             // Between two calls the stream's positions are exact; after a read error they are not.
             let position: (() -> [SourcePosition])? = problem == nil ? { [stream] in stream.positions() } : nil
+            // Trailing bytes after gzip data are said, though every line before them was read.
+            if !more && problem == nil && !stream.trailingWarnings.isEmpty {
+                problem = stream.trailingWarnings.joined(separator: "; ")
+            }
             guard sink.push(batch, ledger: ledger, finished: !more, error: problem, position: position), more else { return }
             batch.removeAll(keepingCapacity: true)
         }

@@ -67,6 +67,15 @@ public final class ExchangeStream {
     public var bytesRead: Int64 { readers.reduce(0) { $0 + $1.bytesRead } }
     /// Text bytes read from all sources so far (after inflating gzip).
     public var textBytes: Int64 { readers.reduce(0) { $0 + $1.textBytes } }
+    /// Sources that ended in bytes that were not gzip data (padding, garbage), and how many:
+    /// the lines before were all read.
+    public var trailingBytes: [(source: String, bytes: Int64)] {
+        readers.filter { $0.trailingBytes > 0 }.map { ($0.name, $0.trailingBytes) }
+    }
+    /// Says what `trailingBytes` holds, one message per source.
+    public var trailingWarnings: [String] {
+        trailingBytes.map { "\($0.source): \($0.bytes) bytes after the end of the gzip data were ignored" }
+    }
 
     /// Where each source stands between two batches: a reader resumed there reads exactly the
     /// records this stream has not handed out yet (its head and spill included).

@@ -14,6 +14,12 @@ final class GzipInflater {
     private var finished = false
     /// Text produced so far, across members (zlib's own counters restart at each member).
     private var produced: Int64 = 0
+    /// An error met after some text was inflated in the same call: that text is returned
+    /// first (every line before the damage counts), the error by the next call.
+    private var pendingError: InputError?
+    /// Bytes after the last member that are not another member (padding, garbage): ignored,
+    /// as `gzip -d` ignores them, and counted so they can be reported.
+    private(set) var trailingBytes: Int64 = 0
 
     /// `prefix` is what was read from the file to recognise it as gzip; it is inflated first.
     init(file: InputFile, prefix: UnsafeRawBufferPointer, inputCapacity: Int) throws(InputError) {
@@ -47,6 +53,10 @@ final class GzipInflater {
     /// Fills up to `count` bytes; returns 0 only when every member has been read.
     /// Returns early with what it has rather than block on the file for more.
     func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(InputError) -> Int {
+        if let error = pendingError {
+            pendingError = nil
+            throw error
+        }
         if finished || count == 0 { return 0 }
         let outCount = min(count, Int(UInt32.max))
         stream.pointee.next_out = buffer.assumingMemoryBound(to: Bytef.self)
@@ -63,7 +73,13 @@ final class GzipInflater {
                     finished = true
                     break
                 }
-                // More bytes after a member: the next member (anything else fails as corrupt).
+                // More bytes after a member: the next member, or trailing bytes that are not one.
+                let next = stream.pointee.next_in!
+                if next[0] != 0x1F || (stream.pointee.avail_in >= 2 && next[1] != 0x8B) {
+                    try skipTrailing()
+                    finished = true
+                    break
+                }
                 inflateReset(stream)
                 atMemberEnd = false
             }
@@ -81,19 +97,39 @@ final class GzipInflater {
             case Z_BUF_ERROR:
                 // No progress was possible: with input exhausted, the stream stops mid-member.
                 if stream.pointee.avail_in == 0 && inputAtEOF {
-                    throw corrupt("unexpected end of file (truncated gzip stream)", filled: filled)
+                    return try fail(corrupt("unexpected end of file (truncated gzip stream)", filled: filled), filled: filled)
                 }
             case Z_NEED_DICT:
-                throw corrupt("stream needs a preset dictionary", filled: filled)
+                return try fail(corrupt("stream needs a preset dictionary", filled: filled), filled: filled)
             case Z_MEM_ERROR:
-                throw corrupt("out of memory", filled: filled)
+                return try fail(corrupt("out of memory", filled: filled), filled: filled)
             default:
                 let message = stream.pointee.msg.map { String(cString: $0) } ?? "error \(status)"
-                throw corrupt(message, filled: filled)
+                return try fail(corrupt(message, filled: filled), filled: filled)
             }
         }
         produced += Int64(filled)
         return filled
+    }
+
+    /// Returns the text inflated so far and keeps `error` for the next call, or throws it now
+    /// when there is none.
+    private func fail(_ error: InputError, filled: Int) throws(InputError) -> Int {
+        guard filled > 0 else { throw error }
+        pendingError = error
+        produced += Int64(filled)
+        return filled
+    }
+
+    /// Counts what is left of the file after the last member, reading it to its end.
+    private func skipTrailing() throws(InputError) {
+        trailingBytes += Int64(stream.pointee.avail_in)
+        stream.pointee.avail_in = 0
+        while !inputAtEOF {
+            try refill()
+            trailingBytes += Int64(stream.pointee.avail_in)
+            stream.pointee.avail_in = 0
+        }
     }
 
     private func refill() throws(InputError) {

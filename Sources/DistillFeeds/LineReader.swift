@@ -46,6 +46,8 @@ public final class LineReader {
     public var bytesRead: Int64 { file.bytesRead }
     /// Known once the first bytes are read.
     public var isGzip: Bool { inflater != nil }
+    /// Bytes after the end of the gzip data that were ignored (padding, garbage).
+    public var trailingBytes: Int64 { inflater?.trailingBytes ?? 0 }
 
     private let buffer: UnsafeMutableRawPointer
     /// Unreturned bytes are `buffer[start..<end]`; `buffer[start..<scanned]` holds no newline.

@@ -93,6 +93,7 @@ struct ScanCommand: ParsableCommand {
             // The report's counts are of what was read; the skipped are said here.
             FileHandle.standardError.write(Data("distillwatch: \(result.outsideWindow) exchanges outside --from/--until skipped\n".utf8))
         }
+        for warning in result.trailingWarnings { printDiagnostic(warning) }
         if let error = result.inputError {
             printDiagnostic("input stopped early: \(error)")
             throw ExitCode(2)

@@ -84,11 +84,33 @@ final class GzipTests: FeedsTestCase {
         }
     }
 
-    func testGarbageAfterAMemberIsAnError() throws {
-        let path = try write("trailing.gz", gzip("a\n") + Array("not gzip".utf8))
-        XCTAssertThrowsError(try readAll(path: path)) { error in
-            XCTAssertEqual((error as? InputError)?.path, path)
+    func testBytesAfterTheLastMemberAreCountedAndEveryLineIsRead() throws {
+        // Zero padding (as a tape or block device leaves) and garbage: gzip -d ignores both.
+        let ten = (0..<10).map { "line \($0)\n" }.joined()
+        for (name, tail) in [("padded.gz", [UInt8](repeating: 0, count: 512)), ("garbage.gz", Array("not gzip at all".utf8))] {
+            let path = try write(name, gzip(ten) + tail)
+            let reader = try LineReader(path: path, chunkSize: 64)
+            var lines: [String] = []
+            while case .text(let bytes, _)? = try reader.nextLine() { lines.append(String(decoding: bytes, as: UTF8.self)) }
+            XCTAssertEqual(lines.count, 10, "\(name): every line before the trailing bytes")
+            XCTAssertEqual(reader.trailingBytes, Int64(tail.count), name)
         }
+    }
+
+    func testLinesInflatedBeforeTheDamageAreNotLost() throws {
+        // Ten short lines and then a cut: all ten come out of one read, before the error.
+        let ten = (0..<10).map { "line \($0)\n" }.joined()
+        let whole = gzip(ten)
+        let path = try write("short-cut.gz", Array(whole[..<(whole.count - 6)]))
+        let reader = try LineReader(path: path)
+        var lines = 0
+        do throws(InputError) {
+            while try reader.nextLine() != nil { lines += 1 }
+            XCTFail("expected an error")
+        } catch {
+            guard case .corruptGzip = error else { return XCTFail("unexpected \(error)") }
+        }
+        XCTAssertEqual(lines, 10)
     }
 
     func testMagicOnlyIsTruncated() throws {

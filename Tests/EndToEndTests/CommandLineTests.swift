@@ -250,4 +250,21 @@ final class CommandLineTests: XCTestCase {
             XCTAssertTrue(run.text.contains("\"exchanges\":5"), run.text)
         }
     }
+
+    /// A gzip file padded with zeros after its data (gzip -t accepts it) is read whole, the
+    /// padding is reported, and the other inputs are read too.
+    func testPaddedGzipIsReadWholeAndThePaddingReported() throws {
+        let dir = try temporaryDirectory().path
+        var ten = "", five = ""
+        for i in 0..<10 { ten += #"{"ts":\#(1_776_000_000_000 + i * 1000),"account_id":"acct_a","request_id":"a\#(i)"}"# + "\n" }
+        for i in 0..<5 { five += #"{"ts":\#(1_776_000_000_500 + i * 1000),"account_id":"acct_b","request_id":"b\#(i)"}"# + "\n" }
+        try ten.write(toFile: dir + "/a.ndjson", atomically: true, encoding: .utf8)
+        try five.write(toFile: dir + "/b.ndjson", atomically: true, encoding: .utf8)
+        let made = try sh("cd '\(dir)' && gzip -n a.ndjson && head -c 512 /dev/zero >> a.ndjson.gz && (gzip -t a.ndjson.gz 2>/dev/null; echo t=$?)")
+        XCTAssertTrue(made.text.contains("t=0") || made.text.contains("t=2"), made.text)
+        let run = try sh(#""$DW" scan --format json "# + "'\(dir)/a.ndjson.gz' '\(dir)/b.ndjson'")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual((try report(run)["input"] as? [String: Any])?["exchanges"] as? Int, 15)
+        XCTAssertTrue(run.stderr.contains("a.ndjson.gz: 512 bytes after the end of the gzip data were ignored"), run.stderr)
+    }
 }
