@@ -131,6 +131,10 @@ final class HTTPConnection: ConnectionHandler {
             phase = .closed
             return false
         }
+        if let token = limits.bearerToken, !Self.sameSecret(headers["authorization"] ?? "", "Bearer " + token) {
+            refuse(status: 401, reason: "missing or wrong bearer token", reply: &reply)
+            return false
+        }
         let chunked = headers["transfer-encoding"]?.lowercased().contains("chunked") ?? false
         let length: Int
         if chunked {
@@ -150,6 +154,15 @@ final class HTTPConnection: ConnectionHandler {
         }
         phase = chunked ? .chunkSize : .body(length)
         return true
+    }
+
+    /// Compares in time that depends only on the lengths, so a client cannot find the token a
+    /// byte at a time by timing answers.
+    static func sameSecret(_ given: String, _ expected: String) -> Bool {
+        let a = Array(given.utf8), b = Array(expected.utf8)
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<b.count { difference |= (i < a.count ? a[i] : 0) ^ b[i] }
+        return difference == 0
     }
 
     private func tooLarge(_ reply: inout Reply) {

@@ -24,6 +24,9 @@ public struct ListenerLimits: Sendable {
     /// An HTTP request not complete this long after its first byte is dropped and its connection
     /// closed, however it trickles: a byte a minute must not hold a slot for days.
     public var httpRequestSeconds = 120.0
+    /// HTTP: when set, a POST must carry `Authorization: Bearer TOKEN`; others get 401 and are
+    /// counted as dropped.
+    public var bearerToken: String?
 
     public init() {}
 }

@@ -27,6 +27,10 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("max-connections"), help: "Concurrent connections per listener; more are refused and counted as dropped.")
     var maxConnections = 128
 
+    @Option(name: .customLong("auth-token-file"), help: ArgumentHelp(
+        "HTTP listeners require 'Authorization: Bearer TOKEN', the token being this file's content (surrounding whitespace ignored).", valueName: "path"))
+    var authTokenFile: String?
+
     @Option(name: .customLong("max-body-mib"), help: "Largest HTTP request body in MiB (after gzip); larger requests get 413 and are counted as dropped.")
     var maxBodyMiB = 32
 
@@ -55,6 +59,33 @@ struct SourceOptions: ParsableArguments {
         if !(checkpointEvery >= 0.1 && checkpointEvery <= 86_400) { throw ValidationError("--checkpoint-every must be between 0.1 and 86400 seconds") }
 
         _ = try addresses()
+        if authTokenFile != nil {
+            guard listen.contains(where: { $0.hasPrefix("http://") }) else { throw ValidationError("--auth-token-file applies to http:// listeners") }
+            _ = try bearerToken()
+        }
+    }
+
+    /// The token in `--auth-token-file`, if one is given; an unreadable or empty file is an error.
+    func bearerToken() throws -> String? {
+        guard let authTokenFile else { return nil }
+        guard let data = FileManager.default.contents(atPath: authTokenFile) else {
+            throw ValidationError("--auth-token-file \(authTokenFile): cannot be read")
+        }
+        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty, !token.contains(where: { $0.isNewline || $0 == " " }) else {
+            throw ValidationError("--auth-token-file \(authTokenFile): must hold one token, with no spaces")
+        }
+        return token
+    }
+
+    /// Said once at start for every listener reachable from other hosts.
+    func exposureWarnings(_ listening: [ListenAddress]) -> [String] {
+        listening.filter { $0.kind != .unix && !$0.isLoopback }.map { address in
+            var text = "listening on \(address), reachable from other hosts"
+            if address.kind == .http && authTokenFile == nil { text += ", with no authentication (add --auth-token-file)" }
+            if address.kind == .tcp { text += "; TCP listeners have no authentication: restrict who can reach the port" }
+            return text + "; traffic is not encrypted (put a TLS proxy in front)"
+        }
     }
 
     /// The listen addresses, with --bind applied. A non-loopback address must be named by --bind.
@@ -102,6 +133,7 @@ struct SourceOptions: ParsableArguments {
         var limits = ListenerLimits()
         limits.maxConnections = maxConnections
         limits.maxBodyBytes = maxBodyMiB << 20
+        limits.bearerToken = try bearerToken()
         for address in try addresses() {
             let listener = try SocketListenerFeed(address: address, format: format, limits: limits, ledger: ledgers.popFirst() ?? InputLedger())
             feeds.append(listener)
@@ -143,6 +175,7 @@ extension WatchCommand {
             if let restored { fail("cannot go on from checkpoint \(restored.file): \(error)") }
             fail("\(error)")
         }
+        for warning in sourceOptions.exposureWarnings(made.listening) { printDiagnostic("warning: " + warning) }
         var runner = HeadlessRunner(feed: made.feed, live: sourceOptions.hasLiveSources || paths == ["-"],
                                     settings: settings,
                                     countersEvery: sourceOptions.countersEvery, listening: made.listening,

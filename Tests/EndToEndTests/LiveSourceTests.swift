@@ -466,6 +466,35 @@ final class LiveSourceTests: XCTestCase {
         first.stop()
     }
 
+    /// `--bind` to all interfaces is said on stderr; with `--auth-token-file`, an HTTP POST
+    /// without the right bearer token gets 401 and is counted as dropped, and one with it is read.
+    func testNonLoopbackIsWarnedAndTheBearerTokenIsRequired() throws {
+        let dir = try temporaryDirectory()
+        let tokenFile = dir.appendingPathComponent("token").path
+        try "s3cret-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let dw = try Headless(["--listen", "http://127.0.0.1:0", "--bind", "0.0.0.0", "--auth-token-file", tokenFile])
+        let url = try dw.address("http://").replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
+        try dw.wait("the warning") { $0.stderr.contains("reachable from other hosts") }
+        XCTAssertFalse(dw.stderr.contains("no authentication"), dw.stderr)
+        try Data(records(0..<10).utf8).write(to: dir.appendingPathComponent("body"))
+        let none = try sh("curl -s -o /dev/null -w '%{http_code}' --data-binary @'\(dir.path)/body' \(url)/ingest")
+        let wrong = try sh("curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer s3cret-tokem' --data-binary @'\(dir.path)/body' \(url)/ingest")
+        let right = try sh("curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer s3cret-token' --data-binary @'\(dir.path)/body' \(url)/ingest")
+        XCTAssertEqual([none, wrong, right], ["401", "401", "200"])
+        try dw.wait("the authorised records") { $0.counter("exchanges") == 10 }
+        let final = dw.stop()
+        XCTAssertEqual(final["dropped"] as? Int, 2, "the two refused requests")
+        XCTAssertEqual(final["exchanges"] as? Int, 10)
+
+        let open = try Headless(["--listen", "http://127.0.0.1:0", "--bind", "0.0.0.0"])
+        try open.wait("the warning without a token") { $0.stderr.contains("with no authentication") }
+        open.stop()
+        let empty = dir.appendingPathComponent("empty").path
+        try "\n".write(toFile: empty, atomically: true, encoding: .utf8)
+        let refused = try sh("\"$DW\" watch --headless --listen http://127.0.0.1:0 --auth-token-file '\(empty)' 2>&1; echo status=$?")
+        XCTAssertTrue(refused.contains("must hold one token") && refused.contains("status=2"), refused)
+    }
+
     // MARK: Adapters on stdin
 
     func testKcatEnvelopesAndMixedFormatsOnStdin() throws {
