@@ -16,6 +16,8 @@ public struct FeedState: Sendable, Equatable {
     public var dropped = 0
     /// False while a live source has no peer (shown as DISCONNECTED).
     public var connected = true
+    /// Idle connections closed to make room for new ones when a listener was full.
+    public var evicted = 0
     /// A followed file rotated faster than it could be read, so files may have been deleted
     /// unread (counted once per time it happened).
     public var missedRotations = 0

@@ -284,6 +284,7 @@ public final class MergedFeed: ExchangeFeed, @unchecked Sendable {
             s.duplicates += p.duplicates
             s.dropped += p.dropped
             s.missedRotations += p.missedRotations
+            s.evicted += p.evicted
             s.connected = s.connected || p.connected
             if let e = p.error { errors.append(e) }
         }

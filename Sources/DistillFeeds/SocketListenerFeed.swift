@@ -24,6 +24,11 @@ public struct ListenerLimits: Sendable {
     /// An HTTP request not complete this long after its first byte is dropped and its connection
     /// closed, however it trickles: a byte a minute must not hold a slot for days.
     public var httpRequestSeconds = 120.0
+    /// At `maxConnections`, a new connection takes the slot of the one silent longest, if that
+    /// one has been silent this long: idle connections cannot lock senders out.
+    public var evictIdleAfterSeconds = 2.0
+    /// An NDJSON (TCP or Unix) connection silent this long is closed; shippers reconnect.
+    public var lineIdleSeconds = 900.0
     /// HTTP: when set, a POST must carry `Authorization: Bearer TOKEN`; others get 401 and are
     /// counted as dropped.
     public var bearerToken: String?
@@ -155,6 +160,12 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
                     if c.handler.heldBytes > 0 { sink.update { $0.dropped += 1 } }
                     c.open = false
                 }
+            } else {
+                let now = Socket.now()
+                for c in conns where c.open && now - c.lastActive > limits.lineIdleSeconds {
+                    if c.handler.heldBytes > 0 { sink.update { $0.dropped += 1 } }
+                    c.open = false
+                }
             }
 
             // Bound the memory held for unfinished HTTP requests across all connections.
@@ -230,7 +241,19 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             Socket.noSigPipe(fd)
             let peer = Socket.describe(&storage, kind: address.kind, local: address)
-            if conns.count >= limits.maxConnections {
+            var live = conns.reduce(0) { $0 + ($1.open ? 1 : 0) }
+            if live >= limits.maxConnections {
+                // Full: the connection silent longest gives its slot up, if it has been silent a while.
+                let now = Socket.now()
+                if let idlest = conns.filter({ $0.open }).min(by: { $0.lastActive < $1.lastActive }),
+                   now - idlest.lastActive >= limits.evictIdleAfterSeconds {
+                    if idlest.handler.heldBytes > 0 { sink.update { $0.dropped += 1 } }
+                    idlest.open = false
+                    sink.update { $0.evicted += 1 }
+                    live -= 1
+                }
+            }
+            if live >= limits.maxConnections {
                 // A flood: refuse (an HTTP client is told so), count it, keep serving the others.
                 if address.kind == .http {
                     let text = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"

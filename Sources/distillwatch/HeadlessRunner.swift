@@ -142,6 +142,7 @@ struct HeadlessRunner {
             line += ",\"connected\":\(s.connected),\"accounts\":\(lastSnapshot?.accounts ?? 0),\"suspect\":\(lastSnapshot?.suspectCount ?? 0),\"watch\":\(lastSnapshot?.watchCount ?? 0)"
             if !window.isAll { line += ",\"outside_window\":\(outsideWindow)" }
             if s.missedRotations > 0 { line += ",\"missed_rotations\":\(s.missedRotations)" }
+            if s.evicted > 0 { line += ",\"evicted_idle\":\(s.evicted)" }
             if checkpoints != nil {
                 line += ",\"checkpoints\":\(checkpointsWritten),\"checkpoint_stream_time\":\(JSON.time(lastCheckpointAt))"
                 if let resumed { line += ",\"restored_from\":\(JSON.time(resumed.streamTime))" }

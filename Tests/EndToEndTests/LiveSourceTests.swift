@@ -353,10 +353,36 @@ final class LiveSourceTests: XCTestCase {
         let holders = try (0..<2).map { _ in try connectTCP(port: UInt16(port)!) }
         defer { for fd in holders { close(fd) } }
         try dw.wait("two holders connected") { $0.counters["connected"] as? Bool == true }
+        // The holders are busy (each has just sent part of a line), so none gives its slot up.
+        for fd in holders { _ = "{\"ts\":1776000000000,".withCString { send(fd, $0, strlen($0), 0) } }
         try sh("for i in 1 2 3 4 5; do nc -N 127.0.0.1 \(port) </dev/null || true; done")
         try dw.wait("five refusals") { $0.counter("dropped") == 5 }
         let final = dw.stop()
         XCTAssertEqual(final["dropped"] as? Int, 5)
+    }
+
+    func testIdleConnectionsGiveTheirSlotsToNewSenders() throws {
+        try requireTool("nc")
+        let dir = try temporaryDirectory()
+        let dw = try Headless(["--listen", "tcp://127.0.0.1:0", "--max-connections", "2"])
+        let port = try dw.address("tcp://").split(separator: ":").last!
+        // Two connections that say nothing fill the listener.
+        let idle = try (0..<2).map { _ in try connectTCP(port: UInt16(port)!) }
+        defer { for fd in idle { close(fd) } }
+        try dw.wait("two idle connections") { $0.counters["connected"] as? Bool == true }
+        try Data(records(0..<10).utf8).write(to: dir.appendingPathComponent("part"))
+        // A sender keeps trying: once the idle ones have been silent a while, it gets a slot.
+        let deadline = Date().addingTimeInterval(30)
+        while dw.counter("exchanges") < 10 && Date() < deadline {
+            let refusedBefore = dw.counter("dropped")
+            try sh("nc -N 127.0.0.1 \(port) < '\(dir.path)/part' || true")
+            // Until the lines are counted or the attempt is counted as refused.
+            let attempt = Date().addingTimeInterval(2)
+            while dw.counter("exchanges") < 10 && dw.counter("dropped") == refusedBefore && Date() < attempt { usleep(20_000) }
+        }
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 10, "the sender got in: \(final)")
+        XCTAssertGreaterThanOrEqual(final["evicted_idle"] as? Int ?? 0, 1)
     }
 
     // MARK: HTTP
