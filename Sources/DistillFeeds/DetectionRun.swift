@@ -30,7 +30,13 @@ public struct DetectionRun {
     /// Runs `paths` to the end, from `state` when given (else from nothing). Opening errors
     /// throw before any work.
     public static func run(paths: [String], settings: DetectorSettings, window: StreamWindow = .all,
-                           resuming state: DetectionState? = nil, format: RecordFormat = .canonical) throws -> DetectionRun {
+                           resuming state: DetectionState? = nil, format: RecordFormat = .canonical,
+                           threads: Int = 1) throws -> DetectionRun {
+        // Decoding goes to other threads for one canonical file; merging sources by time and the
+        // adapters stay on one.
+        if threads > 1 && paths.count == 1 && paths[0] != "-" && format == .canonical {
+            return try runDecodingInParallel(path: paths[0], threads: threads, settings: settings, window: window, resuming: state)
+        }
         let stream = try ExchangeStream(paths: paths, format: format)
         var run = state.map(DetectionRun.init(resuming:)) ?? DetectionRun(settings: settings)
         var batch: [Exchange] = []
@@ -47,7 +53,7 @@ public struct DetectionRun {
         return run
     }
 
-    private mutating func ingest(_ batch: inout [Exchange], _ window: StreamWindow) {
+    mutating func ingest(_ batch: inout [Exchange], _ window: StreamWindow) {
         if !window.isAll {
             let before = batch.count
             batch.removeAll { !window.contains($0.ts) }

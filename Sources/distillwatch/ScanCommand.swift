@@ -26,6 +26,9 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Report format: table (default on a terminal) or json (default otherwise).")
     var format: Format?
 
+    @Option(help: "Threads: one canonical file is decoded on all but one while the detector runs on the other (default: every core). The report is the same for any number.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
     @Option(name: .customLong("input-format"), help: "Record format of the input: canonical (the default), litellm, otlp, kcat or auto (detected per line).")
     var inputFormat: RecordFormat = .canonical
 
@@ -52,6 +55,7 @@ struct ScanCommand: ParsableCommand {
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give at least one log file, or '-' for standard input") }
+        if threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256") }
         _ = try window()
     }
 
@@ -71,7 +75,7 @@ struct ScanCommand: ParsableCommand {
         let exchangesBefore = resumed?.ledger.exchanges ?? 0
         let result: DetectionRun
         do {
-            result = try DetectionRun.run(paths: paths, settings: settings, window: window(), resuming: resumed, format: inputFormat)
+            result = try DetectionRun.run(paths: paths, settings: settings, window: window(), resuming: resumed, format: inputFormat, threads: threads)
         } catch {
             printDiagnostic("\(error)")
             throw ExitCode(2)
