@@ -51,8 +51,8 @@ final class CheckpointEndToEndTests: XCTestCase {
     /// Generated traffic split over two sources (the second gzipped), with broken lines in one
     /// and repeated request ids in the other: the merge, the rejections and the duplicate window
     /// all have to survive a restart.
-    func makeInputs(days: Int) throws -> [String] {
-        let all = try sh("\"$DW\" gen --days \(days) --seed 23 --scale 0.5 2>/dev/null")
+    func makeInputs(days: Int, scale: Double = 0.4) throws -> [String] {
+        let all = try sh("\"$DW\" gen --days \(days) --seed 23 --scale \(scale) 2>/dev/null")
         var first = "", second = ""
         for (i, line) in all.split(separator: "\n").enumerated() {
             if i % 3 == 0 {
@@ -104,7 +104,7 @@ final class CheckpointEndToEndTests: XCTestCase {
     }
 
     func testFileReplayKilledFiveTimesEndsLikeOneScan() throws {
-        let paths = try makeInputs(days: 3)
+        let paths = try makeInputs(days: 1, scale: 0.6)
         let expected = try scanCounts(paths)
         XCTAssertGreaterThan(expected["duplicates"]!, 0)
         XCTAssertGreaterThan(expected["rejected"]!, 0)
@@ -132,7 +132,7 @@ final class CheckpointEndToEndTests: XCTestCase {
     }
 
     func testFollowedFileKilledFiveTimesWhileGrowingEndsLikeOneScan() throws {
-        let source = try makeInputs(days: 2)[0]
+        let source = try makeInputs(days: 1, scale: 0.5)[0]
         let expected = try scanCounts([source])
         let followed = folder.appendingPathComponent("followed.ndjson").path
         _ = FileManager.default.createFile(atPath: followed, contents: nil)
@@ -210,7 +210,7 @@ final class CheckpointEndToEndTests: XCTestCase {
     }
 
     func testDamagedCheckpointIsRefusedNamedAndKeptAndTheOlderOneIsUsed() throws {
-        let paths = try makeInputs(days: 1)
+        let paths = try makeInputs(days: 1, scale: 0.2)
         let expected = try scanCounts(paths)
         let state = folder.appendingPathComponent("state").path
         let arguments = paths + ["--state", state, "--checkpoint-every", "0.2"]
@@ -243,7 +243,7 @@ final class CheckpointEndToEndTests: XCTestCase {
     }
 
     func testOtherSourcesOrASecondWatcherAreRefused() throws {
-        let paths = try makeInputs(days: 1)
+        let paths = try makeInputs(days: 1, scale: 0.1)
         let state = folder.appendingPathComponent("state").path
         let first = try Headless(paths + ["--state", state])
         try first.wait("the end of input", limit: 300) { $0.objects("counters").last?["final"] as? Bool == true }

@@ -231,7 +231,7 @@ final class LiveSourceTests: XCTestCase {
         let log = dir.appendingPathComponent("gateway.log")
         let dw = try Headless(["--follow", log.path])
         try dw.wait("waiting for the file") { $0.counters["connected"] as? Bool == false }
-        let lines = 6_000
+        let lines = 3_000
         let script = """
         import logging, logging.handlers, sys, time
         h = logging.handlers.RotatingFileHandler(sys.argv[1], maxBytes=4000, backupCount=1000)
