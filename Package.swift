@@ -16,6 +16,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // The text exposition of `--metrics` and `GET /metrics`.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // zlib, for reading .gz logs without shelling out.
@@ -42,6 +44,7 @@ let package = Package(
             dependencies: [
                 "DistillCore", "DistillFeeds", "DistillSim", "DistillEval", "DistillConsole", "DistillCases", "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(name: "DistillCoreTests", dependencies: ["DistillCore"]),

@@ -23,6 +23,8 @@ public struct FeedState: Sendable, Equatable {
     public var missedRotations = 0
     /// A message for the status bar when the source failed or is degraded.
     public var error: String?
+    /// Rejected lines by reason.
+    public var rejectedByReason: [String: Int] = [:]
     /// Rejected lines as the ledger kept them: the first few, and the latest.
     public var firstRejections: [RejectionSample] = []
     public var latestRejections: [RejectionSample] = []

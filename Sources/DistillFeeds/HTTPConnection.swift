@@ -121,12 +121,19 @@ final class HTTPConnection: ConnectionHandler {
         requests += 1
         body = []
         if method == "GET" || method == "HEAD" {
-            if path == "/" || path == "/health" { respond(200, text: "distillwatch receiver\n", close: false, &reply) }
-            else { respond(404, text: "POST records here\n", close: false, &reply) }
+            if path == "/metrics", let metrics = limits.metrics {
+                respond(200, text: String(decoding: metrics(), as: UTF8.self), type: "text/plain; version=0.0.4; charset=utf-8", close: false, &reply)
+            } else if path == "/healthz" {
+                respond(200, text: "ok\n", close: false, &reply)
+            } else if path == "/" || path == "/health" {
+                respond(200, text: "distillwatch receiver\n", close: false, &reply)
+            } else {
+                respond(404, text: limits.acceptsRecords ? "POST records here\n" : "GET /metrics or /healthz\n", close: false, &reply)
+            }
             phase = .head
             return false
         }
-        guard method == "POST" || method == "PUT" else {
+        guard (method == "POST" || method == "PUT") && limits.acceptsRecords else {
             respond(405, text: "use POST\n", close: true, &reply)
             phase = .closed
             return false

@@ -52,6 +52,7 @@ final class FeedSink: @unchecked Sendable {
         if current.rejected != ledger.rejectedTotal {
             current.firstRejections = ledger.samples
             current.latestRejections = ledger.latestSamples
+            current.rejectedByReason = ledger.rejectedByReason
         }
         current.rejected = ledger.rejectedTotal
         current.duplicates = ledger.duplicates
@@ -285,6 +286,7 @@ public final class MergedFeed: ExchangeFeed, @unchecked Sendable {
             s.dropped += p.dropped
             s.missedRotations += p.missedRotations
             s.evicted += p.evicted
+            s.rejectedByReason.merge(p.rejectedByReason, uniquingKeysWith: +)
             s.connected = s.connected || p.connected
             if let e = p.error { errors.append(e) }
         }

@@ -29,6 +29,10 @@ public struct ListenerLimits: Sendable {
     public var evictIdleAfterSeconds = 2.0
     /// An NDJSON (TCP or Unix) connection silent this long is closed; shippers reconnect.
     public var lineIdleSeconds = 900.0
+    /// HTTP: the Prometheus text exposition served on `GET /metrics`, when there is one.
+    public var metrics: (@Sendable () -> [UInt8])?
+    /// HTTP: false for a listener that only answers `/metrics` and `/healthz` (`--metrics`).
+    public var acceptsRecords = true
     /// HTTP: when set, a POST must carry `Authorization: Bearer TOKEN`; others get 401 and are
     /// counted as dropped.
     public var bearerToken: String?

@@ -28,6 +28,9 @@ struct HeadlessRunner {
     var checkpointEvery: Double = 60
     /// The checkpoint this run goes on from.
     var resumed: Resumed?
+    /// Prometheus metrics, updated about twice a second, and the `--metrics` address if any.
+    var metrics: HeadlessMetrics?
+    var metricsAddress: ListenAddress?
 
     /// A checkpoint read back: the detector and feed mark, and the runner's own counters.
     struct Resumed {
@@ -64,6 +67,9 @@ struct HeadlessRunner {
         let out = LineOutput()
         for address in listening {
             out.write("{\"type\":\"listening\",\"address\":\(JSON.quote(address.description))}")
+        }
+        if let metricsAddress {
+            out.write("{\"type\":\"listening\",\"address\":\(JSON.quote(metricsAddress.description)),\"serves\":\"metrics\"}")
         }
         let detector = resumed?.detector ?? Detector(settings: settings)
         var verdicts: [String: Verdict] = resumed?.verdicts ?? [:]
@@ -174,8 +180,17 @@ struct HeadlessRunner {
             return true
         }
 
+        var lastMetricsWall = -Double.infinity
+        func updateMetrics() {
+            guard let metrics else { return }
+            let age = checkpoints == nil ? nil : (WatchSession.nowMs() - lastCheckpointWall) / 1000
+            metrics.update(exchanges: exchanges, feed: feed.state, snapshot: lastSnapshot, newest: streamTime, checkpointAgeSeconds: age)
+            lastMetricsWall = WatchSession.nowMs()
+        }
+
         feed.start()
         while pendingSignal == 0 {
+            if WatchSession.nowMs() - lastMetricsWall >= 500 { updateMetrics() }
             if checkpoints != nil && !markRequested && WatchSession.nowMs() - lastCheckpointWall >= checkpointEvery * 1000 {
                 feed.requestMark()
                 markRequested = true
@@ -208,6 +223,7 @@ struct HeadlessRunner {
             if let latestMark { saveCheckpoint(latestMark) }
             else { checkpointError = "no final checkpoint: the input did not reach a point one could be taken at within 10 s" }
         }
+        updateMetrics()
         counters(final: true)
         feed.stop()
         return 0

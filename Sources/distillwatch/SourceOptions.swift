@@ -40,6 +40,10 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("counters-every"), help: "Headless: seconds between counters lines (0: only the final one).")
     var countersEvery: Double = 10
 
+    @Option(name: .customLong("metrics"), help: ArgumentHelp(
+        "Headless: serve Prometheus metrics (GET /metrics) and a health check (GET /healthz) at http://127.0.0.1:PORT; HTTP listeners serve them too.", valueName: "address"))
+    var metricsAddress: String?
+
     @Option(name: .customLong("state"), help: ArgumentHelp(
         "Keep checkpoints of everything learnt in this directory, and go on from the newest one on start.", valueName: "dir"))
     var stateDirectory: String?
@@ -59,10 +63,26 @@ struct SourceOptions: ParsableArguments {
         if !(checkpointEvery >= 0.1 && checkpointEvery <= 86_400) { throw ValidationError("--checkpoint-every must be between 0.1 and 86400 seconds") }
 
         _ = try addresses()
+        if metricsAddress != nil {
+            guard headless else { throw ValidationError("--metrics works with --headless") }
+            _ = try metricsListenAddress()
+        }
         if authTokenFile != nil {
             guard listen.contains(where: { $0.hasPrefix("http://") }) else { throw ValidationError("--auth-token-file applies to http:// listeners") }
             _ = try bearerToken()
         }
+    }
+
+    /// `--metrics`: an HTTP address (`http://` may be left out), on loopback unless `--bind` says otherwise.
+    func metricsListenAddress() throws -> ListenAddress? {
+        guard let text = metricsAddress else { return nil }
+        var address: ListenAddress
+        do { address = try ListenAddress(parsing: text.contains("://") ? text : "http://" + text) } catch { throw ValidationError("--metrics: \(error)") }
+        guard address.kind == .http else { throw ValidationError("--metrics takes an http:// address") }
+        if let bind { address.host = bind } else if !address.isLoopback {
+            throw ValidationError("--metrics \(text): listeners bind to loopback; to serve \(address.host), add --bind \(address.host)")
+        }
+        return address
     }
 
     /// The token in `--auth-token-file`, if one is given; an unreadable or empty file is an error.
@@ -107,7 +127,7 @@ struct SourceOptions: ParsableArguments {
     ///
     /// `resume` is a checkpoint's mark: each reading thread's ledger (files, then each followed
     /// file, then each listener) and the files' positions. It must come from the same sources.
-    func makeFeed(paths: [String], resume: FeedMark? = nil) throws -> (feed: any ExchangeFeed, name: String, listening: [ListenAddress]) {
+    func makeFeed(paths: [String], resume: FeedMark? = nil, metrics: (@Sendable () -> [UInt8])? = nil) throws -> (feed: any ExchangeFeed, name: String, listening: [ListenAddress]) {
         var feeds: [any ExchangeFeed] = []
         var names: [String] = []
         var listening: [ListenAddress] = []
@@ -134,6 +154,7 @@ struct SourceOptions: ParsableArguments {
         limits.maxConnections = maxConnections
         limits.maxBodyBytes = maxBodyMiB << 20
         limits.bearerToken = try bearerToken()
+        limits.metrics = metrics
         for address in try addresses() {
             let listener = try SocketListenerFeed(address: address, format: format, limits: limits, ledger: ledgers.popFirst() ?? InputLedger())
             feeds.append(listener)
@@ -170,8 +191,18 @@ extension WatchCommand {
         if let found = opened?.restored {
             do { restored = try HeadlessRunner.Resumed(state: found.state, file: found.file) } catch { fail("\(error)") }
         }
+        let metrics = HeadlessMetrics(checkpoints: checkpoints != nil)
+        var metricsListener: SocketListenerFeed?
+        do {
+            if let address = try sourceOptions.metricsListenAddress() {
+                var limits = ListenerLimits()
+                limits.metrics = metrics.exposition
+                limits.acceptsRecords = false
+                metricsListener = try SocketListenerFeed(address: address, limits: limits)
+            }
+        } catch { fail("\(error)") }
         let made: (feed: any ExchangeFeed, name: String, listening: [ListenAddress])
-        do { made = try sourceOptions.makeFeed(paths: paths, resume: restored?.mark) } catch {
+        do { made = try sourceOptions.makeFeed(paths: paths, resume: restored?.mark, metrics: metrics.exposition) } catch {
             if let restored { fail("cannot go on from checkpoint \(restored.file): \(error)") }
             fail("\(error)")
         }
@@ -181,6 +212,11 @@ extension WatchCommand {
                                     countersEvery: sourceOptions.countersEvery, listening: made.listening,
                                     window: try window())
         runner.checkpoints = checkpoints
+        runner.metrics = metrics
+        if let metricsListener {
+            metricsListener.start()
+            runner.metricsAddress = metricsListener.address
+        }
         runner.checkpointEvery = sourceOptions.checkpointEvery
         runner.resumed = restored
         Foundation.exit(runner.run())

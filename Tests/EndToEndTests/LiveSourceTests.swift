@@ -521,6 +521,45 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertTrue(refused.contains("must hold one token") && refused.contains("status=2"), refused)
     }
 
+    /// `--metrics` serves the Prometheus text format and a health check; HTTP listeners serve
+    /// `/metrics` too. The scrape agrees with the headless counters.
+    func testMetricsAndHealthAreServedAndAgreeWithTheCounters() throws {
+        try requireTool("curl")
+        let dir = try temporaryDirectory()
+        let dw = try Headless(["--listen", "http://127.0.0.1:0", "--metrics", "127.0.0.1:0", "--state", dir.appendingPathComponent("state").path])
+        let ingest = try dw.address("http://")
+        try dw.wait("the metrics listener") { $0.objects("listening").contains { $0["serves"] as? String == "metrics" } }
+        let metricsURL = try XCTUnwrap(dw.objects("listening").first { $0["serves"] as? String == "metrics" }?["address"] as? String)
+        try Data((records(0..<30) + "{\"broken\":\n" + records(5..<6)).utf8).write(to: dir.appendingPathComponent("body"))
+        XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' --data-binary @'\(dir.path)/body' \(ingest)/ingest"), "200")
+        try dw.wait("the records") { $0.counter("exchanges") == 30 && $0.counter("duplicates") == 1 && $0.counter("rejected") == 1 }
+
+        func scrape(_ base: String) throws -> [String: Double] {
+            var values: [String: Double] = [:]
+            for line in try sh("curl -s \(base)/metrics").split(separator: "\n") where !line.hasPrefix("#") {
+                let parts = line.split(separator: " ")
+                guard parts.count == 2, let v = Double(parts[1]) else { XCTFail("not a sample line: \(line)"); continue }
+                values[String(parts[0])] = v
+            }
+            return values
+        }
+        let deadline = Date().addingTimeInterval(10)
+        var m = try scrape(metricsURL)
+        while m["distillwatch_exchanges_total"] != 30 && Date() < deadline { usleep(100_000); m = try scrape(metricsURL) }
+        XCTAssertEqual(m["distillwatch_exchanges_total"], 30)
+        XCTAssertEqual(m["distillwatch_duplicates_total"], 1)
+        XCTAssertEqual(m["distillwatch_rejected_total{reason=\"invalid_json\"}"], 1)
+        XCTAssertEqual(m["distillwatch_dropped_total{listener=\"all\"}"], 0)
+        XCTAssertEqual(m["distillwatch_accounts"], Double(dw.counter("accounts")))
+        XCTAssertNotNil(m["distillwatch_clusters{verdict=\"suspect\"}"])
+        XCTAssertNotNil(m["distillwatch_ingest_lag_seconds"])
+        XCTAssertNotNil(m["distillwatch_checkpoint_age_seconds"], "with --state")
+        XCTAssertEqual(try scrape(ingest)["distillwatch_exchanges_total"], 30, "the ingest listener serves them too")
+        XCTAssertEqual(try sh("curl -s \(metricsURL)/healthz"), "ok\n")
+        XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' --data-binary x \(metricsURL)/ingest"), "405", "the metrics listener takes no records")
+        dw.stop()
+    }
+
     // MARK: Adapters on stdin
 
     func testKcatEnvelopesAndMixedFormatsOnStdin() throws {
