@@ -55,35 +55,56 @@ public struct InputLedger: Sendable {
     }
 }
 
-/// Remembers request ids for a window of stream time with bounded memory: two generations of
-/// 64-bit hashes; the older one is dropped when the newer one is a window old or full.
-/// A hash collision could wrongly call two ids the same; with 64-bit hashes and at most
-/// `maxPerGeneration` ids the chance is about 1 in 10^7 per full generation. The hash is
-/// SipHash with a random secret of the filter's own: `StableHash` is public and easy to
-/// invert, so a log could carry a crafted id that collides with a real one and have that
-/// exchange dropped as its duplicate. The secret is saved with the filter, so a restored
-/// filter still knows the ids it had seen.
+/// Remembers request ids by the stream time of the record that carried them, with bounded
+/// memory: ids are kept in buckets of one window of stream time each, and an id is a duplicate
+/// if it is in the bucket of the new record's own time or a neighbouring one. A copy of a record
+/// (an at-least-once sender re-sending, a slow shipper behind a fast one) has the record's own
+/// time, so it is caught however late it arrives, as long as its bucket is kept.
+///
+/// Buckets are dropped once every record arriving is more than a bucket past them (the oldest
+/// time among the last `checkEvery` ids is the low-water mark), or when there are more than
+/// `maxBuckets`. A bucket that fills (`maxPerGeneration` ids) starts over, keeping its previous
+/// contents as a second generation: memory stays under `maxBuckets` × 2 × `maxPerGeneration`
+/// ids whatever the input.
+///
+/// A hash collision could wrongly call two ids the same; with 64-bit hashes and at most a few
+/// million ids the chance is about 1 in 10^7. The hash is SipHash with a random secret of the
+/// filter's own: `StableHash` is public and easy to invert, so a log could carry a crafted id
+/// that collides with a real one and have that exchange dropped as its duplicate. The secret is
+/// saved with the filter, so a restored filter still knows the ids it had seen.
 public struct DuplicateFilter: Sendable {
     /// One hour: retries and replays of a request arrive within minutes.
     public static let defaultWindow: StreamTime = 3_600_000
-    public static let defaultMaxPerGeneration = 2_000_000
+    public static let defaultMaxPerGeneration = 500_000
+    public static let defaultCheckEvery = 4096
+    static let maxBuckets = 4
+
+    struct Bucket: Sendable {
+        var index: Int64
+        var current: UInt64Map<NoValue>
+        var previous: UInt64Map<NoValue>
+    }
 
     private let window: StreamTime
     private let maxPerGeneration: Int
-    private var current = UInt64Map<NoValue>()
-    private var previous = UInt64Map<NoValue>()
-    private var generationStart: StreamTime?
+    private let checkEvery: Int
+    /// Oldest first.
+    private var buckets: [Bucket] = []
+    /// The oldest record time among the ids since the last check, and how many.
+    private var oldestSinceCheck: StreamTime?
+    private var sinceCheck = 0
     private var secret: SipHash.Key
 
-    public init(window: StreamTime = defaultWindow, maxPerGeneration: Int = defaultMaxPerGeneration) {
+    public init(window: StreamTime = defaultWindow, maxPerGeneration: Int = defaultMaxPerGeneration, checkEvery: Int = defaultCheckEvery) {
         self.window = max(1, window)
         self.maxPerGeneration = max(1, maxPerGeneration)
+        self.checkEvery = max(1, checkEvery)
         var rng = SystemRandomNumberGenerator()
         secret = SipHash.Key(rng.next(), rng.next())
     }
 
     /// Number of ids currently remembered (for tests and memory reports).
-    public var remembered: Int { current.count + previous.count }
+    public var remembered: Int { buckets.reduce(0) { $0 + $1.current.count + $1.previous.count } }
 
     public mutating func isDuplicate(_ requestID: String, at ts: StreamTime) -> Bool {
         var id = requestID
@@ -95,19 +116,48 @@ public struct DuplicateFilter: Sendable {
         SipHash.hash(requestID, key: secret)
     }
 
+    private func bucketIndex(_ ts: StreamTime) -> Int64 {
+        ts >= 0 ? ts / window : -((-ts - 1) / window) - 1
+    }
+
     /// `isDuplicate` for an id already turned into its `key(of:)`.
     mutating func isDuplicate(key hash: UInt64, at ts: StreamTime) -> Bool {
-        if current.slot(of: hash) != nil || previous.slot(of: hash) != nil { return true }
-        if let start = generationStart {
-            if ts - start >= window || current.count >= maxPerGeneration {
-                previous = current
-                current = UInt64Map(capacity: previous.count)
-                generationStart = ts
+        let b = bucketIndex(ts)
+        // Every arrival counts towards the low-water mark, copies included: a slow sender
+        // re-sending old records is exactly what keeps old buckets alive.
+        oldestSinceCheck = min(oldestSinceCheck ?? ts, ts)
+        sinceCheck += 1
+        if sinceCheck >= checkEvery {
+            // Buckets every sender has left a bucket behind are done with.
+            if let oldest = oldestSinceCheck {
+                let low = bucketIndex(oldest) - 1
+                buckets.removeAll { $0.index < low }
             }
-        } else {
-            generationStart = ts
+            oldestSinceCheck = nil
+            sinceCheck = 0
         }
-        current.insert(hash, NoValue())
+        var home: Int?
+        for i in buckets.indices where abs(buckets[i].index - b) <= 1 {
+            if buckets[i].current.slot(of: hash) != nil || buckets[i].previous.slot(of: hash) != nil { return true }
+            if buckets[i].index == b { home = i }
+        }
+        if home == nil {
+            let position = buckets.firstIndex { $0.index > b } ?? buckets.count
+            buckets.insert(Bucket(index: b, current: UInt64Map(), previous: UInt64Map()), at: position)
+            home = position
+            if buckets.count > Self.maxBuckets {
+                // Too many times at once: the oldest go first.
+                let excess = buckets.count - Self.maxBuckets
+                buckets.removeFirst(excess)
+                home = position - excess >= 0 ? position - excess : nil
+            }
+        }
+        guard let h = home else { return false }  // an id older than every bucket kept
+        if buckets[h].current.count >= maxPerGeneration {
+            buckets[h].previous = buckets[h].current
+            buckets[h].current = UInt64Map(capacity: buckets[h].previous.count)
+        }
+        buckets[h].current.insert(hash, NoValue())
         return false
     }
 }
@@ -154,17 +204,39 @@ private extension UInt64 {
 
 extension DuplicateFilter: StateCodable {
     func write(to w: inout StateWriter) {
-        w.write(window); w.write(maxPerGeneration)
-        w.write(current); w.write(previous)
-        w.write(generationStart)
+        w.write(window); w.write(maxPerGeneration); w.write(checkEvery)
+        w.write(buckets.count)
+        for b in buckets { w.write(b.index); w.write(b.current); w.write(b.previous) }
+        w.write(oldestSinceCheck); w.write(sinceCheck)
         w.write(secret.k0); w.write(secret.k1)
     }
 
     init(from r: inout StateReader) throws(StateError) {
-        self.init(window: try r.int64(), maxPerGeneration: try r.int())
-        current = try r.read(UInt64Map<NoValue>.self)
-        previous = try r.read(UInt64Map<NoValue>.self)
-        generationStart = try r.optionalInt64()
+        if r.formatVersion < 3 {
+            // Two generations by arrival: they become the buckets of their start and the one before.
+            self.init(window: try r.int64(), maxPerGeneration: try r.int())
+            let current = try r.read(UInt64Map<NoValue>.self)
+            let previous = try r.read(UInt64Map<NoValue>.self)
+            if let start = try r.optionalInt64() {
+                let b = bucketIndex(start)
+                buckets = [Bucket(index: b - 1, current: previous, previous: UInt64Map()),
+                           Bucket(index: b, current: current, previous: UInt64Map())]
+            }
+            secret = SipHash.Key(try r.uint64(), try r.uint64())
+            return
+        }
+        self.init(window: try r.int64(), maxPerGeneration: try r.int(), checkEvery: try r.int())
+        try r.check(window > 0 && maxPerGeneration > 0 && checkEvery > 0, "a duplicate window of \(window)")
+        let n = try r.count(minimumSize: 24)
+        try r.check(n <= Self.maxBuckets, "\(n) duplicate-window buckets")
+        for _ in 0..<n {
+            let index = try r.int64()
+            buckets.append(Bucket(index: index, current: try r.read(UInt64Map<NoValue>.self), previous: try r.read(UInt64Map<NoValue>.self)))
+        }
+        try r.check(zip(buckets, buckets.dropFirst()).allSatisfy { $0.index < $1.index }, "duplicate-window buckets out of order")
+        oldestSinceCheck = try r.optionalInt64()
+        sinceCheck = try r.int()
+        try r.check(sinceCheck >= 0 && sinceCheck <= checkEvery, "a duplicate-window check count of \(sinceCheck)")
         secret = SipHash.Key(try r.uint64(), try r.uint64())
     }
 }

@@ -7,7 +7,7 @@
 /// then the payload. The drill-down detail (recent sessions and exchanges kept for the console)
 /// is not part of it: it fills again as traffic arrives.
 public struct DetectionState {
-    public static let formatVersion: UInt32 = 2
+    public static let formatVersion: UInt32 = 3
     static let magic: [UInt8] = Array("DWSTATE\u{1A}".utf8)
     static let headerSize = 8 + 4 + 8 + 8
     private static let checksumSeed: UInt64 = 0x4457_5354_4154_4531
@@ -55,6 +55,7 @@ public struct DetectionState {
         let version = try r.uint32()
         guard version <= Self.formatVersion else { throw .newerVersion(found: version, supported: Self.formatVersion) }
         guard version >= 1 else { throw .corrupt("format version \(version) was never written") }
+        r.formatVersion = version
         let length = try r.int()
         let checksum = try r.uint64()
         guard length >= 0, r.remaining >= length else { throw .truncated }

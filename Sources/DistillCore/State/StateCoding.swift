@@ -89,6 +89,8 @@ struct StateWriter {
 struct StateReader {
     private let bytes: [UInt8]
     private(set) var offset: Int
+    /// The format version being read, for parts whose layout changed in a later version.
+    var formatVersion: UInt32 = DetectionState.formatVersion
 
     init(_ bytes: [UInt8], from offset: Int = 0) {
         self.bytes = bytes
