@@ -18,14 +18,20 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         // The text exposition of `--metrics` and `GET /metrics`.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // OTLP/HTTP protobuf bodies; the message code is generated once and committed.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // zlib, for reading .gz logs without shelling out.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Pure Swift: records, decoding, detection, snapshots, reports. No terminal, no files.
         .target(name: "DistillCore", swiftSettings: hotPath),
-        // Sources of bytes: files, gzip, stdin, merging by time.
-        .target(name: "DistillFeeds", dependencies: ["DistillCore", "CZlib"], swiftSettings: hotPath),
+        // Sources of bytes: files, gzip, stdin, merging by time, the live listeners.
+        .target(
+            name: "DistillFeeds",
+            dependencies: ["DistillCore", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: hotPath
+        ),
         // libncursesw, for the console's terminal backend (the only code that calls it).
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         // The analyst's console as pure Swift: cell grid, widgets, views, keymap, themes. No curses.
@@ -48,7 +54,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DistillCoreTests", dependencies: ["DistillCore"]),
-        .testTarget(name: "DistillFeedsTests", dependencies: ["DistillFeeds", "DistillCore", "DistillSim"]),
+        .testTarget(
+            name: "DistillFeedsTests",
+            dependencies: ["DistillFeeds", "DistillCore", "DistillSim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .testTarget(name: "DistillSimTests", dependencies: ["DistillSim"]),
         .testTarget(name: "DistillEvalTests", dependencies: ["DistillEval", "DistillFeeds", "DistillCore"]),
         .testTarget(name: "DistillConsoleTests", dependencies: ["DistillConsole", "DistillCore"]),

@@ -4,13 +4,12 @@ import Foundation
 
 /// One HTTP/1.1 client of the receiver. Accepts `POST` of NDJSON or a JSON array on any path
 /// (LiteLLM's `generic_api` callback, `ndjson`, `json_array` and `single` formats) and
-/// OTLP/HTTP JSON on `/v1/logs` and `/v1/traces`. Bodies come with `Content-Length` or chunked,
+/// OTLP/HTTP on `/v1/logs` and `/v1/traces`, JSON or protobuf. Bodies come with `Content-Length` or chunked,
 /// optionally gzip-encoded (the OpenTelemetry Collector's default). Keep-alive is honoured;
 /// requests on one connection are handled one at a time.
 ///
 /// Refused and counted as dropped: a head over `maxHeadBytes` (431), a body over
-/// `maxBodyBytes` (413, before it is read), OTLP protobuf (415: use the JSON encoding),
-/// an unknown content encoding (415). `GET /` answers 200 for health checks.
+/// `maxBodyBytes` (413, before it is read), an unknown content encoding (415). `GET /` answers 200 for health checks.
 final class HTTPConnection: ConnectionHandler {
     let peer: String
     let adapter: RecordAdapter
@@ -182,10 +181,8 @@ final class HTTPConnection: ConnectionHandler {
         let encoding = headers["content-encoding"]?.lowercased().trimmingCharacters(in: .whitespaces) ?? "identity"
         let type = headers["content-type"]?.lowercased() ?? ""
         let otlp = path == "/v1/logs" || path == "/v1/traces"
-        if otlp && type.contains("protobuf") {
-            refuse(status: 415, reason: "OTLP protobuf is not supported: send JSON (otlphttp exporter: encoding: json)", reply: &reply)
-            return
-        }
+        let signal: OTLPProtobuf.Signal = path == "/v1/traces" ? .traces : .logs
+        let protobuf = otlp && type.contains("protobuf")
         var data = body
         switch encoding {
         case "identity", "":
@@ -204,17 +201,30 @@ final class HTTPConnection: ConnectionHandler {
         var rejected = 0
         var record = 0
         var malformed = false
-        data.withUnsafeBytes { raw in
-            adapter.decodeBody(raw, otlpPath: otlp) { outcome in
-                record += 1
-                if case .rejected(let r) = outcome {
-                    rejected += 1
-                    if record == 1 && r.code == .invalidJSON { malformed = true }
-                }
-                batcher.add(outcome, source: source, line: record)
+        func count(_ outcome: DecodeOutcome) {
+            record += 1
+            if case .rejected(let r) = outcome {
+                rejected += 1
+                if record == 1 && r.code == .invalidJSON { malformed = true }
             }
+            batcher.add(outcome, source: source, line: record)
         }
         let close = headers["connection"]?.lowercased() == "close"
+        if protobuf {
+            guard let request = OTLPProtobuf.request(data, signal: signal) else {
+                // Not retryable, like malformed JSON; the one lost request is counted.
+                batcher.add(.rejected(Rejection(.invalidJSON, message: "OTLP request body is not a valid protobuf export request")), source: source, line: 1)
+                respond(400, body: OTLPProtobuf.errorStatus("request body is not a valid OTLP protobuf export request"), type: OTLPProtobuf.contentType, close: close, &reply)
+                if close { phase = .closed }
+                return
+            }
+            adapter.decodeOTLPRequest(request, count)
+            let answer = OTLPProtobuf.reply(signal: signal, rejected: rejected, message: rejected > 0 ? Self.rejectedMessage : "")
+            respond(200, body: answer, type: OTLPProtobuf.contentType, close: close, &reply)
+            if close { phase = .closed }
+            return
+        }
+        data.withUnsafeBytes { raw in adapter.decodeBody(raw, otlpPath: otlp, count) }
         if otlp && malformed && record == 1 {
             // Not retryable: OTLP/HTTP answers a malformed request with 400.
             respond(400, text: "{\"code\":3,\"message\":\"request body is not valid OTLP/JSON\"}", type: "application/json", close: close, &reply)
@@ -223,7 +233,7 @@ final class HTTPConnection: ConnectionHandler {
             // of the signal that was sent (spans for traces, log records for logs).
             let field = path == "/v1/traces" ? "rejectedSpans" : "rejectedLogRecords"
             let text = rejected > 0
-                ? "{\"partialSuccess\":{\"\(field)\":\"\(rejected)\",\"errorMessage\":\"records rejected: no timestamp or account, or a field of the wrong type\"}}"
+                ? "{\"partialSuccess\":{\"\(field)\":\"\(rejected)\",\"errorMessage\":\"\(Self.rejectedMessage)\"}}"
                 : "{}"
             respond(200, text: text, type: "application/json", close: close, &reply)
         } else {
@@ -233,14 +243,20 @@ final class HTTPConnection: ConnectionHandler {
     }
 
     private func respond(_ status: Int, text: String, type: String = "text/plain; charset=utf-8", close: Bool, _ reply: inout Reply) {
+        respond(status, body: Array(text.utf8), type: type, close: close, &reply)
+    }
+
+    private func respond(_ status: Int, body: [UInt8], type: String, close: Bool, _ reply: inout Reply) {
         let reason = Self.reasons[status] ?? "Status"
-        var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: \(type)\r\nContent-Length: \(text.utf8.count)\r\n"
+        var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\n"
         if close { head += "Connection: close\r\n" }
         if status == 503 { head += "Retry-After: 1\r\n" }
         head += "\r\n"
-        reply.bytes += Array(head.utf8) + Array(text.utf8)
+        reply.bytes += Array(head.utf8) + body
         if close { reply.close = true }
     }
+
+    static let rejectedMessage = "records rejected: no timestamp or account, or a field of the wrong type"
 
     static let reasons = [200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
                           415: "Unsupported Media Type", 431: "Request Header Fields Too Large", 503: "Service Unavailable"]

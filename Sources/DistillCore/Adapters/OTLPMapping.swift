@@ -58,11 +58,15 @@ enum OTLPMapping {
 
     /// Attribute keys → canonical fields, first present wins.
     static let stringFields: [(String, [String])] = [
-        ("account_id", ["user.id", "metadata.user_api_key_user_id"]),
+        // The provider's customer. OpenTelemetry has no attribute for it; `account.id` is ours,
+        // and LiteLLM's spans carry its proxy user. When neither is present, `user.id` stands in
+        // (see `map`).
+        ("account_id", ["account.id", "metadata.user_api_key_user_id"]),
         ("api_key_id", ["api_key.id", "metadata.user_api_key_hash"]),
         ("request_id", ["gen_ai.response.id"]),
         ("org_id", ["metadata.user_api_key_org_id"]),
-        ("end_user_id", ["enduser.id", "metadata.user_api_key_end_user_id"]),
+        // Current semantic conventions name the end user `user.id`; `enduser.id` is the older name.
+        ("end_user_id", ["user.id", "enduser.id", "metadata.user_api_key_end_user_id"]),
         ("session_id", ["gen_ai.conversation.id", "session.id"]),
         ("client_ip", ["client.address", "metadata.requester_ip_address"]),
         ("country", ["geo.country.iso_code"]),
@@ -86,6 +90,9 @@ enum OTLPMapping {
         for (field, keys) in countFields {
             if let v = keys.lazy.compactMap({ JSONValue.count(a[$0]) }).first { r[field] = v }
         }
+        // A service that tells only its user apart has nothing else to call the account: the user
+        // is the account then (and still its end user).
+        if r["account_id"] == nil, let user = JSONValue.raw(a["user.id"]) { r["account_id"] = user }
         if let s = startNanos, let e = endNanos, e >= s, s > 0 { r["latency_ms"] = Double(e - s) / 1_000_000 }
         if a["error.type"] != nil { r["status"] = "failure" }
         let prompt = a["gen_ai.input.messages"] ?? a["gen_ai.prompt"] ?? a["gen_ai.prompt.0.content"]
@@ -137,6 +144,6 @@ enum OTLPMapping {
     static func isJSONRecord(_ s: String) -> Bool { s.utf8.first == UInt8(ascii: "{") }
 
     static func hasIdentity(_ a: [String: Any]) -> Bool {
-        ["user.id", "api_key.id", "metadata.user_api_key_user_id", "metadata.user_api_key_hash"].contains { a[$0] != nil }
+        ["account.id", "user.id", "api_key.id", "metadata.user_api_key_user_id", "metadata.user_api_key_hash"].contains { a[$0] != nil }
     }
 }

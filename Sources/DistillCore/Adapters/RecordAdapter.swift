@@ -105,6 +105,12 @@ public struct RecordAdapter: Sendable {
         }
     }
 
+    /// Decodes one OTLP export request already parsed into its JSON shape (`resourceLogs` or
+    /// `resourceSpans`), as the protobuf encoding is turned into by the HTTP receiver.
+    public func decodeOTLPRequest(_ request: [String: Any], _ emit: (DecodeOutcome) -> Void) {
+        adapt(request, as: .otlp, emit)
+    }
+
     // MARK: Detection
 
     /// Only a JSON object without a timestamp or an account may be another format.
