@@ -15,7 +15,7 @@ final class HTTPConnection: ConnectionHandler {
     let adapter: RecordAdapter
     let limits: ListenerLimits
 
-    private enum Phase { case head, body(Int), chunkSize, chunkData(Int), trailers, closed }
+    private enum Phase { case head, body(Int), chunkSize, chunkData(Int), trailers, decoding, closed }
     private var phase = Phase.head
     private var buffer: [UInt8] = []
     /// Bytes of `buffer` already handled; dropped from it once per `process`, not per chunk
@@ -27,6 +27,25 @@ final class HTTPConnection: ConnectionHandler {
     private var path = ""
     private var headers: [String: String] = [:]
     private var requests = 0
+    /// A body being decoded a slice per turn of the loop, so other clients are answered in
+    /// between (a body of millions of tiny records takes seconds).
+    private var decoding: PendingBody?
+
+    struct PendingBody {
+        var data: [UInt8]
+        var state: BodyDecoding
+        let source: String
+        let otlp: Bool
+        let close: Bool
+        var records = 0
+        var rejected = 0
+        var malformed = false
+    }
+
+    /// How much one turn decodes: a few milliseconds of canonical records or of tiny hostile
+    /// ones, about a tenth of a second of LiteLLM payloads (each is parsed as JSON twice).
+    static let sliceBytes = 256 << 10
+    static let sliceRecords = 8_192
 
     init(peer: String, adapter: RecordAdapter, limits: ListenerLimits) {
         self.peer = peer
@@ -34,7 +53,8 @@ final class HTTPConnection: ConnectionHandler {
         self.limits = limits
     }
 
-    var heldBytes: Int { pending + body.count }
+    var heldBytes: Int { pending + body.count + (decoding?.data.count ?? 0) }
+    var busy: Bool { decoding != nil }
 
     func received(_ bytes: UnsafeRawBufferPointer, batcher: inout LiveBatcher, reply: inout Reply) {
         if case .closed = phase { return }
@@ -50,6 +70,10 @@ final class HTTPConnection: ConnectionHandler {
     }
 
     func resume(batcher: inout LiveBatcher, reply: inout Reply) {
+        if decoding != nil {
+            continueDecoding(&batcher, &reply)
+            if decoding != nil { return }
+        }
         if case .head = phase, !buffer.isEmpty { process(&batcher, &reply) }
     }
 
@@ -57,6 +81,7 @@ final class HTTPConnection: ConnectionHandler {
         respond(status, text: reason, close: true, &reply)
         reply.dropped += 1
         buffer = []; body = []; cursor = 0
+        decoding = nil
         phase = .closed
     }
 
@@ -68,7 +93,7 @@ final class HTTPConnection: ConnectionHandler {
         }
         while true {
             switch phase {
-            case .closed:
+            case .closed, .decoding:
                 return
             case .head:
                 guard let end = headEnd() else {
@@ -83,8 +108,14 @@ final class HTTPConnection: ConnectionHandler {
                 guard begin(&reply) else { return }
             case .body(let length):
                 guard pending >= length else { return }
-                body = Array(buffer[cursor..<(cursor + length)])
-                cursor += length
+                if cursor == 0 && buffer.count == length {
+                    // The buffer holds exactly the body: hand it over rather than copy it.
+                    swap(&body, &buffer)
+                    buffer = []
+                } else {
+                    body = Array(buffer[cursor..<(cursor + length)])
+                    cursor += length
+                }
                 complete(&batcher, &reply)
                 return
             case .chunkSize:
@@ -159,6 +190,13 @@ final class HTTPConnection: ConnectionHandler {
             reply.bytes += Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
         }
         phase = chunked ? .chunkSize : .body(length)
+        if !chunked && length > pending {
+            // Room for the whole body at once, at the buffer's start: no regrowth copies while
+            // it arrives, and none when it is handed over.
+            buffer.removeFirst(cursor)
+            cursor = 0
+            buffer.reserveCapacity(length)
+        }
         return true
     }
 
@@ -177,7 +215,13 @@ final class HTTPConnection: ConnectionHandler {
 
     /// A whole request is in: decode it, and answer (the reply goes out after the records are queued).
     private func complete(_ batcher: inout LiveBatcher, _ reply: inout Reply) {
-        defer { body = []; if case .closed = phase {} else { phase = .head } }
+        defer {
+            body = []
+            switch phase {
+            case .closed, .decoding: break
+            default: phase = .head
+            }
+        }
         let encoding = headers["content-encoding"]?.lowercased().trimmingCharacters(in: .whitespaces) ?? "identity"
         let type = headers["content-type"]?.lowercased() ?? ""
         let otlp = path == "/v1/logs" || path == "/v1/traces"
@@ -198,19 +242,9 @@ final class HTTPConnection: ConnectionHandler {
             return
         }
         let source = "\(peer) \(method) \(path) #\(requests)"
-        var rejected = 0
-        var record = 0
-        var malformed = false
-        func count(_ outcome: DecodeOutcome) {
-            record += 1
-            if case .rejected(let r) = outcome {
-                rejected += 1
-                if record == 1 && r.code == .invalidJSON { malformed = true }
-            }
-            batcher.add(outcome, source: source, line: record)
-        }
         let close = headers["connection"]?.lowercased() == "close"
         if protobuf {
+            var rejected = 0
             guard let request = OTLPProtobuf.request(data, signal: signal) else {
                 // Not retryable, like malformed JSON; the one lost request is counted.
                 batcher.add(.rejected(Rejection(.invalidJSON, message: "OTLP request body is not a valid protobuf export request")), source: source, line: 1)
@@ -218,13 +252,46 @@ final class HTTPConnection: ConnectionHandler {
                 if close { phase = .closed }
                 return
             }
-            adapter.decodeOTLPRequest(request, count)
+            var record = 0
+            adapter.decodeOTLPRequest(request) { outcome in
+                record += 1
+                if case .rejected = outcome { rejected += 1 }
+                batcher.add(outcome, source: source, line: record)
+            }
             let answer = OTLPProtobuf.reply(signal: signal, rejected: rejected, message: rejected > 0 ? Self.rejectedMessage : "")
             respond(200, body: answer, type: OTLPProtobuf.contentType, close: close, &reply)
             if close { phase = .closed }
             return
         }
-        data.withUnsafeBytes { raw in adapter.decodeBody(raw, otlpPath: otlp, count) }
+        let state = data.withUnsafeBytes { BodyDecoding($0, otlpPath: otlp, adapter: adapter) }
+        decoding = PendingBody(data: data, state: state, source: source, otlp: otlp, close: close)
+        phase = .decoding
+        continueDecoding(&batcher, &reply)
+    }
+
+    /// Decodes the next slice of the pending body; answers once the whole body is decoded.
+    private func continueDecoding(_ batcher: inout LiveBatcher, _ reply: inout Reply) {
+        guard var pending = decoding else { return }
+        // The closure works on plain locals: were it to capture `pending`, the body's bytes
+        // could be copied on every slice.
+        var state = pending.state
+        var (records, rejected, malformed) = (pending.records, pending.rejected, pending.malformed)
+        let source = pending.source
+        let done = pending.data.withUnsafeBytes { raw in
+            state.step(raw, adapter: adapter, bytes: Self.sliceBytes, records: Self.sliceRecords) { outcome in
+                records += 1
+                if case .rejected(let r) = outcome {
+                    rejected += 1
+                    if records == 1 && r.code == .invalidJSON { malformed = true }
+                }
+                batcher.add(outcome, source: source, line: records)
+            }
+        }
+        (pending.state, pending.records, pending.rejected, pending.malformed) = (state, records, rejected, malformed)
+        guard done else { decoding = pending; return }
+        decoding = nil
+        phase = pending.close ? .closed : .head
+        let (close, otlp, record) = (pending.close, pending.otlp, pending.records)
         if otlp && malformed && record == 1 {
             // Not retryable: OTLP/HTTP answers a malformed request with 400.
             respond(400, text: "{\"code\":3,\"message\":\"request body is not valid OTLP/JSON\"}", type: "application/json", close: close, &reply)
@@ -239,7 +306,6 @@ final class HTTPConnection: ConnectionHandler {
         } else {
             respond(200, text: "{\"accepted\":\(record - rejected),\"rejected\":\(rejected)}\n", type: "application/json", close: close, &reply)
         }
-        if close { phase = .closed }
     }
 
     private func respond(_ status: Int, text: String, type: String = "text/plain; charset=utf-8", close: Bool, _ reply: inout Reply) {

@@ -126,10 +126,13 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
             fds.append(pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0))
             for c in conns {
                 // While a reply is waiting to go out, the connection is not read (one request at a time).
-                let events = c.output.isEmpty ? Int16(POLLIN) : Int16(POLLOUT)
+                // Nor while it is still decoding a body: it has a request in hand.
+                let events = !c.output.isEmpty ? Int16(POLLOUT) : c.handler.busy ? 0 : Int16(POLLIN)
                 fds.append(pollfd(fd: c.fd, events: events, revents: 0))
             }
-            let ready = Glibc_poll(&fds, nfds_t(fds.count), 250)
+            // A body half decoded: look at the sockets and come straight back to it.
+            let busy = conns.contains { $0.open && $0.handler.busy }
+            let ready = Glibc_poll(&fds, nfds_t(fds.count), busy ? 0 : 250)
             if ready < 0 && errno != EINTR { usleep(10_000) }
 
             // fds[i + 1] belongs to conns[i]; connections accepted below join the next round.
@@ -159,7 +162,7 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
             // be quiet for long: they stay, within --max-connections.
             if address.kind == .http {
                 let now = Socket.now()
-                for c in conns where c.open && (now - c.lastActive > limits.httpIdleSeconds
+                for c in conns where c.open && !c.handler.busy && (now - c.lastActive > limits.httpIdleSeconds
                                                 || c.requestStarted.map({ now - $0 > limits.httpRequestSeconds }) ?? false) {
                     if c.handler.heldBytes > 0 { sink.update { $0.dropped += 1 } }
                     c.open = false
@@ -183,12 +186,20 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
                 }
             }
 
+            for c in conns where c.open && c.handler.busy {
+                // The next slice of a body being decoded; its answer goes out below, once all
+                // of it is queued.
+                var reply = Reply()
+                c.handler.resume(batcher: &batcher, reply: &reply)
+                apply(reply, to: c)
+                c.lastActive = Socket.now()
+            }
             // Queue what was decoded (waits while the consumer is behind), then answer. A socket
             // cannot be read again, so a mark here carries the ledger and no position: what
             // senders had in flight at a restart is theirs to send again.
             batcher.flush(position: { [] })
             for c in conns where c.open && !c.output.isEmpty { writeOutput(c) }
-            for c in conns where c.open && c.output.isEmpty && !c.closeAfterOutput {
+            for c in conns where c.open && !c.handler.busy && c.output.isEmpty && !c.closeAfterOutput {
                 // A request already buffered behind the one just answered.
                 var reply = Reply()
                 c.handler.resume(batcher: &batcher, reply: &reply)
@@ -292,6 +303,13 @@ protocol ConnectionHandler: AnyObject {
     func resume(batcher: inout LiveBatcher, reply: inout Reply)
     /// Refuse the request in progress and close.
     func refuse(status: Int, reason: String, reply: inout Reply)
+    /// Work is left that `resume` goes on with (a body decoded a slice per turn); the
+    /// connection is not read meanwhile.
+    var busy: Bool { get }
+}
+
+extension ConnectionHandler {
+    var busy: Bool { false }
 }
 
 /// NDJSON over a stream socket: every line is a record (or, with `--format auto`, whatever

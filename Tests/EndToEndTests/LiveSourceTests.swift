@@ -415,6 +415,39 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertEqual(final["dropped"] as? Int, 1, "the oversized body")
     }
 
+    /// Bodies built to blow up a JSON parser: one element at a time, each counted, and other
+    /// clients answered while a huge one is still being decoded.
+    func testHostileArrayBodiesAreCountedAndDoNotStallOtherClients() throws {
+        try requireTool("curl")
+        let dir = try temporaryDirectory()
+        let nested = dir.appendingPathComponent("nested.json")
+        try Data(("[" + String(repeating: "[[[[[[[[[[]]]]]]]]]],", count: 200_000) + "[]]").utf8).write(to: nested)
+        let empties = dir.appendingPathComponent("empties.json")
+        try Data(("[" + String(repeating: "{},", count: 2_000_000) + "{}]").utf8).write(to: empties)
+        let dw = try Headless(["--listen", "http://127.0.0.1:0"])
+        let url = try dw.address("http://")
+
+        let nestedReply = try sh("curl -s --data-binary @'\(nested.path)' \(url)/ingest")
+        XCTAssertEqual(nestedReply.trimmingCharacters(in: .whitespacesAndNewlines), #"{"accepted":0,"rejected":200001}"#, "every element is counted, none parsed as a tree")
+
+        let big = Process()
+        big.executableURL = URL(fileURLWithPath: "/bin/sh")
+        big.arguments = ["-c", "curl -s -o /dev/null --data-binary @'\(empties.path)' \(url)/ingest"]
+        try big.run()
+        defer { if big.isRunning { big.terminate() } }
+        // Once the big body is being decoded, a small request is answered before it finishes.
+        try dw.wait("the big body being decoded") { $0.counter("rejected") > 200_001 }
+        let small = try sh(#"printf '{"ts":1776000000000,"account_id":"probe","request_id":"probe-1"}\n' | curl -s --data-binary @- \#(url)/ingest"#)
+        XCTAssertEqual(small.trimmingCharacters(in: .whitespacesAndNewlines), #"{"accepted":1,"rejected":0}"#)
+        XCTAssertTrue(big.isRunning, "the small request waited for the whole big body")
+        try dw.wait("the big body", limit: 120) { $0.counter("rejected") == 2_200_002 }
+        big.waitUntilExit()
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 1)
+        XCTAssertEqual(final["rejected"] as? Int, 2_200_002)
+        XCTAssertEqual(final["dropped"] as? Int, 0)
+    }
+
     func testLiteLLMGenericAPILoggerPostsToTheReceiver() throws {
         let script = CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/litellm_generic_api.py").path
         let check = try sh(#"python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("litellm") is None)' 2>/dev/null && echo yes || echo no"#)

@@ -42,7 +42,7 @@ public struct RecordAdapter: Sendable {
             emit(decoder.decode(line))
         case .auto:
             let outcome = decoder.decode(line)
-            if case .rejected(let rejection) = outcome, Self.mayBeOtherFormat(rejection, line) {
+            if case .rejected(let rejection) = outcome, Self.mayBeOtherFormat(rejection, line), Self.namesOtherFormatKey(line) {
                 guard let value = Self.parse(line) else { emit(outcome); return }
                 if let object = value as? [String: Any], Self.detect(object) == .canonical {
                     emit(outcome)  // a canonical record with a real problem: keep the fast decoder's reason
@@ -65,43 +65,24 @@ public struct RecordAdapter: Sendable {
     /// Decodes a whole request body. `otlpPath` is true for `/v1/logs` and `/v1/traces`, where
     /// the body is one OTLP/JSON export request whatever `format` says. Otherwise a body that is
     /// a JSON array holds one record per element; any other body is NDJSON (a single object,
-    /// even spread over several lines, is accepted too).
+    /// even spread over several lines, is accepted too). `BodyDecoding` does the same a slice at
+    /// a time; memory stays near the body's size whatever it holds.
     public func decodeBody(_ body: UnsafeRawBufferPointer, otlpPath: Bool, _ emit: (DecodeOutcome) -> Void) {
-        let first = body.firstIndex { !Self.isSpace($0) }
-        guard let first else { return }
-        if otlpPath {
-            guard let value = Self.parse(body) else {
-                emit(.rejected(Rejection(.invalidJSON, message: "OTLP request body is not valid JSON")))
-                return
-            }
-            adapt(value, as: .otlp, emit)
-            return
-        }
-        if body[first] == UInt8(ascii: "[") {
-            guard let value = Self.parse(body) else {
-                emit(.rejected(Rejection(.invalidJSON, message: "request body is not a valid JSON array")))
-                return
-            }
-            adapt(value, as: format, emit)
-            return
-        }
-        // NDJSON; if the first line is not JSON on its own but the whole body is one object,
-        // it is a pretty-printed single record.
-        if body[first] == UInt8(ascii: "{") {
-            var end = first
-            while end < body.count && body[end] != 0x0A { end += 1 }
-            if end < body.count, case .rejected(let r) = decoder.decode(UnsafeRawBufferPointer(rebasing: body[first..<end])),
-               r.code == .invalidJSON, let value = Self.parse(body), value is [String: Any] {
-                adapt(value, as: format, emit)
-                return
-            }
-        }
-        var start = 0
-        while start < body.count {
-            var end = start
-            while end < body.count && body[end] != 0x0A { end += 1 }
-            decodeLine(UnsafeRawBufferPointer(rebasing: body[start..<end]), emit)
-            start = end + 1
+        var decoding = BodyDecoding(body, otlpPath: otlpPath, adapter: self)
+        while !decoding.step(body, adapter: self, emit) {}
+    }
+
+    /// One element of a request body's array: a record is decoded as a line would be.
+    func decodeElement(_ element: UnsafeRawBufferPointer, _ emit: (DecodeOutcome) -> Void) {
+        switch element.first {
+        case nil:
+            emit(.rejected(Rejection(.invalidJSON, message: "an empty element in a JSON array")))
+        case JSONStructure.openObject:
+            decodeLine(element, emit)
+        case JSONStructure.openArray:
+            emit(.rejected(Rejection(.notAnObject, message: "an array inside the body's array: records go directly in the body's array")))
+        default:
+            emit(.rejected(Rejection(.notAnObject, message: "a record must be a JSON object")))
         }
     }
 
@@ -119,6 +100,31 @@ public struct RecordAdapter: Sendable {
         case .missingTimestamp, .missingAccount, .badTimestamp: return true
         case .notAnObject: return line.first { !isSpace($0) } == UInt8(ascii: "[")
         default: return false
+        }
+    }
+
+    /// The keys `detect` looks for, quoted as they appear in JSON text.
+    static let otherFormatKeys: [[UInt8]] = ["resourceLogs", "resourceSpans", "payload", "startTime", "call_type",
+                                              "standard_logging_object", "metadata"].map { Array("\"\($0)\"".utf8) }
+
+    /// Whether the text mentions any key another format is detected by; a line that names none
+    /// is a canonical record with a problem, and is not worth parsing again (a body of millions
+    /// of `{}` must not cost a JSON parse each). An array may hold any of them.
+    static func namesOtherFormatKey(_ line: UnsafeRawBufferPointer) -> Bool {
+        if line.first(where: { !isSpace($0) }) == UInt8(ascii: "[") { return true }
+        guard line.count >= 9 else { return false }
+        return otherFormatKeys.contains { key in
+            key.withUnsafeBytes { needle in
+                var i = 0
+                let last = line.count - needle.count
+                while i <= last {
+                    if line[i] == needle[0] && line[i + 1] == needle[1] && memcmp(line.baseAddress! + i, needle.baseAddress!, needle.count) == 0 {
+                        return true
+                    }
+                    i += 1
+                }
+                return false
+            }
         }
     }
 
