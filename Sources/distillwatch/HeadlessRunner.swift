@@ -208,6 +208,13 @@ struct HeadlessRunner {
             }
             if countersEvery > 0 && WatchSession.nowMs() - lastCountersWall >= countersEvery * 1000 { counters(final: false) }
         }
+        if live {
+            // Batches already handed over were acknowledged to their senders (an HTTP answer
+            // goes out only once its records are queued): ingest them before stopping. Readers
+            // may add more meanwhile, so only as many as were queued at the signal.
+            var left = feed.state.queued
+            while left > 0 && ingestNext() { left -= 1 }
+        }
         if dirty || lastSnapshot == nil { evaluate() }
         if checkpoints != nil {
             // The last checkpoint: where the input stands now. Readers hand over what they hold

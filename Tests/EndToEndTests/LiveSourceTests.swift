@@ -448,6 +448,24 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertEqual(final["dropped"] as? Int, 0)
     }
 
+    /// An HTTP sender is answered once its records are queued; stopping must not lose what was
+    /// queued and not yet ingested.
+    func testAnsweredRecordsAreIngestedBeforeAStopOnSIGTERM() throws {
+        try requireTool("curl")
+        let dir = try temporaryDirectory()
+        for part in 0..<12 {
+            try Data(records(part * 5_000..<(part + 1) * 5_000, accounts: 300).utf8).write(to: dir.appendingPathComponent("part\(part).ndjson"))
+        }
+        let dw = try Headless(["--listen", "http://127.0.0.1:0"])
+        let url = try dw.address("http://")
+        // Four senders at once, so the hand-over queue is full when the last answer goes out.
+        let codes = try sh("ls '\(dir.path)'/part*.ndjson | xargs -P 4 -I{} curl -s -o /dev/null -w '%{http_code}\\n' --data-binary @{} \(url)/ingest")
+        XCTAssertEqual(codes.split(separator: "\n").filter { $0 == "200" }.count, 12, codes)
+        let final = dw.stop()  // at once: the detector is still behind the queue
+        XCTAssertEqual(final["exchanges"] as? Int, 60_000, "every answered record is counted")
+        XCTAssertEqual(final["rejected"] as? Int, 0)
+    }
+
     func testLiteLLMGenericAPILoggerPostsToTheReceiver() throws {
         let script = CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/litellm_generic_api.py").path
         let check = try sh(#"python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("litellm") is None)' 2>/dev/null && echo yes || echo no"#)
