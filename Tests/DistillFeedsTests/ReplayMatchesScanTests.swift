@@ -4,7 +4,7 @@ import Foundation
 import XCTest
 @testable import DistillFeeds
 
-/// Issue 5: a replay at `--speed max` of 1,000,000 exchanges reaches the same verdicts as
+/// A replay at `--speed max` of 1,000,000 exchanges reaches the same verdicts as
 /// `scan` on the same input. The replay runs the console's code path without the terminal:
 /// the `ReplayEngine` behind a `StreamFeed` (its reader thread), pumped in 6 ms slices with a
 /// snapshot every 500 ms of wall time, exactly as `watch` drives it; the scan is `DetectionRun`,

@@ -47,7 +47,7 @@ final class CasesEndToEndTests: XCTestCase {
         runs += 1
         current = "run\(runs)"
         let cmd = "cd '\(dir.path)' && echo \\$$ > pid && exec env LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(E.binary.path)' watch --speed max --analyst alice --cases '\(journal)' --export-dir '\(dir.path)/exports' '\(log.path)'"
-        E.run(tmux, ["-L", Self.session, "new-session", "-d", "-s", current, "-x", "120", "-y", "40", "sh -c \"\(cmd)\"; echo EXIT=$?; sleep 20"])
+        ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", current, "-x", "120", "-y", "40", "sh -c \"\(cmd)\"; echo EXIT=$?; sleep 20"])
         waitFor("end of input", timeout: 10) { $0.contains("END OF INPUT") && $0.contains("Evidence · cluster") }
     }
 

@@ -27,6 +27,14 @@ final class ConsoleEndToEndTests: XCTestCase {
     /// inherited, including the one `Process` watches for the child's exit, so waiting on it
     /// would last as long as the server.
     @discardableResult
+    /// `tmux new-session`, tried again while it fails: a server just told to `kill-server` may
+    /// still be exiting, and a new session started then dies with it ("server exited
+    /// unexpectedly").
+    static func newSession(_ tmux: String, _ args: [String]) {
+        let deadline = Date().addingTimeInterval(10)
+        while run(tmux, args).status != 0 && Date() < deadline { usleep(100_000) }
+    }
+
     static func run(_ exe: String, _ args: [String], env: [String: String]? = nil) -> (status: Int32, out: String, err: String) {
         let dir = FileManager.default.temporaryDirectory.path
         let outPath = "\(dir)/dw-run-\(UUID().uuidString).out"
@@ -141,7 +149,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         let journal = log.deletingPathExtension().path + ".cases.sqlite"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }
         let cmd = "LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --speed max --cases '\(journal)' '\(log.path)'; echo EXIT=$?; sleep 10"
-        Self.run(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
+        ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
         let start = Date()
 
         var screen = waitFor("clusters", timeout: 2) { $0.contains("VERDICT") && $0.contains("suspect  ") || $0.contains("suspect 0.") }
@@ -213,7 +221,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         let journal = FileManager.default.temporaryDirectory.appendingPathComponent("dw-why-\(getpid()).cases.sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }
         let cmd = "cd '\(root.path)' && LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --speed max --cases '\(journal)' SampleLogs/demo.ndjson.gz; echo EXIT=$?; sleep 10"
-        Self.run(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
+        ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
         waitFor("end of input", timeout: 20) { $0.contains("END OF INPUT") && $0.contains("VERDICT") }
 
         keys("g"); keys("w")
@@ -255,7 +263,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         let half = lines.count / 2
         try (lines[..<half].joined(separator: "\n") + "\n").write(toFile: followed, atomically: true, encoding: .utf8)
         let cmd = "LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --follow '\(followed)' --state '\(state)' --checkpoint-every 0.2 --cases '\(journal)'; echo EXIT=$?; sleep 10"
-        func start() { Self.run(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "200", "-y", "40", cmd]) }
+        func start() { ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "200", "-y", "40", cmd]) }
 
         start()
         var screen = waitFor("the first half, checkpointed", timeout: 20) { $0.contains("\(half) ex") && $0.contains("│ checkpoint ") }
@@ -293,7 +301,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         let log = try Self.writeLog()
         defer { try? FileManager.default.removeItem(at: log) }
         let cmd = "TERM=dumb '\(Self.binary.path)' watch '\(log.path)'; echo EXIT=$?; sleep 10"
-        Self.run(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "20", cmd])
+        ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "20", cmd])
         let screen = waitFor("refusal") { $0.contains("EXIT=") }
         XCTAssertTrue(screen.contains("TERM=dumb") && screen.contains("distillwatch scan"), screen)
         XCTAssertTrue(screen.contains("EXIT=2"), screen)

@@ -42,7 +42,7 @@ final class LiveConsoleTests: XCTestCase {
         }.joined() + "not json\n"
 
         let cmd = "LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(ConsoleEndToEndTests.binary.path)' watch --listen unix:\(socketPath) --max-connections 1; sleep 10"
-        ConsoleEndToEndTests.run(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "160", "-y", "30", cmd])
+        ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "160", "-y", "30", cmd])
         var screen = waitFor("DISCONNECTED before any client") { $0.contains("LIVE") && $0.contains("DISCONNECTED") }
         XCTAssertTrue(screen.contains("unix:\(socketPath)"))
 

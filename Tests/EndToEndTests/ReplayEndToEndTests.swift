@@ -46,7 +46,7 @@ final class ReplayEndToEndTests: XCTestCase {
         let log = try ConsoleEndToEndTests.writeLog()  // starts 2026-04-12 13:20:00Z, 20 hours
         defer { try? FileManager.default.removeItem(at: log) }
         let cmd = "LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(ConsoleEndToEndTests.binary.path)' watch --paused --speed 60 '\(log.path)'; echo EXIT=$?; sleep 10"
-        ConsoleEndToEndTests.run(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
+        ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
 
         // Paused at the first exchange: mode, speed and clock on the status bar.
         var screen = waitFor("paused at the start") { self.statusBar($0).contains("PAUSED ×60 │ 2026-04-12 13:20:00Z │") }
