@@ -50,6 +50,9 @@ extension Console {
                   Segment(Format.compact(snapshot.exchanges) + " ex", .statusBar), Segment(sep, .statusBar),
                   Segment("rej \(Format.compact(status.rejected))", status.rejected > 0 ? .statusAccent : .statusBar)]
         if !status.connected { parts.insert(contentsOf: [Segment(sep, .statusBar), Segment("DISCONNECTED", .statusAccent)], at: 3) }
+        if ProxyIdentity.warning(for: snapshot) != nil {
+            parts.insert(contentsOf: [Segment(sep, .statusBar), Segment("ONE IDENTITY: LITELLM MASTER KEY", .statusAccent)], at: 3)
+        }
         if status.dropped > 0 { parts += [Segment(sep, .statusBar), Segment("drop \(Format.compact(status.dropped))", .statusAccent)] }
         if status.missedRotations > 0 { parts += [Segment(sep, .statusBar), Segment("missed rotations \(status.missedRotations)", .statusAccent)] }
         if status.outsideWindow > 0 { parts += [Segment(sep, .statusBar), Segment("\(Format.compact(status.outsideWindow)) outside window", .statusBar)] }

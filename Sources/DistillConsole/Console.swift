@@ -86,6 +86,10 @@ public final class Console {
         self.snapshot = snapshot
         generation += 1
         noteFirstShown()
+        if !warnedProxyIdentity, let warning = ProxyIdentity.warning(for: snapshot) {
+            warnedProxyIdentity = true
+            say(warning, .warning)
+        }
         casesAfterUpdate()
         if followsTop { stack[0].selected = 0; stack[0].selectedKey = nil }
     }
@@ -94,6 +98,9 @@ public final class Console {
     /// follow): on at start, so a suspect cluster that appears above the selection is selected;
     /// off once the analyst moves, so the row they chose stays chosen.
     public private(set) var followsTop = true
+
+    /// The proxy-identity warning is said once on the message line; the status bar keeps it.
+    private var warnedProxyIdentity = false
 
     func stopFollowing() {
         if stack.count == 1 { followsTop = false }

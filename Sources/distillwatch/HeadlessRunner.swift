@@ -114,6 +114,8 @@ struct HeadlessRunner {
             lastCheckpointWall = WatchSession.nowMs()
         }
 
+        var warnedProxyIdentity = false
+
         func take(_ batch: [Exchange]) {
             var batch = batch
             if !window.isAll {
@@ -133,6 +135,10 @@ struct HeadlessRunner {
             dirty = false
             lastEvaluatedTs = snap.streamTime
             lastEvaluatedWall = WatchSession.nowMs()
+            if !warnedProxyIdentity, let warning = ProxyIdentity.warning(for: snap) {
+                warnedProxyIdentity = true
+                out.write("{\"type\":\"warning\",\"code\":\"\(ProxyIdentity.code)\",\"message\":\(JSON.quote(warning))}")
+            }
             for c in snap.clusters {
                 let before = verdicts[c.key] ?? .clear
                 guard c.verdict != before else { continue }
@@ -149,6 +155,7 @@ struct HeadlessRunner {
             if !window.isAll { line += ",\"outside_window\":\(outsideWindow)" }
             if s.missedRotations > 0 { line += ",\"missed_rotations\":\(s.missedRotations)" }
             if s.evicted > 0 { line += ",\"evicted_idle\":\(s.evicted)" }
+            if let lastSnapshot, ProxyIdentity.warning(for: lastSnapshot) != nil { line += ",\"warnings\":[\"\(ProxyIdentity.code)\"]" }
             if checkpoints != nil {
                 line += ",\"checkpoints\":\(checkpointsWritten),\"checkpoint_stream_time\":\(JSON.time(lastCheckpointAt))"
                 if let resumed { line += ",\"restored_from\":\(JSON.time(resumed.streamTime))" }

@@ -91,6 +91,25 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(String(g.roles(row: 23).prefix(12)), "kkkkkkffffff")
     }
 
+    func testAProxyIdentityOnEveryRecordIsWarnedAboutInTheStatusBarAndOnce() {
+        let hidden = Snapshot.make(streamTime: 1_776_000_000_000, streamStart: 1_776_000_000_000, exchanges: 40, accounts: 1,
+                                   clusters: [], minuteRate: [], onlyAccount: "default_user_id")
+        let console = Console(snapshot: Self.fixture().0.snapshot, status: FeedStatus(source: "http://127.0.0.1:4000", mode: .live))
+        XCTAssertFalse(render(console, 160).text(row: 0).contains("ONE IDENTITY"))
+        console.update(snapshot: hidden)
+        let g = render(console, 160)
+        XCTAssertTrue(g.text(row: 0).hasPrefix(" DistillWatch │ LIVE │ ONE IDENTITY: LITELLM MASTER KEY │"), g.text(row: 0))
+        XCTAssertTrue(g.text(row: 22).contains("master-key identity (default_user_id)"), g.text(row: 22))
+        console.say("something else")
+        console.update(snapshot: hidden)
+        XCTAssertFalse(render(console, 160).text(row: 22).contains("master-key"), "the message is said once; the status bar keeps it")
+        // Another account arriving ends it.
+        var mixed = hidden
+        mixed.onlyAccount = nil
+        console.update(snapshot: mixed)
+        XCTAssertFalse(render(console, 160).text(row: 0).contains("ONE IDENTITY"))
+    }
+
     func testNarrowTerminalDropsLowPriorityColumns() {
         let (console, _) = Self.fixture()
         let g = render(console, 60, 15)

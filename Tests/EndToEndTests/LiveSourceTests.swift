@@ -466,6 +466,29 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertEqual(final["rejected"] as? Int, 0)
     }
 
+    /// LiteLLM's proxy with only its master key reports every caller as `default_user_id`.
+    func testAProxyThatHidesEveryCallerIsWarnedAboutOnce() throws {
+        try requireTool("curl")
+        let payload = { (i: Int, user: String) in
+            #"{"id":"chatcmpl-\#(user)-\#(i)","call_type":"acompletion","startTime":\#(1776000100 + i).5,"endTime":\#(1776000102 + i).0,"model":"gpt-4o-mini","status":"success","end_user":"caller_\#(i % 4)","metadata":{"user_api_key_user_id":"\#(user)","user_api_key_hash":"88dc28"},"messages":[{"role":"user","content":"hi"}]}"#
+        }
+        let dw = try Headless(["--listen", "http://127.0.0.1:0"])
+        let url = try dw.address("http://")
+        let dir = try temporaryDirectory()
+        try Data((0..<20).map { payload($0, "default_user_id") }.joined(separator: "\n").utf8).write(to: dir.appendingPathComponent("a.ndjson"))
+        XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' --data-binary @'\(dir.path)/a.ndjson' \(url)/litellm"), "200")
+        try dw.wait("the warning in the counters") { ($0.counters["warnings"] as? [String]) == ["litellm_master_key"] }
+        // Once a real user arrives, the records no longer all share one identity.
+        try Data(payload(30, "acct_real").utf8).write(to: dir.appendingPathComponent("b.ndjson"))
+        XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' --data-binary @'\(dir.path)/b.ndjson' \(url)/litellm"), "200")
+        try dw.wait("two accounts") { $0.counter("accounts") == 2 }
+        let final = dw.stop()
+        XCTAssertNil(final["warnings"])
+        let warnings = dw.objects("warning")
+        XCTAssertEqual(warnings.count, 1, "said once")
+        XCTAssertEqual(warnings.first?["code"] as? String, "litellm_master_key")
+    }
+
     func testLiteLLMGenericAPILoggerPostsToTheReceiver() throws {
         let script = CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/litellm_generic_api.py").path
         let check = try sh(#"python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("litellm") is None)' 2>/dev/null && echo yes || echo no"#)

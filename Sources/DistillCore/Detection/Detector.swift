@@ -127,7 +127,8 @@ public final class Detector {
         clusters.sort { ($0.risk, $0.exchanges, $1.key) > ($1.risk, $1.exchanges, $0.key) }
         return Snapshot(
             streamTime: streamTime, streamStart: streamStart, exchanges: exchangeCount,
-            accounts: accounts.count, clusters: clusters, minuteRate: evidence.orderedMinutes()
+            accounts: accounts.count, clusters: clusters, minuteRate: evidence.orderedMinutes(),
+            onlyAccount: accounts.count == 1 ? accounts[0].id : nil
         )
     }
 

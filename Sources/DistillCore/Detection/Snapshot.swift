@@ -84,6 +84,9 @@ public struct Snapshot: Sendable {
     public var clusters: [ClusterSnapshot]
     /// Exchanges per stream minute over the last `minuteBuckets` minutes, oldest first.
     public var minuteRate: [Int]
+    /// The account's id while exactly one account has been seen: a proxy that hides every
+    /// caller behind one identity shows up as one account (see `ProxyIdentity`).
+    public var onlyAccount: String? = nil
 
     public var suspectCount: Int { clusters.filter { $0.verdict == .suspect }.count }
     public var watchCount: Int { clusters.filter { $0.verdict == .watch }.count }

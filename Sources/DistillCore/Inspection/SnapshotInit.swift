@@ -14,8 +14,8 @@ extension ClusterSnapshot {
 
 extension Snapshot {
     public static func make(streamTime: StreamTime?, streamStart: StreamTime?, exchanges: Int, accounts: Int,
-                            clusters: [ClusterSnapshot], minuteRate: [Int]) -> Snapshot {
+                            clusters: [ClusterSnapshot], minuteRate: [Int], onlyAccount: String? = nil) -> Snapshot {
         Snapshot(streamTime: streamTime, streamStart: streamStart, exchanges: exchanges, accounts: accounts,
-                 clusters: clusters, minuteRate: minuteRate)
+                 clusters: clusters, minuteRate: minuteRate, onlyAccount: onlyAccount)
     }
 }
