@@ -28,6 +28,9 @@ struct HeadlessRunner {
     var checkpointEvery: Double = 60
     /// The checkpoint this run goes on from.
     var resumed: Resumed?
+    /// Every source can be read again from a checkpoint's position (files and `--follow`, not
+    /// standard input or listeners).
+    var sourcesRewind = true
     /// Prometheus metrics, updated about twice a second, and the `--metrics` address if any.
     var metrics: HeadlessMetrics?
     var metricsAddress: ListenAddress?
@@ -89,8 +92,25 @@ struct HeadlessRunner {
         var markRequested = false
         var checkpointError: String?
         var latestMark: FeedMark?
+        // What the previous run had ingested beyond its last checkpoint: sources that rewind
+        // read it again; from the others it is gone, and that count is known from the progress
+        // note the previous run kept.
+        var lostOnRestart: Int?
+        if let resumed, let checkpoints, !sourcesRewind {
+            lostOnRestart = max(0, (ProgressNote.read(in: checkpoints.path) ?? resumed.exchanges) - resumed.exchanges)
+        }
         if let resumed {
-            out.write("{\"type\":\"restored\",\"checkpoint\":\(JSON.quote(resumed.file)),\"stream_time\":\(JSON.time(resumed.streamTime)),\"exchanges\":\(resumed.exchanges)}")
+            var line = "{\"type\":\"restored\",\"checkpoint\":\(JSON.quote(resumed.file)),\"stream_time\":\(JSON.time(resumed.streamTime)),\"exchanges\":\(resumed.exchanges)"
+            if let lostOnRestart { line += ",\"lost_on_restart\":\(lostOnRestart)" }
+            out.write(line + "}")
+        }
+        var noted = resumed?.exchanges ?? 0
+        var lastNoteWall = -Double.infinity
+        func noteProgress() {
+            guard let checkpoints, exchanges != noted else { return }
+            ProgressNote.write(exchanges, in: checkpoints.path)
+            noted = exchanges
+            lastNoteWall = WatchSession.nowMs()
         }
 
         func saveCheckpoint(_ mark: FeedMark) {
@@ -105,6 +125,7 @@ struct HeadlessRunner {
             let state = mark.state(detector: detector, extra: extra)
             do {
                 try checkpoints.save(state)
+                noteProgress()
                 checkpointsWritten += 1
                 lastCheckpointAt = streamTime
                 checkpointError = nil
@@ -159,6 +180,7 @@ struct HeadlessRunner {
             if checkpoints != nil {
                 line += ",\"checkpoints\":\(checkpointsWritten),\"checkpoint_stream_time\":\(JSON.time(lastCheckpointAt))"
                 if let resumed { line += ",\"restored_from\":\(JSON.time(resumed.streamTime))" }
+                if let lostOnRestart { line += ",\"lost_on_restart\":\(lostOnRestart)" }
                 if let checkpointError { line += ",\"checkpoint_error\":\(JSON.quote(checkpointError))" }
             }
             if let e = s.error { line += ",\"error\":\(JSON.quote(e))" }
@@ -198,6 +220,7 @@ struct HeadlessRunner {
         feed.start()
         while pendingSignal == 0 {
             if WatchSession.nowMs() - lastMetricsWall >= 500 { updateMetrics() }
+            if WatchSession.nowMs() - lastNoteWall >= 1000 { noteProgress() }
             if checkpoints != nil && !markRequested && WatchSession.nowMs() - lastCheckpointWall >= checkpointEvery * 1000 {
                 feed.requestMark()
                 markRequested = true
@@ -268,5 +291,26 @@ final class LineOutput {
                 }
             }
         }
+    }
+}
+
+/// How many exchanges a run with `--state` had ingested, noted beside its checkpoints about once
+/// a second (a few bytes, renamed into place). After a crash, the difference to the checkpoint's
+/// count is what a source that cannot rewind delivered and the restarted run will never see.
+enum ProgressNote {
+    static let name = "progress"
+
+    static func write(_ exchanges: Int, in directory: String) {
+        let path = directory + "/" + name
+        let temporary = path + ".tmp"
+        guard (try? Data("exchanges \(exchanges)\n".utf8).write(to: URL(fileURLWithPath: temporary))) != nil else { return }
+        _ = rename(temporary, path)
+    }
+
+    static func read(in directory: String) -> Int? {
+        guard let text = try? String(contentsOfFile: directory + "/" + name, encoding: .utf8) else { return nil }
+        let parts = text.split(whereSeparator: \.isWhitespace)
+        guard parts.count == 2, parts[0] == "exchanges" else { return nil }
+        return Int(parts[1])
     }
 }

@@ -219,6 +219,7 @@ extension WatchCommand {
         }
         runner.checkpointEvery = sourceOptions.checkpointEvery
         runner.resumed = restored
+        runner.sourcesRewind = sourceOptions.listen.isEmpty && !paths.contains("-")
         Foundation.exit(runner.run())
     }
 }

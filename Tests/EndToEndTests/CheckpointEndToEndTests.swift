@@ -103,6 +103,48 @@ final class CheckpointEndToEndTests: XCTestCase {
         return run.counter("exchanges")
     }
 
+    /// A listener cannot be rewound: what a killed watcher had ingested after its last
+    /// checkpoint is gone, and the restarted one says how much.
+    func testWhatAListenerDeliveredAfterTheLastCheckpointIsCountedAsLost() throws {
+        let state = folder.appendingPathComponent("state").path
+        // No checkpoint on a timer: only the one written at a clean exit.
+        let arguments = ["--listen", "http://127.0.0.1:0", "--state", state, "--checkpoint-every", "3600"]
+        func post(_ range: Range<Int>, to url: String) throws {
+            let lines = range.map { i in "{\"ts\":\(1_776_000_000_000 + i * 1000),\"account_id\":\"acct_\(i % 5)\",\"request_id\":\"r\(i)\"}" }
+            let file = folder.appendingPathComponent("body-\(range.lowerBound).ndjson")
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
+            XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' --data-binary @'\(file.path)' \(url)/ingest"), "200")
+        }
+
+        let first = try Headless(arguments)
+        try post(0..<100, to: try first.address("http://"))
+        try first.wait("100 exchanges") { $0.counter("exchanges") == 100 }
+        let clean = first.stop()
+        XCTAssertGreaterThanOrEqual(clean["checkpoints"] as? Int ?? 0, 1, "the checkpoint at exit")
+
+        let second = try Headless(arguments)
+        try second.wait("restored") { !$0.objects("restored").isEmpty }
+        XCTAssertEqual(second.objects("restored").first?["lost_on_restart"] as? Int, 0, "a clean stop loses nothing")
+        try post(100..<160, to: try second.address("http://"))
+        try second.wait("160 exchanges") { $0.counter("exchanges") == 160 }
+        // The progress note catches up within about a second; then the crash.
+        let note = state + "/progress"
+        let deadline = Date().addingTimeInterval(10)
+        while (try? String(contentsOfFile: note, encoding: .utf8)) != "exchanges 160\n" && Date() < deadline { usleep(50_000) }
+        XCTAssertEqual(try? String(contentsOfFile: note, encoding: .utf8), "exchanges 160\n")
+        kill(second.process.processIdentifier, SIGKILL)
+        second.process.waitUntilExit()
+
+        let third = try Headless(arguments)
+        try third.wait("restored") { !$0.objects("restored").isEmpty }
+        let restored = try XCTUnwrap(third.objects("restored").first)
+        XCTAssertEqual(restored["exchanges"] as? Int, 100)
+        XCTAssertEqual(restored["lost_on_restart"] as? Int, 60, "the 60 records after the checkpoint")
+        let final = third.stop()
+        XCTAssertEqual(final["lost_on_restart"] as? Int, 60)
+        XCTAssertEqual(final["exchanges"] as? Int, 100)
+    }
+
     func testFileReplayKilledFiveTimesEndsLikeOneScan() throws {
         let paths = try makeInputs(days: 1, scale: 0.6)
         let expected = try scanCounts(paths)
