@@ -22,11 +22,6 @@ final class ConsoleEndToEndTests: XCTestCase {
         ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Runs a program to its exit, its output through files. Spawned directly rather than with
-    /// Foundation's `Process`: `tmux new-session` forks a server that keeps every descriptor it
-    /// inherited, including the one `Process` watches for the child's exit, so waiting on it
-    /// would last as long as the server.
-    @discardableResult
     /// `tmux new-session`, tried again while it fails: a server just told to `kill-server` may
     /// still be exiting, and a new session started then dies with it ("server exited
     /// unexpectedly").
@@ -35,6 +30,11 @@ final class ConsoleEndToEndTests: XCTestCase {
         while run(tmux, args).status != 0 && Date() < deadline { usleep(100_000) }
     }
 
+    /// Runs a program to its exit, its output through files. Spawned directly rather than with
+    /// Foundation's `Process`: `tmux new-session` forks a server that keeps every descriptor it
+    /// inherited, including the one `Process` watches for the child's exit, so waiting on it
+    /// would last as long as the server.
+    @discardableResult
     static func run(_ exe: String, _ args: [String], env: [String: String]? = nil) -> (status: Int32, out: String, err: String) {
         let dir = FileManager.default.temporaryDirectory.path
         let outPath = "\(dir)/dw-run-\(UUID().uuidString).out"
