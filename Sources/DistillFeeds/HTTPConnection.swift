@@ -40,6 +40,8 @@ final class HTTPConnection: ConnectionHandler {
         var records = 0
         var rejected = 0
         var malformed = false
+        /// Rejections because the text is not JSON records at all (not JSON, not an object).
+        var unreadable = 0
     }
 
     /// How much one turn decodes: a few milliseconds of canonical records or of tiny hostile
@@ -275,7 +277,7 @@ final class HTTPConnection: ConnectionHandler {
         // The closure works on plain locals: were it to capture `pending`, the body's bytes
         // could be copied on every slice.
         var state = pending.state
-        var (records, rejected, malformed) = (pending.records, pending.rejected, pending.malformed)
+        var (records, rejected, malformed, unreadable) = (pending.records, pending.rejected, pending.malformed, pending.unreadable)
         let source = pending.source
         let done = pending.data.withUnsafeBytes { raw in
             state.step(raw, adapter: adapter, bytes: Self.sliceBytes, records: Self.sliceRecords) { outcome in
@@ -283,11 +285,12 @@ final class HTTPConnection: ConnectionHandler {
                 if case .rejected(let r) = outcome {
                     rejected += 1
                     if records == 1 && r.code == .invalidJSON { malformed = true }
+                    if r.code == .invalidJSON || r.code == .notAnObject || r.code == .invalidUTF8 { unreadable += 1 }
                 }
                 batcher.add(outcome, source: source, line: records)
             }
         }
-        (pending.state, pending.records, pending.rejected, pending.malformed) = (state, records, rejected, malformed)
+        (pending.state, pending.records, pending.rejected, pending.malformed, pending.unreadable) = (state, records, rejected, malformed, unreadable)
         guard done else { decoding = pending; return }
         decoding = nil
         phase = pending.close ? .closed : .head
@@ -304,7 +307,11 @@ final class HTTPConnection: ConnectionHandler {
                 : "{}"
             respond(200, text: text, type: "application/json", close: close, &reply)
         } else {
-            respond(200, text: "{\"accepted\":\(record - rejected),\"rejected\":\(rejected)}\n", type: "application/json", close: close, &reply)
+            // A body with no record in it at all (not JSON lines, not objects) is the sender's
+            // error: 400, so it is not mistaken for delivered. Anything else is answered 200 with
+            // the counts, the rejected records counted by reason.
+            let status = record > 0 && unreadable == record ? 400 : 200
+            respond(status, text: "{\"accepted\":\(record - rejected),\"rejected\":\(rejected)}\n", type: "application/json", close: close, &reply)
         }
     }
 

@@ -22,6 +22,39 @@ final class HostileRequestTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("HTTP/1.1 413"), text)
     }
 
+    func testMalformedOTLPShapesAndNonRecordsAreRefusedAndCounted() {
+        func post(_ path: String, _ body: String, type: String = "application/json") -> (String, InputLedger) {
+            let connection = HTTPConnection(peer: "test", adapter: RecordAdapter(format: .auto), limits: ListenerLimits())
+            var batcher = LiveBatcher(sink: FeedSink(connected: true))
+            var reply = Reply()
+            let bytes = Array("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: \(type)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+            bytes.withUnsafeBytes { connection.received($0, batcher: &batcher, reply: &reply) }
+            return (String(decoding: reply.bytes, as: UTF8.self), batcher.ledger)
+        }
+        // A list that is not a list is one rejected record, not a silent 200 with nothing in it.
+        let (shape, shapeLedger) = post("/v1/logs", #"{"resourceLogs":5}"#)
+        XCTAssertTrue(shape.contains("\"rejectedLogRecords\":\"1\""), shape)
+        XCTAssertEqual(shapeLedger.rejectedByReason["bad_value:resourceLogs"], 1)
+        let (nested, nestedLedger) = post("/v1/traces", #"{"resourceSpans":[{"scopeSpans":[7,{"spans":"x"}]}]}"#)
+        XCTAssertTrue(nested.contains("\"rejectedSpans\":\"2\""), nested)
+        XCTAssertEqual(nestedLedger.rejectedTotal, 2)
+
+        // A token count past int64 is rejected, as the same number in a canonical line is.
+        let huge = #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"1776000000000000000","attributes":[{"key":"account.id","value":{"stringValue":"a"}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":"100000000000000000000000"}}]}]}]}]}"#
+        let (hugeReply, hugeLedger) = post("/v1/traces", huge)
+        XCTAssertTrue(hugeReply.contains("\"rejectedSpans\":\"1\""), hugeReply)
+        XCTAssertEqual(hugeLedger.exchanges, 0)
+
+        // Text that holds no record at all is the sender's error.
+        let (text, textLedger) = post("/anything", "hello, this is not JSON\nnor this", type: "text/plain")
+        XCTAssertTrue(text.hasPrefix("HTTP/1.1 400"), text)
+        XCTAssertTrue(text.contains("\"rejected\":2"), text)
+        XCTAssertEqual(textLedger.rejectedTotal, 2)
+        // A batch with one good record is answered 200 with the counts.
+        let (mixed, _) = post("/anything", "not json\n{\"ts\":1776000000000,\"account_id\":\"a\"}")
+        XCTAssertTrue(mixed.hasPrefix("HTTP/1.1 200") && mixed.contains("\"accepted\":1,\"rejected\":1"), mixed)
+    }
+
     func testPoolingHugeTokenCountsSaturates() {
         var a = BehaviourStats(), b = BehaviourStats()
         a.inputTokens = 5_000_000_000_000_000_000

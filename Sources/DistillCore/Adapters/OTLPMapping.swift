@@ -7,20 +7,35 @@ import Foundation
 enum OTLPMapping {
     struct Record {
         /// A canonical record built from attributes.
-        var fields: [String: Any]
+        var fields: [String: Any] = [:]
         /// A log record whose body is a JSON record itself (a log shipper wrapping lines).
         var embeddedLine: String?
+        /// Part of the request is not shaped as OTLP says (the field, and what is wrong): it
+        /// is counted as one rejected record rather than skipped unseen.
+        var problem: (field: String, message: String)?
+    }
+
+    /// The elements of a list the request must hold at `field`; a value of another type is
+    /// reported, and elements that are not objects are reported one by one.
+    private static func objects(_ value: Any?, _ field: String, _ emit: (Record) -> Void) -> [[String: Any]] {
+        guard let value else { return [] }
+        guard let list = value as? [Any] else {
+            emit(Record(problem: (field, "\(field) must be a list")))
+            return []
+        }
+        var out: [[String: Any]] = []
+        for element in list {
+            if let object = element as? [String: Any] { out.append(object) } else { emit(Record(problem: (field, "an element of \(field) is not an object"))) }
+        }
+        return out
     }
 
     /// Limits on a hostile request: records per request are bounded by the body size already.
     static func records(_ request: [String: Any], _ emit: (Record) -> Void) {
-        for resource in request["resourceLogs"] as? [Any] ?? [] {
-            guard let resource = resource as? [String: Any] else { continue }
+        for resource in objects(request["resourceLogs"], "resourceLogs", emit) {
             let base = attributes((resource["resource"] as? [String: Any])?["attributes"])
-            for scope in resource["scopeLogs"] as? [Any] ?? [] {
-                guard let scope = scope as? [String: Any] else { continue }
-                for log in scope["logRecords"] as? [Any] ?? [] {
-                    guard let log = log as? [String: Any] else { continue }
+            for scope in objects(resource["scopeLogs"], "scopeLogs", emit) {
+                for log in objects(scope["logRecords"], "logRecords", emit) {
                     var attrs = base.merging(attributes(log["attributes"])) { $1 }
                     let body = anyValue(log["body"])
                     if let kv = body as? [String: Any] { attrs.merge(kv) { old, _ in old } }
@@ -36,13 +51,10 @@ enum OTLPMapping {
                 }
             }
         }
-        for resource in request["resourceSpans"] as? [Any] ?? [] {
-            guard let resource = resource as? [String: Any] else { continue }
+        for resource in objects(request["resourceSpans"], "resourceSpans", emit) {
             let base = attributes((resource["resource"] as? [String: Any])?["attributes"])
-            for scope in resource["scopeSpans"] as? [Any] ?? [] {
-                guard let scope = scope as? [String: Any] else { continue }
-                for span in scope["spans"] as? [Any] ?? [] {
-                    guard let span = span as? [String: Any] else { continue }
+            for scope in objects(resource["scopeSpans"], "scopeSpans", emit) {
+                for span in objects(scope["spans"], "spans", emit) {
                     let attrs = base.merging(attributes(span["attributes"])) { $1 }
                     var r = map(attrs, startNanos: nanos(span["startTimeUnixNano"]), endNanos: nanos(span["endTimeUnixNano"]))
                     if let status = span["status"] as? [String: Any] {
@@ -121,7 +133,9 @@ enum OTLPMapping {
     static func anyValue(_ v: Any?, depth: Int = 0) -> Any? {
         guard depth < 16, let v = v as? [String: Any] else { return nil }
         if let s = v["stringValue"] { return s as? String }
-        if let i = v["intValue"] { return JSONValue.integer(i).map { NSNumber(value: $0) } }
+        // An int64 outside its range is kept as text, so the record is rejected for it (as the
+        // same number in a canonical line is) rather than taken without the field.
+        if let i = v["intValue"] { return JSONValue.integer(i).map { NSNumber(value: $0) } ?? i }
         if let d = v["doubleValue"] { return JSONValue.number(d).map { NSNumber(value: $0) } }
         if let b = v["boolValue"] { return b as? Bool }
         if let a = v["arrayValue"] as? [String: Any] {

@@ -165,7 +165,9 @@ public struct RecordAdapter: Sendable {
             var any = false
             OTLPMapping.records(object) { record in
                 any = true
-                if let line = record.embeddedLine {
+                if let problem = record.problem {
+                    emit(.rejected(Rejection(.badValue, field: problem.field, message: problem.message)))
+                } else if let line = record.embeddedLine {
                     // A log record whose body is a whole JSON record (a shipper wrapping lines).
                     var text = line
                     text.withUTF8 { decodeLine(UnsafeRawBufferPointer($0), emit) }
