@@ -21,6 +21,9 @@ public struct FeedState: Sendable, Equatable {
     /// A followed file rotated faster than it could be read, so files may have been deleted
     /// unread (counted once per time it happened).
     public var missedRotations = 0
+    /// Times a followed file was found truncated and written again past where it had been read
+    /// (it is read again from its start).
+    public var rewrites = 0
     /// A message for the status bar when the source failed or is degraded.
     public var error: String?
     /// Rejected lines by reason.

@@ -77,14 +77,55 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
             batcher.take(piece, adapter: adapter, limit: maxLineBytes, source: sourceName, line: lineNumber)
         }
 
+        // The last bytes read before `offset`. A file truncated and written again between two
+        // looks is longer than `offset` again, so its size does not tell; these bytes do.
+        var tail: [UInt8] = []
+        let tailLength = 64
+        func rememberTail(_ bytes: UnsafeRawBufferPointer) {
+            if bytes.count >= tailLength {
+                tail = Array(bytes.suffix(tailLength))
+            } else {
+                tail += bytes
+                if tail.count > tailLength { tail.removeFirst(tail.count - tailLength) }
+            }
+        }
+        enum Change { case none, truncated, rewritten }
+        /// Whether the bytes before `offset` are still the ones read there.
+        func change() -> Change {
+            guard !tail.isEmpty, fd >= 0 else { return .none }
+            var now = [UInt8](repeating: 0, count: tail.count)
+            let n = now.withUnsafeMutableBytes { pread(fd, $0.baseAddress, tail.count, off_t(offset - Int64(tail.count))) }
+            if n != tail.count { return .truncated }
+            return now == tail ? .none : .rewritten
+        }
+        /// Starts the open file again from its first byte (it was truncated or rewritten).
+        func restartFile() {
+            // A partial line held from before can never be completed; it is counted as dropped.
+            if assembler.hasPartialLine { sink.update { $0.dropped += 1 } }
+            assembler.discard()
+            _ = lseek(fd, 0, SEEK_SET)
+            offset = 0
+            tail = []
+        }
+
         /// Reads the open file to its current end.
-        func drain() { drain(fd) }
+        func drain() {
+            switch change() {
+            case .none: break
+            case .truncated: restartFile()
+            case .rewritten: restartFile(); sink.update { $0.rewrites += 1 }
+            }
+            drain(fd)
+        }
         /// Reads `from` to its end; only the followed file's own reads move `offset`.
         func drain(_ from: Int32) {
             while true {
                 let n = read(from, buffer, chunk)
                 if n > 0 {
-                    if from == fd { offset += Int64(n) }
+                    if from == fd {
+                        offset += Int64(n)
+                        rememberTail(UnsafeRawBufferPointer(start: buffer, count: n))
+                    }
                     assembler.feed(UnsafeRawBufferPointer(start: buffer, count: n), emit)
                     continue
                 }
@@ -101,6 +142,7 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
                 if fd >= 0 && fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR {
                     identity = Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
                     offset = 0
+                    tail = []
                     lineNumber = 0
                     opened += 1
                     var resumeProblem: String?
@@ -110,6 +152,9 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
                             // The file the checkpoint was reading, still long enough: go on from there.
                             offset = at.textOffset
                             lineNumber = at.line
+                            let known = Int(min(Int64(tailLength), offset))
+                            tail = [UInt8](repeating: 0, count: known)
+                            if tail.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, known, off_t(offset - Int64(known))) }) != known { tail = [] }
                         } else if let held = at.identity, let old = Self.rotatedFile(path: path, identity: held),
                                   lseek(old.fd, off_t(at.textOffset), SEEK_SET) == off_t(at.textOffset) {
                             // Rotated while stopped: finish that file from where the checkpoint
@@ -213,12 +258,8 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
                 }
                 var mine = stat()
                 if fstat(fd, &mine) == 0 && Int64(mine.st_size) < offset {
-                    // Truncated: read again from the start. A partial line held from before the
-                    // truncation can never be completed; it is counted as dropped.
-                    if assembler.hasPartialLine { sink.update { $0.dropped += 1 } }
-                    assembler.discard()
-                    _ = lseek(fd, 0, SEEK_SET)
-                    offset = 0
+                    // Truncated: read again from the start.
+                    restartFile()
                     continue
                 }
                 sink.update { $0.connected = true; $0.error = nil }

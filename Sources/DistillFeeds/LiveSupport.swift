@@ -285,6 +285,7 @@ public final class MergedFeed: ExchangeFeed, @unchecked Sendable {
             s.duplicates += p.duplicates
             s.dropped += p.dropped
             s.missedRotations += p.missedRotations
+            s.rewrites += p.rewrites
             s.evicted += p.evicted
             s.rejectedByReason.merge(p.rejectedByReason, uniquingKeysWith: +)
             s.connected = s.connected || p.connected

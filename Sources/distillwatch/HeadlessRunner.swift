@@ -175,6 +175,7 @@ struct HeadlessRunner {
             line += ",\"connected\":\(s.connected),\"accounts\":\(lastSnapshot?.accounts ?? 0),\"suspect\":\(lastSnapshot?.suspectCount ?? 0),\"watch\":\(lastSnapshot?.watchCount ?? 0)"
             if !window.isAll { line += ",\"outside_window\":\(outsideWindow)" }
             if s.missedRotations > 0 { line += ",\"missed_rotations\":\(s.missedRotations)" }
+            if s.rewrites > 0 { line += ",\"rewritten\":\(s.rewrites)" }
             if s.evicted > 0 { line += ",\"evicted_idle\":\(s.evicted)" }
             if let lastSnapshot, ProxyIdentity.warning(for: lastSnapshot) != nil { line += ",\"warnings\":[\"\(ProxyIdentity.code)\"]" }
             if checkpoints != nil {

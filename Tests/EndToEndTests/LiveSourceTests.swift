@@ -223,6 +223,30 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertEqual(final["dropped"] as? Int, 0)
     }
 
+    /// A file truncated and at once written again, longer than before, between two looks: its
+    /// size never shrinks where the follower can see it, yet every new line must be read.
+    func testFollowRereadsAFileTruncatedAndRewrittenBetweenTwoLooks() throws {
+        try requireTool("python3")
+        let dir = try temporaryDirectory()
+        let log = dir.appendingPathComponent("app.log")
+        try append(records(0..<1_000), to: log)
+        let dw = try Headless(["--follow", log.path])
+        try dw.wait("the first 1,000") { $0.counter("exchanges") == 1_000 }
+        // Truncated and written again with 3,000 other lines while the watcher is stopped, so it
+        // cannot look in between (as a busy one might not).
+        let next = dir.appendingPathComponent("next.ndjson")
+        try Data(records(1_000..<4_000).utf8).write(to: next)
+        kill(dw.process.processIdentifier, SIGSTOP)
+        try sh("python3 -c 'import sys; d = open(sys.argv[2], \"rb\").read(); f = open(sys.argv[1], \"wb\"); f.write(d); f.close()' '\(log.path)' '\(next.path)'")
+        kill(dw.process.processIdentifier, SIGCONT)
+        try dw.wait("every rewritten line") { $0.counter("exchanges") == 4_000 }
+        XCTAssertEqual(dw.counters["rewritten"] as? Int, 1, "the rewrite is counted")
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 4_000, "no line of the new content lost")
+        XCTAssertEqual(final["duplicates"] as? Int, 0)
+        XCTAssertEqual(final["rejected"] as? Int, 0, "no line read from the middle")
+    }
+
     /// Python's RotatingFileHandler rotating some 20 times a second: every line written is
     /// ingested once, including those in files rotated away between two looks at the name.
     func testFollowKeepsUpWithRotatingFileHandlerAtTwentyRotationsASecond() throws {
