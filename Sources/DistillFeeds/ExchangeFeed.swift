@@ -21,6 +21,8 @@ public struct FeedState: Sendable, Equatable {
     /// A followed file rotated faster than it could be read, so files may have been deleted
     /// unread (counted once per time it happened).
     public var missedRotations = 0
+    /// `dropped` by listener (its address), for the sources that are listeners.
+    public var droppedByListener: [String: Int] = [:]
     /// Times a followed file was found truncated and written again past where it had been read
     /// (it is read again from its start).
     public var rewrites = 0

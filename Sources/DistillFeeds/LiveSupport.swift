@@ -286,6 +286,7 @@ public final class MergedFeed: ExchangeFeed, @unchecked Sendable {
             s.dropped += p.dropped
             s.missedRotations += p.missedRotations
             s.rewrites += p.rewrites
+            s.droppedByListener.merge(p.droppedByListener, uniquingKeysWith: +)
             s.evicted += p.evicted
             s.rejectedByReason.merge(p.rejectedByReason, uniquingKeysWith: +)
             s.connected = s.connected || p.connected

@@ -93,7 +93,11 @@ public final class SocketListenerFeed: ExchangeFeed, @unchecked Sendable {
     }
     public func requestMark() { sink.requestMark() }
     public func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { sink.pollMarked() }
-    public var state: FeedState { sink.state }
+    public var state: FeedState {
+        var s = sink.state
+        s.droppedByListener = [address.description: s.dropped]
+        return s
+    }
 
     // MARK: The loop
 

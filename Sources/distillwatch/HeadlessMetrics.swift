@@ -11,7 +11,6 @@ final class HeadlessMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let exchanges: Counter
     private let duplicates: Counter
-    private let dropped: Counter
     private let accounts: Gauge
     private let lag: Gauge
     private let checkpointAge: Gauge?
@@ -23,14 +22,13 @@ final class HeadlessMetrics: Sendable {
         let lock = NSLock()
         var seen: [String: Int] = [:]
         var rejected: [String: Counter] = [:]
+        var dropped: [String: Counter] = [:]
     }
 
     /// `checkpoints`: whether the watcher keeps them (the checkpoint age is exposed only then).
     init(checkpoints: Bool) {
         exchanges = registry.makeCounter(descriptor: Self.name("exchanges", "total", "Exchanges ingested."))
         duplicates = registry.makeCounter(descriptor: Self.name("duplicates", "total", "Exchanges skipped as repeats of a recent request id."))
-        dropped = registry.makeCounter(descriptor: Self.name("dropped", "total", "Requests, lines or connections the listeners refused or dropped."),
-                                       labels: [("listener", "all")])
         accounts = registry.makeGauge(descriptor: Self.name("accounts", "", "Accounts the detector knows."))
         lag = registry.makeGauge(descriptor: Self.name("ingest_lag", "seconds", "Wall-clock time minus the stream time of the newest exchange ingested."))
         checkpointAge = checkpoints ? registry.makeGauge(descriptor: Self.name("checkpoint_age", "seconds", "Seconds since the last checkpoint was written.")) : nil
@@ -58,7 +56,14 @@ final class HeadlessMetrics: Sendable {
         }
         advance(exchanges, "exchanges", to: total)
         advance(duplicates, "duplicates", to: feed.duplicates)
-        advance(dropped, "dropped", to: feed.dropped)
+        // One series per listener, named by its address (with a value from the start, so a
+        // listener that never dropped anything shows 0 rather than nothing).
+        for (listener, n) in feed.droppedByListener {
+            let counter = state.dropped[listener] ?? registry.makeCounter(
+                descriptor: Self.name("dropped", "total", "Requests, lines or connections a listener refused or dropped."), labels: [("listener", listener)])
+            state.dropped[listener] = counter
+            advance(counter, "dropped." + listener, to: n)
+        }
         for (reason, n) in feed.rejectedByReason {
             let counter = state.rejected[reason] ?? registry.makeCounter(
                 descriptor: Self.name("rejected", "total", "Lines rejected, by reason."), labels: [("reason", reason)])

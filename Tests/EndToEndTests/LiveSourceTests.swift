@@ -651,17 +651,31 @@ final class LiveSourceTests: XCTestCase {
     func testMetricsAndHealthAreServedAndAgreeWithTheCounters() throws {
         try requireTool("curl")
         let dir = try temporaryDirectory()
-        let dw = try Headless(["--listen", "http://127.0.0.1:0", "--metrics", "127.0.0.1:0", "--state", dir.appendingPathComponent("state").path])
+        let dw = try Headless(["--listen", "http://127.0.0.1:0", "--listen", "tcp://127.0.0.1:0", "--max-body-mib", "1",
+                               "--metrics", "127.0.0.1:0", "--state", dir.appendingPathComponent("state").path])
         let ingest = try dw.address("http://")
+        let tcp = try dw.address("tcp://")
         try dw.wait("the metrics listener") { $0.objects("listening").contains { $0["serves"] as? String == "metrics" } }
         let metricsURL = try XCTUnwrap(dw.objects("listening").first { $0["serves"] as? String == "metrics" }?["address"] as? String)
         try Data((records(0..<30) + "{\"broken\":\n" + records(5..<6)).utf8).write(to: dir.appendingPathComponent("body"))
         XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' --data-binary @'\(dir.path)/body' \(ingest)/ingest"), "200")
-        try dw.wait("the records") { $0.counter("exchanges") == 30 && $0.counter("duplicates") == 1 && $0.counter("rejected") == 1 }
+        // A body over the limit is dropped by the HTTP listener, and by no other.
+        try Data(repeating: 0x20, count: 2 << 20).write(to: dir.appendingPathComponent("big"))
+        XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' --data-binary @'\(dir.path)/big' \(ingest)/ingest"), "413")
+        try dw.wait("the records") { $0.counter("exchanges") == 30 && $0.counter("duplicates") == 1 && $0.counter("rejected") == 1 && $0.counter("dropped") == 1 }
 
+        // Parsed by Prometheus's own Python client where it is installed (CI installs it), else
+        // by splitting sample lines.
+        let parser = "import sys\nfrom prometheus_client.parser import text_string_to_metric_families as parse\n"
+            + "for family in parse(sys.stdin.read()):\n    for s in family.samples:\n"
+            + "        labels = ','.join(f'{k}=\"{v}\"' for k, v in sorted(s.labels.items()))\n"
+            + "        print(s.name + ('{' + labels + '}' if labels else ''), s.value)\n"
+        try parser.write(to: dir.appendingPathComponent("parse.py"), atomically: true, encoding: .utf8)
+        let official = try sh("python3 -c 'import prometheus_client' 2>/dev/null && echo yes || echo no").hasPrefix("yes")
         func scrape(_ base: String) throws -> [String: Double] {
             var values: [String: Double] = [:]
-            for line in try sh("curl -s \(base)/metrics").split(separator: "\n") where !line.hasPrefix("#") {
+            let text = official ? try sh("curl -s \(base)/metrics | python3 '\(dir.path)/parse.py'") : try sh("curl -s \(base)/metrics")
+            for line in text.split(separator: "\n") where !line.hasPrefix("#") {
                 let parts = line.split(separator: " ")
                 guard parts.count == 2, let v = Double(parts[1]) else { XCTFail("not a sample line: \(line)"); continue }
                 values[String(parts[0])] = v
@@ -670,11 +684,12 @@ final class LiveSourceTests: XCTestCase {
         }
         let deadline = Date().addingTimeInterval(10)
         var m = try scrape(metricsURL)
-        while m["distillwatch_exchanges_total"] != 30 && Date() < deadline { usleep(100_000); m = try scrape(metricsURL) }
+        while (m["distillwatch_exchanges_total"] != 30 || m["distillwatch_dropped_total{listener=\"\(ingest)\"}"] != 1) && Date() < deadline { usleep(100_000); m = try scrape(metricsURL) }
         XCTAssertEqual(m["distillwatch_exchanges_total"], 30)
         XCTAssertEqual(m["distillwatch_duplicates_total"], 1)
         XCTAssertEqual(m["distillwatch_rejected_total{reason=\"invalid_json\"}"], 1)
-        XCTAssertEqual(m["distillwatch_dropped_total{listener=\"all\"}"], 0)
+        XCTAssertEqual(m["distillwatch_dropped_total{listener=\"\(ingest)\"}"], 1, "the oversized body, on its listener")
+        XCTAssertEqual(m["distillwatch_dropped_total{listener=\"\(tcp)\"}"], 0)
         XCTAssertEqual(m["distillwatch_accounts"], Double(dw.counter("accounts")))
         XCTAssertNotNil(m["distillwatch_clusters{verdict=\"suspect\"}"])
         XCTAssertNotNil(m["distillwatch_ingest_lag_seconds"])
