@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // OTLP/HTTP protobuf bodies; the message code is generated once and committed.
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // Diagnostics on stderr as text, logfmt or JSON (`--log-format`).
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // zlib, for reading .gz logs without shelling out.
@@ -53,6 +55,7 @@ let package = Package(
                 "DistillCore", "DistillFeeds", "DistillSim", "DistillEval", "DistillConsole", "DistillCases", "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "DistillCoreTests", dependencies: ["DistillCore"]),

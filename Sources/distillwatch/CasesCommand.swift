@@ -78,7 +78,7 @@ struct CasesExport: ParsableCommand {
                 printDiagnostic("cannot write \(output): \(error.localizedDescription)")
                 throw ExitCode(2)
             }
-            printDiagnostic("\(cases.count) case\(cases.count == 1 ? "" : "s") written to \(output)")
+            printDiagnostic("\(cases.count) case\(cases.count == 1 ? "" : "s") written to \(output)", level: .info)
         } else {
             FileHandle.standardOutput.write(data)
         }

@@ -1,12 +1,11 @@
 import ArgumentParser
+import Logging
 import DistillCore
 import Foundation
 
-/// Writes a diagnostic to stderr. Messages carry paths and text from outside (a file name can
-/// hold escape sequences), so each line is sanitised; the message's own line breaks stay.
-func printDiagnostic(_ message: String) {
-    let safe = message.split(separator: "\n", omittingEmptySubsequences: false).map { TextSanitizer.sanitize(String($0)) }
-    FileHandle.standardError.write(Data(("distillwatch: " + safe.joined(separator: "\n") + "\n").utf8))
+/// A diagnostic for a person or a log collector, on stderr through `Diagnostics.logger`.
+func printDiagnostic(_ message: String, level: Logger.Level = .error, _ metadata: Logger.Metadata = [:]) {
+    Diagnostics.logger.log(level: level, "\(message)", metadata: metadata)
 }
 
 @main

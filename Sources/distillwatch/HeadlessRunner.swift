@@ -130,6 +130,9 @@ struct HeadlessRunner {
                 lastCheckpointAt = streamTime
                 checkpointError = nil
             } catch {
+                if checkpointError == nil {
+                    printDiagnostic("checkpoint not written: \(error)", level: .error, ["state": "\(checkpoints.path)"])
+                }
                 checkpointError = "\(error)"
             }
             lastCheckpointWall = WatchSession.nowMs()

@@ -48,6 +48,9 @@ struct SourceOptions: ParsableArguments {
         "Keep checkpoints of everything learnt in this directory, and go on from the newest one on start.", valueName: "dir"))
     var stateDirectory: String?
 
+    @Option(name: .customLong("log-format"), help: "Diagnostics on stderr: text (for a person), logfmt or json (one line each, for log collectors).")
+    var logFormat: LogFormat = .text
+
     @Option(name: .customLong("checkpoint-every"), help: "With --state: wall-clock seconds between checkpoints (one is also written at exit).")
     var checkpointEvery: Double = 60
 
@@ -175,8 +178,8 @@ extension WatchCommand {
             let directory = try CheckpointDirectory(path: dir)
             let found = try directory.restore(settings: settings)
             if let found {
-                for note in found.refused { printDiagnostic("checkpoint refused: \(note)") }
-                if !found.refused.isEmpty { printDiagnostic("going on from the older checkpoint \(found.file)") }
+                for note in found.refused { printDiagnostic("checkpoint refused: \(note)", level: .warning) }
+                if !found.refused.isEmpty { printDiagnostic("going on from the older checkpoint \(found.file)", level: .notice) }
             }
             return (directory, found)
         } catch { fail("\(error)") }
@@ -206,7 +209,7 @@ extension WatchCommand {
             if let restored { fail("cannot go on from checkpoint \(restored.file): \(error)") }
             fail("\(error)")
         }
-        for warning in sourceOptions.exposureWarnings(made.listening) { printDiagnostic("warning: " + warning) }
+        for warning in sourceOptions.exposureWarnings(made.listening) { printDiagnostic(warning, level: .warning) }
         var runner = HeadlessRunner(feed: made.feed, live: sourceOptions.hasLiveSources || paths == ["-"],
                                     settings: settings,
                                     countersEvery: sourceOptions.countersEvery, listening: made.listening,

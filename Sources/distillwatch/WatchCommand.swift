@@ -65,6 +65,7 @@ struct WatchCommand: ParsableCommand {
     }
 
     func run() throws {
+        Diagnostics.use(sourceOptions.logFormat)
         let paths = try resolveSources()
         if sourceOptions.headless { try runHeadless(paths: paths) }
         if let why = TerminalBackend.refusal() {

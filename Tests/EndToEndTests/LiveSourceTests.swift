@@ -646,6 +646,29 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertTrue(refused.contains("must hold one token") && refused.contains("status=2"), refused)
     }
 
+    /// Diagnostics for log collectors: one logfmt or JSON line each, escaped.
+    func testDiagnosticsAsLogfmtAndJSON() throws {
+        let json = try Headless(["--listen", "http://127.0.0.1:0", "--bind", "0.0.0.0", "--log-format", "json"])
+        try json.wait("the exposure warning") { $0.stderr.contains("no authentication") }
+        json.stop()
+        let line = try XCTUnwrap(json.stderr.split(separator: "\n").first { $0.contains("no authentication") })
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+        XCTAssertEqual(object["level"] as? String, "warning")
+        XCTAssertTrue((object["msg"] as? String)?.hasPrefix("listening on http://0.0.0.0:") == true, String(line))
+        XCTAssertNotNil(object["ts"] as? String)
+
+        let logfmt = try Headless(["--listen", "http://127.0.0.1:0", "--bind", "0.0.0.0", "--log-format", "logfmt"])
+        try logfmt.wait("the exposure warning") { $0.stderr.contains("no authentication") }
+        logfmt.stop()
+        let text = try XCTUnwrap(logfmt.stderr.split(separator: "\n").first { $0.contains("no authentication") })
+        XCTAssertTrue(text.hasPrefix("ts=") && text.contains(" level=warning msg=\"listening on http://0.0.0.0:"), String(text))
+
+        let plain = try Headless(["--listen", "http://127.0.0.1:0", "--bind", "0.0.0.0"])
+        try plain.wait("the exposure warning") { $0.stderr.contains("no authentication") }
+        plain.stop()
+        XCTAssertTrue(plain.stderr.contains("distillwatch: warning: listening on http://0.0.0.0:"), plain.stderr)
+    }
+
     /// `--metrics` serves the Prometheus text format and a health check; HTTP listeners serve
     /// `/metrics` too. The scrape agrees with the headless counters.
     func testMetricsAndHealthAreServedAndAgreeWithTheCounters() throws {
