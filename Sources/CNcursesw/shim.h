@@ -28,6 +28,23 @@ static inline attr_t dw_a_reverse(void) { return A_REVERSE; }
 static inline attr_t dw_a_underline(void) { return A_UNDERLINE; }
 static inline attr_t dw_color_pair(int n) { return COLOR_PAIR(n); }
 
+static inline int dw_key_mouse(void) { return KEY_MOUSE; }
+// Clicks, double clicks and the wheel (buttons 4 and 5); a double click within 250 ms.
+static inline void dw_enable_mouse(void) {
+    mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    mouseinterval(250);
+}
+// The pending mouse event: 1 click, 2 double click, 3 wheel up, 4 wheel down, 0 anything else.
+static inline int dw_read_mouse(int *x, int *y) {
+    MEVENT e;
+    if (getmouse(&e) != OK) return 0;
+    *x = e.x; *y = e.y;
+    if (e.bstate & BUTTON1_DOUBLE_CLICKED) return 2;
+    if (e.bstate & BUTTON1_CLICKED) return 1;
+    if (e.bstate & BUTTON4_PRESSED) return 3;
+    if (e.bstate & BUTTON5_PRESSED) return 4;
+    return 0;
+}
 static inline int dw_key_up(void) { return KEY_UP; }
 static inline int dw_key_down(void) { return KEY_DOWN; }
 static inline int dw_key_left(void) { return KEY_LEFT; }

@@ -7,6 +7,7 @@ extension Console {
     /// Draws the whole screen. Rows: status bar, breadcrumbs, content, message, footer.
     public func render(into grid: inout ScreenGrid) {
         unicode = grid.unicode
+        tableArea = nil
         grid.clear()
         guard grid.width >= Self.minimumWidth, grid.height >= Self.minimumHeight else {
             grid.put("Terminal too small (\(grid.width)x\(grid.height)): DistillWatch needs at least \(Self.minimumWidth)x\(Self.minimumHeight)",
@@ -147,6 +148,13 @@ extension Console {
         if s.selected >= s.scroll + body { s.scroll = s.selected - body + 1 }
         s.scroll = max(0, min(s.scroll, max(0, table.model.rows.count - body)))
         stack[stack.count - 1] = s
+        var columns: [(id: String, x: Range<Int>)] = []
+        var x = 0
+        for c in TableWidget.layout(table.model.columns, width: grid.width) {
+            columns.append((table.model.columns[c.index].id, x..<(x + c.width)))
+            x += c.width + 1
+        }
+        tableArea = (y, height, s.scroll, columns)
         TableWidget.render(table.model, into: &grid, x: 0, y: y, width: grid.width, height: height,
                            selected: table.model.rows.isEmpty ? nil : s.selected, scroll: s.scroll, focused: s.pane == 0,
                            sortColumn: s.sortColumn, descending: s.descending)

@@ -46,6 +46,9 @@ public final class Console {
     var cachedTable: (generation: Int, depth: Int, view: View, filter: RowFilter?, sort: String?, descending: Bool, model: TableModel, total: Int)?
     /// Rows per page, as last laid out (for PgUp/PgDn).
     var pageRows = 10
+    /// Where the last frame drew the current table (its header row, body rows, first row shown
+    /// and its columns' x ranges), so a click can be mapped back to a row or a column.
+    var tableArea: (y: Int, height: Int, scroll: Int, columns: [(id: String, x: Range<Int>)])?
     /// The why-together view's ties for one cluster, asked of the source once per snapshot.
     var cachedTies: (generation: Int, key: String, ties: [TieDetail])?
 
@@ -168,6 +171,7 @@ public final class Console {
 
     public func handle(_ key: Key) -> [ConsoleEffect] {
         if key == .resize { return [.redraw] }
+        if case .mouse(let event) = key { return mouse(event) }
         switch input {
         case .none: break
         case .filter: return edit(key) { self.applyFilter($0) }
@@ -186,6 +190,35 @@ public final class Console {
             return []
         }
         return perform(action)
+    }
+
+    /// As htop and k9s: a click selects a row (or sorts by a header), a double click opens the
+    /// row, the wheel moves the selection. The keyboard does all of it too.
+    func mouse(_ event: MouseEvent) -> [ConsoleEffect] {
+        guard input == .none else { return [] }
+        switch event.kind {
+        case .wheelUp:
+            if stack.last!.pane == 1 { stack[stack.count - 1].paneScroll = max(0, stack.last!.paneScroll - 3); return [] }
+            return perform(.moveUp)
+        case .wheelDown:
+            if stack.last!.pane == 1 { stack[stack.count - 1].paneScroll += 3; return [] }
+            return perform(.moveDown)
+        case .click, .doubleClick:
+            guard let area = tableArea, event.y >= area.y, event.y < area.y + area.height else { return [] }
+            if event.y == area.y {
+                guard let column = area.columns.first(where: { $0.x.contains(event.x) }) else { return [] }
+                let s = stack.last!
+                let descending = s.sortColumn == column.id ? !s.descending : (currentTable()?.model.columns.first { $0.id == column.id }?.numeric ?? false)
+                if setSort(column.id, descending: descending) { say("sorted by \(column.id) \(descending ? "descending" : "ascending") — click again to reverse") }
+                return []
+            }
+            let row = area.scroll + event.y - area.y - 1
+            guard let table = currentTable(), row < table.model.rows.count else { return [] }
+            stack[stack.count - 1].pane = 0
+            if stack.count == 1 && row != stack[0].selected { stopFollowing() }
+            move(to: row)
+            return event.kind == .doubleClick ? perform(.drillDown) : []
+        }
     }
 
     /// Opens a prompt with `mode`'s text, the cursor at its end.

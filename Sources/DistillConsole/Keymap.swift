@@ -6,6 +6,8 @@ public enum Key: Hashable, Sendable {
     case enter, escape, tab, backTab, backspace, delete
     case function(Int)
     case resize
+    /// A mouse button or wheel at a cell (0-based column and row).
+    case mouse(MouseEvent)
 
     /// How help and the footer name the key.
     public var label: String {
@@ -29,6 +31,7 @@ public enum Key: Hashable, Sendable {
         case .delete: return "Del"
         case .function(let n): return "F\(n)"
         case .resize: return "resize"
+        case .mouse: return "mouse"
         }
     }
 }
@@ -148,4 +151,13 @@ public struct Keymap: Sendable {
         }
         return bindings.indices.filter(chosen.contains).map { (bindings[$0].keys[0].label, bindings[$0].footer!) }
     }
+}
+
+/// What the mouse did, and where.
+public struct MouseEvent: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable { case click, doubleClick, wheelUp, wheelDown }
+    public var kind: Kind
+    public var x: Int
+    public var y: Int
+    public init(_ kind: Kind, x: Int, y: Int) { self.kind = kind; self.x = x; self.y = y }
 }

@@ -41,6 +41,7 @@ final class TerminalBackend {
         noecho()
         nonl()
         keypad(dw_stdscr(), true)
+        dw_enable_mouse()
         set_escdelay(25)  // Esc must feel instant, not wait a second for a sequence
         curs_set(0)
         leaveok(dw_stdscr(), true)
@@ -139,6 +140,15 @@ final class TerminalBackend {
             case dw_key_btab(): return .backTab
             case dw_key_resize(): return .resize
             case dw_key_f(1): return .function(1)
+            case dw_key_mouse():
+                var x: Int32 = 0, y: Int32 = 0
+                switch dw_read_mouse(&x, &y) {
+                case 1: return .mouse(MouseEvent(.click, x: Int(x), y: Int(y)))
+                case 2: return .mouse(MouseEvent(.doubleClick, x: Int(x), y: Int(y)))
+                case 3: return .mouse(MouseEvent(.wheelUp, x: Int(x), y: Int(y)))
+                case 4: return .mouse(MouseEvent(.wheelDown, x: Int(x), y: Int(y)))
+                default: return nil
+                }
             default: return nil
             }
         }

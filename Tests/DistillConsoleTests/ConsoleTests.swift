@@ -110,6 +110,33 @@ final class ConsoleTests: XCTestCase {
         XCTAssertFalse(render(console, 160).text(row: 0).contains("ONE IDENTITY"))
     }
 
+    func testMouseSelectsOpensScrollsAndSortsByHeader() {
+        let (console, _) = Self.fixture()
+        _ = render(console)
+        // Row 5 of the screen is the table's second row (header on row 3).
+        _ = console.handle(.mouse(MouseEvent(.click, x: 20, y: 5)))
+        var g = render(console)
+        XCTAssertTrue(g.text(row: 1).contains("2/3") && !g.text(row: 1).contains("follow"), g.text(row: 1))
+        XCTAssertTrue(g.text(row: 13).contains("cluster lab-3"), "the evidence follows the click: \(g.text(row: 13))")
+        _ = console.handle(.mouse(MouseEvent(.wheelDown, x: 20, y: 8)))
+        g = render(console)
+        XCTAssertTrue(g.text(row: 1).contains("3/3"), g.text(row: 1))
+        _ = console.handle(.mouse(MouseEvent(.wheelUp, x: 20, y: 8)))
+        // A click on a header sorts by that column; again, the other way.
+        let exch = g.text(row: 3).range(of: "EXCH")!.lowerBound.utf16Offset(in: g.text(row: 3))
+        _ = console.handle(.mouse(MouseEvent(.click, x: exch, y: 3)))
+        g = render(console)
+        XCTAssertTrue(g.text(row: 3).contains("EXCH▼"), g.text(row: 3))
+        XCTAssertTrue(g.text(row: 4).contains("lab-3"), "900 exchanges first: \(g.text(row: 4))")
+        _ = console.handle(.mouse(MouseEvent(.click, x: exch, y: 3)))
+        XCTAssertTrue(render(console).text(row: 3).contains("EXCH▲"))
+        // A double click opens the row; a click below the rows does nothing.
+        _ = console.handle(.mouse(MouseEvent(.click, x: 20, y: 11)))
+        _ = console.handle(.mouse(MouseEvent(.doubleClick, x: 20, y: 4)))
+        g = render(console)
+        XCTAssertTrue(g.text(row: 1).contains("›"), "drilled into the cluster: \(g.text(row: 1))")
+    }
+
     func testNarrowTerminalDropsLowPriorityColumns() {
         let (console, _) = Self.fixture()
         let g = render(console, 60, 15)

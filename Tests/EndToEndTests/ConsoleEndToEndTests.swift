@@ -142,6 +142,33 @@ final class ConsoleEndToEndTests: XCTestCase {
         ConsoleEndToEndTests.poll(what, timeout: timeout, capture: capture, predicate)
     }
 
+    /// The mouse as a terminal reports it (xterm's encoding: ESC [ M, then button, column and
+    /// row, each plus 32): a click selects a row, a double click opens it.
+    func testMouseClicksSelectAndOpenRows() throws {
+        let root = CommandLineTests.packageRoot
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("dw-mouse-\(getpid()).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }
+        // The demo: a dozen clusters to click between.
+        let cmd = "cd '\(root.path)' && LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --speed max --cases '\(journal)' SampleLogs/demo.ndjson.gz; echo EXIT=$?; sleep 10"
+        ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
+        waitFor("end of input", timeout: 60) { $0.contains("END OF INPUT") && $0.contains("VERDICT") }
+        func mouse(_ button: Int, x: Int, y: Int) {
+            let bytes = [0x1B, 0x5B, 0x4D, 32 + button, 33 + x, 33 + y]
+            Self.run(tmux, ["-L", Self.session, "send-keys", "-t", Self.session, "-H"] + bytes.map { String(format: "%02x", $0) })
+        }
+        func click(x: Int, y: Int) { mouse(0, x: x, y: y); mouse(3, x: x, y: y) }  // press, release
+        // The table's header is on row 3; its second row is on row 5.
+        click(x: 12, y: 5)
+        waitFor("the second row selected") { ($0.split(separator: "\n").dropFirst().first ?? "").contains(" 2/") }
+        click(x: 12, y: 4)
+        click(x: 12, y: 4)
+        waitFor("the first row opened") { $0.contains("› cluster") && $0.contains("ACCOUNT") }
+        keys("Escape")
+        waitFor("back at clusters") { $0.contains(" Clusters ") && !$0.contains("› cluster") }
+        keys("q")
+        waitFor("exit") { $0.contains("EXIT=0") }
+    }
+
     func testConsoleSessionAsANewUser() throws {
         let log = try Self.writeLog()
         defer { try? FileManager.default.removeItem(at: log) }
