@@ -5,14 +5,16 @@ extension Console {
 
     public enum Trend: Equatable, Sendable { case new, rising, steady }
 
-    /// New: first shown, or first seen, within the last stream hour. Rising: the last complete
-    /// hour is at least half again the mean of the six before it (and not tiny).
+    /// New: first shown, or first seen, within the last stream hour, and never on screen before
+    /// (a seek back and forward again brings back clusters already seen: not news). Rising: the
+    /// last complete hour is at least half again the mean of the six before it (and not tiny).
     public func trend(of c: ClusterSnapshot) -> Trend {
         let now = snapshot.streamTime ?? 0
+        let seenBefore = shownBeforeSeek.contains(c.key)
         // Clusters already there when the console first saw data are not news.
         let appeared = firstShown[c.key].map { $0 > (firstData ?? .max) && now - $0 < Self.hour } ?? false
         let born = now - c.firstSeen < Self.hour && now - (snapshot.streamStart ?? now) >= Self.hour
-        if appeared || born { return .new }
+        if (appeared || born) && !seenBefore { return .new }
         let h = c.hourlyRate
         guard h.count >= 8 else { return .steady }
         let last = h[h.count - 2]

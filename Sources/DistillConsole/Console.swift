@@ -36,6 +36,8 @@ public final class Console {
     var stack: [ViewState] = [ViewState(view: .clusters, sortColumn: "risk")]
     /// Stream time each cluster key was first shown, for the "new" mark.
     var firstShown: [String: StreamTime] = [:]
+    /// Clusters the analyst has had on screen before a seek back.
+    var shownBeforeSeek: Set<String> = []
     /// Short ids (C1, C2…) in the order clusters were first shown; kept across seeks, so a
     /// cluster keeps its name for the whole session.
     var shortIDs: [String: Int] = [:]
@@ -116,8 +118,10 @@ public final class Console {
         for c in snapshot.clusters where shortIDs[c.key] == nil { shortIDs[c.key] = shortIDs.count + 1 }
     }
 
-    /// Replay seeking back: the detector starts over, so "first shown" marks start over too.
+    /// Replay seeking back: the detector starts over, so "first shown" marks start over too; the
+    /// clusters shown before the seek are not news when they form again.
     public func restart(snapshot: Snapshot) {
+        shownBeforeSeek.formUnion(firstShown.keys)
         firstShown = [:]
         firstData = nil
         update(snapshot: snapshot)

@@ -283,6 +283,16 @@ final class ClusterNamesTests: XCTestCase {
         console.restart(snapshot: Snapshot.make(streamTime: t0, streamStart: t0, exchanges: 0, accounts: 0, clusters: [lone], minuteRate: []))
         XCTAssertEqual(console.shortID("acct_90c380b7d961"), "C5", "a seek back keeps the names")
         XCTAssertEqual(console.shortID("farm-1"), before)
+        // Born in the last stream hour, but on screen before the seek: not new again.
+        let fresh = ClusterSnapshot.make(key: "acct_new", verdict: .suspect, risk: 0.9, accounts: ["acct_new"], exchanges: 50,
+                                         firstSeen: t0 + 3 * 3_600_000, lastSeen: t0 + 3 * 3_600_000)
+        let later = Snapshot.make(streamTime: t0 + 3 * 3_600_000 + 60_000, streamStart: t0, exchanges: 4003, accounts: 38,
+                                  clusters: [farm, lone, fresh], minuteRate: [])
+        console.update(snapshot: later)
+        XCTAssertEqual(console.trend(of: fresh), .new, "never shown before: new")
+        console.restart(snapshot: Snapshot.make(streamTime: t0, streamStart: t0, exchanges: 0, accounts: 0, clusters: [], minuteRate: []))
+        console.update(snapshot: later)
+        XCTAssertEqual(console.trend(of: fresh), .steady, "seen before the seek: not news")
 
         console.update(snapshot: Snapshot.make(streamTime: t0, streamStart: t0, exchanges: 3953, accounts: 37, clusters: [farm, lone], minuteRate: []))
         var wide = ScreenGrid(width: 200, height: 24)
