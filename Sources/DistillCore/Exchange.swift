@@ -78,6 +78,8 @@ public struct Rejection: Sendable, Equatable, Error {
         case wrongType = "wrong_type"
         case negativeValue = "negative_value"
         case badValue = "bad_value"
+        /// An OTLP/HTTP request sent as protobuf that does not decode as an export request.
+        case invalidProtobuf = "invalid_protobuf"
     }
 
     public var code: Code

@@ -249,7 +249,7 @@ final class HTTPConnection: ConnectionHandler {
             var rejected = 0
             guard let request = OTLPProtobuf.request(data, signal: signal) else {
                 // Not retryable, like malformed JSON; the one lost request is counted.
-                batcher.add(.rejected(Rejection(.invalidJSON, message: "OTLP request body is not a valid protobuf export request")), source: source, line: 1)
+                batcher.add(.rejected(Rejection(.invalidProtobuf, message: "OTLP request body is not a valid protobuf export request")), source: source, line: 1)
                 respond(400, body: OTLPProtobuf.errorStatus("request body is not a valid OTLP protobuf export request"), type: OTLPProtobuf.contentType, close: close, &reply)
                 if close { phase = .closed }
                 return

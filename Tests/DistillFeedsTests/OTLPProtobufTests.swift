@@ -150,6 +150,7 @@ final class OTLPProtobufTests: XCTestCase {
         let garbage = post("/v1/logs", Array("not protobuf at all \u{1}\u{2}".utf8) + [0xFF, 0xFF, 0xFF])
         XCTAssertTrue(garbage.head.hasPrefix("HTTP/1.1 400"), garbage.head)
         XCTAssertEqual(garbage.ledger.rejectedTotal, 1, "the lost request is counted")
+        XCTAssertEqual(garbage.ledger.rejectedByReason, ["invalid_protobuf": 1], "under a reason of its own, not as JSON")
         let status = try Distillwatch_Otlp_ErrorStatus(serializedBytes: garbage.body)
         XCTAssertEqual(status.code, 3)
 
