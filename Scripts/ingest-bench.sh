@@ -51,8 +51,8 @@ PY
 }
 
 # --- TCP, headless
-"$DW" watch --headless --listen tcp://127.0.0.1:0 --counters-every 0.05 > "$tmp/tcp.out" & pid=$!
-until grep -q listening "$tmp/tcp.out"; do sleep 0.05; done
+"$DW" watch --headless --listen tcp://127.0.0.1:0 --counters-every 0.1 > "$tmp/tcp.out" & pid=$!
+until grep -q listening "$tmp/tcp.out"; do kill -0 "$pid" 2>/dev/null || { echo "watch exited early" >&2; exit 1; }; sleep 0.05; done
 port=$(grep -o 'tcp://127.0.0.1:[0-9]*' "$tmp/tcp.out" | sed 's/.*://')
 t0=$(now); nc -N 127.0.0.1 "$port" < "$tmp/traffic.ndjson"; wait_all "$tmp/tcp.out"; t1=$(now)
 report "$t0" "$t1" "TCP (nc), headless" "$lines"
@@ -60,8 +60,8 @@ kill "$pid"; wait "$pid" 2>/dev/null || true
 
 # --- HTTP, headless: batches of 500 NDJSON lines on one keep-alive connection
 split -l 500 -d -a 5 "$tmp/traffic.ndjson" "$tmp/batch."
-"$DW" watch --headless --listen http://127.0.0.1:0 --counters-every 0.05 > "$tmp/http.out" & pid=$!
-until grep -q listening "$tmp/http.out"; do sleep 0.05; done
+"$DW" watch --headless --listen http://127.0.0.1:0 --counters-every 0.1 > "$tmp/http.out" & pid=$!
+until grep -q listening "$tmp/http.out"; do kill -0 "$pid" 2>/dev/null || { echo "watch exited early" >&2; exit 1; }; sleep 0.05; done
 port=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/http.out" | sed 's/.*://')
 t0=$(now)
 post_batches "$port"
