@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         // Diagnostics on stderr as text, logfmt or JSON (`--log-format`).
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The TCP, Unix-socket and HTTP/1.1 listeners: sockets, event loop, HTTP parsing.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // zlib, for reading .gz logs without shelling out.
@@ -31,7 +33,11 @@ let package = Package(
         // Sources of bytes: files, gzip, stdin, merging by time, the live listeners.
         .target(
             name: "DistillFeeds",
-            dependencies: ["DistillCore", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "DistillCore", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: hotPath
         ),
         // libncursesw, for the console's terminal backend (the only code that calls it).
@@ -61,7 +67,11 @@ let package = Package(
         .testTarget(name: "DistillCoreTests", dependencies: ["DistillCore"]),
         .testTarget(
             name: "DistillFeedsTests",
-            dependencies: ["DistillFeeds", "DistillCore", "DistillSim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: [
+                "DistillFeeds", "DistillCore", "DistillSim", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "DistillSimTests", dependencies: ["DistillSim"]),
         .testTarget(name: "DistillEvalTests", dependencies: ["DistillEval", "DistillFeeds", "DistillCore"]),

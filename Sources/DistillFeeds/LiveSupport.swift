@@ -36,6 +36,24 @@ final class FeedSink: @unchecked Sendable {
         defer { lock.unlock() }
         while queue.count >= maxQueued && !stopped { lock.wait() }
         if stopped { return false }
+        enqueue(batch, ledger: ledger, finished: finished, error: error, position: position)
+        return true
+    }
+
+    /// `push` for a reader that must not wait (an event loop): false, with nothing taken, while
+    /// the queue is full; the reader stops reading and tries again. A stopped consumer takes
+    /// everything (and drops it).
+    func tryPush(_ batch: [Exchange], ledger: InputLedger, position: (() -> [SourcePosition])? = nil) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if stopped { return true }
+        if queue.count >= maxQueued { return false }
+        enqueue(batch, ledger: ledger, finished: false, error: nil, position: position)
+        return true
+    }
+
+    private func enqueue(_ batch: [Exchange], ledger: InputLedger, finished: Bool, error: String?,
+                         position: (() -> [SourcePosition])?) {
         if finished, let position { finalMark = FeedMark(ledgers: [ledger], positions: position()) }
         var due = markRequested
         // Marks at a steady pace of stream time, however far ahead of the consumer the reader is.
@@ -58,7 +76,6 @@ final class FeedSink: @unchecked Sendable {
         current.duplicates = ledger.duplicates
         if finished { current.finished = true; current.error = error }
         lock.broadcast()
-        return true
     }
 
     /// The consumer is done with this source (a seek back replaced it): queued batches are
@@ -121,6 +138,9 @@ struct LiveBatcher {
     var batch: [Exchange] = []
     let sink: FeedSink
     static let batchSize = 1024
+    /// False for a reader on an event loop, which must not wait in `push`: it hands batches
+    /// over itself with `FeedSink.tryPush`.
+    var flushesWhenFull = true
 
     init(sink: FeedSink) {
         self.sink = sink
@@ -131,7 +151,7 @@ struct LiveBatcher {
         switch outcome {
         case .exchange(let e):
             if ledger.admit(e) { batch.append(e) }
-            if batch.count >= Self.batchSize { flush() }
+            if flushesWhenFull && batch.count >= Self.batchSize { flush() }
         case .rejected(let r): ledger.reject(r, source: source, line: line)
         case .blank: ledger.countBlank()
         }

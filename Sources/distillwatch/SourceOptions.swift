@@ -159,7 +159,7 @@ struct SourceOptions: ParsableArguments {
         limits.bearerToken = try bearerToken()
         limits.metrics = metrics
         for address in try addresses() {
-            let listener = try SocketListenerFeed(address: address, format: format, limits: limits, ledger: ledgers.popFirst() ?? InputLedger())
+            let listener = try ListenerFeed(address: address, format: format, limits: limits, ledger: ledgers.popFirst() ?? InputLedger())
             feeds.append(listener)
             listening.append(listener.address)
             names.append(listener.address.description)
@@ -195,13 +195,13 @@ extension WatchCommand {
             do { restored = try HeadlessRunner.Resumed(state: found.state, file: found.file) } catch { fail("\(error)") }
         }
         let metrics = HeadlessMetrics(checkpoints: checkpoints != nil)
-        var metricsListener: SocketListenerFeed?
+        var metricsListener: ListenerFeed?
         do {
             if let address = try sourceOptions.metricsListenAddress() {
                 var limits = ListenerLimits()
                 limits.metrics = metrics.exposition
                 limits.acceptsRecords = false
-                metricsListener = try SocketListenerFeed(address: address, limits: limits)
+                metricsListener = try ListenerFeed(address: address, limits: limits)
             }
         } catch { fail("\(error)") }
         let made: (feed: any ExchangeFeed, name: String, listening: [ListenAddress])

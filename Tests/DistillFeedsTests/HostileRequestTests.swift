@@ -5,31 +5,22 @@ import XCTest
 /// Requests and records built to break arithmetic: each must get a clear refusal or be
 /// counted, never trap the process.
 final class HostileRequestTests: XCTestCase {
-    func send(_ text: String, limits: ListenerLimits = ListenerLimits()) -> Reply {
-        let connection = HTTPConnection(peer: "test", adapter: RecordAdapter(format: .auto), limits: limits)
-        var batcher = LiveBatcher(sink: FeedSink(connected: true))
-        var reply = Reply()
-        let bytes = Array(text.utf8)
-        bytes.withUnsafeBytes { connection.received($0, batcher: &batcher, reply: &reply) }
-        return reply
-    }
-
-    func testAChunkSizeNearIntMaxIsRefusedNotAnOverflow() {
+    func testAChunkSizeNearIntMaxIsRefusedNotAnOverflow() throws {
+        var limits = ListenerLimits()
+        limits.maxBodyBytes = 1024
+        let receiver = try EmbeddedReceiver(limits: limits)
         let request = "POST /ingest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-            + "1\r\nA\r\n7fffffffffffffff\r\n"
-        let reply = send(request)
-        let text = String(decoding: reply.bytes, as: UTF8.self)
+            + "1\r\nA\r\n7fffffffffffffff\r\n" + String(repeating: "B", count: 2048)
+        let text = receiver.send(request)
         XCTAssertTrue(text.hasPrefix("HTTP/1.1 413"), text)
+        XCTAssertEqual(receiver.dropped, 1)
     }
 
     func testMalformedOTLPShapesAndNonRecordsAreRefusedAndCounted() {
         func post(_ path: String, _ body: String, type: String = "application/json") -> (String, InputLedger) {
-            let connection = HTTPConnection(peer: "test", adapter: RecordAdapter(format: .auto), limits: ListenerLimits())
-            var batcher = LiveBatcher(sink: FeedSink(connected: true))
-            var reply = Reply()
-            let bytes = Array("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: \(type)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
-            bytes.withUnsafeBytes { connection.received($0, batcher: &batcher, reply: &reply) }
-            return (String(decoding: reply.bytes, as: UTF8.self), batcher.ledger)
+            let receiver = try! EmbeddedReceiver()
+            let reply = receiver.send("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: \(type)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            return (reply, receiver.ledger)
         }
         // A list that is not a list is one rejected record, not a silent 200 with nothing in it.
         let (shape, shapeLedger) = post("/v1/logs", #"{"resourceLogs":5}"#)

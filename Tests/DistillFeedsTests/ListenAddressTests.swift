@@ -21,10 +21,10 @@ final class ListenAddressTests: XCTestCase {
     }
 
     func testBindsAndReportsTheRealPort() throws {
-        let feed = try SocketListenerFeed(address: ListenAddress(parsing: "tcp://127.0.0.1:0"))
+        let feed = try ListenerFeed(address: ListenAddress(parsing: "tcp://127.0.0.1:0"))
         XCTAssertNotEqual(feed.address.port, 0)
         // The port is taken: a second listener on it fails up front, naming the address.
-        XCTAssertThrowsError(try SocketListenerFeed(address: feed.address)) { error in
+        XCTAssertThrowsError(try ListenerFeed(address: feed.address)) { error in
             XCTAssertTrue("\(error)".contains(feed.address.description), "\(error)")
         }
         XCTAssertFalse(feed.state.connected)

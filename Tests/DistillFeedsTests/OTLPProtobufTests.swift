@@ -50,19 +50,14 @@ final class OTLPProtobufTests: XCTestCase {
     /// Posts `body` to `path` and returns the reply's head and body, and what was ingested.
     func post(_ path: String, _ body: [UInt8], headers: [String] = ["Content-Type: application/x-protobuf"])
         -> (head: String, body: [UInt8], exchanges: [Exchange], ledger: InputLedger) {
-        let sink = FeedSink(connected: true)
-        let connection = HTTPConnection(peer: "test", adapter: RecordAdapter(format: .auto), limits: ListenerLimits())
-        var batcher = LiveBatcher(sink: sink)
-        var reply = Reply()
+        let receiver = try! EmbeddedReceiver()
         let head = "POST \(path) HTTP/1.1\r\nHost: x\r\n" + headers.map { $0 + "\r\n" }.joined() + "Content-Length: \(body.count)\r\n\r\n"
-        let bytes = Array(head.utf8) + body
-        bytes.withUnsafeBytes { connection.received($0, batcher: &batcher, reply: &reply) }
-        let exchanges = batcher.batch
-        let raw = reply.bytes
+        let raw = receiver.send(Array(head.utf8) + body)
+        let exchanges = receiver.exchanges
         let split = raw.indices.first { i in i + 3 < raw.count && raw[i] == 13 && raw[i + 1] == 10 && raw[i + 2] == 13 && raw[i + 3] == 10 } ?? raw.count
         let replyHead = String(decoding: raw[..<split], as: UTF8.self)
         let replyBody = split + 4 <= raw.count ? Array(raw[(split + 4)...]) : []
-        return (replyHead, replyBody, exchanges, batcher.ledger)
+        return (replyHead, replyBody, exchanges, receiver.ledger)
     }
 
     func testSpansBecomeRecordsWithTheAccountEndUserTokensAndStatus() throws {

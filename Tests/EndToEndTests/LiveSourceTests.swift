@@ -411,6 +411,32 @@ final class LiveSourceTests: XCTestCase {
 
     // MARK: HTTP
 
+    /// More idle HTTP connections than the listener takes: the ones over the limit are told
+    /// 503 and counted, and a real sender still gets in once the idle ones have been silent
+    /// for `evictIdleAfterSeconds`, without waiting for their 60-second idle deadline.
+    func testIdleHTTPConnectionsDoNotLockSendersOut() throws {
+        try requireTool("curl")
+        let dir = try temporaryDirectory()
+        let dw = try Headless(["--listen", "http://127.0.0.1:0"])
+        let url = try dw.address("http://")
+        let port = UInt16(url.split(separator: ":").last!)!
+        let idle = try (0..<200).map { _ in try connectTCP(port: port) }
+        defer { for fd in idle { close(fd) } }
+        try dw.wait("the 72 connections over the limit refused") { $0.counter("dropped") == 72 }
+        try Data(records(0..<10).utf8).write(to: dir.appendingPathComponent("part"))
+        let started = Date()
+        var answer = ""
+        while answer != "200" && Date().timeIntervalSince(started) < 30 {
+            answer = try sh("curl -s -o /dev/null -w '%{http_code}' --data-binary @'\(dir.path)/part' \(url)/ingest || true")
+        }
+        XCTAssertEqual(answer, "200")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20, "the sender waited for the idle deadline")
+        try dw.wait("the sender's records") { $0.counter("exchanges") == 10 }
+        let final = dw.stop()
+        XCTAssertGreaterThanOrEqual(final["evicted_idle"] as? Int ?? 0, 1)
+    }
+
+
     func testHTTPReceiverTakesNDJSONArraysAndGzipAndRefusesOversizedBodies() throws {
         try requireTool("curl")
         let dir = try temporaryDirectory()
