@@ -129,7 +129,9 @@ public final class ExchangeStream {
             if readers.count == 1 && adapter == nil {
                 // One canonical source: nothing to merge, and records decode straight into the batch.
                 let reader = readers[0]
-                while appended < maxCount, let line = try reader.nextLine() {
+                // From a pipe, what has arrived is handed over rather than held for a full batch
+                // (a quiet `nats sub` or `tail -F` would otherwise show nothing for hours).
+                while appended < maxCount, appended == 0 || !reader.wouldWait, let line = try reader.nextLine() {
                     switch line {
                     case .text(let bytes, let number):
                         switch decoder.decode(bytes, appendingTo: &batch) {
@@ -146,7 +148,8 @@ public final class ExchangeStream {
                 }
             } else if readers.count == 1 {
                 // One source: nothing to merge, skip the heap.
-                while appended < maxCount, let exchange = try decodeNext(from: 0, ledger: &ledger) {
+                while appended < maxCount, appended == 0 || !readers[0].wouldWait,
+                      let exchange = try decodeNext(from: 0, ledger: &ledger) {
                     if ledger.admit(exchange) {
                         batch.append(consume exchange)
                         appended += 1

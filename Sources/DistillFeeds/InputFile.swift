@@ -47,6 +47,19 @@ public final class InputFile {
         self.fd = descriptor
         self.name = name
         self.ownsDescriptor = ownsDescriptor
+        var info = stat()
+        let kind = fstat(descriptor, &info) == 0 ? info.st_mode & S_IFMT : S_IFREG
+        isLive = kind == S_IFIFO || kind == S_IFSOCK || kind == S_IFCHR
+    }
+
+    /// A pipe, socket or terminal: more may come at any time, so a reader must not wait for a
+    /// full batch before handing over what it has.
+    public let isLive: Bool
+
+    /// Whether a read now would wait (nothing has arrived yet).
+    func wouldWait() -> Bool {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&poller, 1, 0) == 0
     }
 
     deinit {

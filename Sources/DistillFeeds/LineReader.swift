@@ -75,6 +75,14 @@ public final class LineReader {
 
     deinit { buffer.deallocate() }
 
+    /// True for a live input (pipe, socket, terminal) with no whole line buffered and nothing to
+    /// read right now: the next `nextLine()` would wait for the sender.
+    public var wouldWait: Bool {
+        guard file.isLive, inflater == nil, !atEOF else { return false }
+        if end > start, memchr(buffer + start, 0x0A, end - start) != nil { return false }
+        return file.wouldWait()
+    }
+
     /// The next line, or nil at end of input. A last line without `\n` is still returned.
     public func nextLine() throws(InputError) -> Line? {
         while true {

@@ -24,6 +24,46 @@ final class ExchangeStreamTests: FeedsTestCase {
         return all
     }
 
+    /// A pipe whose writer is still there but quiet: what has arrived is handed over at once,
+    /// for canonical lines and through an adapter alike, not held back for a full batch.
+    func testAQuietPipeHandsOverWhatHasArrived() throws {
+        for format in [RecordFormat.canonical, .auto] {
+            var ends: [Int32] = [0, 0]
+            XCTAssertEqual(pipe(&ends), 0)
+            defer { close(ends[0]); close(ends[1]) }
+            let text = (0..<3).map { #"{"ts":1776000000\#($0)000,"account_id":"a\#($0)"}"# }.joined(separator: "\n") + "\n"
+            XCTAssertEqual(text.withCString { Glibc.write(ends[1], $0, strlen($0)) }, text.utf8.count)
+            let result = ReadResult(try ExchangeStream(paths: ["/dev/fd/\(ends[0])"], format: format))
+            let done = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                result.read()
+                done.signal()
+            }
+            guard done.wait(timeout: .now() + 10) == .success else {
+                XCTFail("\(format): the reader waited for more lines with three in hand")
+                _ = "x\n".withCString { Glibc.write(ends[1], $0, 2) }
+                return
+            }
+            XCTAssertEqual(result.value?.more, true, "\(format)")
+            XCTAssertEqual(result.value?.count, 3, "\(format)")
+        }
+    }
+
+    /// One `nextBatch` on another thread, its outcome read back under a lock.
+    final class ReadResult: @unchecked Sendable {
+        private let stream: ExchangeStream
+        private let lock = NSLock()
+        private var outcome: (more: Bool, count: Int)?
+        init(_ stream: ExchangeStream) { self.stream = stream }
+        var value: (more: Bool, count: Int)? { lock.lock(); defer { lock.unlock() }; return outcome }
+        func read() {
+            var batch: [Exchange] = []
+            var ledger = InputLedger()
+            let more = (try? stream.nextBatch(into: &batch, maxCount: 2048, ledger: &ledger)) ?? false
+            lock.lock(); outcome = (more, batch.count); lock.unlock()
+        }
+    }
+
     func testThreeSourcesAreMergedInTimestampOrder() throws {
         let a = try write("a.ndjson", lines([0, 3, 6, 9, 12].map { record(at($0), request: "a\($0)") }))
         let b = try write("b.ndjson.gz", gzip(lines([1, 4, 7, 10].map { record(at($0), request: "b\($0)") })))
