@@ -3,8 +3,9 @@ import XCTest
 
 /// `watch --headless` against live sources, with real peers started here on loopback: a file
 /// rotated and truncated under `--follow`, `nc` and `socat` clients on TCP and Unix sockets,
-/// curl as an HTTP client, LiteLLM's own generic_api logger, and OTLP/JSON shaped and sent the
-/// way the OpenTelemetry Collector's otlphttp exporter sends it (gzip, application/json).
+/// curl as an HTTP client, LiteLLM's own generic_api logger, OTLP/JSON shaped and sent the
+/// way the OpenTelemetry Collector's otlphttp exporter sends it (gzip, application/json), and
+/// a real nats-server with a subscriber piping messages in.
 ///
 /// No timing assertions: every wait is for a condition (with a generous limit), never a duration.
 final class LiveSourceTests: XCTestCase {
@@ -556,6 +557,55 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertEqual(final["rejected"] as? Int, 0, "every StandardLoggingPayload maps onto a record")
         XCTAssertEqual(final["duplicates"] as? Int, 0)
         XCTAssertEqual(final["accounts"] as? Int, 3, "metadata.user_api_key_user_id is the account")
+    }
+
+    /// The README's NATS pipe, `nats sub --raw SUBJECT | distillwatch watch -`, with the real
+    /// nats-server and the nats-py client printing payloads as `--raw` does.
+    func testNATSMessagesPipedInAsTheReadmeShows() throws {
+        try requireTool("nats-server")
+        let check = try sh(#"python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("nats") is None)' 2>/dev/null && echo yes || echo no"#)
+        guard check.hasPrefix("yes") else { throw XCTSkip("the nats-py package is not installed (.ci/run installs it)") }
+        let dir = try temporaryDirectory()
+        let port = try sh(#"python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'"#)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/bin/sh")
+        server.arguments = ["-c", "exec nats-server -a 127.0.0.1 -p \(port) >/dev/null 2>&1"]
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        let url = "nats://127.0.0.1:\(port)"
+        let script = CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/nats_bridge.py").path
+        let ready = dir.appendingPathComponent("subscribed").path
+
+        // The server is up once it accepts a connection; then the subscriber, once.
+        let up = Date().addingTimeInterval(30)
+        while (try? connectTCP(port: UInt16(port)!)).map({ close($0) }) == nil {
+            guard Date() < up else { XCTFail("nats-server never listened on \(port)"); return }
+            usleep(50_000)
+        }
+        let pipe = Pipe()
+        let bridge = Process()
+        bridge.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        bridge.arguments = ["python3", script, "sub", url, "llm.exchanges", ready]
+        bridge.standardOutput = pipe
+        try bridge.run()
+        let subscribed = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: ready) {
+            guard bridge.isRunning, Date() < subscribed else { XCTFail("the NATS subscriber never subscribed"); return }
+            usleep(50_000)
+        }
+        defer { bridge.terminate() }
+        let dw = try Headless(["-"], stdin: pipe.fileHandleForReading)
+
+        let messages = dir.appendingPathComponent("messages.ndjson")
+        try Data((records(0..<300) + "not a record\n" + records(300..<500)).utf8).write(to: messages)
+        let published = try sh("python3 '\(script)' pub \(url) llm.exchanges '\(messages.path)'")
+        XCTAssertTrue(published.contains("published 501"), published)
+        try dw.wait("every message") { $0.counter("exchanges") == 500 && $0.counter("rejected") == 1 }
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 500)
+        XCTAssertEqual(final["rejected"] as? Int, 1, "only the message that is not a record")
+        XCTAssertEqual(final["duplicates"] as? Int, 0)
     }
 
     func testOTLPLogsAndTracesAsTheCollectorSendsThem() throws {
