@@ -1,3 +1,4 @@
+import DistillCore
 import Foundation
 import XCTest
 
@@ -606,6 +607,135 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertEqual(final["exchanges"] as? Int, 500)
         XCTAssertEqual(final["rejected"] as? Int, 1, "only the message that is not a record")
         XCTAssertEqual(final["duplicates"] as? Int, 0)
+    }
+
+    /// The real LiteLLM proxy server, started with the README's callback settings as written
+    /// (only the port differs) and mocked model responses: chat completions as several end
+    /// users, streamed and not, and one 429. A second callback posts the same payloads to a
+    /// capture server, so every record can be checked field by field.
+    func testTheLiteLLMProxyWithTheReadmeConfig() throws {
+        let proxy = CommandLineTests.packageRoot.appendingPathComponent(".build/peers/litellm-proxy/bin/litellm").path
+        guard FileManager.default.isExecutableFile(atPath: proxy) else {
+            throw XCTSkip("the LiteLLM proxy is not installed at \(proxy) (.ci/run installs it)")
+        }
+        let dir = try temporaryDirectory()
+        let dw = try Headless(["--listen", "http://127.0.0.1:0"])
+        let url = try dw.address("http://")
+
+        let capture = Process()
+        capture.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let peers = CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers").path
+        let captured = dir.appendingPathComponent("captured.ndjson")
+        capture.arguments = ["python3", "\(peers)/capture_posts.py", dir.appendingPathComponent("capture.port").path, captured.path]
+        try capture.run()
+        defer { capture.terminate() }
+        let captureDeadline = Date().addingTimeInterval(30)
+        var capturePort = ""
+        while capturePort.isEmpty {
+            guard Date() < captureDeadline else { XCTFail("the capture server did not start"); return }
+            capturePort = (try? String(contentsOf: dir.appendingPathComponent("capture.port"), encoding: .utf8)) ?? ""
+            usleep(50_000)
+        }
+
+        // The README's block, verbatim but for the port; a capture callback beside it.
+        let readme = try String(contentsOf: CommandLineTests.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let start = readme.range(of: "# litellm config.yaml\n"),
+              let end = readme.range(of: "```", range: start.upperBound..<readme.endIndex) else {
+            XCTFail("the README has no LiteLLM config block"); return
+        }
+        var block = String(readme[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "http://127.0.0.1:4319", with: url)
+        XCTAssertTrue(block.contains("callbacks: [\"distillwatch\"]"), block)
+        block = block.replacingOccurrences(of: "callbacks: [\"distillwatch\"]", with: "callbacks: [\"distillwatch\", \"capture\"]")
+        block += """
+              capture:
+                callback_type: generic_api
+                endpoint: http://127.0.0.1:\(capturePort)/
+                headers: {}
+                log_format: ndjson
+
+            """
+        let config = """
+            model_list:
+              - model_name: fast
+                litellm_params:
+                  model: openai/gpt-4o-mini
+                  api_key: sk-not-used
+                  mock_response: "Here is the reasoning, step by step."
+              - model_name: limited
+                litellm_params:
+                  model: openai/gpt-4o-mini
+                  api_key: sk-not-used
+                  mock_response: "litellm.RateLimitError"
+
+            """ + block
+        try Data(config.utf8).write(to: dir.appendingPathComponent("config.yaml"))
+
+        let port = try sh(#"python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'"#)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = "sk-distillwatch-test-0123456789abcdef0123456789abcdef"
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: proxy)
+        server.arguments = ["--config", dir.appendingPathComponent("config.yaml").path, "--host", "127.0.0.1", "--port", port]
+        var env = ProcessInfo.processInfo.environment
+        env["LITELLM_MASTER_KEY"] = key
+        env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  // no network for the price map
+        server.environment = env
+        let log = dir.appendingPathComponent("proxy.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        server.standardOutput = try FileHandle(forWritingTo: log)
+        server.standardError = server.standardOutput
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        let up = Date().addingTimeInterval(120)
+        while try sh("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:\(port)/health/liveliness || true") != "200" {
+            guard server.isRunning, Date() < up else {
+                XCTFail("the proxy did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")"); return
+            }
+            usleep(200_000)
+        }
+
+        func chat(_ model: String, user: String, stream: Bool) throws -> String {
+            let body = #"{"model":"\#(model)","stream":\#(stream),"user":"\#(user)","messages":[{"role":"user","content":"Explain step by step, showing your reasoning, as \#(user)"}]}"#
+            return try sh("curl -s -N -o /dev/null -w '%{http_code}' http://127.0.0.1:\(port)/v1/chat/completions -H 'Authorization: Bearer \(key)' -H 'Content-Type: application/json' -d '\(body)' || true")
+        }
+        XCTAssertEqual(try chat("fast", user: "end_user_1", stream: false), "200")
+        XCTAssertEqual(try chat("fast", user: "end_user_2", stream: false), "200")
+        XCTAssertEqual(try chat("fast", user: "end_user_3", stream: true), "200")
+        XCTAssertEqual(try chat("limited", user: "end_user_4", stream: false), "429")
+
+        try dw.wait("the four calls", limit: 120) { $0.counter("exchanges") == 4 }
+        try dw.wait("the master-key warning") { ($0.counters["warnings"] as? [String])?.contains("litellm_master_key") == true }
+        var records: [Exchange] = []
+        let adapter = RecordAdapter(format: .litellm)
+        let deadline = Date().addingTimeInterval(60)
+        while records.count < 4 && Date() < deadline {
+            records = []
+            let text = (try? Data(contentsOf: captured)) ?? Data()
+            for line in text.split(separator: 0x0A) {
+                Array(line).withUnsafeBytes { raw in adapter.decodeLine(raw) { if case .exchange(let e) = $0 { records.append(e) } } }
+            }
+            usleep(100_000)
+        }
+        XCTAssertEqual(records.count, 4)
+        let final = dw.stop()
+        XCTAssertEqual(final["rejected"] as? Int, 0)
+        XCTAssertEqual(final["accounts"] as? Int, 1, "with only the master key, every caller is the proxy's one user")
+
+        let byUser = Dictionary(records.map { ($0.endUserID ?? "?", $0) }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(Set(byUser.keys), ["end_user_1", "end_user_2", "end_user_3", "end_user_4"])
+        for (user, e) in byUser {
+            XCTAssertEqual(e.model, user == "end_user_4" ? "limited" : "fast", "the model group the client asked for")
+            XCTAssertEqual(e.accountID, records[0].accountID)
+            XCTAssertNotNil(e.apiKeyID, "\(user): the key's hash")
+            XCTAssertTrue(e.promptText?.contains("as \(user)") == true, "\(user): \(e.promptText ?? "no prompt")")
+        }
+        XCTAssertEqual(byUser["end_user_4"]?.status, .failure)
+        XCTAssertEqual(byUser["end_user_4"]?.httpStatus, 429)
+        for user in ["end_user_1", "end_user_2", "end_user_3"] {
+            XCTAssertEqual(byUser[user]?.status, .success)
+            XCTAssertGreaterThan(byUser[user]?.outputTokens ?? 0, 0, "\(user): tokens")
+            XCTAssertGreaterThan(byUser[user]?.inputTokens ?? 0, 0, "\(user): tokens")
+        }
     }
 
     func testOTLPLogsAndTracesAsTheCollectorSendsThem() throws {
