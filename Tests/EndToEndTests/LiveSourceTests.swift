@@ -73,6 +73,14 @@ final class LiveSourceTests: XCTestCase {
         }
 
         var counters: [String: Any] { objects("counters").last ?? [:] }
+
+        /// The process's peak resident memory so far (`VmHWM`), in MiB.
+        var peakResidentMiB: Int? {
+            guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                  let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return nil }
+            return kib / 1024
+        }
         func counter(_ name: String) -> Int { counters[name] as? Int ?? -1 }
 
         /// Waits until `condition` holds (polling), failing after `limit` seconds.
@@ -494,6 +502,11 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertTrue(big.isRunning, "the small request waited for the whole big body")
         try dw.wait("the big body", limit: 120) { $0.counter("rejected") == 2_200_002 }
         big.waitUntilExit()
+        // The documented bound: 256 MiB of unfinished bodies plus the process itself. Decoded
+        // as trees, these two bodies took gigabytes.
+        let peak = dw.peakResidentMiB
+        XCTAssertNotNil(peak)
+        XCTAssertLessThan(peak ?? .max, 320, "peak resident memory in MiB")
         let final = dw.stop()
         XCTAssertEqual(final["exchanges"] as? Int, 1)
         XCTAssertEqual(final["rejected"] as? Int, 2_200_002)
