@@ -151,7 +151,18 @@ struct WatchCommand: ParsableCommand {
                 let at = found.state.positions["replay.newest"].flatMap { StreamTime($0) }
                     ?? found.state.positions["headless.stream_time"].flatMap { StreamTime($0) }
                 writer.newest = at
-                session.console.status.checkpoint = "restored from checkpoint at \(at.map { Format.clock($0) } ?? "-")"
+                writer.restoredExchanges = Int(found.state.positions["headless.exchanges"] ?? "") ?? found.state.detector.exchangeCount
+                var text = "restored from checkpoint at \(at.map { Format.clock($0) } ?? "-")"
+                var lost = 0
+                // Files are read again from where the checkpoint stood; what a listener or standard
+                // input delivered after it is gone, and the previous run's progress note says how much.
+                if !sourceOptions.listen.isEmpty || paths.contains("-") {
+                    lost = max(0, (ProgressNote.read(in: directory.path) ?? writer.restoredExchanges) - writer.restoredExchanges)
+                    text += ", lost \(Format.grouped(lost)) on restart"
+                }
+                session.console.status.checkpoint = text
+                // Also on the message line, which a narrow status bar does not cut off.
+                session.console.say(text, lost > 0 ? .warning : .muted)
             }
         }
         let summary = session.run()
@@ -267,6 +278,7 @@ struct WatchSession {
             if let checkpoints, !engine.checkpointPending, now - checkpoints.lastWall >= checkpoints.every * 1000 {
                 engine.requestCheckpoint()
             }
+            checkpoints?.noteProgress(ingested: engine.totalIngested, now: now)
 
             // The status bar's clock and rate move: refresh a few times a second regardless.
             if needsDraw || now - lastDraw > 250 {
@@ -306,6 +318,7 @@ struct WatchSession {
             } else if let keyframe = engine.newestKeyframe, keyframe.newest > checkpoints.newest ?? .min {
                 checkpoints.save(keyframe.bytes, at: keyframe.newest)
             }
+            checkpoints.noteProgress(ingested: engine.totalIngested, now: .infinity)
         }
         return summary(engine.totalIngested)
     }
@@ -445,8 +458,24 @@ final class CheckpointWriter {
     var lastWall = WatchSession.nowMs()
     var newest: StreamTime?
 
+    /// Exchanges the detector held when this run was restored (0 for a fresh start).
+    var restoredExchanges = 0
+    private var noted = -1
+    private var notedWall = -Double.infinity
+
     init(directory: CheckpointDirectory, console: Console, every: Double) {
         self.directory = directory; self.console = console; self.every = every
+    }
+
+    /// Notes beside the checkpoints, about once a second, how many exchanges this run has taken
+    /// in, so a run restarted after a crash can say how many a live source delivered after the
+    /// last checkpoint (`now: .infinity` notes at once).
+    func noteProgress(ingested: Int, now: Double) {
+        let total = restoredExchanges + ingested
+        guard total != noted, now - notedWall >= 1000 else { return }
+        ProgressNote.write(total, in: directory.path)
+        noted = total
+        notedWall = now
     }
 
     func save(_ bytes: [UInt8], at time: StreamTime?) {

@@ -314,6 +314,55 @@ final class ConsoleEndToEndTests: XCTestCase {
         waitFor("exit") { $0.contains("EXIT=0") }
     }
 
+    /// A listener cannot be read again: what it delivered after the last checkpoint is gone
+    /// when the console is killed, and the restarted console says how much.
+    func testAfterACrashTheConsoleSaysWhatALiveSourceLost() throws {
+        let log = try Self.writeLog()
+        defer { try? FileManager.default.removeItem(at: log) }
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        let base = log.deletingPathExtension().path
+        let state = base + ".state", journal = base + ".cases.sqlite"
+        defer {
+            try? FileManager.default.removeItem(atPath: state)
+            for suffix in ["", "-wal", "-shm", ".first", ".second"] { try? FileManager.default.removeItem(atPath: journal + suffix) }
+        }
+        try (lines[..<600].joined(separator: "\n") + "\n").write(toFile: journal + ".first", atomically: true, encoding: .utf8)
+        try (lines[600..<800].joined(separator: "\n") + "\n").write(toFile: journal + ".second", atomically: true, encoding: .utf8)
+        let port = Self.run("/usr/bin/env", ["python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
+            .out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let listen = "tcp://127.0.0.1:\(port)"
+        // Checkpoints only at exit: the crash below loses everything after the first run's end.
+        let cmd = "LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --listen \(listen) --state '\(state)' --checkpoint-every 3600 --cases '\(journal)'; echo EXIT=$?; sleep 10"
+        func start() { ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "200", "-y", "40", cmd]) }
+        func send(_ file: String) { _ = Self.run("/bin/sh", ["-c", "nc -N 127.0.0.1 \(port) < '\(file)'"]) }
+
+        start()
+        waitFor("listening", timeout: 20) { $0.contains("VERDICT") }
+        send(journal + ".first")
+        waitFor("the first 600", timeout: 20) { $0.contains("600 ex") }
+        keys("q")
+        waitFor("exit") { $0.contains("EXIT=0") }
+        Self.run(tmux, ["-L", Self.session, "kill-server"])
+
+        start()
+        waitFor("restored, nothing lost", timeout: 20) { $0.contains("restored from checkpoint at") && $0.contains("lost 0 on restart") }
+        send(journal + ".second")
+        waitFor("200 more", timeout: 20) { $0.contains("800 ex") }
+        // Once the progress note has them, the console dies without a word.
+        let deadline = Date().addingTimeInterval(20)
+        while (try? String(contentsOfFile: state + "/progress", encoding: .utf8)) != "exchanges 800\n" && Date() < deadline { usleep(50_000) }
+        // The binary only (anchored), not the shell around it, whose command line holds the same words.
+        _ = Self.run("/usr/bin/pkill", ["-KILL", "-f", "^[^ ]*distillwatch watch --listen \(listen)"])
+        waitFor("killed") { $0.contains("EXIT=137") }
+        Self.run(tmux, ["-L", Self.session, "kill-server"])
+
+        start()
+        let screen = waitFor("the loss said", timeout: 20) { $0.contains("lost 200 on restart") }
+        XCTAssertTrue(screen.contains("600 ex"), "back at the checkpoint's count:\n\(screen)")
+        keys("q")
+        waitFor("exit") { $0.contains("EXIT=0") }
+    }
+
     func testRefusesWithoutATerminalAndPointsToScan() throws {
         let log = try Self.writeLog()
         defer { try? FileManager.default.removeItem(at: log) }
