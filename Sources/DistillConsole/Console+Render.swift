@@ -70,6 +70,7 @@ extension Console {
             let rows = table.model.rows.count
             right.append(rows == 0 ? "0 rows" : "\(min(stack.last!.selected, rows - 1) + 1)/\(rows)")
             if stack.count == 1 && followsTop { right.append("follow") }
+            if stack.count == 1 && showsAllowlisted { right.append("+allowed") }
         }
         if let f = stack.last!.filter { right.append("filter '\(f.label)'") }
         if let s = stack.last!.sortColumn, currentTable() != nil { right.append("sort \(s) \(stack.last!.descending ? "desc" : "asc")") }

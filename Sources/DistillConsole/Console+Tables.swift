@@ -39,7 +39,13 @@ extension Console {
     }
 
     func cluster(_ key: String, fallback: ClusterSnapshot?) -> ClusterSnapshot? {
-        snapshot.clusters.first { $0.key == key } ?? fallback
+        snapshot.clusters.first { $0.key == key } ?? snapshot.allowlisted.first { $0.key == key } ?? fallback
+    }
+
+    /// What the cluster list shows: the detector's clusters, then, when asked, the ones the
+    /// allowlist set aside (marked so they cannot be mistaken for live verdicts).
+    var listedClusters: [(cluster: ClusterSnapshot, allowlisted: Bool)] {
+        snapshot.clusters.map { ($0, false) } + (showsAllowlisted ? snapshot.allowlisted.map { ($0, true) } : [])
     }
 
     // MARK: Clusters
@@ -75,17 +81,19 @@ extension Console {
         ]
         let unicode = self.unicode
         let searching = stack.last!.filter != nil
-        let rows = snapshot.clusters.enumerated().map { rank, c0 -> TableRow in
+        let rows = listedClusters.enumerated().map { rank, listed -> TableRow in
+            let (c0, allowlisted) = listed
             var c = c0
             c.hourlyRate = rateSeries(c0, rank: rank)
-            let trend = trend(of: c)
+            let trend = allowlisted ? .steady : trend(of: c)
             let mark: CellContent = trend == .new ? .text(unicode ? "✚" : "+", .newMark) : trend == .rising ? .text(unicode ? "▲" : "^", .newMark) : .text("", .text)
             let top = c.signals.filter { $0.weight > 0 }.sorted { $0.weight > $1.weight }.prefix(3).map(\.name).joined(separator: ", ")
-            let verdict = shownVerdict(c).verdict
+            let verdict = allowlisted ? .clear : shownVerdict(c).verdict
+            let verdictCell: CellContent = allowlisted ? .text("allowed", .muted) : .text(verdict.rawValue, Self.verdictRole(verdict))
             // The search text is only built while a filter is set: it is most of a rebuild's cost.
             var hay = ""
             if searching {
-                hay = shortID(c.key) + " " + c.key + " " + c.verdict.rawValue + " " + c.accounts.prefix(500).joined(separator: " ")
+                hay = shortID(c.key) + " " + c.key + " " + (allowlisted ? "allowed allowlisted" : c.verdict.rawValue) + " " + c.accounts.prefix(500).joined(separator: " ")
                 for sig in c.signals { hay += " " + sig.name + " " + sig.examples.joined(separator: " ") }
             }
             if searching, let source {
@@ -96,7 +104,7 @@ extension Console {
             }
             return TableRow(
                 key: c.key,
-                cells: [mark, .text(verdict.rawValue, Self.verdictRole(verdict)), .risk(c.risk), .text(shortID(c.key), .accent),
+                cells: [mark, verdictCell, .risk(c.risk), .text(shortID(c.key), .accent),
                         .text(c.key, .text), .text(Self.tieLabel(c), .muted),
                         .text(Format.grouped(c.accounts.count), .text), .text(Format.compact(c.exchanges), .text),
                         .spark(c.hourlyRate), .text(top.isEmpty ? "-" : top, .muted), .text(Format.shortTime(c.firstSeen), .muted),

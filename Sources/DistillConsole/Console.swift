@@ -103,6 +103,8 @@ public final class Console {
     /// follow): on at start, so a suspect cluster that appears above the selection is selected;
     /// off once the analyst moves, so the row they chose stays chosen.
     public private(set) var followsTop = true
+    /// The cluster list also shows what the allowlist set aside (the host asks the detector for it).
+    public private(set) var showsAllowlisted = false
 
     /// The proxy-identity warning is said once on the message line; the status bar keeps it.
     private var warnedProxyIdentity = false
@@ -310,6 +312,10 @@ public final class Console {
         case .pageDown: stopFollowing(); move(by: max(1, pageRows - 1))
         case .top: move(to: 0)
         case .bottom: stopFollowing(); move(to: Int.max)
+        case .showAllowlisted:
+            showsAllowlisted.toggle()
+            generation += 1  // the rows change before the next snapshot comes
+            say(showsAllowlisted ? "showing clusters the allowlist set aside, as \"allowed\" (A hides them)" : "allowlisted clusters hidden (A shows them)")
         case .followTop:
             followsTop.toggle()
             if followsTop {

@@ -41,7 +41,7 @@ public enum Action: String, CaseIterable, Sendable {
     case drillDown, back, nextPane, whyTogether
     case filter, nextMatch, previousMatch, cycleSort
     case togglePause, faster, slower, step, nextSuspect, previousSuspect
-    case help, command, redraw, quit, showRejected
+    case help, command, redraw, quit, showRejected, showAllowlisted
     case markSuspect, markWatch, markClear, snooze, addNote, undo, export
 }
 
@@ -91,6 +91,7 @@ public struct Keymap: Sendable {
         KeyBinding(keys: [.char("/")], action: .filter, description: "filter rows (account, org, card, IP, signal; start with ! to invert)", group: .find, footer: "filter", footerRank: 5),
         KeyBinding(keys: [.char("n")], action: .nextMatch, description: "next match", group: .find),
         KeyBinding(keys: [.char("N")], action: .previousMatch, description: "previous match", group: .find),
+        KeyBinding(keys: [.char("A")], action: .showAllowlisted, description: "list what the allowlist set aside, judged as if not (A again hides)", group: .find),
         KeyBinding(keys: [.char("s")], action: .cycleSort, description: "sort by the next column (:sort COLUMN to choose)", group: .find, footer: "sort", footerRank: 12),
         KeyBinding(keys: [.char("S")], action: .markSuspect, description: "mark the selected cluster or account suspect", group: .triage, footer: "suspect", footerRank: 6),
         KeyBinding(keys: [.char("W")], action: .markWatch, description: "mark it watch", group: .triage, footer: "watch", footerRank: 8),

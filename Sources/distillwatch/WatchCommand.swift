@@ -241,7 +241,11 @@ struct WatchSession {
             let now = Self.nowMs()
             // Before any exchange of this turn: the journal's allowlist (loaded at start, or just
             // changed by a decision) must be in force for everything the detector records.
-            if syncAllowlist() {
+            // The detector lists what the allowlist set aside only while the console shows it
+            // (a detector rebuilt for a seek starts without, and is told here).
+            let showAllowlisted = console.showsAllowlisted != engine.detector.showsAllowlisted
+            if showAllowlisted { engine.detector.showsAllowlisted = console.showsAllowlisted }
+            if syncAllowlist() || showAllowlisted {
                 console.update(snapshot: engine.detector.snapshot())
                 needsDraw = true
             }

@@ -62,6 +62,8 @@ final class ConsoleTests: XCTestCase {
         return (console, source)
     }
 
+    func screen(_ g: ScreenGrid) -> String { (0..<g.height).map { g.text(row: $0) }.joined(separator: "\n") }
+
     func render(_ c: Console, _ w: Int = 100, _ h: Int = 24) -> ScreenGrid {
         var g = ScreenGrid(width: w, height: h)
         c.render(into: &g)
@@ -89,6 +91,34 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(g.text(row: 17), "           · pm_A: 2 accounts in 2 orgs")
         XCTAssertEqual(g.text(row: 23), " Enter open  Esc back  / filter  S suspect  W watch  C clear  Space pause  ? help  : cmd  q quit")
         XCTAssertEqual(String(g.roles(row: 23).prefix(12)), "kkkkkkffffff")
+    }
+
+    /// `A` lists what the allowlist set aside as `allowed` rows, which the filter finds and
+    /// which open like any cluster; `A` again hides them.
+    func testAllowlistedClustersAreShownOnAskingAndMarkedAllowed() {
+        let (console, _) = Self.fixture()
+        let cleared = ClusterSnapshot.make(key: "lab-9", verdict: .suspect, risk: 0.91, accounts: ["lab-9", "lab-10"], exchanges: 400,
+                                           firstSeen: Self.t0, lastSeen: Self.t0 + 5 * Self.hour, hourlyRate: [4, 4, 4])
+        var snap = console.snapshot
+        snap.allowlisted = [cleared]
+        console.update(snapshot: snap)
+        XCTAssertFalse(screen(render(console, 160, 30)).contains("lab-9"), "hidden until asked")
+        _ = console.handle(.char("A"))
+        var g = render(console, 160, 30)
+        let row = screen(g).split(separator: "\n").first { $0.contains("lab-9") }.map(String.init) ?? ""
+        XCTAssertTrue(row.contains("allowed") && !row.contains("suspect"), "marked allowed, never shown as a live verdict: \(row)")
+        XCTAssertTrue(g.text(row: 1).contains("+allowed"), g.text(row: 1))
+        XCTAssertEqual(console.snapshot.suspectCount, 1, "the status bar's count is the detector's")
+        for ch in "/lab-9" { _ = console.handle(.char(ch)) }
+        _ = console.handle(.enter)
+        g = render(console, 160, 30)
+        XCTAssertTrue(screen(g).contains("lab-9") && !screen(g).contains("farm-1 "), "the filter finds it:\n\(screen(g))")
+        _ = console.handle(.enter)  // open it
+        XCTAssertTrue(screen(render(console, 160, 30)).contains("lab-10"), "its accounts")
+        _ = console.handle(.escape)
+        _ = console.handle(.escape)
+        _ = console.handle(.char("A"))
+        XCTAssertFalse(screen(render(console, 160, 30)).contains("lab-9"), "hidden again")
     }
 
     func testAProxyIdentityOnEveryRecordIsWarnedAboutInTheStatusBarAndOnce() {

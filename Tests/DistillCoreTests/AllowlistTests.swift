@@ -28,6 +28,24 @@ final class AllowlistTests: XCTestCase {
         XCTAssertEqual(detector.snapshot().clusters.first { $0.accounts.contains("farm-0") }?.verdict, .suspect)
     }
 
+    /// What the allowlist set aside can be listed, judged as if it were not allowlisted, without
+    /// coming back into the clusters that reports and alerts read.
+    func testWhatTheAllowlistSetAsideIsListedOnlyWhenAsked() throws {
+        let (detector, farm) = farmDetector()
+        detector.allowlist = Allowlist(cards: ["card-A"])
+        XCTAssertTrue(detector.snapshot().allowlisted.isEmpty, "not listed unless asked")
+        detector.showsAllowlisted = true
+        let snap = detector.snapshot()
+        let onA = Set(farm).subtracting(["farm-1", "farm-3"])
+        XCTAssertEqual(Set(snap.allowlisted.flatMap(\.accounts)), onA, "every account on the card, and only those")
+        XCTAssertEqual(snap.allowlisted.first?.verdict, .suspect, "judged as if not allowlisted: still a farm")
+        XCTAssertFalse(snap.clusters.contains { !Set($0.accounts).isDisjoint(with: onA) }, "not back among the clusters")
+        XCTAssertEqual(snap.suspectCount, detector.snapshot().suspectCount)
+        // Lifting the allowlist empties the list.
+        detector.allowlist = Allowlist()
+        XCTAssertTrue(detector.snapshot().allowlisted.isEmpty)
+    }
+
     func testACardOnTheAllowlistTakesItsAccountsOutAndTheRestAreJudgedAgain() throws {
         let (detector, farm) = farmDetector()
         detector.allowlist = Allowlist(cards: ["card-A"])

@@ -14,6 +14,11 @@ public final class Detector {
     private var nextEvaluation: StreamTime = .min
     /// The clusters worth keeping as of the last evaluation (numbers only).
     private var assessments: [RiskModel.Assessment] = []
+    /// The allowlisted members of each cluster as it was before the allowlist took them out.
+    private var setAside: [[Int32]] = []
+    /// Snapshots also list the clusters the allowlist set aside (`Snapshot.allowlisted`), judged
+    /// as if they were not allowlisted: an analyst can check that a cleared cluster stays benign.
+    public var showsAllowlisted = false
     private(set) var assessedAt: StreamTime = .min
     private var dirty = false
     /// Per account, as of the last evaluation that touched it: its behaviour counts and its own
@@ -125,11 +130,32 @@ public final class Detector {
         }
         var clusters = shown.map(model.explain)
         clusters.sort { ($0.risk, $0.exchanges, $1.key) > ($1.risk, $1.exchanges, $0.key) }
+        var allowlisted: [ClusterSnapshot] = []
+        if showsAllowlisted {
+            let accounts = evidence.accounts
+            allowlisted = setAside.map { members in
+                var pooled = BehaviourStats()
+                for m in members { pooled += accounts[Int(m)].currentStats() }
+                return model.explain(model.judge(members, pooled, model.clusterContext(members, examples: true)))
+            }
+            allowlisted.sort { ($0.risk, $0.exchanges, $1.key) > ($1.risk, $1.exchanges, $0.key) }
+        }
         return Snapshot(
             streamTime: streamTime, streamStart: streamStart, exchanges: exchangeCount,
             accounts: accounts.count, clusters: clusters, minuteRate: evidence.orderedMinutes(),
-            onlyAccount: accounts.count == 1 ? accounts[0].id : nil
+            onlyAccount: accounts.count == 1 ? accounts[0].id : nil, allowlisted: allowlisted
         )
+    }
+
+    /// Takes allowlisted accounts out of the assessments, keeping what they were part of.
+    private func applyAllowlist(_ model: RiskModel) {
+        guard !allowlist.isEmpty else { setAside = []; return }
+        let mask = allowlistedMask()
+        setAside = assessments.compactMap { a in
+            let gone = a.members.filter { mask[Int($0)] }
+            return gone.isEmpty ? nil : gone
+        }
+        assessments = model.excluding(mask, from: assessments, stats: accountStats)
     }
 
     // MARK: Evaluation
@@ -165,7 +191,7 @@ public final class Detector {
         let clustering = builder.build(behaviour: behaviour, stats: accountStats, scorer: model)
         coordination.linkedBy = clustering.linkedBy
         assessments = model.assess(clustering, behaviour: behaviour, stats: accountStats)
-        if !allowlist.isEmpty { assessments = model.excluding(allowlistedMask(), from: assessments, stats: accountStats) }
+        applyAllowlist(model)
         assessedAt = now
         guard scheduled else { return }
         evidence.clearTouched()
@@ -224,7 +250,7 @@ public final class Detector {
             let clustering = ClusterBuilder(settings: settings, evidence: evidence, coordination: coordination, now: assessedAt)
                 .build(behaviour: behaviour, stats: accountStats, scorer: model)
             assessments = model.assess(clustering, behaviour: behaviour, stats: accountStats)
-            if !allowlist.isEmpty { assessments = model.excluding(allowlistedMask(), from: assessments, stats: accountStats) }
+            applyAllowlist(model)
         }
         dirty = wasDirty
     }

@@ -87,6 +87,9 @@ public struct Snapshot: Sendable {
     /// The account's id while exactly one account has been seen: a proxy that hides every
     /// caller behind one identity shows up as one account (see `ProxyIdentity`).
     public var onlyAccount: String? = nil
+    /// With `Detector.showsAllowlisted`: the clusters the allowlist set aside, judged as if they
+    /// were not allowlisted. Reports and alerts never read it.
+    public var allowlisted: [ClusterSnapshot] = []
 
     public var suspectCount: Int { clusters.filter { $0.verdict == .suspect }.count }
     public var watchCount: Int { clusters.filter { $0.verdict == .watch }.count }

@@ -14,8 +14,9 @@ extension ClusterSnapshot {
 
 extension Snapshot {
     public static func make(streamTime: StreamTime?, streamStart: StreamTime?, exchanges: Int, accounts: Int,
-                            clusters: [ClusterSnapshot], minuteRate: [Int], onlyAccount: String? = nil) -> Snapshot {
+                            clusters: [ClusterSnapshot], minuteRate: [Int], onlyAccount: String? = nil,
+                            allowlisted: [ClusterSnapshot] = []) -> Snapshot {
         Snapshot(streamTime: streamTime, streamStart: streamStart, exchanges: exchanges, accounts: accounts,
-                 clusters: clusters, minuteRate: minuteRate, onlyAccount: onlyAccount)
+                 clusters: clusters, minuteRate: minuteRate, onlyAccount: onlyAccount, allowlisted: allowlisted)
     }
 }
