@@ -176,36 +176,6 @@ extension Console {
         + "; SCOPE allowlists the cluster's " + AllowlistScope.allCases.map(\.rawValue).joined(separator: "|") + "s"
     static let snoozeUsage = "snooze DURATION|TIME [NOTE] — e.g. snooze 6h, snooze 2d, snooze 2026-04-22T09:00Z (stream time)"
 
-    /// `:clear`, `:snooze`, `:suspect`, `:watch`, `:note`, `:export`, `:undo`; nil when the verb is not triage.
-    func runTriage(_ verb: String, _ args: [String]) -> [ConsoleEffect]? {
-        let rest = args.joined(separator: " ")
-        switch verb {
-        case "suspect": decide(.suspect, note: rest.isEmpty ? nil : rest)
-        case "watch": decide(.watch, note: rest.isEmpty ? nil : rest)
-        case "note":
-            if rest.isEmpty { say("usage: note TEXT", .warning) } else { decide(.note, note: rest) }
-        case "clear":
-            guard let first = args.first, let reason = ClearReason(rawValue: first.lowercased()) else { say("usage: " + Self.clearUsage, .warning); return [] }
-            var tail = Array(args.dropFirst())
-            let scope = tail.first.flatMap { AllowlistScope(rawValue: $0.lowercased()) }
-            if scope != nil { tail.removeFirst() }
-            decide(.clear, reason: reason, scope: scope, note: tail.isEmpty ? nil : tail.joined(separator: " "))
-        case "snooze":
-            guard let first = args.first, let until = Self.streamTime(after: snapshot.streamTime ?? 0, spec: first) else {
-                say("usage: " + Self.snoozeUsage, .warning); return []
-            }
-            let note = args.dropFirst().joined(separator: " ")
-            decide(.snooze, until: until, note: note.isEmpty ? nil : note)
-        case "undo": undoLast()
-        case "export":
-            guard let path = args.first else { say("usage: export PATH (.json or .csv) — every case in the journal", .warning); return [] }
-            refreshEvidence(force: true)
-            return [.exportCases(path: path, caseIDs: nil)]
-        default: return nil
-        }
-        return []
-    }
-
     /// `e`: the selected cluster's case, to a file named after it.
     func exportSelected() -> [ConsoleEffect] {
         guard let t = triageTarget() else { say("select a cluster first", .warning); return [] }

@@ -447,17 +447,13 @@ extension Console {
         }
         out.append([])
         out.append([Segment(" Commands (after :)", .header)])
-        for (c, d) in [("theme NAME", "switch theme: " + availableThemes.joined(separator: ", ")), ("sort COLUMN [asc|desc]", "sort the table by a column"),
-                       ("filter TEXT", "filter rows (!TEXT inverts; empty clears)"), ("speed N|max", "replay N stream seconds per second (1-100000), or max"),
-                       ("goto TIME", "replay to a stream time, e.g. 2026-04-22T10:00Z (back in time re-reads the input)"), ("quit", "leave")] {
-            out.append([Segment("   " + c.padding(22), .footerKey), Segment(d, .text)])
-        }
+        out += commandHelpLines(.general, usageWidth: 22)
         out.append([])
         out.append([Segment(" Editing a prompt (/, : and notes)", .header)])
         for (k, d) in [("← → Home End", "move (also Ctrl+B, Ctrl+F, Ctrl+A, Ctrl+E)"),
                        ("Ctrl+W Ctrl+U Ctrl+K", "cut the word before the cursor, all before it, all after it"),
                        ("↑ ↓", "earlier entries of this prompt"),
-                       ("Tab", "complete a command, theme, sort column or speed (after :)")] {
+                       ("Tab", "complete a command and its arguments (after :)")] {
             out.append([Segment("   " + k.padding(22), .footerKey), Segment(d, .text)])
         }
         out.append([])
@@ -467,12 +463,7 @@ extension Console {
         out.append([Segment("   ␛ ", .placeholder), Segment("control characters from logs are shown as placeholders, never sent to the terminal", .text)])
         out.append([])
         out.append([Segment(" Triage: ", .header), Segment(caseStore.map { "decisions are saved, as they are made, in " + $0.location } ?? "no case journal: decisions cannot be kept", caseStore == nil ? .warning : .text)])
-        for (c, d) in [("clear REASON [SCOPE] [NOTE]", "benign; REASON " + ClearReason.allCases.map(\.rawValue).joined(separator: "|")),
-                       ("", "SCOPE " + AllowlistScope.allCases.map(\.rawValue).joined(separator: "|") + " also allowlists its accounts, orgs or cards"),
-                       ("snooze 6h|2d|TIME [NOTE]", "quiet until that stream time"), ("suspect|watch [NOTE]", "decide with a note"),
-                       ("note TEXT", "add a note"), ("export PATH", "every case to PATH (.json, or .csv)"), ("undo", "undo the last decision")] {
-            out.append([Segment("   " + c.padding(28), .footerKey), Segment(d, .text)])
-        }
+        out += commandHelpLines(.triage, usageWidth: 28)
         return out + glossaryLines(width: width)
     }
 }

@@ -264,26 +264,6 @@ public final class Console {
         return []
     }
 
-    /// What Tab offers after the words typed so far: command names, then theme names, sort
-    /// columns or speeds. One candidate is taken whole; several are listed and their common
-    /// start is filled in.
-    func completions(for text: String) -> [String] {
-        let words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-        let last = words.last ?? ""
-        if words.count <= 1 {
-            return Self.commandNames.filter { $0.hasPrefix(last.lowercased()) }
-        }
-        let options: [String]
-        switch words[0].lowercased() {
-        case "theme" where words.count == 2: options = availableThemes
-        case "sort" where words.count == 2: options = currentTable()?.model.columns.map(\.id) ?? []
-        case "sort" where words.count == 3: options = ["asc", "desc"]
-        case "speed" where words.count == 2: options = ["1", "60", "600", "3600", "max"]
-        default: options = []
-        }
-        return options.filter { $0.lowercased().hasPrefix(last.lowercased()) }
-    }
-
     private func completeCommand() {
         let text = line.text
         let candidates = completions(for: text)
@@ -297,10 +277,6 @@ public final class Console {
             say(candidates.joined(separator: "  "), .muted)
         }
     }
-
-    /// Every word `:` knows, for completion (help lists them with what they do).
-    static let commandNames = ["clear", "export", "filter", "goto", "help", "note", "pause", "quit", "rejected", "snooze", "sort",
-                               "speed", "suspect", "theme", "undo", "watch"]
 
     public func perform(_ action: Action) -> [ConsoleEffect] {
         // In the help, q closes it as Esc and ? do: reading the keys must not end the session.
@@ -505,47 +481,6 @@ public final class Console {
     }
 
     // MARK: Commands
-
-    public func run(command line: String) -> [ConsoleEffect] {
-        let words = line.split(separator: " ").map(String.init)
-        guard let verb = words.first?.lowercased() else { return [] }
-        let rest = words.dropFirst().joined(separator: " ")
-        switch verb {
-        case "q", "quit", "exit": return [.quit]
-        case "theme":
-            if rest.isEmpty { say("themes: " + availableThemes.joined(separator: ", ") + " (current: \(themeName))"); return [] }
-            return [.loadTheme(rest)]
-        case "sort":
-            guard let name = words.dropFirst().first else {
-                let cols = currentTable()?.model.columns.map(\.id).joined(separator: ", ") ?? "-"
-                say("sort by: " + cols); return []
-            }
-            let dir = words.dropFirst(2).first?.lowercased()
-            let desc: Bool? = dir == "asc" ? false : dir == "desc" ? true : nil
-            if !setSort(name, descending: desc) { say("no column '\(name)' here; try: " + (currentTable()?.model.columns.map(\.id).joined(separator: ", ") ?? "-"), .warning) }
-            else { say("sorted by \(stack.last!.sortColumn!)" + (stack.last!.descending ? " (descending)" : " (ascending)")) }
-        case "filter": return applyFilter(rest)
-        case "speed":
-            if rest.lowercased() == "max" { return [.setSpeed(.infinity)] }
-            guard let v = Double(rest), v >= 1, v <= 100_000 else {
-                say("usage: speed N (1 to 100000 stream seconds per second) or speed max — got '\(rest)'", .warning); return []
-            }
-            return [.setSpeed(v)]
-        case "goto":
-            guard let t = Timestamp.parseMoment(rest) else {
-                say("usage: goto TIME, e.g. goto 2026-04-22T10:00Z (RFC 3339; minutes or a date are enough) — got '\(rest)'", .warning)
-                return []
-            }
-            return [.goto(t)]
-        case "help": if view != .help { stack.append(ViewState(view: .help)) }
-        case "rejected": openRejected()
-        case "pause": return [.togglePause]
-        default:
-            if let effects = runTriage(verb, Array(words.dropFirst())) { return effects }
-            say("unknown command '\(verb)' — try theme, sort, filter, speed, goto, clear, snooze, note, export, quit", .warning)
-        }
-        return []
-    }
 
     // MARK: Triage
 

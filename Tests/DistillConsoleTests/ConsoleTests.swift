@@ -448,6 +448,24 @@ final class ConsoleTests: XCTestCase {
         XCTAssertTrue(g.text(row: 0).contains("2 cases"), g.text(row: 0))
     }
 
+    /// The `:` commands are a table: help, completion and the hint for an unknown word come
+    /// from it, so every command is documented and completable.
+    func testEveryCommandIsInTheHelpAndCompletes() {
+        let (console, _) = Self.fixture()
+        console.availableThemes = ["dark", "light"]
+        let help = console.helpLines().map { $0.map(\.text).joined() }
+        for command in Console.commands {
+            XCTAssertTrue(help.contains { $0.contains(command.usage) && $0.contains(command.help(console)) }, command.usage)
+            XCTAssertEqual(console.completions(for: String(command.name.prefix(3))).contains(command.name), true, command.name)
+        }
+        _ = console.run(command: "frobnicate")
+        for command in Console.commands { XCTAssertTrue(console.message?.text.contains(command.name) == true, command.name) }
+        XCTAssertEqual(console.completions(for: "clear ev"), ["eval-lab"])
+        XCTAssertEqual(console.completions(for: "clear eval-lab ac"), ["account"])
+        XCTAssertEqual(console.completions(for: "theme l"), ["light"])
+        XCTAssertEqual(console.run(command: "exit"), [.quit], "an alias")
+    }
+
     func testHelpIsGeneratedFromTheKeymapAndCommandsWork() {
         let (console, _) = Self.fixture()
         _ = console.handle(.char("?"))
