@@ -38,7 +38,7 @@ extension Console {
         guard let caseStore else { return }
         do {
             book.replaceAll(try caseStore.loadCases())
-            book.attach(to: snapshot.clusters)
+            book.attach(to: snapshot.clusters + snapshot.allowlisted)
             journalError = nil
         } catch {
             journalError = "\(error)"
@@ -116,7 +116,7 @@ extension Console {
                 case .decision(let r):
                     let record = try caseStore.commit(r)
                     book.upsert(record)
-                    if let key = pinCluster, r.subject == .cluster { book.attach(to: snapshot.clusters, pin: (record.id, key)) }
+                    if let key = pinCluster, r.subject == .cluster { book.attach(to: snapshot.clusters + snapshot.allowlisted, pin: (record.id, key)) }
                 case .undo(let who, let wall, let stream):
                     if let record = try caseStore.undoLast(analyst: who, wallTime: wall, streamTime: stream) {
                         book.upsert(record)
@@ -132,7 +132,7 @@ extension Console {
                 break
             }
         }
-        if pinCluster == nil { book.attach(to: snapshot.clusters) }
+        if pinCluster == nil { book.attach(to: snapshot.clusters + snapshot.allowlisted) }
         cachedTable = nil
     }
 
@@ -141,7 +141,7 @@ extension Console {
     func casesAfterUpdate() {
         guard caseStore != nil else { return }
         retryPending()
-        book.attach(to: snapshot.clusters)
+        book.attach(to: snapshot.clusters + snapshot.allowlisted)
         refreshEvidence(force: false)
     }
 

@@ -121,6 +121,25 @@ final class ConsoleTests: XCTestCase {
         XCTAssertFalse(screen(render(console, 160, 30)).contains("lab-9"), "hidden again")
     }
 
+    /// The case that cleared a group stays attached to it: the allowed row shows the decision.
+    func testAnAllowedRowShowsTheDecisionThatClearedIt() {
+        let (console, _) = Self.fixture()
+        let store = MemoryCaseStore()
+        console.caseStore = store
+        _ = console.handle(.char("j"))  // lab-3, the watch cluster
+        _ = console.run(command: "clear eval-lab account")
+        XCTAssertEqual(store.records.first?.verdict, .clear)
+        // The detector now sets the group aside; asked, it lists it.
+        var snap = console.snapshot
+        let lab = snap.clusters.first { $0.key == "lab-3" }!
+        snap.clusters.removeAll { $0.key == "lab-3" }
+        snap.allowlisted = [lab]
+        console.update(snapshot: snap)
+        _ = console.handle(.char("A"))
+        let row = screen(render(console, 160, 30)).split(separator: "\n").first { $0.contains("lab-3") }.map(String.init) ?? ""
+        XCTAssertTrue(row.contains("allowed") && row.hasSuffix("clear"), row)
+    }
+
     func testAProxyIdentityOnEveryRecordIsWarnedAboutInTheStatusBarAndOnce() {
         let hidden = Snapshot.make(streamTime: 1_776_000_000_000, streamStart: 1_776_000_000_000, exchanges: 40, accounts: 1,
                                    clusters: [], minuteRate: [], onlyAccount: "default_user_id")
