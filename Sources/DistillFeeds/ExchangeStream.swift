@@ -131,7 +131,7 @@ public final class ExchangeStream {
                 let reader = readers[0]
                 // From a pipe, what has arrived is handed over rather than held for a full batch
                 // (a quiet `nats sub` or `tail -F` would otherwise show nothing for hours).
-                while appended < maxCount, appended == 0 || !reader.wouldWait, let line = try reader.nextLine() {
+                while appended < maxCount, let line = try reader.nextLine(stoppingWhenDry: appended > 0) {
                     switch line {
                     case .text(let bytes, let number):
                         switch decoder.decode(bytes, appendingTo: &batch) {
@@ -148,8 +148,7 @@ public final class ExchangeStream {
                 }
             } else if readers.count == 1 {
                 // One source: nothing to merge, skip the heap.
-                while appended < maxCount, appended == 0 || !readers[0].wouldWait,
-                      let exchange = try decodeNext(from: 0, ledger: &ledger) {
+                while appended < maxCount, let exchange = try decodeNext(from: 0, ledger: &ledger, stoppingWhenDry: appended > 0) {
                     if ledger.admit(exchange) {
                         batch.append(consume exchange)
                         appended += 1
@@ -192,12 +191,13 @@ public final class ExchangeStream {
     }
 
     /// The source's next exchange, counting rejected, blank and too-long lines on the way.
-    private func decodeNext(from index: Int, ledger: inout InputLedger) throws(InputError) -> Exchange? {
+    /// `stoppingWhenDry`: nil, before the end, when a live input has nothing more yet.
+    private func decodeNext(from index: Int, ledger: inout InputLedger, stoppingWhenDry: Bool = false) throws(InputError) -> Exchange? {
         let reader = readers[index]
         // Kept in reverse order: a line holding a JSON array of thousands of records is handed
         // out by popLast, not by an O(n) removeFirst each.
         if let next = spill[index].popLast() { return next }
-        while let line = try reader.nextLine() {
+        while let line = try reader.nextLine(stoppingWhenDry: stoppingWhenDry) {
             switch line {
             case .text(let bytes, let number):
                 lineStart[index] = reader.lastLineStart

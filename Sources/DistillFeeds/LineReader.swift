@@ -75,16 +75,12 @@ public final class LineReader {
 
     deinit { buffer.deallocate() }
 
-    /// True for a live input (pipe, socket, terminal) with no whole line buffered and nothing to
-    /// read right now: the next `nextLine()` would wait for the sender.
-    public var wouldWait: Bool {
-        guard file.isLive, inflater == nil, !atEOF else { return false }
-        if end > start, memchr(buffer + start, 0x0A, end - start) != nil { return false }
-        return file.wouldWait()
-    }
 
     /// The next line, or nil at end of input. A last line without `\n` is still returned.
-    public func nextLine() throws(InputError) -> Line? {
+    /// `stoppingWhenDry`: on a live input (pipe, socket, terminal), nil rather than wait for the
+    /// sender when no whole line is buffered and nothing has arrived, though the input goes on.
+    /// Checked only where a read is due, so it costs nothing per line.
+    public func nextLine(stoppingWhenDry: Bool = false) throws(InputError) -> Line? {
         while true {
             if scanned < end, let hit = memchr(buffer + scanned, 0x0A, end - scanned) {
                 let newline = buffer.distance(to: hit)
@@ -112,6 +108,7 @@ public final class LineReader {
                 return .text(UnsafeRawBufferPointer(start: buffer + lineStart, count: end - lineStart),
                              number: lineNumber)
             }
+            if stoppingWhenDry && file.isLive && inflater == nil && file.wouldWait() { return nil }
             if bufferCapacity - end < chunkSize {
                 compact()
             }
