@@ -75,7 +75,6 @@ public final class LineReader {
 
     deinit { buffer.deallocate() }
 
-
     /// The next line, or nil at end of input. A last line without `\n` is still returned.
     /// `stoppingWhenDry`: on a live input (pipe, socket, terminal), nil rather than wait for the
     /// sender when no whole line is buffered and nothing has arrived, though the input goes on.

@@ -52,8 +52,7 @@ struct HeadlessRunner {
             let p = state.positions
             guard let mark = FeedMark(state: state) else { throw CheckpointError.noneUsable(["\(file): a source position cannot be read"]) }
             self.mark = mark
-            // A checkpoint the console wrote has no headless counters: the detector's count is the same.
-            exchanges = Int(p["headless.exchanges"] ?? "") ?? detector.exchangeCount
+            exchanges = ProgressNote.exchanges(restoredFrom: state)
             outsideWindow = Int(p["headless.outside_window"] ?? "") ?? 0
             streamTime = p["headless.stream_time"].flatMap { StreamTime($0) }
             lastEvaluatedTs = p["headless.last_evaluated"].flatMap { StreamTime($0) }
@@ -97,7 +96,7 @@ struct HeadlessRunner {
         // note the previous run kept.
         var lostOnRestart: Int?
         if let resumed, let checkpoints, !sourcesRewind {
-            lostOnRestart = max(0, (ProgressNote.read(in: checkpoints.path) ?? resumed.exchanges) - resumed.exchanges)
+            lostOnRestart = ProgressNote.lost(in: checkpoints.path, restored: resumed.exchanges)
         }
         if let resumed {
             var line = "{\"type\":\"restored\",\"checkpoint\":\(JSON.quote(resumed.file)),\"stream_time\":\(JSON.time(resumed.streamTime)),\"exchanges\":\(resumed.exchanges)"
@@ -309,6 +308,18 @@ enum ProgressNote {
         let temporary = path + ".tmp"
         guard (try? Data("exchanges \(exchanges)\n".utf8).write(to: URL(fileURLWithPath: temporary))) != nil else { return }
         _ = rename(temporary, path)
+    }
+
+    /// What the run before a restart ingested after its last checkpoint: from sources that
+    /// cannot rewind, gone.
+    static func lost(in directory: String, restored: Int) -> Int {
+        max(0, (read(in: directory) ?? restored) - restored)
+    }
+
+    /// The exchanges a checkpoint's run had taken in. A checkpoint the console wrote has no
+    /// headless counters: the detector's count is the same.
+    static func exchanges(restoredFrom state: DetectionState) -> Int {
+        Int(state.positions["headless.exchanges"] ?? "") ?? state.detector.exchangeCount
     }
 
     static func read(in directory: String) -> Int? {

@@ -167,6 +167,10 @@ struct SourceOptions: ParsableArguments {
         let feed: any ExchangeFeed = feeds.count == 1 ? feeds[0] : MergedFeed(feeds)
         return (feed, names.joined(separator: " + "), listening)
     }
+
+    /// Whether a restart reads everything again from where a checkpoint stood: files and
+    /// `--follow` do; standard input and listeners cannot.
+    func sourcesRewind(paths: [String]) -> Bool { listen.isEmpty && !paths.contains("-") }
 }
 
 extension WatchCommand {
@@ -222,7 +226,7 @@ extension WatchCommand {
         }
         runner.checkpointEvery = sourceOptions.checkpointEvery
         runner.resumed = restored
-        runner.sourcesRewind = sourceOptions.listen.isEmpty && !paths.contains("-")
+        runner.sourcesRewind = sourceOptions.sourcesRewind(paths: paths)
         Foundation.exit(runner.run())
     }
 }

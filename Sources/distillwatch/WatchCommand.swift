@@ -151,13 +151,13 @@ struct WatchCommand: ParsableCommand {
                 let at = found.state.positions["replay.newest"].flatMap { StreamTime($0) }
                     ?? found.state.positions["headless.stream_time"].flatMap { StreamTime($0) }
                 writer.newest = at
-                writer.restoredExchanges = Int(found.state.positions["headless.exchanges"] ?? "") ?? found.state.detector.exchangeCount
+                writer.restoredExchanges = ProgressNote.exchanges(restoredFrom: found.state)
                 var text = "restored from checkpoint at \(at.map { Format.clock($0) } ?? "-")"
                 var lost = 0
                 // Files are read again from where the checkpoint stood; what a listener or standard
                 // input delivered after it is gone, and the previous run's progress note says how much.
-                if !sourceOptions.listen.isEmpty || paths.contains("-") {
-                    lost = max(0, (ProgressNote.read(in: directory.path) ?? writer.restoredExchanges) - writer.restoredExchanges)
+                if !sourceOptions.sourcesRewind(paths: paths) {
+                    lost = ProgressNote.lost(in: directory.path, restored: writer.restoredExchanges)
                     text += ", lost \(Format.grouped(lost)) on restart"
                 }
                 session.console.status.checkpoint = text
