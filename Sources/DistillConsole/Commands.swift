@@ -52,7 +52,7 @@ extension Console {
                        run: { console, _ in console.openRejected(); return [] }),
         ConsoleCommand(name: "help", usage: "help", group: .general, help: { _ in "this help (as ?)" },
                        run: { console, _ in
-                           if console.view != .help { console.stack.append(ViewState(view: .help)) }
+                           if console.view != .help { console.navigation.push(ViewState(view: .help)) }
                            return []
                        }),
         ConsoleCommand(name: "quit", aliases: ["q", "exit"], usage: "quit", group: .general, help: { _ in "leave" },
@@ -123,7 +123,7 @@ extension Console {
         let direction = args.dropFirst().first?.lowercased()
         let descending: Bool? = direction == "asc" ? false : direction == "desc" ? true : nil
         if !setSort(name, descending: descending) { say("no column '\(name)' here; try: " + columns, .warning) }
-        else { say("sorted by \(stack.last!.sortColumn!)" + (stack.last!.descending ? " (descending)" : " (ascending)")) }
+        else { say("sorted by \(navigation.top.sortColumn!)" + (navigation.top.descending ? " (descending)" : " (ascending)")) }
         return []
     }
 

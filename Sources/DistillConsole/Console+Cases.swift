@@ -24,7 +24,7 @@ extension Console {
         case .account(let a), .session(let a, _), .exchange(let a, _, _):
             return TriageTarget(subject: .account, key: a, label: "account " + a, cluster: nil, members: [a])
         case .ties(let k), .tieValues(let k, _):
-            let c = cluster(k, fallback: stack.last!.cluster)
+            let c = cluster(k, fallback: navigation.top.cluster)
             return TriageTarget(subject: .cluster, key: k, label: "cluster " + k, cluster: c, members: c?.accounts ?? [k])
         case .sharedValue:
             guard let a = selectedKey else { return nil }

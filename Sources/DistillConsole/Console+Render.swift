@@ -4,34 +4,60 @@ extension Console {
     public static let minimumWidth = 50
     public static let minimumHeight = 12
 
-    /// Draws the whole screen. Rows: status bar, breadcrumbs, content, message, footer.
+    /// Draws the whole screen from the console's state, which it leaves as it was. A grid of
+    /// another size than the host last gave is taken as a resize first.
     public func render(into grid: inout ScreenGrid) {
-        unicode = grid.unicode
-        tableArea = nil
+        resize(to: ScreenSize(width: grid.width, height: grid.height, unicode: grid.unicode))
+        draw(layout(), into: &grid)
+    }
+
+    func draw(_ l: ConsoleLayout, into grid: inout ScreenGrid) {
         grid.clear()
-        guard grid.width >= Self.minimumWidth, grid.height >= Self.minimumHeight else {
+        guard !l.tooSmall else {
             grid.put("Terminal too small (\(grid.width)x\(grid.height)): DistillWatch needs at least \(Self.minimumWidth)x\(Self.minimumHeight)",
                      x: 0, y: 0, role: .warning)
             return
         }
         drawStatus(into: &grid)
         drawBreadcrumbs(into: &grid)
-        let top = 2, height = grid.height - 4
-        switch view {
-        case .clusters: drawClusters(into: &grid, top: top, height: height)
-        case .accounts(let key): drawAccounts(into: &grid, top: top, height: height, cluster: cluster(key, fallback: stack.last!.cluster))
-        case .account(let a): drawAccount(into: &grid, top: top, height: height, account: a)
-        case .session(let a, let s): drawSession(into: &grid, top: top, height: height, account: a, session: s)
-        case .exchange(let a, let s, let i): drawExchange(into: &grid, top: top, height: height, account: a, session: s, index: i)
-        case .ties(let key): drawTies(into: &grid, top: top, height: height, cluster: cluster(key, fallback: stack.last!.cluster))
-        case .tieValues(let key, let kind): drawTieValues(into: &grid, top: top, height: height, cluster: cluster(key, fallback: stack.last!.cluster), kind: kind)
+        let level = navigation.top
+        switch level.view {
+        case .clusters: drawRateHeading(into: &grid, l.heading)
+        case .accounts(let key): drawClusterSummary(into: &grid, l.heading, cluster: cluster(key, fallback: level.cluster))
+        case .account(let a):
+            if !l.heading.isEmpty {
+                TextPane.render(title: "Account \(a)", lines: accountLines(a, width: grid.width), into: &grid, x: l.heading.x, y: l.heading.y,
+                                width: l.heading.width, height: l.heading.height, scroll: 0, focused: false)
+            }
+            if !l.rule.isEmpty { TextPane.rule("Sessions (most recent first; Enter opens)", into: &grid, x: 0, y: l.rule.y, width: grid.width, focused: true) }
+        case .session(let a, let s): drawSessionHeading(into: &grid, l.heading, account: a, session: s)
+        case .ties(let key): drawTiesHeading(into: &grid, l.heading, cluster: cluster(key, fallback: level.cluster))
+        case .tieValues(let key, let kind): drawTieValuesHeading(into: &grid, l.heading, cluster: cluster(key, fallback: level.cluster), kind: kind)
         case .sharedValue(let key, let ref, let display):
-            drawSharedValue(into: &grid, top: top, height: height, cluster: cluster(key, fallback: stack.last!.cluster), ref: ref, display: display)
-        case .help: drawHelp(into: &grid, top: top, height: height)
-        case .rejected: drawRejected(into: &grid, top: top, height: height)
+            drawSharedValueHeading(into: &grid, l.heading, cluster: cluster(key, fallback: level.cluster), ref: ref, display: display)
+        case .exchange:
+            if paneContent() == nil { grid.put(" exchange no longer kept (only the last few per session are)", x: 0, y: l.pane.y, role: .warning) }
+        case .help, .rejected: break
         }
-        drawMessage(into: &grid, y: grid.height - 2)
-        drawFooter(into: &grid, y: grid.height - 1)
+        if viewHasSubject { drawTable(into: &grid, l.table) }
+        if viewHasSubject, !l.pane.isEmpty, let content = paneContent() {
+            let allPane = l.table.isEmpty && l.heading.isEmpty
+            TextPane.render(title: content.title + (level.pane == 1 || allPane ? "" : "  (Tab to scroll)"), lines: content.lines, into: &grid,
+                            x: l.pane.x, y: l.pane.y, width: l.pane.width, height: l.pane.height, scroll: level.paneScroll, focused: level.pane == 1)
+        }
+        drawMessage(into: &grid, y: l.message.y)
+        drawFooter(into: &grid, y: l.footer.y)
+    }
+
+    /// False when the cluster or shared value the view is about is gone: its heading says so and
+    /// nothing else is drawn.
+    var viewHasSubject: Bool {
+        let level = navigation.top
+        switch level.view {
+        case .accounts(let key), .ties(let key), .tieValues(let key, _): return cluster(key, fallback: level.cluster) != nil
+        case .sharedValue(_, let ref, _): return source?.sharedValue(ref) != nil
+        default: return true
+        }
     }
 
     // MARK: Chrome
@@ -68,12 +94,12 @@ extension Console {
         // Where the selection is among the rows (k9s shows the count, htop a scrollbar).
         if let table = currentTable() {
             let rows = table.model.rows.count
-            right.append(rows == 0 ? "0 rows" : "\(min(stack.last!.selected, rows - 1) + 1)/\(rows)")
-            if stack.count == 1 && followsTop { right.append("follow") }
-            if stack.count == 1 && showsAllowlisted { right.append("+allowed") }
+            right.append(rows == 0 ? "0 rows" : "\(min(navigation.top.selected, rows - 1) + 1)/\(rows)")
+            if navigation.depth == 1 && followsTop { right.append("follow") }
+            if navigation.depth == 1 && showsAllowlisted { right.append("+allowed") }
         }
-        if let f = stack.last!.filter { right.append("filter '\(f.label)'") }
-        if let s = stack.last!.sortColumn, currentTable() != nil { right.append("sort \(s) \(stack.last!.descending ? "desc" : "asc")") }
+        if let f = navigation.top.filter { right.append("filter '\(f.label)'") }
+        if let s = navigation.top.sortColumn, currentTable() != nil { right.append("sort \(s) \(navigation.top.descending ? "desc" : "asc")") }
         let text = right.joined(separator: "  ")
         let rightWidth = min(TextWidth.width(of: text), grid.width / 3)
         let arrow = grid.unicode ? " › " : " > "
@@ -131,113 +157,54 @@ extension Console {
 
     // MARK: Views
 
-    /// Rows of the table area and of the detail pane, given the content height: the detail
-    /// pane needs room to be useful, else it replaces the table when focused.
-    func split(_ height: Int, tableShare: Double = 0.55) -> (table: Int, pane: Int) {
-        if height < 14 { return stack.last!.pane == 1 ? (0, height) : (height, 0) }
-        let t = max(4, Int(Double(height) * tableShare))
-        return (t, height - t)
+    func drawTable(into grid: inout ScreenGrid, _ area: Rect) {
+        guard !area.isEmpty, let table = currentTable() else { return }
+        let s = navigation.top
+        TableWidget.render(table.model, into: &grid, x: area.x, y: area.y, width: area.width, height: area.height,
+                           selected: table.model.rows.isEmpty ? nil : min(s.selected, table.model.rows.count - 1), scroll: s.scroll,
+                           focused: s.pane == 0, sortColumn: s.sortColumn, descending: s.descending)
     }
 
-    func drawTable(into grid: inout ScreenGrid, y: Int, height: Int) {
-        guard height > 0, let table = currentTable() else { return }
-        resolveSelection()
-        var s = stack[stack.count - 1]
-        let body = max(1, height - 1)
-        pageRows = body
-        if s.selected < s.scroll { s.scroll = s.selected }
-        if s.selected >= s.scroll + body { s.scroll = s.selected - body + 1 }
-        s.scroll = max(0, min(s.scroll, max(0, table.model.rows.count - body)))
-        stack[stack.count - 1] = s
+    /// The columns of the current table as drawn across `width`, for mapping a click to one.
+    func tableColumns(width: Int) -> [(id: String, x: Range<Int>)] {
+        guard let table = currentTable() else { return [] }
         var columns: [(id: String, x: Range<Int>)] = []
         var x = 0
-        for c in TableWidget.layout(table.model.columns, width: grid.width) {
+        for c in TableWidget.layout(table.model.columns, width: width) {
             columns.append((table.model.columns[c.index].id, x..<(x + c.width)))
             x += c.width + 1
         }
-        tableArea = (y, height, s.scroll, columns)
-        TableWidget.render(table.model, into: &grid, x: 0, y: y, width: grid.width, height: height,
-                           selected: table.model.rows.isEmpty ? nil : s.selected, scroll: s.scroll, focused: s.pane == 0,
-                           sortColumn: s.sortColumn, descending: s.descending)
+        return columns
     }
 
-    func drawPane(_ title: String, _ lines: [Line], into grid: inout ScreenGrid, y: Int, height: Int) {
-        guard height > 0 else { return }
-        let s = stack.last!
-        let used = TextPane.render(title: title + (s.pane == 1 ? "" : "  (Tab to scroll)"), lines: lines, into: &grid, x: 0, y: y,
-                                   width: grid.width, height: height, scroll: s.paneScroll, focused: s.pane == 1)
-        stack[stack.count - 1].paneScroll = used
-    }
-
-    func drawClusters(into grid: inout ScreenGrid, top: Int, height: Int) {
-        // Total rate sparkline with its figures.
+    func drawRateHeading(into grid: inout ScreenGrid, _ area: Rect) {
+        guard !area.isEmpty else { return }
         let rate = snapshot.minuteRate
         let label = "ex/min "
         let figuresRoom = 36
         let sparkWidth = max(4, min(rate.count, grid.width - label.count - figuresRoom - 2))
         let fig = Sparkline.figures(rate, width: sparkWidth)
-        var x = grid.put(" " + label, x: 0, y: top, role: .muted)
-        x += grid.put(Sparkline.render(rate, width: sparkWidth, unicode: grid.unicode), x: x, y: top, maxWidth: sparkWidth, role: .sparkline)
-        grid.put(" min \(Format.compact(fig.min))  max \(Format.compact(fig.max))  last \(Format.compact(fig.last))  (\(sparkWidth) min)", x: x, y: top, role: .muted)
-
-        let (t, p) = split(height - 1)
-        drawTable(into: &grid, y: top + 1, height: t)
-        if p > 0 {
-            let selected = selectedKey.flatMap { k in snapshot.clusters.first { $0.key == k } }
-            drawPane("Evidence" + (selected.map { " · cluster \($0.key)" } ?? ""), selected.map { evidenceLines($0, width: grid.width) } ?? [[Segment("no cluster selected", .muted)]],
-                     into: &grid, y: top + 1 + t, height: p)
-        }
+        var x = grid.put(" " + label, x: 0, y: area.y, role: .muted)
+        x += grid.put(Sparkline.render(rate, width: sparkWidth, unicode: grid.unicode), x: x, y: area.y, maxWidth: sparkWidth, role: .sparkline)
+        grid.put(" min \(Format.compact(fig.min))  max \(Format.compact(fig.max))  last \(Format.compact(fig.last))  (\(sparkWidth) min)", x: x, y: area.y, role: .muted)
     }
 
-    func drawAccounts(into grid: inout ScreenGrid, top: Int, height: Int, cluster c: ClusterSnapshot?) {
-        guard let c else { grid.put(" cluster no longer present", x: 0, y: top, role: .warning); return }
+    func drawClusterSummary(into grid: inout ScreenGrid, _ area: Rect, cluster c: ClusterSnapshot?) {
+        guard !area.isEmpty else { return }
+        guard let c else { grid.put(" cluster no longer present", x: 0, y: area.y, role: .warning); return }
         let stale = !snapshot.clusters.contains { $0.key == c.key }
-        var x = grid.put(" " + c.verdict.rawValue, x: 0, y: top, role: Self.verdictRole(c.verdict))
+        var x = grid.put(" " + c.verdict.rawValue, x: 0, y: area.y, role: Self.verdictRole(c.verdict))
         x += grid.put("  risk \(Format.twoDecimals(c.risk))  \(Format.grouped(c.accounts.count)) accounts  \(Format.grouped(c.exchanges)) exchanges  first \(Format.shortTime(c.firstSeen))  flagged \(Format.shortTime(c.flaggedAt))",
-                      x: x, y: top, role: .text)
-        if stale { grid.put("  (merged or gone since opened)", x: x, y: top, role: .warning) }
-        let (t, p) = split(height - 1, tableShare: 0.6)
-        drawTable(into: &grid, y: top + 1, height: t)
-        if p > 0, let a = selectedKey {
-            drawPane("Account \(a)", accountLines(a, width: grid.width), into: &grid, y: top + 1 + t, height: p)
-        }
+                      x: x, y: area.y, role: .text)
+        if stale { grid.put("  (merged or gone since opened)", x: x, y: area.y, role: .warning) }
     }
 
-    func drawAccount(into grid: inout ScreenGrid, top: Int, height: Int, account: String) {
-        let lines = accountLines(account, width: grid.width)
-        let infoRows = min(lines.count + 1, max(3, height / 2))
-        if stack.last!.pane == 1 {
-            drawPane("Account \(account)", lines, into: &grid, y: top, height: height)
-            return
-        }
-        TextPane.render(title: "Account \(account)", lines: lines, into: &grid, x: 0, y: top, width: grid.width, height: infoRows, scroll: 0, focused: false)
-        TextPane.rule("Sessions (most recent first; Enter opens)", into: &grid, x: 0, y: top + infoRows, width: grid.width, focused: true)
-        drawTable(into: &grid, y: top + infoRows + 1, height: height - infoRows - 1)
-    }
-
-    func drawSession(into grid: inout ScreenGrid, top: Int, height: Int, account: String, session: String?) {
+    func drawSessionHeading(into grid: inout ScreenGrid, _ area: Rect, account: String, session: String?) {
+        guard !area.isEmpty else { return }
         let info = source?.sessions(account).first { $0.id == session }
         var line = " account \(account)  session \(session ?? "(none)")"
         if let info { line += "  \(Format.grouped(info.turns)) turns  \(Format.shortTime(info.firstSeen)) → \(Format.shortTime(info.lastSeen))  last \(info.recent.count) kept" }
-        grid.put(line, x: 0, y: top, role: .text)
-        let (t, p) = split(height - 1, tableShare: 0.6)
-        drawTable(into: &grid, y: top + 1, height: t)
-        if p > 0, let k = selectedKey, let i = Int(k) {
-            let list = source?.exchanges(account, session: session) ?? []
-            if i < list.count { drawPane("Exchange #\(i + 1) (Enter for every field)", exchangeLines(list[i], width: grid.width), into: &grid, y: top + 1 + t, height: p) }
-        }
-    }
-
-    func drawExchange(into grid: inout ScreenGrid, top: Int, height: Int, account: String, session: String?, index: Int) {
-        let list = source?.exchanges(account, session: session) ?? []
-        guard index < list.count else { grid.put(" exchange no longer kept (only the last few per session are)", x: 0, y: top, role: .warning); return }
-        stack[stack.count - 1].pane = 1
-        drawPane("Exchange #\(index + 1) of session \(session ?? "(none)")", exchangeLines(list[index], width: grid.width), into: &grid, y: top, height: height)
-    }
-
-    func drawRejected(into grid: inout ScreenGrid, top: Int, height: Int) {
-        stack[stack.count - 1].pane = 1
-        drawPane("Rejected lines: \(Format.grouped(status.rejected)) in all (Esc back)", rejectedLines(width: grid.width), into: &grid, y: top, height: height)
+        grid.put(line, x: 0, y: area.y, role: .text)
     }
 
     /// The rejected lines kept: the first few, then the latest (each once), as source:line,
@@ -264,12 +231,6 @@ extension Console {
             out += [[], [Segment(" \(Format.grouped(status.rejected - kept)) more were counted and not kept (the first \(InputLedger.keptSamples) and the latest \(InputLedger.keptLatest) are)", .muted)]]
         }
         return out
-    }
-
-    func drawHelp(into grid: inout ScreenGrid, top: Int, height: Int) {
-        stack[stack.count - 1].pane = 1
-        let title = stack.last!.filter.map { "Help matching '\($0.label)' (Esc shows all)" } ?? "Help (/ searches; Esc, ? or q closes)"
-        drawPane(title, searched(helpLines(width: grid.width)), into: &grid, y: top, height: height)
     }
 
     // MARK: Pane contents
@@ -393,7 +354,7 @@ extension Console {
 
     /// The help's lines that match the help's filter, each under its section's heading.
     func searched(_ lines: [Line]) -> [Line] {
-        guard let f = stack.last!.filter else { return lines }
+        guard let f = navigation.top.filter else { return lines }
         var out: [Line] = []
         var heading: Line?
         for line in lines {

@@ -80,7 +80,7 @@ extension Console {
             Column(id: "analyst", title: "ANALYST", width: 8, priority: 2, numeric: true),
         ]
         let unicode = self.unicode
-        let searching = stack.last!.filter != nil
+        let searching = navigation.top.filter != nil
         let rows = listedClusters.enumerated().map { rank, listed -> TableRow in
             let (c0, allowlisted) = listed
             var c = c0

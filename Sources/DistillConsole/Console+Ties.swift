@@ -13,14 +13,14 @@ extension Console {
             c = snapshot.clusters.first { $0.key == k }
         case .accounts(let k):
             key = k
-            c = cluster(k, fallback: stack.last!.cluster)
+            c = cluster(k, fallback: navigation.top.cluster)
         default:
             say("w shows why a cluster's accounts are together: press it in the cluster list or a cluster's accounts")
             return
         }
         var next = ViewState(view: .ties(cluster: key))
         next.cluster = c
-        stack.append(next)
+        navigation.push(next)
     }
 
     /// The cluster's ties from the data source, else (a source that cannot say) the snapshot's
@@ -156,18 +156,12 @@ extension Console {
         grid.put("  " + tail, x: x, y: y, role: .muted)
     }
 
-    func drawTies(into grid: inout ScreenGrid, top: Int, height: Int, cluster c: ClusterSnapshot?) {
-        guard let c else { grid.put(" cluster no longer present", x: 0, y: top, role: .warning); return }
+    func drawTiesHeading(into grid: inout ScreenGrid, _ area: Rect, cluster c: ClusterSnapshot?) {
+        guard !area.isEmpty else { return }
+        guard let c else { grid.put(" cluster no longer present", x: 0, y: area.y, role: .warning); return }
         let ties = tieDetails(c)
-        clusterHeader(c, into: &grid, y: top, tail: c.accounts.count == 1 ? "a lone account: nothing ties it to another"
+        clusterHeader(c, into: &grid, y: area.y, tail: c.accounts.count == 1 ? "a lone account: nothing ties it to another"
                       : ties.isEmpty ? "no ties known yet (they are found at the next evaluation)" : "held together by \(ties.count) kind\(ties.count == 1 ? "" : "s") of tie")
-        var (t, p) = split(height - 1, tableShare: 0.5)
-        // A handful of rows: the rest of the room goes to the values of the selected tie.
-        if p > 0 { let fit = max(4, min(t, ties.count + 2)); p += t - fit; t = fit }
-        drawTable(into: &grid, y: top + 1, height: t)
-        if p > 0, let k = selectedKey, let tie = ties.first(where: { $0.kind.name == k }) {
-            drawPane("Tie · " + tie.kind.label, tieLines(tie, cluster: c, width: grid.width), into: &grid, y: top + 1 + t, height: p)
-        }
     }
 
     func tieLines(_ tie: TieDetail, cluster c: ClusterSnapshot, width: Int) -> [Line] {
@@ -187,18 +181,20 @@ extension Console {
         return out
     }
 
-    func drawTieValues(into grid: inout ScreenGrid, top: Int, height: Int, cluster c: ClusterSnapshot?, kind: TieKind) {
-        guard let c else { grid.put(" cluster no longer present", x: 0, y: top, role: .warning); return }
+    func drawTieValuesHeading(into grid: inout ScreenGrid, _ area: Rect, cluster c: ClusterSnapshot?, kind: TieKind) {
+        guard !area.isEmpty else { return }
+        guard let c else { grid.put(" cluster no longer present", x: 0, y: area.y, role: .warning); return }
         let tie = tieDetails(c).first { $0.kind == kind }
-        clusterHeader(c, into: &grid, y: top, tail: tie.map { "\(kind.label): joined \(Format.grouped($0.accounts)), on \($0.values.count) values" } ?? "\(kind.label): no longer a tie")
-        drawTable(into: &grid, y: top + 1, height: height - 1)
+        clusterHeader(c, into: &grid, y: area.y, tail: tie.map { "\(kind.label): joined \(Format.grouped($0.accounts)), on \($0.values.count) values" } ?? "\(kind.label): no longer a tie")
     }
 
-    func drawSharedValue(into grid: inout ScreenGrid, top: Int, height: Int, cluster c: ClusterSnapshot?, ref: SharedValueRef, display: String) {
+    func drawSharedValueHeading(into grid: inout ScreenGrid, _ area: Rect, cluster c: ClusterSnapshot?, ref: SharedValueRef, display: String) {
+        guard !area.isEmpty else { return }
         guard let detail = source?.sharedValue(ref) else {
-            grid.put(" \(ref.kind.label) \(display): no longer known to the detector", x: 0, y: top, role: .warning)
+            grid.put(" \(ref.kind.label) \(display): no longer known to the detector", x: 0, y: area.y, role: .warning)
             return
         }
+        let top = area.y
         let members = Set(c?.accounts ?? [])
         let inside = detail.users.filter { members.contains($0.account) }.count
         let total = detail.users.count + detail.notKept
@@ -207,10 +203,5 @@ extension Console {
         var counts = "  \(Format.grouped(total)) account\(total == 1 ? "" : "s"): \(Format.grouped(inside)) in this cluster (\(unicode ? "●" : "*")), \(Format.grouped(total - inside)) other\(total - inside == 1 ? "" : "s")"
         if detail.notKept > 0 { counts += " (\(Format.grouped(detail.notKept)) counted, not named)" }
         grid.put(counts, x: x, y: top, role: .text)
-        let (t, p) = split(height - 1, tableShare: 0.6)
-        drawTable(into: &grid, y: top + 1, height: t)
-        if p > 0, let a = selectedKey {
-            drawPane("Account \(a)", accountLines(a, width: grid.width), into: &grid, y: top + 1 + t, height: p)
-        }
     }
 }

@@ -30,10 +30,13 @@ public final class Console {
     var histories: [String: PromptHistory] = [:]
     public private(set) var message: (text: String, role: StyleRole)?
     public var themeName = "dark"
+    /// The terminal the console is drawn on, as the host last said (`resize`).
+    public internal(set) var screen = ScreenSize(width: 120, height: 40, unicode: true)
     /// False without a UTF-8 locale: ASCII marks and glyphs.
-    public var unicode = true
+    public var unicode: Bool { screen.unicode }
     public var availableThemes: [String] = Theme.builtIn.map(\.name)
-    var stack: [ViewState] = [ViewState(view: .clusters, sortColumn: "risk")]
+    /// The drill-down path and each level's selection; drawing reads it and never writes it.
+    public internal(set) var navigation = Navigation()
     /// Stream time each cluster key was first shown, for the "new" mark.
     var firstShown: [String: StreamTime] = [:]
     /// Clusters the analyst has had on screen before a seek back.
@@ -46,11 +49,6 @@ public final class Console {
     /// Bumped whenever the snapshot changes, to invalidate cached rows.
     var generation = 0
     var cachedTable: (generation: Int, depth: Int, view: View, filter: RowFilter?, sort: String?, descending: Bool, model: TableModel, total: Int)?
-    /// Rows per page, as last laid out (for PgUp/PgDn).
-    var pageRows = 10
-    /// Where the last frame drew the current table (its header row, body rows, first row shown
-    /// and its columns' x ranges), so a click can be mapped back to a row or a column.
-    var tableArea: (y: Int, height: Int, scroll: Int, columns: [(id: String, x: Range<Int>)])?
     /// The why-together view's ties for one cluster, asked of the source once per snapshot.
     var cachedTies: (generation: Int, key: String, ties: [TieDetail])?
 
@@ -69,8 +67,8 @@ public final class Console {
     public static let emptySnapshot = Snapshot.make(streamTime: nil, streamStart: nil, exchanges: 0, accounts: 0, clusters: [],
                                                minuteRate: Array(repeating: 0, count: Snapshot.minuteBuckets))
 
-    public var view: View { stack.last!.view }
-    public var breadcrumbs: [String] { stack.map { Self.crumb($0.view) } }
+    public var view: View { navigation.top.view }
+    public var breadcrumbs: [String] { navigation.levels.map { Self.crumb($0.view) } }
 
     static func crumb(_ v: View) -> String {
         switch v {
@@ -96,21 +94,22 @@ public final class Console {
             say(warning, .warning)
         }
         casesAfterUpdate()
-        if followsTop { stack[0].selected = 0; stack[0].selectedKey = nil }
+        if followsTop { navigation.root.selected = 0; navigation.root.selectedKey = nil }
+        settle()
     }
 
     /// Whether the cluster list's selection stays on its top row as rows come and go (as htop's
     /// follow): on at start, so a suspect cluster that appears above the selection is selected;
     /// off once the analyst moves, so the row they chose stays chosen.
-    public private(set) var followsTop = true
+    public var followsTop: Bool { navigation.followsTop }
     /// The cluster list also shows what the allowlist set aside (the host asks the detector for it).
-    public private(set) var showsAllowlisted = false
+    public var showsAllowlisted: Bool { navigation.showsAllowlisted }
 
     /// The proxy-identity warning is said once on the message line; the status bar keeps it.
     private var warnedProxyIdentity = false
 
     func stopFollowing() {
-        if stack.count == 1 { followsTop = false }
+        if navigation.depth == 1 { navigation.followsTop = false }
     }
 
     private func noteFirstShown() {
@@ -138,10 +137,11 @@ public final class Console {
             say("paused at \(Format.clock(moment)), where a cluster became suspect; Space resumes")
             return
         }
-        stack[0].selectedKey = top.key
-        followsTop = false
-        if stack.count == 1 { resolveSelection() }
+        navigation.root.selectedKey = top.key
+        navigation.followsTop = false
+        if navigation.depth == 1 { resolveSelection() }
         let others = flagged.count > 1 ? " and \(flagged.count - 1) more" : ""
+        settle()
         say("\(top.key) became suspect (risk \(String(format: "%.2f", top.risk)), \(top.accounts.count) account\(top.accounts.count == 1 ? "" : "s"))\(others) at \(Format.clock(moment)); paused, Space resumes",
             .warning)
     }
@@ -176,6 +176,12 @@ public final class Console {
     // MARK: Keys
 
     public func handle(_ key: Key) -> [ConsoleEffect] {
+        let effects = respond(to: key)
+        settle()
+        return effects
+    }
+
+    private func respond(to key: Key) -> [ConsoleEffect] {
         if key == .resize { return [.redraw] }
         if case .mouse(let event) = key { return mouse(event) }
         switch input {
@@ -195,7 +201,7 @@ public final class Console {
             }
             return []
         }
-        return perform(action)
+        return apply(action)
     }
 
     /// As htop and k9s: a click selects a row (or sorts by a header), a double click opens the
@@ -204,24 +210,25 @@ public final class Console {
         guard input == .none else { return [] }
         switch event.kind {
         case .wheelUp:
-            if stack.last!.pane == 1 { stack[stack.count - 1].paneScroll = max(0, stack.last!.paneScroll - 3); return [] }
-            return perform(.moveUp)
+            if navigation.top.pane == 1 { navigation.top.paneScroll = max(0, navigation.top.paneScroll - 3); return [] }
+            return apply(.moveUp)
         case .wheelDown:
-            if stack.last!.pane == 1 { stack[stack.count - 1].paneScroll += 3; return [] }
-            return perform(.moveDown)
+            if navigation.top.pane == 1 { navigation.top.paneScroll += 3; return [] }
+            return apply(.moveDown)
         case .click, .doubleClick:
-            guard let area = tableArea, event.y >= area.y, event.y < area.y + area.height else { return [] }
+            let area = layout().table
+            guard area.contains(x: event.x, y: event.y), currentTable() != nil else { return [] }
             if event.y == area.y {
-                guard let column = area.columns.first(where: { $0.x.contains(event.x) }) else { return [] }
-                let s = stack.last!
+                guard let column = tableColumns(width: area.width).first(where: { $0.x.contains(event.x - area.x) }) else { return [] }
+                let s = navigation.top
                 let descending = s.sortColumn == column.id ? !s.descending : (currentTable()?.model.columns.first { $0.id == column.id }?.numeric ?? false)
                 if setSort(column.id, descending: descending) { say("sorted by \(column.id) \(descending ? "descending" : "ascending") — click again to reverse") }
                 return []
             }
-            let row = area.scroll + event.y - area.y - 1
+            let row = navigation.top.scroll + event.y - area.y - 1
             guard let table = currentTable(), row < table.model.rows.count else { return [] }
-            stack[stack.count - 1].pane = 0
-            if stack.count == 1 && row != stack[0].selected { stopFollowing() }
+            navigation.top.pane = 0
+            if navigation.depth == 1 && row != navigation.root.selected { stopFollowing() }
             move(to: row)
             return event.kind == .doubleClick ? perform(.drillDown) : []
         }
@@ -278,39 +285,47 @@ public final class Console {
         }
     }
 
+    /// Does what a key bound to `action` does.
     public func perform(_ action: Action) -> [ConsoleEffect] {
+        let effects = apply(action)
+        settle()
+        return effects
+    }
+
+    private func apply(_ action: Action) -> [ConsoleEffect] {
         // In the help, q closes it as Esc and ? do: reading the keys must not end the session.
-        if view == .help && action == .quit { stack.removeLast(); return [] }
+        if view == .help && action == .quit { navigation.pop(); return [] }
         switch action {
         case .moveUp: stopFollowing(); move(by: -1)
         case .moveDown: stopFollowing(); move(by: 1)
-        case .pageUp: stopFollowing(); move(by: -max(1, pageRows - 1))
-        case .pageDown: stopFollowing(); move(by: max(1, pageRows - 1))
+        case .pageUp: stopFollowing(); move(by: -max(1, layout().pageRows - 1))
+        case .pageDown: stopFollowing(); move(by: max(1, layout().pageRows - 1))
         case .top: move(to: 0)
         case .bottom: stopFollowing(); move(to: Int.max)
         case .showAllowlisted:
-            showsAllowlisted.toggle()
+            navigation.showsAllowlisted.toggle()
             generation += 1  // the rows change before the next snapshot comes
             say(showsAllowlisted ? "showing clusters the allowlist set aside, as \"allowed\" (A hides them)" : "allowlisted clusters hidden (A shows them)")
         case .followTop:
-            followsTop.toggle()
+            navigation.followsTop.toggle()
             if followsTop {
-                stack[0].selected = 0; stack[0].selectedKey = nil
+                navigation.root.selected = 0; navigation.root.selectedKey = nil
                 say("following the top row of the cluster list (F stops)")
             } else {
                 say("the selection stays where it is (F follows the top row again)")
             }
         case .drillDown: drillDown()
         case .back:
-            if view == .help && stack.last!.filter != nil { stack[stack.count - 1].filter = nil; stack[stack.count - 1].paneScroll = 0; message = nil }
-            else if stack.count > 1 { stack.removeLast(); message = nil }
-            else if stack[0].filter != nil { stack[0].filter = nil; say("filter cleared") }
+            if view == .help && navigation.top.filter != nil { navigation.top.filter = nil; navigation.top.paneScroll = 0; message = nil }
+            else if navigation.depth > 1 { navigation.pop(); message = nil }
+            else if navigation.root.filter != nil { navigation.root.filter = nil; say("filter cleared") }
         case .nextPane:
-            stack[stack.count - 1].pane ^= 1
+            // A view that is all pane keeps it focused.
+            if currentTable() != nil { navigation.top.pane ^= 1 }
         case .whyTogether: openWhyTogether()
         case .filter:
             // Opens empty; ↑ brings back the filter in force and earlier ones.
-            if let current = stack.last!.filter?.label, histories["/"]?.entries.last != current {
+            if let current = navigation.top.filter?.label, histories["/"]?.entries.last != current {
                 histories["/", default: PromptHistory()].record(current)
             }
             openPrompt(.filter(""))
@@ -324,7 +339,7 @@ public final class Console {
         case .nextSuspect: return [.nextSuspect]
         case .previousSuspect: return [.previousSuspect]
         case .help:
-            if view == .help { stack.removeLast() } else { stack.append(ViewState(view: .help)) }
+            if view == .help { navigation.pop() } else { navigation.push(ViewState(view: .help)) }
         case .command: openPrompt(.command(""))
         case .redraw: return [.redraw]
         case .showRejected: openRejected()
@@ -351,8 +366,8 @@ public final class Console {
 
     /// The current view's rows (filtered and sorted), cached per snapshot.
     public func currentTable() -> (model: TableModel, total: Int)? {
-        let s = stack.last!
-        if let c = cachedTable, c.generation == generation, c.depth == stack.count, c.view == s.view, c.filter == s.filter,
+        let s = navigation.top
+        if let c = cachedTable, c.generation == generation, c.depth == navigation.depth, c.view == s.view, c.filter == s.filter,
            c.sort == s.sortColumn, c.descending == s.descending {
             return (c.model, c.total)
         }
@@ -368,58 +383,62 @@ public final class Console {
                 return desc ? kb < ka : ka < kb
             }.map(\.element)
         }
-        cachedTable = (generation, stack.count, s.view, s.filter, s.sortColumn, s.descending, model, total)
+        cachedTable = (generation, navigation.depth, s.view, s.filter, s.sortColumn, s.descending, model, total)
         return (model, total)
     }
 
     /// Keeps the selection on the same row key across refreshes, else within bounds.
     func resolveSelection() {
         guard let table = currentTable() else { return }
-        var s = stack[stack.count - 1]
+        var s = navigation.top
         if let key = s.selectedKey, let i = table.model.rows.firstIndex(where: { $0.key == key }) { s.selected = i }
         s.selected = max(0, min(s.selected, table.model.rows.count - 1))
         s.selectedKey = table.model.rows.indices.contains(s.selected) ? table.model.rows[s.selected].key : nil
-        stack[stack.count - 1] = s
+        navigation.top = s
     }
 
     func move(by delta: Int) {
-        if stack.last!.pane == 1 || currentTable() == nil {
-            stack[stack.count - 1].paneScroll = max(0, stack.last!.paneScroll + delta)
+        if navigation.top.pane == 1 || currentTable() == nil {
+            navigation.top.paneScroll = max(0, navigation.top.paneScroll + delta)
             return
         }
         resolveSelection()
-        move(to: max(0, stack.last!.selected + delta))
+        move(to: max(0, navigation.top.selected + delta))
     }
 
     func move(to index: Int) {
-        if stack.last!.pane == 1 || currentTable() == nil {
-            stack[stack.count - 1].paneScroll = index == 0 ? 0 : 10_000
+        if navigation.top.pane == 1 || currentTable() == nil {
+            navigation.top.paneScroll = index == 0 ? 0 : 10_000
             return
         }
         guard let table = currentTable() else { return }
         let i = max(0, min(index, table.model.rows.count - 1))
-        stack[stack.count - 1].selected = i
-        stack[stack.count - 1].selectedKey = table.model.rows.indices.contains(i) ? table.model.rows[i].key : nil
-        stack[stack.count - 1].paneScroll = 0
+        navigation.top.selected = i
+        navigation.top.selectedKey = table.model.rows.indices.contains(i) ? table.model.rows[i].key : nil
+        navigation.top.paneScroll = 0
     }
 
+    /// The selected row's key: the row chosen before, wherever the latest rows put it, else the
+    /// row at the selected position.
     public var selectedKey: String? {
-        resolveSelection()
-        return stack.last!.selectedKey
+        guard let rows = currentTable()?.model.rows, !rows.isEmpty else { return nil }
+        let s = navigation.top
+        if let key = s.selectedKey, rows.contains(where: { $0.key == key }) { return key }
+        return rows[max(0, min(s.selected, rows.count - 1))].key
     }
 
     func stepMatch(_ step: Int) {
-        guard let f = stack.last!.filter else { say("no filter: press / to set one"); return }
+        guard let f = navigation.top.filter else { say("no filter: press / to set one"); return }
         guard let table = currentTable(), !table.model.rows.isEmpty else { say("no rows match '\(f.label)'", .warning); return }
         resolveSelection()
         let n = table.model.rows.count
-        let i = ((stack.last!.selected + step) % n + n) % n
+        let i = ((navigation.top.selected + step) % n + n) % n
         move(to: i)
         say("match \(i + 1) of \(n) for '\(f.label)'")
     }
 
     func drillDown() {
-        let s = stack.last!
+        let s = navigation.top
         guard let key = selectedKey else { return }
         var next: ViewState
         switch s.view {
@@ -438,7 +457,7 @@ public final class Console {
             next = deeper
         case .exchange, .help, .rejected: return
         }
-        stack.append(next)
+        navigation.push(next)
     }
 
     static let noSessionKey = "-"
@@ -448,10 +467,10 @@ public final class Console {
     func cycleSort() {
         guard let table = currentTable() else { return }
         let cols = table.model.columns
-        let current = cols.firstIndex { $0.id == stack.last!.sortColumn } ?? -1
+        let current = cols.firstIndex { $0.id == navigation.top.sortColumn } ?? -1
         let next = cols[(current + 1) % cols.count]
-        stack[stack.count - 1].sortColumn = next.id
-        stack[stack.count - 1].descending = next.numeric
+        navigation.top.sortColumn = next.id
+        navigation.top.descending = next.numeric
         say("sorted by \(next.title.lowercased()) \(next.numeric ? "(largest first)" : "(A→Z)") — :sort COLUMN [asc|desc] to choose")
     }
 
@@ -460,16 +479,16 @@ public final class Console {
         let n = name.lowercased()
         guard let col = table.model.columns.first(where: { $0.id == n || $0.title.lowercased() == n })
             ?? table.model.columns.first(where: { $0.id.hasPrefix(n) || $0.title.lowercased().hasPrefix(n) }) else { return false }
-        stack[stack.count - 1].sortColumn = col.id
-        stack[stack.count - 1].descending = descending ?? col.numeric
+        navigation.top.sortColumn = col.id
+        navigation.top.descending = descending ?? col.numeric
         return true
     }
 
     func applyFilter(_ text: String) -> [ConsoleEffect] {
         let f = RowFilter(text)
-        stack[stack.count - 1].filter = f
-        stack[stack.count - 1].selected = 0
-        stack[stack.count - 1].selectedKey = nil
+        navigation.top.filter = f
+        navigation.top.selected = 0
+        navigation.top.selectedKey = nil
         if let f, view == .help {
             say("help lines matching '\(f.label)' — Esc shows all")
         } else if let f, let t = currentTable() {
@@ -496,7 +515,7 @@ extension Console {
     /// Opens the list of rejected input lines (or returns to it).
     func openRejected() {
         if view == .rejected { return }
-        stack.append(ViewState(view: .rejected))
+        navigation.push(ViewState(view: .rejected))
         if status.rejected == 0 { say("no line of the input has been rejected") }
     }
 }
@@ -510,8 +529,8 @@ extension Console {
             say(delta > 0 ? "this is the last exchange kept for this session" : "this is the first exchange kept for this session")
             return
         }
-        stack[stack.count - 1].view = .exchange(account: account, session: session, index: next)
-        stack[stack.count - 1].paneScroll = 0
+        navigation.top.view = .exchange(account: account, session: session, index: next)
+        navigation.top.paneScroll = 0
         say("exchange \(next + 1) of \(count) kept (j next, k previous)")
     }
 }

@@ -181,17 +181,3 @@ public enum ConsoleEffect: Equatable, Sendable {
     /// Replay: to this stream time.
     case goto(StreamTime)
 }
-
-struct ViewState {
-    var view: View
-    var selected = 0
-    var selectedKey: String?
-    var scroll = 0
-    var pane = 0
-    var paneScroll = 0
-    var filter: RowFilter?
-    var sortColumn: String?
-    var descending = true
-    /// The cluster as it was when opened, in case it merges away.
-    var cluster: ClusterSnapshot?
-}

@@ -220,6 +220,7 @@ struct WatchSession {
         console = Console(status: FeedStatus(source: sourceName, mode: .live), source: DetectorDataSource(detector: engine.detector))
         let size = backend.size
         grid = ScreenGrid(width: size.width, height: size.height, unicode: backend.unicode)
+        console.resize(to: ScreenSize(width: size.width, height: size.height, unicode: backend.unicode))
     }
 
     static func nowMs() -> Double {
@@ -410,6 +411,7 @@ struct WatchSession {
         if size.width != grid.width || size.height != grid.height {
             grid.resize(width: size.width, height: size.height)
         }
+        console.resize(to: ScreenSize(width: grid.width, height: grid.height, unicode: grid.unicode))
         console.render(into: &grid)
         backend.draw(grid)
     }
