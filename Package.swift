@@ -55,10 +55,13 @@ let package = Package(
         .target(name: "DistillSim", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Scoring the detector on labelled traffic: precision, recall, cohesion, time to flag.
         .target(name: "DistillEval", dependencies: ["DistillCore", "DistillFeeds", "DistillSim"]),
+        // The loops that run a watch: the console's session and headless mode, with the clock and
+        // the terminal handed in. The program adds argument parsing and the ncurses backend.
+        .target(name: "DistillRuntime", dependencies: ["DistillCore", "DistillFeeds", "DistillConsole", "DistillCases"]),
         .executableTarget(
             name: "distillwatch",
             dependencies: [
-                "DistillCore", "DistillFeeds", "DistillSim", "DistillEval", "DistillConsole", "DistillCases", "CNcursesw",
+                "DistillCore", "DistillFeeds", "DistillSim", "DistillEval", "DistillConsole", "DistillCases", "DistillRuntime", "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -77,6 +80,10 @@ let package = Package(
         .testTarget(name: "DistillEvalTests", dependencies: ["DistillEval", "DistillFeeds", "DistillCore"]),
         .testTarget(name: "DistillConsoleTests", dependencies: ["DistillConsole", "DistillCore"]),
         .testTarget(name: "DistillCasesTests", dependencies: ["DistillCases", "DistillCore"]),
+        .testTarget(
+            name: "DistillRuntimeTests",
+            dependencies: ["DistillRuntime", "DistillConsole", "DistillFeeds", "DistillCore", "DistillSim", "DistillCases"]
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["DistillCore"], exclude: ["Peers"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import DistillCore
 import DistillFeeds
+import DistillRuntime
 import Foundation
 import Prometheus
 
@@ -7,7 +8,7 @@ import Prometheus
 /// HTTP listeners). Counters follow the watcher's own counts (they only grow, from where a
 /// restored checkpoint left them); gauges are set at each update. The registry is read from
 /// the listeners' threads and written from the runner's: it is thread-safe.
-final class HeadlessMetrics: Sendable {
+final class HeadlessMetrics: HeadlessMetricsSink {
     let registry = PrometheusCollectorRegistry()
     private let exchanges: Counter
     private let duplicates: Counter

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DistillCore
 import DistillFeeds
+import DistillRuntime
 import DistillSim
 import Foundation
 
@@ -34,11 +35,7 @@ struct ReplayBenchCommand: ParsableCommand {
         guard seconds > 0 && seconds <= 3600 else { throw ValidationError("--seconds must be from 0 to 3600") }
     }
 
-    static func monotonicMs() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1_000_000
-    }
+    static func monotonicMs() -> Double { SystemClock().nowMs() }
 
     static func realtimeMs() -> Double {
         var ts = timespec()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DistillCore
 import DistillFeeds
+import DistillRuntime
 import Foundation
 
 extension RecordFormat: ExpressibleByArgument {}
@@ -176,7 +177,7 @@ struct SourceOptions: ParsableArguments {
 extension WatchCommand {
     /// `--state DIR`: the directory (locked) and the newest usable checkpoint in it, with
     /// refusals said on stderr. Exits with status 2 when the directory cannot be used.
-    func openCheckpoints(settings: DetectorSettings) -> (directory: CheckpointDirectory, restored: CheckpointDirectory.Restored?)? {
+    func openCheckpoints(settings: DetectorSettings) throws -> (directory: CheckpointDirectory, restored: CheckpointDirectory.Restored?)? {
         guard let dir = sourceOptions.stateDirectory else { return nil }
         do {
             let directory = try CheckpointDirectory(path: dir)
@@ -186,17 +187,17 @@ extension WatchCommand {
                 if !found.refused.isEmpty { printDiagnostic("going on from the older checkpoint \(found.file)", level: .notice) }
             }
             return (directory, found)
-        } catch { fail("\(error)") }
+        } catch { throw failure("\(error)") }
     }
 
     /// `watch --headless`: the same feed and detector, NDJSON on stdout; exits when finite input ends.
-    func runHeadless(paths: [String]) throws -> Never {
+    func runHeadless(paths: [String]) throws {
         let settings = DetectorSettings(sensitivity: sensitivity)
-        let opened = openCheckpoints(settings: settings)
+        let opened = try openCheckpoints(settings: settings)
         let checkpoints = opened?.directory
-        var restored: HeadlessRunner.Resumed?
+        var restored: HeadlessSession.Resumed?
         if let found = opened?.restored {
-            do { restored = try HeadlessRunner.Resumed(state: found.state, file: found.file) } catch { fail("\(error)") }
+            do { restored = try HeadlessSession.Resumed(state: found.state, file: found.file) } catch { throw failure("\(error)") }
         }
         let metrics = HeadlessMetrics(checkpoints: checkpoints != nil)
         var metricsListener: ListenerFeed?
@@ -207,17 +208,20 @@ extension WatchCommand {
                 limits.acceptsRecords = false
                 metricsListener = try ListenerFeed(address: address, limits: limits)
             }
-        } catch { fail("\(error)") }
+        } catch { throw failure("\(error)") }
         let made: (feed: any ExchangeFeed, name: String, listening: [ListenAddress])
         do { made = try sourceOptions.makeFeed(paths: paths, resume: restored?.mark, metrics: metrics.exposition) } catch {
-            if let restored { fail("cannot go on from checkpoint \(restored.file): \(error)") }
-            fail("\(error)")
+            if let restored { throw failure("cannot go on from checkpoint \(restored.file): \(error)") }
+            throw failure("\(error)")
         }
         for warning in sourceOptions.exposureWarnings(made.listening) { printDiagnostic(warning, level: .warning) }
-        var runner = HeadlessRunner(feed: made.feed, live: sourceOptions.hasLiveSources || paths == ["-"],
-                                    settings: settings,
-                                    countersEvery: sourceOptions.countersEvery, listening: made.listening,
-                                    window: try window())
+        signal(SIGPIPE, SIG_IGN)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig) { s in pendingSignal = s } }
+        var runner = HeadlessSession(feed: made.feed, live: sourceOptions.hasLiveSources || paths == ["-"],
+                                     settings: settings,
+                                     countersEvery: sourceOptions.countersEvery, listening: made.listening,
+                                     window: try window(), stopRequested: { pendingSignal != 0 })
+        runner.diagnose = { printDiagnostic($0) }
         runner.checkpoints = checkpoints
         runner.metrics = metrics
         if let metricsListener {
@@ -227,6 +231,7 @@ extension WatchCommand {
         runner.checkpointEvery = sourceOptions.checkpointEvery
         runner.resumed = restored
         runner.sourcesRewind = sourceOptions.sourcesRewind(paths: paths)
-        Foundation.exit(runner.run())
+        let status = runner.run()
+        if status != 0 { throw ExitCode(status) }
     }
 }

@@ -1,10 +1,11 @@
 import CNcursesw
 import DistillConsole
+import DistillRuntime
 import Glibc
 
 /// The only code that talks to ncurses: opens the terminal, maps themes to colour pairs,
 /// copies a `ScreenGrid` out (changed cells only), reads keys, and restores the terminal.
-final class TerminalBackend {
+final class TerminalBackend: ConsoleTerminal {
     /// Why the console cannot run here, or nil when it can. Checked before curses starts.
     static func refusal() -> String? {
         if isatty(STDOUT_FILENO) != 1 { return "standard output is not a terminal" }
@@ -54,7 +55,7 @@ final class TerminalBackend {
         if dw_color_pairs() < StyleRole.allCases.count + 1 { depth = .none }
     }
 
-    func apply(_ theme: Theme) {
+    func apply(theme: Theme) {
         for role in StyleRole.allCases {
             let style = Theme.style(for: role)
             var attrs = dw_a_normal()

@@ -269,7 +269,7 @@ final class ReplayEngineTests: FeedsTestCase {
             let got = engine.detector.snapshot(), want = direct.detector.snapshot()
             let at = Timestamp.format(target)
             XCTAssertEqual(got.exchanges, want.exchanges, at)
-            XCTAssertEqual(ReplayMatchesScanTests.verdicts(got), ReplayMatchesScanTests.verdicts(want), at)
+            XCTAssertEqual(ClusterVerdicts.of(got), ClusterVerdicts.of(want), at)
             XCTAssertEqual(engine.detector.suspectMoments, direct.detector.suspectMoments, at)
             XCTAssertEqual(engine.feedState.rejected, direct.feedState.rejected, at)
             XCTAssertEqual(engine.feedState.duplicates, direct.feedState.duplicates, at)

@@ -1,4 +1,5 @@
 import CZlib
+import DistillCore
 import Foundation
 import XCTest
 @testable import DistillFeeds
@@ -88,4 +89,14 @@ func record(_ ts: String, account: String = "acct_1", request: String? = nil, ex
     var fields = "\"ts\":\"\(ts)\",\"account_id\":\"\(account)\""
     if let request { fields += ",\"request_id\":\"\(request)\"" }
     return "{\(fields)\(extra)}"
+}
+
+/// Each cluster's verdict, members, size, risk and flag time, by key: two runs that agree on
+/// these agree on everything an analyst sees of the clusters.
+enum ClusterVerdicts {
+    static func of(_ s: Snapshot) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: s.clusters.map {
+            ($0.key, "\($0.verdict.rawValue) risk \(String(format: "%.3f", $0.risk)) accounts \($0.accounts.sorted()) ex \($0.exchanges) flagged \($0.flaggedAt.map(Timestamp.format) ?? "-")")
+        })
+    }
 }

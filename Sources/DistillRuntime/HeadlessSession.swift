@@ -2,6 +2,12 @@ import DistillCore
 import DistillFeeds
 import Foundation
 
+/// Where headless mode keeps its Prometheus metrics (the program's registry), updated about
+/// twice a second.
+public protocol HeadlessMetricsSink: Sendable {
+    func update(exchanges total: Int, feed: FeedState, snapshot: Snapshot?, newest: StreamTime?, checkpointAgeSeconds: Double?)
+}
+
 /// `watch --headless`: the console's pipeline (feed → detector) with no terminal. Writes NDJSON
 /// to stdout, one object per line (shapes in README.md, "Headless live mode"):
 ///
@@ -13,7 +19,7 @@ import Foundation
 /// Verdicts are re-evaluated every `evaluateEvery` of stream time for finite input (so a
 /// replayed file gives the same alerts every run), and for live sources once a second of wall
 /// time and whenever the input goes quiet (as the console does, whatever the ingest rate).
-struct HeadlessRunner {
+public struct HeadlessSession {
     let feed: any ExchangeFeed
     let live: Bool
     let settings: DetectorSettings
@@ -21,32 +27,46 @@ struct HeadlessRunner {
     let listening: [ListenAddress]
     /// `--from`/`--until`: exchanges outside are skipped (and counted in `outside_window`).
     var window: StreamWindow = .all
+    /// Where the NDJSON lines go (standard output in the program).
+    let out: any LineSink
+    let clock: any MonotonicClock
+    /// Asked every turn: true ends the run as SIGINT does (a final counters line, a last checkpoint).
+    let stopRequested: () -> Bool
+    /// Says what went wrong outside the NDJSON (stderr in the program).
+    public var diagnose: (String) -> Void = { _ in }
+
+    public init(feed: any ExchangeFeed, live: Bool, settings: DetectorSettings, countersEvery: Double, listening: [ListenAddress],
+                window: StreamWindow = .all, out: any LineSink = LineOutput(), clock: any MonotonicClock = SystemClock(),
+                stopRequested: @escaping () -> Bool = { false }) {
+        self.feed = feed; self.live = live; self.settings = settings; self.countersEvery = countersEvery
+        self.listening = listening; self.window = window; self.out = out; self.clock = clock; self.stopRequested = stopRequested
+    }
     /// One stream hour: the detector re-scores hourly inside `ingest` anyway, so this costs little.
     var evaluateEvery: StreamTime = 3_600_000
     /// `--state`: where checkpoints go, every `checkpointEvery` wall seconds and at exit.
-    var checkpoints: CheckpointDirectory?
-    var checkpointEvery: Double = 60
+    public var checkpoints: CheckpointDirectory?
+    public var checkpointEvery: Double = 60
     /// The checkpoint this run goes on from.
-    var resumed: Resumed?
+    public var resumed: Resumed?
     /// Every source can be read again from a checkpoint's position (files and `--follow`, not
     /// standard input or listeners).
-    var sourcesRewind = true
+    public var sourcesRewind = true
     /// Prometheus metrics, updated about twice a second, and the `--metrics` address if any.
-    var metrics: HeadlessMetrics?
-    var metricsAddress: ListenAddress?
+    public var metrics: (any HeadlessMetricsSink)?
+    public var metricsAddress: ListenAddress?
 
     /// A checkpoint read back: the detector and feed mark, and the runner's own counters.
-    struct Resumed {
-        let file: String
+    public struct Resumed {
+        public let file: String
         let detector: Detector
-        let mark: FeedMark
+        public let mark: FeedMark
         var exchanges = 0
         var outsideWindow = 0
         var streamTime: StreamTime?
         var lastEvaluatedTs: StreamTime?
         var verdicts: [String: Verdict] = [:]
 
-        init(state: DetectionState, file: String) throws {
+        public init(state: DetectionState, file: String) throws {
             self.file = file
             detector = state.detector
             let p = state.positions
@@ -63,10 +83,11 @@ struct HeadlessRunner {
         }
     }
 
-    func run() -> Int32 {
-        signal(SIGPIPE, SIG_IGN)
-        for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig) { s in pendingSignal = s } }
-        let out = LineOutput()
+    /// Runs to the end of finite input, or until `stopRequested` (or the reader of the lines goes away).
+    public func run() -> Int32 {
+        let clock = self.clock
+        func nowMs() -> Double { clock.nowMs() }
+        func stopping() -> Bool { stopRequested() || out.closed }
         for address in listening {
             out.write("{\"type\":\"listening\",\"address\":\(JSON.quote(address.description))}")
         }
@@ -78,15 +99,15 @@ struct HeadlessRunner {
         var exchanges = resumed?.exchanges ?? 0
         var lastEvaluatedTs: StreamTime? = resumed?.lastEvaluatedTs
         var dirty = false
-        var lastEvaluatedWall = WatchSession.nowMs()
-        var lastCountersWall = WatchSession.nowMs()
+        var lastEvaluatedWall = nowMs()
+        var lastCountersWall = nowMs()
         var lastSnapshot: Snapshot? = resumed.map { _ in detector.snapshot() }
         var streamTime: StreamTime? = resumed?.streamTime
         var outsideWindow = resumed?.outsideWindow ?? 0
         // Checkpoints: the last one written (stream time, wall ms), whether a mark is awaited,
         // and whether everything ingested so far is covered by the last mark seen.
         var checkpointsWritten = 0
-        var lastCheckpointWall = WatchSession.nowMs()
+        var lastCheckpointWall = nowMs()
         var lastCheckpointAt: StreamTime? = resumed?.streamTime
         var markRequested = false
         var checkpointError: String?
@@ -109,7 +130,7 @@ struct HeadlessRunner {
             guard let checkpoints, exchanges != noted else { return }
             ProgressNote.write(exchanges, in: checkpoints.path)
             noted = exchanges
-            lastNoteWall = WatchSession.nowMs()
+            lastNoteWall = nowMs()
         }
 
         func saveCheckpoint(_ mark: FeedMark) {
@@ -130,11 +151,11 @@ struct HeadlessRunner {
                 checkpointError = nil
             } catch {
                 if checkpointError == nil {
-                    printDiagnostic("checkpoint not written: \(error)", level: .error, ["state": "\(checkpoints.path)"])
+                    diagnose("checkpoint not written (state \(checkpoints.path)): \(error)")
                 }
                 checkpointError = "\(error)"
             }
-            lastCheckpointWall = WatchSession.nowMs()
+            lastCheckpointWall = nowMs()
         }
 
         var warnedProxyIdentity = false
@@ -157,7 +178,7 @@ struct HeadlessRunner {
             lastSnapshot = snap
             dirty = false
             lastEvaluatedTs = snap.streamTime
-            lastEvaluatedWall = WatchSession.nowMs()
+            lastEvaluatedWall = nowMs()
             if !warnedProxyIdentity, let warning = ProxyIdentity.warning(for: snap) {
                 warnedProxyIdentity = true
                 out.write("{\"type\":\"warning\",\"code\":\"\(ProxyIdentity.code)\",\"message\":\(JSON.quote(warning))}")
@@ -188,7 +209,7 @@ struct HeadlessRunner {
             }
             if let e = s.error { line += ",\"error\":\(JSON.quote(e))" }
             out.write(line + "}")
-            lastCountersWall = WatchSession.nowMs()
+            lastCountersWall = nowMs()
         }
 
         /// Takes one batch, bringing verdicts up to date when due; a mark that came with it is
@@ -198,7 +219,7 @@ struct HeadlessRunner {
             take(batch)
             if lastEvaluatedTs == nil { lastEvaluatedTs = batch.first?.ts }
             if live {
-                if WatchSession.nowMs() - lastEvaluatedWall >= 1000 { evaluate() }
+                if nowMs() - lastEvaluatedWall >= 1000 { evaluate() }
             } else if let now = streamTime, let last = lastEvaluatedTs, now - last >= evaluateEvery {
                 evaluate()
             }
@@ -215,16 +236,16 @@ struct HeadlessRunner {
         var lastMetricsWall = -Double.infinity
         func updateMetrics() {
             guard let metrics else { return }
-            let age = checkpoints == nil ? nil : (WatchSession.nowMs() - lastCheckpointWall) / 1000
+            let age = checkpoints == nil ? nil : (nowMs() - lastCheckpointWall) / 1000
             metrics.update(exchanges: exchanges, feed: feed.state, snapshot: lastSnapshot, newest: streamTime, checkpointAgeSeconds: age)
-            lastMetricsWall = WatchSession.nowMs()
+            lastMetricsWall = nowMs()
         }
 
         feed.start()
-        while pendingSignal == 0 {
-            if WatchSession.nowMs() - lastMetricsWall >= 500 { updateMetrics() }
-            if WatchSession.nowMs() - lastNoteWall >= 1000 { noteProgress() }
-            if checkpoints != nil && !markRequested && WatchSession.nowMs() - lastCheckpointWall >= checkpointEvery * 1000 {
+        while !stopping() {
+            if nowMs() - lastMetricsWall >= 500 { updateMetrics() }
+            if nowMs() - lastNoteWall >= 1000 { noteProgress() }
+            if checkpoints != nil && !markRequested && nowMs() - lastCheckpointWall >= checkpointEvery * 1000 {
                 feed.requestMark()
                 markRequested = true
             }
@@ -236,10 +257,10 @@ struct HeadlessRunner {
                 }
                 // Quiet input: bring verdicts up to date now rather than at the next batch (but
                 // not on every short gap of a busy feed: evaluating re-scores every cluster).
-                if dirty && live && WatchSession.nowMs() - lastEvaluatedWall >= 250 { evaluate() }
+                if dirty && live && nowMs() - lastEvaluatedWall >= 250 { evaluate() }
                 usleep(5_000)
             }
-            if countersEvery > 0 && WatchSession.nowMs() - lastCountersWall >= countersEvery * 1000 { counters(final: false) }
+            if countersEvery > 0 && nowMs() - lastCountersWall >= countersEvery * 1000 { counters(final: false) }
         }
         if live {
             // Batches already handed over were acknowledged to their senders (an HTTP answer
@@ -254,8 +275,8 @@ struct HeadlessRunner {
             // and a mark (a few batches at most), within a deadline.
             if latestMark == nil {
                 if !markRequested { feed.requestMark() }
-                let deadline = WatchSession.nowMs() + 10_000
-                while latestMark == nil && WatchSession.nowMs() < deadline {
+                let deadline = nowMs() + 10_000
+                while latestMark == nil && nowMs() < deadline {
                     if !ingestNext() { usleep(2_000) }
                 }
                 if dirty { evaluate() }
@@ -279,17 +300,27 @@ struct HeadlessRunner {
     }
 }
 
+/// Where headless mode writes its lines.
+public protocol LineSink: AnyObject {
+    func write(_ line: String)
+    /// Nobody reads any more: the run stops.
+    var closed: Bool { get }
+}
+
 /// Whole lines to stdout, flushed at once (a pipe reader sees each line as it is made).
 /// JSON strings are escaped, so no control sequence from the input reaches a terminal.
-final class LineOutput {
-    func write(_ line: String) {
+public final class LineOutput: LineSink {
+    public private(set) var closed = false
+    public init() {}
+
+    public func write(_ line: String) {
         var text = line + "\n"
         text.withUTF8 { raw in
             var done = 0
             while done < raw.count {
                 let n = Foundation.write(1, raw.baseAddress! + done, raw.count - done)
                 if n > 0 { done += n } else if n < 0 && errno == EINTR { continue } else {
-                    pendingSignal = SIGPIPE  // nobody reads any more: stop
+                    closed = true  // nobody reads any more: stop
                     return
                 }
             }
@@ -300,10 +331,10 @@ final class LineOutput {
 /// How many exchanges a run with `--state` had ingested, noted beside its checkpoints about once
 /// a second (a few bytes, renamed into place). After a crash, the difference to the checkpoint's
 /// count is what a source that cannot rewind delivered and the restarted run will never see.
-enum ProgressNote {
-    static let name = "progress"
+public enum ProgressNote {
+    public static let name = "progress"
 
-    static func write(_ exchanges: Int, in directory: String) {
+    public static func write(_ exchanges: Int, in directory: String) {
         let path = directory + "/" + name
         let temporary = path + ".tmp"
         guard (try? Data("exchanges \(exchanges)\n".utf8).write(to: URL(fileURLWithPath: temporary))) != nil else { return }
@@ -312,17 +343,17 @@ enum ProgressNote {
 
     /// What the run before a restart ingested after its last checkpoint: from sources that
     /// cannot rewind, gone.
-    static func lost(in directory: String, restored: Int) -> Int {
+    public static func lost(in directory: String, restored: Int) -> Int {
         max(0, (read(in: directory) ?? restored) - restored)
     }
 
     /// The exchanges a checkpoint's run had taken in. A checkpoint the console wrote has no
     /// headless counters: the detector's count is the same.
-    static func exchanges(restoredFrom state: DetectionState) -> Int {
+    public static func exchanges(restoredFrom state: DetectionState) -> Int {
         Int(state.positions["headless.exchanges"] ?? "") ?? state.detector.exchangeCount
     }
 
-    static func read(in directory: String) -> Int? {
+    public static func read(in directory: String) -> Int? {
         guard let text = try? String(contentsOfFile: directory + "/" + name, encoding: .utf8) else { return nil }
         let parts = text.split(whereSeparator: \.isWhitespace)
         guard parts.count == 2, parts[0] == "exchanges" else { return nil }

@@ -1,0 +1,37 @@
+import DistillCore
+import Foundation
+
+/// Writes cases from a journal to a file, for `cases export` and the console's `e` and `:export`.
+public enum CaseExportWriter {
+    public static func render(_ cases: [CaseRecord], format: CaseExport.Format, journal: CaseJournal) throws -> Data {
+        switch format {
+        case .json: return try CaseExport.json(cases, journal: journal.location, exportedAt: journal.wallClock()) + Data("\n".utf8)
+        case .csv: return Data(CaseExport.csv(cases).utf8)
+        }
+    }
+
+    /// `$XDG_DATA_HOME/distillwatch/exports`, else `~/.local/share/distillwatch/exports`.
+    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") { return data + "/distillwatch/exports" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.local/share/distillwatch/exports"
+    }
+
+    /// For the console: the chosen cases (nil: all) to PATH; the format follows the extension.
+    /// A relative PATH is taken inside `directory`, which is made (owner only) when missing.
+    public static func write(path given: String, caseIDs: [Int64]?, journal: CaseJournal, directory: String) -> (message: String, ok: Bool) {
+        let path = given.hasPrefix("/") ? given : directory + "/" + given
+        do {
+            let parent = (path as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            var cases = try journal.loadCases()
+            if let ids = caseIDs { cases = cases.filter { ids.contains($0.id) } }
+            let format: CaseExport.Format = path.lowercased().hasSuffix(".csv") ? .csv : .json
+            try render(cases, format: format, journal: journal).write(to: URL(fileURLWithPath: path), options: .atomic)
+            let full = URL(fileURLWithPath: path).path
+            return ("exported \(cases.count) case\(cases.count == 1 ? "" : "s") (\(format.rawValue)) to \(full)", true)
+        } catch {
+            return ("export to \(path) failed: \((error as? CaseJournalError)?.description ?? error.localizedDescription)", false)
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import DistillConsole
+import DistillCore
+import DistillFeeds
+import DistillRuntime
+import DistillSim
+import Foundation
+import XCTest
+
+/// A terminal played by a script: it keeps each frame the session draws and answers key reads
+/// from what the last frame shows. Waiting for a key waits on the session's clock.
+final class ScriptedTerminal: ConsoleTerminal {
+    let size: (width: Int, height: Int)
+    let unicode = true
+    private(set) var frames = 0
+    private(set) var last: ScreenGrid?
+    /// When the last frame was drawn, by `now`.
+    private(set) var lastDrawnAt = 0.0
+    var now: () -> Double = { 0 }
+    /// Given the latest frame, the key to press now (nil: none).
+    var script: (ScreenGrid) -> Key?
+    /// How a wait for a key passes: real sleep, or a step of a test clock.
+    var wait: (Int) -> Void = { ms in usleep(UInt32(min(ms, 5)) * 1000) }
+
+    init(width: Int = 120, height: Int = 40, script: @escaping (ScreenGrid) -> Key?) {
+        size = (width, height)
+        self.script = script
+    }
+
+    func readKey(timeoutMs: Int) -> Key? {
+        if let grid = last, let key = script(grid) { return key }
+        if timeoutMs > 0 { wait(timeoutMs) }
+        return nil
+    }
+
+    func draw(_ grid: ScreenGrid) { last = grid; frames += 1; lastDrawnAt = now() }
+    func invalidate() {}
+    func apply(theme: Theme) {}
+
+    var screen: String { last.map { g in (0..<g.height).map { g.text(row: $0) }.joined(separator: "\n") } ?? "" }
+}
+
+/// A clock that moves only when told: the console's pacing without wall time.
+final class StepClock: MonotonicClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var now = 1_000.0
+    func nowMs() -> Double { lock.lock(); defer { lock.unlock() }; return now }
+    func advance(_ ms: Double) { lock.lock(); now += ms; lock.unlock() }
+}
+
+/// A scratch folder per test, and generated logs in it.
+class RuntimeTestCase: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("distillruntime-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    func generate(_ name: String, days: Int, exchanges: Int, seed: UInt64 = 7) throws -> String {
+        let path = folder.appendingPathComponent(name).path
+        var config = GeneratorConfig()
+        config.days = days
+        config.seed = seed
+        config.maxExchanges = exchanges
+        guard FileManager.default.createFile(atPath: path, contents: nil), let out = FileHandle(forWritingAtPath: path) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        let summary = try TrafficGenerator(config: config).run { out.write(Data($0)) }
+        try out.close()
+        XCTAssertEqual(summary.exchanges, exchanges)
+        return path
+    }
+
+}
+
+/// The console's own loop (`ConsoleSession`, as `watch` runs it) with a scripted terminal.
+final class ConsoleSessionTests: RuntimeTestCase {
+    static func engine(_ path: String, speed: ReplaySpeed) throws -> ReplayEngine {
+        try ReplayEngine(speed: speed, paused: false,
+                         makeDetector: { let d = Detector(); d.inspector = ExchangeInspector(); return d },
+                         makeFeed: { StreamFeed(stream: try ExchangeStream(paths: [path])) })
+    }
+
+    struct Verdict: Equatable, CustomStringConvertible {
+        var verdict: DistillCore.Verdict
+        var accounts: [String]
+        var exchanges: Int
+        var risk: String
+        var flaggedAt: StreamTime?
+        var description: String { "\(verdict.rawValue) risk \(risk) \(accounts.count) accounts \(exchanges) ex flagged \(flaggedAt.map(Timestamp.format) ?? "-")" }
+    }
+
+    static func verdicts(_ s: Snapshot) -> [String: Verdict] {
+        Dictionary(uniqueKeysWithValues: s.clusters.map {
+            ($0.key, Verdict(verdict: $0.verdict, accounts: $0.accounts.sorted(), exchanges: $0.exchanges,
+                             risk: String(format: "%.3f", $0.risk), flaggedAt: $0.flaggedAt))
+        })
+    }
+
+    /// 300,000 exchanges over 60 days replayed at `max` in the console, keys pressed while it
+    /// runs, reach the verdicts `scan` reaches on the same file.
+    func testMaxSpeedReplayInTheConsoleReachesTheVerdictsOfScan() throws {
+        let count = 300_000
+        let path = try generate("sixty-days.ndjson", days: 60, exchanges: count)
+        let engine = try Self.engine(path, speed: .max)
+        var pressed: [Key] = [.char("j"), .char("j"), .char("?"), .escape, .char("k")]
+        let terminal = ScriptedTerminal { grid in
+            if grid.text(row: 0).contains("END OF INPUT") { return .char("q") }
+            // A key every few frames while the replay runs, as an analyst would press them.
+            return pressed.isEmpty ? nil : pressed.removeFirst()
+        }
+        var session = ConsoleSession(terminal: terminal, engine: engine, sourceName: "sixty-days.ndjson")
+        let summary = session.run()
+        engine.stop()
+        let scanned = try DetectionRun.run(paths: [path], settings: .standard).detector.snapshot()
+        let replayed = session.console.snapshot
+
+        XCTAssertTrue(pressed.isEmpty, "every scripted key was read")
+        XCTAssertGreaterThan(terminal.frames, 2, "frames were drawn along the way")
+        XCTAssertTrue(summary.contains("watched \(Format.grouped(scanned.exchanges)) exchanges"), summary)
+        XCTAssertEqual(engine.totalIngested, scanned.exchanges)
+        XCTAssertEqual(replayed.exchanges, scanned.exchanges)
+        XCTAssertGreaterThan(scanned.exchanges, count * 99 / 100, "duplicates aside, every exchange")
+        XCTAssertGreaterThan(scanned.suspectCount, 0, "a comparison worth making has suspects in it")
+        XCTAssertEqual(replayed.suspectCount, scanned.suspectCount)
+        XCTAssertEqual(replayed.watchCount, scanned.watchCount)
+        XCTAssertTrue(terminal.last?.text(row: 0).contains("\(scanned.suspectCount) suspect") ?? false, terminal.last?.text(row: 0) ?? "")
+        let a = Self.verdicts(replayed), b = Self.verdicts(scanned)
+        XCTAssertEqual(Set(a.keys), Set(b.keys), "the same clusters")
+        for key in Set(a.keys).union(b.keys).sorted() where a[key] != b[key] {
+            XCTFail("cluster \(key): replay \(a[key].map(\.description) ?? "absent"), scan \(b[key].map(\.description) ?? "absent")")
+        }
+    }
+
+    /// With the clock handed in, pacing follows it and nothing else: ten seconds of that clock
+    /// at ×3600 are ten hours of stream, however fast the machine runs the loop.
+    func testReplayPacingFollowsTheInjectedClock() throws {
+        let path = try generate("two-days.ndjson", days: 2, exchanges: 20_000)
+        let clock = StepClock()
+        let engine = try Self.engine(path, speed: .times(3600))
+        /// The stream time in a status bar, and the clock's time when that frame was drawn.
+        func shown(_ grid: ScreenGrid) -> StreamTime? {
+            grid.text(row: 0).split(separator: "│").map { $0.trimmingCharacters(in: .whitespaces) }
+                .first { $0.hasSuffix("Z") && $0.count == 20 }.flatMap { Timestamp.parseRFC3339($0) }
+        }
+        var first: (stream: StreamTime, clock: Double)?
+        var later: (stream: StreamTime, clock: Double)?
+        var terminal: ScriptedTerminal!
+        terminal = ScriptedTerminal { grid in
+            guard let stream = shown(grid) else { return nil }
+            guard let start = first else { first = (stream, terminal.lastDrawnAt); return nil }
+            guard terminal.lastDrawnAt - start.clock >= 10_000 else { return nil }
+            later = (stream, terminal.lastDrawnAt)
+            return .char("q")
+        }
+        terminal.now = { clock.nowMs() }
+        terminal.wait = { ms in clock.advance(Double(ms)); usleep(200) }
+        var session = ConsoleSession(terminal: terminal, engine: engine, sourceName: "two-days.ndjson", clock: clock)
+        _ = session.run()
+        engine.stop()
+        let a = try XCTUnwrap(first), b = try XCTUnwrap(later)
+        let streamHours = Double(b.stream - a.stream) / 3_600_000
+        let clockSeconds = (b.clock - a.clock) / 1000
+        XCTAssertGreaterThanOrEqual(clockSeconds, 10)
+        // The status bar shows whole seconds of stream: a second either way.
+        XCTAssertEqual(streamHours, clockSeconds, accuracy: 2.0 / 3600, "\(streamHours) stream hours in \(clockSeconds) s of the clock at ×3600")
+    }
+}

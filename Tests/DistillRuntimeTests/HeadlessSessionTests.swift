@@ -1,0 +1,55 @@
+import DistillCore
+import DistillFeeds
+import DistillRuntime
+import Foundation
+import XCTest
+
+/// Keeps the lines headless mode writes.
+final class CollectedLines: LineSink {
+    private(set) var lines: [String] = []
+    var closed = false
+    func write(_ line: String) { lines.append(line) }
+
+    func objects(type: String) -> [[String: Any]] {
+        lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.filter { $0["type"] as? String == type }
+    }
+}
+
+/// Headless mode's loop (`HeadlessSession`, as `watch --headless` runs it) writing into memory.
+final class HeadlessSessionTests: RuntimeTestCase {
+    func testAFileRunsToTheEndWithTheAlertsAndCountsOfScan() throws {
+        let path = try generate("three-days.ndjson", days: 3, exchanges: 60_000, seed: 11)
+        let lines = CollectedLines()
+        let session = HeadlessSession(feed: StreamFeed(stream: try ExchangeStream(paths: [path])), live: false, settings: .standard,
+                                      countersEvery: 0, listening: [], out: lines)
+        XCTAssertEqual(session.run(), 0)
+        let scanned = try DetectionRun.run(paths: [path], settings: .standard).detector.snapshot()
+        XCTAssertGreaterThan(scanned.suspectCount, 0, "a comparison worth making has suspects in it")
+
+        let counters = lines.objects(type: "counters")
+        XCTAssertEqual(counters.count, 1, "with no interval, only the final counters")
+        let last = try XCTUnwrap(counters.last)
+        XCTAssertEqual(last["final"] as? Bool, true)
+        XCTAssertEqual(last["exchanges"] as? Int, scanned.exchanges)
+        XCTAssertEqual(last["suspect"] as? Int, scanned.suspectCount)
+        // Every suspect cluster of the scan was last alerted as suspect (a cluster that merged
+        // into another since goes without a last alert of its own).
+        var latest: [String: String] = [:]
+        for alert in lines.objects(type: "alert") { latest[alert["cluster"] as! String] = alert["verdict"] as? String }
+        for c in scanned.clusters where c.verdict == .suspect {
+            XCTAssertEqual(latest[c.key], "suspect", "cluster \(c.key)")
+        }
+    }
+
+    func testARequestToStopEndsWithFinalCounters() throws {
+        let path = try generate("three-days.ndjson", days: 3, exchanges: 60_000, seed: 11)
+        let lines = CollectedLines()
+        var asked = 0
+        let session = HeadlessSession(feed: StreamFeed(stream: try ExchangeStream(paths: [path])), live: false, settings: .standard,
+                                      countersEvery: 0, listening: [], out: lines, stopRequested: { asked += 1; return asked > 3 })
+        XCTAssertEqual(session.run(), 0)
+        let last = try XCTUnwrap(lines.objects(type: "counters").last)
+        XCTAssertEqual(last["final"] as? Bool, true)
+        XCTAssertLessThan(last["exchanges"] as? Int ?? .max, 60_000, "stopped before the end")
+    }
+}
