@@ -20,6 +20,8 @@ public struct Exchange: Sendable, Equatable {
     public var status: Status
     public var httpStatus: Int64?
     var text: ExchangeText
+    /// The prompt's features when a decoder thread worked them out already (`analysePrompt`).
+    var analysed = AnalysedPrompt()
 
     public init(
         ts: StreamTime, accountID: String, apiKeyID: String? = nil, requestID: String? = nil,
@@ -58,10 +60,55 @@ public struct Exchange: Sendable, Equatable {
     public var userAgent: String? { get { text[.userAgent] } set { text[.userAgent] = newValue } }
     public var paymentFP: String? { get { text[.paymentFP] } set { text[.paymentFP] = newValue } }
     public var model: String? { get { text[.model] } set { text[.model] = newValue } }
-    public var promptText: String? { get { text[.promptText] } set { text[.promptText] = newValue } }
+    public var promptText: String? { get { text[.promptText] } set { text[.promptText] = newValue; analysed = AnalysedPrompt() } }
     public var promptFP: String? { get { text[.promptFP] } set { text[.promptFP] = newValue } }
     public var systemFP: String? { get { text[.systemFP] } set { text[.systemFP] = newValue } }
     public var toolsFP: String? { get { text[.toolsFP] } set { text[.toolsFP] = newValue } }
+}
+
+extension Exchange {
+    /// Works out the prompt's features now, on the thread at hand, so the detector's thread need
+    /// not: `scan --threads` calls it on its decoder threads. The features are a pure function of
+    /// the prompt's bytes, so where they are made changes nothing else.
+    public mutating func analysePrompt() {
+        guard !analysed.done else { return }
+        let features = text.withBytes(.promptText) { p in p.count > 0 ? PromptAnalyzer.analyze(p) : nil } ?? nil
+        analysed = AnalysedPrompt(features)
+    }
+}
+
+/// A prompt's features carried with its exchange, packed (32 bytes). Derived data: two
+/// exchanges are equal whether or not either has been analysed.
+struct AnalysedPrompt: Sendable, Equatable {
+    private var exactHash: UInt64 = 0
+    private var prefixFamily: UInt64 = 0
+    private var suffixFamily: UInt64 = 0
+    private var cues: UInt8 = 0
+    /// Bit 0: analysed; 1: has a prompt; 2: a prefix family; 3: a suffix family.
+    private var flags: UInt8 = 0
+
+    init() {}
+
+    init(_ f: PromptFeatures?) {
+        flags = 1
+        guard let f else { return }
+        flags |= 2
+        exactHash = f.exactHash
+        cues = f.cues.rawValue
+        if let p = f.prefixFamily { prefixFamily = p; flags |= 4 }
+        if let q = f.suffixFamily { suffixFamily = q; flags |= 8 }
+    }
+
+    var done: Bool { flags & 1 != 0 }
+
+    /// The features, when analysed and there was a prompt.
+    var features: PromptFeatures? {
+        guard flags & 2 != 0 else { return nil }
+        return PromptFeatures(cues: PromptCues(rawValue: cues), prefixFamily: flags & 4 != 0 ? prefixFamily : nil,
+                              suffixFamily: flags & 8 != 0 ? suffixFamily : nil, exactHash: exactHash)
+    }
+
+    static func == (_: AnalysedPrompt, _: AnalysedPrompt) -> Bool { true }
 }
 
 /// Why a line was not accepted. `key` is what reports count by (`wrong_type:input_tokens`);

@@ -7,8 +7,8 @@ import Foundation
 /// input order, counting them in its ledger and feeding the detector exactly as one thread would.
 /// The report is the same whatever the number of threads.
 ///
-/// Decoding is about two fifths of `scan`'s instructions, the detector (which stays on one
-/// thread) the rest.
+/// Decoding is about two fifths of `scan`'s instructions and the prompts' analysis a fifth; both
+/// run on the decoder threads. The detector (which stays on one thread) does the rest.
 final class ParallelDecode: @unchecked Sendable {
     /// Lines read by the reader thread, and what a decoder made of them.
     final class Chunk: @unchecked Sendable {
@@ -141,7 +141,9 @@ final class ParallelDecode: @unchecked Sendable {
                         continue
                     }
                     switch decoder.decode(UnsafeRawBufferPointer(rebasing: all[start..<end]), appendingTo: &c.exchanges) {
-                    case .appended: break
+                    // The prompt's analysis needs no state and is a quarter of the detector's
+                    // instructions: made here, it leaves the detector's thread.
+                    case .appended: c.exchanges[c.exchanges.count - 1].analysePrompt()
                     case .rejected(let r): c.rejections.append((c.firstLine + i, r))
                     case .blank: c.blanks += 1
                     }

@@ -130,3 +130,57 @@ final class SkeletonHasherTests: XCTestCase {
         XCTAssertNotNil(a.prefixFamily)
     }
 }
+
+/// Prompts analysed on a decoder thread (`Exchange.analysePrompt`) give the detector what it
+/// would have worked out itself.
+final class AnalysedPromptTests: XCTestCase {
+    static let prompts: [String?] = [
+        nil, "", "hi", "Solve this, SHOWING ALL YOUR REASONING in detail: what is 17 * 23?",
+        "Explique chaque étape de ton raisonnement, puis donne la réponse finale.",
+        "请一步一步详细地写出你的完整推理过程，然后给出答案。第 42 题",
+        "Write a haiku about autumn leaves falling slowly onto the quiet pond",
+        String(repeating: "long prompt with a template ", count: 400),
+    ]
+
+    func testCarriedFeaturesEqualFreshOnes() {
+        for prompt in Self.prompts {
+            var e = Exchange(ts: 1, accountID: "a", promptText: prompt)
+            XCTAssertFalse(e.analysed.done)
+            e.analysePrompt()
+            XCTAssertTrue(e.analysed.done)
+            let fresh = prompt.flatMap { $0.isEmpty ? nil : PromptAnalyzer.analyze($0) }
+            let carried = e.analysed.features
+            XCTAssertEqual(carried?.cues, fresh?.cues, prompt ?? "nil")
+            XCTAssertEqual(carried?.exactHash, fresh?.exactHash, prompt ?? "nil")
+            XCTAssertEqual(carried?.prefixFamily, fresh?.prefixFamily, prompt ?? "nil")
+            XCTAssertEqual(carried?.suffixFamily, fresh?.suffixFamily, prompt ?? "nil")
+        }
+    }
+
+    func testAnalysisIsNotPartOfEqualityAndANewPromptDropsIt() {
+        let plain = Exchange(ts: 1, accountID: "a", promptText: "Show all your reasoning step by step")
+        var analysed = plain
+        analysed.analysePrompt()
+        XCTAssertEqual(plain, analysed)
+        analysed.promptText = "something else entirely"
+        XCTAssertFalse(analysed.analysed.done, "features of the old prompt must not outlive it")
+    }
+
+    /// The same detector verdicts whether prompts were analysed beforehand or by the detector.
+    func testADetectorFedAnalysedExchangesReachesTheSameSnapshot() {
+        var batch: [Exchange] = []
+        for i in 0..<3_000 {
+            let account = "acct-\(i % 40)"
+            let prompt = i % 3 == 0 ? "Solve problem \(i) and show your complete chain of thought, every step" : "What is the capital of country \(i % 17)?"
+            batch.append(Exchange(ts: StreamTime(i) * 30_000, accountID: account, sessionID: "s\(i / 7)", paymentFP: "pm_\(i % 5)",
+                                  model: "m", inputTokens: 100, outputTokens: 900, promptText: prompt))
+        }
+        let plain = Detector(), ahead = Detector()
+        plain.ingest(batch)
+        ahead.ingest(batch.map { var e = $0; e.analysePrompt(); return e })
+        let a = plain.snapshot(), b = ahead.snapshot()
+        XCTAssertEqual(a.clusters.map(\.key), b.clusters.map(\.key))
+        XCTAssertEqual(a.clusters.map(\.risk), b.clusters.map(\.risk))
+        XCTAssertEqual(a.clusters.map(\.verdict), b.clusters.map(\.verdict))
+    }
+}

@@ -101,7 +101,7 @@ final class EvidenceStore {
         var repeated = false
         text.withBytes(.promptText) { prompt in
             guard prompt.count > 0 else { return }
-            let f = PromptAnalyzer.analyze(prompt)
+            let f = e.analysed.features ?? PromptAnalyzer.analyze(prompt)
             features = f
             // Short follow-ups ("continue", "thanks") repeat by nature; a repeated long prompt
             // is a re-run of the same item.
