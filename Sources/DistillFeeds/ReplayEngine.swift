@@ -1,4 +1,5 @@
 import DistillCore
+import Glibc
 
 /// The console's replay without the console: a feed, a detector and a `ReplayClock`, ingesting
 /// what the clock says is due in bounded slices, seeking (forward by ingesting at full speed,
@@ -6,8 +7,9 @@ import DistillCore
 /// detector), and deciding when a new snapshot is worth taking.
 ///
 /// Keyframes: every `keyframeEvery` of stream time the whole detector state and where the
-/// input stood are kept in memory, within `keyframeBudget` bytes or two keyframes, whichever
-/// is more (over it, every other keyframe is dropped and the interval doubles). A seek back
+/// input stood are kept, in memory or (with `keyframeDirectory`) in nameless files on disk,
+/// within `keyframeBudget` bytes or two keyframes, whichever is more (over it, every other
+/// keyframe is dropped and the interval doubles). A seek back
 /// restores the latest keyframe at or before its target and replays only from there. The same
 /// states, written to disk, are the console's checkpoints.
 ///
@@ -47,14 +49,21 @@ public final class ReplayEngine {
 
     struct Keyframe {
         let newest: StreamTime
-        let state: [UInt8]
+        /// The state's bytes in memory, or in a nameless file when keyframes go to disk.
+        let inMemory: [UInt8]?
+        let onDisk: SpilledBytes?
         let positions: [SourcePosition]
         let outsideWindow: Int
+
+        var size: Int { inMemory?.count ?? onDisk?.count ?? 0 }
+        var state: [UInt8]? { inMemory ?? onDisk?.read() }
     }
     private var keyframes: [Keyframe] = []
     /// Stream time between keyframes; doubles each time the budget forces a thinning.
     public private(set) var keyframeEvery: StreamTime
     public let keyframeBudget: Int
+    /// Where keyframes are written (in files that vanish with the process); nil: memory.
+    public let keyframeDirectory: String?
     public private(set) var keyframeBytes = 0
     public var keyframeCount: Int { keyframes.count }
     /// The keyframe the last seek back started from (nil: it re-read the input from the start).
@@ -79,10 +88,20 @@ public final class ReplayEngine {
     public static let defaultKeyframeEvery: StreamTime = 4 * 3_600_000
     public static let defaultKeyframeBudget = 512 << 20
 
+    /// The room for keyframes on disk in `directory`: 4 GB, but never more than a quarter of what
+    /// is free there now, nor less than the memory budget.
+    public static func diskKeyframeBudget(in directory: String) -> Int {
+        var fs = statvfs()
+        guard statvfs(directory, &fs) == 0 else { return defaultKeyframeBudget }
+        let free = Int(fs.f_bavail) &* Int(fs.f_frsize)
+        return max(defaultKeyframeBudget, min(4 << 30, free / 4))
+    }
+
     public init(speed: ReplaySpeed, paused: Bool, live: Bool = false, window: StreamWindow = .all,
                 makeDetector: @escaping () -> Detector, makeFeed: @escaping () throws -> any ExchangeFeed,
                 resumeFeed: ((FeedMark) throws -> any ExchangeFeed)? = nil, prepareDetector: @escaping (Detector) -> Void = { _ in },
-                keyframeEvery: StreamTime = ReplayEngine.defaultKeyframeEvery, keyframeBudget: Int = ReplayEngine.defaultKeyframeBudget) throws {
+                keyframeEvery: StreamTime = ReplayEngine.defaultKeyframeEvery, keyframeBudget: Int = ReplayEngine.defaultKeyframeBudget,
+                keyframeDirectory: String? = nil) throws {
         self.live = live
         self.window = window
         self.makeFeed = makeFeed
@@ -91,6 +110,7 @@ public final class ReplayEngine {
         self.prepareDetector = prepareDetector
         self.keyframeEvery = max(60_000, keyframeEvery)
         self.keyframeBudget = keyframeBudget
+        self.keyframeDirectory = keyframeDirectory
         clock = ReplayClock(speed: speed, paused: paused)
         detector = makeDetector()
         feed = try makeFeed()
@@ -280,7 +300,7 @@ public final class ReplayEngine {
         var fresh: (feed: any ExchangeFeed, detector: Detector, from: Keyframe?)?
         if let resumeFeed, let keyframe = keyframes.last(where: { $0.newest <= target }) {
             // A keyframe that cannot be used (its file changed since) falls back to the start.
-            if let state = try? DetectionState(decoding: keyframe.state, settings: detector.settings),
+            if let bytes = keyframe.state, let state = try? DetectionState(decoding: bytes, settings: detector.settings),
                let feed = try? resumeFeed(FeedMark(ledgers: state.feedLedgers, positions: keyframe.positions)) {
                 prepareDetector(state.detector)
                 fresh = (feed, state.detector, keyframe)
@@ -340,7 +360,10 @@ public final class ReplayEngine {
     public var checkpointPending: Bool { checkpointWanted }
 
     /// The newest keyframe, as a checkpoint file's bytes, and its stream time.
-    public var newestKeyframe: (bytes: [UInt8], newest: StreamTime)? { keyframes.last.map { ($0.state, $0.newest) } }
+    public var newestKeyframe: (bytes: [UInt8], newest: StreamTime)? {
+        guard let last = keyframes.last, let bytes = last.state else { return nil }
+        return (bytes, last.newest)
+    }
 
     /// Goes on from a checkpoint (before `start`): its detector, and where the replay stood.
     /// The feed must already be one resumed at the checkpoint's mark.
@@ -358,14 +381,22 @@ public final class ReplayEngine {
         guard resumeFeed != nil, let newest else { return nil }
         if let last = keyframes.last?.newest, newest < last + keyframeEvery { return nil }
         let state = encodedState(mark)
-        keyframes.append(Keyframe(newest: newest, state: state, positions: mark.positions, outsideWindow: outsideWindow))
+        let keyframe: Keyframe
+        if let keyframeDirectory {
+            // A disk that cannot take it (full, gone) costs this keyframe, not the replay.
+            guard let spilled = SpilledBytes(state, in: keyframeDirectory) else { return state }
+            keyframe = Keyframe(newest: newest, inMemory: nil, onDisk: spilled, positions: mark.positions, outsideWindow: outsideWindow)
+        } else {
+            keyframe = Keyframe(newest: newest, inMemory: state, onDisk: nil, positions: mark.positions, outsideWindow: outsideWindow)
+        }
+        keyframes.append(keyframe)
         keyframeBytes += state.count
         // Two are always kept, however large: a detector too big for the budget still seeks
         // back from somewhere nearer than the start.
         while keyframeBytes > keyframeBudget && keyframes.count > 2 {
             // Every other one goes, so those left stay evenly spread; later ones come half as often.
             keyframes = keyframes.enumerated().filter { $0.offset % 2 == 1 || $0.offset == keyframes.count - 1 }.map(\.element)
-            keyframeBytes = keyframes.reduce(0) { $0 + $1.state.count }
+            keyframeBytes = keyframes.reduce(0) { $0 + $1.size }
             keyframeEvery *= 2
         }
         return state

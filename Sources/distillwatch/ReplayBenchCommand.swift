@@ -30,6 +30,9 @@ struct ReplayBenchCommand: ParsableCommand {
     @Option(help: "Seed for the seek targets.")
     var seed: UInt64 = 1
 
+    @Flag(help: "Keep keyframes in memory (512 MB) instead of on disk as the console does.")
+    var keyframesInMemory = false
+
     func validate() throws {
         guard speed >= 1 && speed <= 100_000 else { throw ValidationError("--speed must be from 1 to 100000") }
         guard seconds > 0 && seconds <= 3600 else { throw ValidationError("--seconds must be from 0 to 3600") }
@@ -121,7 +124,9 @@ struct ReplayBenchCommand: ParsableCommand {
                                           let stream = try ExchangeStream(paths: inputs)
                                           try stream.resume(at: mark.positions)
                                           return StreamFeed(stream: stream, ledger: mark.ledgers.first ?? InputLedger())
-                                      })
+                                      },
+                                      keyframeBudget: keyframesInMemory ? ReplayEngine.defaultKeyframeBudget : ReplayEngine.diskKeyframeBudget(in: WatchCommand.keyframeDirectory),
+                                      keyframeDirectory: keyframesInMemory ? nil : WatchCommand.keyframeDirectory)
         engine.start()
         let start = Self.monotonicMs()
         while !engine.finished {

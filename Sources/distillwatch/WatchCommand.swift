@@ -20,6 +20,12 @@ struct WatchCommand: ParsableCommand {
     )
 
     static let demoPath = "SampleLogs/demo.ndjson.gz"
+    /// Where replay keyframes go: `$TMPDIR`, else /tmp. Their files have no names and vanish
+    /// when the program ends, however it ends.
+    static var keyframeDirectory: String {
+        let tmp = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        return tmp.hasSuffix("/") && tmp.count > 1 ? String(tmp.dropLast()) : tmp
+    }
 
     @Argument(help: "Log files (NDJSON, optionally .gz), or '-' for standard input. Default: the demo log.")
     var sources: [String] = []
@@ -112,7 +118,10 @@ struct WatchCommand: ParsableCommand {
                                           // Drill-down detail is not kept in keyframes: it fills again from here.
                                           d.inspector = ExchangeInspector()
                                           d.allowlist = allowlist.current
-                                      })
+                                      },
+                                      // On disk a long recording keeps keyframes hours apart, not days.
+                                      keyframeBudget: ReplayEngine.diskKeyframeBudget(in: Self.keyframeDirectory),
+                                      keyframeDirectory: Self.keyframeDirectory)
         } catch { throw failure("\(error)") }
         if let found = opened?.restored { engine.resume(from: found.state) }
         let chosen = ThemeLoader.load(theme ?? ProcessInfo.processInfo.environment["DISTILLWATCH_THEME"] ?? "dark")

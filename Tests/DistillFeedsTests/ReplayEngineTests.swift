@@ -212,7 +212,8 @@ final class ReplayEngineTests: FeedsTestCase {
 
     // MARK: Keyframes
 
-    func makeKeyframedEngine(_ path: String, every: StreamTime, budget: Int = ReplayEngine.defaultKeyframeBudget) throws -> ReplayEngine {
+    func makeKeyframedEngine(_ path: String, every: StreamTime, budget: Int = ReplayEngine.defaultKeyframeBudget,
+                             directory: String? = nil) throws -> ReplayEngine {
         let engine = try ReplayEngine(speed: .times(100), paused: true, makeDetector: { Detector() },
                                       // Small batches: this log is one default batch, and marks fall between batches.
                                       makeFeed: { StreamFeed(stream: try ExchangeStream(paths: [path]), batchSize: 50) },
@@ -221,7 +222,7 @@ final class ReplayEngineTests: FeedsTestCase {
                                           try stream.resume(at: mark.positions)
                                           return StreamFeed(stream: stream, ledger: mark.ledgers[0], batchSize: 50)
                                       },
-                                      keyframeEvery: every, keyframeBudget: budget)
+                                      keyframeEvery: every, keyframeBudget: budget, keyframeDirectory: directory)
         engine.start()
         addTeardownBlock { engine.stop() }
         return engine
@@ -239,9 +240,39 @@ final class ReplayEngineTests: FeedsTestCase {
     }
 
     func testSeekBackStartsFromTheNearestKeyframeAndEndsInTheSameState() throws {
+        try seekBackFromTheNearestKeyframe(directory: nil)
+    }
+
+    /// Keyframes on disk (as the console keeps them): the same seeks, the same states, and no
+    /// file left with a name in their directory.
+    func testKeyframesOnDiskSeekBackAlikeAndLeaveNoFiles() throws {
+        let directory = folder.appendingPathComponent("keyframes").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try seekBackFromTheNearestKeyframe(directory: directory)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), [])
+    }
+
+    func seekBackFromTheNearestKeyframe(directory: String?) throws {
         let text = Self.noisyCampaignLog()
         let path = try write("log.ndjson", text)
-        let engine = try makeKeyframedEngine(path, every: 3_600_000)
+        let engine = try makeKeyframedEngine(path, every: 3_600_000, directory: directory)
+        /// The engine's state now is that of a replay that went straight to `target`.
+        func sameAsDirect(_ target: StreamTime) throws {
+            let direct = try makeEngine(try write("direct.ndjson", text), speed: .times(100), paused: true)
+            pump(direct, at: 0) { $0.totalIngested > 0 }
+            XCTAssertEqual(direct.seek(to: target, wallMs: 0), .forward)
+            pump(direct, at: 0) { $0.clock.target == nil }
+            settle(direct, at: 0)
+            let got = engine.detector.snapshot(), want = direct.detector.snapshot()
+            let at = Timestamp.format(target)
+            XCTAssertEqual(got.exchanges, want.exchanges, at)
+            XCTAssertEqual(ClusterVerdicts.of(got), ClusterVerdicts.of(want), at)
+            XCTAssertEqual(engine.detector.suspectMoments, direct.detector.suspectMoments, at)
+            XCTAssertEqual(engine.feedState.rejected, direct.feedState.rejected, at)
+            XCTAssertEqual(engine.feedState.duplicates, direct.feedState.duplicates, at)
+            XCTAssertEqual(engine.streamClock(at: 0), target)
+            direct.stop()
+        }
         pump(engine, at: 0) { $0.totalIngested > 0 }
         let end = Self.t0 + 20 * 3_600_000
         XCTAssertEqual(engine.seek(to: end, wallMs: 0), .forward)
@@ -259,22 +290,7 @@ final class ReplayEngineTests: FeedsTestCase {
             }
             pump(engine, at: 0) { $0.clock.target == nil }
             settle(engine, at: 0)
-
-            // The same state as a replay that went straight there from the start.
-            let direct = try makeEngine(try write("direct.ndjson", text), speed: .times(100), paused: true)
-            pump(direct, at: 0) { $0.totalIngested > 0 }
-            XCTAssertEqual(direct.seek(to: target, wallMs: 0), .forward)
-            pump(direct, at: 0) { $0.clock.target == nil }
-            settle(direct, at: 0)
-            let got = engine.detector.snapshot(), want = direct.detector.snapshot()
-            let at = Timestamp.format(target)
-            XCTAssertEqual(got.exchanges, want.exchanges, at)
-            XCTAssertEqual(ClusterVerdicts.of(got), ClusterVerdicts.of(want), at)
-            XCTAssertEqual(engine.detector.suspectMoments, direct.detector.suspectMoments, at)
-            XCTAssertEqual(engine.feedState.rejected, direct.feedState.rejected, at)
-            XCTAssertEqual(engine.feedState.duplicates, direct.feedState.duplicates, at)
-            XCTAssertEqual(engine.streamClock(at: 0), target)
-            direct.stop()
+            try sameAsDirect(target)
         }
     }
 
