@@ -262,6 +262,13 @@ public final class ReplayEngine {
             return .rebuilding
         }
         if finished { return .refused("the input ended at \(Timestamp.format(newest ?? t)); nothing after it") }
+        // Far ahead over ground replayed before (back to where the analyst was, say): from the
+        // latest keyframe on the way, rather than ingesting every exchange up to it.
+        if let newest, let keyframe = keyframes.last(where: { $0.newest <= t }), keyframe.newest > newest + keyframeEvery,
+           rebuild(to: t, wallMs: wallMs, keyframeOnly: true) == nil {
+            clock.seek(.time(t), wallMs: wallMs)
+            return .rebuilding
+        }
         clock.seek(.time(t), wallMs: wallMs)
         return .forward
     }
@@ -295,8 +302,8 @@ public final class ReplayEngine {
     }
 
     /// Drops all state and goes back to the latest keyframe at or before `target`, else to the
-    /// start of the input; nil on success, else why not (state kept).
-    private func rebuild(to target: StreamTime, wallMs: Double) -> String? {
+    /// start of the input (unless `keyframeOnly`); nil on success, else why not (state kept).
+    private func rebuild(to target: StreamTime, wallMs: Double, keyframeOnly: Bool = false) -> String? {
         var fresh: (feed: any ExchangeFeed, detector: Detector, from: Keyframe?)?
         if let resumeFeed, let keyframe = keyframes.last(where: { $0.newest <= target }) {
             // A keyframe that cannot be used (its file changed since) falls back to the start.
@@ -306,6 +313,7 @@ public final class ReplayEngine {
                 fresh = (feed, state.detector, keyframe)
             }
         }
+        if fresh == nil && keyframeOnly { return "no usable keyframe" }
         if fresh == nil {
             do { fresh = (try makeFeed(), makeDetector(), nil) } catch { lastError = "\(error)"; return "cannot re-open the input: \(error)" }
         }

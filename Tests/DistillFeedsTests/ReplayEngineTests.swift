@@ -292,6 +292,17 @@ final class ReplayEngineTests: FeedsTestCase {
             settle(engine, at: 0)
             try sameAsDirect(target)
         }
+
+        // Forward again, far, over ground replayed before: from a keyframe on the way.
+        let ahead = Self.t0 + 18 * 3_600_000 + 4_321
+        XCTAssertEqual(engine.seek(to: ahead, wallMs: 0), .rebuilding)
+        let from = try XCTUnwrap(engine.lastSeekFrom)
+        XCTAssertGreaterThan(from, ahead - 2 * 3_600_000, "the nearest keyframe before the target")
+        pump(engine, at: 0) { $0.clock.target == nil }
+        settle(engine, at: 0)
+        try sameAsDirect(ahead)
+        // A short way forward still ingests.
+        XCTAssertEqual(engine.seek(to: ahead + 600_000, wallMs: 0), .forward)
     }
 
     func testKeyframesStayWithinTheirBudget() throws {
