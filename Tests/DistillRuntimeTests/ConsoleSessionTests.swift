@@ -113,10 +113,20 @@ final class ConsoleSessionTests: RuntimeTestCase {
             // A key every few frames while the replay runs, as an analyst would press them.
             return pressed.isEmpty ? nil : pressed.removeFirst()
         }
+        // The scan runs beside the replay, on another thread, as the two cores allow.
+        final class ScanResult: @unchecked Sendable { var snapshot: Snapshot?; var error: Error? }
+        let scan = ScanResult()
+        let scanDone = DispatchSemaphore(value: 0)
+        Thread {
+            do { scan.snapshot = try DetectionRun.run(paths: [path], settings: .standard).detector.snapshot() } catch { scan.error = error }
+            scanDone.signal()
+        }.start()
         var session = ConsoleSession(terminal: terminal, engine: engine, sourceName: "sixty-days.ndjson")
         let summary = session.run()
         engine.stop()
-        let scanned = try DetectionRun.run(paths: [path], settings: .standard).detector.snapshot()
+        scanDone.wait()
+        if let error = scan.error { throw error }
+        let scanned = try XCTUnwrap(scan.snapshot)
         let replayed = session.console.snapshot
 
         XCTAssertTrue(pressed.isEmpty, "every scripted key was read")
@@ -139,6 +149,7 @@ final class ConsoleSessionTests: RuntimeTestCase {
     /// With the clock handed in, pacing follows it and nothing else: ten seconds of that clock
     /// at ×3600 are ten hours of stream, however fast the machine runs the loop.
     func testReplayPacingFollowsTheInjectedClock() throws {
+        // Enough exchanges to reach well past ten stream hours (at the end the clock stands).
         let path = try generate("two-days.ndjson", days: 2, exchanges: 20_000)
         let clock = StepClock()
         let engine = try Self.engine(path, speed: .times(3600))

@@ -18,7 +18,7 @@ final class CollectedLines: LineSink {
 /// Headless mode's loop (`HeadlessSession`, as `watch --headless` runs it) writing into memory.
 final class HeadlessSessionTests: RuntimeTestCase {
     func testAFileRunsToTheEndWithTheAlertsAndCountsOfScan() throws {
-        let path = try generate("three-days.ndjson", days: 3, exchanges: 60_000, seed: 11)
+        let path = try generate("three-days.ndjson", days: 3, exchanges: 40_000, seed: 11)
         let lines = CollectedLines()
         let session = HeadlessSession(feed: StreamFeed(stream: try ExchangeStream(paths: [path])), live: false, settings: .standard,
                                       countersEvery: 0, listening: [], out: lines)
@@ -42,7 +42,7 @@ final class HeadlessSessionTests: RuntimeTestCase {
     }
 
     func testARequestToStopEndsWithFinalCounters() throws {
-        let path = try generate("three-days.ndjson", days: 3, exchanges: 60_000, seed: 11)
+        let path = try generate("three-days.ndjson", days: 3, exchanges: 40_000, seed: 11)
         let lines = CollectedLines()
         var asked = 0
         let session = HeadlessSession(feed: StreamFeed(stream: try ExchangeStream(paths: [path])), live: false, settings: .standard,
@@ -50,6 +50,6 @@ final class HeadlessSessionTests: RuntimeTestCase {
         XCTAssertEqual(session.run(), 0)
         let last = try XCTUnwrap(lines.objects(type: "counters").last)
         XCTAssertEqual(last["final"] as? Bool, true)
-        XCTAssertLessThan(last["exchanges"] as? Int ?? .max, 60_000, "stopped before the end")
+        XCTAssertLessThan(last["exchanges"] as? Int ?? .max, 40_000, "stopped before the end")
     }
 }
