@@ -101,10 +101,10 @@ final class ConsoleSessionTests: RuntimeTestCase {
         })
     }
 
-    /// 300,000 exchanges over 60 days replayed at `max` in the console, keys pressed while it
+    /// 200,000 exchanges (about 40 days) replayed at `max` in the console, keys pressed while it
     /// runs, reach the verdicts `scan` reaches on the same file.
     func testMaxSpeedReplayInTheConsoleReachesTheVerdictsOfScan() throws {
-        let count = 300_000
+        let count = 200_000
         let path = try generate("sixty-days.ndjson", days: 60, exchanges: count)
         let engine = try Self.engine(path, speed: .max)
         var pressed: [Key] = [.char("j"), .char("j"), .char("?"), .escape, .char("k")]
