@@ -139,7 +139,6 @@ public final class Console {
         }
         navigation.root.selectedKey = top.key
         navigation.followsTop = false
-        if navigation.depth == 1 { resolveSelection() }
         let others = flagged.count > 1 ? " and \(flagged.count - 1) more" : ""
         settle()
         say("\(top.key) became suspect (risk \(String(format: "%.2f", top.risk)), \(top.accounts.count) account\(top.accounts.count == 1 ? "" : "s"))\(others) at \(Format.clock(moment)); paused, Space resumes",
@@ -230,7 +229,7 @@ public final class Console {
             navigation.top.pane = 0
             if navigation.depth == 1 && row != navigation.root.selected { stopFollowing() }
             move(to: row)
-            return event.kind == .doubleClick ? perform(.drillDown) : []
+            return event.kind == .doubleClick ? apply(.drillDown) : []
         }
     }
 

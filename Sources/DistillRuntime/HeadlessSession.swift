@@ -9,7 +9,8 @@ public protocol HeadlessMetricsSink: Sendable {
 }
 
 /// `watch --headless`: the console's pipeline (feed → detector) with no terminal. Writes NDJSON
-/// to stdout, one object per line (shapes in README.md, "Headless live mode"):
+/// to `out` (standard output in the program), one object per line (shapes in README.md,
+/// "Headless live mode"):
 ///
 /// - `{"type":"listening", …}` once per listener, with the address actually bound;
 /// - `{"type":"alert", …}` each time a cluster's verdict changes;
@@ -41,6 +42,7 @@ public struct HeadlessSession {
         self.feed = feed; self.live = live; self.settings = settings; self.countersEvery = countersEvery
         self.listening = listening; self.window = window; self.out = out; self.clock = clock; self.stopRequested = stopRequested
     }
+
     /// One stream hour: the detector re-scores hourly inside `ingest` anyway, so this costs little.
     var evaluateEvery: StreamTime = 3_600_000
     /// `--state`: where checkpoints go, every `checkpointEvery` wall seconds and at exit.
