@@ -65,6 +65,9 @@ public final class ReplayEngine {
     /// Where keyframes are written (in files that vanish with the process); nil: memory.
     public let keyframeDirectory: String?
     public private(set) var keyframeBytes = 0
+    /// Keyframes the disk could not take (full, or the directory gone): seeks start further back.
+    public private(set) var keyframesNotWritten = 0
+    private var lastKeyframeAttempt: StreamTime?
     public var keyframeCount: Int { keyframes.count }
     /// The keyframe the last seek back started from (nil: it re-read the input from the start).
     public private(set) var lastSeekFrom: StreamTime?
@@ -387,12 +390,15 @@ public final class ReplayEngine {
     @discardableResult
     private func takeKeyframe(_ mark: FeedMark) -> [UInt8]? {
         guard resumeFeed != nil, let newest else { return nil }
-        if let last = keyframes.last?.newest, newest < last + keyframeEvery { return nil }
+        // Paced by the last attempt, not the last keyframe kept: a disk that refuses one must not
+        // make every later batch encode the whole state again.
+        if let last = lastKeyframeAttempt, newest < last + keyframeEvery { return nil }
+        lastKeyframeAttempt = newest
         let state = encodedState(mark)
         let keyframe: Keyframe
         if let keyframeDirectory {
             // A disk that cannot take it (full, gone) costs this keyframe, not the replay.
-            guard let spilled = SpilledBytes(state, in: keyframeDirectory) else { return state }
+            guard let spilled = SpilledBytes(state, in: keyframeDirectory) else { keyframesNotWritten += 1; return state }
             keyframe = Keyframe(newest: newest, inMemory: nil, onDisk: spilled, positions: mark.positions, outsideWindow: outsideWindow)
         } else {
             keyframe = Keyframe(newest: newest, inMemory: state, onDisk: nil, positions: mark.positions, outsideWindow: outsideWindow)
@@ -415,6 +421,7 @@ public final class ReplayEngine {
     /// ones are taken.
     public func forgetKeyframes() {
         keyframes = []
+        lastKeyframeAttempt = nil
         keyframeBytes = 0
     }
 }

@@ -232,6 +232,10 @@ public struct ConsoleSession {
         case .rebuilding:
             if let from = engine.lastSeekFrom { console.say(doing + ": seeking… (from the keyframe at \(Format.clock(from)))") }
             else { console.say(doing + ": seeking… (re-reading the input from the start)") }
+            // A disk that refused keyframes makes seeks slow: say why.
+            if engine.keyframesNotWritten > 0, let said = console.message?.text {
+                console.say(said + "; \(engine.keyframesNotWritten) keyframe(s) could not be written to \(engine.keyframeDirectory ?? "-")", .warning)
+            }
         case .refused(let why): console.say(why, .warning)
         }
     }

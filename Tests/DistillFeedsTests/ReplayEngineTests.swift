@@ -252,6 +252,27 @@ final class ReplayEngineTests: FeedsTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), [])
     }
 
+    /// A directory that cannot take keyframes costs the keyframes, counted, and nothing else: a
+    /// seek back re-reads from the start and ends in the same state.
+    func testKeyframesTheDiskRefusesAreCountedAndSeeksStillWork() throws {
+        let path = try write("log.ndjson", Self.noisyCampaignLog())
+        let engine = try makeKeyframedEngine(path, every: 3_600_000, directory: folder.appendingPathComponent("missing").path)
+        pump(engine, at: 0) { $0.totalIngested > 0 }
+        XCTAssertEqual(engine.seek(to: Self.t0 + 20 * 3_600_000, wallMs: 0), .forward)
+        pump(engine, at: 0) { $0.clock.target == nil }
+        XCTAssertEqual(engine.keyframeCount, 0)
+        XCTAssertGreaterThan(engine.keyframesNotWritten, 8, "about one a stream hour was tried")
+        XCTAssertLessThanOrEqual(engine.keyframesNotWritten, 21, "tried once an interval, not at every batch")
+        let before = engine.detector.snapshot()
+        XCTAssertEqual(engine.seek(to: Self.t0 + 10 * 3_600_000, wallMs: 0), .rebuilding)
+        XCTAssertNil(engine.lastSeekFrom, "from the start")
+        pump(engine, at: 0) { $0.clock.target == nil }
+        XCTAssertEqual(engine.seek(to: Self.t0 + 20 * 3_600_000, wallMs: 0), .forward)
+        pump(engine, at: 0) { $0.clock.target == nil }
+        settle(engine, at: 0)
+        XCTAssertEqual(ClusterVerdicts.of(engine.detector.snapshot()), ClusterVerdicts.of(before))
+    }
+
     func seekBackFromTheNearestKeyframe(directory: String?) throws {
         let text = Self.noisyCampaignLog()
         let path = try write("log.ndjson", text)
