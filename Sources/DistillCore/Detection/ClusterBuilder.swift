@@ -24,9 +24,9 @@ struct ClusterBuilder {
         let n = accounts.count
         guard n > 0 else { return Clustering() }
 
-        let owners = (0..<n).map(evidence.owner)
-        // Read once per account here, not once per account per shared value below.
-        let keepsAddresses = stats.map { $0.ipRotation < settings.maxRotationForAddressLink }
+        // Read per member of the few small shared values below, not for every account: a pass
+        // over all accounts' stats read hundreds of bytes per account at every evaluation.
+        func keepsAddresses(_ m: Int32) -> Bool { stats[Int(m)].ipRotation < settings.maxRotationForAddressLink }
 
         var forest = UnionFind(count: n)
         var linked = [TieKind.Set](repeating: 0, count: n)
@@ -55,13 +55,13 @@ struct ClusterBuilder {
                     var steady = 0
                     steadyOwners.removeAll()
                     var tooManyOwners = false
-                    for m in members where keepsAddresses[Int(m)] {
+                    for m in members where keepsAddresses(m) {
                         steady += 1
-                        guard steadyOwners.insert(owners[Int(m)]) else { tooManyOwners = true; break }
+                        guard steadyOwners.insert(evidence.owner(Int(m))) else { tooManyOwners = true; break }
                     }
                     guard !tooManyOwners, steady >= 2 else { continue }  // too many owners: no link
                     var anchor = -1
-                    for m in members where keepsAddresses[Int(m)] {
+                    for m in members where keepsAddresses(m) {
                         if anchor < 0 { anchor = Int(m) } else { forest.union(anchor, Int(m)) }
                         linked[Int(m)] |= TieKind.sharedAddress.bit
                     }
@@ -323,7 +323,8 @@ struct ClusterBuilder {
         var candidates: [Int32] = []
         var signatures: [UInt32] = []
         var population = 0
-        for i in accounts.indices where accounts[i].lastSeen >= horizon {
+        let lastSeen = evidence.lastSeenBySlot
+        for i in lastSeen.indices where lastSeen[i] >= horizon {
             population += 1
             guard comparable[i] && coordination.hasWindowSignature[i] else { continue }
             candidates.append(Int32(i))

@@ -39,6 +39,9 @@ final class EvidenceStore {
     /// Accounts that received exchanges since the changes were last taken: only their
     /// behaviour scores and profiles need recomputing.
     private(set) var touched: [Int32] = []
+    /// Each account's `lastSeen`, densely: the synchrony search reads it for every account, and
+    /// reading it from the account records touched one cache line per account.
+    private(set) var lastSeenBySlot: [StreamTime] = []
     private var isTouched: [Bool] = []
 
     init(settings: DetectorSettings) {
@@ -74,7 +77,7 @@ final class EvidenceStore {
         let ai = Int(a)
         if !isTouched[ai] { isTouched[ai] = true; touched.append(a) }
         if ts < accounts[ai].firstSeen { accounts[ai].firstSeen = ts }
-        if ts > accounts[ai].lastSeen { accounts[ai].lastSeen = ts }
+        if ts > accounts[ai].lastSeen { accounts[ai].lastSeen = ts; lastSeenBySlot[ai] = ts }
         let hour = floorDiv(ts, 3_600_000)
         accounts[ai].countHour(hour)
         let newActiveHour = hour > accounts[ai].lastActiveHour
@@ -224,6 +227,7 @@ final class EvidenceStore {
         let id = text[.accountID] ?? ""
         let slot = Int32(accounts.count)
         accounts.append(AccountState(id: id, at: ts))
+        lastSeenBySlot.append(ts)
         if accountIndex.slot(of: hash) == nil { accountIndex.insert(hash, slot) } else { accountCollisions[id] = slot }
         lastValueKey.append(contentsOf: repeatElement(0, count: kindCount))
         lastValueSlot.append(contentsOf: repeatElement(-1, count: kindCount))
@@ -407,6 +411,7 @@ extension EvidenceStore {
         touched = try r.plain(Int32.self)
 
         let n = accounts.count
+        lastSeenBySlot = accounts.map(\.lastSeen)
         isTouched = [Bool](repeating: false, count: n)
         for a in touched {
             try r.check(a >= 0 && Int(a) < n && !isTouched[Int(a)], "a changed account \(a) of \(n)")
