@@ -74,7 +74,8 @@ let package = Package(
                 "DistillFeeds", "DistillCore", "DistillSim", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "DistillSimTests", dependencies: ["DistillSim"]),
         .testTarget(name: "DistillEvalTests", dependencies: ["DistillEval", "DistillFeeds", "DistillCore"]),

@@ -192,7 +192,7 @@ extension WatchCommand {
 
     /// `watch --headless`: the same feed and detector, NDJSON on stdout; exits when finite input ends.
     func runHeadless(paths: [String]) throws {
-        let settings = DetectorSettings(sensitivity: sensitivity)
+        let settings = detectorSettings
         let opened = try openCheckpoints(settings: settings)
         let checkpoints = opened?.directory
         var restored: HeadlessSession.Resumed?

@@ -45,6 +45,9 @@ struct WatchCommand: ParsableCommand {
     @Option(help: "Detector sensitivity: conservative, balanced or aggressive.")
     var sensitivity: DetectorSettings.Sensitivity = .balanced
 
+    @Option(name: .customLong("fold-idle-after"), help: ArgumentHelp("Pack the activity of accounts idle this many stream hours (and in no watch or suspect cluster) until they return; 0 never does. Saves memory, changes no verdict.", valueName: "hours"))
+    var foldIdleAfter: Int = 168
+
     @Flag(help: "Start paused.")
     var paused = false
 
@@ -61,6 +64,7 @@ struct WatchCommand: ParsableCommand {
     var sourceOptions: SourceOptions
 
     func validate() throws {
+        if foldIdleAfter < 0 { throw ValidationError("--fold-idle-after must be 0 (never) or a number of hours") }
         if case .failure(let e) = ReplaySpeed.parse(speed) { throw ValidationError("--\(e)") }
         _ = try window()
     }
@@ -69,6 +73,13 @@ struct WatchCommand: ParsableCommand {
 
     func window() throws -> StreamWindow {
         do { return try StreamWindow(from: from, until: until) } catch { throw ValidationError(error.description) }
+    }
+
+    /// The detector's settings as the options give them.
+    var detectorSettings: DetectorSettings {
+        var settings = DetectorSettings(sensitivity: sensitivity)
+        settings.foldIdleAfter = foldIdleAfter > 0 ? StreamTime(foldIdleAfter) * 3_600_000 : nil
+        return settings
     }
 
     func run() throws {
@@ -81,7 +92,7 @@ struct WatchCommand: ParsableCommand {
         let live = paths == ["-"] || sourceOptions.hasLiveSources
         // Checkpoints are read, and the feed opened (listeners bound), before the screen is
         // taken, so a refused checkpoint or a busy port fails plainly.
-        let opened = try openCheckpoints(settings: DetectorSettings(sensitivity: sensitivity))
+        let opened = try openCheckpoints(settings: detectorSettings)
         var resumeMark: FeedMark?
         if let found = opened?.restored {
             guard let mark = FeedMark(state: found.state) else { throw failure("checkpoint \(found.file): a source position cannot be read") }
@@ -98,8 +109,8 @@ struct WatchCommand: ParsableCommand {
         let allowlist = AllowlistHolder()
         do {
             engine = try ReplayEngine(speed: replaySpeed, paused: paused, live: live, window: window(),
-                                      makeDetector: { [sensitivity, allowlist] in
-                                          let d = Detector(settings: DetectorSettings(sensitivity: sensitivity))
+                                      makeDetector: { [settings = detectorSettings, allowlist] in
+                                          let d = Detector(settings: settings)
                                           d.inspector = ExchangeInspector()
                                           // A detector rebuilt for a seek back knows the analyst's allowlist from its first exchange.
                                           d.allowlist = allowlist.current

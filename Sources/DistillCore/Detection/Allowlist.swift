@@ -41,7 +41,7 @@ extension Detector {
 extension RiskModel {
     /// The assessments without allowlisted accounts: clusters made only of them are dropped,
     /// the others are judged again on the members that remain.
-    func excluding(_ allowlisted: [Bool], from assessments: [Assessment], stats: [BehaviourStats]) -> [Assessment] {
+    func excluding(_ allowlisted: [Bool], from assessments: [Assessment], stats: AccountStatsTable) -> [Assessment] {
         assessments.compactMap { a in
             let kept = a.members.filter { !allowlisted[Int($0)] }
             if kept.count == a.members.count { return a }

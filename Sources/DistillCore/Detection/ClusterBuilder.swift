@@ -19,7 +19,7 @@ struct ClusterBuilder {
 
     /// Groups every account. `behaviour` holds each account's own score (−1: too few prompts to
     /// say); `scorer` judges the pooled young accounts on a shared harness value.
-    func build(behaviour: [Double], stats: [BehaviourStats], scorer: RiskModel) -> Clustering {
+    func build(behaviour: [Double], stats: AccountStatsTable, scorer: RiskModel) -> Clustering {
         let accounts = evidence.accounts
         let n = accounts.count
         guard n > 0 else { return Clustering() }
@@ -87,10 +87,11 @@ struct ClusterBuilder {
                 let slot = evidence.lastSlot(kind, account: Int32(i))
                 if slot >= 0 { candidates.append(ValueRef(kind: kind.rawValue, slot: slot).packed) }
             }
-            accounts[i].prefixFamilies.forEachRecurringKey { key in
+            let families = evidence.families(i)
+            families.prefix.forEachRecurringKey { key in
                 if let slot = prefixes[key] { candidates.append(ValueRef(kind: ValueKind.promptPrefix.rawValue, slot: slot).packed) }
             }
-            accounts[i].suffixFamilies.forEachRecurringKey { key in
+            families.suffix.forEachRecurringKey { key in
                 if let slot = suffixes[key] { candidates.append(ValueRef(kind: ValueKind.promptSuffix.rawValue, slot: slot).packed) }
             }
         }
@@ -207,10 +208,11 @@ struct ClusterBuilder {
             if slot >= 0 { values.append(pack(kind, slot)) }
         }
         let tables = evidence.tables
-        evidence.accounts[i].prefixFamilies.forEachRecurringKey { key in
+        let families = evidence.families(i)
+        families.prefix.forEachRecurringKey { key in
             if let slot = tables[ValueKind.promptPrefix.rawValue].index[key] { values.append(pack(.promptPrefix, slot)) }
         }
-        evidence.accounts[i].suffixFamilies.forEachRecurringKey { key in
+        families.suffix.forEachRecurringKey { key in
             if let slot = tables[ValueKind.promptSuffix.rawValue].index[key] { values.append(pack(.promptSuffix, slot)) }
         }
     }
@@ -220,7 +222,7 @@ struct ClusterBuilder {
     /// too new to score, or scored on a handful of prompts, together with any extractors on it.
     /// Honest users of a shared value dilute the pool, so a popular framework's schema never
     /// passes; one that only a farm uses does, hours before each account could on its own.
-    private func linkPooledYoungAccounts(behaviour: [Double], stats: [BehaviourStats], scorer: RiskModel, placed: [Bool]?,
+    private func linkPooledYoungAccounts(behaviour: [Double], stats: AccountStatsTable, scorer: RiskModel, placed: [Bool]?,
                                         forest: inout UnionFind, linked: inout [TieKind.Set]) {
         let accounts = evidence.accounts
         let n = accounts.count
@@ -332,7 +334,7 @@ struct ClusterBuilder {
         }
         if candidates.count >= 2 {
             let finder = SynchronyFinder()
-            let rings = candidates.map { accounts[Int($0)].windows.aligned(asOf: nowWindow) }
+            let rings = candidates.map { evidence.windows(Int($0)).aligned(asOf: nowWindow) }
             let weights = evidence.windowLoad.weights(asOf: nowWindow, population: population)
             ties.synchronisedPairs = finder.pairs(candidates: candidates, signatures: signatures, rings: rings, weights: weights, asOf: nowWindow)
                 .map { .init(a: $0.0, b: $0.1, overlap: $0.2, sharedWindows: $0.3) }
@@ -389,7 +391,7 @@ final class CoordinationState {
     }
 
     /// Makes the profiles and window signatures of the accounts changed since the last search.
-    func refreshChanged(evidence: EvidenceStore, stats: [BehaviourStats], now: StreamTime) {
+    func refreshChanged(evidence: EvidenceStore, stats: AccountStatsTable, now: StreamTime) {
         let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
         let synchrony = SynchronyFinder()
         for a in staleSignatures {
@@ -398,7 +400,7 @@ final class CoordinationState {
             // Only accounts that are compared at all need a profile and a signature.
             guard profileComparable[i] else { hasWindowSignature[i] = false; continue }
             profiles[i] = BehaviourProfile(stats[i])
-            let ring = evidence.accounts[i].windows.aligned(asOf: nowWindow)
+            let ring = evidence.windows(i).aligned(asOf: nowWindow)
             var active = 0
             for k in 0..<6 { active += ring[k].nonzeroBitCount }
             hasWindowSignature[i] = active >= synchrony.minimumWindows && active <= synchrony.maximumWindows

@@ -21,9 +21,12 @@ public final class Detector {
     public var showsAllowlisted = false
     private(set) var assessedAt: StreamTime = .min
     private var dirty = false
-    /// Per account, as of the last evaluation that touched it: its behaviour counts and its own
-    /// behaviour score (−1: too few prompts to say).
+    /// Per active account (by its place in the evidence store's `activities`), as of the last
+    /// evaluation that touched it: its behaviour counts. A folded account's are unpacked when
+    /// read (see `AccountStatsTable`).
     private var accountStats: [BehaviourStats] = []
+    /// Per account: its own behaviour score as of the last evaluation that touched it (−1: too
+    /// few prompts to say).
     private var behaviour: [Double] = []
     /// Per account: when it was first in a `suspect` cluster, if ever.
     private(set) var flaggedAt: [StreamTime?] = []
@@ -102,8 +105,10 @@ public final class Detector {
     /// Makes room in the later stages for accounts the evidence store has added since.
     private func growStages() {
         let n = evidence.accounts.count
-        guard accountStats.count < n else { return }
-        accountStats.append(contentsOf: repeatElement(BehaviourStats(), count: n - accountStats.count))
+        if accountStats.count < evidence.activities.count {
+            accountStats.append(contentsOf: repeatElement(BehaviourStats(), count: evidence.activities.count - accountStats.count))
+        }
+        guard behaviour.count < n else { return }
         behaviour.append(contentsOf: repeatElement(0, count: n - behaviour.count))
         flaggedAt.append(contentsOf: repeatElement(nil, count: n - flaggedAt.count))
         coordination.grow(to: n)
@@ -126,16 +131,15 @@ public final class Detector {
             let accounts = evidence.accounts
             var covered = [Bool](repeating: false, count: accounts.count)
             for a in assessments { for m in a.members { covered[Int(m)] = true } }
-            for i in accounts.indices where !covered[i] { shown.append(model.judgeAlone(Int32(i), stats: accounts[i].currentStats())) }
+            for i in accounts.indices where !covered[i] { shown.append(model.judgeAlone(Int32(i), stats: evidence.currentStats(i))) }
         }
         var clusters = shown.map(model.explain)
         clusters.sort { ($0.risk, $0.exchanges, $1.key) > ($1.risk, $1.exchanges, $0.key) }
         var allowlisted: [ClusterSnapshot] = []
         if showsAllowlisted {
-            let accounts = evidence.accounts
             allowlisted = setAside.map { members in
                 var pooled = BehaviourStats()
-                for m in members { pooled += accounts[Int(m)].currentStats() }
+                for m in members { pooled += evidence.currentStats(Int(m)) }
                 return model.explain(model.judge(members, pooled, model.clusterContext(members, examples: true)))
             }
             allowlisted.sort { ($0.risk, $0.exchanges, $1.key) > ($1.risk, $1.exchanges, $0.key) }
@@ -155,7 +159,7 @@ public final class Detector {
             let gone = a.members.filter { mask[Int($0)] }
             return gone.isEmpty ? nil : gone
         }
-        assessments = model.excluding(mask, from: assessments, stats: accountStats)
+        assessments = model.excluding(mask, from: assessments, stats: statsTable)
     }
 
     // MARK: Evaluation
@@ -171,26 +175,28 @@ public final class Detector {
         // Housekeeping every other evaluation.
         if scheduled && evaluations % 2 == 1 {
             evidence.evictIdle(sessionsBefore: now - settings.sessionIdleTimeout, loneValuesBefore: now - settings.loneValueIdleTimeout)
+            if let idle = settings.foldIdleAfter { foldAccounts(idleBefore: now - idle) }
         }
 
         let model = scoring(at: now)
         let accounts = evidence.accounts
         for a in evidence.touched {
-            let i = Int(a)
-            accountStats[i] = accounts[i].currentStats()
-            behaviour[i] = model.accountBehaviour(accountStats[i], firstSeen: accounts[i].firstSeen)
-            coordination.changed(a, stats: accountStats[i], settings: settings)
+            let i = Int(a), b = Int(evidence.activityOf[i])
+            accountStats[b] = evidence.activities[b].currentStats(of: accounts[i])
+            behaviour[i] = model.accountBehaviour(accountStats[b], firstSeen: accounts[i].firstSeen)
+            coordination.changed(a, stats: accountStats[b], settings: settings)
         }
+        let stats = statsTable
         // Only scheduled evaluations search, so ties never depend on when a console took snapshots.
         let builder = ClusterBuilder(settings: settings, evidence: evidence, coordination: coordination, now: now)
         if scheduled && (coordination.ties == nil || evaluations % settings.coordinationEvery == 0) {
             // Window signatures of the accounts touched since the last search, made only now.
-            coordination.refreshChanged(evidence: evidence, stats: accountStats, now: now)
+            coordination.refreshChanged(evidence: evidence, stats: stats, now: now)
             coordination.ties = builder.findCoordination()
         }
-        let clustering = builder.build(behaviour: behaviour, stats: accountStats, scorer: model)
+        let clustering = builder.build(behaviour: behaviour, stats: stats, scorer: model)
         coordination.linkedBy = clustering.linkedBy
-        assessments = model.assess(clustering, behaviour: behaviour, stats: accountStats)
+        assessments = model.assess(clustering, behaviour: behaviour, stats: stats)
         applyAllowlist(model)
         assessedAt = now
         guard scheduled else { return }
@@ -201,6 +207,31 @@ public final class Detector {
         }
         if flagged { suspectMoments.append(now) }
     }
+
+    /// The per-account counts as the later stages read them, by account slot.
+    private var statsTable: AccountStatsTable { AccountStatsTable(evidence: evidence, byActivity: accountStats) }
+
+    /// Folds accounts last seen before `idleBefore`, never flagged, in no `watch` or `suspect`
+    /// cluster and not compared for coordination: nothing the stages read about them changes
+    /// until they return, so their counts are as good packed as in place.
+    private func foldAccounts(idleBefore: StreamTime) {
+        let lastSeen = evidence.lastSeenBySlot
+        var inCluster: [Bool]?
+        for i in lastSeen.indices where lastSeen[i] < idleBefore && !evidence.isFolded(i) {
+            guard flaggedAt[i] == nil, !coordination.profileComparable[i], !coordination.hasWindowSignature[i],
+                  !evidence.isTouched[i] else { continue }
+            if inCluster == nil {
+                var marks = [Bool](repeating: false, count: lastSeen.count)
+                for a in assessments where a.verdict != .clear { for m in a.members { marks[Int(m)] = true } }
+                inCluster = marks
+            }
+            guard !inCluster![i] else { continue }
+            _ = evidence.fold(i)
+        }
+    }
+
+    /// Accounts whose activity is packed until they return.
+    public var foldedAccounts: Int { evidence.foldedCount }
 
     // MARK: Saved state
 
@@ -240,16 +271,17 @@ public final class Detector {
         suspectMoments = try r.plain(Int64.self)
         let restoredAllowlist = try r.read(Allowlist.self)
         let staged = accountStats.count
-        try r.check(staged <= n && behaviour.count == staged && flaggedAt.count == staged && coordination.profiles.count == staged,
-                    "per-account scores for \(staged) accounts do not line up with \(n)")
+        let scored = behaviour.count
+        try r.check(staged <= evidence.activities.count && scored <= n && flaggedAt.count == scored && coordination.profiles.count == scored,
+                    "per-account scores for \(scored) accounts do not line up with \(n)")
         allowlist = restoredAllowlist
         let wasDirty = dirty
         if !dirty && assessedAt != .min {
-            try r.check(staged == n, "scores for \(staged) of \(n) accounts after an evaluation that covered them all")
+            try r.check(scored == n && staged == evidence.activities.count, "scores for \(scored) of \(n) accounts after an evaluation that covered them all")
             let model = scoring(at: assessedAt)
             let clustering = ClusterBuilder(settings: settings, evidence: evidence, coordination: coordination, now: assessedAt)
-                .build(behaviour: behaviour, stats: accountStats, scorer: model)
-            assessments = model.assess(clustering, behaviour: behaviour, stats: accountStats)
+                .build(behaviour: behaviour, stats: statsTable, scorer: model)
+            assessments = model.assess(clustering, behaviour: behaviour, stats: statsTable)
             applyAllowlist(model)
         }
         dirty = wasDirty
@@ -260,6 +292,19 @@ public final class Detector {
     /// The stream time at which `account` was first in a `suspect` cluster, if ever.
     public func flaggedAt(account: String) -> StreamTime? {
         accountSlotIfKnown(account).flatMap { Int($0) < flaggedAt.count ? flaggedAt[Int($0)] : nil }
+    }
+}
+
+/// Per-account behaviour counts by account slot, for the stages after the evidence store: an
+/// active account's as of the last evaluation that touched it, a folded one's unpacked (the
+/// same counts: an account is folded only once no evaluation has it left to recompute).
+struct AccountStatsTable {
+    let evidence: EvidenceStore
+    let byActivity: [BehaviourStats]
+
+    subscript(_ slot: Int) -> BehaviourStats {
+        let b = Int(evidence.activityOf[slot])
+        return b >= 0 ? byActivity[b] : evidence.currentStats(slot)
     }
 }
 

@@ -94,6 +94,11 @@ public struct DetectorSettings: Sendable {
     /// request would otherwise grow memory with the number of exchanges), except an account's
     /// first card and org: its identity, kept as long as the account (at most two per account).
     public var loneValueIdleTimeout: StreamTime = 6 * 3_600_000
+    /// Accounts idle this long in stream time, never flagged and in no `watch` or `suspect`
+    /// cluster, have their activity packed into a few dozen bytes until they return (nil: never),
+    /// so memory follows the accounts active at once rather than every account ever seen.
+    /// Folding loses nothing and changes no verdict, so it is not part of the rules' fingerprint.
+    public var foldIdleAfter: StreamTime? = 7 * 24 * 3_600_000
     /// A model first seen this long after the stream began counts as a new release.
     public var newModelGrace: StreamTime = 24 * 3_600_000
     /// Accounts first seen within this span of each other form a creation burst.

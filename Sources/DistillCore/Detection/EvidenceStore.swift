@@ -11,10 +11,14 @@ final class EvidenceStore {
     private var accountIndex = UInt64Map<Int32>()
     private var accountCollisions: [String: Int32] = [:]
     var tables = [ValueTable](repeating: ValueTable(), count: ValueKind.allCases.count)
-    /// Per account and kind, the key and slot of the value it used last: most accounts use the
-    /// same card, org and IP every time, so those lookups are skipped.
-    private var lastValueKey: [UInt64] = []
-    private var lastValueSlot: [Int32] = []
+    /// The activity of active accounts; a folded account's slot here is reused by the next
+    /// account that needs one, so this grows with the accounts active at once, not with every
+    /// account ever seen.
+    private(set) var activities: [AccountActivity] = []
+    /// Per account, the index of its activity in `activities`, or -1 while it is folded.
+    private(set) var activityOf: [Int32] = []
+    private var freeActivities: [Int32] = []
+    private(set) var foldedCount = 0
     private var sessions = UInt64Map<SessionTally>()
     private var promptCache = RecentPromptCache(log2Slots: 22)
     /// 32,768 entries of 16 bytes: 512 KB, the L2 size of the host it was tuned on (2^13 and 2^17 measured the same).
@@ -42,9 +46,10 @@ final class EvidenceStore {
     /// Each account's `lastSeen`, densely: the synchrony search reads it for every account, and
     /// reading it from the account records touched one cache line per account.
     private(set) var lastSeenBySlot: [StreamTime] = []
-    private var isTouched: [Bool] = []
+    private(set) var isTouched: [Bool] = []
 
     init(settings: DetectorSettings) {
+        precondition(ValueKind.allCases.count == 8, "the last-value cache holds eight kinds")
         self.settings = settings
     }
 
@@ -75,15 +80,17 @@ final class EvidenceStore {
         let text = e.text
         let a = accountSlot(text, at: ts)
         let ai = Int(a)
+        var bi = Int(activityOf[ai])
+        if bi < 0 { bi = unfold(a) }
         if !isTouched[ai] { isTouched[ai] = true; touched.append(a) }
         if ts < accounts[ai].firstSeen { accounts[ai].firstSeen = ts }
         if ts > accounts[ai].lastSeen { accounts[ai].lastSeen = ts; lastSeenBySlot[ai] = ts }
         let hour = floorDiv(ts, 3_600_000)
-        accounts[ai].countHour(hour)
-        let newActiveHour = hour > accounts[ai].lastActiveHour
-        if newActiveHour { accounts[ai].lastActiveHour = hour }
+        activities[bi].countHour(hour)
+        let newActiveHour = hour > activities[bi].lastActiveHour
+        if newActiveHour { activities[bi].lastActiveHour = hour }
         let window = floorDiv(ts, ActivityWindows.bucketMillis)
-        if accounts[ai].windows.mark(window) { windowLoad.add(window) }
+        if activities[bi].windows.mark(window) { windowLoad.add(window) }
 
         // Session shape: counts are kept current, so an open session is already in the stats.
         var sessionTurnsBefore: Int32 = -1  // -1: sessionless, 0: new session
@@ -112,8 +119,8 @@ final class EvidenceStore {
             if prompt.count >= settings.minimumBytesForRepeat {
                 repeated = promptCache.checkAndInsert(StableHash.combine(f.exactHash, UInt64(a)))
             }
-            if let p = f.prefixFamily { accounts[ai].prefixFamilies.add(p) }
-            if let q = f.suffixFamily { accounts[ai].suffixFamilies.add(q) }
+            if let p = f.prefixFamily { activities[bi].prefixFamilies.add(p) }
+            if let q = f.suffixFamily { activities[bi].suffixFamilies.add(q) }
         }
 
         // Lifecycle: a model first seen well after the stream began is a new release. Only a
@@ -139,9 +146,9 @@ final class EvidenceStore {
         }
         // In place: copying the stats out would copy its hour-of-day array on every exchange.
         Self.count(e, hour: hour, newActiveHour: newActiveHour, sessionTurnsBefore: sessionTurnsBefore,
-                   features: features, repeated: repeated, postRelease: postRelease, into: &accounts[ai].stats)
+                   features: features, repeated: repeated, postRelease: postRelease, into: &activities[bi].stats)
 
-        if let user = text.hash(.endUserID) { accounts[ai].endUsers.insert(user) }
+        if let user = text.hash(.endUserID) { activities[bi].endUsers.insert(user) }
 
         // Shared values, keyed by the hash of their bytes; their text is built only for a
         // value's label, the first time one is needed.
@@ -155,8 +162,8 @@ final class EvidenceStore {
         }
         if let key = text.hash(.clientIP) {
             // One hash serves the distinct-IP sketch and the shared-value table.
-            accounts[ai].ips.insert(key)
-            if lastValueKey[ai * kindCount + ValueKind.ip.rawValue] != key {
+            activities[bi].ips.insert(key)
+            if activities[bi].lastValueKey[ValueKind.ip.rawValue] != key {
                 if let range = text.withBytes(.clientIP, IPRange.prefix(of:)) ?? nil {
                     let rangeKey = StableHash.combine(range.key, range.isV6 ? 6 : 4)
                     _ = link(.ipRange, rangeKey, IPRange.describe(key: range.key, isV6: range.isV6), a, ts)
@@ -228,9 +235,8 @@ final class EvidenceStore {
         let slot = Int32(accounts.count)
         accounts.append(AccountState(id: id, at: ts))
         lastSeenBySlot.append(ts)
+        activityOf.append(newActivity())
         if accountIndex.slot(of: hash) == nil { accountIndex.insert(hash, slot) } else { accountCollisions[id] = slot }
-        lastValueKey.append(contentsOf: repeatElement(0, count: kindCount))
-        lastValueSlot.append(contentsOf: repeatElement(-1, count: kindCount))
         isTouched.append(false)
         return slot
     }
@@ -261,8 +267,8 @@ final class EvidenceStore {
     /// Adds account `a` to the value's members; returns its slot and whether it wants a label now
     /// (its text is built only then).
     private func record(_ kind: ValueKind, _ key: UInt64, _ a: Int32, _ ts: StreamTime) -> (slot: Int32, wantsLabel: Bool) {
-        let cache = Int(a) * kindCount + kind.rawValue
-        let last = lastValueKey[cache] == key ? lastValueSlot[cache] : -1
+        let b = Int(activityOf[Int(a)]), k = kind.rawValue  // active: `add` unfolded it
+        let last = activities[b].lastValueKey[k] == key ? activities[b].lastValueSlot[k] : -1
         if last >= 0 && last & Self.sharedSlotFlag != 0 { return (last & ~Self.sharedSlotFlag, false) }
         let hint = last
         let slot: Int32
@@ -281,16 +287,16 @@ final class EvidenceStore {
         }
         let remembered = isShared && slot < Self.sharedSlotFlag ? slot | Self.sharedSlotFlag : slot
         if remembered != hint {
-            lastValueKey[cache] = key
-            lastValueSlot[cache] = remembered
+            activities[b].lastValueKey[k] = key
+            activities[b].lastValueSlot[k] = remembered
         }
         return (slot, wantsLabel)
     }
 
     private func touchLast(_ kind: ValueKind, _ a: Int32, _ ts: StreamTime) {
-        let cache = Int(a) * kindCount + kind.rawValue
-        let slot = lastValueSlot[cache]
-        if slot >= 0 && slot & Self.sharedSlotFlag == 0 && tables[kind.rawValue].states[Int(slot)].key == lastValueKey[cache] {
+        let b = Int(activityOf[Int(a)]), k = kind.rawValue
+        let slot = activities[b].lastValueSlot[k]
+        if slot >= 0 && slot & Self.sharedSlotFlag == 0 && tables[k].states[Int(slot)].key == activities[b].lastValueKey[k] {
             tables[kind.rawValue].states[Int(slot)].touch(ts)
         }
     }
@@ -345,12 +351,80 @@ final class EvidenceStore {
     }
 
     func lastSlot(_ kind: ValueKind, account: Int32) -> Int32 {
-        let cache = Int(account) * ValueKind.allCases.count + kind.rawValue
-        let remembered = lastValueSlot[cache]
+        let k = kind.rawValue
+        let b = Int(activityOf[Int(account)])
+        let (key, remembered) = b >= 0 ? (activities[b].lastValueKey[k], activities[b].lastValueSlot[k])
+            : { let f = folded(Int(account)); return (f.lastValueKey[k], f.lastValueSlot[k]) }()
         guard remembered >= 0 else { return -1 }
         let slot = remembered & ~Self.sharedSlotFlag
-        guard tables[kind.rawValue].states[Int(slot)].key == lastValueKey[cache] else { return -1 }
+        guard tables[k].states[Int(slot)].key == key else { return -1 }
         return slot
+    }
+
+    // MARK: Folding
+
+    /// The activity of account `slot`: its own while active, unpacked from its summary while
+    /// folded (a copy either way).
+    func activity(_ slot: Int) -> AccountActivity {
+        let b = Int(activityOf[slot])
+        return b >= 0 ? activities[b] : folded(slot)
+    }
+
+    /// The account's behaviour counts with their derived fields, as `AccountActivity.currentStats`.
+    func currentStats(_ slot: Int) -> BehaviourStats {
+        activity(slot).currentStats(of: accounts[slot])
+    }
+
+    func isFolded(_ slot: Int) -> Bool { activityOf[slot] < 0 }
+
+    /// The account's template families, without copying the rest of its activity.
+    func families(_ slot: Int) -> (prefix: TopFamilies, suffix: TopFamilies) {
+        let b = Int(activityOf[slot])
+        if b >= 0 { return (activities[b].prefixFamilies, activities[b].suffixFamilies) }
+        let f = folded(slot)
+        return (f.prefixFamilies, f.suffixFamilies)
+    }
+
+    /// The account's ring of active windows, without copying the rest of its activity.
+    func windows(_ slot: Int) -> ActivityWindows {
+        let b = Int(activityOf[slot])
+        return b >= 0 ? activities[b].windows : folded(slot).windows
+    }
+
+    private func folded(_ slot: Int) -> AccountActivity {
+        // Packed by `fold` from a valid activity, or checked when a saved state was read.
+        do { return try AccountActivity(packed: accounts[slot].folded) } catch { preconditionFailure("folded account \(slot): \(error)") }
+    }
+
+    /// Packs the activity of account `slot` into its record and frees its place in
+    /// `activities`; returns the index freed. Nothing is lost: `unfold` and `activity(_:)` give
+    /// the same activity back, so folding changes no verdict, only memory.
+    func fold(_ slot: Int) -> Int {
+        let b = Int(activityOf[slot])
+        precondition(b >= 0, "account \(slot) is already folded")
+        accounts[slot].folded = activities[b].packed()
+        activities[b] = AccountActivity()
+        activityOf[slot] = -1
+        freeActivities.append(Int32(b))
+        foldedCount += 1
+        return b
+    }
+
+    /// Gives a folded account its activity back; returns its index in `activities`.
+    private func unfold(_ a: Int32) -> Int {
+        let restored = folded(Int(a))
+        let b = Int(newActivity())
+        activities[b] = restored
+        accounts[Int(a)].folded = []
+        activityOf[Int(a)] = Int32(b)
+        foldedCount -= 1
+        return b
+    }
+
+    private func newActivity() -> Int32 {
+        if let b = freeActivities.popLast() { return b }
+        activities.append(AccountActivity())
+        return Int32(activities.count - 1)
     }
 
     /// Who pays for an account: accounts on one card are one owner however many orgs they claim.
@@ -367,11 +441,13 @@ final class EvidenceStore {
 extension EvidenceStore {
     func write(to w: inout StateWriter) {
         w.write(accounts)
+        w.writePlain(activityOf)
+        w.write(activities)
+        w.writePlain(freeActivities)
         w.write(accountIndex)
         w.write(accountCollisions.count)
         for (id, slot) in accountCollisions.sorted(by: { $0.key < $1.key }) { w.write(id); w.write(slot) }
         w.write(tables)
-        w.writePlain(lastValueKey); w.writePlain(lastValueSlot)
         w.write(sessions)
         w.write(promptCache)
         w.write(sharedMembers)
@@ -392,11 +468,34 @@ extension EvidenceStore {
     /// Reads back what `write(to:)` saved into this (new, empty) store, and checks that every
     /// slot one part names exists in the part it points into.
     func read(from r: inout StateReader) throws(StateError) {
-        accounts = try r.array(AccountState.self)
+        let combined = r.formatVersion < 4
+        if combined {
+            // Every account active, its activity at the same index as the account.
+            let n = try r.count(minimumSize: 64)
+            accounts = []; activities = []
+            accounts.reserveCapacity(n); activities.reserveCapacity(n)
+            for _ in 0..<n {
+                let (account, activity) = try AccountActivity.readCombined(from: &r)
+                accounts.append(account); activities.append(activity)
+            }
+            activityOf = (0..<Int32(n)).map { $0 }
+            freeActivities = []
+        } else {
+            accounts = try r.array(AccountState.self)
+            activityOf = try r.plain(Int32.self)
+            activities = try r.array(AccountActivity.self)
+            freeActivities = try r.plain(Int32.self)
+        }
         accountIndex = try r.read(UInt64Map<Int32>.self)
         for _ in 0..<(try r.count(minimumSize: 12)) { accountCollisions[try r.string()] = try r.int32() }
         tables = try r.array(ValueTable.self)
-        lastValueKey = try r.plain(UInt64.self); lastValueSlot = try r.plain(Int32.self)
+        if combined {
+            let keys = try r.plain(UInt64.self), slots = try r.plain(Int32.self)
+            try r.check(keys.count == accounts.count * kindCount && slots.count == keys.count, "the last-value cache does not cover \(accounts.count) accounts")
+            for b in activities.indices {
+                for k in 0..<kindCount { activities[b].lastValueKey[k] = keys[b * kindCount + k]; activities[b].lastValueSlot[k] = slots[b * kindCount + k] }
+            }
+        }
         sessions = try r.read(UInt64Map<SessionTally>.self)
         promptCache = try r.read(RecentPromptCache.self)
         sharedMembers = try r.read(SharedMembershipCache.self)
@@ -418,7 +517,23 @@ extension EvidenceStore {
             isTouched[Int(a)] = true
         }
         try r.check(tables.count == kindCount, "\(tables.count) value tables where there are \(kindCount) kinds")
-        try r.check(lastValueKey.count == n * kindCount && lastValueSlot.count == n * kindCount, "the last-value cache does not cover \(n) accounts")
+        try r.check(activityOf.count == n, "activity places for \(activityOf.count) of \(n) accounts")
+        var owner = [Int32](repeating: -1, count: activities.count)
+        for b in freeActivities {
+            try r.check(b >= 0 && Int(b) < owner.count && owner[Int(b)] == -1, "a free activity place \(b) is out of range or listed twice")
+            owner[Int(b)] = -2
+        }
+        foldedCount = 0
+        for (slot, b) in activityOf.enumerated() {
+            if b < 0 {
+                _ = try AccountActivity(packed: accounts[slot].folded)  // checked now, so reading it later cannot fail
+                foldedCount += 1
+                continue
+            }
+            try r.check(Int(b) < owner.count && owner[Int(b)] == -1 && accounts[slot].folded.isEmpty, "account \(slot) has an activity place that is taken or free")
+            owner[Int(b)] = Int32(slot)
+        }
+        try r.check(!owner.contains(-1), "an activity place belongs to no account")
         try r.check(minuteRing.count == Snapshot.minuteBuckets, "the minute ring has \(minuteRing.count) minutes")
         try r.check(youngCursor >= 0 && youngCursor <= n, "the young-account cursor is past the accounts")
         try r.check(accountIndex.count + accountCollisions.count == n, "the account index does not match \(n) accounts")
@@ -431,8 +546,11 @@ extension EvidenceStore {
         for a in accounts {
             try r.check(Int(a.firstCardSlot) < cards && Int(a.firstOrgSlot) < orgs, "account \(a.id) names a card or org that is not kept")
         }
-        for (i, slot) in lastValueSlot.enumerated() where slot >= 0 {
-            try r.check(Int(slot & ~Self.sharedSlotFlag) < tables[i % kindCount].states.count, "an account's last value is not kept")
+        for slot in accounts.indices {
+            let activity = self.activity(slot)
+            for k in 0..<kindCount where activity.lastValueSlot[k] >= 0 {
+                try r.check(Int(activity.lastValueSlot[k] & ~Self.sharedSlotFlag) < tables[k].states.count, "an account's last value is not kept")
+            }
         }
     }
 }

@@ -33,7 +33,7 @@ struct RiskModel {
 
     /// Scores the clusters and returns those worth keeping: all clusters of several accounts,
     /// and lone accounts that are not clear or were flagged once.
-    func assess(_ clustering: ClusterBuilder.Clustering, behaviour: [Double], stats: [BehaviourStats]) -> [Assessment] {
+    func assess(_ clustering: ClusterBuilder.Clustering, behaviour: [Double], stats: AccountStatsTable) -> [Assessment] {
         let accounts = evidence.accounts
         var result: [Assessment] = []
         for members in clustering.groups {
@@ -83,9 +83,10 @@ struct RiskModel {
             ties: a.members.count > 1 ? ties(a.members, context: context) : [],
             members: sorted.map { m in
                 let account = accounts[Int(m)]
+                let counts = evidence.activity(Int(m)).stats
                 return MemberFigures(account: account.id, firstSeen: account.firstSeen, lastSeen: account.lastSeen,
-                                     exchanges: account.stats.exchanges, prompts: account.stats.prompts,
-                                     extractionPrompts: account.stats.extractionPrompts, flaggedAt: flaggedAt[Int(m)])
+                                     exchanges: counts.exchanges, prompts: counts.prompts,
+                                     extractionPrompts: counts.extractionPrompts, flaggedAt: flaggedAt[Int(m)])
             }
         )
     }
@@ -121,7 +122,7 @@ struct RiskModel {
         let nowHour = floorDiv(now, 3_600_000)
         var out = [Int](repeating: 0, count: n)
         for m in members {
-            let a = evidence.accounts[Int(m)]
+            let a = evidence.activity(Int(m))
             guard a.hourlyNewest != .min else { continue }
             for back in 0..<n {
                 let hour = nowHour - Int64(back)
@@ -270,9 +271,9 @@ struct RiskModel {
             keys.removeAll(keepingCapacity: true)
             for m in members {
                 if kind == .promptPrefix {
-                    accounts[Int(m)].prefixFamilies.forEachRecurringKey { keys.append($0) }
+                    evidence.families(Int(m)).prefix.forEachRecurringKey { keys.append($0) }
                 } else {
-                    accounts[Int(m)].suffixFamilies.forEachRecurringKey { keys.append($0) }
+                    evidence.families(Int(m)).suffix.forEachRecurringKey { keys.append($0) }
                 }
             }
             keys.sort()
@@ -352,11 +353,10 @@ struct RiskModel {
     /// Of the members in step with another account: how many, the fifteen-minute windows in which
     /// at least half of them were active, and the windows any of them used.
     func windowsTogether(_ members: [Int32], ties: CoordinationTies) -> (inStep: Int, together: Int, used: Int) {
-        let accounts = evidence.accounts
         let inStep = members.filter { Int($0) < ties.inStep.count && ties.inStep[Int($0)] > 0 }
         let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
         var counts: [Int64: Int] = [:]
-        for m in inStep { for w in accounts[Int(m)].windows.active(asOf: nowWindow) { counts[w, default: 0] += 1 } }
+        for m in inStep { for w in evidence.windows(Int(m)).active(asOf: nowWindow) { counts[w, default: 0] += 1 } }
         return (inStep.count, counts.values.filter { $0 * 2 >= inStep.count }.count, counts.count)
     }
 

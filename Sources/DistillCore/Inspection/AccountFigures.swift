@@ -47,10 +47,10 @@ extension Detector {
     /// Exchanges per stream hour for one account, oldest first, aligned on the stream clock.
     public func accountHourly(_ id: String) -> [Int]? {
         guard let slot = accountSlotIfKnown(id) else { return nil }
-        return alignedHourly(accounts[Int(slot)])
+        return alignedHourly(evidence.activity(Int(slot)))
     }
 
-    func alignedHourly(_ a: AccountState) -> [Int] {
+    func alignedHourly(_ a: AccountActivity) -> [Int] {
         let n = Int64(a.hourly.count)
         var hourly = [Int](repeating: 0, count: a.hourly.count)
         if let now = streamTime, a.hourlyNewest != .min {
@@ -67,8 +67,9 @@ extension Detector {
     public func accountFigures(_ id: String) -> AccountFigures? {
         guard let slot = accountSlotIfKnown(id) else { return nil }
         let a = accounts[Int(slot)]
-        let s = a.currentStats()
-        let hourly = alignedHourly(a)
+        let activity = evidence.activity(Int(slot))
+        let s = activity.currentStats(of: a)
+        let hourly = alignedHourly(activity)
         return AccountFigures(
             id: a.id, firstSeen: a.firstSeen, lastSeen: a.lastSeen, flaggedAt: flaggedAt(account: id),
             exchanges: s.exchanges, prompts: s.prompts, extractionPrompts: s.extractionPrompts,

@@ -105,7 +105,7 @@ extension Detector {
         guard state.alive, state.key == ref.key else { return nil }
         let users = state.members.map { m -> SharedValueUser in
             let a = accounts[Int(m)]
-            return SharedValueUser(account: a.id, exchanges: a.stats.exchanges, withValue: countWithValue(ref.kind, state.display, account: a.id),
+            return SharedValueUser(account: a.id, exchanges: evidence.activity(Int(m)).stats.exchanges, withValue: countWithValue(ref.kind, state.display, account: a.id),
                                    firstSeen: a.firstSeen, lastSeen: a.lastSeen)
         }
         return SharedValueDetail(ref: ref, display: state.display,
@@ -212,9 +212,9 @@ extension RiskModel {
             var keys: [UInt64] = []
             for m in tied {
                 if kind == .promptPrefix {
-                    evidence.accounts[Int(m)].prefixFamilies.forEachRecurringKey { keys.append($0) }
+                    evidence.families(Int(m)).prefix.forEachRecurringKey { keys.append($0) }
                 } else {
-                    evidence.accounts[Int(m)].suffixFamilies.forEachRecurringKey { keys.append($0) }
+                    evidence.families(Int(m)).suffix.forEachRecurringKey { keys.append($0) }
                 }
             }
             keys.sort()

@@ -7,7 +7,7 @@
 /// then the payload. The drill-down detail (recent sessions and exchanges kept for the console)
 /// is not part of it: it fills again as traffic arrives.
 public struct DetectionState {
-    public static let formatVersion: UInt32 = 3
+    public static let formatVersion: UInt32 = 4
     static let magic: [UInt8] = Array("DWSTATE\u{1A}".utf8)
     static let headerSize = 8 + 4 + 8 + 8
     private static let checksumSeed: UInt64 = 0x4457_5354_4154_4531
@@ -26,7 +26,14 @@ public struct DetectionState {
     /// What the settings are called in a state file: the sensitivity, and a fingerprint of every
     /// threshold, so a file written under other rules is refused rather than mixed in.
     static func settingsLabel(_ settings: DetectorSettings) -> String {
-        "sensitivity \(settings.sensitivity.rawValue), rules \(String(StableHash.hash(String(describing: settings)) >> 40, radix: 16))"
+        // Folding is about memory only and never changes a verdict: left out, as if the field
+        // did not exist, so files written before it was added still match.
+        var rules = String(describing: settings)
+        if let field = rules.firstRange(of: ", foldIdleAfter: ") {
+            let end = rules[field.upperBound...].firstIndex(of: ",") ?? rules.index(before: rules.endIndex)
+            rules.removeSubrange(field.lowerBound..<end)
+        }
+        return "sensitivity \(settings.sensitivity.rawValue), rules \(String(StableHash.hash(rules) >> 40, radix: 16))"
     }
 
     public func encoded() -> [UInt8] {
