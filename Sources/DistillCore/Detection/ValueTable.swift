@@ -131,6 +131,11 @@ struct ValueTable: Sendable {
     /// Slots of values that have had two or more members: the only ones that can link.
     private(set) var shared: [Int32] = []
     private var free: [Int32] = []
+    /// Slots that may hold a value eviction can take (alive, one member, not pinned), in
+    /// increasing order, and the slots taken from `free` since the last sweep, in any order: a
+    /// sweep visits these, not every value (most are some account's pinned card or org, or shared).
+    private var lone: [Int32] = []
+    private var reusedSinceSweep: [Int32] = []
 
     mutating func slot(for key: UInt64, at time: StreamTime) -> Int32 {
         if let found = index.slot(of: key) { return index.value(at: found) }
@@ -139,9 +144,11 @@ struct ValueTable: Sendable {
         if let reused = free.popLast() {
             slot = reused
             states[Int(reused)] = state
+            reusedSinceSweep.append(reused)
         } else {
             slot = Int32(states.count)
             states.append(state)
+            lone.append(slot)  // past every slot already listed: the list stays in order
         }
         index[key] = slot
         return slot
@@ -168,18 +175,49 @@ struct ValueTable: Sendable {
     }
 
     /// Forgets values used by a single account that have been idle since `before` (not pinned ones).
+    /// Values are taken in increasing slot order, so the free list (and which slot the next new
+    /// value gets) is what a sweep over every value would leave.
     mutating func evictLoneValues(idleSince before: StreamTime) {
+        if !reusedSinceSweep.isEmpty {
+            reusedSinceSweep.sort()
+            lone = Self.merged(lone, reusedSinceSweep)
+            reusedSinceSweep.removeAll(keepingCapacity: true)
+        }
         // Swept through a buffer taken out of `self`: one uniqueness check, not one per value.
         var swept = states
         states = []
+        var listed = lone
+        lone = []
+        var kept = 0
         swept.withUnsafeMutableBufferPointer { values in
-            for i in values.indices where values[i].lastSeen < before && values[i].alive && values[i].memberCount <= 1 && !values[i].pinned {
-                index.remove(values[i].key)
-                values[i] = ValueState(key: 0, display: "", lastSeen: 0, alive: false)
-                free.append(Int32(i))
+            for k in listed.indices {
+                let slot = listed[k], i = Int(slot)
+                // Sharing and pinning last for good: such a value leaves the list for good.
+                guard values[i].alive && values[i].memberCount <= 1 && !values[i].pinned else { continue }
+                if values[i].lastSeen < before {
+                    index.remove(values[i].key)
+                    values[i] = ValueState(key: 0, display: "", lastSeen: 0, alive: false)
+                    free.append(slot)
+                } else {
+                    listed[kept] = slot
+                    kept += 1
+                }
             }
         }
+        listed.removeLast(listed.count - kept)
+        lone = listed
         states = swept
+    }
+
+    private static func merged(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+        var out: [Int32] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] <= b[j] { out.append(a[i]); i += 1 } else { out.append(b[j]); j += 1 }
+        }
+        out.append(contentsOf: a[i...]); out.append(contentsOf: b[j...])
+        return out
     }
 }
 
@@ -320,6 +358,7 @@ extension ValueTable: StateCodable {
         free = try r.plain(Int32.self)
         let n = states.count
         try r.check((shared + free).allSatisfy { $0 >= 0 && Int($0) < n }, "a value list points past the table's \(n) values")
+        lone = states.indices.filter { states[$0].alive && states[$0].memberCount <= 1 && !states[$0].pinned }.map(Int32.init)
     }
 }
 
