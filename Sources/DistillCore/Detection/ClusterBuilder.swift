@@ -13,13 +13,17 @@ struct ClusterBuilder {
     /// account every kind of tie that joined it to another.
     struct Clustering {
         var groups: [[Int32]] = []
-        var loners: [Int32] = []
+        /// The notable accounts (see `build`) that are alone; every other lone account is clear.
+        var notableLoners: [Int32] = []
         var linkedBy: [TieKind.Set] = []
     }
 
     /// Groups every account. `behaviour` holds each account's own score (−1: too few prompts to
-    /// say); `scorer` judges the pooled young accounts on a shared harness value.
-    func build(behaviour: [Double], stats: AccountStatsTable, scorer: RiskModel) -> Clustering {
+    /// say); `scorer` judges the pooled young accounts on a shared harness value. `notable` lists,
+    /// in increasing order, every account whose score reaches `RiskModel.notableBehaviour` or
+    /// that was ever flagged (and maybe some that no longer do): the only ones that can link
+    /// through infrastructure or matter alone, so no pass over every account is needed.
+    func build(behaviour: [Double], notable: [Int32], stats: AccountStatsTable, scorer: RiskModel) -> Clustering {
         let accounts = evidence.accounts
         let n = accounts.count
         guard n > 0 else { return Clustering() }
@@ -82,7 +86,8 @@ struct ClusterBuilder {
         let infrastructureKinds: [ValueKind] = [.ip, .ipRange, .systemPrompt, .tools]
         let prefixes = evidence.tables[ValueKind.promptPrefix.rawValue].index
         let suffixes = evidence.tables[ValueKind.promptSuffix.rawValue].index
-        for i in 0..<n where behaviour[i] >= settings.linkBehaviourScore {
+        for a in notable where behaviour[Int(a)] >= settings.linkBehaviourScore {
+            let i = Int(a)
             for kind in infrastructureKinds {
                 let slot = evidence.lastSlot(kind, account: Int32(i))
                 if slot >= 0 { candidates.append(ValueRef(kind: kind.rawValue, slot: slot).packed) }
@@ -176,27 +181,18 @@ struct ClusterBuilder {
             }
         }
 
-        // Group by root without a dictionary: most accounts are alone.
-        var roots = [Int](repeating: 0, count: n)
-        var size = [Int32](repeating: 0, count: n)
-        for i in 0..<n { let r = forest.find(i); roots[i] = r; size[r] += 1 }
-        var groupOfRoot = [Int32](repeating: -1, count: n)
-        var groups: [[Int32]] = []
-        for i in 0..<n where size[roots[i]] > 1 {
-            let r = roots[i]
-            if groupOfRoot[r] < 0 { groupOfRoot[r] = Int32(groups.count); groups.append([]) }
-            groups[Int(groupOfRoot[r])].append(Int32(i))
-        }
-        var loners: [Int32] = []
-        for i in 0..<n where size[i] == 1 && roots[i] == i { loners.append(Int32(i)) }
-        return Clustering(groups: groups, loners: loners, linkedBy: linked)
+        // Most accounts are alone: only those the forest joined are walked.
+        return Clustering(groups: forest.groups(), notableLoners: notable.filter { !forest.isJoined(Int($0)) }, linkedBy: linked)
     }
 
     /// Per account: whether its group in `forest` has at least `minimum` accounts.
     static func inGroupsToKeepApart(_ forest: inout UnionFind, count n: Int, minimum: Int) -> [Bool] {
-        var size = [Int32](repeating: 0, count: n)
-        for i in 0..<n { size[forest.find(i)] += 1 }
-        return (0..<n).map { size[forest.find($0)] >= Int32(minimum) }
+        guard minimum > 1 else { return [Bool](repeating: true, count: n) }
+        var size: [Int: Int32] = [:]
+        for m in forest.joined { size[forest.find(Int(m)), default: 0] += 1 }
+        var placed = [Bool](repeating: false, count: n)
+        for m in forest.joined where size[forest.find(Int(m))]! >= Int32(minimum) { placed[Int(m)] = true }
+        return placed
     }
 
     /// Appends the harness values of account `i` as (kind << 32 | slot): its current tool schema

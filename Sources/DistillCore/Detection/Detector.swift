@@ -28,6 +28,11 @@ public final class Detector {
     /// Per account: its own behaviour score as of the last evaluation that touched it (−1: too
     /// few prompts to say).
     private var behaviour: [Double] = []
+    /// Accounts whose score reached `RiskModel.notableBehaviour` or that were flagged, in no
+    /// order (some may have dropped below since; `notableAccounts()` prunes and sorts), and
+    /// whether each account is listed.
+    private var notable: [Int32] = []
+    private var isNotable: [Bool] = []
     /// Per account: when it was first in a `suspect` cluster, if ever.
     private(set) var flaggedAt: [StreamTime?] = []
     private(set) var evaluations = 0
@@ -111,6 +116,7 @@ public final class Detector {
         guard behaviour.count < n else { return }
         behaviour.append(contentsOf: repeatElement(0, count: n - behaviour.count))
         flaggedAt.append(contentsOf: repeatElement(nil, count: n - flaggedAt.count))
+        isNotable.append(contentsOf: repeatElement(false, count: n - isNotable.count))
         coordination.grow(to: n)
     }
 
@@ -185,6 +191,7 @@ public final class Detector {
             accountStats[b] = evidence.activities[b].currentStats(of: accounts[i])
             behaviour[i] = model.accountBehaviour(accountStats[b], firstSeen: accounts[i].firstSeen)
             coordination.changed(a, stats: accountStats[b], settings: settings)
+            if behaviour[i] >= RiskModel.notableBehaviour(settings) { noteNotable(a) }
         }
         let stats = statsTable
         // Only scheduled evaluations search, so ties never depend on when a console took snapshots.
@@ -194,7 +201,7 @@ public final class Detector {
             coordination.refreshChanged(evidence: evidence, stats: stats, now: now)
             coordination.ties = builder.findCoordination()
         }
-        let clustering = builder.build(behaviour: behaviour, stats: stats, scorer: model)
+        let clustering = builder.build(behaviour: behaviour, notable: notableAccounts(), stats: stats, scorer: model)
         coordination.linkedBy = clustering.linkedBy
         assessments = model.assess(clustering, behaviour: behaviour, stats: stats)
         applyAllowlist(model)
@@ -203,9 +210,27 @@ public final class Detector {
         evidence.clearTouched()
         var flagged = false
         for a in assessments where a.verdict == .suspect {
-            for m in a.members where flaggedAt[Int(m)] == nil { flaggedAt[Int(m)] = now; flagged = true }
+            for m in a.members where flaggedAt[Int(m)] == nil { flaggedAt[Int(m)] = now; flagged = true; noteNotable(m) }
         }
         if flagged { suspectMoments.append(now) }
+    }
+
+    private func noteNotable(_ a: Int32) {
+        if !isNotable[Int(a)] { isNotable[Int(a)] = true; notable.append(a) }
+    }
+
+    /// The notable accounts in increasing order, after dropping those whose score fell below
+    /// the mark and that were never flagged.
+    private func notableAccounts() -> [Int32] {
+        let mark = RiskModel.notableBehaviour(settings)
+        notable.removeAll { a in
+            let i = Int(a)
+            guard behaviour[i] < mark && flaggedAt[i] == nil else { return false }
+            isNotable[i] = false
+            return true
+        }
+        notable.sort()
+        return notable
     }
 
     /// The per-account counts as the later stages read them, by account slot.
@@ -218,7 +243,7 @@ public final class Detector {
         let lastSeen = evidence.lastSeenBySlot
         var inCluster: [Bool]?
         for i in lastSeen.indices where lastSeen[i] < idleBefore && !evidence.isFolded(i) {
-            guard flaggedAt[i] == nil, !coordination.profileComparable[i], !coordination.hasWindowSignature[i],
+            guard flaggedAt[i] == nil, !isNotable[i], !coordination.profileComparable[i], !coordination.hasWindowSignature[i],
                   !evidence.isTouched[i] else { continue }
             if inCluster == nil {
                 var marks = [Bool](repeating: false, count: lastSeen.count)
@@ -275,12 +300,15 @@ public final class Detector {
         try r.check(staged <= evidence.activities.count && scored <= n && flaggedAt.count == scored && coordination.profiles.count == scored,
                     "per-account scores for \(scored) accounts do not line up with \(n)")
         allowlist = restoredAllowlist
+        let mark = RiskModel.notableBehaviour(settings)
+        isNotable = (0..<scored).map { behaviour[$0] >= mark || flaggedAt[$0] != nil }
+        notable = (0..<Int32(scored)).filter { isNotable[Int($0)] }
         let wasDirty = dirty
         if !dirty && assessedAt != .min {
             try r.check(scored == n && staged == evidence.activities.count, "scores for \(scored) of \(n) accounts after an evaluation that covered them all")
             let model = scoring(at: assessedAt)
             let clustering = ClusterBuilder(settings: settings, evidence: evidence, coordination: coordination, now: assessedAt)
-                .build(behaviour: behaviour, stats: statsTable, scorer: model)
+                .build(behaviour: behaviour, notable: notableAccounts(), stats: statsTable, scorer: model)
             assessments = model.assess(clustering, behaviour: behaviour, stats: statsTable)
             applyAllowlist(model)
         }

@@ -43,13 +43,20 @@ struct RiskModel {
         }
         // A lone account's own behaviour score is its cluster score but for how long it has been
         // seen; one far below `watch` that was never flagged cannot matter and is not re-judged.
-        for a in clustering.loners {
+        for a in clustering.notableLoners {
             let i = Int(a)
             guard behaviour[i] >= settings.watchRisk * 0.6 || flaggedAt[i] != nil else { continue }
             let judged = judge([a], stats[i], ClusterContext(accounts: 1, spanDays: spanDays(from: accounts[i].firstSeen)))
             if judged.verdict != .clear || flaggedAt[i] != nil { result.append(judged) }
         }
         return result
+    }
+
+    /// An account's own score from which it may link through infrastructure (`linkBehaviourScore`)
+    /// or be judged alone (a lone account far below `watch` cannot matter): accounts below it,
+    /// never flagged, are left out of every pass that looks for those.
+    static func notableBehaviour(_ settings: DetectorSettings) -> Double {
+        min(settings.linkBehaviourScore, settings.watchRisk * 0.6)
     }
 
     func judgeAlone(_ account: Int32, stats: BehaviourStats) -> Assessment {
@@ -505,32 +512,57 @@ struct SmallDistinctSet {
 }
 
 struct UnionFind {
-    private var parent: [Int]
+    /// -1 for a root; a root's rank in `rank`, whose top bit marks an element listed in `joined`.
+    private var parent: [Int32]
     private var rank: [UInt8]
+    /// Every element that has been joined to another, once each, in no order: all the others
+    /// are alone, so a pass over the groups costs the accounts joined, not every account.
+    private(set) var joined: [Int32] = []
+    private static let listed: UInt8 = 0x80
 
     init(count: Int) {
-        parent = Array(0..<count)
-        rank = Array(repeating: 0, count: count)
+        parent = [Int32](repeating: -1, count: count)
+        rank = [UInt8](repeating: 0, count: count)
     }
 
     mutating func find(_ x: Int) -> Int {
         var root = x
-        while parent[root] != root { root = parent[root] }
+        while parent[root] >= 0 { root = Int(parent[root]) }
         var node = x
-        while parent[node] != root { let next = parent[node]; parent[node] = root; node = next }
+        while node != root { let next = Int(parent[node]); parent[node] = Int32(root); node = next }
         return root
     }
 
     mutating func union(_ a: Int, _ b: Int) {
         let ra = find(a), rb = find(b)
         guard ra != rb else { return }
-        if rank[ra] < rank[rb] { parent[ra] = rb } else if rank[ra] > rank[rb] { parent[rb] = ra } else { parent[rb] = ra; rank[ra] += 1 }
+        if rank[ra] & Self.listed == 0 { rank[ra] |= Self.listed; joined.append(Int32(ra)) }
+        if rank[rb] & Self.listed == 0 { rank[rb] |= Self.listed; joined.append(Int32(rb)) }
+        let ka = rank[ra] & ~Self.listed, kb = rank[rb] & ~Self.listed
+        if ka < kb { parent[ra] = Int32(rb) } else if ka > kb { parent[rb] = Int32(ra) } else { parent[rb] = Int32(ra); rank[ra] += 1 }
     }
 
     mutating func unionAll(_ members: [Int32]) {
         guard let first = members.first else { return }
         for m in members.dropFirst() { union(Int(first), Int(m)) }
     }
+
+    /// The groups of two or more, each in increasing order, ordered by their smallest element.
+    mutating func groups() -> [[Int32]] {
+        var nodes = joined
+        nodes.sort()
+        var groupOfRoot: [Int: Int32] = [:]
+        groupOfRoot.reserveCapacity(nodes.count / 2)
+        var groups: [[Int32]] = []
+        for m in nodes {
+            let r = find(Int(m))
+            if let g = groupOfRoot[r] { groups[Int(g)].append(m) } else { groupOfRoot[r] = Int32(groups.count); groups.append([m]) }
+        }
+        return groups
+    }
+
+    /// Whether `x` has been joined to anything.
+    func isJoined(_ x: Int) -> Bool { rank[x] & Self.listed != 0 }
 }
 
 extension Array where Element == Int32 {
