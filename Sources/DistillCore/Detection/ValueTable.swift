@@ -328,8 +328,9 @@ extension ValueState: StateCodable {
         w.write(alive); w.write(pinned)
         w.write(display)
         w.writePlain(shared)
+        // The member set is an index of `shared`, made again on reading: it was half of what
+        // the value tables took in a saved state (popular template families).
         w.write(memberSet != nil)
-        if let memberSet { w.write(memberSet) }
     }
 
     init(from r: inout StateReader) throws(StateError) {
@@ -339,7 +340,12 @@ extension ValueState: StateCodable {
         self.init(key: key, display: try r.string(), lastSeen: lastSeen, alive: alive)
         self.overflow = overflow; self.first = first; self.kept = kept; self.pinned = pinned
         shared = try r.plain(Int32.self)
-        memberSet = try r.bool() ? try r.read(AccountSet.self) : nil
+        if try r.bool() {
+            if r.formatVersion < 4 { _ = try r.read(AccountSet.self) }  // written whole before
+            var set = AccountSet()
+            for m in shared { set.insert(m) }
+            memberSet = set
+        }
         try r.check(kept >= 0 && (kept < 2 || shared.count == Int(kept)), "a value keeps \(kept) members but lists \(shared.count)")
     }
 }
