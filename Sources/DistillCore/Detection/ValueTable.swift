@@ -106,9 +106,7 @@ struct ValueState: Sendable {
         if memberSet != nil {
             memberSet!.insert(account)
         } else if shared.count > 16 {
-            var set = AccountSet()
-            for m in shared { set.insert(m) }
-            memberSet = set
+            memberSet = AccountSet(shared)
         }
         return (false, true)
     }
@@ -228,6 +226,16 @@ struct AccountSet: Sendable {
     private var slots = [Int32](repeating: -1, count: 32)
     private(set) var count = 0
 
+    init() {}
+
+    /// A set of `members` (distinct), sized for them at once rather than grown step by step.
+    init(_ members: [Int32]) {
+        var size = 32
+        while members.count * 2 >= size { size *= 2 }
+        slots = [Int32](repeating: -1, count: size)
+        for m in members { insert(m) }
+    }
+
     @inline(__always)
     private func home(_ account: Int32, _ mask: Int) -> Int {
         Int(truncatingIfNeeded: (UInt64(UInt32(bitPattern: account)) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
@@ -342,9 +350,7 @@ extension ValueState: StateCodable {
         shared = try r.plain(Int32.self)
         if try r.bool() {
             if r.formatVersion < 4 { _ = try r.read(AccountSet.self) }  // written whole before
-            var set = AccountSet()
-            for m in shared { set.insert(m) }
-            memberSet = set
+            memberSet = AccountSet(shared)
         }
         try r.check(kept >= 0 && (kept < 2 || shared.count == Int(kept)), "a value keeps \(kept) members but lists \(shared.count)")
     }
