@@ -198,6 +198,7 @@ public struct HeadlessSession {
             var line = "{\"type\":\"counters\",\"final\":\(final),\"stream_time\":\(JSON.time(streamTime))"
             line += ",\"exchanges\":\(exchanges),\"rejected\":\(s.rejected),\"duplicates\":\(s.duplicates),\"dropped\":\(s.dropped)"
             line += ",\"connected\":\(s.connected),\"accounts\":\(lastSnapshot?.accounts ?? 0),\"suspect\":\(lastSnapshot?.suspectCount ?? 0),\"watch\":\(lastSnapshot?.watchCount ?? 0)"
+            if let folded = lastSnapshot?.foldedAccounts, folded > 0 { line += ",\"folded_accounts\":\(folded)" }
             if !window.isAll { line += ",\"outside_window\":\(outsideWindow)" }
             if s.missedRotations > 0 { line += ",\"missed_rotations\":\(s.missedRotations)" }
             if s.rewrites > 0 { line += ",\"rewritten\":\(s.rewrites)" }

@@ -20,10 +20,13 @@ final class HeadlessSessionTests: RuntimeTestCase {
     func testAFileRunsToTheEndWithTheAlertsAndCountsOfScan() throws {
         let path = try generate("three-days.ndjson", days: 3, exchanges: 40_000, seed: 11)
         let lines = CollectedLines()
-        let session = HeadlessSession(feed: StreamFeed(stream: try ExchangeStream(paths: [path])), live: false, settings: .standard,
+        // Accounts fold after six idle hours, so the counters have folded accounts to report.
+        var settings = DetectorSettings.standard
+        settings.foldIdleAfter = 6 * 3_600_000
+        let session = HeadlessSession(feed: StreamFeed(stream: try ExchangeStream(paths: [path])), live: false, settings: settings,
                                       countersEvery: 0, listening: [], out: lines)
         XCTAssertEqual(session.run(), 0)
-        let scanned = try DetectionRun.run(paths: [path], settings: .standard).detector.snapshot()
+        let scanned = try DetectionRun.run(paths: [path], settings: settings).detector.snapshot()
         XCTAssertGreaterThan(scanned.suspectCount, 0, "a comparison worth making has suspects in it")
 
         let counters = lines.objects(type: "counters")
@@ -32,6 +35,8 @@ final class HeadlessSessionTests: RuntimeTestCase {
         XCTAssertEqual(last["final"] as? Bool, true)
         XCTAssertEqual(last["exchanges"] as? Int, scanned.exchanges)
         XCTAssertEqual(last["suspect"] as? Int, scanned.suspectCount)
+        XCTAssertGreaterThan(scanned.foldedAccounts, 0)
+        XCTAssertEqual(last["folded_accounts"] as? Int, scanned.foldedAccounts)
         // Every suspect cluster of the scan was last alerted as suspect (a cluster that merged
         // into another since goes without a last alert of its own).
         var latest: [String: String] = [:]

@@ -150,11 +150,13 @@ public final class Detector {
             }
             allowlisted.sort { ($0.risk, $0.exchanges, $1.key) > ($1.risk, $1.exchanges, $0.key) }
         }
-        return Snapshot(
+        var snapshot = Snapshot(
             streamTime: streamTime, streamStart: streamStart, exchanges: exchangeCount,
             accounts: accounts.count, clusters: clusters, minuteRate: evidence.orderedMinutes(),
             onlyAccount: accounts.count == 1 ? accounts[0].id : nil, allowlisted: allowlisted
         )
+        snapshot.foldedAccounts = evidence.foldedCount
+        return snapshot
     }
 
     /// Takes allowlisted accounts out of the assessments, keeping what they were part of.

@@ -79,6 +79,8 @@ public struct Snapshot: Sendable {
     public var streamStart: StreamTime?
     public var exchanges: Int
     public var accounts: Int
+    /// Of `accounts`, those idle long enough to be folded (see `DetectorSettings.foldIdleAfter`).
+    public var foldedAccounts = 0
     /// Clusters ranked by risk (highest first); clusters with nothing worth showing (a lone
     /// account with clear behaviour) are left out unless `includeQuiet` was asked.
     public var clusters: [ClusterSnapshot]
