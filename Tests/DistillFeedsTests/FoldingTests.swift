@@ -7,8 +7,11 @@ import XCTest
 /// accounts fold after an hour or never, folded accounts that return pick up where they left
 /// off, and a saved state holding folded accounts reads back whole.
 final class FoldingTests: FeedsTestCase {
+    /// Accounts count as young for six hours instead of two days (in both runs compared), so
+    /// that three days of traffic have accounts old enough to fold.
     private func detector(foldAfter hours: Int64?) -> Detector {
         var settings = DetectorSettings.standard
+        settings.youngAccountAge = 6 * 3_600_000
         settings.foldIdleAfter = hours.map { $0 * 3_600_000 }
         let d = Detector(settings: settings)
         d.allowlist = StateRoundTripTests.cleared
@@ -59,7 +62,7 @@ final class FoldingTests: FeedsTestCase {
         let d = detector(foldAfter: 24)
         var ledger = InputLedger()
         func line(_ ts: String, _ account: String, _ n: Int) -> [UInt8] {
-            Array(#"{"ts":"\#(ts)","account_id":"\#(account)","request_id":"\#(account)-\#(n)","payment_fp":"pm_\#(account)","input_tokens":10,"output_tokens":20,"prompt_text":"hello there number \#(n)"}"#.utf8)
+            Array(#"{"ts":"\#(ts)","account_id":"\#(account)","request_id":"\#(account)-\#(n)","payment_fp":"pm_\#(account)","input_tokens":10,"output_tokens":20,"prompt_text":"\#(account) says hello, number \#(n)"}"#.utf8)
         }
         var lines = (0..<5).map { line("2026-04-20T10:0\($0):00Z", "sleeper", $0) }
         // Someone else keeps the stream going for three days, so evaluations (and folding) run.

@@ -20,8 +20,10 @@ final class HeadlessSessionTests: RuntimeTestCase {
     func testAFileRunsToTheEndWithTheAlertsAndCountsOfScan() throws {
         let path = try generate("three-days.ndjson", days: 3, exchanges: 40_000, seed: 11)
         let lines = CollectedLines()
-        // Accounts fold after six idle hours, so the counters have folded accounts to report.
+        // Accounts are young for six hours and fold after six idle hours, so three days leave
+        // the counters folded accounts to report.
         var settings = DetectorSettings.standard
+        settings.youngAccountAge = 6 * 3_600_000
         settings.foldIdleAfter = 6 * 3_600_000
         let session = HeadlessSession(feed: StreamFeed(stream: try ExchangeStream(paths: [path])), live: false, settings: settings,
                                       countersEvery: 0, listening: [], out: lines)

@@ -183,7 +183,7 @@ public final class Detector {
         // Housekeeping every other evaluation.
         if scheduled && evaluations % 2 == 1 {
             evidence.evictIdle(sessionsBefore: now - settings.sessionIdleTimeout, loneValuesBefore: now - settings.loneValueIdleTimeout)
-            if let idle = settings.foldIdleAfter { foldAccounts(idleBefore: now - idle) }
+            if let idle = settings.foldIdleAfter { foldAccounts(idleBefore: now - idle, now: now) }
         }
 
         let model = scoring(at: now)
@@ -238,22 +238,28 @@ public final class Detector {
     /// The per-account counts as the later stages read them, by account slot.
     private var statsTable: AccountStatsTable { AccountStatsTable(evidence: evidence, byActivity: accountStats) }
 
-    /// Folds accounts last seen before `idleBefore`, never flagged, in no `watch` or `suspect`
-    /// cluster and not compared for coordination: nothing the stages read about them changes
-    /// until they return, so their counts are as good packed as in place.
-    private func foldAccounts(idleBefore: StreamTime) {
+    /// Folds accounts last seen before `idleBefore`, never flagged, not notable on their own
+    /// score, in no cluster of several accounts, not compared for coordination, not young, and
+    /// not on a harness value that young accounts pool: nothing the stages read about them changes until
+    /// they return, so their counts are as good packed as in place, and no pass made at every
+    /// evaluation has to unpack them.
+    private func foldAccounts(idleBefore: StreamTime, now: StreamTime) {
         let lastSeen = evidence.lastSeenBySlot
+        // Young accounts are looked at by every evaluation (pooled on their harness).
+        let youngSince = now - settings.youngAccountAge
         var inCluster: [Bool]?
         for i in lastSeen.indices where lastSeen[i] < idleBefore && !evidence.isFolded(i) {
             guard flaggedAt[i] == nil, !isNotable[i], !coordination.profileComparable[i], !coordination.hasWindowSignature[i],
                   !evidence.isTouched[i] else { continue }
             if inCluster == nil {
                 var marks = [Bool](repeating: false, count: lastSeen.count)
-                for a in assessments where a.verdict != .clear { for m in a.members { marks[Int(m)] = true } }
+                // Every cluster's members, clear ones too: a clear cluster is pooled and judged at
+                // every evaluation, which would unpack its folded members each time.
+                for a in assessments where a.members.count > 1 || a.verdict != .clear { for m in a.members { marks[Int(m)] = true } }
                 inCluster = marks
             }
-            guard !inCluster![i] else { continue }
-            _ = evidence.fold(i)
+            guard !inCluster![i], evidence.accounts[i].firstSeen < youngSince, !evidence.usesPooledHarness(i) else { continue }
+            evidence.fold(i)
         }
     }
 

@@ -385,6 +385,29 @@ final class EvidenceStore {
         return (f.prefixFamilies, f.suffixFamilies)
     }
 
+    /// Whether the account's current tool schema, system prompt or a recurring template family
+    /// is shared by a few accounts (as many as young accounts are pooled on): such a value's
+    /// users have their counts pooled at every evaluation while a young account uses it.
+    func usesPooledHarness(_ slot: Int) -> Bool {
+        func pooled(_ kind: ValueKind, _ value: Int32) -> Bool {
+            let state = tables[kind.rawValue].states[Int(value)]
+            return state.alive && state.distinct >= 2 && state.distinct <= settings.maxMembersForOwnerCheck
+        }
+        for kind in [ValueKind.tools, .systemPrompt] {
+            let value = lastSlot(kind, account: Int32(slot))
+            if value >= 0 && pooled(kind, value) { return true }
+        }
+        var found = false
+        let families = self.families(slot)
+        families.prefix.forEachRecurringKey { key in
+            if !found, let value = tables[ValueKind.promptPrefix.rawValue].index[key] { found = pooled(.promptPrefix, value) }
+        }
+        families.suffix.forEachRecurringKey { key in
+            if !found, let value = tables[ValueKind.promptSuffix.rawValue].index[key] { found = pooled(.promptSuffix, value) }
+        }
+        return found
+    }
+
     /// The account's ring of active windows, without copying the rest of its activity.
     func windows(_ slot: Int) -> ActivityWindows {
         let b = Int(activityOf[slot])
@@ -397,9 +420,9 @@ final class EvidenceStore {
     }
 
     /// Packs the activity of account `slot` into its record and frees its place in
-    /// `activities`; returns the index freed. Nothing is lost: `unfold` and `activity(_:)` give
-    /// the same activity back, so folding changes no verdict, only memory.
-    func fold(_ slot: Int) -> Int {
+    /// `activities`. Nothing is lost: `unfold` and `activity(_:)` give the same activity back,
+    /// so folding changes no verdict, only memory.
+    func fold(_ slot: Int) {
         let b = Int(activityOf[slot])
         precondition(b >= 0, "account \(slot) is already folded")
         accounts[slot].folded = activities[b].packed()
@@ -407,7 +430,6 @@ final class EvidenceStore {
         activityOf[slot] = -1
         freeActivities.append(Int32(b))
         foldedCount += 1
-        return b
     }
 
     /// Gives a folded account its activity back; returns its index in `activities`.
