@@ -547,13 +547,19 @@ extension EvidenceStore {
         }
         foldedCount = 0
         for (slot, b) in activityOf.enumerated() {
+            // A folded account is unpacked once here, so that reading it later cannot fail.
+            let lastSlots: SIMD8<Int32>
             if b < 0 {
-                _ = try AccountActivity(packed: accounts[slot].folded)  // checked now, so reading it later cannot fail
+                lastSlots = try AccountActivity(packed: accounts[slot].folded).lastValueSlot
                 foldedCount += 1
-                continue
+            } else {
+                try r.check(Int(b) < owner.count && owner[Int(b)] == -1 && accounts[slot].folded.isEmpty, "account \(slot) has an activity place that is taken or free")
+                owner[Int(b)] = Int32(slot)
+                lastSlots = activities[Int(b)].lastValueSlot
             }
-            try r.check(Int(b) < owner.count && owner[Int(b)] == -1 && accounts[slot].folded.isEmpty, "account \(slot) has an activity place that is taken or free")
-            owner[Int(b)] = Int32(slot)
+            for k in 0..<kindCount where lastSlots[k] >= 0 {
+                try r.check(Int(lastSlots[k] & ~Self.sharedSlotFlag) < tables[k].states.count, "an account's last value is not kept")
+            }
         }
         try r.check(!owner.contains(-1), "an activity place belongs to no account")
         try r.check(minuteRing.count == Snapshot.minuteBuckets, "the minute ring has \(minuteRing.count) minutes")
@@ -567,12 +573,6 @@ extension EvidenceStore {
         let cards = tables[ValueKind.card.rawValue].states.count, orgs = tables[ValueKind.org.rawValue].states.count
         for a in accounts {
             try r.check(Int(a.firstCardSlot) < cards && Int(a.firstOrgSlot) < orgs, "account \(a.id) names a card or org that is not kept")
-        }
-        for slot in accounts.indices {
-            let activity = self.activity(slot)
-            for k in 0..<kindCount where activity.lastValueSlot[k] >= 0 {
-                try r.check(Int(activity.lastValueSlot[k] & ~Self.sharedSlotFlag) < tables[k].states.count, "an account's last value is not kept")
-            }
         }
     }
 }
