@@ -29,6 +29,15 @@ public struct InputLedger: Sendable {
         duplicateFilter = DuplicateFilter(window: duplicateWindow)
     }
 
+    /// The counts of input read elsewhere (a feed's reading thread), for a report of it.
+    public init(exchanges: Int, duplicates: Int, rejectedByReason: [String: Int], firstTs: StreamTime?, lastTs: StreamTime?) {
+        self.init()
+        self.exchanges = exchanges; self.duplicates = duplicates
+        self.rejectedByReason = rejectedByReason
+        rejectedTotal = rejectedByReason.values.reduce(0, +)
+        self.firstTs = firstTs; self.lastTs = lastTs
+    }
+
     public mutating func reject(_ rejection: Rejection, source: String, line: Int) {
         rejectedTotal += 1
         rejectedByReason[rejection.key, default: 0] += 1

@@ -31,6 +31,8 @@ public struct HeadlessSession {
     /// Where the NDJSON lines go (standard output in the program).
     let out: any LineSink
     let clock: any MonotonicClock
+    /// At the end, the clusters as `scan --format json` reports them are written here.
+    public var reportPath: String?
     /// Asked every turn: true ends the run as SIGINT does (a final counters line, a last checkpoint).
     let stopRequested: () -> Bool
     /// Says what went wrong outside the NDJSON (stderr in the program).
@@ -106,6 +108,7 @@ public struct HeadlessSession {
         var lastSnapshot: Snapshot? = resumed.map { _ in detector.snapshot() }
         var streamTime: StreamTime? = resumed?.streamTime
         var outsideWindow = resumed?.outsideWindow ?? 0
+        var firstTs: StreamTime?
         // Checkpoints: the last one written (stream time, wall ms), whether a mark is awaited,
         // and whether everything ingested so far is covered by the last mark seen.
         var checkpointsWritten = 0
@@ -173,6 +176,7 @@ public struct HeadlessSession {
             exchanges += batch.count
             dirty = true
             for e in batch where e.ts > (streamTime ?? .min) { streamTime = e.ts }
+            for e in batch where e.ts < (firstTs ?? .max) { firstTs = e.ts }
         }
 
         func evaluate() {
@@ -289,6 +293,15 @@ public struct HeadlessSession {
         }
         updateMetrics()
         counters(final: true)
+        if let reportPath {
+            let s = feed.state
+            let ledger = InputLedger(exchanges: exchanges, duplicates: s.duplicates, rejectedByReason: s.rejectedByReason,
+                                     firstTs: firstTs, lastTs: streamTime)
+            let report = ScanReport(ledger: ledger, snapshot: detector.snapshot())
+            do { try Data(report.json().utf8).write(to: URL(fileURLWithPath: reportPath), options: .atomic) } catch {
+                diagnose("cannot write the report to \(reportPath): \(error.localizedDescription)")
+            }
+        }
         feed.stop()
         return 0
     }

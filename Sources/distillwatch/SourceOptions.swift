@@ -45,6 +45,10 @@ struct SourceOptions: ParsableArguments {
         "Headless: serve Prometheus metrics (GET /metrics) and a health check (GET /healthz) at http://127.0.0.1:PORT; HTTP listeners serve them too.", valueName: "address"))
     var metricsAddress: String?
 
+    @Option(name: .customLong("report"), help: ArgumentHelp(
+        "Headless: at the end, write the clusters to this file as `scan --format json` reports them.", valueName: "file"))
+    var reportPath: String?
+
     @Option(name: .customLong("state"), help: ArgumentHelp(
         "Keep checkpoints of everything learnt in this directory, and go on from the newest one on start.", valueName: "dir"))
     var stateDirectory: String?
@@ -67,6 +71,7 @@ struct SourceOptions: ParsableArguments {
         if !(checkpointEvery >= 0.1 && checkpointEvery <= 86_400) { throw ValidationError("--checkpoint-every must be between 0.1 and 86400 seconds") }
 
         _ = try addresses()
+        if reportPath != nil && !headless { throw ValidationError("--report works with --headless") }
         if metricsAddress != nil {
             guard headless else { throw ValidationError("--metrics works with --headless") }
             _ = try metricsListenAddress()
@@ -229,6 +234,7 @@ extension WatchCommand {
             runner.metricsAddress = metricsListener.address
         }
         runner.checkpointEvery = sourceOptions.checkpointEvery
+        runner.reportPath = sourceOptions.reportPath
         runner.resumed = restored
         runner.sourcesRewind = sourceOptions.sourcesRewind(paths: paths)
         let status = runner.run()

@@ -48,6 +48,23 @@ final class CommandLineTests: XCTestCase {
         try XCTUnwrap(JSONSerialization.jsonObject(with: run.stdout) as? [String: Any], run.text)
     }
 
+    /// `watch --headless --report FILE` writes, at the end, the report `scan` prints: the
+    /// same detector through the watch loop, so the same bytes (rejected lines included).
+    func testAHeadlessReplayWritesTheReportScanPrints() throws {
+        let dir = try temporaryDirectory()
+        let input = dir.appendingPathComponent("in.ndjson").path
+        let report = dir.appendingPathComponent("report.json").path
+        XCTAssertEqual(try sh("(gzip -dc SampleLogs/lookalikes.ndjson.gz; echo '{\"ts\":'; echo '') > '\(input)'").status, 0)
+        let scan = try sh("\"$DW\" scan --format json '\(input)'")
+        let watch = try sh("\"$DW\" watch --headless --speed max --counters-every 0 --report '\(report)' '\(input)'")
+        XCTAssertEqual(watch.status, 0, watch.stderr)
+        XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), scan.text)
+        XCTAssertTrue(scan.text.contains("\"rejected\": {\"total\": 1"), scan.text)
+        let refused = try sh("\"$DW\" watch --report '\(report)' '\(input)'")
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("--report works with --headless"), refused.stderr)
+    }
+
     func testGeneratorIsDeterministicAndScanReadsItFromStdin() throws {
         let a = try sh(#""$DW" gen --seed 7 --days 2 --scale 0.1 | sha256sum"#)
         let b = try sh(#""$DW" gen --seed 7 --days 2 --scale 0.1 | sha256sum"#)
