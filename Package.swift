@@ -28,13 +28,16 @@ let package = Package(
     targets: [
         // zlib, for reading .gz logs without shelling out.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // libnats, the NATS C client, for the JetStream bus between publishers, shard workers
+        // and the coordinator (Debian's libnats-dev).
+        .systemLibrary(name: "CNats", path: "Sources/CNats"),
         // Pure Swift: records, decoding, detection, snapshots, reports. No terminal, no files.
         .target(name: "DistillCore", swiftSettings: hotPath),
         // Sources of bytes: files, gzip, stdin, merging by time, the live listeners.
         .target(
             name: "DistillFeeds",
             dependencies: [
-                "DistillCore", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "DistillCore", "CZlib", "CNats", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

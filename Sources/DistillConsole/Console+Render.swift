@@ -83,6 +83,7 @@ extension Console {
         if status.dropped > 0 { parts += [Segment(sep, .statusBar), Segment("drop \(Format.compact(status.dropped))", .statusAccent)] }
         if status.missedRotations > 0 { parts += [Segment(sep, .statusBar), Segment("missed rotations \(status.missedRotations)", .statusAccent)] }
         if status.outsideWindow > 0 { parts += [Segment(sep, .statusBar), Segment("\(Format.compact(status.outsideWindow)) outside window", .statusBar)] }
+        if let b = status.bus { parts += [Segment(sep, .statusBar), Segment(b, status.busAlarm ? .statusAccent : .statusBar)] }
         if let c = status.checkpoint { parts += [Segment(sep, .statusBar), Segment(c, status.checkpointFailed ? .statusAccent : .statusBar)] }
         parts += [Segment(sep, .statusBar), Segment(status.source, .statusBar)]
         var x = 0

@@ -68,6 +68,10 @@ public struct FeedStatus: Sendable, Equatable {
     public var checkpoint: String?
     /// The last checkpoint could not be written.
     public var checkpointFailed = false
+    /// Coordinating shard workers: how many, the lag, partitions without a worker.
+    public var bus: String?
+    /// Some partition has no live worker.
+    public var busAlarm = false
 
     public init(source: String, mode: Mode, ingestRate: Double = 0, rejected: Int = 0, duplicates: Int = 0, error: String? = nil) {
         self.source = source; self.mode = mode; self.ingestRate = ingestRate

@@ -75,6 +75,13 @@ extension Exchange {
         let features = text.withBytes(.promptText) { p in p.count > 0 ? PromptAnalyzer.analyze(p) : nil } ?? nil
         analysed = AnalysedPrompt(features)
     }
+
+    /// The account's shard among `count`: a hash of the account's bytes that every process
+    /// and release computes alike, so a partition always holds the same accounts.
+    public func partition(of count: Int) -> Int {
+        let h = text.withBytes(.accountID) { StableHash.hash($0, seed: 0x5348_4152_44) } ?? 0
+        return Int(h % UInt64(max(1, count)))
+    }
 }
 
 /// A prompt's features carried with its exchange, packed (32 bytes). Derived data: two
@@ -109,6 +116,16 @@ struct AnalysedPrompt: Sendable, Equatable {
     }
 
     static func == (_: AnalysedPrompt, _: AnalysedPrompt) -> Bool { true }
+
+    /// The packed fields, for carrying an analysed exchange between processes.
+    var words: (exact: UInt64, prefix: UInt64, suffix: UInt64, cues: UInt8, flags: UInt8) {
+        (exactHash, prefixFamily, suffixFamily, cues, flags)
+    }
+
+    init(words: (exact: UInt64, prefix: UInt64, suffix: UInt64, cues: UInt8, flags: UInt8)) {
+        exactHash = words.exact; prefixFamily = words.prefix; suffixFamily = words.suffix
+        cues = words.cues; flags = words.flags & 0x0F
+    }
 }
 
 /// Why a line was not accepted. `key` is what reports count by (`wrong_type:input_tokens`);

@@ -28,6 +28,8 @@ public struct FeedState: Sendable, Equatable {
     public var rewrites = 0
     /// A message for the status bar when the source failed or is degraded.
     public var error: String?
+    /// For a coordinator reading shard summaries: its workers and lag.
+    public var bus: BusStatus?
     /// Rejected lines by reason.
     public var rejectedByReason: [String: Int] = [:]
     /// Rejected lines as the ledger kept them: the first few, and the latest.

@@ -169,6 +169,8 @@ public struct ConsoleSession {
         console.status.error = state.error ?? engine.lastError
         console.status.dropped = state.dropped
         console.status.missedRotations = state.missedRotations
+        console.status.bus = state.bus?.summary
+        console.status.busAlarm = !(state.bus?.unowned.isEmpty ?? true)
         console.status.connected = state.connected
         console.status.outsideWindow = engine.outsideWindow
         console.status.clock = engine.streamClock(at: now)

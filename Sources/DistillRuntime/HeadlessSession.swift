@@ -207,6 +207,9 @@ public struct HeadlessSession {
             if s.missedRotations > 0 { line += ",\"missed_rotations\":\(s.missedRotations)" }
             if s.rewrites > 0 { line += ",\"rewritten\":\(s.rewrites)" }
             if s.evicted > 0 { line += ",\"evicted_idle\":\(s.evicted)" }
+            if let bus = s.bus {
+                line += ",\"bus_workers\":\(bus.workers.count),\"bus_lag\":\(bus.lag),\"bus_unowned\":[" + bus.unowned.map(String.init).joined(separator: ",") + "]"
+            }
             if let lastSnapshot, ProxyIdentity.warning(for: lastSnapshot) != nil { line += ",\"warnings\":[\"\(ProxyIdentity.code)\"]" }
             if checkpoints != nil {
                 line += ",\"checkpoints\":\(checkpointsWritten),\"checkpoint_stream_time\":\(JSON.time(lastCheckpointAt))"

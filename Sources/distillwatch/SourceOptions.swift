@@ -59,7 +59,17 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("checkpoint-every"), help: "With --state: wall-clock seconds between checkpoints (one is also written at exit).")
     var checkpointEvery: Double = 60
 
-    var hasLiveSources: Bool { !follow.isEmpty || !listen.isEmpty }
+    @Option(name: .customLong("nats"), help: ArgumentHelp(
+        "Coordinate shard workers: read their summaries from this NATS server (nats://HOST:PORT) with JetStream. See `distillwatch worker`.", valueName: "url"))
+    var nats: String?
+
+    @Option(name: .customLong("stream"), help: "With --nats: the JetStream stream's name (summaries are in NAME_SUMMARY).")
+    var stream = "DISTILL"
+
+    @Option(name: .customLong("partitions"), help: "With --nats: how many partitions the publishers split accounts into.")
+    var partitions = 16
+
+    var hasLiveSources: Bool { !follow.isEmpty || !listen.isEmpty || nats != nil }
 
     func validate() throws {
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
@@ -71,6 +81,14 @@ struct SourceOptions: ParsableArguments {
         if !(checkpointEvery >= 0.1 && checkpointEvery <= 86_400) { throw ValidationError("--checkpoint-every must be between 0.1 and 86400 seconds") }
 
         _ = try addresses()
+        if nats != nil {
+            if !follow.isEmpty || !listen.isEmpty { throw ValidationError("--nats reads the shard workers' summaries only: publish other sources with `distillwatch publish`") }
+            // The coordinator rebuilds from the summary stream, which the stream keeps: a
+            // checkpoint on top of it would count everything twice.
+            if stateDirectory != nil { throw ValidationError("--state does not apply to --nats: a coordinator rebuilds from the summaries JetStream keeps") }
+            if partitions < 1 || partitions > 4096 { throw ValidationError("--partitions must be between 1 and 4096") }
+            do { _ = try BusNames(stream) } catch { throw ValidationError("--stream: \(error)") }
+        }
         if reportPath != nil && !headless { throw ValidationError("--report works with --headless") }
         if metricsAddress != nil {
             guard headless else { throw ValidationError("--metrics works with --headless") }
@@ -137,6 +155,11 @@ struct SourceOptions: ParsableArguments {
     /// `resume` is a checkpoint's mark: each reading thread's ledger (files, then each followed
     /// file, then each listener) and the files' positions. It must come from the same sources.
     func makeFeed(paths: [String], resume: FeedMark? = nil, metrics: (@Sendable () -> [UInt8])? = nil) throws -> (feed: any ExchangeFeed, name: String, listening: [ListenAddress]) {
+        if let nats {
+            guard paths.isEmpty else { throw BusError("--nats takes no files: publish them with `distillwatch publish --nats \(nats) FILE`") }
+            let bus = try NatsBus(url: nats, connectWaitMs: 5000)
+            return (BusFeed(bus: bus, names: try BusNames(stream), partitions: partitions), "nats \(stream)", [])
+        }
         var feeds: [any ExchangeFeed] = []
         var names: [String] = []
         var listening: [ListenAddress] = []

@@ -28,7 +28,7 @@ public enum StateError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Appends values in a fixed little-endian layout. Used only for saved detector state.
+/// Appends values in a fixed little-endian layout: saved detector state and shard summaries.
 struct StateWriter {
     private(set) var bytes: [UInt8] = []
 
@@ -60,6 +60,12 @@ struct StateWriter {
 
     /// Arrays of plain integers, as their count and then their bytes (the hosts this runs on
     /// are little-endian, which `StateReader` checks when it reads them back).
+    /// A length, then the bytes as they are.
+    mutating func write(bytes raw: UnsafeRawBufferPointer) {
+        write(raw.count)
+        bytes.append(contentsOf: raw)
+    }
+
     mutating func writePlain<T: FixedWidthInteger>(_ values: [T]) {
         write(values.count)
         values.withUnsafeBytes { bytes.append(contentsOf: $0) }
@@ -140,6 +146,13 @@ struct StateReader {
         let n = try count()
         defer { offset += n }
         return String(decoding: bytes[offset..<(offset + n)], as: UTF8.self)
+    }
+
+    /// The next `n` bytes as they are.
+    mutating func raw(_ n: Int) throws(StateError) -> ArraySlice<UInt8> {
+        guard n >= 0 && n <= remaining else { throw .truncated }
+        defer { offset += n }
+        return bytes[offset..<(offset + n)]
     }
 
     mutating func optionalInt64() throws(StateError) -> Int64? {

@@ -1,0 +1,209 @@
+import DistillCore
+import Foundation
+
+/// How the shard workers stand, as the coordinator sees them.
+public struct BusStatus: Sendable, Equatable {
+    /// Workers heard from lately, each with the partitions it summarised.
+    public var workers: [String: [Int]] = [:]
+    /// Partitions no live worker has summarised lately.
+    public var unowned: [Int] = []
+    /// Input messages in the stream not yet handed to the detector.
+    public var lag: UInt64 = 0
+    public init() {}
+
+    /// One line for a status bar.
+    public var summary: String {
+        var text = "\(workers.count) worker\(workers.count == 1 ? "" : "s"), lag \(lag)"
+        if !unowned.isEmpty { text += ", no worker for partition\(unowned.count == 1 ? "" : "s") \(BusStatus.ranges(unowned))" }
+        return text
+    }
+
+    /// `0-7,9` for [0,1,...,7,9].
+    public static func ranges(_ values: [Int]) -> String {
+        var parts: [String] = []
+        var i = 0
+        let v = values.sorted()
+        while i < v.count {
+            var j = i
+            while j + 1 < v.count && v[j + 1] == v[j] + 1 { j += 1 }
+            parts.append(i == j ? "\(v[i])" : "\(v[i])-\(v[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ",")
+    }
+}
+
+/// The coordinator's source: reads every shard summary from the first, puts the partitions'
+/// entries back into input order by their sequence numbers, and hands them on only once every
+/// partition is known complete up to them. The ledger and detector downstream then see what
+/// one process reading the input in order would, so verdicts and flag times match `scan`.
+///
+/// A coordinator started later (a restart, a standby) rebuilds the same state from the same
+/// summaries. With an end marker on every partition, the feed finishes.
+public final class BusFeed: ExchangeFeed, @unchecked Sendable {
+    private let sink = FeedSink(connected: false)
+    private let bus: NatsBus
+    private let names: BusNames
+    private let partitions: Int
+    private let lock = NSLock()
+    private var status = BusStatus()
+    private var stopped = false
+    /// A worker not heard from for this long no longer owns its partitions.
+    private let workerTimeout: Double
+
+    /// `bus` is connected already, so that a wrong address fails before anything starts.
+    public init(bus: NatsBus, names: BusNames, partitions: Int, workerTimeout: Double = 10) {
+        self.bus = bus; self.names = names; self.partitions = partitions; self.workerTimeout = workerTimeout
+    }
+
+    public func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "distillwatch-bus"
+        thread.start()
+    }
+
+    public func stop() {
+        lock.withLock { stopped = true }
+        sink.stop()
+    }
+
+    public func poll() -> [Exchange]? { sink.poll() }
+
+    public var state: FeedState {
+        var s = sink.state
+        s.bus = lock.withLock { status }
+        return s
+    }
+
+    /// Entries waiting for the other partitions, in sequence order per partition.
+    private struct Queue {
+        var items: [(sequence: UInt64, entries: [ShardSummary.Item])] = []
+        var head = 0
+        var complete: UInt64 = 0
+        var first: UInt64? { head < items.count ? items[head].sequence : nil }
+
+        /// Adds a message's entries unless they are already queued (a message summarised twice).
+        mutating func insert(_ sequence: UInt64, _ entries: [ShardSummary.Item]) {
+            if head == items.count || items[items.count - 1].sequence < sequence {
+                items.append((sequence, entries))
+                return
+            }
+            var lo = head, hi = items.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if items[mid].sequence < sequence { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < items.count && items[lo].sequence == sequence { return }
+            items.insert((sequence, entries), at: lo)
+        }
+
+        mutating func pop() -> (sequence: UInt64, entries: [ShardSummary.Item]) {
+            let item = items[head]
+            head += 1
+            if head > 4096 && head * 2 > items.count { items.removeFirst(head); head = 0 }
+            return item
+        }
+    }
+
+    private func run() {
+        var batcher = LiveBatcher(sink: sink)
+        do {
+            try bus.ensureStreams(names)
+            var summaries = try bus.readAll(stream: names.summaryStream, subject: names.summarySubject)
+            // Where to go on from if the server forgets the consumer (a restart without its store).
+            var nextSummary: UInt64 = 1
+            sink.update { $0.connected = true }
+            var queues = Array(repeating: Queue(), count: partitions)
+            var released: UInt64 = 0
+            var ended = Set<Int>()
+            var heard: [String: (partitions: Set<Int>, at: Date)] = [:]
+            var lastStatus = Date.distantPast
+            var newPartition = false
+            func refreshStatus() {
+                let now = Date()
+                heard = heard.filter { now.timeIntervalSince($0.value.at) < workerTimeout }
+                var s = BusStatus()
+                for (worker, h) in heard { s.workers[worker] = h.partitions.sorted() }
+                let owned = Set(heard.values.flatMap(\.partitions))
+                s.unowned = (0..<partitions).filter { !owned.contains($0) }
+                let last = (try? bus.lastSequence(names.stream)) ?? released
+                s.lag = last > released ? last - released : 0
+                lock.withLock { status = s }
+            }
+            while !lock.withLock({ stopped }) {
+                let fetched: [BusMessage]
+                do { fetched = try summaries.fetch(64, timeoutMs: 100) } catch {
+                    sink.update { $0.connected = false; $0.error = "\(error)" }
+                    usleep(500_000)
+                    if let again = try? bus.readAll(stream: names.summaryStream, subject: names.summarySubject, from: nextSummary) {
+                        summaries = again
+                        sink.update { $0.connected = true; $0.error = nil }
+                    }
+                    continue
+                }
+                for message in fetched {
+                    if message.sequence > 0 { nextSummary = message.sequence + 1 }
+                    let bytes = message.bytes
+                    message.release()
+                    let summary: ShardSummary
+                    do { summary = try ShardSummary(decoding: bytes) } catch {
+                        batcher.ledger.reject(Rejection(.badValue, message: "unreadable shard summary: \(error)"), source: names.summarySubject, line: 0)
+                        continue
+                    }
+                    guard summary.partitions == partitions else {
+                        throw BusError("worker \(summary.worker) splits the stream into \(summary.partitions) partitions; this coordinator expects \(partitions) (--partitions)")
+                    }
+                    let p = summary.partition
+                    if heard[summary.worker]?.partitions.contains(p) != true { newPartition = true }
+                    heard[summary.worker, default: ([], Date())].partitions.insert(p)
+                    heard[summary.worker]!.at = Date()
+                    var i = 0
+                    let entries = summary.entries
+                    while i < entries.count {
+                        var j = i
+                        while j < entries.count && entries[j].sequence == entries[i].sequence { j += 1 }
+                        if entries[i].sequence > released { queues[p].insert(entries[i].sequence, entries[i..<j].map(\.item)) }
+                        i = j
+                    }
+                    queues[p].complete = max(queues[p].complete, summary.completeThrough)
+                }
+                // Hand on, in sequence order, whatever every partition is complete up to.
+                let through = queues.map(\.complete).min() ?? 0
+                var handed = false
+                while true {
+                    var best = -1
+                    var bestSequence = UInt64.max
+                    for q in 0..<partitions {
+                        if let s = queues[q].first, s <= through, s < bestSequence { best = q; bestSequence = s }
+                    }
+                    guard best >= 0 else { break }
+                    let (sequence, items) = queues[best].pop()
+                    released = max(released, sequence)
+                    for item in items {
+                        switch item {
+                        case .exchange(let x): batcher.add(.exchange(x), source: "", line: 0)
+                        case .rejected(let r, let source, let line): batcher.add(.rejected(r), source: source, line: line)
+                        case .blank: batcher.add(.blank, source: "", line: 0)
+                        case .end: ended.insert(best)
+                        }
+                    }
+                    handed = true
+                }
+                if handed { batcher.flush() }
+                if ended.count == partitions {
+                    refreshStatus()
+                    sink.push([], ledger: batcher.ledger, finished: true)
+                    break
+                }
+                if newPartition || Date().timeIntervalSince(lastStatus) >= 1 {
+                    lastStatus = Date()
+                    newPartition = false
+                    refreshStatus()
+                }
+            }
+        } catch {
+            sink.update { $0.connected = false }
+            sink.push(batcher.batch, ledger: batcher.ledger, finished: true, error: "\(error)")
+        }
+    }
+}

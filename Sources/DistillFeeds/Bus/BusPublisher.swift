@@ -1,0 +1,90 @@
+import DistillCore
+import Foundation
+
+/// Reads log files (or standard input) and publishes every line to the input stream, on the
+/// partition of its account. The line goes as it was written: the worker owning the
+/// partition decodes it, so decoding and the prompts' analysis happen on the shards.
+///
+/// Each record's message id is its `request_id`, so publishing the same input again (a
+/// gateway retrying, a publisher restarted) is dropped by the stream within its duplicate
+/// window. A `request_id` repeated inside the input itself is still delivered, under an id of
+/// its own, because the coordinator's ledger counts such repeats just as `scan` does.
+public struct BusPublisher {
+    public struct Counts: Sendable, Equatable {
+        public var lines = 0
+        /// Messages sent (a line with several records sends one per record).
+        public var messages = 0
+        /// Messages the stream already held (the same input published before).
+        public var alreadyPublished = 0
+    }
+
+    let bus: NatsBus
+    let names: BusNames
+    let partitions: Int
+    let adapter: RecordAdapter
+    /// Waits for the stream's acknowledgement of every message (slower; tells repeats apart).
+    public var waitEachMessage = false
+
+    public init(bus: NatsBus, names: BusNames, partitions: Int, format: RecordFormat) {
+        self.bus = bus; self.names = names; self.partitions = partitions
+        adapter = RecordAdapter(format: format)
+    }
+
+    /// Publishes every line of `paths` in order; with `markEnd`, then an end marker on every
+    /// partition, which a headless coordinator stops at.
+    public func publish(paths: [String], markEnd: Bool) throws -> Counts {
+        var counts = Counts()
+        // The publisher's own view of repeats, only to give them message ids of their own.
+        var ledger = InputLedger()
+        var outcomes: [DecodeOutcome] = []
+        for path in paths {
+            let reader = try LineReader(path: path)
+            let source = reader.name
+            while let line = try reader.nextLine() {
+                counts.lines += 1
+                switch line {
+                case .tooLong(let length, let number):
+                    try send(partition: 0, UnsafeRawBufferPointer(start: nil, count: 0),
+                             NatsBus.Headers(messageID: "\(source):\(number)", source: source, line: String(number),
+                                             extra: ("Dw-Too-Long", String(length))), &counts)
+                case .text(let bytes, let number):
+                    outcomes.removeAll(keepingCapacity: true)
+                    adapter.decodeLine(bytes) { outcomes.append($0) }
+                    for (i, outcome) in outcomes.enumerated() {
+                        var partition = 0
+                        var id = "\(source):\(number):\(i)"
+                        if case .exchange(let x) = outcome {
+                            partition = x.partition(of: partitions)
+                            if let rid = x.requestID {
+                                id = ledger.admit(x) ? rid : "\(rid)@\(id)"
+                            }
+                        }
+                        let record: (key: String, value: String)? = outcomes.count > 1 ? ("Dw-Record", String(i)) : nil
+                        try send(partition: partition, bytes,
+                                 NatsBus.Headers(messageID: id, source: source, line: String(number), extra: record), &counts)
+                    }
+                }
+            }
+        }
+        if markEnd {
+            for p in 0..<partitions {
+                try send(partition: p, UnsafeRawBufferPointer(start: nil, count: 0), NatsBus.Headers(extra: ("Dw-End", "1")), &counts)
+            }
+        }
+        if !waitEachMessage { try bus.waitForAcknowledgements() }
+        if bus.failedPublishes > 0 {
+            throw BusError("the stream refused \(bus.failedPublishes) of \(counts.messages) messages")
+        }
+        return counts
+    }
+
+    private func send(partition: Int, _ data: UnsafeRawBufferPointer, _ headers: NatsBus.Headers, _ counts: inout Counts) throws {
+        let subject = names.inputSubject(partition)
+        if waitEachMessage {
+            if try bus.publish(subject, data, headers) { counts.alreadyPublished += 1 }
+        } else {
+            try bus.publishAsync(subject, data, headers)
+        }
+        counts.messages += 1
+    }
+}

@@ -1,0 +1,203 @@
+import DistillCore
+import Foundation
+
+/// A shard worker: for each of its partitions, a durable pull consumer of the input stream and
+/// a thread that decodes and analyses what it fetches, publishes the result as a
+/// `ShardSummary`, and only then acknowledges the input. A worker that dies leaves its
+/// unacknowledged messages to whoever takes the partition over; anything summarised twice is
+/// recognised by the coordinator from its sequence number.
+///
+/// A summary says how far its partition is complete only when that is certain: up to the
+/// stream's end as read before the consumer showed nothing pending and nothing unacknowledged,
+/// and after such a moment up to the last message taken, as long as no delivery was missed (a
+/// pull consumer hands new messages out in stream order).
+public final class BusWorker: @unchecked Sendable {
+    public struct Settings: Sendable {
+        public var partitions = 16
+        public var range: ClosedRange<Int> = 0...15
+        /// A message not acknowledged within this goes to another consumer of the partition.
+        public var ackWaitMs: Int64 = 5000
+        public var batch = 512
+        public var format: RecordFormat = .auto
+        /// Seconds between summaries of an idle partition, so the coordinator knows it is alive.
+        public var heartbeat: Double = 2
+        public init() {}
+    }
+
+    public let settings: Settings
+    let bus: NatsBus
+    let names: BusNames
+    public let identity: String
+    private let lock = NSLock()
+    private var reported: [String: Date] = [:]
+    private var processedCount = 0
+    private var end: UInt64 = 0
+    private var streamEnd: UInt64 { lock.withLock { end } }
+
+    public init(bus: NatsBus, names: BusNames, settings: Settings) {
+        self.bus = bus; self.names = names; self.settings = settings
+        identity = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+    }
+
+    /// Input messages summarised so far.
+    public var processed: Int { lock.withLock { processedCount } }
+
+    /// Consumes until `stop` says so. Throws only if the consumers cannot be set up.
+    public func run(stop: @escaping @Sendable () -> Bool) throws {
+        try bus.ensureStreams(names)
+        let consumers = try settings.range.map { p in
+            (p, try bus.pullConsumer(stream: names.stream, subject: names.inputSubject(p), durable: names.durable(p), ackWaitMs: settings.ackWaitMs))
+        }
+        let group = DispatchGroup()
+        // One reader of the stream's end for all partitions, instead of one request each per fetch.
+        group.enter()
+        let watcher = Thread { [self] in
+            defer { group.leave() }
+            while !stop() {
+                // Unknown while the server is away: the last value read stays, which is safe
+                // (it only ever vouches for less).
+                if let last = try? bus.lastSequence(names.stream) { lock.withLock { end = last } }
+                usleep(10_000)
+            }
+        }
+        watcher.name = "distillwatch-stream-end"
+        watcher.start()
+        for (p, consumer) in consumers {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                // A lost connection (a restarted server) is waited out: the client reconnects,
+                // and the partition goes on from its durable consumer, vouching for nothing
+                // until its counts allow it again.
+                while !stop() {
+                    do {
+                        try consume(p, consumer, stop: stop)
+                    } catch {
+                        report("partition \(p): \(error); trying again")
+                        usleep(1_000_000)
+                    }
+                }
+            }
+            thread.name = "distillwatch-shard-\(p)"
+            thread.start()
+        }
+        group.wait()
+    }
+
+    /// Says what went wrong, at most once a minute for the same words.
+    public var diagnose: @Sendable (String) -> Void = { _ in }
+
+    private func report(_ message: String) {
+        let now = Date()
+        let due = lock.withLock {
+            if let last = reported[message], now.timeIntervalSince(last) < 60 { return false }
+            reported[message] = now
+            return true
+        }
+        if due { diagnose(message) }
+    }
+
+    private func consume(_ p: Int, _ consumer: BusSubscription, stop: () -> Bool) throws {
+        let adapter = RecordAdapter(format: settings.format)
+        var clean = false
+        var reported: UInt64 = 0
+        var lastSent = Date()
+        var lastDelivery: UInt64?
+        var outcomes: [DecodeOutcome] = []
+        while !stop() {
+            // The stream's end as read before this fetch: if the fetch brings nothing, every
+            // message of the partition up to it has been delivered, and so summarised.
+            let before = streamEnd
+            let messages = try consumer.fetch(settings.batch, timeoutMs: 25)
+            var summary = ShardSummary(worker: identity, partition: p, partitions: settings.partitions, completeThrough: 0)
+            var newest: UInt64 = 0
+            for m in messages {
+                newest = max(newest, m.sequence)
+                summary.entries.append(contentsOf: entries(m, adapter, &outcomes))
+                // A delivery this client never saw (one that came after an earlier fetch gave
+                // up) will come again after the ack wait: until then, vouch for nothing.
+                if let last = lastDelivery, m.delivery != last + 1 { clean = false }
+                lastDelivery = m.delivery
+            }
+            if !messages.isEmpty {
+                if clean { summary.completeThrough = newest }
+                try send(summary)
+                for (i, m) in messages.enumerated() { try m.acknowledge(waiting: i == messages.count - 1) }
+                for m in messages { m.release() }
+                if clean { reported = max(reported, newest) }
+                lastSent = Date()
+                lock.withLock { processedCount += messages.count }
+            }
+            guard messages.isEmpty || !clean else { continue }
+            var through = reported
+            if !clean || before > reported {
+                // Nothing pending and nothing unacknowledged now: every message of the partition
+                // up to `before` (read earlier) has been delivered, summarised and acknowledged.
+                // Until then a worker before this one may have died holding records, which come
+                // back after the ack wait, and nothing can be vouched for.
+                let counts = try bus.consumerCounts(stream: names.stream, durable: names.durable(p))
+                guard counts.unacknowledged == 0 else { continue }
+                clean = true
+                if counts.pending == 0 { through = max(reported, before) }
+            }
+            if messages.isEmpty && (through > reported || Date().timeIntervalSince(lastSent) >= settings.heartbeat) {
+                reported = through
+                try send(ShardSummary(worker: identity, partition: p, partitions: settings.partitions, completeThrough: reported))
+                lastSent = Date()
+            }
+        }
+    }
+
+    /// What one input message holds, as summary entries (several for a line of several records).
+    private func entries(_ m: BusMessage, _ adapter: RecordAdapter, _ outcomes: inout [DecodeOutcome]) -> [ShardSummary.Entry] {
+        let source = m.header("Dw-Source") ?? names.stream
+        let line = m.header("Dw-Line").flatMap(Int.init) ?? 0
+        if m.header("Dw-End") != nil { return [.init(sequence: m.sequence, item: .end)] }
+        if let length = m.header("Dw-Too-Long").flatMap(Int.init) {
+            return [.init(sequence: m.sequence, item: .rejected(.lineTooLong(length, limit: adapter.decoder.maxLineBytes), source: source, line: line))]
+        }
+        outcomes.removeAll(keepingCapacity: true)
+        m.withData { adapter.decodeLine($0) { outcomes.append($0) } }
+        var picked = outcomes[...]
+        if let index = m.header("Dw-Record").flatMap(Int.init) {
+            picked = index >= 0 && index < outcomes.count ? outcomes[index...index] : []
+        }
+        return picked.map { outcome in
+            switch outcome {
+            case .exchange(var x):
+                x.analysePrompt()
+                return .init(sequence: m.sequence, item: .exchange(x))
+            case .rejected(let r): return .init(sequence: m.sequence, item: .rejected(r, source: source, line: line))
+            case .blank: return .init(sequence: m.sequence, item: .blank)
+            }
+        }
+    }
+
+    /// Publishes a summary, split so that no message passes the server's payload limit.
+    private func send(_ summary: ShardSummary) throws {
+        let limit = 512 * 1024
+        var bytes = summary.encoded()
+        if bytes.count <= limit || summary.entries.count <= 1 {
+            if bytes.count > 4 * limit {
+                // One record too large for the bus: the coordinator counts it as rejected.
+                var small = summary
+                small.entries = summary.entries.map { e in
+                    .init(sequence: e.sequence, item: .rejected(Rejection(.lineTooLong, message: "record too large for the bus (\(bytes.count) bytes)"), source: "bus", line: 0))
+                }
+                bytes = small.encoded()
+            }
+            try bus.publish(names.summarySubject, bytes)
+            return
+        }
+        // Halve at a message boundary (entries of one message stay together).
+        var cut = summary.entries.count / 2
+        while cut < summary.entries.count && summary.entries[cut].sequence == summary.entries[cut - 1].sequence { cut += 1 }
+        if cut == summary.entries.count { cut = summary.entries.count / 2; while cut > 1 && summary.entries[cut].sequence == summary.entries[cut - 1].sequence { cut -= 1 } }
+        var first = summary, second = summary
+        first.entries = Array(summary.entries[..<cut])
+        first.completeThrough = 0
+        second.entries = Array(summary.entries[cut...])
+        try send(first)
+        try send(second)
+    }
+}

@@ -1,0 +1,218 @@
+import CNats
+import Foundation
+
+/// A failed call to NATS, with the client's own words for it.
+public struct BusError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+
+    init(_ what: String, _ status: natsStatus) {
+        var detail = String(cString: natsStatus_GetText(status))
+        if let last = nats_GetLastError(nil), last.pointee != 0 {
+            let text = String(cString: last)
+            if !text.isEmpty && text != detail { detail += ": " + text }
+        }
+        description = "\(what): \(detail)"
+    }
+
+    public init(_ description: String) { self.description = description }
+}
+
+/// The stream and subject names for one bus name: input records on `NAME.x.<partition>` in
+/// stream `NAME`, summaries on `NAME.summary` in stream `NAME_SUMMARY`.
+public struct BusNames: Sendable {
+    public let stream: String
+
+    public init(_ stream: String) throws(BusError) {
+        guard !stream.isEmpty, stream.utf8.count <= 64,
+              stream.unicodeScalars.allSatisfy({ ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "_" || $0 == "-" })
+        else { throw BusError("stream name \(stream.debugDescription): use letters, digits, '_' and '-' (at most 64)") }
+        self.stream = stream
+    }
+
+    public var inputSubjects: String { "\(stream).x.>" }
+    public func inputSubject(_ partition: Int) -> String { "\(stream).x.\(partition)" }
+    public func durable(_ partition: Int) -> String { "\(stream)_p\(partition)" }
+    public var summaryStream: String { "\(stream)_SUMMARY" }
+    public var summarySubject: String { "\(stream).summary" }
+}
+
+/// One connection to a NATS server with JetStream. The C client's connection is safe to share
+/// between threads; each consumer is used by one thread at a time.
+public final class NatsBus: @unchecked Sendable {
+    /// On the heap: the client's publish-error handler keeps its address.
+    private let handle: UnsafeMutablePointer<dw_bus>
+    public let url: String
+
+    public init(url: String, connectWaitMs: Int64 = 2000) throws(BusError) {
+        self.url = url
+        handle = .allocate(capacity: 1)
+        handle.initialize(to: dw_bus())
+        let s = dw_bus_connect(handle, url, connectWaitMs)
+        // Thrown after every property is set, so `deinit` closes and frees the handle.
+        guard s == NATS_OK else { throw BusError("cannot connect to \(url)", s) }
+    }
+
+    deinit {
+        dw_bus_close(handle)
+        handle.deallocate()
+    }
+
+    /// Records the stream refused after `publishAsync` (a full stream, a lost connection).
+    public var failedPublishes: Int64 { handle.pointee.failed }
+
+    /// Creates both streams unless they exist. Repeats of a message id within `duplicateWindow`
+    /// seconds are dropped by the input stream.
+    public func ensureStreams(_ names: BusNames, duplicateWindow: Double = 600) throws(BusError) {
+        var s = dw_bus_ensure_stream(handle, names.stream, names.inputSubjects, Int64(duplicateWindow * 1000))
+        guard s == NATS_OK else { throw BusError("cannot create stream \(names.stream)", s) }
+        s = dw_bus_ensure_stream(handle, names.summaryStream, names.summarySubject, 120_000)
+        guard s == NATS_OK else { throw BusError("cannot create stream \(names.summaryStream)", s) }
+    }
+
+    public func lastSequence(_ stream: String) throws(BusError) -> UInt64 {
+        var last: UInt64 = 0
+        let s = dw_bus_last_sequence(handle, stream, &last)
+        guard s == NATS_OK else { throw BusError("stream \(stream)", s) }
+        return last
+    }
+
+    /// Headers a record carries beside its bytes.
+    public struct Headers: Sendable {
+        public var messageID: String?
+        public var source: String?
+        public var line: String?
+        /// One more header: `Dw-End` on an end marker, `Dw-Record` for one of several records
+        /// of a line, `Dw-Too-Long` for a line over the length limit.
+        public var extra: (key: String, value: String)?
+        public init(messageID: String? = nil, source: String? = nil, line: String? = nil, extra: (key: String, value: String)? = nil) {
+            self.messageID = messageID; self.source = source; self.line = line; self.extra = extra
+        }
+    }
+
+    /// Publishes and waits until the stream has stored it; true if the stream had it already.
+    @discardableResult
+    public func publish(_ subject: String, _ data: UnsafeRawBufferPointer, _ h: Headers = Headers()) throws(BusError) -> Bool {
+        var duplicate: Int32 = 0
+        let s = withHeaders(h) { id, source, line, key, value in
+            dw_bus_publish(handle, subject, data.baseAddress, Int32(data.count), id, source, line, key, value, &duplicate)
+        }
+        guard s == NATS_OK else { throw BusError("cannot publish to \(subject)", s) }
+        return duplicate != 0
+    }
+
+    public func publish(_ subject: String, _ bytes: [UInt8], _ h: Headers = Headers()) throws(BusError) {
+        let s = bytes.withUnsafeBytes { data in
+            withHeaders(h) { id, source, line, key, value in
+                dw_bus_publish(handle, subject, data.baseAddress, Int32(data.count), id, source, line, key, value, nil)
+            }
+        }
+        guard s == NATS_OK else { throw BusError("cannot publish to \(subject)", s) }
+    }
+
+    /// Publishes without waiting for the stream's answer; `waitForAcknowledgements` waits for all.
+    public func publishAsync(_ subject: String, _ data: UnsafeRawBufferPointer, _ h: Headers) throws(BusError) {
+        let s = withHeaders(h) { id, source, line, key, value in
+            dw_bus_publish_async(handle, subject, data.baseAddress, Int32(data.count), id, source, line, key, value)
+        }
+        guard s == NATS_OK else { throw BusError("cannot publish to \(subject)", s) }
+    }
+
+    public func waitForAcknowledgements(timeoutMs: Int64 = 30_000) throws(BusError) {
+        let s = dw_bus_publish_complete(handle, timeoutMs)
+        guard s == NATS_OK else { throw BusError("the stream did not acknowledge every record", s) }
+    }
+
+    private typealias CText = UnsafePointer<CChar>?
+
+    private func withHeaders(_ h: Headers, _ body: (CText, CText, CText, CText, CText) -> natsStatus) -> natsStatus {
+        func with(_ text: String?, _ inner: (CText) -> natsStatus) -> natsStatus {
+            guard let text else { return inner(nil) }
+            return text.withCString { inner($0) }
+        }
+        return with(h.messageID) { id in with(h.source) { source in with(h.line) { line in
+            with(h.extra?.key) { key in with(h.extra?.value) { value in body(id, source, line, key, value) } }
+        } } }
+    }
+
+    /// Messages not yet delivered, and delivered but not acknowledged, of a durable consumer.
+    public func consumerCounts(stream: String, durable: String) throws(BusError) -> (pending: UInt64, unacknowledged: Int64) {
+        var pending: UInt64 = 0
+        var ack: Int64 = 0
+        let s = dw_bus_consumer_counts(handle, stream, durable, &pending, &ack)
+        guard s == NATS_OK else { throw BusError("consumer \(durable)", s) }
+        return (pending, ack)
+    }
+
+    public func pullConsumer(stream: String, subject: String, durable: String, ackWaitMs: Int64) throws(BusError) -> BusSubscription {
+        var sub: OpaquePointer?
+        let s = dw_bus_pull(handle, &sub, stream, subject, durable, ackWaitMs)
+        guard s == NATS_OK, let sub else { throw BusError("cannot consume \(subject) as \(durable)", s) }
+        return BusSubscription(sub)
+    }
+
+    /// Every message on `subject` from sequence `start` (1: the first), in order, fetched in
+    /// batches, without acknowledgements.
+    public func readAll(stream: String, subject: String, from start: UInt64 = 1) throws(BusError) -> BusSubscription {
+        var sub: OpaquePointer?
+        let s = dw_bus_read_all(handle, &sub, stream, subject, start)
+        guard s == NATS_OK, let sub else { throw BusError("cannot read \(subject)", s) }
+        return BusSubscription(sub)
+    }
+}
+
+/// A message taken from a subscription: its bytes, headers and stream sequence number.
+public struct BusMessage: @unchecked Sendable {
+    let message: OpaquePointer
+    /// Its sequence number in the stream.
+    public let sequence: UInt64
+    /// Its number among the consumer's deliveries: a gap means a delivery this client never saw.
+    public let delivery: UInt64
+
+    init(_ message: OpaquePointer) {
+        self.message = message
+        var stream: UInt64 = 0, delivery: UInt64 = 0
+        dw_msg_sequences(message, &stream, &delivery)
+        sequence = stream
+        self.delivery = delivery
+    }
+
+    public func withData<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let n = Int(natsMsg_GetDataLength(message))
+        guard n > 0, let p = natsMsg_GetData(message) else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return body(UnsafeRawBufferPointer(start: p, count: n))
+    }
+
+    public var bytes: [UInt8] { withData { Array($0) } }
+
+    public func header(_ key: String) -> String? { dw_msg_header(message, key).map { String(cString: $0) } }
+
+    public func acknowledge(waiting: Bool = false) throws(BusError) {
+        let s = waiting ? natsMsg_AckSync(message, nil, nil) : natsMsg_Ack(message, nil)
+        guard s == NATS_OK else { throw BusError("cannot acknowledge message \(sequence)", s) }
+    }
+
+    /// Frees the message; it must not be used after.
+    public func release() { natsMsg_Destroy(message) }
+}
+
+public final class BusSubscription: @unchecked Sendable {
+    private let sub: OpaquePointer
+
+    init(_ sub: OpaquePointer) { self.sub = sub }
+    deinit { natsSubscription_Destroy(sub) }
+
+    /// Up to `batch` messages of a pull consumer, waiting at most `timeoutMs` for the first.
+    public func fetch(_ batch: Int, timeoutMs: Int64) throws(BusError) -> [BusMessage] {
+        var list = natsMsgList()
+        let s = natsSubscription_Fetch(&list, sub, Int32(batch), timeoutMs, nil)
+        if s == NATS_TIMEOUT { return [] }
+        guard s == NATS_OK else { throw BusError("fetch", s) }
+        var out: [BusMessage] = []
+        out.reserveCapacity(Int(list.Count))
+        for i in 0..<Int(list.Count) {
+            if let m = list.Msgs[i] { out.append(BusMessage(m)); list.Msgs[i] = nil }
+        }
+        natsMsgList_Destroy(&list)
+        return out
+    }
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import DistillCore
+import DistillFeeds
+import Foundation
+
+/// Where the bus commands find NATS and the stream.
+struct BusOptions: ParsableArguments {
+    @Option(name: .customLong("nats"), help: ArgumentHelp("The NATS server, with JetStream enabled.", valueName: "url"))
+    var nats = "nats://127.0.0.1:4222"
+
+    @Option(help: "The JetStream stream's name: records go to NAME.x.<partition>, summaries to NAME.summary (stream NAME_SUMMARY).")
+    var stream = "DISTILL"
+
+    func validate() throws {
+        do { _ = try BusNames(stream) } catch { throw ValidationError("--stream: \(error)") }
+    }
+
+    var names: BusNames { try! BusNames(stream) }
+
+    func connect() throws -> NatsBus {
+        do { return try NatsBus(url: nats, connectWaitMs: 5000) } catch {
+            printDiagnostic("\(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct PublishCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Publish log lines to a NATS JetStream stream, partitioned by account, for shard workers.",
+        discussion: """
+        Each line goes to NAME.x.<partition>, the partition being a stable hash of its account \
+        (a line of several records is sent once per record). Its request_id is the message id, \
+        so publishing the same input again is dropped by the stream. --end marks the end of the \
+        input on every partition: a headless coordinator stops there.
+        """
+    )
+
+    @Argument(help: "Log files (NDJSON, optionally .gz), or '-' for standard input, published in the order given.")
+    var sources: [String]
+
+    @OptionGroup var bus: BusOptions
+
+    @Option(help: "Partitions to split accounts into (the same for publishers, workers and the coordinator).")
+    var partitions = 16
+
+    @Option(name: [.customLong("input-format"), .customLong("format")], help: "Record format of the input: canonical, litellm, otlp, kcat or auto.")
+    var format: RecordFormat = .auto
+
+    @Flag(help: "After the input, put an end marker on every partition.")
+    var end = false
+
+    @Flag(name: .customLong("wait-each"), help: "Wait for the stream's acknowledgement of each message, and count those it held already.")
+    var waitEach = false
+
+    func validate() throws {
+        if partitions < 1 || partitions > 4096 { throw ValidationError("--partitions must be between 1 and 4096") }
+        if sources.isEmpty { throw ValidationError("name at least one log file, or '-' for standard input") }
+    }
+
+    func run() throws {
+        let connection = try bus.connect()
+        var publisher = BusPublisher(bus: connection, names: bus.names, partitions: partitions, format: format)
+        publisher.waitEachMessage = waitEach
+        let started = Date()
+        do {
+            try connection.ensureStreams(bus.names)
+            let counts = try publisher.publish(paths: sources, markEnd: end)
+            let seconds = Date().timeIntervalSince(started)
+            var line = "published \(counts.messages) messages from \(counts.lines) lines to \(bus.stream) in \(String(format: "%.2f", seconds)) s"
+            if waitEach { line += "; \(counts.alreadyPublished) were in the stream already" }
+            printDiagnostic(line, level: .notice)
+        } catch {
+            printDiagnostic("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Decode and analyse the records of some partitions and publish their summaries for the coordinator.",
+        discussion: """
+        One durable pull consumer per partition (named NAME_p<N>): a worker that stops leaves its \
+        unacknowledged records to the next worker started on the same partitions, which goes on \
+        from there. Records are acknowledged only after their summary is stored in NAME_SUMMARY. \
+        Run one live worker per partition.
+        """
+    )
+
+    @OptionGroup var bus: BusOptions
+
+    @Option(name: .customLong("partitions"), help: ArgumentHelp("The partitions this worker owns: A-B, or one number.", valueName: "A-B"))
+    var range: String
+
+    @Option(name: .customLong("of"), help: "How many partitions there are in all.")
+    var total = 16
+
+    @Option(name: [.customLong("input-format"), .customLong("format")], help: "Record format the publishers read: canonical, litellm, otlp, kcat or auto.")
+    var format: RecordFormat = .auto
+
+    @Option(name: .customLong("ack-wait"), help: "Seconds before a record taken by a worker that stopped goes to another.")
+    var ackWait: Double = 5
+
+    func parsedRange() throws -> ClosedRange<Int> {
+        let parts = range.split(separator: "-", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let a = Int(parts[0]), let b = Int(parts.last!), a >= 0, a <= b, b < total else {
+            throw ValidationError("--partitions \(range): give A-B with 0 <= A <= B < \(total) (--of)")
+        }
+        return a...b
+    }
+
+    func validate() throws {
+        if total < 1 || total > 4096 { throw ValidationError("--of must be between 1 and 4096") }
+        _ = try parsedRange()
+        if !(ackWait >= 0.5 && ackWait <= 3600) { throw ValidationError("--ack-wait must be between 0.5 and 3600 seconds") }
+    }
+
+    func run() throws {
+        let connection = try bus.connect()
+        var settings = BusWorker.Settings()
+        settings.partitions = total
+        settings.range = try parsedRange()
+        settings.format = format
+        settings.ackWaitMs = Int64(ackWait * 1000)
+        let worker = BusWorker(bus: connection, names: bus.names, settings: settings)
+        worker.diagnose = { printDiagnostic($0, level: .warning) }
+        signal(SIGPIPE, SIG_IGN)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig) { s in pendingSignal = s } }
+        printDiagnostic("worker \(worker.identity) consuming partitions \(range) of \(total) from \(bus.stream)", level: .notice)
+        do { try worker.run(stop: { pendingSignal != 0 }) } catch {
+            printDiagnostic("\(error)")
+            throw ExitCode(1)
+        }
+        printDiagnostic("worker stopped after \(worker.processed) records", level: .notice)
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import XCTest
+
+/// Publishers, shard workers and a headless coordinator over a real `nats-server -js`: the
+/// coordinator's report must be the one `scan` writes for the same file, byte for byte, and a
+/// worker killed with SIGKILL mid-stream and replaced must lose nothing and count nothing twice.
+final class BusEndToEndTests: XCTestCase {
+    typealias Headless = LiveSourceTests.Headless
+
+    var folder: URL!
+    var server: Process?
+    var url = ""
+    var spawned: [Process] = []
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("dw-bus-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        guard FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path) else {
+            throw XCTSkip("distillwatch is not built at \(CommandLineTests.binary.path); run `swift build` first")
+        }
+        try startServer()
+    }
+
+    override func tearDownWithError() throws {
+        for p in spawned where p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        if let server, server.isRunning { server.terminate(); server.waitUntilExit() }
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// nats-server on PATH (as `.ci/run` installs it) or Debian's in /usr/sbin.
+    static var serverBinary: String? {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/bin"]
+        return path.map { $0 + "/nats-server" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// A JetStream server on a free loopback port, with its store in the test's folder.
+    func startServer() throws {
+        guard let binary = Self.serverBinary else { throw XCTSkip("nats-server is not installed (.ci/run installs it)") }
+        let log = folder.appendingPathComponent("server.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["-js", "-a", "127.0.0.1", "-p", "-1", "-sd", folder.appendingPathComponent("store").path, "-l", log.path]
+        try p.run()
+        server = p
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.contains("Listening for client connections on") }),
+               let port = line.split(separator: ":").last.map({ $0.trimmingCharacters(in: .whitespaces) }), Int(port) != nil,
+               text.contains("Server is ready") {
+                url = "nats://127.0.0.1:\(port)"
+                return
+            }
+            guard p.isRunning else { XCTFail("nats-server exited: \(text)"); throw XCTSkip("no server") }
+            usleep(20_000)
+        }
+        XCTFail("nats-server did not start within 30 s")
+    }
+
+    /// Starts the program with `arguments`, stdout and stderr to files.
+    @discardableResult
+    func spawn(_ name: String, _ arguments: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = CommandLineTests.binary
+        p.arguments = arguments
+        p.currentDirectoryURL = CommandLineTests.packageRoot
+        for (suffix, set) in [("out", { p.standardOutput = $0 }), ("err", { p.standardError = $0 })] as [(String, (FileHandle) -> Void)] {
+            let file = folder.appendingPathComponent("\(name).\(suffix)")
+            FileManager.default.createFile(atPath: file.path, contents: nil)
+            set(try FileHandle(forWritingTo: file))
+        }
+        try p.run()
+        spawned.append(p)
+        return p
+    }
+
+    func log(_ name: String) -> String { (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? "" }
+
+    /// Runs the program to its end; fails on a non-zero status.
+    func run(_ name: String, _ arguments: [String], limit: Double = 300) throws {
+        let p = try spawn(name, arguments)
+        let deadline = Date().addingTimeInterval(limit)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL); XCTFail("\(name) did not finish within \(limit) s") }
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, "\(name): \(log(name + ".err"))")
+    }
+
+    func scanReport(_ path: String) throws -> String {
+        let out = folder.appendingPathComponent("scan.json").path
+        try run("scan", ["scan", "--format", "json", path])
+        try FileManager.default.moveItem(atPath: folder.appendingPathComponent("scan.out").path, toPath: out)
+        return try String(contentsOfFile: out, encoding: .utf8)
+    }
+
+    /// Generated traffic with broken lines and repeated request ids, in one file.
+    func makeInput() throws -> String {
+        try run("gen", ["gen", "--days", "2", "--seed", "41", "--scale", "0.3"])
+        let all = log("gen.out")
+        var text = ""
+        for (i, line) in all.split(separator: "\n").enumerated() {
+            text += line + "\n"
+            if i % 1200 == 7 { text += line + "\n" }
+            if i % 997 == 1 { text += "{\"broken\":\n" }
+        }
+        let path = folder.appendingPathComponent("input.ndjson").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func coordinator(_ report: String) throws -> Headless {
+        try Headless(["--nats", url, "--report", report])
+    }
+
+    func waitForEnd(_ run: Headless, limit: Double = 300) throws {
+        let deadline = Date().addingTimeInterval(limit)
+        while run.process.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(run.process.isRunning, "the coordinator did not reach the end markers; counters \(run.counters), stderr \(run.stderr)")
+        run.process.waitUntilExit()
+        XCTAssertEqual(run.process.terminationStatus, 0, run.stderr)
+    }
+
+    /// Two workers over 16 partitions and a headless coordinator reach the clusters, verdicts,
+    /// flag times and input counts of `scan`, for the stealth sample and for generated traffic
+    /// with broken lines and repeats; a second coordinator started afterwards (a standby)
+    /// rebuilds the same report from the stored summaries.
+    func testTwoWorkersAndACoordinatorReportWhatScanReports() throws {
+        for (i, input) in [CommandLineTests.packageRoot.appendingPathComponent("SampleLogs/stealth.ndjson.gz").path, try makeInput()].enumerated() {
+            let stream = "T\(i)"
+            let expected = try scanReport(input)
+            try FileManager.default.removeItem(at: folder.appendingPathComponent("scan.json"))
+            let report = folder.appendingPathComponent("coordinator-\(i).json").path
+            let coordinator = try Headless(["--nats", url, "--stream", stream, "--report", report])
+            try spawn("w1-\(i)", ["worker", "--nats", url, "--stream", stream, "--partitions", "0-7"])
+            try spawn("w2-\(i)", ["worker", "--nats", url, "--stream", stream, "--partitions", "8-15"])
+            try run("publish-\(i)", ["publish", "--nats", url, "--stream", stream, "--end", input])
+            try waitForEnd(coordinator)
+            XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected, "coordinator report for \(input)")
+            XCTAssertEqual(coordinator.objects("counters").last?["bus_unowned"] as? [Int], [], "every partition had a worker")
+
+            let standbyReport = folder.appendingPathComponent("standby-\(i).json").path
+            let standby = try Headless(["--nats", url, "--stream", stream, "--report", standbyReport])
+            try waitForEnd(standby)
+            XCTAssertEqual(try String(contentsOfFile: standbyReport, encoding: .utf8), expected, "standby rebuilt from summaries")
+            for p in spawned where p.isRunning { p.terminate(); p.waitUntilExit() }
+        }
+    }
+
+    /// A worker killed with SIGKILL while records arrive leaves its partitions without a worker
+    /// (the coordinator says which); the replacement takes them over from the durable
+    /// consumers, and the final report equals `scan`'s: nothing lost, nothing counted twice.
+    func testAWorkerKilledMidStreamIsReplacedWithoutLossOrRepeats() throws {
+        let input = try makeInput()
+        let expected = try scanReport(input)
+        let lines = log("gen.out").split(separator: "\n").count
+        let report = folder.appendingPathComponent("coordinator.json").path
+        let coordinator = try Headless(["--nats", url, "--report", report])
+        try spawn("w1", ["worker", "--nats", url, "--partitions", "0-7"])
+        let doomed = try spawn("w2", ["worker", "--nats", url, "--partitions", "8-15", "--ack-wait", "2"])
+        // One acknowledgement per message makes publishing slow enough to kill inside it.
+        let publisher = try spawn("publish", ["publish", "--nats", url, "--end", "--wait-each", input])
+        try coordinator.wait("a fifth of the input through the coordinator", limit: 300) { $0.counter("exchanges") >= lines / 5 }
+        kill(doomed.processIdentifier, SIGKILL)
+        doomed.waitUntilExit()
+        try coordinator.wait("partitions 8-15 reported without a worker", limit: 60) {
+            ($0.counters["bus_unowned"] as? [Int]) == Array(8...15)
+        }
+        let stalled = coordinator.counter("exchanges")
+        XCTAssertLessThan(stalled, lines, "the coordinator waits for the orphaned partitions")
+        try spawn("w2-replacement", ["worker", "--nats", url, "--partitions", "8-15"])
+        try waitForEnd(coordinator)
+        publisher.waitUntilExit()
+        XCTAssertEqual(publisher.terminationStatus, 0, log("publish.err"))
+        XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected)
+    }
+}
