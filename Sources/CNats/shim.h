@@ -50,23 +50,33 @@ static inline void dw_bus_close(dw_bus *b) {
     b->js = NULL; b->nc = NULL;
 }
 
-// Makes a file-backed stream holding `subject` unless one of that name exists.
-static inline natsStatus dw_bus_ensure_stream(dw_bus *b, const char *name, const char *subject, int64_t duplicate_window_ms) {
+// Makes a file-backed stream holding `subject` with `description` unless one of that name
+// exists; either way the stream's description is copied into `found` (at most `found_len`).
+static inline natsStatus dw_bus_ensure_stream(dw_bus *b, const char *name, const char *subject, int64_t duplicate_window_ms,
+                                              const char *description, char *found, int found_len) {
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
+    found[0] = 0;
     natsStatus s = js_GetStreamInfo(&si, b->js, name, NULL, &jerr);
-    if (s == NATS_OK) { jsStreamInfo_Destroy(si); return NATS_OK; }
-    if (s != NATS_NOT_FOUND) return s;
-    jsStreamConfig c;
-    jsStreamConfig_Init(&c);
-    c.Name = name;
-    const char *subjects[1] = { subject };
-    c.Subjects = subjects;
-    c.SubjectsLen = 1;
-    c.Storage = js_FileStorage;
-    c.Duplicates = duplicate_window_ms * 1000000LL;
-    s = js_AddStream(&si, b->js, &c, NULL, &jerr);
-    if (s == NATS_OK) jsStreamInfo_Destroy(si);
+    if (s == NATS_NOT_FOUND) {
+        jsStreamConfig c;
+        jsStreamConfig_Init(&c);
+        c.Name = name;
+        c.Description = description;
+        const char *subjects[1] = { subject };
+        c.Subjects = subjects;
+        c.SubjectsLen = 1;
+        c.Storage = js_FileStorage;
+        c.Duplicates = duplicate_window_ms * 1000000LL;
+        s = js_AddStream(&si, b->js, &c, NULL, &jerr);
+    }
+    if (s == NATS_OK) {
+        if (si->Config && si->Config->Description) {
+            strncpy(found, si->Config->Description, (size_t)found_len - 1);
+            found[found_len - 1] = 0;
+        }
+        jsStreamInfo_Destroy(si);
+    }
     return s;
 }
 

@@ -63,9 +63,12 @@ struct PublishCommand: ParsableCommand {
         let connection = try bus.connect()
         var publisher = BusPublisher(bus: connection, names: bus.names, partitions: partitions, format: format)
         publisher.waitEachMessage = waitEach
+        do { try connection.ensureStreams(bus.names, partitions: partitions) } catch {
+            printDiagnostic("\(error)")
+            throw ExitCode(2)
+        }
         let started = Date()
         do {
-            try connection.ensureStreams(bus.names)
             let counts = try publisher.publish(paths: sources, markEnd: end)
             let seconds = Date().timeIntervalSince(started)
             var line = "published \(counts.messages) messages from \(counts.lines) lines to \(bus.stream) in \(String(format: "%.2f", seconds)) s"
@@ -130,9 +133,10 @@ struct WorkerCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig) { s in pendingSignal = s } }
         printDiagnostic("worker \(worker.identity) consuming partitions \(range) of \(total) from \(bus.stream)", level: .notice)
+        // Only setting up (the streams, the consumers) throws; later failures are retried.
         do { try worker.run(stop: { pendingSignal != 0 }) } catch {
             printDiagnostic("\(error)")
-            throw ExitCode(1)
+            throw ExitCode(2)
         }
         printDiagnostic("worker stopped after \(worker.processed) records", level: .notice)
     }

@@ -147,6 +147,25 @@ final class BusEndToEndTests: XCTestCase {
         }
     }
 
+    /// Records published over more partitions than the workers consume would never reach the
+    /// coordinator: every command given another count than the stream's is refused.
+    func testAPartitionCountOtherThanTheStreamsIsRefused() throws {
+        let input = CommandLineTests.packageRoot.appendingPathComponent("SampleLogs/stealth.ndjson.gz").path
+        try run("publish", ["publish", "--nats", url, input])
+        for (name, arguments) in [("publish8", ["publish", "--nats", url, "--partitions", "8", input]),
+                                  ("worker8", ["worker", "--nats", url, "--partitions", "0-3", "--of", "8"]),
+                                  ("watch32", ["watch", "--headless", "--nats", url, "--partitions", "32"])] {
+            let p = try spawn(name, arguments)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 2, name)
+            XCTAssertTrue(log(name + ".err").contains("splits accounts into 16 partitions"), log(name + ".err"))
+        }
+        let unreachable = try spawn("unreachable", ["publish", "--nats", "nats://127.0.0.1:1", input])
+        unreachable.waitUntilExit()
+        XCTAssertEqual(unreachable.terminationStatus, 2)
+        XCTAssertTrue(log("unreachable.err").contains("cannot connect to nats://127.0.0.1:1"), log("unreachable.err"))
+    }
+
     /// A worker killed with SIGKILL while records arrive leaves its partitions without a worker
     /// (the coordinator says which); the replacement takes them over from the durable
     /// consumers, and the final report equals `scan`'s: nothing lost, nothing counted twice.

@@ -108,7 +108,7 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
     private func run() {
         var batcher = LiveBatcher(sink: sink)
         do {
-            try bus.ensureStreams(names)
+            try bus.ensureStreams(names, partitions: partitions)
             var summaries = try bus.readAll(stream: names.summaryStream, subject: names.summarySubject)
             // Where to go on from if the server forgets the consumer (a restart without its store).
             var nextSummary: UInt64 = 1

@@ -61,11 +61,19 @@ public final class NatsBus: @unchecked Sendable {
     public var failedPublishes: Int64 { handle.pointee.failed }
 
     /// Creates both streams unless they exist. Repeats of a message id within `duplicateWindow`
-    /// seconds are dropped by the input stream.
-    public func ensureStreams(_ names: BusNames, duplicateWindow: Double = 600) throws(BusError) {
-        var s = dw_bus_ensure_stream(handle, names.stream, names.inputSubjects, Int64(duplicateWindow * 1000))
+    /// seconds are dropped by the input stream. The input stream records how many partitions
+    /// it was made for; a command given another count is refused, since records on partitions
+    /// no worker consumes would never reach the coordinator.
+    public func ensureStreams(_ names: BusNames, partitions: Int, duplicateWindow: Double = 600) throws(BusError) {
+        let description = "distillwatch partitions=\(partitions)"
+        var found = [CChar](repeating: 0, count: 256)
+        var s = dw_bus_ensure_stream(handle, names.stream, names.inputSubjects, Int64(duplicateWindow * 1000), description, &found, 256)
         guard s == NATS_OK else { throw BusError("cannot create stream \(names.stream)", s) }
-        s = dw_bus_ensure_stream(handle, names.summaryStream, names.summarySubject, 120_000)
+        let existing = String(decoding: found.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if existing.hasPrefix("distillwatch partitions="), existing != description {
+            throw BusError("stream \(names.stream) splits accounts into \(existing.dropFirst("distillwatch partitions=".count)) partitions, not \(partitions): give the same count to every publisher, worker and coordinator")
+        }
+        s = dw_bus_ensure_stream(handle, names.summaryStream, names.summarySubject, 120_000, "distillwatch shard summaries", &found, 256)
         guard s == NATS_OK else { throw BusError("cannot create stream \(names.summaryStream)", s) }
     }
 
