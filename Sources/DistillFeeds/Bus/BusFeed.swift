@@ -112,6 +112,7 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
             var summaries = try bus.readAll(stream: names.summaryStream, subject: names.summarySubject)
             // Where to go on from if the server forgets the consumer (a restart without its store).
             var nextSummary: UInt64 = 1
+            var healthy = true
             sink.update { $0.connected = true }
             var queues = Array(repeating: Queue(), count: partitions)
             var released: UInt64 = 0
@@ -133,13 +134,17 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
             while !lock.withLock({ stopped }) {
                 let fetched: [BusMessage]
                 do { fetched = try summaries.fetch(64, timeoutMs: 100) } catch {
+                    healthy = false
                     sink.update { $0.connected = false; $0.error = "\(error)" }
                     usleep(500_000)
                     if let again = try? bus.readAll(stream: names.summaryStream, subject: names.summarySubject, from: nextSummary) {
                         summaries = again
-                        sink.update { $0.connected = true; $0.error = nil }
                     }
                     continue
+                }
+                if !healthy {
+                    healthy = true
+                    sink.update { $0.connected = true; $0.error = nil }
                 }
                 for message in fetched {
                     if message.sequence > 0 { nextSummary = message.sequence + 1 }
