@@ -29,7 +29,8 @@ public final class BusWorker: @unchecked Sendable {
     let names: BusNames
     public let identity: String
     private let lock = NSLock()
-    private var reported: [String: Date] = [:]
+    /// When each diagnostic was last said.
+    private var lastSaid: [String: Date] = [:]
     private var processedCount = 0
     private var end: UInt64 = 0
     private var streamEnd: UInt64 { lock.withLock { end } }
@@ -90,8 +91,8 @@ public final class BusWorker: @unchecked Sendable {
     private func report(_ message: String) {
         let now = Date()
         let due = lock.withLock {
-            if let last = reported[message], now.timeIntervalSince(last) < 60 { return false }
-            reported[message] = now
+            if let last = lastSaid[message], now.timeIntervalSince(last) < 60 { return false }
+            lastSaid[message] = now
             return true
         }
         if due { diagnose(message) }
