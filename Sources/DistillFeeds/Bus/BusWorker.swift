@@ -179,8 +179,8 @@ public final class BusWorker: @unchecked Sendable {
         let limit = 512 * 1024
         var bytes = summary.encoded()
         if bytes.count <= limit || summary.entries.count <= 1 {
-            if bytes.count > 4 * limit {
-                // One record too large for the bus: the coordinator counts it as rejected.
+            if bytes.count > bus.maxPayload - 1024 {
+                // One record too large for the server: the coordinator counts it as rejected.
                 var small = summary
                 small.entries = summary.entries.map { e in
                     .init(sequence: e.sequence, item: .rejected(Rejection(.lineTooLong, message: "record too large for the bus (\(bytes.count) bytes)"), source: "bus", line: 0))

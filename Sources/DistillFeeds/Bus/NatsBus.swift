@@ -60,6 +60,9 @@ public final class NatsBus: @unchecked Sendable {
     /// Records the stream refused after `publishAsync` (a full stream, a lost connection).
     public var failedPublishes: Int64 { handle.pointee.failed }
 
+    /// The largest message the server takes (its `max_payload`), headers included.
+    public var maxPayload: Int { Int(natsConnection_GetMaxPayload(handle.pointee.nc)) }
+
     /// Creates both streams unless they exist. Repeats of a message id within `duplicateWindow`
     /// seconds are dropped by the input stream. The input stream records how many partitions
     /// it was made for; a command given another count is refused, since records on partitions
