@@ -40,12 +40,18 @@ final class ShardSummaryTests: XCTestCase {
         XCTAssertFalse(c.analysed.done)
     }
 
-    func testDamagedSummariesAreRefused() {
+    func testDamagedSummariesAreRefused() throws {
         let bytes = sample().encoded()
         for cut in stride(from: 0, to: bytes.count, by: 7) {
             XCTAssertThrowsError(try ShardSummary(decoding: Array(bytes[..<cut])), "cut at \(cut)")
         }
         XCTAssertThrowsError(try ShardSummary(decoding: bytes + [0]))
+        // Text that is not UTF-8 never reaches a report or the screen.
+        var notText = bytes
+        let account = Array("acct_é".utf8)
+        let at = try XCTUnwrap((0...(bytes.count - account.count)).first { Array(bytes[$0..<($0 + account.count)]) == account })
+        notText[at + account.count - 1] = 0x41  // the second byte of "é" replaced: a lone lead byte
+        XCTAssertThrowsError(try ShardSummary(decoding: notText)) { XCTAssertTrue("\($0)".contains("not UTF-8"), "\($0)") }
         // Every single-byte change either is refused or reads back as some valid summary.
         var seed: UInt64 = 0x5EED
         print("ShardSummaryTests seed \(seed)")

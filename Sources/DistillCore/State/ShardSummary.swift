@@ -128,7 +128,8 @@ public struct ShardSummary: Sendable, Equatable {
         for k in 0..<ExchangeText.fieldCount where present & (1 << UInt32(k)) != 0 {
             let field = try r.raw(try r.count())
             // Text reaches reports and the screen: it must be what a decoder would have let through.
-            try r.check(String(validating: field, as: UTF8.self) != nil, "text that is not UTF-8")
+            let valid = field.withUnsafeBytes { b in b.baseAddress.map { UTF8Check.firstInvalid($0, b.count) == nil } ?? true }
+            try r.check(valid, "text that is not UTF-8")
             fields[k] = field
             total += field.count
         }
