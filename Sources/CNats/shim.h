@@ -189,6 +189,17 @@ static inline natsStatus dw_bus_read_all(dw_bus *b, natsSubscription **sub, cons
     return js_PullSubscribe(sub, b->js, subject, NULL, NULL, &so, NULL);
 }
 
+// Takes what a pull consumer has ready, up to `batch`, without leaving a request waiting on
+// the server: a waiting request that expired while the client had given up on it was seen to
+// end in a corrupted heap inside the client. NATS_NOT_FOUND or NATS_TIMEOUT: nothing ready.
+static inline natsStatus dw_bus_fetch_ready(natsSubscription *sub, natsMsgList *list, int batch) {
+    jsFetchRequest r;
+    jsFetchRequest_Init(&r);
+    r.Batch = batch;
+    r.NoWait = true;
+    return natsSubscription_FetchRequest(list, sub, &r);
+}
+
 // A message's sequence numbers in its stream and among its consumer's deliveries (0 if it has
 // no JetStream metadata).
 static inline void dw_msg_sequences(natsMsg *m, uint64_t *stream, uint64_t *delivery) {

@@ -109,7 +109,8 @@ public final class BusWorker: @unchecked Sendable {
             // The stream's end as read before this fetch: if the fetch brings nothing, every
             // message of the partition up to it has been delivered, and so summarised.
             let before = streamEnd
-            let messages = try consumer.fetch(settings.batch, timeoutMs: 25)
+            let messages = try consumer.fetchReady(settings.batch)
+            if messages.isEmpty { usleep(25_000) }
             var summary = ShardSummary(worker: identity, partition: p, partitions: settings.partitions, completeThrough: 0)
             var newest: UInt64 = 0
             for m in messages {

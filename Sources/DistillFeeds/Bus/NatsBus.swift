@@ -216,8 +216,20 @@ public final class BusSubscription: @unchecked Sendable {
     public func fetch(_ batch: Int, timeoutMs: Int64) throws(BusError) -> [BusMessage] {
         var list = natsMsgList()
         let s = natsSubscription_Fetch(&list, sub, Int32(batch), timeoutMs, nil)
-        if s == NATS_TIMEOUT { return [] }
-        guard s == NATS_OK else { throw BusError("fetch", s) }
+        return try take(&list, s)
+    }
+
+    /// Up to `batch` messages a pull consumer has ready now; none waits on the server.
+    public func fetchReady(_ batch: Int) throws(BusError) -> [BusMessage] {
+        var list = natsMsgList()
+        let s = dw_bus_fetch_ready(sub, &list, Int32(batch))
+        if s == NATS_NOT_FOUND { natsMsgList_Destroy(&list); return [] }
+        return try take(&list, s)
+    }
+
+    private func take(_ list: inout natsMsgList, _ s: natsStatus) throws(BusError) -> [BusMessage] {
+        if s == NATS_TIMEOUT && list.Count == 0 { natsMsgList_Destroy(&list); return [] }
+        guard s == NATS_OK || s == NATS_TIMEOUT else { natsMsgList_Destroy(&list); throw BusError("fetch", s) }
         var out: [BusMessage] = []
         out.reserveCapacity(Int(list.Count))
         for i in 0..<Int(list.Count) {
