@@ -9,7 +9,9 @@ Starts `nats-server -js` on a free loopback port (store in a temporary folder), 
 1. publishes FILE with an end marker and times publish start -> coordinator's report written,
    against `scan --threads 1` and `--threads 2` of the same file; reports the coordinator's
    and the workers' peak resident memory (VmHWM) and the coordinator's memory per account;
-2. publishes N single records one at a time (each `publish --wait-each`, so it has returned
+2. starts a second coordinator once the first has finished and times it rebuilding the same
+   report from the stored summaries alone (the coordinator's own cost);
+3. publishes N single records one at a time (each `publish --wait-each`, so it has returned
    once the stream stored the record) and measures the wall time from that return to the
    coordinator's counters showing the record. The counters are written every 0.1 s, so each
    figure is late by up to 0.1 s; the median is printed with that said.
@@ -56,14 +58,18 @@ def main():
         counters = open(os.path.join(tmp, "counters.ndjson"), "w")
         coordinator = subprocess.Popen([dw, "watch", "--headless", "--nats", url, "--stream", "BENCH", "--counters-every", "0",
                                         "--report", report], stdout=counters)
-        workers = [subprocess.Popen([dw, "worker", "--nats", url, "--stream", "BENCH", "--partitions", r], stderr=subprocess.DEVNULL)
-                   for r in ("0-7", "8-15")]
+        worker_logs = [open(os.path.join(tmp, f"worker-{r}.log"), "w") for r in ("0-7", "8-15")]
+        workers = [subprocess.Popen([dw, "worker", "--nats", url, "--stream", "BENCH", "--partitions", r], stderr=log)
+                   for r, log in zip(("0-7", "8-15"), worker_logs)]
         procs += [coordinator] + workers
         t = time.monotonic()
         subprocess.run([dw, "publish", "--nats", url, "--stream", "BENCH", "--end", path], check=True)
         published = time.monotonic() - t
         peaks = {}
         while coordinator.poll() is None:
+            for p, log in zip(workers, worker_logs):
+                if p.poll() is not None:
+                    sys.exit(f"a worker exited ({p.returncode}): " + open(log.name).read())
             for name, p in [("coordinator", coordinator), ("worker 0-7", workers[0]), ("worker 8-15", workers[1])]:
                 m = peak_mib(p.pid)
                 if m:
@@ -81,6 +87,15 @@ def main():
         for p in workers:
             p.send_signal(signal.SIGTERM)
             p.wait()
+
+        # The coordinator's own cost: a standby rebuilding from the stored summaries alone.
+        t = time.monotonic()
+        subprocess.run([dw, "watch", "--headless", "--nats", url, "--stream", "BENCH", "--counters-every", "0",
+                        "--report", report + ".standby"], stdout=subprocess.DEVNULL, check=True)
+        rebuild = time.monotonic() - t
+        same = open(report).read() == open(report + ".standby").read()
+        print(f"standby coordinator rebuilding from the stored summaries: {rebuild:.2f} s ({exchanges / rebuild:,.0f} exchanges/s), "
+              f"report {'identical' if same else 'DIFFERENT'}")
 
         # Latency: a fresh stream, a live coordinator, one record at a time.
         coordinator = subprocess.Popen([dw, "watch", "--headless", "--nats", url, "--stream", "LAT", "--counters-every", "0.1"],
