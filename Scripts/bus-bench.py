@@ -98,7 +98,7 @@ def main():
               f"report {'identical' if same else 'DIFFERENT'}")
 
         # Latency: a fresh stream, a live coordinator, one record at a time.
-        coordinator = subprocess.Popen([dw, "watch", "--headless", "--nats", url, "--stream", "LAT", "--counters-every", "0.1"],
+        coordinator = subprocess.Popen([dw, "watch", "--headless", "--nats", url, "--stream", "LAT", "--counters-every", "0.01"],
                                        stdout=subprocess.PIPE, text=True, bufsize=1)
         workers = [subprocess.Popen([dw, "worker", "--nats", url, "--stream", "LAT", "--partitions", r], stderr=subprocess.DEVNULL)
                    for r in ("0-7", "8-15")]
@@ -133,7 +133,7 @@ def main():
             buffered = buffered[-4096:]
         delays.sort()
         print(f"publish stored -> counted by the coordinator, {latency_n} records: median {delays[len(delays) // 2] * 1000:.0f} ms, "
-              f"max {delays[-1] * 1000:.0f} ms (counters every 100 ms: each figure up to 100 ms late)")
+              f"max {delays[-1] * 1000:.0f} ms (counters every 10 ms: each figure up to 10 ms late)")
     finally:
         for p in procs:
             if p.poll() is None:

@@ -133,7 +133,9 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
             }
             while !lock.withLock({ stopped }) {
                 let fetched: [BusMessage]
-                do { fetched = try summaries.fetch(64, timeoutMs: 100) } catch {
+                // Only what is ready: a request left waiting on the server is the path on which
+                // libnats was seen to corrupt its heap (see dw_bus_fetch_ready).
+                do { fetched = try summaries.fetchReady(64) } catch {
                     healthy = false
                     sink.update { $0.connected = false; $0.error = "\(error)" }
                     usleep(500_000)
@@ -205,6 +207,7 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
                     newPartition = false
                     refreshStatus()
                 }
+                if fetched.isEmpty { usleep(10_000) }
             }
         } catch {
             sink.update { $0.connected = false }

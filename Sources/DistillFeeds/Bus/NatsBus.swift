@@ -212,13 +212,6 @@ public final class BusSubscription: @unchecked Sendable {
     init(_ sub: OpaquePointer) { self.sub = sub }
     deinit { natsSubscription_Destroy(sub) }
 
-    /// Up to `batch` messages of a pull consumer, waiting at most `timeoutMs` for the first.
-    public func fetch(_ batch: Int, timeoutMs: Int64) throws(BusError) -> [BusMessage] {
-        var list = natsMsgList()
-        let s = natsSubscription_Fetch(&list, sub, Int32(batch), timeoutMs, nil)
-        return try take(&list, s)
-    }
-
     /// Up to `batch` messages a pull consumer has ready now; none waits on the server.
     public func fetchReady(_ batch: Int) throws(BusError) -> [BusMessage] {
         var list = natsMsgList()
