@@ -52,8 +52,16 @@ public struct InputLedger: Sendable {
     /// Records an exchange; returns false (and counts it) when its `request_id` was already seen
     /// inside the duplicate window.
     public mutating func admit(_ exchange: borrowing Exchange) -> Bool {
+        admit(exchange, requestKey: exchange.text.withBytes(.requestID, duplicateFilter.key(of:)))
+    }
+
+    /// How this ledger keys request ids, for a thread that prepares records for `admit`.
+    public var requestKeys: RequestKeys { RequestKeys(secret: duplicateFilter.secret) }
+
+    /// `admit` with the record's request key already made by `requestKeys` (nil: no request id).
+    public mutating func admit(_ exchange: borrowing Exchange, requestKey: UInt64?) -> Bool {
         let ts = exchange.ts
-        if let id = exchange.text.withBytes(.requestID, duplicateFilter.key(of:)), duplicateFilter.isDuplicate(key: id, at: ts) {
+        if let requestKey, duplicateFilter.isDuplicate(key: requestKey, at: ts) {
             duplicates += 1
             return false
         }
@@ -61,6 +69,16 @@ public struct InputLedger: Sendable {
         if firstTs.map({ ts < $0 }) ?? true { firstTs = ts }
         if lastTs.map({ ts > $0 }) ?? true { lastTs = ts }
         return true
+    }
+}
+
+/// Turns a record's request id into the key a ledger's duplicate filter remembers it by; a
+/// copy, so decoding threads can do it and leave the ledger's thread only the lookup.
+public struct RequestKeys: Sendable {
+    let secret: SipHash.Key
+
+    public func key(of exchange: borrowing Exchange) -> UInt64? {
+        exchange.text.withBytes(.requestID) { SipHash.hash($0, key: secret) }
     }
 }
 
@@ -102,7 +120,7 @@ public struct DuplicateFilter: Sendable {
     /// The oldest record time among the ids since the last check, and how many.
     private var oldestSinceCheck: StreamTime?
     private var sinceCheck = 0
-    private var secret: SipHash.Key
+    private(set) var secret: SipHash.Key
 
     public init(window: StreamTime = defaultWindow, maxPerGeneration: Int = defaultMaxPerGeneration, checkEvery: Int = defaultCheckEvery) {
         self.window = max(1, window)

@@ -69,27 +69,48 @@ public final class Detector {
 
     /// Arrays are read in place: iterating would copy each exchange (a retain and a release).
     public func ingest(_ batch: [Exchange]) {
-        for i in batch.indices { ingestOne(batch[i]) }
+        for i in batch.indices { ingestOne(batch[i], keys: ExchangeKeys(batch[i], withRange: false)) }
     }
 
     /// Ingests every exchange of `batch` in order and leaves it empty (capacity kept). Each is
     /// read in place through the buffer, so no exchange is copied on the way in.
     public func ingest(draining batch: inout [Exchange]) {
         batch.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices { ingestOne(buffer[i]) }
+            for i in buffer.indices { ingestOne(buffer[i], keys: ExchangeKeys(buffer[i], withRange: false)) }
         }
         batch.removeAll(keepingCapacity: true)
     }
 
-    public func ingest(_ e: borrowing Exchange) { ingestOne(e) }
+    public func ingest(_ e: borrowing Exchange) { ingestOne(e, keys: ExchangeKeys(e, withRange: false)) }
+
+    /// Counts `exchanges` in `ledger`, in order, with request keys and evidence keys made
+    /// beforehand (see `InputLedger.requestKeys`, `ExchangeKeys`), and ingests each one admitted
+    /// whose time is within `from...until`; returns how many were admitted but outside. Here
+    /// rather than in the caller's module: a record read from another module's buffer was copied
+    /// to be passed on.
+    public func admitAndIngest(_ exchanges: [Exchange], requestKeys: [UInt64?], keys: [ExchangeKeys], into ledger: inout InputLedger,
+                               from: StreamTime?, until: StreamTime?) -> Int {
+        precondition(requestKeys.count == exchanges.count && keys.count == exchanges.count)
+        var outside = 0
+        exchanges.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices {
+                guard ledger.admit(buffer[i], requestKey: requestKeys[i]) else { continue }
+                let ts = buffer[i].ts
+                if let from, ts < from { outside += 1; continue }
+                if let until, ts > until { outside += 1; continue }
+                ingestOne(buffer[i], keys: keys[i])
+            }
+        }
+        return outside
+    }
 
     @inline(__always)
-    private func ingestOne(_ e: borrowing Exchange) {
+    private func ingestOne(_ e: borrowing Exchange, keys: borrowing ExchangeKeys) {
         let ts = e.ts
         if nextEvaluation == .min { nextEvaluation = ts + settings.evaluationInterval }
         dirty = true
         inspector?.record(e)
-        evidence.add(e)
+        evidence.add(e, keys: keys)
 
         // A timestamp far ahead of the rest (a clock bug, or hostile input) must not postpone
         // every later evaluation: time running back by more than two intervals restarts the

@@ -69,7 +69,7 @@ final class EvidenceStore {
     /// Records one exchange: its account, behaviour counts, session, prompt content, model and
     /// shared values.
     @inline(__always)
-    func add(_ e: borrowing Exchange) {
+    func add(_ e: borrowing Exchange, keys: borrowing ExchangeKeys) {
         let ts = e.ts
         if streamStart == nil { streamStart = ts }
         else if ts < streamStart! { streamStart = ts }  // the earliest event, whatever came first
@@ -78,7 +78,7 @@ final class EvidenceStore {
         countMinute(ts)
 
         let text = e.text
-        let a = accountSlot(text, at: ts)
+        let a = accountSlot(text, hash: keys[.account]!, at: ts)
         let ai = Int(a)
         var bi = Int(activityOf[ai])
         if bi < 0 { bi = unfold(a) }
@@ -94,7 +94,7 @@ final class EvidenceStore {
 
         // Session shape: counts are kept current, so an open session is already in the stats.
         var sessionTurnsBefore: Int32 = -1  // -1: sessionless, 0: new session
-        if let session = text.hash(.sessionID) {
+        if let session = keys[.session] {
             let key = StableHash.combine(UInt64(a), session)
             if let found = sessions.slot(of: key) {
                 let tally = sessions.value(at: found)
@@ -148,23 +148,23 @@ final class EvidenceStore {
         Self.count(e, hour: hour, newActiveHour: newActiveHour, sessionTurnsBefore: sessionTurnsBefore,
                    features: features, repeated: repeated, postRelease: postRelease, into: &activities[bi].stats)
 
-        if let user = text.hash(.endUserID) { activities[bi].endUsers.insert(user) }
+        if let user = keys[.endUser] { activities[bi].endUsers.insert(user) }
 
         // Shared values, keyed by the hash of their bytes; their text is built only for a
         // value's label, the first time one is needed.
-        if let card = text.hash(.paymentFP) {
+        if let card = keys[.card] {
             let slot = link(.card, card, labelledBy: .paymentFP, of: text, a, ts)
             if accounts[ai].firstCardSlot < 0 { accounts[ai].firstCardSlot = slot; tables[ValueKind.card.rawValue].states[Int(slot)].pinned = true }
         }
-        if let org = text.hash(.orgID) {
+        if let org = keys[.org] {
             let slot = link(.org, org, labelledBy: .orgID, of: text, a, ts)
             if accounts[ai].firstOrgSlot < 0 { accounts[ai].firstOrgSlot = slot; tables[ValueKind.org.rawValue].states[Int(slot)].pinned = true }
         }
-        if let key = text.hash(.clientIP) {
+        if let key = keys[.ip] {
             // One hash serves the distinct-IP sketch and the shared-value table.
             activities[bi].ips.insert(key)
             if activities[bi].lastValueKey[ValueKind.ip.rawValue] != key {
-                if let range = text.withBytes(.clientIP, IPRange.prefix(of:)) ?? nil {
+                if let range = keys.ipRange(of: text) {
                     let rangeKey = StableHash.combine(range.key, range.isV6 ? 6 : 4)
                     _ = link(.ipRange, rangeKey, IPRange.describe(key: range.key, isV6: range.isV6), a, ts)
                 }
@@ -173,8 +173,8 @@ final class EvidenceStore {
             }
             _ = link(.ip, key, labelledBy: .clientIP, of: text, a, ts)
         }
-        if let fp = text.hash(.systemFP) { _ = link(.systemPrompt, fp, labelledBy: .systemFP, of: text, a, ts) }
-        if let fp = text.hash(.toolsFP) { _ = link(.tools, fp, labelledBy: .toolsFP, of: text, a, ts) }
+        if let fp = keys[.systemPrompt] { _ = link(.systemPrompt, fp, labelledBy: .systemFP, of: text, a, ts) }
+        if let fp = keys[.tools] { _ = link(.tools, fp, labelledBy: .toolsFP, of: text, a, ts) }
         if let f = features {
             text.withBytes(.promptText) { prompt in
                 if let p = f.prefixFamily { _ = link(.promptPrefix, p, Self.excerpt(prompt), a, ts) }
@@ -224,8 +224,7 @@ final class EvidenceStore {
         }
     }
 
-    private func accountSlot(_ text: ExchangeText, at ts: StreamTime) -> Int32 {
-        let hash = text.hash(.accountID) ?? StableHash.hash("")
+    private func accountSlot(_ text: ExchangeText, hash: UInt64, at ts: StreamTime) -> Int32 {
         if let found = accountIndex.slot(of: hash) {
             let slot = accountIndex.value(at: found)
             if text.equals(.accountID, accounts[Int(slot)].id) { return slot }
