@@ -76,7 +76,7 @@ struct SourceOptions: ParsableArguments {
         // Unfinished requests share a 256 MiB buffer: a larger body could never be accepted.
         if maxBodyMiB < 1 || maxBodyMiB > 256 { throw ValidationError("--max-body-mib must be between 1 and 256") }
         if !(countersEvery >= 0) { throw ValidationError("--counters-every must be 0 or more") }
-        // Below a tenth of a second the counters would drown the alerts they sit between.
+        // Below a hundredth of a second the counters would drown the alerts they sit between.
         if countersEvery > 0 && countersEvery < 0.01 { throw ValidationError("--counters-every must be 0 (final only) or at least 0.01 seconds") }
         if !(checkpointEvery >= 0.1 && checkpointEvery <= 86_400) { throw ValidationError("--checkpoint-every must be between 0.1 and 86400 seconds") }
 
