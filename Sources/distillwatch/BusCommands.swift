@@ -18,10 +18,16 @@ struct BusOptions: ParsableArguments {
     var names: BusNames { try! BusNames(stream) }
 
     func connect() throws -> NatsBus {
-        do { return try NatsBus(url: nats, connectWaitMs: 5000) } catch {
-            printDiagnostic("\(error)")
-            throw ExitCode(2)
-        }
+        try refusingOnError { try NatsBus(url: nats, connectWaitMs: 5000) }
+    }
+}
+
+/// Runs a step a bus command cannot go on without (connecting, setting up streams and
+/// consumers): its failure is said on stderr and ends the command with exit status 2.
+private func refusingOnError<T>(_ step: () throws -> T) throws -> T {
+    do { return try step() } catch {
+        printDiagnostic("\(error)")
+        throw ExitCode(2)
     }
 }
 
@@ -63,10 +69,7 @@ struct PublishCommand: ParsableCommand {
         let connection = try bus.connect()
         var publisher = BusPublisher(bus: connection, names: bus.names, partitions: partitions, format: format)
         publisher.waitEachMessage = waitEach
-        do { try connection.ensureStreams(bus.names, partitions: partitions) } catch {
-            printDiagnostic("\(error)")
-            throw ExitCode(2)
-        }
+        try refusingOnError { try connection.ensureStreams(bus.names, partitions: partitions) }
         let started = Date()
         do {
             let counts = try publisher.publish(paths: sources, markEnd: end)
@@ -134,10 +137,7 @@ struct WorkerCommand: ParsableCommand {
         for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig) { s in pendingSignal = s } }
         printDiagnostic("worker \(worker.identity) consuming partitions \(range) of \(total) from \(bus.stream)", level: .notice)
         // Only setting up (the streams, the consumers) throws; later failures are retried.
-        do { try worker.run(stop: { pendingSignal != 0 }) } catch {
-            printDiagnostic("\(error)")
-            throw ExitCode(2)
-        }
+        try refusingOnError { try worker.run(stop: { pendingSignal != 0 }) }
         printDiagnostic("worker stopped after \(worker.processed) records", level: .notice)
     }
 }
