@@ -47,7 +47,7 @@ extension RiskModel {
             if kept.count == a.members.count { return a }
             guard !kept.isEmpty else { return nil }
             var pooled = BehaviourStats()
-            for m in kept { pooled += stats[Int(m)] }
+            for m in kept { stats.add(Int(m), to: &pooled) }
             return judge(kept, pooled, clusterContext(kept, examples: false))
         }
     }

@@ -47,6 +47,7 @@ struct BehaviourStats: Sendable {
     var postReleaseExchanges = 0
     var postReleaseOnNewModel = 0
 
+    @inline(__always)
     static func += (a: inout BehaviourStats, b: BehaviourStats) {
         a.accounts += b.accounts
         a.exchanges += b.exchanges

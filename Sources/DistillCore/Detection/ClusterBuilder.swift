@@ -244,7 +244,7 @@ struct ClusterBuilder {
                 var pooled = BehaviourStats()
                 var pooledAccounts = 0, first = now
                 for m in states[slot].members where behaviour[Int(m)] < settings.linkBehaviourScore {
-                    pooled += stats[Int(m)]
+                    stats.add(Int(m), to: &pooled)
                     pooledAccounts += 1
                     first = min(first, accounts[Int(m)].firstSeen)
                 }

@@ -38,7 +38,7 @@ struct RiskModel {
         var result: [Assessment] = []
         for members in clustering.groups {
             var pooled = BehaviourStats()
-            for m in members { pooled += stats[Int(m)] }
+            for m in members { stats.add(Int(m), to: &pooled) }
             result.append(judge(members, pooled, clusterContext(members, examples: false)))
         }
         // A lone account's own behaviour score is its cluster score but for how long it has been
