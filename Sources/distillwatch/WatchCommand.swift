@@ -164,7 +164,7 @@ struct WatchCommand: ParsableCommand {
         session.console.themeName = chosen.theme.name
         session.console.availableThemes = ThemeLoader.available()
         if let warning = chosen.warning { session.console.say(warning, .warning) }
-        if let exposed = sourceOptions.exposureWarnings(listening).first { session.console.say("warning: " + exposed, .warning) }
+        if let exposed = sourceOptions.input.exposureWarnings(listening).first { session.console.say("warning: " + exposed, .warning) }
         if let directory = opened?.directory {
             let writer = CheckpointWriter(directory: directory, console: session.console, every: sourceOptions.checkpointEvery)
             engine.onCheckpoint = { [writer] bytes, at in writer.save(bytes, at: at) }
