@@ -38,21 +38,21 @@ struct PublishCommand: ParsableCommand {
         discussion: """
         Each line goes to NAME.x.<partition>, the partition being a stable hash of its account \
         (a line of several records is sent once per record). Its request_id is the message id, \
-        so publishing the same input again is dropped by the stream. --end marks the end of the \
-        input on every partition: a headless coordinator stops there.
+        so publishing the same input again is dropped by the stream. Files are published first, \
+        in the order given; then records from --follow and --listen until SIGINT or SIGTERM. \
+        --end marks the end of the input on every partition: a headless coordinator stops there.
         """
     )
 
     @Argument(help: "Log files (NDJSON, optionally .gz), or '-' for standard input, published in the order given.")
-    var sources: [String]
+    var sources: [String] = []
 
     @OptionGroup var bus: BusOptions
 
+    @OptionGroup var input: LiveInputOptions
+
     @Option(help: "Partitions to split accounts into (the same for publishers, workers and the coordinator).")
     var partitions = 16
-
-    @Option(name: [.customLong("input-format"), .customLong("format")], help: "Record format of the input: canonical, litellm, otlp, kcat or auto.")
-    var format: RecordFormat = .auto
 
     @Flag(help: "After the input, put an end marker on every partition.")
     var end = false
@@ -62,21 +62,44 @@ struct PublishCommand: ParsableCommand {
 
     func validate() throws {
         if partitions < 1 || partitions > 4096 { throw ValidationError("--partitions must be between 1 and 4096") }
-        if sources.isEmpty { throw ValidationError("name at least one log file, or '-' for standard input") }
+        if sources.isEmpty && !input.hasLiveSources {
+            throw ValidationError("name at least one log file, '-' for standard input, --follow PATH or --listen ADDRESS")
+        }
     }
 
     func run() throws {
         let connection = try bus.connect()
-        var publisher = BusPublisher(bus: connection, names: bus.names, partitions: partitions, format: format)
+        var publisher = BusPublisher(bus: connection, names: bus.names, partitions: partitions, format: input.format)
         publisher.waitEachMessage = waitEach
         try refusingOnError { try connection.ensureStreams(bus.names, partitions: partitions) }
+        // Listeners are bound before anything is published, so a busy port stops us early.
+        var live: (feeds: [any ExchangeFeed], names: [String], listening: [ListenAddress])?
+        if input.hasLiveSources {
+            var ledgers: ArraySlice<InputLedger> = [], positions: ArraySlice<SourcePosition> = []
+            try refusingOnError { live = try input.liveFeeds(ledgers: &ledgers, positions: &positions) }
+            for warning in input.exposureWarnings(live?.listening ?? []) { printDiagnostic(warning, level: .warning) }
+        }
         let started = Date()
         do {
-            let counts = try publisher.publish(paths: sources, markEnd: end)
+            var line = ""
+            if !sources.isEmpty {
+                let counts = try publisher.publish(paths: sources, markEnd: end && live == nil)
+                line = "published \(counts.messages) messages from \(counts.lines) lines"
+                if waitEach { line += "; \(counts.alreadyPublished) were in the stream already" }
+            }
+            if let live {
+                for address in live.listening { printDiagnostic("listening on \(address)", level: .notice) }
+                signal(SIGPIPE, SIG_IGN)
+                for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig) { s in pendingSignal = s } }
+                let feed: any ExchangeFeed = live.feeds.count == 1 ? live.feeds[0] : MergedFeed(live.feeds)
+                let result = try publisher.publish(feed: feed, markEnd: end, stopRequested: { pendingSignal != 0 })
+                if !line.isEmpty { line += ", then " } else { line = "published " }
+                line += "\(result.counts.messages) messages of \(result.counts.lines) records from \(live.names.joined(separator: " + "))"
+                line += " (rejected \(result.live.rejected), duplicates \(result.live.duplicates), dropped \(result.live.dropped))"
+                if waitEach { line += "; \(result.counts.alreadyPublished) were in the stream already" }
+            }
             let seconds = Date().timeIntervalSince(started)
-            var line = "published \(counts.messages) messages from \(counts.lines) lines to \(bus.stream) in \(String(format: "%.2f", seconds)) s"
-            if waitEach { line += "; \(counts.alreadyPublished) were in the stream already" }
-            printDiagnostic(line, level: .notice)
+            printDiagnostic(line + " to \(bus.stream) in \(String(format: "%.2f", seconds)) s", level: .notice)
         } catch {
             printDiagnostic("\(error)")
             throw ExitCode(1)

@@ -193,4 +193,62 @@ final class BusEndToEndTests: XCTestCase {
         XCTAssertEqual(publisher.terminationStatus, 0, log("publish.err"))
         XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected)
     }
+
+    /// `publish --follow` and `--listen`: records from a followed file, then from a TCP sender,
+    /// reach the coordinator as the same records; its clusters, verdicts and flag times are
+    /// `scan`'s. Broken lines and repeats are set aside by the publisher, which counts them.
+    func testRecordsFromAFollowedFileAndAListenerArePublishedAsScanReadsThem() throws {
+        let input = try makeInput()
+        let expected = try JSONSerialization.jsonObject(with: Data(try scanReport(input).utf8)) as! [String: Any]
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("scan.json"))
+        let lines = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        var cut = lines.count / 2
+        while lines[cut] == lines[cut - 1] { cut += 1 }  // a repeat stays with the line it repeats
+        let followed = folder.appendingPathComponent("followed.ndjson").path
+        try (lines[..<cut].joined(separator: "\n") + "\n").write(toFile: followed, atomically: true, encoding: .utf8)
+        let firstPart = try JSONSerialization.jsonObject(with: Data(try scanReport(followed).utf8)) as! [String: Any]
+        let firstExchanges = (firstPart["input"] as! [String: Any])["exchanges"] as! Int
+
+        let report = folder.appendingPathComponent("coordinator.json").path
+        let coordinator = try Headless(["--nats", url, "--report", report])
+        try spawn("worker", ["worker", "--nats", url, "--partitions", "0-15"])
+        let publisher = try spawn("publish", ["publish", "--nats", url, "--end", "--follow", followed, "--listen", "tcp://127.0.0.1:0"])
+        var port: UInt16?
+        let deadline = Date().addingTimeInterval(60)
+        while port == nil && Date() < deadline && publisher.isRunning {
+            if let range = log("publish.err").range(of: "listening on tcp://127.0.0.1:") {
+                port = UInt16(log("publish.err")[range.upperBound...].prefix { $0.isNumber })
+            }
+            usleep(20_000)
+        }
+        let listening = try XCTUnwrap(port, "the publisher named no port: \(log("publish.err"))")
+        try coordinator.wait("the followed file through the coordinator", limit: 300) { $0.counter("exchanges") == firstExchanges }
+
+        let fd = try LiveSourceTests.connectTCP(port: listening)
+        let rest = Array((lines[cut...].joined(separator: "\n") + "\n").utf8)
+        var sent = 0
+        while sent < rest.count {
+            let n = rest[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            XCTAssertGreaterThan(n, 0, "write to the publisher's listener")
+            guard n > 0 else { break }
+            sent += n
+        }
+        close(fd)
+        let total = (expected["input"] as! [String: Any])["exchanges"] as! Int
+        try coordinator.wait("everything through the coordinator", limit: 300) { $0.counter("exchanges") == total }
+        kill(publisher.processIdentifier, SIGTERM)
+        publisher.waitUntilExit()
+        XCTAssertEqual(publisher.terminationStatus, 0, log("publish.err"))
+        try waitForEnd(coordinator)
+
+        let got = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as! [String: Any]
+        XCTAssertEqual(try JSONSerialization.data(withJSONObject: got["clusters"]!, options: [.sortedKeys]),
+                       try JSONSerialization.data(withJSONObject: expected["clusters"]!, options: [.sortedKeys]), "clusters as scan reports them")
+        let scanned = expected["input"] as! [String: Any]
+        let rejected = (scanned["rejected"] as! [String: Any])["total"] as! Int
+        XCTAssertGreaterThan(rejected, 0)
+        XCTAssertGreaterThan(scanned["duplicates"] as! Int, 0)
+        XCTAssertTrue(log("publish.err").contains("(rejected \(rejected), duplicates \(scanned["duplicates"] as! Int), dropped 0)"),
+                      "the publisher counts what it set aside as scan does: \(log("publish.err"))")
+    }
 }

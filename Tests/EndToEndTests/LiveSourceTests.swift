@@ -130,7 +130,7 @@ final class LiveSourceTests: XCTestCase {
     }
 
     /// A plain TCP connection to loopback, held open by the test.
-    func connectTCP(port: UInt16) throws -> Int32 {
+    static func connectTCP(port: UInt16) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var a = sockaddr_in()
         a.sin_family = sa_family_t(AF_INET)
@@ -384,7 +384,7 @@ final class LiveSourceTests: XCTestCase {
         let dw = try Headless(["--listen", "tcp://127.0.0.1:0", "--max-connections", "2"])
         let port = try dw.address("tcp://").split(separator: ":").last!
         // Two clients hold their connections open; five more arrive while they do.
-        let holders = try (0..<2).map { _ in try connectTCP(port: UInt16(port)!) }
+        let holders = try (0..<2).map { _ in try Self.connectTCP(port: UInt16(port)!) }
         defer { for fd in holders { close(fd) } }
         try dw.wait("two holders connected") { $0.counters["connected"] as? Bool == true }
         // The holders are busy (each has just sent part of a line), so none gives its slot up.
@@ -401,7 +401,7 @@ final class LiveSourceTests: XCTestCase {
         let dw = try Headless(["--listen", "tcp://127.0.0.1:0", "--max-connections", "2"])
         let port = try dw.address("tcp://").split(separator: ":").last!
         // Two connections that say nothing fill the listener.
-        let idle = try (0..<2).map { _ in try connectTCP(port: UInt16(port)!) }
+        let idle = try (0..<2).map { _ in try Self.connectTCP(port: UInt16(port)!) }
         defer { for fd in idle { close(fd) } }
         try dw.wait("two idle connections") { $0.counters["connected"] as? Bool == true }
         try Data(records(0..<10).utf8).write(to: dir.appendingPathComponent("part"))
@@ -430,7 +430,7 @@ final class LiveSourceTests: XCTestCase {
         let dw = try Headless(["--listen", "http://127.0.0.1:0"])
         let url = try dw.address("http://")
         let port = UInt16(url.split(separator: ":").last!)!
-        let idle = try (0..<200).map { _ in try connectTCP(port: port) }
+        let idle = try (0..<200).map { _ in try Self.connectTCP(port: port) }
         defer { for fd in idle { close(fd) } }
         try dw.wait("the 72 connections over the limit refused") { $0.counter("dropped") == 72 }
         try Data(records(0..<10).utf8).write(to: dir.appendingPathComponent("part"))
@@ -593,7 +593,7 @@ final class LiveSourceTests: XCTestCase {
 
         // The server is up once it accepts a connection; then the subscriber, once.
         let up = Date().addingTimeInterval(30)
-        while (try? connectTCP(port: UInt16(port)!)).map({ close($0) }) == nil {
+        while (try? Self.connectTCP(port: UInt16(port)!)).map({ close($0) }) == nil {
             guard Date() < up else { XCTFail("nats-server never listened on \(port)"); return }
             usleep(50_000)
         }

@@ -3,7 +3,8 @@ import Foundation
 
 /// Reads log files (or standard input) and publishes every line to the input stream, on the
 /// partition of its account. The line goes as it was written: the worker owning the
-/// partition decodes it, so decoding and the prompts' analysis happen on the shards.
+/// partition decodes it, so decoding and the prompts' analysis happen on the shards. Live
+/// sources (followed files, listeners) are published record by record (`publish(feed:…)`).
 ///
 /// Each record's message id is its `request_id`, so publishing the same input again (a
 /// gateway retrying, a publisher restarted) is dropped by the stream within its duplicate
@@ -66,6 +67,55 @@ public struct BusPublisher {
                 }
             }
         }
+        try finish(markEnd: markEnd, &counts)
+        return counts
+    }
+
+    /// What live sources delivered and could not be published: their own counts.
+    public struct LiveCounts: Sendable, Equatable {
+        public var rejected = 0
+        public var duplicates = 0
+        public var dropped = 0
+    }
+
+    /// Publishes what `feed` (followed files, listeners) delivers until `stopRequested` says so,
+    /// then whatever it had decoded by then; with `markEnd`, an end marker on every partition.
+    ///
+    /// Such sources hand over records already decoded, so each goes as its canonical line
+    /// (`Exchange.canonicalLine`), which the worker decodes to the same record. The feed's
+    /// ledger has already set repeats of a recent `request_id` aside, and lines it rejected are
+    /// counted here, in `LiveCounts`, not sent: the coordinator sees neither.
+    public func publish(feed: any ExchangeFeed, markEnd: Bool, stopRequested: () -> Bool,
+                        pause: () -> Void = { usleep(5_000) }) throws -> (counts: Counts, live: LiveCounts) {
+        var counts = Counts()
+        feed.start()
+        func send(_ batch: [Exchange]) throws {
+            for x in batch {
+                counts.lines += 1
+                let line = x.canonicalLine()
+                // Marked as canonical: workers may be reading another format from files.
+                let headers = NatsBus.Headers(messageID: x.requestID, source: "live", extra: ("Dw-Format", "canonical"))
+                if line.count > ExchangeDecoder.defaultMaxLineBytes {
+                    // The worker would reject it as too long: say so without the bytes, as for files.
+                    try self.send(partition: x.partition(of: partitions), UnsafeRawBufferPointer(start: nil, count: 0),
+                                  NatsBus.Headers(messageID: x.requestID, source: "live", extra: ("Dw-Too-Long", String(line.count))), &counts)
+                    continue
+                }
+                try line.withUnsafeBytes { try self.send(partition: x.partition(of: partitions), $0, headers, &counts) }
+            }
+        }
+        while !stopRequested() && !feed.state.finished {
+            if let batch = feed.poll() { try send(batch) } else { pause() }
+        }
+        feed.stop()
+        while let batch = feed.poll() { try send(batch) }
+        try finish(markEnd: markEnd, &counts)
+        let state = feed.state
+        return (counts, LiveCounts(rejected: state.rejected, duplicates: state.duplicates, dropped: state.dropped))
+    }
+
+    /// End markers if asked for, then every acknowledgement; a refused message is an error.
+    private func finish(markEnd: Bool, _ counts: inout Counts) throws {
         if markEnd {
             for p in 0..<partitions {
                 try send(partition: p, UnsafeRawBufferPointer(start: nil, count: 0), NatsBus.Headers(extra: ("Dw-End", "1")), &counts)
@@ -75,7 +125,6 @@ public struct BusPublisher {
         if bus.failedPublishes > 0 {
             throw BusError("the stream refused \(bus.failedPublishes) of \(counts.messages) messages")
         }
-        return counts
     }
 
     private func send(partition: Int, _ data: UnsafeRawBufferPointer, _ headers: NatsBus.Headers, _ counts: inout Counts) throws {

@@ -100,6 +100,7 @@ public final class BusWorker: @unchecked Sendable {
 
     private func consume(_ p: Int, _ consumer: BusSubscription, stop: () -> Bool) throws {
         let adapter = RecordAdapter(format: settings.format)
+        let canonical = RecordAdapter(format: .canonical)
         var clean = false
         var reported: UInt64 = 0
         var lastSent = Date()
@@ -115,7 +116,7 @@ public final class BusWorker: @unchecked Sendable {
             var newest: UInt64 = 0
             for m in messages {
                 newest = max(newest, m.sequence)
-                summary.entries.append(contentsOf: entries(m, adapter, &outcomes))
+                summary.entries.append(contentsOf: entries(m, m.header("Dw-Format") == "canonical" ? canonical : adapter, &outcomes))
                 // A delivery this client never saw (one that came after an earlier fetch gave
                 // up) will come again after the ack wait: until then, vouch for nothing.
                 if let last = lastDelivery, m.delivery != last + 1 { clean = false }
