@@ -60,11 +60,35 @@ struct PublishCommand: ParsableCommand {
     @Flag(name: .customLong("wait-each"), help: "Wait for the stream's acknowledgement of each message, and count those it held already.")
     var waitEach = false
 
+    @Option(name: .customLong("state"), help: ArgumentHelp(
+        "Keep where each --follow file stands in this file, and go on from there on start.", valueName: "file"))
+    var statePath: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: "With --state: seconds between saves (one is also made at exit).")
+    var checkpointEvery: Double = 30
+
     func validate() throws {
         if partitions < 1 || partitions > 4096 { throw ValidationError("--partitions must be between 1 and 4096") }
         if sources.isEmpty && !input.hasLiveSources {
             throw ValidationError("name at least one log file, '-' for standard input, --follow PATH or --listen ADDRESS")
         }
+        if statePath != nil {
+            guard input.hasLiveSources else { throw ValidationError("--state keeps the place of --follow and --listen sources") }
+            guard sources.isEmpty else { throw ValidationError("--state covers live sources only: publish files in a run of their own") }
+        }
+        // Under the stream's 10-minute duplicate window, so what a restart sends again is dropped.
+        if !(checkpointEvery >= 0.1 && checkpointEvery <= 300) { throw ValidationError("--checkpoint-every must be between 0.1 and 300 seconds") }
+    }
+
+    /// The saved mark, if `--state` names a file that exists; a file that cannot be used is an error.
+    private func savedMark() throws -> FeedMark? {
+        guard let statePath, FileManager.default.fileExists(atPath: statePath) else { return nil }
+        let state = try StateFile.read(statePath, settings: .standard)
+        guard let mark = FeedMark(state: state), mark.ledgers.count == input.follow.count + input.listen.count,
+              mark.positions.count == input.follow.count else {
+            throw ResumeError.sourcesDiffer(saved: FeedMark(state: state)?.positions.map(\.name) ?? [], now: input.follow + input.listen)
+        }
+        return mark
     }
 
     func run() throws {
@@ -75,8 +99,13 @@ struct PublishCommand: ParsableCommand {
         // Listeners are bound before anything is published, so a busy port stops us early.
         var live: (feeds: [any ExchangeFeed], names: [String], listening: [ListenAddress])?
         if input.hasLiveSources {
-            var ledgers: ArraySlice<InputLedger> = [], positions: ArraySlice<SourcePosition> = []
-            try refusingOnError { live = try input.liveFeeds(ledgers: &ledgers, positions: &positions) }
+            try refusingOnError {
+                let resume = try savedMark()
+                var ledgers = resume?.ledgers[...] ?? [], positions = resume?.positions[...] ?? []
+                live = try input.liveFeeds(ledgers: &ledgers, positions: &positions,
+                                           resumeNames: resume.map { ($0.positions.map(\.name), input.follow) })
+                if resume != nil, let statePath { printDiagnostic("going on from \(statePath)", level: .notice) }
+            }
             for warning in input.exposureWarnings(live?.listening ?? []) { printDiagnostic(warning, level: .warning) }
         }
         let started = Date()
@@ -92,7 +121,13 @@ struct PublishCommand: ParsableCommand {
                 signal(SIGPIPE, SIG_IGN)
                 for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig) { s in pendingSignal = s } }
                 let feed: any ExchangeFeed = live.feeds.count == 1 ? live.feeds[0] : MergedFeed(live.feeds)
-                let result = try publisher.publish(feed: feed, markEnd: end, stopRequested: { pendingSignal != 0 })
+                var keep: ((FeedMark) throws -> Void)?
+                if let statePath {
+                    let empty = Detector()
+                    keep = { mark in try StateFile.write(mark.state(detector: empty), to: statePath) }
+                }
+                let result = try publisher.publish(feed: feed, markEnd: end, stopRequested: { pendingSignal != 0 },
+                                                   checkpoint: keep, checkpointEvery: checkpointEvery)
                 if !line.isEmpty { line += ", then " } else { line = "published " }
                 line += "\(result.counts.messages) messages of \(result.counts.lines) records from \(live.names.joined(separator: " + "))"
                 line += " (rejected \(result.live.rejected), duplicates \(result.live.duplicates), dropped \(result.live.dropped))"

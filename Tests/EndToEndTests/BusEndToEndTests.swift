@@ -251,4 +251,48 @@ final class BusEndToEndTests: XCTestCase {
         XCTAssertTrue(log("publish.err").contains("(rejected \(rejected), duplicates \(scanned["duplicates"] as! Int), dropped 0)"),
                       "the publisher counts what it set aside as scan does: \(log("publish.err"))")
     }
+
+    /// `publish --follow --state`: a publisher killed with SIGKILL and started again with the
+    /// same command goes on from its last checkpoint; what it sends again is dropped by the
+    /// stream, so the coordinator counts every record once and reports `scan`'s clusters.
+    func testAFollowingPublisherKilledAndRestartedLosesAndRepeatsNothing() throws {
+        let input = try makeInput()
+        let expected = try JSONSerialization.jsonObject(with: Data(try scanReport(input).utf8)) as! [String: Any]
+        let total = (expected["input"] as! [String: Any])["exchanges"] as! Int
+        let lines = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        var cut = lines.count / 2
+        while lines[cut] == lines[cut - 1] { cut += 1 }  // a repeat stays with the line it repeats
+        let followed = folder.appendingPathComponent("followed.ndjson")
+        try (lines[..<cut].joined(separator: "\n") + "\n").write(to: followed, atomically: true, encoding: .utf8)
+        let state = folder.appendingPathComponent("publisher.state").path
+        let command = ["publish", "--nats", url, "--follow", followed.path, "--state", state, "--checkpoint-every", "0.2"]
+
+        let report = folder.appendingPathComponent("coordinator.json").path
+        let coordinator = try Headless(["--nats", url, "--report", report])
+        try spawn("worker", ["worker", "--nats", url, "--partitions", "0-15"])
+        let first = try spawn("publish-1", command)
+        try coordinator.wait("a part of the file through the coordinator and a checkpoint kept", limit: 300) {
+            $0.counter("exchanges") >= total / 4 && FileManager.default.fileExists(atPath: state)
+        }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let h = try FileHandle(forWritingTo: followed)
+        try h.seekToEnd()
+        try h.write(contentsOf: Data((lines[cut...].joined(separator: "\n") + "\n").utf8))
+        try h.close()
+        let second = try spawn("publish-2", command + ["--end"])
+        try coordinator.wait("everything through the coordinator", limit: 300) { $0.counter("exchanges") >= total }
+        kill(second.processIdentifier, SIGTERM)
+        second.waitUntilExit()
+        XCTAssertEqual(second.terminationStatus, 0, log("publish-2.err"))
+        XCTAssertTrue(log("publish-2.err").contains("going on from \(state)"), log("publish-2.err"))
+        // Read on from the checkpoint, not from the file's start (which would send all of it).
+        let resent = log("publish-2.err").components(separatedBy: " messages of ").last.flatMap { Int($0.prefix { $0.isNumber }) }
+        XCTAssertLessThan(try XCTUnwrap(resent, log("publish-2.err")), total, log("publish-2.err"))
+        try waitForEnd(coordinator)
+        let got = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as! [String: Any]
+        XCTAssertEqual((got["input"] as! [String: Any])["exchanges"] as? Int, total, "every record counted once")
+        XCTAssertEqual(try JSONSerialization.data(withJSONObject: got["clusters"]!, options: [.sortedKeys]),
+                       try JSONSerialization.data(withJSONObject: expected["clusters"]!, options: [.sortedKeys]), "clusters as scan reports them")
+    }
 }

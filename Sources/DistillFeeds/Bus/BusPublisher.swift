@@ -85,7 +85,14 @@ public struct BusPublisher {
     /// (`Exchange.canonicalLine`), which the worker decodes to the same record. The feed's
     /// ledger has already set repeats of a recent `request_id` aside, and lines it rejected are
     /// counted here, in `LiveCounts`, not sent: the coordinator sees neither.
+    ///
+    /// With `checkpoint`, every `checkpointEvery` seconds and at the end the feed is asked for a
+    /// mark (where each followed file stands, and the ledgers); once every message up to it is
+    /// acknowledged by the stream, the mark is handed to `checkpoint` to keep. A publisher
+    /// restarted from it reads on from there: what it sends again (published after the mark) has
+    /// the same message ids, which the stream drops within its duplicate window.
     public func publish(feed: any ExchangeFeed, markEnd: Bool, stopRequested: () -> Bool,
+                        checkpoint: ((FeedMark) throws -> Void)? = nil, checkpointEvery: Double = 10,
                         pause: () -> Void = { usleep(5_000) }) throws -> (counts: Counts, live: LiveCounts) {
         var counts = Counts()
         feed.start()
@@ -104,8 +111,32 @@ public struct BusPublisher {
                 try line.withUnsafeBytes { try self.send(partition: x.partition(of: partitions), $0, headers, &counts) }
             }
         }
+        var markAsked = false
+        var lastCheckpoint = Date()
+        /// Sends a batch; a mark on it is kept once the stream holds everything before it.
+        func take(_ item: (batch: [Exchange], mark: FeedMark?)) throws {
+            try send(item.batch)
+            guard let mark = item.mark, let checkpoint else { return }
+            try bus.waitForAcknowledgements()
+            try checkpoint(mark)
+            markAsked = false
+            lastCheckpoint = Date()
+        }
         while !stopRequested() && !feed.state.finished {
-            if let batch = feed.poll() { try send(batch) } else { pause() }
+            if checkpoint != nil && !markAsked && Date().timeIntervalSince(lastCheckpoint) >= checkpointEvery {
+                feed.requestMark()
+                markAsked = true
+            }
+            if let item = feed.pollMarked() { try take(item) } else { pause() }
+        }
+        if checkpoint != nil {
+            // A last mark: a reader with nothing new answers at once with an empty batch.
+            feed.requestMark()
+            markAsked = true
+            let deadline = Date().addingTimeInterval(5)
+            while markAsked && Date() < deadline {
+                if let item = feed.pollMarked() { try take(item) } else { pause() }
+            }
         }
         feed.stop()
         while let batch = feed.poll() { try send(batch) }
