@@ -15,54 +15,42 @@ final class CanonicalLineTests: XCTestCase {
         return x
     }
 
-    /// Deterministic generator (SplitMix64) so a failure can be replayed from its seed.
-    private struct Draw {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    }
-
     private static let pieces = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\r", "\t", "\u{01}", "\u{1F}", "\u{7F}",
                                  "é", "字", "🙂", "\u{200B}", "\u{1B}[2J", "{", "}", ":", ","]
 
-    private func text(_ draw: inout Draw) -> String {
+    private func chance(_ draw: inout SplitMix64, _ percent: Int) -> Bool { draw.below(100) < percent }
+
+    private func text(_ draw: inout SplitMix64) -> String {
         (0..<draw.below(12)).map { _ in Self.pieces[draw.below(Self.pieces.count)] }.joined()
     }
 
     /// A random record as JSON text through Foundation's own writer (so the input's escaping is
     /// not the encoder's), with every field present or absent at random.
-    private func randomLine(_ draw: inout Draw) throws -> [UInt8] {
+    private func randomLine(_ draw: inout SplitMix64) throws -> [UInt8] {
         var object: [String: Any] = [:]
         let ms = Int64(draw.below(253_402_300_799_000))  // 1970 up to the end of year 9999
-        object["ts"] = draw.chance(50) ? Timestamp.format(ms) : NSNumber(value: ms)
+        object["ts"] = chance(&draw, 50) ? Timestamp.format(ms) : NSNumber(value: ms)
         object["account_id"] = "acct_" + text(&draw)
         for key in ["api_key_id", "request_id", "org_id", "end_user_id", "session_id", "client_ip", "country",
                     "user_agent", "payment_fp", "model", "prompt_text", "prompt_fp", "system_fp", "tools_fp"]
-        where draw.chance(60) {
+        where chance(&draw, 60) {
             object[key] = text(&draw)
         }
-        for key in ["asn", "input_tokens", "output_tokens", "reasoning_tokens", "http_status"] where draw.chance(60) {
-            object[key] = NSNumber(value: draw.chance(10) ? Int64.max : Int64(draw.below(1_000_000)))
+        for key in ["asn", "input_tokens", "output_tokens", "reasoning_tokens", "http_status"] where chance(&draw, 60) {
+            object[key] = NSNumber(value: chance(&draw, 10) ? Int64.max : Int64(draw.below(1_000_000)))
         }
-        if draw.chance(60) {
+        if chance(&draw, 60) {
             let choices: [Double] = [0, 0.1, 1e-7, 14533, 1e300, Double(draw.below(1_000_000)) / 7]
             object["latency_ms"] = NSNumber(value: choices[draw.below(choices.count)])
         }
-        if draw.chance(40) { object["status"] = draw.chance(50) ? "success" : "failure" }
+        if chance(&draw, 40) { object["status"] = chance(&draw, 50) ? "success" : "failure" }
         return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
     }
 
     func testDecodedRecordsSurviveBeingWrittenBack() throws {
         let seed = UInt64(20_261_204)
         print("canonical line round trip, seed \(seed)")
-        var draw = Draw(state: seed)
+        var draw = SplitMix64(seed: seed)
         for _ in 0..<2_000 {
             let input = try randomLine(&draw)
             guard let first = decoded(input) else { return }
