@@ -93,14 +93,14 @@ public enum CaseExport {
     }
 
     /// JSONEncoder escapes C0 controls only. Values here come from logs and notes, and the
-    /// export may be printed to a terminal: DEL, C1 controls (U+009B is CSI), line separators
-    /// and bidi overrides are written as `\uXXXX` too. They can only occur inside strings.
+    /// export may be printed to a terminal: DEL, C1 controls (U+009B is CSI), line separators,
+    /// bidi overrides and invisible characters are written as `\uXXXX` too. They can only occur inside strings.
     static func escapingTerminalControls(_ json: Data) -> Data {
         let text = String(decoding: json, as: UTF8.self)
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             let v = scalar.value
-            if v == 0x7F || (0x80...0x9F).contains(v) || (0x2028...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
+            if v == 0x7F || (0x80...0x9F).contains(v) || TextSanitizer.isInvisibleOrSteering(v) {
                 let hex = String(v, radix: 16)
                 out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
             } else {

@@ -12,6 +12,16 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(TextSanitizer.sanitize("plain text"), "plain text")
     }
 
+    /// A separator would break a table row in some viewers, and invisible characters make two
+    /// different account ids look the same: each shows as a placeholder, in JSON as an escape.
+    func testSeparatorsAndInvisibleCharactersAreMadeVisible() {
+        let hostile = "a\u{2028}b\u{2029}c\u{200B}d\u{00AD}e\u{FEFF}f\u{2060}g"
+        XCTAssertEqual(TextSanitizer.sanitize(hostile), "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}f\u{FFFD}g")
+        XCTAssertEqual(TextSanitizer.sanitize(hostile, asciiOnly: true), "a?b?c?d?e?f?g")
+        XCTAssertEqual(JSON.quote("acct\u{200B}1"), "\"acct\\u200b1\"")
+        XCTAssertEqual(TextSanitizer.sanitize("日本語 café 🙂"), "日本語 café 🙂", "ordinary text of any script is kept")
+    }
+
     func testJSONNumbersAndQuoting() {
         XCTAssertEqual(JSON.number(0.97, places: 3), "0.97")
         XCTAssertEqual(JSON.number(1, places: 3), "1")

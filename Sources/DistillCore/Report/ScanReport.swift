@@ -125,8 +125,7 @@ public enum JSON {
                 // Controls, line separators and bidi controls: a terminal or viewer showing the JSON
                 // raw must not be steered by a log's text (U+202E turns the rest of a line around).
                 if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
-                    || (0x2028...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
-                    || scalar.value == 0x200E || scalar.value == 0x200F || scalar.value == 0x061C {
+                    || TextSanitizer.isInvisibleOrSteering(scalar.value) {
                     let hex = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {

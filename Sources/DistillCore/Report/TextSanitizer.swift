@@ -1,6 +1,7 @@
-/// Makes text from logs safe to print on a terminal: control characters, escape sequences and
-/// bidirectional overrides become visible placeholders, so hostile input can neither move the
-/// cursor, retitle the window, nor reorder what a person reads.
+/// Makes text from logs safe to print on a terminal: control characters, escape sequences,
+/// bidirectional overrides, line separators and invisible characters become visible
+/// placeholders, so hostile input can neither move the cursor, retitle the window, break or
+/// reorder what a person reads, nor pass one id off as another.
 public enum TextSanitizer {
     public static func sanitize(_ text: String, asciiOnly: Bool = false) -> String {
         var out = String.UnicodeScalarView()
@@ -16,8 +17,10 @@ public enum TextSanitizer {
                 }
             case 0x7F:
                 if asciiOnly { out.append(contentsOf: "^?".unicodeScalars) } else { out.append("\u{2421}") }  // ␡
-            case 0x80...0x9F, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0xFFF9...0xFFFB:
-                // C1 controls (a lone 0x9B is CSI on some terminals) and bidi controls.
+            case 0x80...0x9F:
+                // C1 controls: a lone 0x9B is CSI on some terminals.
+                out.append(contentsOf: (asciiOnly ? "?" : "\u{FFFD}").unicodeScalars)
+            case _ where isInvisibleOrSteering(v):
                 out.append(contentsOf: (asciiOnly ? "?" : "\u{FFFD}").unicodeScalars)
             default:
                 if asciiOnly && v > 0x7E {
@@ -28,6 +31,16 @@ public enum TextSanitizer {
             }
         }
         return String(out)
+    }
+
+    /// Scalars that change how a line reads without showing themselves: line and paragraph
+    /// separators, bidi controls, and invisible format characters (zero-width spaces and joiners,
+    /// soft hyphen, word joiner, byte-order mark), with which two different ids look the same.
+    public static func isInvisibleOrSteering(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x00AD, 0x061C, 0x180E, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF, 0xFFF9...0xFFFB: return true
+        default: return false
+        }
     }
 
     /// ASCII for the punctuation and symbols the console and the evidence sentences use, so a
