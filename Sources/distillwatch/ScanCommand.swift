@@ -84,6 +84,7 @@ struct ScanCommand: ParsableCommand {
             }
         }
         let exchangesBefore = resumed?.ledger.exchanges ?? 0
+        let rejectedBefore = resumed?.ledger.rejectedTotal ?? 0, duplicatesBefore = resumed?.ledger.duplicates ?? 0
         let result: DetectionRun
         do {
             result = try DetectionRun.run(paths: paths, settings: settings, window: window(), resuming: resumed, format: inputFormat, threads: threads)
@@ -121,7 +122,11 @@ struct ScanCommand: ParsableCommand {
         }
         if result.ledger.exchanges == exchangesBefore && result.outsideWindow == 0 {
             // "No campaign" and "nothing readable" must not look alike to a pipeline.
-            let why = result.ledger.rejectedTotal > 0 ? "all \(result.ledger.rejectedTotal) lines were rejected" : "the input is empty"
+            let rejected = result.ledger.rejectedTotal - rejectedBefore, duplicates = result.ledger.duplicates - duplicatesBefore
+            var reasons: [String] = []
+            if rejected > 0 { reasons.append("\(rejected) \(rejected == 1 ? "line was" : "lines were") rejected") }
+            if duplicates > 0 { reasons.append("\(duplicates) \(duplicates == 1 ? "was a duplicate" : "were duplicates") of a recent request_id") }
+            let why = reasons.isEmpty ? "the input is empty" : "of its lines, " + reasons.joined(separator: " and ")
             FileHandle.standardError.write(Data("distillwatch: no exchange accepted (\(why)); nothing was scanned\n".utf8))
             throw ExitCode(4)
         }

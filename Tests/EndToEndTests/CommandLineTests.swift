@@ -143,6 +143,14 @@ final class CommandLineTests: XCTestCase {
         let garbage = try sh("\"$DW\" scan --format json \"$DW\"")
         XCTAssertEqual(garbage.status, 4, garbage.stderr)
         XCTAssertTrue(garbage.stderr.contains("lines were rejected"), garbage.stderr)
+        // Only repeats of what a saved state already holds: said as such, not as empty input.
+        let one = dir.appendingPathComponent("one.ndjson")
+        try Data(#"{"ts":"2026-04-20T00:00:00Z","account_id":"a","request_id":"r1"}"#.utf8 + [0x0A]).write(to: one)
+        let state = dir.appendingPathComponent("one.state").path
+        XCTAssertEqual(try sh("\"$DW\" scan --format json --state-out '\(state)' '\(one.path)'").status, 0)
+        let again = try sh("\"$DW\" scan --format json --state-in '\(state)' '\(one.path)'")
+        XCTAssertEqual(again.status, 4, again.stderr)
+        XCTAssertTrue(again.stderr.contains("no exchange accepted (of its lines, 1 was a duplicate of a recent request_id)"), again.stderr)
         XCTAssertGreaterThan(((try report(garbage)["input"] as? [String: Any])?["rejected"] as? [String: Any])?["total"] as? Int ?? 0, 0)
     }
 
