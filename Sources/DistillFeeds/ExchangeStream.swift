@@ -299,6 +299,8 @@ public enum ResumeError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
+        case .sourcesDiffer(let saved, let now) where saved.isEmpty:
+            return "the checkpoint records no sources to go on from (a state saved by `scan --state-out`?), not \(now.joined(separator: ", "))"
         case .sourcesDiffer(let saved, let now):
             return "the checkpoint was taken reading \(saved.joined(separator: ", ")), not \(now.joined(separator: ", "))"
         case .replaced(let path): return "\(path) is not the file the checkpoint read (another inode): it was replaced or copied"
