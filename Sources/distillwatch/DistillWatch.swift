@@ -18,16 +18,21 @@ struct DistillWatch: ParsableCommand {
 
     /// Bad arguments exit 2 like any other unusable input, in every command (the parser's own
     /// convention is 64); help, version and the commands' own statuses pass through unchanged.
+    /// Error messages quote the arguments given, so they are sanitised like text from logs: an
+    /// argument carrying an escape sequence shows as `␛[31m`, not as a colour change.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }  // help and version, on stdout
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                let safe = message.split(separator: "\n", omittingEmptySubsequences: false).map { TextSanitizer.sanitize(String($0)) }
+                FileHandle.standardError.write(Data((safe.joined(separator: "\n") + "\n").utf8))
             }
-            exit(withError: error)
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
     }
 }

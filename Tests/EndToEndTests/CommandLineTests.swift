@@ -130,6 +130,13 @@ final class CommandLineTests: XCTestCase {
             XCTAssertTrue(r.stdout.isEmpty, "\(args) printed to stdout: \(r.text)")
         }
         XCTAssertEqual(try sh(#""$DW" scan --help"#).status, 0)
+        // The messages quote the arguments, escape sequences included: shown, never sent.
+        for args in [#"scan --from "$(printf 'x\033[2J')" /dev/null"#, #"scan --threads "$(printf '\033]0;t\007')" /dev/null"#] {
+            let r = try sh("\"$DW\" \(args)")
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("\u{1B}") || r.stderr.contains("\u{07}"), "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("\u{241B}"), "\(args): \(r.stderr)")
+        }
     }
 
     func testInputWithNoAcceptedExchangeHasItsOwnStatus() throws {
