@@ -101,7 +101,7 @@ public final class ExchangeStream {
         guard positions.count == readers.count else { throw .sourcesDiffer(saved: positions.map(\.name), now: sourceNames) }
         for (i, p) in positions.enumerated() {
             let reader = readers[i]
-            guard p.name == reader.name else { throw .sourcesDiffer(saved: positions.map(\.name), now: sourceNames) }
+            guard p.isSource(named: reader.name) else { throw .sourcesDiffer(saved: positions.map(\.name), now: sourceNames) }
             guard let identity = identities[i] else {
                 // Standard input is read from wherever it now stands.
                 continue
@@ -271,6 +271,18 @@ public struct SourcePosition: Sendable, Equatable {
     public var skipRecords = 0
 
     public init(name: String, identity: FileIdentity?) { self.name = name; self.identity = identity }
+
+    /// Whether `path` names the source this position was taken on: the same spelling, or the
+    /// same file reached another way (`./a.ndjson`, an absolute path, a symbolic link). The
+    /// file's identity is checked after this, so a loose match cannot resume the wrong file.
+    public func isSource(named path: String) -> Bool {
+        if name == path { return true }
+        guard let saved = realpath(name, nil) else { return false }
+        defer { free(saved) }
+        guard let given = realpath(path, nil) else { return false }
+        defer { free(given) }
+        return strcmp(saved, given) == 0
+    }
 
     /// One line of text, tab-separated, the path last (it may hold anything but a newline).
     public var encoded: String {

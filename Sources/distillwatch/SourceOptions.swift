@@ -97,7 +97,7 @@ struct LiveInputOptions: ParsableArguments {
         var listening: [ListenAddress] = []
         for path in follow {
             let at = positions.popFirst()
-            if let at, at.name != path {
+            if let at, !at.isSource(named: path) {
                 throw ResumeError.sourcesDiffer(saved: resumeNames?.saved ?? [], now: resumeNames?.now ?? follow)
             }
             feeds.append(FollowFeed(path: path, format: format, ledger: ledgers.popFirst() ?? InputLedger(), resumeAt: at))

@@ -235,4 +235,28 @@ final class StreamResumeTests: FeedsTestCase {
         }
         XCTAssertEqual(SourcePosition(encoded: positions[0].encoded), positions[0])
     }
+
+    /// A restart may name the same file another way (relative, absolute, through a link); it
+    /// goes on from the checkpoint. Another file under another name is still refused.
+    func testTheSameFileNamedAnotherWayResumes() throws {
+        let paths = try inputs()
+        let stream = try ExchangeStream(paths: [paths[0]])
+        var ledger = InputLedger()
+        let before = try drain(stream, &ledger, batches: 3, size: 50)
+        let positions = stream.positions()
+        let link = paths[0] + ".link"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: paths[0])
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        let dir = (paths[0] as NSString).deletingLastPathComponent, file = (paths[0] as NSString).lastPathComponent
+        for name in [link, dir + "/./" + file, dir + "//" + file] {
+            let again = try ExchangeStream(paths: [name])
+            XCTAssertNoThrow(try again.resume(at: positions), name)
+            var rest = InputLedger()
+            let after = try drain(again, &rest, batches: 1, size: 10)
+            XCTAssertFalse(after.isEmpty || before.contains(after[0]), "\(name) went on from the checkpoint")
+        }
+        XCTAssertThrowsError(try ExchangeStream(paths: [paths[1]]).resume(at: positions)) { error in
+            guard case .sourcesDiffer? = error as? ResumeError else { return XCTFail("\(error)") }
+        }
+    }
 }
