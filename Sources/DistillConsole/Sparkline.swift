@@ -52,18 +52,18 @@ public enum Format {
     }
 
     public static func oneDecimal(_ x: Double) -> String {
-        let tenths = Int((x * 10).rounded())
+        let tenths = Int(roundingSaturated: x * 10)
         // The sign goes in front explicitly: -0.5 has an integer part of 0.
         return (tenths < 0 ? "-" : "") + "\(abs(tenths) / 10).\(abs(tenths) % 10)"
     }
 
     public static func twoDecimals(_ x: Double) -> String {
-        let hundredths = Int((x * 100).rounded())
+        let hundredths = Int(roundingSaturated: x * 100)
         let frac = abs(hundredths) % 100
         return (hundredths < 0 ? "-" : "") + "\(abs(hundredths) / 100).\(frac < 10 ? "0" : "")\(frac)"
     }
 
-    public static func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+    public static func percent(_ x: Double) -> String { "\(Int(roundingSaturated: x * 100))%" }
 
     /// Stream time as "04-22 09:14" (month-day hour:minute, UTC): enough in a table column.
     public static func shortTime(_ t: StreamTime?) -> String {

@@ -66,6 +66,10 @@ final class PrimitiveTests: XCTestCase {
         XCTAssertEqual(Format.twoDecimals(0.975), "0.98")
         XCTAssertEqual(Format.twoDecimals(-0.71), "-0.71")
         XCTAssertEqual(Format.oneDecimal(-0.5), "-0.5")
+        // Ratios of counts from logs can be as large as a log likes: shown, never a trap.
+        XCTAssertEqual(Format.percent(Double(Int64.max)), "\(1 << 62)%")
+        XCTAssertEqual(Format.percent(.nan), "0%")
+        XCTAssertEqual(Format.twoDecimals(-.infinity), "-46116860184273879.04")
         XCTAssertEqual(Format.shortTime(1_776_000_000_000), "04-12 13:20")
     }
 

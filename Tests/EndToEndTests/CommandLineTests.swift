@@ -192,13 +192,15 @@ final class CommandLineTests: XCTestCase {
         line(#"{"ts":"2026-04-22T09:14:02Z","account_id":"acct_4","request_id":"r2"}"#)     // out of order: fine
         line(good)                                                                           // duplicate request_id
         line(#"{"ts":"2026-04-22T09:14:09Z","account_id":"acct_\u001b]0;pwned\u0007x","user_agent":"\u001b[2J"}"#)
+        // Valid but absurd: more reasoning than output, a share beyond any whole number.
+        line(#"{"ts":"2026-04-22T09:14:10Z","account_id":"acct_5","output_tokens":1,"reasoning_tokens":9223372036854775807}"#)
         let file = dir.appendingPathComponent("bad.ndjson")
         try bytes.write(to: file)
 
         let run = try sh("\"$DW\" scan --all --format json '\(file.path)'")
         XCTAssertEqual(run.status, 0, run.stderr)
         let input = try XCTUnwrap(try report(run)["input"] as? [String: Any])
-        XCTAssertEqual(input["exchanges"] as? Int, 3)
+        XCTAssertEqual(input["exchanges"] as? Int, 4)
         XCTAssertEqual(input["duplicates"] as? Int, 1)
         let rejected = try XCTUnwrap(input["rejected"] as? [String: Any])
         XCTAssertEqual(rejected["total"] as? Int, 7)

@@ -89,7 +89,8 @@ struct BehaviourStats: Sendable {
     var lightOnlyShare: Double { share(lightReasoningPrompts, of: prompts) }
     var repeatShare: Double { share(repeatedPrompts, of: prompts) }
     var outputHeavyShare: Double { share(outputHeavy, of: tokenExchanges) }
-    var reasoningShare: Double { outputTokens > 0 ? Double(reasoningTokens) / Double(outputTokens) : 0 }
+    /// Reasoning is part of the output: a log claiming more reasoning than output counts as all of it.
+    var reasoningShare: Double { outputTokens > 0 ? min(1, Double(reasoningTokens) / Double(outputTokens)) : 0 }
     var rateLimitedShare: Double { share(rateLimited, of: exchanges) }
     /// Share of conversations that were a single exchange (sessionless exchanges count as such).
     var singleTurnShare: Double { share(singleTurnSessions + sessionless, of: sessions + sessionless) }
@@ -130,6 +131,14 @@ struct BehaviourStats: Sendable {
 }
 
 extension Int {
+    /// `x` rounded to a whole number, held within ±2^62 (NaN gives 0): figures shown to a person
+    /// are often ratios of counts from the logs, which a log can make as large as it likes.
+    public init(roundingSaturated x: Double) {
+        if x.isNaN { self = 0; return }
+        let limit = Double(1 << 62)
+        self = Int(Swift.min(Swift.max(x.rounded(), -limit), limit))
+    }
+
     /// `self + other`, held at `Int.max` / `Int.min` instead of trapping or wrapping: token
     /// counts are the log's to choose.
     @inline(__always)

@@ -52,7 +52,7 @@ final class ScoringRule: Sendable {
 }
 
 enum ScoringRules {
-    private static func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+    private static func pct(_ x: Double) -> String { "\(Int(roundingSaturated: x * 100))%" }
 
     /// A cluster asks for reasoning or takes long answers: what copies and lockstep must come
     /// with before they count (a hackathon on one starter kit is in step too).
