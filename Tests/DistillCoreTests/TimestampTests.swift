@@ -17,6 +17,10 @@ final class TimestampTests: XCTestCase {
         XCTAssertEqual(parse("0001-01-01T00:00:00Z"), -62_135_596_800_000)
         XCTAssertEqual(parse("0000-01-01T00:00:00Z"), -62_167_219_200_000)
         XCTAssertEqual(parse("9999-12-31T23:59:59.999Z"), Timestamp.maxMillis)
+        // Offsets that carry the time out of years 0000–9999 are refused, not written as year 10000.
+        XCTAssertNil(parse("9999-12-31T23:59:59-14:00"))
+        XCTAssertNil(parse("0000-01-01T00:00:00+14:00"))
+        XCTAssertEqual(parse("9999-12-31T23:59:59+14:00"), Timestamp.maxMillis - 999 - 14 * 3_600_000)
     }
 
     func testSeparatorsAndZulu() {

@@ -3,6 +3,8 @@
 public enum Timestamp {
     /// 9999-12-31T23:59:59.999Z, the last instant with a four-digit year; epoch numbers beyond it are rejected.
     public static let maxMillis: StreamTime = 253_402_300_799_999
+    /// 0000-01-01T00:00:00.000Z, the first instant with a four-digit year.
+    public static let minMillis: StreamTime = -62_167_219_200_000
 
     /// Parses RFC 3339 (`2026-04-22T09:14:03.120Z`, any offset, any fractional digits).
     public static func parseRFC3339(_ bytes: UnsafeRawBufferPointer) -> StreamTime? {
@@ -87,7 +89,10 @@ public enum Timestamp {
 
         let days = daysFromCivil(year: year, month: month, day: day)
         let secs = ((days * 24 + hour) * 60 + minute) * 60 + second - offsetMinutes * 60
-        return secs * 1000 + ms
+        // An offset can carry a four-digit year into a five-digit one (or a negative one),
+        // which reports could not write back as RFC 3339.
+        let time = secs * 1000 + ms
+        return time >= minMillis && time <= maxMillis ? time : nil
     }
 
     /// Epoch number in s, ms, µs or ns, told apart by magnitude (< 1e11 s, < 1e14 ms, < 1e17 µs, else ns).
