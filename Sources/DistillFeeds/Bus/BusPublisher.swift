@@ -118,6 +118,10 @@ public struct BusPublisher {
             try send(item.batch)
             guard let mark = item.mark, let checkpoint else { return }
             try bus.waitForAcknowledgements()
+            // A refused record must not end up behind a saved place: a restart would skip it.
+            if bus.failedPublishes > 0 {
+                throw BusError("the stream refused \(bus.failedPublishes) of \(counts.messages) messages")
+            }
             try checkpoint(mark)
             markAsked = false
             lastCheckpoint = Date()
