@@ -99,7 +99,13 @@ final class CheckpointEndToEndTests: XCTestCase {
         }
         kill(run.process.processIdentifier, SIGKILL)
         run.process.waitUntilExit()
-        XCTAssertEqual(run.process.terminationReason, .uncaughtSignal, "killed, not ended: \(run.stderr)")
+        if run.process.terminationReason == .exit {
+            // It reached the end of the input before the signal did (a threshold near the end
+            // on a loaded machine): an ended run, which must have ended cleanly.
+            XCTAssertEqual(run.process.terminationStatus, 0, "ended, not killed: \(run.stderr)")
+        } else {
+            XCTAssertEqual(run.process.terminationReason, .uncaughtSignal, "killed, not ended: \(run.stderr)")
+        }
         return run.counter("exchanges")
     }
 
