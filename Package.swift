@@ -33,11 +33,14 @@ let package = Package(
         .systemLibrary(name: "CNats", path: "Sources/CNats"),
         // Pure Swift: records, decoding, detection, snapshots, reports. No terminal, no files.
         .target(name: "DistillCore", swiftSettings: hotPath),
+        // Packing of replay keyframes. Optimised in debug builds too: unoptimised, packing one
+        // state took most of a small replay's time and the console's tests ran out of time.
+        .target(name: "DistillPacking", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Sources of bytes: files, gzip, stdin, merging by time, the live listeners.
         .target(
             name: "DistillFeeds",
             dependencies: [
-                "DistillCore", "CZlib", "CNats", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "DistillCore", "DistillPacking", "CZlib", "CNats", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -74,7 +77,7 @@ let package = Package(
         .testTarget(
             name: "DistillFeedsTests",
             dependencies: [
-                "DistillFeeds", "DistillCore", "DistillSim", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "DistillFeeds", "DistillCore", "DistillSim", "DistillPacking", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

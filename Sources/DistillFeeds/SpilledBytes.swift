@@ -8,7 +8,7 @@ final class SpilledBytes: @unchecked Sendable {
     let count: Int
 
     /// Nil when the file cannot be made or written (a full disk, say): the caller keeps none.
-    init?(_ bytes: [UInt8], in directory: String) {
+    init?(_ bytes: ArraySlice<UInt8>, in directory: String) {
         var template = Array((directory + "/distillwatch-keyframe-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { return nil }

@@ -134,22 +134,26 @@ struct ReplayBenchCommand: ParsableCommand {
         }
         let replayMs = Self.monotonicMs() - start
         guard let first = engine.detector.snapshot().streamStart, let last = engine.newest else { throw ValidationError("no exchanges in the input") }
-        print(String(format: "replayed %d exchanges in %.1f s at full speed; %d keyframes, %.1f MB (one every %.1f stream hours); peak RSS %.0f MB",
+        let gap = engine.longestKeyframeGap
+        print(String(format: "replayed %d exchanges in %.1f s at full speed; %d keyframes, %.1f MB packed (the longest gap between two: %d exchanges, %.1f stream hours); peak RSS %.0f MB",
                      engine.totalIngested, replayMs / 1000, engine.keyframeCount, Double(engine.keyframeBytes) / 1e6,
-                     Double(engine.keyframeEvery) / 3_600_000, Self.peakRSSMB()))
+                     gap.exchanges, Double(gap.streamTime) / 3_600_000, Self.peakRSSMB()))
         var rng = SeededRandom(seed: seed)
         var times: [Double] = []
         for _ in 0..<seeks {
             let target = first + StreamTime(rng.next() % UInt64(max(1, last - first)))
             let t0 = Self.monotonicMs()
             _ = engine.seek(to: target, wallMs: t0)
+            let restoredMs = Self.monotonicMs() - t0
             while engine.clock.target != nil {
                 if engine.pump(wallMs: Self.monotonicMs(), outOfTime: { false }) == 0 { usleep(200) }
             }
             let ms = Self.monotonicMs() - t0
             times.append(ms)
-            print(String(format: "seek to %@: %.0f ms (from %@)", Timestamp.format(target), ms,
-                         engine.lastSeekFrom.map { "the keyframe at " + Timestamp.format($0) } ?? "the start"))
+            print(String(format: "seek to %@: %.0f ms (from %@; %.0f ms restoring, %.0f ms replaying %.1f stream hours)",
+                         Timestamp.format(target), ms,
+                         engine.lastSeekFrom.map { "the keyframe at " + Timestamp.format($0) } ?? "the start",
+                         restoredMs, ms - restoredMs, Double(target - (engine.lastSeekFrom ?? first)) / 3_600_000))
             // Back to the end for the next one, as an analyst jumping around would be.
             _ = engine.seek(to: last, wallMs: Self.monotonicMs())
             while engine.clock.target != nil && !engine.finished {

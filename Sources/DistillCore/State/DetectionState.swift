@@ -37,7 +37,14 @@ public struct DetectionState {
     }
 
     public func encoded() -> [UInt8] {
-        var w = StateWriter(reservingCapacity: 1 << 20 + detector.accounts.count * 3072)
+        var bytes: [UInt8] = []
+        encode(into: &bytes)
+        return bytes
+    }
+
+    /// `encoded()`, written over `buffer` and reusing its memory.
+    public func encode(into buffer: inout [UInt8]) {
+        var w = StateWriter(reusing: &buffer, reservingCapacity: 1 << 20 + detector.accounts.count * 3072)
         // The header first, its length and checksum filled in once the payload is written: one
         // buffer, not a payload and then a copy of it behind the header.
         for b in Self.magic { w.write(b) }
@@ -51,7 +58,7 @@ public struct DetectionState {
         for (k, v) in positions.sorted(by: { $0.key < $1.key }) { w.write(k); w.write(v) }
         w.write(feedLedgers)
         w.finishHeader(payloadFrom: Self.headerSize, lengthAt: Self.magic.count + 4, checksumSeed: Self.checksumSeed)
-        return w.bytes
+        w.finish(into: &buffer)
     }
 
     /// Reads a state written by `encoded()`. Refuses, with the reason, a file that is not one,

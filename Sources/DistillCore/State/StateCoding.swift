@@ -34,6 +34,17 @@ struct StateWriter {
 
     init(reservingCapacity capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
 
+    /// Writes into `buffer`'s memory (emptied first), taken from the caller until `finish`: a
+    /// state of a hundred megabytes written again and again then costs no fresh pages each time.
+    init(reusing buffer: inout [UInt8], reservingCapacity capacity: Int) {
+        swap(&bytes, &buffer)
+        bytes.removeAll(keepingCapacity: true)
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Hands what was written back into `buffer`.
+    mutating func finish(into buffer: inout [UInt8]) { swap(&bytes, &buffer) }
+
     mutating func write(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func write(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func write(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
