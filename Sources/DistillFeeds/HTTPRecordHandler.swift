@@ -91,14 +91,17 @@ final class HTTPRecordHandler: ChannelInboundHandler {
         body = []
         let path = Self.path(of: head.uri)
         if head.method == .GET || head.method == .HEAD {
+            // A client that asked to close (or spoke HTTP/1.0) is closed after the answer: a
+            // health checker that never hangs up would otherwise hold a connection open for ever.
+            let close = !head.isKeepAlive
             if path == "/metrics", let metrics = limits.metrics {
-                respond(.ok, body: metrics(), type: "text/plain; version=0.0.4; charset=utf-8", close: false, context)
+                respond(.ok, body: metrics(), type: "text/plain; version=0.0.4; charset=utf-8", close: close, context)
             } else if path == "/healthz" {
-                respond(.ok, text: "ok\n", close: false, context)
+                respond(.ok, text: "ok\n", close: close, context)
             } else if path == "/" || path == "/health" {
-                respond(.ok, text: "distillwatch receiver\n", close: false, context)
+                respond(.ok, text: "distillwatch receiver\n", close: close, context)
             } else {
-                respond(.notFound, text: limits.acceptsRecords ? "POST records here\n" : "GET /metrics or /healthz\n", close: false, context)
+                respond(.notFound, text: limits.acceptsRecords ? "POST records here\n" : "GET /metrics or /healthz\n", close: close, context)
             }
             phase = .idle
             return

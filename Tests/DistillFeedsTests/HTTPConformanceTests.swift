@@ -71,6 +71,19 @@ final class HTTPConformanceTests: XCTestCase {
         XCTAssertTrue(receiver.channel.isActive, "keep-alive")
     }
 
+    func testAGetThatAsksToCloseIsAnsweredAndClosed() throws {
+        for (request, closes) in [("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", true),
+                                  ("GET /healthz HTTP/1.0\r\n\r\n", true),
+                                  ("GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", true),
+                                  ("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", false)] {
+            let receiver = try EmbeddedReceiver()
+            let reply = receiver.send(request)
+            XCTAssertTrue(reply.hasPrefix("HTTP/1."), reply)
+            XCTAssertEqual(reply.lowercased().contains("connection: close"), closes, reply)
+            XCTAssertEqual(receiver.channel.isActive, !closes, request)
+        }
+    }
+
     func testAnswersWaitUntilTheRecordsAreQueued() throws {
         let receiver = try EmbeddedReceiver()
         // The consumer is stopped (its queue full): no answer may go out yet.
