@@ -105,7 +105,7 @@ struct AccountActivity: Sendable {
     func packed() -> [UInt8] {
         var w = StateWriter(reservingCapacity: 1024)
         write(to: &w)
-        return ZeroRuns.squeeze(w.bytes)
+        return ZeroRuns.squeeze(w.takeBytes())
     }
 
     init(packed: [UInt8]) throws(StateError) {

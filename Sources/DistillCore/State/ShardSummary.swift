@@ -57,7 +57,7 @@ public struct ShardSummary: Sendable, Equatable {
             case .end: w.write(UInt8(3))
             }
         }
-        return w.bytes
+        return w.takeBytes()
     }
 
     /// Reads a summary; anything malformed is refused with the reason (the bus is input too).

@@ -29,38 +29,135 @@ public enum StateError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Appends values in a fixed little-endian layout: saved detector state and shard summaries.
+///
+/// The bytes live in an array kept longer than what is written (`count` says how much is
+/// written), so a field is stored in place rather than appended: appending eight bytes through
+/// the array's generic path cost more than the field itself, and a 100 MB state is millions of
+/// fields.
 struct StateWriter {
-    private(set) var bytes: [UInt8] = []
+    private var storage: [UInt8] = []
+    private(set) var count = 0
 
-    init(reservingCapacity capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
+    /// What has been written (a copy: `finish(into:)` hands over the memory itself).
+    var bytes: [UInt8] { Array(storage[..<count]) }
 
-    /// Writes into `buffer`'s memory (emptied first), taken from the caller until `finish`: a
-    /// state of a hundred megabytes written again and again then costs no fresh pages each time.
+    init(reservingCapacity capacity: Int = 1 << 16) { storage.reserveCapacity(capacity) }
+
+    /// Writes into `buffer`'s memory, taken from the caller until `finish`: a state of a hundred
+    /// megabytes written again and again then costs no fresh pages each time.
     init(reusing buffer: inout [UInt8], reservingCapacity capacity: Int) {
-        swap(&bytes, &buffer)
-        bytes.removeAll(keepingCapacity: true)
-        bytes.reserveCapacity(capacity)
+        swap(&storage, &buffer)
+        storage.reserveCapacity(capacity)
     }
 
-    /// Hands what was written back into `buffer`.
-    mutating func finish(into buffer: inout [UInt8]) { swap(&bytes, &buffer) }
+    /// What was written, without a copy; the writer is left empty.
+    mutating func takeBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        finish(into: &out)
+        return out
+    }
 
-    mutating func write(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func write(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func write(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func write(_ v: UInt8) { bytes.append(v) }
-    mutating func write(_ v: Int64) { write(UInt64(bitPattern: v)) }
-    mutating func write(_ v: Int32) { write(UInt32(bitPattern: v)) }
-    mutating func write(_ v: Int) { write(Int64(v)) }
-    mutating func write(_ v: Bool) { bytes.append(v ? 1 : 0) }
-    mutating func write(_ v: Double) { write(v.bitPattern) }
-    mutating func write(_ v: Float) { write(v.bitPattern) }
+    /// Hands what was written back into `buffer`, cut to its length.
+    mutating func finish(into buffer: inout [UInt8]) {
+        storage.removeLast(storage.count - count)
+        swap(&storage, &buffer)
+        storage = []
+        count = 0
+    }
+
+    private static let zeros = [UInt8](repeating: 0, count: 1 << 20)
+
+    /// Room for `n` more bytes past `count`.
+    @inline(__always)
+    private mutating func ensure(_ n: Int) {
+        if storage.count - count < n { grow(n) }
+    }
+
+    /// Room for `n` more bytes: within the array's capacity, zeros appended a block at a time;
+    /// past it, what is written moves into an array twice as long whose rest is left as the
+    /// allocator gave it and never read (`finish` cuts it off). Either way no page far past the
+    /// end of what is written is touched, and an unoptimised build never fills byte by byte.
+    @inline(never)
+    private mutating func grow(_ n: Int) {
+        let needed = count + n
+        if storage.capacity >= needed {
+            // Within memory already held (a buffer reused from the last state): lengthened by
+            // up to a megabyte at a time, copied from a block of zeros.
+            let length = min(storage.capacity, max(needed, storage.count + Self.zeros.count))
+            while storage.count < length {
+                let k = min(Self.zeros.count, length - storage.count)
+                Self.zeros.withUnsafeBufferPointer { storage.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<k])) }
+            }
+            return
+        }
+        let length = max(needed, storage.count * 2, 64)
+        let written = count
+        let longer = storage.withUnsafeBytes { old in
+            [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+                if written > 0 { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: old[..<written])) }
+                initialized = length
+            }
+        }
+        storage = longer
+    }
+
+    @inline(__always)
+    private mutating func store(_ v: UInt64) {
+        ensure(8)
+        let at = count
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt64.self) }
+        count += 8
+    }
+
+    @inline(__always)
+    private mutating func store(_ v: UInt32) {
+        ensure(4)
+        let at = count
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt32.self) }
+        count += 4
+    }
+
+    @inline(__always)
+    private mutating func store(_ v: UInt16) {
+        ensure(2)
+        let at = count
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt16.self) }
+        count += 2
+    }
+
+    @inline(__always)
+    private mutating func store(_ v: UInt8) {
+        ensure(1)
+        storage[count] = v
+        count += 1
+    }
+
+    private mutating func append(_ raw: UnsafeRawBufferPointer) {
+        guard raw.count > 0 else { return }
+        ensure(raw.count)
+        let at = count
+        storage.withUnsafeMutableBytes { out in
+            UnsafeMutableRawBufferPointer(rebasing: out[at..<(at + raw.count)]).copyMemory(from: raw)
+        }
+        count += raw.count
+    }
+
+    mutating func write(_ v: UInt64) { store(v) }
+    mutating func write(_ v: UInt32) { store(v) }
+    mutating func write(_ v: UInt16) { store(v) }
+    mutating func write(_ v: UInt8) { store(v) }
+    mutating func write(_ v: Int64) { store(UInt64(bitPattern: v)) }
+    mutating func write(_ v: Int32) { store(UInt32(bitPattern: v)) }
+    mutating func write(_ v: Int) { store(UInt64(bitPattern: Int64(v))) }
+    mutating func write(_ v: Bool) { store(UInt8(v ? 1 : 0)) }
+    mutating func write(_ v: Double) { store(v.bitPattern) }
+    mutating func write(_ v: Float) { store(v.bitPattern) }
 
     mutating func write(_ v: String) {
         var s = v
         s.withUTF8 { utf8 in
             write(utf8.count)
-            bytes.append(contentsOf: utf8)
+            append(UnsafeRawBufferPointer(utf8))
         }
     }
 
@@ -69,17 +166,17 @@ struct StateWriter {
         if let v { write(v) }
     }
 
-    /// Arrays of plain integers, as their count and then their bytes (the hosts this runs on
-    /// are little-endian, which `StateReader` checks when it reads them back).
     /// A length, then the bytes as they are.
     mutating func write(bytes raw: UnsafeRawBufferPointer) {
         write(raw.count)
-        bytes.append(contentsOf: raw)
+        append(raw)
     }
 
+    /// Arrays of plain integers, as their count and then their bytes (the hosts this runs on
+    /// are little-endian, which `StateReader` checks when it reads them back).
     mutating func writePlain<T: FixedWidthInteger>(_ values: [T]) {
         write(values.count)
-        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        values.withUnsafeBytes { append($0) }
     }
 
     mutating func write<T: StateCodable>(_ values: [T]) {
@@ -92,9 +189,10 @@ struct StateWriter {
     /// Fills in the payload's length and checksum, at `lengthAt` and the 8 bytes after it, for
     /// a payload that starts at `payloadFrom` and runs to the end.
     mutating func finishHeader(payloadFrom start: Int, lengthAt offset: Int, checksumSeed: UInt64) {
-        let length = UInt64(bytes.count - start)
-        let checksum = bytes.withUnsafeBytes { StableHash.hash(UnsafeRawBufferPointer(rebasing: $0[start...]), seed: checksumSeed) }
-        bytes.withUnsafeMutableBytes { out in
+        let end = count
+        let length = UInt64(end - start)
+        let checksum = storage.withUnsafeBytes { StableHash.hash(UnsafeRawBufferPointer(rebasing: $0[start..<end]), seed: checksumSeed) }
+        storage.withUnsafeMutableBytes { out in
             out.storeBytes(of: length.littleEndian, toByteOffset: offset, as: UInt64.self)
             out.storeBytes(of: checksum.littleEndian, toByteOffset: offset + 8, as: UInt64.self)
         }
