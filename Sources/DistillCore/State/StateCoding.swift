@@ -102,34 +102,12 @@ struct StateWriter {
     }
 
     @inline(__always)
-    private mutating func store(_ v: UInt64) {
-        ensure(8)
+    private mutating func store<T: FixedWidthInteger>(_ v: T) {
+        let size = MemoryLayout<T>.size
+        ensure(size)
         let at = count
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt64.self) }
-        count += 8
-    }
-
-    @inline(__always)
-    private mutating func store(_ v: UInt32) {
-        ensure(4)
-        let at = count
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt32.self) }
-        count += 4
-    }
-
-    @inline(__always)
-    private mutating func store(_ v: UInt16) {
-        ensure(2)
-        let at = count
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt16.self) }
-        count += 2
-    }
-
-    @inline(__always)
-    private mutating func store(_ v: UInt8) {
-        ensure(1)
-        storage[count] = v
-        count += 1
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: at, as: T.self) }
+        count += size
     }
 
     private mutating func append(_ raw: UnsafeRawBufferPointer) {
