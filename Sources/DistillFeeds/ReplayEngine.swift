@@ -431,10 +431,10 @@ public final class ReplayEngine {
         } else {
             keyframe = Keyframe(newest: newest, ingested: passIngested, inMemory: Array(packed), onDisk: nil, positions: mark.positions, outsideWindow: outsideWindow)
         }
-        // Taken again over ground replayed before (after a seek back), it replaces the old one.
-        keyframes.removeAll { $0.ingested >= keyframe.ingested }
+        // Pacing by the last attempt keeps them in input order: after a seek back none is taken
+        // until the replay passes the newest again.
         keyframes.append(keyframe)
-        keyframeBytes = keyframes.reduce(0) { $0 + $1.size }
+        keyframeBytes += keyframe.size
         // Two are always kept, however large: a detector too big for the budget still seeks
         // back from somewhere nearer than the start.
         var thinned = false
