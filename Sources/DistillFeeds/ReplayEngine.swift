@@ -16,7 +16,8 @@ import Glibc
 /// than a night. A seek back restores the latest keyframe at or before its target and replays
 /// only from there. The same states, unpacked and written to disk, are the console's checkpoints.
 ///
-/// `watch` drives it between keys and draws; tests and `replay-bench` drive it with no terminal.
+/// The console drives it between keys and draws; headless mode at full speed (no keyframes,
+/// no seeking); tests and `replay-bench` with no terminal.
 public final class ReplayEngine {
     public let live: Bool
     public let window: StreamWindow
@@ -32,6 +33,12 @@ public final class ReplayEngine {
     public private(set) var totalIngested = 0
     /// Stream time of the newest exchange ingested in this pass.
     public private(set) var newest: StreamTime?
+    /// Stream time of the oldest exchange ingested (a report's first time).
+    public private(set) var oldest: StreamTime?
+    /// When set, `pump` returns right after ingesting an exchange at or past this time: a
+    /// caller that acts every so much stream time (headless mode's verdicts) then acts at
+    /// moments that depend on the input alone, never on how fast it was read.
+    public var pauseAfterReaching: StreamTime?
     /// Set when a seek back could not re-open the input.
     public private(set) var lastError: String?
 
@@ -49,9 +56,13 @@ public final class ReplayEngine {
     private var checkpointWanted = false
     /// Receives the state (a checkpoint file's bytes) and its stream time after `requestCheckpoint`.
     public var onCheckpoint: (([UInt8], StreamTime?) -> Void)?
+    /// The caller's own entries, saved in checkpoints beside the engine's (headless mode's
+    /// verdicts); asked at the moment each checkpoint is taken.
+    public var checkpointEntries: () -> [String: String] = { [:] }
 
     struct Keyframe {
         let newest: StreamTime
+        let oldest: StreamTime?
         /// Exchanges ingested in the pass before it: how much replaying it saves.
         let ingested: Int
         /// The state's packed bytes in memory, or in a nameless file when keyframes go to disk.
@@ -149,12 +160,14 @@ public final class ReplayEngine {
         return clock.position(at: wallMs).map { StreamTime($0.rounded(.down)) }
     }
 
-    /// Ingests what is due at `wallMs` until `outOfTime()` (asked every 256 exchanges).
-    /// Returns how many were ingested.
+    /// Ingests what is due at `wallMs` until `outOfTime()` (asked every 256 exchanges), or
+    /// past `pauseAfterReaching`, or (with `maxBatches`) once that many more batches have been
+    /// taken from the feed. Returns how many were ingested.
     @discardableResult
-    public func pump(wallMs: Double, outOfTime: () -> Bool) -> Int {
+    public func pump(wallMs: Double, maxBatches: Int? = nil, outOfTime: () -> Bool) -> Int {
         var n = 0
         var heldByClock = false
+        var batchesTaken = 0
         ingest: while true {
             if next == pending.count {
                 // All of a marked batch is in: the state now is a keyframe.
@@ -162,7 +175,9 @@ public final class ReplayEngine {
                     pendingMark = nil
                     consistentPoint(mark)
                 }
+                if let maxBatches, batchesTaken >= maxBatches { break }
                 guard let (batch, mark) = feed.pollMarked() else { break }
+                batchesTaken += 1
                 pending = batch
                 next = 0
                 pendingMark = mark
@@ -181,15 +196,17 @@ public final class ReplayEngine {
             next += 1
             n += 1
             passIngested += 1
+            totalIngested += 1
             if ts > newest ?? .min { newest = ts }
+            if ts < oldest ?? .max { oldest = ts }
             clock.ingested(ts, wallMs: wallMs)
             if endHuntIfFlagged(wallMs: wallMs) {
                 snapshotWanted = true
                 break ingest
             }
+            if let pause = pauseAfterReaching, ts >= pause { break ingest }
             if n & 255 == 0 && outOfTime() { break ingest }
         }
-        totalIngested += n
         ingestedSinceSnapshot += n
 
         // A seek to a time is done when the next exchange lies beyond it.
@@ -349,6 +366,7 @@ public final class ReplayEngine {
         pendingMark = nil
         if checkpointWanted { feed.requestMark() }
         newest = fresh.from?.newest
+        oldest = fresh.from?.oldest
         passIngested = fresh.from?.ingested ?? 0
         outsideWindow = fresh.from?.outsideWindow ?? 0
         lastSeekFrom = fresh.from?.newest
@@ -364,8 +382,10 @@ public final class ReplayEngine {
     /// Keeps the state as it is now, where `mark` says the input stands.
     /// The state now, where `mark` says the input stands, as a checkpoint file's bytes.
     private func encodedState(_ mark: FeedMark) -> [UInt8] {
-        var extra = ["replay.outside_window": String(outsideWindow)]
+        var extra = checkpointEntries()
+        extra["replay.outside_window"] = String(outsideWindow)
         if let newest { extra["replay.newest"] = String(newest) }
+        if let oldest { extra["replay.oldest"] = String(oldest) }
         if let firstInWindow { extra["replay.first"] = String(firstInWindow) }
         mark.state(detector: detector, extra: extra).encode(into: &stateScratch)
         return stateScratch
@@ -401,9 +421,12 @@ public final class ReplayEngine {
     public func resume(from state: DetectionState) {
         detector = state.detector
         prepareDetector(detector)
-        newest = state.positions["replay.newest"].flatMap { StreamTime($0) }
-        outsideWindow = Int(state.positions["replay.outside_window"] ?? "") ?? 0
-        firstInWindow = state.positions["replay.first"].flatMap { StreamTime($0) }
+        let p = state.positions
+        // Headless checkpoints of earlier builds kept their own names for two of these.
+        newest = (p["replay.newest"] ?? p["headless.stream_time"]).flatMap { StreamTime($0) }
+        oldest = p["replay.oldest"].flatMap { StreamTime($0) }
+        outsideWindow = Int(p["replay.outside_window"] ?? p["headless.outside_window"] ?? "") ?? 0
+        firstInWindow = p["replay.first"].flatMap { StreamTime($0) }
     }
 
     /// Keeps the state as it is now, where `mark` says the input stands, if one is due.
@@ -427,9 +450,9 @@ public final class ReplayEngine {
         if let keyframeDirectory {
             // A disk that cannot take it (full, gone) costs this keyframe, not the replay.
             guard let spilled = SpilledBytes(packed, in: keyframeDirectory) else { keyframesNotWritten += 1; return state }
-            keyframe = Keyframe(newest: newest, ingested: passIngested, inMemory: nil, onDisk: spilled, positions: mark.positions, outsideWindow: outsideWindow)
+            keyframe = Keyframe(newest: newest, oldest: oldest, ingested: passIngested, inMemory: nil, onDisk: spilled, positions: mark.positions, outsideWindow: outsideWindow)
         } else {
-            keyframe = Keyframe(newest: newest, ingested: passIngested, inMemory: Array(packed), onDisk: nil, positions: mark.positions, outsideWindow: outsideWindow)
+            keyframe = Keyframe(newest: newest, oldest: oldest, ingested: passIngested, inMemory: Array(packed), onDisk: nil, positions: mark.positions, outsideWindow: outsideWindow)
         }
         // Pacing by the last attempt keeps them in input order: after a seek back none is taken
         // until the replay passes the newest again.

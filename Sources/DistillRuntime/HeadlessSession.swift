@@ -59,26 +59,24 @@ public struct HeadlessSession {
     public var metrics: (any HeadlessMetricsSink)?
     public var metricsAddress: ListenAddress?
 
-    /// A checkpoint read back: the detector and feed mark, and the runner's own counters.
+    /// A checkpoint read back: the state, its feed mark, and the runner's own counters.
     public struct Resumed {
         public let file: String
-        let detector: Detector
+        let state: DetectionState
         public let mark: FeedMark
         var exchanges = 0
-        var outsideWindow = 0
         var streamTime: StreamTime?
         var lastEvaluatedTs: StreamTime?
         var verdicts: [String: Verdict] = [:]
 
         public init(state: DetectionState, file: String) throws {
             self.file = file
-            detector = state.detector
+            self.state = state
             let p = state.positions
             guard let mark = FeedMark(state: state) else { throw CheckpointError.noneUsable(["\(file): a source position cannot be read"]) }
             self.mark = mark
             exchanges = ProgressNote.exchanges(restoredFrom: state)
-            outsideWindow = Int(p["headless.outside_window"] ?? "") ?? 0
-            streamTime = p["headless.stream_time"].flatMap { StreamTime($0) }
+            streamTime = (p["replay.newest"] ?? p["headless.stream_time"]).flatMap { StreamTime($0) }
             lastEvaluatedTs = p["headless.last_evaluated"].flatMap { StreamTime($0) }
             for line in (p["headless.verdicts"] ?? "").split(separator: "\n") {
                 let parts = line.split(separator: "\t")
@@ -87,228 +85,265 @@ public struct HeadlessSession {
         }
     }
 
+    /// Wall time per turn of the loop spent ingesting, at most, so counters, checkpoints and a
+    /// stop request are seen in time.
+    static let sliceMs = 50.0
+
     /// Runs to the end of finite input, or until `stopRequested` (or the reader of the lines goes away).
     public func run() -> Int32 {
-        let clock = self.clock
-        func nowMs() -> Double { clock.nowMs() }
-        func stopping() -> Bool { stopRequested() || out.closed }
         for address in listening {
             out.write("{\"type\":\"listening\",\"address\":\(JSON.quote(address.description))}")
         }
         if let metricsAddress {
             out.write("{\"type\":\"listening\",\"address\":\(JSON.quote(metricsAddress.description)),\"serves\":\"metrics\"}")
         }
-        let detector = resumed?.detector ?? Detector(settings: settings)
-        var verdicts: [String: Verdict] = resumed?.verdicts ?? [:]
-        var exchanges = resumed?.exchanges ?? 0
-        var lastEvaluatedTs: StreamTime? = resumed?.lastEvaluatedTs
-        var dirty = false
-        var lastEvaluatedWall = nowMs()
-        var lastCountersWall = nowMs()
-        var lastSnapshot: Snapshot? = resumed.map { _ in detector.snapshot() }
-        var streamTime: StreamTime? = resumed?.streamTime
-        var outsideWindow = resumed?.outsideWindow ?? 0
-        var firstTs: StreamTime?
-        // Checkpoints: the last one written (stream time, wall ms), whether a mark is awaited,
-        // and whether everything ingested so far is covered by the last mark seen.
-        var checkpointsWritten = 0
-        var lastCheckpointWall = nowMs()
-        var lastCheckpointAt: StreamTime? = resumed?.streamTime
-        var markRequested = false
-        var checkpointError: String?
-        var latestMark: FeedMark?
-        // What the previous run had ingested beyond its last checkpoint: sources that rewind
-        // read it again; from the others it is gone, and that count is known from the progress
-        // note the previous run kept.
-        var lostOnRestart: Int?
-        if let resumed, let checkpoints, !sourcesRewind {
+        // The console's loop at full speed: no pacing, no keyframes, no seeking.
+        let engine: ReplayEngine
+        do {
+            engine = try ReplayEngine(speed: .max, paused: false, live: live, window: window,
+                                      makeDetector: { [settings] in Detector(settings: settings) }, makeFeed: { [feed] in feed })
+        } catch {
+            diagnose("cannot start: \(error)")
+            return 1
+        }
+        if let resumed { engine.resume(from: resumed.state) }
+        return HeadlessRun(session: self, engine: engine).run()
+    }
+}
+
+/// One run of headless mode: the engine, and what is said about it (alerts, counters,
+/// checkpoints, metrics).
+final class HeadlessRun {
+    let session: HeadlessSession
+    let engine: ReplayEngine
+    var detector: Detector { engine.detector }
+    var verdicts: [String: Verdict]
+    let exchangesBefore: Int
+    /// Every exchange taken in, those before the checkpoint this run went on from included.
+    var exchanges: Int { exchangesBefore + engine.totalIngested }
+    var lastEvaluatedTs: StreamTime?
+    /// `engine.totalIngested` when verdicts were last brought up to date.
+    var evaluatedAt = 0
+    var dirty: Bool { engine.totalIngested != evaluatedAt }
+    /// Set for the last checkpoint: verdicts are brought up to date as it is taken, so a
+    /// restart does not send again the alerts this run sent last.
+    var finishing = false
+    var lastSnapshot: Snapshot?
+    var lastEvaluatedWall: Double
+    var lastCountersWall: Double
+    var lastMetricsWall = -Double.infinity
+    var checkpointsWritten = 0
+    var lastCheckpointWall: Double
+    var lastCheckpointAt: StreamTime?
+    var checkpointError: String?
+    /// What the previous run had ingested beyond its last checkpoint: sources that rewind read
+    /// it again; from the others it is gone, and that count is known from the progress note
+    /// the previous run kept.
+    var lostOnRestart: Int?
+    var noted: Int
+    var lastNoteWall = -Double.infinity
+    var warnedProxyIdentity = false
+
+    /// Wall time per turn of the loop spent ingesting, at most, so counters, checkpoints and a
+    /// stop request are seen in time.
+    static let sliceMs = 50.0
+
+    init(session: HeadlessSession, engine: ReplayEngine) {
+        self.session = session
+        self.engine = engine
+        let resumed = session.resumed
+        verdicts = resumed?.verdicts ?? [:]
+        exchangesBefore = resumed?.exchanges ?? 0
+        noted = exchangesBefore
+        lastEvaluatedTs = resumed?.lastEvaluatedTs
+        lastCheckpointAt = resumed?.streamTime
+        let now = session.clock.nowMs()
+        lastEvaluatedWall = now
+        lastCountersWall = now
+        lastCheckpointWall = now
+        if resumed != nil { lastSnapshot = engine.detector.snapshot() }
+        if let resumed, let checkpoints = session.checkpoints, !session.sourcesRewind {
             lostOnRestart = ProgressNote.lost(in: checkpoints.path, restored: resumed.exchanges)
         }
-        if let resumed {
+        engine.checkpointEntries = { [unowned self] in checkpointEntries() }
+        engine.onCheckpoint = { [unowned self] bytes, at in saved(bytes, at: at) }
+    }
+
+    func nowMs() -> Double { session.clock.nowMs() }
+    var stopping: Bool { session.stopRequested() || session.out.closed }
+    var live: Bool { session.live }
+
+    func run() -> Int32 {
+        if let resumed = session.resumed {
             var line = "{\"type\":\"restored\",\"checkpoint\":\(JSON.quote(resumed.file)),\"stream_time\":\(JSON.time(resumed.streamTime)),\"exchanges\":\(resumed.exchanges)"
             if let lostOnRestart { line += ",\"lost_on_restart\":\(lostOnRestart)" }
-            out.write(line + "}")
+            session.out.write(line + "}")
         }
-        var noted = resumed?.exchanges ?? 0
-        var lastNoteWall = -Double.infinity
-        func noteProgress() {
-            guard let checkpoints, exchanges != noted else { return }
-            ProgressNote.write(exchanges, in: checkpoints.path)
-            noted = exchanges
-            lastNoteWall = nowMs()
-        }
-
-        func saveCheckpoint(_ mark: FeedMark) {
-            guard let checkpoints else { return }
-            var extra: [String: String] = [
-                "headless.exchanges": String(exchanges),
-                "headless.outside_window": String(outsideWindow),
-                "headless.verdicts": verdicts.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value.rawValue)" }.joined(separator: "\n"),
-            ]
-            if let streamTime { extra["headless.stream_time"] = String(streamTime) }
-            if let lastEvaluatedTs { extra["headless.last_evaluated"] = String(lastEvaluatedTs) }
-            let state = mark.state(detector: detector, extra: extra)
-            do {
-                try checkpoints.save(state)
-                noteProgress()
-                checkpointsWritten += 1
-                lastCheckpointAt = streamTime
-                checkpointError = nil
-            } catch {
-                if checkpointError == nil {
-                    diagnose("checkpoint not written (state \(checkpoints.path)): \(error)")
-                }
-                checkpointError = "\(error)"
-            }
-            lastCheckpointWall = nowMs()
-        }
-
-        var warnedProxyIdentity = false
-
-        func take(_ batch: [Exchange]) {
-            var batch = batch
-            if !window.isAll {
-                let before = batch.count
-                batch.removeAll { !window.contains($0.ts) }
-                outsideWindow += before - batch.count
-            }
-            detector.ingest(batch)
-            exchanges += batch.count
-            dirty = true
-            for e in batch where e.ts > (streamTime ?? .min) { streamTime = e.ts }
-            for e in batch where e.ts < (firstTs ?? .max) { firstTs = e.ts }
-        }
-
-        func evaluate() {
-            let snap = detector.snapshot()
-            lastSnapshot = snap
-            dirty = false
-            lastEvaluatedTs = snap.streamTime
-            lastEvaluatedWall = nowMs()
-            if !warnedProxyIdentity, let warning = ProxyIdentity.warning(for: snap) {
-                warnedProxyIdentity = true
-                out.write("{\"type\":\"warning\",\"code\":\"\(ProxyIdentity.code)\",\"message\":\(JSON.quote(warning))}")
-            }
-            for c in snap.clusters {
-                let before = verdicts[c.key] ?? .clear
-                guard c.verdict != before else { continue }
-                verdicts[c.key] = c.verdict
-                out.write(alertLine(c, previous: before, at: snap.streamTime))
-            }
-        }
-
-        func counters(final: Bool) {
-            let s = feed.state
-            var line = "{\"type\":\"counters\",\"final\":\(final),\"stream_time\":\(JSON.time(streamTime))"
-            line += ",\"exchanges\":\(exchanges),\"rejected\":\(s.rejected),\"duplicates\":\(s.duplicates),\"dropped\":\(s.dropped)"
-            line += ",\"connected\":\(s.connected),\"accounts\":\(lastSnapshot?.accounts ?? 0),\"suspect\":\(lastSnapshot?.suspectCount ?? 0),\"watch\":\(lastSnapshot?.watchCount ?? 0)"
-            if let folded = lastSnapshot?.foldedAccounts, folded > 0 { line += ",\"folded_accounts\":\(folded)" }
-            if !window.isAll { line += ",\"outside_window\":\(outsideWindow)" }
-            if s.missedRotations > 0 { line += ",\"missed_rotations\":\(s.missedRotations)" }
-            if s.rewrites > 0 { line += ",\"rewritten\":\(s.rewrites)" }
-            if s.evicted > 0 { line += ",\"evicted_idle\":\(s.evicted)" }
-            if let bus = s.bus {
-                line += ",\"bus_workers\":\(bus.workers.count),\"bus_lag\":\(bus.lag),\"bus_unowned\":[" + bus.unowned.map(String.init).joined(separator: ",") + "]"
-            }
-            if let lastSnapshot, ProxyIdentity.warning(for: lastSnapshot) != nil { line += ",\"warnings\":[\"\(ProxyIdentity.code)\"]" }
-            if checkpoints != nil {
-                line += ",\"checkpoints\":\(checkpointsWritten),\"checkpoint_stream_time\":\(JSON.time(lastCheckpointAt))"
-                if let resumed { line += ",\"restored_from\":\(JSON.time(resumed.streamTime))" }
-                if let lostOnRestart { line += ",\"lost_on_restart\":\(lostOnRestart)" }
-                if let checkpointError { line += ",\"checkpoint_error\":\(JSON.quote(checkpointError))" }
-            }
-            if let e = s.error { line += ",\"error\":\(JSON.quote(e))" }
-            out.write(line + "}")
-            lastCountersWall = nowMs()
-        }
-
-        /// Takes one batch, bringing verdicts up to date when due; a mark that came with it is
-        /// where a checkpoint is written (after the evaluation, so it holds the verdicts too).
-        func ingestNext() -> Bool {
-            guard let (batch, mark) = feed.pollMarked() else { return false }
-            take(batch)
-            if lastEvaluatedTs == nil { lastEvaluatedTs = batch.first?.ts }
-            if live {
-                if nowMs() - lastEvaluatedWall >= 1000 { evaluate() }
-            } else if let now = streamTime, let last = lastEvaluatedTs, now - last >= evaluateEvery {
-                evaluate()
-            }
-            if let mark {
-                latestMark = mark
-                markRequested = false
-                saveCheckpoint(mark)
-            } else if !batch.isEmpty {
-                latestMark = nil
-            }
-            return true
-        }
-
-        var lastMetricsWall = -Double.infinity
-        func updateMetrics() {
-            guard let metrics else { return }
-            let age = checkpoints == nil ? nil : (nowMs() - lastCheckpointWall) / 1000
-            metrics.update(exchanges: exchanges, feed: feed.state, snapshot: lastSnapshot, newest: streamTime, checkpointAgeSeconds: age)
-            lastMetricsWall = nowMs()
-        }
-
-        feed.start()
-        while !stopping() {
+        engine.start()
+        while !stopping {
             if nowMs() - lastMetricsWall >= 500 { updateMetrics() }
             if nowMs() - lastNoteWall >= 1000 { noteProgress() }
-            if checkpoints != nil && !markRequested && nowMs() - lastCheckpointWall >= checkpointEvery * 1000 {
-                feed.requestMark()
-                markRequested = true
+            if session.checkpoints != nil && !engine.checkpointPending && nowMs() - lastCheckpointWall >= session.checkpointEvery * 1000 {
+                engine.requestCheckpoint()
             }
-            if !ingestNext() {
-                let s = feed.state
-                if s.finished && s.queued == 0 {
-                    if ingestNext() { continue }
-                    break
-                }
+            let turnStart = nowMs()
+            if ingest(outOfTime: { nowMs() > turnStart + Self.sliceMs }) == 0 {
+                if engine.finished { break }
                 // Quiet input: bring verdicts up to date now rather than at the next batch (but
                 // not on every short gap of a busy feed: evaluating re-scores every cluster).
                 if dirty && live && nowMs() - lastEvaluatedWall >= 250 { evaluate() }
                 usleep(5_000)
             }
-            if countersEvery > 0 && nowMs() - lastCountersWall >= countersEvery * 1000 { counters(final: false) }
+            if session.countersEvery > 0 && nowMs() - lastCountersWall >= session.countersEvery * 1000 { counters(final: false) }
         }
         if live {
             // Batches already handed over were acknowledged to their senders (an HTTP answer
             // goes out only once its records are queued): ingest them before stopping. Readers
             // may add more meanwhile, so only as many as were queued at the signal.
-            var left = feed.state.queued
-            while left > 0 && ingestNext() { left -= 1 }
+            _ = ingest(maxBatches: engine.feedState.queued, outOfTime: { false })
         }
         if dirty || lastSnapshot == nil { evaluate() }
-        if checkpoints != nil {
-            // The last checkpoint: where the input stands now. Readers hand over what they hold
-            // and a mark (a few batches at most), within a deadline.
-            if latestMark == nil {
-                if !markRequested { feed.requestMark() }
-                let deadline = nowMs() + 10_000
-                while latestMark == nil && nowMs() < deadline {
-                    if !ingestNext() { usleep(2_000) }
-                }
-                if dirty { evaluate() }
-            }
-            if let latestMark { saveCheckpoint(latestMark) }
-            else { checkpointError = "no final checkpoint: the input did not reach a point one could be taken at within 10 s" }
-        }
+        if session.checkpoints != nil { finalCheckpoint() }
         updateMetrics()
         counters(final: true)
-        if let reportPath {
-            let s = feed.state
-            let ledger = InputLedger(exchanges: exchanges, duplicates: s.duplicates, rejectedByReason: s.rejectedByReason,
-                                     firstTs: firstTs, lastTs: streamTime)
-            let report = ScanReport(ledger: ledger, snapshot: detector.snapshot())
-            do { try Data(report.json().utf8).write(to: URL(fileURLWithPath: reportPath), options: .atomic) } catch {
-                diagnose("cannot write the report to \(reportPath): \(error.localizedDescription)")
-            }
-        }
-        feed.stop()
+        if let reportPath = session.reportPath { writeReport(reportPath) }
+        engine.stop()
         return 0
     }
 
+    /// Verdicts come up to date every `evaluateEvery` of stream time for finite input: the
+    /// engine stops right after the exchange that reaches the next such moment (the first
+    /// exchange starts the schedule), so a replayed file gives the same alerts every run.
+    /// Live sources: once a second of wall time.
+    func ingest(maxBatches: Int? = nil, outOfTime: () -> Bool) -> Int {
+        if !live { engine.pauseAfterReaching = lastEvaluatedTs.map { $0 + session.evaluateEvery } ?? .min }
+        let n = engine.pump(wallMs: nowMs(), maxBatches: maxBatches, outOfTime: outOfTime)
+        guard n > 0 else { return 0 }
+        if live {
+            if nowMs() - lastEvaluatedWall >= 1000 { evaluate() }
+        } else if let newest = engine.newest {
+            if let last = lastEvaluatedTs {
+                if newest - last >= session.evaluateEvery { evaluate() }
+            } else {
+                lastEvaluatedTs = newest
+            }
+        }
+        return n
+    }
+
+    func evaluate() {
+        let snap = detector.snapshot()
+        lastSnapshot = snap
+        evaluatedAt = engine.totalIngested
+        lastEvaluatedTs = snap.streamTime
+        lastEvaluatedWall = nowMs()
+        if !warnedProxyIdentity, let warning = ProxyIdentity.warning(for: snap) {
+            warnedProxyIdentity = true
+            session.out.write("{\"type\":\"warning\",\"code\":\"\(ProxyIdentity.code)\",\"message\":\(JSON.quote(warning))}")
+        }
+        for c in snap.clusters {
+            let before = verdicts[c.key] ?? .clear
+            guard c.verdict != before else { continue }
+            verdicts[c.key] = c.verdict
+            session.out.write(session.alertLine(c, previous: before, at: snap.streamTime))
+        }
+    }
+
+    /// The last checkpoint: where the input stands now. Readers hand over what they hold and a
+    /// mark (a few batches at most), within a deadline.
+    func finalCheckpoint() {
+        finishing = true
+        engine.pauseAfterReaching = nil
+        engine.requestCheckpoint()
+        let deadline = nowMs() + 10_000
+        while engine.checkpointPending && nowMs() < deadline {
+            if engine.pump(wallMs: nowMs(), maxBatches: 1, outOfTime: { false }) == 0 && engine.checkpointPending { usleep(2_000) }
+        }
+        if engine.checkpointPending {
+            checkpointError = "no final checkpoint: the input did not reach a point one could be taken at within 10 s"
+        }
+        if dirty { evaluate() }
+    }
+
+    /// Headless mode's own entries in a checkpoint, beside the engine's.
+    func checkpointEntries() -> [String: String] {
+        if finishing && dirty { evaluate() }
+        var extra: [String: String] = [
+            "headless.exchanges": String(exchanges),
+            "headless.verdicts": verdicts.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value.rawValue)" }.joined(separator: "\n"),
+        ]
+        if let lastEvaluatedTs { extra["headless.last_evaluated"] = String(lastEvaluatedTs) }
+        return extra
+    }
+
+    func saved(_ bytes: [UInt8], at time: StreamTime?) {
+        guard let checkpoints = session.checkpoints else { return }
+        do {
+            try checkpoints.save(bytes: bytes)
+            noteProgress()
+            checkpointsWritten += 1
+            lastCheckpointAt = time
+            checkpointError = nil
+        } catch {
+            if checkpointError == nil {
+                session.diagnose("checkpoint not written (state \(checkpoints.path)): \(error)")
+            }
+            checkpointError = "\(error)"
+        }
+        lastCheckpointWall = nowMs()
+    }
+
+    func noteProgress() {
+        guard let checkpoints = session.checkpoints, exchanges != noted else { return }
+        ProgressNote.write(exchanges, in: checkpoints.path)
+        noted = exchanges
+        lastNoteWall = nowMs()
+    }
+
+    func updateMetrics() {
+        guard let metrics = session.metrics else { return }
+        let age = session.checkpoints == nil ? nil : (nowMs() - lastCheckpointWall) / 1000
+        metrics.update(exchanges: exchanges, feed: engine.feedState, snapshot: lastSnapshot, newest: engine.newest, checkpointAgeSeconds: age)
+        lastMetricsWall = nowMs()
+    }
+
+    func counters(final: Bool) {
+        let s = engine.feedState
+        var line = "{\"type\":\"counters\",\"final\":\(final),\"stream_time\":\(JSON.time(engine.newest))"
+        line += ",\"exchanges\":\(exchanges),\"rejected\":\(s.rejected),\"duplicates\":\(s.duplicates),\"dropped\":\(s.dropped)"
+        line += ",\"connected\":\(s.connected),\"accounts\":\(lastSnapshot?.accounts ?? 0),\"suspect\":\(lastSnapshot?.suspectCount ?? 0),\"watch\":\(lastSnapshot?.watchCount ?? 0)"
+        if let folded = lastSnapshot?.foldedAccounts, folded > 0 { line += ",\"folded_accounts\":\(folded)" }
+        if !session.window.isAll { line += ",\"outside_window\":\(engine.outsideWindow)" }
+        if s.missedRotations > 0 { line += ",\"missed_rotations\":\(s.missedRotations)" }
+        if s.rewrites > 0 { line += ",\"rewritten\":\(s.rewrites)" }
+        if s.evicted > 0 { line += ",\"evicted_idle\":\(s.evicted)" }
+        if let bus = s.bus {
+            line += ",\"bus_workers\":\(bus.workers.count),\"bus_lag\":\(bus.lag),\"bus_unowned\":[" + bus.unowned.map(String.init).joined(separator: ",") + "]"
+        }
+        if let lastSnapshot, ProxyIdentity.warning(for: lastSnapshot) != nil { line += ",\"warnings\":[\"\(ProxyIdentity.code)\"]" }
+        if session.checkpoints != nil {
+            line += ",\"checkpoints\":\(checkpointsWritten),\"checkpoint_stream_time\":\(JSON.time(lastCheckpointAt))"
+            if let resumed = session.resumed { line += ",\"restored_from\":\(JSON.time(resumed.streamTime))" }
+            if let lostOnRestart { line += ",\"lost_on_restart\":\(lostOnRestart)" }
+            if let checkpointError { line += ",\"checkpoint_error\":\(JSON.quote(checkpointError))" }
+        }
+        if let e = s.error { line += ",\"error\":\(JSON.quote(e))" }
+        session.out.write(line + "}")
+        lastCountersWall = nowMs()
+    }
+
+    func writeReport(_ path: String) {
+        let s = engine.feedState
+        let ledger = InputLedger(exchanges: exchanges, duplicates: s.duplicates, rejectedByReason: s.rejectedByReason,
+                                 firstTs: engine.oldest, lastTs: engine.newest)
+        let report = ScanReport(ledger: ledger, snapshot: detector.snapshot())
+        do { try Data(report.json().utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            session.diagnose("cannot write the report to \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+extension HeadlessSession {
     func alertLine(_ c: ClusterSnapshot, previous: Verdict, at time: StreamTime?) -> String {
         var line = "{\"type\":\"alert\",\"stream_time\":\(JSON.time(time)),\"cluster\":\(JSON.quote(c.key))"
         line += ",\"verdict\":\"\(c.verdict.rawValue)\",\"previous\":\"\(previous.rawValue)\",\"risk\":\(JSON.number(c.risk, places: 3))"

@@ -48,6 +48,22 @@ final class HeadlessSessionTests: RuntimeTestCase {
         }
     }
 
+    /// Verdicts are re-evaluated at moments of stream time, not wherever a batch happened to
+    /// end: the same file read in batches of another size gives the very same alerts.
+    func testAlertsDependOnTheInputAloneNotOnHowItWasRead() throws {
+        let path = try generate("three-days.ndjson", days: 3, exchanges: 40_000, seed: 11)
+        func alerts(batchSize: Int) throws -> [String] {
+            let lines = CollectedLines()
+            let feed = StreamFeed(stream: try ExchangeStream(paths: [path]), batchSize: batchSize)
+            let session = HeadlessSession(feed: feed, live: false, settings: .standard, countersEvery: 0, listening: [], out: lines)
+            XCTAssertEqual(session.run(), 0)
+            return lines.lines.filter { $0.hasPrefix("{\"type\":\"alert\"") }
+        }
+        let large = try alerts(batchSize: 2048)
+        XCTAssertGreaterThanOrEqual(large.count, 3, "a comparison worth making has alerts in it")
+        XCTAssertEqual(try alerts(batchSize: 61), large)
+    }
+
     func testARequestToStopEndsWithFinalCounters() throws {
         let path = try generate("three-days.ndjson", days: 3, exchanges: 40_000, seed: 11)
         let lines = CollectedLines()
