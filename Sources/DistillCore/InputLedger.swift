@@ -70,6 +70,17 @@ public struct InputLedger: Sendable {
         if lastTs.map({ ts > $0 }) ?? true { lastTs = ts }
         return true
     }
+
+    /// `admit` for each of `batch` in order, read in place, with request keys made beforehand;
+    /// returns the indices of those refused as duplicates (empty: all admitted).
+    public mutating func admit(_ batch: [Exchange], requestKeys: [UInt64?]) -> [Int] {
+        precondition(requestKeys.count == batch.count)
+        var refused: [Int] = []
+        batch.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices where !admit(buffer[i], requestKey: requestKeys[i]) { refused.append(i) }
+        }
+        return refused
+    }
 }
 
 /// Turns a record's request id into the key a ledger's duplicate filter remembers it by; a

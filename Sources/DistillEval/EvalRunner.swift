@@ -14,7 +14,7 @@ public enum EvalRunner {
         let generator = try TrafficGenerator(config: config)
         let labels = try Labels(json: generator.labelsJSON())
         let detector = Detector(settings: settings)
-        var ingest = InMemoryIngest(detector: detector)
+        let ingest = InMemoryIngest(detector: detector)
         _ = generator.run { chunk in ingest.consume(chunk, source: "gen") }
         ingest.finish()
         let snapshot = detector.snapshot()

@@ -57,6 +57,9 @@ public protocol ExchangeFeed: AnyObject, Sendable {
     /// The next batch if one is ready, with a mark if one was asked for and this is where it
     /// falls; never waits.
     func pollMarked() -> (batch: [Exchange], mark: FeedMark?)?
+    /// `pollMarked`, with each record's evidence keys when the feed made them on threads of
+    /// its own (nil: the detector makes them).
+    func pollKeyed() -> (batch: [Exchange], keys: [ExchangeKeys]?, mark: FeedMark?)?
 }
 
 /// Where a feed stood at one batch's end: its input ledgers (one per reading thread) and
@@ -98,6 +101,9 @@ extension ExchangeFeed {
     public func requestMark() {}
     public func requestMarks(every interval: StreamTime) {}
     public func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { poll().map { ($0, nil) } }
+    public func pollKeyed() -> (batch: [Exchange], keys: [ExchangeKeys]?, mark: FeedMark?)? {
+        pollMarked().map { ($0.batch, nil, $0.mark) }
+    }
 }
 
 /// Reads and decodes an `ExchangeStream` (files, gzip, stdin) on a thread of its own, so a

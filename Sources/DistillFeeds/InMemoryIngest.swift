@@ -27,21 +27,49 @@ public func forEachLine(in buffer: UnsafeRawBufferPointer, startingAt firstLine:
     }
 }
 
-/// Decodes, counts and feeds lines that are already in memory: the generator's output in
-/// `eval` and `bench`, where no file is involved.
-public struct InMemoryIngest {
-    let decoder = ExchangeDecoder()
-    public var ledger = InputLedger()
-    public let detector: Detector
-    var batch: [Exchange] = []
-    var lineNumber = 1
+/// Lines that are already in memory (the generator's output in `eval` and `bench`, where no
+/// file is involved) through the replay engine at full speed: each batch is ingested as soon
+/// as it is decoded, while its records are still in the CPU's cache.
+public final class InMemoryIngest {
+    private let feed: MemoryLinesFeed
+    private let engine: ReplayEngine
+    public var ledger: InputLedger { feed.ledger }
+    public var detector: Detector { engine.detector }
 
     public init(detector: Detector) {
-        self.detector = detector
-        batch.reserveCapacity(DetectionRun.batchSize)
+        feed = MemoryLinesFeed()
+        engine = ReplayEngine(fullSpeedOver: feed, detector: detector)
+        engine.start()
     }
 
-    public mutating func consume(_ chunk: UnsafeRawBufferPointer, source: String) {
+    public func consume(_ chunk: UnsafeRawBufferPointer, source: String) {
+        feed.add(chunk, source: source) { [engine] in
+            while engine.pump(wallMs: 0, outOfTime: { false }) > 0 {}
+        }
+    }
+
+    /// The end of the input: everything handed over is ingested.
+    public func finish() {
+        feed.end()
+        while !engine.finished { engine.pump(wallMs: 0, outOfTime: { false }) }
+    }
+}
+
+/// Lines handed over by the caller, decoded a batch at a time; `batchReady` has the engine take
+/// each before the next is decoded.
+final class MemoryLinesFeed: ExchangeFeed, @unchecked Sendable {
+    private let decoder = ExchangeDecoder()
+    private(set) var ledger = InputLedger()
+    private var batches: [[Exchange]] = []
+    private var taken = 0
+    private var lineNumber = 1
+    private var ended = false
+
+    func start() {}
+
+    func add(_ chunk: UnsafeRawBufferPointer, source: String, batchReady: () -> Void) {
+        var batch: [Exchange] = []
+        batch.reserveCapacity(DetectionRun.batchSize)
         var next = lineNumber
         forEachLine(in: chunk, startingAt: lineNumber) { line, number in
             next = number + 1
@@ -54,13 +82,34 @@ public struct InMemoryIngest {
                 ledger.countBlank()
             }
             if batch.count >= DetectionRun.batchSize {
-                detector.ingest(draining: &batch)
+                batches.append(batch)
+                batch = []
+                batch.reserveCapacity(DetectionRun.batchSize)
+                batchReady()
             }
+        }
+        if !batch.isEmpty {
+            batches.append(batch)
+            batchReady()
         }
         lineNumber = next
     }
 
-    public mutating func finish() {
-        detector.ingest(draining: &batch)
+    func end() { ended = true }
+
+    func poll() -> [Exchange]? {
+        guard taken < batches.count else {
+            batches.removeAll(keepingCapacity: true)
+            taken = 0
+            return nil
+        }
+        defer { taken += 1 }
+        return batches[taken]
+    }
+
+    var state: FeedState {
+        var s = FeedState()
+        s.finished = ended
+        return s
     }
 }

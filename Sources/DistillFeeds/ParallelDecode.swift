@@ -208,35 +208,61 @@ final class ParallelDecode: @unchecked Sendable {
     }
 }
 
-extension DetectionRun {
-    /// One canonical source decoded on `threads - 1` threads (at least one) while this thread
-    /// counts and detects, in input order.
-    static func runDecodingInParallel(path: String, threads: Int, settings: DetectorSettings, window: StreamWindow,
-                                      resuming state: DetectionState?) throws -> DetectionRun {
-        let file = try InputFile(path: path)
-        let reader = LineReader(file: file)
-        var run = state.map(DetectionRun.init(resuming:)) ?? DetectionRun(settings: settings)
-        let pipeline = ParallelDecode(reader: reader, decoders: max(1, threads - 1), maxLineBytes: ExchangeDecoder.defaultMaxLineBytes,
-                                      requestKeys: run.ledger.requestKeys)
-        pipeline.start()
-        defer { pipeline.stop() }
-        var sequence = 0
-        do {
-            while let chunk = try pipeline.next(sequence) {
-                sequence += 1
-                for (line, rejection) in chunk.rejections { run.ledger.reject(rejection, source: reader.name, line: line) }
-                for _ in 0..<chunk.blanks { run.ledger.countBlank() }
-                // Read in place: copying each record into a batch retained its text.
-                run.outsideWindow += run.detector.admitAndIngest(chunk.exchanges, requestKeys: chunk.requestKeys, keys: chunk.keys, into: &run.ledger,
-                                                                 from: window.from, until: window.until)
-                pipeline.finished(chunk)
-            }
-        } catch {
-            run.inputError = error
+/// One canonical file decoded on `decoders` threads (at least one), handed to the detector's
+/// thread in input order: counted in the ledger there, with the evidence keys the decoders made.
+final class ParallelDecodeFeed: ScanFeed, @unchecked Sendable {
+    private let reader: LineReader
+    private let pipeline: ParallelDecode
+    private(set) var ledger: InputLedger
+    private(set) var failure: Error?
+    private var ended = false
+    private var sequence = 0
+    /// The last two chunks handed out: the engine may still hold the newer one's records.
+    private var handedOut: [ParallelDecode.Chunk] = []
+
+    init(reader: LineReader, decoders: Int, ledger: InputLedger) {
+        self.reader = reader
+        self.ledger = ledger
+        pipeline = ParallelDecode(reader: reader, decoders: max(1, decoders), maxLineBytes: ExchangeDecoder.defaultMaxLineBytes,
+                                  requestKeys: ledger.requestKeys)
+    }
+
+    func start() { pipeline.start() }
+    func stop() { pipeline.stop() }
+
+    var trailingWarnings: [String] {
+        reader.trailingBytes > 0 ? ["\(reader.name): \(reader.trailingBytes) bytes after the end of the gzip data were ignored"] : []
+    }
+
+    func poll() -> [Exchange]? { pollKeyed()?.batch }
+    func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { pollKeyed().map { ($0.batch, nil) } }
+
+    /// Waits for the next chunk in input order.
+    func pollKeyed() -> (batch: [Exchange], keys: [ExchangeKeys]?, mark: FeedMark?)? {
+        guard !ended else { return nil }
+        // The engine has let go of the chunk before last: its records are freed on a decoder thread.
+        if handedOut.count == 2 { pipeline.finished(handedOut.removeFirst()) }
+        let next: ParallelDecode.Chunk?
+        do { next = try pipeline.next(sequence) } catch { failure = error; next = nil }
+        guard let chunk = next else { ended = true; return nil }
+        sequence += 1
+        handedOut.append(chunk)
+        for (line, rejection) in chunk.rejections { ledger.reject(rejection, source: reader.name, line: line) }
+        for _ in 0..<chunk.blanks { ledger.countBlank() }
+        let refused = ledger.admit(chunk.exchanges, requestKeys: chunk.requestKeys)
+        // Duplicates leave the chunk in place, from the last: the records after each are moved,
+        // never copied (a copy is a retain and a release, and most chunks of a busy log hold a
+        // retried request).
+        for i in refused.reversed() {
+            chunk.exchanges.remove(at: i)
+            chunk.keys.remove(at: i)
         }
-        if reader.trailingBytes > 0 {
-            run.trailingWarnings = ["\(reader.name): \(reader.trailingBytes) bytes after the end of the gzip data were ignored"]
-        }
-        return run
+        return (chunk.exchanges, chunk.keys, nil)
+    }
+
+    var state: FeedState {
+        var s = FeedState()
+        s.finished = ended
+        return s
     }
 }

@@ -69,6 +69,8 @@ public struct ReplayClock: Sendable, Equatable {
 
     public private(set) var speed: ReplaySpeed
     public private(set) var paused: Bool
+    /// Running at full speed: whatever has been read is due.
+    public var runsFlatOut: Bool { !paused && speed == .max }
     /// A seek or step under way: exchanges are due as fast as they can be ingested.
     public private(set) var target: Target?
     /// The input is exhausted: the clock stands still.

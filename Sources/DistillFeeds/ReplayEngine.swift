@@ -50,6 +50,8 @@ public final class ReplayEngine {
     private let prepareDetector: (Detector) -> Void
     private var feed: any ExchangeFeed
     private var pending: [Exchange] = []
+    /// The evidence keys of `pending`, when the feed made them.
+    private var pendingKeys: [ExchangeKeys]?
     private var next = 0
     /// The mark that came with `pending`: once all of it is ingested, that is a keyframe.
     private var pendingMark: FeedMark?
@@ -109,6 +111,10 @@ public final class ReplayEngine {
 
     /// Snapshots re-score the clusters: a few per second is plenty for a person.
     public static let snapshotEveryMs = 500.0
+    /// Exchanges given to the detector in one call at most when all are due at once: small
+    /// enough to check the time often (the console's slices are milliseconds long), and for the
+    /// records to be still in the CPU's cache as the detector reads them.
+    static let spanLimit = 256
     /// One stream minute: what `.` steps.
     public static let stepMs: StreamTime = 60_000
 
@@ -128,11 +134,30 @@ public final class ReplayEngine {
         return max(defaultKeyframeBudget, min(12 << 30, free / 4))
     }
 
-    public init(speed: ReplaySpeed, paused: Bool, live: Bool = false, window: StreamWindow = .all,
-                makeDetector: @escaping () -> Detector, makeFeed: @escaping () throws -> any ExchangeFeed,
-                resumeFeed: ((FeedMark) throws -> any ExchangeFeed)? = nil, prepareDetector: @escaping (Detector) -> Void = { _ in },
-                keyframeEvery: StreamTime = ReplayEngine.defaultKeyframeEvery, keyframeBudget: Int = ReplayEngine.defaultKeyframeBudget,
-                keyframeDirectory: String? = nil) throws {
+    public convenience init(speed: ReplaySpeed, paused: Bool, live: Bool = false, window: StreamWindow = .all,
+                            makeDetector: @escaping () -> Detector, makeFeed: @escaping () throws -> any ExchangeFeed,
+                            resumeFeed: ((FeedMark) throws -> any ExchangeFeed)? = nil, prepareDetector: @escaping (Detector) -> Void = { _ in },
+                            keyframeEvery: StreamTime = ReplayEngine.defaultKeyframeEvery, keyframeBudget: Int = ReplayEngine.defaultKeyframeBudget,
+                            keyframeDirectory: String? = nil) throws {
+        let detector = makeDetector()
+        self.init(speed: speed, paused: paused, live: live, window: window, feed: try makeFeed(), detector: detector,
+                  makeDetector: makeDetector, makeFeed: makeFeed, resumeFeed: resumeFeed, prepareDetector: prepareDetector,
+                  keyframeEvery: keyframeEvery, keyframeBudget: keyframeBudget, keyframeDirectory: keyframeDirectory)
+    }
+
+    /// Reads `feed` once, at full speed, into `detector`: no pacing, no keyframes, no seeking
+    /// (`scan`, headless mode, `eval`). `live`: the feed has no end of its own.
+    public convenience init(fullSpeedOver feed: any ExchangeFeed, detector: Detector, live: Bool = false, window: StreamWindow = .all) {
+        self.init(speed: .max, paused: false, live: live, window: window, feed: feed, detector: detector,
+                  makeDetector: { [settings = detector.settings] in Detector(settings: settings) }, makeFeed: { throw RereadError() },
+                  resumeFeed: nil, prepareDetector: { _ in },
+                  keyframeEvery: ReplayEngine.defaultKeyframeEvery, keyframeBudget: ReplayEngine.defaultKeyframeBudget, keyframeDirectory: nil)
+    }
+
+    init(speed: ReplaySpeed, paused: Bool, live: Bool, window: StreamWindow, feed: any ExchangeFeed, detector: Detector,
+         makeDetector: @escaping () -> Detector, makeFeed: @escaping () throws -> any ExchangeFeed,
+         resumeFeed: ((FeedMark) throws -> any ExchangeFeed)?, prepareDetector: @escaping (Detector) -> Void,
+         keyframeEvery: StreamTime, keyframeBudget: Int, keyframeDirectory: String?) {
         self.live = live
         self.window = window
         self.makeFeed = makeFeed
@@ -143,8 +168,8 @@ public final class ReplayEngine {
         self.keyframeBudget = keyframeBudget
         self.keyframeDirectory = keyframeDirectory
         clock = ReplayClock(speed: speed, paused: paused)
-        detector = makeDetector()
-        feed = try makeFeed()
+        self.detector = detector
+        self.feed = feed
     }
 
     public func start() {
@@ -176,9 +201,10 @@ public final class ReplayEngine {
                     consistentPoint(mark)
                 }
                 if let maxBatches, batchesTaken >= maxBatches { break }
-                guard let (batch, mark) = feed.pollMarked() else { break }
+                guard let (batch, keys, mark) = feed.pollKeyed() else { break }
                 batchesTaken += 1
                 pending = batch
+                pendingKeys = keys
                 next = 0
                 pendingMark = mark
                 if batch.isEmpty { continue }
@@ -192,20 +218,38 @@ public final class ReplayEngine {
             if firstInWindow == nil { firstInWindow = ts }
             clock.start(at: ts, wallMs: wallMs)
             if !live && !clock.isDue(ts, at: wallMs) { heldByClock = true; break }
-            detector.ingest(pending[next])
-            next += 1
-            n += 1
-            passIngested += 1
-            totalIngested += 1
-            if ts > newest ?? .min { newest = ts }
-            if ts < oldest ?? .max { oldest = ts }
-            clock.ingested(ts, wallMs: wallMs)
+            // Everything due at once (live, or full speed with no seek under way): the run of
+            // exchanges from here that needs no decision one by one goes to the detector in one
+            // call, read in place. Otherwise one at a time.
+            let oneByOne = clock.target != nil || !(live || clock.runsFlatOut)
+            let limit = oneByOne ? next + 1 : min(pending.count, next + Self.spanLimit)
+            let pause = pauseAfterReaching ?? .max
+            var end = next
+            var spanNewest = ts, spanOldest = ts
+            var reachedPause = false
+            while end < limit {
+                let t = pending[end].ts
+                if end > next && !window.contains(t) { break }
+                if t > spanNewest { spanNewest = t }
+                if t < spanOldest { spanOldest = t }
+                end += 1
+                if t >= pause { reachedPause = true; break }
+            }
+            detector.ingest(pending, keys: pendingKeys, range: next..<end)
+            let count = end - next
+            next = end
+            n += count
+            passIngested += count
+            totalIngested += count
+            if spanNewest > newest ?? .min { newest = spanNewest }
+            if spanOldest < oldest ?? .max { oldest = spanOldest }
+            clock.ingested(spanNewest, wallMs: wallMs)
             if endHuntIfFlagged(wallMs: wallMs) {
                 snapshotWanted = true
                 break ingest
             }
-            if let pause = pauseAfterReaching, ts >= pause { break ingest }
-            if n & 255 == 0 && outOfTime() { break ingest }
+            if reachedPause { break ingest }
+            if oneByOne ? n & 255 == 0 && outOfTime() : outOfTime() { break ingest }
         }
         ingestedSinceSnapshot += n
 
@@ -505,4 +549,11 @@ public final class ReplayEngine {
         lastKeyframeAttempt = nil
         keyframeBytes = 0
     }
+}
+
+/// Seeking back re-reads the input from the start; standard input, live sources and input
+/// read only once (a scan's) cannot be.
+public struct RereadError: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "standard input and live sources are read once and cannot be read again from the start" }
 }

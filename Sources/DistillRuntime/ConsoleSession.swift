@@ -344,9 +344,3 @@ public final class AllowlistHolder: @unchecked Sendable {
     public var current = Allowlist()
     public init() {}
 }
-
-/// Seeking back re-reads the input from the start; standard input cannot be.
-public struct RereadError: Error, CustomStringConvertible {
-    public init() {}
-    public var description: String { "standard input and live sources are read once and cannot be read again from the start" }
-}

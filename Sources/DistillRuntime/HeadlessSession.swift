@@ -98,14 +98,7 @@ public struct HeadlessSession {
             out.write("{\"type\":\"listening\",\"address\":\(JSON.quote(metricsAddress.description)),\"serves\":\"metrics\"}")
         }
         // The console's loop at full speed: no pacing, no keyframes, no seeking.
-        let engine: ReplayEngine
-        do {
-            engine = try ReplayEngine(speed: .max, paused: false, live: live, window: window,
-                                      makeDetector: { [settings] in Detector(settings: settings) }, makeFeed: { [feed] in feed })
-        } catch {
-            diagnose("cannot start: \(error)")
-            return 1
-        }
+        let engine = ReplayEngine(fullSpeedOver: feed, detector: Detector(settings: settings), live: live, window: window)
         if let resumed { engine.resume(from: resumed.state) }
         return HeadlessRun(session: self, engine: engine).run()
     }

@@ -70,7 +70,7 @@ struct BenchCommand: ParsableCommand {
         for _ in 0..<runs {
             let started = DispatchTime.now().uptimeNanoseconds
             let detector = Detector()
-            var ingest = InMemoryIngest(detector: detector)
+            let ingest = InMemoryIngest(detector: detector)
             data.withUnsafeBytes { ingest.consume($0, source: "bench") }
             ingest.finish()
             suspects = detector.snapshot().suspectCount

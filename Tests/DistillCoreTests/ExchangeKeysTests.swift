@@ -34,8 +34,11 @@ final class ExchangeKeysTests: XCTestCase {
         var analysed = records
         for i in analysed.indices { analysed[i].analysePrompt() }
         let keyer = aheadLedger.requestKeys
-        let outsideAhead = ahead.admitAndIngest(analysed, requestKeys: analysed.map { keyer.key(of: $0) }, keys: analysed.map { ExchangeKeys($0) },
-                                                into: &aheadLedger, from: from, until: until)
+        let refused = Set(aheadLedger.admit(analysed, requestKeys: analysed.map { keyer.key(of: $0) }))
+        let admitted = analysed.indices.filter { !refused.contains($0) }.map { analysed[$0] }
+        let inWindow = admitted.filter { $0.ts >= from && $0.ts <= until }
+        let outsideAhead = admitted.count - inWindow.count
+        ahead.ingest(inWindow, keys: inWindow.map { ExchangeKeys($0) }, range: inWindow.indices)
 
         XCTAssertGreaterThan(inlineLedger.duplicates, 0)
         XCTAssertGreaterThan(outsideInline, 0)

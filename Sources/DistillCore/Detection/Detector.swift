@@ -83,25 +83,21 @@ public final class Detector {
 
     public func ingest(_ e: borrowing Exchange) { ingestOne(e, keys: ExchangeKeys(e, withRange: false)) }
 
-    /// Counts `exchanges` in `ledger`, in order, with request keys and evidence keys made
-    /// beforehand (see `InputLedger.requestKeys`, `ExchangeKeys`), and ingests each one admitted
-    /// whose time is within `from...until`; returns how many were admitted but outside. Here
-    /// rather than in the caller's module: a record read from another module's buffer was copied
-    /// to be passed on.
-    public func admitAndIngest(_ exchanges: [Exchange], requestKeys: [UInt64?], keys: [ExchangeKeys], into ledger: inout InputLedger,
-                               from: StreamTime?, until: StreamTime?) -> Int {
-        precondition(requestKeys.count == exchanges.count && keys.count == exchanges.count)
-        var outside = 0
-        exchanges.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices {
-                guard ledger.admit(buffer[i], requestKey: requestKeys[i]) else { continue }
-                let ts = buffer[i].ts
-                if let from, ts < from { outside += 1; continue }
-                if let until, ts > until { outside += 1; continue }
-                ingestOne(buffer[i], keys: keys[i])
+    /// Ingests `batch[range]` in order, each record read in place. `keys`, when given, are the
+    /// records' evidence keys made beforehand (on a decoder thread), index for index. Here
+    /// rather than in the caller's module: a record read from another module's buffer was
+    /// copied to be passed on.
+    public func ingest(_ batch: [Exchange], keys: [ExchangeKeys]?, range: Range<Int>) {
+        batch.withUnsafeBufferPointer { buffer in
+            if let keys {
+                precondition(keys.count == batch.count)
+                keys.withUnsafeBufferPointer { k in
+                    for i in range { ingestOne(buffer[i], keys: k[i]) }
+                }
+            } else {
+                for i in range { ingestOne(buffer[i], keys: ExchangeKeys(buffer[i], withRange: false)) }
             }
         }
-        return outside
     }
 
     @inline(__always)
