@@ -40,7 +40,7 @@ public final class ReplayEngine {
     /// moments that depend on the input alone, never on how fast it was read.
     public var pauseAfterReaching: StreamTime?
     /// Set when a seek back could not re-open the input.
-    public private(set) var lastError: String?
+    public private(set) var lastError: (any Error)?
 
     private let makeFeed: () throws -> any ExchangeFeed
     private let makeDetector: () -> Detector
@@ -397,7 +397,7 @@ public final class ReplayEngine {
         }
         if fresh == nil && keyframeOnly { return "no usable keyframe" }
         if fresh == nil {
-            do { fresh = (try makeFeed(), makeDetector(), nil) } catch { lastError = "\(error)"; return "cannot re-open the input: \(error)" }
+            do { fresh = (try makeFeed(), makeDetector(), nil) } catch { lastError = error; return "cannot re-open the input: \(error)" }
         }
         guard let fresh else { return "cannot re-open the input" }
         feed.stop()

@@ -166,7 +166,7 @@ public struct ConsoleSession {
         console.status.firstRejections = state.firstRejections
         console.status.latestRejections = state.latestRejections
         console.status.duplicates = state.duplicates
-        console.status.error = state.error ?? engine.lastError
+        console.status.error = state.error ?? engine.lastError.map { "\($0)" }
         console.status.dropped = state.dropped
         console.status.missedRotations = state.missedRotations
         console.status.bus = state.bus?.summary
