@@ -51,6 +51,16 @@ protocol ScanFeed: ExchangeFeed {
     var ledger: InputLedger { get }
     var failure: Error? { get }
     var trailingWarnings: [String] { get }
+    /// Read to the end (or to an input error).
+    var ended: Bool { get }
+}
+
+extension ScanFeed {
+    var state: FeedState {
+        var s = FeedState()
+        s.finished = ended
+        return s
+    }
 }
 
 /// An `ExchangeStream` (any sources, any format) read a batch per poll.
@@ -59,7 +69,7 @@ final class InlineStreamFeed: ScanFeed, @unchecked Sendable {
     private let batchSize: Int
     private(set) var ledger: InputLedger
     private(set) var failure: Error?
-    private var ended = false
+    private(set) var ended = false
 
     init(stream: ExchangeStream, ledger: InputLedger, batchSize: Int) {
         self.stream = stream
@@ -81,11 +91,5 @@ final class InlineStreamFeed: ScanFeed, @unchecked Sendable {
         }
         ended = true
         return batch.isEmpty ? nil : batch
-    }
-
-    var state: FeedState {
-        var s = FeedState()
-        s.finished = ended
-        return s
     }
 }

@@ -215,7 +215,7 @@ final class ParallelDecodeFeed: ScanFeed, @unchecked Sendable {
     private let pipeline: ParallelDecode
     private(set) var ledger: InputLedger
     private(set) var failure: Error?
-    private var ended = false
+    private(set) var ended = false
     private var sequence = 0
     /// The last two chunks handed out: the engine may still hold the newer one's records.
     private var handedOut: [ParallelDecode.Chunk] = []
@@ -258,11 +258,5 @@ final class ParallelDecodeFeed: ScanFeed, @unchecked Sendable {
             chunk.keys.remove(at: i)
         }
         return (chunk.exchanges, chunk.keys, nil)
-    }
-
-    var state: FeedState {
-        var s = FeedState()
-        s.finished = ended
-        return s
     }
 }
