@@ -16,8 +16,8 @@ import Glibc
 /// than a night. A seek back restores the latest keyframe at or before its target and replays
 /// only from there. The same states, unpacked and written to disk, are the console's checkpoints.
 ///
-/// The console drives it between keys and draws; headless mode at full speed (no keyframes,
-/// no seeking); tests and `replay-bench` with no terminal.
+/// The console drives it between keys and draws; headless mode, `scan`, `eval` and `bench` at
+/// full speed (no keyframes, no seeking); tests and `replay-bench` with no terminal.
 public final class ReplayEngine {
     public let live: Bool
     public let window: StreamWindow
@@ -185,7 +185,7 @@ public final class ReplayEngine {
         return clock.position(at: wallMs).map { StreamTime($0.rounded(.down)) }
     }
 
-    /// Ingests what is due at `wallMs` until `outOfTime()` (asked every 256 exchanges), or
+    /// Ingests what is due at `wallMs` until `outOfTime()` (asked every 256 exchanges at most), or
     /// past `pauseAfterReaching`, or (with `maxBatches`) once that many more batches have been
     /// taken from the feed. Returns how many were ingested.
     @discardableResult
