@@ -134,14 +134,7 @@ public final class ExchangeStream {
                 while appended < maxCount, let line = try reader.nextLine(stoppingWhenDry: appended > 0) {
                     switch line {
                     case .text(let bytes, let number):
-                        switch decoder.decode(bytes, appendingTo: &batch) {
-                        case .appended:
-                            if ledger.admit(batch[batch.count - 1]) { appended += 1 } else { batch.removeLast() }
-                        case .rejected(let rejection):
-                            ledger.reject(rejection, source: reader.name, line: number)
-                        case .blank:
-                            ledger.countBlank()
-                        }
+                        if decoder.decode(bytes, line: number, of: reader.name, onto: &batch, countedIn: &ledger) { appended += 1 }
                     case .tooLong(let length, let number):
                         ledger.reject(.lineTooLong(length, limit: maxLineBytes), source: reader.name, line: number)
                     }
@@ -365,5 +358,24 @@ struct MergeQueue {
             heap.swapAt(smallest, parent)
             parent = smallest
         }
+    }
+}
+
+extension ExchangeDecoder {
+    /// Decodes one line onto `batch` and counts it in `ledger`: true when its record was
+    /// appended; a rejected or blank line, or a duplicate record, is counted and not appended.
+    @inline(__always)
+    func decode(_ line: UnsafeRawBufferPointer, line number: Int, of source: String, onto batch: inout [Exchange],
+                countedIn ledger: inout InputLedger) -> Bool {
+        switch decode(line, appendingTo: &batch) {
+        case .appended:
+            if ledger.admit(batch[batch.count - 1]) { return true }
+            batch.removeLast()
+        case .rejected(let rejection):
+            ledger.reject(rejection, source: source, line: number)
+        case .blank:
+            ledger.countBlank()
+        }
+        return false
     }
 }

@@ -73,14 +73,7 @@ final class MemoryLinesFeed: ExchangeFeed, @unchecked Sendable {
         var next = lineNumber
         forEachLine(in: chunk, startingAt: lineNumber) { line, number in
             next = number + 1
-            switch decoder.decode(line, appendingTo: &batch) {
-            case .appended:
-                if !ledger.admit(batch[batch.count - 1]) { batch.removeLast() }
-            case .rejected(let r):
-                ledger.reject(r, source: source, line: number)
-            case .blank:
-                ledger.countBlank()
-            }
+            _ = decoder.decode(line, line: number, of: source, onto: &batch, countedIn: &ledger)
             if batch.count >= DetectionRun.batchSize {
                 batches.append(batch)
                 batch = []
