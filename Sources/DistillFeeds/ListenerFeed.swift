@@ -210,11 +210,8 @@ final class ListenerCore: @unchecked Sendable {
         batcher.flushesWhenFull = false
     }
 
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    /// Seconds on the monotonic clock.
+    static func now() -> Double { SystemClock().nowMs() / 1000 }
 
     /// Counters and marks reach the consumer even when nobody sends; deadlines are enforced.
     func startTimers() {
