@@ -69,15 +69,15 @@ final class EvidenceStore {
     /// Records one exchange: its account, behaviour counts, session, prompt content, model and
     /// shared values.
     @inline(__always)
-    func add(_ e: borrowing Exchange, keys: borrowing ExchangeKeys) {
-        let ts = e.ts
+    func add(_ e: UnsafePointer<Exchange>, keys: borrowing ExchangeKeys) {
+        let ts = e.pointee.ts
         if streamStart == nil { streamStart = ts }
         else if ts < streamStart! { streamStart = ts }  // the earliest event, whatever came first
         if ts > (streamTime ?? .min) { streamTime = ts }
         exchangeCount += 1
         countMinute(ts)
 
-        let text = e.text
+        let text = e.pointee.text
         let a = accountSlot(text, hash: keys[.account]!, at: ts)
         let ai = Int(a)
         var bi = Int(activityOf[ai])
@@ -111,7 +111,7 @@ final class EvidenceStore {
         var repeated = false
         text.withBytes(.promptText) { prompt in
             guard prompt.count > 0 else { return }
-            let f = e.analysed.features ?? PromptAnalyzer.analyze(prompt)
+            let f = e.pointee.analysed.features ?? PromptAnalyzer.analyze(prompt)
             features = f
             // Short follow-ups ("continue", "thanks") repeat by nature; a repeated long prompt
             // is a re-run of the same item.
@@ -128,7 +128,7 @@ final class EvidenceStore {
         // not exist) would otherwise replace the real release and end model_pivot for everyone.
         var postRelease = 0  // 0: outside the day after a release, 1: on an old model, 2: on the new one
         if text.contains(.model) {
-            let answered = e.status != .failure && (e.httpStatus ?? 200) < 400
+            let answered = e.pointee.status != .failure && (e.pointee.httpStatus ?? 200) < 400
             if answered, lastModel.map({ !text.equals(.model, $0) }) ?? true {
                 let model = text[.model] ?? ""
                 if modelFirstSeen[model] == nil {
@@ -185,22 +185,22 @@ final class EvidenceStore {
 
     private var kindCount: Int { ValueKind.allCases.count }
 
-    private static func count(_ e: borrowing Exchange, hour: Int64, newActiveHour: Bool, sessionTurnsBefore: Int32,
+    private static func count(_ e: UnsafePointer<Exchange>, hour: Int64, newActiveHour: Bool, sessionTurnsBefore: Int32,
                               features: PromptFeatures?, repeated: Bool, postRelease: Int, into s: inout BehaviourStats) {
         s.exchanges += 1
         s.hourOfDay[Int(floorMod(hour, 24))] &+= 1
         if newActiveHour { s.activeHours += 1 }
-        if let output = e.outputTokens {
-            let input = e.inputTokens ?? 0
+        if let output = e.pointee.outputTokens {
+            let input = e.pointee.inputTokens ?? 0
             s.tokenExchanges += 1
             s.inputTokens = s.inputTokens.addingSaturated(Int(truncatingIfNeeded: input))
             s.outputTokens = s.outputTokens.addingSaturated(Int(truncatingIfNeeded: output))
-            s.reasoningTokens = s.reasoningTokens.addingSaturated(Int(truncatingIfNeeded: e.reasoningTokens ?? 0))
+            s.reasoningTokens = s.reasoningTokens.addingSaturated(Int(truncatingIfNeeded: e.pointee.reasoningTokens ?? 0))
             if output >= 1000 && output >= 2 &* input { s.outputHeavy += 1 }
             if output >= 1500 { s.longOutputs += 1 }
         }
-        if e.httpStatus == 429 { s.rateLimited += 1 }
-        if e.status == .failure { s.failures += 1 }
+        if e.pointee.httpStatus == 429 { s.rateLimited += 1 }
+        if e.pointee.status == .failure { s.failures += 1 }
         switch sessionTurnsBefore {
         case -1: s.sessionless += 1
         case 0: s.sessions += 1; s.singleTurnSessions += 1; s.sessionTurns += 1

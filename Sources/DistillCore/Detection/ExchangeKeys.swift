@@ -14,7 +14,11 @@ public struct ExchangeKeys: Sendable {
     /// `withRange`: work out the address's range now. The detector's own thread leaves it for
     /// when it is needed: only when an account's address changes.
     public init(_ e: borrowing Exchange, withRange: Bool = true) {
-        let text = e.text
+        self.init(e.text, withRange: withRange)
+    }
+
+    /// From the record's text alone, so the detector's thread need not copy the whole record.
+    init(_ text: ExchangeText, withRange: Bool) {
         set(.account, text.hash(.accountID) ?? StableHash.hash(""))
         set(.session, text.hash(.sessionID))
         set(.endUser, text.hash(.endUserID))
