@@ -74,7 +74,7 @@ public final class ExchangeStream {
     }
     /// Says what `trailingBytes` holds, one message per source.
     public var trailingWarnings: [String] {
-        trailingBytes.map { "\($0.source): \($0.bytes) bytes after the end of the gzip data were ignored" }
+        readers.compactMap(\.trailingWarning)
     }
 
     /// Where each source stands between two batches: a reader resumed there reads exactly the

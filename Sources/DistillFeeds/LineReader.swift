@@ -48,6 +48,10 @@ public final class LineReader {
     public var isGzip: Bool { inflater != nil }
     /// Bytes after the end of the gzip data that were ignored (padding, garbage).
     public var trailingBytes: Int64 { inflater?.trailingBytes ?? 0 }
+    /// Says what `trailingBytes` holds, if any.
+    public var trailingWarning: String? {
+        trailingBytes > 0 ? "\(name): \(trailingBytes) bytes after the end of the gzip data were ignored" : nil
+    }
 
     private let buffer: UnsafeMutableRawPointer
     /// Unreturned bytes are `buffer[start..<end]`; `buffer[start..<scanned]` holds no newline.

@@ -219,6 +219,8 @@ final class ParallelDecodeFeed: ScanFeed, @unchecked Sendable {
     private var sequence = 0
     /// The last two chunks handed out: the engine may still hold the newer one's records.
     private var handedOut: [ParallelDecode.Chunk] = []
+    /// Up to this many duplicates in a chunk are removed one by one.
+    static let duplicatesRemovedInPlace = 16
 
     init(reader: LineReader, decoders: Int, ledger: InputLedger) {
         self.reader = reader
@@ -230,9 +232,7 @@ final class ParallelDecodeFeed: ScanFeed, @unchecked Sendable {
     func start() { pipeline.start() }
     func stop() { pipeline.stop() }
 
-    var trailingWarnings: [String] {
-        reader.trailingBytes > 0 ? ["\(reader.name): \(reader.trailingBytes) bytes after the end of the gzip data were ignored"] : []
-    }
+    var trailingWarnings: [String] { reader.trailingWarning.map { [$0] } ?? [] }
 
     func poll() -> [Exchange]? { pollKeyed()?.batch }
     func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { pollKeyed().map { ($0.batch, nil) } }
@@ -250,12 +250,28 @@ final class ParallelDecodeFeed: ScanFeed, @unchecked Sendable {
         for (line, rejection) in chunk.rejections { ledger.reject(rejection, source: reader.name, line: line) }
         for _ in 0..<chunk.blanks { ledger.countBlank() }
         let refused = ledger.admit(chunk.exchanges, requestKeys: chunk.requestKeys)
-        // Duplicates leave the chunk in place, from the last: the records after each are moved,
-        // never copied (a copy is a retain and a release, and most chunks of a busy log hold a
-        // retried request).
-        for i in refused.reversed() {
-            chunk.exchanges.remove(at: i)
-            chunk.keys.remove(at: i)
+        if refused.count <= Self.duplicatesRemovedInPlace {
+            // A few duplicates leave the chunk in place, from the last: the records after each
+            // are moved, never copied (a copy is a retain and a release, and most chunks of a
+            // busy log hold a retried request).
+            for i in refused.reversed() {
+                chunk.exchanges.remove(at: i)
+                chunk.keys.remove(at: i)
+            }
+        } else {
+            // Many (a log of repeated lines): one pass copying the rest, rather than a move of
+            // the whole tail for each.
+            var exchanges: [Exchange] = [], keys: [ExchangeKeys] = []
+            exchanges.reserveCapacity(chunk.exchanges.count - refused.count)
+            keys.reserveCapacity(chunk.exchanges.count - refused.count)
+            var r = 0
+            for i in chunk.exchanges.indices {
+                if r < refused.count && refused[r] == i { r += 1; continue }
+                exchanges.append(chunk.exchanges[i])
+                keys.append(chunk.keys[i])
+            }
+            chunk.exchanges = exchanges
+            chunk.keys = keys
         }
         return (chunk.exchanges, chunk.keys, nil)
     }

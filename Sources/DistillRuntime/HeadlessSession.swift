@@ -65,7 +65,6 @@ public struct HeadlessSession {
         let state: DetectionState
         public let mark: FeedMark
         var exchanges = 0
-        var streamTime: StreamTime?
         var lastEvaluatedTs: StreamTime?
         var verdicts: [String: Verdict] = [:]
 
@@ -76,7 +75,6 @@ public struct HeadlessSession {
             guard let mark = FeedMark(state: state) else { throw CheckpointError.noneUsable(["\(file): a source position cannot be read"]) }
             self.mark = mark
             exchanges = ProgressNote.exchanges(restoredFrom: state)
-            streamTime = (p["replay.newest"] ?? p["headless.stream_time"]).flatMap { StreamTime($0) }
             lastEvaluatedTs = p["headless.last_evaluated"].flatMap { StreamTime($0) }
             for line in (p["headless.verdicts"] ?? "").split(separator: "\n") {
                 let parts = line.split(separator: "\t")
@@ -84,10 +82,6 @@ public struct HeadlessSession {
             }
         }
     }
-
-    /// Wall time per turn of the loop spent ingesting, at most, so counters, checkpoints and a
-    /// stop request are seen in time.
-    static let sliceMs = 50.0
 
     /// Runs to the end of finite input, or until `stopRequested` (or the reader of the lines goes away).
     public func run() -> Int32 {
@@ -128,6 +122,8 @@ final class HeadlessRun {
     var checkpointsWritten = 0
     var lastCheckpointWall: Double
     var lastCheckpointAt: StreamTime?
+    /// The stream time of the checkpoint this run went on from.
+    let restoredAt: StreamTime?
     var checkpointError: String?
     /// What the previous run had ingested beyond its last checkpoint: sources that rewind read
     /// it again; from the others it is gone, and that count is known from the progress note
@@ -149,7 +145,9 @@ final class HeadlessRun {
         exchangesBefore = resumed?.exchanges ?? 0
         noted = exchangesBefore
         lastEvaluatedTs = resumed?.lastEvaluatedTs
-        lastCheckpointAt = resumed?.streamTime
+        // The engine has read back where the checkpoint stood.
+        restoredAt = resumed == nil ? nil : engine.newest
+        lastCheckpointAt = restoredAt
         let now = session.clock.nowMs()
         lastEvaluatedWall = now
         lastCountersWall = now
@@ -168,7 +166,7 @@ final class HeadlessRun {
 
     func run() -> Int32 {
         if let resumed = session.resumed {
-            var line = "{\"type\":\"restored\",\"checkpoint\":\(JSON.quote(resumed.file)),\"stream_time\":\(JSON.time(resumed.streamTime)),\"exchanges\":\(resumed.exchanges)"
+            var line = "{\"type\":\"restored\",\"checkpoint\":\(JSON.quote(resumed.file)),\"stream_time\":\(JSON.time(restoredAt)),\"exchanges\":\(resumed.exchanges)"
             if let lostOnRestart { line += ",\"lost_on_restart\":\(lostOnRestart)" }
             session.out.write(line + "}")
         }
@@ -316,7 +314,7 @@ final class HeadlessRun {
         if let lastSnapshot, ProxyIdentity.warning(for: lastSnapshot) != nil { line += ",\"warnings\":[\"\(ProxyIdentity.code)\"]" }
         if session.checkpoints != nil {
             line += ",\"checkpoints\":\(checkpointsWritten),\"checkpoint_stream_time\":\(JSON.time(lastCheckpointAt))"
-            if let resumed = session.resumed { line += ",\"restored_from\":\(JSON.time(resumed.streamTime))" }
+            if session.resumed != nil { line += ",\"restored_from\":\(JSON.time(restoredAt))" }
             if let lostOnRestart { line += ",\"lost_on_restart\":\(lostOnRestart)" }
             if let checkpointError { line += ",\"checkpoint_error\":\(JSON.quote(checkpointError))" }
         }
