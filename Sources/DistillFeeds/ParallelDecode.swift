@@ -2,13 +2,15 @@ import DistillCore
 import Foundation
 
 /// Decoding on several threads for one canonical source, with everything that depends on order
-/// kept on the caller's thread: decoder threads take turns reading the input in chunks of lines
-/// and turn each chunk into records and rejections, and the caller takes the chunks back in
-/// input order, counting them in its ledger and feeding the detector exactly as one thread would.
-/// The report is the same whatever the number of threads.
+/// done in input order: decoder threads take turns reading the input in chunks of lines and turn
+/// each chunk into records and rejections; the chunks then pass through the ledger one at a time
+/// in input order (on whichever decoder thread holds the next one), and the caller takes them
+/// back in that order, feeding the detector exactly as one thread would. The report is the same
+/// whatever the number of threads.
 ///
 /// Decoding is about two fifths of `scan`'s instructions and the prompts' analysis a fifth; both
-/// run on the decoder threads. The detector (which stays on one thread) does the rest.
+/// run on the decoder threads, and so does the ledger's duplicate check. The detector (which
+/// stays on one thread and bounds the speed) does the rest.
 final class ParallelDecode: @unchecked Sendable {
     /// Lines read by a decoder, and what it made of them.
     final class Chunk: @unchecked Sendable {
@@ -52,9 +54,20 @@ final class ParallelDecode: @unchecked Sendable {
 
     private let requestKeys: RequestKeys
 
-    init(reader: LineReader, decoders: Int, maxLineBytes: Int, requestKeys: RequestKeys) {
+    /// Counts every chunk in input order; changed only by the thread holding `admitting`.
+    private var ledger: InputLedger
+    /// Decoded chunks waiting for the ledger, by sequence (under `lock`).
+    private var awaitingLedger: [Int: Chunk] = [:]
+    private var nextToAdmit = 0
+    /// Whether a decoder thread is passing chunks through the ledger (under `lock`).
+    private var admitting = false
+    /// Up to this many duplicates in a chunk are removed one by one.
+    static let duplicatesRemovedInPlace = 16
+
+    init(reader: LineReader, decoders: Int, maxLineBytes: Int, ledger: InputLedger) {
         self.reader = reader
-        self.requestKeys = requestKeys
+        self.ledger = ledger
+        requestKeys = ledger.requestKeys
         self.decoders = max(1, decoders)
         self.maxLineBytes = maxLineBytes
         maxInFlight = 4 * self.decoders
@@ -181,75 +194,35 @@ final class ParallelDecode: @unchecked Sendable {
                 }
             }
             c.bytes = []
+            passThroughLedger(c)
+        }
+    }
 
+    /// Counts decoded chunks in the ledger in input order: the thread that finds the next one
+    /// due takes every chunk due after it too, and the others leave theirs waiting. Done here
+    /// rather than on the caller's thread, which runs the detector and bounds the speed.
+    private func passThroughLedger(_ chunk: Chunk) {
+        lock.lock()
+        awaitingLedger[chunk.sequence] = chunk
+        guard !admitting else { lock.unlock(); return }
+        admitting = true
+        while let c = awaitingLedger.removeValue(forKey: nextToAdmit) {
+            lock.unlock()
+            admit(c)
             lock.lock()
+            nextToAdmit += 1
             decoded[c.sequence] = c
             lock.broadcast()
-            lock.unlock()
         }
+        admitting = false
+        lock.unlock()
     }
 
-    /// The next chunk in input order, waiting for it; nil at the end. Throws the read error
-    /// once every chunk read before it has been taken.
-    func next(_ sequence: Int) throws -> Chunk? {
-        lock.lock()
-        defer { lock.unlock() }
-        while decoded[sequence] == nil {
-            if readingDone && sequence >= chunksRead {
-                if let readError { throw readError }
-                return nil
-            }
-            lock.wait()
-        }
-        let c = decoded.removeValue(forKey: sequence)!
-        inFlight -= 1
-        lock.broadcast()
-        return c
-    }
-}
-
-/// One canonical file decoded on `decoders` threads (at least one), handed to the detector's
-/// thread in input order: counted in the ledger there, with the evidence keys the decoders made.
-final class ParallelDecodeFeed: ScanFeed, @unchecked Sendable {
-    private let reader: LineReader
-    private let pipeline: ParallelDecode
-    private(set) var ledger: InputLedger
-    private(set) var failure: Error?
-    private(set) var ended = false
-    private var sequence = 0
-    /// The last two chunks handed out: the engine may still hold the newer one's records.
-    private var handedOut: [ParallelDecode.Chunk] = []
-    /// Up to this many duplicates in a chunk are removed one by one.
-    static let duplicatesRemovedInPlace = 16
-
-    init(reader: LineReader, decoders: Int, ledger: InputLedger) {
-        self.reader = reader
-        self.ledger = ledger
-        pipeline = ParallelDecode(reader: reader, decoders: max(1, decoders), maxLineBytes: ExchangeDecoder.defaultMaxLineBytes,
-                                  requestKeys: ledger.requestKeys)
-    }
-
-    func start() { pipeline.start() }
-    func stop() { pipeline.stop() }
-
-    var trailingWarnings: [String] { reader.trailingWarning.map { [$0] } ?? [] }
-
-    func poll() -> [Exchange]? { pollKeyed()?.batch }
-    func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { pollKeyed().map { ($0.batch, nil) } }
-
-    /// Waits for the next chunk in input order.
-    func pollKeyed() -> (batch: [Exchange], keys: [ExchangeKeys]?, mark: FeedMark?)? {
-        guard !ended else { return nil }
-        // The engine has let go of the chunk before last: its records are freed on a decoder thread.
-        if handedOut.count == 2 { pipeline.finished(handedOut.removeFirst()) }
-        let next: ParallelDecode.Chunk?
-        do { next = try pipeline.next(sequence) } catch { failure = error; next = nil }
-        guard let chunk = next else { ended = true; return nil }
-        sequence += 1
-        handedOut.append(chunk)
+    private func admit(_ chunk: Chunk) {
         for (line, rejection) in chunk.rejections { ledger.reject(rejection, source: reader.name, line: line) }
         for _ in 0..<chunk.blanks { ledger.countBlank() }
         let refused = ledger.admit(chunk.exchanges, requestKeys: chunk.requestKeys)
+        if refused.isEmpty { return }
         if refused.count <= Self.duplicatesRemovedInPlace {
             // A few duplicates leave the chunk in place, from the last: the records after each
             // are moved, never copied (a copy is a retain and a release, and most chunks of a
@@ -273,6 +246,76 @@ final class ParallelDecodeFeed: ScanFeed, @unchecked Sendable {
             chunk.exchanges = exchanges
             chunk.keys = keys
         }
+    }
+
+    /// The ledger once every chunk has been taken (`next` returned nil): nothing changes it then.
+    var finalLedger: InputLedger {
+        lock.lock()
+        defer { lock.unlock() }
+        return ledger
+    }
+
+    /// The next chunk in input order, waiting for it; nil at the end. Throws the read error
+    /// once every chunk read before it has been taken.
+    func next(_ sequence: Int) throws -> Chunk? {
+        lock.lock()
+        defer { lock.unlock() }
+        while decoded[sequence] == nil {
+            if readingDone && sequence >= chunksRead {
+                if let readError { throw readError }
+                return nil
+            }
+            lock.wait()
+        }
+        let c = decoded.removeValue(forKey: sequence)!
+        inFlight -= 1
+        lock.broadcast()
+        return c
+    }
+}
+
+/// One canonical file decoded on `decoders` threads (at least one), handed to the detector's
+/// thread in input order, already counted in the ledger, with the evidence keys the decoders made.
+final class ParallelDecodeFeed: ScanFeed, @unchecked Sendable {
+    private let reader: LineReader
+    private let pipeline: ParallelDecode
+    /// The ledger as given until the end; then the one the decoders kept.
+    private(set) var ledger: InputLedger
+    private(set) var failure: Error?
+    private(set) var ended = false
+    private var sequence = 0
+    /// The last two chunks handed out: the engine may still hold the newer one's records.
+    private var handedOut: [ParallelDecode.Chunk] = []
+
+    init(reader: LineReader, decoders: Int, ledger: InputLedger) {
+        self.reader = reader
+        self.ledger = ledger
+        pipeline = ParallelDecode(reader: reader, decoders: max(1, decoders), maxLineBytes: ExchangeDecoder.defaultMaxLineBytes,
+                                  ledger: ledger)
+    }
+
+    func start() { pipeline.start() }
+    func stop() { pipeline.stop() }
+
+    var trailingWarnings: [String] { reader.trailingWarning.map { [$0] } ?? [] }
+
+    func poll() -> [Exchange]? { pollKeyed()?.batch }
+    func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { pollKeyed().map { ($0.batch, nil) } }
+
+    /// Waits for the next chunk in input order.
+    func pollKeyed() -> (batch: [Exchange], keys: [ExchangeKeys]?, mark: FeedMark?)? {
+        guard !ended else { return nil }
+        // The engine has let go of the chunk before last: its records are freed on a decoder thread.
+        if handedOut.count == 2 { pipeline.finished(handedOut.removeFirst()) }
+        let next: ParallelDecode.Chunk?
+        do { next = try pipeline.next(sequence) } catch { failure = error; next = nil }
+        guard let chunk = next else {
+            ended = true
+            ledger = pipeline.finalLedger
+            return nil
+        }
+        sequence += 1
+        handedOut.append(chunk)
         return (chunk.exchanges, chunk.keys, nil)
     }
 }

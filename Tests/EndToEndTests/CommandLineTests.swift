@@ -303,7 +303,8 @@ final class CommandLineTests: XCTestCase {
     }
 
     /// `scan --threads N` gives the report of one thread, byte for byte: over generated traffic
-    /// with broken, blank, over-long and repeated lines, and over every sample log.
+    /// with broken, blank, over-long and repeated lines, a log of nothing but repeats, and over
+    /// every sample log.
     func testScanReportIsTheSameWithAnyNumberOfThreads() throws {
         let dir = try temporaryDirectory().path
         let gen = try sh(#""$DW" gen --seed 9 --days 1 --scale 0.4 -o "# + "'\(dir)/gen.ndjson'")
@@ -314,7 +315,10 @@ final class CommandLineTests: XCTestCase {
         // Cut short inside a gzip member: a read error part-way, after many chunks were read.
         let cut = try sh("head -c 1500000 SampleLogs/demo.ndjson.gz > '\(dir)/cut.ndjson.gz'")
         XCTAssertEqual(cut.status, 0, cut.stderr)
-        let inputs = ["'\(dir)/noisy.ndjson'", "'\(dir)/cut.ndjson.gz'", "SampleLogs/demo.ndjson.gz", "SampleLogs/stealth.ndjson.gz", "SampleLogs/lookalikes.ndjson.gz"]
+        // Every line twice: most of each chunk's records are refused as duplicates.
+        let doubled = try sh("head -n 5000 '\(dir)/gen.ndjson' | awk '{ print; print }' > '\(dir)/doubled.ndjson'")
+        XCTAssertEqual(doubled.status, 0, doubled.stderr)
+        let inputs = ["'\(dir)/noisy.ndjson'", "'\(dir)/doubled.ndjson'", "'\(dir)/cut.ndjson.gz'", "SampleLogs/demo.ndjson.gz", "SampleLogs/stealth.ndjson.gz", "SampleLogs/lookalikes.ndjson.gz"]
         for input in inputs {
             let one = try sh(#""$DW" scan --format json --all --threads 1 "# + input)
             XCTAssertEqual(one.status, input.contains("cut") ? 2 : 0, one.stderr)
