@@ -121,14 +121,27 @@ struct ClusterBuilder {
             let value = evidence.tables[ref.kind].states[Int(ref.slot)]
             guard value.alive, value.distinct >= 2 else { continue }
             let members = value.members
-            // Counted before any list is built: most values fail this test.
-            var suspiciousCount = 0, knownHonest = 0
+            // Counted before any list is built: most values fail this test, and a popular one
+            // fails as soon as too many of its users are not suspicious to reach the share.
+            let needed = settings.suspiciousShareForInfrastructureLink * Double(value.memberCount)
+            let othersAllowed = Double(members.count) - needed + 0.5
+            var suspiciousCount = 0, knownHonest = 0, others = 0
             for m in members {
                 let b = behaviour[Int(m)]
-                if b >= settings.linkBehaviourScore { suspiciousCount += 1 } else if b >= 0 { knownHonest += 1 }
+                if b >= settings.linkBehaviourScore { suspiciousCount += 1; continue }
+                if b >= 0 { knownHonest += 1 }
+                others += 1
+                if Double(others) > othersAllowed { break }
             }
-            guard suspiciousCount >= 2 && Double(suspiciousCount) >= settings.suspiciousShareForInfrastructureLink * Double(value.memberCount) else { continue }
-            let suspicious = members.filter { behaviour[Int($0)] >= settings.linkBehaviourScore }
+            guard suspiciousCount >= 2 && Double(others) <= othersAllowed && Double(suspiciousCount) >= needed else { continue }
+            // Filled in place: appending one by one checked the array's uniqueness per member.
+            let suspicious = [Int32](unsafeUninitializedCapacity: suspiciousCount) { buffer, count in
+                count = 0
+                for m in members where behaviour[Int(m)] >= settings.linkBehaviourScore {
+                    buffer[count] = m
+                    count += 1
+                }
+            }
             if !family {
                 forest.unionAll(suspicious)
                 mark(suspicious, .infrastructure)
