@@ -196,7 +196,7 @@ extension Console {
                            .number(Double(s.recent.count)), .text(models)],
                 haystack: (s.id ?? "") + " " + models + " " + s.recent.compactMap(\.promptExcerpt).joined(separator: " "))
         }
-        return TableModel(columns: columns, rows: rows)
+        return TableModel(columns: columns, rows: rows, emptyText: source?.drillDownNote(account))
     }
 
     // MARK: Exchanges of a session
@@ -237,6 +237,6 @@ extension Console {
                            .text(st), .text(ip), .text(e.promptExcerpt ?? "")],
                 haystack: [e.model, e.clientIP, e.requestID, e.promptExcerpt, e.userAgent].compactMap { $0 }.joined(separator: " "))
         }
-        return TableModel(columns: columns, rows: rows)
+        return TableModel(columns: columns, rows: rows, emptyText: source?.drillDownNote(account))
     }
 }

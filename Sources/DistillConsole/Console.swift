@@ -105,6 +105,10 @@ public final class Console {
     /// The cluster list also shows what the allowlist set aside (the host asks the detector for it).
     public var showsAllowlisted: Bool { navigation.showsAllowlisted }
 
+    /// The data source's detail changed (drill-down answered from elsewhere): the table on
+    /// screen is built again.
+    public func sourceChanged() { generation += 1 }
+
     /// The proxy-identity warning is said once on the message line; the status bar keeps it.
     private var warnedProxyIdentity = false
 

@@ -13,6 +13,16 @@ public protocol ConsoleDataSource: AnyObject {
     func ties(of accounts: [String]) -> [TieDetail]
     /// The accounts that used a shared value; nil once it is no longer known.
     func sharedValue(_ ref: SharedValueRef) -> SharedValueDetail?
+    /// Why an account's sessions are not (yet) there, when they are kept elsewhere: said in
+    /// place of an empty list.
+    func drillDownNote(_ account: String) -> String?
+    /// Goes up when detail arrives from elsewhere, so that the screen is built again.
+    var revision: Int { get }
+}
+
+extension ConsoleDataSource {
+    public func drillDownNote(_ account: String) -> String? { nil }
+    public var revision: Int { 0 }
 }
 
 /// Reads a detector and its inspector. Call only from the thread that feeds the detector.

@@ -9,7 +9,7 @@ public typealias StreamTime = Int64
 /// The `String` properties below build their value on demand; they are for the console,
 /// reports and tests, not the per-exchange path.
 public struct Exchange: Sendable, Equatable {
-    public enum Status: String, Sendable { case success, failure }
+    public enum Status: String, Sendable, Codable { case success, failure }
 
     public var ts: StreamTime
     public var asn: Int64?
@@ -79,9 +79,16 @@ extension Exchange {
     /// The account's shard among `count`: a hash of the account's bytes that every process
     /// and release computes alike, so a partition always holds the same accounts.
     public func partition(of count: Int) -> Int {
-        let h = text.withBytes(.accountID) { StableHash.hash($0, seed: 0x5348_4152_44) } ?? 0
+        let h = text.withBytes(.accountID) { StableHash.hash($0, seed: Self.partitionSeed) } ?? 0
         return Int(h % UInt64(max(1, count)))
     }
+
+    /// `partition(of:)` of any exchange of `account`.
+    public static func partition(ofAccount account: String, among count: Int) -> Int {
+        Int(StableHash.hash(account, seed: partitionSeed) % UInt64(max(1, count)))
+    }
+
+    private static let partitionSeed: UInt64 = 0x5348_4152_44
 }
 
 /// A prompt's features carried with its exchange, packed (32 bytes). Derived data: two

@@ -39,6 +39,11 @@ public struct ConsoleSession {
     let allowlist: AllowlistHolder
     /// With `--state`: writes checkpoints the engine hands over.
     public var checkpoints: CheckpointWriter?
+    /// Makes the console's drill-down source for the engine's detector (again after a seek
+    /// back, which starts a fresh detector).
+    public var makeSource: (Detector) -> ConsoleDataSource = { DetectorDataSource(detector: $0) } {
+        didSet { console.source = makeSource(engine.detector) }
+    }
 
     /// Wall time spent ingesting per loop turn, at most: keeps keys responsive.
     static let sliceMs = 6.0
@@ -67,6 +72,7 @@ public struct ConsoleSession {
         var rebuilds = engine.rebuilds
         var seeking = false
         var lastRetry = 0.0
+        var sourceRevision = console.source?.revision ?? 0
 
         while !stopRequested() {
             let now = nowMs()
@@ -87,8 +93,13 @@ public struct ConsoleSession {
             if engine.rebuilds != rebuilds {
                 // Seeking back: a fresh detector; nothing of the old state may stay on screen.
                 rebuilds = engine.rebuilds
-                console.source = DetectorDataSource(detector: engine.detector)
+                console.source = makeSource(engine.detector)
                 console.restart(snapshot: Console.emptySnapshot)
+                needsDraw = true
+            }
+            if let revision = console.source?.revision, revision != sourceRevision {
+                sourceRevision = revision
+                console.sourceChanged()
                 needsDraw = true
             }
             if let snapshot = engine.snapshotIfDue(wallMs: nowMs()) {

@@ -199,3 +199,52 @@ struct WorkerCommand: ParsableCommand {
         printDiagnostic("worker stopped after \(worker.processed) records", level: .notice)
     }
 }
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Ask the shard workers what they keep of some accounts: detail, sessions, recent exchanges.",
+        discussion: """
+        Each account goes to the worker that owns its partition (NAME.inspect.<partition>), as \
+        the console's drill-down does under `watch --nats`. Prints one JSON object per account \
+        answered: {"account", "detail", "sessions"}; detail is left out when its worker keeps \
+        nothing of it. Exits 1 when a worker did not answer within --timeout.
+        """
+    )
+
+    @OptionGroup var bus: BusOptions
+
+    @Option(name: .customLong("partitions"), help: "How many partitions the publishers split accounts into.")
+    var partitions = 16
+
+    @Option(help: "Seconds to wait for each worker's answer.")
+    var timeout: Double = 2
+
+    @Argument(help: "Account ids.")
+    var accounts: [String]
+
+    func validate() throws {
+        if partitions < 1 || partitions > 4096 { throw ValidationError("--partitions must be between 1 and 4096") }
+        if !(timeout > 0 && timeout <= 600) { throw ValidationError("--timeout must be between 0 and 600 seconds") }
+        if accounts.isEmpty { throw ValidationError("give at least one account id") }
+    }
+
+    func run() throws {
+        let inspector = BusInspector(bus: try bus.connect(), names: bus.names, partitions: partitions, timeoutMs: Int64(timeout * 1000))
+        let answered = try refusingOnError { try inspector.fetch(accounts) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // In the order asked, each account once.
+        let byAccount = Dictionary(answered.map { ($0.account, $0) }, uniquingKeysWith: { first, _ in first })
+        var printed: Set<String> = []
+        for a in accounts where printed.insert(a).inserted {
+            if let found = byAccount[a] { print(String(decoding: try encoder.encode(found), as: UTF8.self)) }
+        }
+        let missing = Set(accounts).subtracting(answered.map(\.account))
+        if !missing.isEmpty {
+            let parts = Set(missing.map { Exchange.partition(ofAccount: $0, among: partitions) }).sorted()
+            printDiagnostic("no worker answered for partition\(parts.count == 1 ? "" : "s") \(parts.map(String.init).joined(separator: ", "))")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -13,7 +13,7 @@ struct DistillWatch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "distillwatch",
         abstract: "Detects adversarial distillation campaigns in LLM API exchange logs.",
-        subcommands: [WatchCommand.self, ScanCommand.self, PublishCommand.self, WorkerCommand.self, CasesCommand.self, GenCommand.self, EvalCommand.self, RulesCommand.self, BenchCommand.self, RenderBenchCommand.self, ReplayBenchCommand.self]
+        subcommands: [WatchCommand.self, ScanCommand.self, PublishCommand.self, WorkerCommand.self, InspectCommand.self, CasesCommand.self, GenCommand.self, EvalCommand.self, RulesCommand.self, BenchCommand.self, RenderBenchCommand.self, ReplayBenchCommand.self]
     )
 
     /// Bad arguments exit 2 like any other unusable input, in every command (the parser's own

@@ -107,11 +107,13 @@ struct WatchCommand: ParsableCommand {
         let listening = first?.listening ?? []
         let engine: ReplayEngine
         let allowlist = AllowlistHolder()
+        // A coordinator's workers keep the drill-down detail of their own accounts.
+        let keepsDetail = sourceOptions.nats == nil
         do {
             engine = try ReplayEngine(speed: replaySpeed, paused: paused, live: live, window: window(),
-                                      makeDetector: { [settings = detectorSettings, allowlist] in
+                                      makeDetector: { [settings = detectorSettings, allowlist, keepsDetail] in
                                           let d = Detector(settings: settings)
-                                          d.inspector = ExchangeInspector()
+                                          if keepsDetail { d.inspector = ExchangeInspector() }
                                           // A detector rebuilt for a seek back knows the analyst's allowlist from its first exchange.
                                           d.allowlist = allowlist.current
                                           return d
@@ -125,9 +127,9 @@ struct WatchCommand: ParsableCommand {
                                       resumeFeed: live || paths.contains("-") ? nil : { [paths, sourceOptions] mark in
                                           try sourceOptions.makeFeed(paths: paths, resume: mark).feed
                                       },
-                                      prepareDetector: { [allowlist] d in
+                                      prepareDetector: { [allowlist, keepsDetail] d in
                                           // Drill-down detail is not kept in keyframes: it fills again from here.
-                                          d.inspector = ExchangeInspector()
+                                          if keepsDetail { d.inspector = ExchangeInspector() }
                                           d.allowlist = allowlist.current
                                       },
                                       // On disk a long recording keeps keyframes hours apart, not days.
@@ -156,6 +158,16 @@ struct WatchCommand: ParsableCommand {
 
         var session = ConsoleSession(terminal: backend, engine: engine, sourceName: sourceName, allowlist: allowlist,
                                      stopRequested: { pendingSignal != 0 })
+        var busInspector: BusInspector?
+        defer { busInspector?.stop() }
+        if let url = sourceOptions.nats {
+            do {
+                let inspector = BusInspector(bus: try NatsBus(url: url, connectWaitMs: 5000), names: try BusNames(sourceOptions.stream),
+                                             partitions: sourceOptions.partitions)
+                busInspector = inspector
+                session.makeSource = { BusDataSource(detector: $0, inspector: inspector) }
+            } catch { throw failure("\(error)") }
+        }
         session.journal = journal
         session.exportDirectory = exportDir ?? CaseExportWriter.defaultDirectory()
         session.console.analyst = who

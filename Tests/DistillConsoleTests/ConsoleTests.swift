@@ -16,6 +16,8 @@ final class FakeSource: ConsoleDataSource {
     }
     func ties(of accounts: [String]) -> [TieDetail] { [] }
     func sharedValue(_ ref: SharedValueRef) -> SharedValueDetail? { nil }
+    var notes: [String: String] = [:]
+    func drillDownNote(_ account: String) -> String? { notes[account] }
 }
 
 /// Widgets and views rendered into an in-memory grid, compared with expected text and style
@@ -229,6 +231,26 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(g.roles(row: row).filter { $0 == "?" }.count, 1, "the placeholder has its own role")
         for _ in 0..<4 { _ = console.handle(.escape) }
         XCTAssertEqual(console.view, .clusters)
+    }
+
+    /// Sessions kept elsewhere (a coordinator's workers): while none are there the list says
+    /// why, and once they arrive the open view shows them without a new snapshot.
+    func testSessionsKeptElsewhereSayWhyTheyAreMissingAndShowOnArrival() {
+        let (console, source) = Self.fixture()
+        source.notes["farm-2"] = "(asking the worker of partition 3...)"
+        _ = console.handle(.enter)
+        _ = console.handle(.char("j"))
+        _ = console.handle(.enter)
+        var g = render(console)
+        XCTAssertEqual(console.breadcrumbs, ["Clusters", "cluster farm-1", "account farm-2"])
+        XCTAssertTrue(g.lines.contains { $0.hasPrefix(" (asking the worker of partition 3...)") }, screen(g))
+        source.sessionList["farm-2"] = source.sessionList["farm-1"]
+        g = render(console)
+        XCTAssertFalse(g.lines.contains { $0.contains("s-1   ") }, "the table is kept until the source says it changed")
+        console.sourceChanged()
+        g = render(console)
+        XCTAssertTrue(g.lines.contains { $0.hasPrefix("s-1   ") }, screen(g))
+        XCTAssertFalse(g.lines.contains { $0.contains("asking the worker") })
     }
 
     /// Without a UTF-8 locale every cell is ASCII, and no glyph of the console's own turns into a

@@ -1,3 +1,4 @@
+import DistillCore
 import Foundation
 import XCTest
 
@@ -145,6 +146,60 @@ final class BusEndToEndTests: XCTestCase {
             XCTAssertEqual(try String(contentsOfFile: standbyReport, encoding: .utf8), expected, "standby rebuilt from summaries")
             for p in spawned where p.isRunning { p.terminate(); p.waitUntilExit() }
         }
+    }
+
+    /// Drill-down goes to the worker that owns the account: what `inspect` (the console's
+    /// request) gets back is what an inspector fed the file's admitted records keeps, for
+    /// accounts on every partition; an account no one sent is answered with nothing, and an
+    /// account whose worker has stopped is said to have no answer (exit 1).
+    func testDrillDownIsAnsweredByTheWorkerThatOwnsTheAccount() throws {
+        let input = try makeInput()
+        // What the console keeps when it reads the file itself: every record the ledger admits.
+        let local = ExchangeInspector()
+        var ledger = InputLedger()
+        let decoder = ExchangeDecoder()
+        var byPartition: [Int: [String]] = [:]
+        var repeated: [String] = []
+        for line in try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n") {
+            guard case .exchange(let x) = decoder.decode(String(line)) else { continue }
+            guard ledger.admit(x) else { repeated.append(x.accountID); continue }
+            local.record(x)
+            let p = x.partition(of: 16)
+            if byPartition[p, default: []].count < 2 && !byPartition[p, default: []].contains(x.accountID) { byPartition[p, default: []].append(x.accountID) }
+        }
+        XCTAssertGreaterThan(ledger.duplicates, 0, "the input repeats request ids, which drill-down must not count twice")
+        // Those of the repeated lines too: a repeat must not show twice.
+        var accounts = byPartition.keys.sorted().flatMap { byPartition[$0]! }
+        accounts += Set(repeated).subtracting(accounts).sorted()
+        XCTAssertEqual(Set(byPartition.keys).count, 16, "accounts on every partition")
+
+        try spawn("w1", ["worker", "--nats", url, "--partitions", "0-7"])
+        let second = try spawn("w2", ["worker", "--nats", url, "--partitions", "8-15"])
+        try run("publish", ["publish", "--nats", url, input])
+        let expected = accounts.map { local.inspection(of: $0) } + [local.inspection(of: "acct_nobody_sent")]
+        var answered: [AccountInspection] = []
+        let deadline = Date().addingTimeInterval(120)
+        repeat {
+            let asked = try spawn("inspect", ["inspect", "--nats", url] + accounts + ["acct_nobody_sent"])
+            asked.waitUntilExit()
+            answered = log("inspect.out").split(separator: "\n").compactMap { try? JSONDecoder().decode(AccountInspection.self, from: Data($0.utf8)) }
+            if answered == expected { break }
+            usleep(200_000)
+        } while Date() < deadline
+        XCTAssertEqual(answered.map(\.account), expected.map(\.account), "one answer per account, in the order asked")
+        let differing = zip(answered, expected).filter { $0 != $1 }.map(\.0.account)
+        XCTAssertEqual(differing, [], "the workers' drill-down is what the records say")
+        XCTAssertNil(answered.last?.detail)
+        XCTAssertGreaterThan(answered.reduce(0) { $0 + ($1.detail?.exchanges ?? 0) }, accounts.count, "accounts with several exchanges")
+
+        kill(second.processIdentifier, SIGKILL)
+        second.waitUntilExit()
+        let orphan = byPartition[12]![0]
+        let unanswered = try spawn("orphan", ["inspect", "--nats", url, "--timeout", "0.5", byPartition[3]![0], orphan])
+        unanswered.waitUntilExit()
+        XCTAssertEqual(unanswered.terminationStatus, 1)
+        XCTAssertTrue(log("orphan.err").contains("no worker answered for partition 12"), log("orphan.err"))
+        XCTAssertEqual(log("orphan.out").split(separator: "\n").count, 1, "the account on a live worker's partition is still answered")
     }
 
     /// Records published over more partitions than the workers consume would never reach the

@@ -50,6 +50,13 @@ public enum SortKey: Sendable, Comparable {
 public struct TableModel: Sendable {
     public var columns: [Column]
     public var rows: [TableRow]
+    /// Said in place of rows when there are none.
+    public var emptyText = "(nothing to show)"
+
+    public init(columns: [Column], rows: [TableRow], emptyText: String? = nil) {
+        self.columns = columns; self.rows = rows
+        if let emptyText { self.emptyText = emptyText }
+    }
 }
 
 /// Draws a `TableModel` into a rectangle: header, rows, selection, scroll; columns dropped by
@@ -98,7 +105,7 @@ public enum TableWidget {
         let bodyHeight = height - 1
         guard bodyHeight > 0 else { return }
         if model.rows.isEmpty {
-            grid.put("(nothing to show)", x: x + 1, y: y + 1, maxWidth: width - 1, role: .muted)
+            grid.put(model.emptyText, x: x + 1, y: y + 1, maxWidth: width - 1, role: .muted)
             return
         }
         for line in 0..<bodyHeight {

@@ -1,6 +1,6 @@
 /// What the console shows of one exchange once it has been drilled down to: the record's
 /// fields, with the prompt cut to an excerpt. Text is raw (unsanitised); the screen sanitises.
-public struct ExchangeExcerpt: Sendable, Equatable {
+public struct ExchangeExcerpt: Sendable, Equatable, Codable {
     public var ts: StreamTime
     public var requestID: String?
     public var sessionID: String?
@@ -55,7 +55,7 @@ public struct ExchangeExcerpt: Sendable, Equatable {
 
 /// One conversation of an account as the inspector remembers it: its span and turn count,
 /// and the last few exchanges.
-public struct SessionSummary: Sendable, Equatable {
+public struct SessionSummary: Sendable, Equatable, Codable {
     /// nil stands for the account's exchanges that named no session.
     public var id: String?
     public var firstSeen: StreamTime
@@ -66,13 +66,13 @@ public struct SessionSummary: Sendable, Equatable {
 }
 
 /// A value an account used, with how many of its exchanges carried it.
-public struct SeenValue: Sendable, Equatable {
+public struct SeenValue: Sendable, Equatable, Codable {
     public var value: String
     public var count: Int
 }
 
 /// A capped list of distinct values, most used first when read.
-public struct CappedValues: Sendable, Equatable {
+public struct CappedValues: Sendable, Equatable, Codable {
     public private(set) var values: [SeenValue] = []
     /// Exchanges that carried a value not kept because the list was full.
     public private(set) var overflow = 0
@@ -93,7 +93,7 @@ public struct CappedValues: Sendable, Equatable {
 }
 
 /// Everything the inspector keeps about one account.
-public struct AccountDetail: Sendable {
+public struct AccountDetail: Sendable, Equatable, Codable {
     public var id: String
     public var firstSeen: StreamTime
     public var lastSeen: StreamTime
@@ -209,5 +209,26 @@ public final class ExchangeInspector {
     public func exchanges(_ account: String, session: String?) -> [ExchangeExcerpt] {
         guard let i = index[account] else { return [] }
         return slots[i].sessions.first { $0.id == session }?.recent ?? []
+    }
+
+    /// Everything kept about one account, as one value (for a process that asks another).
+    public func inspection(of account: String) -> AccountInspection {
+        AccountInspection(account: account, detail: accountDetail(account), sessions: sessions(account))
+    }
+}
+
+/// What an inspector keeps about one account: its detail (nil when it keeps none) and its
+/// sessions, most recently active first. Shard workers answer drill-down requests with it.
+public struct AccountInspection: Sendable, Equatable, Codable {
+    public var account: String
+    public var detail: AccountDetail?
+    public var sessions: [SessionSummary]
+
+    public init(account: String, detail: AccountDetail?, sessions: [SessionSummary]) {
+        self.account = account; self.detail = detail; self.sessions = sessions
+    }
+
+    public func exchanges(session: String?) -> [ExchangeExcerpt] {
+        sessions.first { $0.id == session }?.recent ?? []
     }
 }

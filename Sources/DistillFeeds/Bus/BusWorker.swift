@@ -7,6 +7,10 @@ import Foundation
 /// unacknowledged messages to whoever takes the partition over; anything summarised twice is
 /// recognised by the coordinator from its sequence number.
 ///
+/// It also keeps what an analyst drills down to for its accounts (an `ExchangeInspector`) and
+/// answers the coordinator's requests for it on `NAME.inspect.<partition>`, so the excerpts of
+/// recent exchanges stay on the shard that owns the account.
+///
 /// A summary says how far its partition is complete only when that is certain: up to the
 /// stream's end as read before the consumer showed nothing pending and nothing unacknowledged,
 /// and after such a moment up to the last message taken, as long as no delivery was missed (a
@@ -34,6 +38,22 @@ public final class BusWorker: @unchecked Sendable {
     private var processedCount = 0
     private var end: UInt64 = 0
     private var streamEnd: UInt64 { lock.withLock { end } }
+    /// Drill-down detail of this worker's accounts, and per partition the stream sequences
+    /// lately recorded in it, so that a message this worker is handed again (its acknowledgement
+    /// was late) is not recorded twice; under `inspectLock`. A message redelivered from a worker
+    /// that stopped comes in out of order and is recorded here for the first time.
+    private let inspector = ExchangeInspector()
+    private var inspected: [Int: Set<UInt64>] = [:]
+    /// Repeats of a `request_id` set aside as the coordinator's ledger sets them aside (a
+    /// repeated id has one account, so one partition, read in order): drill-down shows what the
+    /// detector counted. One for all partitions, so its memory is bounded as the coordinator's.
+    private var repeats = InputLedger()
+    /// Sequences remembered per partition: far more than are ever unacknowledged at once.
+    static let inspectedRemembered = 1 << 16
+    private let inspectLock = NSLock()
+    /// Accounts answered per drill-down request, at most: the answer stays far below the
+    /// server's payload limit.
+    public static let accountsPerInspection = 8
 
     public init(bus: NatsBus, names: BusNames, settings: Settings) {
         self.bus = bus; self.names = names; self.settings = settings
@@ -81,8 +101,50 @@ public final class BusWorker: @unchecked Sendable {
             }
             thread.name = "distillwatch-shard-\(p)"
             thread.start()
+
+            group.enter()
+            let answering = Thread { [self] in
+                defer { group.leave() }
+                while !stop() {
+                    do {
+                        let requests = try bus.subscribe(names.inspectSubject(p))
+                        while !stop() { _ = try requests.answerNext(timeoutMs: 250) { answerInspection($0) } }
+                    } catch {
+                        report("drill-down requests for partition \(p): \(error); trying again")
+                        usleep(1_000_000)
+                    }
+                }
+            }
+            answering.name = "distillwatch-inspect-\(p)"
+            answering.start()
         }
         group.wait()
+    }
+
+    /// The answer to a drill-down request: a JSON array of account ids in, a JSON array of
+    /// `AccountInspection` out (one per account asked, up to `accountsPerInspection`; an
+    /// account this worker knows nothing of has no detail and no sessions). Anything else in
+    /// is answered with an empty array.
+    func answerInspection(_ request: UnsafeRawBufferPointer) -> [UInt8] {
+        let asked = (try? JSONDecoder().decode([String].self, from: Data(request))) ?? []
+        let answers = inspectLock.withLock { asked.prefix(Self.accountsPerInspection).map { inspector.inspection(of: $0) } }
+        return Array((try? JSONEncoder().encode(answers)) ?? Data("[]".utf8))
+    }
+
+    /// Records one message's exchanges for drill-down, unless the message was recorded before.
+    private func inspect(_ made: [ShardSummary.Entry], partition p: Int, sequence: UInt64) {
+        inspectLock.withLock {
+            guard inspected[p, default: []].insert(sequence).inserted else { return }
+            if inspected[p]!.count > Self.inspectedRemembered {
+                // Keep the newer half: a message delivered again is one of the latest.
+                let cut = inspected[p]!.sorted()[Self.inspectedRemembered / 2]
+                inspected[p] = inspected[p]!.filter { $0 >= cut }
+            }
+            for e in made {
+                guard case .exchange(let x) = e.item, repeats.admit(x) else { continue }
+                inspector.record(x)
+            }
+        }
     }
 
     /// Says what went wrong, at most once a minute for the same words.
@@ -116,7 +178,9 @@ public final class BusWorker: @unchecked Sendable {
             var newest: UInt64 = 0
             for m in messages {
                 newest = max(newest, m.sequence)
-                summary.entries.append(contentsOf: entries(m, m.header("Dw-Format") == "canonical" ? canonical : adapter, &outcomes))
+                let made = entries(m, m.header("Dw-Format") == "canonical" ? canonical : adapter, &outcomes)
+                summary.entries.append(contentsOf: made)
+                inspect(made, partition: p, sequence: m.sequence)
                 // A delivery this client never saw (one that came after an earlier fetch gave
                 // up) will come again after the ack wait: until then, vouch for nothing.
                 if let last = lastDelivery, m.delivery != last + 1 { clean = false }

@@ -34,6 +34,8 @@ public struct BusNames: Sendable {
     public func durable(_ partition: Int) -> String { "\(stream)_p\(partition)" }
     public var summaryStream: String { "\(stream)_SUMMARY" }
     public var summarySubject: String { "\(stream).summary" }
+    /// Drill-down requests for the accounts of one partition (plain NATS, not stored).
+    public func inspectSubject(_ partition: Int) -> String { "\(stream).inspect.\(partition)" }
 }
 
 /// One connection to a NATS server with JetStream. The C client's connection is safe to share
@@ -161,6 +163,34 @@ public final class NatsBus: @unchecked Sendable {
         return BusSubscription(sub)
     }
 
+    /// Requests on `subject` (plain NATS), taken one at a time by `BusRequests.next`.
+    public func subscribe(_ subject: String) throws(BusError) -> BusRequests {
+        var sub: OpaquePointer?
+        let s = natsConnection_SubscribeSync(&sub, handle.pointee.nc, subject)
+        guard s == NATS_OK, let sub else { throw BusError("cannot subscribe to \(subject)", s) }
+        return BusRequests(sub, bus: self)
+    }
+
+    /// Sends `bytes` as the answer to a request.
+    func respond(to message: OpaquePointer, _ bytes: [UInt8]) throws(BusError) {
+        guard let reply = natsMsg_GetReply(message) else { return }
+        let s = bytes.withUnsafeBytes { natsConnection_Publish(handle.pointee.nc, reply, $0.baseAddress, Int32($0.count)) }
+        guard s == NATS_OK else { throw BusError("cannot answer a request", s) }
+    }
+
+    /// Asks whoever listens on `subject` and waits at most `timeoutMs` for the answer: nil when
+    /// none came (no listener, or too slow).
+    public func request(_ subject: String, _ bytes: [UInt8], timeoutMs: Int64) throws(BusError) -> [UInt8]? {
+        var reply: OpaquePointer?
+        let s = bytes.withUnsafeBytes { natsConnection_Request(&reply, handle.pointee.nc, subject, $0.baseAddress, Int32($0.count), timeoutMs) }
+        if s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS { return nil }
+        guard s == NATS_OK, let reply else { throw BusError("request on \(subject)", s) }
+        defer { natsMsg_Destroy(reply) }
+        let n = Int(natsMsg_GetDataLength(reply))
+        guard n > 0, let p = natsMsg_GetData(reply) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+
     /// Every message on `subject` from sequence `start` (1: the first), in order, fetched in
     /// batches, without acknowledgements.
     public func readAll(stream: String, subject: String, from start: UInt64 = 1) throws(BusError) -> BusSubscription {
@@ -230,5 +260,28 @@ public final class BusSubscription: @unchecked Sendable {
         }
         natsMsgList_Destroy(&list)
         return out
+    }
+}
+
+/// A plain subscription for requests: each is taken, answered, and freed.
+public final class BusRequests: @unchecked Sendable {
+    private let sub: OpaquePointer
+    private let bus: NatsBus
+
+    init(_ sub: OpaquePointer, bus: NatsBus) { self.sub = sub; self.bus = bus }
+    deinit { natsSubscription_Destroy(sub) }
+
+    /// Waits at most `timeoutMs` for the next request; answers it with what `answer` makes of
+    /// its bytes. Returns whether there was one.
+    public func answerNext(timeoutMs: Int64, _ answer: (UnsafeRawBufferPointer) -> [UInt8]) throws(BusError) -> Bool {
+        var m: OpaquePointer?
+        let s = natsSubscription_NextMsg(&m, sub, timeoutMs)
+        if s == NATS_TIMEOUT { return false }
+        guard s == NATS_OK, let m else { throw BusError("waiting for a request", s) }
+        defer { natsMsg_Destroy(m) }
+        let n = Int(natsMsg_GetDataLength(m))
+        let bytes = answer(UnsafeRawBufferPointer(start: n > 0 ? natsMsg_GetData(m) : nil, count: n))
+        try bus.respond(to: m, bytes)
+        return true
     }
 }
