@@ -44,10 +44,12 @@ public final class BusWorker: @unchecked Sendable {
     /// that stopped comes in out of order and is recorded here for the first time.
     private let inspector = ExchangeInspector()
     private var inspected: [Int: Set<UInt64>] = [:]
-    /// Repeats of a `request_id` set aside as the coordinator's ledger sets them aside (a
-    /// repeated id has one account, so one partition, read in order): drill-down shows what the
-    /// detector counted. One for all partitions, so its memory is bounded as the coordinator's.
-    private var repeats = InputLedger()
+    /// Per partition, repeats of a `request_id` set aside as the coordinator's ledger sets them
+    /// aside (a repeated id has one account, so one partition): drill-down shows what the
+    /// detector counted. One per partition because each is read in its own stream order: one
+    /// shared by partitions read at different speeds saw times jump back and forth across its
+    /// hourly buckets and let a repeat through. Each remembers only its partition's ids.
+    private var repeats: [Int: InputLedger] = [:]
     /// Sequences remembered per partition: far more than are ever unacknowledged at once.
     static let inspectedRemembered = 1 << 16
     private let inspectLock = NSLock()
@@ -141,7 +143,7 @@ public final class BusWorker: @unchecked Sendable {
                 inspected[p] = inspected[p]!.filter { $0 >= cut }
             }
             for e in made {
-                guard case .exchange(let x) = e.item, repeats.admit(x) else { continue }
+                guard case .exchange(let x) = e.item, repeats[p, default: InputLedger()].admit(x) else { continue }
                 inspector.record(x)
             }
         }
