@@ -26,6 +26,27 @@ final class InspectorTests: XCTestCase {
         XCTAssertEqual(d.cards.sorted.first, SeenValue(value: "card", count: 20))
     }
 
+    /// A record handed over again after later ones (a shard worker that took over) takes its
+    /// place by time: the same records in any order leave the same session.
+    func testASessionKeepsItsLatestExchangesByTimeWhateverTheArrivalOrder() {
+        let records = (0..<10).map { Exchange(ts: Self.t0 + StreamTime($0) * 1000, accountID: "a", requestID: "r\($0)", sessionID: "s") }
+        let inOrder = ExchangeInspector(maxExchangesPerSession: 4)
+        for x in records { inOrder.record(x) }
+        XCTAssertEqual(inOrder.exchanges("a", session: "s").map(\.requestID), ["r6", "r7", "r8", "r9"])
+        var rng = UInt64(0x1234)
+        print("arrival orders seeded with \(rng)")
+        for _ in 0..<20 {
+            var shuffled = records
+            for k in stride(from: shuffled.count - 1, to: 0, by: -1) {
+                rng = rng &* 6364136223846793005 &+ 1442695040888963407
+                shuffled.swapAt(k, Int((rng >> 33) % UInt64(k + 1)))
+            }
+            let any = ExchangeInspector(maxExchangesPerSession: 4)
+            for x in shuffled { any.record(x) }
+            XCTAssertEqual(any.inspection(of: "a"), inOrder.inspection(of: "a"), shuffled.compactMap(\.requestID).joined(separator: ","))
+        }
+    }
+
     func testForgetsTheLeastRecentlyActiveAccountsWhenFull() {
         let ins = ExchangeInspector(maxAccounts: 10)
         for k in 0..<25 { ins.record(Exchange(ts: Self.t0 + StreamTime(k), accountID: "acct\(k)")) }

@@ -169,16 +169,26 @@ public final class ExchangeInspector {
             slots[i].sessions[s].turns += 1
             if e.ts < slots[i].sessions[s].firstSeen { slots[i].sessions[s].firstSeen = e.ts }
             if e.ts > slots[i].sessions[s].lastSeen { slots[i].sessions[s].lastSeen = e.ts }
-            if slots[i].sessions[s].recent.count >= maxExchangesPerSession { slots[i].sessions[s].recent.removeFirst() }
-            slots[i].sessions[s].recent.append(excerpt)
-        } else {
-            slots[i].detail.sessionsSeen += 1
-            if slots[i].sessions.count >= maxSessions {
-                // Forget the session that has been quiet longest.
-                if let quiet = slots[i].sessions.indices.min(by: { slots[i].sessions[$0].lastSeen < slots[i].sessions[$1].lastSeen }) {
-                    slots[i].sessions.remove(at: quiet)
-                }
+            // Kept in time order whatever order they arrive in (a shard worker is handed a
+            // record again after its worker stopped, behind later ones): the latest by time stay.
+            var recent = slots[i].sessions[s].recent
+            slots[i].sessions[s].recent = []
+            let at = recent.lastIndex { $0.ts <= e.ts }.map { $0 + 1 } ?? 0
+            if recent.count < maxExchangesPerSession || at > 0 {
+                recent.insert(excerpt, at: at)
+                if recent.count > maxExchangesPerSession { recent.removeFirst() }
             }
+            slots[i].sessions[s].recent = recent
+        } else {
+            let quiet = slots[i].sessions.indices.min { slots[i].sessions[$0].lastSeen < slots[i].sessions[$1].lastSeen }
+            if slots[i].sessions.count >= maxSessions, let quiet {
+                // A late record of a session quieter than every one kept was forgotten with it
+                // (read in time order, it would have come before them).
+                if e.ts < slots[i].sessions[quiet].lastSeen { return }
+                // Forget the session that has been quiet longest.
+                slots[i].sessions.remove(at: quiet)
+            }
+            slots[i].detail.sessionsSeen += 1
             slots[i].sessions.append(SessionSummary(id: e.sessionID, firstSeen: e.ts, lastSeen: e.ts, turns: 1, recent: [excerpt]))
         }
     }
@@ -232,3 +242,4 @@ public struct AccountInspection: Sendable, Equatable, Codable {
         sessions.first { $0.id == session }?.recent ?? []
     }
 }
+
