@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measures DistillWatch over NATS JetStream on this machine, against `scan` in the same run.
 
-    Scripts/bus-bench.py DISTILLWATCH FILE [--latency N]
+    Scripts/bus-bench.py DISTILLWATCH FILE [--latency N] [--worker-state]
 
 Starts `nats-server -js` on a free loopback port (store in a temporary folder), two workers
 (partitions 0-7 and 8-15) and a headless coordinator, then:
@@ -15,6 +15,9 @@ Starts `nats-server -js` on a free loopback port (store in a temporary folder), 
    once the stream stored the record) and measures the wall time from that return to the
    coordinator's counters showing the record. The counters are written every 0.1 s, so each
    figure is late by up to 0.1 s; the median is printed with that said.
+
+With --worker-state the workers save their partitions' drill-down detail (`worker --state`), so
+records are acknowledged only once a save covers them; the size of the saves is printed.
 """
 import json, os, shutil, signal, subprocess, sys, tempfile, time
 
@@ -33,6 +36,7 @@ def main():
         sys.exit(__doc__)
     dw, path = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     latency_n = int(sys.argv[sys.argv.index("--latency") + 1]) if "--latency" in sys.argv else 20
+    worker_state = "--worker-state" in sys.argv
     server_bin = shutil.which("nats-server") or "/usr/sbin/nats-server"
     tmp = tempfile.mkdtemp(prefix="dw-bus-bench-")
     procs = []
@@ -59,7 +63,9 @@ def main():
         coordinator = subprocess.Popen([dw, "watch", "--headless", "--nats", url, "--stream", "BENCH", "--counters-every", "0",
                                         "--report", report], stdout=counters)
         worker_logs = [open(os.path.join(tmp, f"worker-{r}.log"), "w") for r in ("0-7", "8-15")]
-        workers = [subprocess.Popen([dw, "worker", "--nats", url, "--stream", "BENCH", "--partitions", r], stderr=log)
+        shards = os.path.join(tmp, "shards")
+        state = ["--state", shards] if worker_state else []
+        workers = [subprocess.Popen([dw, "worker", "--nats", url, "--stream", "BENCH", "--partitions", r] + state, stderr=log)
                    for r, log in zip(("0-7", "8-15"), worker_logs)]
         procs += [coordinator] + workers
         t = time.monotonic()
@@ -87,6 +93,9 @@ def main():
         for p in workers:
             p.send_signal(signal.SIGTERM)
             p.wait()
+        if worker_state:
+            saved = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(shards) for f in fs if f == "checkpoint.dws")
+            print(f"  workers' saves: {saved / 1e6:.1f} MB over 16 partitions")
 
         # The coordinator's own cost: a standby rebuilding from the stored summaries alone.
         t = time.monotonic()

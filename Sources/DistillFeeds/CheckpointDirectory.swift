@@ -50,19 +50,25 @@ public final class CheckpointDirectory {
     /// The newest usable checkpoint, or nil when there is none at all. Throws when there are
     /// checkpoints but none can be used: starting over would silently forget what they hold.
     public func restore(settings: DetectorSettings) throws(CheckpointError) -> Restored? {
+        try restore { path throws(StateFileError) in try StateFile.read(path, settings: settings) }
+            .map { Restored(state: $0.value, file: $0.file, refused: $0.refused) }
+    }
+
+    /// `restore(settings:)` for checkpoints of any kind: `read` reads one file or says why not.
+    public func restore<Value>(reading read: (String) throws(StateFileError) -> Value) throws(CheckpointError) -> (value: Value, file: String, refused: [String])? {
         var refusals: [(file: String, reason: String)] = []
         for name in [Self.newestName, Self.nextName, Self.previousName] {
             let file = path + "/" + name
             guard access(file, F_OK) == 0 else { continue }
             do {
-                let state = try StateFile.read(file, settings: settings)
+                let value = try read(file)
                 // Refused files move aside, so later checkpoints never overwrite them.
                 var notes: [String] = []
                 for r in refusals {
                     let aside = Self.freeName(r.file + ".refused")
                     notes.append(rename(r.file, aside) == 0 ? "\(r.reason); moved to \(aside)" : r.reason)
                 }
-                return Restored(state: state, file: file, refused: notes)
+                return (value, file, notes)
             } catch {
                 refusals.append((file, error.description))
             }

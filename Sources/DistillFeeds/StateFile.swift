@@ -33,6 +33,16 @@ public enum StateFile {
         }
     }
 
+    /// A shard worker's saved partition, read into `inspector`.
+    public static func readShard(_ path: String, into inspector: ExchangeInspector) throws(StateFileError) -> ShardState {
+        let bytes = try readAll(path)
+        do {
+            return try ShardState(decoding: bytes, into: inspector)
+        } catch {
+            throw .unusable(path: path, reason: error)
+        }
+    }
+
     public static func write(_ state: DetectionState, to path: String) throws(StateFileError) {
         try write(state.encoded(), to: path)
     }

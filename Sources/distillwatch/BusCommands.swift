@@ -149,8 +149,14 @@ struct WorkerCommand: ParsableCommand {
         discussion: """
         One durable pull consumer per partition (named NAME_p<N>): a worker that stops leaves its \
         unacknowledged records to the next worker started on the same partitions, which goes on \
-        from there. Records are acknowledged only after their summary is stored in NAME_SUMMARY. \
-        Run one live worker per partition.
+        from there. Records are acknowledged only after their summary is stored in NAME_SUMMARY \
+        and, with --state, once a save of the partition covers them. Run one live worker per \
+        partition.
+
+        The counts the coordinator needs travel in the summaries; --state keeps what drill-down \
+        shows (each account's sessions and recent exchanges) in DIR/p<N>, one directory per \
+        partition, so a worker restarted on the same partitions (or a replacement that reaches \
+        DIR) answers for accounts it has not seen since it started.
         """
     )
 
@@ -168,6 +174,12 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .customLong("ack-wait"), help: "Seconds before a record taken by a worker that stopped goes to another.")
     var ackWait: Double = 5
 
+    @Option(name: .customLong("state"), help: ArgumentHelp("Directory where each partition's drill-down detail is saved and read back.", valueName: "DIR"))
+    var statePath: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: "With --state: seconds between saves of a busy partition; at most half of --ack-wait.")
+    var checkpointEvery: Double = 1
+
     func parsedRange() throws -> ClosedRange<Int> {
         let parts = range.split(separator: "-", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let a = Int(parts[0]), let b = Int(parts.last!), a >= 0, a <= b, b < total else {
@@ -180,6 +192,10 @@ struct WorkerCommand: ParsableCommand {
         if total < 1 || total > 4096 { throw ValidationError("--of must be between 1 and 4096") }
         _ = try parsedRange()
         if !(ackWait >= 0.5 && ackWait <= 3600) { throw ValidationError("--ack-wait must be between 0.5 and 3600 seconds") }
+        if !(checkpointEvery >= 0.05 && checkpointEvery <= ackWait / 2) {
+            throw ValidationError("--checkpoint-every must be between 0.05 s and half of --ack-wait (\(ackWait / 2) s): records wait for a save before they are acknowledged")
+        }
+        if statePath?.isEmpty == true { throw ValidationError("--state needs a directory") }
     }
 
     func run() throws {
@@ -189,8 +205,11 @@ struct WorkerCommand: ParsableCommand {
         settings.range = try parsedRange()
         settings.format = format
         settings.ackWaitMs = Int64(ackWait * 1000)
+        settings.stateDirectory = statePath
+        settings.checkpointEvery = checkpointEvery
         let worker = BusWorker(bus: connection, names: bus.names, settings: settings)
         worker.diagnose = { printDiagnostic($0, level: .warning) }
+        for line in try refusingOnError({ try worker.openShards() }) { printDiagnostic("going on with " + line, level: .notice) }
         signal(SIGPIPE, SIG_IGN)
         for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig) { s in pendingSignal = s } }
         printDiagnostic("worker \(worker.identity) consuming partitions \(range) of \(total) from \(bus.stream)", level: .notice)

@@ -243,3 +243,102 @@ public struct AccountInspection: Sendable, Equatable, Codable {
     }
 }
 
+// MARK: Saving and reading back (a shard worker's checkpoint)
+
+extension ExchangeExcerpt: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.write(ts)
+        for s in [requestID, sessionID, apiKeyID, orgID, model] { w.write(optional: s) }
+        w.write(inputTokens); w.write(outputTokens); w.write(reasoningTokens)
+        w.write(latencyMs != nil)
+        if let latencyMs { w.write(latencyMs) }
+        w.write(status == .success)
+        w.write(httpStatus)
+        w.write(optional: clientIP)
+        w.write(asn)
+        for s in [country, userAgent, paymentFP, endUserID, systemFP, toolsFP, promptExcerpt] { w.write(optional: s) }
+        w.write(promptTruncated)
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        ts = try r.int64()
+        requestID = try r.optionalString(); sessionID = try r.optionalString(); apiKeyID = try r.optionalString()
+        orgID = try r.optionalString(); model = try r.optionalString()
+        inputTokens = try r.optionalInt64(); outputTokens = try r.optionalInt64(); reasoningTokens = try r.optionalInt64()
+        latencyMs = try r.bool() ? try r.double() : nil
+        status = try r.bool() ? .success : .failure
+        httpStatus = try r.optionalInt64()
+        clientIP = try r.optionalString()
+        asn = try r.optionalInt64()
+        country = try r.optionalString(); userAgent = try r.optionalString(); paymentFP = try r.optionalString()
+        endUserID = try r.optionalString(); systemFP = try r.optionalString(); toolsFP = try r.optionalString()
+        promptExcerpt = try r.optionalString()
+        promptTruncated = try r.bool()
+    }
+}
+
+extension SessionSummary: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.write(optional: id); w.write(firstSeen); w.write(lastSeen); w.write(turns); w.write(recent)
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        id = try r.optionalString(); firstSeen = try r.int64(); lastSeen = try r.int64()
+        turns = try r.int()
+        recent = try r.array(ExchangeExcerpt.self)
+        try r.check(turns >= recent.count, "a session of \(turns) turns keeping \(recent.count)")
+    }
+}
+
+extension CappedValues: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.write(values.count)
+        for v in values { w.write(v.value); w.write(v.count) }
+        w.write(overflow)
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        for _ in 0..<(try r.count(minimumSize: 16)) { values.append(SeenValue(value: try r.string(), count: try r.int())) }
+        overflow = try r.int()
+    }
+}
+
+extension AccountDetail: StateCodable {
+    func write(to w: inout StateWriter) {
+        w.write(id); w.write(firstSeen); w.write(lastSeen); w.write(exchanges); w.write(sessionsSeen)
+        for v in [cards, orgs, apiKeys, ips, asns, countries, userAgents, models] { w.write(v) }
+    }
+
+    init(from r: inout StateReader) throws(StateError) {
+        id = try r.string(); firstSeen = try r.int64(); lastSeen = try r.int64()
+        exchanges = try r.int(); sessionsSeen = try r.int()
+        cards = try r.read(CappedValues.self); orgs = try r.read(CappedValues.self)
+        apiKeys = try r.read(CappedValues.self); ips = try r.read(CappedValues.self)
+        asns = try r.read(CappedValues.self); countries = try r.read(CappedValues.self)
+        userAgents = try r.read(CappedValues.self); models = try r.read(CappedValues.self)
+    }
+}
+
+extension ExchangeInspector {
+    /// Every account kept, with its sessions and excerpts, in the order they are kept.
+    func write(to w: inout StateWriter) {
+        w.write(evictedAccounts)
+        w.write(slots.count)
+        for s in slots { w.write(s.detail); w.write(s.sessions) }
+    }
+
+    /// Replaces what this inspector keeps with what `write(to:)` saved. Its limits stay its
+    /// own: a saved set larger than they allow is cut when the next account arrives.
+    func read(from r: inout StateReader) throws(StateError) {
+        let evicted = try r.int()
+        var read: [Slot] = []
+        var readIndex: [String: Int] = [:]
+        for _ in 0..<(try r.count(minimumSize: 40)) {
+            let detail = try r.read(AccountDetail.self)
+            let sessions = try r.array(SessionSummary.self)
+            guard readIndex.updateValue(read.count, forKey: detail.id) == nil else { throw .corrupt("account \(detail.id) saved twice") }
+            read.append(Slot(detail: detail, sessions: sessions))
+        }
+        slots = read; index = readIndex; evictedAccounts = evicted
+    }
+}

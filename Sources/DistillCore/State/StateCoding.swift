@@ -139,6 +139,11 @@ struct StateWriter {
         }
     }
 
+    mutating func write(optional v: String?) {
+        write(v != nil)
+        if let v { write(v) }
+    }
+
     mutating func write(_ v: Int64?) {
         write(v != nil)
         if let v { write(v) }
@@ -240,6 +245,10 @@ struct StateReader {
         guard n >= 0 && n <= remaining else { throw .truncated }
         defer { offset += n }
         return bytes[offset..<(offset + n)]
+    }
+
+    mutating func optionalString() throws(StateError) -> String? {
+        try bool() ? try string() : nil
     }
 
     mutating func optionalInt64() throws(StateError) -> Int64? {

@@ -7,9 +7,11 @@ import Foundation
 /// unacknowledged messages to whoever takes the partition over; anything summarised twice is
 /// recognised by the coordinator from its sequence number.
 ///
-/// It also keeps what an analyst drills down to for its accounts (an `ExchangeInspector`) and
-/// answers the coordinator's requests for it on `NAME.inspect.<partition>`, so the excerpts of
-/// recent exchanges stay on the shard that owns the account.
+/// It also keeps what an analyst drills down to for its accounts (an `ExchangeInspector` per
+/// partition) and answers the coordinator's requests for it on `NAME.inspect.<partition>`, so
+/// the excerpts of recent exchanges stay on the shard that owns the account. With a state
+/// directory, each partition's part is saved there (`p<N>/`) and read back by the next worker
+/// on that partition; a message is then acknowledged only once a save covers it.
 ///
 /// A summary says how far its partition is complete only when that is certain: up to the
 /// stream's end as read before the consumer showed nothing pending and nothing unacknowledged,
@@ -25,6 +27,12 @@ public final class BusWorker: @unchecked Sendable {
         public var format: RecordFormat = .auto
         /// Seconds between summaries of an idle partition, so the coordinator knows it is alive.
         public var heartbeat: Double = 2
+        /// Where each partition's drill-down detail is saved; nil keeps it in memory only.
+        public var stateDirectory: String?
+        /// Seconds between saves of a busy partition (an idle one saves at once).
+        public var checkpointEvery: Double = 1
+        /// Accounts whose detail the worker keeps, over all its partitions.
+        public var detailAccounts = 20_000
         public init() {}
     }
 
@@ -38,21 +46,28 @@ public final class BusWorker: @unchecked Sendable {
     private var processedCount = 0
     private var end: UInt64 = 0
     private var streamEnd: UInt64 { lock.withLock { end } }
-    /// Drill-down detail of this worker's accounts, and per partition the stream sequences
-    /// lately recorded in it, so that a message this worker is handed again (its acknowledgement
-    /// was late) is not recorded twice; under `inspectLock`. A message redelivered from a worker
-    /// that stopped comes in out of order and is recorded here for the first time.
-    private let inspector = ExchangeInspector()
-    private var inspected: [Int: Set<UInt64>] = [:]
-    /// Per partition, repeats of a `request_id` set aside as the coordinator's ledger sets them
-    /// aside (a repeated id has one account, so one partition): drill-down shows what the
-    /// detector counted. One per partition because each is read in its own stream order: one
-    /// shared by partitions read at different speeds saw times jump back and forth across its
-    /// hourly buckets and let a repeat through. Each remembers only its partition's ids.
-    private var repeats: [Int: InputLedger] = [:]
+    /// What the worker keeps of one partition, under `lock`: drill-down detail of its accounts;
+    /// the stream sequences lately recorded, so that a message handed out again (its
+    /// acknowledgement was late, or its worker stopped before a save covered it) is not
+    /// recorded twice; and repeats of a `request_id`, set aside as the coordinator's ledger sets
+    /// them aside (a repeated id has one account, so one partition), so drill-down shows what
+    /// the detector counted. The repeat check is per partition because each partition is read
+    /// in its own stream order: one shared by partitions read at different speeds saw times
+    /// jump back and forth across its hourly buckets and let a repeat through.
+    final class Shard: @unchecked Sendable {
+        let lock = NSLock()
+        var state: ShardState
+        /// Where it is saved, if anywhere.
+        let checkpoints: CheckpointDirectory?
+        /// Recorded since the last save.
+        var changed = false
+
+        init(state: ShardState, checkpoints: CheckpointDirectory?) { self.state = state; self.checkpoints = checkpoints }
+    }
+    /// One per partition of the range; filled before any thread starts, read-only after.
+    private var shards: [Int: Shard] = [:]
     /// Sequences remembered per partition: far more than are ever unacknowledged at once.
     static let inspectedRemembered = 1 << 16
-    private let inspectLock = NSLock()
     /// Accounts answered per drill-down request, at most: the answer stays far below the
     /// server's payload limit.
     public static let accountsPerInspection = 8
@@ -65,8 +80,37 @@ public final class BusWorker: @unchecked Sendable {
     /// Input messages summarised so far.
     public var processed: Int { lock.withLock { processedCount } }
 
+    /// Opens each partition's state directory and reads back what it holds. Throws when a
+    /// directory is in use by another worker or holds only checkpoints that cannot be used.
+    /// Returns, per partition read back, what was restored.
+    @discardableResult
+    public func openShards() throws -> [String] {
+        var said: [String] = []
+        let accounts = max(1000, settings.detailAccounts / settings.range.count)
+        for p in settings.range where shards[p] == nil {
+            let inspector = ExchangeInspector(maxAccounts: accounts)
+            var state = ShardState(partition: p, partitions: settings.partitions, inspector: inspector)
+            var checkpoints: CheckpointDirectory?
+            if let root = settings.stateDirectory {
+                if mkdir(root, 0o755) != 0 && errno != EEXIST { throw CheckpointError.cannotUse(path: root, reason: InputError.reason(errno)) }
+                let directory = try CheckpointDirectory(path: root + "/p\(p)")
+                if let restored = try directory.restore(reading: { path throws(StateFileError) in try StateFile.readShard(path, into: inspector) }) {
+                    guard restored.value.partition == p, restored.value.partitions == settings.partitions else {
+                        throw CheckpointError.cannotUse(path: directory.path, reason: "it holds partition \(restored.value.partition) of \(restored.value.partitions), not \(p) of \(settings.partitions)")
+                    }
+                    state = restored.value
+                    said.append("partition \(p): \(inspector.accountCount) accounts' detail from \(restored.file)" + restored.refused.map { " (refused: \($0))" }.joined())
+                }
+                checkpoints = directory
+            }
+            shards[p] = Shard(state: state, checkpoints: checkpoints)
+        }
+        return said
+    }
+
     /// Consumes until `stop` says so. Throws only if the consumers cannot be set up.
     public func run(stop: @escaping @Sendable () -> Bool) throws {
+        try openShards()
         try bus.ensureStreams(names, partitions: settings.partitions)
         let consumers = try settings.range.map { p in
             (p, try bus.pullConsumer(stream: names.stream, subject: names.inputSubject(p), durable: names.durable(p), ackWaitMs: settings.ackWaitMs))
@@ -110,7 +154,7 @@ public final class BusWorker: @unchecked Sendable {
                 while !stop() {
                     do {
                         let requests = try bus.subscribe(names.inspectSubject(p))
-                        while !stop() { _ = try requests.answerNext(timeoutMs: 250) { answerInspection($0) } }
+                        while !stop() { _ = try requests.answerNext(timeoutMs: 250) { answerInspection($0, partition: p) } }
                     } catch {
                         report("drill-down requests for partition \(p): \(error); trying again")
                         usleep(1_000_000)
@@ -127,25 +171,45 @@ public final class BusWorker: @unchecked Sendable {
     /// `AccountInspection` out (one per account asked, up to `accountsPerInspection`; an
     /// account this worker knows nothing of has no detail and no sessions). Anything else in
     /// is answered with an empty array.
-    func answerInspection(_ request: UnsafeRawBufferPointer) -> [UInt8] {
+    func answerInspection(_ request: UnsafeRawBufferPointer, partition p: Int) -> [UInt8] {
         let asked = (try? JSONDecoder().decode([String].self, from: Data(request))) ?? []
-        let answers = inspectLock.withLock { asked.prefix(Self.accountsPerInspection).map { inspector.inspection(of: $0) } }
+        let answers: [AccountInspection] = shards[p].map { shard in
+            shard.lock.withLock { asked.prefix(Self.accountsPerInspection).map { shard.state.inspector.inspection(of: $0) } }
+        } ?? []
         return Array((try? JSONEncoder().encode(answers)) ?? Data("[]".utf8))
     }
 
     /// Records one message's exchanges for drill-down, unless the message was recorded before.
-    private func inspect(_ made: [ShardSummary.Entry], partition p: Int, sequence: UInt64) {
-        inspectLock.withLock {
-            guard inspected[p, default: []].insert(sequence).inserted else { return }
-            if inspected[p]!.count > Self.inspectedRemembered {
+    private func inspect(_ made: [ShardSummary.Entry], shard: Shard, sequence: UInt64) {
+        shard.lock.withLock {
+            guard shard.state.recorded.insert(sequence).inserted else { return }
+            shard.changed = true
+            if shard.state.recorded.count > Self.inspectedRemembered {
                 // Keep the newer half: a message delivered again is one of the latest.
-                let cut = inspected[p]!.sorted()[Self.inspectedRemembered / 2]
-                inspected[p] = inspected[p]!.filter { $0 >= cut }
+                let cut = shard.state.recorded.sorted()[Self.inspectedRemembered / 2]
+                shard.state.recorded = shard.state.recorded.filter { $0 >= cut }
             }
             for e in made {
-                guard case .exchange(let x) = e.item, repeats[p, default: InputLedger()].admit(x) else { continue }
-                inspector.record(x)
+                guard case .exchange(let x) = e.item, shard.state.repeats.admit(x) else { continue }
+                shard.state.inspector.record(x)
             }
+        }
+    }
+
+    /// Saves the partition, if anything was recorded since its last save.
+    private func save(_ shard: Shard) throws {
+        guard let checkpoints = shard.checkpoints else { return }
+        let bytes: [UInt8]? = shard.lock.withLock {
+            guard shard.changed else { return nil }
+            shard.changed = false
+            return shard.state.encoded()
+        }
+        guard let bytes else { return }
+        do {
+            try checkpoints.save(bytes: bytes)
+        } catch {
+            shard.lock.withLock { shard.changed = true }
+            throw error
         }
     }
 
@@ -170,6 +234,18 @@ public final class BusWorker: @unchecked Sendable {
         var lastSent = Date()
         var lastDelivery: UInt64?
         var outcomes: [DecodeOutcome] = []
+        let shard = shards[p]!
+        // Summarised, and acknowledged once a save covers them (with a state directory).
+        var held: [BusMessage] = []
+        var lastSaved = Date()
+        defer { for m in held { m.release() } }
+        func saveAndAcknowledge() throws {
+            try save(shard)
+            lastSaved = Date()
+            for (i, m) in held.enumerated() { try m.acknowledge(waiting: i == held.count - 1) }
+            for m in held { m.release() }
+            held.removeAll()
+        }
         while !stop() {
             // The stream's end as read before this fetch: if the fetch brings nothing, every
             // message of the partition up to it has been delivered, and so summarised.
@@ -182,7 +258,7 @@ public final class BusWorker: @unchecked Sendable {
                 newest = max(newest, m.sequence)
                 let made = entries(m, m.header("Dw-Format") == "canonical" ? canonical : adapter, &outcomes)
                 summary.entries.append(contentsOf: made)
-                inspect(made, partition: p, sequence: m.sequence)
+                inspect(made, shard: shard, sequence: m.sequence)
                 // A delivery this client never saw (one that came after an earlier fetch gave
                 // up) will come again after the ack wait: until then, vouch for nothing.
                 if let last = lastDelivery, m.delivery != last + 1 { clean = false }
@@ -191,11 +267,15 @@ public final class BusWorker: @unchecked Sendable {
             if !messages.isEmpty {
                 if clean { summary.completeThrough = newest }
                 try send(summary)
-                for (i, m) in messages.enumerated() { try m.acknowledge(waiting: i == messages.count - 1) }
-                for m in messages { m.release() }
+                held += messages
+                if shard.checkpoints == nil { try saveAndAcknowledge() }
                 if clean { reported = max(reported, newest) }
                 lastSent = Date()
                 lock.withLock { processedCount += messages.count }
+            }
+            // An idle partition saves at once; a busy one at the interval, well inside the ack wait.
+            if !held.isEmpty && (messages.isEmpty || Date().timeIntervalSince(lastSaved) >= settings.checkpointEvery) {
+                try saveAndAcknowledge()
             }
             guard messages.isEmpty || !clean else { continue }
             var through = reported
@@ -215,6 +295,7 @@ public final class BusWorker: @unchecked Sendable {
                 lastSent = Date()
             }
         }
+        try saveAndAcknowledge()
     }
 
     /// What one input message holds, as summary entries (several for a line of several records).
