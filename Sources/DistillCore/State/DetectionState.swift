@@ -8,9 +8,7 @@
 /// is not part of it: it fills again as traffic arrives.
 public struct DetectionState {
     public static let formatVersion: UInt32 = 4
-    static let magic: [UInt8] = Array("DWSTATE\u{1A}".utf8)
-    static let headerSize = 8 + 4 + 8 + 8
-    private static let checksumSeed: UInt64 = 0x4457_5354_4154_4531
+    static let frame = StateFrame(magic: Array("DWSTATE\u{1A}".utf8), formatVersion: formatVersion, checksumSeed: 0x4457_5354_4154_4531)
 
     public var detector: Detector
     public var ledger: InputLedger
@@ -47,35 +45,22 @@ public struct DetectionState {
         var w = StateWriter(reusing: &buffer, reservingCapacity: 1 << 20 + detector.accounts.count * 3072)
         // The header first, its length and checksum filled in once the payload is written: one
         // buffer, not a payload and then a copy of it behind the header.
-        for b in Self.magic { w.write(b) }
-        w.write(Self.formatVersion)
-        w.write(0 as UInt64)
-        w.write(0 as UInt64)
+        Self.frame.open(&w)
         w.write(Self.settingsLabel(detector.settings))
         detector.write(to: &w)
         w.write(ledger)
         w.write(positions.count)
         for (k, v) in positions.sorted(by: { $0.key < $1.key }) { w.write(k); w.write(v) }
         w.write(feedLedgers)
-        w.finishHeader(payloadFrom: Self.headerSize, lengthAt: Self.magic.count + 4, checksumSeed: Self.checksumSeed)
+        Self.frame.close(&w)
         w.finish(into: &buffer)
     }
 
     /// Reads a state written by `encoded()`. Refuses, with the reason, a file that is not one,
     /// is cut short, is damaged, comes from a newer format or was written under other settings.
     public init(decoding bytes: [UInt8], settings: DetectorSettings) throws(StateError) {
-        guard bytes.count >= Self.magic.count, Array(bytes[0..<Self.magic.count]) == Self.magic else { throw .notAStateFile }
-        var r = StateReader(bytes, from: Self.magic.count)
-        let version = try r.uint32()
-        guard version <= Self.formatVersion else { throw .newerVersion(found: version, supported: Self.formatVersion) }
-        guard version >= 1 else { throw .corrupt("format version \(version) was never written") }
-        r.formatVersion = version
-        let length = try r.int()
-        let checksum = try r.uint64()
-        guard length >= 0, r.remaining >= length else { throw .truncated }
-        guard r.remaining == length else { throw .corrupt("\(r.remaining - length) bytes after the end of the data") }
-        let actual = bytes.withUnsafeBytes { StableHash.hash(UnsafeRawBufferPointer(rebasing: $0[Self.headerSize...]), seed: Self.checksumSeed) }
-        guard actual == checksum else { throw .checksumMismatch }
+        var r = try Self.frame.reader(bytes)
+        let version = r.formatVersion
         let saved = try r.string()
         let current = Self.settingsLabel(settings)
         guard saved == current else { throw .settingsDiffer(saved: saved, current: current) }

@@ -6,12 +6,10 @@
 /// which stores them. This is what lets a restarted or replacement worker answer drill-down
 /// for accounts it has not seen since it started.
 ///
-/// Layout as in `DetectionState`: magic, format version, payload length and checksum, payload.
+/// Framed as `DetectionState` is (`StateFrame`), under a magic of its own.
 public struct ShardState {
     public static let formatVersion: UInt32 = 1
-    static let magic: [UInt8] = Array("DWSHARD\u{1A}".utf8)
-    static let headerSize = 8 + 4 + 8 + 8
-    private static let checksumSeed: UInt64 = 0x4457_5348_4152_4431
+    static let frame = StateFrame(magic: Array("DWSHARD\u{1A}".utf8), formatVersion: formatVersion, checksumSeed: 0x4457_5348_4152_4431)
 
     public var partition: Int
     public var partitions: Int
@@ -26,16 +24,13 @@ public struct ShardState {
 
     public func encoded() -> [UInt8] {
         var w = StateWriter(reservingCapacity: 1 << 16 + inspector.accountCount * 4096)
-        for b in Self.magic { w.write(b) }
-        w.write(Self.formatVersion)
-        w.write(0 as UInt64)
-        w.write(0 as UInt64)
+        Self.frame.open(&w)
         w.write(partition)
         w.write(partitions)
         w.writePlain(recorded.sorted())
         w.write(repeats)
         inspector.write(to: &w)
-        w.finishHeader(payloadFrom: Self.headerSize, lengthAt: Self.magic.count + 4, checksumSeed: Self.checksumSeed)
+        Self.frame.close(&w)
         return w.takeBytes()
     }
 
@@ -43,17 +38,9 @@ public struct ShardState {
     /// with the reason, bytes that are not one, are cut short or damaged, or come from a newer
     /// format.
     public init(decoding bytes: [UInt8], into inspector: ExchangeInspector) throws(StateError) {
-        guard bytes.count >= Self.magic.count, Array(bytes[0..<Self.magic.count]) == Self.magic else { throw .notAStateFile }
-        var r = StateReader(bytes, from: Self.magic.count)
-        let version = try r.uint32()
-        guard version <= Self.formatVersion else { throw .newerVersion(found: version, supported: Self.formatVersion) }
-        guard version >= 1 else { throw .corrupt("format version \(version) was never written") }
-        let length = try r.int()
-        let checksum = try r.uint64()
-        guard length >= 0, r.remaining >= length else { throw .truncated }
-        guard r.remaining == length else { throw .corrupt("\(r.remaining - length) bytes after the end of the data") }
-        let actual = bytes.withUnsafeBytes { StableHash.hash(UnsafeRawBufferPointer(rebasing: $0[Self.headerSize...]), seed: Self.checksumSeed) }
-        guard actual == checksum else { throw .checksumMismatch }
+        var r = try Self.frame.reader(bytes)
+        // The ledger inside is laid out as the current detector state lays its ledger out.
+        r.formatVersion = DetectionState.formatVersion
         let partition = try r.int()
         let partitions = try r.int()
         try r.check(partitions >= 1 && partitions <= 65_536 && partition >= 0 && partition < partitions, "partition \(partition) of \(partitions)")

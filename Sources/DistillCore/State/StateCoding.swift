@@ -298,3 +298,43 @@ extension NoValue: StateCodable {
     func write(to w: inout StateWriter) {}
     init(from r: inout StateReader) throws(StateError) { self = NoValue() }
 }
+
+/// The frame every saved-state file shares: an 8-byte magic that names its kind, the format
+/// version, then the payload's length and 64-bit checksum, then the payload.
+struct StateFrame {
+    let magic: [UInt8]
+    let formatVersion: UInt32
+    let checksumSeed: UInt64
+    static let headerSize = 8 + 4 + 8 + 8
+
+    /// Writes the header, its length and checksum left to `close`.
+    func open(_ w: inout StateWriter) {
+        for b in magic { w.write(b) }
+        w.write(formatVersion)
+        w.write(0 as UInt64)
+        w.write(0 as UInt64)
+    }
+
+    /// Fills in the length and checksum of everything written after the header.
+    func close(_ w: inout StateWriter) {
+        w.finishHeader(payloadFrom: Self.headerSize, lengthAt: magic.count + 4, checksumSeed: checksumSeed)
+    }
+
+    /// A reader at the start of the payload, its `formatVersion` set to the file's. Refuses, with
+    /// the reason, bytes of another kind, cut short, damaged or from a newer format.
+    func reader(_ bytes: [UInt8]) throws(StateError) -> StateReader {
+        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else { throw .notAStateFile }
+        var r = StateReader(bytes, from: magic.count)
+        let version = try r.uint32()
+        guard version <= formatVersion else { throw .newerVersion(found: version, supported: formatVersion) }
+        guard version >= 1 else { throw .corrupt("format version \(version) was never written") }
+        r.formatVersion = version
+        let length = try r.int()
+        let checksum = try r.uint64()
+        guard length >= 0, r.remaining >= length else { throw .truncated }
+        guard r.remaining == length else { throw .corrupt("\(r.remaining - length) bytes after the end of the data") }
+        let actual = bytes.withUnsafeBytes { StableHash.hash(UnsafeRawBufferPointer(rebasing: $0[Self.headerSize...]), seed: checksumSeed) }
+        guard actual == checksum else { throw .checksumMismatch }
+        return r
+    }
+}
