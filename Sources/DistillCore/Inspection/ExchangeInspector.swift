@@ -180,8 +180,8 @@ public final class ExchangeInspector {
             }
             slots[i].sessions[s].recent = recent
         } else {
-            let quiet = slots[i].sessions.indices.min { slots[i].sessions[$0].lastSeen < slots[i].sessions[$1].lastSeen }
-            if slots[i].sessions.count >= maxSessions, let quiet {
+            if slots[i].sessions.count >= maxSessions,
+               let quiet = slots[i].sessions.indices.min(by: { slots[i].sessions[$0].lastSeen < slots[i].sessions[$1].lastSeen }) {
                 // A late record of a session quieter than every one kept was forgotten with it
                 // (read in time order, it would have come before them).
                 if e.ts < slots[i].sessions[quiet].lastSeen { return }
