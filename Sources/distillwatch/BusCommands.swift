@@ -192,7 +192,7 @@ struct WorkerCommand: ParsableCommand {
         if total < 1 || total > 4096 { throw ValidationError("--of must be between 1 and 4096") }
         _ = try parsedRange()
         if !(ackWait >= 0.5 && ackWait <= 3600) { throw ValidationError("--ack-wait must be between 0.5 and 3600 seconds") }
-        if !(checkpointEvery >= 0.05 && checkpointEvery <= ackWait / 2) {
+        if statePath != nil && !(checkpointEvery >= 0.05 && checkpointEvery <= ackWait / 2) {
             throw ValidationError("--checkpoint-every must be between 0.05 s and half of --ack-wait (\(ackWait / 2) s): records wait for a save before they are acknowledged")
         }
         if statePath?.isEmpty == true { throw ValidationError("--state needs a directory") }
