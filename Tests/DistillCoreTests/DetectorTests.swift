@@ -142,6 +142,54 @@ final class DetectorTests: XCTestCase {
         XCTAssertLessThanOrEqual(flagged, all.last!.ts)
     }
 
+    /// Six accounts on one card harvesting reasoning: their cluster is at `watch` until it has
+    /// sent 40 prompts, which it does just after an hourly evaluation. Re-judging the `watch`
+    /// clusters between evaluations flags it within a quarter of an hour of that, not at the
+    /// next evaluation; and it flags nothing the hourly schedule would not.
+    static func farmNearingTheLine() -> [Exchange] {
+        traffic(accounts: (0..<6).map { "f\($0)" }, perAccount: 40, hours: 20) { a, i, ts in
+            farmExchange(a, card: "shared-card", ip: "198.51.100.9", i, ts)
+        }
+    }
+
+    func testAWatchClusterCrossingTheLineBetweenEvaluationsIsFlaggedAtTheNextRecheck() {
+        var hourly = DetectorSettings()
+        hourly.recheckInterval = hourly.evaluationInterval
+        let traffic = Self.farmNearingTheLine() + [Self.benignExchange("someone", 0, Self.t0 + 30 * Self.hour, ip: "192.0.2.4")]
+        let withRechecks = Detector(), hourlyOnly = Detector(settings: hourly)
+        withRechecks.ingest(traffic)
+        hourlyOnly.ingest(traffic)
+
+        let early = try! XCTUnwrap(withRechecks.flaggedAt(account: "f0"))
+        let late = try! XCTUnwrap(hourlyOnly.flaggedAt(account: "f0"))
+        XCTAssertLessThan(early, late, "flagged before the next hourly evaluation")
+        XCTAssertLessThanOrEqual(late - early, 45 * Self.minute)
+        XCTAssertGreaterThan(withRechecks.evaluations, 0)
+        XCTAssertEqual(withRechecks.evaluations, hourlyOnly.evaluations, "re-judging is not an evaluation")
+        let flags = { (d: Detector) in d.snapshot().clusters.filter { $0.verdict == .suspect }.map { Set($0.accounts) } }
+        XCTAssertEqual(flags(withRechecks), flags(hourlyOnly))
+        XCTAssertEqual(flags(withRechecks), [Set((0..<6).map { "f\($0)" })])
+    }
+
+    /// The `watch` clusters waiting to be re-judged are part of the saved state: a detector saved
+    /// in the hour before the farm's flag and read back flags it at the same moment.
+    func testARestoredDetectorReJudgesTheSameWatchClusters() throws {
+        let traffic = Self.farmNearingTheLine()
+        let whole = Detector()
+        whole.ingest(traffic)
+        let flag = try XCTUnwrap(whole.flaggedAt(account: "f0"))
+        let cuts = traffic.indices.filter { traffic[$0].ts >= flag - Self.hour && traffic[$0].ts <= flag }
+        XCTAssertGreaterThan(cuts.count, 6)
+        for cut in cuts {
+            let first = Detector()
+            first.ingest(Array(traffic[..<cut]))
+            let bytes = DetectionState(detector: first, ledger: InputLedger()).encoded()
+            let restored = try DetectionState(decoding: bytes, settings: .standard).detector
+            restored.ingest(Array(traffic[cut...]))
+            for k in 0..<6 { XCTAssertEqual(restored.flaggedAt(account: "f\(k)"), whole.flaggedAt(account: "f\(k)"), "cut at \(cut)") }
+        }
+    }
+
     func testLoneHeavyExtractorIsSuspect() {
         let detector = Detector()
         detector.ingest(Self.traffic(accounts: ["solo"], perAccount: 2000, hours: 24) { a, i, ts in

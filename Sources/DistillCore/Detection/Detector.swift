@@ -12,6 +12,11 @@ public final class Detector {
     let coordination = CoordinationState()
 
     private var nextEvaluation: StreamTime = .min
+    /// When the `watch` clusters of the last evaluation are next re-judged (.max: none to).
+    private var nextRecheck: StreamTime = .max
+    /// The members of each cluster the last scheduled evaluation left at `watch`, until one
+    /// re-judging finds it `suspect` or the next evaluation replaces the list.
+    private var watchClusters: [[Int32]] = []
     /// The clusters worth keeping as of the last evaluation (numbers only).
     private var assessments: [RiskModel.Assessment] = []
     /// The allowlisted members of each cluster as it was before the allowlist took them out.
@@ -47,7 +52,7 @@ public final class Detector {
     public var inspector: ExchangeInspector?
     /// Entities cleared by an analyst: left out of clusters and scores from the next evaluation.
     public var allowlist = Allowlist() {
-        didSet { if allowlist != oldValue { dirty = true } }
+        didSet { if allowlist != oldValue { dirty = true; watchClusters = [] } }
     }
 
     public init(settings: DetectorSettings = .standard) {
@@ -128,6 +133,8 @@ public final class Detector {
             scheduleRestarts += 1
             evaluate(at: ts)
             nextEvaluation = ts + settings.evaluationInterval
+        } else if ts >= nextRecheck {
+            recheckWatchClusters(at: ts)
         }
     }
 
@@ -239,6 +246,31 @@ public final class Detector {
             for m in a.members where flaggedAt[Int(m)] == nil { flaggedAt[Int(m)] = now; flagged = true; noteNotable(m) }
         }
         if flagged { suspectMoments.append(now) }
+        watchClusters = assessments.compactMap { $0.verdict == .watch ? $0.members : nil }
+        nextRecheck = watchClusters.isEmpty || settings.recheckInterval >= settings.evaluationInterval
+            ? .max : now + settings.recheckInterval
+    }
+
+    /// Re-judges the clusters the last evaluation left at `watch`, as they were made then but
+    /// with their members' counts as they are now, and flags those now `suspect`. Clustering
+    /// waits for the next evaluation: only scoring a handful of known groups is cheap enough to
+    /// do several times an hour.
+    private func recheckWatchClusters(at now: StreamTime) {
+        nextRecheck = now + settings.recheckInterval
+        let model = scoring(at: now)
+        var flagged = false
+        watchClusters.removeAll { members in
+            var pooled = BehaviourStats()
+            for m in members { pooled += evidence.currentStats(Int(m)) }
+            let judged = members.count == 1
+                ? model.judgeAlone(members[0], stats: pooled)
+                : model.judge(members, pooled, model.clusterContext(members, examples: false))
+            guard judged.verdict == .suspect else { return false }
+            for m in members where flaggedAt[Int(m)] == nil { flaggedAt[Int(m)] = now; flagged = true; noteNotable(m) }
+            return true
+        }
+        if flagged { suspectMoments.append(now) }
+        if watchClusters.isEmpty { nextRecheck = .max }
     }
 
     private func noteNotable(_ a: Int32) {
@@ -304,6 +336,9 @@ public final class Detector {
         w.write(evaluations); w.write(exchangesAtLastEvaluation); w.write(scheduleRestarts)
         w.writePlain(suspectMoments)
         w.write(allowlist)
+        w.write(nextRecheck)
+        w.write(watchClusters.count)
+        for members in watchClusters { w.writePlain(members) }
     }
 
     /// Reads back what `write(to:)` saved into this (new) detector. The clusters of the last
@@ -327,11 +362,20 @@ public final class Detector {
         evaluations = try r.int(); exchangesAtLastEvaluation = try r.int(); scheduleRestarts = try r.int()
         suspectMoments = try r.plain(Int64.self)
         let restoredAllowlist = try r.read(Allowlist.self)
+        // Version 4 and earlier had no re-judging between evaluations.
+        var restoredWatch: [[Int32]] = []
+        if r.formatVersion >= 5 {
+            nextRecheck = try r.int64()
+            for _ in 0..<(try r.count(minimumSize: 8)) { restoredWatch.append(try r.plain(Int32.self)) }
+        }
         let staged = accountStats.count
         let scored = behaviour.count
         try r.check(staged <= evidence.activities.count && scored <= n && flaggedAt.count == scored && coordination.profiles.count == scored,
                     "per-account scores for \(scored) accounts do not line up with \(n)")
         allowlist = restoredAllowlist
+        try r.check(restoredWatch.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0 >= 0 && Int($0) < scored } },
+                    "a watch cluster names an account that was never scored")
+        watchClusters = restoredWatch
         let mark = RiskModel.notableBehaviour(settings)
         isNotable = (0..<scored).map { behaviour[$0] >= mark || flaggedAt[$0] != nil }
         notable = (0..<Int32(scored)).filter { isNotable[Int($0)] }

@@ -20,6 +20,12 @@ public struct DetectorSettings: Sendable {
     /// re-scores). An hour keeps `flagged_at` precise to an hour of stream time, far inside the
     /// day a campaign must be caught in, while the rebuild stays a small share of scan time.
     public var evaluationInterval: StreamTime = 60 * 60_000
+    /// Between evaluations, the clusters the last one left at `watch` are re-judged this often
+    /// with their members' current counts (same members; no clustering), so a campaign close to
+    /// the line is flagged within this span of crossing it rather than at the next full
+    /// evaluation. Only those few clusters are looked at, so it costs little; rebuilding every
+    /// cluster this often would cost a quarter of `scan`.
+    public var recheckInterval: StreamTime = 15 * 60_000
     /// Time running back by more than two intervals restarts the schedule from the event at
     /// hand, so one far-future timestamp cannot postpone every evaluation. The n-th restart waits
     /// for 2^n exchanges since the last evaluation, up to this many: lines whose clocks disagree

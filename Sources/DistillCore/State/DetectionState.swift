@@ -7,7 +7,7 @@
 /// then the payload. The drill-down detail (recent sessions and exchanges kept for the console)
 /// is not part of it: it fills again as traffic arrives.
 public struct DetectionState {
-    public static let formatVersion: UInt32 = 4
+    public static let formatVersion: UInt32 = 5
     static let frame = StateFrame(magic: Array("DWSTATE\u{1A}".utf8), formatVersion: formatVersion, checksumSeed: 0x4457_5354_4154_4531)
 
     public var detector: Detector
@@ -24,10 +24,13 @@ public struct DetectionState {
     /// What the settings are called in a state file: the sensitivity, and a fingerprint of every
     /// threshold, so a file written under other rules is refused rather than mixed in.
     static func settingsLabel(_ settings: DetectorSettings) -> String {
-        // Folding is about memory only and never changes a verdict: left out, as if the field
-        // did not exist, so files written before it was added still match.
+        // Left out, as if the fields did not exist, so files written before they were added
+        // still match: folding is about memory only and never changes a verdict; re-judging
+        // `watch` clusters between evaluations only brings flags forward, and a file from before
+        // it goes on with it from its next evaluation.
         var rules = String(describing: settings)
-        if let field = rules.firstRange(of: ", foldIdleAfter: ") {
+        for name in ["foldIdleAfter", "recheckInterval"] {
+            guard let field = rules.firstRange(of: ", \(name): ") else { continue }
             let end = rules[field.upperBound...].firstIndex(of: ",") ?? rules.index(before: rules.endIndex)
             rules.removeSubrange(field.lowerBound..<end)
         }
