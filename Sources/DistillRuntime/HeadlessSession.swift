@@ -17,9 +17,11 @@ public protocol HeadlessMetricsSink: Sendable {
 /// - `{"type":"counters", …}` every `countersEvery` seconds, and a last one with `"final":true`
 ///   at the end of finite input or on SIGINT/SIGTERM.
 ///
-/// Verdicts are re-evaluated every `evaluateEvery` of stream time for finite input (so a
-/// replayed file gives the same alerts every run), and for live sources once a second of wall
-/// time and whenever the input goes quiet (as the console does, whatever the ingest rate).
+/// Verdicts are re-evaluated every `evaluateEvery` of stream time for finite input, and sooner
+/// when the detector has flagged an account since (looked for every `flagCheckEvery`), both at
+/// fixed stream times so a replayed file gives the same alerts every run; for live sources once
+/// a second of wall time and whenever the input goes quiet (as the console does, whatever the
+/// ingest rate).
 public struct HeadlessSession {
     let feed: any ExchangeFeed
     let live: Bool
@@ -47,6 +49,10 @@ public struct HeadlessSession {
 
     /// One stream hour: the detector re-scores hourly inside `ingest` anyway, so this costs little.
     var evaluateEvery: StreamTime = 3_600_000
+    /// Between those, finite input is looked at this often for an account the detector has just
+    /// flagged (it re-judges its `watch` clusters every `recheckInterval`), and verdicts are
+    /// brought up to date only when there is one: the alert follows the flag, not the next hour.
+    var flagCheckEvery: StreamTime { settings.recheckInterval }
     /// `--state`: where checkpoints go, every `checkpointEvery` wall seconds and at exit.
     public var checkpoints: CheckpointDirectory?
     public var checkpointEvery: Double = 60
@@ -66,6 +72,7 @@ public struct HeadlessSession {
         public let mark: FeedMark
         var exchanges = 0
         var lastEvaluatedTs: StreamTime?
+        var lastFlagCheckTs: StreamTime?
         var verdicts: [String: Verdict] = [:]
 
         public init(state: DetectionState, file: String) throws {
@@ -76,6 +83,7 @@ public struct HeadlessSession {
             self.mark = mark
             exchanges = ProgressNote.exchanges(restoredFrom: state)
             lastEvaluatedTs = p["headless.last_evaluated"].flatMap { StreamTime($0) }
+            lastFlagCheckTs = p["headless.last_flag_check"].flatMap { StreamTime($0) } ?? lastEvaluatedTs
             for line in (p["headless.verdicts"] ?? "").split(separator: "\n") {
                 let parts = line.split(separator: "\t")
                 if parts.count == 2, let v = Verdict(rawValue: String(parts[1])) { verdicts[String(parts[0])] = v }
@@ -109,6 +117,10 @@ final class HeadlessRun {
     /// Every exchange taken in, those before the checkpoint this run went on from included.
     var exchanges: Int { exchangesBefore + engine.totalIngested }
     var lastEvaluatedTs: StreamTime?
+    /// When finite input was last looked at for new flags, and how many moments of flagging the
+    /// detector had recorded when verdicts were last brought up to date.
+    var lastFlagCheckTs: StreamTime?
+    var flagMomentsSeen: Int
     /// `engine.totalIngested` when verdicts were last brought up to date.
     var evaluatedAt = 0
     var dirty: Bool { engine.totalIngested != evaluatedAt }
@@ -145,6 +157,8 @@ final class HeadlessRun {
         exchangesBefore = resumed?.exchanges ?? 0
         noted = exchangesBefore
         lastEvaluatedTs = resumed?.lastEvaluatedTs
+        lastFlagCheckTs = resumed?.lastFlagCheckTs
+        flagMomentsSeen = engine.detector.suspectMoments.count
         // The engine has read back where the checkpoint stood.
         restoredAt = resumed == nil ? nil : engine.newest
         lastCheckpointAt = restoredAt
@@ -207,16 +221,26 @@ final class HeadlessRun {
     /// exchange starts the schedule), so a replayed file gives the same alerts every run.
     /// Live sources: once a second of wall time.
     func ingest(maxBatches: Int? = nil, outOfTime: () -> Bool) -> Int {
-        if !live { engine.pauseAfterReaching = lastEvaluatedTs.map { $0 + session.evaluateEvery } ?? .min }
+        if !live {
+            engine.pauseAfterReaching = lastEvaluatedTs.map { last in
+                min(last + session.evaluateEvery, (lastFlagCheckTs ?? last) + session.flagCheckEvery)
+            } ?? .min
+        }
         let n = engine.pump(wallMs: nowMs(), maxBatches: maxBatches, outOfTime: outOfTime)
         guard n > 0 else { return 0 }
         if live {
             if nowMs() - lastEvaluatedWall >= 1000 { evaluate() }
         } else if let newest = engine.newest {
             if let last = lastEvaluatedTs {
-                if newest - last >= session.evaluateEvery { evaluate() }
+                if newest - last >= session.evaluateEvery {
+                    evaluate()
+                } else if newest - (lastFlagCheckTs ?? last) >= session.flagCheckEvery {
+                    lastFlagCheckTs = newest
+                    if detector.suspectMoments.count > flagMomentsSeen { evaluate() }
+                }
             } else {
                 lastEvaluatedTs = newest
+                lastFlagCheckTs = newest
             }
         }
         return n
@@ -227,6 +251,8 @@ final class HeadlessRun {
         lastSnapshot = snap
         evaluatedAt = engine.totalIngested
         lastEvaluatedTs = snap.streamTime
+        lastFlagCheckTs = snap.streamTime
+        flagMomentsSeen = detector.suspectMoments.count
         lastEvaluatedWall = nowMs()
         if !warnedProxyIdentity, let warning = ProxyIdentity.warning(for: snap) {
             warnedProxyIdentity = true
@@ -264,6 +290,7 @@ final class HeadlessRun {
             "headless.verdicts": verdicts.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value.rawValue)" }.joined(separator: "\n"),
         ]
         if let lastEvaluatedTs { extra["headless.last_evaluated"] = String(lastEvaluatedTs) }
+        if let lastFlagCheckTs { extra["headless.last_flag_check"] = String(lastFlagCheckTs) }
         return extra
     }
 

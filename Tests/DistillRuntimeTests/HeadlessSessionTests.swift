@@ -64,6 +64,24 @@ final class HeadlessSessionTests: RuntimeTestCase {
         XCTAssertEqual(try alerts(batchSize: 61), large)
     }
 
+    /// A cluster's first `suspect` alert follows the detector's flag by at most one flag check
+    /// (a quarter of an hour of stream time, plus the gap to the next line), not by up to the
+    /// hour that verdicts are otherwise brought up to date at.
+    func testASuspectAlertFollowsTheFlagWithinOneFlagCheck() throws {
+        let path = try generate("three-days.ndjson", days: 3, exchanges: 40_000, seed: 11)
+        let lines = CollectedLines()
+        let session = HeadlessSession(feed: StreamFeed(stream: try ExchangeStream(paths: [path])), live: false, settings: .standard,
+                                      countersEvery: 0, listening: [], out: lines)
+        XCTAssertEqual(session.run(), 0)
+        let suspects = lines.objects(type: "alert").filter { $0["verdict"] as? String == "suspect" && $0["previous"] as? String != "suspect" }
+        XCTAssertGreaterThanOrEqual(suspects.count, 2, "a check worth making has suspect alerts in it")
+        for alert in suspects {
+            let at = try XCTUnwrap((alert["stream_time"] as? String).flatMap(Timestamp.parseRFC3339))
+            let flagged = try XCTUnwrap((alert["flagged_at"] as? String).flatMap(Timestamp.parseRFC3339))
+            XCTAssertLessThanOrEqual(at - flagged, DetectorSettings.standard.recheckInterval + 60_000, "cluster \(alert["cluster"] ?? "")")
+        }
+    }
+
     func testARequestToStopEndsWithFinalCounters() throws {
         let path = try generate("three-days.ndjson", days: 3, exchanges: 40_000, seed: 11)
         let lines = CollectedLines()
