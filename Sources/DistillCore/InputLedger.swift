@@ -60,7 +60,10 @@ public struct InputLedger: Sendable {
 
     /// `admit` with the record's request key already made by `requestKeys` (nil: no request id).
     public mutating func admit(_ exchange: borrowing Exchange, requestKey: UInt64?) -> Bool {
-        let ts = exchange.ts
+        admit(ts: exchange.ts, requestKey: requestKey)
+    }
+
+    private mutating func admit(ts: StreamTime, requestKey: UInt64?) -> Bool {
         if let requestKey, duplicateFilter.isDuplicate(key: requestKey, at: ts) {
             duplicates += 1
             return false
@@ -69,6 +72,18 @@ public struct InputLedger: Sendable {
         if firstTs.map({ ts < $0 }) ?? true { firstTs = ts }
         if lastTs.map({ ts > $0 }) ?? true { lastTs = ts }
         return true
+    }
+
+    /// `admit` for the last record of `batch`, read in place: a record passed from another
+    /// module's array was copied whole first (a retain and a release). Never inlined, so the
+    /// caller's module cannot bring the copy back.
+    @inline(never)
+    public mutating func admitLast(of batch: [Exchange]) -> Bool {
+        batch.withUnsafeBufferPointer { records in
+            // Through its address: handing `records[i]` to `admit` copied it here too.
+            let last = records.baseAddress! + (records.count - 1)
+            return admit(ts: last.pointee.ts, requestKey: last.pointee.text.withBytes(.requestID, duplicateFilter.key(of:)))
+        }
     }
 
     /// `admit` for each of `batch` in order, read in place, with request keys made beforehand;

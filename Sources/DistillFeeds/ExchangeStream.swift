@@ -369,7 +369,7 @@ extension ExchangeDecoder {
                 countedIn ledger: inout InputLedger) -> Bool {
         switch decode(line, appendingTo: &batch) {
         case .appended:
-            if ledger.admit(batch[batch.count - 1]) { return true }
+            if ledger.admitLast(of: batch) { return true }
             batch.removeLast()
         case .rejected(let rejection):
             ledger.reject(rejection, source: source, line: number)

@@ -75,7 +75,7 @@ public final class Detector {
     /// Arrays are read in place: iterating would copy each exchange (a retain and a release).
     public func ingest(_ batch: [Exchange]) {
         batch.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices { ingestOne(buffer.baseAddress! + i, keys: ExchangeKeys(buffer[i].text, withRange: false)) }
+            for i in buffer.indices { ingestOne(buffer.baseAddress! + i) }
         }
     }
 
@@ -83,7 +83,7 @@ public final class Detector {
     /// read in place through the buffer, so no exchange is copied on the way in.
     public func ingest(draining batch: inout [Exchange]) {
         batch.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices { ingestOne(buffer.baseAddress! + i, keys: ExchangeKeys(buffer[i].text, withRange: false)) }
+            for i in buffer.indices { ingestOne(buffer.baseAddress! + i) }
         }
         batch.removeAll(keepingCapacity: true)
     }
@@ -105,9 +105,16 @@ public final class Detector {
                     for i in range { ingestOne(buffer.baseAddress! + i, keys: k[i]) }
                 }
             } else {
-                for i in range { ingestOne(buffer.baseAddress! + i, keys: ExchangeKeys(buffer[i].text, withRange: false)) }
+                for i in range { ingestOne(buffer.baseAddress! + i) }
             }
         }
+    }
+
+    /// `ingestOne` with the evidence keys made here, from the record's text read through its
+    /// address: `buffer[i].text` copied the whole record first (a retain and a release).
+    @inline(__always)
+    private func ingestOne(_ e: UnsafePointer<Exchange>) {
+        ingestOne(e, keys: ExchangeKeys(e.pointee.text, withRange: false))
     }
 
     /// Takes the record by its address: borrowed across the calls below, it was first copied
