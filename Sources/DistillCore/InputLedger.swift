@@ -196,7 +196,11 @@ public struct DuplicateFilter: Sendable {
         }
         if home == nil {
             let position = buckets.firstIndex { $0.index > b } ?? buckets.count
-            buckets.insert(Bucket(index: b, current: UInt64Map(), previous: UInt64Map()), at: position)
+            // Sized for as many ids as the newest bucket holds: the next hour of a log is much
+            // like the last, and growing a new table from empty every hour was a tenth of the
+            // filter's time.
+            let expected = min(buckets.last?.current.count ?? 0, maxPerGeneration)
+            buckets.insert(Bucket(index: b, current: UInt64Map(capacity: expected), previous: UInt64Map()), at: position)
             home = position
             if buckets.count > Self.maxBuckets {
                 // Too many times at once: the oldest go first.
