@@ -197,8 +197,8 @@ public struct DuplicateFilter: Sendable {
         if home == nil {
             let position = buckets.firstIndex { $0.index > b } ?? buckets.count
             // Sized for as many ids as the newest bucket holds: the next hour of a log is much
-            // like the last, and growing a new table from empty every hour was a tenth of the
-            // filter's time.
+            // like the last, and growing a new table from empty every hour took about a fifth
+            // of the filter's instructions.
             let expected = min(buckets.last?.current.count ?? 0, maxPerGeneration)
             buckets.insert(Bucket(index: b, current: UInt64Map(capacity: expected), previous: UInt64Map()), at: position)
             home = position
