@@ -8,7 +8,8 @@ Starts `nats-server -js` on a free loopback port (store in a temporary folder), 
 
 1. publishes FILE with an end marker and times publish start -> coordinator's report written,
    against `scan --threads 1` and `--threads 2` of the same file; reports the coordinator's
-   and the workers' peak resident memory (VmHWM) and the coordinator's memory per account;
+   and the workers' peak resident memory (VmHWM), the coordinator's memory per account, and
+   what each stream stores per exchange;
 2. starts a second coordinator once the first has finished and times it rebuilding the same
    report from the stored summaries alone (the coordinator's own cost);
 3. publishes N single records one at a time (each `publish --wait-each`, so it has returned
@@ -90,6 +91,10 @@ def main():
         for name, m in peaks.items():
             print(f"  peak resident {name}: {m:.0f} MiB")
         print(f"  coordinator: {peaks.get('coordinator', 0) * 1024 * 1024 / max(1, accounts):,.0f} bytes of peak resident memory per account ({accounts} accounts)")
+        streams = os.path.join(tmp, "store", "jetstream", "$G", "streams")
+        for name in sorted(os.listdir(streams)) if os.path.isdir(streams) else []:
+            size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(os.path.join(streams, name)) for f in fs)
+            print(f"  stream {name}: {size / 1e6:.1f} MB stored ({size / max(1, exchanges):,.0f} bytes per exchange)")
         for p in workers:
             p.send_signal(signal.SIGTERM)
             p.wait()

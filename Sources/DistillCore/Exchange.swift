@@ -72,8 +72,8 @@ extension Exchange {
     /// the prompt's bytes, so where they are made changes nothing else.
     public mutating func analysePrompt() {
         guard !analysed.done else { return }
-        let features = text.withBytes(.promptText) { p in p.count > 0 ? PromptAnalyzer.analyze(p) : nil } ?? nil
-        analysed = AnalysedPrompt(features)
+        let (features, length) = text.withBytes(.promptText) { p in (p.count > 0 ? PromptAnalyzer.analyze(p) : nil, p.count) } ?? (nil, 0)
+        analysed = AnalysedPrompt(features, promptBytes: length)
     }
 
     /// The account's shard among `count`: a hash of the account's bytes that every process
@@ -100,11 +100,15 @@ struct AnalysedPrompt: Sendable, Equatable {
     private var cues: UInt8 = 0
     /// Bit 0: analysed; 1: has a prompt; 2: a prefix family; 3: a suffix family.
     private var flags: UInt8 = 0
+    /// The analysed prompt's length: a record carried between processes keeps only the start
+    /// of its prompt (`ShardSummary`), and the detector still needs the whole length.
+    private(set) var promptBytes: UInt32 = 0
 
     init() {}
 
-    init(_ f: PromptFeatures?) {
+    init(_ f: PromptFeatures?, promptBytes: Int) {
         flags = 1
+        self.promptBytes = UInt32(clamping: promptBytes)
         guard let f else { return }
         flags |= 2
         exactHash = f.exactHash
@@ -129,9 +133,10 @@ struct AnalysedPrompt: Sendable, Equatable {
         (exactHash, prefixFamily, suffixFamily, cues, flags)
     }
 
-    init(words: (exact: UInt64, prefix: UInt64, suffix: UInt64, cues: UInt8, flags: UInt8)) {
+    init(words: (exact: UInt64, prefix: UInt64, suffix: UInt64, cues: UInt8, flags: UInt8), promptBytes: UInt32) {
         exactHash = words.exact; prefixFamily = words.prefix; suffixFamily = words.suffix
         cues = words.cues; flags = words.flags & 0x0F
+        self.promptBytes = promptBytes
     }
 }
 

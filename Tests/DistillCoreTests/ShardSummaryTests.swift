@@ -37,7 +37,56 @@ final class ShardSummaryTests: XCTestCase {
         guard case .exchange(let c) = back.entries[1].item else { return XCTFail() }
         XCTAssertEqual(c.accountID, "acct_é")
         XCTAssertEqual(c.status, .failure)
-        XCTAssertFalse(c.analysed.done)
+        // Analysed on the way (there is no prompt): the coordinator never analyses again.
+        XCTAssertTrue(c.analysed.done)
+        XCTAssertNil(c.analysed.features)
+        XCTAssertEqual(c.analysed.promptBytes, 0)
+        XCTAssertLessThanOrEqual(MemoryLayout<AnalysedPrompt>.stride, 32, "it rides in every decoded record")
+    }
+
+    /// A long prompt travels as its start and its length: the summary stays small, and the
+    /// features, the length and the label are the worker's.
+    func testALongPromptTravelsClippedWithItsLength() throws {
+        let prompt = "Reason step by step: " + String(repeating: "tool trace é 日本語 ", count: 400)
+        var x = Exchange(ts: 1_776_679_200_000, accountID: "acct_1", requestID: "r1", promptText: prompt)
+        x.analysePrompt()
+        let summary = ShardSummary(worker: "w", partition: 0, partitions: 1, completeThrough: 1, entries: [.init(sequence: 1, item: .exchange(x))])
+        let bytes = summary.encoded()
+        XCTAssertLessThan(bytes.count, 400, "a \(prompt.utf8.count)-byte prompt must not travel whole")
+        guard case .exchange(let back) = try ShardSummary(decoding: bytes).entries[0].item else { return XCTFail() }
+        let carried = try XCTUnwrap(back.promptText)
+        XCTAssertTrue(prompt.hasPrefix(carried))
+        XCTAssertEqual(Int(back.analysed.promptBytes), prompt.utf8.count)
+        XCTAssertEqual(back.analysed.words.exact, x.analysed.words.exact)
+        XCTAssertEqual(back.analysed.words.suffix, x.analysed.words.suffix, "the closing words' family is the worker's, made from the whole prompt")
+        var whole = prompt, start = carried
+        whole.withUTF8 { w in start.withUTF8 { c in
+            XCTAssertEqual(EvidenceStore.excerpt(UnsafeRawBufferPointer(c)), EvidenceStore.excerpt(UnsafeRawBufferPointer(w)))
+        } }
+        // A length shorter than what was carried is damage, not a prompt.
+        var damaged = bytes
+        let length = withUnsafeBytes(of: UInt32(prompt.utf8.count).littleEndian, Array.init)
+        let at = try XCTUnwrap((0...(bytes.count - 4)).first { Array(bytes[$0..<($0 + 4)]) == length })
+        damaged.replaceSubrange(at..<(at + 4), with: [1, 0, 0, 0])
+        XCTAssertThrowsError(try ShardSummary(decoding: damaged))
+    }
+
+    /// Summaries from workers that sent whole prompts without a length still read: the length
+    /// is then that of the prompt carried.
+    func testASummaryOfTheFormatBeforeClippingStillReads() throws {
+        let prompt = "Explain your reasoning in full detail before you give the final answer to this question."
+        var x = Exchange(ts: 1_776_679_200_000, accountID: "acct_1", requestID: "r1", promptText: prompt)
+        x.analysePrompt()
+        var bytes = ShardSummary(worker: "w", partition: 0, partitions: 1, completeThrough: 1, entries: [.init(sequence: 1, item: .exchange(x))]).encoded()
+        // The older layout: magic "DWS1", no length after the features' flags.
+        bytes.replaceSubrange(0..<4, with: Array("DWS1".utf8))
+        let exact = withUnsafeBytes(of: x.analysed.words.exact.littleEndian, Array.init)
+        let at = try XCTUnwrap((0...(bytes.count - 8)).first { Array(bytes[$0..<($0 + 8)]) == exact })
+        bytes.removeSubrange((at + 26)..<(at + 30))
+        guard case .exchange(let back) = try ShardSummary(decoding: bytes).entries[0].item else { return XCTFail() }
+        XCTAssertEqual(back.promptText, prompt)
+        XCTAssertEqual(Int(back.analysed.promptBytes), prompt.utf8.count)
+        XCTAssertNotNil(back.analysed.features)
     }
 
     func testDamagedSummariesAreRefused() throws {

@@ -116,7 +116,9 @@ final class EvidenceStore {
             // Short follow-ups ("continue", "thanks") repeat by nature; a repeated long prompt
             // is a re-run of the same item.
             // Keyed by account: a farm spreading one item bank over many accounts is not re-running it.
-            if prompt.count >= settings.minimumBytesForRepeat {
+            // An analysed record may carry only the start of its prompt (from a shard worker).
+            let length = e.pointee.analysed.done ? Int(e.pointee.analysed.promptBytes) : prompt.count
+            if length >= settings.minimumBytesForRepeat {
                 repeated = promptCache.checkAndInsert(StableHash.combine(f.exactHash, UInt64(a)))
             }
             if let p = f.prefixFamily { activities[bi].prefixFamilies.add(p) }
@@ -316,13 +318,25 @@ final class EvidenceStore {
         minuteRing[Int(floorMod(minute, n))] += 1
     }
 
+    /// The longest label a prompt gives its template families, in bytes.
+    static let excerptLimit = 160
+
     /// At most `limit` bytes of the UTF-8 `text`, cut on a scalar boundary (counting characters
     /// would walk grapheme clusters on the hot path).
-    static func excerpt(_ text: UnsafeRawBufferPointer, limit: Int = 160) -> String {
+    static func excerpt(_ text: UnsafeRawBufferPointer, limit: Int = excerptLimit) -> String {
         guard text.count > limit else { return String(decoding: text, as: UTF8.self) }
         var end = limit - 3
         while end > 0 && (text[end] & 0xC0) == 0x80 { end -= 1 }
         return String(decoding: UnsafeRawBufferPointer(rebasing: text[..<end]), as: UTF8.self) + "…"
+    }
+
+    /// How many leading bytes of the UTF-8 `text` give the same `excerpt` as all of it: the
+    /// whole text when it is within the limit, else up to the first scalar boundary past it.
+    static func excerptSource(_ text: UnsafeRawBufferPointer) -> Int {
+        guard text.count > excerptLimit else { return text.count }
+        var end = excerptLimit + 1
+        while end < text.count && (text[end] & 0xC0) == 0x80 { end += 1 }
+        return end
     }
 
     /// Exchanges per stream minute over the last `Snapshot.minuteBuckets` minutes, oldest first.

@@ -6,6 +6,12 @@
 /// its ledger and detector see exactly what one process reading the input would. A message
 /// can arrive twice (a worker died after publishing and before acknowledging); the sequence
 /// number tells the coordinator it has it already.
+///
+/// A record's prompt travels clipped: the worker has analysed it already, and the detector
+/// then needs only its length (carried with the features) and the start it labels template
+/// families with. The whole prompt stays in the input stream and in the worker's drill-down
+/// detail, so a long prompt no longer costs its bytes again in the summary stream and in the
+/// coordinator's decoding.
 public struct ShardSummary: Sendable, Equatable {
     public enum Item: Sendable, Equatable {
         case exchange(Exchange)
@@ -36,7 +42,9 @@ public struct ShardSummary: Sendable, Equatable {
         self.completeThrough = completeThrough; self.entries = entries
     }
 
-    static let magic: UInt32 = 0x3153_5744  // "DWS1"
+    static let magic: UInt32 = 0x3253_5744  // "DWS2"
+    /// Summaries of workers from before prompts were clipped: no prompt length, whole prompts.
+    static let unclippedMagic: UInt32 = 0x3153_5744  // "DWS1"
 
     public func encoded() -> [UInt8] {
         var w = StateWriter(reservingCapacity: 256 + entries.count * 512)
@@ -63,7 +71,9 @@ public struct ShardSummary: Sendable, Equatable {
     /// Reads a summary; anything malformed is refused with the reason (the bus is input too).
     public init(decoding bytes: [UInt8]) throws(StateError) {
         var r = StateReader(bytes)
-        guard try r.uint32() == Self.magic else { throw .notAStateFile }
+        let magic = try r.uint32()
+        guard magic == Self.magic || magic == Self.unclippedMagic else { throw .notAStateFile }
+        let clipped = magic == Self.magic
         worker = try r.string()
         partition = try r.int()
         partitions = try r.int()
@@ -76,7 +86,7 @@ public struct ShardSummary: Sendable, Equatable {
             let sequence = try r.uint64()
             let item: Item
             switch try r.uint8() {
-            case 0: item = .exchange(try Self.readExchange(&r))
+            case 0: item = .exchange(try Self.readExchange(&r, clipped: clipped))
             case 1:
                 let codeText = try r.string()
                 guard let code = Rejection.Code(rawValue: codeText) else { throw .corrupt("rejection code \(codeText)") }
@@ -102,17 +112,23 @@ public struct ShardSummary: Sendable, Equatable {
         if let l = x.latencyMs { w.write(l) }
         w.write(x.status == .success)
         w.write(x.httpStatus)
+        var x = x
+        x.analysePrompt()
         let a = x.analysed.words
         w.write(a.exact); w.write(a.prefix); w.write(a.suffix); w.write(a.cues); w.write(a.flags)
+        w.write(x.analysed.promptBytes)
         var present: UInt32 = 0
         for f in ExchangeText.Field.allCases where x.text.contains(f) { present |= 1 << UInt32(f.rawValue) }
         w.write(present)
         for f in ExchangeText.Field.allCases {
-            _ = x.text.withBytes(f) { w.write(bytes: $0) }
+            _ = x.text.withBytes(f) { bytes in
+                let kept = f == .promptText ? EvidenceStore.excerptSource(bytes) : bytes.count
+                w.write(bytes: UnsafeRawBufferPointer(rebasing: bytes[..<kept]))
+            }
         }
     }
 
-    private static func readExchange(_ r: inout StateReader) throws(StateError) -> Exchange {
+    private static func readExchange(_ r: inout StateReader, clipped: Bool) throws(StateError) -> Exchange {
         let ts = try r.int64()
         let asn = try r.optionalInt64(), input = try r.optionalInt64(), output = try r.optionalInt64()
         let reasoning = try r.optionalInt64()
@@ -120,6 +136,7 @@ public struct ShardSummary: Sendable, Equatable {
         let success = try r.bool()
         let http = try r.optionalInt64()
         let words = (exact: try r.uint64(), prefix: try r.uint64(), suffix: try r.uint64(), cues: try r.uint8(), flags: try r.uint8())
+        let promptBytes: UInt32? = clipped ? try r.uint32() : nil
         let present = try r.uint32()
         try r.check(present >> UInt32(ExchangeText.fieldCount) == 0, "field presence \(present)")
         try r.check(present & 1 != 0, "an exchange without an account")
@@ -141,7 +158,12 @@ public struct ShardSummary: Sendable, Equatable {
         var x = Exchange(ts: ts, text: text)
         x.asn = asn; x.inputTokens = input; x.outputTokens = output; x.reasoningTokens = reasoning
         x.latencyMs = latency; x.status = success ? .success : .failure; x.httpStatus = http
-        x.analysed = AnalysedPrompt(words: words)
+        let carried = UInt32(clamping: fields[ExchangeText.Field.promptText.rawValue]?.count ?? 0)
+        if let promptBytes {
+            // A clipped prompt is shorter than its length says, never longer.
+            try r.check(promptBytes >= carried && (carried == 0) == (promptBytes == 0), "a prompt of \(promptBytes) bytes carried as \(carried)")
+        }
+        x.analysed = AnalysedPrompt(words: words, promptBytes: promptBytes ?? carried)
         return x
     }
 }

@@ -1,0 +1,108 @@
+@testable import DistillCore
+import XCTest
+
+/// A shard summary carries each record's prompt clipped to the start its template families are
+/// labelled with. The coordinator's detector must reach the report it would reach with the
+/// whole prompts: repeats of long prompts counted, the same labels, the same clusters.
+final class ClippedSummaryTests: XCTestCase {
+    /// Filler in three scripts, so some cuts land inside a multi-byte character.
+    static let filler = Array("tool output é 日本語 trace ".utf8)
+
+    /// Lengthens every other prompt by a tail made from its own bytes: equal prompts stay equal
+    /// (their repeats still count), and most prompts end up far past the label's limit.
+    static func lengthened(_ x: Exchange) -> Exchange {
+        var x = x
+        guard let prompt = x.promptText else { return x }
+        let h = StableHash.hash(prompt)
+        guard h & 1 == 0 else { return x }
+        var tail = Array(" ".utf8)
+        let start = Int(h >> 8 % UInt64(filler.count))
+        for k in 0..<(Int(h >> 20 % 2_000) + 40) { tail.append(filler[(start + k) % filler.count]) }
+        // Cut back to a whole character, as a decoder would only let valid text through.
+        while let last = tail.last, last & 0xC0 == 0x80 || last >= 0xC0 { tail.removeLast() }
+        x.promptText = prompt + String(decoding: tail, as: UTF8.self)
+        return x
+    }
+
+    func testRecordsCarriedClippedGiveTheReportOfWholeOnes() throws {
+        var rng = SystemRandomNumberGenerator()
+        let seed = UInt64.random(in: 1...1_000_000, using: &rng)
+        print("ClippedSummaryTests seed: \(seed)")
+        for scenario in ["redteam", "mixed"] {
+            let lines = try StateRoundTripTests.lines(scenario: scenario, seed: seed)
+            let decoder = ExchangeDecoder()
+            var records: [Exchange] = []
+            for line in lines {
+                guard case .exchange(let x) = line.withUnsafeBytes({ decoder.decode($0) }) else { continue }
+                var long = Self.lengthened(x)
+                long.analysePrompt()
+                records.append(long)
+            }
+            // Through summaries of 256 records, as a worker sends them.
+            var carried: [Exchange] = []
+            var clipped = 0, longRepeats = 0
+            var seen = Set<String>()
+            for start in stride(from: 0, to: records.count, by: 256) {
+                let part = records[start..<min(records.count, start + 256)]
+                let summary = ShardSummary(worker: "w", partition: 0, partitions: 1, completeThrough: 0,
+                                           entries: part.enumerated().map { .init(sequence: UInt64(start + $0.offset + 1), item: .exchange($0.element)) })
+                for (entry, original) in zip(try ShardSummary(decoding: summary.encoded()).entries, part) {
+                    guard case .exchange(let x) = entry.item else { return XCTFail("seed \(seed): not an exchange") }
+                    let whole = original.promptText ?? ""
+                    if (x.promptText ?? "").utf8.count < whole.utf8.count {
+                        clipped += 1
+                        if !seen.insert(original.accountID + "\u{0}" + whole).inserted { longRepeats += 1 }
+                    }
+                    XCTAssertEqual(Int(x.analysed.promptBytes), whole.utf8.count)
+                    carried.append(x)
+                }
+            }
+            XCTAssertGreaterThan(clipped, records.count / 4, "seed \(seed): most long prompts must travel clipped")
+            XCTAssertGreaterThan(longRepeats, 0, "seed \(seed): an account must repeat a long prompt, or the length is not tested")
+
+            func report(_ records: [Exchange], settings: DetectorSettings) -> String {
+                let detector = Detector(settings: settings)
+                var ledger = InputLedger()
+                var batch: [Exchange] = []
+                for x in records where ledger.admit(x) {
+                    batch.append(x)
+                    if batch.count >= 64 { detector.ingest(draining: &batch) }
+                }
+                detector.ingest(draining: &batch)
+                return StateRoundTripTests.report(detector, ledger)
+            }
+            // Also with a repeat threshold past the clipped start, where only the carried length can tell.
+            var strict = DetectorSettings.standard
+            strict.minimumBytesForRepeat = 1_000
+            for settings in [DetectorSettings.standard, strict] {
+                XCTAssertEqual(report(carried, settings: settings), report(records, settings: settings),
+                               "seed \(seed), \(scenario), repeats from \(settings.minimumBytesForRepeat) bytes")
+            }
+        }
+    }
+
+    /// The clipped start gives the label the whole prompt gives, wherever characters fall.
+    func testTheClippedStartHasTheWholePromptsLabel() {
+        var rng = SystemRandomNumberGenerator()
+        var seed = UInt64.random(in: 1...1_000_000, using: &rng)
+        print("ClippedSummaryTests label seed: \(seed)")
+        let pieces = ["a", "é", "日", "🙂", " ", "x"].map { Array($0.utf8) }
+        for _ in 0..<2_000 {
+            var text: [UInt8] = []
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let length = Int(seed >> 40 % 400)
+            var s = seed
+            while text.count < length {
+                s = s &* 6364136223846793005 &+ 1442695040888963407
+                text += pieces[Int(s >> 33) % pieces.count]
+            }
+            text.withUnsafeBytes { whole in
+                let kept = EvidenceStore.excerptSource(whole)
+                let start = UnsafeRawBufferPointer(rebasing: whole[..<kept])
+                XCTAssertEqual(EvidenceStore.excerpt(start), EvidenceStore.excerpt(whole), "seed \(seed)")
+                XCTAssertNotNil(String(validating: start, as: UTF8.self), "seed \(seed): cut inside a character")
+                XCTAssertLessThanOrEqual(kept, EvidenceStore.excerptLimit + 4)
+            }
+        }
+    }
+}
