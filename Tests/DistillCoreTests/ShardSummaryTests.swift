@@ -44,16 +44,23 @@ final class ShardSummaryTests: XCTestCase {
         XCTAssertLessThanOrEqual(MemoryLayout<AnalysedPrompt>.stride, 32, "it rides in every decoded record")
     }
 
-    /// A long prompt travels as its start and its length: the summary stays small, and the
-    /// features, the length and the label are the worker's.
+    /// A long prompt travels as its start and its length, and fields the coordinator does not
+    /// read are left out: the summary stays small, and the features, the length and the label
+    /// are the worker's.
     func testALongPromptTravelsClippedWithItsLength() throws {
         let prompt = "Reason step by step: " + String(repeating: "tool trace é 日本語 ", count: 400)
-        var x = Exchange(ts: 1_776_679_200_000, accountID: "acct_1", requestID: "r1", promptText: prompt)
+        var x = Exchange(ts: 1_776_679_200_000, accountID: "acct_1", apiKeyID: "key_1", requestID: "r1", country: "US",
+                         userAgent: "python-httpx/0.27", promptText: prompt)
         x.analysePrompt()
         let summary = ShardSummary(worker: "w", partition: 0, partitions: 1, completeThrough: 1, entries: [.init(sequence: 1, item: .exchange(x))])
         let bytes = summary.encoded()
         XCTAssertLessThan(bytes.count, 400, "a \(prompt.utf8.count)-byte prompt must not travel whole")
         guard case .exchange(let back) = try ShardSummary(decoding: bytes).entries[0].item else { return XCTFail() }
+        // What the coordinator does not read stays with the worker.
+        XCTAssertNil(back.userAgent)
+        XCTAssertNil(back.country)
+        XCTAssertNil(back.apiKeyID)
+        XCTAssertEqual(back.requestID, "r1")
         let carried = try XCTUnwrap(back.promptText)
         XCTAssertTrue(prompt.hasPrefix(carried))
         XCTAssertEqual(Int(back.analysed.promptBytes), prompt.utf8.count)

@@ -2,8 +2,9 @@
 import XCTest
 
 /// A shard summary carries each record's prompt clipped to the start its template families are
-/// labelled with. The coordinator's detector must reach the report it would reach with the
-/// whole prompts: repeats of long prompts counted, the same labels, the same clusters.
+/// labelled with, and leaves out the fields the coordinator does not read. The coordinator's
+/// detector must reach the report it would reach with whole records: repeats of long prompts
+/// counted, the same labels, the same clusters.
 final class ClippedSummaryTests: XCTestCase {
     /// Filler in three scripts, so some cuts land inside a multi-byte character.
     static let filler = Array("tool output é 日本語 trace ".utf8)

@@ -7,11 +7,12 @@
 /// can arrive twice (a worker died after publishing and before acknowledging); the sequence
 /// number tells the coordinator it has it already.
 ///
-/// A record's prompt travels clipped: the worker has analysed it already, and the detector
-/// then needs only its length (carried with the features) and the start it labels template
-/// families with. The whole prompt stays in the input stream and in the worker's drill-down
-/// detail, so a long prompt no longer costs its bytes again in the summary stream and in the
-/// coordinator's decoding.
+/// A record travels with only what the coordinator reads. Its prompt is clipped: the worker
+/// has analysed it already, and the detector then needs only its length (carried with the
+/// features) and the start it labels template families with. Fields nothing on the coordinator
+/// reads are left out (`carriedFields`). The whole record stays in the input stream and in the
+/// worker's drill-down detail, so a long prompt no longer costs its bytes again in the summary
+/// stream and in the coordinator's decoding.
 public struct ShardSummary: Sendable, Equatable {
     public enum Item: Sendable, Equatable {
         case exchange(Exchange)
@@ -41,6 +42,11 @@ public struct ShardSummary: Sendable, Equatable {
         self.worker = worker; self.partition = partition; self.partitions = partitions
         self.completeThrough = completeThrough; self.entries = entries
     }
+
+    /// The text fields the coordinator's ledger and detector read. The others (the API key, the
+    /// country, the user agent, the prompt's own fingerprint) stay in the input stream and the
+    /// worker's drill-down detail; a test checks the detector's report does not change without them.
+    static let carriedFields = ExchangeText.Field.allCases.filter { ![.apiKeyID, .country, .userAgent, .promptFP].contains($0) }
 
     static let magic: UInt32 = 0x3253_5744  // "DWS2"
     /// Summaries of workers from before prompts were clipped: no prompt length, whole prompts.
@@ -118,9 +124,9 @@ public struct ShardSummary: Sendable, Equatable {
         w.write(a.exact); w.write(a.prefix); w.write(a.suffix); w.write(a.cues); w.write(a.flags)
         w.write(x.analysed.promptBytes)
         var present: UInt32 = 0
-        for f in ExchangeText.Field.allCases where x.text.contains(f) { present |= 1 << UInt32(f.rawValue) }
+        for f in carriedFields where x.text.contains(f) { present |= 1 << UInt32(f.rawValue) }
         w.write(present)
-        for f in ExchangeText.Field.allCases {
+        for f in carriedFields {
             _ = x.text.withBytes(f) { bytes in
                 let kept = f == .promptText ? EvidenceStore.excerptSource(bytes) : bytes.count
                 w.write(bytes: UnsafeRawBufferPointer(rebasing: bytes[..<kept]))
