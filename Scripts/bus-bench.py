@@ -104,10 +104,23 @@ def main():
 
         # The coordinator's own cost: a standby rebuilding from the stored summaries alone.
         t = time.monotonic()
-        subprocess.run([dw, "watch", "--headless", "--nats", url, "--stream", "BENCH", "--counters-every", "0",
-                        "--report", report + ".standby"], stdout=subprocess.DEVNULL, check=True)
+        standby = subprocess.Popen([dw, "watch", "--headless", "--nats", url, "--stream", "BENCH", "--counters-every", "0",
+                                    "--report", report + ".standby"], stdout=subprocess.DEVNULL)
+        try:
+            standby.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            standby.terminate()  # it writes what it has
+            standby.wait()
+            print("  the standby coordinator had not finished after 300 s: stopped")
+        if standby.returncode != 0:
+            print(f"  the standby coordinator exited with status {standby.returncode}")
         rebuild = time.monotonic() - t
-        same = open(report).read() == open(report + ".standby").read()
+        same = os.path.exists(report + ".standby") and open(report).read() == open(report + ".standby").read()
+        if not same:
+            kept = tempfile.mkdtemp(prefix="dw-bus-bench-different-")
+            for name in ("coordinator.json", "coordinator.json.standby"):
+                shutil.copy(os.path.join(tmp, name), kept)
+            print(f"  the two reports are kept in {kept}")
         print(f"standby coordinator rebuilding from the stored summaries: {rebuild:.2f} s ({exchanges / rebuild:,.0f} exchanges/s), "
               f"report {'identical' if same else 'DIFFERENT'}")
 
