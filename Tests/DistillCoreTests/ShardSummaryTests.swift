@@ -2,7 +2,8 @@
 import XCTest
 
 /// Shard summaries carry decoded, analysed exchanges between processes: what the coordinator
-/// reads must be what the worker decoded, and damaged bytes must be refused, not trusted.
+/// reads must be what the worker decoded (prompts clipped, unread fields left out), and damaged
+/// bytes must be refused, not trusted.
 final class ShardSummaryTests: XCTestCase {
     func sample() -> ShardSummary {
         let decoder = ExchangeDecoder()

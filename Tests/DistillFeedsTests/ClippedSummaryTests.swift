@@ -17,8 +17,8 @@ final class ClippedSummaryTests: XCTestCase {
         let h = StableHash.hash(prompt)
         guard h & 1 == 0 else { return x }
         var tail = Array(" ".utf8)
-        let start = Int(h >> 8 % UInt64(filler.count))
-        for k in 0..<(Int(h >> 20 % 2_000) + 40) { tail.append(filler[(start + k) % filler.count]) }
+        let start = Int((h >> 8) % UInt64(filler.count))
+        for k in 0..<(Int((h >> 20) % 2_000) + 40) { tail.append(filler[(start + k) % filler.count]) }
         // Cut back to a whole character, as a decoder would only let valid text through.
         while let last = tail.last, last & 0xC0 == 0x80 || last >= 0xC0 { tail.removeLast() }
         x.promptText = prompt + String(decoding: tail, as: UTF8.self)
@@ -91,7 +91,7 @@ final class ClippedSummaryTests: XCTestCase {
         for _ in 0..<2_000 {
             var text: [UInt8] = []
             seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            let length = Int(seed >> 40 % 400)
+            let length = Int((seed >> 40) % 400)
             var s = seed
             while text.count < length {
                 s = s &* 6364136223846793005 &+ 1442695040888963407
