@@ -52,8 +52,11 @@ static inline void dw_bus_close(dw_bus *b) {
 
 // Makes a file-backed stream holding `subject` with `description` unless one of that name
 // exists; either way the stream's description is copied into `found` (at most `found_len`).
+// With `allow_direct`, a new stream answers reads by sequence (dw_bus_next_message); `direct`
+// says whether the stream (new or not) does.
 static inline natsStatus dw_bus_ensure_stream(dw_bus *b, const char *name, const char *subject, int64_t duplicate_window_ms,
-                                              const char *description, char *found, int found_len) {
+                                              int allow_direct, const char *description, char *found, int found_len,
+                                              int *direct) {
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
     found[0] = 0;
@@ -68,9 +71,11 @@ static inline natsStatus dw_bus_ensure_stream(dw_bus *b, const char *name, const
         c.SubjectsLen = 1;
         c.Storage = js_FileStorage;
         c.Duplicates = duplicate_window_ms * 1000000LL;
+        c.AllowDirect = allow_direct != 0;
         s = js_AddStream(&si, b->js, &c, NULL, &jerr);
     }
     if (s == NATS_OK) {
+        *direct = si->Config && si->Config->AllowDirect ? 1 : 0;
         if (si->Config && si->Config->Description) {
             strncpy(found, si->Config->Description, (size_t)found_len - 1);
             found[found_len - 1] = 0;
@@ -172,23 +177,6 @@ static inline natsStatus dw_bus_consumer_counts(dw_bus *b, const char *stream, c
     return s;
 }
 
-// An ephemeral pull consumer of every message on `subject` from sequence `start` (1: the
-// first), without acknowledgements. The server forgets it after an hour without a fetch.
-static inline natsStatus dw_bus_read_all(dw_bus *b, natsSubscription **sub, const char *stream, const char *subject, uint64_t start) {
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = stream;
-    so.Config.AckPolicy = js_AckNone;
-    if (start > 1) {
-        so.Config.DeliverPolicy = js_DeliverByStartSequence;
-        so.Config.OptStartSeq = start;
-    } else {
-        so.Config.DeliverPolicy = js_DeliverAll;
-    }
-    so.Config.InactiveThreshold = 3600LL * 1000000000LL;
-    return js_PullSubscribe(sub, b->js, subject, NULL, NULL, &so, NULL);
-}
-
 // Takes what a pull consumer has ready, up to `batch`, without leaving a request waiting on
 // the server: a waiting request that expired while the client had given up on it was seen to
 // end in a corrupted heap inside the client. NATS_NOT_FOUND or NATS_TIMEOUT: nothing ready.
@@ -200,12 +188,24 @@ static inline natsStatus dw_bus_fetch_ready(natsSubscription *sub, natsMsgList *
     return natsSubscription_FetchRequest(list, sub, &r);
 }
 
+// The first message on `subject` at or after sequence `from`, read straight from the stream:
+// one request and its answer, so nothing is left in flight to pile up in the client, and a
+// message the stream no longer holds is stepped over, not waited for. NATS_NOT_FOUND: none yet.
+static inline natsStatus dw_bus_next_message(dw_bus *b, natsMsg **m, const char *stream, const char *subject, uint64_t from) {
+    jsDirectGetMsgOptions o;
+    jsDirectGetMsgOptions_Init(&o);
+    o.Sequence = from;
+    o.NextBySubject = subject;
+    return js_DirectGetMsg(m, b->js, stream, NULL, &o);
+}
+
 // A message's sequence numbers in its stream and among its consumer's deliveries (0 if it has
-// no JetStream metadata).
+// no JetStream metadata; no delivery number for a message read directly).
 static inline void dw_msg_sequences(natsMsg *m, uint64_t *stream, uint64_t *delivery) {
     jsMsgMetaData *meta = NULL;
     *stream = 0; *delivery = 0;
-    if (natsMsg_GetMetaData(&meta, m) != NATS_OK) return;
+    // A message read directly carries its stream sequence in a header instead.
+    if (natsMsg_GetMetaData(&meta, m) != NATS_OK) { *stream = natsMsg_GetSequence(m); return; }
     *stream = meta->Sequence.Stream;
     *delivery = meta->Sequence.Consumer;
     jsMsgMetaData_Destroy(meta);

@@ -109,10 +109,10 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
         var batcher = LiveBatcher(sink: sink)
         do {
             try bus.ensureStreams(names, partitions: partitions)
-            var summaries = try bus.readAll(stream: names.summaryStream, subject: names.summarySubject)
-            // Where to go on from if the server forgets the consumer (a restart without its store).
-            var nextSummary: UInt64 = 1
+            let reader = SummaryReader(bus: bus, stream: names.summaryStream, subject: names.summarySubject)
+            defer { reader.stop() }
             var healthy = true
+            var lastFailure = ""
             sink.update { $0.connected = true }
             var queues = Array(repeating: Queue(), count: partitions)
             var released: UInt64 = 0
@@ -132,29 +132,33 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
                 lock.withLock { status = s }
             }
             while !lock.withLock({ stopped }) {
-                let fetched: [BusMessage]
-                // Only what is ready: a request left waiting on the server is the path on which
-                // libnats was seen to corrupt its heap (see dw_bus_fetch_ready).
-                do { fetched = try summaries.fetchReady(64) } catch {
-                    healthy = false
-                    sink.update { $0.connected = false; $0.error = "\(error)" }
-                    usleep(500_000)
-                    if let again = try? bus.readAll(stream: names.summaryStream, subject: names.summarySubject, from: nextSummary) {
-                        summaries = again
+                let (read, failure) = reader.take(waiting: 0.01)
+                if let failure {
+                    // Said once per change, not at every poll while the failure lasts.
+                    if healthy || lastFailure != failure.description {
+                        lastFailure = failure.description
+                        sink.update { $0.connected = false; $0.error = failure.description }
                     }
-                    continue
-                }
-                if !healthy {
+                    healthy = false
+                } else if !healthy {
                     healthy = true
                     sink.update { $0.connected = true; $0.error = nil }
                 }
-                for message in fetched {
-                    if message.sequence > 0 { nextSummary = message.sequence + 1 }
-                    let bytes = message.bytes
-                    message.release()
+                for item in read {
+                    // Rejections name the summary's sequence number in the summary stream as its line.
+                    let bytes: [UInt8], sequence: UInt64
+                    switch item {
+                    case .summary(let number, let summaryBytes): sequence = number; bytes = summaryBytes
+                    case .gone(let range):
+                        // Removed from the stream (its limits, an operator): lost to this
+                        // coordinator, so said rather than waited for.
+                        let gone = range.count == 1 ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
+                        batcher.ledger.reject(Rejection(.badValue, message: "shard summary \(gone) is gone from stream \(names.summaryStream)"), source: names.summarySubject, line: Int(range.lowerBound))
+                        continue
+                    }
                     let summary: ShardSummary
                     do { summary = try ShardSummary(decoding: bytes) } catch {
-                        batcher.ledger.reject(Rejection(.badValue, message: "unreadable shard summary: \(error)"), source: names.summarySubject, line: 0)
+                        batcher.ledger.reject(Rejection(.badValue, message: "unreadable shard summary: \(error)"), source: names.summarySubject, line: Int(sequence))
                         continue
                     }
                     guard summary.partitions == partitions else {
@@ -207,11 +211,92 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
                     newPartition = false
                     refreshStatus()
                 }
-                if fetched.isEmpty { usleep(10_000) }
             }
         } catch {
             sink.update { $0.connected = false }
             sink.push(batcher.batch, ledger: batcher.ledger, finished: true, error: "\(error)")
+        }
+    }
+}
+
+/// Reads the summary stream in order on a thread of its own, a few summaries ahead of the
+/// coordinator, so that the wait for each answer overlaps the work on the one before.
+///
+/// Summaries are read one request at a time straight from the stream, not through a consumer:
+/// nothing arrives unasked, so a slow coordinator (a standby rebuilding a long stream) cannot
+/// have summaries dropped by its client, and at most `ahead` are held here.
+private final class SummaryReader: @unchecked Sendable {
+    enum Item {
+        case summary(sequence: UInt64, [UInt8])
+        /// Sequence numbers the stream no longer holds.
+        case gone(ClosedRange<UInt64>)
+    }
+
+    private let bus: NatsBus
+    private let stream: String
+    private let subject: String
+    private let ahead = 32
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var failure: BusError?
+    private var stopped = false
+
+    init(bus: NatsBus, stream: String, subject: String) {
+        self.bus = bus; self.stream = stream; self.subject = subject
+        let thread = Thread { [self] in run() }
+        thread.name = "distillwatch-summaries"
+        thread.start()
+    }
+
+    func stop() {
+        condition.withLock { stopped = true; condition.broadcast() }
+    }
+
+    /// What has been read since the last call (waiting at most `seconds` when nothing has), and
+    /// the last read's failure if it failed.
+    func take(waiting seconds: Double) -> (items: [Item], failure: BusError?) {
+        condition.withLock {
+            if items.isEmpty { _ = condition.wait(until: Date().addingTimeInterval(seconds)) }
+            let taken = items
+            items.removeAll(keepingCapacity: true)
+            condition.broadcast()
+            return (taken, failure)
+        }
+    }
+
+    private func run() {
+        var next: UInt64 = 1
+        while true {
+            var pause = 0.0
+            let go = condition.withLock {
+                while items.count >= ahead && !stopped { condition.wait() }
+                return !stopped
+            }
+            guard go else { return }
+            do throws(BusError) {
+                if let message = try bus.message(in: stream, subject: subject, from: next) {
+                    let sequence = message.sequence
+                    let bytes = message.bytes
+                    message.release()
+                    guard sequence >= next else { throw BusError("stream \(stream) answered summary \(sequence) when asked for \(next) or later") }
+                    condition.withLock {
+                        if sequence > next { items.append(.gone(next...(sequence - 1))) }
+                        items.append(.summary(sequence: sequence, bytes))
+                        failure = nil
+                        condition.broadcast()
+                    }
+                    next = sequence + 1
+                } else {
+                    condition.withLock { failure = nil }
+                    pause = 0.01
+                }
+            } catch {
+                condition.withLock { failure = error; condition.broadcast() }
+                pause = 0.5
+            }
+            if pause > 0 {
+                condition.withLock { if !stopped { _ = condition.wait(until: Date().addingTimeInterval(pause)) } }
+            }
         }
     }
 }

@@ -72,14 +72,38 @@ public final class NatsBus: @unchecked Sendable {
     public func ensureStreams(_ names: BusNames, partitions: Int, duplicateWindow: Double = 600) throws(BusError) {
         let description = "distillwatch partitions=\(partitions)"
         var found = [CChar](repeating: 0, count: 256)
-        var s = dw_bus_ensure_stream(handle, names.stream, names.inputSubjects, Int64(duplicateWindow * 1000), description, &found, 256)
+        var direct: Int32 = 0
+        var s = dw_bus_ensure_stream(handle, names.stream, names.inputSubjects, Int64(duplicateWindow * 1000), 0, description, &found, 256, &direct)
         guard s == NATS_OK else { throw BusError("cannot create stream \(names.stream)", s) }
         let existing = String(decoding: found.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if existing.hasPrefix("distillwatch partitions="), existing != description {
             throw BusError("stream \(names.stream) splits accounts into \(existing.dropFirst("distillwatch partitions=".count)) partitions, not \(partitions): give the same count to every publisher, worker and coordinator")
         }
-        s = dw_bus_ensure_stream(handle, names.summaryStream, names.summarySubject, 120_000, "distillwatch shard summaries", &found, 256)
+        s = dw_bus_ensure_stream(handle, names.summaryStream, names.summarySubject, 120_000, 1, "distillwatch shard summaries", &found, 256, &direct)
         guard s == NATS_OK else { throw BusError("cannot create stream \(names.summaryStream)", s) }
+        if direct == 0 { try allowDirectReads(names.summaryStream) }
+    }
+
+    /// Turns on direct reads for a stream made without them (by an older release). The server's
+    /// own configuration is sent back with that one field changed: the C client's update would
+    /// send only the fields it knows, and the server would reset the others (compression,
+    /// metadata, message TTLs).
+    func allowDirectReads(_ stream: String) throws(BusError) {
+        func object(_ bytes: [UInt8]?) -> [String: Any]? {
+            bytes.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+        }
+        func failure(_ reply: [String: Any]?) -> String {
+            ((reply?["error"] as? [String: Any])?["description"] as? String) ?? "no answer"
+        }
+        let advice = "stream \(stream) does not allow direct reads, which the coordinator needs; turn them on (allow_direct) or give the bus another --stream"
+        let info = object(try request("$JS.API.STREAM.INFO.\(stream)", [], timeoutMs: 10_000))
+        guard let config = info?["config"] as? [String: Any],
+              let body = try? JSONSerialization.data(withJSONObject: config.merging(["allow_direct": true]) { $1 })
+        else { throw BusError("\(advice) (reading its configuration: \(failure(info)))") }
+        let updated = object(try request("$JS.API.STREAM.UPDATE.\(stream)", Array(body), timeoutMs: 10_000))
+        guard ((updated?["config"] as? [String: Any])?["allow_direct"] as? Bool) == true else {
+            throw BusError("\(advice) (changing it: \(failure(updated)))")
+        }
     }
 
     public func lastSequence(_ stream: String) throws(BusError) -> UInt64 {
@@ -191,17 +215,20 @@ public final class NatsBus: @unchecked Sendable {
         return Array(UnsafeRawBufferPointer(start: p, count: n))
     }
 
-    /// Every message on `subject` from sequence `start` (1: the first), in order, fetched in
-    /// batches, without acknowledgements.
-    public func readAll(stream: String, subject: String, from start: UInt64 = 1) throws(BusError) -> BusSubscription {
-        var sub: OpaquePointer?
-        let s = dw_bus_read_all(handle, &sub, stream, subject, start)
-        guard s == NATS_OK, let sub else { throw BusError("cannot read \(subject)", s) }
-        return BusSubscription(sub)
+    /// The first message on `subject` in `stream` at sequence `start` or after, read directly
+    /// (the stream must allow it, as `ensureStreams` makes the summary stream); nil when the
+    /// stream holds none yet. Messages the stream no longer holds are stepped over.
+    public func message(in stream: String, subject: String, from start: UInt64) throws(BusError) -> BusMessage? {
+        var m: OpaquePointer?
+        let s = dw_bus_next_message(handle, &m, stream, subject, start)
+        if s == NATS_NOT_FOUND { return nil }
+        guard s == NATS_OK, let m else { throw BusError("cannot read \(stream)", s) }
+        return BusMessage(m)
     }
 }
 
-/// A message taken from a subscription: its bytes, headers and stream sequence number.
+/// A message taken from a subscription or read from a stream: its bytes, headers and stream
+/// sequence number.
 public struct BusMessage: @unchecked Sendable {
     let message: OpaquePointer
     /// Its sequence number in the stream.

@@ -5,11 +5,21 @@ Usage:
                                                       per line (what `nats sub --raw` prints), and
                                                       creates READY_FILE once subscribed
   python3 nats_bridge.py pub URL SUBJECT FILE         publishes each line of FILE as one message
+  python3 nats_bridge.py stream URL SUBJECT NAME      makes a JetStream stream NAME holding SUBJECT,
+                                                      without direct reads, with S2 compression,
+                                                      at most 10,000,000 messages and the metadata
+                                                      owner=ops
+  python3 nats_bridge.py config URL STREAM -          prints those four settings of STREAM
+  python3 nats_bridge.py dump URL STREAM -            prints each message of STREAM as its sequence
+                                                      number and its payload in base64, one per line
+  python3 nats_bridge.py delete URL STREAM SEQ        removes message SEQ from STREAM
 """
+import base64
 import asyncio
 import sys
 
 import nats
+from nats.js.api import StoreCompression, StreamConfig
 
 
 async def sub(url: str, subject: str, ready: str) -> None:
@@ -39,6 +49,39 @@ async def pub(url: str, subject: str, path: str) -> None:
     print(f"published {count}")
 
 
+async def stream(url: str, subject: str, name: str) -> None:
+    client = await nats.connect(url)
+    await client.jetstream().add_stream(StreamConfig(
+        name=name, subjects=[subject], allow_direct=False, compression=StoreCompression.S2,
+        max_msgs=10_000_000, metadata={"owner": "ops"}))
+    await client.close()
+
+
+async def config(url: str, name: str, _: str) -> None:
+    client = await nats.connect(url)
+    c = (await client.jetstream().stream_info(name)).config
+    compression = getattr(c.compression, "value", c.compression)  # an enum or its string
+    print(f"allow_direct={c.allow_direct} compression={compression} max_msgs={c.max_msgs} "
+          f"owner={(c.metadata or {}).get('owner')}")
+    await client.close()
+
+
+async def dump(url: str, name: str, _: str) -> None:
+    client = await nats.connect(url)
+    js = client.jetstream()
+    state = (await js.stream_info(name)).state
+    for seq in range(state.first_seq, state.last_seq + 1):
+        data = (await js.get_msg(name, seq)).data or b""
+        print(seq, base64.b64encode(data).decode())
+    await client.close()
+
+
+async def delete(url: str, name: str, seq: str) -> None:
+    client = await nats.connect(url)
+    await client.jetstream().delete_msg(name, int(seq))
+    await client.close()
+
+
 if __name__ == "__main__":
     mode, url, subject, arg = sys.argv[1:5]
-    asyncio.run(sub(url, subject, arg) if mode == "sub" else pub(url, subject, arg))
+    asyncio.run({"sub": sub, "pub": pub, "stream": stream, "config": config, "dump": dump, "delete": delete}[mode](url, subject, arg))
