@@ -238,6 +238,10 @@ public final class BusWorker: @unchecked Sendable {
         // Summarised, and acknowledged once a save covers them (with a state directory).
         var held: [BusMessage] = []
         var lastSaved = Date()
+        // The partition's end marker once summarised. Later heartbeats repeat it, so that a
+        // coordinator still sees the partition end if the summary that carried it is gone
+        // from the stream.
+        var endMarker: UInt64?
         defer { for m in held { m.release() } }
         func saveAndAcknowledge() throws {
             try save(shard)
@@ -258,6 +262,7 @@ public final class BusWorker: @unchecked Sendable {
                 newest = max(newest, m.sequence)
                 let made = entries(m, m.header("Dw-Format") == "canonical" ? canonical : adapter, &outcomes)
                 summary.entries.append(contentsOf: made)
+                if made.contains(where: { $0.item == .end }) { endMarker = m.sequence }
                 inspect(made, shard: shard, sequence: m.sequence)
                 // A delivery this client never saw (one that came after an earlier fetch gave
                 // up) will come again after the ack wait: until then, vouch for nothing.
@@ -291,7 +296,9 @@ public final class BusWorker: @unchecked Sendable {
             }
             if messages.isEmpty && (through > reported || Date().timeIntervalSince(lastSent) >= settings.heartbeat) {
                 reported = through
-                try send(ShardSummary(worker: identity, partition: p, partitions: settings.partitions, completeThrough: reported))
+                var beat = ShardSummary(worker: identity, partition: p, partitions: settings.partitions, completeThrough: reported)
+                if let end = endMarker, end <= reported { beat.entries = [.init(sequence: end, item: .end)] }
+                try send(beat)
                 lastSent = Date()
             }
         }
