@@ -23,6 +23,9 @@ struct JournalOptions: ParsableArguments {
 
     var resolvedPath: String { path ?? CaseJournal.defaultPath() }
 
+    /// Checked while parsing, so that a bad value is reported with the subcommand's own usage.
+    func validate() throws { _ = try verdictFilter() }
+
     func verdictFilter() throws -> CaseAction? {
         guard let verdict else { return nil }
         guard let v = CaseAction(rawValue: verdict.lowercased()), v.isVerdict else {

@@ -128,6 +128,11 @@ final class CommandLineTests: XCTestCase {
             XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("Error:") || r.stderr.contains("distillwatch:"), "\(args): \(r.stderr)")
             XCTAssertTrue(r.stdout.isEmpty, "\(args) printed to stdout: \(r.text)")
+            // A usage, when printed, is the failing subcommand's, not the top-level one.
+            let command = args.split(separator: " ").prefix { !$0.hasPrefix("-") && !$0.hasPrefix("/") }.joined(separator: " ")
+            if r.stderr.contains("Usage:") {
+                XCTAssertTrue(r.stderr.contains("Usage: distillwatch \(command)"), "\(args): \(r.stderr)")
+            }
         }
         XCTAssertEqual(try sh(#""$DW" scan --help"#).status, 0)
         // The messages quote the arguments, escape sequences included: shown, never sent.
