@@ -213,7 +213,9 @@ final class HeadlessRun {
         counters(final: true)
         if let reportPath = session.reportPath { writeReport(reportPath) }
         engine.stop()
-        return 0
+        // A source that failed (damaged input, a bus that refused) is not a clean end: status 2,
+        // as `scan` gives, so that a pipeline or a service manager sees it.
+        return engine.feedState.error == nil ? 0 : 2
     }
 
     /// Verdicts come up to date every `evaluateEvery` of stream time for finite input: the
