@@ -217,6 +217,57 @@ final class BusEndToEndTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(exchanges, all - gone.map(\.exchanges).reduce(0, +))
     }
 
+    /// Summaries that do not fit (another partition count; a claim that partitions are complete
+    /// before their records were summarised) neither stop the coordinator nor lose records: the
+    /// first is counted as a rejection, and records summarised after their place was passed are
+    /// still counted. A coordinator started afterwards reads the same stored summaries and ends
+    /// the same way.
+    func testSummariesThatDoNotFitAreCountedAndLoseNoRecord() throws {
+        let bridge = CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/nats_bridge.py").path
+        let check = try spawn("has-nats-py", ["/usr/bin/env", "python3", "-c", "import nats"], direct: true)
+        check.waitUntilExit()
+        guard check.terminationStatus == 0 else { throw XCTSkip("nats-py is not installed (.ci/run installs it)") }
+        let input = CommandLineTests.packageRoot.appendingPathComponent("SampleLogs/stealth.ndjson.gz").path
+        let scanned = try JSONSerialization.jsonObject(with: Data(try scanReport(input).utf8)) as? [String: Any]
+        let scannedInput = try XCTUnwrap(scanned?["input"] as? [String: Any])
+        // Records come late, so a repeat may fall outside the duplicate window and count as an
+        // exchange: every record is counted once as one or the other.
+        let all = try XCTUnwrap(scannedInput["exchanges"] as? Int) + (scannedInput["duplicates"] as? Int ?? 0)
+
+        let report = folder.appendingPathComponent("first.json").path
+        let first = try coordinator(report)
+        try first.wait("the coordinator connected") { $0.counters["connected"] as? Bool == true }
+        // One summary of a 4-partition stream, and partitions 0-7 declared complete for ever.
+        var forged = [ShardSummary(worker: "forged", partition: 3, partitions: 4, completeThrough: 1)]
+        forged += (0..<8).map { ShardSummary(worker: "forged", partition: $0, partitions: 16, completeThrough: .max) }
+        var paths: [String] = []
+        for (k, summary) in forged.enumerated() {
+            let path = folder.appendingPathComponent("forged-\(k)").path
+            try Data(summary.encoded()).write(to: URL(fileURLWithPath: path))
+            paths.append(path)
+        }
+        let listing = folder.appendingPathComponent("forged.list").path
+        try paths.joined(separator: "\n").write(toFile: listing, atomically: true, encoding: .utf8)
+        try run("forge", ["/usr/bin/env", "python3", bridge, "jspub", url, "DISTILL.summary", listing], direct: true)
+
+        // Partitions 8-15 first: the detector takes their records, past those of 0-7.
+        try spawn("w2", ["worker", "--nats", url, "--partitions", "8-15"])
+        try run("publish", ["publish", "--nats", url, "--end", input])
+        try first.wait("records of partitions 8-15 counted") { $0.counter("exchanges") > 0 }
+        try spawn("w1", ["worker", "--nats", url, "--partitions", "0-7"])
+        try waitForEnd(first)
+        let standbyReport = folder.appendingPathComponent("standby.json").path
+        let standby = try coordinator(standbyReport)
+        try waitForEnd(standby)
+        for path in [report, standbyReport] {
+            let written = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+            let counted = try XCTUnwrap(written?["input"] as? [String: Any])
+            XCTAssertEqual((counted["exchanges"] as? Int ?? 0) + (counted["duplicates"] as? Int ?? 0), all, "every record counted once (\(path))")
+            let rejected = try XCTUnwrap(counted["rejected"] as? [String: Any])
+            XCTAssertEqual(rejected["by_reason"] as? [String: Int], ["bad_value": 1], "the summary of another partition count (\(path))")
+        }
+    }
+
     /// Drill-down goes to the worker that owns the account: what `inspect` (the console's
     /// request) gets back is what an inspector fed the file's admitted records keeps, for
     /// accounts on every partition; an account no one sent is answered with nothing, and an

@@ -116,7 +116,23 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
             sink.update { $0.connected = true }
             var queues = Array(repeating: Queue(), count: partitions)
             var released: UInt64 = 0
+            /// Per partition, the last sequence handed on (each partition's go in increasing order).
+            var handedThrough = Array(repeating: UInt64(0), count: partitions)
             var ended = Set<Int>()
+            func handOn(_ p: Int, _ items: [ShardSummary.Item]) {
+                for item in items {
+                    switch item {
+                    case .exchange(let x): batcher.add(.exchange(x), source: "", line: 0)
+                    case .rejected(let r, let source, let line): batcher.add(.rejected(r), source: source, line: line)
+                    case .blank: batcher.add(.blank, source: "", line: 0)
+                    case .end: ended.insert(p)
+                    }
+                }
+            }
+            /// Records handed on late (see below), so that one summarised twice is handed on once.
+            var lateHanded = Set<UInt64>()
+            var lateItems = false
+            func late(_ p: Int, _ items: [ShardSummary.Item]) { handOn(p, items); lateItems = true }
             var heard: [String: (partitions: Set<Int>, at: Date)] = [:]
             var lastStatus = Date.distantPast
             var newPartition = false
@@ -162,7 +178,10 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
                         continue
                     }
                     guard summary.partitions == partitions else {
-                        throw BusError("worker \(summary.worker) splits the stream into \(summary.partitions) partitions; this coordinator expects \(partitions) (--partitions)")
+                        // Counted, not fatal: a stored summary that stopped the coordinator would
+                        // stop every coordinator started after it too.
+                        batcher.ledger.reject(Rejection(.badValue, message: "shard summary from worker \(summary.worker) splits the stream into \(summary.partitions) partitions; this coordinator expects \(partitions) (--partitions)"), source: names.summarySubject, line: Int(sequence))
+                        continue
                     }
                     let p = summary.partition
                     if heard[summary.worker]?.partitions.contains(p) != true { newPartition = true }
@@ -173,7 +192,13 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
                     while i < entries.count {
                         var j = i
                         while j < entries.count && entries[j].sequence == entries[i].sequence { j += 1 }
-                        if entries[i].sequence > released { queues[p].insert(entries[i].sequence, entries[i..<j].map(\.item)) }
+                        if entries[i].sequence > released {
+                            queues[p].insert(entries[i].sequence, entries[i..<j].map(\.item))
+                        } else if entries[i].sequence > handedThrough[p], lateHanded.insert(entries[i].sequence).inserted {
+                            // Never handed on, yet records after it were: a summary claimed this
+                            // partition complete too early. Handed on now, late, rather than lost.
+                            late(p, entries[i..<j].map(\.item))
+                        }
                         i = j
                     }
                     queues[p].complete = max(queues[p].complete, summary.completeThrough)
@@ -190,17 +215,11 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
                     guard best >= 0 else { break }
                     let (sequence, items) = queues[best].pop()
                     released = max(released, sequence)
-                    for item in items {
-                        switch item {
-                        case .exchange(let x): batcher.add(.exchange(x), source: "", line: 0)
-                        case .rejected(let r, let source, let line): batcher.add(.rejected(r), source: source, line: line)
-                        case .blank: batcher.add(.blank, source: "", line: 0)
-                        case .end: ended.insert(best)
-                        }
-                    }
+                    handedThrough[best] = sequence
+                    handOn(best, items)
                     handed = true
                 }
-                if handed { batcher.flush() }
+                if handed || lateItems { batcher.flush(); lateItems = false }
                 if ended.count == partitions {
                     refreshStatus()
                     sink.push([], ledger: batcher.ledger, finished: true)

@@ -316,8 +316,13 @@ public final class BusWorker: @unchecked Sendable {
         outcomes.removeAll(keepingCapacity: true)
         m.withData { adapter.decodeLine($0) { outcomes.append($0) } }
         var picked = outcomes[...]
-        if let index = m.header("Dw-Record").flatMap(Int.init) {
-            picked = index >= 0 && index < outcomes.count ? outcomes[index...index] : []
+        if let header = m.header("Dw-Record") {
+            guard let index = Int(header), index >= 0, index < outcomes.count else {
+                // Counted: a message that yielded nothing would vanish from every count.
+                let r = Rejection(.badValue, message: "the message names record \(header) of a line holding \(outcomes.count)")
+                return [.init(sequence: m.sequence, item: .rejected(r, source: source, line: line))]
+            }
+            picked = outcomes[index...index]
         }
         return picked.map { outcome in
             switch outcome {

@@ -13,6 +13,9 @@ Usage:
   python3 nats_bridge.py dump URL STREAM -            prints each message of STREAM as its sequence
                                                       number and its payload in base64, one per line
   python3 nats_bridge.py delete URL STREAM SEQ        removes message SEQ from STREAM
+  python3 nats_bridge.py jspub URL SUBJECT FILE       publishes the bytes of each file named in FILE
+                                                      (one path per line) as one message, each
+                                                      stored by a stream before the next goes
 """
 import base64
 import asyncio
@@ -82,6 +85,16 @@ async def delete(url: str, name: str, seq: str) -> None:
     await client.close()
 
 
+async def jspub(url: str, subject: str, listing: str) -> None:
+    client = await nats.connect(url)
+    js = client.jetstream()
+    with open(listing) as f:
+        for path in f.read().split():
+            with open(path, "rb") as message:
+                await js.publish(subject, message.read())
+    await client.close()
+
+
 if __name__ == "__main__":
     mode, url, subject, arg = sys.argv[1:5]
-    asyncio.run({"sub": sub, "pub": pub, "stream": stream, "config": config, "dump": dump, "delete": delete}[mode](url, subject, arg))
+    asyncio.run({"sub": sub, "pub": pub, "stream": stream, "config": config, "dump": dump, "delete": delete, "jspub": jspub}[mode](url, subject, arg))
