@@ -154,7 +154,7 @@ final class TerminalBackend: ConsoleTerminal {
             }
         }
         switch c {
-        case 27: return .escape
+        case 27: return escapeOrSequence()
         case 10, 13: return .enter
         case 9: return .tab
         case 8, 127: return .backspace
@@ -163,6 +163,37 @@ final class TerminalBackend: ConsoleTerminal {
             guard let s = Unicode.Scalar(UInt32(c)) else { return nil }
             return .char(Character(s))
         }
+    }
+
+    /// A lone Esc is the Escape key. Esc followed at once by a sequence introducer is a sequence
+    /// ncurses did not decode (a function key it does not know, Alt+[, control codes in pasted
+    /// text): read whole and dropped, so that its bytes never run as commands. Esc and a plain
+    /// key close together stay Escape and that key: two quick presses look the same as Alt+key.
+    private func escapeOrSequence() -> Key? {
+        wtimeout(dw_stdscr(), 0)
+        var ch: wint_t = 0
+        @inline(__always) func next() -> UInt32? {
+            let r = wget_wch(dw_stdscr(), &ch)
+            return r == ERR || r == dw_key_code_yes() ? nil : UInt32(ch)
+        }
+        let r = wget_wch(dw_stdscr(), &ch)
+        if r == ERR { return .escape }
+        if r == dw_key_code_yes() { return nil }  // Alt with a key ncurses decoded
+        switch UInt32(ch) {
+        case 0x5B:  // CSI: parameters, then a final byte in @...~
+            for _ in 0..<64 { guard let b = next(), !(0x40...0x7E).contains(b) else { break } }
+        case 0x5D, 0x50, 0x5F, 0x5E:  // OSC, DCS, APC, PM: up to BEL or the terminator Esc \
+            for _ in 0..<4096 {
+                guard let b = next(), b != 7 else { break }
+                if b == 27 { _ = next(); break }
+            }
+        case 0x4F:  // SS3: one more byte
+            _ = next()
+        default:
+            unget_wch(wchar_t(bitPattern: UInt32(ch)))  // read next, as a key of its own
+            return .escape
+        }
+        return nil
     }
 
     /// Puts the terminal back the way it was. Safe to call twice.

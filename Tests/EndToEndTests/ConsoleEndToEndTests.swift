@@ -144,6 +144,32 @@ final class ConsoleEndToEndTests: XCTestCase {
 
     /// The mouse as a terminal reports it (xterm's encoding: ESC [ M, then button, column and
     /// row, each plus 32): a click selects a row, a double click opens it.
+    /// Sequences ncurses does not know arrive as Esc followed by ordinary bytes; they must not run
+    /// as Escape and then commands (Alt+[ or an unknown function key seeking back, a pasted title
+    /// sequence typing keys).
+    func testUnknownEscapeSequencesRunNoCommand() throws {
+        let root = CommandLineTests.packageRoot
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("dw-alt-\(getpid()).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }
+        let cmd = "cd '\(root.path)' && LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --speed max --cases '\(journal)' SampleLogs/demo.ndjson.gz; echo EXIT=$?; sleep 10"
+        ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
+        waitFor("end of input", timeout: 60) { $0.contains("END OF INPUT") && $0.contains("VERDICT") }
+        keys("S")
+        waitFor("the decision saved") { $0.contains("suspect — saved (u undoes)") }
+        keys("Enter")
+        waitFor("the cluster opened") { $0.contains("› cluster") }
+        // Alt+[, an unknown CSI key and a pasted title sequence, then a plain key that must work.
+        Self.run(tmux, ["-L", Self.session, "send-keys", "-t", Self.session, "-H", "1b", "5b"])
+        Self.run(tmux, ["-L", Self.session, "send-keys", "-t", Self.session, "-H", "1b", "5b", "39", "39", "7e"])
+        Self.run(tmux, ["-L", Self.session, "send-keys", "-t", Self.session, "-H", "1b", "5d", "30", "3b", "78", "07"])
+        keys("Escape")
+        let screen = waitFor("back at clusters") { $0.contains(" Clusters ") && !$0.contains("› cluster") }
+        XCTAssertTrue(screen.contains("END OF INPUT"), "no seek back: \(screen)")
+        XCTAssertTrue(screen.contains("1 case"), screen)
+        keys("q")
+        waitFor("exit") { $0.contains("EXIT=0") }
+    }
+
     func testMouseClicksSelectAndOpenRows() throws {
         let root = CommandLineTests.packageRoot
         let journal = FileManager.default.temporaryDirectory.appendingPathComponent("dw-mouse-\(getpid()).sqlite").path
