@@ -663,6 +663,33 @@ final class RuleTests: XCTestCase {
         assertRaised("coordinated_harness", c, atLeast: 1.0)
     }
 
+    func testCoordinatedHarnessVariationTemplateWithoutHarvestWording() throws {
+        // No tool schema, no reasoning-trace wording: one closing template asking only to work
+        // step by step, answers of a thousand-odd tokens (short of long outputs), one exchange
+        // per conversation. The wording is free to change; the harvest's shape is not.
+        let c = try cluster("t0", in: snapshot(Self.harnessUsers("t", count: 24, tools: "") { e, k, i in
+            e.toolsFP = nil
+            e.outputTokens = 1100 + Int64(D.scatter("t\(k)", i) % 200)
+            e.promptText = S.randomWords(12, seed: "t\(k)/\(i)").joined(separator: " ")
+                + ". Work it out step by step, then put the result alone on the last line."
+        }))
+        XCTAssertEqual(c.accounts.count, 24, describe(c))
+        XCTAssertTrue(c.ties.contains { $0.kind == .harnessCopies }, describe(c))
+    }
+
+    func testCoordinatedHarnessControlTemplatedShortAnswers() throws {
+        // The same template and one-shot use, with short answers: a service, not a harvest.
+        let snap = snapshot(Self.harnessUsers("u", count: 24, tools: "") { e, k, i in
+            e.toolsFP = nil
+            e.outputTokens = 150 + Int64(D.scatter("u\(k)", i) % 100)
+            e.promptText = S.randomWords(12, seed: "u\(k)/\(i)").joined(separator: " ")
+                + ". Work it out step by step, then put the result alone on the last line."
+        })
+        for k in 0..<24 {
+            XCTAssertFalse(try cluster("u\(k)", in: snap).ties.contains { $0.kind == .harnessCopies })
+        }
+    }
+
     // MARK: synchrony
 
     /// `count` accounts "prefix0"… with their own cards, an address per request and prompts that

@@ -395,8 +395,15 @@ final class CoordinationState {
     func changed(_ a: Int32, stats s: BehaviourStats, settings: DetectorSettings) {
         let i = Int(a)
         profileComparable[i] = s.exchanges >= settings.minimumExchangesForProfile
-            && (max(s.extractionShare, s.elicitingOpenerShare) >= 0.1 || s.longOutputShare >= 0.25)
+            && (max(s.extractionShare, s.elicitingOpenerShare) >= 0.1 || s.longOutputShare >= 0.25
+                || Self.harvestShaped(s))
         if !signatureStale[i] { signatureStale[i] = true; staleSignatures.append(a) }
+    }
+
+    /// A harvest pipeline's shape whatever its wording: templated one-shot prompts answered at
+    /// length or with reasoning. Words are free to change; the shape is what the harvest is for.
+    static func harvestShaped(_ s: BehaviourStats) -> Bool {
+        s.templateConcentration >= 0.6 && s.singleTurnShare >= 0.8 && (s.outputHeavyShare >= 0.3 || s.reasoningShare >= 0.3)
     }
 
     /// Makes the profiles and window signatures of the accounts changed since the last search.
