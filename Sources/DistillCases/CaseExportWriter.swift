@@ -18,9 +18,14 @@ public enum CaseExportWriter {
     }
 
     /// For the console: the chosen cases (nil: all) to PATH; the format follows the extension.
-    /// A relative PATH is taken inside `directory`, which is made (owner only) when missing.
+    /// A relative PATH is taken inside `directory`, which is made (owner only) when missing, and
+    /// may not climb out of it with `..`. An existing file is never replaced: the export goes
+    /// to the first free name with `-1`, `-2`… before the extension, and the message says where.
     public static func write(path given: String, caseIDs: [Int64]?, journal: CaseJournal, directory: String) -> (message: String, ok: Bool) {
-        let path = given.hasPrefix("/") ? given : directory + "/" + given
+        if !given.hasPrefix("/") && given.split(separator: "/").contains("..") {
+            return ("export: a relative path stays inside the export directory \(directory); give an absolute path to write elsewhere", false)
+        }
+        let path = freeName(given.hasPrefix("/") ? given : directory + "/" + given)
         do {
             let parent = (path as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -32,6 +37,20 @@ public enum CaseExportWriter {
             return ("exported \(cases.count) case\(cases.count == 1 ? "" : "s") (\(format.rawValue)) to \(full)", true)
         } catch {
             return ("export to \(path) failed: \((error as? CaseJournalError)?.description ?? error.localizedDescription)", false)
+        }
+    }
+
+    /// `path` if nothing is there, else the first of `name-1.ext`, `name-2.ext`… that is free.
+    static func freeName(_ path: String) -> String {
+        let files = FileManager.default
+        guard files.fileExists(atPath: path) else { return path }
+        let ext = (path as NSString).pathExtension
+        let stem = ext.isEmpty ? path : (path as NSString).deletingPathExtension
+        var n = 1
+        while true {
+            let candidate = stem + "-\(n)" + (ext.isEmpty ? "" : "." + ext)
+            if !files.fileExists(atPath: candidate) { return candidate }
+            n += 1
         }
     }
 }

@@ -57,6 +57,28 @@ final class ExportTests: XCTestCase {
         for (k, allowed) in shape { if let v = object[k] { XCTAssertTrue(allowed.contains(Self.kind(v)), "\(where_).\(k) is \(Self.kind(v))") } }
     }
 
+    /// The console's exports: a relative path cannot climb out of the export directory, and a
+    /// file already there is kept, the export going to the next free name.
+    func testConsoleExportsStayInTheirDirectoryAndReplaceNothing() throws {
+        let journal = try journalWithCases()
+        let exports = dir.appendingPathComponent("exports").path
+        let outside = dir.appendingPathComponent("escape.json").path
+        let refused = CaseExportWriter.write(path: "../escape.json", caseIDs: nil, journal: journal, directory: exports)
+        XCTAssertFalse(refused.ok, refused.message)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: outside))
+
+        let precious = dir.appendingPathComponent("precious.json").path
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: precious))
+        let first = CaseExportWriter.write(path: precious, caseIDs: nil, journal: journal, directory: exports)
+        XCTAssertTrue(first.ok, first.message)
+        XCTAssertEqual(try String(contentsOfFile: precious, encoding: .utf8), "keep me")
+        let renamed = dir.appendingPathComponent("precious-1.json").path
+        XCTAssertTrue(first.message.hasSuffix(renamed), first.message)
+        XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: renamed))))
+        let second = CaseExportWriter.write(path: precious, caseIDs: nil, journal: journal, directory: exports)
+        XCTAssertTrue(second.message.hasSuffix(dir.appendingPathComponent("precious-2.json").path), second.message)
+    }
+
     func testJSONHasTheDocumentedShape() throws {
         let j = try journalWithCases()
         let data = try CaseExport.json(try j.loadCases(), journal: j.location, exportedAt: 1_800_000_000_000)
