@@ -301,8 +301,8 @@ public final class Console {
         switch action {
         case .moveUp: stopFollowing(); move(by: -1)
         case .moveDown: stopFollowing(); move(by: 1)
-        case .pageUp: stopFollowing(); move(by: -max(1, layout().pageRows - 1))
-        case .pageDown: stopFollowing(); move(by: max(1, layout().pageRows - 1))
+        case .pageUp: stopFollowing(); move(by: -pageStep())
+        case .pageDown: stopFollowing(); move(by: pageStep())
         case .top: move(to: 0)
         case .bottom: stopFollowing(); move(to: Int.max)
         case .showAllowlisted:
@@ -398,6 +398,14 @@ public final class Console {
         s.selected = max(0, min(s.selected, table.model.rows.count - 1))
         s.selectedKey = table.model.rows.indices.contains(s.selected) ? table.model.rows[s.selected].key : nil
         navigation.top = s
+    }
+
+    /// What PgUp and PgDn move by: a page less one row, of the table's rows or, where the pane
+    /// is what moves (the help, an exchange, a focused pane), of the pane's lines.
+    func pageStep() -> Int {
+        let l = layout()
+        let rows = navigation.top.pane == 1 || currentTable() == nil ? l.pane.height - 1 : l.pageRows
+        return max(1, rows - 1)
     }
 
     func move(by delta: Int) {

@@ -85,7 +85,9 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(console.view, .help)
         _ = console.handle(.tab)
         _ = console.handle(.pageDown)
-        XCTAssertGreaterThan(console.navigation.top.paneScroll, 0, "the help scrolls: its pane has the keys")
+        // A page of the pane (less its title rule and one line kept), not one line.
+        XCTAssertEqual(console.navigation.top.paneScroll, console.layout().pane.height - 2, "the help scrolls by a page")
+        XCTAssertGreaterThan(console.navigation.top.paneScroll, 10)
         _ = console.handle(.end)
         let last = console.navigation.top.paneScroll
         _ = console.handle(.pageDown)
