@@ -216,7 +216,11 @@ public struct ConsoleSession {
                 engine.setSpeed(v == .infinity ? .max : .times(max(ReplaySpeed.slowest, min(ReplaySpeed.fastest, v))), wallMs: now)
                 console.say("replay speed ×\(engine.clock.speed)")
             case .loadTheme(let name):
-                let loaded = ThemeLoader.load(name)
+                // A name that is no theme keeps the one in use: a typo must not repaint the screen.
+                guard let loaded = ThemeLoader.find(name) else {
+                    console.say(ThemeLoader.notFound(name) + "; keeping \(console.themeName)", .warning)
+                    break
+                }
                 terminal.apply(theme: loaded.theme)
                 console.themeName = loaded.theme.name
                 console.say(loaded.warning ?? "theme \(loaded.theme.name)", loaded.warning == nil ? .muted : .warning)

@@ -34,6 +34,12 @@ public enum ThemeLoader {
     }
 
     public static func load(_ nameOrPath: String) -> (theme: Theme, warning: String?) {
+        find(nameOrPath) ?? (.dark, notFound(nameOrPath) + "; using dark")
+    }
+
+    /// What `nameOrPath` names (a theme file read with any problems said, or a built-in theme),
+    /// or nil when there is no such theme.
+    public static func find(_ nameOrPath: String) -> (theme: Theme, warning: String?)? {
         var candidates: [String] = []
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".theme") { candidates.append(nameOrPath) }
         else { candidates += directories().map { "\($0)/\(nameOrPath).theme" } }
@@ -47,6 +53,10 @@ public enum ThemeLoader {
             return (theme, "theme \(path): \(list)\(problems.count > 3 ? "; …" : "") (ignored)")
         }
         if let builtIn { return (builtIn, nil) }
-        return (.dark, "no theme '\(nameOrPath)' (have: \(available().joined(separator: ", "))); using dark")
+        return nil
+    }
+
+    public static func notFound(_ nameOrPath: String) -> String {
+        "no theme '\(nameOrPath)' (have: \(available().joined(separator: ", ")))"
     }
 }
