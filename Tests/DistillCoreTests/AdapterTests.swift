@@ -107,6 +107,16 @@ final class AdapterTests: XCTestCase {
         XCTAssertEqual(rejections(decode(#"{"topic":"ex","partition":0,"payload":null}"#)), ["bad_value:payload"])
     }
 
+    func testALineHoldingNoRecordIsCounted() {
+        // Every non-blank line gives at least one outcome, or it would be counted nowhere.
+        for line in ["[]", "[ ]", #"{"resourceLogs":[]}"#, #"{"resourceSpans":[]}"#, #"{"resourceLogs":[{}]}"#] {
+            for format in [RecordFormat.auto, .otlp] {
+                XCTAssertEqual(rejections(decode(line, format)), ["not_an_object"], "\(format): \(line)")
+            }
+        }
+        XCTAssertEqual(rejections(decode("[]", .canonical)), ["not_an_object"])
+    }
+
     func testHostileInputNeverCrashes() {
         let nasty = [String(repeating: "[", count: 100_000), String(repeating: #"{"a":"#, count: 10_000),
                      #"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"kvlistValue":{"values":[{"key":"user.id","value":{"intValue":"x"}}]}}}]}]}]}"#,

@@ -37,6 +37,13 @@ public struct RecordAdapter: Sendable {
     /// Decodes one line (without its `\n`); one line can carry several records (an OTLP
     /// request, a JSON array) or none (blank).
     public func decodeLine(_ line: UnsafeRawBufferPointer, _ emit: (DecodeOutcome) -> Void) {
+        // A line that holds no record at all (`[]`, an export with no logs) is still counted.
+        var emitted = false
+        decodeLineRecords(line) { emitted = true; emit($0) }
+        if !emitted { emit(.rejected(Rejection(.notAnObject, message: "no record in it (an empty array or export)"))) }
+    }
+
+    private func decodeLineRecords(_ line: UnsafeRawBufferPointer, _ emit: (DecodeOutcome) -> Void) {
         switch format {
         case .canonical:
             emit(decoder.decode(line))
