@@ -152,10 +152,11 @@ final class HTTPRecordHandler: ChannelInboundHandler {
         case "identity", "":
             break
         case "gzip", "x-gzip", "deflate":
-            guard let inflated = Self.inflate(data, limit: limits.maxBodyBytes) else {
-                return refuse(.payloadTooLarge, "compressed body is damaged or inflates over \(limits.maxBodyBytes) bytes", context)
+            switch Self.inflate(data, limit: limits.maxBodyBytes) {
+            case .inflated(let inflated): data = inflated
+            case .tooLarge: return refuse(.payloadTooLarge, "compressed body inflates over \(limits.maxBodyBytes) bytes", context)
+            case .damaged: return refuse(.badRequest, "compressed body is damaged or cut short", context)
             }
-            data = inflated
         default:
             return refuse(.unsupportedMediaType, "unsupported Content-Encoding \(encoding)", context)
         }
@@ -344,14 +345,22 @@ final class HTTPRecordHandler: ChannelInboundHandler {
     }
 
     /// gzip or zlib data inflated in memory, or nil when damaged or over `limit` bytes.
-    static func inflate(_ input: [UInt8], limit: Int) -> [UInt8]? {
+    enum Inflated: Equatable {
+        case inflated([UInt8])
+        /// Over the body limit once inflated: 413.
+        case tooLarge
+        /// Not gzip or deflate, or cut short: 400.
+        case damaged
+    }
+
+    static func inflate(_ input: [UInt8], limit: Int) -> Inflated {
         var stream = z_stream()
-        guard dw_inflate_init_gzip(&stream) == Z_OK else { return nil }
+        guard dw_inflate_init_gzip(&stream) == Z_OK else { return .damaged }
         defer { inflateEnd(&stream) }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var input = input
-        return input.withUnsafeMutableBytes { inRaw -> [UInt8]? in
+        return input.withUnsafeMutableBytes { inRaw -> Inflated in
             stream.next_in = inRaw.baseAddress?.assumingMemoryBound(to: Bytef.self)
             stream.avail_in = uInt(inRaw.count)
             while true {
@@ -361,11 +370,11 @@ final class HTTPRecordHandler: ChannelInboundHandler {
                     return CZlib.inflate(&stream, Z_NO_FLUSH)
                 }
                 let produced = chunk.count - Int(stream.avail_out)
-                if output.count + produced > limit { return nil }
+                if output.count + produced > limit { return .tooLarge }
                 output += chunk[..<produced]
-                if status == Z_STREAM_END { return output }
-                if status != Z_OK { return nil }
-                if produced == 0 && stream.avail_in == 0 { return nil }  // truncated
+                if status == Z_STREAM_END { return .inflated(output) }
+                if status != Z_OK { return .damaged }
+                if produced == 0 && stream.avail_in == 0 { return .damaged }  // truncated
             }
         }
     }

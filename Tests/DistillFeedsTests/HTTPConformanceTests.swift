@@ -57,6 +57,17 @@ final class HTTPConformanceTests: XCTestCase {
         XCTAssertEqual(receiver.dropped, 1)
     }
 
+    func testADamagedGzipBodyIsABadRequestNotTooLarge() throws {
+        let whole = gzip(Array((line + line).utf8))
+        for body in [Array(whole.prefix(whole.count / 2)), [0x1F, 0x8B] + Array("not gzip at all".utf8)] {
+            let receiver = try EmbeddedReceiver()  // a refused request closes its connection
+            let head = "POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: \(body.count)\r\n\r\n"
+            let reply = String(decoding: receiver.send(Array(head.utf8) + body), as: UTF8.self)
+            XCTAssertTrue(reply.hasPrefix("HTTP/1.1 400"), reply)
+            XCTAssertTrue(reply.contains("damaged"), reply)
+        }
+    }
+
     func testPipelinedRequestsAreAnsweredInOrderOnOneConnection() throws {
         let receiver = try EmbeddedReceiver()
         let second = #"{"ts":1776000001000,"account_id":"b","request_id":"r2"}"# + "\n"
