@@ -138,7 +138,21 @@ public final class Console {
         let flagged = snapshot.clusters.filter { $0.verdict == .suspect && $0.flaggedAt == moment }
             .sorted { ($0.risk, $1.key) > ($1.risk, $0.key) }
         guard let top = flagged.first else {
-            say("paused at \(Format.clock(moment)), where a cluster became suspect; Space resumes")
+            // No cluster's flag is this moment: accounts were flagged joining a cluster that was
+            // suspect already. Name it and how many joined.
+            let joined = snapshot.clusters.filter { $0.verdict == .suspect }
+                .map { c in (c, c.members.filter { $0.flaggedAt == moment }.count) }
+                .filter { $0.1 > 0 }
+                .sorted { ($0.1, $0.0.risk, $1.0.key) > ($1.1, $1.0.risk, $0.0.key) }
+            guard let (cluster, count) = joined.first else {
+                say("paused at \(Format.clock(moment)), where accounts were flagged; Space resumes")
+                return
+            }
+            navigation.root.selectedKey = cluster.key
+            navigation.followsTop = false
+            settle()
+            say("\(count) account\(count == 1 ? "" : "s") joined suspect cluster \(cluster.key) (risk \(String(format: "%.2f", cluster.risk)), \(cluster.accounts.count) accounts) at \(Format.clock(moment)); paused, Space resumes",
+                .warning)
             return
         }
         navigation.root.selectedKey = top.key

@@ -305,7 +305,24 @@ final class ConsoleTests: XCTestCase {
         // A moment at which nothing in view was flagged still says where the replay stopped.
         console.showNewlySuspect(at: Self.t0 + 3 * Self.hour)
         XCTAssertEqual(console.selectedKey, "farm-1")
-        XCTAssertEqual(console.message?.text.hasPrefix("paused at 2026-04-12 16:20:00Z"), true, console.message?.text ?? "")
+        XCTAssertEqual(console.message?.text.hasPrefix("paused at 2026-04-12 16:20:00Z, where accounts were flagged"), true, console.message?.text ?? "")
+    }
+
+    func testStoppingWhereAccountsJoinedASuspectClusterNamesIt() {
+        let (console, _) = Self.fixture()
+        // farm-1 was flagged at t0 + 1 h; farm-3 joined it at t0 + 2 h.
+        let members = [MemberFigures(account: "farm-1", firstSeen: Self.t0, lastSeen: Self.t0 + 5 * Self.hour, exchanges: 120, flaggedAt: Self.t0 + Self.hour),
+                       MemberFigures(account: "farm-3", firstSeen: Self.t0, lastSeen: Self.t0 + 5 * Self.hour, exchanges: 60, flaggedAt: Self.t0 + 2 * Self.hour)]
+        let farm = ClusterSnapshot.make(key: "farm-1", verdict: .suspect, risk: 0.98, accounts: ["farm-1", "farm-3"], exchanges: 180,
+                                        firstSeen: Self.t0, lastSeen: Self.t0 + 5 * Self.hour, flaggedAt: Self.t0 + Self.hour, members: members)
+        let other = ClusterSnapshot.make(key: "lab-3", verdict: .watch, risk: 0.55, accounts: ["lab-3"], exchanges: 900,
+                                         firstSeen: Self.t0, lastSeen: Self.t0 + 5 * Self.hour)
+        console.update(snapshot: Snapshot.make(streamTime: Self.t0 + 5 * Self.hour, streamStart: Self.t0, exchanges: 1080, accounts: 3,
+                                               clusters: [other, farm], minuteRate: []))
+        _ = console.handle(.down)
+        console.showNewlySuspect(at: Self.t0 + 2 * Self.hour)
+        XCTAssertEqual(console.selectedKey, "farm-1", "the cluster the accounts joined is selected")
+        XCTAssertEqual(console.message?.text, "1 account joined suspect cluster farm-1 (risk 0.98, 2 accounts) at 2026-04-12 15:20:00Z; paused, Space resumes")
     }
 
     func testFilterInvertsAndStepsThroughMatches() {
