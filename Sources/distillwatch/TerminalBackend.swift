@@ -165,10 +165,11 @@ final class TerminalBackend: ConsoleTerminal {
         }
     }
 
-    /// A lone Esc is the Escape key. Esc followed at once by a sequence introducer is a sequence
-    /// ncurses did not decode (a function key it does not know, Alt+[, control codes in pasted
-    /// text): read whole and dropped, so that its bytes never run as commands. Esc and a plain
-    /// key close together stay Escape and that key: two quick presses look the same as Alt+key.
+    /// A lone Esc is the Escape key. Esc with more bytes already behind it, within the escape
+    /// delay (25 ms, far less than between two key presses), is one key the terminal sent as a
+    /// sequence ncurses did not decode: Alt+key, a function key it does not know, control codes
+    /// in pasted text. It is read whole and dropped, so that its bytes never run as commands
+    /// (Alt+u as Esc then undo, Alt+[ as Esc then a seek back). Esc Esc is two presses.
     private func escapeOrSequence() -> Key? {
         wtimeout(dw_stdscr(), 0)
         var ch: wint_t = 0
@@ -180,6 +181,9 @@ final class TerminalBackend: ConsoleTerminal {
         if r == ERR { return .escape }
         if r == dw_key_code_yes() { return nil }  // Alt with a key ncurses decoded
         switch UInt32(ch) {
+        case 27:
+            unget_wch(wchar_t(bitPattern: UInt32(ch)))  // the next read gets the second press
+            return .escape
         case 0x5B:  // CSI: parameters, then a final byte in @...~
             for _ in 0..<64 { guard let b = next(), !(0x40...0x7E).contains(b) else { break } }
         case 0x5D, 0x50, 0x5F, 0x5E:  // OSC, DCS, APC, PM: up to BEL or the terminator Esc \
@@ -190,8 +194,7 @@ final class TerminalBackend: ConsoleTerminal {
         case 0x4F:  // SS3: one more byte
             _ = next()
         default:
-            unget_wch(wchar_t(bitPattern: UInt32(ch)))  // read next, as a key of its own
-            return .escape
+            break  // Alt+key
         }
         return nil
     }

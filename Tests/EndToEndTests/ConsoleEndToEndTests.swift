@@ -144,10 +144,10 @@ final class ConsoleEndToEndTests: XCTestCase {
 
     /// The mouse as a terminal reports it (xterm's encoding: ESC [ M, then button, column and
     /// row, each plus 32): a click selects a row, a double click opens it.
-    /// Sequences ncurses does not know arrive as Esc followed by ordinary bytes; they must not run
-    /// as Escape and then commands (Alt+[ or an unknown function key seeking back, a pasted title
-    /// sequence typing keys).
-    func testUnknownEscapeSequencesRunNoCommand() throws {
+    /// Alt+key and sequences ncurses does not know arrive as Esc followed by ordinary bytes; they
+    /// must not run as Escape and then commands (Alt+u undoing a decision, Alt+[ or an unknown
+    /// function key seeking back, a pasted title sequence typing keys).
+    func testAltKeysAndUnknownSequencesRunNoCommand() throws {
         let root = CommandLineTests.packageRoot
         let journal = FileManager.default.temporaryDirectory.appendingPathComponent("dw-alt-\(getpid()).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }
@@ -156,6 +156,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         waitFor("end of input", timeout: 60) { $0.contains("END OF INPUT") && $0.contains("VERDICT") }
         keys("S")
         waitFor("the decision saved") { $0.contains("suspect — saved (u undoes)") }
+        keys("M-u")
         keys("Enter")
         waitFor("the cluster opened") { $0.contains("› cluster") }
         // Alt+[, an unknown CSI key and a pasted title sequence, then a plain key that must work.
@@ -164,6 +165,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         Self.run(tmux, ["-L", Self.session, "send-keys", "-t", Self.session, "-H", "1b", "5d", "30", "3b", "78", "07"])
         keys("Escape")
         let screen = waitFor("back at clusters") { $0.contains(" Clusters ") && !$0.contains("› cluster") }
+        XCTAssertFalse(screen.contains("undid"), screen)
         XCTAssertTrue(screen.contains("END OF INPUT"), "no seek back: \(screen)")
         XCTAssertTrue(screen.contains("1 case"), screen)
         keys("q")
@@ -241,6 +243,8 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertTrue(screen.contains("DistillWatch"), "the status bar survived a \\e[2J")
         XCTAssertFalse(Self.run(tmux, ["-L", Self.session, "display-message", "-p", "-t", Self.session, "#{pane_title}"]).out.contains("pwned"))
         for _ in 0..<5 { keys("Escape") }
+        // Keys sent within the terminal's escape delay of an Esc would be one Alt+key.
+        waitFor("back at clusters") { $0.contains(" Clusters ") && !$0.contains("› ") }
         keys(":"); keys("-l", "filter"); keys("Enter")
 
         // Help.
