@@ -35,6 +35,11 @@ final class HostileRequestTests: XCTestCase {
         let (hugeReply, hugeLedger) = post("/v1/traces", huge)
         XCTAssertTrue(hugeReply.contains("\"rejectedSpans\":\"1\""), hugeReply)
         XCTAssertEqual(hugeLedger.exchanges, 0)
+        XCTAssertEqual(hugeLedger.rejectedByReason, ["bad_value:input_tokens": 1], "the reason a canonical line gets")
+        // The same number as an account id is a number where text belongs, as for any int64.
+        let hugeID = #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"1776000000000000000","attributes":[{"key":"account.id","value":{"intValue":"9223372036854775808"}}]}]}]}]}"#
+        let (_, idLedger) = post("/v1/traces", hugeID)
+        XCTAssertEqual(idLedger.rejectedByReason, ["wrong_type:account_id": 1])
 
         // Text that holds no record at all is the sender's error.
         let (text, textLedger) = post("/anything", "hello, this is not JSON\nnor this", type: "text/plain")

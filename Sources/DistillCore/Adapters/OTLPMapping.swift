@@ -133,9 +133,16 @@ enum OTLPMapping {
     static func anyValue(_ v: Any?, depth: Int = 0) -> Any? {
         guard depth < 16, let v = v as? [String: Any] else { return nil }
         if let s = v["stringValue"] { return s as? String }
-        // An int64 outside its range is kept as text, so the record is rejected for it (as the
-        // same number in a canonical line is) rather than taken without the field.
-        if let i = v["intValue"] { return JSONValue.integer(i).map { NSNumber(value: $0) } ?? i }
+        if let i = v["intValue"] {
+            if let n = JSONValue.integer(i) { return NSNumber(value: n) }
+            // An integer outside int64 stays a number, so the canonical rules refuse its record
+            // as they refuse the same number in a canonical line (not taken as text, nor dropped).
+            if let text = i as? String {
+                let digits = text.hasPrefix("-") ? text.utf8.dropFirst() : text.utf8[...]
+                if !digits.isEmpty && digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return NSDecimalNumber(string: text) }
+            }
+            return i
+        }
         if let d = v["doubleValue"] { return JSONValue.number(d).map { NSNumber(value: $0) } }
         if let b = v["boolValue"] { return b as? Bool }
         if let a = v["arrayValue"] as? [String: Any] {
