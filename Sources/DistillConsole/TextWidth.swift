@@ -12,7 +12,22 @@ public enum TextWidth {
         // An emoji presentation selector or a flag pair makes the cluster an emoji.
         if scalars.count > 1, scalars.contains(where: { $0.value == 0xFE0F }) { return 2 }
         if isZeroWidth(v) { return 0 }
-        return isWide(v) ? 2 : 1
+        return isWide(v) && !isNarrowPictograph(v) ? 2 : 1
+    }
+
+    /// Pictographs inside the wide blocks below that Unicode gives a narrow (text) width, as
+    /// terminals draw them without a presentation selector (which the sanitiser removes).
+    static func isNarrowPictograph(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x1F321...0x1F32C, 0x1F336, 0x1F37D, 0x1F394...0x1F39F, 0x1F3CB...0x1F3CE, 0x1F3D4...0x1F3DF,
+             0x1F3F1...0x1F3F3, 0x1F3F5...0x1F3F7, 0x1F43F, 0x1F441, 0x1F4FD...0x1F4FE, 0x1F53E...0x1F54A,
+             0x1F54F, 0x1F568...0x1F579, 0x1F57B...0x1F594, 0x1F597...0x1F5A3, 0x1F5A5...0x1F5FA,
+             0x1F6C6...0x1F6CB, 0x1F6CD...0x1F6CF, 0x1F6D3...0x1F6D4, 0x1F6E0...0x1F6EA, 0x1F6F0...0x1F6F3,
+             0x1F93B, 0x1F946:
+            return true
+        default:
+            return false
+        }
     }
 
     public static func width(of text: String) -> Int {

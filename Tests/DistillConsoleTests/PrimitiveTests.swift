@@ -11,6 +11,23 @@ final class PrimitiveTests: XCTestCase {
         XCTAssertEqual(TextWidth.width(of: "한국어"), 6)
     }
 
+    func testEmojiWhoseWidthTerminalsDisputeAreShownPlainly() {
+        // Flags become their letters; presentation selectors and skin tones are dropped; joined
+        // sequences show their parts; a pictograph Unicode draws as text takes one column.
+        XCTAssertEqual(TextWidth.fit("a_🇯🇵_z", columns: 20), "a_JP_z")
+        XCTAssertEqual(TextWidth.fit("☺\u{FE0F}👍\u{1F3FD}", columns: 20), "☺👍")
+        XCTAssertEqual(TextWidth.fit("👩\u{200D}👧", columns: 20), "👩\u{FFFD}👧")
+        XCTAssertEqual(TextWidth.width(of: "🏳"), 1)
+        XCTAssertEqual(TextWidth.width(of: "🌈"), 2)
+        // Tag characters can spell hidden text after an emoji: shown as placeholders.
+        XCTAssertEqual(TextWidth.fit("🏴\u{E0067}\u{E0062}", columns: 20), "🏴\u{FFFD}\u{FFFD}")
+        for text in ["🇯🇵🇫🇷 flags", "☺️ ✌️ ❤️ 🏳️‍🌈", "👨‍👩‍👧‍👦 family 👍🏽"] {
+            let shown = TextWidth.fit(text, columns: 80)
+            XCTAssertEqual(TextWidth.width(of: shown), shown.unicodeScalars.reduce(0) { $0 + TextWidth.width(of: Character($1)) },
+                           "each character's width is its own: \(shown)")
+        }
+    }
+
     func testFitSanitisesAndTruncatesWithAnEllipsisByWidth() {
         XCTAssertEqual(TextWidth.fit("hello world", columns: 6), "hello…")
         XCTAssertEqual(TextWidth.fit("中文测试", columns: 5), "中文…")

@@ -22,6 +22,13 @@ public enum TextSanitizer {
                 out.append(contentsOf: (asciiOnly ? "?" : "\u{FFFD}").unicodeScalars)
             case _ where isInvisibleOrSteering(v):
                 out.append(contentsOf: (asciiOnly ? "?" : "\u{FFFD}").unicodeScalars)
+            case 0xFE0E...0xFE0F, 0x1F3FB...0x1F3FF where !asciiOnly:
+                // Presentation selectors and skin tones: terminals disagree on whether they widen
+                // the character before them, and a column counted wrong shifts the whole row.
+                continue
+            case 0x1F1E6...0x1F1FF where !asciiOnly:
+                // Regional indicators, which pair into flags of disputed width: their letters.
+                out.append(Unicode.Scalar(UInt8(0x41 + v - 0x1F1E6)))
             default:
                 if asciiOnly && v > 0x7E {
                     out.append(contentsOf: (asciiStandIns[v] ?? "?").unicodeScalars)
@@ -35,10 +42,12 @@ public enum TextSanitizer {
 
     /// Scalars that change how a line reads without showing themselves: line and paragraph
     /// separators, bidi controls, and invisible format characters (zero-width spaces and joiners,
-    /// soft hyphen, word joiner, byte-order mark), with which two different ids look the same.
+    /// soft hyphen, word joiner, byte-order mark, tag characters), with which two different ids
+    /// look the same.
     public static func isInvisibleOrSteering(_ v: UInt32) -> Bool {
         switch v {
-        case 0x00AD, 0x061C, 0x180E, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF, 0xFFF9...0xFFFB: return true
+        case 0x00AD, 0x061C, 0x180E, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF, 0xFFF9...0xFFFB,
+             0xE0000...0xE007F: return true  // tags: invisible letters that can carry hidden text
         default: return false
         }
     }
