@@ -570,10 +570,11 @@ final class RuleTests: XCTestCase {
 
     // MARK: synchronised_templates
 
-    /// Five accounts of one org, each prompt built by `prompt(account, i)`.
-    func team(_ prompt: @escaping (String, Int) -> String) throws -> ClusterSnapshot {
+    /// Five accounts on one card, each in an org of its own (or all in one, `oneOrg`), each
+    /// prompt built by `prompt(account, i)`.
+    func team(oneOrg: Bool = false, _ prompt: @escaping (String, Int) -> String) throws -> ClusterSnapshot {
         let all = (0..<5).flatMap { k in
-            S.trace("a\(k)", count: 10) { e, i in e.paymentFP = "card-one"; e.orgID = "org-one"; e.promptText = prompt("a\(k)", i) }
+            S.trace("a\(k)", count: 10) { e, i in e.paymentFP = "card-one"; e.orgID = oneOrg ? "org-one" : "org-a\(k)"; e.promptText = prompt("a\(k)", i) }
         }
         let c = try cluster(of: "a0", after: all)
         XCTAssertEqual(c.accounts.count, 5)
@@ -582,6 +583,11 @@ final class RuleTests: XCTestCase {
 
     func testSynchronisedTemplatesRaised() throws {
         assertRaised("synchronised_templates", try team { a, i in Self.ticketTemplate("\(a)/\(i)") }, atLeast: 0.7)
+    }
+
+    func testSynchronisedTemplatesControlOneOrgsTeam() throws {
+        // One customer's team on its org's card filling its own template: what a team does.
+        assertNotRaised("synchronised_templates", try team(oneOrg: true) { a, i in Self.ticketTemplate("\(a)/\(i)") })
     }
 
     func testSynchronisedTemplatesControlOwnTemplates() throws {
@@ -794,9 +800,9 @@ final class RuleTests: XCTestCase {
 
     // MARK: creation_burst
 
-    /// One org's eight accounts on one card, first seen at `start(k)`; a bystander opens the
-    /// stream so they are not merely "already active".
-    func newAccounts(start: (Int) -> StreamTime, org: (Int) -> String = { _ in "org-one" }) throws -> ClusterSnapshot {
+    /// Eight accounts on one card, each in an org of its own (`org`), first seen at `start(k)`; a
+    /// bystander opens the stream so they are not merely "already active".
+    func newAccounts(start: (Int) -> StreamTime, org: (Int) -> String = { "org-\($0)" }) throws -> ClusterSnapshot {
         let bystander = Exchange(ts: S.day0, accountID: "bystander", clientIP: "10.222.0.1", paymentFP: "card-bystander", model: "m1")
         let all = (0..<8).flatMap { k in
             S.trace("a\(k)", count: 10, time: { S.baseTime($0, start: start(k)) }) { e, _ in e.paymentFP = "card-one"; e.orgID = org(k) }
@@ -808,6 +814,11 @@ final class RuleTests: XCTestCase {
 
     func testCreationBurstRaised() throws {
         assertRaised("creation_burst", try newAccounts(start: { S.day0 + 2 * Self.hour + StreamTime($0) * 4 * Self.minute }), atLeast: 0.7)
+    }
+
+    func testCreationBurstControlOneOrgOnboarding() throws {
+        // One org's eight accounts opened together: a team onboarded, its owner declared.
+        assertNotRaised("creation_burst", try newAccounts(start: { S.day0 + 2 * Self.hour + StreamTime($0) * 4 * Self.minute }, org: { _ in "org-one" }))
     }
 
     func testCreationBurstControlTwoOnboardingDays() throws {

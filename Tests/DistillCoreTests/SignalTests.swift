@@ -339,12 +339,13 @@ final class SignalTests: XCTestCase {
     }
 
     func testSynchronisedTemplates() throws {
-        // One org's five accounts, all filling the same template, versus writing freely.
+        // Five accounts on one card, each in an org of its own, all filling the same template,
+        // versus writing freely.
         let accounts = (0..<5).map { "acct\($0)" }
         func run(template: Bool) throws -> ClusterSnapshot {
             let all = accounts.flatMap { a in
                 Self.trace(a, count: 10) { e, i in
-                    e.paymentFP = "card-one"; e.orgID = "org-one"
+                    e.paymentFP = "card-one"; e.orgID = "org-\(a)"
                     if template {
                         e.promptText = "Summarize the following support ticket in three bullet points: "
                             + Self.randomWords(8, seed: "\(a)/\(i)").joined(separator: " ") + ". Keep it short and friendly."
@@ -360,14 +361,15 @@ final class SignalTests: XCTestCase {
     }
 
     func testCreationBurst() throws {
-        // One org's eight accounts first seen within half an hour, versus one every six hours.
+        // Eight accounts on one card, each in an org of its own, first seen within half an hour,
+        // versus one every six hours.
         // A bystander starts the stream so that the accounts are not merely "already active".
         let accounts = (0..<8).map { "acct\($0)" }
         func run(spacing: StreamTime) throws -> ClusterSnapshot {
             let bystander = Exchange(ts: Self.day0, accountID: "bystander", clientIP: "10.222.0.1", paymentFP: "card-bystander", model: "m1")
             let all = accounts.enumerated().flatMap { k, a in
                 Self.trace(a, count: 10, time: { Self.baseTime($0, start: Self.day0 + 2 * Self.hour + StreamTime(k) * spacing) }) { e, _ in
-                    e.paymentFP = "card-one"; e.orgID = "org-one"
+                    e.paymentFP = "card-one"; e.orgID = "org-\(a)"
                 }
             }
             let c = try cluster(of: "acct0", after: [bystander] + all)

@@ -182,6 +182,10 @@ struct RiskModel {
         /// Members in step with another member's active windows.
         var synchronisedAccounts = 0
         var synchronyExamples: [String] = []
+        /// Every member declares the same org: one customer's team, whose accounts working in
+        /// step, from one template, signed up together, is what a team does. Coordination is
+        /// evidence of a hidden common operator; here the operator is declared.
+        var oneDeclaredOrg = false
     }
 
     func clusterContext(_ members: [Int32], examples: Bool) -> ClusterContext {
@@ -191,6 +195,8 @@ struct RiskModel {
         let first = members.map { accounts[Int($0)].firstSeen }.min() ?? now
         c.spanDays = max(1.0 / 24, Double(now - first) / 86_400_000)
         guard members.count > 1 else { return c }
+        let org = accounts[Int(members[0])].firstOrgSlot
+        c.oneDeclaredOrg = org >= 0 && members.allSatisfy { accounts[Int($0)].firstOrgSlot == org }
         // Sets of accounts, slots and owners here are sorted arrays: hashing every member of
         // every cluster into `Set`s with SipHash was most of the time of an evaluation.
         let sortedMembers = members.sorted()
