@@ -16,6 +16,7 @@ final class PrimitiveTests: XCTestCase {
         // sequences show their parts; a pictograph Unicode draws as text takes one column.
         XCTAssertEqual(TextWidth.fit("a_🇯🇵_z", columns: 20), "a_JP_z")
         XCTAssertEqual(TextWidth.fit("☺\u{FE0F}👍\u{1F3FD}", columns: 20), "☺👍")
+        XCTAssertEqual(TextWidth.fit("🇯🇵☺\u{FE0F}", columns: 20, unicode: false), "JP?", "the same without UTF-8")
         XCTAssertEqual(TextWidth.fit("👩\u{200D}👧", columns: 20), "👩\u{FFFD}👧")
         XCTAssertEqual(TextWidth.width(of: "🏳"), 1)
         XCTAssertEqual(TextWidth.width(of: "🌈"), 2)

@@ -22,11 +22,11 @@ public enum TextSanitizer {
                 out.append(contentsOf: (asciiOnly ? "?" : "\u{FFFD}").unicodeScalars)
             case _ where isInvisibleOrSteering(v):
                 out.append(contentsOf: (asciiOnly ? "?" : "\u{FFFD}").unicodeScalars)
-            case 0xFE0E...0xFE0F, 0x1F3FB...0x1F3FF where !asciiOnly:
+            case _ where (0xFE0E...0xFE0F).contains(v) || (0x1F3FB...0x1F3FF).contains(v):
                 // Presentation selectors and skin tones: terminals disagree on whether they widen
                 // the character before them, and a column counted wrong shifts the whole row.
                 continue
-            case 0x1F1E6...0x1F1FF where !asciiOnly:
+            case _ where (0x1F1E6...0x1F1FF).contains(v):
                 // Regional indicators, which pair into flags of disputed width: their letters.
                 out.append(Unicode.Scalar(UInt8(0x41 + v - 0x1F1E6)))
             default:
