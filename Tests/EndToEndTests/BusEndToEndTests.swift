@@ -38,7 +38,7 @@ final class BusEndToEndTests: XCTestCase {
     func startServer() throws {
         guard let binary = Self.serverBinary else { throw XCTSkip("nats-server is not installed (.ci/run installs it)") }
         let log = folder.appendingPathComponent("server.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = ["-js", "-a", "127.0.0.1", "-p", "-1", "-sd", folder.appendingPathComponent("store").path, "-l", log.path]
@@ -68,7 +68,7 @@ final class BusEndToEndTests: XCTestCase {
         p.currentDirectoryURL = CommandLineTests.packageRoot
         for (suffix, set) in [("out", { p.standardOutput = $0 }), ("err", { p.standardError = $0 })] as [(String, (FileHandle) -> Void)] {
             let file = folder.appendingPathComponent("\(name).\(suffix)")
-            FileManager.default.createFile(atPath: file.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: file.path, contents: nil)
             set(try FileHandle(forWritingTo: file))
         }
         try p.run()
