@@ -142,18 +142,21 @@ final class ConsoleEndToEndTests: XCTestCase {
         ConsoleEndToEndTests.poll(what, timeout: timeout, capture: capture, predicate)
     }
 
-    /// The mouse as a terminal reports it (xterm's encoding: ESC [ M, then button, column and
-    /// row, each plus 32): a click selects a row, a double click opens it.
+    /// The demo replayed to its end at full speed in a 120×40 pane, with a case journal of its
+    /// own (removed after the test); the pane says `EXIT=N` when the program ends.
+    func openDemoAtEnd(journalNamed name: String) {
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("dw-\(name)-\(getpid()).sqlite").path
+        addTeardownBlock { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }
+        let cmd = "cd '\(CommandLineTests.packageRoot.path)' && LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --speed max --cases '\(journal)' SampleLogs/demo.ndjson.gz; echo EXIT=$?; sleep 10"
+        ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
+        waitFor("end of input", timeout: 60) { $0.contains("END OF INPUT") && $0.contains("VERDICT") }
+    }
+
     /// Alt+key and sequences ncurses does not know arrive as Esc followed by ordinary bytes; they
     /// must not run as Escape and then commands (Alt+u undoing a decision, Alt+[ or an unknown
     /// function key seeking back, a pasted title sequence typing keys).
     func testAltKeysAndUnknownSequencesRunNoCommand() throws {
-        let root = CommandLineTests.packageRoot
-        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("dw-alt-\(getpid()).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }
-        let cmd = "cd '\(root.path)' && LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --speed max --cases '\(journal)' SampleLogs/demo.ndjson.gz; echo EXIT=$?; sleep 10"
-        ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
-        waitFor("end of input", timeout: 60) { $0.contains("END OF INPUT") && $0.contains("VERDICT") }
+        openDemoAtEnd(journalNamed: "alt")
         keys("S")
         waitFor("the decision saved") { $0.contains("suspect — saved (u undoes)") }
         keys("M-u")
@@ -172,14 +175,10 @@ final class ConsoleEndToEndTests: XCTestCase {
         waitFor("exit") { $0.contains("EXIT=0") }
     }
 
+    /// The mouse as a terminal reports it (xterm's encoding: ESC [ M, then button, column and
+    /// row, each plus 32): a click selects a row, a double click opens it.
     func testMouseClicksSelectAndOpenRows() throws {
-        let root = CommandLineTests.packageRoot
-        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("dw-mouse-\(getpid()).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }
-        // The demo: a dozen clusters to click between.
-        let cmd = "cd '\(root.path)' && LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --speed max --cases '\(journal)' SampleLogs/demo.ndjson.gz; echo EXIT=$?; sleep 10"
-        ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
-        waitFor("end of input", timeout: 60) { $0.contains("END OF INPUT") && $0.contains("VERDICT") }
+        openDemoAtEnd(journalNamed: "mouse")  // a dozen clusters to click between
         func mouse(_ button: Int, x: Int, y: Int) {
             let bytes = [0x1B, 0x5B, 0x4D, 32 + button, 33 + x, 33 + y]
             Self.run(tmux, ["-L", Self.session, "send-keys", "-t", Self.session, "-H"] + bytes.map { String(format: "%02x", $0) })
