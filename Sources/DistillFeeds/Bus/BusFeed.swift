@@ -116,7 +116,7 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
             sink.update { $0.connected = true }
             var queues = Array(repeating: Queue(), count: partitions)
             var released: UInt64 = 0
-            /// Per partition, the last sequence handed on (each partition's go in increasing order).
+            /// Per partition, the last sequence handed on (a partition's records go in increasing order).
             var handedThrough = Array(repeating: UInt64(0), count: partitions)
             var ended = Set<Int>()
             func handOn(_ p: Int, _ items: [ShardSummary.Item]) {
