@@ -178,6 +178,8 @@ struct WindowLoad: Sendable {
 /// a unit of each other on every axis; people spread.
 struct BehaviourProfile: Sendable {
     static let dimensions = 9
+    /// The axes that do not depend on how long the account has been seen: all but flatness.
+    static let settledAxes = [0, 1, 2, 3, 4, 5, 6, 8]
     var point = SIMD16<Float>()
 
     init(point: SIMD16<Float>) { self.point = point }
@@ -218,6 +220,8 @@ struct BehaviourProfile: Sendable {
 struct BehaviourDensity {
     var radius: Float = 1
     var minimumNeighbours = 4
+    /// How far from a group's median on any axis a member may sit and stay in the group.
+    var coreSpread: Float = 1
     static let sample = 64
 
     func groups(_ members: [Int32], profiles: [BehaviourProfile]) -> [[Int32]] {
@@ -296,7 +300,47 @@ struct BehaviourDensity {
             if groupOfRoot[r] < 0 { groupOfRoot[r] = Int32(groups.count); groups.append([]) }
             groups[Int(groupOfRoot[r])].append(members[i])
         }
-        return groups.filter { $0.count > minimumNeighbours }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+        return groups.compactMap { group -> [Int32]? in
+            guard group.count > minimumNeighbours else { return nil }
+            let core = compactCore(group, profiles: profiles)
+            return core.count > minimumNeighbours ? core.sorted() : nil
+        }.sorted { $0[0] < $1[0] }
+    }
+
+    /// The members of a density group that sit around its densest point: within `coreSpread`
+    /// on every axis but flatness of the member with the most of the group near it, then of the
+    /// median of those. Density joins neighbours of neighbours, so a crowd of people spread
+    /// along one axis (light to heavy users of one template) chains onto a farm next to it;
+    /// copies of one harness sit on top of one another, and keep nearly all their members here.
+    /// Flatness over the day is left out because it grows with an account's age: a farm's
+    /// accounts opened this morning are not yet flat, and are still copies.
+    func compactCore(_ group: [Int32], profiles: [BehaviourProfile]) -> [Int32] {
+        // Neighbours are counted among a sample of the group, so a large farm costs linear time.
+        let step = max(1, group.count / Self.sample)
+        let sample = stride(from: 0, to: group.count, by: step).map { profiles[Int(group[$0])] }
+        var densest = 0, most = -1
+        for (k, m) in group.enumerated() {
+            let p = profiles[Int(m)]
+            var near = 0
+            for q in sample where p.distance(to: q, limit: radius) <= radius { near += 1 }
+            if near > most { densest = k; most = near }
+        }
+        func around(_ centre: SIMD16<Float>) -> [Int32] {
+            group.filter { m in
+                let p = profiles[Int(m)].point
+                return BehaviourProfile.settledAxes.allSatisfy { abs(p[$0] - centre[$0]) <= coreSpread }
+            }
+        }
+        let first = around(profiles[Int(group[densest])].point)
+        guard first.count > minimumNeighbours else { return first }
+        var median = SIMD16<Float>()
+        var column = [Float](repeating: 0, count: first.count)
+        for d in BehaviourProfile.settledAxes {
+            for (k, m) in first.enumerated() { column[k] = profiles[Int(m)].point[d] }
+            column.sort()
+            median[d] = column[first.count / 2]
+        }
+        return around(median)
     }
 }
 

@@ -1,0 +1,49 @@
+import XCTest
+@testable import DistillCore
+
+/// The density groups behind harness copies, on hand-placed behaviour profiles: which accounts
+/// count as copies of each other, and which only sit on a chain of neighbours.
+final class BehaviourDensityTests: XCTestCase {
+    /// A profile at `volume` on the rate axis and `flatness` on the flatness axis, everything
+    /// else equal; `jitter` moves it a little on the output axis.
+    private func profile(volume: Float, flatness: Float = 9, jitter: Float = 0) -> BehaviourProfile {
+        var p = SIMD16<Float>()
+        p[0] = volume; p[1] = 0.5; p[2] = 17 + jitter; p[3] = 8; p[4] = 3; p[5] = 1; p[6] = 3; p[7] = flatness; p[8] = 3
+        return BehaviourProfile(point: p)
+    }
+
+    private func groups(_ profiles: [BehaviourProfile]) -> [[Int32]] {
+        BehaviourDensity().groups(profiles.indices.map { Int32($0) }, profiles: profiles)
+    }
+
+    func testAFarmKeepsNoneOfTheCrowdChainedToIt() {
+        // Thirty copies of one harness at volume 4, and forty people who use the same template
+        // at every volume from 4.8 to 12, four at each step of 0.8: each step is within a unit
+        // of the next, so density alone chains the whole crowd onto the farm.
+        var profiles = (0..<30).map { profile(volume: 4, jitter: Float($0 % 5) * 0.05) }
+        for step in 1...10 { for _ in 0..<4 { profiles.append(profile(volume: 4 + 0.8 * Float(step))) } }
+        let found = groups(profiles)
+        XCTAssertEqual(found.count, 1, "\(found)")
+        let group = Set(found.first ?? [])
+        XCTAssertTrue((0..<30).allSatisfy { group.contains(Int32($0)) }, "the farm is one group")
+        // Only the people within a unit of the farm stay with it (the four at 4.8).
+        XCTAssertEqual(group.count, 34, "\(group.sorted())")
+    }
+
+    func testACrowdAloneDoesNotStayOneGroup() {
+        // Sixty people spread from volume 1 to 12.8 in steps of 0.8: one chain for density, but
+        // no account has more than a few within a unit, and what is kept is a slice of it.
+        var profiles: [BehaviourProfile] = []
+        for step in 0..<15 { for _ in 0..<4 { profiles.append(profile(volume: 1 + 0.8 * Float(step))) } }
+        let found = groups(profiles)
+        XCTAssertLessThanOrEqual(found.map(\.count).max() ?? 0, 12, "\(found)")
+    }
+
+    func testYoungCopiesThatAreNotYetFlatStayInTheFarm() {
+        // Forty copies, half of them opened hours ago and not yet active round the clock: their
+        // flatness is 0.8 and 1.6 units lower, and they are still the same harness.
+        let profiles = (0..<40).map { k in profile(volume: 4, flatness: k < 20 ? 9 : (k < 30 ? 8.2 : 7.4)) }
+        let found = groups(profiles)
+        XCTAssertEqual(found.map(\.count), [40])
+    }
+}
