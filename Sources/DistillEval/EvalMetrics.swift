@@ -36,6 +36,9 @@ public struct Labels: Sendable {
 /// `suspect`, and which suspect cluster holds it now.
 public struct Verdicts: Sendable {
     public var flaggedAt: [String: StreamTime] = [:]
+    /// Accounts that were in a `suspect` cluster at some evaluation, wherever they are now: an
+    /// alert went out for each, even if its cluster fell back to `watch` or `clear` later.
+    public var everFlagged: Set<String> = []
     public var clusterOf: [String: Int] = [:]
     public var clusters: [ClusterSnapshot] = []
 
@@ -46,10 +49,14 @@ public struct Verdicts: Sendable {
     /// stands in).
     public init(snapshot: Snapshot) {
         clusters = snapshot.clusters
+        for c in snapshot.clusters {
+            for m in c.members where m.flaggedAt != nil { everFlagged.insert(m.account) }
+        }
         for (i, c) in snapshot.clusters.enumerated() where c.verdict == .suspect {
             let members = c.members.count == c.accounts.count ? c.members : []
             for (k, a) in c.accounts.enumerated() {
                 flaggedAt[a] = (members.isEmpty ? nil : members[k].flaggedAt) ?? c.flaggedAt ?? snapshot.streamTime ?? 0
+                everFlagged.insert(a)
                 clusterOf[a] = i
             }
         }
@@ -80,6 +87,11 @@ public struct RunResult: Sendable {
     public var campaigns: [CampaignResult] = []
     /// Label → (flagged, total) for benign accounts.
     public var benign: [String: (flagged: Int, total: Int)] = [:]
+    /// Benign accounts flagged at some evaluation, whether or not they are still `suspect` at
+    /// the end: the alerts an analyst was paged for about people.
+    public var benignEverFlagged = 0
+    /// Label → benign accounts of that kind flagged at some evaluation.
+    public var benignEverFlaggedByKind: [String: Int] = [:]
     /// Benign accounts flagged, with the cluster that holds them.
     public var falsePositiveAccounts: [(label: String, account: String, cluster: Int)] = []
 
@@ -101,6 +113,7 @@ public enum EvalMetrics {
                 r.campaignAccounts += 1
                 if flagged { r.truePositives += 1 }
             } else {
+                if verdicts.everFlagged.contains(account) { r.benignEverFlagged += 1; r.benignEverFlaggedByKind[label, default: 0] += 1 }
                 var entry = r.benign[label] ?? (0, 0)
                 entry.total += 1
                 if flagged {
@@ -135,6 +148,7 @@ public enum EvalMetrics {
 public struct EvalSummary: Sendable {
     public var truePositives = 0
     public var falsePositives = 0
+    public var benignEverFlagged = 0
     public var campaignAccounts = 0
     public var campaigns: [(run: String, result: CampaignResult)] = []
 
@@ -142,6 +156,7 @@ public struct EvalSummary: Sendable {
         for r in runs {
             truePositives += r.truePositives
             falsePositives += r.falsePositives
+            benignEverFlagged += r.benignEverFlagged
             campaignAccounts += r.campaignAccounts
             campaigns += r.campaigns.map { ("\(r.scenario)@\(r.seed)", $0) }
         }

@@ -104,16 +104,22 @@ struct EvalCommand: ParsableCommand {
             }
         }
         print("")
-        print("benign kinds flagged suspect (accounts flagged / accounts):")
+        print("benign kinds flagged suspect (accounts flagged / accounts; and flagged at any evaluation, when any were):")
         var benign: [String: (Int, Int)] = [:]
-        for r in runs { for (k, v) in r.benign { let e = benign[k] ?? (0, 0); benign[k] = (e.0 + v.flagged, e.1 + v.total) } }
+        var ever: [String: Int] = [:]
+        for r in runs {
+            for (k, v) in r.benign { let e = benign[k] ?? (0, 0); benign[k] = (e.0 + v.flagged, e.1 + v.total) }
+            for (k, n) in r.benignEverFlaggedByKind { ever[k, default: 0] += n }
+        }
         for kind in benign.keys.sorted() {
-            print("  \(kind.padding(toLength: 28, withPad: " ", startingAt: 0)) \(benign[kind]!.0) / \(benign[kind]!.1)")
+            let once = ever[kind].map { "   (\($0) at some evaluation)" } ?? ""
+            print("  \(kind.padding(toLength: 28, withPad: " ", startingAt: 0)) \(benign[kind]!.0) / \(benign[kind]!.1)\(once)")
         }
         print("")
         let s = EvalSummary(runs)
         print(String(format: "overall: precision %.4f  recall %.4f  (TP %d, FP %d, campaign accounts %d)",
                      s.precision, s.recall, s.truePositives, s.falsePositives, s.campaignAccounts))
+        print("benign accounts flagged at any evaluation, suspect at the end or not: \(s.benignEverFlagged)")
         print(String(format: "campaigns: worst recall %.3f, worst cohesion %.3f", s.worstCampaignRecall, s.worstCohesion))
         print(String(format: "time from campaign start to first flag: median %.1f h, max %.1f h; campaigns never flagged: %d %@",
                      s.medianHoursToFlag ?? .nan, s.hoursToFlag.max() ?? .nan, s.missed.count,

@@ -43,6 +43,23 @@ final class EvalMetricsTests: XCTestCase {
         XCTAssertEqual(r.falsePositiveAccounts.first?.account, "b0")
     }
 
+    func testBenignAccountsFlaggedOnceCountAsAlertsWhereverTheyEnd() {
+        // b0 is suspect at the end; b1 and b2 were flagged earlier and their clusters fell back
+        // to watch and clear; b3 was never flagged. An alert went out for three of them.
+        var accounts: [String: String] = ["c0": "campaign:farm"]
+        for i in 0..<4 { accounts["b\(i)"] = "benign:casual" }
+        let labels = Labels(accounts: accounts, campaigns: [.init(name: "farm", style: "x", start: 0)])
+        let snapshot = Snapshot.make(streamTime: 10 * hour, streamStart: 0, exchanges: 100, accounts: 5, clusters: [
+            cluster("A", .suspect, ["c0", "b0"], flaggedAt: 5 * hour),
+            cluster("B", .watch, ["b1", "b3"], flaggedAt: 3 * hour, memberFlags: ["b1": 3 * hour]),
+            cluster("C", .clear, ["b2"], flaggedAt: 4 * hour, memberFlags: ["b2": 4 * hour]),
+        ], minuteRate: [])
+        let r = EvalMetrics.score(labels, Verdicts(snapshot: snapshot), scenario: "s", seed: 1)
+        XCTAssertEqual(r.falsePositives, 1, "suspect at the end")
+        XCTAssertEqual(r.benignEverFlagged, 3, "paged about at some evaluation")
+        XCTAssertEqual(EvalSummary([r, r]).benignEverFlagged, 6)
+    }
+
     func testUnflaggedCampaignHasNoTimeAndZeroCohesion() {
         let labels = Labels(accounts: ["a": "campaign:x", "b": "campaign:x"], campaigns: [.init(name: "x", style: "", start: 0)])
         let snapshot = Snapshot.make(streamTime: hour, streamStart: 0, exchanges: 2, accounts: 2, clusters: [], minuteRate: [])
