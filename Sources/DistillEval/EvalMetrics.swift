@@ -87,11 +87,10 @@ public struct RunResult: Sendable {
     public var campaigns: [CampaignResult] = []
     /// Label → (flagged, total) for benign accounts.
     public var benign: [String: (flagged: Int, total: Int)] = [:]
-    /// Benign accounts flagged at some evaluation, whether or not they are still `suspect` at
-    /// the end: the alerts an analyst was paged for about people.
-    public var benignEverFlagged = 0
-    /// Label → benign accounts of that kind flagged at some evaluation.
+    /// Label → benign accounts of that kind flagged at some evaluation, whether or not they are
+    /// still `suspect` at the end: the alerts an analyst was paged for about people.
     public var benignEverFlaggedByKind: [String: Int] = [:]
+    public var benignEverFlagged: Int { benignEverFlaggedByKind.values.reduce(0, +) }
     /// Benign accounts flagged, with the cluster that holds them.
     public var falsePositiveAccounts: [(label: String, account: String, cluster: Int)] = []
 
@@ -113,7 +112,7 @@ public enum EvalMetrics {
                 r.campaignAccounts += 1
                 if flagged { r.truePositives += 1 }
             } else {
-                if verdicts.everFlagged.contains(account) { r.benignEverFlagged += 1; r.benignEverFlaggedByKind[label, default: 0] += 1 }
+                if verdicts.everFlagged.contains(account) { r.benignEverFlaggedByKind[label, default: 0] += 1 }
                 var entry = r.benign[label] ?? (0, 0)
                 entry.total += 1
                 if flagged {
