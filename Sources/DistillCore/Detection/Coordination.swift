@@ -220,7 +220,8 @@ struct BehaviourProfile: Sendable {
 struct BehaviourDensity {
     var radius: Float = 1
     var minimumNeighbours = 4
-    /// How far from a group's median on any axis a member may sit and stay in the group.
+    /// How far from a group's centre (its densest member, then the median of those near it) a
+    /// member may sit on any axis but flatness and stay in the group.
     var coreSpread: Float = 1
     static let sample = 64
 
