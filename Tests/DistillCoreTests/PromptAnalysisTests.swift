@@ -26,6 +26,32 @@ final class PromptAnalysisTests: XCTestCase {
         XCTAssertTrue(cues("Résous étape par étape").isDisjoint(with: .extraction))
     }
 
+    /// "Explain your reasoning" asks for the trace in English; so do its translations, in the
+    /// familiar and the polite forms. A bare "step by step" stays light in every language.
+    func testRequestsToExplainReasoningInOtherLanguages() {
+        let asks = [
+            "Resuelve la ecuación y explica tu razonamiento paso a paso.",
+            "Calcule a área e explique o seu raciocínio.",
+            "Trouvez x, puis expliquez votre raisonnement.",
+            "Beantworte die Frage und erkläre deinen Gedankengang.",
+            "Risolvi e spiega il tuo ragionamento.",
+            "Найди ответ и опиши ход своих мыслей.",
+            "求解这道题，并解释你的推理。",
+            "この問題を解き、推論の過程を示してください。",
+            "이 문제를 풀고 추론을 자세히 보여 주세요.",
+            "اشرح استدلالك قبل الإجابة.",
+            "इस सवाल को हल करें और अपना तर्क लिखें।",
+            "Read the contract and reason through the termination clause.",
+        ]
+        for ask in asks { XCTAssertTrue(cues(ask).contains(.fullReasoning), ask) }
+        // "Show your reasoning" is a harness's "show your work", in any language.
+        for light in ["Resuelve paso a paso.", "Rechne Schritt für Schritt.", "इसे चरण-दर-चरण हल करें।",
+                      "Think step by step and show your reasoning.", "Muestra tu razonamiento.", "Montrez votre raisonnement."] {
+            XCTAssertTrue(cues(light).contains(.lightReasoning), light)
+            XCTAssertTrue(cues(light).isDisjoint(with: .extraction), light)
+        }
+    }
+
     func testOrdinaryPromptsHaveNoCues() {
         XCTAssertEqual(cues("Write a short poem about autumn leaves"), [])
         XCTAssertEqual(cues(""), [])

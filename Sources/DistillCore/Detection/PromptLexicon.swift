@@ -55,7 +55,12 @@ enum PromptLexicon {
             "explain your answer", "one step at a time",
             "一步一步", "逐步", "шаг за шагом", "пошагово", "paso a paso", "étape par étape",
             "schritt für schritt", "passo a passo", "خطوة بخطوة", "ステップバイステップ", "段階的に",
-            "단계별", "adım adım", "krok po kroku", "passo dopo passo",
+            "단계별", "adım adım", "krok po kroku", "passo dopo passo", "चरण-दर-चरण", "चरण दर चरण",
+            // "Show your reasoning" is what evaluation harnesses and homework write, as "show your work".
+            "show your reasoning", "show me your reasoning", "展示你的推理", "покажи свои рассуждения",
+            "покажите свои рассуждения", "muestra tu razonamiento", "muestre su razonamiento",
+            "mostre seu raciocínio", "mostre o seu raciocínio", "montre ton raisonnement",
+            "montrez votre raisonnement", "mostra il tuo ragionamento",
         ])
         add(.fullReasoning, [
             "all your reasoning", "all of your reasoning", "full reasoning", "complete reasoning",
@@ -72,20 +77,41 @@ enum PromptLexicon {
             "do not skip any step", "don't skip any step", "without skipping any step", "every step in detail",
             "each step in detail", "each one in detail", "intermediate reasoning", "all intermediate steps",
             "reasoning steps", "exhaustive detail", "your judgement in detail", "your judgment in detail",
+            "reason through",
+            // The same requests in other languages: "explain / show your reasoning", "thought
+            // process", "complete reasoning", in the familiar and the polite forms.
             // zh
             "思考过程", "推理过程", "详细推理", "完整推理", "思维链", "每一步推理", "详细的推理",
+            "完整的推理", "全部推理", "推理步骤", "解释你的推理",
             // ru
             "ход рассуждений", "все рассуждения", "каждое рассуждение", "подробно объясняя",
             "полное рассуждение", "цепочку рассуждений", "подробные рассуждения",
-            // es / pt / fr / de / it
+            "ход мыслей", "ход своих мыслей", "объясни свои рассуждения", "объясните свои рассуждения", "процесс рассуждения",
+            // es
             "razonamiento completo", "todo tu razonamiento", "todo el razonamiento", "cada paso de tu razonamiento",
+            "explica tu razonamiento", "explique su razonamiento", "proceso de razonamiento", "razonamiento detallado",
+            // pt
             "raciocínio completo", "todo o seu raciocínio", "cada passo do raciocínio",
+            "explique seu raciocínio", "explique o seu raciocínio", "explica o teu raciocínio",
+            "todo o raciocínio", "processo de raciocínio",
+            "raciocínio detalhado",
+            // fr
             "raisonnement complet", "tout votre raisonnement", "chaque étape de votre raisonnement",
+            "tout ton raisonnement", "chaque étape de ton raisonnement", "explique ton raisonnement",
+            "expliquez votre raisonnement", "processus de raisonnement", "raisonnement détaillé",
+            // de
             "gesamten gedankengang", "vollständigen gedankengang", "jeden denkschritt", "vollständige begründung",
-            "ragionamento completo", "tutto il ragionamento",
-            // ja / ko / ar / tr
+            "deinen gedankengang", "ihren gedankengang", "deine überlegungen",
+            "vollständige argumentation", "gesamte argumentation", "denkprozess",
+            // it
+            "ragionamento completo", "tutto il ragionamento", "spiega il tuo ragionamento", "processo di ragionamento", "ragionamento dettagliato",
+            // ja / ko
             "思考プロセス", "推論過程", "すべての推論", "추론 과정", "사고 과정", "모든 추론",
+            "推論の過程", "思考の過程", "推論の手順", "推論を詳しく", "추론을 자세히", "생각 과정",
+            // ar / tr / hi
             "كل خطوات التفكير", "تفكيرك الكامل", "düşünce sürecin", "tüm akıl yürütme",
+            "اشرح استدلالك", "اشرح تفكيرك", "عملية التفكير", "akıl yürütmeni", "akıl yürütme sürecin",
+            "पूरा तर्क", "अपना तर्क", "तर्क प्रक्रिया", "सोचने की प्रक्रिया",
         ])
         add(.rubricGrading, [
             "rubric", "grading criteria", "scoring criteria", "grade this answer", "grade the answer",
