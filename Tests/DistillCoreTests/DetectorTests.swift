@@ -309,6 +309,30 @@ final class DetectorTests: XCTestCase {
                       "newcomers whose pooled prompts are everyday questions stay apart")
     }
 
+    func testAPoolJoinsNoEstablishedHonestUserOfTheSchemaNorTheTeamBehindIt() throws {
+        let detector = Detector()
+        let farm = (0..<10).map { "young-\($0)" }
+        let team = (0..<8).map { "team-\($0)" }
+        // A team of eight on one org and card, 48 everyday prompts each over two days; one of them
+        // works with the client whose schema the farm copies. The farm starts on the second day.
+        var traffic = Self.traffic(accounts: team, perAccount: 48, hours: 48, independent: true) { a, i, ts in
+            var e = Self.benignExchange(a, i, ts, ip: "192.0.2.\(Int(a.dropFirst(5))! + 1)", tools: a == "team-0" ? "sha256:copied" : nil)
+            e.orgID = "org-team"
+            e.paymentFP = "card-team"
+            return e
+        }
+        traffic += Self.traffic(accounts: farm, perAccount: 3, hours: 3, start: Self.t0 + 44 * Self.hour, independent: true) { a, i, ts in
+            Self.youngFarmExchange(a, i, ts, tools: "sha256:copied")
+        }
+        detector.ingest(traffic.sorted { $0.ts < $1.ts })
+        let snap = detector.snapshot()
+        let c = try XCTUnwrap(cluster(containing: "young-0", in: snap))
+        XCTAssertEqual(Set(c.accounts), Set(farm), "the pool ties the farm and leaves the team member it outweighed")
+        XCTAssertTrue(c.ties.contains { $0.kind == .newcomer && $0.accounts == farm.count }, "\(c.ties)")
+        XCTAssertEqual(cluster(containing: "team-0", in: snap).map { Set($0.accounts) }, Set(team))
+        XCTAssertNotEqual(cluster(containing: "team-0", in: snap)?.verdict, .suspect)
+    }
+
     func testAPoolOnAPopularSchemaIsDilutedByItsHonestUsers() {
         let detector = Detector()
         let farm = (0..<6).map { "young-\($0)" }

@@ -85,6 +85,9 @@ struct BehaviourStats: Sendable {
 
     func share(_ part: Int, of whole: Int) -> Double { whole > 0 ? Double(part) / Double(whole) : 0 }
 
+    /// What a verdict rests on: prompts where the log has them, exchanges where it carries no text.
+    var verdictEvidence: Int { prompts * 2 >= exchanges ? prompts : exchanges }
+
     var extractionShare: Double { share(extractionPrompts, of: prompts) }
     var lightOnlyShare: Double { share(lightReasoningPrompts, of: prompts) }
     var repeatShare: Double { share(repeatedPrompts, of: prompts) }

@@ -231,6 +231,9 @@ struct ClusterBuilder {
     /// too new to score, or scored on a handful of prompts, together with any extractors on it.
     /// Honest users of a shared value dilute the pool, so a popular framework's schema never
     /// passes; one that only a farm uses does, hours before each account could on its own.
+    /// An account with enough material for a verdict of its own that scores below the link is
+    /// judged on that: it dilutes the pool but is not joined. One member of a team on the schema
+    /// a farm copies would otherwise bring its whole org into the farm's cluster.
     private func linkPooledYoungAccounts(behaviour: [Double], stats: AccountStatsTable, scorer: RiskModel, placed: [Bool]?,
                                         forest: inout UnionFind, linked: inout [TieKind.Set]) {
         let accounts = evidence.accounts
@@ -264,7 +267,11 @@ struct ClusterBuilder {
                 guard pooledAccounts >= settings.minimumAccountsForPooledFingerprint,
                       pooled.prompts >= settings.minimumPromptsForSuspect / 2,
                       scorer.accountBehaviour(pooled, firstSeen: first) >= settings.linkBehaviourScore else { return }
-                var members = states[slot].members
+                // Joined: the extractors and the accounts without enough material of their own.
+                func judgedAlone(_ m: Int32) -> Bool {
+                    behaviour[Int(m)] < settings.linkBehaviourScore && stats[Int(m)].verdictEvidence >= settings.minimumPromptsForSuspect
+                }
+                var members = states[slot].members.filter { !judgedAlone($0) }
                 let family = ValueKind(rawValue: kind)?.isPromptFamily ?? false
                 if family {
                     if placed == nil { placed = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart) }

@@ -150,9 +150,7 @@ struct RiskModel {
 
     /// A verdict of `suspect` needs enough material to rest on.
     private func eligibleForSuspect(_ s: BehaviourStats, members: Int) -> Bool {
-        // Prompts where the log has them; exchanges where it carries no text.
-        let evidence = s.prompts * 2 >= s.exchanges ? s.prompts : s.exchanges
-        guard evidence >= settings.minimumPromptsForSuspect else { return false }
+        guard s.verdictEvidence >= settings.minimumPromptsForSuspect else { return false }
         return members > 1 || s.exchanges >= settings.minimumExchangesForLoneSuspect
     }
 
