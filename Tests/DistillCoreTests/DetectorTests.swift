@@ -90,14 +90,22 @@ final class DetectorTests: XCTestCase {
         XCTAssertEqual(snap.suspectCount, 0)
     }
 
+    /// A farm exchange whose prompt has random words at both ends: no template family of its own.
+    static func untemplatedFarmExchange(_ account: String, card: String, ip: String, _ i: Int, _ ts: StreamTime) -> Exchange {
+        func word(_ x: UInt64) -> String { String((0..<6).map { Character(UnicodeScalar(UInt8(97 + (x >> (5 * UInt64($0))) % 26))) }) }
+        var e = farmExchange(account, card: card, ip: ip, i, ts)
+        let r = (0..<4).map { word(scatter(account, i * 8 + $0)) }
+        e.promptText = "\(r[0]) \(r[1]) " + extractionPrompts[i % 3] + " \(r[2]) \(r[3])"
+        return e
+    }
+
     func testRareSharedAddressMergesClustersIncrementally() {
+        // Accounts whose own behaviour is notable: an address joins only such accounts.
         func office(_ account: String, card: String, ip: String, _ i: Int) -> Exchange {
-            var e = Self.benignExchange(account, i, Self.t0 + StreamTime(i) * Self.minute, ip: ip)
-            e.paymentFP = card
-            return e
+            Self.untemplatedFarmExchange(account, card: card, ip: ip, i, Self.t0 + StreamTime(i) * Self.minute)
         }
         let detector = Detector()
-        for i in 0..<5 {
+        for i in 0..<8 {
             detector.ingest([office("a1", card: "card-1", ip: "203.0.113.1", i), office("a2", card: "card-1", ip: "203.0.113.2", i),
                              office("b1", card: "card-2", ip: "192.0.2.1", i), office("b2", card: "card-2", ip: "192.0.2.2", i)])
         }
@@ -106,19 +114,44 @@ final class DetectorTests: XCTestCase {
         XCTAssertEqual(Set(cluster(containing: "b1", in: snap)?.accounts ?? []), ["b1", "b2"])
 
         // a1 once on b's office address: two payers on one address -> one cluster.
-        detector.ingest(office("a1", card: "card-1", ip: "192.0.2.1", 10))
+        detector.ingest(office("a1", card: "card-1", ip: "192.0.2.1", 8))
         snap = detector.snapshot()
         XCTAssertEqual(Set(cluster(containing: "a1", in: snap)?.accounts ?? []), ["a1", "a2", "b1", "b2"])
     }
 
+    func testAProxyExitJoinsNoneOfThePeopleWhoLiveThere() throws {
+        // Eight farm accounts on two cards, each on a sticky residential exit of its own; each
+        // exit is also the home address of an ordinary person, who uses it all along.
+        let farm = (0..<8).map { "f\($0)" }, people = (0..<8).map { "p\($0)" }
+        var traffic = Self.traffic(accounts: farm, perAccount: 30, hours: 30, independent: true) { a, i, ts in
+            let k = Int(a.dropFirst())!
+            return Self.farmExchange(a, card: "card-\(k % 2)", ip: "81.2.69.\(k + 1)", i, ts)
+        }
+        traffic += Self.traffic(accounts: people, perAccount: 30, hours: 30, independent: true) { a, i, ts in
+            Self.benignExchange(a, i, ts, ip: "81.2.69.\(Int(a.dropFirst())! + 1)")
+        }
+        let detector = Detector()
+        detector.ingest(traffic.sorted { $0.ts < $1.ts })
+        let snap = detector.snapshot()
+        for card in 0..<2 {
+            let c = try XCTUnwrap(cluster(containing: "f\(card)", in: snap))
+            XCTAssertEqual(Set(c.accounts), Set(farm.filter { Int($0.dropFirst())! % 2 == card }), "the people at home stay out")
+            XCTAssertEqual(c.verdict, .suspect)
+        }
+        for person in people {
+            let c = cluster(containing: person, in: snap)
+            XCTAssertTrue(c == nil || c!.accounts == [person], "\(person) was joined to \(c!.accounts)")
+        }
+    }
+
     func testValueThatBecomesPopularStopsLinking() {
         let detector = Detector()
-        for a in ["x", "y"] {
-            detector.ingest(Self.benignExchange(a, 0, Self.t0, ip: "100.64.0.1"))
+        for i in 0..<8 {
+            for a in ["x", "y"] { detector.ingest(Self.untemplatedFarmExchange(a, card: "card-\(a)", ip: "100.64.0.1", i, Self.t0 + StreamTime(i) * Self.minute)) }
         }
         XCTAssertEqual(Set(cluster(containing: "x", in: detector.snapshot())?.accounts ?? []), ["x", "y"])
         // Thirty more payers appear on the same address: it is a NAT, not a household.
-        for k in 0..<30 { detector.ingest(Self.benignExchange("n\(k)", 0, Self.t0 + Self.minute, ip: "100.64.0.1")) }
+        for k in 0..<30 { detector.ingest(Self.benignExchange("n\(k)", 0, Self.t0 + 10 * Self.minute, ip: "100.64.0.1")) }
         let snap = detector.snapshot()
         let c = cluster(containing: "x", in: snap)
         XCTAssertTrue(c == nil || c!.accounts == ["x"])

@@ -543,8 +543,11 @@ final class RuleTests: XCTestCase {
     // MARK: shared_infrastructure
 
     func testSharedInfrastructureRaised() throws {
-        // Six separate payers on one home address.
-        let all = (0..<6).flatMap { k in S.trace("a\(k)", count: 10) { e, _ in e.clientIP = "203.0.113.9" } }
+        // Six separate payers on one home address, each asking for reasoning traces: an address
+        // joins only accounts whose own behaviour is notable.
+        let all = (0..<6).flatMap { k in
+            S.trace("a\(k)", count: 40) { e, i in e.clientIP = "203.0.113.9"; e.promptText = S.prompt("a\(k)", i, middle: S.extractionMiddle) }
+        }
         let c = try cluster(of: "a0", after: all)
         XCTAssertEqual(c.accounts.count, 6)
         assertRaised("shared_infrastructure", c, atLeast: 0.4)

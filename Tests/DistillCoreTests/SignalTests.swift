@@ -318,12 +318,14 @@ final class SignalTests: XCTestCase {
     }
 
     func testSharedInfrastructure() throws {
-        // Six accounts on one home IP: six separate payers, versus one payer's six accounts.
+        // Six accounts on one home IP: six separate payers, versus one payer's six accounts. They
+        // ask for reasoning traces: an address joins only accounts whose own behaviour is notable.
         let accounts = (0..<6).map { "acct\($0)" }
         func run(separatePayers: Bool) throws -> ClusterSnapshot {
             let all = accounts.flatMap { a in
-                Self.trace(a, count: 10) { e, _ in
+                Self.trace(a, count: 40) { e, i in
                     e.clientIP = "203.0.113.9"
+                    e.promptText = Self.prompt(a, i, middle: Self.extractionMiddle)
                     e.paymentFP = separatePayers ? "card-\(a)" : "card-one"
                     e.orgID = separatePayers ? "org-\(a)" : "org-one"
                 }

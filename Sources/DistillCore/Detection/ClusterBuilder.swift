@@ -36,6 +36,7 @@ struct ClusterBuilder {
         var linked = [TieKind.Set](repeating: 0, count: n)
         func mark(_ members: [Int32], _ kind: TieKind) { for m in members { linked[Int(m)] |= kind.bit } }
         var steadyOwners = SmallDistinctSet(limit: settings.maxOwnersForIdentityLink)
+        let notableScore = RiskModel.notableBehaviour(settings)
         // Identity links: cards, orgs, and small groups of owners on one address or fingerprint.
         for kind in ValueKind.allCases where kind.linking == .identity || kind.linksSmallOwnerGroups {
             let table = evidence.tables[kind.rawValue]
@@ -64,11 +65,16 @@ struct ClusterBuilder {
                         guard steadyOwners.insert(evidence.owner(Int(m))) else { tooManyOwners = true; break }
                     }
                     guard !tooManyOwners, steady >= 2 else { continue }  // too many owners: no link
-                    var anchor = -1
-                    for m in members where keepsAddresses(m) {
+                    // A residential proxy's exit is someone's home address, so an address joins only
+                    // users whose own behaviour is notable: the people who live there, and accounts
+                    // too new to say, stay apart from a proxied farm account that shares it.
+                    func joins(_ m: Int32) -> Bool { keepsAddresses(m) && (kind != .ip || behaviour[Int(m)] >= notableScore) }
+                    var anchor = -1, joined = 0
+                    for m in members where joins(m) {
                         if anchor < 0 { anchor = Int(m) } else { forest.union(anchor, Int(m)) }
-                        linked[Int(m)] |= TieKind.sharedAddress.bit
+                        joined += 1
                     }
+                    if joined >= 2 { for m in members where joins(m) { linked[Int(m)] |= TieKind.sharedAddress.bit } }
                 }
             }
         }
