@@ -78,8 +78,8 @@ enum PromptLexicon {
             "each step in detail", "each one in detail", "intermediate reasoning", "all intermediate steps",
             "reasoning steps", "exhaustive detail", "your judgement in detail", "your judgment in detail",
             "reason through",
-            // The same requests in other languages: "explain / show your reasoning", "thought
-            // process", "complete reasoning", in the familiar and the polite forms.
+            // The same requests in other languages: "explain your reasoning", "thought process",
+            // "complete reasoning", in the familiar and the polite forms.
             // zh
             "思考过程", "推理过程", "详细推理", "完整推理", "思维链", "每一步推理", "详细的推理",
             "完整的推理", "全部推理", "推理步骤", "解释你的推理",
@@ -93,8 +93,7 @@ enum PromptLexicon {
             // pt
             "raciocínio completo", "todo o seu raciocínio", "cada passo do raciocínio",
             "explique seu raciocínio", "explique o seu raciocínio", "explica o teu raciocínio",
-            "todo o raciocínio", "processo de raciocínio",
-            "raciocínio detalhado",
+            "todo o raciocínio", "processo de raciocínio", "raciocínio detalhado",
             // fr
             "raisonnement complet", "tout votre raisonnement", "chaque étape de votre raisonnement",
             "tout ton raisonnement", "chaque étape de ton raisonnement", "explique ton raisonnement",
