@@ -90,12 +90,16 @@ final class DetectorTests: XCTestCase {
         XCTAssertEqual(snap.suspectCount, 0)
     }
 
-    /// A farm exchange whose prompt has random words at both ends: no template family of its own.
-    static func untemplatedFarmExchange(_ account: String, card: String, ip: String, _ i: Int, _ ts: StreamTime) -> Exchange {
+    /// An extraction prompt with two random words at each end: no template family of its own.
+    static func untemplatedExtractionPrompt(_ account: String, _ i: Int) -> String {
         func word(_ x: UInt64) -> String { String((0..<6).map { Character(UnicodeScalar(UInt8(97 + (x >> (5 * UInt64($0))) % 26))) }) }
-        var e = farmExchange(account, card: card, ip: ip, i, ts)
         let r = (0..<4).map { word(scatter(account, i * 8 + $0)) }
-        e.promptText = "\(r[0]) \(r[1]) " + extractionPrompts[i % 3] + " \(r[2]) \(r[3])"
+        return "\(r[0]) \(r[1]) " + extractionPrompts[i % 3] + " \(r[2]) \(r[3])"
+    }
+
+    static func untemplatedFarmExchange(_ account: String, card: String, ip: String, _ i: Int, _ ts: StreamTime) -> Exchange {
+        var e = farmExchange(account, card: card, ip: ip, i, ts)
+        e.promptText = untemplatedExtractionPrompt(account, i)
         return e
     }
 
@@ -376,11 +380,9 @@ final class DetectorTests: XCTestCase {
         }
         // Four prompts each: 24 together, enough for a pool, too few for any one account to score.
         // Random words at both ends: no template family of their own ties them instead.
-        func word(_ x: UInt64) -> String { String((0..<6).map { Character(UnicodeScalar(UInt8(97 + (x >> (5 * UInt64($0))) % 26))) }) }
         traffic += Self.traffic(accounts: farm, perAccount: 4, hours: 3, start: Self.t0 + 57 * Self.hour, independent: true) { a, i, ts in
             var e = Self.youngFarmExchange(a, i, ts, tools: "sha256:ide")
-            let r = (0..<4).map { word(Self.scatter(a, i * 8 + $0)) }
-            e.promptText = "\(r[0]) \(r[1]) " + Self.extractionPrompts[i % 3] + " \(r[2]) \(r[3])"
+            e.promptText = Self.untemplatedExtractionPrompt(a, i)
             return e
         }
         detector.ingest(traffic.sorted { $0.ts < $1.ts })
