@@ -52,6 +52,28 @@ final class PromptAnalysisTests: XCTestCase {
         }
     }
 
+    func testRequestsForTheWholeProcessInPlainWords() {
+        let asks = [
+            "ok another one - what is 17 * 23? show me all the thinking pls",
+            "Trying to understand this: the sum of 5 consecutive integers is 40. Full reasoning please, no shortcuts.",
+            "A ball is thrown up at 12 m/s. When does it land? Can you show how you get there?",
+            "Grade the essay and tell me how you arrived at the score.",
+            "Go through every step of the derivation, skip nothing.",
+            "Please walk me through each step, every single step.",
+            "Resuelve la integral sin saltarte ningún paso.",
+            "Löse die Aufgabe, ohne Schritte zu überspringen.",
+            "解这道题，不要跳过任何步骤。",
+            "Реши задачу и расскажи, как ты пришёл к ответу.",
+        ]
+        for ask in asks { XCTAssertTrue(cues(ask).contains(.fullReasoning), ask) }
+        // Help with a task or a how-to is not a request for the model's own process.
+        for plain in ["Can you walk me through it?", "List all the steps to install Python on Windows.",
+                      "Write a full working example of a login form.", "How do I get there from the station?",
+                      "I've been thinking about this all day: which laptop should I buy?"] {
+            XCTAssertTrue(cues(plain).isDisjoint(with: .extraction), plain)
+        }
+    }
+
     func testOrdinaryPromptsHaveNoCues() {
         XCTAssertEqual(cues("Write a short poem about autumn leaves"), [])
         XCTAssertEqual(cues(""), [])

@@ -160,11 +160,11 @@ final class RuleTests: XCTestCase {
     }
 
     func testReasoningExtractionUnlistedParaphraseEscapesAndTheFarmDropsToWatch() throws {
-        // Escape: the lexicon is a list of phrases. A paraphrase on none of them ("lay out how
-        // you got there, every inference along the way") is no extraction prompt to it. The farm
+        // Escape: the lexicon is a list of phrases. A paraphrase on none of them ("lay out the
+        // path that led you to it, every inference along the way") is no extraction prompt to it. The farm
         // stays one cluster on its card, but card, long answers and one-turn conversations alone
         // (-3 + 1.5 + 0.96 + 0.76 + 0.76) leave it at watch (0.73), below suspect.
-        let paraphrase = "lay out how you got there, every inference along the way, before the answer"
+        let paraphrase = "lay out the path that led you to it, every inference along the way, before the answer"
         let c = try cluster("f0", in: snapshot(Self.farm { e, a, _, i in e.promptText = Self.prompt(a, i, paraphrase) }))
         assertNotRaised("reasoning_extraction", c)
         XCTAssertEqual(c.accounts.count, 8, describe(c))
