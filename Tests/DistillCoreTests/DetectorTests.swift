@@ -148,6 +148,36 @@ final class DetectorTests: XCTestCase {
         }
     }
 
+    func testAClientFingerprintJoinsNoneOfItsOrdinaryUsers() throws {
+        // Eight farm accounts on two cards run one version of a popular client, as three
+        // developers (a card each) do: five owners on the client's system prompt and tool schema,
+        // few enough to pass for one team's private harness.
+        let farm = (0..<8).map { "f\($0)" }, developers = (0..<3).map { "d\($0)" }
+        let client = "sha256:client-2.1.4", tools = "sha256:client-tools-2.1.4"
+        var traffic = Self.traffic(accounts: farm, perAccount: 30, hours: 30, independent: true) { a, i, ts in
+            let k = Int(a.dropFirst())!
+            var e = Self.farmExchange(a, card: "card-\(k % 2)", ip: "203.0.113.\(k + 1)", i, ts)
+            e.systemFP = client
+            e.toolsFP = tools
+            return e
+        }
+        traffic += Self.traffic(accounts: developers, perAccount: 30, hours: 30, independent: true) { a, i, ts in
+            var e = Self.benignExchange(a, i, ts, ip: "198.51.100.\(Int(a.dropFirst())! + 1)", tools: tools)
+            e.systemFP = client
+            return e
+        }
+        let detector = Detector()
+        detector.ingest(traffic.sorted { $0.ts < $1.ts })
+        let snap = detector.snapshot()
+        let c = try XCTUnwrap(cluster(containing: "f0", in: snap))
+        XCTAssertEqual(c.verdict, .suspect)
+        XCTAssertTrue(Set(c.accounts).isSubset(of: Set(farm)), "developers joined: \(c.accounts)")
+        for developer in developers {
+            let d = cluster(containing: developer, in: snap)
+            XCTAssertTrue(d == nil || d!.verdict == .clear, "\(developer) is in a \(d!.verdict) cluster")
+        }
+    }
+
     func testValueThatBecomesPopularStopsLinking() {
         let detector = Detector()
         for i in 0..<8 {

@@ -65,10 +65,12 @@ struct ClusterBuilder {
                         guard steadyOwners.insert(evidence.owner(Int(m))) else { tooManyOwners = true; break }
                     }
                     guard !tooManyOwners, steady >= 2 else { continue }  // too many owners: no link
-                    // A residential proxy's exit is someone's home address, so an address joins only
-                    // users whose own behaviour is notable: the people who live there, and accounts
-                    // too new to say, stay apart from a proxied farm account that shares it.
-                    func joins(_ m: Int32) -> Bool { keepsAddresses(m) && (kind != .ip || behaviour[Int(m)] >= notableScore) }
+                    // A residential proxy's exit is someone's home address, and a popular client's
+                    // fingerprint (one version of an official coding tool) is every user's; a farm
+                    // on a few shared cards counts as a few owners on either. So a value joins only
+                    // users whose own behaviour is notable: the people who live there or run that
+                    // client, and accounts too new to say, stay apart from a farm account beside them.
+                    func joins(_ m: Int32) -> Bool { keepsAddresses(m) && behaviour[Int(m)] >= notableScore }
                     var anchor = -1, joined = 0
                     for m in members where joins(m) {
                         if anchor < 0 { anchor = Int(m) } else { forest.union(anchor, Int(m)) }
