@@ -50,13 +50,14 @@ static inline void dw_bus_close(dw_bus *b) {
     b->js = NULL; b->nc = NULL;
 }
 
-// Makes a file-backed stream holding `subject` with `description` unless one of that name
-// exists; either way the stream's description is copied into `found` (at most `found_len`).
-// With `allow_direct`, a new stream answers reads by sequence (dw_bus_next_message); `direct`
-// says whether the stream (new or not) does.
-static inline natsStatus dw_bus_ensure_stream(dw_bus *b, const char *name, const char *subject, int64_t duplicate_window_ms,
-                                              int allow_direct, const char *description, char *found, int found_len,
-                                              int *direct) {
+// Makes a file-backed stream holding the `subjects_len` `subjects` with `description` unless
+// one of that name exists; either way the stream's description is copied into `found` (at most
+// `found_len`), and `same_subjects` says whether the stream holds exactly those subjects, in
+// that order. With `allow_direct`, a new stream answers reads by sequence
+// (dw_bus_next_message); `direct` says whether the stream (new or not) does.
+static inline natsStatus dw_bus_ensure_stream(dw_bus *b, const char *name, const char **subjects, int subjects_len,
+                                              int64_t duplicate_window_ms, int allow_direct, const char *description,
+                                              char *found, int found_len, int *direct, int *same_subjects) {
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
     found[0] = 0;
@@ -66,9 +67,8 @@ static inline natsStatus dw_bus_ensure_stream(dw_bus *b, const char *name, const
         jsStreamConfig_Init(&c);
         c.Name = name;
         c.Description = description;
-        const char *subjects[1] = { subject };
         c.Subjects = subjects;
-        c.SubjectsLen = 1;
+        c.SubjectsLen = subjects_len;
         c.Storage = js_FileStorage;
         c.Duplicates = duplicate_window_ms * 1000000LL;
         c.AllowDirect = allow_direct != 0;
@@ -76,6 +76,10 @@ static inline natsStatus dw_bus_ensure_stream(dw_bus *b, const char *name, const
     }
     if (s == NATS_OK) {
         *direct = si->Config && si->Config->AllowDirect ? 1 : 0;
+        *same_subjects = si->Config && si->Config->SubjectsLen == subjects_len;
+        for (int i = 0; *same_subjects && i < subjects_len; i++) {
+            *same_subjects = si->Config->Subjects[i] && strcmp(si->Config->Subjects[i], subjects[i]) == 0;
+        }
         if (si->Config && si->Config->Description) {
             strncpy(found, si->Config->Description, (size_t)found_len - 1);
             found[found_len - 1] = 0;

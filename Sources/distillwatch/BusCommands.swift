@@ -95,7 +95,9 @@ struct PublishCommand: ParsableCommand {
         let connection = try bus.connect()
         var publisher = BusPublisher(bus: connection, names: bus.names, partitions: partitions, format: input.format)
         publisher.waitEachMessage = waitEach
-        try refusingOnError { try connection.ensureStreams(bus.names, partitions: partitions) }
+        try refusingOnError {
+            for notice in try connection.ensureStreams(bus.names, partitions: partitions) { printDiagnostic(notice, level: .warning) }
+        }
         // Listeners are bound before anything is published, so a busy port stops us early.
         var live: (feeds: [any ExchangeFeed], names: [String], listening: [ListenAddress])?
         if input.hasLiveSources {

@@ -200,7 +200,7 @@ struct SourceOptions: ParsableArguments {
         if let nats {
             guard paths.isEmpty else { throw BusError("--nats takes no files: publish them with `distillwatch publish --nats \(nats) FILE`") }
             let bus = try NatsBus(url: nats, connectWaitMs: 5000)
-            try bus.ensureStreams(try BusNames(stream), partitions: partitions)
+            for notice in try bus.ensureStreams(try BusNames(stream), partitions: partitions) { printDiagnostic(notice, level: .warning) }
             return (BusFeed(bus: bus, names: try BusNames(stream), partitions: partitions), "nats \(stream)", [])
         }
         var feeds: [any ExchangeFeed] = []

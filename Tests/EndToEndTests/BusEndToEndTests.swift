@@ -217,6 +217,44 @@ final class BusEndToEndTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(exchanges, all - gone.map(\.exchanges).reduce(0, +))
     }
 
+    /// An input stream made on `NAME.x.>` (as older releases made it) stored a record on any
+    /// subject under it, also where no worker reads: such records were never counted. The first
+    /// command narrows the stream to its partitions' subjects, keeping every other setting, and
+    /// says how many records it found elsewhere; the server then refuses such a record to its
+    /// sender, and the coordinator still reports what `scan` reports.
+    func testAnInputStreamIsNarrowedToItsPartitionsSubjects() throws {
+        let bridge = CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/nats_bridge.py").path
+        let check = try spawn("has-nats-py", ["/usr/bin/env", "python3", "-c", "import nats"], direct: true)
+        check.waitUntilExit()
+        guard check.terminationStatus == 0 else { throw XCTSkip("nats-py is not installed (.ci/run installs it)") }
+        try run("old-stream", ["/usr/bin/env", "python3", bridge, "stream", url, "DISTILL.x.>", "DISTILL"], direct: true)
+        let record = folder.appendingPathComponent("record").path
+        try Data("{\"request_id\":\"stray\"}".utf8).write(to: URL(fileURLWithPath: record))
+        let listing = folder.appendingPathComponent("strays.list").path
+        try "\(record)\n\(record)\n".write(toFile: listing, atomically: true, encoding: .utf8)
+        try run("stray-a", ["/usr/bin/env", "python3", bridge, "jspub", url, "DISTILL.x.junk", listing], direct: true)
+        try run("stray-b", ["/usr/bin/env", "python3", bridge, "jspub", url, "DISTILL.x.3.extra", listing], direct: true)
+        try run("old-config", ["/usr/bin/env", "python3", bridge, "config", url, "DISTILL", "-"], direct: true)
+        XCTAssertTrue(log("old-config.out").hasSuffix(" subjects=DISTILL.x.>\n"), log("old-config.out"))
+
+        let input = CommandLineTests.packageRoot.appendingPathComponent("SampleLogs/stealth.ndjson.gz").path
+        let expected = try scanReport(input)
+        try run("publish", ["publish", "--nats", url, "--end", input])
+        XCTAssertTrue(log("publish.err").contains("stream DISTILL holds 4 records on subjects no partition has (DISTILL.x.3.extra, DISTILL.x.junk)"),
+                      log("publish.err"))
+        try run("config", ["/usr/bin/env", "python3", bridge, "config", url, "DISTILL", "-"], direct: true)
+        let partitions = (0..<16).map { "DISTILL.x.\($0)" }.joined(separator: ",")
+        XCTAssertEqual(log("config.out"), log("old-config.out").replacingOccurrences(of: "subjects=DISTILL.x.>", with: "subjects=" + partitions),
+                       "the partitions' subjects alone, every other setting kept")
+        try run("stray-after", ["/usr/bin/env", "python3", bridge, "jstry", url, "DISTILL.x.junk", "{}"], direct: true)
+        XCTAssertTrue(log("stray-after.out").hasPrefix("refused: "), log("stray-after.out"))
+        let report = folder.appendingPathComponent("coordinator.json").path
+        let coordinator = try coordinator(report)
+        try spawn("worker", ["worker", "--nats", url, "--partitions", "0-15"])
+        try waitForEnd(coordinator)
+        XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected, "scan's report: nothing from the stray subjects")
+    }
+
     /// Summaries that do not fit (another partition count; a claim that partitions are complete
     /// before their records were summarised) neither stop the coordinator nor lose records: the
     /// first is counted as a rejection, and records summarised after their place was passed are

@@ -111,7 +111,7 @@ public final class BusWorker: @unchecked Sendable {
     /// Consumes until `stop` says so. Throws only if the consumers cannot be set up.
     public func run(stop: @escaping @Sendable () -> Bool) throws {
         try openShards()
-        try bus.ensureStreams(names, partitions: settings.partitions)
+        for notice in try bus.ensureStreams(names, partitions: settings.partitions) { diagnose(notice) }
         let consumers = try settings.range.map { p in
             (p, try bus.pullConsumer(stream: names.stream, subject: names.inputSubject(p), durable: names.durable(p), ackWaitMs: settings.ackWaitMs))
         }

@@ -1,4 +1,5 @@
 import CNats
+import DistillCore
 import Foundation
 
 /// A failed call to NATS, with the client's own words for it.
@@ -29,7 +30,9 @@ public struct BusNames: Sendable {
         self.stream = stream
     }
 
-    public var inputSubjects: String { "\(stream).x.>" }
+    /// The input stream's subjects: one per partition and nothing else, so that the server
+    /// refuses a record no worker would read.
+    public func inputSubjects(partitions: Int) -> [String] { (0..<partitions).map(inputSubject) }
     public func inputSubject(_ partition: Int) -> String { "\(stream).x.\(partition)" }
     public func durable(_ partition: Int) -> String { "\(stream)_p\(partition)" }
     public var summaryStream: String { "\(stream)_SUMMARY" }
@@ -68,20 +71,74 @@ public final class NatsBus: @unchecked Sendable {
     /// Creates both streams unless they exist. Repeats of a message id within `duplicateWindow`
     /// seconds are dropped by the input stream. The input stream records how many partitions
     /// it was made for; a command given another count is refused, since records on partitions
-    /// no worker consumes would never reach the coordinator.
-    public func ensureStreams(_ names: BusNames, partitions: Int, duplicateWindow: Double = 600) throws(BusError) {
+    /// no worker consumes would never reach the coordinator. Returns what the caller should
+    /// tell its user (records found on subjects no worker reads).
+    @discardableResult
+    public func ensureStreams(_ names: BusNames, partitions: Int, duplicateWindow: Double = 600) throws(BusError) -> [String] {
         let description = "distillwatch partitions=\(partitions)"
         var found = [CChar](repeating: 0, count: 256)
-        var direct: Int32 = 0
-        var s = dw_bus_ensure_stream(handle, names.stream, names.inputSubjects, Int64(duplicateWindow * 1000), 0, description, &found, 256, &direct)
+        var direct: Int32 = 0, same: Int32 = 0
+        let subjects = names.inputSubjects(partitions: partitions)
+        var s = Self.withCStrings(subjects) {
+            dw_bus_ensure_stream(handle, names.stream, $0, Int32(subjects.count), Int64(duplicateWindow * 1000), 0, description, &found, 256, &direct, &same)
+        }
         guard s == NATS_OK else { throw BusError("cannot create stream \(names.stream)", s) }
         let existing = String(decoding: found.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if existing.hasPrefix("distillwatch partitions="), existing != description {
             throw BusError("stream \(names.stream) splits accounts into \(existing.dropFirst("distillwatch partitions=".count)) partitions, not \(partitions): give the same count to every publisher, worker and coordinator")
         }
-        s = dw_bus_ensure_stream(handle, names.summaryStream, names.summarySubject, 120_000, 1, "distillwatch shard summaries", &found, 256, &direct)
+        let notices = same == 0 ? try narrowSubjects(names.stream, to: subjects) : []
+        s = Self.withCStrings([names.summarySubject]) {
+            dw_bus_ensure_stream(handle, names.summaryStream, $0, 1, 120_000, 1, "distillwatch shard summaries", &found, 256, &direct, &same)
+        }
         guard s == NATS_OK else { throw BusError("cannot create stream \(names.summaryStream)", s) }
         if direct == 0 { try allowDirectReads(names.summaryStream) }
+        return notices
+    }
+
+    /// `strings` as the C client takes a list of subjects, for the duration of `body`.
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>) -> R) -> R {
+        let copies = strings.map { strdup($0) }
+        defer { for copy in copies { free(copy) } }
+        var pointers = copies.map { UnsafePointer($0) }
+        return pointers.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+
+    /// Makes an input stream hold its partitions' subjects and no others. Older releases made it
+    /// on `NAME.x.>`, which stored a message on `NAME.x.<anything else>` that no worker reads
+    /// and so no one counted; the server now refuses such a message to its sender. Records
+    /// already stored there are counted in the notice returned. Every other setting is kept, as
+    /// `allowDirectReads` keeps them.
+    func narrowSubjects(_ stream: String, to subjects: [String]) throws(BusError) -> [String] {
+        let advice = "stream \(stream) takes subjects other than its partitions' (\(subjects[0]) and on), whose records no worker would read; give it exactly those or give the bus another --stream"
+        let filter = try? JSONSerialization.data(withJSONObject: ["subjects_filter": ">"])
+        let info = Self.object(try request("$JS.API.STREAM.INFO.\(stream)", Array(filter ?? Data()), timeoutMs: 10_000))
+        guard let config = info?["config"] as? [String: Any],
+              let body = try? JSONSerialization.data(withJSONObject: config.merging(["subjects": subjects]) { $1 })
+        else { throw BusError("\(advice) (reading its configuration: \(Self.failure(info)))") }
+        let partitionSubjects = Set(subjects)
+        let held = ((info?["state"] as? [String: Any])?["subjects"] as? [String: Any]) ?? [:]
+        let strays = held.compactMap { subject, count -> (subject: String, count: Int)? in
+            partitionSubjects.contains(subject) ? nil : (subject, (count as? NSNumber)?.intValue ?? 0)
+        }.sorted { $0.subject < $1.subject }
+        let updated = Self.object(try request("$JS.API.STREAM.UPDATE.\(stream)", Array(body), timeoutMs: 10_000))
+        guard ((updated?["config"] as? [String: Any])?["subjects"] as? [String]) == subjects else {
+            throw BusError("\(advice) (changing it: \(Self.failure(updated)))")
+        }
+        guard !strays.isEmpty else { return [] }
+        // A long answer is paged: the first page's strays are then not all of them.
+        let partial = (info?["total"] as? Int).map { $0 > held.count } ?? false
+        let total = strays.reduce(0) { $0 + $1.count }
+        let named = strays.prefix(3).map { TextSanitizer.sanitize(String($0.subject.prefix(80)), asciiOnly: true) }.joined(separator: ", ")
+        return ["stream \(stream) holds \(partial ? "at least " : "")\(total) record\(total == 1 ? "" : "s") on subjects no partition has (\(named)\(strays.count > 3 ? ", ..." : "")), which no worker reads and nothing counts; the stream now refuses such subjects"]
+    }
+
+    private static func object(_ bytes: [UInt8]?) -> [String: Any]? {
+        bytes.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+    }
+
+    private static func failure(_ reply: [String: Any]?) -> String {
+        ((reply?["error"] as? [String: Any])?["description"] as? String) ?? "no answer"
     }
 
     /// Turns on direct reads for a stream made without them (by an older release). The server's
@@ -89,12 +146,7 @@ public final class NatsBus: @unchecked Sendable {
     /// send only the fields it knows, and the server would reset the others (compression,
     /// metadata, message TTLs).
     func allowDirectReads(_ stream: String) throws(BusError) {
-        func object(_ bytes: [UInt8]?) -> [String: Any]? {
-            bytes.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
-        }
-        func failure(_ reply: [String: Any]?) -> String {
-            ((reply?["error"] as? [String: Any])?["description"] as? String) ?? "no answer"
-        }
+        let object = Self.object, failure = Self.failure
         let advice = "stream \(stream) does not allow direct reads, which the coordinator needs; turn them on (allow_direct) or give the bus another --stream"
         let info = object(try request("$JS.API.STREAM.INFO.\(stream)", [], timeoutMs: 10_000))
         guard let config = info?["config"] as? [String: Any],

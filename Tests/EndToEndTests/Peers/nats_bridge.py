@@ -9,13 +9,16 @@ Usage:
                                                       without direct reads, with S2 compression,
                                                       at most 10,000,000 messages and the metadata
                                                       owner=ops
-  python3 nats_bridge.py config URL STREAM -          prints those four settings of STREAM
+  python3 nats_bridge.py config URL STREAM -          prints those four settings of STREAM and
+                                                      its subjects
   python3 nats_bridge.py dump URL STREAM -            prints each message of STREAM as its sequence
                                                       number and its payload in base64, one per line
   python3 nats_bridge.py delete URL STREAM SEQ        removes message SEQ from STREAM
   python3 nats_bridge.py jspub URL SUBJECT FILE       publishes the bytes of each file named in FILE
                                                       (one path per line) as one message, each
                                                       stored by a stream before the next goes
+  python3 nats_bridge.py jstry URL SUBJECT TEXT       publishes TEXT as one message through JetStream
+                                                      and prints "stored" or "refused: " and why
 """
 import base64
 import asyncio
@@ -65,7 +68,7 @@ async def config(url: str, name: str, _: str) -> None:
     c = (await client.jetstream().stream_info(name)).config
     compression = getattr(c.compression, "value", c.compression)  # an enum or its string
     print(f"allow_direct={c.allow_direct} compression={compression} max_msgs={c.max_msgs} "
-          f"owner={(c.metadata or {}).get('owner')}")
+          f"owner={(c.metadata or {}).get('owner')} subjects={','.join(c.subjects or [])}")
     await client.close()
 
 
@@ -95,6 +98,16 @@ async def jspub(url: str, subject: str, listing: str) -> None:
     await client.close()
 
 
+async def jstry(url: str, subject: str, text: str) -> None:
+    client = await nats.connect(url)
+    try:
+        await client.jetstream().publish(subject, text.encode(), timeout=2)
+        print("stored")
+    except Exception as error:  # the client's own class names the refusal
+        print(f"refused: {type(error).__name__}")
+    await client.close()
+
+
 if __name__ == "__main__":
     mode, url, subject, arg = sys.argv[1:5]
-    asyncio.run({"sub": sub, "pub": pub, "stream": stream, "config": config, "dump": dump, "delete": delete, "jspub": jspub}[mode](url, subject, arg))
+    asyncio.run({"sub": sub, "pub": pub, "stream": stream, "config": config, "dump": dump, "delete": delete, "jspub": jspub, "jstry": jstry}[mode](url, subject, arg))
