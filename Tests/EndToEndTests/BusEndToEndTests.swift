@@ -253,6 +253,15 @@ final class BusEndToEndTests: XCTestCase {
         try spawn("worker", ["worker", "--nats", url, "--partitions", "0-15"])
         try waitForEnd(coordinator)
         XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected, "scan's report: nothing from the stray subjects")
+
+        // A stream of that name on subjects of its own is someone else's: refused, not changed.
+        try run("foreign-stream", ["/usr/bin/env", "python3", bridge, "stream", url, "orders.>", "ORDERS"], direct: true)
+        let foreign = try spawn("foreign", ["publish", "--nats", url, "--stream", "ORDERS", input])
+        foreign.waitUntilExit()
+        XCTAssertEqual(foreign.terminationStatus, 2)
+        XCTAssertTrue(log("foreign.err").contains("stream ORDERS holds other subjects (orders.>) and was not made by distillwatch"), log("foreign.err"))
+        try run("foreign-config", ["/usr/bin/env", "python3", bridge, "config", url, "ORDERS", "-"], direct: true)
+        XCTAssertTrue(log("foreign-config.out").hasSuffix(" subjects=orders.>\n"), log("foreign-config.out"))
     }
 
     /// Summaries that do not fit (another partition count; a claim that partitions are complete

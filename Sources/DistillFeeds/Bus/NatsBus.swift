@@ -87,7 +87,7 @@ public final class NatsBus: @unchecked Sendable {
         if existing.hasPrefix("distillwatch partitions="), existing != description {
             throw BusError("stream \(names.stream) splits accounts into \(existing.dropFirst("distillwatch partitions=".count)) partitions, not \(partitions): give the same count to every publisher, worker and coordinator")
         }
-        let notices = same == 0 ? try narrowSubjects(names.stream, to: subjects) : []
+        let notices = same == 0 ? try narrowSubjects(names.stream, to: subjects, made: existing.hasPrefix("distillwatch partitions=")) : []
         s = Self.withCStrings([names.summarySubject]) {
             dw_bus_ensure_stream(handle, names.summaryStream, $0, 1, 120_000, 1, "distillwatch shard summaries", &found, 256, &direct, &same)
         }
@@ -108,14 +108,20 @@ public final class NatsBus: @unchecked Sendable {
     /// on `NAME.x.>`, which stored a message on `NAME.x.<anything else>` that no worker reads
     /// and so no one counted; the server now refuses such a message to its sender. Records
     /// already stored there are counted in the notice returned. Every other setting is kept, as
-    /// `allowDirectReads` keeps them.
-    func narrowSubjects(_ stream: String, to subjects: [String]) throws(BusError) -> [String] {
+    /// `allowDirectReads` keeps them. A stream of that name on other subjects, not `made` by
+    /// DistillWatch (its description says so), is someone else's and is left alone.
+    func narrowSubjects(_ stream: String, to subjects: [String], made: Bool) throws(BusError) -> [String] {
         let advice = "stream \(stream) takes subjects other than its partitions' (\(subjects[0]) and on), whose records no worker would read; give it exactly those or give the bus another --stream"
         let filter = try? JSONSerialization.data(withJSONObject: ["subjects_filter": ">"])
         let info = Self.object(try request("$JS.API.STREAM.INFO.\(stream)", Array(filter ?? Data()), timeoutMs: 10_000))
         guard let config = info?["config"] as? [String: Any],
               let body = try? JSONSerialization.data(withJSONObject: config.merging(["subjects": subjects]) { $1 })
         else { throw BusError("\(advice) (reading its configuration: \(Self.failure(info)))") }
+        let current = config["subjects"] as? [String] ?? []
+        guard made || current == ["\(stream).x.>"] else {
+            let held = current.prefix(3).map { TextSanitizer.sanitize(String($0.prefix(80)), asciiOnly: true) }.joined(separator: ", ")
+            throw BusError("stream \(stream) holds other subjects (\(held)\(current.count > 3 ? ", ..." : "")) and was not made by distillwatch: give the bus another --stream")
+        }
         let partitionSubjects = Set(subjects)
         let held = ((info?["state"] as? [String: Any])?["subjects"] as? [String: Any]) ?? [:]
         let strays = held.compactMap { subject, count -> (subject: String, count: Int)? in
