@@ -91,7 +91,7 @@ let package = Package(
             name: "DistillRuntimeTests",
             dependencies: ["DistillRuntime", "DistillConsole", "DistillFeeds", "DistillCore", "DistillSim", "DistillCases"]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["DistillCore"], exclude: ["Peers"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["DistillCore", "DistillFeeds"], exclude: ["Peers"]),
     ],
     swiftLanguageModes: [.v6]
 )

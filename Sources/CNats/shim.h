@@ -203,6 +203,19 @@ static inline natsStatus dw_bus_next_message(dw_bus *b, natsMsg **m, const char 
     return js_DirectGetMsg(m, b->js, stream, NULL, &o);
 }
 
+// Headers of each message stored on `subject` in `stream` from now on, pushed by an ordered
+// consumer of the server's making: a doorbell, so a reader of the stream waits for a message
+// instead of polling for one. No payloads travel, and nothing is acknowledged.
+static inline natsStatus dw_bus_doorbell(dw_bus *b, natsSubscription **sub, const char *stream, const char *subject) {
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = stream;
+    so.Ordered = true;
+    so.Config.HeadersOnly = true;
+    so.Config.DeliverPolicy = js_DeliverNew;
+    return js_SubscribeSync(sub, b->js, subject, NULL, &so, NULL);
+}
+
 // A message's sequence numbers in its stream and among its consumer's deliveries (0 if it has
 // no JetStream metadata; no delivery number for a message read directly).
 static inline void dw_msg_sequences(natsMsg *m, uint64_t *stream, uint64_t *delivery) {

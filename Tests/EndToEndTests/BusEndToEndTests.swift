@@ -1,4 +1,5 @@
 import DistillCore
+import DistillFeeds
 import Foundation
 import XCTest
 
@@ -262,6 +263,27 @@ final class BusEndToEndTests: XCTestCase {
         XCTAssertTrue(log("foreign.err").contains("stream ORDERS holds other subjects (orders.>) and was not made by distillwatch"), log("foreign.err"))
         try run("foreign-config", ["/usr/bin/env", "python3", bridge, "config", url, "ORDERS", "-"], direct: true)
         XCTAssertTrue(log("foreign-config.out").hasSuffix(" subjects=orders.>\n"), log("foreign-config.out"))
+    }
+
+    /// A live coordinator waits on a doorbell for the next summary instead of asking the stream
+    /// every few milliseconds: it rings for messages stored after it was made, not for older
+    /// ones, and falls quiet once its rings are taken.
+    func testTheDoorbellRingsForNewSummariesOnly() throws {
+        let names = try BusNames("BELL")
+        let bus = try NatsBus(url: url)
+        try bus.ensureStreams(names, partitions: 1)
+        try bus.publish(names.summarySubject, Array("stored before".utf8))
+        let doorbell = try bus.doorbell(stream: names.summaryStream, subject: names.summarySubject)
+        XCTAssertFalse(doorbell.wait(timeoutMs: 300), "a summary stored before the doorbell was made")
+        try bus.publish(names.summarySubject, Array("one".utf8))
+        try bus.publish(names.summarySubject, Array("two".utf8))
+        XCTAssertTrue(doorbell.wait(timeoutMs: 10_000), "new summaries ring")
+        // The second ring may come after the first was taken: at most one more.
+        var quiet = false
+        for _ in 0..<3 where !quiet { quiet = !doorbell.wait(timeoutMs: 300) }
+        XCTAssertTrue(quiet, "no rings once those for the stored summaries are taken")
+        try bus.publish(names.summarySubject, Array("three".utf8))
+        XCTAssertTrue(doorbell.wait(timeoutMs: 10_000), "and it rings again")
     }
 
     /// Summaries that do not fit (another partition count; a claim that partitions are complete

@@ -253,6 +253,14 @@ public final class NatsBus: @unchecked Sendable {
         return BusRequests(sub, bus: self)
     }
 
+    /// Rings once for each message stored on `subject` in `stream` after this call.
+    public func doorbell(stream: String, subject: String) throws(BusError) -> BusDoorbell {
+        var sub: OpaquePointer?
+        let s = dw_bus_doorbell(handle, &sub, stream, subject)
+        guard s == NATS_OK, let sub else { throw BusError("cannot follow \(subject) in \(stream)", s) }
+        return BusDoorbell(sub)
+    }
+
     /// Sends `bytes` as the answer to a request.
     func respond(to message: OpaquePointer, _ bytes: [UInt8]) throws(BusError) {
         guard let reply = natsMsg_GetReply(message) else { return }
@@ -345,6 +353,36 @@ public final class BusSubscription: @unchecked Sendable {
         }
         natsMsgList_Destroy(&list)
         return out
+    }
+}
+
+/// Notice of new messages in a stream, without their bytes (`NatsBus.doorbell`). Used by one
+/// thread at a time.
+public final class BusDoorbell: @unchecked Sendable {
+    private let sub: OpaquePointer
+
+    init(_ sub: OpaquePointer) { self.sub = sub }
+    deinit { natsSubscription_Destroy(sub) }
+
+    /// Waits at most `timeoutMs` for a ring, then takes every ring already waiting: one read of
+    /// the stream covers them all. Returns whether it rang.
+    public func wait(timeoutMs: Int64) -> Bool {
+        var m: OpaquePointer?
+        guard natsSubscription_NextMsg(&m, sub, timeoutMs) == NATS_OK, let first = m else { return false }
+        natsMsg_Destroy(first)
+        drain()
+        return true
+    }
+
+    /// Takes every ring waiting, without waiting for more. A reader that is never idle calls
+    /// this as it reads, so that rings for messages it has read do not pile up in the client.
+    public func drain() {
+        var pending: Int32 = 0, bytes: Int32 = 0
+        while natsSubscription_GetPending(sub, &pending, &bytes) == NATS_OK, pending > 0 {
+            var m: OpaquePointer?
+            guard natsSubscription_NextMsg(&m, sub, 1) == NATS_OK, let ring = m else { break }
+            natsMsg_Destroy(ring)
+        }
     }
 }
 
