@@ -265,25 +265,27 @@ final class BusEndToEndTests: XCTestCase {
         XCTAssertTrue(log("foreign-config.out").hasSuffix(" subjects=orders.>\n"), log("foreign-config.out"))
     }
 
-    /// A live coordinator waits on a doorbell for the next summary instead of asking the stream
-    /// every few milliseconds: it rings for messages stored after it was made, not for older
-    /// ones, and falls quiet once its rings are taken.
+    /// A live coordinator waits on a doorbell for the next summary, and a worker for the input
+    /// stream's end, instead of asking the stream every few milliseconds: it rings for messages
+    /// stored after it was made, not for older ones, with the newest one's sequence, and falls
+    /// quiet once its rings are taken.
     func testTheDoorbellRingsForNewSummariesOnly() throws {
         let names = try BusNames("BELL")
         let bus = try NatsBus(url: url)
         try bus.ensureStreams(names, partitions: 1)
         try bus.publish(names.summarySubject, Array("stored before".utf8))
         let doorbell = try bus.doorbell(stream: names.summaryStream, subject: names.summarySubject)
-        XCTAssertFalse(doorbell.wait(timeoutMs: 300), "a summary stored before the doorbell was made")
+        XCTAssertNil(doorbell.wait(timeoutMs: 300), "a summary stored before the doorbell was made")
         try bus.publish(names.summarySubject, Array("one".utf8))
         try bus.publish(names.summarySubject, Array("two".utf8))
-        XCTAssertTrue(doorbell.wait(timeoutMs: 10_000), "new summaries ring")
+        let rung = try XCTUnwrap(doorbell.wait(timeoutMs: 10_000), "new summaries ring")
+        XCTAssertTrue((2...3).contains(rung), "rung for summary \(rung), not one of those stored")
         // The second ring may come after the first was taken: at most one more.
         var quiet = false
-        for _ in 0..<3 where !quiet { quiet = !doorbell.wait(timeoutMs: 300) }
+        for _ in 0..<3 where !quiet { quiet = doorbell.wait(timeoutMs: 300) == nil }
         XCTAssertTrue(quiet, "no rings once those for the stored summaries are taken")
         try bus.publish(names.summarySubject, Array("three".utf8))
-        XCTAssertTrue(doorbell.wait(timeoutMs: 10_000), "and it rings again")
+        XCTAssertEqual(doorbell.wait(timeoutMs: 10_000), 4, "it rings again, with the new summary's sequence")
     }
 
     /// Summaries that do not fit (another partition count; a claim that partitions are complete

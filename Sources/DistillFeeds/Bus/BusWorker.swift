@@ -46,6 +46,10 @@ public final class BusWorker: @unchecked Sendable {
     private var processedCount = 0
     private var end: UInt64 = 0
     private var streamEnd: UInt64 { lock.withLock { end } }
+    /// Broadcast when the stream's end moves: quiet partitions wait on it instead of fetching.
+    private let endMoved = NSCondition()
+    /// Above this many records a second the end is asked for every 10 ms instead of rung for.
+    static let busyRecordsPerSecond = 2000.0
     /// What the worker keeps of one partition, under `lock`: drill-down detail of its accounts;
     /// the stream sequences lately recorded, so that a message handed out again (its
     /// acknowledgement was late, or its worker stopped before a save covered it) is not
@@ -116,15 +120,50 @@ public final class BusWorker: @unchecked Sendable {
             (p, try bus.pullConsumer(stream: names.stream, subject: names.inputSubject(p), durable: names.durable(p), ackWaitMs: settings.ackWaitMs))
         }
         let group = DispatchGroup()
-        // One reader of the stream's end for all partitions, instead of one request each per fetch.
+        // One reader of the stream's end for all partitions, instead of one request each per
+        // fetch. While records come slowly it learns of each one stored from a doorbell (the
+        // record's sequence comes with the ring), so an idle bus costs the server almost
+        // nothing and a record is vouched for as soon as it is stored; it also asks the stream
+        // once a second, as a ring lost while the connection was down must not hold the
+        // partitions' word back for long. While records pour in, every ring would cost the
+        // server a delivery per record per worker, so it drops the doorbell and asks every 10 ms.
         group.enter()
         let watcher = Thread { [self] in
             defer { group.leave() }
+            var doorbell: BusDoorbell?
+            var asked = Date.distantPast
+            var counting = (since: Date(), from: UInt64(0))
+            func moved(to last: UInt64) {
+                guard last > streamEnd else { return }
+                lock.withLock { end = max(end, last) }
+                endMoved.withLock { endMoved.broadcast() }
+            }
             while !stop() {
-                // Unknown while the server is away: the last value read stays, which is safe
-                // (it only ever vouches for less).
-                if let last = try? bus.lastSequence(names.stream) { lock.withLock { end = last } }
-                usleep(10_000)
+                var last: UInt64?
+                if let bell = doorbell, let rung = bell.wait(timeoutMs: 250), rung > 0 {
+                    last = rung
+                } else if doorbell == nil || Date().timeIntervalSince(asked) >= 1 {
+                    // Unknown while the server is away: the last value read stays, which is
+                    // safe (it only ever vouches for less).
+                    last = try? bus.lastSequence(names.stream)
+                    asked = Date()
+                }
+                if let last { moved(to: last) }
+                // Records stored per second, judged once a second.
+                let elapsed = Date().timeIntervalSince(counting.since)
+                if elapsed >= 1 {
+                    let rate = Double(streamEnd - min(counting.from, streamEnd)) / elapsed
+                    counting = (Date(), streamEnd)
+                    if doorbell != nil && rate > Self.busyRecordsPerSecond {
+                        doorbell = nil
+                    } else if doorbell == nil && rate < Self.busyRecordsPerSecond / 4 {
+                        doorbell = try? bus.doorbell(stream: names.stream, subject: names.inputSubjects)
+                        // Asked once more now it is made: a record stored in between rings no one.
+                        if let last = try? bus.lastSequence(names.stream) { moved(to: last) }
+                        asked = Date()
+                    }
+                }
+                if doorbell == nil { usleep(10_000) }
             }
         }
         watcher.name = "distillwatch-stream-end"
@@ -255,7 +294,10 @@ public final class BusWorker: @unchecked Sendable {
             // message of the partition up to it has been delivered, and so summarised.
             let before = streamEnd
             let messages = try consumer.fetchReady(settings.batch)
-            if messages.isEmpty { usleep(25_000) }
+            // A quiet partition (everything up to the stream's end vouched for) waits for the
+            // end to move, below; one with something left to vouch for asks again soon.
+            let quiet = clean && reported >= before
+            if messages.isEmpty && !quiet { usleep(25_000) }
             var summary = ShardSummary(worker: identity, partition: p, partitions: settings.partitions, completeThrough: 0)
             var newest: UInt64 = 0
             for m in messages {
@@ -301,8 +343,21 @@ public final class BusWorker: @unchecked Sendable {
                 try send(beat)
                 lastSent = Date()
             }
+            if messages.isEmpty && quiet { waitForEnd(beyond: before, stop: stop) }
         }
         try saveAndAcknowledge()
+    }
+
+    /// Waits until the stream's end moves past `beyond`, or a quarter of a second has passed:
+    /// often enough for heartbeats, saves and records handed out again (which do not move the
+    /// end), while sixteen idle partitions no longer ask the server forty times a second each.
+    private func waitForEnd(beyond: UInt64, stop: () -> Bool) {
+        let deadline = Date().addingTimeInterval(0.25)
+        endMoved.withLock {
+            while streamEnd == beyond && !stop() {
+                if !endMoved.wait(until: deadline) { return }
+            }
+        }
     }
 
     /// What one input message holds, as summary entries (several for a line of several records).

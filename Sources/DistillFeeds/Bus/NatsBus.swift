@@ -33,6 +33,8 @@ public struct BusNames: Sendable {
     /// The input stream's subjects: one per partition and nothing else, so that the server
     /// refuses a record no worker would read.
     public func inputSubjects(partitions: Int) -> [String] { (0..<partitions).map(inputSubject) }
+    /// Every partition's subject, as one filter.
+    public var inputSubjects: String { "\(stream).x.>" }
     public func inputSubject(_ partition: Int) -> String { "\(stream).x.\(partition)" }
     public func durable(_ partition: Int) -> String { "\(stream)_p\(partition)" }
     public var summaryStream: String { "\(stream)_SUMMARY" }
@@ -365,24 +367,35 @@ public final class BusDoorbell: @unchecked Sendable {
     deinit { natsSubscription_Destroy(sub) }
 
     /// Waits at most `timeoutMs` for a ring, then takes every ring already waiting: one read of
-    /// the stream covers them all. Returns whether it rang.
-    public func wait(timeoutMs: Int64) -> Bool {
+    /// the stream covers them all. Returns nil if it did not ring, else the newest stream
+    /// sequence rung for.
+    public func wait(timeoutMs: Int64) -> UInt64? {
         var m: OpaquePointer?
-        guard natsSubscription_NextMsg(&m, sub, timeoutMs) == NATS_OK, let first = m else { return false }
-        natsMsg_Destroy(first)
-        drain()
-        return true
+        guard natsSubscription_NextMsg(&m, sub, timeoutMs) == NATS_OK, let first = m else { return nil }
+        return max(Self.sequence(first), drain() ?? 0)
     }
 
-    /// Takes every ring waiting, without waiting for more. A reader that is never idle calls
-    /// this as it reads, so that rings for messages it has read do not pile up in the client.
-    public func drain() {
+    /// Takes every ring waiting, without waiting for more; the newest stream sequence rung for,
+    /// if any rang. A reader that is never idle calls this as it reads, so that rings for
+    /// messages it has read do not pile up in the client.
+    @discardableResult
+    public func drain() -> UInt64? {
+        var newest: UInt64?
         var pending: Int32 = 0, bytes: Int32 = 0
         while natsSubscription_GetPending(sub, &pending, &bytes) == NATS_OK, pending > 0 {
             var m: OpaquePointer?
             guard natsSubscription_NextMsg(&m, sub, 1) == NATS_OK, let ring = m else { break }
-            natsMsg_Destroy(ring)
+            newest = max(newest ?? 0, Self.sequence(ring))
         }
+        return newest
+    }
+
+    /// The ring's stream sequence; the ring is freed.
+    private static func sequence(_ ring: OpaquePointer) -> UInt64 {
+        var stream: UInt64 = 0, delivery: UInt64 = 0
+        dw_msg_sequences(ring, &stream, &delivery)
+        natsMsg_Destroy(ring)
+        return stream
     }
 }
 
