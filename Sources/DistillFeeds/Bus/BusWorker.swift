@@ -134,14 +134,18 @@ public final class BusWorker: @unchecked Sendable {
             var asked = Date.distantPast
             var counting = (since: Date(), from: UInt64(0))
             func moved(to last: UInt64) {
-                guard last > streamEnd else { return }
-                lock.withLock { end = max(end, last) }
-                endMoved.withLock { endMoved.broadcast() }
+                let advanced = lock.withLock { () -> Bool in
+                    guard last > end else { return false }
+                    end = last
+                    return true
+                }
+                if advanced { endMoved.withLock { endMoved.broadcast() } }
             }
             while !stop() {
                 var last: UInt64?
-                if let bell = doorbell, let rung = bell.wait(timeoutMs: 250), rung > 0 {
-                    last = rung
+                if let bell = doorbell, let rung = bell.wait(timeoutMs: 250) {
+                    // A ring without its sequence still says the end moved: asked at once.
+                    last = rung > 0 ? rung : try? bus.lastSequence(names.stream)
                 } else if doorbell == nil || Date().timeIntervalSince(asked) >= 1 {
                     // Unknown while the server is away: the last value read stays, which is
                     // safe (it only ever vouches for less).
