@@ -116,9 +116,9 @@ public final class NatsBus: @unchecked Sendable {
         let advice = "stream \(stream) takes subjects other than its partitions' (\(subjects[0]) and on), whose records no worker would read; give it exactly those or give the bus another --stream"
         let filter = try? JSONSerialization.data(withJSONObject: ["subjects_filter": ">"])
         let info = Self.object(try request("$JS.API.STREAM.INFO.\(stream)", Array(filter ?? Data()), timeoutMs: 10_000))
-        guard let config = info?["config"] as? [String: Any],
-              let body = try? JSONSerialization.data(withJSONObject: config.merging(["subjects": subjects]) { $1 })
-        else { throw BusError("\(advice) (reading its configuration: \(Self.failure(info)))") }
+        guard let config = info?["config"] as? [String: Any] else {
+            throw BusError("\(advice) (reading its configuration: \(Self.failure(info)))")
+        }
         let current = config["subjects"] as? [String] ?? []
         guard made || current == ["\(stream).x.>"] else {
             let held = current.prefix(3).map { TextSanitizer.sanitize(String($0.prefix(80)), asciiOnly: true) }.joined(separator: ", ")
@@ -129,10 +129,7 @@ public final class NatsBus: @unchecked Sendable {
         let strays = held.compactMap { subject, count -> (subject: String, count: Int)? in
             partitionSubjects.contains(subject) ? nil : (subject, (count as? NSNumber)?.intValue ?? 0)
         }.sorted { $0.subject < $1.subject }
-        let updated = Self.object(try request("$JS.API.STREAM.UPDATE.\(stream)", Array(body), timeoutMs: 10_000))
-        guard ((updated?["config"] as? [String: Any])?["subjects"] as? [String]) == subjects else {
-            throw BusError("\(advice) (changing it: \(Self.failure(updated)))")
-        }
+        try updateConfig(stream, as: info, with: ["subjects": subjects], advice: advice) { $0["subjects"] as? [String] == subjects }
         guard !strays.isEmpty else { return [] }
         // A long answer is paged: the first page's strays are then not all of them.
         let partial = (info?["total"] as? Int).map { $0 > held.count } ?? false
@@ -149,20 +146,26 @@ public final class NatsBus: @unchecked Sendable {
         ((reply?["error"] as? [String: Any])?["description"] as? String) ?? "no answer"
     }
 
-    /// Turns on direct reads for a stream made without them (by an older release). The server's
-    /// own configuration is sent back with that one field changed: the C client's update would
-    /// send only the fields it knows, and the server would reset the others (compression,
-    /// metadata, message TTLs).
+    /// Turns on direct reads for a stream made without them (by an older release).
     func allowDirectReads(_ stream: String) throws(BusError) {
-        let object = Self.object, failure = Self.failure
         let advice = "stream \(stream) does not allow direct reads, which the coordinator needs; turn them on (allow_direct) or give the bus another --stream"
-        let info = object(try request("$JS.API.STREAM.INFO.\(stream)", [], timeoutMs: 10_000))
+        let info = Self.object(try request("$JS.API.STREAM.INFO.\(stream)", [], timeoutMs: 10_000))
+        try updateConfig(stream, as: info, with: ["allow_direct": true], advice: advice) { $0["allow_direct"] as? Bool == true }
+    }
+
+    /// Sends the stream's configuration, as `info` (the server's answer to a stream-info
+    /// request) holds it, back with `changes` applied, and checks the configuration the server
+    /// answers with. The whole configuration goes back because the C client's update sends only
+    /// the fields it knows, and the server would reset the others (compression, metadata,
+    /// message TTLs).
+    private func updateConfig(_ stream: String, as info: [String: Any]?, with changes: [String: Any], advice: String,
+                              applied: ([String: Any]) -> Bool) throws(BusError) {
         guard let config = info?["config"] as? [String: Any],
-              let body = try? JSONSerialization.data(withJSONObject: config.merging(["allow_direct": true]) { $1 })
-        else { throw BusError("\(advice) (reading its configuration: \(failure(info)))") }
-        let updated = object(try request("$JS.API.STREAM.UPDATE.\(stream)", Array(body), timeoutMs: 10_000))
-        guard ((updated?["config"] as? [String: Any])?["allow_direct"] as? Bool) == true else {
-            throw BusError("\(advice) (changing it: \(failure(updated)))")
+              let body = try? JSONSerialization.data(withJSONObject: config.merging(changes) { $1 })
+        else { throw BusError("\(advice) (reading its configuration: \(Self.failure(info)))") }
+        let updated = Self.object(try request("$JS.API.STREAM.UPDATE.\(stream)", Array(body), timeoutMs: 10_000))
+        guard let now = updated?["config"] as? [String: Any], applied(now) else {
+            throw BusError("\(advice) (changing it: \(Self.failure(updated)))")
         }
     }
 
