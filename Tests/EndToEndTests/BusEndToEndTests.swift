@@ -90,6 +90,14 @@ final class BusEndToEndTests: XCTestCase {
         XCTAssertEqual(p.terminationStatus, 0, "\(name): \(log(name + ".err"))")
     }
 
+    /// The nats-py peer that stands in for the `nats` CLI; skips the test when nats-py is absent.
+    func natsBridge() throws -> String {
+        let check = try spawn("has-nats-py", ["/usr/bin/env", "python3", "-c", "import nats"], direct: true)
+        check.waitUntilExit()
+        guard check.terminationStatus == 0 else { throw XCTSkip("nats-py is not installed (.ci/run installs it)") }
+        return CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/nats_bridge.py").path
+    }
+
     func scanReport(_ path: String) throws -> String {
         let out = folder.appendingPathComponent("scan.json").path
         try run("scan", ["scan", "--format", "json", path])
@@ -162,10 +170,7 @@ final class BusEndToEndTests: XCTestCase {
     /// stream here was made beforehand without direct reads, as older releases made it, and with
     /// settings the C client does not know: the bus turns direct reads on and keeps those settings.
     func testSummariesGoneFromTheStreamAreCountedAndNotWaitedFor() throws {
-        let bridge = CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/nats_bridge.py").path
-        let check = try spawn("has-nats-py", ["/usr/bin/env", "python3", "-c", "import nats"], direct: true)
-        check.waitUntilExit()
-        guard check.terminationStatus == 0 else { throw XCTSkip("nats-py is not installed (.ci/run installs it)") }
+        let bridge = try natsBridge()
         try run("old-stream", ["/usr/bin/env", "python3", bridge, "stream", url, "DISTILL.summary", "DISTILL_SUMMARY"], direct: true)
         // Settings a server before 2.10 does not know (compression, metadata) it leaves out.
         try run("old-config", ["/usr/bin/env", "python3", bridge, "config", url, "DISTILL_SUMMARY", "-"], direct: true)
@@ -224,10 +229,7 @@ final class BusEndToEndTests: XCTestCase {
     /// says how many records it found elsewhere; the server then refuses such a record to its
     /// sender, and the coordinator still reports what `scan` reports.
     func testAnInputStreamIsNarrowedToItsPartitionsSubjects() throws {
-        let bridge = CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/nats_bridge.py").path
-        let check = try spawn("has-nats-py", ["/usr/bin/env", "python3", "-c", "import nats"], direct: true)
-        check.waitUntilExit()
-        guard check.terminationStatus == 0 else { throw XCTSkip("nats-py is not installed (.ci/run installs it)") }
+        let bridge = try natsBridge()
         try run("old-stream", ["/usr/bin/env", "python3", bridge, "stream", url, "DISTILL.x.>", "DISTILL"], direct: true)
         let record = folder.appendingPathComponent("record").path
         try Data("{\"request_id\":\"stray\"}".utf8).write(to: URL(fileURLWithPath: record))
@@ -294,10 +296,7 @@ final class BusEndToEndTests: XCTestCase {
     /// still counted. A coordinator started afterwards reads the same stored summaries and ends
     /// the same way.
     func testSummariesThatDoNotFitAreCountedAndLoseNoRecord() throws {
-        let bridge = CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/nats_bridge.py").path
-        let check = try spawn("has-nats-py", ["/usr/bin/env", "python3", "-c", "import nats"], direct: true)
-        check.waitUntilExit()
-        guard check.terminationStatus == 0 else { throw XCTSkip("nats-py is not installed (.ci/run installs it)") }
+        let bridge = try natsBridge()
         let input = CommandLineTests.packageRoot.appendingPathComponent("SampleLogs/stealth.ndjson.gz").path
         let scanned = try JSONSerialization.jsonObject(with: Data(try scanReport(input).utf8)) as? [String: Any]
         let scannedInput = try XCTUnwrap(scanned?["input"] as? [String: Any])
