@@ -93,7 +93,7 @@ struct GenCommand: ParsableCommand {
 }
 
 /// Writes the whole buffer (1 MiB chunks from the generator), retrying short writes.
-private func writeAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer) -> Bool {
+func writeAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer) -> Bool {
     guard var p = buf.baseAddress else { return true }
     var left = buf.count
     while left > 0 {

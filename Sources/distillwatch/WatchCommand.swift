@@ -11,7 +11,8 @@ struct WatchCommand: ParsableCommand {
         commandName: "watch",
         abstract: "Open the analyst's console on recorded logs (replayed at a fixed speed) or standard input.",
         discussion: """
-        With no SOURCE, replays the demo campaign in SampleLogs/demo.ndjson.gz. Files are replayed \
+        With no SOURCE, replays the demo campaign in SampleLogs/demo.ndjson.gz (away from the \
+        checkout, the same demo is generated into $XDG_CACHE_HOME/distillwatch). Files are replayed \
         in stream time at --speed stream seconds per second (Space pauses, + and - change speed); \
         '-' reads standard input live. Press ? in the console for the keys. Themes: --theme NAME or \
         FILE, or DISTILLWATCH_THEME; NO_COLOR turns colour off. For a report without a terminal, \
@@ -207,17 +208,20 @@ struct WatchCommand: ParsableCommand {
     }
 
     /// The demo path: relative to the current directory, else to the package the executable
-    /// was built in (so `swift run distillwatch watch` works from anywhere in the checkout).
+    /// was built in (so `swift run distillwatch watch` works from anywhere in the checkout),
+    /// else the same demo generated into the cache directory (an installed binary).
     func resolveSources() throws -> [String] {
         guard sources.isEmpty, !sourceOptions.hasLiveSources else { return sources }
-        var tried = [Self.demoPath]
         if FileManager.default.fileExists(atPath: Self.demoPath) { return [Self.demoPath] }
         if let root = ThemeLoader.packageRoot() {
             let p = root + "/" + Self.demoPath
-            tried.append(p)
             if FileManager.default.fileExists(atPath: p) { return [p] }
         }
-        throw failure("no demo log found (looked for \(tried.joined(separator: " and "))).\n  Give a log to watch: distillwatch watch FILE.ndjson[.gz] …")
+        do {
+            return [try DemoLog.materialise()]
+        } catch {
+            throw failure("no demo log: SampleLogs/demo.ndjson.gz is not here, and generating it failed (\(error)).\n  Give a log to watch: distillwatch watch FILE.ndjson[.gz] …")
+        }
     }
 
     /// Says why the command cannot go on; thrown, it ends the program with status 2 once every

@@ -85,6 +85,30 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.stdout, again.stdout)
     }
 
+    /// A binary copied away from its checkout still has the demo: it generates the recorded
+    /// demo byte for byte into the cache directory and replays it to the report `scan` gives
+    /// for the file in SampleLogs. Where the cache cannot be written it says so and exits 2.
+    func testAnInstalledBinaryReplaysTheDemoWithoutTheCheckout() throws {
+        let dir = try temporaryDirectory()
+        let installed = dir.appendingPathComponent("distillwatch").path
+        XCTAssertEqual(try sh("cp \"$DW\" '\(installed)'").status, 0)
+        let report = dir.appendingPathComponent("report.json").path
+        let cache = dir.appendingPathComponent("cache").path
+        let watch = try sh("cd '\(dir.path)' && XDG_CACHE_HOME='\(cache)' '\(installed)' watch --headless --speed max --counters-every 0 --report '\(report)'")
+        XCTAssertEqual(watch.status, 0, watch.stderr)
+        let scan = try sh(#""$DW" scan --format json SampleLogs/demo.ndjson.gz"#)
+        XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), scan.text)
+        let generated = cache + "/distillwatch/demo.ndjson"
+        XCTAssertEqual(try sh("gzip -dc SampleLogs/demo.ndjson.gz | cmp - '\(generated)'").status, 0, "the generated demo differs from SampleLogs/demo.ndjson.gz")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cache + "/distillwatch"), ["demo.ndjson"], "no partial file is left")
+
+        let blocked = dir.appendingPathComponent("not-a-directory").path
+        XCTAssertEqual(try sh("touch '\(blocked)'").status, 0)
+        let refused = try sh("cd '\(dir.path)' && XDG_CACHE_HOME='\(blocked)' '\(installed)' watch --headless --speed max")
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("no demo log") && refused.stderr.contains(blocked), refused.stderr)
+    }
+
     func testHeadlessHonoursTheStreamWindow() throws {
         let run = try sh(#""$DW" watch --headless --counters-every 0 --from 2026-04-21T00:00Z --until 2026-04-21T06:00Z SampleLogs/demo.ndjson.gz"#)
         XCTAssertEqual(run.status, 0, run.stderr)
