@@ -469,22 +469,6 @@ final class DetectorTests: XCTestCase {
         XCTAssertTrue(c.signals.contains { $0.name == "high_volume" })
     }
 
-    func testRepeatsAreCountedPerAccountNotAcrossAFarm() {
-        // Two accounts share one item bank: neither is re-running anything of its own.
-        let detector = Detector()
-        let long = " — please be thorough and make sure every intermediate quantity is written down explicitly."
-        detector.ingest(Self.traffic(accounts: ["first", "second"], perAccount: 40, hours: 10) { a, i, ts in
-            var e = Self.farmExchange(a, card: "card-\(a)", ip: a == "first" ? "192.0.2.1" : "198.51.100.1", i, ts)
-            e.promptText = Self.extractionPrompts[i % 3] + " item \(i)" + long
-            return e
-        })
-        let snap = detector.snapshot(includeQuiet: true)
-        for account in ["first", "second"] {
-            let c = try! XCTUnwrap(cluster(containing: account, in: snap))
-            XCTAssertFalse(c.signals.contains { $0.name == "repeated_prompts" }, "\(account): \(c.signals.map(\.name))")
-        }
-    }
-
     /// The snapshot carries each member's own figures and first flag time, so readers (eval,
     /// the console) need nothing else: an account that joins a flagged farm later is flagged later.
     func testSnapshotCarriesEachMembersOwnFlagTime() {

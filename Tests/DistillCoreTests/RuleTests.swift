@@ -30,7 +30,6 @@ final class RuleTests: XCTestCase {
             "step_by_step": (testStepByStepRaised, testStepByStepControlStepsWithoutReasoning, testStepByStepVariationOtherLanguages),
             "template_concentration": (testTemplateConcentrationRaised, testTemplateConcentrationControlGreetingAndSignOff,
                                        testTemplateConcentrationVariationThreeTemplatesNumbered),
-            "repeated_prompts": (testRepeatedPromptsRaised, testRepeatedPromptsControlDatasetSweep, testRepeatedPromptsVariationFarmSendsEachPromptTwice),
             "output_heavy": (testOutputHeavyRaised, testOutputHeavyControlLongDocuments, testOutputHeavyVariationPaddedInput),
             "reasoning_tokens": (testReasoningTokensRaised, testReasoningTokensControlLowEffort, testReasoningTokensVariationShortFillers),
             "long_outputs": (testLongOutputsRaised, testLongOutputsControlLongContextAgent, testLongOutputsVariationPaddedInput),
@@ -238,28 +237,17 @@ final class RuleTests: XCTestCase {
         assertStillSuspect(c, escaped: "template_concentration", accounts: 8)
     }
 
-    // MARK: repeated_prompts (weighs against extraction)
+    // MARK: Exact repeats
 
-    func testRepeatedPromptsRaised() throws {
-        // A benchmark re-run: ten items, four times each.
-        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.promptText = S.prompt("x", i % 10) })
-        assertRaised("repeated_prompts", c, atLeast: 1.0)
-    }
-
-    func testRepeatedPromptsControlDatasetSweep() throws {
-        // A sweep over a dataset: one long template, a new item every time. No exact repeat.
-        let c = try cluster(of: "x", after: S.trace("x") { e, i in
-            e.promptText = "Question \(i): read the passage below and answer in one sentence. " + S.randomWords(10, seed: "x\(i)").joined(separator: " ")
-        })
-        assertNotRaised("repeated_prompts", c)
-    }
-
-    func testRepeatedPromptsVariationFarmSendsEachPromptTwice() throws {
-        // Each prompt sent twice (two samples per prompt are worth having to a distiller): half
-        // of the prompts are exact repeats, which this rule reads as a benchmark re-run.
-        let c = try cluster("f0", in: snapshot(Self.farm { e, a, _, i in e.promptText = Self.prompt(a, i / 2, S.extractionMiddle) }))
-        assertRaised("repeated_prompts", c, atLeast: 1.0)
-        assertStillSuspect(c, escaped: "a clear verdict through repeated_prompts", accounts: 8)
+    /// Several samples of each prompt are worth having to a distiller (they give different
+    /// reasoning to choose from), so sending every prompt three times must not lower the risk
+    /// of a farm: it is judged as the same farm sending each prompt once. No rule lowers risk.
+    func testAFarmSendingEachPromptThreeTimesIsJudgedAsOneSendingItOnce() throws {
+        XCTAssertEqual(ScoringRules.all.filter { $0.weight <= 0 }.map(\.name), [], "a rule that lowers risk is one an attacker can trip")
+        let once = try cluster("f0", in: snapshot(Self.farm(perAccount: 60) { e, a, _, i in e.promptText = Self.prompt(a, i, S.extractionMiddle) }))
+        let thrice = try cluster("f0", in: snapshot(Self.farm(perAccount: 60) { e, a, _, i in e.promptText = Self.prompt(a, i / 3, S.extractionMiddle) }))
+        assertStillSuspect(thrice, escaped: "exact repeats", accounts: 8)
+        XCTAssertEqual(thrice.risk, once.risk, accuracy: 0.01, "once: \(describe(once)); thrice: \(describe(thrice))")
     }
 
     // MARK: output_heavy

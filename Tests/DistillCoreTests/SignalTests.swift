@@ -148,19 +148,6 @@ final class SignalTests: XCTestCase {
         assertSignal("template_concentration", positive: true, minimum: 0.3, raised: raised, control: control)
     }
 
-    func testRepeatedPromptsAreBenign() throws {
-        // Ten items re-run four times, as a benchmark harness does.
-        let raised = try cluster(of: "x", after: Self.trace("x") { e, i in e.promptText = Self.prompt("x", i % 10) })
-        let control = try cluster(of: "x", after: Self.trace("x"))
-        assertSignal("repeated_prompts", positive: false, minimum: 1.0, raised: raised, control: control)
-    }
-
-    func testShortRepeatedPromptsDoNotCountAsRepeats() throws {
-        // "continue" and "thanks" repeat by nature: under 100 bytes they are not checked.
-        let short = try cluster(of: "x", after: Self.trace("x") { e, i in e.promptText = i % 2 == 0 ? "continue please" : "thanks a lot" })
-        XCTAssertNil(weight("repeated_prompts", short))
-    }
-
     // MARK: Tokens
 
     func testOutputHeavy() throws {

@@ -94,6 +94,38 @@ final class FoldingTests: FeedsTestCase {
         XCTAssertEqual(StateRoundTripTests.report(state.detector, ledger), StateRoundTripTests.report(whole, wholeLedger))
     }
 
+    /// A state written while exact repeats of long prompts were still counted (format 5, by
+    /// `scan --fold-idle-after 24 --state-out` over the first 13,000 lines of the lookalikes
+    /// sample), with accounts folded in that layout, is read into this one: each folded account
+    /// is packed again, and the run goes on as one that never stopped.
+    func testAStateFromTheFormatThatCountedPromptRepeatsGoesOn() throws {
+        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let saved = try gunzip(here.appendingPathComponent("Fixtures/lookalikes-first-13000.v5.state.gz").path)
+        XCTAssertEqual(saved[8], 5, "the fixture is in format 5")
+        var settings = DetectorSettings.standard
+        settings.foldIdleAfter = 24 * 3_600_000
+        let state = try DetectionState(decoding: saved, settings: settings)
+        XCTAssertGreaterThan(state.detector.foldedAccounts, 0, "the fixture must hold folded accounts")
+
+        let sample = here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("SampleLogs/lookalikes.ndjson.gz").path
+        let lines = try gunzip(sample).split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
+        let whole = Detector(settings: settings)
+        var wholeLedger = InputLedger()
+        StateRoundTripTests.feed(lines[...], whole, &wholeLedger)
+        var ledger = state.ledger
+        StateRoundTripTests.feed(lines[13000...], state.detector, &ledger)
+        XCTAssertEqual(state.detector.exchangeCount, whole.exchangeCount)
+        XCTAssertEqual(StateRoundTripTests.report(state.detector, ledger), StateRoundTripTests.report(whole, wholeLedger))
+        // Every account folded in the old layout unpacks in the new one when it returns or is read.
+        let accounts = Set(lines[..<13000].compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])?["account_id"] as? String
+        })
+        XCTAssertGreaterThan(accounts.count, 100)
+        for account in accounts {
+            XCTAssertEqual(state.detector.accountFigures(account)?.exchanges, whole.accountFigures(account)?.exchanges, account)
+        }
+    }
+
     private func gunzip(_ path: String) throws -> [UInt8] {
         let file = try InputFile(path: path)
         let inflater = try [UInt8]().withUnsafeBytes { try GzipInflater(file: file, prefix: $0, inputCapacity: 1 << 16) }

@@ -108,8 +108,11 @@ struct AccountActivity: Sendable {
         return ZeroRuns.squeeze(w.takeBytes())
     }
 
-    init(packed: [UInt8]) throws(StateError) {
+    /// `formatVersion`: that of the state the packed bytes were read from (they are re-packed
+    /// in the current layout as the state is read).
+    init(packed: [UInt8], formatVersion: UInt32 = DetectionState.formatVersion) throws(StateError) {
         var r = StateReader(try ZeroRuns.expand(packed))
+        r.formatVersion = formatVersion
         try self.init(from: &r)
         try r.check(r.remaining == 0, "a folded account has bytes after its activity")
     }

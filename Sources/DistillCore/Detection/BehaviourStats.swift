@@ -12,7 +12,6 @@ struct BehaviourStats: Sendable {
     var toolNarrationPrompts = 0
     var keepReasoningPrompts = 0
     var lightReasoningPrompts = 0
-    var repeatedPrompts = 0
     var tokenExchanges = 0
     var outputHeavy = 0
     var inputTokens = 0
@@ -58,7 +57,6 @@ struct BehaviourStats: Sendable {
         a.toolNarrationPrompts += b.toolNarrationPrompts
         a.keepReasoningPrompts += b.keepReasoningPrompts
         a.lightReasoningPrompts += b.lightReasoningPrompts
-        a.repeatedPrompts += b.repeatedPrompts
         a.tokenExchanges += b.tokenExchanges
         a.outputHeavy += b.outputHeavy
         // Token counts come from the logs (up to Int64.max each): pooled without trapping.
@@ -90,7 +88,6 @@ struct BehaviourStats: Sendable {
 
     var extractionShare: Double { share(extractionPrompts, of: prompts) }
     var lightOnlyShare: Double { share(lightReasoningPrompts, of: prompts) }
-    var repeatShare: Double { share(repeatedPrompts, of: prompts) }
     var outputHeavyShare: Double { share(outputHeavy, of: tokenExchanges) }
     /// Reasoning is part of the output: a log claiming more reasoning than output counts as all of it.
     var reasoningShare: Double { outputTokens > 0 ? min(1, Double(reasoningTokens) / Double(outputTokens)) : 0 }
@@ -154,7 +151,7 @@ extension Int {
 extension BehaviourStats: StateCodable {
     func write(to w: inout StateWriter) {
         for v in [accounts, exchanges, prompts, extractionPrompts, fullReasoningPrompts, rubricPrompts, toolNarrationPrompts,
-                  keepReasoningPrompts, lightReasoningPrompts, repeatedPrompts, tokenExchanges, outputHeavy, inputTokens,
+                  keepReasoningPrompts, lightReasoningPrompts, tokenExchanges, outputHeavy, inputTokens,
                   outputTokens, reasoningTokens, rateLimited, failures, sessions, singleTurnSessions, sessionTurns, sessionless,
                   elicitingOpeners, longOutputs, activeHours, spanHours, topFamilyPrompts, postReleaseExchanges,
                   postReleaseOnNewModel] { w.write(v) }
@@ -167,7 +164,8 @@ extension BehaviourStats: StateCodable {
         self.init()
         accounts = try r.int(); exchanges = try r.int(); prompts = try r.int(); extractionPrompts = try r.int()
         fullReasoningPrompts = try r.int(); rubricPrompts = try r.int(); toolNarrationPrompts = try r.int()
-        keepReasoningPrompts = try r.int(); lightReasoningPrompts = try r.int(); repeatedPrompts = try r.int()
+        keepReasoningPrompts = try r.int(); lightReasoningPrompts = try r.int()
+        if r.formatVersion < 6 { _ = try r.int() }  // exact repeats of long prompts, for a rule since dropped
         tokenExchanges = try r.int(); outputHeavy = try r.int(); inputTokens = try r.int(); outputTokens = try r.int()
         reasoningTokens = try r.int(); rateLimited = try r.int(); failures = try r.int(); sessions = try r.int()
         singleTurnSessions = try r.int(); sessionTurns = try r.int(); sessionless = try r.int(); elicitingOpeners = try r.int()

@@ -40,8 +40,6 @@ public struct DetectorSettings: Sendable {
     /// Behaviour evidence counts half at this many prompts and approaches full weight beyond:
     /// one prompt asking for full reasoning is a question, hundreds are a harvest.
     public var certaintyPrompts = 15
-    /// Prompts shorter than this are not checked for exact repeats.
-    public var minimumBytesForRepeat = 100
     /// The same for the account scores that gate linking: lower, because linking also needs the
     /// shared value to be dominated by such accounts, and a cluster is judged on pooled evidence.
     public var linkCertaintyPrompts = 5

@@ -20,7 +20,6 @@ final class EvidenceStore {
     private var freeActivities: [Int32] = []
     private(set) var foldedCount = 0
     private var sessions = UInt64Map<SessionTally>()
-    private var promptCache = RecentPromptCache(log2Slots: 22)
     /// 32,768 entries of 16 bytes: 512 KB, the L2 size of the host it was tuned on (2^13 and 2^17 measured the same).
     private var sharedMembers = SharedMembershipCache(log2Entries: 15)
     /// Models by name (not by hash: a crafted name could collide with a real release's).
@@ -108,19 +107,10 @@ final class EvidenceStore {
 
         // Prompt content.
         var features: PromptFeatures?
-        var repeated = false
         text.withBytes(.promptText) { prompt in
             guard prompt.count > 0 else { return }
             let f = e.pointee.analysed.features ?? PromptAnalyzer.analyze(prompt)
             features = f
-            // Short follow-ups ("continue", "thanks") repeat by nature; a repeated long prompt
-            // is a re-run of the same item.
-            // Keyed by account: a farm spreading one item bank over many accounts is not re-running it.
-            // An analysed record may carry only the start of its prompt (from a shard worker).
-            let length = e.pointee.analysed.done ? Int(e.pointee.analysed.promptBytes) : prompt.count
-            if length >= settings.minimumBytesForRepeat {
-                repeated = promptCache.checkAndInsert(StableHash.combine(f.exactHash, UInt64(a)))
-            }
             if let p = f.prefixFamily { activities[bi].prefixFamilies.add(p) }
             if let q = f.suffixFamily { activities[bi].suffixFamilies.add(q) }
         }
@@ -148,7 +138,7 @@ final class EvidenceStore {
         }
         // In place: copying the stats out would copy its hour-of-day array on every exchange.
         Self.count(e, hour: hour, newActiveHour: newActiveHour, sessionTurnsBefore: sessionTurnsBefore,
-                   features: features, repeated: repeated, postRelease: postRelease, into: &activities[bi].stats)
+                   features: features, postRelease: postRelease, into: &activities[bi].stats)
 
         if let user = keys[.endUser] { activities[bi].endUsers.insert(user) }
 
@@ -188,7 +178,7 @@ final class EvidenceStore {
     private var kindCount: Int { ValueKind.allCases.count }
 
     private static func count(_ e: UnsafePointer<Exchange>, hour: Int64, newActiveHour: Bool, sessionTurnsBefore: Int32,
-                              features: PromptFeatures?, repeated: Bool, postRelease: Int, into s: inout BehaviourStats) {
+                              features: PromptFeatures?, postRelease: Int, into s: inout BehaviourStats) {
         s.exchanges += 1
         s.hourOfDay[Int(floorMod(hour, 24))] &+= 1
         if newActiveHour { s.activeHours += 1 }
@@ -218,7 +208,6 @@ final class EvidenceStore {
             if f.cues.contains(.toolNarration) { s.toolNarrationPrompts += 1 }
             if f.cues.contains(.keepReasoningRewrite) { s.keepReasoningPrompts += 1 }
             if sessionTurnsBefore <= 0 && !f.cues.isDisjoint(with: .extraction) { s.elicitingOpeners += 1 }
-            if repeated { s.repeatedPrompts += 1 }
         }
         if postRelease > 0 {
             s.postReleaseExchanges += 1
@@ -484,7 +473,6 @@ extension EvidenceStore {
         for (id, slot) in accountCollisions.sorted(by: { $0.key < $1.key }) { w.write(id); w.write(slot) }
         w.write(tables)
         w.write(sessions)
-        w.write(promptCache)
         w.write(sharedMembers)
         w.write(modelFirstSeen.count)
         for (model, ts) in modelFirstSeen.sorted(by: { $0.key < $1.key }) { w.write(model); w.write(ts) }
@@ -532,7 +520,8 @@ extension EvidenceStore {
             }
         }
         sessions = try r.read(UInt64Map<SessionTally>.self)
-        promptCache = try r.read(RecentPromptCache.self)
+        // Before version 6: a cache of each account's long prompts, for a rule since dropped.
+        if r.formatVersion < 6 { _ = try r.plain(UInt32.self) }
         sharedMembers = try r.read(SharedMembershipCache.self)
         for _ in 0..<(try r.count(minimumSize: 16)) { modelFirstSeen[try r.string()] = try r.int64() }
         lastModel = try r.bool() ? try r.string() : nil
@@ -563,7 +552,10 @@ extension EvidenceStore {
             // A folded account is unpacked once here, so that reading it later cannot fail.
             let lastSlots: SIMD8<Int32>
             if b < 0 {
-                lastSlots = try AccountActivity(packed: accounts[slot].folded).lastValueSlot
+                let activity = try AccountActivity(packed: accounts[slot].folded, formatVersion: r.formatVersion)
+                // Packed in an older layout: packed again in this one, which unfolding reads.
+                if r.formatVersion < DetectionState.formatVersion { accounts[slot].folded = activity.packed() }
+                lastSlots = activity.lastValueSlot
                 foldedCount += 1
             } else {
                 try r.check(Int(b) < owner.count && owner[Int(b)] == -1 && accounts[slot].folded.isEmpty, "account \(slot) has an activity place that is taken or free")

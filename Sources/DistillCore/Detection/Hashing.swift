@@ -73,32 +73,6 @@ struct DistinctBitmap: Sendable {
     }
 }
 
-/// A lossy, fixed-size memory of prompt hashes seen before (a direct-mapped cache). It answers
-/// "was this exact prompt sent before, by anyone, recently?" with bounded memory: old entries
-/// are overwritten, so a very old repeat may be missed. A slot keeps 31 bits of the hash that
-/// its index does not already fix: 4 bytes instead of 8 halve the table (one cache miss per
-/// prompt, now into 16 MB), and a repeat is invented only when another prompt agrees on those
-/// bits as well, about once in two billion lookups.
-struct RecentPromptCache: Sendable {
-    private var slots: [UInt32]
-    private let mask: Int
-
-    init(log2Slots: Int) {
-        precondition(log2Slots <= 32, "the index must leave the high 32 bits for the fingerprint")
-        slots = Array(repeating: 0, count: 1 << log2Slots)
-        mask = (1 << log2Slots) - 1
-    }
-
-    /// Returns true when `hash` was already present; remembers it either way.
-    mutating func checkAndInsert(_ hash: UInt64) -> Bool {
-        let index = Int(truncatingIfNeeded: hash) & mask
-        let fingerprint = UInt32(truncatingIfNeeded: hash >> 32) | 1  // 0 marks an empty slot
-        if slots[index] == fingerprint { return true }
-        slots[index] = fingerprint
-        return false
-    }
-}
-
 extension DistinctBitmap: StateCodable {
     func write(to w: inout StateWriter) {
         w.write(words.0); w.write(words.1); w.write(words.2); w.write(words.3)
@@ -107,16 +81,5 @@ extension DistinctBitmap: StateCodable {
     init(from r: inout StateReader) throws(StateError) {
         self.init()
         words = (try r.uint64(), try r.uint64(), try r.uint64(), try r.uint64())
-    }
-}
-
-extension RecentPromptCache: StateCodable {
-    func write(to w: inout StateWriter) { w.writePlain(slots) }
-
-    init(from r: inout StateReader) throws(StateError) {
-        let slots = try r.plain(UInt32.self)
-        try r.check(slots.count > 0 && slots.count & (slots.count - 1) == 0, "the prompt cache has \(slots.count) slots")
-        self.init(log2Slots: slots.count.trailingZeroBitCount)
-        self.slots = slots
     }
 }

@@ -86,11 +86,6 @@ enum ScoringRules {
                     value: { $0.stats.templateConcentration }, gate: { $0.stats.prompts > 0 },
                     detail: { "\(pct($0.stats.templateConcentration)) of prompts come from \($0.context.accounts > 1 ? "each account's" : "its") top 3 template families" },
                     examples: { $0.context.familyExamples }),
-        ScoringRule("repeated_prompts", weight: -2.0, ramp: 0.1, 0.4, basis: .prompts,
-                    feature: "share of long prompts the account sent before, word for word (benchmark re-runs); repeats cost a harvester the answers it came for",
-                    appliesWhen: "the log carries prompt text",
-                    value: { $0.stats.repeatShare }, gate: { $0.stats.prompts > 0 },
-                    detail: { "\(pct($0.stats.repeatShare)) of prompts are exact repeats (benchmark re-runs look like this)" }),
         // Exchanges.
         ScoringRule("output_heavy", weight: 1.0, ramp: 0.2, 0.6, basis: .exchanges,
                     feature: "share of exchanges with at least 1,000 output tokens and at least twice the input", appliesWhen: "the log carries token counts",

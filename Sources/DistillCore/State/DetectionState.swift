@@ -7,7 +7,7 @@
 /// then the payload. The drill-down detail (recent sessions and exchanges kept for the console)
 /// is not part of it: it fills again as traffic arrives.
 public struct DetectionState {
-    public static let formatVersion: UInt32 = 5
+    public static let formatVersion: UInt32 = 6
     static let frame = StateFrame(magic: Array("DWSTATE\u{1A}".utf8), formatVersion: formatVersion, checksumSeed: 0x4457_5354_4154_4531)
 
     public var detector: Detector
@@ -33,6 +33,12 @@ public struct DetectionState {
             guard let field = rules.firstRange(of: ", \(name): ") else { continue }
             let end = rules[field.upperBound...].firstIndex(of: ",") ?? rules.index(before: rules.endIndex)
             rules.removeSubrange(field.lowerBound..<end)
+        }
+        // Put back as it read, so files written while the field existed still match: the length
+        // from which a prompt's exact repeats were counted, for a rule since dropped.
+        if let field = rules.firstRange(of: ", certaintyPrompts: ") {
+            let end = rules[field.upperBound...].firstIndex(of: ",") ?? rules.endIndex
+            rules.insert(contentsOf: ", minimumBytesForRepeat: 100", at: end)
         }
         return "sensitivity \(settings.sensitivity.rawValue), rules \(String(StableHash.hash(rules) >> 40, radix: 16))"
     }
