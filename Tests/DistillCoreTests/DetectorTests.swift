@@ -59,6 +59,44 @@ final class DetectorTests: XCTestCase {
         snapshot.clusters.first { $0.accounts.contains(account) }
     }
 
+    /// Four card groups of four that all go out through one pool of thirteen proxy exits are one
+    /// farm, though each account is too light to be linked on its own (one prompt in three asks
+    /// for the reasoning, and rotating through a pool vouches for no one). Six people who use
+    /// some of the same exits with a card each stay out, and so does the farm while its traffic
+    /// is ordinary, or while its accounts keep to one exit each (an office or a lab behind its
+    /// NAT, which the owner check judges).
+    func testCardGroupsMeetingOnlyEachOtherOnProxyExitsAreOneCluster() {
+        let farm = (0..<16).map { "farm\($0)" }
+        let neighbours = (0..<6).map { "neighbour\($0)" }
+        func run(harvesting: Bool, exits: Int = 13) -> Snapshot {
+            let detector = Detector()
+            var exchanges = Self.traffic(accounts: farm, perAccount: 40, hours: 20, independent: true) { a, i, ts in
+                let k = Int(a.dropFirst(4))!
+                var e = Self.farmExchange(a, card: "card-\(k / 4)", ip: "203.0.113.\((7 * k + i) % exits)", i, ts)
+                e.orgID = nil
+                if !harvesting || i % 3 != 0 {
+                    e.promptText = "Could you help me with " + SignalTests.randomWords(9, seed: "\(a)#\(i)").joined(separator: " ")
+                    e.outputTokens = 300
+                    e.reasoningTokens = 0
+                }
+                return e
+            }
+            exchanges += Self.traffic(accounts: neighbours, perAccount: 20, hours: 20, independent: true) { a, i, ts in
+                Self.benignExchange(a, i, ts, ip: "203.0.113.\((a.count + i) % 6)")
+            }
+            detector.ingest(exchanges.sorted { $0.ts < $1.ts })
+            return detector.snapshot(includeQuiet: true)
+        }
+        let snap = run(harvesting: true)
+        let c = try! XCTUnwrap(cluster(containing: "farm0", in: snap))
+        XCTAssertEqual(Set(c.accounts), Set(farm), "\(c.accounts)")
+        XCTAssertTrue(c.ties.contains { $0.kind == .infrastructure }, "\(c.ties.map(\.kind))")
+        let quiet = run(harvesting: false)
+        XCTAssertEqual(cluster(containing: "farm0", in: quiet)?.accounts.count, 4, "ordinary traffic: each card its own group")
+        let steady = run(harvesting: true, exits: 1)
+        XCTAssertFalse(cluster(containing: "farm0", in: steady)?.ties.contains { $0.kind == .infrastructure } ?? true, "no rotation, no exit link")
+    }
+
     func testCardsSharedAcrossOrgsWithExtractionPromptsAreOneSuspectCluster() {
         let detector = Detector()
         let farm = (0..<12).map { "farm-\($0)" }

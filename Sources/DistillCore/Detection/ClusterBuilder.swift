@@ -178,6 +178,9 @@ struct ClusterBuilder {
         // A farm that spreads a new operation over fresh accounts sends each only a few prompts
         // in its first hours; together, on the schema or template they share, they send hundreds.
         linkPooledYoungAccounts(behaviour: behaviour, stats: stats, scorer: scorer, placed: placed, forest: &forest, linked: &linked)
+        // After every link that decides which groups an identity placed: card groups met on an
+        // exit are one farm, not groups to keep apart from template copies.
+        linkCardGroupsOnSharedExits(stats: stats, scorer: scorer, forest: &forest, linked: &linked)
 
         // Coordination ties as found at the last scheduled search (accounts new since then have none).
         if let ties = coordination.ties {
@@ -290,6 +293,67 @@ struct ClusterBuilder {
                 for m in members where behaviour[Int(m)] < settings.linkBehaviourScore {
                     linked[Int(m)] |= family ? TieKind.templateFamily.bit : TieKind.newcomer.bit
                 }
+            }
+        }
+    }
+
+    /// A farm that puts several accounts on each card and sends them all through one proxy
+    /// pool meets itself on every exit: most of each address's users are card groups, several
+    /// of them, rotating through addresses. People behind one address do not look like that:
+    /// a carrier's NAT is mostly people with a card each, and an office or a lab keeps to its
+    /// own address. Such an address joins its rotating card groups when their traffic, pooled,
+    /// is notable; the accounts themselves may each be too light to say so (a few dozen
+    /// prompts a day, most of them cover).
+    private func linkCardGroupsOnSharedExits(stats: AccountStatsTable, scorer: RiskModel,
+                                             forest: inout UnionFind, linked: inout [TieKind.Set]) {
+        // The exit is the evidence of one operator; the traffic need only be notable, the mark
+        // below which nothing an account does is worth a second look.
+        let notable = RiskModel.notableBehaviour(settings)
+        let accounts = evidence.accounts
+        let cards = evidence.tables[ValueKind.card.rawValue].states
+        let table = evidence.tables[ValueKind.ip.rawValue]
+        // Only accounts that rotate through exits: accounts that keep their address are a
+        // household, an office or a lab behind its NAT, and the owner check above judges those.
+        func groupCard(_ m: Int32) -> Int32 {
+            let card = accounts[Int(m)].firstCardSlot
+            guard card >= 0 else { return -1 }
+            let count = cards[Int(card)].memberCount
+            guard count >= 2 && count <= settings.maxAccountsPerLinkingCard else { return -1 }
+            return stats[Int(m)].ipRotation >= settings.maxRotationForAddressLink ? card : -1
+        }
+        table.states.withUnsafeBufferPointer { states in
+            var grouped: [Int32] = []
+            for slot in table.shared {
+                let i = Int(slot)
+                guard states[i].alive, states[i].overflow == 0,
+                      states[i].distinct >= settings.minimumAccountsForPooledFingerprint,
+                      states[i].distinct <= settings.maxMembersForOwnerCheck else { continue }
+                // Card groups must be most of the address's users: counted before any list is
+                // made, and given up as soon as too many are not.
+                let members = states[i].members
+                let strangersAllowed = Int((1 - settings.suspiciousShareForInfrastructureLink) * Double(members.count))
+                var strangers = 0
+                for m in members where groupCard(m) < 0 {
+                    strangers += 1
+                    if strangers > strangersAllowed { break }
+                }
+                guard strangers <= strangersAllowed else { continue }
+                grouped.removeAll(keepingCapacity: true)
+                var firstCard: Int32 = -1, severalCards = false
+                var pooled = BehaviourStats()
+                var first = now
+                for m in members {
+                    let card = groupCard(m)
+                    guard card >= 0 else { continue }
+                    if firstCard < 0 { firstCard = card } else if card != firstCard { severalCards = true }
+                    grouped.append(m)
+                    stats.add(Int(m), to: &pooled)
+                    first = min(first, accounts[Int(m)].firstSeen)
+                }
+                guard severalCards, pooled.prompts >= settings.minimumPromptsForSuspect,
+                      scorer.accountBehaviour(pooled, firstSeen: first) >= notable else { continue }
+                forest.unionAll(grouped)
+                for m in grouped { linked[Int(m)] |= TieKind.infrastructure.bit }
             }
         }
     }
