@@ -328,29 +328,31 @@ struct ClusterBuilder {
                 guard states[i].alive, states[i].overflow == 0,
                       states[i].distinct >= settings.minimumAccountsForPooledFingerprint,
                       states[i].distinct <= settings.maxMembersForOwnerCheck else { continue }
-                // Card groups must be most of the address's users: counted before any list is
-                // made, and given up as soon as too many are not.
+                // Card groups must be most of the address's users: given up as soon as too many
+                // are not, before anything is pooled.
                 let members = states[i].members
                 let strangersAllowed = Int((1 - settings.suspiciousShareForInfrastructureLink) * Double(members.count))
                 var strangers = 0
-                for m in members where groupCard(m) < 0 {
-                    strangers += 1
-                    if strangers > strangersAllowed { break }
-                }
-                guard strangers <= strangersAllowed else { continue }
-                grouped.removeAll(keepingCapacity: true)
                 var firstCard: Int32 = -1, severalCards = false
-                var pooled = BehaviourStats()
-                var first = now
+                grouped.removeAll(keepingCapacity: true)
                 for m in members {
                     let card = groupCard(m)
-                    guard card >= 0 else { continue }
+                    guard card >= 0 else {
+                        strangers += 1
+                        if strangers > strangersAllowed { break }
+                        continue
+                    }
                     if firstCard < 0 { firstCard = card } else if card != firstCard { severalCards = true }
                     grouped.append(m)
+                }
+                guard strangers <= strangersAllowed, severalCards else { continue }
+                var pooled = BehaviourStats()
+                var first = now
+                for m in grouped {
                     stats.add(Int(m), to: &pooled)
                     first = min(first, accounts[Int(m)].firstSeen)
                 }
-                guard severalCards, pooled.prompts >= settings.minimumPromptsForSuspect,
+                guard pooled.prompts >= settings.minimumPromptsForSuspect,
                       scorer.accountBehaviour(pooled, firstSeen: first) >= notable else { continue }
                 forest.unionAll(grouped)
                 for m in grouped { linked[Int(m)] |= TieKind.infrastructure.bit }
