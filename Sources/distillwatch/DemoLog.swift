@@ -36,8 +36,9 @@ enum DemoLog {
         _ = generator.run { chunk in
             if !failed && !writeAll(fd, chunk) { failed = true }
         }
-        let why = String(cString: strerror(errno))
-        if close(fd) != 0 || failed {
+        let closed = close(fd) == 0
+        if failed || !closed {
+            let why = String(cString: strerror(errno))
             unlink(partial)
             throw GenError("writing the demo log to \(partial) failed: \(why)")
         }
