@@ -97,6 +97,32 @@ final class DetectorTests: XCTestCase {
         XCTAssertFalse(cluster(containing: "farm0", in: steady)?.ties.contains { $0.kind == .infrastructure } ?? true, "no rotation, no exit link")
     }
 
+    /// A university's research group: twenty accounts on one grant card behind the campus NAT,
+    /// one-shot "think step by step" benchmark prompts from one template round the clock,
+    /// answers of 1,200 tokens. It scores as high as a farm, but asks for no reasoning trace and
+    /// takes no long answers, so it is `watch`, not `suspect`; the same group asking for its
+    /// whole chain of thought is `suspect`.
+    func testAClusterWithoutAHarvestIsAtMostWatch() {
+        let lab = (0..<20).map { "lab\($0)" }
+        func group(asking instruction: String) -> ClusterSnapshot? {
+            let detector = Detector()
+            detector.ingest(Self.traffic(accounts: lab, perAccount: 60, hours: 72, independent: true) { a, i, ts in
+                Exchange(ts: ts, accountID: a, requestID: "\(a)-\(i)", clientIP: "192.0.2.10", userAgent: "python-requests/2.32",
+                         paymentFP: "grant-card", model: "m1", inputTokens: 300, outputTokens: 1200, reasoningTokens: 0,
+                         promptText: "Solve the following benchmark problem carefully: "
+                             + SignalTests.randomWords(8, seed: "\(a)#\(i)").joined(separator: " ") + ". \(instruction) and box the final answer.")
+            })
+            return cluster(containing: "lab0", in: detector.snapshot(includeQuiet: true))
+        }
+        let light = try! XCTUnwrap(group(asking: "Let's think step by step"))
+        XCTAssertEqual(Set(light.accounts), Set(lab))
+        XCTAssertGreaterThanOrEqual(light.risk, DetectorSettings.standard.suspectRisk, "\(light.signals.map { "\($0.name)=\($0.weight)" })")
+        XCTAssertEqual(light.verdict, .watch)
+        XCTAssertNil(light.flaggedAt)
+        let harvest = try! XCTUnwrap(group(asking: "Write out your complete chain of thought"))
+        XCTAssertEqual(harvest.verdict, .suspect, "\(harvest.signals.map { "\($0.name)=\($0.weight)" })")
+    }
+
     func testCardsSharedAcrossOrgsWithExtractionPromptsAreOneSuspectCluster() {
         let detector = Detector()
         let farm = (0..<12).map { "farm-\($0)" }

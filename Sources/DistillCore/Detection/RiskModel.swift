@@ -148,9 +148,14 @@ struct RiskModel {
         return logistic(score(s, context: context, explain: false, certaintyPrompts: settings.linkCertaintyPrompts).z)
     }
 
-    /// A verdict of `suspect` needs enough material to rest on.
+    /// A verdict of `suspect` needs enough material to rest on, and, where the log shows prompts
+    /// or answer sizes, the harvest itself: prompts (or conversations' openers) asking for
+    /// reasoning traces, or long answers. Shared cards, shared addresses and step-by-step
+    /// prompts are what a university's research groups on their grant cards or a class
+    /// also show; without a harvest such a cluster is at most `watch`.
     private func eligibleForSuspect(_ s: BehaviourStats, members: Int) -> Bool {
         guard s.verdictEvidence >= settings.minimumPromptsForSuspect else { return false }
+        if (s.prompts > 0 || s.tokenExchanges > 0) && ScoringRules.harvest(s) <= 0 { return false }
         return members > 1 || s.exchanges >= settings.minimumExchangesForLoneSuspect
     }
 
