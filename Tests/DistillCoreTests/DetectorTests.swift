@@ -123,6 +123,35 @@ final class DetectorTests: XCTestCase {
         XCTAssertEqual(harvest.verdict, .suspect, "\(harvest.signals.map { "\($0.name)=\($0.weight)" })")
     }
 
+    func testAnAgenticHarvestNeedsNoReasoningWords() {
+        // Eighty accounts, each its own org, twenty to a card, running copies of one private
+        // coding harness round the clock: sessions of eight turns (fifteen minutes apart) that offer tools, short answers
+        // (tool calls), and no request for reasoning in any prompt. Half the accounts draw a long
+        // answer on a third of their exchanges, the rest on a tenth: a fifth of all answers.
+        let farm = (0..<80).map { "agent\($0)" }
+        func group(tools: String?) -> ClusterSnapshot? {
+            let detector = Detector()
+            detector.ingest(Self.traffic(accounts: farm, perAccount: 144, hours: 36) { a, i, ts in
+                let k = Int(a.dropFirst(5))!
+                let long = k < 40 ? i % 3 == 0 : i % 10 == 0
+                return Exchange(ts: ts, accountID: a, requestID: "\(a)-\(i)", orgID: "org-\(a)", sessionID: "\(a)-s\(i / 8)",
+                                clientIP: "203.0.113.\(k % 16)", userAgent: "harness/1.0", paymentFP: "card-\(k % 4)", model: "m1",
+                                inputTokens: 6000, outputTokens: long ? 2400 : 300, reasoningTokens: 150,
+                                promptText: "Continue the task: " + SignalTests.randomWords(10, seed: "\(a)#\(i)").joined(separator: " "),
+                                systemFP: "sha256:private-harness", toolsFP: tools)
+            })
+            return cluster(containing: "agent0", in: detector.snapshot(includeQuiet: true))
+        }
+        let agentic = try! XCTUnwrap(group(tools: "sha256:private-tools"))
+        XCTAssertEqual(Set(agentic.accounts), Set(farm))
+        XCTAssertEqual(agentic.verdict, .suspect, "\(agentic.signals.map { "\($0.name)=\($0.weight)" })")
+        XCTAssertTrue(agentic.signals.contains { $0.name == "coordinated_harness" && $0.weight > 0 })
+        XCTAssertFalse(agentic.signals.contains { $0.name == "reasoning_extraction" && $0.weight > 0 })
+        // The same farm offering no tools harvests nothing the detector can name.
+        let chat = try! XCTUnwrap(group(tools: nil))
+        XCTAssertNotEqual(chat.verdict, .suspect, "\(chat.signals.map { "\($0.name)=\($0.weight)" })")
+    }
+
     func testCardsSharedAcrossOrgsWithExtractionPromptsAreOneSuspectCluster() {
         let detector = Detector()
         let farm = (0..<12).map { "farm-\($0)" }

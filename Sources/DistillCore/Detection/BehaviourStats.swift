@@ -45,6 +45,8 @@ struct BehaviourStats: Sendable {
     /// Exchanges in the day after a new model's release, and of those, on the new model.
     var postReleaseExchanges = 0
     var postReleaseOnNewModel = 0
+    /// Exchanges whose request offered the model tools (a tool schema fingerprint).
+    var toolExchanges = 0
 
     @inline(__always)
     static func += (a: inout BehaviourStats, b: BehaviourStats) {
@@ -79,6 +81,7 @@ struct BehaviourStats: Sendable {
         a.topFamilyPrompts += b.topFamilyPrompts
         a.postReleaseExchanges += b.postReleaseExchanges
         a.postReleaseOnNewModel += b.postReleaseOnNewModel
+        a.toolExchanges += b.toolExchanges
     }
 
     func share(_ part: Int, of whole: Int) -> Double { whole > 0 ? Double(part) / Double(whole) : 0 }
@@ -103,6 +106,7 @@ struct BehaviourStats: Sendable {
     var dutyCycle: Double { spanHours > 0 ? min(1, Double(activeHours) / Double(spanHours)) : 1 }
     var templateConcentration: Double { share(topFamilyPrompts, of: prompts) }
     var newModelPivot: Double { share(postReleaseOnNewModel, of: postReleaseExchanges) }
+    var toolShare: Double { share(toolExchanges, of: exchanges) }
 
     /// Normalised entropy of activity over the hours of the day: ~1 for round-the-clock machines,
     /// lower for people who sleep.
@@ -154,7 +158,7 @@ extension BehaviourStats: StateCodable {
                   keepReasoningPrompts, lightReasoningPrompts, tokenExchanges, outputHeavy, inputTokens,
                   outputTokens, reasoningTokens, rateLimited, failures, sessions, singleTurnSessions, sessionTurns, sessionless,
                   elicitingOpeners, longOutputs, activeHours, spanHours, topFamilyPrompts, postReleaseExchanges,
-                  postReleaseOnNewModel] { w.write(v) }
+                  postReleaseOnNewModel, toolExchanges] { w.write(v) }
         w.write(distinctIPs)
         w.write(distinctEndUsers)
         for i in 0..<hourOfDay.scalarCount { w.write(hourOfDay[i]) }
@@ -171,6 +175,8 @@ extension BehaviourStats: StateCodable {
         singleTurnSessions = try r.int(); sessionTurns = try r.int(); sessionless = try r.int(); elicitingOpeners = try r.int()
         longOutputs = try r.int(); activeHours = try r.int(); spanHours = try r.int(); topFamilyPrompts = try r.int()
         postReleaseExchanges = try r.int(); postReleaseOnNewModel = try r.int()
+        // Older states did not count tool use: their accounts start from none.
+        if r.formatVersion >= 7 { toolExchanges = try r.int() }
         distinctIPs = try r.double()
         distinctEndUsers = try r.double()
         for i in 0..<hourOfDay.scalarCount { hourOfDay[i] = try r.int32() }

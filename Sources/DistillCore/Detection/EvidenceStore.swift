@@ -138,7 +138,7 @@ final class EvidenceStore {
         }
         // In place: copying the stats out would copy its hour-of-day array on every exchange.
         Self.count(e, hour: hour, newActiveHour: newActiveHour, sessionTurnsBefore: sessionTurnsBefore,
-                   features: features, postRelease: postRelease, into: &activities[bi].stats)
+                   features: features, postRelease: postRelease, offeredTools: keys[.tools] != nil, into: &activities[bi].stats)
 
         if let user = keys[.endUser] { activities[bi].endUsers.insert(user) }
 
@@ -178,8 +178,9 @@ final class EvidenceStore {
     private var kindCount: Int { ValueKind.allCases.count }
 
     private static func count(_ e: UnsafePointer<Exchange>, hour: Int64, newActiveHour: Bool, sessionTurnsBefore: Int32,
-                              features: PromptFeatures?, postRelease: Int, into s: inout BehaviourStats) {
+                              features: PromptFeatures?, postRelease: Int, offeredTools: Bool, into s: inout BehaviourStats) {
         s.exchanges += 1
+        if offeredTools { s.toolExchanges += 1 }
         s.hourOfDay[Int(floorMod(hour, 24))] &+= 1
         if newActiveHour { s.activeHours += 1 }
         if let output = e.pointee.outputTokens {

@@ -150,7 +150,7 @@ struct RiskModel {
 
     /// A verdict of `suspect` needs enough material to rest on, and, where the log shows prompts
     /// or answer sizes, the harvest itself: prompts (or conversations' openers) asking for
-    /// reasoning traces, or long answers. Shared cards, shared addresses and step-by-step
+    /// reasoning traces, long answers, or agentic sessions. Shared cards, shared addresses and step-by-step
     /// prompts are what a university's research groups on their grant cards or a class
     /// also show; without a harvest such a cluster is at most `watch`.
     private func eligibleForSuspect(_ s: BehaviourStats, members: Int) -> Bool {

@@ -54,10 +54,17 @@ final class ScoringRule: Sendable {
 enum ScoringRules {
     private static func pct(_ x: Double) -> String { "\(Int(roundingSaturated: x * 100))%" }
 
-    /// A cluster asks for reasoning or takes long answers: what copies and lockstep must come
-    /// with before they count (a hackathon on one starter kit is in step too).
+    /// A cluster asks for reasoning, takes long answers or runs agentic sessions: what copies
+    /// and lockstep must come with before they count (a hackathon on one starter kit is in step too).
     static func harvest(_ s: BehaviourStats) -> Double {
-        max(ramp(max(s.extractionShare, s.elicitingOpenerShare), 0.1, 0.4), ramp(s.longOutputShare, 0.25, 0.6))
+        max(ramp(max(s.extractionShare, s.elicitingOpenerShare), 0.1, 0.4), ramp(s.longOutputShare, 0.25, 0.6), agenticSessions(s))
+    }
+
+    /// Agentic trajectories, the third thing distillers harvest besides reasoning and long
+    /// answers: most requests offer the model tools, in conversations of several turns. Their
+    /// answers are mostly short tool calls, so neither of the other two shows them.
+    static func agenticSessions(_ s: BehaviourStats) -> Double {
+        s.meanTurns >= 3 ? ramp(s.toolShare, 0.5, 0.9) : 0
     }
 
     static let all: [ScoringRule] = [
@@ -143,7 +150,7 @@ enum ScoringRules {
                     examples: { $0.context.familyExamples }),
         ScoringRule("coordinated_harness", weight: 3.0, ramp: 8, 40, basis: .accounts,
                     feature: "accounts that behave as copies on a shared tool schema, system prompt or template (times the share of the value's users they are, ramped 0.2 to 0.6, and the harvest evidence)",
-                    appliesWhen: "a cluster that asks for reasoning or takes long answers, not all of one org",
+                    appliesWhen: "a cluster that asks for reasoning, takes long answers or runs tool sessions, not all of one org",
                     // A popular framework's schema is shared by thousands who differ; a handful of
                     // them alike is chance. Copies count when they are many and most of its users.
                     value: { Double($0.context.homogeneousAccounts) }, gate: { $0.context.accounts > 1 && !$0.context.oneDeclaredOrg },
@@ -152,7 +159,7 @@ enum ScoringRules {
                     examples: { $0.context.harnessExamples }),
         ScoringRule("synchrony", weight: 2.0, ramp: 4, 20, basis: .accounts,
                     feature: "accounts active in the same fifteen-minute windows far more often than chance (times the harvest evidence)",
-                    appliesWhen: "a cluster that asks for reasoning or takes long answers, not all of one org",
+                    appliesWhen: "a cluster that asks for reasoning, takes long answers or runs tool sessions, not all of one org",
                     value: { Double($0.context.synchronisedAccounts) }, gate: { $0.context.accounts > 1 && !$0.context.oneDeclaredOrg },
                     factor: { harvest($0.stats) },
                     detail: { "\($0.context.synchronisedAccounts) of \($0.context.accounts) accounts are active in the same fifteen-minute windows far more often than chance" },
