@@ -145,7 +145,9 @@ final class DetectorTests: XCTestCase {
         let agentic = try! XCTUnwrap(group(tools: "sha256:private-tools"))
         XCTAssertEqual(Set(agentic.accounts), Set(farm))
         XCTAssertEqual(agentic.verdict, .suspect, "\(agentic.signals.map { "\($0.name)=\($0.weight)" })")
-        XCTAssertTrue(agentic.signals.contains { $0.name == "coordinated_harness" && $0.weight > 0 })
+        let copies = try! XCTUnwrap(agentic.signals.first { $0.name == "coordinated_harness" && $0.weight > 0 })
+        // The analyst sees what the copies harvest: nothing else in the evidence says it.
+        XCTAssertTrue(copies.detail.hasSuffix("; 100% of requests offer tools, in conversations of 8.0 turns on average"), copies.detail)
         XCTAssertFalse(agentic.signals.contains { $0.name == "reasoning_extraction" && $0.weight > 0 })
         // The same farm offering no tools harvests nothing the detector can name.
         let chat = try! XCTUnwrap(group(tools: nil))

@@ -67,6 +67,14 @@ enum ScoringRules {
         s.meanTurns >= 3 ? ramp(s.toolShare, 0.5, 0.9) : 0
     }
 
+    /// Names the agentic harvest when it is what a coordination signal rests on: no other
+    /// signal shows it, and an analyst needs to see why copies or lockstep counted.
+    private static func agenticNote(_ s: BehaviourStats) -> String {
+        let other = max(ramp(max(s.extractionShare, s.elicitingOpenerShare), 0.1, 0.4), ramp(s.longOutputShare, 0.25, 0.6))
+        guard agenticSessions(s) > other else { return "" }
+        return "; \(pct(s.toolShare)) of requests offer tools, in conversations of \(String(format: "%.1f", s.meanTurns)) turns on average"
+    }
+
     static let all: [ScoringRule] = [
         // Prompts.
         ScoringRule("reasoning_extraction", weight: 3.2, ramp: 0.15, 0.6, basis: .prompts,
@@ -155,14 +163,14 @@ enum ScoringRules {
                     // them alike is chance. Copies count when they are many and most of its users.
                     value: { Double($0.context.homogeneousAccounts) }, gate: { $0.context.accounts > 1 && !$0.context.oneDeclaredOrg },
                     factor: { harvest($0.stats) * ramp($0.context.harnessExclusivity, 0.2, 0.6) },
-                    detail: { "\($0.context.homogeneousAccounts) of \($0.context.accounts) accounts behave as copies of each other on a shared harness" },
+                    detail: { "\($0.context.homogeneousAccounts) of \($0.context.accounts) accounts behave as copies of each other on a shared harness" + agenticNote($0.stats) },
                     examples: { $0.context.harnessExamples }),
         ScoringRule("synchrony", weight: 2.0, ramp: 4, 20, basis: .accounts,
                     feature: "accounts active in the same fifteen-minute windows far more often than chance (times the harvest evidence)",
                     appliesWhen: "a cluster that asks for reasoning, takes long answers or runs tool sessions, not all of one org",
                     value: { Double($0.context.synchronisedAccounts) }, gate: { $0.context.accounts > 1 && !$0.context.oneDeclaredOrg },
                     factor: { harvest($0.stats) },
-                    detail: { "\($0.context.synchronisedAccounts) of \($0.context.accounts) accounts are active in the same fifteen-minute windows far more often than chance" },
+                    detail: { "\($0.context.synchronisedAccounts) of \($0.context.accounts) accounts are active in the same fifteen-minute windows far more often than chance" + agenticNote($0.stats) },
                     examples: { $0.context.synchronyExamples }),
         ScoringRule("creation_burst", weight: 0.8, ramp: 0.3, 0.6, basis: .accounts,
                     feature: "share of the cluster's accounts first seen within three hours of each other", appliesWhen: "a cluster with 8 or more such accounts, not all of one org",
