@@ -248,7 +248,12 @@ extension Console {
             let w = (s.weight >= 0 ? "+" : "") + Format.twoDecimals(s.weight)
             let role: StyleRole = s.weight >= 1 ? .riskHigh : s.weight > 0 ? .riskMid : .clear
             let head = " " + String(repeating: " ", count: max(0, 6 - w.count)) + w + "  "
-            out.append([Segment(head, role), Segment(s.name, .header), Segment("  ", .text), Segment(s.detail, .text)])
+            // The detail wraps under itself, so the end of a long one (what a harness harvests,
+            // how its conversations open) is read, not cut; a pane too narrow keeps one line.
+            let indent = head.count + s.name.count + 2
+            let parts = width - indent >= 24 ? TextPane.wrap(s.detail, width: width - indent, unicode: unicode) : [s.detail]
+            out.append([Segment(head, role), Segment(s.name, .header), Segment("  ", .text), Segment(parts.first ?? "", .text)])
+            for part in parts.dropFirst().prefix(3) { out.append([Segment(String(repeating: " ", count: indent), .text), Segment(part, .text)]) }
             for e in s.examples.prefix(6) {
                 for (i, part) in TextPane.wrap(e, width: max(10, width - 14), unicode: unicode).prefix(3).enumerated() {
                     out.append([Segment(i == 0 ? (unicode ? "           · " : "           - ") : "             ", .muted), Segment(part, .muted)])

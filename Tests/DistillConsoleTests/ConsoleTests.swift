@@ -95,6 +95,23 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(String(g.roles(row: 23).prefix(12)), "kkkkkkffffff")
     }
 
+    /// A signal's detail longer than the pane wraps under its own start, so its end (here, what
+    /// the copies harvest) is on the screen; a pane too narrow for that keeps it on one line.
+    func testALongSignalDetailWrapsUnderItself() {
+        let (console, _) = Self.fixture()
+        let detail = "807 of 1432 accounts behave as copies of each other on a shared harness; 99% of requests offer tools, in conversations of 12.3 turns on average"
+        var snap = console.snapshot
+        snap.clusters[0].signals = [Signal(name: "coordinated_harness", weight: 1.74, detail: detail)]
+        console.update(snapshot: snap)
+        let g = render(console)
+        XCTAssertEqual(g.text(row: 15), "  +1.74  coordinated_harness  807 of 1432 accounts behave as copies of each other on a shared")
+        XCTAssertEqual(g.text(row: 16), "                              harness; 99% of requests offer tools, in conversations of 12.3 turns")
+        XCTAssertEqual(g.text(row: 17), "                              on average")
+        let narrow = screen(render(console, Console.minimumWidth, 24))
+        XCTAssertTrue(narrow.contains("  +1.74  coordinated_harness  807 of 1432 account…"), narrow)
+        XCTAssertFalse(narrow.contains("99% of requests"), narrow)
+    }
+
     /// `A` lists what the allowlist set aside as `allowed` rows, which the filter finds and
     /// which open like any cluster; `A` again hides them.
     func testAllowlistedClustersAreShownOnAskingAndMarkedAllowed() {
