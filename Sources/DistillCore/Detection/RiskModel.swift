@@ -150,9 +150,9 @@ struct RiskModel {
 
     /// A verdict of `suspect` needs enough material to rest on, and, where the log shows prompts
     /// or answer sizes, the harvest itself: prompts (or conversations' openers) asking for
-    /// reasoning traces, long answers, or agentic sessions. Shared cards, shared addresses and step-by-step
-    /// prompts are what a university's research groups on their grant cards or a class
-    /// also show; without a harvest such a cluster is at most `watch`.
+    /// reasoning traces, long answers, or agentic sessions. Shared cards, shared addresses and
+    /// step-by-step prompts are what a university's research groups on their grant cards or a
+    /// class also show; without a harvest such a cluster is at most `watch`.
     private func eligibleForSuspect(_ s: BehaviourStats, members: Int) -> Bool {
         guard s.verdictEvidence >= settings.minimumPromptsForSuspect else { return false }
         if (s.prompts > 0 || s.tokenExchanges > 0) && ScoringRules.harvest(s) <= 0 { return false }

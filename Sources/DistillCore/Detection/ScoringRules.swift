@@ -57,7 +57,12 @@ enum ScoringRules {
     /// A cluster asks for reasoning, takes long answers or runs agentic sessions: what copies
     /// and lockstep must come with before they count (a hackathon on one starter kit is in step too).
     static func harvest(_ s: BehaviourStats) -> Double {
-        max(ramp(max(s.extractionShare, s.elicitingOpenerShare), 0.1, 0.4), ramp(s.longOutputShare, 0.25, 0.6), agenticSessions(s))
+        max(reasoningOrLongAnswers(s), agenticSessions(s))
+    }
+
+    /// The harvest as words and answer sizes show it: requests for the trace, or long answers.
+    static func reasoningOrLongAnswers(_ s: BehaviourStats) -> Double {
+        max(ramp(max(s.extractionShare, s.elicitingOpenerShare), 0.1, 0.4), ramp(s.longOutputShare, 0.25, 0.6))
     }
 
     /// Agentic trajectories, the third thing distillers harvest besides reasoning and long
@@ -70,8 +75,7 @@ enum ScoringRules {
     /// Names the agentic harvest when it is what a coordination signal rests on: no other
     /// signal shows it, and an analyst needs to see why copies or lockstep counted.
     private static func agenticNote(_ s: BehaviourStats) -> String {
-        let other = max(ramp(max(s.extractionShare, s.elicitingOpenerShare), 0.1, 0.4), ramp(s.longOutputShare, 0.25, 0.6))
-        guard agenticSessions(s) > other else { return "" }
+        guard agenticSessions(s) > reasoningOrLongAnswers(s) else { return "" }
         return "; \(pct(s.toolShare)) of requests offer tools, in conversations of \(String(format: "%.1f", s.meanTurns)) turns on average"
     }
 
