@@ -12,9 +12,7 @@ public enum CaseExportWriter {
 
     /// `$XDG_DATA_HOME/distillwatch/exports`, else `~/.local/share/distillwatch/exports`.
     public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") { return data + "/distillwatch/exports" }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return home + "/.local/share/distillwatch/exports"
+        UserDirectories.distillwatch("XDG_DATA_HOME", fallback: ".local/share", environment: environment) + "/exports"
     }
 
     /// For the console: the chosen cases (nil: all) to PATH; the format follows the extension.

@@ -46,9 +46,7 @@ public final class CaseJournal: CaseStore {
 
     /// `$XDG_STATE_HOME/distillwatch/cases.sqlite`, else `~/.local/state/distillwatch/cases.sqlite`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/distillwatch/cases.sqlite" }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return home + "/.local/state/distillwatch/cases.sqlite"
+        UserDirectories.distillwatch("XDG_STATE_HOME", fallback: ".local/state", environment: environment) + "/cases.sqlite"
     }
 
     /// Opens (creating when absent) the journal at `path`. A file that is not a DistillWatch

@@ -1,3 +1,4 @@
+import DistillCases
 import DistillSim
 import Foundation
 
@@ -10,9 +11,7 @@ enum DemoLog {
 
     /// `$XDG_CACHE_HOME/distillwatch`, else `~/.cache/distillwatch`.
     static func directory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") { return cache + "/distillwatch" }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return home + "/.cache/distillwatch"
+        UserDirectories.distillwatch("XDG_CACHE_HOME", fallback: ".cache", environment: environment)
     }
 
     /// Generates the demo into the cache directory and returns its path. Written under a
