@@ -46,4 +46,43 @@ final class BehaviourDensityTests: XCTestCase {
         let found = groups(profiles)
         XCTAssertEqual(found.map(\.count), [40])
     }
+
+    /// The densest member is found column by column over the sample; it must be the member the
+    /// early-exit distance would pick, ties to the first, NaN coordinates included.
+    func testTheDensestMemberIsTheOneTheDistanceCounts() {
+        var rng = SystemRandomNumberGenerator()
+        let seed = UInt64.random(in: 1...1_000_000, using: &rng)
+        print("BehaviourDensityTests seed: \(seed)")
+        var seeded = Seeded(state: seed)
+        func next() -> Float { Float(seeded.next() >> 40) / Float(1 << 24) }
+        for round in 0..<200 {
+            let count = 5 + Int(next() * 300)
+            // Clumps a unit or two apart, so that counts differ and ties happen.
+            let profiles: [BehaviourProfile] = (0..<count).map { _ in
+                var p = SIMD16<Float>()
+                let clump = Float(Int(next() * 3))
+                for d in 0..<BehaviourProfile.dimensions { p[d] = clump * 1.5 + next() * 1.2 }
+                if next() < 0.02 { p[Int(next() * 9)] = .nan }
+                return BehaviourProfile(point: p)
+            }
+            let group = (0..<count).map { Int32($0) }.shuffled(using: &seeded)
+            let step = max(1, count / BehaviourDensity.sample)
+            let sample = stride(from: 0, to: count, by: step).map { profiles[Int(group[$0])] }
+            var expected = 0, most = -1
+            for (k, m) in group.enumerated() {
+                let near = sample.filter { profiles[Int(m)].distance(to: $0, limit: 1) <= 1 }.count
+                if near > most { expected = k; most = near }
+            }
+            XCTAssertEqual(BehaviourDensity.densest(group, amongEvery: step, profiles: profiles, radius: 1), expected,
+                           "round \(round), seed \(seed)")
+        }
+    }
+
+    private struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state
+        }
+    }
 }

@@ -318,14 +318,7 @@ struct BehaviourDensity {
     func compactCore(_ group: [Int32], profiles: [BehaviourProfile]) -> [Int32] {
         // Neighbours are counted among a sample of the group, so a large farm costs linear time.
         let step = max(1, group.count / Self.sample)
-        let sample = stride(from: 0, to: group.count, by: step).map { profiles[Int(group[$0])] }
-        var densest = 0, most = -1
-        for (k, m) in group.enumerated() {
-            let p = profiles[Int(m)]
-            var near = 0
-            for q in sample where p.distance(to: q, limit: radius) <= radius { near += 1 }
-            if near > most { densest = k; most = near }
-        }
+        let densest = Self.densest(group, amongEvery: step, profiles: profiles, radius: radius)
         func around(_ centre: SIMD16<Float>) -> [Int32] {
             group.filter { m in
                 let p = profiles[Int(m)].point
@@ -342,6 +335,36 @@ struct BehaviourDensity {
             median[d] = column[first.count / 2]
         }
         return around(median)
+    }
+
+    /// The first member of `group` with the most members of the sample (every `step`-th member)
+    /// within `radius` on every axis, as `distance(to:limit:) <= radius` counts them. The sample
+    /// is laid out axis by axis and each member compared with all of it without an early exit,
+    /// so the compiler makes vector code of the loop: this count is most of a farm's cost.
+    static func densest(_ group: [Int32], amongEvery step: Int, profiles: [BehaviourProfile], radius: Float) -> Int {
+        let dims = BehaviourProfile.dimensions
+        let s = (group.count + step - 1) / step
+        var columns = [Float](repeating: 0, count: dims * s)
+        for j in 0..<s {
+            let q = profiles[Int(group[j * step])].point
+            for d in 0..<dims { columns[d * s + j] = q[d] }
+        }
+        var densest = 0, most = -1
+        columns.withUnsafeBufferPointer { column in
+            for (k, m) in group.enumerated() {
+                let p = profiles[Int(m)].point
+                var near = 0
+                for j in 0..<s {
+                    // A difference that is not greater than the radius (NaN included) keeps the
+                    // pair near, as the early-exit distance ignores it.
+                    var far: Int32 = 0
+                    for d in 0..<dims { far |= abs(p[d] - column[d &* s &+ j]) > radius ? 1 : 0 }
+                    near &+= Int(1 &- far)
+                }
+                if near > most { densest = k; most = near }
+            }
+        }
+        return densest
     }
 }
 
