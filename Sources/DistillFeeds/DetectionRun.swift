@@ -33,6 +33,7 @@ public struct DetectionRun {
             feed = InlineStreamFeed(stream: try ExchangeStream(paths: paths, format: format), ledger: ledger, batchSize: batchSize)
         }
         let detector = state?.detector ?? Detector(settings: settings)
+        detector.evaluationThreads = threads
         let engine = ReplayEngine(fullSpeedOver: feed, detector: detector, window: window)
         engine.start()
         while !engine.finished { engine.pump(wallMs: 0, outOfTime: { false }) }

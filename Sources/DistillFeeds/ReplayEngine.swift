@@ -463,7 +463,9 @@ public final class ReplayEngine {
     /// Goes on from a checkpoint (before `start`): its detector, and where the replay stood.
     /// The feed must already be one resumed at the checkpoint's mark.
     public func resume(from state: DetectionState) {
+        let threads = detector.evaluationThreads
         detector = state.detector
+        detector.evaluationThreads = threads
         prepareDetector(detector)
         let p = state.positions
         // Headless checkpoints of earlier builds kept their own names for two of these.

@@ -100,7 +100,9 @@ public struct HeadlessSession {
             out.write("{\"type\":\"listening\",\"address\":\(JSON.quote(metricsAddress.description)),\"serves\":\"metrics\"}")
         }
         // The console's loop at full speed: no pacing, no keyframes, no seeking.
-        let engine = ReplayEngine(fullSpeedOver: feed, detector: Detector(settings: settings), live: live, window: window)
+        let detector = Detector(settings: settings)
+        detector.evaluationThreads = ProcessInfo.processInfo.activeProcessorCount
+        let engine = ReplayEngine(fullSpeedOver: feed, detector: detector, live: live, window: window)
         if let resumed { engine.resume(from: resumed.state) }
         return HeadlessRun(session: self, engine: engine).run()
     }

@@ -114,6 +114,7 @@ struct WatchCommand: ParsableCommand {
             engine = try ReplayEngine(speed: replaySpeed, paused: paused, live: live, window: window(),
                                       makeDetector: { [settings = detectorSettings, allowlist, keepsDetail] in
                                           let d = Detector(settings: settings)
+                                          d.evaluationThreads = ProcessInfo.processInfo.activeProcessorCount
                                           if keepsDetail { d.inspector = ExchangeInspector() }
                                           // A detector rebuilt for a seek back knows the analyst's allowlist from its first exchange.
                                           d.allowlist = allowlist.current

@@ -367,9 +367,24 @@ struct ClusterBuilder {
     /// Accounts that behave as copies on a shared harness value, and accounts in step with each
     /// other's active windows. Profiles and window signatures were made just before, for the
     /// compared accounts touched since the last search; the rest keep theirs.
-    func findCoordination() -> CoordinationTies {
+    func findCoordination(threads: EvaluationThreads = EvaluationThreads()) -> CoordinationTies {
         let accounts = evidence.accounts
         var ties = CoordinationTies(accounts: accounts.count)
+        // The two searches read the same state and write apart: harness copies into `ties`,
+        // synchrony into `pairs`.
+        var pairs: [CoordinationTies.Pair] = []
+        threads.both({ findHarnessCopies(into: &ties) }, { pairs = findSynchrony() })
+        ties.synchronisedPairs = pairs
+        for p in pairs {
+            ties.inStep[Int(p.a)] = max(ties.inStep[Int(p.a)], Int32(p.sharedWindows))
+            ties.inStep[Int(p.b)] = max(ties.inStep[Int(p.b)], Int32(p.sharedWindows))
+        }
+        return ties
+    }
+
+    /// Groups of comparable accounts that behave as copies on a harness value they share.
+    private func findHarnessCopies(into ties: inout CoordinationTies) {
+        let accounts = evidence.accounts
         let density = BehaviourDensity()
         // An account's profile is trusted once it has this many exchanges, and only accounts
         // whose own behaviour leans toward a harvest are compared: copies that harvest nothing
@@ -406,6 +421,11 @@ struct ClusterBuilder {
                 }
             }
         }
+    }
+
+    /// Pairs of comparable accounts in step with each other's active windows.
+    private func findSynchrony() -> [CoordinationTies.Pair] {
+        let comparable = coordination.profileComparable
         // Synchrony among accounts seen within the windows' ring.
         let nowWindow = floorDiv(now, ActivityWindows.bucketMillis)
         let horizon = now - Int64(ActivityWindows.count) * ActivityWindows.bucketMillis
@@ -422,18 +442,12 @@ struct ClusterBuilder {
             candidates.append(Int32(i))
             coordination.windowSignatures.appendSignature(of: i, to: &signatures)
         }
-        if candidates.count >= 2 {
-            let finder = SynchronyFinder()
-            let rings = candidates.map { evidence.windows(Int($0)).aligned(asOf: nowWindow) }
-            let weights = evidence.windowLoad.weights(asOf: nowWindow, population: population)
-            ties.synchronisedPairs = finder.pairs(candidates: candidates, signatures: signatures, rings: rings, weights: weights, asOf: nowWindow)
-                .map { .init(a: $0.0, b: $0.1, overlap: $0.2, sharedWindows: $0.3) }
-            for p in ties.synchronisedPairs {
-                ties.inStep[Int(p.a)] = max(ties.inStep[Int(p.a)], Int32(p.sharedWindows))
-                ties.inStep[Int(p.b)] = max(ties.inStep[Int(p.b)], Int32(p.sharedWindows))
-            }
-        }
-        return ties
+        guard candidates.count >= 2 else { return [] }
+        let finder = SynchronyFinder()
+        let rings = candidates.map { evidence.windows(Int($0)).aligned(asOf: nowWindow) }
+        let weights = evidence.windowLoad.weights(asOf: nowWindow, population: population)
+        return finder.pairs(candidates: candidates, signatures: signatures, rings: rings, weights: weights, asOf: nowWindow)
+            .map { .init(a: $0.0, b: $0.1, overlap: $0.2, sharedWindows: $0.3) }
     }
 }
 

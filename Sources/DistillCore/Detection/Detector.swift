@@ -24,6 +24,12 @@ public final class Detector {
     /// Snapshots also list the clusters the allowlist set aside (`Snapshot.allowlisted`), judged
     /// as if they were not allowlisted: an analyst can check that a cleared cluster stays benign.
     public var showsAllowlisted = false
+    /// Threads an evaluation may use for its independent parts; verdicts do not depend on it.
+    public var evaluationThreads: Int {
+        get { threads.count }
+        set { threads.count = max(1, newValue) }
+    }
+    private var threads = EvaluationThreads()
     private(set) var assessedAt: StreamTime = .min
     private var dirty = false
     /// Per active account (by its place in the evidence store's `activities`), as of the last
@@ -239,11 +245,11 @@ public final class Detector {
         if scheduled && (coordination.ties == nil || evaluations % settings.coordinationEvery == 0) {
             // Window signatures of the accounts touched since the last search, made only now.
             coordination.refreshChanged(evidence: evidence, stats: stats, now: now)
-            coordination.ties = builder.findCoordination()
+            coordination.ties = builder.findCoordination(threads: threads)
         }
         let clustering = builder.build(behaviour: behaviour, notable: notableAccounts(), stats: stats, scorer: model)
         coordination.linkedBy = clustering.linkedBy
-        assessments = model.assess(clustering, behaviour: behaviour, stats: stats)
+        assessments = model.assess(clustering, behaviour: behaviour, stats: stats, threads: threads)
         applyAllowlist(model)
         assessedAt = now
         guard scheduled else { return }

@@ -33,13 +33,14 @@ struct RiskModel {
 
     /// Scores the clusters and returns those worth keeping: all clusters of several accounts,
     /// and lone accounts that are not clear or were flagged once.
-    func assess(_ clustering: ClusterBuilder.Clustering, behaviour: [Double], stats: AccountStatsTable) -> [Assessment] {
+    func assess(_ clustering: ClusterBuilder.Clustering, behaviour: [Double], stats: AccountStatsTable,
+                threads: EvaluationThreads = EvaluationThreads()) -> [Assessment] {
         let accounts = evidence.accounts
-        var result: [Assessment] = []
-        for members in clustering.groups {
+        // Each group is judged on its own: the judgements only read the evidence.
+        var result = threads.map(clustering.groups) { members in
             var pooled = BehaviourStats()
             for m in members { stats.add(Int(m), to: &pooled) }
-            result.append(judge(members, pooled, clusterContext(members, examples: false)))
+            return judge(members, pooled, clusterContext(members, examples: false))
         }
         // A lone account's own behaviour score is its cluster score but for how long it has been
         // seen; one far below `watch` that was never flagged cannot matter and is not re-judged.

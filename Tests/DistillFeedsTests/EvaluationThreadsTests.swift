@@ -1,0 +1,47 @@
+import XCTest
+@testable import DistillCore
+@testable import DistillFeeds
+
+/// An evaluation split over several threads (clusters judged apart, the two coordination
+/// searches side by side) reaches the verdicts, ties and flag times of one thread.
+final class EvaluationThreadsTests: FeedsTestCase {
+    func testThreadsDoNotChangeTheReportOrTheState() throws {
+        var rng = SystemRandomNumberGenerator()
+        let seed = UInt64.random(in: 1...1_000_000, using: &rng)
+        print("EvaluationThreadsTests seed: \(seed)")
+        // Copies of a harness are found in the first; the second's swarm is also in step.
+        for scenario in ["redteam", "swarm"] {
+            let lines = try StateRoundTripTests.lines(scenario: scenario, seed: seed)
+            var reports: [String] = []
+            var states: [[UInt8]] = []
+            var ties: [(harness: Int, pairs: Int)] = []
+            // One ledger for both saves: a ledger's duplicate filter is keyed at random.
+            let noLedger = InputLedger()
+            for threads in [1, 4] {
+                let detector = Detector()
+                detector.evaluationThreads = threads
+                var ledger = InputLedger()
+                // Halfway too: flags set at evaluations part-way through must agree.
+                let half = lines.count / 2
+                StateRoundTripTests.feed(lines[..<half], detector, &ledger)
+                reports.append(StateRoundTripTests.report(detector, ledger))
+                StateRoundTripTests.feed(lines[half...], detector, &ledger)
+                reports.append(StateRoundTripTests.report(detector, ledger))
+                // The saved state holds the last search's ties, scores and flags as numbers.
+                states.append(DetectionState(detector: detector, ledger: noLedger).encoded())
+                ties.append((detector.coordination.ties?.harnessGroups.count ?? 0, detector.coordination.ties?.synchronisedPairs.count ?? 0))
+            }
+            XCTAssertTrue(reports[1].contains("\"suspect\""), "the traffic must hold something to find (\(scenario), seed \(seed))")
+            print("EvaluationThreadsTests \(scenario): \(ties[0].harness) harness groups, \(ties[0].pairs) pairs in step")
+            XCTAssertGreaterThan(ties[0].harness, 0, "harness copies were searched and found (\(scenario), seed \(seed))")
+            if scenario == "swarm" {
+                XCTAssertGreaterThan(ties[0].pairs, 0, "accounts in step were searched and found (\(scenario), seed \(seed))")
+            }
+            XCTAssertEqual(reports[2], reports[0], "halfway, \(scenario), seed \(seed)")
+            XCTAssertEqual(reports[3], reports[1], "at the end, \(scenario), seed \(seed)")
+            XCTAssertTrue(states[1] == states[0], "saved state, \(scenario), seed \(seed)")
+            XCTAssertEqual(ties[1].harness, ties[0].harness)
+            XCTAssertEqual(ties[1].pairs, ties[0].pairs)
+        }
+    }
+}
