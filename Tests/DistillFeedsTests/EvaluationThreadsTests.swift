@@ -44,4 +44,20 @@ final class EvaluationThreadsTests: FeedsTestCase {
             XCTAssertEqual(ties[1].pairs, ties[0].pairs)
         }
     }
+
+    /// Every index is run once, whatever the thread count, and results come back in order.
+    func testEveryIndexRunsOnceAndResultsKeepTheirOrder() {
+        for count in [1, 2, 3, 8] {
+            let threads = EvaluationThreads(count: count)
+            for n in [0, 1, 2, 5, 1_000] {
+                var runs = [Int](repeating: 0, count: n)
+                runs.withUnsafeMutableBufferPointer { out in
+                    let slots = out
+                    threads.forEach(n) { slots[$0] += 1 }
+                }
+                XCTAssertEqual(runs, [Int](repeating: 1, count: n), "\(count) threads, \(n) indices")
+                XCTAssertEqual(threads.map(Array(0..<n)) { $0 * 3 + 1 }, (0..<n).map { $0 * 3 + 1 })
+            }
+        }
+    }
 }

@@ -13,9 +13,13 @@ struct EvaluationThreads {
             return
         }
         // The callers hand each index its own output and only read shared state meanwhile.
+        // `count` workers take every `count`-th index, so no more threads run than allowed.
+        let workers = min(count, n)
         withoutActuallyEscaping(body) { work in
             nonisolated(unsafe) let work = work
-            DispatchQueue.concurrentPerform(iterations: n) { work($0) }
+            DispatchQueue.concurrentPerform(iterations: workers) { first in
+                for i in stride(from: first, to: n, by: workers) { work(i) }
+            }
         }
     }
 
