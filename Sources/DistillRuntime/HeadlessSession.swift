@@ -56,6 +56,8 @@ public struct HeadlessSession {
     /// `--state`: where checkpoints go, every `checkpointEvery` wall seconds and at exit.
     public var checkpoints: CheckpointDirectory?
     public var checkpointEvery: Double = 60
+    /// Threads each evaluation may use (`Detector.evaluationThreads`).
+    public var evaluationThreads = 1
     /// The checkpoint this run goes on from.
     public var resumed: Resumed?
     /// Every source can be read again from a checkpoint's position (files and `--follow`, not
@@ -101,7 +103,7 @@ public struct HeadlessSession {
         }
         // The console's loop at full speed: no pacing, no keyframes, no seeking.
         let detector = Detector(settings: settings)
-        detector.evaluationThreads = ProcessInfo.processInfo.activeProcessorCount
+        detector.evaluationThreads = evaluationThreads
         let engine = ReplayEngine(fullSpeedOver: feed, detector: detector, live: live, window: window)
         if let resumed { engine.resume(from: resumed.state) }
         return HeadlessRun(session: self, engine: engine).run()

@@ -287,6 +287,7 @@ extension WatchCommand {
             runner.metricsAddress = metricsListener.address
         }
         runner.checkpointEvery = sourceOptions.checkpointEvery
+        runner.evaluationThreads = threads
         runner.reportPath = sourceOptions.reportPath
         runner.resumed = restored
         runner.sourcesRewind = sourceOptions.sourcesRewind(paths: paths)

@@ -52,6 +52,9 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "Start paused.")
     var paused = false
 
+    @Option(help: "Threads each hourly evaluation may use, beside the thread that reads the input (default: every core). Verdicts are the same for any number.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
     @Option(name: .customLong("cases"), help: "The case journal where decisions are kept. Default: $XDG_STATE_HOME/distillwatch/cases.sqlite (else ~/.local/state/…).")
     var casesPath: String?
 
@@ -66,6 +69,7 @@ struct WatchCommand: ParsableCommand {
 
     func validate() throws {
         if foldIdleAfter < 0 { throw ValidationError("--fold-idle-after must be 0 (never) or a number of hours") }
+        if threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256") }
         if case .failure(let e) = ReplaySpeed.parse(speed) { throw ValidationError("--\(e)") }
         _ = try window()
     }
@@ -112,9 +116,9 @@ struct WatchCommand: ParsableCommand {
         let keepsDetail = sourceOptions.nats == nil
         do {
             engine = try ReplayEngine(speed: replaySpeed, paused: paused, live: live, window: window(),
-                                      makeDetector: { [settings = detectorSettings, allowlist, keepsDetail] in
+                                      makeDetector: { [settings = detectorSettings, allowlist, keepsDetail, threads] in
                                           let d = Detector(settings: settings)
-                                          d.evaluationThreads = ProcessInfo.processInfo.activeProcessorCount
+                                          d.evaluationThreads = threads
                                           if keepsDetail { d.inspector = ExchangeInspector() }
                                           // A detector rebuilt for a seek back knows the analyst's allowlist from its first exchange.
                                           d.allowlist = allowlist.current

@@ -49,7 +49,8 @@ final class CommandLineTests: XCTestCase {
     }
 
     /// `watch --headless --report FILE` writes, at the end, the report `scan` prints: the
-    /// same detector through the watch loop, so the same bytes (rejected lines included).
+    /// same detector through the watch loop, so the same bytes (rejected lines included), with
+    /// any number of evaluation threads.
     func testAHeadlessReplayWritesTheReportScanPrints() throws {
         let dir = try temporaryDirectory()
         let input = dir.appendingPathComponent("in.ndjson").path
@@ -60,6 +61,12 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(watch.status, 0, watch.stderr)
         XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), scan.text)
         XCTAssertTrue(scan.text.contains("\"rejected\": {\"total\": 1"), scan.text)
+        // However many threads its evaluations use.
+        for threads in [1, 3] {
+            let run = try sh("\"$DW\" watch --headless --threads \(threads) --speed max --counters-every 0 --report '\(report)' '\(input)'")
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), scan.text, "\(threads) threads")
+        }
         let refused = try sh("\"$DW\" watch --report '\(report)' '\(input)'")
         XCTAssertEqual(refused.status, 2)
         XCTAssertTrue(refused.stderr.contains("--report works with --headless"), refused.stderr)
@@ -145,7 +152,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(directory.stderr.contains("/tmp"), directory.stderr)
         // Bad arguments: status 2 in every command, with the command's own usage.
         for args in ["scan", "scan - --format xml", "scan --from bogus SampleLogs/demo.ndjson.gz", "gen --scenario nonsense",
-                     "eval --scenarios nope", "cases list --verdict bogus", "watch --speed 0 /dev/null",
+                     "eval --scenarios nope", "cases list --verdict bogus", "watch --speed 0 /dev/null", "watch --threads 0 /dev/null",
                      "watch --headless --counters-every 1e-9 /dev/null", "watch --headless --checkpoint-every 0 --state /tmp/x /dev/null",
                      "watch --state /tmp/x /dev/null"] {
             let r = try sh("\"$DW\" \(args) < /dev/null")
