@@ -296,6 +296,13 @@ extension Console {
             out.append([Segment(" ex/h   ", .muted), Segment(Sparkline.render(f.hourly, width: sw, unicode: unicode), .sparkline),
                         Segment("  min \(fig.min) max \(fig.max) last \(fig.last)", .muted)])
         }
+        if d == nil, let f, f.firstCard != nil || f.firstOrg != nil {
+            // No drill-down detail: the first card and org the detector keeps, said as such.
+            for (label, value) in [("card", f.firstCard), ("org", f.firstOrg)] {
+                out.append([Segment(" " + label.padding(11), .muted), Segment(value ?? "-", .text),
+                            Segment(value == nil ? "" : "  (first used; no other detail kept)", .muted)])
+            }
+        }
         if let d {
             let rows: [(String, CappedValues)] = [("cards", d.cards), ("orgs", d.orgs), ("api keys", d.apiKeys), ("IPs", d.ips), ("ASNs", d.asns),
                                                   ("countries", d.countries), ("user agents", d.userAgents), ("models", d.models)]

@@ -153,7 +153,8 @@ extension Console {
         let rows = c.accounts.map { a -> TableRow in
             let f = source?.accountFigures(a)
             let d = source?.accountDetail(a)
-            let cards = d.map { Self.firstAndMore($0.cards) } ?? "-"
+            // The detector's first card stands in where no drill-down detail is kept.
+            let cards = d.flatMap { $0.cards.values.isEmpty ? nil : Self.firstAndMore($0.cards) } ?? f?.firstCard ?? "-"
             let ips = d.map { Self.firstAndMore($0.ips) } ?? "-"
             let asns = d.map { Self.firstAndMore($0.asns) } ?? "-"
             let ua = d.map { Self.firstAndMore($0.userAgents) } ?? "-"

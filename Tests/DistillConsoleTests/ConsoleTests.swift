@@ -221,6 +221,40 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual((1..<8).map { g.text(row: $0) }, Array(repeating: "", count: 7))
     }
 
+    /// Without drill-down detail (a coordinator whose workers hold it, an account the inspector
+    /// let go of, a replay gone back to a keyframe), the accounts table and the account pane
+    /// still name the card and org the detector keeps for each account.
+    func testTheDetectorsCardAndOrgStandInForMissingDetail() {
+        let detector = Detector()  // no inspector: no drill-down detail at all
+        for (i, account) in ["farm-a", "farm-b"].enumerated() {
+            for k in 0..<3 {
+                detector.ingest(Exchange(ts: Self.t0 + StreamTime(10 * i + k) * 60_000, accountID: account, requestID: "\(account)-\(k)",
+                                         orgID: "org-\(account)", paymentFP: "pm_shared", inputTokens: 100, outputTokens: 200,
+                                         promptText: "hello \(k)"))
+            }
+        }
+        let source = DetectorDataSource(detector: detector)
+        XCTAssertNil(source.accountDetail("farm-a"))
+        XCTAssertEqual(source.accountFigures("farm-a")?.firstCard, "pm_shared")
+        XCTAssertEqual(source.accountFigures("farm-b")?.firstOrg, "org-farm-b")
+        let snap = detector.snapshot()
+        XCTAssertEqual(snap.clusters.first?.accounts.sorted(), ["farm-a", "farm-b"], "one card joins them")
+        let console = Console(snapshot: snap, status: FeedStatus(source: "t", mode: .replay(speed: 1), ingestRate: 0, rejected: 0),
+                              source: source)
+        _ = console.handle(.enter)
+        var g = render(console, 120, 24)
+        XCTAssertTrue(g.lines.contains { $0.hasPrefix("farm-a") && $0.contains("pm_shared") }, screen(g))
+        _ = console.handle(.enter)
+        g = render(console, 120, 24)
+        XCTAssertTrue(g.lines.contains { $0.hasPrefix(" card") && $0.contains("pm_shared") && $0.contains("first used") }, screen(g))
+        XCTAssertTrue(g.lines.contains { $0.hasPrefix(" org") && $0.contains("org-farm-") }, screen(g))
+        // A case opened on the cluster keeps them as its evidence too.
+        let evidence = CaseEvidence.gather(cluster: snap.clusters.first, accounts: ["farm-a", "farm-b"], asOf: snap.streamTime,
+                                           figures: source.accountFigures, detail: source.accountDetail, samples: { _ in [] })
+        XCTAssertEqual(evidence.cards, ["pm_shared"])
+        XCTAssertEqual(evidence.orgs, ["org-farm-a", "org-farm-b"])
+    }
+
     func testDrillDownToOneExchangeAndBackWithBreadcrumbs() {
         let (console, _) = Self.fixture()
         _ = console.handle(.enter)

@@ -25,17 +25,22 @@ public struct AccountFigures: Sendable, Equatable {
     /// Exchanges per stream hour, oldest first, aligned on the detector's stream clock so
     /// every account's series covers the same hours.
     public var hourly: [Int]
+    /// The first card and org the account used, as the detector keeps them for linking: known
+    /// for every account, also when the inspector's drill-down detail has none (an account it
+    /// let go of, a replay gone back to a keyframe, or a coordinator whose workers hold it).
+    public var firstCard: String?
+    public var firstOrg: String?
 
     public init(id: String, firstSeen: StreamTime, lastSeen: StreamTime, flaggedAt: StreamTime? = nil, exchanges: Int,
                 prompts: Int, extractionPrompts: Int, tokenExchanges: Int, inputTokens: Int, outputTokens: Int,
                 reasoningTokens: Int, outputHeavy: Int, sessions: Int, singleTurnSessions: Int, rateLimited: Int,
-                failures: Int, distinctIPs: Double, hourly: [Int]) {
+                failures: Int, distinctIPs: Double, hourly: [Int], firstCard: String? = nil, firstOrg: String? = nil) {
         self.id = id; self.firstSeen = firstSeen; self.lastSeen = lastSeen; self.flaggedAt = flaggedAt
         self.exchanges = exchanges; self.prompts = prompts; self.extractionPrompts = extractionPrompts
         self.tokenExchanges = tokenExchanges; self.inputTokens = inputTokens; self.outputTokens = outputTokens
         self.reasoningTokens = reasoningTokens; self.outputHeavy = outputHeavy; self.sessions = sessions
         self.singleTurnSessions = singleTurnSessions; self.rateLimited = rateLimited; self.failures = failures
-        self.distinctIPs = distinctIPs; self.hourly = hourly
+        self.distinctIPs = distinctIPs; self.hourly = hourly; self.firstCard = firstCard; self.firstOrg = firstOrg
     }
 
     public var cotShare: Double { prompts == 0 ? 0 : Double(extractionPrompts) / Double(prompts) }
@@ -70,12 +75,18 @@ extension Detector {
         let activity = evidence.activity(Int(slot))
         let s = activity.currentStats(of: a)
         let hourly = alignedHourly(activity)
+        func display(_ kind: ValueKind, _ slot: Int32) -> String? {
+            guard slot >= 0 else { return nil }
+            let shown = evidence.tables[kind.rawValue].states[Int(slot)].display
+            return shown.isEmpty ? nil : shown
+        }
         return AccountFigures(
             id: a.id, firstSeen: a.firstSeen, lastSeen: a.lastSeen, flaggedAt: flaggedAt(account: id),
             exchanges: s.exchanges, prompts: s.prompts, extractionPrompts: s.extractionPrompts,
             tokenExchanges: s.tokenExchanges, inputTokens: s.inputTokens, outputTokens: s.outputTokens,
             reasoningTokens: s.reasoningTokens, outputHeavy: s.outputHeavy, sessions: s.sessions + s.sessionless,
             singleTurnSessions: s.singleTurnSessions + s.sessionless, rateLimited: s.rateLimited, failures: s.failures,
-            distinctIPs: s.distinctIPs, hourly: hourly)
+            distinctIPs: s.distinctIPs, hourly: hourly,
+            firstCard: display(.card, a.firstCardSlot), firstOrg: display(.org, a.firstOrgSlot))
     }
 }

@@ -55,14 +55,20 @@ public struct CaseEvidence: Sendable, Equatable, Codable {
         var first: StreamTime?, last: StreamTime?
         var exchanges = 0
         for a in accounts.prefix(detailLimit) {
-            if let f = figures(a) {
+            let f = figures(a)
+            if let f {
                 exchanges += f.exchanges
                 e.inputTokens = e.inputTokens.addingSaturated(f.inputTokens)
                 e.outputTokens = e.outputTokens.addingSaturated(f.outputTokens)
                 e.reasoningTokens = e.reasoningTokens.addingSaturated(f.reasoningTokens)
                 first = min(first ?? f.firstSeen, f.firstSeen); last = max(last ?? f.lastSeen, f.lastSeen)
             }
-            guard let d = detail(a) else { continue }
+            guard let d = detail(a) else {
+                // Without drill-down detail, the first card and org the detector keeps.
+                if let card = f?.firstCard { cards.insert(card) }
+                if let org = f?.firstOrg { orgs.insert(org) }
+                continue
+            }
             for v in d.apiKeys.values { keys.insert(v.value) }
             for v in d.orgs.values { orgs.insert(v.value) }
             for v in d.cards.values { cards.insert(v.value) }
