@@ -244,6 +244,9 @@ final class ConsoleTests: XCTestCase {
         _ = console.handle(.enter)
         var g = render(console, 120, 24)
         XCTAssertTrue(g.lines.contains { $0.hasPrefix("farm-a") && $0.contains("pm_shared") }, screen(g))
+        // A filter finds them by it too.
+        let rows = console.accountTable(cluster: snap.clusters.first).rows
+        XCTAssertTrue(rows.allSatisfy { $0.haystack.contains("pm_shared") && $0.haystack.contains("org-\($0.key)") }, "\(rows.map(\.haystack))")
         _ = console.handle(.enter)
         g = render(console, 120, 24)
         XCTAssertTrue(g.lines.contains { $0.hasPrefix(" card") && $0.contains("pm_shared") && $0.contains("first used") }, screen(g))
