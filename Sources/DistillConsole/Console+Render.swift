@@ -195,7 +195,7 @@ extension Console {
         guard let c else { grid.put(" cluster no longer present", x: 0, y: area.y, role: .warning); return }
         let stale = !snapshot.clusters.contains { $0.key == c.key }
         var x = grid.put(" " + c.verdict.rawValue, x: 0, y: area.y, role: Self.verdictRole(c.verdict))
-        x += grid.put("  risk \(Format.twoDecimals(c.risk))  \(Format.grouped(c.accounts.count)) accounts  \(Format.grouped(c.exchanges)) exchanges  first \(Format.shortTime(c.firstSeen))  flagged \(Format.shortTime(c.flaggedAt))",
+        x += grid.put("  risk \(Format.twoDecimals(c.risk))  \(Format.counted(c.accounts.count, "account"))  \(Format.counted(c.exchanges, "exchange"))  first \(Format.shortTime(c.firstSeen))  flagged \(Format.shortTime(c.flaggedAt))",
                       x: x, y: area.y, role: .text)
         if stale { grid.put("  (merged or gone since opened)", x: x, y: area.y, role: .warning) }
     }
@@ -240,7 +240,7 @@ extension Console {
         var out: [Line] = []
         let shown = shownVerdict(c)
         out.append([Segment(" " + shown.verdict.rawValue + (shown.pinned ? " (pinned by analyst; detector: \(c.verdict.rawValue))" : ""), Self.verdictRole(shown.verdict)),
-                    Segment("  risk \(Format.twoDecimals(c.risk))  \(Format.grouped(c.accounts.count)) accounts  \(Format.grouped(c.exchanges)) exchanges  first seen \(Format.shortTime(c.firstSeen))  flagged \(Format.shortTime(c.flaggedAt))", .text)])
+                    Segment("  risk \(Format.twoDecimals(c.risk))  \(Format.counted(c.accounts.count, "account"))  \(Format.counted(c.exchanges, "exchange"))  first seen \(Format.shortTime(c.firstSeen))  flagged \(Format.shortTime(c.flaggedAt))", .text)])
         if let r = book.record(.cluster, c.key) { out += caseLines(r, current: c.accounts) }
         out += pendingLines(.cluster, c.key)
         let sorted = c.signals.sorted { abs($0.weight) > abs($1.weight) }

@@ -151,7 +151,7 @@ extension Console {
 
     func clusterHeader(_ c: ClusterSnapshot, into grid: inout ScreenGrid, y: Int, tail: String) {
         var x = grid.put(" " + c.verdict.rawValue, x: 0, y: y, role: Self.verdictRole(c.verdict))
-        x += grid.put("  risk \(Format.twoDecimals(c.risk))  \(Format.grouped(c.accounts.count)) accounts  \(Format.grouped(c.exchanges)) exchanges", x: x, y: y, role: .text)
+        x += grid.put("  risk \(Format.twoDecimals(c.risk))  \(Format.counted(c.accounts.count, "account"))  \(Format.counted(c.exchanges, "exchange"))", x: x, y: y, role: .text)
         if !snapshot.clusters.contains(where: { $0.key == c.key }) { x += grid.put("  (merged or gone since opened)", x: x, y: y, role: .warning) }
         grid.put("  " + tail, x: x, y: y, role: .muted)
     }

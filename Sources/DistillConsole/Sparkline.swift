@@ -40,6 +40,11 @@ public enum Format {
         return n < 0 ? "-" + out : out
     }
 
+    /// (1, "account") → "1 account", (1234, "account") → "1,234 accounts"
+    public static func counted(_ n: Int, _ noun: String) -> String {
+        "\(grouped(n)) \(noun)\(n == 1 ? "" : "s")"
+    }
+
     /// 1234 → "1.2k", 2_500_000 → "2.5M"
     public static func compact(_ n: Int) -> String {
         let a = Double(n.magnitude)

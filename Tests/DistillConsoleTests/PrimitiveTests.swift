@@ -89,6 +89,9 @@ final class PrimitiveTests: XCTestCase {
         XCTAssertEqual(Format.percent(.nan), "0%")
         XCTAssertEqual(Format.twoDecimals(-.infinity), "-46116860184273879.04")
         XCTAssertEqual(Format.shortTime(1_776_000_000_000), "04-12 13:20")
+        XCTAssertEqual(Format.counted(1, "account"), "1 account")
+        XCTAssertEqual(Format.counted(0, "account"), "0 accounts")
+        XCTAssertEqual(Format.counted(1234, "exchange"), "1,234 exchanges")
     }
 
     func testWrapBreaksAtSpacesByDisplayWidth() {
