@@ -154,7 +154,7 @@ extension Console {
             let f = source?.accountFigures(a)
             let d = source?.accountDetail(a)
             // The detector's first card stands in where no drill-down detail is kept.
-            let cards = d.flatMap { $0.cards.values.isEmpty ? nil : Self.firstAndMore($0.cards) } ?? f?.firstCard ?? "-"
+            let cards = d.map { Self.firstAndMore($0.cards) } ?? f?.firstCard ?? "-"
             let ips = d.map { Self.firstAndMore($0.ips) } ?? "-"
             let asns = d.map { Self.firstAndMore($0.asns) } ?? "-"
             let ua = d.map { Self.firstAndMore($0.userAgents) } ?? "-"
