@@ -46,6 +46,23 @@ final class AdapterTests: XCTestCase {
         XCTAssertEqual(exchanges(decode("[\(litellm),\(litellm)]")).count, 2)
     }
 
+    func testACanonicalReaderSaysWhenALineLooksLikeAnotherFormat() {
+        func messages(_ line: String) -> [String] {
+            decode(line, .canonical).compactMap { if case .rejected(let r) = $0 { return r.message } else { return nil } }
+        }
+        // Still rejected under the canonical reason, and the reason names the way out.
+        XCTAssertEqual(rejections(decode(litellm, .canonical)), ["missing_ts"])
+        XCTAssertEqual(messages(litellm), [#"ts is missing (the line has "startTime", a key of another record format: try --input-format auto)"#])
+        let otlp = #"{"resourceLogs":[{"scopeLogs":[]}]}"#
+        XCTAssertEqual(messages(otlp).first?.contains(#"the line has "resourceLogs""#), true)
+        // A canonical line with a real problem gets no hint, even when its prompt mentions a key.
+        XCTAssertEqual(messages(#"{"account_id":"a","prompt_text":"what is \"metadata\"?"}"#), ["ts is missing"])
+        XCTAssertEqual(messages(#"{"ts":1776849243120}"#), ["neither account_id nor api_key_id is present"])
+        // Under auto the other formats were tried already: nothing to suggest.
+        let notLiteLLM = decode(#"{"account_id":"a","metadata":{"team":"x"}}"#, .auto)
+        XCTAssertEqual(notLiteLLM.compactMap { if case .rejected(let r) = $0 { return r.message } else { return nil } }, ["ts is missing"])
+    }
+
     func testLiteLLMModelIsTheGroupTheClientAskedFor() throws {
         // The proxy logs the backend (`openai/gpt-4o-mini`) as `model`, the client's name as `model_group`.
         let routed = litellm.replacingOccurrences(of: #""model":"gpt-4o-mini""#, with: #""model":"openai/gpt-4o-mini","model_group":"fast-chat""#)

@@ -309,6 +309,7 @@ final class CommandLineTests: XCTestCase {
         try lines.write(toFile: dir + "/litellm.ndjson", atomically: true, encoding: .utf8)
         let canonical = try sh(#""$DW" scan --format json "# + "'\(dir)/litellm.ndjson'")
         XCTAssertNotEqual(canonical.status, 0, "read as canonical records, none is accepted")
+        XCTAssertTrue(canonical.stderr.contains(#"ts is missing (the line has "startTime", a key of another record format: try --input-format auto)"#), canonical.stderr)
         let adapted = try report(try sh(#""$DW" scan --format json --input-format litellm "# + "'\(dir)/litellm.ndjson'"))
         XCTAssertEqual((adapted["input"] as? [String: Any])?["exchanges"] as? Int, 5)
         let auto = try report(try sh(#""$DW" scan --format json --input-format auto "# + "'\(dir)/litellm.ndjson'"))

@@ -29,7 +29,7 @@ public struct RecordAdapter: Sendable {
 
     public init(format: RecordFormat = .auto, maxLineBytes: Int = ExchangeDecoder.defaultMaxLineBytes) {
         self.format = format
-        decoder = ExchangeDecoder(maxLineBytes: maxLineBytes)
+        decoder = ExchangeDecoder(maxLineBytes: maxLineBytes, hintsOtherFormats: format == .canonical)
     }
 
     // MARK: Lines
@@ -119,8 +119,13 @@ public struct RecordAdapter: Sendable {
     /// of `{}` must not cost a JSON parse each). An array may hold any of them.
     static func namesOtherFormatKey(_ line: UnsafeRawBufferPointer) -> Bool {
         if line.first(where: { !isSpace($0) }) == UInt8(ascii: "[") { return true }
-        guard line.count >= 9 else { return false }
-        return otherFormatKeys.contains { key in
+        return otherFormatKeyNamed(line) != nil
+    }
+
+    /// The first key of another format the line names, quoted as in the line.
+    static func otherFormatKeyNamed(_ line: UnsafeRawBufferPointer) -> String? {
+        guard line.count >= 9 else { return nil }
+        let key = otherFormatKeys.first { key in
             key.withUnsafeBytes { needle in
                 var i = 0
                 let last = line.count - needle.count
@@ -133,6 +138,7 @@ public struct RecordAdapter: Sendable {
                 return false
             }
         }
+        return key.map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Which format a parsed object looks like.

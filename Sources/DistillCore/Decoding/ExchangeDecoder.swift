@@ -10,9 +10,24 @@ public struct ExchangeDecoder: Sendable {
     /// Containers nested deeper than this (the record itself is depth 1) are invalid_json.
     static let maxDepth = 64
     public var maxLineBytes: Int
+    /// Whether a line rejected for lacking its timestamp or account, and naming a key of another
+    /// record format, says so: true where only canonical records are read, so that the first
+    /// rejection of a LiteLLM or OTLP file explains why every line is "missing" its timestamp.
+    public var hintsOtherFormats: Bool
 
-    public init(maxLineBytes: Int = ExchangeDecoder.defaultMaxLineBytes) {
+    public init(maxLineBytes: Int = ExchangeDecoder.defaultMaxLineBytes, hintsOtherFormats: Bool = true) {
         self.maxLineBytes = maxLineBytes
+        self.hintsOtherFormats = hintsOtherFormats
+    }
+
+    /// The rejection as said to the user: with the hint above where it applies. Only rejected
+    /// lines pay for the search, and only those without a timestamp or account.
+    @inline(never)
+    func said(_ rejection: Rejection, of line: UnsafeRawBufferPointer) -> Rejection {
+        guard hintsOtherFormats, RecordAdapter.mayBeOtherFormat(rejection, line),
+              let key = RecordAdapter.otherFormatKeyNamed(line) else { return rejection }
+        return Rejection(rejection.code, field: rejection.field,
+                         message: "\(rejection.message) (the line has \(key), a key of another record format: try --input-format auto)")
     }
 
     /// The packed record's offsets are 32-bit, and its payload can hold up to twice the line (the
@@ -28,7 +43,10 @@ public struct ExchangeDecoder: Sendable {
         }
         guard let base = line.baseAddress, line.count > 0 else { return .blank }
         var ex = Exchange(ts: 0, text: .placeholder)
-        if let notAnExchange = LineParser.with(base: base, end: line.count, { $0.run(&ex) }) { return notAnExchange }
+        if let notAnExchange = LineParser.with(base: base, end: line.count, { $0.run(&ex) }) {
+            if case .rejected(let r) = notAnExchange { return .rejected(said(r, of: line)) }
+            return notAnExchange
+        }
         return .exchange(ex)
     }
 
@@ -51,7 +69,7 @@ public struct ExchangeDecoder: Sendable {
         guard let notAnExchange = LineParser.with(base: base, end: line.count, { $0.run(&batch[batch.count - 1]) }) else { return .appended }
         batch.removeLast()
         switch notAnExchange {
-        case .rejected(let r): return .rejected(r)
+        case .rejected(let r): return .rejected(said(r, of: line))
         case .blank, .exchange: return .blank
         }
     }
