@@ -101,8 +101,7 @@ public enum CaseExport {
         for scalar in text.unicodeScalars {
             let v = scalar.value
             if v == 0x7F || (0x80...0x9F).contains(v) || TextSanitizer.isInvisibleOrSteering(v) {
-                let hex = String(v, radix: 16)
-                out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
+                out.append(contentsOf: JSON.unicodeEscape(v).unicodeScalars)
             } else {
                 out.append(scalar)
             }

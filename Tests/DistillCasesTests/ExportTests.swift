@@ -13,7 +13,8 @@ final class ExportTests: XCTestCase {
     }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
-    static let hostileNote = "=HYPERLINK(\"http://x\"),\u{1b}]0;pwned\u{07} line\nbreak; done"
+    /// Ends with an invisible tag letter, a scalar beyond U+FFFF that JSON escapes as a pair.
+    static let hostileNote = "=HYPERLINK(\"http://x\"),\u{1b}]0;pwned\u{07} line\nbreak; done\u{E0041}"
 
     func journalWithCases() throws -> CaseJournal {
         let j = try CaseJournal(path: dir.appendingPathComponent("cases.sqlite").path)
@@ -103,6 +104,7 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual((farm["history"] as! [[String: Any]]).map { $0["undone"] as! Bool }, [false, true, false])
         XCTAssertEqual(farm["notes"] as? [String], [Self.hostileNote], "JSON keeps the text; the encoder escapes control characters")
         XCTAssertFalse(String(decoding: data, as: UTF8.self).contains("\u{1b}"))
+        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains("done\\udb40\\udc41"), "an invisible letter is escaped, not written")
         let lab = cases[1]
         XCTAssertEqual(lab["reason"] as? String, "eval-lab")
         XCTAssertEqual(lab["allowlist_scope"] as? String, "org")

@@ -31,6 +31,10 @@ final class ReportTests: XCTestCase {
         // Bidi controls are escaped: a right-to-left override cannot turn a viewer's line around.
         XCTAssertEqual(JSON.quote("acct\u{202E}gnp.exe\u{2066}x\u{2069}\u{200F}"), "\"acct\\u202egnp.exe\\u2066x\\u2069\\u200f\"")
         XCTAssertEqual(JSON.quote("日本語 café"), "\"日本語 café\"")
+        // Invisible tag letters lie beyond U+FFFF: escaped as a UTF-16 pair, which reads back whole.
+        let tagged = JSON.quote("acct\u{E0041}\u{E007F}🙂")
+        XCTAssertEqual(tagged, "\"acct\\udb40\\udc41\\udb40\\udc7f🙂\"")
+        XCTAssertEqual(try? JSONSerialization.jsonObject(with: Data("[\(tagged)]".utf8)) as? [String], ["acct\u{E0041}\u{E007F}🙂"])
     }
 
     func testReportJSONHasTheDocumentedShape() throws {

@@ -126,14 +126,25 @@ public enum JSON {
                 // raw must not be steered by a log's text (U+202E turns the rest of a line around).
                 if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
                     || TextSanitizer.isInvisibleOrSteering(scalar.value) {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    out += unicodeEscape(scalar.value)
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
             }
         }
         return out + "\""
+    }
+
+    /// `\uXXXX` for a scalar; one beyond the Basic Multilingual Plane (the invisible tag
+    /// letters U+E0000–U+E007F are escaped) as its UTF-16 surrogate pair, as JSON spells it.
+    public static func unicodeEscape(_ v: UInt32) -> String {
+        func unit(_ u: UInt32) -> String {
+            let hex = String(u, radix: 16)
+            return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        }
+        guard v > 0xFFFF else { return unit(v) }
+        let w = v - 0x1_0000
+        return unit(0xD800 + (w >> 10)) + unit(0xDC00 + (w & 0x3FF))
     }
 
     public static func time(_ t: StreamTime?) -> String {
