@@ -215,11 +215,13 @@ final class HeadlessRun {
         if session.checkpoints != nil { finalCheckpoint() }
         updateMetrics()
         counters(final: true)
-        if let reportPath = session.reportPath { writeReport(reportPath) }
+        let reportWritten = session.reportPath.map(writeReport) ?? true
         engine.stop()
-        // A source that failed (damaged input, a bus that refused) is not a clean end: status 2,
-        // as `scan` gives, so that a pipeline or a service manager sees it.
-        return engine.feedState.error == nil ? 0 : 2
+        if let failure = session.out.failure { session.diagnose("cannot write alerts to standard output: \(failure)") }
+        // A source that failed (damaged input, a bus that refused), alerts or a report that could
+        // not be written: not a clean end. Status 2, as `scan` gives, so that a pipeline or a
+        // service manager sees it.
+        return engine.feedState.error == nil && session.out.failure == nil && reportWritten ? 0 : 2
     }
 
     /// Verdicts come up to date every `evaluateEvery` of stream time for finite input: the
@@ -356,14 +358,16 @@ final class HeadlessRun {
         lastCountersWall = nowMs()
     }
 
-    func writeReport(_ path: String) {
+    func writeReport(_ path: String) -> Bool {
         let s = engine.feedState
         let ledger = InputLedger(exchanges: exchanges, duplicates: s.duplicates, rejectedByReason: s.rejectedByReason,
                                  firstTs: engine.oldest, lastTs: engine.newest)
         let report = ScanReport(ledger: ledger, snapshot: detector.snapshot())
         do { try Data(report.json().utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
             session.diagnose("cannot write the report to \(path): \(error.localizedDescription)")
+            return false
         }
+        return true
     }
 }
 
@@ -383,12 +387,20 @@ public protocol LineSink: AnyObject {
     func write(_ line: String)
     /// Nobody reads any more: the run stops.
     var closed: Bool { get }
+    /// Why the lines could not be written, when it was not that the reader left (a full disk,
+    /// a descriptor that was closed): the run then ends with status 2 rather than 0.
+    var failure: String? { get }
+}
+
+extension LineSink {
+    public var failure: String? { nil }
 }
 
 /// Whole lines to stdout, flushed at once (a pipe reader sees each line as it is made).
 /// JSON strings are escaped, so no control sequence from the input reaches a terminal.
 public final class LineOutput: LineSink {
     public private(set) var closed = false
+    public private(set) var failure: String?
     public init() {}
 
     public func write(_ line: String) {
@@ -398,7 +410,9 @@ public final class LineOutput: LineSink {
             while done < raw.count {
                 let n = Foundation.write(1, raw.baseAddress! + done, raw.count - done)
                 if n > 0 { done += n } else if n < 0 && errno == EINTR { continue } else {
-                    closed = true  // nobody reads any more: stop
+                    // A reader that left (`| head`) ends the run quietly; any other failure is said.
+                    if n == 0 || errno != EPIPE { failure = n == 0 ? "nothing was written" : String(cString: strerror(errno)) }
+                    closed = true
                     return
                 }
             }

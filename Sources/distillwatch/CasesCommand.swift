@@ -83,7 +83,7 @@ struct CasesExport: ParsableCommand {
             }
             printDiagnostic("\(cases.count) case\(cases.count == 1 ? "" : "s") written to \(output)", level: .info)
         } else {
-            FileHandle.standardOutput.write(data)
+            try writeStandardOutput(String(decoding: data, as: UTF8.self))
         }
     }
 }

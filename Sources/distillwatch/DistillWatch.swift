@@ -8,6 +8,24 @@ func printDiagnostic(_ message: String, level: Logger.Level = .error, _ metadata
     Diagnostics.logger.log(level: level, "\(message)", metadata: metadata)
 }
 
+/// Writes a command's output. Output that cannot be written (a full disk, a closed descriptor)
+/// is said and ends the command with status 2, rather than trapping inside Foundation or being
+/// lost with status 0; a reader that left (`| head`) ends it quietly.
+func writeStandardOutput(_ text: String) throws {
+    var text = text
+    var failure: Int32 = 0
+    text.withUTF8 { raw in
+        var done = 0
+        while done < raw.count {
+            let n = write(STDOUT_FILENO, raw.baseAddress! + done, raw.count - done)
+            if n > 0 { done += n } else if n < 0 && errno == EINTR { continue } else { failure = n < 0 ? errno : EIO; return }
+        }
+    }
+    guard failure != 0 else { return }
+    if failure != EPIPE { printDiagnostic("cannot write to standard output: \(String(cString: strerror(failure)))") }
+    throw ExitCode(2)
+}
+
 @main
 struct DistillWatch: ParsableCommand {
     static let configuration = CommandConfiguration(

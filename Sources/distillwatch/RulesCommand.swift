@@ -9,6 +9,6 @@ struct RulesCommand: ParsableCommand {
     )
 
     func run() throws {
-        print(RuleTable.markdown, terminator: "")
+        try writeStandardOutput(RuleTable.markdown)
     }
 }

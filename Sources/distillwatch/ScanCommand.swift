@@ -95,7 +95,7 @@ struct ScanCommand: ParsableCommand {
         let report = ScanReport(ledger: result.ledger, snapshot: result.detector.snapshot(includeQuiet: all), includeAll: all)
         let chosen = format ?? (isatty(STDOUT_FILENO) == 1 ? .table : .json)
         let text = chosen == .json ? report.json() : report.table(width: terminalWidth())
-        FileHandle.standardOutput.write(Data(text.utf8))
+        try writeStandardOutput(text)
 
         if chosen == .json && result.ledger.rejectedTotal > 0 {
             // Rejections are in the JSON counts; the first few go to stderr for a person.

@@ -172,7 +172,17 @@ struct SourceOptions: ParsableArguments {
             if partitions < 1 || partitions > 4096 { throw ValidationError("--partitions must be between 1 and 4096") }
             do { _ = try BusNames(stream) } catch { throw ValidationError("--stream: \(error)") }
         }
-        if reportPath != nil && !headless { throw ValidationError("--report works with --headless") }
+        if let reportPath {
+            guard headless else { throw ValidationError("--report works with --headless") }
+            // Said before the run rather than after hours of it: the report is written beside its path.
+            let directory = (reportPath as NSString).deletingLastPathComponent
+            var isDirectory: ObjCBool = false
+            let where_ = directory.isEmpty ? "." : directory
+            guard FileManager.default.fileExists(atPath: where_, isDirectory: &isDirectory), isDirectory.boolValue,
+                  FileManager.default.isWritableFile(atPath: where_) else {
+                throw ValidationError("--report: cannot write in \(TextSanitizer.sanitize(where_)) (no such directory, or not writable)")
+            }
+        }
         if metricsAddress != nil {
             guard headless else { throw ValidationError("--metrics works with --headless") }
             _ = try metricsListenAddress()

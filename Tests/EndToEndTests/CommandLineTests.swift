@@ -175,6 +175,29 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// Output that cannot be written is an error with status 2, never a trap or a silent 0: an
+    /// alerting pipeline must see that its alerts went nowhere.
+    func testOutputThatCannotBeWrittenIsAnError() throws {
+        let demo = "SampleLogs/demo.ndjson.gz"
+        for (args, said) in [("scan --format json \(demo)", "cannot write to standard output: No space left on device"),
+                             ("scan --format table \(demo)", "cannot write to standard output"),
+                             ("rules", "cannot write to standard output"),
+                             ("watch --headless --speed max \(demo)", "cannot write alerts to standard output: No space left on device")] {
+            let full = try sh("\"$DW\" \(args) > /dev/full")
+            XCTAssertEqual(full.status, 2, "\(args): \(full.stderr)")
+            XCTAssertTrue(full.stderr.contains(said), "\(args): \(full.stderr)")
+            XCTAssertFalse(full.stderr.contains("Fatal error"), full.stderr)
+        }
+        let closed = try sh("\"$DW\" scan --format json \(demo) >&-")
+        XCTAssertEqual(closed.status, 2, closed.stderr)
+        XCTAssertTrue(closed.stderr.contains("cannot write to standard output: Bad file descriptor"), closed.stderr)
+        // A report that could not be written is found before the run, not after it.
+        let report = try sh("\"$DW\" watch --headless --report /no/such/dir/r.json \(demo)")
+        XCTAssertEqual(report.status, 2, report.stderr)
+        XCTAssertTrue(report.stderr.contains("--report: cannot write in /no/such/dir"), report.stderr)
+        XCTAssertTrue(report.stdout.isEmpty, "nothing was run: \(report.text)")
+    }
+
     func testInputWithNoAcceptedExchangeHasItsOwnStatus() throws {
         let dir = try temporaryDirectory()
         let empty = dir.appendingPathComponent("empty.ndjson")
