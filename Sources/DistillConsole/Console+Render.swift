@@ -398,7 +398,7 @@ extension Console {
         out += [[], [Segment(" Columns", .header)]]
         for (c, d) in [("RISK", "logistic(-3 + the sum of the signals' weights): 0 to 1, with a bar"),
                        ("CLUSTER", "its earliest account; ACCTS how many accounts, EXCH how many exchanges"),
-                       ("RATE/h 48h", "exchanges per stream hour over the last 48 hours, and the last hour's count"),
+                       ("RATE/h 48h", "exchanges per stream hour over the last 48 hours (each bar the busiest hour of the few it stands for), and the last hour's count"),
                        ("TOP SIGNALS", "the strongest evidence, by weight (Enter or the evidence pane for all of it)"),
                        ("FLAGGED AT", "stream time at which it, or its first account, became suspect"),
                        ("ANALYST", "the case journal's decision: suspect, watch, cleared, snoozed"),

@@ -20,6 +20,25 @@ public enum Sparkline {
         return out
     }
 
+    /// The whole series in at most `width` glyphs: each glyph stands for the same number of
+    /// consecutive values, counted back from the newest, and shows the largest of them (an
+    /// hourly rate stays a rate per hour: the busiest hour of its span). Series of the same
+    /// length put the same hours under the same column, whatever else shares the row.
+    public static func renderWhole(_ values: [Int], width: Int, unicode: Bool = true) -> String {
+        guard width > 0, values.count > width else { return render(values, width: width, unicode: unicode) }
+        let span = (values.count + width - 1) / width
+        var peaks: [Int] = []
+        var end = values.count
+        while end > 0 {
+            peaks.append(values[max(0, end - span)..<end].max()!)
+            end -= span
+        }
+        return render(peaks.reversed(), width: width, unicode: unicode)
+    }
+
+    /// How many values each glyph of `renderWhole` stands for.
+    public static func span(of count: Int, width: Int) -> Int { width > 0 && count > width ? (count + width - 1) / width : 1 }
+
     /// Min, max and last of the visible part, for the figures beside a sparkline.
     public static func figures(_ values: [Int], width: Int) -> (min: Int, max: Int, last: Int) {
         let visible = values.suffix(max(1, width))

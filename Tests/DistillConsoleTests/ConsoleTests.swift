@@ -265,7 +265,7 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(g.text(row: 1), " Clusters › cluster farm-1                                                 1/2  sort exchanges desc")
         XCTAssertEqual(g.text(row: 2), " suspect  risk 0.97  2 accounts  240 exchanges  first 04-12 13:20  flagged 04-12 14:20")
         XCTAssertEqual(g.text(row: 3), "ACCOUNT        RATE/h 48h      EXCH▼  IN→OUT avg  COT CARDS        IPS              ANALYST")
-        XCTAssertEqual(g.text(row: 4), "farm-1             ▁▂▃▄▅▆▇█ 8    120    200→3.0k  90% pm_A         198.51.100.7     -")
+        XCTAssertEqual(g.text(row: 4), "farm-1          ▁▂▃▄▅▆▇█    8    120    200→3.0k  90% pm_A         198.51.100.7     -")
         _ = console.handle(.enter)
         g = render(console)
         XCTAssertEqual(g.text(row: 1), " Clusters › cluster farm-1 › account farm-1                                     1/1  sort last desc")

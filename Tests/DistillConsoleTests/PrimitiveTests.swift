@@ -70,6 +70,26 @@ final class PrimitiveTests: XCTestCase {
         XCTAssertEqual(f.min, 1); XCTAssertEqual(f.max, 5); XCTAssertEqual(f.last, 3)
     }
 
+    /// 48 hours in a narrow cell: every hour is covered, each glyph the busiest hour of its
+    /// span counted back from the newest, so a burst 30 hours ago still shows.
+    func testARateCellCoversTheWholeSeriesOnOneTimeAxis() {
+        var hours = Array(repeating: 0, count: 48)
+        hours[17] = 108  // 30 hours before the newest
+        XCTAssertEqual(Sparkline.renderWhole(hours, width: 12), "▁▁▁▁█▁▁▁▁▁▁▁", "4 hours a glyph: hours 16-19 are the fifth")
+        XCTAssertEqual(Sparkline.renderWhole(hours, width: 11), " ▁▁▁█▁▁▁▁▁▁", "5 hours a glyph: ten glyphs, the oldest partly empty")
+        XCTAssertEqual(Sparkline.span(of: 48, width: 11), 5)
+        XCTAssertEqual(Sparkline.renderWhole([3, 7], width: 4), Sparkline.render([3, 7], width: 4), "a short series is drawn as it is")
+        // Rows whose last-hour counts differ in width still put each hour in the same column.
+        var g = ScreenGrid(width: 16, height: 2)
+        var quiet = hours; quiet[47] = 3
+        var busy = hours; busy[47] = 1_500
+        TableWidget.draw(.spark(quiet), into: &g, x: 0, y: 0, width: 16, align: .left, override: nil)
+        TableWidget.draw(.spark(busy), into: &g, x: 0, y: 1, width: 16, align: .left, override: nil)
+        XCTAssertEqual(g.text(row: 0), " ▁▁▁█▁▁▁▁▁▁    3")
+        XCTAssertEqual(g.text(row: 1), " ▁▁▁▂▁▁▁▁▁█ 1.5k")
+        XCTAssertEqual(Array(g.text(row: 0)).firstIndex(of: "█"), 4, "the burst of 30 hours ago")
+    }
+
     func testRiskBarUsesEighths() {
         XCTAssertEqual(TableWidget.bar(1, width: 4, unicode: true), "████")
         XCTAssertEqual(TableWidget.bar(0.5, width: 3, unicode: true), "█▌ ")

@@ -131,11 +131,14 @@ public enum TableWidget {
         case .text(let s, let role):
             grid.put(s, x: x, y: y, maxWidth: width, role: override ?? role, align: align, markPlaceholders: override == nil)
         case .spark(let values):
+            // The last hour's count sits in a slot of fixed width, so every row's glyphs cover
+            // the same cells and the same hours; the glyphs cover the whole series.
             let last = Format.compact(values.last ?? 0)
-            let sparkWidth = max(1, width - last.count - 1)
-            let glyphs = Sparkline.render(values, width: sparkWidth, unicode: grid.unicode)
+            let slot = width > 6 ? 4 : 0
+            let sparkWidth = max(1, width - (slot > 0 ? slot + 1 : 0))
+            let glyphs = Sparkline.renderWhole(values, width: sparkWidth, unicode: grid.unicode)
             grid.put(glyphs, x: x, y: y, maxWidth: sparkWidth, role: override ?? .sparkline)
-            if width > last.count + 1 { grid.put(last, x: x + sparkWidth + 1, y: y, maxWidth: last.count, role: override ?? .muted) }
+            if slot > 0 { grid.put(last, x: x + sparkWidth + 1, y: y, maxWidth: slot, role: override ?? .muted, align: .right) }
         case .risk(let r):
             let number = Format.twoDecimals(r)
             let role = override ?? riskRole(r)
