@@ -207,12 +207,21 @@ public struct ConsoleSession {
             case .quit: return true
             case .redraw: terminal.invalidate()
             case .togglePause:
+                // A live feed is counted as it arrives and an ended replay has nothing left to
+                // play: saying "paused" there would claim something that does not happen.
+                if engine.live { console.say("a live feed is not paused: records are counted as they arrive", .warning); break }
+                if engine.finished {
+                    console.say("the replay has reached the end of its input; [ or :goto go back", .warning)
+                    break
+                }
                 engine.setPaused(!engine.clock.paused, wallMs: now)
                 console.say(engine.clock.paused ? "paused — Space resumes, . steps a minute" : "resumed at ×\(engine.clock.speed)")
             case .scaleSpeed(let f):
+                if engine.live { console.say("a live feed has no replay speed: records are counted as they arrive", .warning); break }
                 engine.setSpeed(f > 1 ? engine.clock.speed.faster : engine.clock.speed.slower, wallMs: now)
                 console.say("replay speed ×\(engine.clock.speed)")
             case .setSpeed(let v):
+                if engine.live { console.say("a live feed has no replay speed: records are counted as they arrive", .warning); break }
                 engine.setSpeed(v == .infinity ? .max : .times(max(ReplaySpeed.slowest, min(ReplaySpeed.fastest, v))), wallMs: now)
                 console.say("replay speed ×\(engine.clock.speed)")
             case .loadTheme(let name):

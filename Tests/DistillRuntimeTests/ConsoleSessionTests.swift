@@ -148,6 +148,37 @@ final class ConsoleSessionTests: RuntimeTestCase {
 
     /// With the clock handed in, pacing follows it and nothing else: ten seconds of that clock
     /// at ×3600 are ten hours of stream, however fast the machine runs the loop.
+    /// Space on a live feed, or once a replay has ended, says why nothing pauses instead of
+    /// claiming "paused" while records go on being counted.
+    func testPauseIsRefusedWhereNothingWouldPause() throws {
+        let path = try generate("short.ndjson", days: 1, exchanges: 2_000)
+        for live in [true, false] {
+            let engine = try ReplayEngine(speed: .max, paused: false, live: live,
+                                          makeDetector: { Detector() },
+                                          makeFeed: { StreamFeed(stream: try ExchangeStream(paths: [path])) })
+            var pressed = [Character]()
+            var said = ""
+            let deadline = Date().addingTimeInterval(60)
+            let terminal = ScriptedTerminal { grid in
+                if Date() > deadline { return .char("q") }  // what was pressed says how far it got
+                let screen = (0..<grid.height).map { grid.text(row: $0) }.joined(separator: "\n")
+                switch pressed.count {
+                case 0 where screen.contains("2.0k ex"): pressed.append(" "); return .char(" ")
+                case 1 where screen.contains("live feed") || screen.contains("end of its input"):
+                    said = screen; pressed.append("+"); return .char("+")
+                case 2 where !live || screen.contains("no replay speed"): pressed.append("q"); return .char("q")
+                default: return nil
+                }
+            }
+            var session = ConsoleSession(terminal: terminal, engine: engine, sourceName: "short.ndjson")
+            _ = session.run()
+            engine.stop()
+            XCTAssertEqual(pressed, [" ", "+", "q"], "live \(live): \(terminal.screen)")
+            XCTAssertFalse(said.contains("paused — Space resumes"), said)
+            XCTAssertTrue(said.contains(live ? "a live feed is not paused" : "the replay has reached the end of its input"), said)
+        }
+    }
+
     func testReplayPacingFollowsTheInjectedClock() throws {
         // Enough exchanges to reach well past ten stream hours (at the end the clock stands).
         let path = try generate("two-days.ndjson", days: 2, exchanges: 20_000)
