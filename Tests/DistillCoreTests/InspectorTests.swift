@@ -47,6 +47,18 @@ final class InspectorTests: XCTestCase {
         }
     }
 
+    /// A user agent longer than what is kept ends in "…" wherever it is shown whole.
+    func testALongUserAgentIsMarkedAsCut() throws {
+        let ins = ExchangeInspector()
+        let long = "Mozilla/5.0 " + String(repeating: "L", count: 5_000)
+        ins.record(Exchange(ts: Self.t0, accountID: "a", sessionID: "s", userAgent: long))
+        ins.record(Exchange(ts: Self.t0 + 1000, accountID: "a", sessionID: "s", userAgent: "curl/8.5"))
+        let shown = try XCTUnwrap(ins.exchanges("a", session: "s").first?.userAgent)
+        XCTAssertEqual(shown, String(long.prefix(120)) + "…")
+        XCTAssertEqual(ins.exchanges("a", session: "s").last?.userAgent, "curl/8.5", "a short one is kept as it is")
+        XCTAssertEqual(Set(try XCTUnwrap(ins.accountDetail("a")).userAgents.values.map(\.value)), [shown, "curl/8.5"])
+    }
+
     func testForgetsTheLeastRecentlyActiveAccountsWhenFull() {
         let ins = ExchangeInspector(maxAccounts: 10)
         for k in 0..<25 { ins.record(Exchange(ts: Self.t0 + StreamTime(k), accountID: "acct\(k)")) }

@@ -32,7 +32,7 @@ public struct ExchangeExcerpt: Sendable, Equatable, Codable {
         orgID = e.orgID; model = e.model; inputTokens = e.inputTokens; outputTokens = e.outputTokens
         reasoningTokens = e.reasoningTokens; latencyMs = e.latencyMs; status = e.status
         httpStatus = e.httpStatus; clientIP = e.clientIP; asn = e.asn; country = e.country
-        userAgent = e.userAgent.map { Self.cut($0, 120).text }; paymentFP = e.paymentFP
+        userAgent = e.userAgent.map { Self.cutMarked($0, 120) }; paymentFP = e.paymentFP
         endUserID = e.endUserID; systemFP = e.systemFP; toolsFP = e.toolsFP
         if let text = e.promptText {
             let cut = Self.cut(text, limit)
@@ -43,6 +43,13 @@ public struct ExchangeExcerpt: Sendable, Equatable, Codable {
     }
 
     /// Cuts on scalars, not graphemes: cheap on the ingest path, and the screen re-measures anyway.
+    /// `cut`, ending in "…" when something was cut: a value shown whole must not look complete
+    /// when it is not.
+    static func cutMarked(_ text: String, _ limit: Int) -> String {
+        let (kept, truncated) = cut(text, limit)
+        return truncated ? kept + "…" : kept
+    }
+
     static func cut(_ text: String, _ limit: Int) -> (text: String, truncated: Bool) {
         if text.utf8.count <= limit { return (text, false) }
         let scalars = text.unicodeScalars
@@ -161,7 +168,7 @@ public final class ExchangeInspector {
         if let v = e.clientIP { slots[i].detail.ips.add(v, cap: cap) }
         if let v = e.asn { slots[i].detail.asns.add("AS\(v)", cap: cap) }
         if let v = e.country { slots[i].detail.countries.add(v, cap: cap) }
-        if let v = e.userAgent { slots[i].detail.userAgents.add(ExchangeExcerpt.cut(v, 120).text, cap: cap) }
+        if let v = e.userAgent { slots[i].detail.userAgents.add(ExchangeExcerpt.cutMarked(v, 120), cap: cap) }
         if let v = e.model { slots[i].detail.models.add(v, cap: cap) }
 
         let excerpt = ExchangeExcerpt(e, limit: Self.excerptLimit)
