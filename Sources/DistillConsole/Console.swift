@@ -334,8 +334,9 @@ public final class Console {
         case .drillDown: drillDown()
         case .back:
             if view == .help && navigation.top.filter != nil { navigation.top.filter = nil; navigation.top.paneScroll = 0; message = nil }
+            // A filter in force goes first, at any level, as its hint says; then the level.
+            else if navigation.top.filter != nil { navigation.top.filter = nil; say("filter cleared") }
             else if navigation.depth > 1 { navigation.pop(); message = nil }
-            else if navigation.root.filter != nil { navigation.root.filter = nil; say("filter cleared") }
         case .nextPane:
             // A view that is all pane keeps it focused.
             if currentTable() != nil { navigation.top.pane ^= 1 }
@@ -517,7 +518,8 @@ public final class Console {
         if let f, view == .help {
             say("help lines matching '\(f.label)' — Esc shows all")
         } else if let f, let t = currentTable() {
-            say("\(t.model.rows.count) of \(t.total) rows \(f.inverted ? "do not match" : "match") '\(f.label)' — n/N step, Esc clears")
+            // An inverted filter's label starts with "!": "do not match '!x'" would say it twice.
+            say("\(t.model.rows.count) of \(t.total) rows match '\(f.label)' — n/N step, Esc clears")
         } else {
             say("filter cleared")
         }

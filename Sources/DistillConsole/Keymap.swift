@@ -85,7 +85,7 @@ public struct Keymap: Sendable {
         KeyBinding(keys: [.char("G"), .end], action: .bottom, description: "go to the last row", group: .navigation),
         KeyBinding(keys: [.char("F")], action: .followTop, description: "follow the top row of the cluster list as it changes (on until you move)", group: .navigation),
         KeyBinding(keys: [.enter, .right, .char("l")], action: .drillDown, description: "open: cluster → accounts → account → session → exchange", group: .navigation, footer: "open", footerRank: 2),
-        KeyBinding(keys: [.escape, .left, .char("h"), .backspace], action: .back, description: "back one level (closes help)", group: .navigation, footer: "back", footerRank: 3),
+        KeyBinding(keys: [.escape, .left, .char("h"), .backspace], action: .back, description: "back one level (clears a filter first; closes help)", group: .navigation, footer: "back", footerRank: 3),
         KeyBinding(keys: [.tab, .backTab], action: .nextPane, description: "switch pane (table ↔ evidence/detail)", group: .navigation, footer: "pane", footerRank: 10),
         KeyBinding(keys: [.char("w")], action: .whyTogether, description: "why together: what ties the cluster's accounts", group: .navigation, footer: "why", footerRank: 11),
         KeyBinding(keys: [.char("/")], action: .filter, description: "filter rows (account, org, card, IP, signal; start with ! to invert)", group: .find, footer: "filter", footerRank: 5),

@@ -394,6 +394,17 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(console.selectedKey, "lab-3")
         _ = console.handle(.escape)
         XCTAssertEqual(console.currentTable()?.model.rows.count, 3)
+        // Below the cluster list Esc also clears the filter first, as the hint says; then goes back.
+        XCTAssertEqual(console.selectedKey, "lab-3")
+        _ = console.handle(.enter)
+        _ = console.run(command: "filter lab-4")
+        XCTAssertEqual(console.message?.text, "1 of 3 rows match 'lab-4' — n/N step, Esc clears")
+        _ = console.handle(.escape)
+        XCTAssertEqual(console.currentTable()?.model.rows.count, 3, "the filter is cleared, the level kept")
+        XCTAssertEqual(console.navigation.depth, 2)
+        XCTAssertEqual(console.message?.text, "filter cleared")
+        _ = console.handle(.escape)
+        XCTAssertEqual(console.currentTable()?.model.rows.count, 3, "then back to the cluster list")
     }
 
     func testSortByKeyAndByCommand() {
