@@ -272,6 +272,28 @@ final class HeadlessRun {
             verdicts[c.key] = c.verdict
             session.out.write(session.alertLine(c, previous: before, at: snap.streamTime))
         }
+        closeVanishedClusters(snap)
+    }
+
+    /// A cluster alerted on can vanish: merged into another (its key, an account, is now in a
+    /// cluster under another key) or broken up into accounts judged alone. Said once, so that a
+    /// reader keeping verdicts by key ends with the final counters' clusters, not stale ones.
+    func closeVanishedClusters(_ snap: Snapshot) {
+        let present = Set(snap.clusters.map(\.key))
+        let vanished = verdicts.keys.filter { !present.contains($0) }
+        guard !vanished.isEmpty else { return }
+        let wanted = Set(vanished)
+        var holder: [String: ClusterSnapshot] = [:]
+        for c in snap.clusters { for a in c.accounts where wanted.contains(a) { holder[a] = c } }
+        for key in vanished.sorted() {
+            let previous = verdicts.removeValue(forKey: key) ?? .clear
+            guard previous != .clear else { continue }  // never flagged, or cleared already: nothing to close
+            var line = "{\"type\":\"closed\",\"stream_time\":\(JSON.time(snap.streamTime)),\"cluster\":\(JSON.quote(key)),\"previous\":\"\(previous.rawValue)\""
+            if let into = holder[key] {
+                line += ",\"merged_into\":\(JSON.quote(into.key)),\"verdict\":\"\(into.verdict.rawValue)\""
+            }
+            session.out.write(line + "}")
+        }
     }
 
     /// The last checkpoint: where the input stands now. Readers hand over what they hold and a

@@ -72,6 +72,36 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("--report works with --headless"), refused.stderr)
     }
 
+    /// A reader that keeps each cluster's verdict by key from the alerts, and drops the keys
+    /// said to be closed, ends with the clusters the final counters count: merged clusters do
+    /// not linger as stale suspects.
+    func testHeadlessAlertsCloseClustersThatMergeAway() throws {
+        let run = try sh(#""$DW" watch --headless --speed max --counters-every 0 SampleLogs/demo.ndjson.gz"#)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        var verdicts: [String: String] = [:]
+        var closed = 0
+        var final: [String: Any] = [:]
+        for line in run.text.split(separator: "\n") {
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let key = object["cluster"] as? String
+            switch object["type"] as? String {
+            case "alert": verdicts[try XCTUnwrap(key)] = object["verdict"] as? String
+            case "closed":
+                let key = try XCTUnwrap(key)
+                XCTAssertEqual(verdicts.removeValue(forKey: key), object["previous"] as? String, "closed as last alerted: \(line)")
+                if let into = object["merged_into"] as? String {
+                    XCTAssertEqual(verdicts[into] ?? "clear", object["verdict"] as? String, "merged into a cluster alerted at that verdict: \(line)")
+                }
+                closed += 1
+            case "counters": final = object
+            default: break
+            }
+        }
+        XCTAssertGreaterThan(closed, 0, "the demo's campaigns merge as they grow")
+        XCTAssertEqual(verdicts.values.filter { $0 == "suspect" }.count, final["suspect"] as? Int)
+        XCTAssertEqual(verdicts.values.filter { $0 == "watch" }.count, final["watch"] as? Int)
+    }
+
     func testGeneratorIsDeterministicAndScanReadsItFromStdin() throws {
         let a = try sh(#""$DW" gen --seed 7 --days 2 --scale 0.1 | sha256sum"#)
         let b = try sh(#""$DW" gen --seed 7 --days 2 --scale 0.1 | sha256sum"#)
