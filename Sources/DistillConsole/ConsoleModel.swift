@@ -47,7 +47,7 @@ public struct FeedStatus: Sendable, Equatable {
         case replay(speed: Double)
         case paused(speed: Double)
         /// Ingesting at full speed to a stream time (nil: to the next suspect moment).
-        case seeking(to: StreamTime?, speed: Double)
+        case seeking(to: StreamTime?, speed: Double, thenPaused: Bool = false)
         /// A replay that reached the end of its input (it can still seek back).
         case replayEnded(speed: Double)
         case live
@@ -92,8 +92,8 @@ public struct FeedStatus: Sendable, Equatable {
         switch mode {
         case .replay(let s): return "REPLAY ×" + FeedStatus.speedLabel(s)
         case .paused(let s): return "PAUSED ×" + FeedStatus.speedLabel(s)
-        case .seeking(let t, let s):
-            return "SEEKING → " + (t.map { Format.clock($0) } ?? "next suspect") + " (then ×" + FeedStatus.speedLabel(s) + ")"
+        case .seeking(let t, let s, let thenPaused):
+            return "SEEKING → " + (t.map { Format.clock($0) } ?? "next suspect") + (thenPaused ? " (then paused)" : " (then ×" + FeedStatus.speedLabel(s) + ")")
         case .replayEnded(let s): return "END OF INPUT ×" + FeedStatus.speedLabel(s)
         case .live: return "LIVE"
         case .finished: return "END OF INPUT"

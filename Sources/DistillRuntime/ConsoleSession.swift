@@ -35,6 +35,8 @@ public struct ConsoleSession {
     public var exportDirectory = CaseExportWriter.defaultDirectory()
     /// The allowlist version last handed to the detector (-1: none yet).
     var allowlistVersion = -1
+    /// A seek began at the last key: its arrival is said even when it ends within the same turn.
+    var seekStarted = false
     /// Where the engine's detector factory reads the allowlist from.
     let allowlist: AllowlistHolder
     /// With `--state`: writes checkpoints the engine hands over.
@@ -111,11 +113,12 @@ public struct ConsoleSession {
                 console.update(snapshot: engine.detector.snapshot())
                 console.showNewlySuspect(at: moment)
                 needsDraw = true
-            } else if seeking && engine.clock.target == nil {
+            } else if (seeking || seekStarted) && engine.clock.target == nil {
                 let at = engine.streamClock(at: now).map { Format.clock($0) } ?? "-"
                 console.say(engine.finished ? "end of input at \(at)" : "at \(at)" + (engine.clock.paused ? " (paused: Space resumes, . steps)" : ""))
             }
             seeking = engine.clock.target != nil
+            seekStarted = false
             if now - lastRetry >= 1000 {
                 lastRetry = now
                 if console.retryPending() { needsDraw = true }
@@ -193,8 +196,8 @@ public struct ConsoleSession {
         if engine.live { return engine.finished ? .finished : .live }
         if engine.finished { return .replayEnded(speed: speed) }
         switch clock.target {
-        case .time(let t): return .seeking(to: t, speed: speed)
-        case .nextSuspect: return .seeking(to: nil, speed: speed)
+        case .time(let t): return .seeking(to: t, speed: speed, thenPaused: clock.paused)
+        case .nextSuspect: return .seeking(to: nil, speed: speed, thenPaused: clock.paused)
         case nil: return clock.paused ? .paused(speed: speed) : .replay(speed: speed)
         }
     }
@@ -252,10 +255,11 @@ public struct ConsoleSession {
     }
 
     /// Says what a seek is doing, or why it cannot.
-    func report(_ result: ReplayEngine.SeekResult, _ doing: String) {
+    mutating func report(_ result: ReplayEngine.SeekResult, _ doing: String) {
         switch result {
-        case .forward: console.say(doing + "…")
+        case .forward: console.say(doing + "…"); seekStarted = true
         case .rebuilding:
+            seekStarted = true
             if let from = engine.lastSeekFrom { console.say(doing + ": seeking… (from the keyframe at \(Format.clock(from)))") }
             else { console.say(doing + ": seeking… (re-reading the input from the start)") }
             // A disk that refused keyframes makes seeks slow: say why.

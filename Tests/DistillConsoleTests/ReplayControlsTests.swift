@@ -67,6 +67,7 @@ final class ReplayControlsTests: XCTestCase {
         XCTAssertTrue(statusLine(console(.seeking(to: t, speed: 60), clock: t - 3_600_000))
             .hasPrefix(" DistillWatch │ SEEKING → 2026-04-22 10:00:00Z (then ×60) │ 2026-04-22 09:00:00Z │"))
         XCTAssertTrue(statusLine(console(.seeking(to: nil, speed: 60), clock: t)).contains("SEEKING → next suspect (then ×60)"))
+        XCTAssertTrue(statusLine(console(.seeking(to: nil, speed: 60, thenPaused: true), clock: t)).contains("SEEKING → next suspect (then paused)"))
         XCTAssertTrue(statusLine(console(.replayEnded(speed: 2.5), clock: t)).hasPrefix(" DistillWatch │ END OF INPUT ×2.50 │ 2026-04-22 10:00:00Z │"))
         var status = FeedStatus(source: "x", mode: .replay(speed: 60))
         status.outsideWindow = 1234

@@ -179,6 +179,43 @@ final class ConsoleSessionTests: RuntimeTestCase {
         }
     }
 
+    /// A seek that ends within the turn it began in (a step of one stream minute while paused)
+    /// still replaces "stepping one stream minute…" with where the replay now stands.
+    func testAFinishedSeekSaysWhereTheReplayStands() throws {
+        let path = try generate("short.ndjson", days: 1, exchanges: 2_000)
+        let engine = try ReplayEngine(speed: .times(600), paused: false, makeDetector: { Detector() },
+                                      makeFeed: { StreamFeed(stream: try ExchangeStream(paths: [path])) })
+        var stepped = 0
+        var paused = false
+        var arrived = ""
+        let deadline = Date().addingTimeInterval(60)
+        let terminal = ScriptedTerminal { grid in
+            if Date() > deadline { return .char("q") }
+            let screen = (0..<grid.height).map { grid.text(row: $0) }.joined(separator: "\n")
+            if !paused {
+                // Paused once the replay is under way, so that its clock has a position to step from.
+                guard screen.contains("REPLAY"), !screen.contains("│ 0 ex │") else { return nil }
+                paused = true
+                return .char(" ")
+            }
+            if stepped == 0 {
+                guard screen.contains("PAUSED") else { return nil }
+                stepped = 1
+                return .char(".")
+            }
+            guard screen.contains("(paused: Space resumes, . steps)") else { return nil }
+            arrived = screen
+            return .char("q")
+        }
+        var session = ConsoleSession(terminal: terminal, engine: engine, sourceName: "short.ndjson")
+        _ = session.run()
+        engine.stop()
+        XCTAssertEqual(stepped, 1)
+        XCTAssertFalse(arrived.isEmpty, "never said it arrived: \(terminal.screen)")
+        XCTAssertFalse(arrived.contains("stepping one stream minute"), arrived)
+        XCTAssertTrue(arrived.contains("PAUSED"), arrived)
+    }
+
     func testReplayPacingFollowsTheInjectedClock() throws {
         // Enough exchanges to reach well past ten stream hours (at the end the clock stands).
         let path = try generate("two-days.ndjson", days: 2, exchanges: 20_000)
