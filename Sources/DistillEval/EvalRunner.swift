@@ -24,15 +24,31 @@ public enum EvalRunner {
         return (result, snapshot)
     }
 
+    /// What a recorded log held besides its scores: its input counts, and how far its accounts
+    /// and its labels' accounts are the same (scores of a log against another log's labels
+    /// would mean nothing).
+    public struct LogCheck: Sendable {
+        public var ledger: InputLedger
+        public var accountsInLog = 0
+        public var unlabelledAccounts = 0
+        public var labelledAccountsAbsent = 0
+    }
+
     /// Scores a recorded log (any input `scan` reads) against its labels file's text.
-    public static func run(paths: [String], labelsJSON: String, settings: DetectorSettings) throws -> (result: RunResult, snapshot: Snapshot) {
+    public static func run(paths: [String], labelsJSON: String, settings: DetectorSettings) throws -> (result: RunResult, snapshot: Snapshot, check: LogCheck) {
         let labels = try Labels(json: labelsJSON)
         let run = try DetectionRun.run(paths: paths, settings: settings)
         let snapshot = run.detector.snapshot()
         var result = EvalMetrics.score(labels, Verdicts(snapshot: snapshot),
                                        scenario: paths.joined(separator: ","), seed: 0)
         result.exchanges = run.ledger.exchanges
-        return (result, snapshot)
+        var check = LogCheck(ledger: run.ledger)
+        var inLog = Set<String>()
+        for c in run.detector.snapshot(includeQuiet: true).clusters { inLog.formUnion(c.accounts) }
+        check.accountsInLog = inLog.count
+        check.unlabelledAccounts = inLog.filter { labels.accounts[$0] == nil }.count
+        check.labelledAccountsAbsent = labels.accounts.keys.filter { !inLog.contains($0) }.count
+        return (result, snapshot, check)
     }
 
     /// The scenarios `eval --holdout` reports on: campaigns drawn with held-out axis values.

@@ -43,10 +43,33 @@ struct EvalCommand: ParsableCommand {
         for name in scenarioList where !Scenarios.names.contains(name) {
             throw ValidationError("unknown scenario '\(TextSanitizer.sanitize(name))'; known: \(Scenarios.names.joined(separator: ", "))")
         }
-        _ = try seedList()
         if (log == nil) != (labels == nil) { throw ValidationError("--log and --labels go together") }
+        // No run at all would score as perfect: 0 of 0 wrongly flagged, 0 of 0 missed.
+        if log == nil && scenarioList.isEmpty { throw ValidationError("--scenarios names no scenario") }
+        if log == nil, try seedList().isEmpty { throw ValidationError("--seeds names no seed") }
         guard days >= 1 && days <= 366 else { throw ValidationError("--days must be between 1 and 366") }
         guard scale.isFinite && scale > 0 && scale <= 50 else { throw ValidationError("--scale must be greater than 0 and at most 50") }
+    }
+
+    /// What the scores leave out: lines not scored, and accounts the labels do not cover.
+    static func say(_ check: EvalRunner.LogCheck, log: String) throws {
+        let ledger = check.ledger
+        let name = TextSanitizer.sanitize(log)
+        if ledger.rejectedTotal > 0 {
+            let reasons = ledger.rejectedByReason.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }
+            printDiagnostic("\(ledger.rejectedTotal) line\(ledger.rejectedTotal == 1 ? "" : "s") of \(name) rejected and not scored (\(reasons.joined(separator: ", ")))", level: .warning)
+        }
+        if ledger.duplicates > 0 {
+            printDiagnostic("\(ledger.duplicates) repeated request_id\(ledger.duplicates == 1 ? "" : "s") in \(name) counted once", level: .warning)
+        }
+        if check.accountsInLog - check.unlabelledAccounts == 0 {
+            // Said here, after the run, with this command's status for unusable input.
+            printDiagnostic("no account of \(name) is in the labels: they are another log's")
+            throw ExitCode(2)
+        }
+        if check.unlabelledAccounts > 0 || check.labelledAccountsAbsent > 0 {
+            printDiagnostic("the labels do not match the log: \(check.unlabelledAccounts) of its \(check.accountsInLog) accounts have no label, and \(check.labelledAccountsAbsent) labelled accounts never appear in it", level: .warning)
+        }
     }
 
     private var scenarioList: [String] {
@@ -74,9 +97,12 @@ struct EvalCommand: ParsableCommand {
                 if let log, let labels {
                     let text: String
                     do { text = try String(contentsOfFile: labels, encoding: .utf8) } catch {
-                        throw ValidationError("cannot read labels '\(TextSanitizer.sanitize(labels))'")
+                        printDiagnostic("cannot read labels '\(TextSanitizer.sanitize(labels))'")
+                        throw ExitCode(2)
                     }
-                    (r, snapshot) = try EvalRunner.run(paths: [log], labelsJSON: text, settings: settings)
+                    let check: EvalRunner.LogCheck
+                    (r, snapshot, check) = try EvalRunner.run(paths: [log], labelsJSON: text, settings: settings)
+                    try Self.say(check, log: log)
                 } else {
                     (r, snapshot) = try EvalRunner.run(scenario: scenario, seed: seed, days: days, scale: scale, settings: settings)
                 }

@@ -182,7 +182,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(directory.stderr.contains("/tmp"), directory.stderr)
         // Bad arguments: status 2 in every command, with the command's own usage.
         for args in ["scan", "scan - --format xml", "scan --from bogus SampleLogs/demo.ndjson.gz", "gen --scenario nonsense",
-                     "eval --scenarios nope", "cases list --verdict bogus", "watch --speed 0 /dev/null", "watch --threads 0 /dev/null",
+                     "eval --scenarios nope", "eval --seeds ,,", "eval --scenarios ''", "cases list --verdict bogus", "watch --speed 0 /dev/null", "watch --threads 0 /dev/null",
                      "watch --headless --counters-every 1e-9 /dev/null", "watch --headless --checkpoint-every 0 --state /tmp/x /dev/null",
                      "watch --state /tmp/x /dev/null"] {
             let r = try sh("\"$DW\" \(args) < /dev/null")
@@ -226,6 +226,22 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(report.status, 2, report.stderr)
         XCTAssertTrue(report.stderr.contains("--report: cannot write in /no/such/dir"), report.stderr)
         XCTAssertTrue(report.stdout.isEmpty, "nothing was run: \(report.text)")
+    }
+
+    /// Scoring a recorded log says what the scores leave out: lines it could not read, and
+    /// labels of another log (which would score as a detector that caught nothing).
+    func testEvalOfALogSaysWhatItDidNotScore() throws {
+        let dir = try temporaryDirectory().path
+        XCTAssertEqual(try sh("\"$DW\" gen --days 1 --scale 0.1 --seed 3 --labels '\(dir)/a.labels' -o '\(dir)/a.nd'").status, 0)
+        XCTAssertEqual(try sh("\"$DW\" gen --days 1 --scale 0.1 --seed 4 --labels '\(dir)/b.labels' -o '\(dir)/b.nd'").status, 0)
+        XCTAssertEqual(try sh("(cat '\(dir)/a.nd'; yes garbage | head -30) > '\(dir)/bad.nd'").status, 0)
+        let bad = try sh("\"$DW\" eval --log '\(dir)/bad.nd' --labels '\(dir)/a.labels'")
+        XCTAssertEqual(bad.status, 0, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("30 lines of \(dir)/bad.nd rejected and not scored (invalid_json 30)"), bad.stderr)
+        let other = try sh("\"$DW\" eval --log '\(dir)/a.nd' --labels '\(dir)/b.labels'")
+        XCTAssertEqual(other.status, 2, other.stderr)
+        XCTAssertTrue(other.stderr.contains("no account of \(dir)/a.nd is in the labels"), other.stderr)
+        XCTAssertFalse(other.stderr.contains("Usage: distillwatch <subcommand>"), other.stderr)
     }
 
     func testInputWithNoAcceptedExchangeHasItsOwnStatus() throws {
