@@ -81,7 +81,7 @@ struct GenCommand: ParsableCommand {
         }
         let closeFailed = output != nil && close(fd) != 0
         if failed || closeFailed { throw GenError("writing the output failed: \(String(cString: strerror(errno)))") }
-        let msg = "gen: \(summary.exchanges) exchanges, \(summary.accounts) accounts, \(summary.bytes) bytes (scenario \(scenario), seed \(seed), \(days) days)\n"
+        let msg = "gen: \(summary.exchanges) exchanges, \(summary.accounts) accounts, \(summary.bytes) bytes (scenario \(scenario), seed \(seed), \(days) day\(days == 1 ? "" : "s"))\n"
         _ = Array(msg.utf8).withUnsafeBytes { writeAll(2, $0) }
     }
 

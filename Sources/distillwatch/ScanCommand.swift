@@ -99,7 +99,7 @@ struct ScanCommand: ParsableCommand {
 
         if chosen == .json && result.ledger.rejectedTotal > 0 {
             // Rejections are in the JSON counts; the first few go to stderr for a person.
-            var note = "distillwatch: \(result.ledger.rejectedTotal) lines rejected"
+            var note = "distillwatch: \(result.ledger.rejectedTotal) line\(result.ledger.rejectedTotal == 1 ? "" : "s") rejected"
             for sample in result.ledger.samples.prefix(3) {
                 note += "\n  \(TextSanitizer.sanitize(sample.source)):\(sample.line): \(sample.reason): \(TextSanitizer.sanitize(sample.message))"
             }

@@ -49,7 +49,8 @@ public struct ScanReport: Sendable {
         let span = ledger.firstTs.map { "\(Timestamp.format($0)) → \(Timestamp.format(ledger.lastTs ?? $0))" } ?? "no exchanges"
         lines.append("DistillWatch scan: \(group(ledger.exchanges)) exchanges (\(span)), \(group(ledger.duplicates)) duplicates, \(group(ledger.rejectedTotal)) rejected")
         let suspects = clusters.filter { $0.verdict == .suspect }
-        lines.append("\(suspects.count) suspect clusters (\(group(suspects.reduce(0) { $0 + $1.accounts.count })) accounts), \(clusters.filter { $0.verdict == .watch }.count) watch, \(clusters.filter { $0.verdict == .clear }.count) clear groups shown")
+        let suspectAccounts = suspects.reduce(0) { $0 + $1.accounts.count }
+        lines.append("\(suspects.count) suspect cluster\(suspects.count == 1 ? "" : "s") (\(group(suspectAccounts)) account\(suspectAccounts == 1 ? "" : "s")), \(clusters.filter { $0.verdict == .watch }.count) watch, \(clusters.filter { $0.verdict == .clear }.count) clear groups shown")
         lines.append("")
         let header = pad("ID", 5) + pad("VERDICT", 9) + pad("RISK", 7, right: true) + pad("ACCTS", 7, right: true)
             + pad("EXCHANGES", 11, right: true) + "  " + pad("FIRST SEEN", 18) + pad("FLAGGED AT", 18) + "TOP SIGNALS"
