@@ -14,8 +14,18 @@ extension Console {
     func draw(_ l: ConsoleLayout, into grid: inout ScreenGrid) {
         grid.clear()
         guard !l.tooSmall else {
-            grid.put("Terminal too small (\(grid.width)x\(grid.height)): DistillWatch needs at least \(Self.minimumWidth)x\(Self.minimumHeight)",
-                     x: 0, y: 0, role: .warning)
+            // Wrapped at words: on a narrow terminal the size it needs is the part to read.
+            let words = "Terminal too small (\(grid.width)x\(grid.height)): DistillWatch needs at least \(Self.minimumWidth)x\(Self.minimumHeight)".split(separator: " ")
+            var y = 0, line = ""
+            for word in words {
+                if !line.isEmpty && line.count + 1 + word.count > grid.width {
+                    grid.put(line, x: 0, y: y, role: .warning)
+                    y += 1
+                    line = ""
+                }
+                line += (line.isEmpty ? "" : " ") + word
+            }
+            grid.put(line, x: 0, y: y, role: .warning)
             return
         }
         drawStatus(into: &grid)

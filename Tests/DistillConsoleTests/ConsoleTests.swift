@@ -214,11 +214,14 @@ final class ConsoleTests: XCTestCase {
         XCTAssertTrue(g.lines.allSatisfy { TextWidth.width(of: $0) <= 60 })
     }
 
-    func testTooSmallTerminalShowsOneLine() {
+    func testTooSmallTerminalSaysTheSizeItNeeds() {
         let (console, _) = Self.fixture()
         let g = render(console, 40, 8)
-        XCTAssertEqual(g.text(row: 0), "Terminal too small (40x8): DistillWatch…")
-        XCTAssertEqual((1..<8).map { g.text(row: $0) }, Array(repeating: "", count: 7))
+        XCTAssertEqual(g.text(row: 0), "Terminal too small (40x8): DistillWatch")
+        XCTAssertEqual(g.text(row: 1), "needs at least \(Console.minimumWidth)x\(Console.minimumHeight)")
+        XCTAssertEqual((2..<8).map { g.text(row: $0) }, Array(repeating: "", count: 6))
+        let narrow = render(console, 20, 5)
+        XCTAssertTrue((0..<5).map { narrow.text(row: $0) }.joined(separator: " ").contains("\(Console.minimumWidth)x\(Console.minimumHeight)"))
     }
 
     /// Without drill-down detail (a coordinator whose workers hold it, an account the inspector
