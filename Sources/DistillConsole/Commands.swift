@@ -121,6 +121,9 @@ extension Console {
         let columns = currentTable()?.model.columns.map(\.id).joined(separator: ", ") ?? "-"
         guard let name = args.first else { say("sort by: " + columns); return [] }
         let direction = args.dropFirst().first?.lowercased()
+        if let direction, direction != "asc" && direction != "desc" {
+            say("usage: sort COLUMN [asc|desc] — got '\(direction)'", .warning); return []
+        }
         let descending: Bool? = direction == "asc" ? false : direction == "desc" ? true : nil
         if !setSort(name, descending: descending) { say("no column '\(name)' here; try: " + columns, .warning) }
         else { say("sorted by \(navigation.top.sortColumn!)" + (navigation.top.descending ? " (descending)" : " (ascending)")) }

@@ -493,8 +493,12 @@ public final class Console {
     func cycleSort() {
         guard let table = currentTable() else { return }
         let cols = table.model.columns
-        let current = cols.firstIndex { $0.id == navigation.top.sortColumn } ?? -1
-        let next = cols[(current + 1) % cols.count]
+        // Only columns on screen with a title: sorting by one the terminal dropped shows nothing
+        // of the order chosen.
+        var order = TableWidget.layout(cols, width: screen.width).map(\.index).filter { !cols[$0].title.isEmpty }
+        if order.isEmpty { order = Array(cols.indices) }
+        let current = order.firstIndex { cols[$0].id == navigation.top.sortColumn } ?? -1
+        let next = cols[order[(current + 1) % order.count]]
         navigation.top.sortColumn = next.id
         navigation.top.descending = next.numeric
         say("sorted by \(next.title.lowercased()) \(next.numeric ? "(largest first)" : "(A→Z)") — :sort COLUMN [asc|desc] to choose")

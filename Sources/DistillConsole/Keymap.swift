@@ -92,7 +92,7 @@ public struct Keymap: Sendable {
         KeyBinding(keys: [.char("n")], action: .nextMatch, description: "next match", group: .find),
         KeyBinding(keys: [.char("N")], action: .previousMatch, description: "previous match", group: .find),
         KeyBinding(keys: [.char("A")], action: .showAllowlisted, description: "list what the allowlist set aside, judged as if not (A again hides)", group: .find),
-        KeyBinding(keys: [.char("s")], action: .cycleSort, description: "sort by the next column (:sort COLUMN to choose)", group: .find, footer: "sort", footerRank: 12),
+        KeyBinding(keys: [.char("s")], action: .cycleSort, description: "sort by the next column shown (:sort COLUMN to choose any)", group: .find, footer: "sort", footerRank: 12),
         KeyBinding(keys: [.char("S")], action: .markSuspect, description: "mark the selected cluster or account suspect", group: .triage, footer: "suspect", footerRank: 6),
         KeyBinding(keys: [.char("W")], action: .markWatch, description: "mark it watch", group: .triage, footer: "watch", footerRank: 8),
         KeyBinding(keys: [.char("C")], action: .markClear, description: "clear it as benign: asks a reason, can allowlist it", group: .triage, footer: "clear", footerRank: 7),

@@ -422,6 +422,23 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(console.message?.role, .warning)
         _ = console.handle(.char("s"))
         XCTAssertNotNil(console.message?.text.hasPrefix("sorted by"))
+        // A direction that is neither is refused, not read as the default.
+        _ = console.run(command: "sort risk asc")
+        _ = console.run(command: "sort exchanges sideways")
+        XCTAssertEqual(console.message?.role, .warning)
+        XCTAssertEqual(console.navigation.top.sortColumn, "risk")
+        XCTAssertFalse(console.navigation.top.descending)
+        // `s` steps only through columns the terminal shows, and never the untitled mark column.
+        _ = render(console, 60, 20)
+        let columns = console.currentTable()!.model.columns
+        let shown = Set(TableWidget.layout(columns, width: 60).map { columns[$0.index].id })
+        XCTAssertFalse(shown.contains("first"), "FIRST SEEN does not fit in 60 columns")
+        var visited = Set<String>()
+        for _ in 0..<(2 * columns.count) {
+            _ = console.handle(.char("s"))
+            visited.insert(console.navigation.top.sortColumn ?? "-")
+        }
+        XCTAssertEqual(visited, shown.subtracting(["trend"]))
     }
 
     func testDecisionsGoToTheStoreShowAtOnceAndUndo() {
