@@ -52,7 +52,9 @@ extension Console {
         if viewHasSubject { drawTable(into: &grid, l.table) }
         if viewHasSubject, !l.pane.isEmpty, let content = paneContent() {
             let allPane = l.table.isEmpty && l.heading.isEmpty
-            TextPane.render(title: content.title + (level.pane == 1 || allPane ? "" : "  (Tab to scroll)"), lines: content.lines, into: &grid,
+            // The hint only where there is more than the pane shows (its first row is the title).
+            let scrolls = content.lines.count > l.pane.height - 1
+            TextPane.render(title: content.title + (level.pane == 1 || allPane || !scrolls ? "" : "  (Tab to scroll)"), lines: content.lines, into: &grid,
                             x: l.pane.x, y: l.pane.y, width: l.pane.width, height: l.pane.height, scroll: level.paneScroll, focused: level.pane == 1)
         }
         drawMessage(into: &grid, y: l.message.y)

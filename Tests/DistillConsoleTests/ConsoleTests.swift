@@ -86,7 +86,7 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(String(g.roles(row: 4).prefix(20)), String(repeating: "S", count: 20))
         XCTAssertEqual(String(g.roles(row: 5).prefix(20)), "..WWWWW...2222.22222")
         XCTAssertEqual(String(g.roles(row: 6).prefix(20)), "..CCCCC...1111.11111")
-        XCTAssertEqual(g.text(row: 13), "── Evidence · cluster farm-1  (Tab to scroll) ──────────────────────────────────────────────────────")
+        XCTAssertEqual(g.text(row: 13), "── Evidence · cluster farm-1 ───────────────────────────────────────────────────────────────────────")
         XCTAssertEqual(g.text(row: 14), " suspect  risk 0.97  2 accounts  240 exchanges  first seen 04-12 13:20  flagged 04-12 14:20")
         XCTAssertEqual(g.text(row: 15), "  +3.20  reasoning_extraction  90% of 200 prompts ask for reasoning traces")
         XCTAssertEqual(g.text(row: 16), "  +1.50  shared_payment  2 accounts on 1 card")

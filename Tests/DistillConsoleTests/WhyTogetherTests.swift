@@ -97,7 +97,7 @@ final class WhyTogetherTests: XCTestCase {
         XCTAssertEqual(g.text(row: 3), "TIE                                  ACCTS VALUES WHAT BINDS IT")
         XCTAssertEqual(g.text(row: 4), "shared card                              4      1 card pm_␛[2Jfarm · 4 accounts, all here")
         XCTAssertEqual(g.text(row: 5), "infrastructure used by extraction-l…     4      1 IP range 198.51.100.0/24 · 4 accounts here, 5 in …")
-        XCTAssertEqual(g.text(row: 7), "── Tie · shared card  (Tab to scroll) ──────────────────────────────────────────────────────────────")
+        XCTAssertEqual(g.text(row: 7), "── Tie · shared card ───────────────────────────────────────────────────────────────────────────────")
         XCTAssertEqual(g.text(row: 8), " joined 4 of the cluster's 4 accounts")
         XCTAssertEqual(g.text(row: 9), "   · card pm_␛[2Jfarm · 4 accounts, all here")
         XCTAssertEqual(g.text(row: 10), " Enter lists the accounts on it")
