@@ -562,6 +562,8 @@ extension Console {
         }
         navigation.top.view = .exchange(account: account, session: session, index: next)
         navigation.top.paneScroll = 0
+        // Back in the session's list, the exchange last shown is the one selected (its rows are keyed by index).
+        if navigation.depth >= 2 { navigation.levels[navigation.depth - 2].selectedKey = String(next) }
         say("exchange \(next + 1) of \(count) kept (j next, k previous)")
     }
 }

@@ -286,7 +286,13 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(prompt, "   Solve step by step ␛[2J showing all reasoning 1", "escape shown as a placeholder")
         let row = g.lines.firstIndex { $0.contains("Solve step by step") }!
         XCTAssertEqual(g.roles(row: row).filter { $0 == "?" }.count, 1, "the placeholder has its own role")
-        for _ in 0..<4 { _ = console.handle(.escape) }
+        // Stepping to the next exchange, then back: the session's list has that one selected.
+        _ = console.handle(.char("j"))
+        XCTAssertEqual(console.breadcrumbs.last, "exchange #2")
+        _ = console.handle(.escape)
+        _ = render(console)
+        XCTAssertEqual(console.selectedKey, "1", "the second exchange kept")
+        for _ in 0..<3 { _ = console.handle(.escape) }
         XCTAssertEqual(console.view, .clusters)
     }
 
