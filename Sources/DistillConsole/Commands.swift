@@ -159,6 +159,10 @@ extension Console {
         guard let first = args.first, let until = Self.streamTime(after: snapshot.streamTime ?? 0, spec: first) else {
             say("usage: " + Self.snoozeUsage, .warning); return []
         }
+        if let now = snapshot.streamTime, until <= now {
+            say("\(Format.clock(until)) is not after the stream's time \(Format.clock(now)): a snooze runs until a later moment", .warning)
+            return []
+        }
         let note = args.dropFirst().joined(separator: " ")
         decide(.snooze, until: until, note: note.isEmpty ? nil : note)
         return []

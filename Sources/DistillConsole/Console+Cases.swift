@@ -188,7 +188,8 @@ extension Console {
 
     /// "6h", "30m", "2d", "90s" after `now`, or an RFC 3339 time.
     static func streamTime(after now: StreamTime, spec: String) -> StreamTime? {
-        if let t = Timestamp.parseRFC3339(spec) { return t }
+        // The same moments :goto takes (minutes or a date are enough).
+        if let t = Timestamp.parseMoment(spec) { return t }
         guard let unit = spec.last, let n = Double(spec.dropLast()), n > 0, n.isFinite else { return nil }
         let ms: Double
         switch unit {

@@ -499,6 +499,15 @@ final class ConsoleTests: XCTestCase {
         _ = console.run(command: "snooze 6h")
         XCTAssertEqual(store.records[0].verdictDecision?.until, console.snapshot.streamTime! + 6 * Self.hour)
         XCTAssertTrue(console.book.allowlist.isEmpty, "a later verdict replaces the clear")
+        // A moment as :goto takes it; one already past is refused with the reason, not the usage.
+        let later = console.snapshot.streamTime! + 30 * Self.hour
+        _ = console.run(command: "snooze " + String(Timestamp.format(later - later % 60_000).prefix(16)) + "Z")
+        XCTAssertEqual(store.records[0].verdictDecision?.until, later - later % 60_000)
+        let decisions = store.records[0].decisions.count
+        _ = console.run(command: "snooze " + String(Timestamp.format(Self.t0).prefix(16)) + "Z")
+        XCTAssertEqual(console.message?.role, .warning)
+        XCTAssertTrue(console.message?.text.contains("is not after the stream's time") == true, console.message?.text ?? "")
+        XCTAssertEqual(store.records[0].decisions.count, decisions, "nothing recorded")
     }
 
     func testAFailingJournalKeepsTheDecisionPendingAndRetries() {
