@@ -273,8 +273,19 @@ extension Console {
             }
             if s.examples.count > 6 { out.append([Segment("             … \(s.examples.count - 6) more", .muted)]) }
         }
-        let listed = c.accounts.prefix(12).joined(separator: ", ")
-        out.append([Segment(" accounts: ", .muted), Segment(listed + (c.accounts.count > 12 ? ", … (Enter lists all \(c.accounts.count))" : ""), .text)])
+        // As many accounts as fit on the line; the count comes first, so it is never the part cut.
+        let label = c.accounts.count > 1 ? " accounts (\(c.accounts.count)): " : " account: "
+        let more = ", … (Enter lists all)"
+        var listed = ""
+        var listedCount = 0
+        for a in c.accounts {
+            let next = (listedCount == 0 ? "" : ", ") + a
+            let room = width - label.count - TextWidth.width(of: listed) - (listedCount + 1 < c.accounts.count ? more.count : 0)
+            guard TextWidth.width(of: next) <= room || listedCount == 0 else { break }
+            listed += next
+            listedCount += 1
+        }
+        out.append([Segment(label, .muted), Segment(listed + (listedCount < c.accounts.count ? more : ""), .text)])
         return out
     }
 

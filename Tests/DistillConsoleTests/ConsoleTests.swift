@@ -214,6 +214,21 @@ final class ConsoleTests: XCTestCase {
         XCTAssertTrue(g.lines.allSatisfy { TextWidth.width(of: $0) <= 60 })
     }
 
+    /// The evidence pane's accounts line gives the count first and lists what fits, so the
+    /// count is never what a narrow pane cuts.
+    func testTheEvidenceAccountsLineCountsFirstAndListsWhatFits() {
+        let (console, _) = Self.fixture()
+        let many = ClusterSnapshot.make(key: "acct_000000000000", verdict: .suspect, risk: 0.9,
+                                        accounts: (0..<40).map { String(format: "acct_%012d", $0) }, exchanges: 400,
+                                        firstSeen: Self.t0, lastSeen: Self.t0 + Self.hour)
+        let line = console.evidenceLines(many, width: 100).last!.map(\.text).joined()
+        XCTAssertTrue(line.hasPrefix(" accounts (40): acct_000000000000, acct_000000000001"), line)
+        XCTAssertTrue(line.hasSuffix(", … (Enter lists all)"), line)
+        XCTAssertLessThanOrEqual(TextWidth.width(of: line), 100, line)
+        let two = console.evidenceLines(console.snapshot.clusters.first { $0.key == "farm-1" }!, width: 100).last!.map(\.text).joined()
+        XCTAssertEqual(two, " accounts (2): farm-1, farm-2")
+    }
+
     func testTooSmallTerminalSaysTheSizeItNeeds() {
         let (console, _) = Self.fixture()
         let g = render(console, 40, 8)
