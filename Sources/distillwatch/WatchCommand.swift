@@ -72,6 +72,9 @@ struct WatchCommand: ParsableCommand {
         if threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256") }
         if case .failure(let e) = ReplaySpeed.parse(speed) { throw ValidationError("--\(e)") }
         _ = try window()
+        // A --theme that names nothing is a bad argument; the environment's choice, set once and
+        // forgotten, only falls back to dark with a warning.
+        if let theme, ThemeLoader.find(theme) == nil { throw ValidationError("--theme: " + TextSanitizer.sanitize(ThemeLoader.notFound(theme))) }
     }
 
     var replaySpeed: ReplaySpeed { (try? ReplaySpeed.parse(speed).get()) ?? .times(3600) }

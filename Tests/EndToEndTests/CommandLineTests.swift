@@ -184,7 +184,7 @@ final class CommandLineTests: XCTestCase {
         for args in ["scan", "scan - --format xml", "scan --from bogus SampleLogs/demo.ndjson.gz", "gen --scenario nonsense",
                      "eval --scenarios nope", "eval --seeds ,,", "eval --scenarios ''", "cases list --verdict bogus", "watch --speed 0 /dev/null", "watch --threads 0 /dev/null",
                      "watch --headless --counters-every 1e-9 /dev/null", "watch --headless --checkpoint-every 0 --state /tmp/x /dev/null",
-                     "watch --state /tmp/x /dev/null"] {
+                     "watch --state /tmp/x /dev/null", "watch --theme nosuch /dev/null"] {
             let r = try sh("\"$DW\" \(args) < /dev/null")
             XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("Error:") || r.stderr.contains("distillwatch:"), "\(args): \(r.stderr)")
