@@ -36,9 +36,6 @@ public enum Sparkline {
         return render(peaks.reversed(), width: width, unicode: unicode)
     }
 
-    /// How many values each glyph of `renderWhole` stands for.
-    public static func span(of count: Int, width: Int) -> Int { width > 0 && count > width ? (count + width - 1) / width : 1 }
-
     /// Min, max and last of the visible part, for the figures beside a sparkline.
     public static func figures(_ values: [Int], width: Int) -> (min: Int, max: Int, last: Int) {
         let visible = values.suffix(max(1, width))

@@ -77,7 +77,6 @@ final class PrimitiveTests: XCTestCase {
         hours[17] = 108  // 30 hours before the newest
         XCTAssertEqual(Sparkline.renderWhole(hours, width: 12), "▁▁▁▁█▁▁▁▁▁▁▁", "4 hours a glyph: hours 16-19 are the fifth")
         XCTAssertEqual(Sparkline.renderWhole(hours, width: 11), " ▁▁▁█▁▁▁▁▁▁", "5 hours a glyph: ten glyphs, the oldest partly empty")
-        XCTAssertEqual(Sparkline.span(of: 48, width: 11), 5)
         XCTAssertEqual(Sparkline.renderWhole([3, 7], width: 4), Sparkline.render([3, 7], width: 4), "a short series is drawn as it is")
         // Rows whose last-hour counts differ in width still put each hour in the same column.
         var g = ScreenGrid(width: 16, height: 2)

@@ -42,7 +42,6 @@ public struct ExchangeExcerpt: Sendable, Equatable, Codable {
         }
     }
 
-    /// Cuts on scalars, not graphemes: cheap on the ingest path, and the screen re-measures anyway.
     /// `cut`, ending in "…" when something was cut: a value shown whole must not look complete
     /// when it is not.
     static func cutMarked(_ text: String, _ limit: Int) -> String {
@@ -50,6 +49,7 @@ public struct ExchangeExcerpt: Sendable, Equatable, Codable {
         return truncated ? kept + "…" : kept
     }
 
+    /// Cuts on scalars, not graphemes: cheap on the ingest path, and the screen re-measures anyway.
     static func cut(_ text: String, _ limit: Int) -> (text: String, truncated: Bool) {
         if text.utf8.count <= limit { return (text, false) }
         let scalars = text.unicodeScalars
