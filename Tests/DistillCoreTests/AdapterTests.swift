@@ -113,6 +113,14 @@ final class AdapterTests: XCTestCase {
         // New names win over old ones when both are present.
         let both = request.replacingOccurrences(of: i("gen_ai.usage.prompt_tokens", 7), with: i("gen_ai.usage.prompt_tokens", 7) + "," + i("gen_ai.usage.input_tokens", 9))
         XCTAssertEqual(exchanges(decode(both, .otlp)).first?.inputTokens, 9)
+        // A start time that is there but not nanoseconds is a bad time, not a missing one; a
+        // fraction is not read as epoch seconds either.
+        for bad in [#""x""#, "1.5", #""""#] {
+            let broken = request.replacingOccurrences(of: #""startTimeUnixNano":"1776849243120000000""#, with: #""startTimeUnixNano":"# + bad)
+            XCTAssertEqual(rejections(decode(broken, .otlp)), ["bad_ts:ts"], bad)
+        }
+        let absent = request.replacingOccurrences(of: #""startTimeUnixNano":"1776849243120000000","#, with: "")
+        XCTAssertEqual(rejections(decode(absent, .otlp)), ["missing_ts"])
     }
 
     func testKcatEnvelopeIsUnwrapped() {

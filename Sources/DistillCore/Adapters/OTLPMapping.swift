@@ -44,7 +44,8 @@ enum OTLPMapping {
                         continue
                     }
                     let t = nanos(log["timeUnixNano"]).flatMap { $0 > 0 ? $0 : nil } ?? nanos(log["observedTimeUnixNano"])
-                    var r = map(attrs, startNanos: t, endNanos: nil)
+                    var r = map(attrs, startNanos: t, endNanos: nil,
+                                unreadableStart: [log["timeUnixNano"], log["observedTimeUnixNano"]].compactMap { $0 }.first { nanos($0) == nil })
                     if r["prompt_text"] == nil, let text = body as? String, !isJSONRecord(text) { r["prompt_text"] = String(text.prefix(65536)) }
                     if let sev = JSONValue.integer(log["severityNumber"]), sev >= 17, r["status"] == nil { r["status"] = "failure" }
                     emit(Record(fields: r))
@@ -56,7 +57,8 @@ enum OTLPMapping {
             for scope in objects(resource["scopeSpans"], "scopeSpans", emit) {
                 for span in objects(scope["spans"], "spans", emit) {
                     let attrs = base.merging(attributes(span["attributes"])) { $1 }
-                    var r = map(attrs, startNanos: nanos(span["startTimeUnixNano"]), endNanos: nanos(span["endTimeUnixNano"]))
+                    var r = map(attrs, startNanos: nanos(span["startTimeUnixNano"]), endNanos: nanos(span["endTimeUnixNano"]),
+                                unreadableStart: span["startTimeUnixNano"].flatMap { nanos($0) == nil ? $0 : nil })
                     if let status = span["status"] as? [String: Any] {
                         // STATUS_CODE_ERROR is 2; JSON encoders may write the enum by name.
                         let code = status["code"]
@@ -93,9 +95,12 @@ enum OTLPMapping {
         ("http_status", ["http.response.status_code"]),
     ]
 
-    static func map(_ a: [String: Any], startNanos: Int64?, endNanos: Int64?) -> [String: Any] {
+    /// `unreadableStart`: a time field present but not a count of nanoseconds. Handed on as the
+    /// record's `ts`, so that the canonical decoder rejects it as a bad time rather than a missing one.
+    static func map(_ a: [String: Any], startNanos: Int64?, endNanos: Int64?, unreadableStart: Any? = nil) -> [String: Any] {
         var r: [String: Any] = [:]
         if let t = startNanos, t > 0 { r["ts"] = NSNumber(value: t) }
+        else if let raw = unreadableStart { r["ts"] = raw as? String ?? "\(raw)" }  // as text: never read as an epoch number
         for (field, keys) in stringFields {
             if let v = keys.lazy.compactMap({ JSONValue.raw(a[$0]) }).first { r[field] = v }
         }
