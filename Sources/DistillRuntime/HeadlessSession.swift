@@ -256,6 +256,7 @@ final class HeadlessRun {
 
     func evaluate() {
         let snap = detector.snapshot()
+        let earlier = lastSnapshot
         lastSnapshot = snap
         evaluatedAt = engine.totalIngested
         lastEvaluatedTs = snap.streamTime
@@ -269,8 +270,15 @@ final class HeadlessRun {
         for c in snap.clusters {
             let before = verdicts[c.key] ?? .clear
             guard c.verdict != before else { continue }
+            // A key first alerted on now may have split off a cluster alerted under another key:
+            // said, since its "previous" is then only this key's.
+            var splitFrom: String?
+            if verdicts[c.key] == nil, let from = earlier?.clusters.first(where: { $0.key != c.key && $0.accounts.contains(c.key) }),
+               verdicts[from.key] != nil {
+                splitFrom = from.key
+            }
             verdicts[c.key] = c.verdict
-            session.out.write(session.alertLine(c, previous: before, at: snap.streamTime))
+            session.out.write(session.alertLine(c, previous: before, at: snap.streamTime, splitFrom: splitFrom))
         }
         closeVanishedClusters(snap)
     }
@@ -394,9 +402,11 @@ final class HeadlessRun {
 }
 
 extension HeadlessSession {
-    func alertLine(_ c: ClusterSnapshot, previous: Verdict, at time: StreamTime?) -> String {
+    func alertLine(_ c: ClusterSnapshot, previous: Verdict, at time: StreamTime?, splitFrom: String? = nil) -> String {
         var line = "{\"type\":\"alert\",\"stream_time\":\(JSON.time(time)),\"cluster\":\(JSON.quote(c.key))"
-        line += ",\"verdict\":\"\(c.verdict.rawValue)\",\"previous\":\"\(previous.rawValue)\",\"risk\":\(JSON.number(c.risk, places: 3))"
+        line += ",\"verdict\":\"\(c.verdict.rawValue)\",\"previous\":\"\(previous.rawValue)\""
+        if let splitFrom { line += ",\"split_from\":\(JSON.quote(splitFrom))" }
+        line += ",\"risk\":\(JSON.number(c.risk, places: 3))"
         line += ",\"accounts\":\(c.accounts.count),\"exchanges\":\(c.exchanges),\"flagged_at\":\(JSON.time(c.flaggedAt))"
         line += ",\"signals\":[" + c.signals.map { "{\"name\":\(JSON.quote($0.name)),\"weight\":\(JSON.number($0.weight, places: 2))}" }
             .joined(separator: ",") + "]}"

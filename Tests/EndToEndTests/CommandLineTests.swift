@@ -74,18 +74,24 @@ final class CommandLineTests: XCTestCase {
 
     /// A reader that keeps each cluster's verdict by key from the alerts, and drops the keys
     /// said to be closed, ends with the clusters the final counters count: merged clusters do
-    /// not linger as stale suspects.
+    /// not linger as stale suspects, and a part that splits off says where it came from.
     func testHeadlessAlertsCloseClustersThatMergeAway() throws {
         let run = try sh(#""$DW" watch --headless --speed max --counters-every 0 SampleLogs/demo.ndjson.gz"#)
         XCTAssertEqual(run.status, 0, run.stderr)
         var verdicts: [String: String] = [:]
-        var closed = 0
+        var closed = 0, splits = 0
         var final: [String: Any] = [:]
         for line in run.text.split(separator: "\n") {
             let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             let key = object["cluster"] as? String
             switch object["type"] as? String {
-            case "alert": verdicts[try XCTUnwrap(key)] = object["verdict"] as? String
+            case "alert":
+                if let from = object["split_from"] as? String {
+                    XCTAssertNotNil(verdicts[from], "split from a cluster alerted on and still open: \(line)")
+                    XCTAssertNil(verdicts[try XCTUnwrap(key)], "only a key new to the reader splits off: \(line)")
+                    splits += 1
+                }
+                verdicts[try XCTUnwrap(key)] = object["verdict"] as? String
             case "closed":
                 let key = try XCTUnwrap(key)
                 XCTAssertEqual(verdicts.removeValue(forKey: key), object["previous"] as? String, "closed as last alerted: \(line)")
@@ -98,6 +104,7 @@ final class CommandLineTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(closed, 0, "the demo's campaigns merge as they grow")
+        XCTAssertGreaterThan(splits, 0, "and parts of them split off")
         XCTAssertEqual(verdicts.values.filter { $0 == "suspect" }.count, final["suspect"] as? Int)
         XCTAssertEqual(verdicts.values.filter { $0 == "watch" }.count, final["watch"] as? Int)
     }
