@@ -436,18 +436,23 @@ public final class LineOutput: LineSink {
     public init() {}
 
     public func write(_ line: String) {
-        var text = line + "\n"
-        text.withUTF8 { raw in
+        guard let error = Self.writeAll(line + "\n") else { return }
+        // A reader that left (`| head`) ends the run quietly; any other failure is said.
+        if error != EPIPE { failure = String(cString: strerror(error)) }
+        closed = true
+    }
+
+    /// Writes all of `text` to standard output; the errno that stopped it, if any (EIO when
+    /// nothing could be written).
+    public static func writeAll(_ text: String) -> Int32? {
+        var text = text
+        return text.withUTF8 { raw -> Int32? in
             var done = 0
             while done < raw.count {
-                let n = Foundation.write(1, raw.baseAddress! + done, raw.count - done)
-                if n > 0 { done += n } else if n < 0 && errno == EINTR { continue } else {
-                    // A reader that left (`| head`) ends the run quietly; any other failure is said.
-                    if n == 0 || errno != EPIPE { failure = n == 0 ? "nothing was written" : String(cString: strerror(errno)) }
-                    closed = true
-                    return
-                }
+                let n = Foundation.write(STDOUT_FILENO, raw.baseAddress! + done, raw.count - done)
+                if n > 0 { done += n } else if n < 0 && errno == EINTR { continue } else { return n < 0 ? errno : EIO }
             }
+            return nil
         }
     }
 }

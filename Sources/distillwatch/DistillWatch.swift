@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import DistillCore
+import DistillRuntime
 import Foundation
 
 /// A diagnostic for a person or a log collector, on stderr through `Diagnostics.logger`.
@@ -12,16 +13,7 @@ func printDiagnostic(_ message: String, level: Logger.Level = .error, _ metadata
 /// is said and ends the command with status 2, rather than trapping inside Foundation or being
 /// lost with status 0; a reader that left (`| head`) ends it quietly.
 func writeStandardOutput(_ text: String) throws {
-    var text = text
-    var failure: Int32 = 0
-    text.withUTF8 { raw in
-        var done = 0
-        while done < raw.count {
-            let n = write(STDOUT_FILENO, raw.baseAddress! + done, raw.count - done)
-            if n > 0 { done += n } else if n < 0 && errno == EINTR { continue } else { failure = n < 0 ? errno : EIO; return }
-        }
-    }
-    guard failure != 0 else { return }
+    guard let failure = LineOutput.writeAll(text) else { return }
     if failure != EPIPE { printDiagnostic("cannot write to standard output: \(String(cString: strerror(failure)))") }
     throw ExitCode(2)
 }
