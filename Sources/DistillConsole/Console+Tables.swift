@@ -115,6 +115,11 @@ extension Console {
                            .number(Double(c.flaggedAt ?? .max)), decisionSort(.cluster, c.key)],
                 haystack: hay)
         }
+        // A short id is how the analyst names a cluster (the filter, notes): its column grows
+        // with the longest id given out rather than cut "C1063" to "C10…".
+        if let i = columns.firstIndex(where: { $0.id == "id" }) {
+            columns[i].width = max(columns[i].width, "C\(shortIDs.count)".count)
+        }
         // The key, the ties and the signals differ between rows: they get the room first.
         for (id, column) in [("cluster", 4), ("ties", 5), ("signals", 8)] {
             let widest = rows.prefix(200).map { row -> Int in

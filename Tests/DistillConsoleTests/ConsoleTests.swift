@@ -95,6 +95,22 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(String(g.roles(row: 23).prefix(12)), "kkkkkkffffff")
     }
 
+    /// Past a thousand clusters the short ids take five characters; the column grows with them,
+    /// since a cut id ("C10…") names several rows at once.
+    func testShortIDsPastAThousandAreShownWhole() {
+        let t0 = Self.t0
+        let clusters = (0..<1_200).map { i in
+            ClusterSnapshot.make(key: "k\(i)", verdict: .clear, risk: i == 1_100 ? 0.9 : 0.01, accounts: ["k\(i)"], exchanges: 1,
+                                 firstSeen: t0, lastSeen: t0)
+        }
+        let snap = Snapshot.make(streamTime: t0 + Self.hour, streamStart: t0, exchanges: 1_200, accounts: 1_200, clusters: clusters, minuteRate: [])
+        let console = Console(snapshot: snap, status: FeedStatus(source: "many.ndjson", mode: .replay(speed: 3600)), source: nil)
+        let g = render(console, 120, 30)
+        XCTAssertEqual(console.shortID("k1100"), "C1101")
+        XCTAssertTrue(g.text(row: 3).contains("RISK▼      ID    CLUSTER"), g.text(row: 3))
+        XCTAssertTrue(g.text(row: 4).contains(" C1101 k1100 "), g.text(row: 4))
+    }
+
     /// A signal's detail longer than the pane wraps under its own start, so its end (here, what
     /// the copies harvest) is on the screen; a pane too narrow for that keeps it on one line.
     func testALongSignalDetailWrapsUnderItself() {
