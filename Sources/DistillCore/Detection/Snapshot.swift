@@ -93,6 +93,6 @@ public struct Snapshot: Sendable {
     /// were not allowlisted. Reports and alerts never read it.
     public var allowlisted: [ClusterSnapshot] = []
 
-    public var suspectCount: Int { clusters.filter { $0.verdict == .suspect }.count }
-    public var watchCount: Int { clusters.filter { $0.verdict == .watch }.count }
+    public var suspectCount: Int { clusters.count { $0.verdict == .suspect } }
+    public var watchCount: Int { clusters.count { $0.verdict == .watch } }
 }
