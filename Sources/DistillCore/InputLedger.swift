@@ -55,6 +55,10 @@ public struct InputLedger: Sendable {
         admit(exchange, requestKey: exchange.text.withBytes(.requestID, duplicateFilter.key(of:)))
     }
 
+    /// Exchanges admitted without a check for repeats because they came too far behind the
+    /// newest (see `DuplicateFilter.unchecked`).
+    public var uncheckedForRepeats: Int { duplicateFilter.unchecked }
+
     /// How this ledger keys request ids, for a thread that prepares records for `admit`.
     public var requestKeys: RequestKeys { RequestKeys(secret: duplicateFilter.secret) }
 
@@ -159,6 +163,11 @@ public struct DuplicateFilter: Sendable {
     /// Number of ids currently remembered (for tests and memory reports).
     public var remembered: Int { buckets.reduce(0) { $0 + $1.current.count + $1.previous.count } }
 
+    /// Ids that came too far behind the newest to be checked (older than every bucket kept)
+    /// since this filter was made or read back: let through unchecked, so a copy among them
+    /// is counted twice. Not saved: it describes one run.
+    public private(set) var unchecked = 0
+
     public mutating func isDuplicate(_ requestID: String, at ts: StreamTime) -> Bool {
         var id = requestID
         return isDuplicate(key: id.withUTF8 { key(of: UnsafeRawBufferPointer($0)) }, at: ts)
@@ -209,7 +218,7 @@ public struct DuplicateFilter: Sendable {
                 home = position - excess >= 0 ? position - excess : nil
             }
         }
-        guard let h = home else { return false }  // an id older than every bucket kept
+        guard let h = home else { unchecked += 1; return false }  // an id older than every bucket kept
         if buckets[h].current.count >= maxPerGeneration {
             buckets[h].previous = buckets[h].current
             buckets[h].current = UInt64Map(capacity: buckets[h].previous.count)

@@ -110,6 +110,15 @@ struct ScanCommand: ParsableCommand {
             FileHandle.standardError.write(Data("distillwatch: \(result.outsideWindow) exchanges outside --from/--until skipped\n".utf8))
         }
         for warning in result.trailingWarnings { printDiagnostic(warning) }
+        if result.ledger.uncheckedForRepeats > 0 {
+            // A repeat the filter cannot see is counted twice; say so rather than let it pass.
+            let n = result.ledger.uncheckedForRepeats
+            var note = "\(n) exchange\(n == 1 ? " was" : "s were") too far behind the newest for the duplicate check (request ids are kept for an hour or two) and counted unchecked"
+            if let stateIn, let held = resumed?.ledger.lastTs {
+                note += "; if \(stateIn) already holds this input, \(n == 1 ? "it is" : "they are") now counted twice (--from \(Timestamp.format(held + 1)) skips what it holds)"
+            }
+            printDiagnostic(note)
+        }
         if let error = result.inputError {
             printDiagnostic("input stopped early: \(error)")
             throw ExitCode(2)

@@ -112,6 +112,19 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(admitted, records, "each record once")
         XCTAssertEqual(duplicates, records * 7, "every other copy known, however late")
         XCTAssertLessThanOrEqual(filter.remembered, records)
+        XCTAssertEqual(filter.unchecked, 0, "no id came too late to be checked")
+    }
+
+    /// An id older than every bucket kept cannot be checked: it is let through, and counted as
+    /// unchecked, so a repeat among such ids is known to be possible rather than missed in silence.
+    func testIdsOlderThanEveryBucketKeptAreCountedAsUnchecked() {
+        var filter = DuplicateFilter(window: 1000)
+        for hour in 10...14 { XCTAssertFalse(filter.isDuplicate("new\(hour)", at: StreamTime(hour) * 1000)) }
+        XCTAssertEqual(filter.unchecked, 0)
+        XCTAssertFalse(filter.isDuplicate("old", at: 0))
+        XCTAssertFalse(filter.isDuplicate("old", at: 0), "a repeat too old to check is let through")
+        XCTAssertEqual(filter.unchecked, 2)
+        XCTAssertTrue(filter.isDuplicate("new14", at: 14_000), "recent ids are still checked")
     }
 
     /// Two printable 16-byte request ids that `StableHash` maps to one value: after the first

@@ -362,6 +362,13 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertNotEqual(first.text, whole.text, "the first day alone is not the whole")
         XCTAssertEqual(second.text, whole.text)
+        XCTAssertFalse(second.stderr.contains("unchecked"), second.stderr)
+        // The first day again on its own state: older than the duplicate filter reaches, so it
+        // is counted again, and said to be, with the time to start from.
+        let again = try sh(#""$DW" scan --format json --state-in "# + "'\(dir)/day1.state' '\(dir)/day1.ndjson'")
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("too far behind the newest for the duplicate check"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("--from 2026-04-21T"), again.stderr)
 
         // A damaged state is refused, named, and never overwritten.
         let damage = try sh("cp '\(dir)/day1.state' '\(dir)/good.state'; printf 'x' | dd of='\(dir)/day1.state' bs=1 seek=5000 conv=notrunc 2>/dev/null; cp '\(dir)/day1.state' '\(dir)/kept'")
