@@ -374,6 +374,8 @@ public final class ReplayEngine {
 
     /// Back to the latest moment before the clock at which a cluster became suspect.
     public func previousSuspect(wallMs: Double) -> (result: SeekResult, moment: StreamTime?) {
+        // Before the clock: a live feed's clock is not where its records are.
+        if live { return (.refused("a live feed cannot seek"), nil) }
         guard let p = clock.position(at: wallMs) else { return (.refused("nothing replayed yet"), nil) }
         guard let moment = detector.suspectMoments.filter({ Double($0) < p }).max() else {
             return (.refused("no cluster became suspect before \(Timestamp.format(StreamTime(p)))"), nil)

@@ -168,6 +168,23 @@ final class ReplayEngineTests: FeedsTestCase {
         XCTAssertGreaterThan(engine.detector.snapshot().suspectCount, 0)
     }
 
+    /// A live feed is read once: every way of seeking says so, `[` included, rather than
+    /// searching its moments against a clock that is not where its records are.
+    func testALiveFeedRefusesEverySeek() throws {
+        let (text, _) = Self.campaignLog()
+        let path = try write("log.ndjson", text)
+        let engine = try ReplayEngine(speed: .times(1), paused: false, live: true, makeDetector: { Detector() },
+                                      makeFeed: { StreamFeed(stream: try ExchangeStream(paths: [path])) })
+        engine.start()
+        addTeardownBlock { engine.stop() }
+        let refused = ReplayEngine.SeekResult.refused("a live feed cannot seek")
+        XCTAssertEqual(engine.previousSuspect(wallMs: 0).result, refused, "before anything arrived")
+        pump(engine, at: 0) { !$0.detector.suspectMoments.isEmpty }
+        XCTAssertEqual(engine.previousSuspect(wallMs: 0).result, refused)
+        XCTAssertEqual(engine.nextSuspect(wallMs: 0), refused)
+        XCTAssertEqual(engine.seek(to: 0, wallMs: 0), refused)
+    }
+
     func testNextSuspectPausesAReplayThatWasRunning() throws {
         let (text, _) = Self.campaignLog()
         let engine = try makeEngine(try write("log.ndjson", text), speed: .times(1))
