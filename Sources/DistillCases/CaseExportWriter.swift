@@ -10,6 +10,14 @@ public enum CaseExportWriter {
         }
     }
 
+    /// The export of a journal not yet made: no cases, in the same shape.
+    public static func renderEmpty(format: CaseExport.Format, journal path: String) throws -> Data {
+        switch format {
+        case .json: return try CaseExport.json([], journal: path, exportedAt: Int64((Date().timeIntervalSince1970 * 1000).rounded())) + Data("\n".utf8)
+        case .csv: return Data(CaseExport.csv([]).utf8)
+        }
+    }
+
     /// `$XDG_DATA_HOME/distillwatch/exports`, else `~/.local/share/distillwatch/exports`.
     public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         UserDirectories.distillwatch("XDG_DATA_HOME", fallback: ".local/share", environment: environment) + "/exports"

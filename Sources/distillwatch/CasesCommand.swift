@@ -34,7 +34,11 @@ struct JournalOptions: ParsableArguments {
         return v
     }
 
-    func openCases() throws -> (CaseJournal, [CaseRecord]) {
+    /// The journal and its cases; no journal when the default one does not exist yet (no
+    /// decision made on this machine), which is an empty list rather than an error. A path
+    /// given with --cases that does not exist is an error: it is more likely a typo.
+    func openCases() throws -> (CaseJournal?, [CaseRecord]) {
+        if path == nil && !FileManager.default.fileExists(atPath: resolvedPath) { return (nil, []) }
         do {
             // Listing and exporting only read: the file is never created, migrated or written.
             let journal = try CaseJournal(readingOnly: resolvedPath)
@@ -51,8 +55,11 @@ struct CasesList: ParsableCommand {
     @OptionGroup var journal: JournalOptions
 
     func run() throws {
-        let (_, cases) = try journal.openCases()
-        if cases.isEmpty { print("no cases in \(journal.resolvedPath)"); return }
+        let (store, cases) = try journal.openCases()
+        if cases.isEmpty {
+            try writeStandardOutput("no cases in \(journal.resolvedPath)\(store == nil ? " (no decision has been recorded yet)" : "")\n")
+            return
+        }
         for line in CaseExport.listLines(cases) { print(line) }
     }
 }
@@ -75,7 +82,9 @@ struct CasesExport: ParsableCommand {
 
     func run() throws {
         let (store, cases) = try journal.openCases()
-        let data = try CaseExportWriter.render(cases, format: CaseExport.Format(rawValue: format)!, journal: store)
+        let chosen = CaseExport.Format(rawValue: format)!
+        let data = try store.map { try CaseExportWriter.render(cases, format: chosen, journal: $0) }
+            ?? CaseExportWriter.renderEmpty(format: chosen, journal: journal.resolvedPath)
         if let output {
             do { try data.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
                 printDiagnostic("cannot write \(output): \(error.localizedDescription)")

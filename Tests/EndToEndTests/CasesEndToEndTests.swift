@@ -136,6 +136,26 @@ final class CasesEndToEndTests: XCTestCase {
         XCTAssertEqual(history.first?["analyst"] as? String, "alice")
     }
 
+    /// Before the first decision on a machine there is no journal: listing and exporting say
+    /// there are no cases, make no file, and exit 0; a journal named with --cases that does not
+    /// exist is still an error (more likely a typo).
+    func testNoJournalYetListsAndExportsNoCases() throws {
+        var env = ProcessInfo.processInfo.environment
+        env["XDG_STATE_HOME"] = dir.appendingPathComponent("fresh-state").path
+        let list = E.run(E.binary.path, ["cases", "list"], env: env)
+        XCTAssertEqual(list.status, 0, list.err)
+        XCTAssertTrue(list.out.contains("no cases in") && list.out.contains("no decision has been recorded yet"), list.out)
+        let export = E.run(E.binary.path, ["cases", "export", "--format", "json"], env: env)
+        XCTAssertEqual(export.status, 0, export.err)
+        let root = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(export.out.utf8)) as? [String: Any])
+        XCTAssertEqual(root["schema"] as? String, "distillwatch.cases/1")
+        XCTAssertEqual((root["cases"] as? [Any])?.count, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("fresh-state").path), "nothing is created")
+        let named = cli(["cases", "list", "--cases", dir.appendingPathComponent("typo.sqlite").path])
+        XCTAssertEqual(named.status, 2)
+        XCTAssertTrue(named.err.contains("no such file"), named.err)
+    }
+
     func testAFileThatIsNotAJournalIsRefusedBeforeTheScreenIsTaken() throws {
         let notes = dir.appendingPathComponent("notes.txt")
         try Data("my shift notes\n".utf8).write(to: notes)
