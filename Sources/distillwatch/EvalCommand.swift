@@ -83,14 +83,21 @@ struct EvalCommand: ParsableCommand {
         }
     }
 
+    /// Left-aligned in `width` columns: Foundation on Linux ignores a width given to `%@`.
+    static func left(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
     func run() throws {
         let settings = DetectorSettings(sensitivity: sensitivity)
         var runs: [RunResult] = []
         if holdout { print("hold-out: campaigns drawn with axis values never used while tuning") }
-        print("scenario          seed  exchanges  accounts  campaign  flagged     TP     FP  precision  recall")
         var jobs: [(String, UInt64)] = []
         if log == nil { for scenario in scenarioList { for seed in try seedList() { jobs.append((scenario, seed)) } } }
-        else { jobs = [("log", 0)] }
+        else { jobs = [(log!, 0)] }
+        // A log's path names its rows, and may be longer than any scenario's name.
+        let scenarioWidth = max(16, jobs.map { TextSanitizer.sanitize($0.0).count }.max() ?? 0)
+        print("\(Self.left("scenario", scenarioWidth))  seed  exchanges  accounts  campaign  flagged     TP     FP  precision  recall")
         for (scenario, seed) in jobs {
             do {
                 let (r, snapshot): (RunResult, Snapshot)
@@ -107,7 +114,7 @@ struct EvalCommand: ParsableCommand {
                     (r, snapshot) = try EvalRunner.run(scenario: scenario, seed: seed, days: days, scale: scale, settings: settings)
                 }
                 runs.append(r)
-                print(String(format: "%-16@ %5d %10d %9d %9d %8d %6d %6d %10.3f %7.3f", scenario as NSString, seed,
+                print(String(format: "%@ %5d %10d %9d %9d %8d %6d %6d %10.3f %7.3f", Self.left(TextSanitizer.sanitize(scenario), scenarioWidth) as NSString, seed,
                              r.exchanges, r.accounts, r.campaignAccounts, r.truePositives + r.falsePositives,
                              r.truePositives, r.falsePositives, r.precision, r.recall))
                 if explain {
@@ -121,11 +128,12 @@ struct EvalCommand: ParsableCommand {
             }
         }
         print("")
-        print("scenario          seed  campaign       accounts  recall  cohesion  time to first flag  style")
+        let nameWidth = max(14, runs.flatMap(\.campaigns).map(\.name.count).max() ?? 0)
+        print("\(Self.left("scenario", scenarioWidth))  seed  \(Self.left("campaign", nameWidth)) accounts  recall  cohesion  time to first flag  style")
         for r in runs {
             for c in r.campaigns {
-                print(String(format: "%-16@ %5d  %-14@ %8d %7.3f %9.3f  %-18@  %@", r.scenario as NSString, r.seed, c.name as NSString,
-                             c.accounts, c.recall, c.cohesion, (c.hoursToFlag.map { String(format: "%.1f h", $0) } ?? "never") as NSString,
+                print(String(format: "%@ %5d  %@ %8d %7.3f %9.3f  %@  %@", Self.left(TextSanitizer.sanitize(r.scenario), scenarioWidth) as NSString, r.seed, Self.left(c.name, nameWidth) as NSString,
+                             c.accounts, c.recall, c.cohesion, Self.left(c.hoursToFlag.map { String(format: "%.1f h", $0) } ?? "never", 18) as NSString,
                              c.style as NSString))
             }
         }

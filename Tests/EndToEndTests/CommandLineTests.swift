@@ -249,6 +249,21 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(other.status, 2, other.stderr)
         XCTAssertTrue(other.stderr.contains("no account of \(dir)/a.nd is in the labels"), other.stderr)
         XCTAssertFalse(other.stderr.contains("Usage: distillwatch <subcommand>"), other.stderr)
+        // The tables line up under their headers, a campaign name longer than the column included.
+        let table = try sh("\"$DW\" eval --log '\(dir)/a.nd' --labels '\(dir)/a.labels'")
+        XCTAssertEqual(table.status, 0, table.stderr)
+        let lines = table.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let runHeader = try XCTUnwrap(lines.first { $0.hasPrefix("scenario") && $0.hasSuffix("recall") })
+        let runRow = try XCTUnwrap(lines.dropFirst(lines.firstIndex(of: runHeader)! + 1).first)
+        XCTAssertEqual(runRow.count, runHeader.count, "\(runHeader)\n\(runRow)")
+        let campaignHeader = try XCTUnwrap(lines.first { $0.contains("campaign") && $0.hasSuffix("style") })
+        let accountsEnd = try XCTUnwrap(campaignHeader.range(of: " accounts")).upperBound.utf16Offset(in: campaignHeader)
+        let campaignRows = lines.drop { $0 != campaignHeader }.dropFirst().prefix { !$0.isEmpty }
+        XCTAssertFalse(campaignRows.isEmpty, table.text)
+        for row in campaignRows {
+            let digits = Array(row.utf16)
+            XCTAssertTrue(accountsEnd <= digits.count && (48...57).contains(digits[accountsEnd - 1]) && digits[accountsEnd] == 32, "\(campaignHeader)\n\(row)")
+        }
     }
 
     func testInputWithNoAcceptedExchangeHasItsOwnStatus() throws {
