@@ -12,6 +12,9 @@ public struct FeedState: Sendable, Equatable {
     public var rejected = 0
     /// Exchanges skipped as duplicates of a recent `request_id`.
     public var duplicates = 0
+    /// Exchanges let through without a check for repeats: too far behind the newest for the
+    /// duplicate filter, so a copy among them is counted twice.
+    public var uncheckedForRepeats = 0
     /// Lines or requests a source had to drop (a client faster than the bound allows).
     public var dropped = 0
     /// False while a live source has no peer (shown as DISCONNECTED).

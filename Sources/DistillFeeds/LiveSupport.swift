@@ -74,6 +74,7 @@ final class FeedSink: @unchecked Sendable {
         }
         current.rejected = ledger.rejectedTotal
         current.duplicates = ledger.duplicates
+        current.uncheckedForRepeats = ledger.uncheckedForRepeats
         if finished { current.finished = true; current.error = error }
         lock.broadcast()
     }
@@ -303,6 +304,7 @@ public final class MergedFeed: ExchangeFeed, @unchecked Sendable {
             s.queued += p.queued
             s.rejected += p.rejected
             s.duplicates += p.duplicates
+            s.uncheckedForRepeats += p.uncheckedForRepeats
             s.dropped += p.dropped
             s.missedRotations += p.missedRotations
             s.rewrites += p.rewrites

@@ -369,6 +369,7 @@ final class HeadlessRun {
         line += ",\"exchanges\":\(exchanges),\"rejected\":\(s.rejected),\"duplicates\":\(s.duplicates),\"dropped\":\(s.dropped)"
         line += ",\"connected\":\(s.connected),\"accounts\":\(lastSnapshot?.accounts ?? 0),\"suspect\":\(lastSnapshot?.suspectCount ?? 0),\"watch\":\(lastSnapshot?.watchCount ?? 0)"
         if let folded = lastSnapshot?.foldedAccounts, folded > 0 { line += ",\"folded_accounts\":\(folded)" }
+        if s.uncheckedForRepeats > 0 { line += ",\"unchecked_for_repeats\":\(s.uncheckedForRepeats)" }
         if !session.window.isAll { line += ",\"outside_window\":\(engine.outsideWindow)" }
         if s.missedRotations > 0 { line += ",\"missed_rotations\":\(s.missedRotations)" }
         if s.rewrites > 0 { line += ",\"rewritten\":\(s.rewrites)" }

@@ -235,6 +235,26 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(report.stdout.isEmpty, "nothing was run: \(report.text)")
     }
 
+    /// A copy sent long after the newest records (an at-least-once sender catching up after an
+    /// outage) is older than the request ids the duplicate filter keeps: both copies count, and
+    /// both `scan` and the headless counters say how many were let through unchecked.
+    func testRecordsTooLateForTheDuplicateCheckAreSaid() throws {
+        let dir = try temporaryDirectory()
+        var lines: [String] = []
+        for hour in 10...14 { for i in 0..<3 { lines.append(#"{"ts":"2026-04-20T\#(hour):0\#(i):00Z","account_id":"a\#(i)","request_id":"r\#(hour)-\#(i)"}"#) } }
+        let late = #"{"ts":"2026-04-20T05:00:00Z","account_id":"a9","request_id":"old-1"}"#
+        lines += [late, late]
+        let path = dir.appendingPathComponent("late.ndjson").path
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        let scan = try sh("\"$DW\" scan --format json '\(path)'")
+        XCTAssertEqual(scan.status, 0, scan.stderr)
+        XCTAssertTrue(scan.stderr.contains("2 exchanges were too far behind the newest for the duplicate check"), scan.stderr)
+        let headless = try sh("\"$DW\" watch --headless --speed max --counters-every 0 '\(path)'")
+        XCTAssertEqual(headless.status, 0, headless.stderr)
+        let final = try XCTUnwrap(headless.text.split(separator: "\n").last { $0.contains(#""type":"counters""#) })
+        XCTAssertTrue(final.contains(#""exchanges":17"#) && final.contains(#""unchecked_for_repeats":2"#), String(final))
+    }
+
     /// Scoring a recorded log says what the scores leave out: lines it could not read, and
     /// labels of another log (which would score as a detector that caught nothing).
     func testEvalOfALogSaysWhatItDidNotScore() throws {
