@@ -39,7 +39,14 @@ extension Console {
                 TextPane.render(title: "Account \(a)", lines: accountLines(a, width: grid.width), into: &grid, x: l.heading.x, y: l.heading.y,
                                 width: l.heading.width, height: l.heading.height, scroll: 0, focused: false)
             }
-            if !l.rule.isEmpty { TextPane.rule("Sessions (most recent first; Enter opens)", into: &grid, x: 0, y: l.rule.y, width: grid.width, focused: true) }
+            if !l.rule.isEmpty {
+                // Only the latest few sessions are kept per account: say so, or the figures'
+                // conversation count above looks like sessions gone missing.
+                let kept = source?.sessions(a).count ?? 0
+                let title = kept == 0 ? "Sessions" : kept == 1 ? "Sessions (1 kept, the latest; Enter opens)"
+                    : "Sessions (the \(kept) latest kept, newest first; Enter opens)"
+                TextPane.rule(title, into: &grid, x: 0, y: l.rule.y, width: grid.width, focused: true)
+            }
         case .session(let a, let s): drawSessionHeading(into: &grid, l.heading, account: a, session: s)
         case .ties(let key): drawTiesHeading(into: &grid, l.heading, cluster: cluster(key, fallback: level.cluster))
         case .tieValues(let key, let kind): drawTieValuesHeading(into: &grid, l.heading, cluster: cluster(key, fallback: level.cluster), kind: kind)

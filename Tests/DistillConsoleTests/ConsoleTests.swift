@@ -304,6 +304,7 @@ final class ConsoleTests: XCTestCase {
         g = render(console)
         XCTAssertEqual(g.text(row: 1), " Clusters › cluster farm-1 › account farm-1                                     1/1  sort last desc")
         XCTAssertTrue(g.lines.contains(" cards      pm_A (4)"))
+        XCTAssertTrue(g.lines.contains { $0.hasPrefix("── Sessions (1 kept, the latest; Enter opens) ──") }, screen(g))
         XCTAssertEqual(g.text(row: 14), "s-1                                                04-12 13:20  04-12 13:23      4    3 m1")
         _ = console.handle(.enter)
         g = render(console)
