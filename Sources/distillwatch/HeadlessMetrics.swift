@@ -12,6 +12,7 @@ final class HeadlessMetrics: HeadlessMetricsSink {
     let registry = PrometheusCollectorRegistry()
     private let exchanges: Counter
     private let duplicates: Counter
+    private let unchecked: Counter
     private let accounts: Gauge
     private let lag: Gauge
     private let checkpointAge: Gauge?
@@ -30,6 +31,7 @@ final class HeadlessMetrics: HeadlessMetricsSink {
     init(checkpoints: Bool) {
         exchanges = registry.makeCounter(descriptor: Self.name("exchanges", "total", "Exchanges ingested."))
         duplicates = registry.makeCounter(descriptor: Self.name("duplicates", "total", "Exchanges skipped as repeats of a recent request id."))
+        unchecked = registry.makeCounter(descriptor: Self.name("unchecked_for_repeats", "total", "Exchanges counted without a check for repeats: too far behind the newest."))
         accounts = registry.makeGauge(descriptor: Self.name("accounts", "", "Accounts the detector knows."))
         lag = registry.makeGauge(descriptor: Self.name("ingest_lag", "seconds", "Wall-clock time minus the stream time of the newest exchange ingested."))
         checkpointAge = checkpoints ? registry.makeGauge(descriptor: Self.name("checkpoint_age", "seconds", "Seconds since the last checkpoint was written.")) : nil
@@ -57,6 +59,7 @@ final class HeadlessMetrics: HeadlessMetricsSink {
         }
         advance(exchanges, "exchanges", to: total)
         advance(duplicates, "duplicates", to: feed.duplicates)
+        advance(unchecked, "unchecked", to: feed.uncheckedForRepeats)
         // One series per listener, named by its address (with a value from the start, so a
         // listener that never dropped anything shows 0 rather than nothing).
         for (listener, n) in feed.droppedByListener {

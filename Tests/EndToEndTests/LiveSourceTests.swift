@@ -929,6 +929,7 @@ final class LiveSourceTests: XCTestCase {
         while (m["distillwatch_exchanges_total"] != 30 || m["distillwatch_dropped_total{listener=\"\(ingest)\"}"] != 1) && Date() < deadline { usleep(100_000); m = try scrape(metricsURL) }
         XCTAssertEqual(m["distillwatch_exchanges_total"], 30)
         XCTAssertEqual(m["distillwatch_duplicates_total"], 1)
+        XCTAssertEqual(m["distillwatch_unchecked_for_repeats_total"], 0, "there from the start")
         XCTAssertEqual(m["distillwatch_rejected_total{reason=\"invalid_json\"}"], 1)
         XCTAssertEqual(m["distillwatch_dropped_total{listener=\"\(ingest)\"}"], 1, "the oversized body, on its listener")
         XCTAssertEqual(m["distillwatch_dropped_total{listener=\"\(tcp)\"}"], 0)
