@@ -163,10 +163,13 @@ public struct DuplicateFilter: Sendable {
     /// Number of ids currently remembered (for tests and memory reports).
     public var remembered: Int { buckets.reduce(0) { $0 + $1.current.count + $1.previous.count } }
 
-    /// Ids that came too far behind the newest to be checked (older than every bucket kept)
-    /// since this filter was made or read back: let through unchecked, so a copy among them
-    /// is counted twice. Not saved: it describes one run.
+    /// Ids that came too far behind the newest to be checked (of a time whose bucket was
+    /// already dropped) since this filter was made or read back: let through unchecked, so a
+    /// copy among them is counted twice. Not saved: it describes one run.
     public private(set) var unchecked = 0
+    /// The newest bucket dropped so far: the ids of its time and before are forgotten. Read
+    /// back, it is the one before the oldest kept (the newest a dropped one can have been).
+    private var forgottenThrough: Int64?
 
     public mutating func isDuplicate(_ requestID: String, at ts: StreamTime) -> Bool {
         var id = requestID
@@ -182,6 +185,10 @@ public struct DuplicateFilter: Sendable {
         ts >= 0 ? ts / window : -((-ts - 1) / window) - 1
     }
 
+    private mutating func forget(through index: Int64) {
+        forgottenThrough = max(forgottenThrough ?? index, index)
+    }
+
     /// `isDuplicate` for an id already turned into its `key(of:)`.
     mutating func isDuplicate(key hash: UInt64, at ts: StreamTime) -> Bool {
         let b = bucketIndex(ts)
@@ -193,6 +200,7 @@ public struct DuplicateFilter: Sendable {
             // Buckets every sender has left a bucket behind are done with.
             if let oldest = oldestSinceCheck {
                 let low = bucketIndex(oldest) - 1
+                if let dropped = buckets.last(where: { $0.index < low })?.index { forget(through: dropped) }
                 buckets.removeAll { $0.index < low }
             }
             oldestSinceCheck = nil
@@ -214,11 +222,15 @@ public struct DuplicateFilter: Sendable {
             if buckets.count > Self.maxBuckets {
                 // Too many times at once: the oldest go first.
                 let excess = buckets.count - Self.maxBuckets
+                forget(through: buckets[excess - 1].index)
                 buckets.removeFirst(excess)
                 home = position - excess >= 0 ? position - excess : nil
             }
         }
-        guard let h = home else { unchecked += 1; return false }  // an id older than every bucket kept
+        // Admitted. An id older than every bucket kept, or of a time already forgotten, was
+        // checked against nothing that could hold its copy.
+        guard let h = home else { unchecked += 1; return false }
+        if let f = forgottenThrough, b <= f { unchecked += 1 }
         if buckets[h].current.count >= maxPerGeneration {
             buckets[h].previous = buckets[h].current
             buckets[h].current = UInt64Map(capacity: buckets[h].previous.count)
@@ -288,6 +300,7 @@ extension DuplicateFilter: StateCodable {
                 buckets = [Bucket(index: b - 1, current: previous, previous: UInt64Map()),
                            Bucket(index: b, current: current, previous: UInt64Map())]
             }
+            forgottenThrough = buckets.first.map { $0.index - 1 }
             secret = SipHash.Key(try r.uint64(), try r.uint64())
             return
         }
@@ -300,6 +313,7 @@ extension DuplicateFilter: StateCodable {
             buckets.append(Bucket(index: index, current: try r.read(UInt64Map<NoValue>.self), previous: try r.read(UInt64Map<NoValue>.self)))
         }
         try r.check(zip(buckets, buckets.dropFirst()).allSatisfy { $0.index < $1.index }, "duplicate-window buckets out of order")
+        forgottenThrough = buckets.first.map { $0.index - 1 }
         oldestSinceCheck = try r.optionalInt64()
         sinceCheck = try r.int()
         try r.check(sinceCheck >= 0 && sinceCheck <= checkEvery, "a duplicate-window check count of \(sinceCheck)")

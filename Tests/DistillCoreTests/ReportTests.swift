@@ -127,6 +127,22 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(filter.isDuplicate("new14", at: 14_000), "recent ids are still checked")
     }
 
+    /// At volume the low-water check drops old buckets long before there are too many, so
+    /// what decides is whether the id's time was already forgotten: a sender re-sending three
+    /// hours of records has every one of them counted as unchecked.
+    func testAResendOfForgottenHoursIsCountedAsUncheckedAtVolume() {
+        var filter = DuplicateFilter(window: 1000, checkEvery: 16)
+        let perWindow = 200
+        for t in 0..<(6 * perWindow) { XCTAssertFalse(filter.isDuplicate("r\(t)", at: StreamTime(t * 1000 / perWindow))) }
+        XCTAssertEqual(filter.unchecked, 0, "a stream in order is checked throughout")
+        // The first three windows again: forgotten since, so each copy is let through and counted.
+        for t in 0..<(3 * perWindow) { _ = filter.isDuplicate("r\(t)", at: StreamTime(t * 1000 / perWindow)) }
+        XCTAssertEqual(filter.unchecked, 3 * perWindow)
+        // A copy of a recent record is still caught and is not unchecked.
+        XCTAssertTrue(filter.isDuplicate("r\(6 * perWindow - 1)", at: StreamTime((6 * perWindow - 1) * 1000 / perWindow)))
+        XCTAssertEqual(filter.unchecked, 3 * perWindow)
+    }
+
     /// Two printable 16-byte request ids that `StableHash` maps to one value: after the first
     /// word the two states differ by some d, and a second word that differs by exactly d
     /// cancels it. The search only needs that second word to be printable too.
