@@ -40,11 +40,12 @@ extension Console {
                                 width: l.heading.width, height: l.heading.height, scroll: 0, focused: false)
             }
             if !l.rule.isEmpty {
-                // Only the latest few sessions are kept per account: say so, or the figures'
-                // conversation count above looks like sessions gone missing.
+                // Only the latest few sessions are kept per account: when fewer are listed than
+                // the figures above count, say so, or the rest look lost.
                 let kept = source?.sessions(a).count ?? 0
-                let title = kept == 0 ? "Sessions" : kept == 1 ? "Sessions (1 kept, the latest; Enter opens)"
-                    : "Sessions (the \(kept) latest kept, newest first; Enter opens)"
+                let all = kept >= (source?.accountFigures(a)?.sessions ?? Int.max)
+                let title = kept == 0 ? "Sessions" : all ? "Sessions (newest first; Enter opens)"
+                    : kept == 1 ? "Sessions (the latest kept; Enter opens)" : "Sessions (the \(kept) latest kept, newest first; Enter opens)"
                 TextPane.rule(title, into: &grid, x: 0, y: l.rule.y, width: grid.width, focused: true)
             }
         case .session(let a, let s): drawSessionHeading(into: &grid, l.heading, account: a, session: s)

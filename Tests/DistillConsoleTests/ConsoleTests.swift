@@ -293,7 +293,7 @@ final class ConsoleTests: XCTestCase {
     }
 
     func testDrillDownToOneExchangeAndBackWithBreadcrumbs() {
-        let (console, _) = Self.fixture()
+        let (console, source) = Self.fixture()
         _ = console.handle(.enter)
         var g = render(console)
         XCTAssertEqual(g.text(row: 1), " Clusters › cluster farm-1                                                 1/2  sort exchanges desc")
@@ -304,7 +304,9 @@ final class ConsoleTests: XCTestCase {
         g = render(console)
         XCTAssertEqual(g.text(row: 1), " Clusters › cluster farm-1 › account farm-1                                     1/1  sort last desc")
         XCTAssertTrue(g.lines.contains(" cards      pm_A (4)"))
-        XCTAssertTrue(g.lines.contains { $0.hasPrefix("── Sessions (1 kept, the latest; Enter opens) ──") }, screen(g))
+        XCTAssertTrue(g.lines.contains { $0.hasPrefix("── Sessions (the latest kept; Enter opens) ──") }, "1 of 4 conversations: \(screen(g))")
+        source.figures["farm-1"]?.sessions = 1
+        XCTAssertTrue(render(console).lines.contains { $0.hasPrefix("── Sessions (newest first; Enter opens) ──") }, "all of them")
         XCTAssertEqual(g.text(row: 14), "s-1                                                04-12 13:20  04-12 13:23      4    3 m1")
         _ = console.handle(.enter)
         g = render(console)
