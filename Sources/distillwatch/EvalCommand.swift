@@ -128,13 +128,13 @@ struct EvalCommand: ParsableCommand {
             }
         }
         print("")
-        let nameWidth = max(14, runs.flatMap(\.campaigns).map(\.name.count).max() ?? 0)
+        let nameWidth = max(14, runs.flatMap(\.campaigns).map { TextSanitizer.sanitize($0.name).count }.max() ?? 0)
         print("\(Self.left("scenario", scenarioWidth))  seed  \(Self.left("campaign", nameWidth)) accounts  recall  cohesion  time to first flag  style")
         for r in runs {
             for c in r.campaigns {
-                print(String(format: "%@ %5d  %@ %8d %7.3f %9.3f  %@  %@", Self.left(TextSanitizer.sanitize(r.scenario), scenarioWidth) as NSString, r.seed, Self.left(c.name, nameWidth) as NSString,
+                print(String(format: "%@ %5d  %@ %8d %7.3f %9.3f  %@  %@", Self.left(TextSanitizer.sanitize(r.scenario), scenarioWidth) as NSString, r.seed, Self.left(TextSanitizer.sanitize(c.name), nameWidth) as NSString,
                              c.accounts, c.recall, c.cohesion, Self.left(c.hoursToFlag.map { String(format: "%.1f h", $0) } ?? "never", 18) as NSString,
-                             c.style as NSString))
+                             TextSanitizer.sanitize(c.style) as NSString))
             }
         }
         print("")
@@ -147,7 +147,7 @@ struct EvalCommand: ParsableCommand {
         }
         for kind in benign.keys.sorted() {
             let once = ever[kind].map { "   (\($0) at some evaluation)" } ?? ""
-            print("  \(kind.padding(toLength: 28, withPad: " ", startingAt: 0)) \(benign[kind]!.0) / \(benign[kind]!.1)\(once)")
+            print("  \(Self.left(TextSanitizer.sanitize(kind), 28)) \(benign[kind]!.0) / \(benign[kind]!.1)\(once)")
         }
         print("")
         let s = EvalSummary(runs)
@@ -157,6 +157,6 @@ struct EvalCommand: ParsableCommand {
         print(String(format: "campaigns: worst recall %.3f, worst cohesion %.3f", s.worstCampaignRecall, s.worstCohesion))
         print(String(format: "time from campaign start to first flag: median %.1f h, max %.1f h; campaigns never flagged: %d %@",
                      s.medianHoursToFlag ?? .nan, s.hoursToFlag.max() ?? .nan, s.missed.count,
-                     s.missed.isEmpty ? "" : "(\(s.missed.joined(separator: ", ")))"))
+                     s.missed.isEmpty ? "" : "(\(s.missed.map { TextSanitizer.sanitize($0) }.joined(separator: ", ")))"))
     }
 }

@@ -284,6 +284,12 @@ final class CommandLineTests: XCTestCase {
             let digits = Array(row.utf16)
             XCTAssertTrue(accountsEnd <= digits.count && (48...57).contains(digits[accountsEnd - 1]) && digits[accountsEnd] == 32, "\(campaignHeader)\n\(row)")
         }
+        // Names from a labels file are text from outside: no escape reaches the terminal.
+        XCTAssertEqual(try sh("sed 's/\"name\": \"lb-farm\"/\"name\": \"lb\\\\u001b]0;PWNED\\\\u0007\"/' '\(dir)/a.labels' > '\(dir)/hostile.labels'").status, 0)
+        let hostile = try sh("\"$DW\" eval --log '\(dir)/a.nd' --labels '\(dir)/hostile.labels'")
+        XCTAssertEqual(hostile.status, 0, hostile.stderr)
+        XCTAssertTrue(hostile.text.contains("PWNED"), hostile.text)
+        XCTAssertFalse(hostile.stdout.contains(0x1B), "no raw ESC: \(hostile.text)")
     }
 
     func testInputWithNoAcceptedExchangeHasItsOwnStatus() throws {
