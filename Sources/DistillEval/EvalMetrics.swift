@@ -102,11 +102,17 @@ public struct RunResult: Sendable {
 
 public enum EvalMetrics {
     /// Scores `verdicts` against `labels`: account-level precision and recall of `suspect`, and
-    /// per campaign its recall, cohesion and time to first flag.
-    public static func score(_ labels: Labels, _ verdicts: Verdicts, scenario: String, seed: UInt64) -> RunResult {
+    /// per campaign its recall, cohesion and time to first flag. With `present`, only the
+    /// labelled accounts that sent traffic are scored: a generator labels every account it makes,
+    /// and one that never sent a request is in no log, so no detector could be asked to find it.
+    /// A campaign none of whose accounts sent anything is left out.
+    public static func score(_ labels: Labels, _ verdicts: Verdicts, scenario: String, seed: UInt64,
+                             present: Set<String>? = nil) -> RunResult {
         var r = RunResult(scenario: scenario, seed: seed)
-        r.accounts = labels.accounts.count
-        for (account, label) in labels.accounts.sorted(by: { $0.key < $1.key }) {
+        var scored = labels.accounts
+        if let present { scored = scored.filter { present.contains($0.key) } }
+        r.accounts = scored.count
+        for (account, label) in scored.sorted(by: { $0.key < $1.key }) {
             let flagged = verdicts.flaggedAt[account] != nil
             if label.hasPrefix("campaign:") {
                 r.campaignAccounts += 1
@@ -124,11 +130,12 @@ public enum EvalMetrics {
             }
         }
         var members: [String: [String]] = [:]
-        for (account, label) in labels.accounts where label.hasPrefix("campaign:") {
+        for (account, label) in scored where label.hasPrefix("campaign:") {
             members[String(label.dropFirst("campaign:".count)), default: []].append(account)
         }
         for campaign in labels.campaigns {
             let mine = members[campaign.name] ?? []
+            if present != nil && mine.isEmpty { continue }
             let caught = mine.compactMap { verdicts.flaggedAt[$0] }
             var perCluster: [Int: Int] = [:]
             for a in mine { if let c = verdicts.clusterOf[a] { perCluster[c, default: 0] += 1 } }

@@ -19,9 +19,16 @@ public enum EvalRunner {
         ingest.finish()
         let snapshot = detector.snapshot()
         var result = EvalMetrics.score(labels, Verdicts(snapshot: snapshot),
-                                       scenario: scenario, seed: seed)
+                                       scenario: scenario, seed: seed, present: accountsSeen(by: detector))
         result.exchanges = ingest.ledger.exchanges
         return (result, snapshot)
+    }
+
+    /// Every account the detector has seen send something.
+    static func accountsSeen(by detector: Detector) -> Set<String> {
+        var seen = Set<String>()
+        for c in detector.snapshot(includeQuiet: true).clusters { seen.formUnion(c.accounts) }
+        return seen
     }
 
     /// What a recorded log held besides its scores: its input counts, and how far its accounts
@@ -39,12 +46,11 @@ public enum EvalRunner {
         let labels = try Labels(json: labelsJSON)
         let run = try DetectionRun.run(paths: paths, settings: settings)
         let snapshot = run.detector.snapshot()
+        let inLog = accountsSeen(by: run.detector)
         var result = EvalMetrics.score(labels, Verdicts(snapshot: snapshot),
-                                       scenario: paths.joined(separator: ","), seed: 0)
+                                       scenario: paths.joined(separator: ","), seed: 0, present: inLog)
         result.exchanges = run.ledger.exchanges
         var check = LogCheck(ledger: run.ledger)
-        var inLog = Set<String>()
-        for c in run.detector.snapshot(includeQuiet: true).clusters { inLog.formUnion(c.accounts) }
         check.accountsInLog = inLog.count
         check.unlabelledAccounts = inLog.filter { labels.accounts[$0] == nil }.count
         check.labelledAccountsAbsent = labels.accounts.keys.filter { !inLog.contains($0) }.count

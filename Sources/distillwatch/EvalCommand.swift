@@ -67,8 +67,11 @@ struct EvalCommand: ParsableCommand {
             printDiagnostic("no account of \(name) is in the labels: they are another log's")
             throw ExitCode(2)
         }
-        if check.unlabelledAccounts > 0 || check.labelledAccountsAbsent > 0 {
-            printDiagnostic("the labels do not match the log: \(check.unlabelledAccounts) of its \(check.accountsInLog) accounts have no label, and \(check.labelledAccountsAbsent) labelled accounts never appear in it", level: .warning)
+        if check.unlabelledAccounts > 0 {
+            printDiagnostic("the labels do not match the log: \(check.unlabelledAccounts) of its \(check.accountsInLog) accounts have no label", level: .warning)
+        }
+        if check.labelledAccountsAbsent > 0 {
+            printDiagnostic("\(check.labelledAccountsAbsent) labelled account\(check.labelledAccountsAbsent == 1 ? "" : "s") never appear\(check.labelledAccountsAbsent == 1 ? "s" : "") in \(name) and \(check.labelledAccountsAbsent == 1 ? "is" : "are") not scored", level: .warning)
         }
     }
 

@@ -60,6 +60,27 @@ final class EvalMetricsTests: XCTestCase {
         XCTAssertEqual(EvalSummary([r, r]).benignEverFlagged, 6)
     }
 
+    /// A generator labels accounts that never send a request (a short-lived, quiet account; a
+    /// campaign that starts after the window): they are in no log, so they are not scored.
+    func testAccountsThatSentNothingAreNotScored() {
+        let labels = Labels(accounts: ["c0": "campaign:farm", "c1": "campaign:farm", "c2": "campaign:farm",
+                                       "g0": "campaign:ghost", "b0": "benign:casual", "b1": "benign:casual"],
+                            campaigns: [.init(name: "farm", style: "", start: 0), .init(name: "ghost", style: "", start: 0)])
+        let snapshot = Snapshot.make(streamTime: 10 * hour, streamStart: 0, exchanges: 20, accounts: 3, clusters: [
+            cluster("A", .suspect, ["c0", "c1"], flaggedAt: 2 * hour),
+        ], minuteRate: [])
+        let r = EvalMetrics.score(labels, Verdicts(snapshot: snapshot), scenario: "s", seed: 1, present: ["c0", "c1", "b0"])
+        XCTAssertEqual(r.campaignAccounts, 2, "c2 and g0 sent nothing")
+        XCTAssertEqual(r.recall, 1)
+        XCTAssertEqual(r.accounts, 3)
+        XCTAssertEqual(r.benign["benign:casual"]?.total, 1)
+        XCTAssertEqual(r.campaigns.map(\.name), ["farm"], "a campaign with no account in the traffic is left out")
+        XCTAssertEqual(r.campaigns[0].recall, 1)
+        XCTAssertEqual(r.campaigns[0].accounts, 2)
+        let all = EvalMetrics.score(labels, Verdicts(snapshot: snapshot), scenario: "s", seed: 1)
+        XCTAssertEqual(all.campaignAccounts, 4, "without a list of accounts seen, every label is scored")
+    }
+
     func testUnflaggedCampaignHasNoTimeAndZeroCohesion() {
         let labels = Labels(accounts: ["a": "campaign:x", "b": "campaign:x"], campaigns: [.init(name: "x", style: "", start: 0)])
         let snapshot = Snapshot.make(streamTime: hour, streamStart: 0, exchanges: 2, accounts: 2, clusters: [], minuteRate: [])
