@@ -15,6 +15,9 @@ struct RedTeamDraw: Sendable {
     /// Phrasing the detector's lexicon lists, or paraphrases it has never seen.
     enum Vocabulary: String, CaseIterable, Sendable { case listed, paraphrased }
     enum Language: String, CaseIterable, Sendable { case english, chinese, russian, spanish, german, japanese }
+    /// Exchanges per account per day: the reports' ordinary-looking ~26, or a trickle that leaves
+    /// each account a session or two before it is judged (or replaced).
+    enum Volume: String, CaseIterable, Sendable { case steady, light, trickle }
 
     var identity: Identity
     var egress: Egress
@@ -24,6 +27,7 @@ struct RedTeamDraw: Sendable {
     var placement: Placement
     var vocabulary: Vocabulary
     var language: Language
+    var volume: Volume
     /// Tool schemas and system prompts the operator's harness sends (0: none).
     var harnessTools: Int
     var harnessSystems: Int
@@ -34,15 +38,16 @@ struct RedTeamDraw: Sendable {
 
     /// Axis values never used while tuning.
     static let heldOut: (identity: Set<Identity>, egress: Set<Egress>, client: Set<Client>, hours: Set<Hours>, shape: Set<Shape>,
-                         placement: Set<Placement>, vocabulary: Set<Vocabulary>, language: Set<Language>) =
-        ([.pairedCards], [.freshCloud, .stickyResidential], [.ide], [.waves], [.chat], [.sparse], [.paraphrased], [.spanish, .german, .japanese])
+                         placement: Set<Placement>, vocabulary: Set<Vocabulary>, language: Set<Language>, volume: Set<Volume>) =
+        ([.pairedCards], [.freshCloud, .stickyResidential], [.ide], [.waves], [.chat], [.sparse], [.paraphrased], [.spanish, .german, .japanese],
+         [.trickle])
 
     /// How many of this draw's axes take a held-out value.
     var heldOutAxes: Int {
         let h = Self.heldOut
         return [h.identity.contains(identity), h.egress.contains(egress), h.client.contains(client), h.hours.contains(hours),
                 h.shape.contains(shape), h.placement.contains(placement), h.vocabulary.contains(vocabulary),
-                h.language.contains(language)].filter { $0 }.count
+                h.language.contains(language), h.volume.contains(volume)].filter { $0 }.count
     }
 
     /// A draw for tuning (no held-out value) or for the hold-out (at least two held-out values).
@@ -57,13 +62,17 @@ struct RedTeamDraw: Sendable {
                 identity: pick(Identity.allCases, h.identity), egress: pick(Egress.allCases, h.egress),
                 client: pick(Client.allCases, h.client), hours: pick(Hours.allCases, h.hours), shape: pick(Shape.allCases, h.shape),
                 placement: pick(Placement.allCases, h.placement), vocabulary: pick(Vocabulary.allCases, h.vocabulary),
-                language: pick(Language.allCases, h.language),
+                language: pick(Language.allCases, h.language), volume: pick(Volume.allCases, h.volume),
                 harnessTools: 0, harnessSystems: 0, accounts: 0, perDay: 0, lifetimeDays: nil)
             if heldOut && d.heldOutAxes < 2 { continue }
             d.harnessTools = r.chance(0.35) ? 0 : r.int(1, 4)
             d.harnessSystems = r.chance(0.35) ? 0 : r.int(1, 8)
             d.accounts = max(8, Int((Double(r.int(40, 220)) * scale).rounded()))
-            d.perDay = r.uniform(12, 45)
+            switch d.volume {
+            case .steady: d.perDay = r.uniform(12, 45)
+            case .light: d.perDay = r.uniform(6, 12)
+            case .trickle: d.perDay = r.uniform(3, 6)
+            }
             d.lifetimeDays = r.chance(0.25) ? r.uniform(1, 3) : nil
             return d
         }
