@@ -495,6 +495,47 @@ final class DetectorTests: XCTestCase {
         XCTAssertNotEqual(cluster(containing: "team-0", in: snap)?.verdict, .suspect)
     }
 
+    /// A farm that replaces its accounts after a session or two: six of them sent seven prompts
+    /// each on the farm's schema on the first day and nothing since. Days later they are too old
+    /// for the young pool and too thin to score as extraction alone; the schema, used by no one
+    /// judged honest, still ties them to the farm. A schema that two established honest
+    /// developers share with another farm ties no thin account to that farm.
+    func testThinAccountsStayWithTheFarmWhoseSchemaTheyShare() throws {
+        let detector = Detector()
+        let farm = (0..<10).map { "farm-\($0)" }, thin = (0..<6).map { "thin-\($0)" }
+        let other = (0..<6).map { "other-\($0)" }, developers = (0..<2).map { "dev-\($0)" }, stranger = "newdev"
+        var traffic = Self.traffic(accounts: farm, perAccount: 60, hours: 96, independent: true) { a, i, ts in
+            Self.youngFarmExchange(a, i, ts, tools: "sha256:farm")
+        }
+        traffic += Self.traffic(accounts: other, perAccount: 60, hours: 96, independent: true) { a, i, ts in
+            Self.youngFarmExchange(a, i, ts, tools: "sha256:shared")
+        }
+        // Two prompts in three everyday ones: seven prompts like these do not score as extraction.
+        func thinExchange(_ a: String, _ i: Int, _ ts: StreamTime, tools: String) -> Exchange {
+            var e = Self.youngFarmExchange(a, i, ts, tools: tools)
+            if i % 3 != 0 { e.promptText = Self.benignExchange(a, i, ts, ip: "").promptText }
+            return e
+        }
+        traffic += Self.traffic(accounts: thin, perAccount: 7, hours: 1, start: Self.t0 + 2 * Self.hour, independent: true) { a, i, ts in
+            thinExchange(a, i, ts, tools: "sha256:farm")
+        }
+        traffic += Self.traffic(accounts: developers, perAccount: 60, hours: 96, independent: true) { a, i, ts in
+            Self.benignExchange(a, i, ts, ip: "198.51.100.\(a.count + i % 3)", tools: "sha256:shared")
+        }
+        traffic += Self.traffic(accounts: [stranger], perAccount: 7, hours: 1, start: Self.t0 + 2 * Self.hour, independent: true) { a, i, ts in
+            thinExchange(a, i, ts, tools: "sha256:shared")
+        }
+        detector.ingest(traffic.sorted { $0.ts < $1.ts })
+        let snap = detector.snapshot()
+        let c = try XCTUnwrap(cluster(containing: "farm-0", in: snap))
+        XCTAssertEqual(c.verdict, .suspect)
+        XCTAssertTrue(Set(c.accounts).isSuperset(of: farm + thin), "\(c.ties)")
+        XCTAssertTrue(c.ties.contains { $0.kind == .newcomer && $0.accounts == thin.count }, "\(c.ties)")
+        let o = try XCTUnwrap(cluster(containing: "other-0", in: snap))
+        XCTAssertFalse(o.accounts.contains(stranger), "a schema honest developers use ties no thin account: \(o.ties)")
+        XCTAssertFalse(o.accounts.contains("dev-0"))
+    }
+
     func testAPoolOnAPopularSchemaIsDilutedByItsHonestUsers() {
         let detector = Detector()
         let farm = (0..<6).map { "young-\($0)" }

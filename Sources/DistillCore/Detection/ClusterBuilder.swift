@@ -133,11 +133,10 @@ struct ClusterBuilder {
             // fails as soon as too many of its users are not suspicious to reach the share.
             let needed = settings.suspiciousShareForInfrastructureLink * Double(value.memberCount)
             let othersAllowed = Double(members.count) - needed + 0.5
-            var suspiciousCount = 0, knownHonest = 0, others = 0
+            var suspiciousCount = 0, others = 0
             for m in members {
                 let b = behaviour[Int(m)]
                 if b >= settings.linkBehaviourScore { suspiciousCount += 1; continue }
-                if b >= 0 { knownHonest += 1 }
                 others += 1
                 if Double(others) > othersAllowed { break }
             }
@@ -153,15 +152,27 @@ struct ClusterBuilder {
             if !family {
                 forest.unionAll(suspicious)
                 mark(suspicious, .infrastructure)
-                // Accounts too new to judge go with the extractors whose fingerprint they share,
-                // unless honest-looking accounts use it too. Not through an address: a proxy
-                // farm's exits are residential addresses that real customers also hold.
+                // Accounts without material for a verdict of their own (too new to score, or a
+                // few prompts that already lean towards extraction) go with the extractors whose
+                // fingerprint they share, unless accounts that read as honest (enough prompts for
+                // a verdict, or a few ordinary ones: a popular client's lighter users) use it too.
+                // A farm that replaces its accounts after a session or two has most of them in
+                // that state once they are too old for the young pool. Not through an address: a
+                // proxy farm's exits are residential addresses real customers also hold.
                 let fingerprint = ref.kind == ValueKind.systemPrompt.rawValue || ref.kind == ValueKind.tools.rawValue
-                if fingerprint && Double(knownHonest) <= settings.maxHonestShareForNewcomerLink * Double(value.distinct) {
-                    let anchor = Int(suspicious[0])
-                    for m in members where behaviour[Int(m)] < 0 {
-                        forest.union(anchor, Int(m))
-                        linked[Int(m)] |= TieKind.newcomer.bit
+                if fingerprint {
+                    func judgedHonest(_ m: Int32) -> Bool {
+                        let b = behaviour[Int(m)]
+                        return b >= 0 && (b < notableScore || stats[Int(m)].verdictEvidence >= settings.minimumPromptsForSuspect)
+                    }
+                    var honest = 0
+                    for m in members where behaviour[Int(m)] < settings.linkBehaviourScore && judgedHonest(m) { honest += 1 }
+                    if Double(honest) <= settings.maxHonestShareForNewcomerLink * Double(value.distinct) {
+                        let anchor = Int(suspicious[0])
+                        for m in members where behaviour[Int(m)] < settings.linkBehaviourScore && !judgedHonest(m) {
+                            forest.union(anchor, Int(m))
+                            linked[Int(m)] |= TieKind.newcomer.bit
+                        }
                     }
                 }
                 continue
