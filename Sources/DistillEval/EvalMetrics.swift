@@ -73,6 +73,47 @@ public struct CampaignResult: Sendable, Equatable {
     public var cohesion: Double
     /// Hours from the campaign's start to its first flagged account; nil if never flagged.
     public var hoursToFlag: Double?
+    /// Exchanges its accounts sent in the run, and how many of them at or before its first flag
+    /// (all, if never flagged): what it had harvested by the time anyone was told. Nil when the
+    /// records were not counted.
+    public var exchanges: Int?
+    public var sentBeforeFlag: Int?
+    public var shareSentBeforeFlag: Double? {
+        guard let exchanges, let sentBeforeFlag, exchanges > 0 else { return nil }
+        return Double(sentBeforeFlag) / Double(exchanges)
+    }
+}
+
+/// The times of the exchanges each campaign's accounts sent, gathered as the detector reads them.
+public final class CampaignTraffic {
+    private let campaignOf: [String: Int]
+    public let names: [String]
+    private var times: [[StreamTime]]
+
+    public init(_ labels: Labels) {
+        names = labels.campaigns.map(\.name)
+        let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var campaignOf: [String: Int] = [:]
+        for (account, label) in labels.accounts where label.hasPrefix("campaign:") {
+            if let i = index[String(label.dropFirst("campaign:".count))] { campaignOf[account] = i }
+        }
+        self.campaignOf = campaignOf
+        times = Array(repeating: [], count: names.count)
+    }
+
+    public func record(_ batch: [Exchange], _ range: Range<Int>) {
+        for i in range {
+            if let c = campaignOf[batch[i].accountID] { times[c].append(batch[i].ts) }
+        }
+    }
+
+    /// Per campaign name: exchanges sent, and how many at or before `time`.
+    func counts(of name: String, before time: StreamTime?) -> (all: Int, before: Int)? {
+        guard let i = names.firstIndex(of: name) else { return nil }
+        let t = times[i]
+        guard let time else { return (t.count, t.count) }
+        return (t.count, t.reduce(0) { $0 + ($1 <= time ? 1 : 0) })
+    }
 }
 
 /// One scenario and seed, scored.
@@ -107,7 +148,7 @@ public enum EvalMetrics {
     /// and one that never sent a request is in no log, so no detector could be asked to find it.
     /// A campaign none of whose accounts sent anything is left out.
     public static func score(_ labels: Labels, _ verdicts: Verdicts, scenario: String, seed: UInt64,
-                             present: Set<String>? = nil) -> RunResult {
+                             present: Set<String>? = nil, traffic: CampaignTraffic? = nil) -> RunResult {
         var r = RunResult(scenario: scenario, seed: seed)
         var scored = labels.accounts
         if let present { scored = scored.filter { present.contains($0.key) } }
@@ -140,11 +181,14 @@ public enum EvalMetrics {
             var perCluster: [Int: Int] = [:]
             for a in mine { if let c = verdicts.clusterOf[a] { perCluster[c, default: 0] += 1 } }
             let largest = perCluster.values.max() ?? 0
+            let firstFlag = caught.min()
+            let sent = traffic?.counts(of: campaign.name, before: firstFlag)
             r.campaigns.append(CampaignResult(
                 name: campaign.name, style: campaign.style, accounts: mine.count,
                 recall: mine.isEmpty ? 0 : Double(caught.count) / Double(mine.count),
                 cohesion: mine.isEmpty ? 0 : Double(largest) / Double(mine.count),
-                hoursToFlag: caught.min().map { Double($0 - campaign.start) / 3_600_000 }))
+                hoursToFlag: firstFlag.map { Double($0 - campaign.start) / 3_600_000 },
+                exchanges: sent?.all, sentBeforeFlag: sent?.before))
         }
         return r
     }
@@ -175,6 +219,8 @@ public struct EvalSummary: Sendable {
     public var worstCohesion: Double { campaigns.map(\.result.cohesion).min() ?? 1 }
     public var hoursToFlag: [Double] { campaigns.compactMap(\.result.hoursToFlag) }
     public var medianHoursToFlag: Double? { median(hoursToFlag) }
+    /// Per campaign with counted records: the share of its exchanges sent by its first flag.
+    public var sharesSentBeforeFlag: [Double] { campaigns.compactMap(\.result.shareSentBeforeFlag) }
     public var missed: [String] { campaigns.filter { $0.result.hoursToFlag == nil }.map { "\($0.result.name)@\($0.run)" } }
 }
 

@@ -14,12 +14,13 @@ public enum EvalRunner {
         let generator = try TrafficGenerator(config: config)
         let labels = try Labels(json: generator.labelsJSON())
         let detector = Detector(settings: settings)
-        let ingest = InMemoryIngest(detector: detector)
+        let traffic = CampaignTraffic(labels)
+        let ingest = InMemoryIngest(detector: detector, onIngested: traffic.record)
         _ = generator.run { chunk in ingest.consume(chunk, source: "gen") }
         ingest.finish()
         let snapshot = detector.snapshot()
         var result = EvalMetrics.score(labels, Verdicts(snapshot: snapshot),
-                                       scenario: scenario, seed: seed, present: accountsSeen(by: detector))
+                                       scenario: scenario, seed: seed, present: accountsSeen(by: detector), traffic: traffic)
         result.exchanges = ingest.ledger.exchanges
         return (result, snapshot)
     }
@@ -44,11 +45,12 @@ public enum EvalRunner {
     /// Scores a recorded log (any input `scan` reads) against its labels file's text.
     public static func run(paths: [String], labelsJSON: String, settings: DetectorSettings) throws -> (result: RunResult, snapshot: Snapshot, check: LogCheck) {
         let labels = try Labels(json: labelsJSON)
-        let run = try DetectionRun.run(paths: paths, settings: settings)
+        let traffic = CampaignTraffic(labels)
+        let run = try DetectionRun.run(paths: paths, settings: settings, onIngested: traffic.record)
         let snapshot = run.detector.snapshot()
         let inLog = accountsSeen(by: run.detector)
         var result = EvalMetrics.score(labels, Verdicts(snapshot: snapshot),
-                                       scenario: paths.joined(separator: ","), seed: 0, present: inLog)
+                                       scenario: paths.joined(separator: ","), seed: 0, present: inLog, traffic: traffic)
         result.exchanges = run.ledger.exchanges
         var check = LogCheck(ledger: run.ledger)
         check.accountsInLog = inLog.count

@@ -22,7 +22,7 @@ public struct DetectionRun {
     /// throw before any work.
     public static func run(paths: [String], settings: DetectorSettings, window: StreamWindow = .all,
                            resuming state: DetectionState? = nil, format: RecordFormat = .canonical,
-                           threads: Int = 1) throws -> DetectionRun {
+                           threads: Int = 1, onIngested: (([Exchange], Range<Int>) -> Void)? = nil) throws -> DetectionRun {
         let ledger = state?.ledger ?? InputLedger()
         let feed: any ScanFeed
         // Decoding goes to other threads for one canonical file; merging sources by time and the
@@ -35,6 +35,7 @@ public struct DetectionRun {
         let detector = state?.detector ?? Detector(settings: settings)
         detector.evaluationThreads = threads
         let engine = ReplayEngine(fullSpeedOver: feed, detector: detector, window: window)
+        engine.onIngested = onIngested
         engine.start()
         while !engine.finished { engine.pump(wallMs: 0, outOfTime: { false }) }
         engine.stop()

@@ -36,9 +36,11 @@ public final class InMemoryIngest {
     public var ledger: InputLedger { feed.ledger }
     public var detector: Detector { engine.detector }
 
-    public init(detector: Detector) {
+    /// `onIngested` sees each run of records as the detector is given it.
+    public init(detector: Detector, onIngested: (([Exchange], Range<Int>) -> Void)? = nil) {
         feed = MemoryLinesFeed()
         engine = ReplayEngine(fullSpeedOver: feed, detector: detector)
+        engine.onIngested = onIngested
         engine.start()
     }
 

@@ -58,6 +58,9 @@ public final class ReplayEngine {
     private var checkpointWanted = false
     /// Receives the state (a checkpoint file's bytes) and its stream time after `requestCheckpoint`.
     public var onCheckpoint: (([UInt8], StreamTime?) -> Void)?
+    /// Called with each run of records just given to the detector (`batch[range]`), on the
+    /// pumping thread: for a caller that keeps figures of its own over the same records.
+    public var onIngested: (([Exchange], Range<Int>) -> Void)?
     /// The caller's own entries, saved in checkpoints beside the engine's (headless mode's
     /// verdicts); asked at the moment each checkpoint is taken.
     public var checkpointEntries: () -> [String: String] = { [:] }
@@ -236,6 +239,7 @@ public final class ReplayEngine {
                 if t >= pause { reachedPause = true; break }
             }
             detector.ingest(pending, keys: pendingKeys, range: next..<end)
+            onIngested?(pending, next..<end)
             let count = end - next
             next = end
             n += count

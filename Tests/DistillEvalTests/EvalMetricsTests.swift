@@ -81,6 +81,31 @@ final class EvalMetricsTests: XCTestCase {
         XCTAssertEqual(all.campaignAccounts, 4, "without a list of accounts seen, every label is scored")
     }
 
+    /// What a campaign had sent by its first flag: every exchange of its accounts at or before
+    /// that stream time; a campaign never flagged sent all of it unnoticed.
+    func testExchangesSentByTheFirstFlagAreCounted() {
+        let labels = Labels(accounts: ["c0": "campaign:farm", "c1": "campaign:farm", "q0": "campaign:quiet", "b0": "benign:casual"],
+                            campaigns: [.init(name: "farm", style: "", start: 0), .init(name: "quiet", style: "", start: 0)])
+        let traffic = CampaignTraffic(labels)
+        var batch: [Exchange] = []
+        for h in 0..<10 {
+            for a in ["c0", "c1", "q0", "b0"] { batch.append(Exchange(ts: StreamTime(h) * hour, accountID: a)) }
+        }
+        traffic.record(batch, 0..<batch.count - 4)
+        traffic.record(batch, batch.count - 4..<batch.count)
+        let snapshot = Snapshot.make(streamTime: 10 * hour, streamStart: 0, exchanges: 40, accounts: 4, clusters: [
+            cluster("A", .suspect, ["c0", "c1"], flaggedAt: 3 * hour),
+        ], minuteRate: [])
+        let r = EvalMetrics.score(labels, Verdicts(snapshot: snapshot), scenario: "s", seed: 1, traffic: traffic)
+        let farm = r.campaigns.first { $0.name == "farm" }!, quiet = r.campaigns.first { $0.name == "quiet" }!
+        XCTAssertEqual(farm.exchanges, 20)
+        XCTAssertEqual(farm.sentBeforeFlag, 8, "hours 0 to 3, two accounts")
+        XCTAssertEqual(farm.shareSentBeforeFlag ?? -1, 0.4, accuracy: 1e-9)
+        XCTAssertEqual(quiet.sentBeforeFlag, 10, "never flagged: everything it sent")
+        XCTAssertEqual(EvalSummary([r]).sharesSentBeforeFlag.sorted(), [0.4, 1.0])
+        XCTAssertNil(EvalMetrics.score(labels, Verdicts(snapshot: snapshot), scenario: "s", seed: 1).campaigns[0].shareSentBeforeFlag)
+    }
+
     func testUnflaggedCampaignHasNoTimeAndZeroCohesion() {
         let labels = Labels(accounts: ["a": "campaign:x", "b": "campaign:x"], campaigns: [.init(name: "x", style: "", start: 0)])
         let snapshot = Snapshot.make(streamTime: hour, streamStart: 0, exchanges: 2, accounts: 2, clusters: [], minuteRate: [])
