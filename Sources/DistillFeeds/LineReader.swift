@@ -61,6 +61,9 @@ public final class LineReader {
     @exclusivity(unchecked) private var atEOF = false
     @exclusivity(unchecked) private var formatKnown = false
     @exclusivity(unchecked) private var inflater: GzipInflater?
+    /// A read error met after part of a line had arrived: that part is returned first, as a
+    /// last line, and the error is thrown by the next call.
+    private var pendingError: InputError?
 
     public init(file: InputFile, chunkSize: Int = LineReader.defaultChunkSize,
                 maxLineBytes: Int = ExchangeDecoder.defaultMaxLineBytes) {
@@ -79,11 +82,17 @@ public final class LineReader {
 
     deinit { buffer.deallocate() }
 
-    /// The next line, or nil at end of input. A last line without `\n` is still returned.
+    /// The next line, or nil at end of input. A last line without `\n` is still returned, and
+    /// so is the part of a line that arrived before a read error (a gzip file cut short): the
+    /// decoder rejects it, so it is counted rather than lost, and the error follows.
     /// `stoppingWhenDry`: on a live input (pipe, socket, terminal), nil rather than wait for the
     /// sender when no whole line is buffered and nothing has arrived, though the input goes on.
     /// Checked only where a read is due, so it costs nothing per line.
     public func nextLine(stoppingWhenDry: Bool = false) throws(InputError) -> Line? {
+        if let error = pendingError {
+            pendingError = nil
+            throw error
+        }
         while true {
             if scanned < end, let hit = memchr(buffer + scanned, 0x0A, end - scanned) {
                 let newline = buffer.distance(to: hit)
@@ -115,7 +124,15 @@ public final class LineReader {
             if bufferCapacity - end < chunkSize {
                 compact()
             }
-            let n = try fill(buffer + end, count: min(chunkSize, bufferCapacity - end))
+            let n: Int
+            do {
+                n = try fill(buffer + end, count: min(chunkSize, bufferCapacity - end))
+            } catch {
+                guard end > start else { throw error }
+                pendingError = error
+                atEOF = true
+                continue
+            }
             if n == 0 { atEOF = true } else { end += n }
         }
     }

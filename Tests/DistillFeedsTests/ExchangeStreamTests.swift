@@ -188,6 +188,7 @@ final class ExchangeStreamTests: FeedsTestCase {
         XCTAssertEqual(thrown?.path, path)
         XCTAssertGreaterThan(received, 0, "exchanges read before the damage are delivered")
         XCTAssertEqual(ledger.exchanges, received)
+        XCTAssertEqual(ledger.rejectedByReason, ["invalid_json": 1], "the line the cut went through is counted, not lost")
         XCTAssertThrowsError(try stream.nextBatch(into: &batch, maxCount: 10, ledger: &ledger), "stays failed")
     }
 
