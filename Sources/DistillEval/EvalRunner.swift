@@ -26,11 +26,7 @@ public enum EvalRunner {
     }
 
     /// Every account the detector has seen send something.
-    static func accountsSeen(by detector: Detector) -> Set<String> {
-        var seen = Set<String>()
-        for c in detector.snapshot(includeQuiet: true).clusters { seen.formUnion(c.accounts) }
-        return seen
-    }
+    static func accountsSeen(by detector: Detector) -> Set<String> { Set(detector.accountIDs) }
 
     /// What a recorded log held besides its scores: its input counts, and how far its accounts
     /// and its labels' accounts are the same (scores of a log against another log's labels

@@ -71,6 +71,8 @@ public final class Detector {
     var streamTime: StreamTime? { evidence.streamTime }
     /// Exchanges ingested since this detector was made.
     public var exchangeCount: Int { evidence.exchangeCount }
+    /// Every account seen so far, folded ones included.
+    public var accountIDs: [String] { evidence.accounts.map(\.id) }
 
     // MARK: Ingest
 
