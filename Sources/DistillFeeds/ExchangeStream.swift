@@ -89,7 +89,7 @@ public final class ExchangeStream {
                 p.skipRecords = recordsInLine[i] - spill[i].count - (heads[i] != nil ? 1 : 0)
             } else {
                 p.textOffset = reader.consumedTextOffset
-                p.line = reader.lineNumber
+                p.line = reader.completeLines
             }
             return p
         }

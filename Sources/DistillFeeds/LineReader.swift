@@ -39,7 +39,9 @@ public final class LineReader {
 
     /// Text bytes handed out as lines so far (with their newlines): where a reader resumed
     /// with `resume(atTextOffset:line:)` would go on.
-    public var consumedTextOffset: Int64 { textBytes - Int64(end - start) }
+    public var consumedTextOffset: Int64 { lastLineCut ? lastLineStart : textBytes - Int64(end - start) }
+    /// Lines read to their end: `lineNumber`, less a last line cut short by a read error.
+    public var completeLines: Int { lastLineCut ? lineNumber - 1 : lineNumber }
 
     public var name: String { file.name }
     /// Bytes read from the file itself (compressed bytes, for gzip).
@@ -62,8 +64,11 @@ public final class LineReader {
     @exclusivity(unchecked) private var formatKnown = false
     @exclusivity(unchecked) private var inflater: GzipInflater?
     /// A read error met after part of a line had arrived: that part is returned first, as a
-    /// last line, and the error is thrown by the next call.
-    private var pendingError: InputError?
+    /// last line, and every later call throws the error.
+    @exclusivity(unchecked) private var pendingError: InputError?
+    /// The last line returned was cut short by `pendingError`: positions stay at its start, so a
+    /// reader resumed there (the file completed in place since) reads the whole line.
+    @exclusivity(unchecked) private var lastLineCut = false
 
     public init(file: InputFile, chunkSize: Int = LineReader.defaultChunkSize,
                 maxLineBytes: Int = ExchangeDecoder.defaultMaxLineBytes) {
@@ -89,10 +94,6 @@ public final class LineReader {
     /// sender when no whole line is buffered and nothing has arrived, though the input goes on.
     /// Checked only where a read is due, so it costs nothing per line.
     public func nextLine(stoppingWhenDry: Bool = false) throws(InputError) -> Line? {
-        if let error = pendingError {
-            pendingError = nil
-            throw error
-        }
         while true {
             if scanned < end, let hit = memchr(buffer + scanned, 0x0A, end - scanned) {
                 let newline = buffer.distance(to: hit)
@@ -111,12 +112,16 @@ public final class LineReader {
                 return try skipLongLine()
             }
             if atEOF {
-                guard end > start else { return nil }
+                guard end > start else {
+                    if let pendingError { throw pendingError }
+                    return nil
+                }
                 let lineStart = start
                 lastLineStart = textBytes - Int64(end - lineStart)
                 start = end
                 scanned = end
                 lineNumber += 1
+                lastLineCut = pendingError != nil
                 return .text(UnsafeRawBufferPointer(start: buffer + lineStart, count: end - lineStart),
                              number: lineNumber)
             }
@@ -147,7 +152,16 @@ public final class LineReader {
         scanned = 0
         lineNumber += 1
         while !atEOF {
-            let n = try fill(buffer, count: min(chunkSize, bufferCapacity))
+            let n: Int
+            do {
+                n = try fill(buffer, count: min(chunkSize, bufferCapacity))
+            } catch {
+                // Cut inside the long line: it is counted as what it is, then the error follows.
+                pendingError = error
+                atEOF = true
+                lastLineCut = true
+                break
+            }
             if n == 0 {
                 atEOF = true
                 break

@@ -84,6 +84,45 @@ final class GzipTests: FeedsTestCase {
         }
     }
 
+    /// A file cut inside a line: that line comes out as far as it got, positions stay at its
+    /// start (a reader resumed there reads it whole once the file is complete), and then the
+    /// error, on every later call.
+    func testALineCutByTheDamageIsReturnedThenTheErrorStays() throws {
+        let lines = (0..<300).map { "{\"n\":\($0),\"pad\":\"\(String(repeating: "x", count: 20 + $0 % 7))\"}" }
+        let packed = gzip(Array((lines.joined(separator: "\n") + "\n").utf8), level: 0)
+        let path = try write("cut-mid-line.gz", Array(packed[..<(packed.count / 2)]))
+        let reader = try LineReader(path: path)
+        var got: [String] = []
+        var failure: InputError?
+        do throws(InputError) {
+            while case .text(let bytes, let number)? = try reader.nextLine() {
+                got.append(String(decoding: bytes, as: UTF8.self))
+                XCTAssertEqual(number, got.count)
+            }
+        } catch { failure = error }
+        XCTAssertNotNil(failure, "the cut is an error")
+        let cut = try XCTUnwrap(got.last)
+        XCTAssertEqual(Array(got.dropLast()), Array(lines.prefix(got.count - 1)), "whole lines before the cut")
+        XCTAssertTrue(lines[got.count - 1].hasPrefix(cut) && cut.count < lines[got.count - 1].count, "the cut line, as far as it got: \(cut)")
+        let start = lines.prefix(got.count - 1).reduce(0) { $0 + $1.utf8.count + 1 }
+        XCTAssertEqual(reader.consumedTextOffset, Int64(start), "positions stay at the cut line's start")
+        XCTAssertEqual(reader.completeLines, got.count - 1)
+        for _ in 0..<2 { XCTAssertThrowsError(try reader.nextLine(), "the error stays") }
+    }
+
+    func testALongLineCutByTheDamageIsCountedAsTooLong() throws {
+        let text = "{\"a\":1}\n" + String(repeating: "a", count: 50_000) + "\n{\"b\":2}\n"
+        let packed = gzip(Array(text.utf8), level: 0)
+        let path = try write("cut-long.gz", Array(packed[..<(packed.count / 2)]))
+        let reader = try LineReader(path: path, chunkSize: 1024, maxLineBytes: 4096)
+        guard case .text(_, 1)? = try reader.nextLine() else { return XCTFail("first line") }
+        guard case .tooLong(let length, 2)? = try reader.nextLine() else { return XCTFail("the long line, cut") }
+        XCTAssertGreaterThan(length, 4096)
+        XCTAssertLessThan(length, 50_000)
+        XCTAssertEqual(reader.consumedTextOffset, 8)
+        XCTAssertThrowsError(try reader.nextLine())
+    }
+
     func testBytesAfterTheLastMemberAreCountedAndEveryLineIsRead() throws {
         // Zero padding (as a tape or block device leaves) and garbage: gzip -d ignores both.
         let ten = (0..<10).map { "line \($0)\n" }.joined()
