@@ -36,6 +36,8 @@ public enum EvalRunner {
         public var accountsInLog = 0
         public var unlabelledAccounts = 0
         public var labelledAccountsAbsent = 0
+        /// A read error that stopped the log part-way (a damaged gzip file).
+        public var inputError: String?
     }
 
     /// Scores a recorded log (any input `scan` reads) against its labels file's text.
@@ -49,6 +51,7 @@ public enum EvalRunner {
                                        scenario: paths.joined(separator: ","), seed: 0, present: inLog, traffic: traffic)
         result.exchanges = run.ledger.exchanges
         var check = LogCheck(ledger: run.ledger)
+        check.inputError = run.inputError.map { String(describing: $0) }
         check.accountsInLog = inLog.count
         check.unlabelledAccounts = inLog.filter { labels.accounts[$0] == nil }.count
         check.labelledAccountsAbsent = labels.accounts.keys.filter { !inLog.contains($0) }.count

@@ -55,6 +55,11 @@ struct EvalCommand: ParsableCommand {
     static func say(_ check: EvalRunner.LogCheck, log: String) throws {
         let ledger = check.ledger
         let name = TextSanitizer.sanitize(log)
+        if let error = check.inputError {
+            // The accounts after the damage would drop out of the scores rather than count as missed.
+            printDiagnostic("\(name) cannot be scored: input stopped early: \(error)")
+            throw ExitCode(2)
+        }
         if ledger.rejectedTotal > 0 {
             let reasons = ledger.rejectedByReason.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }
             printDiagnostic("\(ledger.rejectedTotal) line\(ledger.rejectedTotal == 1 ? "" : "s") of \(name) rejected and not scored (\(reasons.joined(separator: ", ")))", level: .warning)

@@ -265,6 +265,11 @@ final class CommandLineTests: XCTestCase {
         let bad = try sh("\"$DW\" eval --log '\(dir)/bad.nd' --labels '\(dir)/a.labels'")
         XCTAssertEqual(bad.status, 0, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("30 lines of \(dir)/bad.nd rejected and not scored (invalid_json 30)"), bad.stderr)
+        // A log cut short would score the accounts after the damage as absent, not missed.
+        XCTAssertEqual(try sh("gzip -c '\(dir)/a.nd' | head -c 20000 > '\(dir)/cut.nd.gz'").status, 0)
+        let cut = try sh("\"$DW\" eval --log '\(dir)/cut.nd.gz' --labels '\(dir)/a.labels'")
+        XCTAssertEqual(cut.status, 2, cut.stderr)
+        XCTAssertTrue(cut.stderr.contains("cut.nd.gz cannot be scored: input stopped early"), cut.stderr)
         let other = try sh("\"$DW\" eval --log '\(dir)/a.nd' --labels '\(dir)/b.labels'")
         XCTAssertEqual(other.status, 2, other.stderr)
         XCTAssertTrue(other.stderr.contains("no account of \(dir)/a.nd is in the labels"), other.stderr)
