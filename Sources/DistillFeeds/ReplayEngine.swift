@@ -59,7 +59,8 @@ public final class ReplayEngine {
     /// Receives the state (a checkpoint file's bytes) and its stream time after `requestCheckpoint`.
     public var onCheckpoint: (([UInt8], StreamTime?) -> Void)?
     /// Called with each run of records just given to the detector (`batch[range]`), on the
-    /// pumping thread: for a caller that keeps figures of its own over the same records.
+    /// pumping thread: for a caller that keeps figures of its own over the same records. A seek
+    /// back replays records into a rebuilt detector and calls it for them again.
     public var onIngested: (([Exchange], Range<Int>) -> Void)?
     /// The caller's own entries, saved in checkpoints beside the engine's (headless mode's
     /// verdicts); asked at the moment each checkpoint is taken.

@@ -15,8 +15,8 @@ struct RedTeamDraw: Sendable {
     /// Phrasing the detector's lexicon lists, or paraphrases it has never seen.
     enum Vocabulary: String, CaseIterable, Sendable { case listed, paraphrased }
     enum Language: String, CaseIterable, Sendable { case english, chinese, russian, spanish, german, japanese }
-    /// Exchanges per account per day: the reports' ordinary-looking ~26, or a trickle that leaves
-    /// each account a session or two before it is judged (or replaced).
+    /// Exchanges per account per day: around the reports' ordinary-looking ~26, lighter, or a
+    /// trickle that leaves each account a session or two before it is judged (or replaced).
     enum Volume: String, CaseIterable, Sendable { case steady, light, trickle }
 
     var identity: Identity
