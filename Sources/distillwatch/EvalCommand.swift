@@ -137,12 +137,12 @@ struct EvalCommand: ParsableCommand {
         }
         print("")
         let nameWidth = max(14, runs.flatMap(\.campaigns).map { TextSanitizer.sanitize($0.name).count }.max() ?? 0)
-        print("\(Self.left("scenario", scenarioWidth))  seed  \(Self.left("campaign", nameWidth)) accounts  recall  cohesion  time to first flag  sent by then  style")
+        print("\(Self.left("scenario", scenarioWidth))  seed  \(Self.left("campaign", nameWidth)) accounts  recall  cohesion  time to first flag  sent by then     style")
         for r in runs {
             for c in r.campaigns {
                 print(String(format: "%@ %5d  %@ %8d %7.3f %9.3f  %@  %@  %@", Self.left(TextSanitizer.sanitize(r.scenario), scenarioWidth) as NSString, r.seed, Self.left(TextSanitizer.sanitize(c.name), nameWidth) as NSString,
                              c.accounts, c.recall, c.cohesion, Self.left(c.hoursToFlag.map { String(format: "%.1f h", $0) } ?? "never", 18) as NSString,
-                             Self.left(c.shareSentBeforeFlag.map { String(format: "%.1f%%", $0 * 100) } ?? "-", 12) as NSString,
+                             Self.left(c.shareSentBeforeFlag.map { String(format: "%.1f%% (%d)", $0 * 100, c.sentBeforeFlag ?? 0) } ?? "-", 15) as NSString,
                              TextSanitizer.sanitize(c.style) as NSString))
             }
         }
@@ -167,8 +167,10 @@ struct EvalCommand: ParsableCommand {
         print(String(format: "time from campaign start to first flag: median %.1f h, max %.1f h; campaigns never flagged: %d %@",
                      s.medianHoursToFlag ?? .nan, s.hoursToFlag.max() ?? .nan, s.missed.count,
                      s.missed.isEmpty ? "" : "(\(s.missed.map { TextSanitizer.sanitize($0) }.joined(separator: ", ")))"))
-        if let typical = median(s.sharesSentBeforeFlag), let worst = s.sharesSentBeforeFlag.max() {
-            print(String(format: "share of a campaign's exchanges sent by its first flag: median %.1f%%, worst %.1f%%", typical * 100, worst * 100))
+        if let typical = median(s.sharesSentBeforeFlag), let worst = s.sharesSentBeforeFlag.max(),
+           let count = median(s.campaigns.compactMap { $0.result.sentBeforeFlag.map(Double.init) }) {
+            print(String(format: "share of a campaign's exchanges sent by its first flag: median %.1f%%, worst %.1f%%; median count %.0f",
+                         typical * 100, worst * 100, count))
         }
     }
 }
