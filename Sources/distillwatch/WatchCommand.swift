@@ -31,7 +31,8 @@ struct WatchCommand: ParsableCommand {
     @Argument(help: "Log files (NDJSON, optionally .gz), or '-' for standard input. Default: the demo log.")
     var sources: [String] = []
 
-    @Option(help: "Replay speed: stream seconds per wall-clock second, 1 to 100000 (3600 = one hour of traffic per second), or max.")
+    // Unconditional: a negative speed gets the range error, not "missing value".
+    @Option(parsing: .unconditional, help: "Replay speed: stream seconds per wall-clock second, 1 to 100000 (3600 = one hour of traffic per second), or max.")
     var speed: String = "3600"
 
     @Option(help: "Replay only exchanges at or after this stream time (RFC 3339; e.g. 2026-04-22T10:00Z or 2026-04-22).")

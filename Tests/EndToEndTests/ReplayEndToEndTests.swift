@@ -141,6 +141,7 @@ final class ReplayEndToEndTests: XCTestCase {
 
     func testBadSpeedAndWindowAreRefusedWithAMessage() throws {
         for (args, expected) in [(["--speed", "0"], "1 to 100000"), (["--speed", "fast"], "1 to 100000"), (["--speed", "100001"], "1 to 100000"),
+                                 (["--speed", "-1"], "or max (got -1)"),
                                  (["--from", "tomorrow"], "is not a time"), (["--from", "2026-04-22", "--until", "2026-04-21"], "is before --from")] {
             let r = ConsoleEndToEndTests.run(ConsoleEndToEndTests.binary.path, ["watch"] + args + ["/dev/null"])
             XCTAssertEqual(r.status, 2, "\(args): \(r.err)")
