@@ -161,15 +161,22 @@ struct ClusterBuilder {
                 // proxy farm's exits are residential addresses real customers also hold.
                 let fingerprint = ref.kind == ValueKind.systemPrompt.rawValue || ref.kind == ValueKind.tools.rawValue
                 if fingerprint {
-                    func judgedHonest(_ m: Int32) -> Bool {
-                        let b = behaviour[Int(m)]
-                        return b >= 0 && (b < notableScore || stats[Int(m)].verdictEvidence >= settings.minimumPromptsForSuspect)
-                    }
+                    // One pass over the users below the link: honest-reading ones counted, the
+                    // thin ones kept to join (their stats read once: a folded account unpacks).
                     var honest = 0
-                    for m in members where behaviour[Int(m)] < settings.linkBehaviourScore && judgedHonest(m) { honest += 1 }
+                    var thin: [Int32] = []
+                    for m in members {
+                        let b = behaviour[Int(m)]
+                        guard b < settings.linkBehaviourScore else { continue }
+                        if b >= 0 && (b < notableScore || stats[Int(m)].verdictEvidence >= settings.minimumPromptsForSuspect) {
+                            honest += 1
+                        } else {
+                            thin.append(m)
+                        }
+                    }
                     if Double(honest) <= settings.maxHonestShareForNewcomerLink * Double(value.distinct) {
                         let anchor = Int(suspicious[0])
-                        for m in members where behaviour[Int(m)] < settings.linkBehaviourScore && !judgedHonest(m) {
+                        for m in thin {
                             forest.union(anchor, Int(m))
                             linked[Int(m)] |= TieKind.newcomer.bit
                         }
