@@ -18,6 +18,9 @@ struct RedTeamDraw: Sendable {
     /// Exchanges per account per day: around the reports' ordinary-looking ~26, lighter, or a
     /// trickle that leaves each account a session or two before it is judged (or replaced).
     enum Volume: String, CaseIterable, Sendable { case steady, light, trickle }
+    /// Ordinary sessions sent through the same accounts to dilute the harvest: none, a third to
+    /// a half of all sessions, or most of them. Cheap for an operator, so it must not hide one.
+    enum Cover: String, CaseIterable, Sendable { case none, some, most }
 
     var identity: Identity
     var egress: Egress
@@ -28,26 +31,30 @@ struct RedTeamDraw: Sendable {
     var vocabulary: Vocabulary
     var language: Language
     var volume: Volume
+    var cover: Cover
     /// Tool schemas and system prompts the operator's harness sends (0: none).
     var harnessTools: Int
     var harnessSystems: Int
     var accounts: Int
     var perDay: Double
+    /// Share of sessions that are cover (no elicitation, ordinary questions).
+    var coverShare: Double
     /// Days an account lives before it is replaced; nil: the whole window.
     var lifetimeDays: Double?
 
     /// Axis values never used while tuning.
     static let heldOut: (identity: Set<Identity>, egress: Set<Egress>, client: Set<Client>, hours: Set<Hours>, shape: Set<Shape>,
-                         placement: Set<Placement>, vocabulary: Set<Vocabulary>, language: Set<Language>, volume: Set<Volume>) =
+                         placement: Set<Placement>, vocabulary: Set<Vocabulary>, language: Set<Language>, volume: Set<Volume>,
+                         cover: Set<Cover>) =
         ([.pairedCards], [.freshCloud, .stickyResidential], [.ide], [.waves], [.chat], [.sparse], [.paraphrased], [.spanish, .german, .japanese],
-         [.trickle])
+         [.trickle], [.most])
 
     /// How many of this draw's axes take a held-out value.
     var heldOutAxes: Int {
         let h = Self.heldOut
         return [h.identity.contains(identity), h.egress.contains(egress), h.client.contains(client), h.hours.contains(hours),
                 h.shape.contains(shape), h.placement.contains(placement), h.vocabulary.contains(vocabulary),
-                h.language.contains(language), h.volume.contains(volume)].filter { $0 }.count
+                h.language.contains(language), h.volume.contains(volume), h.cover.contains(cover)].filter { $0 }.count
     }
 
     /// A draw for tuning (no held-out value) or for the hold-out (at least two held-out values).
@@ -63,7 +70,8 @@ struct RedTeamDraw: Sendable {
                 client: pick(Client.allCases, h.client), hours: pick(Hours.allCases, h.hours), shape: pick(Shape.allCases, h.shape),
                 placement: pick(Placement.allCases, h.placement), vocabulary: pick(Vocabulary.allCases, h.vocabulary),
                 language: pick(Language.allCases, h.language), volume: pick(Volume.allCases, h.volume),
-                harnessTools: 0, harnessSystems: 0, accounts: 0, perDay: 0, lifetimeDays: nil)
+                cover: pick(Cover.allCases, h.cover),
+                harnessTools: 0, harnessSystems: 0, accounts: 0, perDay: 0, coverShare: 0, lifetimeDays: nil)
             if heldOut && d.heldOutAxes < 2 { continue }
             d.harnessTools = r.chance(0.35) ? 0 : r.int(1, 4)
             d.harnessSystems = r.chance(0.35) ? 0 : r.int(1, 8)
@@ -72,6 +80,11 @@ struct RedTeamDraw: Sendable {
             case .steady: d.perDay = r.uniform(12, 45)
             case .light: d.perDay = r.uniform(6, 12)
             case .trickle: d.perDay = r.uniform(3, 6)
+            }
+            switch d.cover {
+            case .none: d.coverShare = 0
+            case .some: d.coverShare = r.uniform(0.3, 0.5)
+            case .most: d.coverShare = r.uniform(0.55, 0.75)
             }
             d.lifetimeDays = r.chance(0.25) ? r.uniform(1, 3) : nil
             return d
@@ -89,6 +102,7 @@ struct RedTeamDraw: Sendable {
         parts.append("elicitation \(placement.rawValue)/\(vocabulary.rawValue)/\(language.rawValue)")
         parts.append("harness \(harnessTools) tools + \(harnessSystems) system prompts")
         parts.append("\(Int(perDay))/day")
+        if cover != .none { parts.append("cover \(Int((coverShare * 100).rounded()))% of sessions") }
         if let life = lifetimeDays { parts.append("accounts live \(Int((life * 10).rounded()) / 10).\(Int((life * 10).rounded()) % 10) days") }
         return parts.joined(separator: ", ")
     }
@@ -149,6 +163,8 @@ final class RedTeamAccount: SimActor {
     var turn = 0
     var session: UInt64 = 0
     var context = 0
+    /// This session is ordinary traffic sent as cover.
+    var covering = false
     var waveShare: Double
     var sessionsLeftInWave = 0
 
@@ -204,6 +220,7 @@ final class RedTeamAccount: SimActor {
         if s >= end { return .max }
         turnsLeft = kit.turns <= 1 ? 1 : max(1, kit.turns + rng.int(-1, 1))
         turn = 0
+        covering = kit.draw.coverShare > 0 && rng.chance(kit.draw.coverShare)
         session = kit.draw.shape == .single && rng.chance(0.6) ? 0 : rng.next() | 1
         context = 0
         return s
@@ -211,13 +228,25 @@ final class RedTeamAccount: SimActor {
 
     override func fire(_ e: Engine) {
         let d = kit.draw
-        let eliciting: Bool
+        var eliciting: Bool
         switch d.placement {
         case .opener: eliciting = turn == 0
         case .everyTurn: eliciting = true
         case .sparse: eliciting = turn == 0 ? rng.chance(0.6) : rng.chance(0.15)
         }
-        if turn == 0 {
+        if covering {
+            // Cover looks like the operator's ordinary users: coding work on an agentic
+            // harness, everyday questions otherwise, and no request for reasoning.
+            eliciting = false
+            if d.shape == .agentic {
+                let dev = Rules.dev[kit.devLang]
+                e.render(turn == 0 ? dev.task : rng.chance(0.7) ? dev.toolResult : dev.followup, &rng)
+            } else if turn == 0 {
+                writeCasualOpener(e, &rng)
+            } else {
+                e.render(Rules.casualFollowup, &rng)
+            }
+        } else if turn == 0 {
             if eliciting { writeElicitation(e) }
             writeTask(e)
         } else if d.shape == .agentic && rng.chance(0.7) {

@@ -207,26 +207,64 @@ final class GeneratorTests: XCTestCase {
         XCTAssertNil(Scenarios.describe("nope"))
     }
 
+    /// Cover sessions ask for no reasoning: in a campaign that asks in every turn, the exchanges
+    /// without an elicitation phrase are its cover, about the share its draw names.
+    func testCoverSessionsCarryNoElicitation() throws {
+        let phrases = RedTeamAccount.listedEnglish + RedTeamAccount.listedOther.values.flatMap { $0 }
+            + RedTeamAccount.paraphrasedEnglish + RedTeamAccount.paraphrasedSpanish
+        var checked = (plain: 0, covered: 0)
+        for seed in 1...4 {
+            let g = try Generated(GeneratorConfig(seed: UInt64(seed), days: 4, scale: 0.15, scenario: "redteam-holdout"))
+            let rows = try g.rows()
+            for c in g.labels["campaigns"] as! [[String: Any]] {
+                let style = c["style"] as! String
+                guard style.contains("elicitation everyTurn") else { continue }
+                let label = "campaign:" + (c["name"] as! String)
+                let prompts = rows.filter { $0.label == label }.compactMap { $0.s("prompt_text") }
+                guard prompts.count >= 200 else { continue }
+                let without = Double(prompts.filter { p in !phrases.contains { p.contains($0) } }.count) / Double(prompts.count)
+                if let r = style.range(of: #"cover (\d+)%"#, options: .regularExpression) {
+                    let share = Double(style[r].dropFirst(6).dropLast())! / 100
+                    XCTAssertEqual(without, share, accuracy: 0.15, "seed \(seed) \(style)")
+                    checked.covered += 1
+                } else {
+                    XCTAssertEqual(without, 0, "seed \(seed) \(style)")
+                    checked.plain += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked.covered, 0, "no covered campaign that asks every turn was drawn")
+    }
+
     /// The tuning draws never take a held-out value; the hold-out draws take at least two, and
-    /// every volume gives the daily rate it names.
+    /// every volume and cover gives the rate and share it names.
     func testRedTeamDrawsKeepTheHoldOutApart() {
         var r = Rng(seed: 42, stream: 9)
         var volumes: [RedTeamDraw.Volume: Int] = [:]
+        var covers: [RedTeamDraw.Cover: Int] = [:]
         for _ in 0..<400 {
             let tuning = RedTeamDraw.draw(&r, heldOut: false, scale: 1)
             XCTAssertEqual(tuning.heldOutAxes, 0)
             XCTAssertNotEqual(tuning.volume, .trickle)
+            XCTAssertNotEqual(tuning.cover, .most)
             let held = RedTeamDraw.draw(&r, heldOut: true, scale: 1)
             XCTAssertGreaterThanOrEqual(held.heldOutAxes, 2)
             for d in [tuning, held] {
                 volumes[d.volume, default: 0] += 1
+                covers[d.cover, default: 0] += 1
                 switch d.volume {
                 case .steady: XCTAssert((12...45).contains(d.perDay))
                 case .light: XCTAssert((6...12).contains(d.perDay))
                 case .trickle: XCTAssert((3...6).contains(d.perDay))
                 }
+                switch d.cover {
+                case .none: XCTAssertEqual(d.coverShare, 0)
+                case .some: XCTAssert((0.3...0.5).contains(d.coverShare))
+                case .most: XCTAssert((0.55...0.75).contains(d.coverShare))
+                }
             }
         }
         XCTAssertEqual(Set(volumes.keys), Set(RedTeamDraw.Volume.allCases), "every volume drawn: \(volumes)")
+        XCTAssertEqual(Set(covers.keys), Set(RedTeamDraw.Cover.allCases), "every cover drawn: \(covers)")
     }
 }
