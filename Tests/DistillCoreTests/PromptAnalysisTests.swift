@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import DistillCore
 
@@ -136,7 +137,9 @@ final class PromptAnalysisTests: XCTestCase {
 /// loads are cut to the text).
 final class SkeletonHasherTests: XCTestCase {
     func testWordAtATimeHashingAgreesWithByteByByte() {
-        var rng = SystemRandomNumberGenerator()
+        let seed = UInt64(Date().timeIntervalSince1970 * 1000)
+        print("SkeletonHasherTests seed \(seed)")
+        var rng = Seeded(state: seed)
         let pieces: [String] = [
             "a", "Solve", "the", "FOLLOWING", "problem", "don't", "'", "''", "step-by-step", "x",
             "internationalisation", "Supercalifragilistic", "ABCDEFGH", "abcdefghi", "12", "3.14",
@@ -163,8 +166,8 @@ final class SkeletonHasherTests: XCTestCase {
                     for limit in [1, 3, 5, 6] {
                         let fast = SkeletonHasher.hash(base, count: utf8.count, backwards: backwards, words: limit)
                         let slow = SkeletonHasher.hashByteByByte(base, count: utf8.count, backwards: backwards, words: limit)
-                        XCTAssertEqual(fast.hash, slow.hash, "\(backwards ? "backwards" : "forwards") \(limit): \(text.debugDescription)")
-                        XCTAssertEqual(fast.tokens, slow.tokens, "\(backwards ? "backwards" : "forwards") \(limit): \(text.debugDescription)")
+                        XCTAssertEqual(fast.hash, slow.hash, "seed \(seed), \(backwards ? "backwards" : "forwards") \(limit): \(text.debugDescription)")
+                        XCTAssertEqual(fast.tokens, slow.tokens, "seed \(seed), \(backwards ? "backwards" : "forwards") \(limit): \(text.debugDescription)")
                         compared += 1
                     }
                 }
@@ -176,6 +179,14 @@ final class SkeletonHasherTests: XCTestCase {
         let b = PromptAnalyzer.analyze("SOLVE the Following problem step by step: 7 + 999 = ?")
         XCTAssertEqual(a.prefixFamily, b.prefixFamily)
         XCTAssertNotNil(a.prefixFamily)
+    }
+
+    private struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state
+        }
     }
 }
 
