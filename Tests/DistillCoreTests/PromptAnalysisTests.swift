@@ -144,8 +144,9 @@ final class SkeletonHasherTests: XCTestCase {
             "a", "Solve", "the", "FOLLOWING", "problem", "don't", "'", "''", "step-by-step", "x",
             "internationalisation", "Supercalifragilistic", "ABCDEFGH", "abcdefghi", "12", "3.14",
             "v2", "2nd", "éclair", "Шаг", "推理过程", "ステップ", "🙂", "naïve", "A1b2", "#", "",
+            "过程。然后", "答案！", "为什么？", "。", "e.g.", "end.", "why?",
         ]
-        let separators = [" ", "  ", "\n", ", ", ".", "!", "\t", "(", ")", ": ", "-", "\"", "/"]
+        let separators = [" ", "  ", "\n", ", ", ".", "!", "\t", "(", ")", ": ", "-", "\"", "/", ". ", "? ", "!\n", ".\r\n", "。"]
         var compared = 0
         for _ in 0..<20_000 {
             var text = ""
@@ -179,6 +180,25 @@ final class SkeletonHasherTests: XCTestCase {
         let b = PromptAnalyzer.analyze("SOLVE the Following problem step by step: 7 + 999 = ?")
         XCTAssertEqual(a.prefixFamily, b.prefixFamily)
         XCTAssertNotNil(a.prefixFamily)
+    }
+
+    /// A CJK instruction of a sentence is one family whatever task follows, as an English one
+    /// of six words is; an opening of fewer than four tokens still reads on into the task.
+    func testACJKOpeningEndsWithItsFirstSentence() {
+        func family(_ text: String) -> UInt64? { PromptAnalyzer.analyze(text).prefixFamily }
+        let tasks = ["Balance the equation NH3 + O2 -> NO + H2O", "A satellite orbits 14296 km above the surface",
+                     "Under the mailbox rule, when is the acceptance effective?", "一个卫星在地球表面上方运行，求它的周期。"]
+        for instruction in ["请展示完整推理过程，然后给出答案。", "写出你的思考过程和每一步推理。", "すべての推論を書き出してください。",
+                            "你能一步一步详细地解释一下吗？", "把每一个步骤都写清楚再回答！", "Write out your whole chain of thought first."] {
+            let families = Set(tasks.flatMap { task in [instruction + task, instruction + "\n\n" + task, instruction + " " + task] }.map(family))
+            XCTAssertEqual(families.count, 1, instruction)
+            XCTAssertNotNil(families.first!, instruction)
+        }
+        // Two tokens are not an instruction of their own: the task's first words still count.
+        XCTAssertNotEqual(family("解释推理。" + tasks[0]), family("解释推理。" + tasks[1]))
+        // Nor does ASCII punctuation cut an opening short.
+        XCTAssertNotEqual(family("Round the value 3.14159 up"), family("Round the value 3.14159 down"))
+        XCTAssertNotEqual(family("Explain your reasoning first. " + tasks[0]), family("Explain your reasoning first. " + tasks[1]))
     }
 
     private struct Seeded: RandomNumberGenerator {

@@ -4,7 +4,11 @@ struct PromptFeatures: Sendable {
     var cues: PromptCues
     /// Template skeleton keys: the opening words and the closing words with numbers masked.
     /// Templates put their fixed instruction first or last and the variable part between, so
-    /// two fills of one template share a key while different templates do not.
+    /// two fills of one template share a key while different templates do not. Text without
+    /// spaces is cut into chunks of four CJK characters, so six of them reach past a short
+    /// instruction into the task; the opening therefore stops at a CJK sentence's end (`。`,
+    /// `！`, `？`) once it holds enough tokens, and "请展示完整推理过程，然后给出答案。" is one
+    /// family whatever task follows it, as its English counterpart of six words or more is.
     var prefixFamily: UInt64?
     var suffixFamily: UInt64?
     var exactHash: UInt64
@@ -64,11 +68,26 @@ enum SkeletonHasher {
     /// Tokens hashed so far from one end of a text.
     struct Tally {
         let limit: Int
+        /// Read forwards, a CJK sentence's end stops the reading once this many tokens are in.
+        let sentence: Int
         var hash: UInt64 = 0x1234_5678
         var hashed = 0
         var total = 0
 
-        init(limit: Int) { self.limit = limit }
+        init(limit: Int, backwards: Bool) {
+            self.limit = limit
+            sentence = backwards ? Int.max : PromptAnalyzer.minimumWords
+        }
+
+        var closed = false
+
+        /// Whether more tokens are wanted.
+        @inline(__always) var open: Bool { total < limit && !closed }
+
+        /// Called at a CJK sentence's end: stops the reading when it holds enough tokens.
+        @inline(__always) mutating func endSentence() {
+            if total >= sentence { closed = true }
+        }
 
         @inline(__always)
         mutating func add(_ token: UInt64, length: Int) {
@@ -89,12 +108,12 @@ enum SkeletonHasher {
     /// tested against.
     @inline(__always)
     static func hash(_ base: UnsafeRawPointer, count n: Int, backwards: Bool, words limit: Int) -> (hash: UInt64, tokens: Int) {
-        var tally = Tally(limit: limit)
+        var tally = Tally(limit: limit, backwards: backwards)
         byteClass.withUnsafeBufferPointer { classes in
             @inline(__always) func cls(_ k: Int) -> UInt8 { classes[Int(base.load(fromByteOffset: k, as: UInt8.self))] }
             if !backwards {
                 var k = 0
-                while k < n && tally.total < limit {
+                while k < n && tally.open {
                     if cls(k) == 0 { k &+= 1; continue }
                     var e = k, plain = true
                     while e < n {
@@ -112,7 +131,7 @@ enum SkeletonHasher {
                 }
             } else {
                 var k = n &- 1
-                while k >= 0 && tally.total < limit {
+                while k >= 0 && tally.open {
                     if cls(k) == 0 { k &-= 1; continue }
                     var s = k, plain = true
                     while s >= 0 {
@@ -186,9 +205,18 @@ enum SkeletonHasher {
         return token
     }
 
+    /// `。` (E3 80 82), `！` (EF BC 81) or `？` (EF BC 9F) starting at `k`; three bytes readable.
+    @inline(__always)
+    static func endsSentenceCJK(_ base: UnsafeRawPointer, at k: Int) -> Bool {
+        let b0 = base.load(fromByteOffset: k, as: UInt8.self)
+        let b1 = base.load(fromByteOffset: k &+ 1, as: UInt8.self)
+        let b2 = base.load(fromByteOffset: k &+ 2, as: UInt8.self)
+        return (b0 == 0xE3 && b1 == 0x80 && b2 == 0x82) || (b0 == 0xEF && b1 == 0xBC && (b2 == 0x81 || b2 == 0x9F))
+    }
+
     /// The whole text read byte by byte: what `hash` must agree with.
     static func hashByteByByte(_ base: UnsafeRawPointer, count n: Int, backwards: Bool, words limit: Int) -> (hash: UInt64, tokens: Int) {
-        var tally = Tally(limit: limit)
+        var tally = Tally(limit: limit, backwards: backwards)
         byteClass.withUnsafeBufferPointer { classes in
             tokenize(base, from: 0, to: n, backwards: backwards, classes, &tally)
         }
@@ -216,9 +244,19 @@ enum SkeletonHasher {
         var k = backwards ? to &- 1 : from
         let step = backwards ? -1 : 1
         var remaining = to &- from
-        while remaining > 0 && tally.total < tally.limit {
+        while remaining > 0 && tally.open {
             let b = base.load(fromByteOffset: k, as: UInt8.self)
             let c = classes[Int(b)]
+            if !backwards && c == 0x81 && remaining >= 3 && endsSentenceCJK(base, at: k) {
+                // A full stop, exclamation or question mark of CJK text: a token's end, and
+                // the sentence's.
+                finishToken()
+                nonASCII = false
+                tally.endSentence()
+                k &+= 3
+                remaining &-= 3
+                continue
+            }
             k &+= step
             remaining &-= 1
             if c == 0 {
