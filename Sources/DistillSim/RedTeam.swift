@@ -21,6 +21,9 @@ struct RedTeamDraw: Sendable {
     /// Ordinary sessions sent through the same accounts to dilute the harvest: none, a third to
     /// a half of all sessions, or most of them. Cheap for an operator, so it must not hide one.
     enum Cover: String, CaseIterable, Sendable { case none, some, most }
+    /// How an account starts: at its full rate; ramping up from a tenth of it over days; or
+    /// as a sleeper, ordinary traffic only for days before the harvest begins.
+    enum Onset: String, CaseIterable, Sendable { case immediate, ramp, sleeper }
 
     var identity: Identity
     var egress: Egress
@@ -32,6 +35,7 @@ struct RedTeamDraw: Sendable {
     var language: Language
     var volume: Volume
     var cover: Cover
+    var onset: Onset
     /// Tool schemas and system prompts the operator's harness sends (0: none).
     var harnessTools: Int
     var harnessSystems: Int
@@ -39,22 +43,25 @@ struct RedTeamDraw: Sendable {
     var perDay: Double
     /// Share of sessions that are cover (no elicitation, ordinary questions).
     var coverShare: Double
+    /// Days a ramp takes, or a sleeper waits (0 when immediate).
+    var onsetDays: Double
     /// Days an account lives before it is replaced; nil: the whole window.
     var lifetimeDays: Double?
 
     /// Axis values never used while tuning.
     static let heldOut: (identity: Set<Identity>, egress: Set<Egress>, client: Set<Client>, hours: Set<Hours>, shape: Set<Shape>,
                          placement: Set<Placement>, vocabulary: Set<Vocabulary>, language: Set<Language>, volume: Set<Volume>,
-                         cover: Set<Cover>) =
+                         cover: Set<Cover>, onset: Set<Onset>) =
         ([.pairedCards], [.freshCloud, .stickyResidential], [.ide], [.waves], [.chat], [.sparse], [.paraphrased], [.spanish, .german, .japanese],
-         [.trickle], [.most])
+         [.trickle], [.most], [.sleeper])
 
     /// How many of this draw's axes take a held-out value.
     var heldOutAxes: Int {
         let h = Self.heldOut
         return [h.identity.contains(identity), h.egress.contains(egress), h.client.contains(client), h.hours.contains(hours),
                 h.shape.contains(shape), h.placement.contains(placement), h.vocabulary.contains(vocabulary),
-                h.language.contains(language), h.volume.contains(volume), h.cover.contains(cover)].filter { $0 }.count
+                h.language.contains(language), h.volume.contains(volume), h.cover.contains(cover),
+                h.onset.contains(onset)].filter { $0 }.count
     }
 
     /// A draw for tuning (no held-out value) or for the hold-out (at least two held-out values).
@@ -70,8 +77,8 @@ struct RedTeamDraw: Sendable {
                 client: pick(Client.allCases, h.client), hours: pick(Hours.allCases, h.hours), shape: pick(Shape.allCases, h.shape),
                 placement: pick(Placement.allCases, h.placement), vocabulary: pick(Vocabulary.allCases, h.vocabulary),
                 language: pick(Language.allCases, h.language), volume: pick(Volume.allCases, h.volume),
-                cover: pick(Cover.allCases, h.cover),
-                harnessTools: 0, harnessSystems: 0, accounts: 0, perDay: 0, coverShare: 0, lifetimeDays: nil)
+                cover: pick(Cover.allCases, h.cover), onset: pick(Onset.allCases, h.onset),
+                harnessTools: 0, harnessSystems: 0, accounts: 0, perDay: 0, coverShare: 0, onsetDays: 0, lifetimeDays: nil)
             if heldOut && d.heldOutAxes < 2 { continue }
             d.harnessTools = r.chance(0.35) ? 0 : r.int(1, 4)
             d.harnessSystems = r.chance(0.35) ? 0 : r.int(1, 8)
@@ -86,7 +93,13 @@ struct RedTeamDraw: Sendable {
             case .some: d.coverShare = r.uniform(0.3, 0.5)
             case .most: d.coverShare = r.uniform(0.55, 0.75)
             }
-            d.lifetimeDays = r.chance(0.25) ? r.uniform(1, 3) : nil
+            switch d.onset {
+            case .immediate: d.onsetDays = 0
+            case .ramp: d.onsetDays = r.uniform(2, 5)
+            case .sleeper: d.onsetDays = r.uniform(2, 4)
+            }
+            // Accounts that are aged or ramped are kept, not thrown away after a day or two.
+            d.lifetimeDays = d.onset == .immediate && r.chance(0.25) ? r.uniform(1, 3) : nil
             return d
         }
     }
@@ -103,6 +116,12 @@ struct RedTeamDraw: Sendable {
         parts.append("harness \(harnessTools) tools + \(harnessSystems) system prompts")
         parts.append("\(Int(perDay))/day")
         if cover != .none { parts.append("cover \(Int((coverShare * 100).rounded()))% of sessions") }
+        let onsetText = "\(Int((onsetDays * 10).rounded()) / 10).\(Int((onsetDays * 10).rounded()) % 10) days"
+        switch onset {
+        case .immediate: break
+        case .ramp: parts.append("ramping up over \(onsetText)")
+        case .sleeper: parts.append("ordinary traffic only for \(onsetText)")
+        }
         if let life = lifetimeDays { parts.append("accounts live \(Int((life * 10).rounded()) / 10).\(Int((life * 10).rounded()) % 10) days") }
         return parts.joined(separator: ", ")
     }
@@ -157,6 +176,10 @@ final class RedTeamAccount: SimActor {
     let release: Int64
     let policy: ModelPolicy
     let stickyOrigin: Origin
+    /// When this account was made: a ramp counts from here.
+    let start: Int64
+    /// When its first session began: a sleeper's wait counts from here.
+    var firstSession: Int64?
     /// Sessions per day, so that exchanges per day come out near the draw's rate.
     let sessionsPerDay: Double
     var turnsLeft = 0
@@ -171,6 +194,7 @@ final class RedTeamAccount: SimActor {
     init(account: Account, kit: RedTeamKit, from: Int64, until: Int64, release: Int64, rng: Rng) {
         self.account = account; self.kit = kit; self.release = release
         end = until
+        start = from
         var r = rng
         policy = ModelPolicy(before: [0.05, 0.5, 0.45], adopt: r.uniform(0.3, 0.9), delayMs: Int64(r.uniform(2, 36)) * SimTime.msPerHour, rampMs: SimTime.msPerDay)
         stickyOrigin = Net.residential(r.pick(kit.isps), &r)
@@ -187,40 +211,50 @@ final class RedTeamAccount: SimActor {
 
     func nextSession(after t: Int64) -> Int64 {
         var s = t
-        switch kit.draw.hours {
-        case .roundTheClock:
-            s += Int64(rng.exponential(Double(SimTime.msPerDay) / sessionsPerDay)) + 1
-        case .human:
-            // A Poisson stream thinned by the local hour's weight (people sleep).
-            let weights = Self.sideJobHours
-            let mean = Double(SimTime.msPerDay) / sessionsPerDay * (weights.reduce(0, +) / 24 / 1.2)
-            repeat { s += Int64(rng.exponential(mean)) + 1 } while s < end && !rng.chance(weights[localHour(s)] / 1.2)
-        case .waves:
-            // Every wave of every day, this account joins with its own probability and runs a
-            // few sessions back to back inside it.
-            if sessionsLeftInWave > 0 {
-                sessionsLeftInWave -= 1
-                s += Int64(rng.int(20_000, 90_000))
-                break
-            }
-            let perWave = sessionsPerDay / Double(kit.waveStarts.count) / waveShare
-            var day = SimTime.floorDiv(s, SimTime.msPerDay)
-            search: while day * SimTime.msPerDay < end {
-                for w in kit.waveStarts {
-                    let begin = day * SimTime.msPerDay + w
-                    if begin + kit.waveLength <= s || !rng.chance(waveShare) { continue }
-                    s = max(s, begin) + Int64(rng.below(Int(kit.waveLength / 2)))
-                    sessionsLeftInWave = max(0, rng.poisson(perWave) - 1)
-                    break search
-                }
-                day += 1
-                s = max(s, day * SimTime.msPerDay)
-            }
+        let onsetMs = kit.draw.onsetDays * Double(SimTime.msPerDay)
+        // A ramp thins the account's sessions: a tenth of its rate at first, all of it once
+        // the ramp is over.
+        func rampKeeps(_ s: Int64) -> Bool {
+            kit.draw.onset != .ramp || rng.chance(min(1, 0.1 + 0.9 * Double(s - start) / onsetMs))
         }
+        repeat {
+            switch kit.draw.hours {
+            case .roundTheClock:
+                s += Int64(rng.exponential(Double(SimTime.msPerDay) / sessionsPerDay)) + 1
+            case .human:
+                // A Poisson stream thinned by the local hour's weight (people sleep).
+                let weights = Self.sideJobHours
+                let mean = Double(SimTime.msPerDay) / sessionsPerDay * (weights.reduce(0, +) / 24 / 1.2)
+                repeat { s += Int64(rng.exponential(mean)) + 1 } while s < end && !rng.chance(weights[localHour(s)] / 1.2)
+            case .waves:
+                // Every wave of every day, this account joins with its own probability and runs a
+                // few sessions back to back inside it.
+                if sessionsLeftInWave > 0 {
+                    sessionsLeftInWave -= 1
+                    s += Int64(rng.int(20_000, 90_000))
+                    break
+                }
+                let perWave = sessionsPerDay / Double(kit.waveStarts.count) / waveShare
+                var day = SimTime.floorDiv(s, SimTime.msPerDay)
+                search: while day * SimTime.msPerDay < end {
+                    for w in kit.waveStarts {
+                        let begin = day * SimTime.msPerDay + w
+                        if begin + kit.waveLength <= s || !rng.chance(waveShare) { continue }
+                        s = max(s, begin) + Int64(rng.below(Int(kit.waveLength / 2)))
+                        sessionsLeftInWave = max(0, rng.poisson(perWave) - 1)
+                        break search
+                    }
+                    day += 1
+                    s = max(s, day * SimTime.msPerDay)
+                }
+            }
+        } while s < end && !rampKeeps(s)
         if s >= end { return .max }
         turnsLeft = kit.turns <= 1 ? 1 : max(1, kit.turns + rng.int(-1, 1))
         turn = 0
         covering = kit.draw.coverShare > 0 && rng.chance(kit.draw.coverShare)
+        if firstSession == nil { firstSession = s }
+        if kit.draw.onset == .sleeper && Double(s - firstSession!) < onsetMs { covering = true }
         session = kit.draw.shape == .single && rng.chance(0.6) ? 0 : rng.next() | 1
         context = 0
         return s

@@ -350,9 +350,10 @@ final class World {
         case .churnFarm: addChurn(label, &r)
         case .agenticFarm, .swarm:
             var d = RedTeamDraw(identity: .ownCard, egress: .freshResidential, client: .sdk, hours: .human, shape: .agentic,
-                                placement: .opener, vocabulary: .listed, language: .english, volume: .steady, cover: .none, harnessTools: 3,
-                                harnessSystems: 7, accounts: count(Double(r.int(260, 340)) * cfg.scale, min: 10), perDay: r.uniform(20, 32),
-                                coverShare: 0, lifetimeDays: nil)
+                                placement: .opener, vocabulary: .listed, language: .english, volume: .steady, cover: .none,
+                                onset: .immediate, harnessTools: 3, harnessSystems: 7,
+                                accounts: count(Double(r.int(260, 340)) * cfg.scale, min: 10), perDay: r.uniform(20, 32),
+                                coverShare: 0, onsetDays: 0, lifetimeDays: nil)
             if kind == .swarm {
                 d.client = .sdk; d.hours = .waves; d.shape = .single; d.placement = .everyTurn
                 d.harnessTools = 0; d.harnessSystems = 0

@@ -218,7 +218,8 @@ final class GeneratorTests: XCTestCase {
             let rows = try g.rows()
             for c in g.labels["campaigns"] as! [[String: Any]] {
                 let style = c["style"] as! String
-                guard style.contains("elicitation everyTurn") else { continue }
+                // A sleeper's first days are all ordinary, whatever its cover.
+                guard style.contains("elicitation everyTurn"), !style.contains("ordinary traffic only") else { continue }
                 let label = "campaign:" + (c["name"] as! String)
                 let prompts = rows.filter { $0.label == label }.compactMap { $0.s("prompt_text") }
                 guard prompts.count >= 200 else { continue }
@@ -236,22 +237,74 @@ final class GeneratorTests: XCTestCase {
         XCTAssertGreaterThan(checked.covered, 0, "no covered campaign that asks every turn was drawn")
     }
 
+    /// A ramping account sends a fraction of its later rate on its first day; a sleeper asks for
+    /// no reasoning until its wait is over, and then does.
+    func testRampsStartSlowAndSleepersStartOrdinary() throws {
+        let phrases = RedTeamAccount.listedEnglish + RedTeamAccount.listedOther.values.flatMap { $0 }
+            + RedTeamAccount.paraphrasedEnglish + RedTeamAccount.paraphrasedSpanish
+        let day = SimTime.msPerDay
+        var checked = (ramps: 0, sleepers: 0)
+        for seed in 1...6 {
+            let g = try Generated(GeneratorConfig(seed: UInt64(seed), days: 10, scale: 0.15, scenario: "redteam-holdout"))
+            let rows = try g.rows()
+            let last = rows.map(\.ts).max()!
+            for c in g.labels["campaigns"] as! [[String: Any]] {
+                let style = c["style"] as! String
+                guard let r = style.range(of: #"(ramping up over|ordinary traffic only for) [0-9.]+ days"#, options: .regularExpression) else { continue }
+                let days = Double(style[r].split(separator: " ").dropLast().last!)!
+                let label = "campaign:" + (c["name"] as! String)
+                var byAccount: [String: [Row]] = [:]
+                for row in rows where row.label == label { byAccount[row.s("account_id")!, default: []].append(row) }
+                let onset = Int64(days * Double(day))
+                if style.contains("ramping") {
+                    // The campaign's first two days against two days once every account's ramp is
+                    // over (accounts are made over the first day and a half).
+                    let xs = byAccount.values.flatMap { $0.map(\.ts) }
+                    let begin = xs.min()!, after = begin + onset + 3 * day / 2
+                    guard after + 2 * day <= last else { continue }
+                    let early = xs.filter { $0 < begin + 2 * day }.count
+                    let late = xs.filter { $0 >= after && $0 < after + 2 * day }.count
+                    XCTAssertLessThan(early * 2, late, "seed \(seed) \(style)")
+                    checked.ramps += 1
+                } else {
+                    var before = 0, eliciting = 0
+                    for (_, xs) in byAccount {
+                        let first = xs.map(\.ts).min()!
+                        for x in xs {
+                            let asks = phrases.contains { (x.s("prompt_text") ?? "").contains($0) }
+                            if x.ts < first + onset - SimTime.msPerMinute { before += 1; XCTAssertFalse(asks, "seed \(seed) \(style)") }
+                            if asks { eliciting += 1 }
+                        }
+                    }
+                    XCTAssertGreaterThan(before, 0, style)
+                    XCTAssertGreaterThan(eliciting, 0, style)
+                    checked.sleepers += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked.ramps, 0, "no ramp drawn")
+        XCTAssertGreaterThan(checked.sleepers, 0, "no sleeper drawn")
+    }
+
     /// The tuning draws never take a held-out value; the hold-out draws take at least two, and
     /// every volume and cover gives the rate and share it names.
     func testRedTeamDrawsKeepTheHoldOutApart() {
         var r = Rng(seed: 42, stream: 9)
         var volumes: [RedTeamDraw.Volume: Int] = [:]
         var covers: [RedTeamDraw.Cover: Int] = [:]
+        var onsets: [RedTeamDraw.Onset: Int] = [:]
         for _ in 0..<400 {
             let tuning = RedTeamDraw.draw(&r, heldOut: false, scale: 1)
             XCTAssertEqual(tuning.heldOutAxes, 0)
             XCTAssertNotEqual(tuning.volume, .trickle)
             XCTAssertNotEqual(tuning.cover, .most)
+            XCTAssertNotEqual(tuning.onset, .sleeper)
             let held = RedTeamDraw.draw(&r, heldOut: true, scale: 1)
             XCTAssertGreaterThanOrEqual(held.heldOutAxes, 2)
             for d in [tuning, held] {
                 volumes[d.volume, default: 0] += 1
                 covers[d.cover, default: 0] += 1
+                onsets[d.onset, default: 0] += 1
                 switch d.volume {
                 case .steady: XCTAssert((12...45).contains(d.perDay))
                 case .light: XCTAssert((6...12).contains(d.perDay))
@@ -262,9 +315,16 @@ final class GeneratorTests: XCTestCase {
                 case .some: XCTAssert((0.3...0.5).contains(d.coverShare))
                 case .most: XCTAssert((0.55...0.75).contains(d.coverShare))
                 }
+                switch d.onset {
+                case .immediate: XCTAssertEqual(d.onsetDays, 0)
+                case .ramp: XCTAssert((2...5).contains(d.onsetDays))
+                case .sleeper: XCTAssert((2...4).contains(d.onsetDays))
+                }
+                if d.onset != .immediate { XCTAssertNil(d.lifetimeDays, "aged or ramped accounts are kept") }
             }
         }
         XCTAssertEqual(Set(volumes.keys), Set(RedTeamDraw.Volume.allCases), "every volume drawn: \(volumes)")
         XCTAssertEqual(Set(covers.keys), Set(RedTeamDraw.Cover.allCases), "every cover drawn: \(covers)")
+        XCTAssertEqual(Set(onsets.keys), Set(RedTeamDraw.Onset.allCases), "every onset drawn: \(onsets)")
     }
 }
