@@ -137,8 +137,8 @@ final class PromptAnalysisTests: XCTestCase {
 /// loads are cut to the text).
 final class SkeletonHasherTests: XCTestCase {
     func testWordAtATimeHashingAgreesWithByteByByte() {
-        let seed = UInt64(Date().timeIntervalSince1970 * 1000)
-        print("SkeletonHasherTests seed \(seed)")
+        let seed = ProcessInfo.processInfo.environment["DW_TEST_SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970 * 1000)
+        print("SkeletonHasherTests seed \(seed) (DW_TEST_SEED=\(seed) repeats it)")
         var rng = Seeded(state: seed)
         let pieces: [String] = [
             "a", "Solve", "the", "FOLLOWING", "problem", "don't", "'", "''", "step-by-step", "x",
