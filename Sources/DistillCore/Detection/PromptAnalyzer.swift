@@ -68,25 +68,21 @@ enum SkeletonHasher {
     /// Tokens hashed so far from one end of a text.
     struct Tally {
         let limit: Int
-        /// Read forwards, a CJK sentence's end stops the reading once this many tokens are in.
-        let sentence: Int
         var hash: UInt64 = 0x1234_5678
         var hashed = 0
         var total = 0
-
-        init(limit: Int, backwards: Bool) {
-            self.limit = limit
-            sentence = backwards ? Int.max : PromptAnalyzer.minimumWords
-        }
-
+        /// Set at a CJK sentence's end, read forwards, once enough tokens are in.
         var closed = false
+
+        init(limit: Int) { self.limit = limit }
 
         /// Whether more tokens are wanted.
         @inline(__always) var open: Bool { total < limit && !closed }
 
-        /// Called at a CJK sentence's end: stops the reading when it holds enough tokens.
+        /// Called at a CJK sentence's end, read forwards: stops the reading when it holds
+        /// enough tokens for a family.
         @inline(__always) mutating func endSentence() {
-            if total >= sentence { closed = true }
+            if total >= PromptAnalyzer.minimumWords { closed = true }
         }
 
         @inline(__always)
@@ -108,7 +104,7 @@ enum SkeletonHasher {
     /// tested against.
     @inline(__always)
     static func hash(_ base: UnsafeRawPointer, count n: Int, backwards: Bool, words limit: Int) -> (hash: UInt64, tokens: Int) {
-        var tally = Tally(limit: limit, backwards: backwards)
+        var tally = Tally(limit: limit)
         byteClass.withUnsafeBufferPointer { classes in
             @inline(__always) func cls(_ k: Int) -> UInt8 { classes[Int(base.load(fromByteOffset: k, as: UInt8.self))] }
             if !backwards {
@@ -216,7 +212,7 @@ enum SkeletonHasher {
 
     /// The whole text read byte by byte: what `hash` must agree with.
     static func hashByteByByte(_ base: UnsafeRawPointer, count n: Int, backwards: Bool, words limit: Int) -> (hash: UInt64, tokens: Int) {
-        var tally = Tally(limit: limit, backwards: backwards)
+        var tally = Tally(limit: limit)
         byteClass.withUnsafeBufferPointer { classes in
             tokenize(base, from: 0, to: n, backwards: backwards, classes, &tally)
         }
