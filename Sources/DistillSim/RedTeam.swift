@@ -116,13 +116,14 @@ struct RedTeamDraw: Sendable {
         parts.append("harness \(harnessTools) tools + \(harnessSystems) system prompts")
         parts.append("\(Int(perDay))/day")
         if cover != .none { parts.append("cover \(Int((coverShare * 100).rounded()))% of sessions") }
-        let onsetText = "\(Int((onsetDays * 10).rounded()) / 10).\(Int((onsetDays * 10).rounded()) % 10) days"
+        // Days to a tenth, as "2.5 days".
+        func days(_ d: Double) -> String { "\(Int((d * 10).rounded()) / 10).\(Int((d * 10).rounded()) % 10) days" }
         switch onset {
         case .immediate: break
-        case .ramp: parts.append("ramping up over \(onsetText)")
-        case .sleeper: parts.append("ordinary traffic only for \(onsetText)")
+        case .ramp: parts.append("ramping up over \(days(onsetDays))")
+        case .sleeper: parts.append("ordinary traffic only for \(days(onsetDays))")
         }
-        if let life = lifetimeDays { parts.append("accounts live \(Int((life * 10).rounded()) / 10).\(Int((life * 10).rounded()) % 10) days") }
+        if let life = lifetimeDays { parts.append("accounts live \(days(life))") }
         return parts.joined(separator: ", ")
     }
 }
