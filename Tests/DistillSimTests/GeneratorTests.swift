@@ -207,11 +207,14 @@ final class GeneratorTests: XCTestCase {
         XCTAssertNil(Scenarios.describe("nope"))
     }
 
+    /// Every phrase a red-team account uses to ask for reasoning.
+    static let elicitationPhrases = RedTeamAccount.listedEnglish + RedTeamAccount.listedOther.values.flatMap { $0 }
+        + RedTeamAccount.paraphrasedEnglish + RedTeamAccount.paraphrasedSpanish
+
     /// Cover sessions ask for no reasoning: in a campaign that asks in every turn, the exchanges
     /// without an elicitation phrase are its cover, about the share its draw names.
     func testCoverSessionsCarryNoElicitation() throws {
-        let phrases = RedTeamAccount.listedEnglish + RedTeamAccount.listedOther.values.flatMap { $0 }
-            + RedTeamAccount.paraphrasedEnglish + RedTeamAccount.paraphrasedSpanish
+        let phrases = Self.elicitationPhrases
         var checked = (plain: 0, covered: 0)
         for seed in 1...4 {
             let g = try Generated(GeneratorConfig(seed: UInt64(seed), days: 4, scale: 0.15, scenario: "redteam-holdout"))
@@ -240,8 +243,7 @@ final class GeneratorTests: XCTestCase {
     /// A ramping account sends a fraction of its later rate on its first day; a sleeper asks for
     /// no reasoning until its wait is over, and then does.
     func testRampsStartSlowAndSleepersStartOrdinary() throws {
-        let phrases = RedTeamAccount.listedEnglish + RedTeamAccount.listedOther.values.flatMap { $0 }
-            + RedTeamAccount.paraphrasedEnglish + RedTeamAccount.paraphrasedSpanish
+        let phrases = Self.elicitationPhrases
         let day = SimTime.msPerDay
         var checked = (ramps: 0, sleepers: 0)
         for seed in 1...6 {
