@@ -9,8 +9,10 @@ final class EvaluationThreadsTests: FeedsTestCase {
         var rng = SystemRandomNumberGenerator()
         let seed = UInt64.random(in: 1...1_000_000, using: &rng)
         print("EvaluationThreadsTests seed: \(seed)")
-        // Copies of a harness are found in the first; the second's swarm is also in step.
-        for scenario in ["redteam", "swarm"] {
+        // A red-team draw may hold no harness copies, or nothing found in three days, so the
+        // farm guarantees a harness search that finds some, and the swarm one that also finds
+        // accounts in step.
+        for scenario in ["redteam", "agentic-farm", "swarm"] {
             let lines = try StateRoundTripTests.lines(scenario: scenario, seed: seed)
             var reports: [String] = []
             var states: [[UInt8]] = []
@@ -31,9 +33,11 @@ final class EvaluationThreadsTests: FeedsTestCase {
                 states.append(DetectionState(detector: detector, ledger: noLedger).encoded())
                 ties.append((detector.coordination.ties?.harnessGroups.count ?? 0, detector.coordination.ties?.synchronisedPairs.count ?? 0))
             }
-            XCTAssertTrue(reports[1].contains("\"suspect\""), "the traffic must hold something to find (\(scenario), seed \(seed))")
             print("EvaluationThreadsTests \(scenario): \(ties[0].harness) harness groups, \(ties[0].pairs) pairs in step")
-            XCTAssertGreaterThan(ties[0].harness, 0, "harness copies were searched and found (\(scenario), seed \(seed))")
+            if scenario != "redteam" {
+                XCTAssertTrue(reports[1].contains("\"suspect\""), "the traffic must hold something to find (\(scenario), seed \(seed))")
+                XCTAssertGreaterThan(ties[0].harness, 0, "harness copies were searched and found (\(scenario), seed \(seed))")
+            }
             if scenario == "swarm" {
                 XCTAssertGreaterThan(ties[0].pairs, 0, "accounts in step were searched and found (\(scenario), seed \(seed))")
             }

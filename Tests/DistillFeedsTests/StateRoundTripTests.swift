@@ -54,7 +54,10 @@ final class StateRoundTripTests: FeedsTestCase {
             var wholeLedger = InputLedger()
             Self.feed(lines[...], whole, &wholeLedger)
             let expected = Self.report(whole, wholeLedger)
-            XCTAssertTrue(expected.contains("\"suspect\""), "the traffic must hold something to find (\(scenario), seed \(seed))")
+            // A red-team draw may start late and slowly enough that three days hold nothing.
+            if scenario != "redteam" {
+                XCTAssertTrue(expected.contains("\"suspect\""), "the traffic must hold something to find (\(scenario), seed \(seed))")
+            }
 
             var generator = SeededCuts(seed: seed)
             let cuts = fixedCuts.map { $0 == -1 ? lines.count : $0 == -2 ? lines.count / 2 : $0 } + (0..<2).map { _ in generator.below(lines.count) }
