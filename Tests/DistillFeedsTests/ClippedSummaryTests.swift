@@ -26,9 +26,7 @@ final class ClippedSummaryTests: XCTestCase {
     }
 
     func testRecordsCarriedClippedGiveTheReportOfWholeOnes() throws {
-        var rng = SystemRandomNumberGenerator()
-        let seed = UInt64.random(in: 1...1_000_000, using: &rng)
-        print("ClippedSummaryTests seed: \(seed)")
+        let seed = randomSeed("ClippedSummaryTests")
         for scenario in ["redteam", "mixed"] {
             let lines = try StateRoundTripTests.lines(scenario: scenario, seed: seed)
             let decoder = ExchangeDecoder()
@@ -73,9 +71,7 @@ final class ClippedSummaryTests: XCTestCase {
 
     /// The clipped start gives the label the whole prompt gives, wherever characters fall.
     func testTheClippedStartHasTheWholePromptsLabel() {
-        var rng = SystemRandomNumberGenerator()
-        var seed = UInt64.random(in: 1...1_000_000, using: &rng)
-        print("ClippedSummaryTests label seed: \(seed)")
+        var seed = randomSeed("ClippedSummaryTests label")
         let pieces = ["a", "é", "日", "🙂", " ", "x"].map { Array($0.utf8) }
         for _ in 0..<2_000 {
             var text: [UInt8] = []

@@ -6,9 +6,7 @@ import XCTest
 /// searches side by side) reaches the verdicts, ties and flag times of one thread.
 final class EvaluationThreadsTests: FeedsTestCase {
     func testThreadsDoNotChangeTheReportOrTheState() throws {
-        var rng = SystemRandomNumberGenerator()
-        let seed = UInt64.random(in: 1...1_000_000, using: &rng)
-        print("EvaluationThreadsTests seed: \(seed)")
+        let seed = randomSeed("EvaluationThreadsTests")
         // A red-team draw may hold no harness copies, or nothing found in three days, so the
         // farm guarantees a harness search that finds some, and the swarm one that also finds
         // accounts in step.

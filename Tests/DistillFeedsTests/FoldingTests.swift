@@ -34,9 +34,7 @@ final class FoldingTests: FeedsTestCase {
     /// Folding after an hour, with the state saved and read back two thirds of the way, ends in
     /// the report of never folding: folded accounts lose nothing, in memory or in a saved state.
     func testFoldingAfterAnHourGivesTheReportOfNeverFolding() throws {
-        var rng = SystemRandomNumberGenerator()
-        let seed = UInt64.random(in: 1...1_000_000, using: &rng)
-        print("FoldingTests seed: \(seed)")
+        let seed = randomSeed("FoldingTests")
         let lines = try StateRoundTripTests.lines(scenario: "mixed", seed: seed)
         let never = detector(foldAfter: nil)
         var neverLedger = InputLedger()

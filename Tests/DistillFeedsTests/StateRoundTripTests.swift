@@ -43,9 +43,7 @@ final class StateRoundTripTests: FeedsTestCase {
     static let cleared = Allowlist(accounts: ["acct_not_in_the_log"], orgs: [], cards: [])
 
     func testRestoredAtAnyLineTheReportIsByteIdentical() throws {
-        var rng = SystemRandomNumberGenerator()
-        let seed = UInt64.random(in: 1...1_000_000, using: &rng)
-        print("StateRoundTripTests seed: \(seed)")
+        let seed = randomSeed("StateRoundTripTests")
         // Each cut costs a whole run: the edges and the middle for one scenario, random lines for both.
         for (scenario, fixedCuts) in [("redteam", [0, 1, -1, -2]), ("mixed", [-2])] {
             let lines = try Self.lines(scenario: scenario, seed: seed)

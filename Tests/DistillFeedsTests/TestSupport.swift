@@ -4,6 +4,17 @@ import Foundation
 import XCTest
 @testable import DistillFeeds
 
+extension XCTestCase {
+    /// The seed of a random test: DW_TEST_SEED to repeat one, else a new one; printed either way.
+    func randomSeed(_ what: String) -> UInt64 {
+        var rng = SystemRandomNumberGenerator()
+        let seed = ProcessInfo.processInfo.environment["DW_TEST_SEED"].flatMap(UInt64.init)
+            ?? UInt64.random(in: 1...1_000_000, using: &rng)
+        print("\(what) seed \(seed) (DW_TEST_SEED=\(seed) repeats it)")
+        return seed
+    }
+}
+
 /// A scratch folder per test, removed afterwards.
 class FeedsTestCase: XCTestCase {
     var folder: URL!
