@@ -50,10 +50,8 @@ final class BehaviourDensityTests: XCTestCase {
     /// The densest member is found column by column over the sample; it must be the member the
     /// early-exit distance would pick, ties to the first, NaN coordinates included.
     func testTheDensestMemberIsTheOneTheDistanceCounts() {
-        var rng = SystemRandomNumberGenerator()
-        let seed = UInt64.random(in: 1...1_000_000, using: &rng)
-        print("BehaviourDensityTests seed: \(seed)")
-        var seeded = Seeded(state: seed)
+        var seeded = seededGenerator("BehaviourDensityTests")
+        let seed = seeded.state
         func next() -> Float { Float(seeded.next() >> 40) / Float(1 << 24) }
         for round in 0..<200 {
             let count = 5 + Int(next() * 300)
@@ -75,14 +73,6 @@ final class BehaviourDensityTests: XCTestCase {
             }
             XCTAssertEqual(BehaviourDensity.densest(group, amongEvery: step, profiles: profiles, radius: 1), expected,
                            "round \(round), seed \(seed)")
-        }
-    }
-
-    private struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return state
         }
     }
 }

@@ -7,7 +7,7 @@ final class HotPathStructureTests: XCTestCase {
     func testMapAgreesWithDictionaryUnderRandomInsertsAndRemoves() {
         var map = UInt64Map<Int>()
         var reference: [UInt64: Int] = [:]
-        var rng = SystemRandomNumberGenerator()
+        var rng = seededGenerator("HotPathStructureTests")
         // Few distinct keys, so removes hit often and probe chains wrap and shift.
         let keys: [UInt64] = (0..<300).map { $0 == 0 ? 0 : UInt64.random(in: 1...UInt64.max, using: &rng) } + [UInt64](0..<50)
         for step in 0..<50_000 {
@@ -140,7 +140,7 @@ final class CueScanSplitTests: XCTestCase {
     func testSplitScanAgreesWithSingleScan() {
         let matcher = LexiconMatcher.shared.full
         let phrases = PromptLexicon.phrases.map(\.0)
-        var rng = SystemRandomNumberGenerator()
+        var rng = seededGenerator("CueScanSplitTests")
         let filler = Array("lorem ipsum dolor sit amet, 12 консектетур 推理 ".utf8)
         var checked = 0
         for _ in 0..<3000 {
@@ -237,7 +237,7 @@ final class LexiconMatcherTests: XCTestCase {
             if phrase.utf8.allSatisfy({ $0 < 0x80 }) { asciiCues += 1 }
         }
         XCTAssertGreaterThan(asciiCues, 20)
-        var rng = SystemRandomNumberGenerator()
+        var rng = seededGenerator("LexiconMatcherTests")
         let phrases = PromptLexicon.phrases.map(\.0)
         for round in 0..<2000 {
             var text = ""
@@ -297,7 +297,7 @@ final class AccountSetTests: XCTestCase {
     func testMembershipThroughGrowth() {
         var set = AccountSet()
         var reference = Set<Int32>()
-        var rng = SystemRandomNumberGenerator()
+        var rng = seededGenerator("AccountSetTests")
         for _ in 0..<5_000 {
             let account = Int32.random(in: 0..<20_000, using: &rng)
             set.insert(account)
@@ -327,7 +327,7 @@ final class SharedMembershipCacheTests: XCTestCase {
     func testLossyButNeverWrongUnderChurn() {
         var cache = SharedMembershipCache(log2Entries: 4)
         var truth: [String: Int32] = [:]
-        var rng = SystemRandomNumberGenerator()
+        var rng = seededGenerator("SharedMembershipCacheTests")
         var hits = 0
         for _ in 0..<20_000 {
             let key = UInt64.random(in: 0..<8, using: &rng)

@@ -137,9 +137,8 @@ final class PromptAnalysisTests: XCTestCase {
 /// loads are cut to the text).
 final class SkeletonHasherTests: XCTestCase {
     func testWordAtATimeHashingAgreesWithByteByByte() {
-        let seed = ProcessInfo.processInfo.environment["DW_TEST_SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970 * 1000)
-        print("SkeletonHasherTests seed \(seed) (DW_TEST_SEED=\(seed) repeats it)")
-        var rng = Seeded(state: seed)
+        var rng = seededGenerator("SkeletonHasherTests")
+        let seed = rng.state
         let pieces: [String] = [
             "a", "Solve", "the", "FOLLOWING", "problem", "don't", "'", "''", "step-by-step", "x",
             "internationalisation", "Supercalifragilistic", "ABCDEFGH", "abcdefghi", "12", "3.14",
@@ -199,14 +198,6 @@ final class SkeletonHasherTests: XCTestCase {
         // Nor does ASCII punctuation cut an opening short.
         XCTAssertNotEqual(family("Round the value 3.14159 up"), family("Round the value 3.14159 down"))
         XCTAssertNotEqual(family("Explain your reasoning first. " + tasks[0]), family("Explain your reasoning first. " + tasks[1]))
-    }
-
-    private struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return state
-        }
     }
 }
 

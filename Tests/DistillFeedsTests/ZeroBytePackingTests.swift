@@ -20,8 +20,7 @@ final class ZeroBytePackingTests: XCTestCase {
     }
 
     func testSeededRandomBytesComeBackAsTheyWent() {
-        let seed = UInt64.random(in: 1...1_000_000)
-        print("ZeroBytePackingTests seed: \(seed)")
+        let seed = randomSeed("ZeroBytePackingTests")
         var rng = SeededCuts(seed: seed)
         for round in 0..<400 {
             let count = round < 40 ? round : rng.below(5_000)
