@@ -38,9 +38,10 @@ public struct InputLedger: Sendable {
         self.firstTs = firstTs; self.lastTs = lastTs
     }
 
-    public mutating func reject(_ rejection: Rejection, source: String, line: Int) {
-        rejectedTotal += 1
-        rejectedByReason[rejection.key, default: 0] += 1
+    /// Counts `count` rejections of one kind that one sample describes (a run of lost records).
+    public mutating func reject(_ rejection: Rejection, source: String, line: Int, count: Int = 1) {
+        rejectedTotal += count
+        rejectedByReason[rejection.key, default: 0] += count
         let sample = RejectionSample(source: source, line: line, reason: rejection.key, message: rejection.message)
         if samples.count < Self.keptSamples { samples.append(sample) }
         if latestSamples.count >= Self.keptLatest { latestSamples.removeFirst() }

@@ -167,9 +167,10 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
                     case .summary(let number, let summaryBytes): sequence = number; bytes = summaryBytes
                     case .gone(let range):
                         // Removed from the stream (its limits, an operator): lost to this
-                        // coordinator, so said rather than waited for.
-                        let gone = range.count == 1 ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
-                        batcher.ledger.reject(Rejection(.badValue, message: "shard summary \(gone) is gone from stream \(names.summaryStream)"), source: names.summarySubject, line: Int(range.lowerBound))
+                        // coordinator, so said rather than waited for, and counted once per summary.
+                        let gone = range.count == 1 ? "shard summary \(range.lowerBound) is" : "shard summaries \(range.lowerBound)-\(range.upperBound) are"
+                        batcher.ledger.reject(Rejection(.badValue, message: "\(gone) gone from stream \(names.summaryStream)"), source: names.summarySubject,
+                                              line: Int(range.lowerBound), count: range.count)
                         continue
                     }
                     let summary: ShardSummary
