@@ -142,6 +142,25 @@ final class AdapterTests: XCTestCase {
         XCTAssertEqual(rejections(decode("[]", .canonical)), ["not_an_object"])
     }
 
+    /// JSON the reader of other formats cannot hold is a bad value; broken JSON is invalid JSON,
+    /// and says where it breaks.
+    func testANumberPastADoubleIsABadValueNotBrokenJSON() {
+        func rejected(_ line: String, _ format: RecordFormat) -> [(key: String, message: String)] {
+            decode(line, format).compactMap { if case .rejected(let r) = $0 { return (r.key, r.message) } else { return nil } }
+        }
+        let huge = litellm.replacingOccurrences(of: "\"startTime\":1776849243.12", with: "\"startTime\":1e400")
+        for format in [RecordFormat.litellm, .auto] {
+            XCTAssertEqual(rejected(huge, format).map(\.key), ["bad_value"], "\(format)")
+            XCTAssertTrue(rejected(huge, format).first?.message.contains("past a double's range") == true, "\(rejected(huge, format))")
+        }
+        let broken = String(litellm.dropLast())
+        XCTAssertEqual(rejected(broken, .litellm).map(\.key), ["invalid_json"])
+        XCTAssertTrue(rejected(broken, .litellm).first?.message.hasSuffix("(litellm expected)") == true, "\(rejected(broken, .litellm))")
+        XCTAssertEqual(rejected("[" + litellm + ",", .litellm).map(\.key), ["invalid_json"])
+        XCTAssertEqual(rejected(#"{"startTime":1e400,"#, .litellm).map(\.key), ["invalid_json"])
+        XCTAssertEqual(rejected("{\"startTime\":1,\"x\":\"\u{1}\"}", .litellm).map(\.key), ["invalid_json"], "a raw control character")
+    }
+
     func testHostileInputNeverCrashes() {
         let nasty = [String(repeating: "[", count: 100_000), String(repeating: #"{"a":"#, count: 10_000),
                      #"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"kvlistValue":{"values":[{"key":"user.id","value":{"intValue":"x"}}]}}}]}]}]}"#,

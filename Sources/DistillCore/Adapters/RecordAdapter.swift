@@ -50,7 +50,7 @@ public struct RecordAdapter: Sendable {
         case .auto:
             let outcome = decoder.decode(line)
             if case .rejected(let rejection) = outcome, Self.mayBeOtherFormat(rejection, line), Self.namesOtherFormatKey(line) {
-                guard let value = Self.parse(line) else { emit(outcome); return }
+                guard let value = Self.parse(line) else { emit(.rejected(unparsed(line, format, canonical: rejection))); return }
                 if let object = value as? [String: Any], Self.detect(object) == .canonical {
                     emit(outcome)  // a canonical record with a real problem: keep the fast decoder's reason
                 } else {
@@ -62,7 +62,7 @@ public struct RecordAdapter: Sendable {
         case .litellm, .otlp, .kcat:
             if line.count > decoder.maxLineBytes || Self.isBlank(line) { emit(decoder.decode(line)); return }
             guard let value = Self.parse(line) else {
-                emit(.rejected(Rejection(.invalidJSON, message: "not valid JSON (\(format.rawValue) expected)")))
+                emit(.rejected(unparsed(line, format)))
                 return
             }
             adapt(value, as: format, emit)
@@ -217,6 +217,24 @@ public struct RecordAdapter: Sendable {
             return .rejected(Rejection(.badValue, message: "record could not be re-encoded"))
         }
         return data.withUnsafeBytes { decoder.decode($0) }
+    }
+
+    /// Why a line the JSON reader refused was refused. That reader also refuses valid JSON it
+    /// cannot hold (a number past a double's range, such as 1e400), which is a bad value, not
+    /// broken JSON; the canonical parser (its verdict `canonical` when already known) tells the
+    /// two apart and says where broken JSON breaks.
+    func unparsed(_ line: UnsafeRawBufferPointer, _ format: RecordFormat, canonical: Rejection? = nil) -> Rejection {
+        let verdict: Rejection?
+        if let canonical { verdict = canonical } else if case .rejected(let r) = decoder.decode(line) { verdict = r } else { verdict = nil }
+        switch verdict?.code {
+        case .invalidJSON?, .invalidUTF8?:
+            return Rejection(verdict!.code, message: "\(verdict!.message) (\(format.rawValue) expected)")
+        case .notAnObject?:
+            // Its elements were not read, so nothing says whether they are well formed.
+            return Rejection(.invalidJSON, message: "not valid JSON (\(format.rawValue) expected)")
+        default:
+            return Rejection(.badValue, message: "valid JSON, but with a number past a double's range or an unpaired surrogate escape, which records in other formats cannot hold")
+        }
     }
 
     // MARK: Helpers
