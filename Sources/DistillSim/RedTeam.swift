@@ -10,8 +10,10 @@ struct RedTeamDraw: Sendable {
     enum Client: String, CaseIterable, Sendable { case sdk, ide, automation }
     enum Hours: String, CaseIterable, Sendable { case human, roundTheClock, waves }
     enum Shape: String, CaseIterable, Sendable { case single, agentic, chat }
-    /// Where the reasoning-eliciting instruction sits: the session's first turn, every turn, or now and then.
-    enum Placement: String, CaseIterable, Sendable { case opener, everyTurn, sparse }
+    /// Where the reasoning-eliciting instruction sits: the session's first turn, every turn, now
+    /// and then, or nowhere (a reasoning model returns its reasoning unasked, and the answers and
+    /// agentic traces are worth harvesting as they are).
+    enum Placement: String, CaseIterable, Sendable { case opener, everyTurn, sparse, never }
     /// Phrasing the detector's lexicon lists, or paraphrases it has never seen.
     enum Vocabulary: String, CaseIterable, Sendable { case listed, paraphrased }
     enum Language: String, CaseIterable, Sendable { case english, chinese, russian, spanish, german, japanese }
@@ -112,7 +114,7 @@ struct RedTeamDraw: Sendable {
         parts.append("client \(client.rawValue)")
         parts.append("hours \(hours.rawValue)")
         parts.append("sessions \(shape.rawValue)")
-        parts.append("elicitation \(placement.rawValue)/\(vocabulary.rawValue)/\(language.rawValue)")
+        parts.append(placement == .never ? "elicitation never" : "elicitation \(placement.rawValue)/\(vocabulary.rawValue)/\(language.rawValue)")
         parts.append("harness \(harnessTools) tools + \(harnessSystems) system prompts")
         parts.append("\(Int(perDay))/day")
         if cover != .none { parts.append("cover \(Int((coverShare * 100).rounded()))% of sessions") }
@@ -268,6 +270,7 @@ final class RedTeamAccount: SimActor {
         case .opener: eliciting = turn == 0
         case .everyTurn: eliciting = true
         case .sparse: eliciting = turn == 0 ? rng.chance(0.6) : rng.chance(0.15)
+        case .never: eliciting = false
         }
         if covering {
             // Cover looks like the operator's ordinary users: coding work on an agentic

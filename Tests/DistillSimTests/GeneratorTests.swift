@@ -240,6 +240,25 @@ final class GeneratorTests: XCTestCase {
         XCTAssertGreaterThan(checked.covered, 0, "no covered campaign that asks every turn was drawn")
     }
 
+    /// A campaign that never asks for reasoning sends no elicitation phrase at all.
+    func testACampaignThatNeverAsksSendsNoElicitation() throws {
+        let phrases = Self.elicitationPhrases
+        var checked = 0
+        for seed in 1...5 {
+            let g = try Generated(GeneratorConfig(seed: UInt64(seed), days: 3, scale: 0.15, scenario: "redteam"))
+            let rows = try g.rows()
+            for c in g.labels["campaigns"] as! [[String: Any]] where (c["style"] as! String).contains("elicitation never") {
+                let label = "campaign:" + (c["name"] as! String)
+                let mine = rows.filter { $0.label == label }
+                guard mine.count >= 100 else { continue }
+                let asking = mine.filter { x in phrases.contains { (x.s("prompt_text") ?? "").contains($0) } }.count
+                XCTAssertEqual(asking, 0, "seed \(seed) \(c["style"]!)")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 0, "no campaign that never asks was drawn")
+    }
+
     /// A ramping account sends a fraction of its later rate on its first day; a sleeper asks for
     /// no reasoning until its wait is over, and then does.
     func testRampsStartSlowAndSleepersStartOrdinary() throws {
@@ -252,7 +271,8 @@ final class GeneratorTests: XCTestCase {
             let last = rows.map(\.ts).max()!
             for c in g.labels["campaigns"] as! [[String: Any]] {
                 let style = c["style"] as! String
-                guard let r = style.range(of: #"(ramping up over|ordinary traffic only for) [0-9.]+ days"#, options: .regularExpression) else { continue }
+                guard let r = style.range(of: #"(ramping up over|ordinary traffic only for) [0-9.]+ days"#, options: .regularExpression),
+                      !style.contains("elicitation never") else { continue }
                 let days = Double(style[r].split(separator: " ").dropLast().last!)!
                 let label = "campaign:" + (c["name"] as! String)
                 var byAccount: [String: [Row]] = [:]
@@ -295,6 +315,7 @@ final class GeneratorTests: XCTestCase {
         var volumes: [RedTeamDraw.Volume: Int] = [:]
         var covers: [RedTeamDraw.Cover: Int] = [:]
         var onsets: [RedTeamDraw.Onset: Int] = [:]
+        var placements: [RedTeamDraw.Placement: Int] = [:]
         for _ in 0..<400 {
             let tuning = RedTeamDraw.draw(&r, heldOut: false, scale: 1)
             XCTAssertEqual(tuning.heldOutAxes, 0)
@@ -307,6 +328,7 @@ final class GeneratorTests: XCTestCase {
                 volumes[d.volume, default: 0] += 1
                 covers[d.cover, default: 0] += 1
                 onsets[d.onset, default: 0] += 1
+                placements[d.placement, default: 0] += 1
                 switch d.volume {
                 case .steady: XCTAssert((12...45).contains(d.perDay))
                 case .light: XCTAssert((6...12).contains(d.perDay))
@@ -328,5 +350,6 @@ final class GeneratorTests: XCTestCase {
         XCTAssertEqual(Set(volumes.keys), Set(RedTeamDraw.Volume.allCases), "every volume drawn: \(volumes)")
         XCTAssertEqual(Set(covers.keys), Set(RedTeamDraw.Cover.allCases), "every cover drawn: \(covers)")
         XCTAssertEqual(Set(onsets.keys), Set(RedTeamDraw.Onset.allCases), "every onset drawn: \(onsets)")
+        XCTAssertEqual(Set(placements.keys), Set(RedTeamDraw.Placement.allCases), "every placement drawn: \(placements)")
     }
 }
