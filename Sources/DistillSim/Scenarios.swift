@@ -51,6 +51,8 @@ struct ScenarioSpec: Sendable {
     /// Red-team campaigns drawn per run, and whether from the held-out axis values.
     var redTeam = 0
     var heldOut = false
+    /// Where every red-team draw puts its elicitation, whatever it drew (nil: as drawn).
+    var placement: RedTeamDraw.Placement?
 }
 
 public enum Scenarios {
@@ -81,6 +83,8 @@ public enum Scenarios {
                               benign: wide, campaigns: [.swarm]))
         s.append(ScenarioSpec(name: "redteam", description: "three campaigns drawn from the tuning values of every axis (identity, egress, client, hours, session shape, elicitation placement, vocabulary, language, harness, volume, lifetime) over every benign population",
                               benign: wide, campaigns: [], redTeam: 3))
+        s.append(ScenarioSpec(name: "redteam-silent", description: "the campaigns redteam draws for the same seed, each asking for reasoning nowhere: what is left when the words are gone",
+                              benign: wide, campaigns: [], redTeam: 3, placement: .never))
         s.append(ScenarioSpec(name: "redteam-holdout", description: "three campaigns each drawn with at least two held-out axis values (never tuned on) over every benign population",
                               benign: wide, campaigns: [], redTeam: 3, heldOut: true))
         return s

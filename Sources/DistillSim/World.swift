@@ -29,7 +29,8 @@ final class World {
         if spec.redTeam > 0 {
             var r = Rng(seed: cfg.seed, stream: spec.heldOut ? 0x4E1D_07 : 0x7E4A)
             for i in 0..<spec.redTeam {
-                let draw = RedTeamDraw.draw(&r, heldOut: spec.heldOut, scale: cfg.scale)
+                var draw = RedTeamDraw.draw(&r, heldOut: spec.heldOut, scale: cfg.scale)
+                if let placement = spec.placement { draw.placement = placement }
                 buildRedTeam(name: "red-team-\(i + 1)", style: draw.summary, draw: draw, startFraction: r.uniform(0.1, 0.5))
             }
         }

@@ -175,7 +175,7 @@ final class GeneratorTests: XCTestCase {
 
     func testEveryScenarioRunsAndHasItsCampaign() throws {
         XCTAssertEqual(Scenarios.names, ["mixed", "lookalikes", "lb-farm", "stealth-farm", "extractor", "polyglot-farm", "churn-farm",
-                                         "lookalikes-wide", "agentic-farm", "swarm", "redteam", "redteam-holdout"])
+                                         "lookalikes-wide", "agentic-farm", "swarm", "redteam", "redteam-silent", "redteam-holdout"])
         let expect = ["lb-farm": "campaign:lb-farm", "stealth-farm": "campaign:stealth-farm", "extractor": "campaign:heavy-extractor",
                       "polyglot-farm": "campaign:polyglot-farm", "churn-farm": "campaign:churn-farm",
                       "agentic-farm": "campaign:agentic-farm", "swarm": "campaign:swarm"]
@@ -257,6 +257,29 @@ final class GeneratorTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(checked, 0, "no campaign that never asks was drawn")
+    }
+
+    /// `redteam-silent` is `redteam`'s campaigns for the same seed, the same accounts with the
+    /// same draws, but none of them asks for reasoning.
+    func testTheSilentRedTeamIsTheRedTeamWithoutItsWords() throws {
+        let phrases = Self.elicitationPhrases
+        for seed in [3, 11] {
+            let loud = try Generated(GeneratorConfig(seed: UInt64(seed), days: 3, scale: 0.1, scenario: "redteam"))
+            let silent = try Generated(GeneratorConfig(seed: UInt64(seed), days: 3, scale: 0.1, scenario: "redteam-silent"))
+            XCTAssertEqual(silent.accountLabels, loud.accountLabels, "seed \(seed)")
+            func styles(_ g: Generated) -> [String] {
+                (g.labels["campaigns"] as! [[String: Any]]).map {
+                    ($0["style"] as! String).replacingOccurrences(of: #"elicitation [a-zA-Z]+(/[a-z]+/[a-z]+)?"#, with: "elicitation -", options: .regularExpression)
+                }
+            }
+            XCTAssertEqual(styles(silent), styles(loud), "seed \(seed)")
+            XCTAssertTrue((silent.labels["campaigns"] as! [[String: Any]]).allSatisfy { ($0["style"] as! String).contains("elicitation never") })
+            let rows = try silent.rows().filter { $0.label.hasPrefix("campaign:") }
+            XCTAssertGreaterThan(rows.count, 100, "seed \(seed)")
+            XCTAssertFalse(rows.contains { x in phrases.contains { (x.s("prompt_text") ?? "").contains($0) } }, "seed \(seed)")
+            let loudAsks = try loud.rows().filter { $0.label.hasPrefix("campaign:") }.contains { x in phrases.contains { (x.s("prompt_text") ?? "").contains($0) } }
+            XCTAssertTrue(loudAsks, "seed \(seed): the loud campaigns ask")
+        }
     }
 
     /// A ramping account sends a fraction of its later rate on its first day; a sleeper asks for
