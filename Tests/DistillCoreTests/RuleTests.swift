@@ -648,6 +648,41 @@ final class RuleTests: XCTestCase {
         }
     }
 
+    /// Twenty-four copies that send a popular framework's schema (sixty people differ on it) and
+    /// rent addresses in one range: a small share of the schema's users, all of the range's.
+    static func copiesOnRentedAddresses(rangeAlsoHolds neighbours: Int) -> [Exchange] {
+        let schema = "sha256:popular-agent-framework"
+        let copies = harnessUsers("h", count: 24, tools: schema, hours: 48) { e, k, i in
+            e.clientIP = "198.51.100.\(D.scatter("h\(k)", i) % 250 + 1)"
+        }
+        let people = harnessUsers("p", count: 60, tools: schema, hours: 48) { e, k, i in
+            e.promptText = S.prompt("p\(k)", i)
+            e.outputTokens = Int64(1600 * pow(2, 0.6 * 1.3 * Double(k % 6)))
+            e.inputTokens = Int64(300 * pow(2, 0.8 * 1.3 * Double(k / 6 % 10)))
+        }
+        // Others on the range: chatting, each at its own address in it, on its own card.
+        let others = harnessUsers("n", count: neighbours, tools: "", hours: 48) { e, k, i in
+            e.toolsFP = nil; e.promptText = S.prompt("n\(k)", i); e.outputTokens = 300; e.inputTokens = 400
+            e.clientIP = "198.51.100.\(k % 250 + 1)"
+        }
+        return copies + people + others
+    }
+
+    func testCoordinatedHarnessRaisedThroughTheAddressesCopiesRent() throws {
+        let c = try cluster("h0", in: snapshot(Self.copiesOnRentedAddresses(rangeAlsoHolds: 0)))
+        XCTAssertEqual(c.accounts.filter { $0.hasPrefix("h") }.count, 24, describe(c))
+        assertRaised("coordinated_harness", c, atLeast: 1.0)
+        let copies = try XCTUnwrap(c.ties.first { $0.kind == .harnessCopies }, describe(c))
+        XCTAssertTrue(copies.examples.contains { $0.contains("address ranges used by no one else") }, "\(copies.examples)")
+    }
+
+    func testCoordinatedHarnessControlCopiesAMinorityOfTheirRange() throws {
+        // The same copies in a range that a hundred others use too (a campus, a carrier's NAT):
+        // there they are a fifth of the users, and their share of the schema stays too small.
+        let c = try cluster("h0", in: snapshot(Self.copiesOnRentedAddresses(rangeAlsoHolds: 100)))
+        XCTAssertLessThan(weight("coordinated_harness", c) ?? 0, 1.0, describe(c))
+    }
+
     func testCoordinatedHarnessVariationJitteredCopies() throws {
         // Each copy set to its own answer length (±15%) and input size (±25%), varied again per
         // request: small differences, still copies.

@@ -400,7 +400,8 @@ struct ClusterBuilder {
         return ties
     }
 
-    /// Groups of comparable accounts that behave as copies on a harness value they share.
+    /// Groups of comparable accounts that behave as copies on a harness value or an address
+    /// range they share.
     private func findHarnessCopies(into ties: inout CoordinationTies) {
         let accounts = evidence.accounts
         let density = BehaviourDensity()
@@ -413,29 +414,41 @@ struct ClusterBuilder {
         // schema and system prompt, their recurring template families), as (kind << 32 | slot),
         // sorted and deduplicated: a walk over every crowded value cost a cache miss per value
         // per evaluation, most of them everyday phrasing with no comparable user.
+        // Address ranges come after them: a farm on a popular template or framework is a small
+        // share of that value's users, yet may be most of the users of the addresses it rents.
         var harnessValues: [UInt64] = []
-        for i in accounts.indices where comparable[i] { appendHarnessValues(of: i, to: &harnessValues) }
+        var rangeValues: [UInt64] = []
+        for i in accounts.indices where comparable[i] {
+            appendHarnessValues(of: i, to: &harnessValues)
+            let slot = evidence.lastSlot(.ipRange, account: Int32(i))
+            if slot >= 0 { rangeValues.append(UInt64(ValueKind.ipRange.rawValue) << 32 | UInt64(UInt32(bitPattern: slot))) }
+        }
         harnessValues.radixSort()
+        rangeValues.radixSort()
         var previous: UInt64?
-        for packed in harnessValues where packed != previous {
+        for packed in harnessValues + rangeValues where packed != previous {
             previous = packed
             let kind = ValueKind(rawValue: Int(packed >> 32)) ?? .tools
             let slot = Int32(bitPattern: UInt32(truncatingIfNeeded: packed))
+            let address = kind == .ipRange
             // Fields read in place: copying the value's state retained and released its lists.
             evidence.tables[kind.rawValue].states.withUnsafeBufferPointer { states in
                 let i = Int(slot)
                 guard states[i].alive, states[i].distinct > density.minimumNeighbours else { return }
-                // Accounts already grouped on another value at this evaluation are not compared again.
+                // Accounts already grouped on another harness value at this evaluation are not
+                // compared again; on an address they are, for the larger share it may give.
                 var members: [Int32] = []
-                for m in states[i].members where comparable[Int(m)] && ties.harnessValue[Int(m)] < 0 { members.append(m) }
+                for m in states[i].members where comparable[Int(m)] && (address || ties.harnessValue[Int(m)] < 0) { members.append(m) }
                 guard members.count > density.minimumNeighbours else { return }
                 for group in density.groups(members, profiles: coordination.profiles) {
                     let groupShare = Float(group.count) / Float(max(1, states[i].memberCount))
-                    for m in group where ties.harnessValue[Int(m)] < 0 {
+                    var raised = false
+                    for m in group where ties.harnessValue[Int(m)] < 0 || (address && ties.harnessShare[Int(m)] < groupShare) {
                         ties.harnessValue[Int(m)] = Int64(packed)
                         ties.harnessShare[Int(m)] = groupShare
+                        raised = true
                     }
-                    ties.harnessGroups.append(.init(value: Int64(packed), members: group))
+                    if raised { ties.harnessGroups.append(.init(value: Int64(packed), members: group)) }
                 }
             }
         }

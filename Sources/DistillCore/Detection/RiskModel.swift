@@ -440,6 +440,8 @@ struct RiskModel {
         case .tools: return "tool schemas"
         case .systemPrompt: return "system prompts"
         case .promptPrefix, .promptSuffix: return "template families"
+        case .ipRange: return "address ranges"
+        case .ip: return "addresses"
         default: return "\(kind) values"
         }
     }

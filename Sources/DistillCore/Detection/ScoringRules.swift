@@ -161,7 +161,7 @@ enum ScoringRules {
                     detail: { "\($0.context.maxAccountsPerFamily) of \($0.context.accounts) accounts use the same template family" },
                     examples: { $0.context.familyExamples }),
         ScoringRule("coordinated_harness", weight: 3.0, ramp: 8, 40, basis: .accounts,
-                    feature: "accounts that behave as copies on a shared tool schema, system prompt or template (times the share of the value's users they are, ramped 0.2 to 0.6, and the harvest evidence)",
+                    feature: "accounts that behave as copies on a shared tool schema, system prompt, template or address range (times the share of the value's users they are, ramped 0.2 to 0.6, and the harvest evidence)",
                     appliesWhen: "a cluster that asks for reasoning, takes long answers or runs tool sessions, not all of one org",
                     // A popular framework's schema is shared by thousands who differ; a handful of
                     // them alike is chance. Copies count when they are many and most of its users.
