@@ -750,6 +750,40 @@ final class RuleTests: XCTestCase {
         assertRaised("synchrony", c, atLeast: 1.0)
     }
 
+    /// An org of six and a farm of six on one card, each account at moments of its own, except
+    /// `inStep` pairs (an org member and a farm account) that fire inside the same waves.
+    static func orgBesideAFarm(inStep: Int) -> [Exchange] {
+        var out: [Exchange] = []
+        for (prefix, org, card) in [("a", "org-a", nil), ("b", nil, "card-b")] as [(String, String?, String?)] {
+            for k in 0..<6 {
+                let a = "\(prefix)\(k)"
+                for i in 0..<24 {
+                    // Pair k fires in waves every six hours from k hours past midnight; the others
+                    // at moments of their own over the same four days.
+                    let ts = k < inStep ? day0 + StreamTime(i / 3) * 6 * hour + StreamTime(k) * hour + StreamTime(D.scatter(a, i) % UInt64(10 * minute))
+                        : day0 + StreamTime(D.scatter(a, i + 100) % UInt64(4 * 24 * hour))
+                    out.append(Exchange(ts: ts, accountID: a, requestID: "\(a)-\(i)", orgID: org, sessionID: "\(a)-s\(i)",
+                                        clientIP: "100.\(prefix == "a" ? 64 : 65).\(k).\(i + 1)", paymentFP: card ?? "card-\(a)", model: "m1",
+                                        inputTokens: 300, outputTokens: 2400, promptText: prompt(a, i, S.extractionMiddle)))
+                }
+            }
+        }
+        return out
+    }
+
+    func testSynchronyJoinsTwoGroupsOnlyThroughTwoPairs() throws {
+        // One org member in step with one farm account may be chance; it must not carry the org
+        // into the farm. Two such pairs join the two groups.
+        let one = snapshot(Self.orgBesideAFarm(inStep: 1))
+        let org = try cluster("a0", in: one)
+        XCTAssertEqual(org.accounts.filter { $0.hasPrefix("b") }, [], describe(org))
+        XCTAssertEqual(org.accounts.count, 6, describe(org))
+        let two = snapshot(Self.orgBesideAFarm(inStep: 2))
+        let c = try cluster("a0", in: two)
+        XCTAssertEqual(c.accounts.count, 12, describe(c))
+        XCTAssertTrue(c.ties.contains { $0.kind == .synchrony }, describe(c))
+    }
+
     func testSynchronyControlPopularHour() throws {
         // Sixteen people who take long answers and all come in at nine every morning (two
         // requests each at their own minutes of the hour), and the rest of the day whenever they

@@ -216,7 +216,22 @@ struct ClusterBuilder {
                 forest.unionAll(loose)
                 if loose.count >= 2 { mark(loose, .harnessCopies) }
             }
-            for pair in ties.synchronisedPairs {
+            // Among tens of thousands of accounts a few pairs are in step by chance, and one
+            // such pair would carry a whole org into a farm: two groups of several accounts
+            // each are joined only when two or more pairs join them.
+            let grouped = ties.synchronisedPairs.isEmpty ? []
+                : Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart)
+            func bridge(_ pair: CoordinationTies.Pair) -> UInt64? {
+                guard grouped[Int(pair.a)] && grouped[Int(pair.b)] else { return nil }
+                let ra = forest.find(Int(pair.a)), rb = forest.find(Int(pair.b))
+                guard ra != rb else { return nil }
+                return UInt64(min(ra, rb)) << 32 | UInt64(max(ra, rb))
+            }
+            var bridging: [UInt64: Int] = [:]
+            let bridges = ties.synchronisedPairs.map(bridge)
+            for key in bridges { if let key { bridging[key, default: 0] += 1 } }
+            for (pair, key) in zip(ties.synchronisedPairs, bridges) {
+                if let key, bridging[key]! < 2 { continue }
                 forest.union(Int(pair.a), Int(pair.b))
                 linked[Int(pair.a)] |= TieKind.synchrony.bit
                 linked[Int(pair.b)] |= TieKind.synchrony.bit
