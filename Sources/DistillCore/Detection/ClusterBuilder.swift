@@ -216,22 +216,23 @@ struct ClusterBuilder {
                 forest.unionAll(loose)
                 if loose.count >= 2 { mark(loose, .harnessCopies) }
             }
-            // Among tens of thousands of accounts a few pairs are in step by chance, and one
-            // such pair would carry a whole org into a farm: two groups of several accounts
-            // each are joined only when two or more pairs join them.
-            let grouped = ties.synchronisedPairs.isEmpty ? []
-                : Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart)
-            func bridge(_ pair: CoordinationTies.Pair) -> UInt64? {
-                guard grouped[Int(pair.a)] && grouped[Int(pair.b)] else { return nil }
+            // Among tens of thousands of accounts some pairs are in step by chance, and a few
+            // such pairs would carry a whole org into a farm: two groups of several accounts
+            // each are joined only when two or more pairs join them, and at least one pair for
+            // every twenty accounts of the smaller group.
+            var size: [Int: Int] = [:]
+            if !ties.synchronisedPairs.isEmpty { for m in forest.joined { size[forest.find(Int(m)), default: 0] += 1 } }
+            func bridge(_ pair: CoordinationTies.Pair) -> (key: UInt64, needed: Int)? {
                 let ra = forest.find(Int(pair.a)), rb = forest.find(Int(pair.b))
-                guard ra != rb else { return nil }
-                return UInt64(min(ra, rb)) << 32 | UInt64(max(ra, rb))
+                let smaller = min(size[ra] ?? 1, size[rb] ?? 1)
+                guard ra != rb, smaller >= settings.minimumAccountsToKeepApart else { return nil }
+                return (UInt64(min(ra, rb)) << 32 | UInt64(max(ra, rb)), max(2, (smaller + 19) / 20))
             }
             var bridging: [UInt64: Int] = [:]
             let bridges = ties.synchronisedPairs.map(bridge)
-            for key in bridges { if let key { bridging[key, default: 0] += 1 } }
-            for (pair, key) in zip(ties.synchronisedPairs, bridges) {
-                if let key, bridging[key]! < 2 { continue }
+            for b in bridges { if let b { bridging[b.key, default: 0] += 1 } }
+            for (pair, b) in zip(ties.synchronisedPairs, bridges) {
+                if let b, bridging[b.key]! < b.needed { continue }
                 forest.union(Int(pair.a), Int(pair.b))
                 linked[Int(pair.a)] |= TieKind.synchrony.bit
                 linked[Int(pair.b)] |= TieKind.synchrony.bit
