@@ -261,6 +261,9 @@ extension Console {
         let shown = shownVerdict(c)
         out.append([Segment(" " + shown.verdict.rawValue + (shown.pinned ? " (pinned by analyst; detector: \(c.verdict.rawValue))" : ""), Self.verdictRole(shown.verdict)),
                     Segment("  risk \(Format.twoDecimals(c.risk))  \(Format.counted(c.accounts.count, "account"))  \(Format.counted(c.exchanges, "exchange"))  first seen \(Format.shortTime(c.firstSeen))  flagged \(Format.shortTime(c.flaggedAt))", .text)])
+        if let note = c.verdictNote {
+            for part in TextPane.wrap(note, width: max(10, width - 2), unicode: unicode).prefix(3) { out.append([Segment(" " + part, .muted)]) }
+        }
         if let r = book.record(.cluster, c.key) { out += caseLines(r, current: c.accounts) }
         out += pendingLines(.cluster, c.key)
         let sorted = c.signals.sorted { abs($0.weight) > abs($1.weight) }

@@ -66,7 +66,7 @@ struct RiskModel {
 
     func judge(_ members: [Int32], _ pooled: BehaviourStats, _ context: ClusterContext) -> Assessment {
         let risk = logistic(score(pooled, context: context, explain: false).z)
-        let verdict: Verdict = risk >= settings.suspectRisk && eligibleForSuspect(pooled, members: members.count)
+        let verdict: Verdict = risk >= settings.suspectRisk && suspectBar(pooled, context, members: members.count) == nil
             ? .suspect : (risk >= settings.watchRisk ? .watch : .clear)
         return Assessment(members: members, pooled: pooled, context: context, risk: risk, verdict: verdict)
     }
@@ -89,6 +89,8 @@ struct RiskModel {
             signals: score(a.pooled, context: context, explain: true).signals,
             hourlyRate: hourlyRate(a.members),
             ties: a.members.count > 1 ? ties(a.members, context: context) : [],
+            verdictNote: a.verdict != .suspect && a.risk >= settings.suspectRisk
+                ? suspectBar(a.pooled, context, members: a.members.count)?.note(a.pooled, settings, members: a.members.count) : nil,
             members: sorted.map { m in
                 let account = accounts[Int(m)]
                 let counts = evidence.activity(Int(m)).stats
@@ -146,7 +148,33 @@ struct RiskModel {
     func accountBehaviour(_ s: BehaviourStats, firstSeen: StreamTime) -> Double {
         guard max(s.prompts, s.exchanges - s.prompts) >= settings.minimumPromptsForAccountScore else { return -1 }
         let context = ClusterContext(accounts: 1, spanDays: spanDays(from: firstSeen))
-        return logistic(score(s, context: context, explain: false, certaintyPrompts: settings.linkCertaintyPrompts).z)
+        let b = logistic(score(s, context: context, explain: false, certaintyPrompts: settings.linkCertaintyPrompts).z)
+        // Prompts that ask for a trace while, over enough exchanges, the answers carry none (a
+        // model-as-judge pipeline's short verdicts) make an account worth a look, not a harvester
+        // that a shared cloud range may tie to strangers.
+        if s.tokenExchanges >= settings.minimumPromptsForSuspect && ScoringRules.harvestInAnswers(s) <= 0 {
+            return min(b, Self.notableBehaviour(settings))
+        }
+        return b
+    }
+
+    /// Why a cluster whose risk reaches `suspect` is held below it.
+    enum SuspectBar {
+        case thinEvidence, noHarvest, answersCarryNoHarvest, loneVolume
+
+        func note(_ s: BehaviourStats, _ settings: DetectorSettings, members: Int) -> String {
+            switch self {
+            case .thinEvidence:
+                return "held at watch: \(s.verdictEvidence) \(s.prompts * 2 >= s.exchanges ? "prompts" : "exchanges") so far, \(settings.minimumPromptsForSuspect) needed to rest a verdict of suspect on"
+            case .noHarvest:
+                return "held at watch: nothing harvested shows (no requests for reasoning, few long answers, no agentic sessions)"
+            case .answersCarryNoHarvest:
+                let who = members == 1 ? "one account" : "\(members) accounts of one declared org"
+                return "held at watch: \(who), nothing hidden across identities, and the answers carry no harvest (\(Int(roundingSaturated: s.longOutputShare * 100))% long, \(Int(roundingSaturated: s.outputHeavyShare * 100))% output-heavy)"
+            case .loneVolume:
+                return "held at watch: a lone account with \(s.exchanges) exchanges, \(settings.minimumExchangesForLoneSuspect) needed"
+            }
+        }
     }
 
     /// A verdict of `suspect` needs enough material to rest on, and, where the log shows prompts
@@ -154,10 +182,17 @@ struct RiskModel {
     /// reasoning traces, long answers, or agentic sessions. Shared cards, shared addresses and
     /// step-by-step prompts are what a university's research groups on their grant cards or a
     /// class also show; without a harvest such a cluster is at most `watch`.
-    private func eligibleForSuspect(_ s: BehaviourStats, members: Int) -> Bool {
-        guard s.verdictEvidence >= settings.minimumPromptsForSuspect else { return false }
-        if (s.prompts > 0 || s.tokenExchanges > 0) && ScoringRules.harvest(s) <= 0 { return false }
-        return members > 1 || s.exchanges >= settings.minimumExchangesForLoneSuspect
+    ///
+    /// One customer in the open (a lone account, or accounts that all declare one org) has no
+    /// hidden operator to expose; its own traffic must show the harvest where a distiller takes
+    /// it, in the answers (long ones, or agentic sessions). Scoring against a rubric and asking
+    /// for a verdict in JSON is what every model-as-judge pipeline sends, and its answers are short.
+    /// nil: nothing holds it back.
+    func suspectBar(_ s: BehaviourStats, _ context: ClusterContext, members: Int) -> SuspectBar? {
+        guard s.verdictEvidence >= settings.minimumPromptsForSuspect else { return .thinEvidence }
+        if (s.prompts > 0 || s.tokenExchanges > 0) && ScoringRules.harvest(s) <= 0 { return .noHarvest }
+        if (members == 1 || context.oneDeclaredOrg) && s.tokenExchanges > 0 && ScoringRules.harvestInAnswers(s) <= 0 { return .answersCarryNoHarvest }
+        return members > 1 || s.exchanges >= settings.minimumExchangesForLoneSuspect ? nil : .loneVolume
     }
 
     // MARK: Cluster evidence

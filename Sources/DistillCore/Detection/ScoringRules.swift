@@ -65,6 +65,12 @@ enum ScoringRules {
         max(ramp(max(s.extractionShare, s.elicitingOpenerShare), 0.1, 0.4), ramp(s.longOutputShare, 0.25, 0.6))
     }
 
+    /// The harvest as the answers alone show it: long answers, answers far longer than their
+    /// prompts, or agentic sessions. Prompts' words can ask for a trace the answers never carry.
+    static func harvestInAnswers(_ s: BehaviourStats) -> Double {
+        max(ramp(s.longOutputShare, 0.25, 0.6), ramp(s.outputHeavyShare, 0.2, 0.6), agenticSessions(s))
+    }
+
     /// Agentic trajectories, the third thing distillers harvest besides reasoning and long
     /// answers: most requests offer the model tools, in conversations of several turns. Their
     /// answers are mostly short tool calls, so neither of the other two shows them.

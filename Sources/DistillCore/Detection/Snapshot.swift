@@ -65,6 +65,8 @@ public struct ClusterSnapshot: Sendable {
     public var hourlyRate: [Int]
     /// What holds the cluster together, by kind of tie (empty for a lone account).
     public var ties: [ClusterTie] = []
+    /// Why the verdict stays below `suspect` although the risk reaches it; nil otherwise.
+    public var verdictNote: String?
     /// Per account, in the order of `accounts`: its own figures and flag time. Empty in
     /// snapshots built outside the detector.
     public var members: [MemberFigures] = []

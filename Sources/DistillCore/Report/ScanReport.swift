@@ -31,6 +31,7 @@ public struct ScanReport: Sendable {
             out += "{\"id\": \"C\(i + 1)\", \"verdict\": \"\(c.verdict.rawValue)\", \"risk\": \(JSON.number(c.risk, places: 3)), "
             out += "\"accounts\": [" + c.accounts.map(JSON.quote).joined(separator: ", ") + "], "
             out += "\"exchanges\": \(c.exchanges), \"first_seen\": \(JSON.time(c.firstSeen)), \"flagged_at\": \(JSON.time(c.flaggedAt)), "
+            if let note = c.verdictNote { out += "\"verdict_note\": \(JSON.quote(note)), " }
             out += "\"signals\": [" + c.signals.map {
                 "{\"name\": \(JSON.quote($0.name)), \"weight\": \(JSON.number($0.weight, places: 2)), \"detail\": \(JSON.quote($0.detail))}"
             }.joined(separator: ", ") + "], "
@@ -61,6 +62,7 @@ public struct ScanReport: Sendable {
             row += pad(group(c.accounts.count), 7, right: true) + pad(group(c.exchanges), 11, right: true) + "  "
             row += pad(shortTime(c.firstSeen), 18) + pad(c.flaggedAt.map(shortTime) ?? "-", 18) + top
             lines.append(clip(row, width))
+            if let note = c.verdictNote { lines.append(clip("     " + note, width)) }
             let shown = c.accounts.prefix(accountsShown).map { TextSanitizer.sanitize($0) }.joined(separator: ", ")
             let more = c.accounts.count > accountsShown ? " (+\(c.accounts.count - accountsShown) more)" : ""
             lines.append(clip("     accounts: \(shown)\(more)", width))

@@ -1,0 +1,93 @@
+import XCTest
+@testable import DistillCore
+
+/// One customer in the open: a lone account, or several accounts that all declare one org.
+/// Nothing hides a common operator there, so its own traffic must show the harvest in the
+/// answers before it is `suspect`; words in the prompts alone (a model-as-judge pipeline's
+/// rubric and "reply with the score") put it on `watch`, with the reason on the cluster.
+final class DeclaredCustomerTests: XCTestCase {
+    typealias S = SignalTests
+    typealias D = DetectorTests
+    static let day0 = SignalTests.day0
+    static let hour = SignalTests.hour
+
+    static let judgeMiddle = "grade the answer below against the rubric and reply with the score as json"
+
+    /// A grading service: `count` accounts under one org and one card, from four addresses of
+    /// one cloud /24, single requests around the clock, each scoring an answer against a rubric.
+    static func gradingService(count: Int = 5, perAccount: Int = 160, hours: Int = 48, outputTokens: Int = 120,
+                               ipBase: String = "203.0.113.", firstHost: Int = 200) -> [Exchange] {
+        let names = (0..<count).map { "judge\($0)" }
+        return D.traffic(accounts: names, perAccount: perAccount, hours: hours, start: day0, independent: true) { a, i, ts in
+            Exchange(ts: ts, accountID: a, requestID: "\(a)-\(i)", orgID: "org-grading", sessionID: "\(a)-s\(i)",
+                     clientIP: "\(ipBase)\(firstHost + i % 4)", asn: 16509, userAgent: "Anthropic/Python 0.50.0",
+                     paymentFP: "card-grading", model: "m1", inputTokens: 600, outputTokens: Int64(outputTokens), reasoningTokens: 0,
+                     httpStatus: 200, promptText: S.prompt(a, i, middle: judgeMiddle))
+        }
+    }
+
+    func snapshot(_ exchanges: [Exchange]) -> Snapshot {
+        let detector = Detector()
+        detector.ingest(exchanges.sorted { $0.ts < $1.ts })
+        return detector.snapshot(includeQuiet: true)
+    }
+
+    func cluster(_ account: String, in snap: Snapshot, file: StaticString = #filePath, line: UInt = #line) throws -> ClusterSnapshot {
+        try XCTUnwrap(snap.clusters.first { $0.accounts.contains(account) }, "no cluster holds \(account)", file: file, line: line)
+    }
+
+    func describe(_ c: ClusterSnapshot) -> String {
+        "\(c.accounts.count) accounts, \(c.verdict) at \(c.risk): " + c.signals.map { "\($0.name)=\($0.weight)" }.joined(separator: " ")
+    }
+
+    func testOneOrgsJudgePipelineIsHeldAtWatchAndSaysWhy() throws {
+        let c = try cluster("judge0", in: snapshot(Self.gradingService()))
+        XCTAssertEqual(c.accounts.count, 5, describe(c))
+        XCTAssertGreaterThanOrEqual(c.risk, DetectorSettings.standard.suspectRisk, "the words alone reach the suspect bar: \(describe(c))")
+        XCTAssertEqual(c.verdict, .watch, describe(c))
+        XCTAssertNil(c.flaggedAt)
+        let note = try XCTUnwrap(c.verdictNote, "a cluster held below its risk says why")
+        XCTAssertTrue(note.contains("5 accounts of one declared org"), note)
+        XCTAssertTrue(note.contains("0% long"), note)
+    }
+
+    func testTheSamePipelineTakingLongAnswersIsSuspect() throws {
+        let c = try cluster("judge0", in: snapshot(Self.gradingService(outputTokens: 2400)))
+        XCTAssertEqual(c.verdict, .suspect, describe(c))
+        XCTAssertNil(c.verdictNote)
+    }
+
+    func testALoneJudgeAccountIsHeldAtWatch() throws {
+        let c = try cluster("judge0", in: snapshot(Self.gradingService(count: 1, perAccount: 600)))
+        XCTAssertGreaterThanOrEqual(c.risk, DetectorSettings.standard.suspectRisk, describe(c))
+        XCTAssertEqual(c.verdict, .watch, describe(c))
+        XCTAssertTrue(c.verdictNote?.contains("one account") == true, c.verdictNote ?? "no note")
+    }
+
+    /// The accounts of a hidden operator on separate orgs are not one customer: the same short
+    /// answers on a shared card still make a suspect cluster through the card.
+    func testAFarmOnSeparateOrgsIsNotHeldByShortAnswers() throws {
+        let farm = Self.gradingService().map { e -> Exchange in
+            var e = e
+            e.orgID = "org-\(e.accountID)"
+            return e
+        }
+        let c = try cluster("judge0", in: snapshot(farm))
+        XCTAssertEqual(c.accounts.count, 5, describe(c))
+        XCTAssertEqual(c.verdict, .suspect, describe(c))
+    }
+
+    /// A cloud /24 is shared by strangers. The grading service's addresses sit in the range a
+    /// farm rents; its prompts read like a harvest, its answers do not, so the range does not
+    /// tie it to the farm.
+    func testAJudgePipelineOnAFarmsCloudRangeStaysOutOfTheFarm() throws {
+        let farm = RuleTests.farm()
+        let grading = Self.gradingService(ipBase: "198.51.100.", firstHost: 200)
+        let snap = snapshot(farm + grading)
+        let farmCluster = try cluster("f0", in: snap)
+        XCTAssertEqual(farmCluster.verdict, .suspect, describe(farmCluster))
+        XCTAssertFalse(farmCluster.accounts.contains { $0.hasPrefix("judge") }, describe(farmCluster))
+        let judges = try cluster("judge0", in: snap)
+        XCTAssertNotEqual(judges.verdict, .suspect, describe(judges))
+    }
+}
