@@ -135,10 +135,12 @@ final class ClassSchedule {
     let tz: Int64
     let family: [Int]            // problem rules of the course
     let nat: Origin
+    /// A campus whose NAT spreads over several addresses of its range (empty: `nat` alone).
+    let natPool: [Origin]
 
-    init(seed: UInt64, meetDays: [Int], startMinute: Int, tzMinutes: Int, family: [Int], nat: Origin) {
+    init(seed: UInt64, meetDays: [Int], startMinute: Int, tzMinutes: Int, family: [Int], nat: Origin, natPool: [Origin] = []) {
         self.seed = seed; self.meetDays = meetDays; self.startMinute = startMinute
-        tz = Int64(tzMinutes) * SimTime.msPerMinute; self.family = family; self.nat = nat
+        tz = Int64(tzMinutes) * SimTime.msPerMinute; self.family = family; self.nat = nat; self.natPool = natPool
     }
 
     /// The k-th problem of a week's set: the same text for every student.
@@ -157,9 +159,12 @@ final class Student: HumanActor {
     var week: Int64 = 0
     var problemK = 0
     var context = 0
+    /// Asks for the full worked solution to every homework problem, and reads it at length.
+    let workedSolutions: Bool
 
-    init(account: Account, schedule: ClassSchedule, ua: Int32, policy: ModelPolicy, tzMinutes: Int, from: Int64, end: Int64, release: Int64, rng: Rng) {
-        self.schedule = schedule; self.ua = ua; self.policy = policy; self.release = release
+    init(account: Account, schedule: ClassSchedule, ua: Int32, policy: ModelPolicy, tzMinutes: Int, from: Int64, end: Int64, release: Int64,
+         workedSolutions: Bool = false, rng: Rng) {
+        self.schedule = schedule; self.ua = ua; self.policy = policy; self.release = release; self.workedSolutions = workedSolutions
         super.init(account: account, rhythm: .student, tzMinutes: tzMinutes, sessionsPerDay: 0.55, from: from, end: end, rng: rng)
     }
 
@@ -190,7 +195,7 @@ final class Student: HumanActor {
                 var p = schedule.problem(week: week, k: problemK % 5, grammar: e.grammar)
                 if rng.chance(0.3) { lowercaseASCII(&p) }
                 e.prompt.append(contentsOf: p)
-                e.render(Rules.hwPost, &rng)
+                if workedSolutions { e.render(Rules.hwWorked, &rng) } else { e.render(Rules.hwPost, &rng) }
             } else {
                 e.render(Rules.hwFollowup, &rng)
             }
@@ -200,10 +205,12 @@ final class Student: HumanActor {
         var x = Exchange()
         x.ts = t
         x.session = session
-        x.origin = schedule.nat
+        x.origin = schedule.natPool.isEmpty ? schedule.nat : schedule.natPool[rng.below(schedule.natPool.count)]
         x.ua = ua
         x.model = policy.pick(t, release: release, &rng)
-        var u = Usage(outMedian: 420, outSigma: 0.7, outMax: 5000, thinkP: 0.15, reasonMedian: 700, rateLimitP: 0.0004, retryP: 0.001)
+        var u = workedSolutions && homework
+            ? Usage(outMedian: 1700, outSigma: 0.6, outMax: 9000, thinkP: 0.5, reasonMedian: 1400, rateLimitP: 0.0004, retryP: 0.001)
+            : Usage(outMedian: 420, outSigma: 0.7, outMax: 5000, thinkP: 0.15, reasonMedian: 700, rateLimitP: 0.0004, retryP: 0.001)
         u.extraInput = context
         context += e.prompt.count / 4 + 420
         e.emit(x, account, u, &rng)

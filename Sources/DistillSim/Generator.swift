@@ -34,10 +34,14 @@ public final class TrafficGenerator {
     private let spec: ScenarioSpec
     private let labels: String
 
-    public init(config: GeneratorConfig) throws {
+    public convenience init(config: GeneratorConfig) throws {
         guard let spec = Scenarios.spec(config.scenario) else {
             throw GeneratorError("unknown scenario '\(config.scenario)'; known: \(Scenarios.names.joined(separator: ", "))")
         }
+        try self.init(config: config, spec: spec)
+    }
+
+    init(config: GeneratorConfig, spec: ScenarioSpec) throws {
         guard config.days >= 1 && config.days <= 366 else {
             throw GeneratorError("days must be between 1 and 366 (got \(config.days))")
         }

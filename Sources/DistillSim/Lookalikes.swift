@@ -130,3 +130,37 @@ final class TutoringLane: MachineActor {
         advance()
     }
 }
+
+/// One lane of a company's model-as-judge pipeline (course marking, or scoring another model's
+/// replies): single requests from one template, a short verdict in a fixed shape, all day from
+/// the company's cloud. Rubrics and grading at volume are what a reward-model harvest asks for
+/// too; here one declared customer runs them in the open.
+final class GradingLane: MachineActor {
+    let account: Account
+    let origins: [Origin]
+    let ua: Int32
+    let systemFp: UInt64
+    let job: Int
+    let model: Model
+
+    init(account: Account, origins: [Origin], ua: Int32, systemFp: UInt64, job: Int, model: Model, perDay: Double,
+         wave: [Double], from: Int64, end: Int64, rng: Rng) {
+        self.account = account; self.origins = origins; self.ua = ua; self.systemFp = systemFp; self.job = job; self.model = model
+        super.init(perDay: perDay, from: from, end: end, wave: wave, rng: rng)
+    }
+
+    override func fire(_ e: Engine) {
+        e.render(job, &rng)
+        var x = Exchange()
+        x.ts = next
+        x.key = rng.below(account.keys.count)
+        x.origin = origins[rng.below(origins.count)]
+        x.ua = ua
+        x.model = model
+        x.systemFp = systemFp
+        // A verdict and a sentence; a reasoning model thinks a little before it.
+        let u = Usage(outMedian: 90, outSigma: 0.5, outMax: 700, thinkP: 0.35, reasonMedian: 250, rateLimitP: 0.003, extraInput: 350, retryP: 0.002)
+        e.emit(x, account, u, &rng)
+        advance()
+    }
+}

@@ -7,7 +7,10 @@ enum Rules {
     static let casualIntlFollowup = g.id("casual_intl_followup")
     static let casualPre = g.id("casual_pre"), casualPost = g.id("casual_post")
     static let hwPre = g.id("hw_pre"), hwPost = g.id("hw_post"), hwFollowup = g.id("hw_followup"), hwNext = g.id("hw_next")
+    static let hwWorked = g.id("hw_worked")
     static let bizJob = g.id("biz_job")
+    /// One rule per judging pipeline's template; a service sticks to one.
+    static let judgeJobs: [Int] = (0..<5).map { g.id("judge_job_\($0)") }
     static let mcNum = g.id("mc_option_num"), mcText = g.id("mc_option_text")
     static let cotPrefix = g.id("cot_prefix"), cotSuffix = g.id("cot_suffix")
     static let rubricPrefix = g.id("rubric_prefix"), rubric = g.id("rubric"), draftAnswer = g.id("draft_answer")

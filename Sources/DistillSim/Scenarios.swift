@@ -1,11 +1,14 @@
 /// Benign populations (label `benign:<kind>`).
 enum BenignKind: String, CaseIterable, Sendable {
     case casual, heavy_dev, eval_harness, enterprise_batch, classroom, saas_reseller, startup_team
-    case agent_framework, hackathon, tutoring
+    case agent_framework, hackathon, tutoring, grading_service, department_course
 
     /// The populations of the original suite (`mixed`, `lookalikes`), kept as they were so their
     /// numbers stay comparable across versions.
     static let classic: [BenignKind] = [.casual, .heavy_dev, .eval_harness, .enterprise_batch, .classroom, .saas_reseller, .startup_team]
+    /// Populations that draw on streams of their own (see `World`): adding them changed no
+    /// other population of any seed.
+    static let addedLater: Set<BenignKind> = [.grading_service, .department_course]
 }
 
 /// Campaign styles (label `campaign:<name>`).
@@ -75,7 +78,7 @@ public enum Scenarios {
         }
         let wide = BenignKind.allCases.map { ($0, 1.0) }
         s.append(ScenarioSpec(name: "lookalikes-wide",
-                              description: "every benign population, including agent-framework users, a hackathon and a tutoring platform",
+                              description: "every benign population, including agent-framework users, a hackathon, a tutoring platform, model-as-judge grading services and a course its department pays for",
                               benign: wide, campaigns: []))
         s.append(ScenarioSpec(name: "agentic-farm", description: "agentic-farm: \(CampaignKind.agenticFarm.summary); over every benign population",
                               benign: wide, campaigns: [.agenticFarm]))

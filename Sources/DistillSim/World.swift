@@ -12,6 +12,10 @@ final class World {
     private var idRng: Rng
     private var usedIds = Set<UInt64>()
     private var streamCounter: UInt64 = 1000
+    /// Ids and actor streams for populations added to the suite later, so that adding one
+    /// leaves every other population of a seed byte-identical and its numbers comparable.
+    private var laterIdRng: Rng
+    private var laterStreamCounter: UInt64 = 1 << 40
 
     var window: Int64 { end - start }
     static let day = SimTime.msPerDay, hour = SimTime.msPerHour
@@ -24,6 +28,7 @@ final class World {
         release = cfg.startMillis + Int64(Double(cfg.days) * 0.4) * World.day + 17 * World.hour
         engine = Engine(seed: cfg.seed, start: start, end: end, release: release, grammar: Content.grammar)
         idRng = Rng(seed: cfg.seed, stream: 1)
+        laterIdRng = Rng(seed: cfg.seed, stream: 2)
         for (kind, factor) in spec.benign { buildBenign(kind, scale: cfg.scale * factor) }
         for c in spec.campaigns { buildCampaign(c) }
         if spec.redTeam > 0 {
@@ -89,6 +94,9 @@ final class World {
     // MARK: benign
 
     private func buildBenign(_ kind: BenignKind, scale: Double) {
+        let later = BenignKind.addedLater.contains(kind)
+        if later { swap(&idRng, &laterIdRng); swap(&streamCounter, &laterStreamCounter) }
+        defer { if later { swap(&idRng, &laterIdRng); swap(&streamCounter, &laterStreamCounter) } }
         var r = streamRng()
         let label = "benign:\(kind.rawValue)"
         switch kind {
@@ -112,6 +120,10 @@ final class World {
             addHackathon(label, scale: scale, &r)
         case .tutoring:
             addTutoring(label, scale: scale, &r)
+        case .grading_service:
+            for _ in 0..<count(2 * scale, min: 1) { addGradingService(label, &r) }
+        case .department_course:
+            addDepartmentCourse(label, scale: scale, &r)
         }
     }
 
@@ -333,6 +345,46 @@ final class World {
             actors.append(TutoringLane(account: a, origins: origins, ua: ua, systemFp: systemFp, students: count(3000 * scale, min: 200),
                                        fullShare: fullShare, perDay: r.uniform(400, 1500) * max(scale, 0.1), wave: wave,
                                        from: start, end: end, rng: streamRng()))
+        }
+    }
+
+    /// A university course the department pays for: every student's account on the department's
+    /// card, behind the campus NAT's few addresses in one range, asking for full worked solutions
+    /// to the week's set and reading them at length.
+    private func addDepartmentCourse(_ label: String, scale: Double, _ r: inout Rng) {
+        let campus = r.pick(Net.campuses)
+        let c = r.int(0, 255)
+        let pool = (0..<r.int(2, 8)).map { _ in Origin(ip: .v4(campus.a, campus.b, c, r.int(1, 254)), asn: campus.asn, country: campus.country) }
+        let courses: [[String]] = [["prob_stats", "prob_probability"], ["prob_physics"], ["prob_algebra", "prob_calculus"], ["prob_econ"]]
+        let schedule = ClassSchedule(seed: r.next(), meetDays: r.chance(0.5) ? [1, 3] : [0, 2], startMinute: r.pick([540, 660, 840]),
+                                     tzMinutes: campus.tz, family: r.pick(courses).map { Content.grammar.id($0) }, nat: pool[0], natPool: pool)
+        let card = newCard()
+        for _ in 0..<count(Double(r.int(40, 150)) * scale, min: 8) {
+            let a = newAccount(label, keys: 1, org: r.chance(0.5) ? newOrg() : nil, payment: card)
+            let ua = r.chance(0.85) ? pickBrowser(&r) : pickSDK(&r)
+            actors.append(Student(account: a, schedule: schedule, ua: ua, policy: casualPolicy(&r), tzMinutes: campus.tz,
+                                  from: start, end: end, release: release, workedSolutions: true, rng: streamRng()))
+        }
+    }
+
+    /// A company marking answers with the model: a few accounts under its one org and card,
+    /// each a lane of one pipeline on one template, from its cloud, day and night at volume.
+    private func addGradingService(_ label: String, _ r: inout Rng) {
+        let org = newOrg(), card = newCard()
+        let region = Net.cloud(r.pick(["aws-us-east-1", "gcp-europe-west4", "azure-eastus", "aws-us-west-2"]))
+        let origins = cloudIPs(region, count: r.int(1, 4), &r)
+        let ua = engine.ua(r.pick(["Anthropic/Python 0.50.0", "python-httpx/0.27.2", "Anthropic/JS 0.39.0"]))
+        let systemFp = r.next()
+        let job = r.pick(Rules.judgeJobs)
+        let model: Model = r.chance(0.5) ? .haiku4 : .sonnet4
+        // Marking follows the learners' evenings on one continent, or runs as a flat queue.
+        let wave = r.chance(0.5) ? nil : utcWave([0.5, 0.4, 0.35, 0.3, 0.3, 0.35, 0.45, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95,
+                                                  1, 1, 1, 1, 0.95, 0.85, 0.7, 0.6], tzMinutes: r.pick([-300, 0, 60, 330]))
+        for _ in 0..<r.int(3, 9) {
+            let a = newAccount(label, keys: r.int(1, 2), org: org, payment: card)
+            actors.append(GradingLane(account: a, origins: origins, ua: ua, systemFp: systemFp, job: job, model: model,
+                                      perDay: r.uniform(50, 160), wave: wave ?? [Double](repeating: 1, count: 24),
+                                      from: start + Int64(r.below(6 * 3_600_000)), end: end, rng: streamRng()))
         }
     }
 

@@ -376,3 +376,73 @@ final class GeneratorTests: XCTestCase {
         XCTAssertEqual(Set(placements.keys), Set(RedTeamDraw.Placement.allCases), "every placement drawn: \(placements)")
     }
 }
+
+/// Populations added to the wide scenarios after the others: model-as-judge grading services
+/// and a course paid for by its department.
+final class LaterPopulationTests: XCTestCase {
+    /// Each service is one declared customer: its accounts share one org and one card, send one
+    /// template's single requests, and take short answers.
+    func testEachServiceIsOneOrgOnOneTemplateWithShortAnswers() throws {
+        let g = try Generated(GeneratorConfig(seed: 4, days: 2, scale: 1, scenario: "lookalikes-wide"))
+        let rows = try g.rows().filter { $0.label == "benign:grading_service" }
+        XCTAssertGreaterThan(rows.count, 200)
+        var byOrg: [String: [Row]] = [:]
+        for r in rows { byOrg[try XCTUnwrap(r.s("org_id")), default: []].append(r) }
+        XCTAssertEqual(byOrg.count, 2, "two services at scale 1")
+        for (org, xs) in byOrg {
+            XCTAssertEqual(Set(xs.compactMap { $0.s("payment_fp") }).count, 1, org)
+            XCTAssertGreaterThanOrEqual(Set(xs.compactMap { $0.s("account_id") }).count, 3, org)
+            // One template: every prompt opens with the same sentence.
+            let openers = Set(xs.compactMap { $0.s("prompt_text")?.split(separator: ".").first.map(String.init) })
+            XCTAssertEqual(openers.count, 1, "\(org): \(openers)")
+            XCTAssertTrue(xs.allSatisfy { $0.s("session_id") == nil }, "\(org): single requests, no conversations")
+            let outputs = xs.filter { $0.i("http_status") == 200 }.compactMap { $0.i("output_tokens") }.sorted()
+            XCTAssertLessThan(outputs[outputs.count / 2], 400, "\(org): short answers")
+        }
+    }
+
+    /// A department's course: every student on one card, behind a few addresses of one campus
+    /// range, asking for full worked solutions and taking long answers.
+    func testTheDepartmentsCourseIsOneCardOnOneRangeWithLongSolutions() throws {
+        let g = try Generated(GeneratorConfig(seed: 4, days: 4, scale: 1, scenario: "lookalikes-wide"))
+        let rows = try g.rows().filter { $0.label == "benign:department_course" }
+        XCTAssertGreaterThan(rows.count, 200)
+        XCTAssertEqual(Set(rows.compactMap { $0.s("payment_fp") }).count, 1)
+        XCTAssertGreaterThanOrEqual(Set(rows.compactMap { $0.s("account_id") }).count, 40)
+        let ranges = Set(rows.compactMap { $0.s("client_ip")?.split(separator: ".").prefix(3).joined(separator: ".") })
+        XCTAssertEqual(ranges.count, 1, "\(ranges)")
+        let addresses = Set(rows.compactMap { $0.s("client_ip") })
+        XCTAssertTrue((2...8).contains(addresses.count), "\(addresses)")
+        let worked = rows.filter { ($0.s("prompt_text") ?? "").lowercased().contains("solution") }
+        XCTAssertGreaterThan(worked.count, 20)
+        let outputs = worked.filter { $0.i("http_status") == 200 }.compactMap { $0.i("output_tokens") }.sorted()
+        XCTAssertGreaterThan(outputs[outputs.count / 2], 1000, "worked solutions are long")
+    }
+
+    /// The later populations draw ids and streams of their own: without them, a seed's every
+    /// other exchange is the same but for its request id.
+    func testAddingThemChangedNoOtherPopulation() throws {
+        let full = try XCTUnwrap(Scenarios.spec("redteam"))
+        let without = ScenarioSpec(name: full.name, description: full.description, benign: full.benign.filter { !BenignKind.addedLater.contains($0.0) },
+                                   campaigns: full.campaigns, redTeam: full.redTeam, heldOut: full.heldOut, placement: full.placement)
+        XCTAssertEqual(without.benign.count + BenignKind.addedLater.count, full.benign.count)
+        let cfg = GeneratorConfig(seed: 3, days: 1, scale: 0.3, scenario: "redteam")
+        func lines(_ spec: ScenarioSpec, dropping: Set<String>) throws -> [String] {
+            let g = try TrafficGenerator(config: cfg, spec: spec)
+            var out: [UInt8] = []
+            _ = g.run { out.append(contentsOf: $0) }
+            return String(decoding: out, as: UTF8.self).split(separator: "\n").compactMap { line in
+                guard let a = line.range(of: "\"account_id\":\"")?.upperBound,
+                      !dropping.contains(String(line[a...].prefix { $0 != "\"" })) else { return nil }
+                return line.replacingOccurrences(of: #""request_id":"[^"]*""#, with: "", options: .regularExpression)
+            }
+        }
+        let later = Set(BenignKind.addedLater.map { "benign:\($0.rawValue)" })
+        let added = Set(try Generated(cfg).accountLabels.filter { later.contains($0.value) }.keys)
+        XCTAssertFalse(added.isEmpty)
+        let with = try lines(full, dropping: added), alone = try lines(without, dropping: [])
+        XCTAssertGreaterThan(alone.count, 10_000)
+        XCTAssertEqual(with.count, alone.count)
+        XCTAssertTrue(with == alone, "the other populations changed")
+    }
+}
