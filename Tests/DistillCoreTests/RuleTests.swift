@@ -650,10 +650,11 @@ final class RuleTests: XCTestCase {
 
     /// Twenty-four copies that send a popular framework's schema (sixty people differ on it) and
     /// rent addresses in one range: a small share of the schema's users, all of the range's.
-    static func copiesOnRentedAddresses(rangeAlsoHolds neighbours: Int) -> [Exchange] {
+    static func copiesOnRentedAddresses(rangeAlsoHolds neighbours: Int, oneCard: Bool = false) -> [Exchange] {
         let schema = "sha256:popular-agent-framework"
         let copies = harnessUsers("h", count: 24, tools: schema, hours: 48) { e, k, i in
             e.clientIP = "198.51.100.\(D.scatter("h\(k)", i) % 250 + 1)"
+            if oneCard { e.paymentFP = "card-department" }
         }
         let people = harnessUsers("p", count: 60, tools: schema, hours: 48) { e, k, i in
             e.promptText = S.prompt("p\(k)", i)
@@ -681,6 +682,15 @@ final class RuleTests: XCTestCase {
         // there they are a fifth of the users, and their share of the schema stays too small.
         let c = try cluster("h0", in: snapshot(Self.copiesOnRentedAddresses(rangeAlsoHolds: 100)))
         XCTAssertLessThan(weight("coordinated_harness", c) ?? 0, 1.0, describe(c))
+    }
+
+    func testCoordinatedHarnessControlCopiesOnOnePayersRange() throws {
+        // The same alike accounts on that range, all paid by one card (a department paying for
+        // its course on the campus range): the card binds them, the range adds no copies.
+        let c = try cluster("h0", in: snapshot(Self.copiesOnRentedAddresses(rangeAlsoHolds: 0, oneCard: true)))
+        XCTAssertEqual(c.accounts.filter { $0.hasPrefix("h") }.count, 24, describe(c))
+        XCTAssertLessThan(weight("coordinated_harness", c) ?? 0, 1.0, describe(c))
+        XCTAssertFalse(c.ties.contains { $0.examples.contains { $0.contains("address ranges") } }, "\(c.ties.map(\.examples))")
     }
 
     func testCoordinatedHarnessVariationJitteredCopies() throws {

@@ -457,6 +457,12 @@ struct ClusterBuilder {
                 for m in states[i].members where comparable[Int(m)] && (address || ties.harnessValue[Int(m)] < 0) { members.append(m) }
                 guard members.count > density.minimumNeighbours else { return }
                 for group in density.groups(members, profiles: coordination.profiles) {
+                    // Copies on a range that one card mostly pays for are that payer's people: a
+                    // department's course behind its campus NAT, alike because they do the same
+                    // homework. The card already binds them and says who pays. A farm spreads its
+                    // accounts over cards, since one card for all would fall with its first
+                    // chargeback and tie every account to it.
+                    if address && Self.mostOnOneCard(group, accounts: accounts) { continue }
                     let groupShare = Float(group.count) / Float(max(1, states[i].memberCount))
                     var raised = false
                     for m in group where ties.harnessValue[Int(m)] < 0 || (address && ties.harnessShare[Int(m)] < groupShare) {
@@ -468,6 +474,21 @@ struct ClusterBuilder {
                 }
             }
         }
+    }
+
+    /// Whether one card pays for at least half of `group`'s accounts.
+    static func mostOnOneCard(_ group: [Int32], accounts: [AccountState]) -> Bool {
+        var cards = group.map { accounts[Int($0)].firstCardSlot }.filter { $0 >= 0 }
+        guard cards.count * 2 >= group.count else { return false }
+        cards.sort()
+        var run = 0, best = 0
+        var previous: Int32?
+        for c in cards {
+            run = c == previous ? run + 1 : 1
+            previous = c
+            best = max(best, run)
+        }
+        return best * 2 >= group.count
     }
 
     /// Pairs of comparable accounts in step with each other's active windows.
