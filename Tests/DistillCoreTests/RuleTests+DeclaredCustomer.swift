@@ -5,12 +5,7 @@ import XCTest
 /// Nothing hides a common operator there, so its own traffic must show the harvest in the
 /// answers before it is `suspect`; words in the prompts alone (a model-as-judge pipeline's
 /// rubric and "reply with the score") put it on `watch`, with the reason on the cluster.
-final class DeclaredCustomerTests: XCTestCase {
-    typealias S = SignalTests
-    typealias D = DetectorTests
-    static let day0 = SignalTests.day0
-    static let hour = SignalTests.hour
-
+extension RuleTests {
     static let judgeMiddle = "grade the answer below against the rubric and reply with the score as json"
 
     /// A grading service: `count` accounts under one org and one card, from four addresses of
@@ -24,20 +19,6 @@ final class DeclaredCustomerTests: XCTestCase {
                      paymentFP: "card-grading", model: "m1", inputTokens: 600, outputTokens: Int64(outputTokens), reasoningTokens: 0,
                      httpStatus: 200, promptText: S.prompt(a, i, middle: judgeMiddle))
         }
-    }
-
-    func snapshot(_ exchanges: [Exchange]) -> Snapshot {
-        let detector = Detector()
-        detector.ingest(exchanges.sorted { $0.ts < $1.ts })
-        return detector.snapshot(includeQuiet: true)
-    }
-
-    func cluster(_ account: String, in snap: Snapshot, file: StaticString = #filePath, line: UInt = #line) throws -> ClusterSnapshot {
-        try XCTUnwrap(snap.clusters.first { $0.accounts.contains(account) }, "no cluster holds \(account)", file: file, line: line)
-    }
-
-    func describe(_ c: ClusterSnapshot) -> String {
-        "\(c.accounts.count) accounts, \(c.verdict) at \(c.risk): " + c.signals.map { "\($0.name)=\($0.weight)" }.joined(separator: " ")
     }
 
     func testOneOrgsJudgePipelineIsHeldAtWatchAndSaysWhy() throws {
