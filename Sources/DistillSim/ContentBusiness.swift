@@ -13,16 +13,7 @@ extension GrammarBuilder {
             "Write a one-sentence internal note for the agent handling this ticket:\n\n{ticket}",
             "Does this message contain personal data (names, emails, phone numbers, addresses)? Answer yes or no.\n\n{ticket}",
         ])
-        // Model-as-judge pipelines: an answer (a learner's, or another model's) scored against
-        // criteria, with a verdict in a fixed machine-readable shape. Each service runs one.
-        let judgeJobs = [
-            "Score the learner's response below against the marking scheme. Reply with JSON only, with the keys score (an integer from 0 to 10) and comment (one short sentence).\n\nTask: {judge_task}\n\nLearner response: {draft_answer}\n\n{rubric}",
-            "You are an automated marker for an online course. Mark the submission out of {5|6|10} using these criteria and return the mark and a brief comment as JSON.\n{rubric}\n\nQuestion: {judge_task}\nSubmission: {draft_answer}",
-            "Evaluate the assistant reply for accuracy and helpfulness on a 1-5 scale. Output exactly one line: SCORE=<n>; REASON=<under 25 words>.\n\nUser request: {judge_task}\nAssistant reply: {draft_answer}",
-            "Which reply answers the question better? Answer with A or B followed by one sentence of justification.\n\nQuestion: {judge_task}\nA: {draft_answer}\nB: {draft_answer}",
-            "Check this homework answer. Respond with JSON holding correct (true or false), points (0 to {3|4|5}) and hint (one sentence at most).\n\nProblem: {judge_task}\nStudent's answer: {draft_answer}",
-        ]
-        for (i, job) in judgeJobs.enumerated() { rule("judge_job_\(i)", [job]) }
+        for (i, job) in JudgeJobs.templates.enumerated() { rule(JudgeJobs.ruleName(i), [job]) }
         rule("judge_task", ["Find x if {#2-9}x + {#1-40} = {#41-99}.", "What is the probability of two heads in {#3-6} fair coin tosses?",
                             "Explain why the sky looks blue.", "Convert {#2-90} km/h to m/s.", "Name the main causes of the {French|Industrial|American} Revolution.",
                             "Differentiate x^{#2-6} + {#2-9}x.", "Summarise the plot of chapter {#1-12} in two sentences.", "Balance the equation H2 + O2 -> H2O.",
@@ -82,4 +73,18 @@ extension GrammarBuilder {
         ])
         words("review_close", "Would buy again., Returning it., Not recommended., Recommended!, Meh., Worth it., Do not buy.")
     }
+}
+
+/// Model-as-judge pipelines: an answer (a learner's, or another model's) scored against
+/// criteria, with a verdict in a fixed machine-readable shape. Each service runs one.
+enum JudgeJobs {
+    static let templates = [
+        "Score the learner's response below against the marking scheme. Reply with JSON only, with the keys score (an integer from 0 to 10) and comment (one short sentence).\n\nTask: {judge_task}\n\nLearner response: {draft_answer}\n\n{rubric}",
+        "You are an automated marker for an online course. Mark the submission out of {5|6|10} using these criteria and return the mark and a brief comment as JSON.\n{rubric}\n\nQuestion: {judge_task}\nSubmission: {draft_answer}",
+        "Evaluate the assistant reply for accuracy and helpfulness on a 1-5 scale. Output exactly one line: SCORE=<n>; REASON=<under 25 words>.\n\nUser request: {judge_task}\nAssistant reply: {draft_answer}",
+        "Which reply answers the question better? Answer with A or B followed by one sentence of justification.\n\nQuestion: {judge_task}\nA: {draft_answer}\nB: {draft_answer}",
+        "Check this homework answer. Respond with JSON holding correct (true or false), points (0 to {3|4|5}) and hint (one sentence at most).\n\nProblem: {judge_task}\nStudent's answer: {draft_answer}",
+    ]
+
+    static func ruleName(_ i: Int) -> String { "judge_job_\(i)" }
 }

@@ -10,7 +10,7 @@ enum Rules {
     static let hwWorked = g.id("hw_worked")
     static let bizJob = g.id("biz_job")
     /// One rule per judging pipeline's template; a service sticks to one.
-    static let judgeJobs: [Int] = (0..<5).map { g.id("judge_job_\($0)") }
+    static let judgeJobs: [Int] = JudgeJobs.templates.indices.map { g.id(JudgeJobs.ruleName($0)) }
     static let mcNum = g.id("mc_option_num"), mcText = g.id("mc_option_text")
     static let cotPrefix = g.id("cot_prefix"), cotSuffix = g.id("cot_suffix")
     static let rubricPrefix = g.id("rubric_prefix"), rubric = g.id("rubric"), draftAnswer = g.id("draft_answer")
