@@ -47,6 +47,30 @@ final class BehaviourDensityTests: XCTestCase {
         XCTAssertEqual(found.map(\.count), [40])
     }
 
+    /// One account's stats: 24 exchanges over `spanHours`, spread evenly over `hours` of the day,
+    /// everything else the same for every call.
+    private func stats(spanHours: Int, hours: [Int]) -> BehaviourStats {
+        var s = BehaviourStats()
+        s.accounts = 1; s.exchanges = 24; s.prompts = 24; s.tokenExchanges = 24
+        s.inputTokens = 24 * 1_000; s.outputTokens = 24 * 3_000; s.reasoningTokens = 24 * 900
+        s.longOutputs = 20; s.sessions = 4; s.sessionTurns = 24; s.toolExchanges = 24; s.distinctIPs = 20
+        s.spanHours = spanHours; s.activeHours = hours.count
+        for (k, h) in hours.enumerated() { s.hourOfDay[h] = Int32(24 / hours.count + (k < 24 % hours.count ? 1 : 0)) }
+        return s
+    }
+
+    func testFlatnessWaitsForADayOfActivity() {
+        // Copies of one harness opened this morning: one has so far been busy in two hours of the
+        // day, another in eight. How flat a day is cannot be read from part of one; they are copies.
+        let early = [9, 10], spread = Array(9..<17)
+        let young = (0..<10).map { BehaviourProfile(stats(spanHours: 10, hours: $0 < 5 ? early : spread)) }
+        XCTAssertLessThanOrEqual(young[0].distance(to: young[9]), 1)
+        XCTAssertEqual(BehaviourDensity().groups(young.indices.map { Int32($0) }, profiles: young).map(\.count), [10])
+        // After a day of activity, how it spreads over the day is known and tells them apart.
+        let settled = [early, spread].map { BehaviourProfile(stats(spanHours: 30, hours: $0)) }
+        XCTAssertGreaterThan(settled[0].distance(to: settled[1]), 1)
+    }
+
     /// The densest member is found column by column over the sample; it must be the member the
     /// early-exit distance would pick, ties to the first, NaN coordinates included.
     func testTheDensestMemberIsTheOneTheDistanceCounts() {

@@ -197,7 +197,10 @@ struct BehaviourProfile: Sendable {
         point[4] = Float(s.reasoningShare / 0.15)
         point[5] = Float(s.elicitingOpenerShare / 0.2)
         point[6] = Float(s.longOutputShare / 0.2)
-        point[7] = Float(s.hourFlatness / 0.1)
+        // Flatness over the day says nothing until the account has been seen for a day: left
+        // unknown (NaN, which no distance counts), so a farm's accounts opened this morning
+        // are compared on what they already show.
+        point[7] = s.spanHours >= 24 ? Float(s.hourFlatness / 0.1) : .nan
         point[8] = Float(s.ipRotation / 0.25)
     }
 

@@ -417,8 +417,9 @@ struct RiskModel {
         guard members.count > 1 else { return 0 }
         var center = SIMD16<Float>()
         for d in 0..<BehaviourProfile.dimensions {
-            let values = members.map { coordination.profiles[Int($0)].point[d] }.sorted()
-            center[d] = values[values.count / 2]
+            // An axis not yet known for a member (NaN) is left out of its median.
+            let values = members.map { coordination.profiles[Int($0)].point[d] }.filter { !$0.isNaN }.sorted()
+            center[d] = values.isEmpty ? .nan : values[values.count / 2]
         }
         let c = BehaviourProfile(point: center)
         let distances = members.map { Double(coordination.profiles[Int($0)].distance(to: c)) }.sorted()
