@@ -71,4 +71,44 @@ extension RuleTests {
         let judges = try cluster("judge0", in: snap)
         XCTAssertNotEqual(judges.verdict, .suspect, describe(judges))
     }
+
+    /// A department's course on its card: eight students with orgs of their own, each behind one
+    /// campus address, asking for worked solutions without a word about reasoning traces and
+    /// reading 2,400-token answers; `edit` changes each exchange as `farm` does.
+    static func courseOnOneCard(edit: @escaping (inout Exchange, String, Int, Int) -> Void = { _, _, _, _ in }) -> [Exchange] {
+        farm("s") { e, a, k, i in
+            e.promptText = S.prompt(a, i, middle: S.lightMiddle)
+            edit(&e, a, k, i)
+        }
+    }
+
+    func testOnePayerInTheOpenIsHeldAtWatchAndSaysWhy() throws {
+        let c = try cluster("s0", in: snapshot(Self.courseOnOneCard()))
+        XCTAssertEqual(c.accounts.count, 8, describe(c))
+        XCTAssertGreaterThanOrEqual(c.risk, DetectorSettings.standard.suspectRisk, "the card and the answers reach the suspect bar: \(describe(c))")
+        XCTAssertEqual(c.verdict, .watch, describe(c))
+        let note = try XCTUnwrap(c.verdictNote, "a cluster held below its risk says why")
+        XCTAssertTrue(note.contains("one card pays for 8 of the 8 accounts"), note)
+    }
+
+    /// What the hold rests on, each taken away in turn: the card paying for most, the accounts
+    /// keeping their addresses, prompts that do not ask for the reasoning.
+    func testOnePayerLosesTheHoldWithoutEachOfItsConditions() throws {
+        // The card's share, read off the bar itself: traffic that links many payers as tightly
+        // scores lower on other rules, so the verdict could not tell.
+        let model = Detector().scoring(at: Self.day0)
+        var pooled = BehaviourStats()
+        pooled.accounts = 8; pooled.exchanges = 320; pooled.prompts = 320; pooled.tokenExchanges = 320
+        pooled.longOutputs = 320; pooled.outputHeavy = 320; pooled.distinctIPs = 8
+        var context = RiskModel.ClusterContext()
+        context.accounts = 8
+        context.mostAccountsOnOneCard = 4
+        XCTAssertEqual(model.suspectBar(pooled, context, members: 8), .onePayerInTheOpen, "half of the accounts on one card")
+        context.mostAccountsOnOneCard = 3
+        XCTAssertNil(model.suspectBar(pooled, context, members: 8), "three of eight on one card is no payer for the cluster")
+        let rotating = try cluster("s0", in: snapshot(Self.courseOnOneCard { e, _, k, i in e.clientIP = "198.51.\(k).\(i % 250)" }))
+        XCTAssertEqual(rotating.verdict, .suspect, describe(rotating))
+        let asking = try cluster("s0", in: snapshot(Self.courseOnOneCard { e, a, _, i in e.promptText = S.prompt(a, i, middle: S.extractionMiddle) }))
+        XCTAssertEqual(asking.verdict, .suspect, describe(asking))
+    }
 }

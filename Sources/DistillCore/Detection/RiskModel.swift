@@ -90,7 +90,7 @@ struct RiskModel {
             hourlyRate: hourlyRate(a.members),
             ties: a.members.count > 1 ? ties(a.members, context: context) : [],
             verdictNote: a.verdict != .suspect && a.risk >= settings.suspectRisk
-                ? suspectBar(a.pooled, context, members: a.members.count)?.note(a.pooled, settings, members: a.members.count) : nil,
+                ? suspectBar(a.pooled, context, members: a.members.count)?.note(a.pooled, context, settings, members: a.members.count) : nil,
             members: sorted.map { m in
                 let account = accounts[Int(m)]
                 let counts = evidence.activity(Int(m)).stats
@@ -160,9 +160,9 @@ struct RiskModel {
 
     /// Why a cluster whose risk reaches `suspect` is held below it.
     enum SuspectBar {
-        case thinEvidence, noHarvest, answersCarryNoHarvest, loneVolume
+        case thinEvidence, noHarvest, answersCarryNoHarvest, onePayerInTheOpen, loneVolume
 
-        func note(_ s: BehaviourStats, _ settings: DetectorSettings, members: Int) -> String {
+        func note(_ s: BehaviourStats, _ context: ClusterContext, _ settings: DetectorSettings, members: Int) -> String {
             switch self {
             case .thinEvidence:
                 return "held at watch: \(s.verdictEvidence) \(s.prompts * 2 >= s.exchanges ? "prompts" : "exchanges") so far, \(settings.minimumPromptsForSuspect) needed to rest a verdict of suspect on"
@@ -171,6 +171,8 @@ struct RiskModel {
             case .answersCarryNoHarvest:
                 let who = members == 1 ? "one account" : "\(members) accounts of one declared org"
                 return "held at watch: \(who), nothing hidden across identities, and the answers carry no harvest (\(Int(roundingSaturated: s.longOutputShare * 100))% long, \(Int(roundingSaturated: s.outputHeavyShare * 100))% output-heavy)"
+            case .onePayerInTheOpen:
+                return "held at watch: one card pays for \(context.mostAccountsOnOneCard) of the \(members) accounts, they keep their addresses, and no prompt asks for reasoning traces; ask the card's holder"
             case .loneVolume:
                 return "held at watch: a lone account with \(s.exchanges) exchanges, \(settings.minimumExchangesForLoneSuspect) needed"
             }
@@ -187,11 +189,20 @@ struct RiskModel {
     /// hidden operator to expose; its own traffic must show the harvest where a distiller takes
     /// it, in the answers (long ones, or agentic sessions). Scoring against a rubric and asking
     /// for a verdict in JSON is what every model-as-judge pipeline sends, and its answers are short.
+    ///
+    /// One payer in the open is the same case seen through the card: most of the accounts on one
+    /// card, each keeping to its own addresses, none asking for reasoning traces. That is a
+    /// department paying for a course, or a company for its staff, whose members are alike
+    /// because they do the same work at the same hours; a farm spreads its accounts over cards,
+    /// since one card for all falls with one chargeback and names the payer. Long answers alone
+    /// are what such customers come for, so here the prompts must ask for the harvest.
     /// nil: nothing holds it back.
     func suspectBar(_ s: BehaviourStats, _ context: ClusterContext, members: Int) -> SuspectBar? {
         guard s.verdictEvidence >= settings.minimumPromptsForSuspect else { return .thinEvidence }
         if (s.prompts > 0 || s.tokenExchanges > 0) && ScoringRules.harvest(s) <= 0 { return .noHarvest }
         if (members == 1 || context.oneDeclaredOrg) && s.tokenExchanges > 0 && ScoringRules.harvestInAnswers(s) <= 0 { return .answersCarryNoHarvest }
+        if members > 1 && context.mostAccountsOnOneCard * 2 >= members && s.ipRotation < settings.maxRotationForAddressLink
+            && s.prompts > 0 && ScoringRules.asksForReasoning(s) <= 0 { return .onePayerInTheOpen }
         return members > 1 || s.exchanges >= settings.minimumExchangesForLoneSuspect ? nil : .loneVolume
     }
 
@@ -201,6 +212,8 @@ struct RiskModel {
         var accounts = 1
         /// Largest number of separate orgs (or org-less accounts) riding on one card.
         var maxIdentitiesPerCard = 0
+        /// Most members paying with one card (their first).
+        var mostAccountsOnOneCard = 0
         var cards = 0
         var cardExamples: [String] = []
         var orgExamples: [String] = []
@@ -249,6 +262,13 @@ struct RiskModel {
         // Cards: how many distinct orgs (org-less accounts count singly) share each card.
         let cardSlots = Self.distinctInOrder(members.lazy.map { accounts[Int($0)].firstCardSlot })
         c.cards = cardSlots.count
+        var paid = members.compactMap { m -> Int32? in let slot = accounts[Int(m)].firstCardSlot; return slot >= 0 ? slot : nil }
+        paid.sort()
+        var run = 0
+        for k in paid.indices {
+            run = k > 0 && paid[k - 1] == paid[k] ? run + 1 : 1
+            c.mostAccountsOnOneCard = max(c.mostAccountsOnOneCard, run)
+        }
         var perCard: [(Int, String)] = []
         let cards = evidence.tables[ValueKind.card.rawValue].states
         for slot in cardSlots where c.maxIdentitiesPerCard < identityCap {

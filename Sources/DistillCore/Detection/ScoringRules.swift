@@ -65,6 +65,14 @@ enum ScoringRules {
         max(ramp(max(s.extractionShare, s.elicitingOpenerShare), 0.1, 0.4), ramp(s.longOutputShare, 0.25, 0.6))
     }
 
+    /// Where `reasoning_extraction` starts and reaches full weight.
+    static let reasoningExtractionRamp = (low: 0.15, high: 0.6)
+
+    /// How far the prompts ask for reasoning traces, as `reasoning_extraction` reads them (0: not at all).
+    static func asksForReasoning(_ s: BehaviourStats) -> Double {
+        ramp(max(s.extractionShare, s.elicitingOpenerShare), reasoningExtractionRamp.low, reasoningExtractionRamp.high)
+    }
+
     /// The harvest as the answers alone show it: long answers, answers far longer than their
     /// prompts, or agentic sessions. Prompts' words can ask for a trace the answers never carry.
     static func harvestInAnswers(_ s: BehaviourStats) -> Double {
@@ -87,7 +95,7 @@ enum ScoringRules {
 
     static let all: [ScoringRule] = [
         // Prompts.
-        ScoringRule("reasoning_extraction", weight: 3.2, ramp: 0.15, 0.6, basis: .prompts,
+        ScoringRule("reasoning_extraction", weight: 3.2, ramp: reasoningExtractionRamp.low, reasoningExtractionRamp.high, basis: .prompts,
                     feature: "share of prompts, or of conversations' first prompts, that ask for reasoning traces, rubric grading, narrated tool use or step-keeping rewrites",
                     appliesWhen: "the log carries prompt text",
                     // A harness that asks once per session and then feeds tool results dilutes the
