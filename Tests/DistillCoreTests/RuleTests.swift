@@ -760,6 +760,24 @@ final class RuleTests: XCTestCase {
         assertRaised("synchrony", c, atLeast: 1.0)
     }
 
+    /// A thousand accounts held together by other ties, long answers throughout: a few dozen in
+    /// step is what chance gives among so many; a scheduler drives a large share of them.
+    func testSynchronyCountsByTheShareOfTheClusterInStep() {
+        let model = Detector().scoring(at: Self.day0)
+        var pooled = BehaviourStats()
+        pooled.accounts = 1000; pooled.exchanges = 40_000; pooled.prompts = 40_000
+        pooled.tokenExchanges = 40_000; pooled.longOutputs = 30_000
+        var context = RiskModel.ClusterContext()
+        context.accounts = 1000
+        func synchrony(_ inStep: Int) -> Double {
+            context.synchronisedAccounts = inStep
+            return model.score(pooled, context: context, explain: true).signals.first { $0.name == "synchrony" }?.weight ?? 0
+        }
+        XCTAssertEqual(synchrony(60), 0, "sixty of a thousand")
+        XCTAssertEqual(synchrony(200), 1.0, accuracy: 0.01)
+        XCTAssertEqual(synchrony(300), 2.0, accuracy: 0.01)
+    }
+
     /// An org of six and a farm of six on one card, each account at moments of its own, except
     /// `inStep` pairs (an org member and a farm account) that fire inside the same waves.
     static func orgBesideAFarm(inStep: Int) -> [Exchange] {

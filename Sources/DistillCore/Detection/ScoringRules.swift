@@ -183,11 +183,14 @@ enum ScoringRules {
                     factor: { harvest($0.stats) * ramp($0.context.harnessExclusivity, 0.2, 0.6) },
                     detail: { "\($0.context.homogeneousAccounts) of \($0.context.accounts) accounts behave as copies of each other on a shared harness" + agenticNote($0.stats) },
                     examples: { $0.context.harnessExamples }),
+        // Among thousands of accounts some pairs fall in step by chance (a hackathon's evening, a
+        // framework's users at work): in a cluster of a thousand, sixty such accounts say nothing
+        // of the rest. A scheduler drives most of its accounts, so the share counts too.
         ScoringRule("synchrony", weight: 2.0, ramp: 4, 20, basis: .accounts,
-                    feature: "accounts active in the same fifteen-minute windows far more often than chance (times the harvest evidence)",
+                    feature: "accounts active in the same fifteen-minute windows far more often than chance (times the harvest evidence and their share of the cluster, ramped 0.1 to 0.3)",
                     appliesWhen: "a cluster that asks for reasoning, takes long answers or runs tool sessions, not all of one org",
                     value: { Double($0.context.synchronisedAccounts) }, gate: { $0.context.accounts > 1 && !$0.context.oneDeclaredOrg },
-                    factor: { harvest($0.stats) },
+                    factor: { harvest($0.stats) * ramp(Double($0.context.synchronisedAccounts) / Double($0.context.accounts), 0.1, 0.3) },
                     detail: { "\($0.context.synchronisedAccounts) of \($0.context.accounts) accounts are active in the same fifteen-minute windows far more often than chance" + agenticNote($0.stats) },
                     examples: { $0.context.synchronyExamples }),
         ScoringRule("creation_burst", weight: 0.8, ramp: 0.3, 0.6, basis: .accounts,
