@@ -478,17 +478,20 @@ struct ClusterBuilder {
 
     /// Whether one card pays for at least half of `group`'s accounts.
     static func mostOnOneCard(_ group: [Int32], accounts: [AccountState]) -> Bool {
-        var cards = group.map { accounts[Int($0)].firstCardSlot }.filter { $0 >= 0 }
-        guard cards.count * 2 >= group.count else { return false }
+        accountsOnTopCard(group, accounts: accounts) * 2 >= group.count
+    }
+
+    /// How many of `members` pay with the card most of them use (each account's first card);
+    /// 0 when none has a card.
+    static func accountsOnTopCard(_ members: [Int32], accounts: [AccountState]) -> Int {
+        var cards = members.map { accounts[Int($0)].firstCardSlot }.filter { $0 >= 0 }
         cards.sort()
         var run = 0, best = 0
-        var previous: Int32?
-        for c in cards {
-            run = c == previous ? run + 1 : 1
-            previous = c
+        for k in cards.indices {
+            run = k > 0 && cards[k - 1] == cards[k] ? run + 1 : 1
             best = max(best, run)
         }
-        return best * 2 >= group.count
+        return best
     }
 
     /// Pairs of comparable accounts in step with each other's active windows.

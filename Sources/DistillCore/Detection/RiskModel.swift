@@ -262,13 +262,7 @@ struct RiskModel {
         // Cards: how many distinct orgs (org-less accounts count singly) share each card.
         let cardSlots = Self.distinctInOrder(members.lazy.map { accounts[Int($0)].firstCardSlot })
         c.cards = cardSlots.count
-        var paid = members.compactMap { m -> Int32? in let slot = accounts[Int(m)].firstCardSlot; return slot >= 0 ? slot : nil }
-        paid.sort()
-        var run = 0
-        for k in paid.indices {
-            run = k > 0 && paid[k - 1] == paid[k] ? run + 1 : 1
-            c.mostAccountsOnOneCard = max(c.mostAccountsOnOneCard, run)
-        }
+        c.mostAccountsOnOneCard = ClusterBuilder.accountsOnTopCard(members, accounts: accounts)
         var perCard: [(Int, String)] = []
         let cards = evidence.tables[ValueKind.card.rawValue].states
         for slot in cardSlots where c.maxIdentitiesPerCard < identityCap {
