@@ -225,6 +225,22 @@ final class RuleTests: XCTestCase {
         assertRaised("template_concentration", c, atLeast: 0.3)
     }
 
+    func testTemplateConcentrationCountsOnlyFamiliesThatRecur() throws {
+        // Forty accounts on one card, three prompts each in their own words: no family recurs
+        // within an account, so a prompt's own family is no template. Counting families seen
+        // once put every such account at 100% and the pooled cluster with them.
+        let own = try cluster("f0", in: snapshot(Self.farm(count: 40, perAccount: 3) { e, a, _, i in
+            e.promptText = "Hi there, " + S.randomWords(12, seed: "\(a)/\(i)").joined(separator: " ") + ", thanks so much!"
+        }))
+        XCTAssertEqual(own.accounts.count, 40, describe(own))
+        assertNotRaised("template_concentration", own)
+        // The same accounts filling one template three times each do concentrate.
+        let templated = try cluster("f0", in: snapshot(Self.farm(count: 40, perAccount: 3) { e, a, _, i in
+            e.promptText = Self.ticketTemplate("\(a)/\(i)")
+        }))
+        assertRaised("template_concentration", templated, atLeast: 0.3)
+    }
+
     func testTemplateConcentrationRandomWordAtBothEndsEscapesOnlyThisRule() throws {
         // Escape: a random word before and after every fill gives each prompt its own opening
         // and closing words, so no family recurs.

@@ -19,11 +19,15 @@ struct TopFamilies: Sendable {
         counts[minIndex] += 1
     }
 
-    /// Lower bound on prompts in the three largest families: all four but the smallest, so no
-    /// array is built and sorted (this runs for every touched account at every evaluation).
+    /// Lower bound on prompts in the three largest families that surely recur (seen twice or
+    /// more): all four but the smallest, so no array is built and sorted (this runs for every
+    /// touched account at every evaluation). A family seen once is no template: counted, an
+    /// account's first three prompts would always be "all from its top three families", and a
+    /// cluster of accounts that each sent a few made-up prompts would read as a template farm.
     var topThreeLowerBound: Int {
         let bounds = counts &- errors
-        return Int(bounds.wrappedSum()) - Int(bounds.min())
+        let recurring = bounds.replacing(with: 0, where: bounds .< 2)
+        return Int(recurring.wrappedSum()) - Int(recurring.min())
     }
 
     /// Calls `body` with each family seen more than once for sure (count − error > 1), in slot

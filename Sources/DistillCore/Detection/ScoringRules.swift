@@ -115,9 +115,9 @@ enum ScoringRules {
                     value: { $0.stats.lightOnlyShare }, gate: { $0.stats.prompts > 0 },
                     detail: { "\(pct($0.stats.lightOnlyShare)) of prompts ask only to think step by step" }),
         ScoringRule("template_concentration", weight: 0.5, ramp: 0.5, 0.85, basis: .prompts,
-                    feature: "share of prompts from each account's top three template families", appliesWhen: "the log carries prompt text",
+                    feature: "share of prompts from each account's top three recurring template families (each seen at least twice)", appliesWhen: "the log carries prompt text",
                     value: { $0.stats.templateConcentration }, gate: { $0.stats.prompts > 0 },
-                    detail: { "\(pct($0.stats.templateConcentration)) of prompts come from \($0.context.accounts > 1 ? "each account's" : "its") top 3 template families" },
+                    detail: { "\(pct($0.stats.templateConcentration)) of prompts come from \($0.context.accounts > 1 ? "each account's" : "its") top 3 recurring template families" },
                     examples: { $0.context.familyExamples }),
         // Exchanges.
         ScoringRule("output_heavy", weight: 1.0, ramp: 0.2, 0.6, basis: .exchanges,
