@@ -94,13 +94,17 @@ struct AccountActivity: Sendable {
         if hourly[i] < .max { hourly[i] += 1 }
     }
 
+    /// Prompts in the account's top three recurring template families, by opening or by
+    /// closing words, whichever holds more.
+    var topFamilyPrompts: Int { max(prefixFamilies.topThreeLowerBound, suffixFamilies.topThreeLowerBound) }
+
     /// Stats with the derived, estimate-based fields filled in.
     func currentStats(of account: AccountState) -> BehaviourStats {
         var s = stats
         s.distinctIPs = min(ips.estimate, Double(s.exchanges))
         s.distinctEndUsers = endUsers.estimate
         s.spanHours = Int((account.lastSeen - account.firstSeen) / 3_600_000) + 1
-        s.topFamilyPrompts = max(prefixFamilies.topThreeLowerBound, suffixFamilies.topThreeLowerBound)
+        s.topFamilyPrompts = topFamilyPrompts
         return s
     }
 

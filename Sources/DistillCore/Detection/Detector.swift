@@ -366,6 +366,13 @@ public final class Detector {
         try coordination.read(from: &r, accounts: n)
         nextEvaluation = try r.int64(); assessedAt = try r.int64(); dirty = try r.bool()
         accountStats = try r.array(BehaviourStats.self)
+        // Before format 8 a template family seen once counted among an account's top three: the
+        // figure is made again from the account's sketch, which is what an evaluation reads it from.
+        if r.formatVersion < 8 {
+            for b in accountStats.indices where b < evidence.activities.count {
+                accountStats[b].topFamilyPrompts = evidence.activities[b].topFamilyPrompts
+            }
+        }
         let scores = try r.count(minimumSize: 8)
         behaviour = []
         behaviour.reserveCapacity(scores)
