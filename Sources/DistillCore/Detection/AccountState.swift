@@ -25,16 +25,23 @@ struct TopFamilies: Sendable {
     /// account's first three prompts would always be "all from its top three families", and a
     /// cluster of accounts that each sent a few made-up prompts would read as a template farm.
     var topThreeLowerBound: Int {
-        let bounds = counts &- errors
-        let recurring = bounds.replacing(with: 0, where: bounds .< 2)
+        let recurring = recurringCounts
         return Int(recurring.wrappedSum()) - Int(recurring.min())
     }
 
-    /// Calls `body` with each family seen more than once for sure (count − error > 1), in slot
-    /// order, without building an array.
+    /// Calls `body` with each family seen more than once for sure, in slot order, without
+    /// building an array.
     @inline(__always)
     func forEachRecurringKey(_ body: (UInt64) -> Void) {
-        for i in 0..<Self.capacity where counts[i] - errors[i] > 1 { body(keys[i]) }
+        let recurring = recurringCounts
+        for i in 0..<Self.capacity where recurring[i] > 0 { body(keys[i]) }
+    }
+
+    /// Per slot, the lower bound on its family's prompts (count − error) where that is two or
+    /// more, and 0 where the family may have been seen only once: the one test of "recurs".
+    private var recurringCounts: SIMD4<Int32> {
+        let bounds = counts &- errors
+        return bounds.replacing(with: 0, where: bounds .< 2)
     }
 }
 
