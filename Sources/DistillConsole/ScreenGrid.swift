@@ -103,29 +103,42 @@ public struct ScreenGrid: Sendable {
         var col = x
         if align == .right { col = x + limit - TextWidth.width(of: fitted) }
         let start = col
-        for c in fitted {
-            var w = TextWidth.width(of: c)
-            var ch = c
+        characters: for c in fitted {
+            let w = TextWidth.width(of: c)
             if w == 0 {
                 // A lone combining mark or zero-width character: show it on a dotted circle.
-                ch = unicode ? Character("\u{25CC}") : "?"
-                w = 1
+                guard place(unicode ? Character("\u{25CC}") : "?", width: 1, at: &col, y: y, role: role,
+                            markPlaceholders: markPlaceholders) else { break }
+            } else if let parts = TextWidth.cells(of: c) {
+                for part in parts {
+                    guard place(part.text, width: part.width, at: &col, y: y, role: role,
+                                markPlaceholders: markPlaceholders) else { break characters }
+                }
+            } else {
+                guard place(c, width: w, at: &col, y: y, role: role, markPlaceholders: markPlaceholders) else { break }
             }
-            if col < 0 { col += w; continue }
-            guard col + w <= width else { break }
-            var r = role
-            if markPlaceholders, let v = c.unicodeScalars.first?.value,
-               (0x2400...0x2421).contains(v) || v == 0xFFFD { r = .placeholder }
-            // Overwriting half of a wide character leaves its other half as a blank.
-            if cells[y * width + col].isContinuation, col > 0 { cells[y * width + col - 1] = Cell(char: " ", role: cells[y * width + col - 1].role, isContinuation: false) }
-            cells[y * width + col] = Cell(char: ch, role: r, isContinuation: false)
-            if w == 2 { cells[y * width + col + 1] = Cell(char: " ", role: r, isContinuation: true) }
-            else if col + 1 < width, cells[y * width + col + 1].isContinuation {
-                cells[y * width + col + 1] = Cell(char: " ", role: cells[y * width + col + 1].role, isContinuation: false)
-            }
-            col += w
         }
         return col - start
+    }
+
+    /// Writes one cell (two for a wide character) at `col` and moves past it; nothing left of
+    /// the grid. False, with nothing written, when it would pass the right edge.
+    private mutating func place(_ ch: Character, width w: Int, at col: inout Int, y: Int,
+                                role: StyleRole, markPlaceholders: Bool) -> Bool {
+        if col < 0 { col += w; return true }
+        guard col + w <= width else { return false }
+        var r = role
+        if markPlaceholders, let v = ch.unicodeScalars.first?.value,
+           (0x2400...0x2421).contains(v) || v == 0xFFFD { r = .placeholder }
+        // Overwriting half of a wide character leaves its other half as a blank.
+        if cells[y * width + col].isContinuation, col > 0 { cells[y * width + col - 1] = Cell(char: " ", role: cells[y * width + col - 1].role, isContinuation: false) }
+        cells[y * width + col] = Cell(char: ch, role: r, isContinuation: false)
+        if w == 2 { cells[y * width + col + 1] = Cell(char: " ", role: r, isContinuation: true) }
+        else if col + 1 < width, cells[y * width + col + 1].isContinuation {
+            cells[y * width + col + 1] = Cell(char: " ", role: cells[y * width + col + 1].role, isContinuation: false)
+        }
+        col += w
+        return true
     }
 
     /// Changes the role of cells in row `y` from `x` for `count` columns, keeping their text.

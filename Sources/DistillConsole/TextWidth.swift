@@ -8,11 +8,68 @@ public enum TextWidth {
         let scalars = c.unicodeScalars
         guard let first = scalars.first else { return 0 }
         let v = first.value
+        if scalars.count == 1 { return width(ofScalar: v) }
+        // An emoji presentation selector makes the cluster an emoji; a pictograph's modifiers
+        // and joiners are drawn on it.
+        if scalars.contains(where: { $0.value == 0xFE0F }) { return 2 }
+        if v >= 0x1F000 { return width(ofScalar: v) }
+        // Otherwise terminals give each scalar its own width: an Indic conjunct or a Thai
+        // vowel that is one character to Swift takes a column per letter on screen.
+        var w = 0
+        for s in scalars { w += width(ofScalar: s.value) }
+        return w
+    }
+
+    /// One scalar's columns, as the C library's `wcwidth` gives them: none for controls,
+    /// non-spacing and enclosing marks, most format characters and Hangul's medial and final
+    /// jamo; two for East Asian wide characters; one otherwise (spacing marks included).
+    static func width(ofScalar v: UInt32) -> Int {
         if v < 0x300 { return v < 0x20 || (v >= 0x7F && v < 0xA0) ? 0 : 1 }
-        // An emoji presentation selector or a flag pair makes the cluster an emoji.
-        if scalars.count > 1, scalars.contains(where: { $0.value == 0xFE0F }) { return 2 }
         if isZeroWidth(v) { return 0 }
-        return isWide(v) && !isNarrowPictograph(v) ? 2 : 1
+        if isWide(v) { return isNarrowPictograph(v) ? 1 : 2 }
+        if (0x1160...0x11FF).contains(v) || (0xD7B0...0xD7FF).contains(v) { return 0 }
+        guard let scalar = Unicode.Scalar(v) else { return 1 }
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark:
+            return 0
+        case .format:
+            // Signs that span the digits after them take a column of their own.
+            switch v {
+            case 0x0600...0x0605, 0x06DD, 0x070F, 0x0890...0x0891, 0x08E2, 0x110BD, 0x110CD: return 1
+            default: return 0
+            }
+        default:
+            return 1
+        }
+    }
+
+    /// The cells a character is drawn in, when it needs more than one of its own: each scalar
+    /// that takes a column starts a cell, with the marks that follow it. Curses keeps one
+    /// spacing character per cell and drops the rest, so a conjunct put in one cell lost its
+    /// second letter on screen. nil when the character fits one cell as it is.
+    static func cells(of c: Character) -> [(text: Character, width: Int)]? {
+        let scalars = c.unicodeScalars
+        guard scalars.count > 1, let first = scalars.first, first.value < 0x1F000,
+              !scalars.contains(where: { $0.value == 0xFE0F }) else { return nil }
+        var spacing = 0
+        for s in scalars where width(ofScalar: s.value) > 0 { spacing += 1 }
+        guard spacing > 1 else { return nil }
+        var parts: [(text: Character, width: Int)] = []
+        var piece = String.UnicodeScalarView()
+        var pieceWidth = 0
+        func flush() {
+            // A piece is one spacing scalar and its marks: one grapheme, or (for marks that do
+            // not extend) several, each with at most one spacing scalar.
+            for ch in String(piece) { parts.append((ch, width(of: ch))) }
+            piece = String.UnicodeScalarView(); pieceWidth = 0
+        }
+        for s in scalars {
+            let w = width(ofScalar: s.value)
+            if w > 0 && pieceWidth > 0 { flush() }
+            piece.append(s); pieceWidth += w
+        }
+        flush()
+        return parts.filter { $0.width > 0 }
     }
 
     /// Pictographs inside the wide blocks below that Unicode gives a narrow (text) width, as

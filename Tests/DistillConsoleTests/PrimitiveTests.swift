@@ -50,6 +50,29 @@ final class PrimitiveTests: XCTestCase {
         XCTAssertEqual(g.text(row: 0), " a x␛b")
     }
 
+    func testGridKeepsEveryLetterOfIndicConjunctsAndThaiVowels() {
+        // Swift makes one character of "स्ते" (a conjunct) and of "ทำ" (a vowel with its own
+        // column); terminals give each letter a column, and curses keeps one letter per cell.
+        XCTAssertEqual(TextWidth.width(of: "नमस्ते"), 4)
+        XCTAssertEqual(TextWidth.width(of: "ทำน้ำ"), 4)
+        XCTAssertEqual(TextWidth.width(of: "ক্ষমা"), 4)
+        XCTAssertEqual(TextWidth.width(of: "வணக்கம்"), 5)
+        var g = ScreenGrid(width: 30, height: 1)
+        let text = "acct_नमस्ते_x ทำน้ำ ক্ষমা"
+        let used = g.put(text, x: 0, y: 0, role: .text)
+        XCTAssertEqual(used, TextWidth.width(of: text))
+        XCTAssertEqual(g.text(row: 0), text, "every letter reaches the screen")
+        for x in 0..<used {
+            let cell = g[x, 0].char.unicodeScalars
+            XCTAssertLessThanOrEqual(cell.filter { TextWidth.width(ofScalar: $0.value) > 0 }.count, 1,
+                                     "one letter per cell at column \(x): \(String(g[x, 0].char))")
+        }
+        // Cut at the edge by columns, never in the middle of a letter's marks.
+        var narrow = ScreenGrid(width: 8, height: 1)
+        narrow.put("नमस्ते नमस्ते", x: 0, y: 0, role: .text)
+        XCTAssertEqual(narrow.text(row: 0), "नमस्ते नम…")
+    }
+
     func testGridClipsAtTheRightEdgeAndRightAligns() {
         var g = ScreenGrid(width: 8, height: 1)
         g.put("abcdefghij", x: 2, y: 0, role: .text)
