@@ -202,6 +202,9 @@ public struct ConsoleSession {
         }
     }
 
+    /// What Space, `+`, `-` and `.` say once a replay has played all of its input.
+    static let replayEnded = "the replay has reached the end of its input; [ or :goto go back"
+
     /// Applies effects; true to quit.
     mutating func apply(_ effects: [ConsoleEffect]) -> Bool {
         let now = nowMs()
@@ -213,14 +216,12 @@ public struct ConsoleSession {
                 // A live feed is counted as it arrives and an ended replay has nothing left to
                 // play: saying "paused" there would claim something that does not happen.
                 if engine.live { console.say("a live feed is not paused: records are counted as they arrive", .warning); break }
-                if engine.finished {
-                    console.say("the replay has reached the end of its input; [ or :goto go back", .warning)
-                    break
-                }
+                if engine.finished { console.say(Self.replayEnded, .warning); break }
                 engine.setPaused(!engine.clock.paused, wallMs: now)
                 console.say(engine.clock.paused ? "paused — Space resumes, . steps a minute" : "resumed at ×\(engine.clock.speed)")
             case .scaleSpeed(let f):
                 if engine.live { console.say("a live feed has no replay speed: records are counted as they arrive", .warning); break }
+                if engine.finished { console.say(Self.replayEnded, .warning); break }
                 engine.setSpeed(f > 1 ? engine.clock.speed.faster : engine.clock.speed.slower, wallMs: now)
                 console.say("replay speed ×\(engine.clock.speed)")
             case .setSpeed(let v):
@@ -237,6 +238,7 @@ public struct ConsoleSession {
                 console.themeName = loaded.theme.name
                 console.say(loaded.warning ?? "theme \(loaded.theme.name)", loaded.warning == nil ? .muted : .warning)
             case .step:
+                if !engine.live && engine.finished { console.say(Self.replayEnded, .warning); break }
                 report(engine.step(wallMs: now), "stepping one stream minute")
             case .nextSuspect:
                 report(engine.nextSuspect(wallMs: now), "fast-forwarding to the next moment a cluster becomes suspect")

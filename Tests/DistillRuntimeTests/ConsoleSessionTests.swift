@@ -179,6 +179,38 @@ final class ConsoleSessionTests: RuntimeTestCase {
         }
     }
 
+    /// Once a replay has ended, `-` and `.` say so, as Space does, instead of changing the
+    /// speed shown beside END OF INPUT or asking for a pause that Space then refuses.
+    func testSpeedAndStepAreRefusedOnceAReplayHasEnded() throws {
+        let path = try generate("short.ndjson", days: 1, exchanges: 2_000)
+        let engine = try ReplayEngine(speed: .max, paused: false, makeDetector: { Detector() },
+                                      makeFeed: { StreamFeed(stream: try ExchangeStream(paths: [path])) })
+        var pressed = [Character]()
+        var afterSlower = "", afterStep = ""
+        let deadline = Date().addingTimeInterval(60)
+        let terminal = ScriptedTerminal { grid in
+            if Date() > deadline { return .char("q") }
+            let screen = (0..<grid.height).map { grid.text(row: $0) }.joined(separator: "\n")
+            switch pressed.count {
+            case 0 where screen.contains("END OF INPUT"): pressed.append("-"); return .char("-")
+            case 1 where screen.contains("end of its input") || screen.contains("replay speed"):
+                afterSlower = screen; pressed.append("."); return .char(".")
+            case 2 where screen.contains("steps while paused") || screen.contains("end of its input"):
+                afterStep = screen; pressed.append("q"); return .char("q")
+            default: return nil
+            }
+        }
+        var session = ConsoleSession(terminal: terminal, engine: engine, sourceName: "short.ndjson")
+        _ = session.run()
+        engine.stop()
+        XCTAssertEqual(pressed, ["-", ".", "q"], terminal.screen)
+        XCTAssertTrue(afterSlower.contains("the replay has reached the end of its input"), afterSlower)
+        XCTAssertFalse(afterSlower.contains("replay speed"), afterSlower)
+        XCTAssertTrue(afterSlower.contains("END OF INPUT ×max"), "the speed shown is unchanged: \(afterSlower)")
+        XCTAssertFalse(afterStep.contains("steps while paused"), afterStep)
+        XCTAssertTrue(afterStep.contains("the replay has reached the end of its input"), afterStep)
+    }
+
     /// A seek that ends within the turn it began in (a step of one stream minute while paused)
     /// still replaces "stepping one stream minute…" with where the replay now stands.
     func testAFinishedSeekSaysWhereTheReplayStands() throws {
