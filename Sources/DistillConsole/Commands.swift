@@ -151,8 +151,22 @@ extension Console {
         var tail = Array(args.dropFirst())
         let scope = tail.first.flatMap { AllowlistScope(rawValue: $0.lowercased()) }
         if scope != nil { tail.removeFirst() }
+        // A scope cut short or in the plural would otherwise become the note's first word, and
+        // the clear would allowlist nothing while the analyst believes it did.
+        if scope == nil, let word = tail.first?.lowercased(), let meant = Self.scopeMisspelt(word) {
+            say("'\(word)' is not a scope: write '\(meant.rawValue)' in full to allowlist by it, or begin the note with another word", .warning)
+            return []
+        }
         decide(.clear, reason: reason, scope: scope, note: tail.isEmpty ? nil : tail.joined(separator: " "))
         return []
+    }
+
+    /// The one scope `word` looks like an attempt at (two or more of its first letters, or its
+    /// plural), if any.
+    static func scopeMisspelt(_ word: String) -> AllowlistScope? {
+        guard word.count >= 2 else { return nil }
+        let meant = AllowlistScope.allCases.filter { $0.rawValue.hasPrefix(word) || word == $0.rawValue + "s" }
+        return meant.count == 1 ? meant[0] : nil
     }
 
     func snoozeCommand(_ args: [String]) -> [ConsoleEffect] {

@@ -524,6 +524,13 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(console.run(command: "clear lunch"), [])
         XCTAssertEqual(console.message?.role, .warning)
         XCTAssertTrue(store.records.isEmpty)
+        // A scope cut short or in the plural is refused, not taken into the note.
+        for typo in ["ca", "acc", "orgs"] {
+            _ = console.run(command: "clear eval-lab \(typo) students of CS101")
+            XCTAssertEqual(console.message?.role, .warning, typo)
+            XCTAssertTrue(console.message?.text.contains("is not a scope") == true, console.message?.text ?? "")
+            XCTAssertTrue(store.records.isEmpty, typo)
+        }
         _ = console.run(command: "clear eval-lab account known benchmark harness")
         XCTAssertEqual(store.records[0].verdictDecision?.reason, .evalLab)
         XCTAssertEqual(store.records[0].verdictDecision?.scope, .account)
