@@ -170,10 +170,10 @@ extension Console {
     }
 
     func snoozeCommand(_ args: [String]) -> [ConsoleEffect] {
-        guard let first = args.first, let until = Self.streamTime(after: snapshot.streamTime ?? 0, spec: first) else {
+        guard let first = args.first, let until = Self.streamTime(after: shownStreamTime ?? 0, spec: first) else {
             say("usage: " + Self.snoozeUsage, .warning); return []
         }
-        if let now = snapshot.streamTime, until <= now {
+        if let now = shownStreamTime, until <= now {
             say("\(Format.clock(until)) is not after the stream's time \(Format.clock(now)): a snooze runs until a later moment", .warning)
             return []
         }

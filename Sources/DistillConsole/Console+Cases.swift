@@ -207,12 +207,17 @@ extension Console {
 
     // MARK: Display
 
+    /// The stream time the status bar shows: a paused or seeking replay's clock, which can be
+    /// past the newest exchange read. Snoozes are set and judged against it, so that a moment
+    /// the analyst sees as past is never accepted as later, nor shown as still snoozed.
+    var shownStreamTime: StreamTime? { status.clock ?? snapshot.streamTime }
+
     func decisionText(_ subject: CaseSubject, _ key: String, inCluster cluster: ClusterSnapshot? = nil) -> CellContent {
         if let r = book.record(subject, key) {
             let pen = r.notes.isEmpty ? "" : (unicode ? "✎" : "*")
             if let v = r.verdictDecision {
                 if v.action == .snooze {
-                    let due = (snapshot.streamTime ?? 0) >= (v.until ?? 0)
+                    let due = (shownStreamTime ?? 0) >= (v.until ?? 0)
                     return .text((due ? "due" : "snoozed") + pen, due ? .warning : .muted)
                 }
                 let verdict: Verdict = v.action == .suspect ? .suspect : v.action == .watch ? .watch : .clear

@@ -514,6 +514,32 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(g.text(row: 0).contains("1 case") || g.text(row: 0).hasSuffix("…"), true)
     }
 
+    /// A paused replay's clock can stand past the newest exchange read: a snooze is set and
+    /// judged against the time the status bar shows, not the older one nobody sees.
+    func testSnoozeIsJudgedAgainstTheClockTheStatusBarShows() {
+        let (console, _) = Self.fixture()
+        let store = MemoryCaseStore()
+        console.caseStore = store
+        _ = console.handle(.char("j"))
+        let newest = console.snapshot.streamTime!
+        let shown = newest - newest % 60_000 + 30 * 60_000
+        console.status.clock = shown
+        XCTAssertTrue(render(console).text(row: 0).contains(Format.clock(shown)), render(console).text(row: 0))
+        let between = shown - 10 * 60_000
+        _ = console.run(command: "snooze " + String(Timestamp.format(between).prefix(16)) + "Z")
+        XCTAssertEqual(console.message?.role, .warning)
+        XCTAssertTrue(console.message?.text.contains("not after the stream's time \(Format.clock(shown))") == true, console.message?.text ?? "")
+        XCTAssertTrue(store.records.isEmpty, "a moment already past on screen is refused")
+        _ = console.run(command: "snooze 1h")
+        XCTAssertEqual(store.records.first?.verdictDecision?.until, shown + Self.hour, "durations count from the clock shown")
+        let key = store.records[0].subjectKey
+        guard case .text(let before, _) = console.decisionText(.cluster, key) else { return XCTFail("no decision shown") }
+        XCTAssertEqual(before, "snoozed")
+        console.status.clock = shown + 2 * Self.hour
+        guard case .text(let after, _) = console.decisionText(.cluster, key) else { return XCTFail("no decision shown") }
+        XCTAssertEqual(after, "due", "due once the clock shown has passed it, before any newer exchange is read")
+    }
+
     func testClearNeedsAReasonAndItsScopeMakesTheAllowlist() {
         let (console, _) = Self.fixture()
         let store = MemoryCaseStore()
