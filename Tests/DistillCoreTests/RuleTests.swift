@@ -638,6 +638,8 @@ final class RuleTests: XCTestCase {
         let c = try cluster("h0", in: snapshot(Self.harnessUsers("h", count: 24, tools: "sha256:harvest-kit") { _, _, _ in }))
         XCTAssertEqual(c.accounts.count, 24, describe(c))
         assertRaised("coordinated_harness", c, atLeast: 1.0)
+        let copies = try XCTUnwrap(c.ties.first { $0.kind == .harnessCopies }, describe(c))
+        XCTAssertTrue(copies.examples.contains { $0.contains(": 1 tool schema used by no one else;") }, "\(copies.examples)")
     }
 
     func testCoordinatedHarnessControlPopularFramework() throws {
@@ -690,7 +692,7 @@ final class RuleTests: XCTestCase {
         XCTAssertEqual(c.accounts.filter { $0.hasPrefix("h") }.count, 24, describe(c))
         assertRaised("coordinated_harness", c, atLeast: 1.0)
         let copies = try XCTUnwrap(c.ties.first { $0.kind == .harnessCopies }, describe(c))
-        XCTAssertTrue(copies.examples.contains { $0.contains("address ranges used by no one else") }, "\(copies.examples)")
+        XCTAssertTrue(copies.examples.contains { $0.contains("1 address range used by no one else") }, "\(copies.examples)")
     }
 
     func testCoordinatedHarnessControlCopiesAMinorityOfTheirRange() throws {

@@ -391,20 +391,27 @@ struct RiskModel {
     /// Sentences for the coordination ties inside one cluster: which harness values its copies
     /// share (and whether anyone outside uses them), and the windows its members were active in together.
     private func describeCoordination(_ members: [Int32], values: [Int64], ties: CoordinationTies, into c: inout ClusterContext) {
-        var perKind: [ValueKind: (values: Int, exclusive: Int)] = [:]
+        // Counted per label: a template family is one thing to the analyst, whichever end of
+        // the prompt it was read from.
+        var perLabel: [(singular: String, plural: String, values: Int, exclusive: Int)] = []
         for packed in Set(values).sorted() {
             let kind = ValueKind(rawValue: Int(packed >> 32)) ?? .tools
             let state = evidence.tables[kind.rawValue].states[Int(Int32(truncatingIfNeeded: packed))]
             let inside = members.filter { state.contains($0) }.count
-            var entry = perKind[kind] ?? (0, 0)
-            entry.values += 1
-            if inside == state.memberCount { entry.exclusive += 1 }
-            perKind[kind] = entry
+            let plural = kindLabel(plural: kind)
+            if let i = perLabel.firstIndex(where: { $0.plural == plural }) {
+                perLabel[i].values += 1
+                if inside == state.memberCount { perLabel[i].exclusive += 1 }
+            } else {
+                perLabel.append((harnessLabel(kind), plural, 1, inside == state.memberCount ? 1 : 0))
+            }
         }
         if c.homogeneousAccounts > 0 {
-            let parts = perKind.keys.sorted { $0.rawValue < $1.rawValue }.map { kind -> String in
-                let e = perKind[kind]!
-                return "\(e.values) \(kindLabel(plural: kind))" + (e.exclusive == e.values ? " used by no one else" : " (\(e.exclusive) used by no one else)")
+            let parts = perLabel.map { e -> String in
+                let named = "\(e.values) " + (e.values == 1 ? e.singular : e.plural)
+                if e.exclusive == e.values { return named + " used by no one else" }
+                if e.exclusive == 0 { return named + " that others use too" }
+                return named + " (\(e.exclusive) used by no one else)"
             }
             let spread = profileSpread(members.filter { Int($0) < ties.harnessValue.count && ties.harnessValue[Int($0)] >= 0 })
             c.harnessExamples.append("\(c.homogeneousAccounts) accounts behave as copies on a shared harness: " + parts.joined(separator: ", ")
@@ -482,6 +489,18 @@ struct RiskModel {
         case .systemPrompt: return "system prompt"
         case .tools: return "tool schema"
         default: return "\(kind)"
+        }
+    }
+
+    /// One harness value's kind, for "1 tool schema used by no one else".
+    func harnessLabel(_ kind: ValueKind) -> String {
+        switch kind {
+        case .tools: return "tool schema"
+        case .systemPrompt: return "system prompt"
+        case .promptPrefix, .promptSuffix: return "template family"
+        case .ipRange: return "address range"
+        case .ip: return "address"
+        default: return "\(kind) value"
         }
     }
 
