@@ -107,10 +107,13 @@ extension Console {
     }
 
     /// The help's lines for one group of commands: usage, then what it does.
-    func commandHelpLines(_ group: ConsoleCommand.Group, usageWidth: Int) -> [Line] {
-        Self.commands.filter { $0.group == group }.flatMap { c -> [Line] in
-            var lines: [Line] = [[Segment("   " + c.usage.padding(usageWidth), .footerKey), Segment(c.help(self), .text)]]
-            if let more = c.more { lines.append([Segment("   " + "".padding(usageWidth), .footerKey), Segment(more, .text)]) }
+    func commandHelpLines(_ group: ConsoleCommand.Group, usageWidth: Int, width: Int) -> [Line] {
+        let members = Self.commands.filter { $0.group == group }
+        // Every description starts in one column, past the longest usage.
+        let indent = max(usageWidth, (members.map { TextWidth.width(of: $0.usage) }.max() ?? 0) + 1)
+        return members.flatMap { c -> [Line] in
+            var lines = described(c.usage, c.help(self), indent: indent, width: width)
+            if let more = c.more { lines += described("", more, indent: indent, width: width) }
             return lines
         }
     }

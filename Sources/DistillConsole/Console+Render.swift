@@ -402,19 +402,34 @@ extension Console {
     /// The help's lines that match the help's filter, each under its section's heading.
     func searched(_ lines: [Line]) -> [Line] {
         guard let f = navigation.top.filter else { return lines }
+        // A section is its heading (one or more lines) and its entries; an entry is its first
+        // line and the lines its text wrapped onto, which start blank. Entries are matched as
+        // one text and shown whole, under their heading.
+        var sections: [(heading: [Line], entries: [[Line]])] = [([], [])]
+        for line in lines where !line.isEmpty {
+            let last = sections.count - 1
+            if line.first?.role == .header {
+                if sections[last].entries.isEmpty && !sections[last].heading.isEmpty { sections[last].heading.append(line) }
+                else { sections.append(([line], [])) }
+                continue
+            }
+            let continues = line.first.map { !$0.text.isEmpty && $0.text.allSatisfy { $0 == " " } } ?? false
+            if continues && !sections[last].entries.isEmpty { sections[last].entries[sections[last].entries.count - 1].append(line) }
+            else { sections[last].entries.append([line]) }
+        }
         var out: [Line] = []
-        var heading: Line?
-        for line in lines {
-            if line.first?.role == .header { heading = line; continue }
-            guard !line.isEmpty, f.matches(line.map(\.text).joined()) else { continue }
-            if let h = heading { if !out.isEmpty { out.append([]) }; out.append(h); heading = nil }
-            out.append(line)
+        for section in sections {
+            let matching = section.entries.filter { f.matches($0.map { $0.map(\.text).joined() }.joined(separator: " ")) }
+            guard !matching.isEmpty else { continue }
+            if !out.isEmpty { out.append([]) }
+            out += section.heading
+            for entry in matching { out += entry }
         }
         return out.isEmpty ? [[Segment(" nothing in the help matches '\(f.label)'", .muted)]] : out
     }
 
     /// Lines of `description` under a key column `indent` wide, wrapped to `width`.
-    private func described(_ key: String, _ description: String, indent: Int, width: Int, role: StyleRole = .footerKey) -> [Line] {
+    func described(_ key: String, _ description: String, indent: Int, width: Int, role: StyleRole = .footerKey) -> [Line] {
         let parts = TextPane.wrap(description, width: max(20, width - indent - 4), unicode: unicode)
         return parts.enumerated().map { i, part in
             [Segment(i == 0 ? "   " + key.padding(indent) : String(repeating: " ", count: indent + 3), role), Segment(part, .text)]
@@ -440,7 +455,7 @@ extension Console {
                        ("IN→OUT avg", "mean input and output tokens per exchange")] {
             out += described(c, d, indent: 22, width: width)
         }
-        out += [[], [Segment(" Signals (weight: log-odds added at full strength; negative is evidence of innocence)", .header)]]
+        out += [[], [Segment(" Signals (weight: log-odds added at full strength)", .header)]]
         for rule in RuleTable.glossary {
             out += described(rule.name + String(format: " %+.1f", rule.weight), rule.feature, indent: 30, width: width)
         }
@@ -451,27 +466,31 @@ extension Console {
         var out: [Line] = []
         for h in keymap.helpLines() {
             if h.isGroup { out.append([]); out.append([Segment(" " + h.keys, .header)]) }
-            else { out.append([Segment("   " + h.keys.padding(22), .footerKey), Segment(h.description, .text)]) }
+            else { out += described(h.keys, h.description, indent: 22, width: width) }
         }
         out.append([])
         out.append([Segment(" Commands (after :)", .header)])
-        out += commandHelpLines(.general, usageWidth: 22)
+        out += commandHelpLines(.general, usageWidth: 22, width: width)
         out.append([])
         out.append([Segment(" Editing a prompt (/, : and notes)", .header)])
         for (k, d) in [("← → Home End", "move (also Ctrl+B, Ctrl+F, Ctrl+A, Ctrl+E)"),
                        ("Ctrl+W Ctrl+U Ctrl+K", "cut the word before the cursor, all before it, all after it"),
                        ("↑ ↓", "earlier entries of this prompt"),
                        ("Tab", "complete a command and its arguments (after :)")] {
-            out.append([Segment("   " + k.padding(22), .footerKey), Segment(d, .text)])
+            out += described(k, d, indent: 22, width: width)
         }
         out.append([])
         out.append([Segment(" Marks", .header)])
-        out.append([Segment(unicode ? "   ✚ " : "   + ", .newMark), Segment("new cluster (first seen in the last stream hour)", .text)])
-        out.append([Segment(unicode ? "   ▲ " : "   ^ ", .newMark), Segment("rising (last hour ≥ 1.5× the six before)", .text)])
-        out.append([Segment("   ␛ ", .placeholder), Segment("control characters from logs are shown as placeholders, never sent to the terminal", .text)])
+        out += described(unicode ? "✚" : "+", "new cluster (first seen in the last stream hour)", indent: 2, width: width, role: .newMark)
+        out += described(unicode ? "▲" : "^", "rising (last hour ≥ 1.5× the six before)", indent: 2, width: width, role: .newMark)
+        out += described("␛", "control characters from logs are shown as placeholders, never sent to the terminal",
+                         indent: 2, width: width, role: .placeholder)
         out.append([])
-        out.append([Segment(" Triage: ", .header), Segment(caseStore.map { "decisions are saved, as they are made, in " + $0.location } ?? "no case journal: decisions cannot be kept", caseStore == nil ? .warning : .text)])
-        out += commandHelpLines(.triage, usageWidth: 28)
+        let journal = caseStore.map { "decisions are saved, as they are made, in " + $0.location } ?? "no case journal: decisions cannot be kept"
+        for (i, part) in TextPane.wrap(journal, width: max(20, width - 12), unicode: unicode).enumerated() {
+            out.append([Segment(i == 0 ? " Triage: " : "         ", .header), Segment(part, caseStore == nil ? .warning : .text)])
+        }
+        out += commandHelpLines(.triage, usageWidth: 28, width: width)
         return out + glossaryLines(width: width)
     }
 }

@@ -159,6 +159,32 @@ final class HelpGlossaryTests: XCTestCase {
         return (0..<h).map { g.text(row: $0) }.joined(separator: "\n")
     }
 
+    /// On a narrow terminal keys and commands wrap as the glossary does, every description
+    /// starts in one column, and a search shows each matching entry whole, wrapped lines and all.
+    func testNarrowHelpWrapsAndSearchKeepsEntriesWhole() {
+        let (console, _) = ConsoleTests.fixture()
+        let lines = console.helpLines(width: 60).map { $0.map(\.text).joined() }
+        for line in lines { XCTAssertLessThanOrEqual(TextWidth.width(of: line), 60, line) }
+        let text = lines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        XCTAssertTrue(text.contains("back one level (clears a filter first; closes help)"), "a key's description is wrapped, not cut")
+        XCTAssertTrue(text.contains("never sent to the terminal"))
+        func column(_ usage: String) -> Int? {
+            guard let line = lines.first(where: { $0.hasPrefix("   " + usage + " ") }) else { return nil }
+            return line.dropFirst(3 + usage.count).prefix { $0 == " " }.count + 3 + usage.count
+        }
+        XCTAssertNotNil(column("sort COLUMN [asc|desc]"))
+        XCTAssertEqual(column("sort COLUMN [asc|desc]"), column("goto TIME"), "commands' descriptions start in one column")
+
+        _ = console.handle(.char("?"))
+        _ = console.handle(.char("/"))
+        for c in "synchrony" { _ = console.handle(.char(c)) }
+        _ = console.handle(.enter)
+        let found = screen(console, 120, 60).components(separatedBy: "\n")
+        let at = found.firstIndex { $0.contains("synchrony +2.0") }!
+        XCTAssertTrue(found[at + 1].contains("the harvest evidence and their share of the cluster"),
+                      "the wrapped rest of the entry follows it:\n" + found[at...].prefix(3).joined(separator: "\n"))
+    }
+
     func testEverySignalIsExplainedAndTheHelpCanBeSearched() {
         let (console, _) = ConsoleTests.fixture()
         _ = console.handle(.char("?"))
