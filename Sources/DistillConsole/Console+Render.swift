@@ -15,7 +15,7 @@ extension Console {
         grid.clear()
         guard !l.tooSmall else {
             // Wrapped at words: on a narrow terminal the size it needs is the part to read.
-            let words = "Terminal too small (\(grid.width)x\(grid.height)): DistillWatch needs at least \(Self.minimumWidth)x\(Self.minimumHeight)".split(separator: " ")
+            let words = "Terminal too small (\(grid.width)x\(grid.height)): DistillWatch needs at least \(Self.minimumWidth)x\(Self.minimumHeight); q quits".split(separator: " ")
             var y = 0, line = ""
             for word in words {
                 if !line.isEmpty && line.count + 1 + word.count > grid.width {

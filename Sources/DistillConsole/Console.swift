@@ -200,6 +200,11 @@ public final class Console {
 
     private func respond(to key: Key) -> [ConsoleEffect] {
         if key == .resize { return [.redraw] }
+        // Nothing on screen would show what a key did: only quitting and redrawing act.
+        if layout().tooSmall {
+            if key == .char("q") { return [.quit] }
+            return keymap.action(for: key) == .redraw ? [.redraw] : []
+        }
         if case .mouse(let event) = key { return mouse(event) }
         switch input {
         case .none: break

@@ -249,10 +249,20 @@ final class ConsoleTests: XCTestCase {
         let (console, _) = Self.fixture()
         let g = render(console, 40, 8)
         XCTAssertEqual(g.text(row: 0), "Terminal too small (40x8): DistillWatch")
-        XCTAssertEqual(g.text(row: 1), "needs at least \(Console.minimumWidth)x\(Console.minimumHeight)")
+        XCTAssertEqual(g.text(row: 1), "needs at least \(Console.minimumWidth)x\(Console.minimumHeight); q quits")
         XCTAssertEqual((2..<8).map { g.text(row: $0) }, Array(repeating: "", count: 6))
         let narrow = render(console, 20, 5)
         XCTAssertTrue((0..<5).map { narrow.text(row: $0) }.joined(separator: " ").contains("\(Console.minimumWidth)x\(Console.minimumHeight)"))
+        // Keys pressed while nothing can show what they do are not acted on, but q quits.
+        let before = console.view
+        XCTAssertEqual(console.handle(.char("?")), [])
+        XCTAssertEqual(console.handle(.char(":")), [])
+        XCTAssertEqual(console.input, .none)
+        XCTAssertEqual(console.view, before)
+        XCTAssertEqual(console.handle(.char("q")), [.quit])
+        _ = render(console, 120, 40)
+        _ = console.handle(.char("?"))
+        XCTAssertEqual(console.view, .help, "at a usable size keys act again")
     }
 
     /// Without drill-down detail (a coordinator whose workers hold it, an account the inspector
