@@ -236,13 +236,23 @@ extension Console {
         let seen = Set(first.map { "\($0.source):\($0.line)" })
         let latest = status.latestRejections.filter { !seen.contains("\($0.source):\($0.line)") }
         var out: [Line] = []
+        // Columns as wide as what they hold, within a share of the pane; a place too long for
+        // its column keeps its end (the file's name and the line), the message wraps under itself.
+        let shown = first + latest
+        let placeWidth = min((shown.map { TextWidth.width(of: "\($0.source):\($0.line)") }.max() ?? 0) + 1, max(12, width / 3))
+        let reasonWidth = min((shown.map { TextWidth.width(of: $0.reason) }.max() ?? 0) + 1, max(10, width / 4))
+        let messageWidth = max(10, width - 4 - placeWidth - reasonWidth)
         func section(_ title: String, _ samples: [RejectionSample]) {
             guard !samples.isEmpty else { return }
             if !out.isEmpty { out.append([]) }
             out.append([Segment(" " + title, .header)])
             for r in samples {
-                let place = "\(r.source):\(r.line)"
-                out.append([Segment("   " + place.padding(28), .accent), Segment(r.reason.padding(18), .warning), Segment(r.message, .text)])
+                let place = Self.keepingEnd("\(r.source):\(r.line)", columns: placeWidth - 1, unicode: unicode)
+                let reason = TextWidth.fit(r.reason, columns: reasonWidth - 1, unicode: unicode)
+                for (i, part) in TextPane.wrap(r.message, width: messageWidth, unicode: unicode).enumerated() {
+                    out.append(i == 0 ? [Segment("   " + place.padding(placeWidth), .accent), Segment(reason.padding(reasonWidth), .warning), Segment(part, .text)]
+                                      : [Segment(String(repeating: " ", count: 3 + placeWidth + reasonWidth), .text), Segment(part, .text)])
+                }
             }
         }
         section("First \(first.count) rejected", first)
@@ -252,6 +262,19 @@ extension Console {
             out += [[], [Segment(" \(Format.grouped(status.rejected - kept)) more were counted and not kept (the first \(InputLedger.keptSamples) and the latest \(InputLedger.keptLatest) are)", .muted)]]
         }
         return out
+    }
+
+    /// `text` in at most `columns`, cut at its start with an ellipsis when longer.
+    static func keepingEnd(_ text: String, columns: Int, unicode: Bool) -> String {
+        let clean = TextWidth.fit(text, columns: Int.max / 4, unicode: unicode)
+        guard TextWidth.width(of: clean) > columns, columns > 1 else { return clean }
+        var kept = "", used = 0
+        for c in clean.reversed() {
+            let w = TextWidth.width(of: c)
+            if used + w > columns - 1 { break }
+            kept.insert(c, at: kept.startIndex); used += w
+        }
+        return (unicode ? "…" : "~") + kept
     }
 
     // MARK: Pane contents
@@ -333,38 +356,44 @@ extension Console {
         if d == nil, let f, f.firstCard != nil || f.firstOrg != nil {
             // No drill-down detail: the first card and org the detector keeps, said as such.
             for (label, value) in [("card", f.firstCard), ("org", f.firstOrg)] {
-                out.append([Segment(" " + label.padding(11), .muted), Segment(value ?? "-", .text),
+                out.append([Segment(" " + label.padding(12), .muted), Segment(value ?? "-", .text),
                             Segment(value == nil ? "" : "  (first used; no other detail kept)", .muted)])
             }
         }
         if let d {
             let rows: [(String, CappedValues)] = [("cards", d.cards), ("orgs", d.orgs), ("api keys", d.apiKeys), ("IPs", d.ips), ("ASNs", d.asns),
                                                   ("countries", d.countries), ("user agents", d.userAgents), ("models", d.models)]
-            for (label, v) in rows {
-                out.append([Segment(" " + label.padding(11), .muted), Segment(Self.valueList(v), .text)])
-            }
+            // Every value in full: a long list wraps under its label instead of running off the pane.
+            for (label, v) in rows { out += labelled(label, Self.valueList(v), labelWidth: 12, width: width) }
         }
         if f == nil && d == nil { out.append([Segment(" no detail kept for this account", .muted)]) }
         return out
     }
 
+    /// A label and its value, the value wrapped under itself past the label's column.
+    func labelled(_ label: String, _ value: String?, labelWidth: Int, width: Int, role: StyleRole = .text) -> [Line] {
+        let parts = TextPane.wrap(value ?? "-", width: max(10, width - labelWidth - 3), unicode: unicode)
+        return parts.enumerated().map { i, part in
+            [Segment(" " + (i == 0 ? label : "").padding(labelWidth), .muted), Segment(part, value == nil ? .muted : role)]
+        }
+    }
+
     func exchangeLines(_ e: ExchangeExcerpt, width: Int) -> [Line] {
-        func field(_ k: String, _ v: String?, _ role: StyleRole = .text) -> Line { [Segment(" " + k.padding(14), .muted), Segment(v ?? "-", v == nil ? .muted : role)] }
+        var out: [Line] = []
+        func field(_ k: String, _ v: String?, _ role: StyleRole = .text) { out += labelled(k, v, labelWidth: 14, width: width, role: role) }
         let (st, role) = Self.statusText(e)
-        var out: [Line] = [
-            field("time", Timestamp.format(e.ts)),
-            field("request", e.requestID), field("session", e.sessionID), field("api key", e.apiKeyID), field("org", e.orgID),
-            field("model", e.model),
-            field("tokens", "in \(Self.tokens(e.inputTokens))  out \(Self.tokens(e.outputTokens))  reasoning \(Self.tokens(e.reasoningTokens))"),
-            field("latency", e.latencyMs.map { "\(Format.grouped(Int($0))) ms" }),
-            field("status", st, role),
-            field("client", [e.clientIP, e.asn.map { "AS\($0)" }, e.country].compactMap { $0 }.joined(separator: "  ")),
-            field("user agent", e.userAgent), field("card", e.paymentFP), field("end user", e.endUserID),
-            field("system prompt", e.systemFP), field("tool schema", e.toolsFP),
-        ]
+        field("time", Timestamp.format(e.ts))
+        field("request", e.requestID); field("session", e.sessionID); field("api key", e.apiKeyID); field("org", e.orgID)
+        field("model", e.model)
+        field("tokens", "in \(Self.tokens(e.inputTokens))  out \(Self.tokens(e.outputTokens))  reasoning \(Self.tokens(e.reasoningTokens))")
+        field("latency", e.latencyMs.map { "\(Format.grouped(Int($0))) ms" })
+        field("status", st, role)
+        field("client", [e.clientIP, e.asn.map { "AS\($0)" }, e.country].compactMap { $0 }.joined(separator: "  "))
+        field("user agent", e.userAgent); field("card", e.paymentFP); field("end user", e.endUserID)
+        field("system prompt", e.systemFP); field("tool schema", e.toolsFP)
         let cues = e.promptExcerpt.map(CuePhrases.extraction(in:)) ?? []
         if !cues.isEmpty {
-            out.append(field("counted as", cues.map { "\"\($0.phrase)\" (\(CuePhrases.name($0.cue)))" }.joined(separator: ", "), .warning))
+            field("counted as", cues.map { "\"\($0.phrase)\" (\(CuePhrases.name($0.cue)))" }.joined(separator: ", "), .warning)
         }
         out.append([Segment(" prompt" + (e.promptTruncated ? " (first \(ExchangeInspector.excerptLimit) characters)" : ""), .muted)])
         for part in TextPane.wrap(e.promptExcerpt ?? "-", width: max(10, width - 4), unicode: unicode) {

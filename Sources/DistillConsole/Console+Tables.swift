@@ -121,14 +121,9 @@ extension Console {
             columns[i].width = max(columns[i].width, "C\(shortIDs.count)".count)
         }
         // The key, the ties and the signals differ between rows: they get the room first.
-        for (id, column) in [("cluster", 4), ("ties", 5), ("signals", 8)] {
-            let widest = rows.prefix(200).map { row -> Int in
-                if case .text(let t, _) = row.cells[column] { return TextWidth.width(of: t) }
-                return 0
-            }.max() ?? 0
-            if let i = columns.firstIndex(where: { $0.id == id }) { columns[i].wants = widest }
-        }
-        return TableModel(columns: columns, rows: rows)
+        var model = TableModel(columns: columns, rows: rows)
+        model.wantRoom(for: ["cluster", "ties", "signals"])
+        return model
     }
 
     // MARK: Accounts of a cluster
@@ -177,7 +172,10 @@ extension Console {
                            .number(f?.cotShare ?? 0), .text(cards), .text(ips), .text(asns), .text(ua), .number(Double(f?.firstSeen ?? 0)), decisionSort(.account, a)],
                 haystack: hay)
         }
-        return TableModel(columns: columns, rows: rows)
+        // A wide terminal shows ids, cards and addresses whole before the user agent grows.
+        var model = TableModel(columns: columns, rows: rows)
+        model.wantRoom(for: ["account", "cards", "ips", "asns"])
+        return model
     }
 
     // MARK: Sessions of an account
@@ -203,7 +201,9 @@ extension Console {
                            .number(Double(s.recent.count)), .text(models)],
                 haystack: (s.id ?? "") + " " + models + " " + s.recent.compactMap(\.promptExcerpt).joined(separator: " "))
         }
-        return TableModel(columns: columns, rows: rows, emptyText: source?.drillDownNote(account))
+        var model = TableModel(columns: columns, rows: rows, emptyText: source?.drillDownNote(account))
+        model.wantRoom(for: ["models"])
+        return model
     }
 
     // MARK: Exchanges of a session
@@ -217,7 +217,7 @@ extension Console {
     static func tokens(_ v: Int64?) -> String { v.map { Format.compact(Int($0)) } ?? "-" }
 
     func exchangeTable(account: String, session: String?) -> TableModel {
-        let columns = [
+        var columns = [
             Column(id: "n", title: "#", width: 3, priority: 0, align: .right, numeric: true),
             Column(id: "time", title: "TIME", width: 12, priority: 0, numeric: true),
             Column(id: "model", title: "MODEL", width: 10, priority: 2),
@@ -230,12 +230,15 @@ extension Console {
             Column(id: "prompt", title: "PROMPT", width: 16, priority: 1, flex: true),
         ]
         let list = source?.exchanges(account, session: session) ?? []
+        // Times of day alone would read as one day; a list that spans days says the date too.
+        let spansDays = Set(list.map { Timestamp.format($0.ts).prefix(10) }).count > 1
+        if spansDays, let i = columns.firstIndex(where: { $0.id == "time" }) { columns[i].width = 18 }
         let rows = list.enumerated().map { i, e -> TableRow in
             let (st, role) = Self.statusText(e)
             let ip = [e.clientIP, e.asn.map { "AS\($0)" }].compactMap { $0 }.joined(separator: " ")
             return TableRow(
                 key: String(i),
-                cells: [.text("\(i + 1)", .muted), .text(Format.timeOfDay(e.ts), .text), .text(e.model ?? "-", .text),
+                cells: [.text("\(i + 1)", .muted), .text((spansDays ? String(Timestamp.format(e.ts).dropFirst(5).prefix(5)) + " " : "") + Format.timeOfDay(e.ts), .text), .text(e.model ?? "-", .text),
                         .text(Self.tokens(e.inputTokens), .text), .text(Self.tokens(e.outputTokens), .text),
                         .text(Self.tokens(e.reasoningTokens), .muted), .text(e.latencyMs.map { Format.grouped(Int($0)) } ?? "-", .muted),
                         .text(st, role), .text(ip.isEmpty ? "-" : ip, .muted), .text(e.promptExcerpt ?? "-", .text)],

@@ -90,7 +90,9 @@ extension Console {
                 sortKeys: [.text(t.kind.label), .number(Double(t.accounts)), .number(Double(t.values.count)), .text(binds)],
                 haystack: t.kind.name + " " + t.kind.label + " " + (t.summary ?? "") + " " + t.values.map(\.display).joined(separator: " "))
         }
-        return TableModel(columns: columns, rows: rows)
+        var model = TableModel(columns: columns, rows: rows)
+        model.wantRoom(for: ["tie"])
+        return model
     }
 
     func tieValueTable(cluster c: ClusterSnapshot?, kind: TieKind) -> TableModel {

@@ -4,6 +4,10 @@ public struct RejectionSample: Sendable, Equatable {
     public var line: Int
     public var reason: String
     public var message: String
+
+    public init(source: String, line: Int, reason: String, message: String) {
+        self.source = source; self.line = line; self.reason = reason; self.message = message
+    }
 }
 
 /// Counts everything the input did: accepted exchanges, duplicates, rejections by reason

@@ -302,6 +302,75 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(evidence.orgs, ["org-farm-a", "org-farm-b"])
     }
 
+    /// Room goes to what is cut before the flexible column, a cut header keeps its sort arrow,
+    /// a long pane title stops short of the position, and long fields wrap under their label.
+    func testWideAndNarrowLayoutsShowWhatMatters() {
+        var model = TableModel(columns: [Column(id: "a", title: "ACCOUNT", width: 8, priority: 0),
+                                         Column(id: "ua", title: "USER AGENT", width: 10, priority: 1, flex: true)],
+                               rows: [TableRow(key: "1", cells: [.text("acct_0123456789abcdef", .text), .text("ua", .muted)],
+                                               sortKeys: [.text(""), .text("")], haystack: "")])
+        model.wantRoom(for: ["a"])
+        var g = ScreenGrid(width: 60, height: 3)
+        TableWidget.render(model, into: &g, x: 0, y: 0, width: 60, height: 3, selected: nil, scroll: 0, focused: true, sortColumn: "a", descending: false)
+        XCTAssertTrue(g.text(row: 1).hasPrefix("acct_0123456789abcdef ua"), g.text(row: 1))
+        var n = ScreenGrid(width: 5, height: 2)
+        TableWidget.render(TableModel(columns: [Column(id: "a", title: "ACCOUNT", width: 5, priority: 0)], rows: []), into: &n,
+                           x: 0, y: 0, width: 5, height: 2, selected: nil, scroll: 0, focused: true, sortColumn: "a", descending: true)
+        XCTAssertEqual(n.text(row: 0), "ACC…▼")
+
+        var pane = ScreenGrid(width: 40, height: 4)
+        TextPane.render(title: "Account acct_" + String(repeating: "W", count: 40), lines: (0..<10).map { [Segment("line \($0)")] },
+                        into: &pane, x: 0, y: 0, width: 40, height: 4, scroll: 0, focused: true)
+        XCTAssertTrue(pane.text(row: 0).hasSuffix("W…──1-3/10─"), pane.text(row: 0))
+
+        let (console, source) = Self.fixture()
+        let e = source.exchanges("farm-1", session: "s-1")[0]
+        let lines = console.exchangeLines(e, width: 34).map { $0.map(\.text).joined() }
+        for line in lines { XCTAssertLessThanOrEqual(TextWidth.width(of: line), 34, line) }
+        let tokens = try! XCTUnwrap(lines.firstIndex { $0.hasPrefix(" tokens ") })
+        XCTAssertEqual(lines[tokens + 1], String(repeating: " ", count: 15) + "reasoning 1.2k", "a long field wraps under its value: \(lines)")
+    }
+
+    /// Rejected lines line up in columns whatever the lengths of their places and reasons; a
+    /// long path keeps its file name and line, and a long message wraps under its column.
+    func testRejectedLinesStayInColumns() {
+        let (console, _) = Self.fixture()
+        console.status.rejected = 2
+        console.status.firstRejections = [
+            RejectionSample(source: "/var/log/gateway/2026/04/12/very/deep/directory/rejects.ndjson", line: 7, reason: "invalid_json",
+                            message: "invalid JSON: unexpected end of input after a long run of text that goes on"),
+            RejectionSample(source: "b.ndjson", line: 111, reason: "wrong_type:input_tokens", message: "input_tokens must be an integer"),
+        ]
+        let lines = console.rejectedLines(width: 60).map { $0.map(\.text).joined() }
+        for line in lines { XCTAssertLessThanOrEqual(TextWidth.width(of: line), 60, line) }
+        let first = try! XCTUnwrap(lines.first { $0.contains("rejects.ndjson:7") }), second = try! XCTUnwrap(lines.first { $0.contains("b.ndjson:111") })
+        XCTAssertEqual(first.range(of: "invalid_json")!.lowerBound.utf16Offset(in: first),
+                       second.range(of: "wrong_type")!.lowerBound.utf16Offset(in: second), "reasons start in one column:\n\(first)\n\(second)")
+        XCTAssertTrue(first.contains("…"), "the path is cut at its start: \(first)")
+        XCTAssertTrue(lines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ").contains("after a long run of text that goes on"),
+                      "the message is whole: \(lines)")
+    }
+
+    /// A session that runs past midnight shows the date beside each time of day.
+    func testExchangesOfASessionOverSeveralDaysShowTheirDate() {
+        let (console, source) = Self.fixture()
+        let inspector = ExchangeInspector(maxSessions: 2, maxExchangesPerSession: 4)
+        for (i, t) in [Self.t0, Self.t0 + 12 * Self.hour].enumerated() {
+            inspector.record(Exchange(ts: t, accountID: "night-1", requestID: "n\(i)", sessionID: "s-9", model: "m1", httpStatus: 200, promptText: "p"))
+        }
+        source.sessionList["night-1"] = inspector.sessions("night-1")
+        let times = console.exchangeTable(account: "night-1", session: "s-9").rows.map { row -> String in
+            if case .text(let t, _) = row.cells[1] { return t }
+            return ""
+        }
+        XCTAssertEqual(times, ["04-12 13:20:00.000", "04-13 01:20:00.000"])
+        let oneDay = console.exchangeTable(account: "farm-1", session: "s-1").rows.map { row -> String in
+            if case .text(let t, _) = row.cells[1] { return t }
+            return ""
+        }
+        XCTAssertEqual(oneDay.first?.count, 12, "within one day the time of day is enough: \(oneDay)")
+    }
+
     func testDrillDownToOneExchangeAndBackWithBreadcrumbs() {
         let (console, source) = Self.fixture()
         _ = console.handle(.enter)
@@ -313,7 +382,7 @@ final class ConsoleTests: XCTestCase {
         _ = console.handle(.enter)
         g = render(console)
         XCTAssertEqual(g.text(row: 1), " Clusters › cluster farm-1 › account farm-1                                     1/1  sort last desc")
-        XCTAssertTrue(g.lines.contains(" cards      pm_A (4)"))
+        XCTAssertTrue(g.lines.contains(" cards       pm_A (4)"), "values start one column past the longest label, user agents")
         XCTAssertTrue(g.lines.contains { $0.hasPrefix("── Sessions (the latest kept; Enter opens) ──") }, "1 of 4 conversations: \(screen(g))")
         source.figures["farm-1"]?.sessions = 1
         XCTAssertTrue(render(console).lines.contains { $0.hasPrefix("── Sessions (newest first; Enter opens) ──") }, "all of them")

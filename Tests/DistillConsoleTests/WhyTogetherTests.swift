@@ -94,9 +94,10 @@ final class WhyTogetherTests: XCTestCase {
         XCTAssertEqual(console.view, .ties(cluster: "card-0"))
         XCTAssertEqual(g.text(row: 1), " Clusters › why together · card-0                                                               1/2")
         XCTAssertEqual(g.text(row: 2), " suspect  risk 0.97  4 accounts  120 exchanges  held together by 2 kinds of tie")
-        XCTAssertEqual(g.text(row: 3), "TIE                                  ACCTS VALUES WHAT BINDS IT")
-        XCTAssertEqual(g.text(row: 4), "shared card                              4      1 card pm_␛[2Jfarm · 4 accounts, all here")
-        XCTAssertEqual(g.text(row: 5), "infrastructure used by extraction-l…     4      1 IP range 198.51.100.0/24 · 4 accounts here, 5 in …")
+        // The kind of tie is shown whole before what binds it gets the rest of the row.
+        XCTAssertEqual(g.text(row: 3), "TIE                                             ACCTS VALUES WHAT BINDS IT")
+        XCTAssertEqual(g.text(row: 4), "shared card                                         4      1 card pm_␛[2Jfarm · 4 accounts, all here")
+        XCTAssertEqual(g.text(row: 5), "infrastructure used by extraction-like accounts     4      1 IP range 198.51.100.0/24 · 4 accounts …")
         XCTAssertEqual(g.text(row: 7), "── Tie · shared card ───────────────────────────────────────────────────────────────────────────────")
         XCTAssertEqual(g.text(row: 8), " joined 4 of the cluster's 4 accounts")
         XCTAssertEqual(g.text(row: 9), "   · card pm_␛[2Jfarm · 4 accounts, all here")

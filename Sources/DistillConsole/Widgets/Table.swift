@@ -59,6 +59,20 @@ public struct TableModel: Sendable {
     }
 }
 
+extension TableModel {
+    /// Room left over goes first to these columns (most important first, as `Column.wants`
+    /// says), each up to its widest text among the first 200 rows.
+    public mutating func wantRoom(for ids: [String]) {
+        for id in ids {
+            guard let column = columns.firstIndex(where: { $0.id == id }) else { continue }
+            columns[column].wants = rows.prefix(200).map { row -> Int in
+                guard column < row.cells.count, case .text(let t, _) = row.cells[column] else { return 0 }
+                return TextWidth.width(of: t)
+            }.max() ?? 0
+        }
+    }
+}
+
 /// Draws a `TableModel` into a rectangle: header, rows, selection, scroll; columns dropped by
 /// priority when they do not fit.
 public enum TableWidget {
@@ -98,7 +112,12 @@ public enum TableWidget {
         for (i, c) in cols.enumerated() {
             let col = model.columns[c.index]
             var title = col.title
-            if col.id == sortColumn { title += descending ? (grid.unicode ? "▼" : "v") : (grid.unicode ? "▲" : "^") }
+            if col.id == sortColumn {
+                // The arrow stays when the title is cut: it is what says how the rows are sorted.
+                let arrow = descending ? (grid.unicode ? "▼" : "v") : (grid.unicode ? "▲" : "^")
+                if TextWidth.width(of: title) + 1 > c.width, c.width >= 2 { title = TextWidth.fit(title, columns: c.width - 1, unicode: grid.unicode) }
+                title += arrow
+            }
             grid.put(title, x: cx, y: y, maxWidth: c.width, role: .header, align: col.align)
             cx += c.width + (i < cols.count - 1 ? 1 : 0)
         }

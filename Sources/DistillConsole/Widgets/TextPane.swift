@@ -17,13 +17,17 @@ public enum TextPane {
         guard width > 0, height > 0 else { return 0 }
         var top = y
         var rows = height
-        if let title {
-            rule(title, into: &grid, x: x, y: y, width: width, focused: focused)
-            top += 1; rows -= 1
+        if title != nil { top += 1; rows -= 1 }
+        guard rows > 0 else {
+            if let title { rule(title, into: &grid, x: x, y: y, width: width, focused: focused) }
+            return 0
         }
-        guard rows > 0 else { return 0 }
         let maxScroll = max(0, lines.count - rows)
         let s = max(0, min(scroll, maxScroll))
+        let more = "\(s + 1)-\(min(lines.count, s + rows))/\(lines.count)"
+        let showsPosition = maxScroll > 0 && width > 12
+        // A long title is cut short of the position, not run into it.
+        if let title { rule(title, into: &grid, x: x, y: y, width: width - (showsPosition ? more.count + 1 : 0), focused: focused, ruleWidth: width) }
         for i in 0..<rows {
             let n = s + i
             guard n < lines.count else { break }
@@ -33,17 +37,17 @@ public enum TextPane {
                 cx += grid.put(seg.text, x: cx, y: top + i, maxWidth: x + width - cx, role: seg.role)
             }
         }
-        if maxScroll > 0 && width > 12 {
-            let more = "\(s + 1)-\(min(lines.count, s + rows))/\(lines.count)"
-            grid.put(more, x: x + width - more.count - 1, y: title == nil ? y : y, maxWidth: more.count, role: .muted)
+        if showsPosition {
+            grid.put(more, x: x + width - more.count - 1, y: y, maxWidth: more.count, role: .muted)
         }
         return s
     }
 
     /// A horizontal rule with a title: "── Title ─────".
-    public static func rule(_ title: String, into grid: inout ScreenGrid, x: Int, y: Int, width: Int, focused: Bool) {
+    /// The title is kept within `width`; the rule runs `ruleWidth` (`width` if nil).
+    public static func rule(_ title: String, into grid: inout ScreenGrid, x: Int, y: Int, width: Int, focused: Bool, ruleWidth: Int? = nil) {
         let h: Character = grid.unicode ? "─" : "-"
-        grid.fill(x: x, y: y, count: width, role: .border, char: h)
+        grid.fill(x: x, y: y, count: ruleWidth ?? width, role: .border, char: h)
         let used = grid.put(" " + title + " ", x: x + 2, y: y, maxWidth: width - 4, role: focused ? .title : .header)
         _ = used
     }
