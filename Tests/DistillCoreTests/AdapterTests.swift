@@ -81,6 +81,14 @@ final class AdapterTests: XCTestCase {
         let wrongType = litellm.replacingOccurrences(of: #""model":"gpt-4o-mini""#, with: #""model":true"#)
         XCTAssertEqual(rejections(decode(wrongType, .litellm)), ["wrong_type:model"])
         XCTAssertEqual(rejections(decode("not json", .litellm)), ["invalid_json"])
+        // Too deep once mapped: said the same way every time, with no offset into the
+        // re-encoded record (whose key order would otherwise move it from run to run).
+        let deep = litellm.replacingOccurrences(of: #""prompt_tokens":12"#,
+                                                with: #""prompt_tokens":"# + String(repeating: "[", count: 70) + String(repeating: "]", count: 70))
+        for _ in 0..<5 {
+            let messages = decode(deep, .litellm).compactMap { if case .rejected(let r) = $0 { return r.message } else { return nil } }
+            XCTAssertEqual(messages, ["invalid JSON: nesting deeper than \(ExchangeDecoder.maxDepth)"])
+        }
         // A canonical line with a real problem keeps the fast decoder's reason under auto.
         XCTAssertEqual(rejections(decode(#"{"account_id":"a"}"#)), ["missing_ts"])
         XCTAssertEqual(rejections(decode(#"{"ts":1776849243120,"account_id":"a","input_tokens":"x"}"#)), ["wrong_type:input_tokens"])

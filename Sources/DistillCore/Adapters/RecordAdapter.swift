@@ -212,11 +212,19 @@ public struct RecordAdapter: Sendable {
     /// Serialises a canonical record and runs it through the fast decoder, so adapted records
     /// obey exactly the canonical rules.
     func decodeCanonical(_ record: [String: Any]) -> DecodeOutcome {
+        // Keys sorted: a dictionary's order differs from run to run, and nothing the decoder
+        // says may depend on it.
         guard JSONSerialization.isValidJSONObject(record),
-              let data = try? JSONSerialization.data(withJSONObject: record) else {
+              let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else {
             return .rejected(Rejection(.badValue, message: "record could not be re-encoded"))
         }
-        return data.withUnsafeBytes { decoder.decode($0) }
+        let outcome = data.withUnsafeBytes { decoder.decode($0) }
+        // Re-encoded JSON is well formed, so only its depth can break the decoder's rules; a
+        // byte offset would point into the re-encoding, not into the input line.
+        if case .rejected(let r) = outcome, r.code == .invalidJSON {
+            return .rejected(Rejection(.invalidJSON, message: "invalid JSON: nesting deeper than \(ExchangeDecoder.maxDepth)"))
+        }
+        return outcome
     }
 
     /// Why a line the JSON reader refused was refused. That reader also refuses valid JSON it
