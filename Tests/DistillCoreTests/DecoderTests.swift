@@ -240,8 +240,11 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(accept(record())?.status, .success, "absent means success")
         XCTAssertEqual(accept(record(#""status":null"#))?.status, .success)
         XCTAssertEqual(accept(record(#""status":"f\u0061ilure""#))?.status, .failure)
-        for bad in [#""Success""#, #""ok""#, #""""#, #""success ""#, #""failures""#, "1", "true", "{}", #"["success"]"#] {
+        for bad in [#""Success""#, #""ok""#, #""""#, #""success ""#, #""failures""#] {
             reject(record(#""status":\#(bad)"#), .badValue, field: "status")
+        }
+        for wrong in ["1", "true", "{}", #"["success"]"#] {
+            reject(record(#""status":\#(wrong)"#), .wrongType, field: "status")
         }
     }
 

@@ -826,9 +826,9 @@ struct LineParser {
             try skipLiteral()
             fieldOK(.status)
         } else {
-            // Any other value is not a status either.
+            // A number, literal, array or object: the wrong JSON type, as for any other field.
             try skipValue(depth: 1)
-            fieldBad(.status, Self.badValue)
+            fieldBad(.status, Self.wrongType)
         }
     }
 
