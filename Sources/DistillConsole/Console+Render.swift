@@ -65,7 +65,7 @@ extension Console {
             TextPane.render(title: content.title + (level.pane == 1 || allPane || !scrolls ? "" : "  (Tab to scroll)"), lines: content.lines, into: &grid,
                             x: l.pane.x, y: l.pane.y, width: l.pane.width, height: l.pane.height, scroll: level.paneScroll, focused: level.pane == 1)
         }
-        drawMessage(into: &grid, y: l.message.y)
+        drawMessage(into: &grid, l.message)
         drawFooter(into: &grid, y: l.footer.y)
     }
 
@@ -138,11 +138,37 @@ extension Console {
         }
     }
 
-    func drawMessage(into grid: inout ScreenGrid, y: Int) {
-        if let error = status.error { grid.put(" input stopped: " + error, x: 0, y: y, role: .warning); return }
-        if let m = message { grid.put(" " + m.text, x: 0, y: y, role: m.role); return }
+    /// What the message line says, if anything: why the input stopped, the latest message, or
+    /// the case journal's trouble.
+    func currentMessage() -> (text: String, role: StyleRole)? {
+        if let error = status.error { return ("input stopped: " + error, .warning) }
+        if let m = message { return (m.text, m.role) }
         if let e = journalError {
-            grid.put(" journal: \(e)" + (pending.isEmpty ? "" : " — \(pending.count) decision\(pending.count == 1 ? "" : "s") pending, retrying"), x: 0, y: y, role: .warning)
+            return ("journal: \(e)" + (pending.isEmpty ? "" : " — \(pending.count) decision\(pending.count == 1 ? "" : "s") pending, retrying"), .warning)
+        }
+        return nil
+    }
+
+    /// Rows a message may take: a usage, the list of commands or a theme's problems is read
+    /// whole rather than cut at the screen's edge.
+    static let messageRowsMax = 3
+
+    /// The message wrapped to `width`, in at most `messageRowsMax` rows (the last cut with an
+    /// ellipsis if even those are too few).
+    func messageRows(width: Int) -> [String] {
+        guard let m = currentMessage() else { return [] }
+        var rows = TextPane.wrap(m.text, width: max(10, width - 2), unicode: unicode)
+        if rows.count > Self.messageRowsMax {
+            let rest = rows[(Self.messageRowsMax - 1)...].joined(separator: " ")
+            rows = Array(rows.prefix(Self.messageRowsMax - 1)) + [TextWidth.fit(rest, columns: max(10, width - 2), unicode: unicode)]
+        }
+        return rows
+    }
+
+    func drawMessage(into grid: inout ScreenGrid, _ area: Rect) {
+        guard let m = currentMessage() else { return }
+        for (i, row) in messageRows(width: grid.width).prefix(area.height).enumerated() {
+            grid.put(" " + row, x: 0, y: area.y + i, role: m.role)
         }
     }
 

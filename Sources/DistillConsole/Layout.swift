@@ -72,7 +72,7 @@ extension Console {
         let (status, belowStatus) = whole.cutTop(1)
         let (crumbs, middle) = belowStatus.cutTop(1)
         let (aboveFooter, footer) = middle.cutBottom(1)
-        let (content, message) = aboveFooter.cutBottom(1)
+        let (content, message) = aboveFooter.cutBottom(max(1, messageRows(width: screen.width).count))
         l.status = status; l.breadcrumbs = crumbs; l.message = message; l.footer = footer
 
         let level = navigation.top

@@ -351,6 +351,28 @@ final class ConsoleTests: XCTestCase {
                       "the message is whole: \(lines)")
     }
 
+    /// A message longer than the screen (a usage, the list of commands) wraps onto up to three
+    /// rows above the footer instead of being cut at the edge; the screen is whole again after.
+    func testALongMessageIsReadWhole() {
+        let (console, _) = Self.fixture()
+        _ = console.run(command: "fly")
+        let said = console.message?.text ?? ""
+        XCTAssertGreaterThan(TextWidth.width(of: said), 60, "the unknown-command message lists the commands")
+        var g = render(console, 60, 24)
+        let rows = (0..<24).map { g.text(row: $0) }
+        let footer = 23
+        let shown = rows[(footer - 3)..<footer].map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        XCTAssertTrue(shown.hasPrefix("unknown command 'fly'"), rows.joined(separator: "\n"))
+        XCTAssertTrue(shown.contains(said.split(separator: " ").suffix(2).joined(separator: " ")) || shown.hasSuffix("…"),
+                      "it runs to its end, or to an ellipsis on the third row: \(shown)")
+        XCTAssertTrue(rows[0].contains("DistillWatch"), "the status bar stays")
+        let tableRows = (0..<24).filter { g.text(row: $0).hasPrefix("  suspect") || g.text(row: $0).hasPrefix("  watch") }.count
+        console.say("sorted")
+        g = render(console, 60, 24)
+        XCTAssertEqual(g.text(row: footer - 1), " sorted", "one row for a short message")
+        XCTAssertEqual((0..<24).filter { g.text(row: $0).hasPrefix("  suspect") || g.text(row: $0).hasPrefix("  watch") }.count, tableRows)
+    }
+
     /// A session that runs past midnight shows the date beside each time of day.
     func testExchangesOfASessionOverSeveralDaysShowTheirDate() {
         let (console, source) = Self.fixture()
