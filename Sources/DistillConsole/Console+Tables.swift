@@ -161,7 +161,7 @@ extension Console {
             var hay = a
             if let d { for list in [d.cards, d.orgs, d.ips, d.asns, d.apiKeys, d.userAgents] { for v in list.values { hay += " " + v.value } } }
             else { for v in [f?.firstCard, f?.firstOrg].compactMap({ $0 }) { hay += " " + v } }
-            let tokens = f.map { "\(Format.compact($0.meanInput))\(unicode ? "→" : ">")\(Format.compact($0.meanOutput))" } ?? "-"
+            let tokens = f.map { "\(Format.compact($0.meanInput))\(unicode ? "→" : "->")\(Format.compact($0.meanOutput))" } ?? "-"
             return TableRow(
                 key: a,
                 cells: [.text(a, .text), .spark(f?.hourly ?? []), .text(Format.compact(f?.exchanges ?? 0), .text), .text(tokens, .text),

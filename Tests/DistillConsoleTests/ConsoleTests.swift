@@ -373,6 +373,17 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual((0..<24).filter { g.text(row: $0).hasPrefix("  suspect") || g.text(row: $0).hasPrefix("  watch") }.count, tableRows)
     }
 
+    /// Without UTF-8 the token arrow reads as the header's does.
+    func testAsciiTerminalsWriteTheTokenArrowAsTheHeaderDoes() {
+        let (console, _) = Self.fixture()
+        _ = console.handle(.enter)
+        var g = ScreenGrid(width: 100, height: 24, unicode: false)
+        console.render(into: &g)
+        let rows = (0..<24).map { g.text(row: $0) }
+        XCTAssertTrue(rows.contains { $0.contains("IN->OUT avg") }, rows.joined(separator: "\n"))
+        XCTAssertTrue(rows.contains { $0.contains("200->3.0k") }, rows.joined(separator: "\n"))
+    }
+
     /// A session that runs past midnight shows the date beside each time of day.
     func testExchangesOfASessionOverSeveralDaysShowTheirDate() {
         let (console, source) = Self.fixture()
