@@ -124,8 +124,11 @@ public enum View: Equatable, Sendable {
 
 /// A filter typed after `/`: case-insensitive substring, `!` in front inverts.
 public struct RowFilter: Equatable, Sendable {
+    /// What is searched for, lower-cased.
     public var text: String
     public var inverted: Bool
+    /// As typed, for saying what the filter is.
+    public var typed: String
 
     public init?(_ typed: String) {
         var t = Substring(typed)
@@ -133,11 +136,11 @@ public struct RowFilter: Equatable, Sendable {
         if t.hasPrefix("!") { inv = true; t = t.dropFirst() }
         let needle = String(t).trimmingCharacters()
         guard !needle.isEmpty else { return nil }
-        text = needle.lowercased(); inverted = inv
+        text = needle.lowercased(); inverted = inv; self.typed = needle
     }
 
     public func matches(_ haystack: String) -> Bool { haystack.lowercased().contains(text) != inverted }
-    public var label: String { (inverted ? "!" : "") + text }
+    public var label: String { (inverted ? "!" : "") + typed }
 }
 
 extension String {

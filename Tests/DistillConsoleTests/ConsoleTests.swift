@@ -540,6 +540,7 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(render(console).text(row: 23), "/pm_A▏")
         _ = console.handle(.enter)
         XCTAssertEqual(console.currentTable()?.model.rows.map(\.key), ["farm-1"], "card values from the inspector are searchable")
+        XCTAssertTrue(render(console).text(row: 1).contains("filter 'pm_A'"), "said as typed, matched in any case: \(render(console).text(row: 1))")
         _ = console.run(command: "filter !farm")
         XCTAssertEqual(console.currentTable()?.model.rows.map(\.key), ["lab-3", "dev-7"])
         _ = console.handle(.char("n"))
