@@ -92,6 +92,12 @@ extension Console {
             say("unknown command '\(verb)' — try " + Self.commands.map(\.name).joined(separator: ", "), .warning)
             return []
         }
+        // A command that takes nothing refuses words after it: ":quit now" or ":undo 3" may
+        // mean something the command does not do.
+        if !command.usage.contains(" "), words.count > 1 {
+            say("usage: \(command.usage) (it takes nothing) — got '\(words.dropFirst().joined(separator: " "))'", .warning)
+            return []
+        }
         return command.run(self, Array(words.dropFirst()))
     }
 

@@ -373,6 +373,16 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual((0..<24).filter { g.text(row: $0).hasPrefix("  suspect") || g.text(row: $0).hasPrefix("  watch") }.count, tableRows)
     }
 
+    /// A command that takes nothing refuses what follows it instead of ignoring it.
+    func testACommandWithoutArgumentsRefusesExtraWords() {
+        let (console, _) = Self.fixture()
+        XCTAssertEqual(console.run(command: "quit now"), [])
+        XCTAssertEqual(console.message?.role, .warning)
+        XCTAssertTrue(console.message?.text.hasPrefix("usage: quit") == true, console.message?.text ?? "")
+        XCTAssertEqual(console.run(command: "quit"), [.quit])
+        XCTAssertEqual(console.run(command: "q"), [.quit])
+    }
+
     /// Without UTF-8 the token arrow reads as the header's does.
     func testAsciiTerminalsWriteTheTokenArrowAsTheHeaderDoes() {
         let (console, _) = Self.fixture()
