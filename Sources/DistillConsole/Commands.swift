@@ -59,7 +59,7 @@ extension Console {
                        run: { _, _ in [.quit] }),
 
         ConsoleCommand(name: "clear", usage: "clear REASON [SCOPE] [NOTE]", group: .triage,
-                       help: { _ in "benign; REASON " + ClearReason.allCases.map(\.rawValue).joined(separator: "|") },
+                       help: { _ in "benign; REASON is one of " + ClearReason.allCases.map(\.rawValue).joined(separator: ", ") },
                        more: "SCOPE " + AllowlistScope.allCases.map(\.rawValue).joined(separator: "|") + " also allowlists its accounts, orgs or cards",
                        arguments: { _, i in
                            i == 0 ? ClearReason.allCases.map(\.rawValue) : i == 1 ? AllowlistScope.allCases.map(\.rawValue) : []

@@ -173,7 +173,7 @@ extension Console {
     // MARK: Commands
 
     static let clearUsage = "clear REASON [SCOPE] [NOTE] — reasons: " + ClearReason.allCases.map(\.rawValue).joined(separator: ", ")
-        + "; SCOPE allowlists the cluster's " + AllowlistScope.allCases.map(\.rawValue).joined(separator: "|") + "s"
+        + "; SCOPE " + AllowlistScope.allCases.map(\.rawValue).joined(separator: "|") + " allowlists the cluster's accounts, orgs or cards"
     static let snoozeUsage = "snooze DURATION|TIME [NOTE] — e.g. snooze 6h, snooze 2d, snooze 2026-04-22T09:00Z (stream time)"
 
     /// `e`: the selected cluster's case, to a file named after it.

@@ -298,7 +298,7 @@ public struct ConsoleSession {
     /// count that matters is where the stream stands, the current detector's.
     func summary(_ read: Int) -> String {
         let watched = engine.detector.exchangeCount
-        var s = "distillwatch: watched \(Format.grouped(watched)) exchanges"
+        var s = "distillwatch: watched " + Format.counted(watched, "exchange")
         if read > watched { s += " (\(Format.grouped(read)) read, counting re-reads after seeking back)" }
         if let journal { s += "; \(console.book.count) case\(console.book.count == 1 ? "" : "s") in \(journal.location)" }
         // Last chance for decisions the journal refused: try once more, else print them.
