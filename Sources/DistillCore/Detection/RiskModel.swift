@@ -398,12 +398,12 @@ struct RiskModel {
             let kind = ValueKind(rawValue: Int(packed >> 32)) ?? .tools
             let state = evidence.tables[kind.rawValue].states[Int(Int32(truncatingIfNeeded: packed))]
             let inside = members.filter { state.contains($0) }.count
-            let plural = kindLabel(plural: kind)
-            if let i = perLabel.firstIndex(where: { $0.plural == plural }) {
+            let labels = harnessLabels(kind)
+            if let i = perLabel.firstIndex(where: { $0.plural == labels.many }) {
                 perLabel[i].values += 1
                 if inside == state.memberCount { perLabel[i].exclusive += 1 }
             } else {
-                perLabel.append((harnessLabel(kind), plural, 1, inside == state.memberCount ? 1 : 0))
+                perLabel.append((labels.one, labels.many, 1, inside == state.memberCount ? 1 : 0))
             }
         }
         if c.homogeneousAccounts > 0 {
@@ -492,26 +492,16 @@ struct RiskModel {
         }
     }
 
-    /// One harness value's kind, for "1 tool schema used by no one else".
-    func harnessLabel(_ kind: ValueKind) -> String {
+    /// A harness value's kind in the singular and the plural, for "1 tool schema used by no
+    /// one else" and "2 template families".
+    func harnessLabels(_ kind: ValueKind) -> (one: String, many: String) {
         switch kind {
-        case .tools: return "tool schema"
-        case .systemPrompt: return "system prompt"
-        case .promptPrefix, .promptSuffix: return "template family"
-        case .ipRange: return "address range"
-        case .ip: return "address"
-        default: return "\(kind) value"
-        }
-    }
-
-    func kindLabel(plural kind: ValueKind) -> String {
-        switch kind {
-        case .tools: return "tool schemas"
-        case .systemPrompt: return "system prompts"
-        case .promptPrefix, .promptSuffix: return "template families"
-        case .ipRange: return "address ranges"
-        case .ip: return "addresses"
-        default: return "\(kind) values"
+        case .tools: return ("tool schema", "tool schemas")
+        case .systemPrompt: return ("system prompt", "system prompts")
+        case .promptPrefix, .promptSuffix: return ("template family", "template families")
+        case .ipRange: return ("address range", "address ranges")
+        case .ip: return ("address", "addresses")
+        default: return ("\(kind) value", "\(kind) values")
         }
     }
 
