@@ -398,10 +398,8 @@ extension Console {
 
     /// A label and its value, the value wrapped under itself past the label's column.
     func labelled(_ label: String, _ value: String?, labelWidth: Int, width: Int, role: StyleRole = .text) -> [Line] {
-        let parts = TextPane.wrap(value ?? "-", width: max(10, width - labelWidth - 3), unicode: unicode)
-        return parts.enumerated().map { i, part in
-            [Segment(" " + (i == 0 ? label : "").padding(labelWidth), .muted), Segment(part, value == nil ? .muted : role)]
-        }
+        described(label, value ?? "-", indent: labelWidth, width: width, role: .muted, lead: " ", minimumWrap: 10,
+                  textRole: value == nil ? .muted : role)
     }
 
     func exchangeLines(_ e: ExchangeExcerpt, width: Int) -> [Line] {
@@ -484,10 +482,12 @@ extension Console {
     }
 
     /// Lines of `description` under a key column `indent` wide, wrapped to `width`.
-    func described(_ key: String, _ description: String, indent: Int, width: Int, role: StyleRole = .footerKey) -> [Line] {
-        let parts = TextPane.wrap(description, width: max(20, width - indent - 4), unicode: unicode)
+    /// `lead` goes before the key; the text starts `lead` and `indent` columns in, in `textRole`.
+    func described(_ key: String, _ description: String, indent: Int, width: Int, role: StyleRole = .footerKey,
+                   lead: String = "   ", minimumWrap: Int = 20, textRole: StyleRole = .text) -> [Line] {
+        let parts = TextPane.wrap(description, width: max(minimumWrap, width - lead.count - indent - 1), unicode: unicode)
         return parts.enumerated().map { i, part in
-            [Segment(i == 0 ? "   " + key.padding(indent) : String(repeating: " ", count: indent + 3), role), Segment(part, .text)]
+            [Segment(i == 0 ? lead + key.padding(indent) : String(repeating: " ", count: lead.count + indent), role), Segment(part, textRole)]
         }
     }
 
