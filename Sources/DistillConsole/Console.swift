@@ -504,8 +504,7 @@ public final class Console {
         if order.isEmpty { order = Array(cols.indices) }
         let current = order.firstIndex { cols[$0].id == navigation.top.sortColumn } ?? -1
         let next = cols[order[(current + 1) % order.count]]
-        navigation.top.sortColumn = next.id
-        navigation.top.descending = next.numeric
+        sort(by: next.id, descending: next.numeric)
         say("sorted by \(next.title.lowercased()) \(next.numeric ? "(largest first)" : "(A→Z)") — :sort COLUMN [asc|desc] to choose")
     }
 
@@ -514,9 +513,15 @@ public final class Console {
         let n = name.lowercased()
         guard let col = table.model.columns.first(where: { $0.id == n || $0.title.lowercased() == n })
             ?? table.model.columns.first(where: { $0.id.hasPrefix(n) || $0.title.lowercased().hasPrefix(n) }) else { return false }
-        navigation.top.sortColumn = col.id
-        navigation.top.descending = descending ?? col.numeric
+        sort(by: col.id, descending: descending ?? col.numeric)
         return true
+    }
+
+    /// Sorts the table on top; while the list follows its top row, that is the new top row.
+    func sort(by column: String, descending: Bool) {
+        navigation.top.sortColumn = column
+        navigation.top.descending = descending
+        if navigation.depth == 1 && followsTop { navigation.root.selected = 0; navigation.root.selectedKey = nil }
     }
 
     func applyFilter(_ text: String) -> [ConsoleEffect] {

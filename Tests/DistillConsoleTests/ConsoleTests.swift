@@ -373,6 +373,17 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual((0..<24).filter { g.text(row: $0).hasPrefix("  suspect") || g.text(row: $0).hasPrefix("  watch") }.count, tableRows)
     }
 
+    /// While the list follows its top row, a new sort selects the new top row.
+    func testSortingWhileFollowingSelectsTheNewTopRow() {
+        let (console, _) = Self.fixture()
+        XCTAssertTrue(console.followsTop)
+        for _ in 0..<6 {
+            _ = console.handle(.char("s"))
+            XCTAssertEqual(console.selectedKey, console.currentTable()?.model.rows.first?.key, "sorted by \(console.navigation.top.sortColumn ?? "-")")
+            XCTAssertTrue(console.followsTop)
+        }
+    }
+
     /// A command that takes nothing refuses what follows it instead of ignoring it.
     func testACommandWithoutArgumentsRefusesExtraWords() {
         let (console, _) = Self.fixture()
