@@ -227,7 +227,10 @@ public struct ConsoleSession {
             case .setSpeed(let v):
                 if engine.live { console.say("a live feed has no replay speed: records are counted as they arrive", .warning); break }
                 engine.setSpeed(v == .infinity ? .max : .times(max(ReplaySpeed.slowest, min(ReplaySpeed.fastest, v))), wallMs: now)
-                console.say("replay speed ×\(engine.clock.speed)")
+                // Kept at the end, where nothing plays: it is the speed of the next replay back.
+                console.say(engine.finished
+                            ? "replay speed ×\(engine.clock.speed) once [ or :goto go back; the replay has reached the end of its input"
+                            : "replay speed ×\(engine.clock.speed)")
             case .loadTheme(let name):
                 // A name that is no theme keeps the one in use: a typo must not repaint the screen.
                 guard let loaded = ThemeLoader.find(name) else {

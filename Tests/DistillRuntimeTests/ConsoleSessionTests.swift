@@ -211,6 +211,34 @@ final class ConsoleSessionTests: RuntimeTestCase {
         XCTAssertTrue(afterStep.contains("the replay has reached the end of its input"), afterStep)
     }
 
+    /// `:speed N` at the end of a replay is kept for the next replay back, and says so: the
+    /// status bar shows the new speed beside END OF INPUT, where nothing is playing at it.
+    func testSpeedCommandAtTheEndSaysWhenItApplies() throws {
+        let path = try generate("short.ndjson", days: 1, exchanges: 2_000)
+        let engine = try ReplayEngine(speed: .max, paused: false, makeDetector: { Detector() },
+                                      makeFeed: { StreamFeed(stream: try ExchangeStream(paths: [path])) })
+        var typing: [Key] = [.char(":")] + "speed 50".map { .char($0) } + [.enter]
+        var typed = false, after = ""
+        let deadline = Date().addingTimeInterval(60)
+        let terminal = ScriptedTerminal { grid in
+            if Date() > deadline { return .char("q") }
+            let screen = (0..<grid.height).map { grid.text(row: $0) }.joined(separator: "\n")
+            if !typed {
+                guard screen.contains("END OF INPUT") else { return nil }
+                if typing.count == 1 { typed = true }
+                return typing.removeFirst()
+            }
+            guard screen.contains("replay speed ×50") else { return nil }
+            after = screen
+            return .char("q")
+        }
+        var session = ConsoleSession(terminal: terminal, engine: engine, sourceName: "short.ndjson")
+        _ = session.run()
+        engine.stop()
+        XCTAssertTrue(after.contains("END OF INPUT ×50"), after)
+        XCTAssertTrue(after.contains("replay speed ×50 once [ or :goto go back"), after)
+    }
+
     /// A seek that ends within the turn it began in (a step of one stream minute while paused)
     /// still replaces "stepping one stream minute…" with where the replay now stands.
     func testAFinishedSeekSaysWhereTheReplayStands() throws {
