@@ -189,6 +189,8 @@ final class HeadlessRun {
             session.out.write(line + "}")
         }
         engine.start()
+        // Whether the run ended as asked (a signal) or at the end of its input, before any reader left.
+        var endedOnItsOwn = false
         while !stopping {
             if nowMs() - lastMetricsWall >= 500 { updateMetrics() }
             if nowMs() - lastNoteWall >= 1000 { noteProgress() }
@@ -197,7 +199,7 @@ final class HeadlessRun {
             }
             let turnStart = nowMs()
             if ingest(outOfTime: { nowMs() > turnStart + Self.sliceMs }) == 0 {
-                if engine.finished { break }
+                if engine.finished { endedOnItsOwn = true; break }
                 // Quiet input: bring verdicts up to date now rather than at the next batch (but
                 // not on every short gap of a busy feed: evaluating re-scores every cluster).
                 if dirty && live && nowMs() - lastEvaluatedWall >= 250 { evaluate() }
@@ -205,6 +207,7 @@ final class HeadlessRun {
             }
             if session.countersEvery > 0 && nowMs() - lastCountersWall >= session.countersEvery * 1000 { counters(final: false) }
         }
+        if session.stopRequested() { endedOnItsOwn = true }
         if live {
             // Batches already handed over were acknowledged to their senders (an HTTP answer
             // goes out only once its records are queued): ingest them before stopping. Readers
@@ -218,10 +221,16 @@ final class HeadlessRun {
         let reportWritten = session.reportPath.map(writeReport) ?? true
         engine.stop()
         if let failure = session.out.failure { session.diagnose("cannot write alerts to standard output: \(failure)") }
+        // A reader that left before the run ended (a consumer that died) stopped the run early:
+        // every alert after that would be lost, so a service manager must see it and restart.
+        let readerLeft = session.out.closed && session.out.failure == nil && !endedOnItsOwn
+        if readerLeft {
+            session.diagnose("standard output was closed by its reader after \(exchanges) exchanges: stopped, as later alerts would be lost")
+        }
         // A source that failed (damaged input, a bus that refused), alerts or a report that could
         // not be written: not a clean end. Status 2, as `scan` gives, so that a pipeline or a
         // service manager sees it.
-        return engine.feedState.error == nil && session.out.failure == nil && reportWritten ? 0 : 2
+        return engine.feedState.error == nil && session.out.failure == nil && !readerLeft && reportWritten ? 0 : 2
     }
 
     /// Verdicts come up to date every `evaluateEvery` of stream time for finite input: the

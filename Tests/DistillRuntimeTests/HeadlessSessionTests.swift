@@ -93,4 +93,35 @@ final class HeadlessSessionTests: RuntimeTestCase {
         XCTAssertEqual(last["final"] as? Bool, true)
         XCTAssertLessThan(last["exchanges"] as? Int ?? .max, 40_000, "stopped before the end")
     }
+
+    /// A reader of the alerts that goes away mid-run (a consumer that died) stops the run, and
+    /// the run says so and ends with status 2: alerts after that would be lost, and a service
+    /// manager restarts only a run that did not end cleanly. One that leaves after the input
+    /// ended lost nothing.
+    func testAReaderThatLeavesMidRunIsNotACleanEnd() throws {
+        let path = try generate("three-days.ndjson", days: 3, exchanges: 40_000, seed: 11)
+        /// Takes `keep` lines, then behaves as a pipe whose reader left.
+        final class LeavingReader: LineSink {
+            let keep: Int
+            private(set) var taken = 0
+            var closed = false
+            init(keep: Int) { self.keep = keep }
+            func write(_ line: String) { if taken < keep { taken += 1 } else { closed = true } }
+        }
+        let early = LeavingReader(keep: 1)
+        var said: [String] = []
+        var session = HeadlessSession(feed: StreamFeed(stream: try ExchangeStream(paths: [path])), live: false, settings: .standard,
+                                      countersEvery: 0, listening: [], out: early)
+        session.diagnose = { said.append($0) }
+        XCTAssertEqual(session.run(), 2)
+        XCTAssertEqual(said.count, 1, "\(said)")
+        XCTAssertTrue(said.first?.contains("standard output was closed by its reader") ?? false, "\(said)")
+
+        // Every alert and the final counters taken: nothing was lost.
+        let all = LeavingReader(keep: .max)
+        let whole = HeadlessSession(feed: StreamFeed(stream: try ExchangeStream(paths: [path])), live: false, settings: .standard,
+                                    countersEvery: 0, listening: [], out: all)
+        XCTAssertEqual(whole.run(), 0)
+        XCTAssertGreaterThan(all.taken, 2, "a run with alerts in it")
+    }
 }
