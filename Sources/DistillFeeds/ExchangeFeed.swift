@@ -139,7 +139,9 @@ public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
         while true {
             let more: Bool
             var problem: String?
-            do { more = try stream.nextBatch(into: &batch, maxCount: batchSize, ledger: &ledger) }
+            // A quiet pipe is not waited on inside the read: the stream comes back with nothing,
+            // so a checkpoint asked for meanwhile is answered (an empty batch with the mark).
+            do { more = try stream.nextBatch(into: &batch, maxCount: batchSize, ledger: &ledger, returnWhenDry: true) }
             catch { more = false; problem = "\(error)" }
             // The prompts' features are made here, off the detector's thread (a fifth of its
             // work): replays and the catch-up after a seek go faster.
@@ -151,6 +153,7 @@ public final class StreamFeed: ExchangeFeed, @unchecked Sendable {
                 problem = stream.trailingWarnings.joined(separator: "; ")
             }
             guard sink.push(batch, ledger: ledger, finished: !more, error: problem, position: position), more else { return }
+            if batch.isEmpty { stream.waitForInput(milliseconds: 100) }
             batch.removeAll(keepingCapacity: true)
         }
     }

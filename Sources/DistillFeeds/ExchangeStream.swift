@@ -118,10 +118,14 @@ public final class ExchangeStream {
     /// Rejected and blank lines, and duplicates, are counted in `ledger` and not appended.
     /// Returns false when all input is exhausted and nothing was appended.
     ///
+    /// `returnWhenDry`: one live source (a pipe, a socket) with nothing whole to read returns
+    /// true with nothing appended instead of waiting for the sender; `waitForInput` then waits.
+    /// A caller can so say where the stream stands while its sender is quiet.
+    ///
     /// A read error (say, a truncated gzip file) is thrown; if exchanges were already appended
     /// in this call, they are returned first and the error is thrown by the next call. Lines
     /// read before the error stay counted in `ledger`; the stream stays failed afterwards.
-    public func nextBatch(into batch: inout [Exchange], maxCount: Int, ledger: inout InputLedger) throws -> Bool {
+    public func nextBatch(into batch: inout [Exchange], maxCount: Int, ledger: inout InputLedger, returnWhenDry: Bool = false) throws -> Bool {
         precondition(maxCount > 0, "maxCount must be positive")
         if let failure { throw failure }
         var appended = 0
@@ -131,7 +135,7 @@ public final class ExchangeStream {
                 let reader = readers[0]
                 // From a pipe, what has arrived is handed over rather than held for a full batch
                 // (a quiet `nats sub` or `tail -F` would otherwise show nothing for hours).
-                while appended < maxCount, let line = try reader.nextLine(stoppingWhenDry: appended > 0) {
+                while appended < maxCount, let line = try reader.nextLine(stoppingWhenDry: appended > 0 || returnWhenDry) {
                     switch line {
                     case .text(let bytes, let number):
                         if decoder.decode(bytes, line: number, of: reader.name, onto: &batch, countedIn: &ledger) { appended += 1 }
@@ -141,7 +145,7 @@ public final class ExchangeStream {
                 }
             } else if readers.count == 1 {
                 // One source: nothing to merge, skip the heap.
-                while appended < maxCount, let exchange = try decodeNext(from: 0, ledger: &ledger, stoppingWhenDry: appended > 0) {
+                while appended < maxCount, let exchange = try decodeNext(from: 0, ledger: &ledger, stoppingWhenDry: appended > 0 || returnWhenDry) {
                     if ledger.admit(exchange) {
                         batch.append(consume exchange)
                         appended += 1
@@ -172,7 +176,13 @@ public final class ExchangeStream {
             failure = error
             guard appended > 0 else { throw error }
         }
+        if appended == 0 && returnWhenDry && readers.count == 1 && spill[0].isEmpty && !readers[0].reachedEnd { return true }
         return appended > 0
+    }
+
+    /// With one live source: waits until it may have more to read, or `milliseconds` pass.
+    public func waitForInput(milliseconds: Int32) {
+        if readers.count == 1 && readers[0].canRunDry { readers[0].waitForInput(milliseconds: milliseconds) }
     }
 
     /// Reads the source's next exchange into its head and puts it on the heap.

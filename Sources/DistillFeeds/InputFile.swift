@@ -62,6 +62,12 @@ public final class InputFile {
         return poll(&poller, 1, 0) == 0
     }
 
+    /// Waits until a read would not wait (input, its end or an error), or `milliseconds` pass.
+    func waitForInput(milliseconds: Int32) {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        _ = poll(&poller, 1, milliseconds)
+    }
+
     deinit {
         if ownsDescriptor { close(fd) }
     }

@@ -48,6 +48,12 @@ public final class LineReader {
     public var bytesRead: Int64 { file.bytesRead }
     /// Known once the first bytes are read.
     public var isGzip: Bool { inflater != nil }
+    /// Whether `nextLine(stoppingWhenDry: true)` can stop before the end: a live input read as it is.
+    var canRunDry: Bool { file.isLive && inflater == nil }
+    /// Every line has been handed out and the input has ended.
+    var reachedEnd: Bool { atEOF && end <= start }
+    /// Waits until more input (or its end) may be read, or `milliseconds` pass.
+    func waitForInput(milliseconds: Int32) { file.waitForInput(milliseconds: milliseconds) }
     /// Bytes after the end of the gzip data that were ignored (padding, garbage).
     public var trailingBytes: Int64 { inflater?.trailingBytes ?? 0 }
     /// Says what `trailingBytes` holds, if any.
@@ -125,7 +131,7 @@ public final class LineReader {
                 return .text(UnsafeRawBufferPointer(start: buffer + lineStart, count: end - lineStart),
                              number: lineNumber)
             }
-            if stoppingWhenDry && file.isLive && inflater == nil && file.wouldWait() { return nil }
+            if stoppingWhenDry && canRunDry && file.wouldWait() { return nil }
             if bufferCapacity - end < chunkSize {
                 compact()
             }

@@ -49,6 +49,39 @@ final class ExchangeStreamTests: FeedsTestCase {
         }
     }
 
+    /// A pipe whose writer is still there but quiet (`tail -F` at night): a mark asked for
+    /// meanwhile is still given, so a run with `--state` keeps checkpointing standard input
+    /// rather than never finding a point to take one at.
+    func testAQuietPipeStillGivesAMark() throws {
+        var ends: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&ends), 0)
+        defer { close(ends[0]); close(ends[1]) }
+        let text = (0..<3).map { #"{"ts":1776000000\#($0)000,"account_id":"a\#($0)"}"# }.joined(separator: "\n") + "\n"
+        XCTAssertEqual(text.withCString { Glibc.write(ends[1], $0, strlen($0)) }, text.utf8.count)
+        let feed = StreamFeed(stream: try ExchangeStream(paths: ["/dev/fd/\(ends[0])"]))
+        feed.start()
+        defer { feed.stop(); _ = "\n".withCString { Glibc.write(ends[1], $0, 1) } }
+        var received = 0
+        var mark: FeedMark?
+        var asked = false
+        let deadline = Date().addingTimeInterval(10)
+        while mark == nil && Date() < deadline {
+            if let (batch, m) = feed.pollMarked() {
+                received += batch.count
+                mark = m
+            } else if received == 3 && !asked {
+                // Everything sent is in, and the sender says nothing more.
+                feed.requestMark()
+                asked = true
+            } else {
+                usleep(2_000)
+            }
+        }
+        XCTAssertEqual(received, 3)
+        let given = try XCTUnwrap(mark, "no mark within 10 s while the pipe was quiet")
+        XCTAssertEqual(given.positions.first?.line, 3, "the mark stands after the three lines")
+    }
+
     /// One `nextBatch` on another thread, its outcome read back under a lock.
     final class ReadResult: @unchecked Sendable {
         private let stream: ExchangeStream
