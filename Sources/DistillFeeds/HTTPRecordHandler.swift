@@ -315,6 +315,7 @@ final class HTTPRecordHandler: ChannelInboundHandler {
         }
         entry.requestStarted = nil
         entry.lastActive = ListenerCore.now()
+        entry.lastDelivered = entry.lastActive
         let channel = context.channel
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if close { written.whenComplete { _ in channel.close(promise: nil) } }

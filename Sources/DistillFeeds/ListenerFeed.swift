@@ -27,8 +27,9 @@ public struct ListenerLimits: Sendable {
     /// An HTTP request not complete this long after its first byte is dropped and its connection
     /// closed, however it trickles: a byte a minute must not hold a slot for days.
     public var httpRequestSeconds = 120.0
-    /// At `maxConnections`, a new connection takes the slot of the one silent longest, if that
-    /// one has been silent this long: idle connections cannot lock senders out.
+    /// At `maxConnections`, a new connection takes the slot of the one that has delivered nothing
+    /// (no record for NDJSON, no whole request for HTTP) for longest, if for this long: neither
+    /// idle connections nor ones trickling a byte a second can lock senders out.
     public var evictIdleAfterSeconds = 2.0
     /// An NDJSON (TCP or Unix) connection silent this long is closed; shippers reconnect.
     public var lineIdleSeconds = 900.0
@@ -160,6 +161,9 @@ public struct ListenerError: Error, CustomStringConvertible {
 final class ConnectionEntry {
     let channel: Channel
     var lastActive: Double
+    /// When it last delivered something: an accepted record (NDJSON) or a whole request (HTTP);
+    /// its opening until then. Bytes that never finish a line or request do not count.
+    var lastDelivered: Double
     /// HTTP: when the request now being received began; nil between requests.
     var requestStarted: Double?
     /// NDJSON: a line has begun and not ended.
@@ -174,6 +178,7 @@ final class ConnectionEntry {
     init(channel: Channel, now: Double) {
         self.channel = channel
         lastActive = now
+        lastDelivered = now
     }
 }
 
@@ -229,9 +234,10 @@ final class ListenerCore: @unchecked Sendable {
     func adopt(_ channel: Channel) throws {
         let now = Self.now()
         if connections.count >= limits.maxConnections {
-            // Full: the connection silent longest gives its slot up, if it has been silent a while.
-            if let idlest = connections.values.min(by: { $0.lastActive < $1.lastActive }),
-               now - idlest.lastActive >= limits.evictIdleAfterSeconds {
+            // Full: the connection that has delivered nothing for longest gives its slot up, if
+            // for a while. One whose request is being answered is delivering.
+            if let idlest = connections.values.filter({ !$0.busy }).min(by: { $0.lastDelivered < $1.lastDelivered }),
+               now - idlest.lastDelivered >= limits.evictIdleAfterSeconds {
                 close(idlest)
                 sink.update { $0.evicted += 1 }
             }
@@ -446,8 +452,10 @@ final class LineRecordHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
+        let collected = core.batcher.batch.count
         buffer.withUnsafeReadableBytes { bytes in assembler.feed(bytes) { handle($0) } }
         entry.partialLine = assembler.hasPartialLine
+        if core.batcher.batch.count > collected { entry.lastDelivered = entry.lastActive }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

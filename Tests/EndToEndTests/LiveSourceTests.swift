@@ -419,6 +419,39 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(final["evicted_idle"] as? Int ?? 0, 1)
     }
 
+    /// Connections that trickle a byte at a time and never finish a line are never silent, yet
+    /// deliver nothing: at the limit they give their slots to a sender as idle ones do, rather
+    /// than locking every sender out until their 15-minute deadline.
+    func testTricklingConnectionsGiveTheirSlotsToNewSenders() throws {
+        try requireTool("nc")
+        let dir = try temporaryDirectory()
+        let dw = try Headless(["--listen", "tcp://127.0.0.1:0", "--max-connections", "2"])
+        let port = try dw.address("tcp://").split(separator: ":").last!
+        let trickling = try (0..<2).map { _ in try Self.connectTCP(port: UInt16(port)!) }
+        try dw.wait("two trickling connections") { $0.counters["connected"] as? Bool == true }
+        let stop = DispatchSemaphore(value: 0)
+        let stopped = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            // A byte each per 200 ms, never a newline, until the test is done.
+            while stop.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
+                for fd in trickling { _ = "x".withCString { send(fd, $0, 1, Int32(MSG_NOSIGNAL)) } }
+            }
+            stopped.signal()
+        }
+        defer { stop.signal(); stopped.wait(); for fd in trickling { close(fd) } }
+        try Data(records(0..<10).utf8).write(to: dir.appendingPathComponent("part"))
+        let deadline = Date().addingTimeInterval(30)
+        while dw.counter("exchanges") < 10 && Date() < deadline {
+            let refusedBefore = dw.counter("dropped")
+            try sh("nc -N 127.0.0.1 \(port) < '\(dir.path)/part' || true")
+            let attempt = Date().addingTimeInterval(2)
+            while dw.counter("exchanges") < 10 && dw.counter("dropped") == refusedBefore && Date() < attempt { usleep(20_000) }
+        }
+        let final = dw.stop()
+        XCTAssertEqual(final["exchanges"] as? Int, 10, "the sender got in: \(final)")
+        XCTAssertGreaterThanOrEqual(final["evicted_idle"] as? Int ?? 0, 1)
+    }
+
     // MARK: HTTP
 
     /// More idle HTTP connections than the listener takes: the ones over the limit are told
