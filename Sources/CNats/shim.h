@@ -90,9 +90,12 @@ static inline natsStatus dw_bus_ensure_stream(dw_bus *b, const char *name, const
 }
 
 // The stream's last sequence number (0 when empty).
-static inline natsStatus dw_bus_last_sequence(dw_bus *b, const char *stream, uint64_t *last) {
+static inline natsStatus dw_bus_last_sequence(dw_bus *b, const char *stream, int64_t wait_ms, uint64_t *last) {
     jsStreamInfo *si = NULL;
-    natsStatus s = js_GetStreamInfo(&si, b->js, stream, NULL, NULL);
+    jsOptions o;
+    jsOptions_Init(&o);
+    o.Wait = wait_ms;
+    natsStatus s = js_GetStreamInfo(&si, b->js, stream, wait_ms > 0 ? &o : NULL, NULL);
     if (s == NATS_OK) { *last = si->State.LastSeq; jsStreamInfo_Destroy(si); }
     return s;
 }
@@ -195,12 +198,16 @@ static inline natsStatus dw_bus_fetch_ready(natsSubscription *sub, natsMsgList *
 // The first message on `subject` at or after sequence `from`, read straight from the stream:
 // one request and its answer, so nothing is left in flight to pile up in the client, and a
 // message the stream no longer holds is stepped over, not waited for. NATS_NOT_FOUND: none yet.
-static inline natsStatus dw_bus_next_message(dw_bus *b, natsMsg **m, const char *stream, const char *subject, uint64_t from) {
+static inline natsStatus dw_bus_next_message(dw_bus *b, natsMsg **m, const char *stream, const char *subject, uint64_t from,
+                                             int64_t wait_ms) {
     jsDirectGetMsgOptions o;
     jsDirectGetMsgOptions_Init(&o);
     o.Sequence = from;
     o.NextBySubject = subject;
-    return js_DirectGetMsg(m, b->js, stream, NULL, &o);
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = wait_ms;
+    return js_DirectGetMsg(m, b->js, stream, wait_ms > 0 ? &jo : NULL, &o);
 }
 
 // Headers of each message stored on `subject` in `stream` from now on, pushed by an ordered

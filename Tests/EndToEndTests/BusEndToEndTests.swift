@@ -35,14 +35,14 @@ final class BusEndToEndTests: XCTestCase {
         return path.map { $0 + "/nats-server" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// A JetStream server on a free loopback port, with its store in the test's folder.
-    func startServer() throws {
+    /// A JetStream server on a free loopback port (or `port`), with its store in the test's folder.
+    func startServer(port: String = "-1") throws {
         guard let binary = Self.serverBinary else { throw XCTSkip("nats-server is not installed (.ci/run installs it)") }
         let log = folder.appendingPathComponent("server.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["-js", "-a", "127.0.0.1", "-p", "-1", "-sd", folder.appendingPathComponent("store").path, "-l", log.path]
+        p.arguments = ["-js", "-a", "127.0.0.1", "-p", port, "-sd", folder.appendingPathComponent("store").path, "-l", log.path]
         try p.run()
         server = p
         let deadline = Date().addingTimeInterval(30)
@@ -508,6 +508,40 @@ final class BusEndToEndTests: XCTestCase {
         publisher.waitUntilExit()
         XCTAssertEqual(publisher.terminationStatus, 0, log("publish.err"))
         XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected)
+    }
+
+    /// A server that goes away shows at once, not after the client's 10-second request
+    /// timeout: the coordinator says it is disconnected and why, its workers fall silent and
+    /// their partitions are listed without a worker; once the server is back, so is the link.
+    /// Both a server that stops (its clients see the connection close) and one that hangs
+    /// (connections stay open, nothing answers).
+    func testAServerOutageShowsInTheCoordinatorsCounters() throws {
+        let coordinator = try Headless(["--nats", url])
+        try spawn("w", ["worker", "--nats", url, "--partitions", "0-15"])
+        func workerHeard() throws {
+            try coordinator.wait("the link up and the worker heard", limit: 60) {
+                $0.counters["connected"] as? Bool == true && ($0.counters["bus_unowned"] as? [Int]) == []
+            }
+        }
+        func outageShown() throws {
+            let gone = Date()
+            try coordinator.wait("the coordinator disconnected", limit: 60) { $0.counters["connected"] as? Bool == false }
+            XCTAssertLessThan(Date().timeIntervalSince(gone), 5, "the outage showed only after a request timed out")
+            XCTAssertNotNil(coordinator.counters["error"] as? String, "the counters say why")
+            try coordinator.wait("every partition without a worker", limit: 60) { ($0.counters["bus_unowned"] as? [Int]) == Array(0...15) }
+        }
+        try workerHeard()
+        let hung = try XCTUnwrap(server)
+        kill(hung.processIdentifier, SIGSTOP)
+        try outageShown()
+        kill(hung.processIdentifier, SIGCONT)
+        try workerHeard()
+        let port = String(url.split(separator: ":").last!)
+        hung.terminate()
+        hung.waitUntilExit()
+        try outageShown()
+        try startServer(port: port)
+        try workerHeard()
     }
 
     /// `publish --follow` and `--listen`: records from a followed file, then from a TCP sender,

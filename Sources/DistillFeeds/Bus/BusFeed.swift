@@ -105,6 +105,8 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
         }
     }
 
+    static let lostLink = "lost the connection to the NATS server; reconnecting"
+
     private func run() {
         var batcher = LiveBatcher(sink: sink)
         do {
@@ -143,17 +145,37 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
                 for (worker, h) in heard { s.workers[worker] = h.partitions.sorted() }
                 let owned = Set(heard.values.flatMap(\.partitions))
                 s.unowned = (0..<partitions).filter { !owned.contains($0) }
-                let last = (try? bus.lastSequence(names.stream)) ?? released
-                s.lag = last > released ? last - released : 0
+                // Asked only while connected, and not for long: a server shutting down stops
+                // answering before it drops its clients, and while this waits the status
+                // (workers no longer heard from, the connection) stands still.
+                if linkUp && bus.connected {
+                    if let last = try? bus.lastSequence(names.stream, waitMs: 500) { lag = last > released ? last - released : 0 }
+                }
+                s.lag = lag
                 lock.withLock { status = s }
             }
+            var lag: UInt64 = 0
+            /// Whether the client's connection to the server is up; a read can fail while it is,
+            /// and an outage shows no failed read while the client waits to reconnect.
+            var linkUp = true
             while !lock.withLock({ stopped }) {
                 let (read, failure) = reader.take(waiting: 0.01)
+                let up = bus.connected
+                if up != linkUp {
+                    linkUp = up
+                    refreshStatus()
+                }
                 if let failure {
                     // Said once per change, not at every poll while the failure lasts.
                     if healthy || lastFailure != failure.description {
                         lastFailure = failure.description
                         sink.update { $0.connected = false; $0.error = failure.description }
+                    }
+                    healthy = false
+                } else if !linkUp {
+                    if healthy || lastFailure != Self.lostLink {
+                        lastFailure = Self.lostLink
+                        sink.update { $0.connected = false; $0.error = Self.lostLink }
                     }
                     healthy = false
                 } else if !healthy {
@@ -297,7 +319,9 @@ private final class SummaryReader: @unchecked Sendable {
             }
             guard go else { return }
             do throws(BusError) {
-                if let message = try bus.message(in: stream, subject: subject, from: next) {
+                // A server that hangs (its connections open, nothing answered) shows as a failed
+                // read within seconds, not the client's 10; the read is simply asked again.
+                if let message = try bus.message(in: stream, subject: subject, from: next, waitMs: 3_000) {
                     let sequence = message.sequence
                     let bytes = message.bytes
                     message.release()

@@ -67,6 +67,9 @@ public final class NatsBus: @unchecked Sendable {
     /// Records the stream refused after `publishAsync` (a full stream, a lost connection).
     public var failedPublishes: Int64 { handle.pointee.failed }
 
+    /// Whether the connection is up now (not lost and being made again).
+    public var connected: Bool { natsConnection_Status(handle.pointee.nc) == NATS_CONN_STATUS_CONNECTED }
+
     /// The largest message the server takes (its `max_payload`), headers included.
     public var maxPayload: Int { Int(natsConnection_GetMaxPayload(handle.pointee.nc)) }
 
@@ -169,9 +172,11 @@ public final class NatsBus: @unchecked Sendable {
         }
     }
 
-    public func lastSequence(_ stream: String) throws(BusError) -> UInt64 {
+    /// The stream's newest sequence number, waiting at most `waitMs` for the answer (0: the
+    /// client's default of 10 s).
+    public func lastSequence(_ stream: String, waitMs: Int64 = 0) throws(BusError) -> UInt64 {
         var last: UInt64 = 0
-        let s = dw_bus_last_sequence(handle, stream, &last)
+        let s = dw_bus_last_sequence(handle, stream, waitMs, &last)
         guard s == NATS_OK else { throw BusError("stream \(stream)", s) }
         return last
     }
@@ -288,10 +293,11 @@ public final class NatsBus: @unchecked Sendable {
 
     /// The first message on `subject` in `stream` at sequence `start` or after, read directly
     /// (the stream must allow it, as `ensureStreams` makes the summary stream); nil when the
-    /// stream holds none yet. Messages the stream no longer holds are stepped over.
-    public func message(in stream: String, subject: String, from start: UInt64) throws(BusError) -> BusMessage? {
+    /// stream holds none yet. Messages the stream no longer holds are stepped over. Waits at
+    /// most `waitMs` for the answer (0: the client's default of 10 s).
+    public func message(in stream: String, subject: String, from start: UInt64, waitMs: Int64 = 0) throws(BusError) -> BusMessage? {
         var m: OpaquePointer?
-        let s = dw_bus_next_message(handle, &m, stream, subject, start)
+        let s = dw_bus_next_message(handle, &m, stream, subject, start, waitMs)
         if s == NATS_NOT_FOUND { return nil }
         guard s == NATS_OK, let m else { throw BusError("cannot read \(stream)", s) }
         return BusMessage(m)
