@@ -510,6 +510,29 @@ final class BusEndToEndTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected)
     }
 
+    /// One message of many records put straight on the stream (an exporter publishing to NATS
+    /// itself): its summary passes the size at which summaries are split, and every record is
+    /// still counted, not only those of the first part.
+    func testOneMessageOfManyRecordsIsCountedWhole() throws {
+        let bridge = try natsBridge()
+        try run("gen", ["gen", "--days", "1", "--seed", "3", "--scale", "0.2"])
+        let records = log("gen.out").split(separator: "\n").prefix(1500)
+        let message = folder.appendingPathComponent("message.json").path
+        try ("[" + records.joined(separator: ",") + "]").write(toFile: message, atomically: true, encoding: .utf8)
+        let listing = folder.appendingPathComponent("message.list").path
+        try message.write(toFile: listing, atomically: true, encoding: .utf8)
+        let coordinator = try coordinator(folder.appendingPathComponent("coordinator.json").path)
+        try spawn("w", ["worker", "--nats", url, "--partitions", "0-15", "--input-format", "auto"])
+        try coordinator.wait("the streams made") { ($0.counters["bus_unowned"] as? [Int]) == [] }
+        try run("put", ["/usr/bin/env", "python3", bridge, "jspub", url, "DISTILL.x.0", listing], direct: true)
+        let empty = folder.appendingPathComponent("empty").path
+        _ = FileManager.default.createFile(atPath: empty, contents: nil)
+        try run("publish", ["publish", "--nats", url, "--end", empty])
+        try waitForEnd(coordinator)
+        let final = try XCTUnwrap(coordinator.lines.last.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        XCTAssertEqual((final["exchanges"] as? Int ?? 0) + (final["duplicates"] as? Int ?? 0), 1500, "\(final)")
+    }
+
     /// A server that goes away shows at once, not after the client's 10-second request
     /// timeout: the coordinator says it is disconnected and why, its workers fall silent and
     /// their partitions are listed without a worker; once the server is back, so is the link.

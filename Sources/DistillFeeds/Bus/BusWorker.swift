@@ -398,9 +398,13 @@ public final class BusWorker: @unchecked Sendable {
     private func send(_ summary: ShardSummary) throws {
         let limit = 512 * 1024
         var bytes = summary.encoded()
-        if bytes.count <= limit || summary.entries.count <= 1 {
+        // The entries of one input message are never split: the coordinator takes a message's
+        // sequence once (a message summarised again after a failover must not count twice), so
+        // a second part would be dropped. Entries are in sequence order.
+        let oneMessage = summary.entries.first?.sequence == summary.entries.last?.sequence
+        if bytes.count <= limit || oneMessage {
             if bytes.count > bus.maxPayload - 1024 {
-                // One record too large for the server: the coordinator counts it as rejected.
+                // Too large for the server: the coordinator counts each record as rejected.
                 var small = summary
                 small.entries = summary.entries.map { e in
                     .init(sequence: e.sequence, item: .rejected(Rejection(.lineTooLong, message: "record too large for the bus (\(bytes.count) bytes)"), source: "bus", line: 0))
