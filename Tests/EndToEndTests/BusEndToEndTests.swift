@@ -510,6 +510,28 @@ final class BusEndToEndTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected)
     }
 
+    /// Lines of several records (here JSON arrays of 50, as `auto` reads them; OTLP exports hold
+    /// thousands) are published record by record: the coordinator reports what `scan` does, and
+    /// the input stream stores about the file's bytes, not each line once per record in it.
+    func testLinesOfManyRecordsArePublishedRecordByRecord() throws {
+        let bridge = try natsBridge()
+        try run("gen", ["gen", "--days", "1", "--seed", "3", "--scale", "0.2"])
+        let records = log("gen.out").split(separator: "\n")
+        let text = stride(from: 0, to: records.count, by: 50).map { "[" + records[$0..<min($0 + 50, records.count)].joined(separator: ",") + "]\n" }.joined()
+        let input = folder.appendingPathComponent("arrays.ndjson").path
+        try text.write(toFile: input, atomically: true, encoding: .utf8)
+        let expected = try scanReportAuto(input)
+        let report = folder.appendingPathComponent("coordinator.json").path
+        let coordinator = try coordinator(report)
+        try spawn("w", ["worker", "--nats", url, "--partitions", "0-15", "--input-format", "auto"])
+        try run("publish", ["publish", "--nats", url, "--end", "--input-format", "auto", input])
+        try waitForEnd(coordinator)
+        XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected)
+        try run("bytes", ["/usr/bin/env", "python3", bridge, "bytes", url, "DISTILL", "-"], direct: true)
+        let stored = try XCTUnwrap(Int(log("bytes.out").trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertLessThan(stored, 2 * text.utf8.count, "stored \(stored) bytes for a file of \(text.utf8.count)")
+    }
+
     /// One message of many records put straight on the stream (an exporter publishing to NATS
     /// itself): its summary passes the size at which summaries are split, and every record is
     /// still counted, not only those of the first part.
@@ -531,6 +553,12 @@ final class BusEndToEndTests: XCTestCase {
         try waitForEnd(coordinator)
         let final = try XCTUnwrap(coordinator.lines.last.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
         XCTAssertEqual((final["exchanges"] as? Int ?? 0) + (final["duplicates"] as? Int ?? 0), 1500, "\(final)")
+    }
+
+    /// `scan --input-format auto` of `path`, as JSON.
+    func scanReportAuto(_ path: String) throws -> String {
+        try run("scan-auto", ["scan", "--format", "json", "--input-format", "auto", path])
+        return log("scan-auto.out")
     }
 
     /// A server that goes away shows at once, not after the client's 10-second request

@@ -2,8 +2,9 @@ import DistillCore
 import Foundation
 
 /// Reads log files (or standard input) and publishes every line to the input stream, on the
-/// partition of its account. The line goes as it was written: the worker owning the
-/// partition decodes it, so decoding and the prompts' analysis happen on the shards. Live
+/// partition of its account. A line of one record goes as it was written: the worker owning the
+/// partition decodes it, so decoding and the prompts' analysis happen on the shards (a line of
+/// several records goes record by record, each as its canonical line). Live
 /// sources (followed files, listeners) are published record by record (`publish(feed:…)`).
 ///
 /// Each record's message id is its `request_id`, so publishing the same input again (a
@@ -60,9 +61,27 @@ public struct BusPublisher {
                                 id = ledger.admit(x) ? rid : "\(rid)@\(id)"
                             }
                         }
-                        let record: (key: String, value: String)? = outcomes.count > 1 ? ("Dw-Record", String(i)) : nil
+                        guard outcomes.count > 1 else {
+                            try send(partition: partition, bytes, NatsBus.Headers(messageID: id, source: source, line: String(number)), &counts)
+                            continue
+                        }
+                        // One record of several (an OTLP export, a JSON array): sent alone as its
+                        // canonical line, which the worker decodes to the same record. The whole
+                        // line once per record made the stream's bytes and the workers' decoding
+                        // grow with the square of the line. A rejection keeps the line, so the
+                        // worker finds the same reason at the same place.
+                        if case .exchange(let x) = outcome {
+                            let canonical = x.canonicalLine()
+                            if canonical.count <= adapter.decoder.maxLineBytes {
+                                try canonical.withUnsafeBytes {
+                                    try send(partition: partition, $0, NatsBus.Headers(messageID: id, source: source, line: String(number),
+                                                                                     extra: ("Dw-Format", "canonical")), &counts)
+                                }
+                                continue
+                            }
+                        }
                         try send(partition: partition, bytes,
-                                 NatsBus.Headers(messageID: id, source: source, line: String(number), extra: record), &counts)
+                                 NatsBus.Headers(messageID: id, source: source, line: String(number), extra: ("Dw-Record", String(i))), &counts)
                     }
                 }
             }

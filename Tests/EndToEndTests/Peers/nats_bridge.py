@@ -14,6 +14,7 @@ Usage:
   python3 nats_bridge.py dump URL STREAM -            prints each message of STREAM as its sequence
                                                       number and its payload in base64, one per line
   python3 nats_bridge.py delete URL STREAM SEQ        removes message SEQ from STREAM
+  python3 nats_bridge.py bytes URL STREAM -           prints the bytes STREAM stores (its state)
   python3 nats_bridge.py jspub URL SUBJECT FILE       publishes the bytes of each file named in FILE
                                                       (one path per line) as one message, each
                                                       stored by a stream before the next goes
@@ -82,6 +83,12 @@ async def dump(url: str, name: str, _: str) -> None:
     await client.close()
 
 
+async def stored_bytes(url: str, name: str, _: str) -> None:
+    client = await nats.connect(url)
+    print((await client.jetstream().stream_info(name)).state.bytes)
+    await client.close()
+
+
 async def delete(url: str, name: str, seq: str) -> None:
     client = await nats.connect(url)
     await client.jetstream().delete_msg(name, int(seq))
@@ -110,4 +117,4 @@ async def jstry(url: str, subject: str, text: str) -> None:
 
 if __name__ == "__main__":
     mode, url, subject, arg = sys.argv[1:5]
-    asyncio.run({"sub": sub, "pub": pub, "stream": stream, "config": config, "dump": dump, "delete": delete, "jspub": jspub, "jstry": jstry}[mode](url, subject, arg))
+    asyncio.run({"sub": sub, "pub": pub, "stream": stream, "config": config, "dump": dump, "bytes": stored_bytes, "delete": delete, "jspub": jspub, "jstry": jstry}[mode](url, subject, arg))
