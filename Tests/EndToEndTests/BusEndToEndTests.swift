@@ -561,6 +561,27 @@ final class BusEndToEndTests: XCTestCase {
         return log("scan-auto.out")
     }
 
+    /// Two inputs each published with `--end`: a headless coordinator stops at the first
+    /// complete set of end markers, with the report `scan` gives of the first input alone, not
+    /// at whichever record of the second it happened to have taken.
+    func testACoordinatorStopsAtTheFirstEndOfInput() throws {
+        try run("gen", ["gen", "--days", "2", "--seed", "5", "--scale", "0.2"])
+        let records = log("gen.out").split(separator: "\n")
+        let half = records.count / 2
+        let first = folder.appendingPathComponent("first.ndjson").path
+        let second = folder.appendingPathComponent("second.ndjson").path
+        try (records[..<half].joined(separator: "\n") + "\n").write(toFile: first, atomically: true, encoding: .utf8)
+        try (records[half...].joined(separator: "\n") + "\n").write(toFile: second, atomically: true, encoding: .utf8)
+        let expected = try scanReport(first)
+        try run("publish-1", ["publish", "--nats", url, "--end", first])
+        try run("publish-2", ["publish", "--nats", url, "--end", second])
+        try spawn("w", ["worker", "--nats", url, "--partitions", "0-15"])
+        let report = folder.appendingPathComponent("coordinator.json").path
+        let coordinator = try coordinator(report)
+        try waitForEnd(coordinator)
+        XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected)
+    }
+
     /// A server that goes away shows at once, not after the client's 10-second request
     /// timeout: the coordinator says it is disconnected and why, its workers fall silent and
     /// their partitions are listed without a worker; once the server is back, so is the link.

@@ -232,7 +232,10 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
                 while true {
                     var best = -1
                     var bestSequence = UInt64.max
-                    for q in 0..<partitions {
+                    // A partition past its end marker hands on nothing more: what follows it is
+                    // input published after that end (a second `publish --end`), and the run
+                    // ends at the first complete set of markers, as `scan` of that input does.
+                    for q in 0..<partitions where !ended.contains(q) {
                         if let s = queues[q].first, s <= through, s < bestSequence { best = q; bestSequence = s }
                     }
                     guard best >= 0 else { break }
