@@ -208,7 +208,7 @@ struct SourceOptions: ParsableArguments {
     /// file, then each listener) and the files' positions. It must come from the same sources.
     func makeFeed(paths: [String], resume: FeedMark? = nil, metrics: (@Sendable () -> [UInt8])? = nil) throws -> (feed: any ExchangeFeed, name: String, listening: [ListenAddress]) {
         if let nats {
-            guard paths.isEmpty else { throw BusError("--nats takes no files: publish them with `distillwatch publish --nats \(nats) FILE`") }
+            guard paths.isEmpty else { throw BusError("--nats takes no files: publish them with `distillwatch publish --nats \(NatsBus.shown(nats)) FILE`") }
             let bus = try NatsBus(url: nats, connectWaitMs: 5000)
             for notice in try bus.ensureStreams(try BusNames(stream), partitions: partitions) { printDiagnostic(notice, level: .warning) }
             return (BusFeed(bus: bus, names: try BusNames(stream), partitions: partitions), "nats \(stream)", [])

@@ -480,6 +480,12 @@ final class BusEndToEndTests: XCTestCase {
         unreachable.waitUntilExit()
         XCTAssertEqual(unreachable.terminationStatus, 2)
         XCTAssertTrue(log("unreachable.err").contains("cannot connect to nats://127.0.0.1:1"), log("unreachable.err"))
+        // A password in the address stays out of the message (and the logs collected from stderr).
+        let withPassword = try spawn("password", ["worker", "--nats", "nats://alice:s3cr3t@127.0.0.1:1", "--partitions", "0-15"])
+        withPassword.waitUntilExit()
+        XCTAssertEqual(withPassword.terminationStatus, 2)
+        XCTAssertTrue(log("password.err").contains("cannot connect to nats://***@127.0.0.1:1"), log("password.err"))
+        XCTAssertFalse(log("password.err").contains("s3cr3t"), log("password.err"))
     }
 
     /// A worker killed with SIGKILL while records arrive leaves its partitions without a worker

@@ -56,7 +56,24 @@ public final class NatsBus: @unchecked Sendable {
         handle.initialize(to: dw_bus())
         let s = dw_bus_connect(handle, url, connectWaitMs)
         // Thrown after every property is set, so `deinit` closes and frees the handle.
-        guard s == NATS_OK else { throw BusError("cannot connect to \(url)", s) }
+        guard s == NATS_OK else { throw BusError("cannot connect to \(Self.shown(url))", s) }
+    }
+
+    /// `url` as messages show it: a user name and password in it (`nats://user:secret@host`)
+    /// would otherwise reach stderr and the logs collected from it.
+    public static func shown(_ url: String) -> String {
+        var shown = ""
+        for server in url.split(separator: ",", omittingEmptySubsequences: false) {
+            if !shown.isEmpty { shown += "," }
+            let schemeEnd = server.range(of: "://")?.upperBound ?? server.startIndex
+            let authority = server[schemeEnd...].prefix { $0 != "/" }
+            if let at = authority.lastIndex(of: "@") {
+                shown += server[..<schemeEnd] + "***" + server[at...]
+            } else {
+                shown += server
+            }
+        }
+        return shown
     }
 
     deinit {
