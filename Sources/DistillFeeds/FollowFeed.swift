@@ -139,7 +139,13 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
             if fd < 0 {
                 fd = open(path, O_RDONLY | O_CLOEXEC)
                 var info = stat()
-                if fd >= 0 && fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR {
+                var code = errno
+                let kind = fd >= 0 && fstat(fd, &info) == 0 ? info.st_mode & S_IFMT : 0
+                // A file or a pipe, not a directory or a device: /dev/zero put in a log's place
+                // would be read for ever, one endless line, at a full core.
+                let readable = kind == S_IFREG || kind == S_IFIFO
+                if fd >= 0 && !readable { code = kind == S_IFDIR ? EISDIR : ENODEV }
+                if fd >= 0 && readable {
                     identity = Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
                     offset = 0
                     tail = []
@@ -208,12 +214,13 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
                     }
                     sink.update { $0.connected = true; $0.error = resumeProblem }
                 } else {
-                    let code = errno
                     if fd >= 0 { close(fd); fd = -1 }
                     sink.update {
                         $0.connected = false
                         // A missing file is normal (not yet created, mid-rotation): DISCONNECTED says it.
-                        $0.error = code == ENOENT ? nil : "cannot open \(self.path): \(InputError.reason(code))"
+                        $0.error = code == ENOENT ? nil
+                            : code == ENODEV ? "cannot follow \(self.path): not a file or a pipe"
+                            : "cannot open \(self.path): \(InputError.reason(code))"
                     }
                     // Not there from the start: anything rotated away before the name is seen
                     // again was written while waiting, and is read first.
@@ -264,6 +271,19 @@ public final class FollowFeed: ExchangeFeed, @unchecked Sendable {
                 }
                 sink.update { $0.connected = true; $0.error = nil }
             } else {
+                var mine = stat()
+                if fstat(fd, &mine) == 0 && mine.st_nlink == 0 {
+                    // Deleted, not renamed: nothing more will be written to it. Finished and
+                    // let go (its disk space is freed), and DISCONNECTED until the name is back.
+                    drain()
+                    assembler.finish(emit)
+                    batcher.flush()
+                    close(fd)
+                    fd = -1
+                    finished.append(identity)
+                    sink.update { $0.connected = false }
+                    continue
+                }
                 // Renamed away and no new file yet: keep reading the old one meanwhile.
             }
             // Until the directory changes (a write, a rename, a new file), or the interval passes.

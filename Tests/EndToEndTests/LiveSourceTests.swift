@@ -233,6 +233,36 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertEqual(final["dropped"] as? Int, 0)
     }
 
+    /// A followed file deleted (not renamed) is finished and let go, so its disk space is freed
+    /// and the status says DISCONNECTED; a device put in its place (/dev/zero, an endless line)
+    /// is refused, not read at a full core; a directory is named as one; and the file that
+    /// comes back under the name is read.
+    func testFollowLetsGoOfADeletedFileAndRefusesWhatIsNoLog() throws {
+        let dir = try temporaryDirectory()
+        let log = dir.appendingPathComponent("app.log")
+        try append(records(0..<100), to: log)
+        let dw = try Headless(["--follow", log.path])
+        try dw.wait("the first 100") { $0.counter("exchanges") == 100 && $0.counters["connected"] as? Bool == true }
+        try FileManager.default.removeItem(at: log)
+        try dw.wait("disconnected once deleted") { $0.counters["connected"] as? Bool == false }
+        let held = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(dw.process.processIdentifier)/fd").filter {
+            ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(dw.process.processIdentifier)/fd/\($0)")) ?? "").contains("app.log")
+        }
+        XCTAssertEqual(held, [], "the deleted file is still held open")
+
+        try FileManager.default.createSymbolicLink(atPath: log.path, withDestinationPath: "/dev/zero")
+        try dw.wait("a device refused") { ($0.counters["error"] as? String)?.contains("not a file or a pipe") ?? false }
+        try FileManager.default.removeItem(at: log)
+        try FileManager.default.createDirectory(at: log, withIntermediateDirectories: false)
+        try dw.wait("a directory named as one") { ($0.counters["error"] as? String)?.contains("Is a directory") ?? false }
+        try FileManager.default.removeItem(at: log)
+
+        try append(records(100..<200), to: log)
+        try dw.wait("the file back under its name") { $0.counter("exchanges") == 200 && $0.counters["connected"] as? Bool == true }
+        let final = dw.stop()
+        XCTAssertEqual(final["rejected"] as? Int, 0)
+    }
+
     /// A file truncated and at once written again, longer than before, between two looks: its
     /// size never shrinks where the follower can see it, yet every new line must be read.
     func testFollowRereadsAFileTruncatedAndRewrittenBetweenTwoLooks() throws {
