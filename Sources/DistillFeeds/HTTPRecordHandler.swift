@@ -106,9 +106,8 @@ final class HTTPRecordHandler: ChannelInboundHandler {
             phase = .idle
             return
         }
-        guard (head.method == .POST || head.method == .PUT) && limits.acceptsRecords else {
-            return refuse(.methodNotAllowed, "use POST", context)
-        }
+        guard limits.acceptsRecords else { return refuse(.methodNotAllowed, "this port serves GET /metrics and /healthz only", context) }
+        guard head.method == .POST || head.method == .PUT else { return refuse(.methodNotAllowed, "use POST", context) }
         if let token = limits.bearerToken,
            !Self.sameSecret(head.headers.first(name: "authorization") ?? "", "Bearer " + token) {
             return refuse(.unauthorized, "missing or wrong bearer token", context)

@@ -1005,6 +1005,8 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertEqual(try scrape(ingest)["distillwatch_exchanges_total"], 30, "the ingest listener serves them too")
         XCTAssertEqual(try sh("curl -s \(metricsURL)/healthz"), "ok\n")
         XCTAssertEqual(try sh("curl -s -o /dev/null -w '%{http_code}' --data-binary x \(metricsURL)/ingest"), "405", "the metrics listener takes no records")
+        XCTAssertEqual(try sh("curl -s --data-binary x \(metricsURL)/ingest"), "this port serves GET /metrics and /healthz only\n",
+                       "and says what it serves, not to use the method just used")
         dw.stop()
     }
 
