@@ -202,10 +202,14 @@ final class HTTPRecordHandler: ChannelInboundHandler {
         let otlp: Bool
         let signal: OTLPProtobuf.Signal
         let close: Bool
+        /// Lines or elements read, blank ones included (the number each outcome is given).
         var records = 0
         var rejected = 0
+        /// Blank lines: neither accepted nor rejected.
+        var blank = 0
         var malformed = false
-        /// Rejections because the text is not JSON records at all (not JSON, not an object).
+        /// Rejections because the text is not JSON records at all (not JSON, not an object, a
+        /// line over the length limit).
         var unreadable = 0
         var done = false
 
@@ -214,19 +218,22 @@ final class HTTPRecordHandler: ChannelInboundHandler {
             // The closure works on plain locals: were it to capture `self`, the body's bytes
             // could be copied on every slice.
             var state = self.state
-            var (records, rejected, malformed, unreadable) = (self.records, self.rejected, self.malformed, self.unreadable)
+            var (records, rejected, blank, malformed, unreadable) = (self.records, self.rejected, self.blank, self.malformed, self.unreadable)
             done = data.withUnsafeBytes { raw in
                 state.step(raw, adapter: adapter, bytes: HTTPRecordHandler.sliceBytes, records: HTTPRecordHandler.sliceRecords) { outcome in
                     records += 1
-                    if case .rejected(let r) = outcome {
+                    switch outcome {
+                    case .rejected(let r):
                         rejected += 1
                         if records == 1 && r.code == .invalidJSON { malformed = true }
-                        if r.code == .invalidJSON || r.code == .notAnObject || r.code == .invalidUTF8 { unreadable += 1 }
+                        if r.code == .invalidJSON || r.code == .notAnObject || r.code == .invalidUTF8 || r.code == .lineTooLong { unreadable += 1 }
+                    case .blank: blank += 1
+                    case .exchange: break
                     }
                     take(outcome, records)
                 }
             }
-            (self.state, self.records, self.rejected, self.malformed, self.unreadable) = (state, records, rejected, malformed, unreadable)
+            (self.state, self.records, self.rejected, self.blank, self.malformed, self.unreadable) = (state, records, rejected, blank, malformed, unreadable)
         }
     }
 
@@ -257,7 +264,7 @@ final class HTTPRecordHandler: ChannelInboundHandler {
 
     private func finish(_ pending: PendingBody, _ context: ChannelHandlerContext) {
         let (malformed, rejected, unreadable) = (pending.malformed, pending.rejected, pending.unreadable)
-        let (close, record) = (pending.close, pending.records)
+        let (close, record) = (pending.close, pending.records - pending.blank)
         if pending.otlp && malformed && record == 1 {
             // Not retryable: OTLP/HTTP answers a malformed request with 400.
             answer(.badRequest, text: "{\"code\":3,\"message\":\"request body is not valid OTLP/JSON\"}", type: "application/json", close: close, context)
@@ -270,9 +277,10 @@ final class HTTPRecordHandler: ChannelInboundHandler {
                 : "{}"
             answer(.ok, text: text, type: "application/json", close: close, context)
         } else {
-            // A body with no record in it at all (not JSON lines, not objects) is the sender's
-            // error: 400, so it is not mistaken for delivered. Anything else is answered 200 with
-            // the counts, the rejected records counted by reason.
+            // A body with no record in it at all (not JSON lines, not objects, lines too long)
+            // is the sender's error: 400, so it is not mistaken for delivered. Anything else is
+            // answered 200 with the counts, the rejected records counted by reason; blank lines
+            // are neither.
             let status: HTTPResponseStatus = record > 0 && unreadable == record ? .badRequest : .ok
             answer(status, text: "{\"accepted\":\(record - rejected),\"rejected\":\(rejected)}\n", type: "application/json", close: close, context)
         }

@@ -49,6 +49,17 @@ final class HostileRequestTests: XCTestCase {
         // A batch with one good record is answered 200 with the counts.
         let (mixed, _) = post("/anything", "not json\n{\"ts\":1776000000000,\"account_id\":\"a\"}")
         XCTAssertTrue(mixed.hasPrefix("HTTP/1.1 200") && mixed.contains("\"accepted\":1,\"rejected\":1"), mixed)
+        // Blank lines are neither accepted nor rejected: with only junk beside them, nothing was
+        // delivered, and the answer must not count them as records taken.
+        let (blanks, blanksLedger) = post("/anything", "\n\n{junk\n\n")
+        XCTAssertTrue(blanks.hasPrefix("HTTP/1.1 400") && blanks.contains("\"accepted\":0,\"rejected\":1"), blanks)
+        XCTAssertEqual(blanksLedger.exchanges, 0)
+        let (spaced, _) = post("/anything", "\n{\"ts\":1776000000000,\"account_id\":\"a\"}\n\n")
+        XCTAssertTrue(spaced.hasPrefix("HTTP/1.1 200") && spaced.contains("\"accepted\":1,\"rejected\":0"), spaced)
+        // One line over the length limit holds no record either.
+        let (long, longLedger) = post("/anything", "{\"x\":\"" + String(repeating: "a", count: 2 << 20) + "\"}")
+        XCTAssertTrue(long.hasPrefix("HTTP/1.1 400") && long.contains("\"accepted\":0,\"rejected\":1"), long)
+        XCTAssertEqual(longLedger.rejectedByReason, ["line_too_long": 1])
     }
 
     func testPoolingHugeTokenCountsSaturates() {
