@@ -80,7 +80,9 @@ final class HTTPRecordHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        if phase == .refused { return }
+        // Refused already, or closed by the listener (a deadline, an eviction), which counted
+        // the request it cut short: the parser's complaint about that cut is the same loss.
+        if phase == .refused || entry.closedByListener { return }
         let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
         refuse(status, "malformed or oversized request: \(parserError)", context)
     }

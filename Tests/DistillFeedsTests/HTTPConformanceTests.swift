@@ -27,6 +27,27 @@ final class HTTPConformanceTests: XCTestCase {
         XCTAssertEqual(receiver.ledger.exchanges, 0)
     }
 
+    /// A request still incomplete at its deadline (a slow-loris) is closed and counted once as
+    /// dropped, whether it was trickling its head or its body: the parser's complaint about the
+    /// request cut short by that close is the same loss.
+    func testARequestPastItsDeadlineIsDroppedOnce() throws {
+        for partial in ["POST /ingest HTTP/1.1\r\nHost: x\r\nX-A: b\r\n",
+                        "POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"a\":1}\n"] {
+            var limits = ListenerLimits()
+            limits.httpRequestSeconds = 0.05
+            let receiver = try EmbeddedReceiver(limits: limits)
+            receiver.core.startTimers()
+            receiver.send(partial)
+            let deadline = Date().addingTimeInterval(10)
+            while receiver.channel.isActive && Date() < deadline {
+                usleep(20_000)
+                receiver.channel.embeddedEventLoop.advanceTime(by: .milliseconds(100))
+            }
+            XCTAssertFalse(receiver.channel.isActive, "closed at its deadline")
+            XCTAssertEqual(receiver.dropped, 1, partial)
+        }
+    }
+
     func testAnOversizedHeadGets431() throws {
         let receiver = try EmbeddedReceiver()
         let reply = receiver.send("POST /ingest HTTP/1.1\r\nHost: x\r\nX-Filler: \(String(repeating: "f", count: 20_000))\r\n\r\n")
