@@ -33,7 +33,7 @@ struct LiveInputOptions: ParsableArguments {
         "HTTP listeners require 'Authorization: Bearer TOKEN', the token being this file's content (surrounding whitespace ignored).", valueName: "path"))
     var authTokenFile: String?
 
-    @Option(name: .customLong("max-body-mib"), help: "Largest HTTP request body in MiB (after gzip); larger requests get 413 and are counted as dropped.")
+    @Option(name: .customLong("max-body-mib"), help: "Largest HTTP request body in MiB (after gzip), 1 to 256; larger requests get 413 and are counted as dropped.")
     var maxBodyMiB = 32
 
     var hasLiveSources: Bool { !follow.isEmpty || !listen.isEmpty }
