@@ -48,6 +48,7 @@ final class ShardStateTests: XCTestCase {
         XCTAssertTrue(back.inspector === fresh)
         XCTAssertEqual(back.partition, 5)
         XCTAssertEqual(back.partitions, 16)
+        XCTAssertNil(back.stream, "none was given")
         XCTAssertEqual(back.recorded, state.recorded)
         XCTAssertEqual(fresh.accountCount, inspector.accountCount)
         XCTAssertEqual(fresh.evictedAccounts, inspector.evictedAccounts)
@@ -67,6 +68,14 @@ final class ShardStateTests: XCTestCase {
             if back.repeats.admit(x) { fresh.record(x) }
         }
         for k in 0..<40 { XCTAssertEqual(fresh.inspection(of: "acct_\(k)"), inspector.inspection(of: "acct_\(k)")) }
+    }
+
+    /// The stream a partition was read from is kept, so that a directory is not taken for
+    /// another stream's partition of the same number.
+    func testTheStreamIsKept() throws {
+        let state = ShardState(partition: 3, partitions: 16, stream: "DISTILL_EU", inspector: ExchangeInspector())
+        let back = try ShardState(decoding: state.encoded(), into: ExchangeInspector())
+        XCTAssertEqual(back.stream, "DISTILL_EU")
     }
 
     func testDamagedStatesAreRefusedAndLeaveTheInspectorAlone() throws {

@@ -588,6 +588,37 @@ final class BusEndToEndTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected)
     }
 
+    /// A worker's `--state` directory kept for one stream is refused by a worker of another
+    /// (exit 2, naming both): its recorded sequences would skip the other stream's records of
+    /// the same numbers, and its accounts would answer drill-down for that stream.
+    func testAWorkersStateForAnotherStreamIsRefused() throws {
+        try run("gen", ["gen", "--days", "1", "--seed", "3", "--scale", "0.05"])
+        let input = folder.appendingPathComponent("input.ndjson").path
+        try log("gen.out").write(toFile: input, atomically: true, encoding: .utf8)
+        let state = folder.appendingPathComponent("state").path
+        let first = try spawn("w-one", ["worker", "--nats", url, "--stream", "ONE", "--partitions", "0-15", "--state", state,
+                                        "--checkpoint-every", "0.2"])
+        try run("publish", ["publish", "--nats", url, "--stream", "ONE", input])
+        let deadline = Date().addingTimeInterval(60)
+        var saved = 0
+        repeat {
+            usleep(50_000)
+            saved = ((try? FileManager.default.contentsOfDirectory(atPath: state)) ?? []).filter {
+                FileManager.default.fileExists(atPath: "\(state)/\($0)/checkpoint.dws")
+            }.count
+        } while saved < 16 && Date() < deadline
+        XCTAssertEqual(saved, 16, "every partition saved")
+        kill(first.processIdentifier, SIGTERM)
+        first.waitUntilExit()
+        let other = try spawn("w-two", ["worker", "--nats", url, "--stream", "TWO", "--partitions", "0-15", "--state", state])
+        let refusal = Date().addingTimeInterval(30)
+        while other.isRunning && Date() < refusal { usleep(20_000) }
+        if other.isRunning { kill(other.processIdentifier, SIGKILL); XCTFail("the worker of stream TWO took the state of ONE") }
+        other.waitUntilExit()
+        XCTAssertEqual(other.terminationStatus, 2)
+        XCTAssertTrue(log("w-two.err").contains("of stream ONE, not of TWO"), log("w-two.err"))
+    }
+
     /// A server that goes away shows at once, not after the client's 10-second request
     /// timeout: the coordinator says it is disconnected and why, its workers fall silent and
     /// their partitions are listed without a worker; once the server is back, so is the link.

@@ -8,17 +8,22 @@
 ///
 /// Framed as `DetectionState` is (`StateFrame`), under a magic of its own.
 public struct ShardState {
-    public static let formatVersion: UInt32 = 1
+    /// 2: the stream's name is kept.
+    public static let formatVersion: UInt32 = 2
     static let frame = StateFrame(magic: Array("DWSHARD\u{1A}".utf8), formatVersion: formatVersion, checksumSeed: 0x4457_5348_4152_4431)
 
     public var partition: Int
     public var partitions: Int
+    /// The input stream the partition was read from (nil: saved before streams were named), so
+    /// a directory kept for one stream is not taken for another's partition of the same number.
+    public var stream: String?
     public var inspector: ExchangeInspector
     public var repeats: InputLedger
     public var recorded: Set<UInt64>
 
-    public init(partition: Int, partitions: Int, inspector: ExchangeInspector, repeats: InputLedger = InputLedger(), recorded: Set<UInt64> = []) {
-        self.partition = partition; self.partitions = partitions
+    public init(partition: Int, partitions: Int, stream: String? = nil, inspector: ExchangeInspector, repeats: InputLedger = InputLedger(),
+                recorded: Set<UInt64> = []) {
+        self.partition = partition; self.partitions = partitions; self.stream = stream
         self.inspector = inspector; self.repeats = repeats; self.recorded = recorded
     }
 
@@ -27,6 +32,7 @@ public struct ShardState {
         Self.frame.open(&w)
         w.write(partition)
         w.write(partitions)
+        w.write(optional: stream)
         w.writePlain(recorded.sorted())
         w.write(repeats)
         inspector.write(to: &w)
@@ -39,15 +45,17 @@ public struct ShardState {
     /// format.
     public init(decoding bytes: [UInt8], into inspector: ExchangeInspector) throws(StateError) {
         var r = try Self.frame.reader(bytes)
+        let version = r.formatVersion
         // The ledger inside is laid out as the current detector state lays its ledger out.
         r.formatVersion = DetectionState.formatVersion
         let partition = try r.int()
         let partitions = try r.int()
         try r.check(partitions >= 1 && partitions <= 65_536 && partition >= 0 && partition < partitions, "partition \(partition) of \(partitions)")
+        let stream = version >= 2 ? try r.optionalString() : nil
         let recorded = Set(try r.plain(UInt64.self))
         let repeats = try r.read(InputLedger.self)
         try inspector.read(from: &r)
         try r.check(r.remaining == 0, "\(r.remaining) bytes left over after the shard state")
-        self.init(partition: partition, partitions: partitions, inspector: inspector, repeats: repeats, recorded: recorded)
+        self.init(partition: partition, partitions: partitions, stream: stream, inspector: inspector, repeats: repeats, recorded: recorded)
     }
 }

@@ -93,7 +93,7 @@ public final class BusWorker: @unchecked Sendable {
         let accounts = max(1000, settings.detailAccounts / settings.range.count)
         for p in settings.range where shards[p] == nil {
             let inspector = ExchangeInspector(maxAccounts: accounts)
-            var state = ShardState(partition: p, partitions: settings.partitions, inspector: inspector)
+            var state = ShardState(partition: p, partitions: settings.partitions, stream: names.stream, inspector: inspector)
             var checkpoints: CheckpointDirectory?
             if let root = settings.stateDirectory {
                 if mkdir(root, 0o755) != 0 && errno != EEXIST { throw CheckpointError.cannotUse(path: root, reason: InputError.reason(errno)) }
@@ -102,7 +102,13 @@ public final class BusWorker: @unchecked Sendable {
                     guard restored.value.partition == p, restored.value.partitions == settings.partitions else {
                         throw CheckpointError.cannotUse(path: directory.path, reason: "it holds partition \(restored.value.partition) of \(restored.value.partitions), not \(p) of \(settings.partitions)")
                     }
+                    // Another stream's partition p: its recorded sequences would skip this
+                    // stream's records of the same numbers, and its accounts answer for this one's.
+                    if let saved = restored.value.stream, saved != names.stream {
+                        throw CheckpointError.cannotUse(path: directory.path, reason: "it holds partition \(p) of stream \(saved), not of \(names.stream)")
+                    }
                     state = restored.value
+                    state.stream = names.stream
                     said.append("partition \(p): \(inspector.accountCount) accounts' detail from \(restored.file)" + restored.refused.map { " (refused: \($0))" }.joined())
                 }
                 checkpoints = directory
