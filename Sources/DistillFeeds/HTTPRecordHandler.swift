@@ -28,6 +28,9 @@ final class HTTPRecordHandler: ChannelInboundHandler {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var requests = 0
+    /// The client half-closed: it sends nothing more, so the connection closes after the answer
+    /// to the request in hand (or at once, with none in hand).
+    private var peerDone = false
 
     /// How much one turn decodes: a millisecond or two of canonical records or of tiny hostile
     /// ones, about 25 ms of LiteLLM payloads (each is parsed as JSON twice).
@@ -61,6 +64,15 @@ final class HTTPRecordHandler: ChannelInboundHandler {
             case .idle, .refused, .decoding: break
             }
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            peerDone = true
+            if phase == .idle && !entry.busy { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -317,6 +329,7 @@ final class HTTPRecordHandler: ChannelInboundHandler {
         headers.add(name: "Content-Length", value: String(body.count))
         if close { headers.add(name: "Connection", value: "close") }
         if status == .serviceUnavailable { headers.add(name: "Retry-After", value: "1") }
+        let close = close || peerDone
         let version = head?.version ?? .http1_1
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
         if head?.method != .HEAD {

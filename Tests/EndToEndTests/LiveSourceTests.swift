@@ -484,6 +484,27 @@ final class LiveSourceTests: XCTestCase {
 
     // MARK: HTTP
 
+    /// A client that half-closes its side once its request is sent (`nc -N`, socat, some
+    /// shippers) still gets its answer, however long the body takes to decode, so it does not
+    /// resend records that were ingested.
+    func testAnHTTPClientThatHalfClosesGetsItsAnswer() throws {
+        try requireTool("nc")
+        let dir = try temporaryDirectory()
+        let dw = try Headless(["--listen", "http://127.0.0.1:0"])
+        let port = try dw.address("http://").split(separator: ":").last!
+        let body = records(0..<1000)
+        let request = "POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+        XCTAssertGreaterThan(body.utf8.count, 128 << 10, "a body decoded in several slices")
+        try Data(request.utf8).write(to: dir.appendingPathComponent("request"))
+        let sent = Date()
+        let answer = try sh("nc -N -w 10 127.0.0.1 \(port) < '\(dir.path)/request' || true")
+        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 200"), answer)
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 5, "the connection was not closed after the answer (nc waits 10 s)")
+        XCTAssertTrue(answer.contains("\"accepted\":1000"), answer)
+        try dw.wait("the records") { $0.counter("exchanges") == 1000 }
+        dw.stop()
+    }
+
     /// More idle HTTP connections than the listener takes: the ones over the limit are told
     /// 503 and counted, and a real sender still gets in once the idle ones have been silent
     /// for `evictIdleAfterSeconds`, without waiting for their 60-second idle deadline.
