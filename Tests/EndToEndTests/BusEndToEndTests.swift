@@ -480,6 +480,11 @@ final class BusEndToEndTests: XCTestCase {
         unreachable.waitUntilExit()
         XCTAssertEqual(unreachable.terminationStatus, 2)
         XCTAssertTrue(log("unreachable.err").contains("cannot connect to nats://127.0.0.1:1"), log("unreachable.err"))
+        // The summary stream given as the input stream is named for what it is.
+        let summaries = try spawn("summaries", ["worker", "--nats", url, "--stream", "DISTILL_SUMMARY", "--partitions", "0-15"])
+        summaries.waitUntilExit()
+        XCTAssertEqual(summaries.terminationStatus, 2)
+        XCTAssertTrue(log("summaries.err").contains("holds the shard summaries of another stream: give --stream DISTILL"), log("summaries.err"))
         // A password in the address stays out of the message (and the logs collected from stderr).
         let withPassword = try spawn("password", ["worker", "--nats", "nats://alice:s3cr3t@127.0.0.1:1", "--partitions", "0-15"])
         withPassword.waitUntilExit()

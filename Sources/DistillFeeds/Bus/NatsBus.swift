@@ -106,6 +106,10 @@ public final class NatsBus: @unchecked Sendable {
         }
         guard s == NATS_OK else { throw BusError("cannot create stream \(names.stream)", s) }
         let existing = String(decoding: found.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if existing == "distillwatch shard summaries" {
+            let input = names.stream.hasSuffix("_SUMMARY") ? String(names.stream.dropLast("_SUMMARY".count)) : nil
+            throw BusError("stream \(names.stream) holds the shard summaries of another stream" + (input.map { ": give --stream \($0)" } ?? ""))
+        }
         if existing.hasPrefix("distillwatch partitions="), existing != description {
             throw BusError("stream \(names.stream) splits accounts into \(existing.dropFirst("distillwatch partitions=".count)) partitions, not \(partitions): give the same count to every publisher, worker and coordinator")
         }
