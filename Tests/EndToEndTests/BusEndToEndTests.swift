@@ -98,6 +98,20 @@ final class BusEndToEndTests: XCTestCase {
         return CommandLineTests.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/nats_bridge.py").path
     }
 
+    /// How many partitions of a worker's `--state` directory hold a save, polled until all 16
+    /// do, `going` says stop, or `limit` seconds pass.
+    func savedPartitions(in state: String, limit: Double, while going: () -> Bool = { true }) -> Int {
+        let deadline = Date().addingTimeInterval(limit)
+        var saved = 0
+        repeat {
+            usleep(50_000)
+            saved = ((try? FileManager.default.contentsOfDirectory(atPath: state)) ?? []).filter {
+                FileManager.default.fileExists(atPath: "\(state)/\($0)/checkpoint.dws")
+            }.count
+        } while saved < 16 && going() && Date() < deadline
+        return saved
+    }
+
     func scanReport(_ path: String) throws -> String {
         let out = folder.appendingPathComponent("scan.json").path
         try run("scan", ["scan", "--format", "json", path])
@@ -378,14 +392,7 @@ final class BusEndToEndTests: XCTestCase {
         let doomed = try spawn("w1", arguments)
         // One acknowledgement per message makes publishing slow enough to kill inside it.
         let publisher = try spawn("publish", ["publish", "--nats", url, "--wait-each", input])
-        let deadline = Date().addingTimeInterval(120)
-        var saved = 0
-        repeat {
-            usleep(50_000)
-            saved = ((try? FileManager.default.contentsOfDirectory(atPath: state)) ?? []).filter {
-                FileManager.default.fileExists(atPath: "\(state)/\($0)/checkpoint.dws")
-            }.count
-        } while saved < 16 && publisher.isRunning && Date() < deadline
+        let saved = savedPartitions(in: state, limit: 120) { publisher.isRunning }
         XCTAssertEqual(saved, 16, "every partition saved before the kill")
         XCTAssertTrue(publisher.isRunning, "the kill comes while records arrive")
         kill(doomed.processIdentifier, SIGKILL)
@@ -604,15 +611,7 @@ final class BusEndToEndTests: XCTestCase {
         let first = try spawn("w-one", ["worker", "--nats", url, "--stream", "ONE", "--partitions", "0-15", "--state", state,
                                         "--checkpoint-every", "0.2"])
         try run("publish", ["publish", "--nats", url, "--stream", "ONE", input])
-        let deadline = Date().addingTimeInterval(60)
-        var saved = 0
-        repeat {
-            usleep(50_000)
-            saved = ((try? FileManager.default.contentsOfDirectory(atPath: state)) ?? []).filter {
-                FileManager.default.fileExists(atPath: "\(state)/\($0)/checkpoint.dws")
-            }.count
-        } while saved < 16 && Date() < deadline
-        XCTAssertEqual(saved, 16, "every partition saved")
+        XCTAssertEqual(savedPartitions(in: state, limit: 60), 16, "every partition saved")
         kill(first.processIdentifier, SIGTERM)
         first.waitUntilExit()
         let other = try spawn("w-two", ["worker", "--nats", url, "--stream", "TWO", "--partitions", "0-15", "--state", state])
