@@ -136,6 +136,10 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
             var lateItems = false
             func late(_ p: Int, _ items: [ShardSummary.Item]) { handOn(p, items); lateItems = true }
             var heard: [String: (partitions: Set<Int>, at: Date)] = [:]
+            var lag: UInt64 = 0
+            /// Whether the client's connection to the server is up; a read can fail while it is,
+            /// and an outage shows no failed read while the client waits to reconnect.
+            var linkUp = true
             var lastStatus = Date.distantPast
             var newPartition = false
             func refreshStatus() {
@@ -154,10 +158,6 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
                 s.lag = lag
                 lock.withLock { status = s }
             }
-            var lag: UInt64 = 0
-            /// Whether the client's connection to the server is up; a read can fail while it is,
-            /// and an outage shows no failed read while the client waits to reconnect.
-            var linkUp = true
             while !lock.withLock({ stopped }) {
                 let (read, failure) = reader.take(waiting: 0.01)
                 let up = bus.connected
