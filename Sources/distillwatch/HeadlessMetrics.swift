@@ -13,6 +13,7 @@ final class HeadlessMetrics: HeadlessMetricsSink {
     private let exchanges: Counter
     private let duplicates: Counter
     private let unchecked: Counter
+    private let evicted: Counter
     private let accounts: Gauge
     private let lag: Gauge
     private let checkpointAge: Gauge?
@@ -32,6 +33,7 @@ final class HeadlessMetrics: HeadlessMetricsSink {
         exchanges = registry.makeCounter(descriptor: Self.name("exchanges", "total", "Exchanges ingested."))
         duplicates = registry.makeCounter(descriptor: Self.name("duplicates", "total", "Exchanges skipped as repeats of a recent request id."))
         unchecked = registry.makeCounter(descriptor: Self.name("unchecked_for_repeats", "total", "Exchanges counted without a check for repeats: too far behind the newest."))
+        evicted = registry.makeCounter(descriptor: Self.name("evicted_idle", "total", "Connections that gave their slot to a new one at the connection limit, having delivered nothing for a while."))
         accounts = registry.makeGauge(descriptor: Self.name("accounts", "", "Accounts the detector knows."))
         lag = registry.makeGauge(descriptor: Self.name("ingest_lag", "seconds", "Wall-clock time minus the stream time of the newest exchange ingested."))
         checkpointAge = checkpoints ? registry.makeGauge(descriptor: Self.name("checkpoint_age", "seconds", "Seconds since the last checkpoint was written.")) : nil
@@ -60,6 +62,7 @@ final class HeadlessMetrics: HeadlessMetricsSink {
         advance(exchanges, "exchanges", to: total)
         advance(duplicates, "duplicates", to: feed.duplicates)
         advance(unchecked, "unchecked", to: feed.uncheckedForRepeats)
+        advance(evicted, "evicted", to: feed.evicted)
         // One series per listener, named by its address (with a value from the start, so a
         // listener that never dropped anything shows 0 rather than nothing).
         for (listener, n) in feed.droppedByListener {

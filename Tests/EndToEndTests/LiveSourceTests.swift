@@ -1012,6 +1012,7 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertEqual(m["distillwatch_exchanges_total"], 30)
         XCTAssertEqual(m["distillwatch_duplicates_total"], 1)
         XCTAssertEqual(m["distillwatch_unchecked_for_repeats_total"], 0, "there from the start")
+        XCTAssertEqual(m["distillwatch_evicted_idle_total"], 0, "there from the start")
         XCTAssertEqual(m["distillwatch_rejected_total{reason=\"invalid_json\"}"], 1)
         XCTAssertEqual(m["distillwatch_dropped_total{listener=\"\(ingest)\"}"], 1, "the oversized body, on its listener")
         XCTAssertEqual(m["distillwatch_dropped_total{listener=\"\(tcp)\"}"], 0)
