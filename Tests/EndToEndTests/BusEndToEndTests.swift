@@ -623,6 +623,31 @@ final class BusEndToEndTests: XCTestCase {
         XCTAssertTrue(log("w-two.err").contains("of stream ONE, not of TWO"), log("w-two.err"))
     }
 
+    /// A worker asked to stop while the server is gone stops within seconds, not after waiting
+    /// out the client's 10-second timeouts one after another (half a minute, past a service
+    /// manager's grace period), and says why it gave up on acknowledging.
+    func testAWorkerStopsPromptlyWhileTheServerIsGone() throws {
+        try run("gen", ["gen", "--days", "1", "--seed", "3", "--scale", "0.05"])
+        let input = folder.appendingPathComponent("input.ndjson").path
+        try log("gen.out").write(toFile: input, atomically: true, encoding: .utf8)
+        let state = folder.appendingPathComponent("state").path
+        let worker = try spawn("w", ["worker", "--nats", url, "--partitions", "0-15", "--state", state])
+        try run("publish", ["publish", "--nats", url, input])
+        XCTAssertEqual(savedPartitions(in: state, limit: 60), 16, "every partition saved")
+        server?.terminate()
+        server?.waitUntilExit()
+        let gone = Date().addingTimeInterval(30)
+        while !log("w.err").contains("trying again") && Date() < gone { usleep(20_000) }
+        XCTAssertTrue(log("w.err").contains("trying again"), "the worker meets the server gone: \(log("w.err"))")
+        let asked = Date()
+        kill(worker.processIdentifier, SIGTERM)
+        while worker.isRunning && Date().timeIntervalSince(asked) < 60 { usleep(20_000) }
+        XCTAssertFalse(worker.isRunning)
+        XCTAssertLessThan(Date().timeIntervalSince(asked), 15, log("w.err"))
+        worker.waitUntilExit()
+        XCTAssertEqual(worker.terminationStatus, 0, log("w.err"))
+    }
+
     /// A server that goes away shows at once, not after the client's 10-second request
     /// timeout: the coordinator says it is disconnected and why, its workers fall silent and
     /// their partitions are listed without a worker; once the server is back, so is the link.

@@ -33,6 +33,8 @@ public final class BusWorker: @unchecked Sendable {
         public var checkpointEvery: Double = 1
         /// Accounts whose detail the worker keeps, over all its partitions.
         public var detailAccounts = 20_000
+        /// Seconds a stop may wait on a server that does not answer before the connection is closed.
+        public var stopGrace: Double = 5
         public init() {}
     }
 
@@ -213,7 +215,23 @@ public final class BusWorker: @unchecked Sendable {
             answering.name = "distillwatch-inspect-\(p)"
             answering.start()
         }
-        group.wait()
+        // A stop asked for while the server does not answer would wait out the client's
+        // timeouts (10 s per summary and acknowledgement, one after another: half a minute,
+        // past a service manager's grace). After `stopGrace` the connection is closed, which
+        // ends those waits: what was not acknowledged goes to the next worker, which records it
+        // for drill-down then (what a save covered is not recorded twice).
+        var stopAsked: Date?
+        while group.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            guard stop() else { continue }
+            let asked = stopAsked ?? Date()
+            stopAsked = asked
+            if Date().timeIntervalSince(asked) >= settings.stopGrace {
+                report("the server did not answer within \(Int(settings.stopGrace)) s of the stop: closing the connection; records not acknowledged go to the next worker")
+                bus.closeConnection()
+                group.wait()
+                return
+            }
+        }
     }
 
     /// The answer to a drill-down request: a JSON array of account ids in, a JSON array of

@@ -84,6 +84,10 @@ public final class NatsBus: @unchecked Sendable {
     /// Records the stream refused after `publishAsync` (a full stream, a lost connection).
     public var failedPublishes: Int64 { handle.pointee.failed }
 
+    /// Closes the connection (not freed until this object goes): requests waiting on it end at
+    /// once with an error instead of waiting out their timeouts.
+    public func closeConnection() { natsConnection_Close(handle.pointee.nc) }
+
     /// Whether the connection is up now (not lost and being made again).
     public var connected: Bool { natsConnection_Status(handle.pointee.nc) == NATS_CONN_STATUS_CONNECTED }
 
