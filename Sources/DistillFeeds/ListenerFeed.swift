@@ -75,7 +75,7 @@ public final class ListenerFeed: ExchangeFeed, @unchecked Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.autoRead, value: false)
             // An HTTP client that half-closes after its request (`nc -N`, socat) still reads
-            // the answer: NIO's HTTP server pipeline closes once that answer is written.
+            // the answer: the record handler closes the connection once that answer is written.
             .childChannelOption(.allowRemoteHalfClosure, value: address.kind == .http)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try core.adopt(channel) }
