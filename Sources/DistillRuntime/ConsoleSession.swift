@@ -184,7 +184,7 @@ public struct ConsoleSession {
         console.status.dropped = state.dropped
         console.status.missedRotations = state.missedRotations
         console.status.bus = state.bus?.summary
-        console.status.busAlarm = !(state.bus?.unowned.isEmpty ?? true)
+        console.status.busAlarm = state.bus?.alarming ?? false
         console.status.connected = state.connected
         console.status.outsideWindow = engine.outsideWindow
         console.status.clock = engine.streamClock(at: now)

@@ -384,7 +384,7 @@ final class HeadlessRun {
         if s.rewrites > 0 { line += ",\"rewritten\":\(s.rewrites)" }
         if s.evicted > 0 { line += ",\"evicted_idle\":\(s.evicted)" }
         if let bus = s.bus {
-            line += ",\"bus_workers\":\(bus.workers.count),\"bus_lag\":\(bus.lag),\"bus_unowned\":[" + bus.unowned.map(String.init).joined(separator: ",") + "]"
+            line += ",\"bus_workers\":\(bus.workers.count),\"bus_lag\":\(bus.lag),\"bus_unowned\":[" + bus.unowned.map(String.init).joined(separator: ",") + "],\"bus_shared\":[" + bus.shared.map(String.init).joined(separator: ",") + "]"
         }
         if let lastSnapshot, ProxyIdentity.warning(for: lastSnapshot) != nil { line += ",\"warnings\":[\"\(ProxyIdentity.code)\"]" }
         if session.checkpoints != nil {

@@ -168,6 +168,7 @@ final class BusEndToEndTests: XCTestCase {
             try waitForEnd(coordinator)
             XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected, "coordinator report for \(input)")
             XCTAssertEqual(coordinator.objects("counters").last?["bus_unowned"] as? [Int], [], "every partition had a worker")
+            XCTAssertEqual(coordinator.objects("counters").last?["bus_shared"] as? [Int], [], "no partition had two workers")
 
             let standbyReport = folder.appendingPathComponent("standby-\(i).json").path
             let standby = try Headless(["--nats", url, "--stream", stream, "--report", standbyReport])
@@ -525,6 +526,24 @@ final class BusEndToEndTests: XCTestCase {
         try waitForEnd(coordinator)
         publisher.waitUntilExit()
         XCTAssertEqual(publisher.terminationStatus, 0, log("publish.err"))
+        XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected)
+    }
+
+    /// Workers started with overlapping `--partitions` ranges share the overlap's records, so
+    /// each holds only part of an account's detail: the coordinator names the overlap. The
+    /// counts stay those of `scan`.
+    func testWorkersWithOverlappingRangesAreNamed() throws {
+        let input = try makeInput()
+        let expected = try scanReport(input)
+        let report = folder.appendingPathComponent("coordinator.json").path
+        let coordinator = try Headless(["--nats", url, "--report", report])
+        try spawn("w1", ["worker", "--nats", url, "--partitions", "0-9"])
+        try spawn("w2", ["worker", "--nats", url, "--partitions", "6-15"])
+        try run("publish", ["publish", "--nats", url, "--end", input])
+        try coordinator.wait("partitions 6-9 named as read by two workers", limit: 60) {
+            $0.objects("counters").contains { ($0["bus_shared"] as? [Int]) == Array(6...9) }
+        }
+        try waitForEnd(coordinator)
         XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected)
     }
 

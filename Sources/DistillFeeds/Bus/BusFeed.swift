@@ -7,6 +7,9 @@ public struct BusStatus: Sendable, Equatable {
     public var workers: [String: [Int]] = [:]
     /// Partitions no live worker has summarised lately.
     public var unowned: [Int] = []
+    /// Partitions more than one live worker has summarised lately: overlapping `--partitions`
+    /// ranges (each worker then holds part of an account's detail), or a handover in progress.
+    public var shared: [Int] = []
     /// Input messages in the stream not yet handed to the detector.
     public var lag: UInt64 = 0
     public init() {}
@@ -15,7 +18,22 @@ public struct BusStatus: Sendable, Equatable {
     public var summary: String {
         var text = "\(workers.count) worker\(workers.count == 1 ? "" : "s"), lag \(lag)"
         if !unowned.isEmpty { text += ", no worker for partition\(unowned.count == 1 ? "" : "s") \(BusStatus.ranges(unowned))" }
+        if !shared.isEmpty { text += ", several workers on partition\(shared.count == 1 ? "" : "s") \(BusStatus.ranges(shared))" }
         return text
+    }
+
+    /// Whether the analyst should look: a partition without a worker, or with more than one.
+    public var alarming: Bool { !unowned.isEmpty || !shared.isEmpty }
+
+    /// The status of `partitions` partitions given what each live worker summarised.
+    public init(heard: [String: Set<Int>], partitions: Int) {
+        var readers = [Int](repeating: 0, count: partitions)
+        for (worker, set) in heard {
+            workers[worker] = set.sorted()
+            for p in set where p >= 0 && p < partitions { readers[p] += 1 }
+        }
+        unowned = (0..<partitions).filter { readers[$0] == 0 }
+        shared = (0..<partitions).filter { readers[$0] > 1 }
     }
 
     /// `0-7,9` for [0,1,...,7,9].
@@ -145,10 +163,7 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
             func refreshStatus() {
                 let now = Date()
                 heard = heard.filter { now.timeIntervalSince($0.value.at) < workerTimeout }
-                var s = BusStatus()
-                for (worker, h) in heard { s.workers[worker] = h.partitions.sorted() }
-                let owned = Set(heard.values.flatMap(\.partitions))
-                s.unowned = (0..<partitions).filter { !owned.contains($0) }
+                var s = BusStatus(heard: heard.mapValues(\.partitions), partitions: partitions)
                 // Asked only while connected, and not for long: a server shutting down stops
                 // answering before it drops its clients, and while this waits the status
                 // (workers no longer heard from, the connection) stands still.
