@@ -63,6 +63,11 @@ public protocol ExchangeFeed: AnyObject, Sendable {
     /// `pollMarked`, with each record's evidence keys when the feed made them on threads of
     /// its own (nil: the detector makes them).
     func pollKeyed() -> (batch: [Exchange], keys: [ExchangeKeys]?, mark: FeedMark?)?
+    /// Takes no new input, and finishes what it has taken: a listener stops accepting
+    /// connections and requests, and answers the requests it holds once their records are queued.
+    func stopTaking()
+    /// Requests taken and not yet answered: their senders wait to hear whether to resend.
+    var inHand: Int { get }
 }
 
 /// Where a feed stood at one batch's end: its input ledgers (one per reading thread) and
@@ -107,6 +112,9 @@ extension ExchangeFeed {
     public func pollKeyed() -> (batch: [Exchange], keys: [ExchangeKeys]?, mark: FeedMark?)? {
         pollMarked().map { ($0.batch, nil, $0.mark) }
     }
+    /// A source nobody waits on (a file, a pipe, the bus) has nothing to finish.
+    public func stopTaking() {}
+    public var inHand: Int { 0 }
 }
 
 /// Reads and decodes an `ExchangeStream` (files, gzip, stdin) on a thread of its own, so a

@@ -121,6 +121,7 @@ final class HTTPRecordHandler: ChannelInboundHandler {
             return
         }
         guard limits.acceptsRecords else { return refuse(.methodNotAllowed, "this port serves GET /metrics and /healthz only", context) }
+        guard core.taking else { return refuse(.serviceUnavailable, "the receiver is shutting down; retry", context) }
         guard head.method == .POST || head.method == .PUT else { return refuse(.methodNotAllowed, "use POST", context) }
         if let token = limits.bearerToken,
            !Self.sameSecret(head.headers.first(name: "authorization") ?? "", "Bearer " + token) {
@@ -329,7 +330,7 @@ final class HTTPRecordHandler: ChannelInboundHandler {
         headers.add(name: "Content-Length", value: String(body.count))
         if close { headers.add(name: "Connection", value: "close") }
         if status == .serviceUnavailable { headers.add(name: "Retry-After", value: "1") }
-        let close = close || peerDone
+        let close = close || peerDone || !core.taking
         let version = head?.version ?? .http1_1
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
         if head?.method != .HEAD {

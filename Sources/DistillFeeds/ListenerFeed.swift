@@ -35,6 +35,9 @@ public struct ListenerLimits: Sendable {
     public var lineIdleSeconds = 900.0
     /// HTTP: the Prometheus text exposition served on `GET /metrics`, when there is one.
     public var metrics: (@Sendable () -> [UInt8])?
+    /// When the listener stops, requests still arriving this long after are dropped (counted):
+    /// a sender that trickles its body must not hold the stop up.
+    public var stopGraceSeconds = 5.0
     /// HTTP: false for a listener that only answers `/metrics` and `/healthz` (`--metrics`).
     public var acceptsRecords = true
     /// HTTP: when set, a POST must carry `Authorization: Bearer TOKEN`; others get 401 and are
@@ -128,6 +131,13 @@ public final class ListenerFeed: ExchangeFeed, @unchecked Sendable {
     }
     public func requestMark() { sink.requestMark() }
     public func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { sink.pollMarked() }
+    public func stopTaking() {
+        core.eventLoop.execute { [core, serverChannel] in
+            serverChannel.close(promise: nil)
+            core.stopTaking()
+        }
+    }
+    public var inHand: Int { (try? core.eventLoop.submit { [core] in core.inHand }.wait()) ?? 0 }
     public var state: FeedState {
         var s = sink.state
         s.droppedByListener = [address.description: s.dropped]
@@ -204,6 +214,8 @@ final class ListenerCore: @unchecked Sendable {
     private var whenFlowing: [() -> Void] = []
     private var flushScheduled = false
     private var everConnected = false
+    /// False once the listener is stopping: requests in hand are finished, new ones refused.
+    private(set) var taking = true
 
     init(eventLoop: EventLoop, sink: FeedSink, kind: ListenAddress.Kind, localName: String, adapter: RecordAdapter,
          limits: ListenerLimits, ledger: InputLedger) {
@@ -270,6 +282,25 @@ final class ListenerCore: @unchecked Sendable {
             try pipeline.addHandler(LineRecordHandler(core: self, entry: entry, peer: peer))
         }
         connectedChanged()
+    }
+
+    /// Stops taking input: line streams are closed (a line cut short is counted), as are HTTP
+    /// connections between requests; a request being received or decoded is finished and
+    /// answered, and its connection closed after the answer. One still arriving after
+    /// `stopGraceSeconds` is dropped.
+    func stopTaking() {
+        taking = false
+        for entry in connections.values where kind != .http || (!entry.busy && entry.requestStarted == nil) {
+            close(entry)
+        }
+        eventLoop.scheduleTask(in: .milliseconds(Int64(limits.stopGraceSeconds * 1000))) { [self] in
+            for entry in connections.values where !entry.busy { close(entry) }
+        }
+    }
+
+    /// HTTP requests being received, decoded or waiting for their records to be queued.
+    var inHand: Int {
+        kind == .http ? connections.values.filter { $0.busy || $0.requestStarted != nil }.count : 0
     }
 
     /// The connection has closed, whoever closed it.

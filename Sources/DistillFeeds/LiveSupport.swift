@@ -266,6 +266,8 @@ public final class MergedFeed: ExchangeFeed, @unchecked Sendable {
 
     public func start() { for f in feeds { f.start() } }
     public func stop() { for f in feeds { f.stop() } }
+    public func stopTaking() { for f in feeds { f.stopTaking() } }
+    public var inHand: Int { feeds.reduce(0) { $0 + $1.inHand } }
 
     public func poll() -> [Exchange]? { pollMarked()?.batch }
 

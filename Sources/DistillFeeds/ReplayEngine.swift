@@ -182,6 +182,10 @@ public final class ReplayEngine {
     }
     public func stop() { feed.stop() }
     public var feedState: FeedState { feed.state }
+    /// The feed takes nothing new and finishes what it holds (see `ExchangeFeed.stopTaking`).
+    public func stopTaking() { feed.stopTaking() }
+    /// Requests the feed holds whose senders still wait for an answer.
+    public var inHand: Int { feed.inHand }
 
     /// Stream time the status bar shows: the replay clock, or the newest exchange when live.
     public func streamClock(at wallMs: Double) -> StreamTime? {

@@ -152,6 +152,10 @@ final class HeadlessRun {
     /// Wall time per turn of the loop spent ingesting, at most, so counters, checkpoints and a
     /// stop request are seen in time.
     static let sliceMs = 50.0
+    /// How long a stop waits for listeners to finish and answer the requests they hold: a
+    /// second past their own limit (`ListenerLimits.stopGraceSeconds`), well inside a service
+    /// manager's grace period (Kubernetes gives 30 s, systemd 90 s).
+    static let drainMs = 6_000.0
 
     init(session: HeadlessSession, engine: ReplayEngine) {
         self.session = session
@@ -209,6 +213,13 @@ final class HeadlessRun {
         }
         if session.stopRequested() { endedOnItsOwn = true }
         if live {
+            // Requests in hand at the signal are finished and answered, for a few seconds at
+            // most: a sender cut off without an answer would send its records again.
+            engine.stopTaking()
+            let drainUntil = nowMs() + Self.drainMs
+            while engine.inHand > 0 && nowMs() < drainUntil {
+                if ingest(outOfTime: { nowMs() > drainUntil }) == 0 { usleep(5_000) }
+            }
             // Batches already handed over were acknowledged to their senders (an HTTP answer
             // goes out only once its records are queued): ingest them before stopping. Readers
             // may add more meanwhile, so only as many as were queued at the signal.

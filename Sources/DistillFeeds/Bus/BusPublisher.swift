@@ -152,6 +152,13 @@ public struct BusPublisher {
             }
             if let item = feed.pollMarked() { try take(item) } else { pause() }
         }
+        // Requests in hand at the stop are finished and answered, for a few seconds at most: a
+        // sender cut off without an answer would send its records again.
+        feed.stopTaking()
+        let drainUntil = Date().addingTimeInterval(6)
+        while feed.inHand > 0 && Date() < drainUntil {
+            if let item = feed.pollMarked() { try take(item) } else { pause() }
+        }
         if checkpoint != nil {
             // A last mark: a reader with nothing new answers at once with an empty batch.
             feed.requestMark()
