@@ -57,7 +57,7 @@ struct ScanCommand: ParsableCommand {
     var stateOut: String?
 
     func validate() throws {
-        if foldIdleAfter < 0 { throw ValidationError("--fold-idle-after must be 0 (never) or a number of hours") }
+        try validateFoldIdleAfter(foldIdleAfter)
         if paths.isEmpty { throw ValidationError("give at least one log file, or '-' for standard input") }
         if threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256") }
         _ = try window()
@@ -152,4 +152,14 @@ func terminalWidth() -> Int {
     var size = winsize()
     if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 40 { return Int(size.ws_col) }
     return 120
+}
+
+/// The longest `--fold-idle-after`: ten thousand years, the span of times records can carry.
+/// A longer one would overflow the milliseconds it is counted in.
+let maxFoldIdleHours = 87_600_000
+
+func validateFoldIdleAfter(_ hours: Int) throws {
+    if hours < 0 || hours > maxFoldIdleHours {
+        throw ValidationError("--fold-idle-after must be 0 (never) or a number of hours up to \(maxFoldIdleHours) (ten thousand years)")
+    }
 }

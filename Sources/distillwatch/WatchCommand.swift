@@ -69,7 +69,7 @@ struct WatchCommand: ParsableCommand {
     var sourceOptions: SourceOptions
 
     func validate() throws {
-        if foldIdleAfter < 0 { throw ValidationError("--fold-idle-after must be 0 (never) or a number of hours") }
+        try validateFoldIdleAfter(foldIdleAfter)
         if threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256") }
         if case .failure(let e) = ReplaySpeed.parse(speed) { throw ValidationError("--\(e)") }
         _ = try window()

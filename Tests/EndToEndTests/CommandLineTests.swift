@@ -212,6 +212,25 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// An idle time too long to count in milliseconds is refused like any bad argument, not a
+    /// trap once the detector runs; the longest one allowed works on the oldest records.
+    func testFoldIdleAfterTooLongIsRefused() throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("old.ndjson").path
+        let lines = #"{"ts":"0001-01-01T00:00:00Z","account_id":"a"}"# + "\n" + #"{"ts":"0001-01-01T02:00:00Z","account_id":"a"}"# + "\n"
+        try Data(lines.utf8).write(to: URL(fileURLWithPath: path))
+        for command in ["scan --format json", "watch --headless --speed max --counters-every 0"] {
+            for hours in ["2562047788016", "87600001"] {
+                let r = try sh("\"$DW\" \(command) --fold-idle-after \(hours) '\(path)'")
+                XCTAssertEqual(r.status, 2, "\(command) \(hours): \(r.stderr)")
+                XCTAssertTrue(r.stderr.contains("--fold-idle-after must be 0 (never) or a number of hours up to 87600000"), "\(command): \(r.stderr)")
+                XCTAssertTrue(r.stdout.isEmpty, "\(command): \(r.text)")
+            }
+            let longest = try sh("\"$DW\" \(command) --fold-idle-after 87600000 '\(path)'")
+            XCTAssertEqual(longest.status, 0, "\(command): \(longest.stderr)")
+        }
+    }
+
     /// Output that cannot be written is an error with status 2, never a trap or a silent 0: an
     /// alerting pipeline must see that its alerts went nowhere.
     func testOutputThatCannotBeWrittenIsAnError() throws {
