@@ -43,7 +43,7 @@ struct BenchCommand: ParsableCommand {
         var lines = 0
         data.withUnsafeBytes { buffer in forEachLine(in: buffer) { _, _ in lines += 1 } }
         let megabytes = Double(data.count) / 1_000_000
-        print("input: \(lines) generated lines, \(String(format: "%.1f", megabytes)) MB (\(data.count / max(1, lines)) bytes/line), scenario \(scenario), seed \(seed)")
+        try line("input: \(lines) generated lines, \(String(format: "%.1f", megabytes)) MB (\(data.count / max(1, lines)) bytes/line), scenario \(scenario), seed \(seed)")
 
         // Decode only.
         let decoder = ExchangeDecoder()
@@ -60,7 +60,7 @@ struct BenchCommand: ParsableCommand {
             decodeTimes.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         }
         let decodeMedian = median(decodeTimes)!
-        print(String(format: "decode: median %.3f s  →  %.0f MB/s, %.0f exchanges/s  (%d accepted; runs: %@)",
+        try line(String(format: "decode: median %.3f s  →  %.0f MB/s, %.0f exchanges/s  (%d accepted; runs: %@)",
                      decodeMedian, megabytes / decodeMedian, Double(lines) / decodeMedian, accepted,
                      decodeTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")))
 
@@ -77,8 +77,11 @@ struct BenchCommand: ParsableCommand {
             scanTimes.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         }
         let scanMedian = median(scanTimes)!
-        print(String(format: "scan:   median %.3f s  →  %.0f exchanges/s, %.0f MB/s  (%d suspect clusters; runs: %@)",
+        try line(String(format: "scan:   median %.3f s  →  %.0f exchanges/s, %.0f MB/s  (%d suspect clusters; runs: %@)",
                      scanMedian, Double(lines) / scanMedian, megabytes / scanMedian, suspects,
                      scanTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")))
     }
+
+    /// A line of the measurements; one that cannot be written ends the run with status 2.
+    private func line(_ text: String) throws { try writeStandardOutput(text + "\n") }
 }

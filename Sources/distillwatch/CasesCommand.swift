@@ -60,7 +60,7 @@ struct CasesList: ParsableCommand {
             try writeStandardOutput("no cases in \(journal.resolvedPath)\(store == nil ? " (no decision has been recorded yet)" : "")\n")
             return
         }
-        for line in CaseExport.listLines(cases) { print(line) }
+        for line in CaseExport.listLines(cases) { try writeStandardOutput(line + "\n") }
     }
 }
 

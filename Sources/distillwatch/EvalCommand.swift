@@ -99,13 +99,13 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let settings = DetectorSettings(sensitivity: sensitivity)
         var runs: [RunResult] = []
-        if holdout { print("hold-out: campaigns drawn with axis values never used while tuning") }
+        if holdout { try line("hold-out: campaigns drawn with axis values never used while tuning") }
         var jobs: [(String, UInt64)] = []
         if log == nil { for scenario in scenarioList { for seed in try seedList() { jobs.append((scenario, seed)) } } }
         else { jobs = [(log!, 0)] }
         // A log's path names its rows, and may be longer than any scenario's name.
         let scenarioWidth = max(16, jobs.map { TextSanitizer.sanitize($0.0).count }.max() ?? 0)
-        print("\(Self.left("scenario", scenarioWidth))  seed  exchanges  accounts  campaign  flagged     TP     FP  precision  recall")
+        try line("\(Self.left("scenario", scenarioWidth))  seed  exchanges  accounts  campaign  flagged     TP     FP  precision  recall")
         for (scenario, seed) in jobs {
             do {
                 let (r, snapshot): (RunResult, Snapshot)
@@ -122,32 +122,32 @@ struct EvalCommand: ParsableCommand {
                     (r, snapshot) = try EvalRunner.run(scenario: scenario, seed: seed, days: days, scale: scale, settings: settings)
                 }
                 runs.append(r)
-                print(String(format: "%@ %5d %10d %9d %9d %8d %6d %6d %10.3f %7.3f", Self.left(TextSanitizer.sanitize(scenario), scenarioWidth) as NSString, seed,
+                try line(String(format: "%@ %5d %10d %9d %9d %8d %6d %6d %10.3f %7.3f", Self.left(TextSanitizer.sanitize(scenario), scenarioWidth) as NSString, seed,
                              r.exchanges, r.accounts, r.campaignAccounts, r.truePositives + r.falsePositives,
                              r.truePositives, r.falsePositives, r.precision, r.recall))
                 if explain {
                     for fp in r.falsePositiveAccounts where fp.cluster >= 0 {
                         let c = snapshot.clusters[fp.cluster]
-                        print("  FP \(TextSanitizer.sanitize(fp.label)) \(TextSanitizer.sanitize(fp.account)) in \(TextSanitizer.sanitize(c.key)) (\(c.accounts.count) accts, risk \(c.risk)): " +
+                        try line("  FP \(TextSanitizer.sanitize(fp.label)) \(TextSanitizer.sanitize(fp.account)) in \(TextSanitizer.sanitize(c.key)) (\(c.accounts.count) accts, risk \(c.risk)): " +
                               c.signals.prefix(4).map { "\($0.name) \($0.weight)" }.joined(separator: ", ") +
                               "; ties: " + c.ties.map { "\($0.kind.name) \($0.accounts)" }.joined(separator: ", "))
                     }
                 }
             }
         }
-        print("")
+        try line("")
         let nameWidth = max(14, runs.flatMap(\.campaigns).map { TextSanitizer.sanitize($0.name).count }.max() ?? 0)
-        print("\(Self.left("scenario", scenarioWidth))  seed  \(Self.left("campaign", nameWidth)) accounts  recall  cohesion  time to first flag  sent by then     style")
+        try line("\(Self.left("scenario", scenarioWidth))  seed  \(Self.left("campaign", nameWidth)) accounts  recall  cohesion  time to first flag  sent by then     style")
         for r in runs {
             for c in r.campaigns {
-                print(String(format: "%@ %5d  %@ %8d %7.3f %9.3f  %@  %@  %@", Self.left(TextSanitizer.sanitize(r.scenario), scenarioWidth) as NSString, r.seed, Self.left(TextSanitizer.sanitize(c.name), nameWidth) as NSString,
+                try line(String(format: "%@ %5d  %@ %8d %7.3f %9.3f  %@  %@  %@", Self.left(TextSanitizer.sanitize(r.scenario), scenarioWidth) as NSString, r.seed, Self.left(TextSanitizer.sanitize(c.name), nameWidth) as NSString,
                              c.accounts, c.recall, c.cohesion, Self.left(c.hoursToFlag.map { String(format: "%.1f h", $0) } ?? "never", 18) as NSString,
                              Self.left(c.shareSentBeforeFlag.map { String(format: "%.1f%% (%d)", $0 * 100, c.sentBeforeFlag ?? 0) } ?? "-", 15) as NSString,
                              TextSanitizer.sanitize(c.style) as NSString))
             }
         }
-        print("")
-        print("benign kinds flagged suspect (accounts flagged / accounts; and flagged at any evaluation, when any were):")
+        try line("")
+        try line("benign kinds flagged suspect (accounts flagged / accounts; and flagged at any evaluation, when any were):")
         var benign: [String: (Int, Int)] = [:]
         var ever: [String: Int] = [:]
         for r in runs {
@@ -156,21 +156,24 @@ struct EvalCommand: ParsableCommand {
         }
         for kind in benign.keys.sorted() {
             let once = ever[kind].map { "   (\($0) at some evaluation)" } ?? ""
-            print("  \(Self.left(TextSanitizer.sanitize(kind), 28)) \(benign[kind]!.0) / \(benign[kind]!.1)\(once)")
+            try line("  \(Self.left(TextSanitizer.sanitize(kind), 28)) \(benign[kind]!.0) / \(benign[kind]!.1)\(once)")
         }
-        print("")
+        try line("")
         let s = EvalSummary(runs)
-        print(String(format: "overall: precision %.4f  recall %.4f  (TP %d, FP %d, campaign accounts %d)",
+        try line(String(format: "overall: precision %.4f  recall %.4f  (TP %d, FP %d, campaign accounts %d)",
                      s.precision, s.recall, s.truePositives, s.falsePositives, s.campaignAccounts))
-        print("benign accounts flagged at any evaluation, suspect at the end or not: \(s.benignEverFlagged)")
-        print(String(format: "campaigns: worst recall %.3f, worst cohesion %.3f", s.worstCampaignRecall, s.worstCohesion))
-        print(String(format: "time from campaign start to first flag: median %.1f h, max %.1f h; campaigns never flagged: %d %@",
+        try line("benign accounts flagged at any evaluation, suspect at the end or not: \(s.benignEverFlagged)")
+        try line(String(format: "campaigns: worst recall %.3f, worst cohesion %.3f", s.worstCampaignRecall, s.worstCohesion))
+        try line(String(format: "time from campaign start to first flag: median %.1f h, max %.1f h; campaigns never flagged: %d %@",
                      s.medianHoursToFlag ?? .nan, s.hoursToFlag.max() ?? .nan, s.missed.count,
                      s.missed.isEmpty ? "" : "(\(s.missed.map { TextSanitizer.sanitize($0) }.joined(separator: ", ")))"))
         if let typical = median(s.sharesSentBeforeFlag), let worst = s.sharesSentBeforeFlag.max(),
            let count = median(s.campaigns.compactMap { $0.result.sentBeforeFlag.map(Double.init) }) {
-            print(String(format: "share of a campaign's exchanges sent by its first flag: median %.1f%%, worst %.1f%%; median count %.0f",
+            try line(String(format: "share of a campaign's exchanges sent by its first flag: median %.1f%%, worst %.1f%%; median count %.0f",
                          typical * 100, worst * 100, count))
         }
     }
+
+    /// A line of the report; one that cannot be written ends the run with status 2.
+    private func line(_ text: String) throws { try writeStandardOutput(text + "\n") }
 }

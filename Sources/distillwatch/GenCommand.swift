@@ -60,7 +60,7 @@ struct GenCommand: ParsableCommand {
     func run() throws {
         if listScenarios {
             for name in Scenarios.names {
-                print("\(name)\t\(Scenarios.describe(name) ?? "")")
+                try writeStandardOutput("\(name)\t\(Scenarios.describe(name) ?? "")\n")
             }
             return
         }
@@ -72,7 +72,7 @@ struct GenCommand: ParsableCommand {
         if let path = labels {
             let fd = try openForWriting(path)
             let ok = Array(generator.labelsJSON().utf8).withUnsafeBytes { writeAll(fd, $0) }
-            if close(fd) != 0 || !ok { throw GenError("writing \(path) failed: \(String(cString: strerror(errno)))") }
+            if close(fd) != 0 || !ok { throw failure("writing \(path) failed: \(String(cString: strerror(errno)))") }
         }
         let fd: Int32 = try output.map { try openForWriting($0) } ?? 1
         var failed = false
@@ -80,15 +80,21 @@ struct GenCommand: ParsableCommand {
             if !failed && !writeAll(fd, chunk) { failed = true }
         }
         let closeFailed = output != nil && close(fd) != 0
-        if failed || closeFailed { throw GenError("writing the output failed: \(String(cString: strerror(errno)))") }
+        if failed || closeFailed { throw failure("writing the output failed: \(String(cString: strerror(errno)))") }
         let msg = "gen: \(summary.exchanges) exchanges, \(summary.accounts) accounts, \(summary.bytes) bytes (scenario \(scenario), seed \(seed), \(days) day\(days == 1 ? "" : "s"))\n"
         _ = Array(msg.utf8).withUnsafeBytes { writeAll(2, $0) }
     }
 
     private func openForWriting(_ path: String) throws -> Int32 {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        if fd < 0 { throw GenError("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
+        if fd < 0 { throw failure("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
         return fd
+    }
+
+    /// Output that cannot be written is said and ends the command with status 2, as in every command.
+    private func failure(_ message: String) -> ExitCode {
+        printDiagnostic(message)
+        return ExitCode(2)
     }
 }
 

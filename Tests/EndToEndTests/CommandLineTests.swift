@@ -254,6 +254,56 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(report.stdout.isEmpty, "nothing was run: \(report.text)")
     }
 
+    /// The same for the commands that print tables and listings: a full disk under `eval`,
+    /// `bench`, `gen` or `cases list` is said, with status 2, not lost with status 0 or 1.
+    func testEveryCommandSaysWhenItsOutputCannotBeWritten() throws {
+        var commands = ["eval --seeds 1 --days 1 --scale 0.05", "bench --exchanges 2000 --runs 1", "gen --list-scenarios",
+                        "gen --days 1 --scale 0.05", "gen --days 1 --scale 0.05 -o /dev/full"]
+        // A journal holding one case, written as the console would (python3 reads and writes SQLite).
+        let dir = try temporaryDirectory()
+        let journal = dir.appendingPathComponent("cases.sqlite").path
+        let python = #"""
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.executescript("""
+            PRAGMA application_id = 1146569546;
+            CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+            INSERT INTO grdb_migrations VALUES ('v1: cases and decisions'), ('v2: schema version in user_version');
+            CREATE TABLE journal_info (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+            INSERT INTO journal_info VALUES ('format', 'distillwatch.cases');
+            CREATE TABLE cases (id INTEGER PRIMARY KEY AUTOINCREMENT, subject TEXT NOT NULL, subject_key TEXT NOT NULL,
+                opened_wall INTEGER NOT NULL, evidence TEXT NOT NULL, evidence_wall INTEGER NOT NULL);
+            CREATE TABLE decisions (id INTEGER PRIMARY KEY AUTOINCREMENT, case_id INTEGER NOT NULL, action TEXT NOT NULL,
+                reason TEXT, scope TEXT, until_stream INTEGER, note TEXT, analyst TEXT NOT NULL, wall_time INTEGER NOT NULL,
+                stream_time INTEGER, undoes INTEGER, members TEXT NOT NULL);
+            INSERT INTO cases VALUES (1, 'cluster', 'acct_a', 0, '{"accounts":["acct_a"],"apiKeys":[],"orgs":[],"cards":[],"ipRanges":[],"asns":[],"exchanges":1,"inputTokens":0,"outputTokens":0,"reasoningTokens":0,"signals":[],"samples":[]}', 0);
+            INSERT INTO decisions VALUES (1, 1, 'suspect', NULL, NULL, NULL, NULL, 'ana', 0, 0, NULL, '["acct_a"]');
+            PRAGMA user_version = 2;
+            """)
+            db.commit()
+            """#
+        let script = dir.appendingPathComponent("journal.py")
+        try Data(python.utf8).write(to: script)
+        if try sh("python3 '\(script.path)' '\(journal)'").status == 0 {
+            let listed = try sh("\"$DW\" cases list --cases '\(journal)'")
+            XCTAssertEqual(listed.status, 0, listed.stderr)
+            XCTAssertTrue(listed.text.contains("acct_a"), listed.text)
+            commands.append("cases list --cases '\(journal)'")
+        }
+        for args in commands {
+            let full = try sh("\"$DW\" \(args) > /dev/full")
+            XCTAssertEqual(full.status, 2, "\(args): \(full.stderr)")
+            XCTAssertTrue(full.stderr.contains("No space left on device"), "\(args): \(full.stderr)")
+            XCTAssertFalse(full.stderr.contains("Fatal error"), full.stderr)
+        }
+        let labels = try sh("\"$DW\" gen --days 1 --scale 0.05 --labels /dev/full > /dev/null")
+        XCTAssertEqual(labels.status, 2, labels.stderr)
+        XCTAssertTrue(labels.stderr.contains("writing /dev/full failed: No space left on device"), labels.stderr)
+        let unopened = try sh("\"$DW\" gen --days 1 --scale 0.05 -o /no/such/dir/out.ndjson")
+        XCTAssertEqual(unopened.status, 2, unopened.stderr)
+        XCTAssertTrue(unopened.stderr.contains("cannot open /no/such/dir/out.ndjson for writing"), unopened.stderr)
+    }
+
     /// A copy sent long after the newest records (an at-least-once sender catching up after an
     /// outage) is older than the request ids the duplicate filter keeps: both copies count, and
     /// both `scan` and the headless counters say how many were let through unchecked.
