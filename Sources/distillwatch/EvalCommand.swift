@@ -80,6 +80,25 @@ struct EvalCommand: ParsableCommand {
         }
     }
 
+    /// Scores `log` against `labels`; either one unusable is said, with status 2.
+    static func score(log: String, labels: String, settings: DetectorSettings) throws -> (RunResult, Snapshot) {
+        let text: String
+        do { text = try String(contentsOfFile: labels, encoding: .utf8) } catch {
+            printDiagnostic("cannot read labels '\(TextSanitizer.sanitize(labels))'")
+            throw ExitCode(2)
+        }
+        let result: (result: RunResult, snapshot: Snapshot, check: EvalRunner.LogCheck)
+        do { result = try EvalRunner.run(paths: [log], labelsJSON: text, settings: settings) } catch let error as Labels.ShapeError {
+            printDiagnostic("cannot read labels '\(TextSanitizer.sanitize(labels))': \(error.description) (as `gen --labels` writes them)")
+            throw ExitCode(2)
+        } catch {
+            printDiagnostic("\(error)")
+            throw ExitCode(2)
+        }
+        try say(result.check, log: log)
+        return (result.result, result.snapshot)
+    }
+
     private var scenarioList: [String] {
         holdout ? EvalRunner.holdoutScenarios : scenarios.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
     }
@@ -99,6 +118,10 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let settings = DetectorSettings(sensitivity: sensitivity)
         var runs: [RunResult] = []
+        // A recorded log is scored before anything is printed, so that a log or labels file
+        // that cannot be used leaves standard output empty and exits 2, as bad input does.
+        let logRun: (RunResult, Snapshot)?
+        if let log, let labels { logRun = try Self.score(log: log, labels: labels, settings: settings) } else { logRun = nil }
         if holdout { try line("hold-out: campaigns drawn with axis values never used while tuning") }
         var jobs: [(String, UInt64)] = []
         if log == nil { for scenario in scenarioList { for seed in try seedList() { jobs.append((scenario, seed)) } } }
@@ -109,15 +132,8 @@ struct EvalCommand: ParsableCommand {
         for (scenario, seed) in jobs {
             do {
                 let (r, snapshot): (RunResult, Snapshot)
-                if let log, let labels {
-                    let text: String
-                    do { text = try String(contentsOfFile: labels, encoding: .utf8) } catch {
-                        printDiagnostic("cannot read labels '\(TextSanitizer.sanitize(labels))'")
-                        throw ExitCode(2)
-                    }
-                    let check: EvalRunner.LogCheck
-                    (r, snapshot, check) = try EvalRunner.run(paths: [log], labelsJSON: text, settings: settings)
-                    try Self.say(check, log: log)
+                if let logRun {
+                    (r, snapshot) = logRun
                 } else {
                     (r, snapshot) = try EvalRunner.run(scenario: scenario, seed: seed, days: days, scale: scale, settings: settings)
                 }

@@ -304,6 +304,24 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(unopened.stderr.contains("cannot open /no/such/dir/out.ndjson for writing"), unopened.stderr)
     }
 
+    /// `eval --log` with a log that cannot be opened or labels that are not labels is unusable
+    /// input: status 2, the reason naming the file, and nothing on stdout for a script to read
+    /// as a (blank) score table.
+    func testEvalRefusesAnUnusableLogOrLabelsBeforePrintingAnything() throws {
+        let dir = try temporaryDirectory()
+        let notLabels = dir.appendingPathComponent("labels.json").path
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: notLabels))
+        for (args, said) in [("--log /no/such/log.ndjson --labels SampleLogs/demo.labels.json", "/no/such/log.ndjson"),
+                             ("--log /tmp --labels SampleLogs/demo.labels.json", "/tmp"),
+                             ("--log SampleLogs/demo.ndjson.gz --labels '\(notLabels)'", "labels.json': labels are not in the expected shape"),
+                             ("--log SampleLogs/demo.ndjson.gz --labels /no/such/labels.json", "cannot read labels '/no/such/labels.json'")] {
+            let r = try sh("\"$DW\" eval \(args)")
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(said), "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stdout.isEmpty, "\(args) printed: \(r.text)")
+        }
+    }
+
     /// A copy sent long after the newest records (an at-least-once sender catching up after an
     /// outage) is older than the request ids the duplicate filter keeps: both copies count, and
     /// both `scan` and the headless counters say how many were let through unchecked.
