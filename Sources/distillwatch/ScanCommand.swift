@@ -61,6 +61,19 @@ struct ScanCommand: ParsableCommand {
         if paths.isEmpty { throw ValidationError("give at least one log file, or '-' for standard input") }
         if threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256") }
         _ = try window()
+        if let stateOut {
+            // Said before the scan rather than after it: the state is written beside its path.
+            let directory = (stateOut as NSString).deletingLastPathComponent
+            let place = directory.isEmpty ? "." : directory
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: place, isDirectory: &isDirectory), isDirectory.boolValue,
+                  FileManager.default.isWritableFile(atPath: place) else {
+                throw ValidationError("--state-out: cannot write in \(TextSanitizer.sanitize(place)) (no such directory, or not writable)")
+            }
+            if FileManager.default.fileExists(atPath: stateOut, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw ValidationError("--state-out: \(TextSanitizer.sanitize(stateOut)) is a directory")
+            }
+        }
     }
 
     func window() throws -> StreamWindow {

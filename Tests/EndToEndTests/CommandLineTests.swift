@@ -322,6 +322,23 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// A `--state-out` that cannot be written is found before the scan, not after it: no report
+    /// on stdout for a run whose state is lost, and no scan of a long log for nothing.
+    func testAStateOutThatCannotBeWrittenIsRefusedBeforeTheScan() throws {
+        let dir = try temporaryDirectory()
+        for (target, said) in [("/no/such/dir/s.state", "--state-out: cannot write in /no/such/dir"),
+                               (dir.path, "--state-out: \(dir.path) is a directory")] {
+            let r = try sh("\"$DW\" scan --format json --state-out '\(target)' SampleLogs/stealth.ndjson.gz")
+            XCTAssertEqual(r.status, 2, r.stderr)
+            XCTAssertTrue(r.stderr.contains(said), r.stderr)
+            XCTAssertTrue(r.stdout.isEmpty, "scanned anyway: \(r.text)")
+        }
+        let saved = dir.appendingPathComponent("s.state").path
+        let ok = try sh("\"$DW\" scan --format json --state-out '\(saved)' SampleLogs/stealth.ndjson.gz")
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: saved))
+    }
+
     /// A copy sent long after the newest records (an at-least-once sender catching up after an
     /// outage) is older than the request ids the duplicate filter keeps: both copies count, and
     /// both `scan` and the headless counters say how many were let through unchecked.
