@@ -41,6 +41,9 @@ public final class TrafficGenerator {
         try self.init(config: config, spec: spec)
     }
 
+    /// Starts the generator takes (milliseconds since the epoch): from 1971 to the end of 8999.
+    public static let startRange = SimTime.daysFromCivil(1971, 1, 1) * SimTime.msPerDay..<SimTime.daysFromCivil(9000, 1, 1) * SimTime.msPerDay
+
     init(config: GeneratorConfig, spec: ScenarioSpec) throws {
         guard config.days >= 1 && config.days <= 366 else {
             throw GeneratorError("days must be between 1 and 366 (got \(config.days))")
@@ -51,9 +54,7 @@ public final class TrafficGenerator {
         if let m = config.maxExchanges, m < 0 {
             throw GeneratorError("max exchanges must not be negative (got \(m))")
         }
-        let lo = SimTime.daysFromCivil(1971, 1, 1) * SimTime.msPerDay
-        let hi = SimTime.daysFromCivil(9000, 1, 1) * SimTime.msPerDay
-        guard config.startMillis >= lo && config.startMillis < hi else {
+        guard Self.startRange.contains(config.startMillis) else {
             throw GeneratorError("start must be between 1971 and 9000")
         }
         self.config = config

@@ -27,7 +27,7 @@ struct GenCommand: ParsableCommand {
     @Option(help: "Scenario to generate (see --list-scenarios).")
     var scenario: String = "mixed"
 
-    @Option(help: "Start of the window, RFC 3339 (e.g. 2026-04-20T00:00:00Z).")
+    @Option(help: "Start of the window, RFC 3339 (e.g. 2026-04-20T00:00:00Z), in the years 1971 to 8999.")
     var start: String = "2026-04-20T00:00:00Z"
 
     @Option(help: "Write the ground-truth labels (JSON) to this file.")
@@ -46,8 +46,11 @@ struct GenCommand: ParsableCommand {
         if listScenarios { return }
         guard days >= 1 && days <= 366 else { throw ValidationError("--days must be between 1 and 366 (got \(days)).") }
         guard scale.isFinite && scale > 0 && scale <= 50 else { throw ValidationError("--scale must be > 0 and <= 50 (got \(scale)).") }
-        guard SimTime.parseRFC3339(start) != nil else {
+        guard let startMillis = SimTime.parseRFC3339(start) else {
             throw ValidationError("--start must be an RFC 3339 time such as 2026-04-20T00:00:00Z (got '\(start)').")
+        }
+        guard TrafficGenerator.startRange.contains(startMillis) else {
+            throw ValidationError("--start must be in the years 1971 to 8999 (got '\(start)').")
         }
         guard Scenarios.names.contains(scenario) else {
             throw ValidationError("unknown --scenario '\(scenario)'; choose one of: \(Scenarios.names.joined(separator: ", ")).")

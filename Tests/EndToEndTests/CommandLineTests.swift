@@ -339,6 +339,21 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: saved))
     }
 
+    /// A `gen --start` outside the years the generator covers is a bad argument like any other:
+    /// said with the option's name and `gen`'s own usage, before anything is generated.
+    func testGenStartOutsideItsYearsIsABadArgument() throws {
+        for start in ["1969-12-31T00:00:00Z", "9999-01-01T00:00:00Z"] {
+            let r = try sh("\"$DW\" gen --days 1 --start \(start)")
+            XCTAssertEqual(r.status, 2, r.stderr)
+            XCTAssertTrue(r.stderr.contains("--start must be in the years 1971 to 8999 (got '\(start)')"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("Usage: distillwatch gen"), r.stderr)
+            XCTAssertTrue(r.stdout.isEmpty)
+        }
+        let first = try sh("\"$DW\" gen --days 1 --scale 0.05 --max-exchanges 1 --start 1971-01-01T00:00:00Z")
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.text.hasPrefix("{\"ts\":\"1971-01-01T"), first.text)
+    }
+
     /// A copy sent long after the newest records (an at-least-once sender catching up after an
     /// outage) is older than the request ids the duplicate filter keeps: both copies count, and
     /// both `scan` and the headless counters say how many were let through unchecked.
