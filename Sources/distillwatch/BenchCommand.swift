@@ -28,6 +28,9 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         if exchanges < 1 { throw ValidationError("--exchanges must be at least 1") }
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
+        guard Scenarios.names.contains(scenario) else {
+            throw ValidationError("unknown --scenario '\(scenario)'; choose one of: \(Scenarios.names.joined(separator: ", ")).")
+        }
     }
 
     func run() throws {

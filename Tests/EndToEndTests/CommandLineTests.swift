@@ -354,6 +354,16 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(first.text.hasPrefix("{\"ts\":\"1971-01-01T"), first.text)
     }
 
+    /// `bench --scenario` naming no scenario is a bad argument (status 2, with the scenarios
+    /// there are), not a failure of the run.
+    func testBenchRefusesAnUnknownScenario() throws {
+        let r = try sh("\"$DW\" bench --exchanges 100 --runs 1 --scenario nonsense")
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("unknown --scenario 'nonsense'; choose one of: mixed"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("Usage: distillwatch bench"), r.stderr)
+        XCTAssertTrue(r.stdout.isEmpty, r.text)
+    }
+
     /// A copy sent long after the newest records (an at-least-once sender catching up after an
     /// outage) is older than the request ids the duplicate filter keeps: both copies count, and
     /// both `scan` and the headless counters say how many were let through unchecked.
