@@ -131,6 +131,23 @@ final class AdapterTests: XCTestCase {
         XCTAssertEqual(rejections(decode(absent, .otlp)), ["missing_ts"])
     }
 
+    /// A negative OTLP time is there but wrong, as a negative `ts` in a canonical line is: a
+    /// bad time, not a missing one, for spans and for logs (where 0 means unset).
+    func testANegativeOTLPTimeIsABadTimeNotAMissingOne() {
+        let account = #"{"key":"account.id","value":{"stringValue":"acct_n"}}"#
+        for time in [#""-5""#, "-5"] {
+            let span = #"{"resourceSpans":[{"resource":{"attributes":["# + account + #"]},"scopeSpans":[{"spans":[{"startTimeUnixNano":"# + time + "}]}]}]}"
+            XCTAssertEqual(rejections(decode(span, .otlp)), ["bad_ts:ts"], span)
+            let log = #"{"resourceLogs":[{"resource":{"attributes":["# + account + #"]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"# + time + "}]}]}]}"
+            XCTAssertEqual(rejections(decode(log, .otlp)), ["bad_ts:ts"], log)
+            // The observed time stands in for a log's own, as it does for 0.
+            let observed = log.replacingOccurrences(of: #""timeUnixNano":"# + time, with: #""timeUnixNano":"# + time + #","observedTimeUnixNano":"1776849243120000000""#)
+            XCTAssertEqual(exchanges(decode(observed, .otlp)).first?.ts, 1_776_849_243_120, observed)
+        }
+        let unset = #"{"resourceLogs":[{"resource":{"attributes":["# + account + #"]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"0"}]}]}]}"#
+        XCTAssertEqual(rejections(decode(unset, .otlp)), ["missing_ts"])
+    }
+
     func testKcatEnvelopeIsUnwrapped() {
         let inner = #"{\"ts\":\"2026-04-22T09:14:03.120Z\",\"account_id\":\"acct_k\"}"#
         let envelope = #"{"topic":"ex","partition":2,"offset":7,"tstype":"create","ts":1776849243120,"broker":1,"key":null,"payload":"\#(inner)"}"#

@@ -45,7 +45,7 @@ enum OTLPMapping {
                     }
                     let t = nanos(log["timeUnixNano"]).flatMap { $0 > 0 ? $0 : nil } ?? nanos(log["observedTimeUnixNano"])
                     var r = map(attrs, startNanos: t, endNanos: nil,
-                                unreadableStart: [log["timeUnixNano"], log["observedTimeUnixNano"]].compactMap { $0 }.first { nanos($0) == nil })
+                                unreadableStart: [log["timeUnixNano"], log["observedTimeUnixNano"]].compactMap { $0 }.first { !isTime($0) })
                     if r["prompt_text"] == nil, let text = body as? String, !isJSONRecord(text) { r["prompt_text"] = String(text.prefix(65536)) }
                     if let sev = JSONValue.integer(log["severityNumber"]), sev >= 17, r["status"] == nil { r["status"] = "failure" }
                     emit(Record(fields: r))
@@ -58,7 +58,7 @@ enum OTLPMapping {
                 for span in objects(scope["spans"], "spans", emit) {
                     let attrs = base.merging(attributes(span["attributes"])) { $1 }
                     var r = map(attrs, startNanos: nanos(span["startTimeUnixNano"]), endNanos: nanos(span["endTimeUnixNano"]),
-                                unreadableStart: span["startTimeUnixNano"].flatMap { nanos($0) == nil ? $0 : nil })
+                                unreadableStart: span["startTimeUnixNano"].flatMap { isTime($0) ? nil : $0 })
                     if let status = span["status"] as? [String: Any] {
                         // STATUS_CODE_ERROR is 2; JSON encoders may write the enum by name.
                         let code = status["code"]
@@ -166,6 +166,9 @@ enum OTLPMapping {
     }
 
     static func nanos(_ v: Any?) -> Int64? { JSONValue.integer(v) }
+    /// A count of nanoseconds since the epoch (0 meaning unset); a negative one is a bad time,
+    /// as in a canonical line, not a missing one.
+    static func isTime(_ v: Any) -> Bool { (nanos(v) ?? -1) >= 0 }
 
     static func isJSONRecord(_ s: String) -> Bool { s.utf8.first == UInt8(ascii: "{") }
 
