@@ -148,6 +148,16 @@ final class AdapterTests: XCTestCase {
         XCTAssertEqual(rejections(decode(unset, .otlp)), ["missing_ts"])
     }
 
+    /// A Kafka message with an empty payload holds no record: it is counted, as a null one is,
+    /// not passed over as the blank line it unwraps to (nothing is dropped without a count).
+    func testAnEmptyKcatMessageIsCounted() {
+        for payload in [#""""#, #""   ""#, #""\r\n""#, "null"] {
+            let envelope = #"{"topic":"ex","partition":0,"offset":9,"payload":"# + payload + "}"
+            XCTAssertEqual(rejections(decode(envelope, .kcat)), ["bad_value:payload"], envelope)
+            XCTAssertEqual(rejections(decode(envelope)), ["bad_value:payload"], envelope)
+        }
+    }
+
     func testKcatEnvelopeIsUnwrapped() {
         let inner = #"{\"ts\":\"2026-04-22T09:14:03.120Z\",\"account_id\":\"acct_k\"}"#
         let envelope = #"{"topic":"ex","partition":2,"offset":7,"tstype":"create","ts":1776849243120,"broker":1,"key":null,"payload":"\#(inner)"}"#

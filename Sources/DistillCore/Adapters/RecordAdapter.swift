@@ -200,7 +200,16 @@ public struct RecordAdapter: Sendable {
             case let text as String:
                 var text = text
                 let inner = RecordAdapter(format: .auto, maxLineBytes: decoder.maxLineBytes)
-                text.withUTF8 { inner.decodeLine(UnsafeRawBufferPointer($0), emit) }
+                text.withUTF8 { bytes in
+                    let line = UnsafeRawBufferPointer(bytes)
+                    // An empty message holds no record: counted as a null payload is, where a
+                    // blank line inside it would be skipped without a trace.
+                    if Self.isBlank(line) {
+                        emit(.rejected(Rejection(.badValue, field: "payload", message: "kcat envelope with an empty payload")))
+                    } else {
+                        inner.decodeLine(line, emit)
+                    }
+                }
             case let inner as [String: Any]:
                 adapt(inner, as: .auto, depth: depth + 1, emit)
             default:
