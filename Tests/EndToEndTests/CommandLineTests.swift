@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import XCTest
 
 /// Drives the built `distillwatch` binary as a person or a script would.
@@ -259,32 +262,7 @@ final class CommandLineTests: XCTestCase {
     func testEveryCommandSaysWhenItsOutputCannotBeWritten() throws {
         var commands = ["eval --seeds 1 --days 1 --scale 0.05", "bench --exchanges 2000 --runs 1", "gen --list-scenarios",
                         "gen --days 1 --scale 0.05", "gen --days 1 --scale 0.05 -o /dev/full"]
-        // A journal holding one case, written as the console would (python3 reads and writes SQLite).
-        let dir = try temporaryDirectory()
-        let journal = dir.appendingPathComponent("cases.sqlite").path
-        let python = #"""
-            import sqlite3, sys
-            db = sqlite3.connect(sys.argv[1])
-            db.executescript("""
-            PRAGMA application_id = 1146569546;
-            CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
-            INSERT INTO grdb_migrations VALUES ('v1: cases and decisions'), ('v2: schema version in user_version');
-            CREATE TABLE journal_info (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
-            INSERT INTO journal_info VALUES ('format', 'distillwatch.cases');
-            CREATE TABLE cases (id INTEGER PRIMARY KEY AUTOINCREMENT, subject TEXT NOT NULL, subject_key TEXT NOT NULL,
-                opened_wall INTEGER NOT NULL, evidence TEXT NOT NULL, evidence_wall INTEGER NOT NULL);
-            CREATE TABLE decisions (id INTEGER PRIMARY KEY AUTOINCREMENT, case_id INTEGER NOT NULL, action TEXT NOT NULL,
-                reason TEXT, scope TEXT, until_stream INTEGER, note TEXT, analyst TEXT NOT NULL, wall_time INTEGER NOT NULL,
-                stream_time INTEGER, undoes INTEGER, members TEXT NOT NULL);
-            INSERT INTO cases VALUES (1, 'cluster', 'acct_a', 0, '{"accounts":["acct_a"],"apiKeys":[],"orgs":[],"cards":[],"ipRanges":[],"asns":[],"exchanges":1,"inputTokens":0,"outputTokens":0,"reasoningTokens":0,"signals":[],"samples":[]}', 0);
-            INSERT INTO decisions VALUES (1, 1, 'suspect', NULL, NULL, NULL, NULL, 'ana', 0, 0, NULL, '["acct_a"]');
-            PRAGMA user_version = 2;
-            """)
-            db.commit()
-            """#
-        let script = dir.appendingPathComponent("journal.py")
-        try Data(python.utf8).write(to: script)
-        if try sh("python3 '\(script.path)' '\(journal)'").status == 0 {
+        if let journal = try journalWithOneCase(in: try temporaryDirectory()) {
             let listed = try sh("\"$DW\" cases list --cases '\(journal)'")
             XCTAssertEqual(listed.status, 0, listed.stderr)
             XCTAssertTrue(listed.text.contains("acct_a"), listed.text)
@@ -362,6 +340,57 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("unknown --scenario 'nonsense'; choose one of: mixed"), r.stderr)
         XCTAssertTrue(r.stderr.contains("Usage: distillwatch bench"), r.stderr)
         XCTAssertTrue(r.stdout.isEmpty, r.text)
+    }
+
+    /// A case journal holding one case, written as the console would (python3 reads and writes
+    /// SQLite); nil without python3.
+    func journalWithOneCase(in dir: URL) throws -> String? {
+        let journal = dir.appendingPathComponent("cases.sqlite").path
+        let python = #"""
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.executescript("""
+            PRAGMA application_id = 1146569546;
+            CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+            INSERT INTO grdb_migrations VALUES ('v1: cases and decisions'), ('v2: schema version in user_version');
+            CREATE TABLE journal_info (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+            INSERT INTO journal_info VALUES ('format', 'distillwatch.cases');
+            CREATE TABLE cases (id INTEGER PRIMARY KEY AUTOINCREMENT, subject TEXT NOT NULL, subject_key TEXT NOT NULL,
+                opened_wall INTEGER NOT NULL, evidence TEXT NOT NULL, evidence_wall INTEGER NOT NULL);
+            CREATE TABLE decisions (id INTEGER PRIMARY KEY AUTOINCREMENT, case_id INTEGER NOT NULL, action TEXT NOT NULL,
+                reason TEXT, scope TEXT, until_stream INTEGER, note TEXT, analyst TEXT NOT NULL, wall_time INTEGER NOT NULL,
+                stream_time INTEGER, undoes INTEGER, members TEXT NOT NULL);
+            INSERT INTO cases VALUES (1, 'cluster', 'acct_a', 0, '{"accounts":["acct_a"],"apiKeys":[],"orgs":[],"cards":[],"ipRanges":[],"asns":[],"exchanges":1,"inputTokens":0,"outputTokens":0,"reasoningTokens":0,"signals":[],"samples":[]}', 0);
+            INSERT INTO decisions VALUES (1, 1, 'suspect', NULL, NULL, NULL, NULL, 'ana', 0, 0, NULL, '["acct_a"]');
+            PRAGMA user_version = 2;
+            """)
+            db.commit()
+            """#
+        let script = dir.appendingPathComponent("journal.py")
+        try Data(python.utf8).write(to: script)
+        return try sh("python3 '\(script.path)' '\(journal)'").status == 0 ? journal : nil
+    }
+
+    /// `cases export --output` writes where it is pointed: through a symbolic link (the link
+    /// stays) and into a FIFO (its reader gets the export), never replacing either with a file.
+    func testCasesExportWritesThroughLinksAndIntoPipes() throws {
+        let dir = try temporaryDirectory()
+        guard let journal = try journalWithOneCase(in: dir) else { throw XCTSkip("python3 is not installed") }
+        let target = dir.appendingPathComponent("target.json").path, link = dir.appendingPathComponent("link.json").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let linked = try sh("\"$DW\" cases export --format json --cases '\(journal)' --output '\(link)'")
+        XCTAssertEqual(linked.status, 0, linked.stderr)
+        XCTAssertEqual(try? FileManager.default.destinationOfSymbolicLink(atPath: link), target, "the link was replaced")
+        XCTAssertTrue(((try? String(contentsOfFile: target, encoding: .utf8)) ?? "").contains("acct_a"))
+        let fifo = dir.appendingPathComponent("fifo").path, read = dir.appendingPathComponent("read.json").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        // The reader gives up after 20 s, so a FIFO replaced by a file cannot hang the test.
+        let piped = try sh("timeout 20 cat '\(fifo)' > '\(read)' & reader=$!; \"$DW\" cases export --format csv --cases '\(journal)' --output '\(fifo)'; status=$?; wait $reader; exit $status")
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertTrue(((try? String(contentsOfFile: read, encoding: .utf8)) ?? "").contains("acct_a"), "nothing came through the FIFO")
+        var info = stat()
+        XCTAssertEqual(lstat(fifo, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the FIFO was replaced")
     }
 
     /// A copy sent long after the newest records (an at-least-once sender catching up after an
