@@ -414,8 +414,8 @@ final class HeadlessRun {
         let ledger = InputLedger(exchanges: exchanges, duplicates: s.duplicates, rejectedByReason: s.rejectedByReason,
                                  firstTs: engine.oldest, lastTs: engine.newest)
         let report = ScanReport(ledger: ledger, snapshot: detector.snapshot())
-        do { try Data(report.json().utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            session.diagnose("cannot write the report to \(path): \(error.localizedDescription)")
+        if let failure = OutputFile.write(Data(report.json().utf8), to: path) {
+            session.diagnose("cannot write the report to \(path): \(failure)")
             return false
         }
         return true

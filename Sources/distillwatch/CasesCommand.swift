@@ -1,6 +1,7 @@
 import ArgumentParser
 import DistillCases
 import DistillCore
+import DistillRuntime
 import Foundation
 
 /// `distillwatch cases list|export`: the journal read on its own, no detector running (the
@@ -86,7 +87,7 @@ struct CasesExport: ParsableCommand {
         let data = try store.map { try CaseExportWriter.render(cases, format: chosen, journal: $0) }
             ?? CaseExportWriter.renderEmpty(format: chosen, journal: journal.resolvedPath)
         if let output {
-            if let failure = Self.write(data, to: output) {
+            if let failure = OutputFile.write(data, to: output) {
                 printDiagnostic("cannot write \(output): \(failure)")
                 throw ExitCode(2)
             }
@@ -94,30 +95,5 @@ struct CasesExport: ParsableCommand {
         } else {
             try writeStandardOutput(String(decoding: data, as: UTF8.self))
         }
-    }
-
-    /// Writes the export where the user pointed: a regular file is replaced whole (never left
-    /// half written), the file a symbolic link names is replaced and the link kept, and a pipe
-    /// or device (`/dev/stdout`, a FIFO) is written into rather than replaced by a file. The
-    /// reason it failed, if it did.
-    static func write(_ data: Data, to path: String) -> String? {
-        var info = stat()
-        if stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
-            let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-            guard fd >= 0 else { return String(cString: strerror(errno)) }
-            let wrote = data.withUnsafeBytes { writeAll(fd, $0) }
-            let writeError = errno
-            if close(fd) != 0 && wrote { return String(cString: strerror(errno)) }
-            return wrote ? nil : String(cString: strerror(writeError))
-        }
-        // Through links (one to a file not made yet included), as `>` in a shell writes.
-        var target = path
-        for _ in 0..<40 {
-            guard let next = try? FileManager.default.destinationOfSymbolicLink(atPath: target) else { break }
-            let directory = (target as NSString).deletingLastPathComponent
-            target = next.hasPrefix("/") || directory.isEmpty ? next : directory + "/" + next
-        }
-        do { try data.write(to: URL(fileURLWithPath: target), options: .atomic) } catch { return error.localizedDescription }
-        return nil
     }
 }

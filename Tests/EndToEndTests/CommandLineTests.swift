@@ -393,6 +393,29 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the FIFO was replaced")
     }
 
+    /// `watch --headless --report` writes where it is pointed too: through a symbolic link and
+    /// into a FIFO, the bytes `scan` prints, never replacing either with a file.
+    func testHeadlessReportWritesThroughLinksAndIntoPipes() throws {
+        let dir = try temporaryDirectory()
+        let scan = try sh("\"$DW\" scan --format json SampleLogs/stealth.ndjson.gz")
+        XCTAssertEqual(scan.status, 0, scan.stderr)
+        let target = dir.appendingPathComponent("target.json").path, link = dir.appendingPathComponent("link.json").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let linked = try sh("\"$DW\" watch --headless --speed max --counters-every 0 --report '\(link)' SampleLogs/stealth.ndjson.gz > /dev/null")
+        XCTAssertEqual(linked.status, 0, linked.stderr)
+        XCTAssertEqual(try? FileManager.default.destinationOfSymbolicLink(atPath: link), target, "the link was replaced")
+        XCTAssertEqual(try? String(contentsOfFile: target, encoding: .utf8), scan.text)
+        let fifo = dir.appendingPathComponent("fifo").path, read = dir.appendingPathComponent("read.json").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        // The reader gives up after 20 s, so a FIFO replaced by a file cannot hang the test.
+        let piped = try sh("timeout 20 cat '\(fifo)' > '\(read)' & reader=$!; \"$DW\" watch --headless --speed max --counters-every 0 --report '\(fifo)' SampleLogs/stealth.ndjson.gz > /dev/null; status=$?; wait $reader; exit $status")
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(try? String(contentsOfFile: read, encoding: .utf8), scan.text, "the report did not come through the FIFO")
+        var info = stat()
+        XCTAssertEqual(lstat(fifo, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the FIFO was replaced")
+    }
+
     /// A copy sent long after the newest records (an at-least-once sender catching up after an
     /// outage) is older than the request ids the duplicate filter keeps: both copies count, and
     /// both `scan` and the headless counters say how many were let through unchecked.
