@@ -73,6 +73,12 @@ struct ScanCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: stateOut, isDirectory: &isDirectory), isDirectory.boolValue {
                 throw ValidationError("--state-out: \(TextSanitizer.sanitize(stateOut)) is a directory")
             }
+            // The state is renamed into place, which would put a file where a FIFO or a device
+            // (`/dev/stdout`) was.
+            var info = stat()
+            if stat(stateOut, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
+                throw ValidationError("--state-out: \(TextSanitizer.sanitize(stateOut)) is not a regular file")
+            }
         }
     }
 

@@ -311,6 +311,16 @@ final class CommandLineTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains(said), r.stderr)
             XCTAssertTrue(r.stdout.isEmpty, "scanned anyway: \(r.text)")
         }
+        // A FIFO (or a device such as /dev/stdout) is not replaced by the state renamed into place.
+        let fifo = dir.appendingPathComponent("fifo").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let piped = try sh("\"$DW\" scan --format json --state-out '\(fifo)' SampleLogs/stealth.ndjson.gz")
+        XCTAssertEqual(piped.status, 2, piped.stderr)
+        XCTAssertTrue(piped.stderr.contains("--state-out: \(fifo) is not a regular file"), piped.stderr)
+        XCTAssertTrue(piped.stdout.isEmpty, "scanned anyway: \(piped.text)")
+        var info = stat()
+        XCTAssertEqual(lstat(fifo, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the FIFO was replaced")
         let saved = dir.appendingPathComponent("s.state").path
         let ok = try sh("\"$DW\" scan --format json --state-out '\(saved)' SampleLogs/stealth.ndjson.gz")
         XCTAssertEqual(ok.status, 0, ok.stderr)
