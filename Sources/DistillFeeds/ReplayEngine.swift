@@ -35,6 +35,10 @@ public final class ReplayEngine {
     public private(set) var newest: StreamTime?
     /// Stream time of the oldest exchange ingested (a report's first time).
     public private(set) var oldest: StreamTime?
+    /// Stream times of the oldest and newest exchanges read outside the window: a report's
+    /// input counts are of what was read, as `scan`'s are.
+    public private(set) var oldestOutside: StreamTime?
+    public private(set) var newestOutside: StreamTime?
     /// When set, `pump` returns right after ingesting an exchange at or past this time: a
     /// caller that acts every so much stream time (headless mode's verdicts) then acts at
     /// moments that depend on the input alone, never on how fast it was read.
@@ -220,6 +224,8 @@ public final class ReplayEngine {
             let ts = pending[next].ts
             if !window.contains(ts) {
                 outsideWindow += 1
+                if ts < oldestOutside ?? .max { oldestOutside = ts }
+                if ts > newestOutside ?? .min { newestOutside = ts }
                 next += 1
                 continue
             }

@@ -411,8 +411,11 @@ final class HeadlessRun {
 
     func writeReport(_ path: String) -> Bool {
         let s = engine.feedState
-        let ledger = InputLedger(exchanges: exchanges, duplicates: s.duplicates, rejectedByReason: s.rejectedByReason,
-                                 firstTs: engine.oldest, lastTs: engine.newest)
+        // What was read, as `scan` reports it: exchanges outside --from/--until included.
+        let first = [engine.oldest, engine.oldestOutside].compactMap { $0 }.min()
+        let last = [engine.newest, engine.newestOutside].compactMap { $0 }.max()
+        let ledger = InputLedger(exchanges: exchanges + engine.outsideWindow, duplicates: s.duplicates,
+                                 rejectedByReason: s.rejectedByReason, firstTs: first, lastTs: last)
         let report = ScanReport(ledger: ledger, snapshot: detector.snapshot())
         if let failure = OutputFile.write(Data(report.json().utf8), to: path) {
             session.diagnose("cannot write the report to \(path): \(failure)")

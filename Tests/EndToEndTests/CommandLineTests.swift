@@ -70,6 +70,13 @@ final class CommandLineTests: XCTestCase {
             XCTAssertEqual(run.status, 0, run.stderr)
             XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), scan.text, "\(threads) threads")
         }
+        // With a window: the input counted is what was read, as `scan` counts it.
+        let window = "--from 2026-04-20T16:00Z --until 2026-04-21T04:00Z"
+        let scanned = try sh("\"$DW\" scan --format json \(window) '\(input)'")
+        let windowed = try sh("\"$DW\" watch --headless --speed max --counters-every 0 \(window) --report '\(report)' '\(input)'")
+        XCTAssertEqual(windowed.status, 0, windowed.stderr)
+        XCTAssertTrue(windowed.text.contains("\"outside_window\""), "the window skipped some exchanges")
+        XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), scanned.text, "with \(window)")
         let refused = try sh("\"$DW\" watch --report '\(report)' '\(input)'")
         XCTAssertEqual(refused.status, 2)
         XCTAssertTrue(refused.stderr.contains("--report works with --headless"), refused.stderr)
