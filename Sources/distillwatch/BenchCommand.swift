@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure decode and scan throughput on generated traffic (median of several runs)."
     )
 
-    @Option(help: "Exchanges to generate.")
+    @Option(help: "Exchanges to generate, 1 to 10,000,000 (held in memory, about 700 bytes each).")
     var exchanges: Int = 1_000_000
 
     @Option(help: "Timed runs of each measurement; the median is reported.")
@@ -25,8 +25,13 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Generator scenario.")
     var scenario: String = "mixed"
 
+    static let maxExchanges = 10_000_000
+
     func validate() throws {
-        if exchanges < 1 { throw ValidationError("--exchanges must be at least 1") }
+        // The generated lines are held in memory: past this the machine, not the code, is measured.
+        guard (1...Self.maxExchanges).contains(exchanges) else {
+            throw ValidationError("--exchanges must be between 1 and \(Self.maxExchanges) (the lines are held in memory, about 700 bytes each)")
+        }
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         guard Scenarios.names.contains(scenario) else {
             throw ValidationError("unknown --scenario '\(scenario)'; choose one of: \(Scenarios.names.joined(separator: ", ")).")

@@ -357,6 +357,12 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("unknown --scenario 'nonsense'; choose one of: mixed"), r.stderr)
         XCTAssertTrue(r.stderr.contains("Usage: distillwatch bench"), r.stderr)
         XCTAssertTrue(r.stdout.isEmpty, r.text)
+        // A count whose lines would not fit in memory (or overflow their size) is refused too.
+        for count in ["0", "10000001", "9223372036854775807"] {
+            let big = try sh("\"$DW\" bench --exchanges \(count) --runs 1")
+            XCTAssertEqual(big.status, 2, "\(count): \(big.stderr)")
+            XCTAssertTrue(big.stderr.contains("--exchanges must be between 1 and 10000000"), big.stderr)
+        }
     }
 
     /// A case journal holding one case, written as the console would (python3 reads and writes
