@@ -84,7 +84,8 @@ struct GenCommand: ParsableCommand {
         }
         let closeFailed = output != nil && close(fd) != 0
         if failed || closeFailed { throw failure("writing the output failed: \(String(cString: strerror(errno)))") }
-        let msg = "gen: \(summary.exchanges) exchanges, \(summary.accounts) accounts, \(summary.bytes) bytes (scenario \(scenario), seed \(seed), \(days) day\(days == 1 ? "" : "s"))\n"
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        let msg = "gen: \(count(summary.exchanges, "exchange")), \(count(summary.accounts, "account")), \(count(summary.bytes, "byte")) (scenario \(scenario), seed \(seed), \(days) day\(days == 1 ? "" : "s"))\n"
         _ = Array(msg.utf8).withUnsafeBytes { writeAll(2, $0) }
     }
 

@@ -79,6 +79,20 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual((clusters[0]["accounts"] as! [String]).count, 8)
     }
 
+    /// The table's first lines read as English for one of anything, as for many.
+    func testTheTableCountsOneAndManyInWords() {
+        var ledger = InputLedger()
+        let detector = Detector()
+        let one = Exchange(ts: 1_776_000_000_000, accountID: "acct_1", requestID: "r1", inputTokens: 10, outputTokens: 20)
+        XCTAssertTrue(ledger.admit(one))
+        XCTAssertFalse(ledger.admit(one))
+        detector.ingest([one])
+        let table = ScanReport(ledger: ledger, snapshot: detector.snapshot()).table()
+        XCTAssertTrue(table.hasPrefix("DistillWatch scan: 1 exchange (2026-04-12T13:20:00.000Z → 2026-04-12T13:20:00.000Z), 1 duplicate, 0 rejected\n"), table)
+        let none = ScanReport(ledger: InputLedger(), snapshot: Detector().snapshot()).table()
+        XCTAssertTrue(none.hasPrefix("DistillWatch scan: 0 exchanges (no exchanges), 0 duplicates, 0 rejected\n"), none)
+    }
+
     func testDuplicateFilterForgetsAfterTheWindowWithBoundedMemory() {
         var filter = DuplicateFilter(window: 1000, maxPerGeneration: 100)
         XCTAssertFalse(filter.isDuplicate("a", at: 0))

@@ -48,7 +48,8 @@ public struct ScanReport: Sendable {
     public func table(width: Int = 120, accountsShown: Int = 6) -> String {
         var lines: [String] = []
         let span = ledger.firstTs.map { "\(Timestamp.format($0)) → \(Timestamp.format(ledger.lastTs ?? $0))" } ?? "no exchanges"
-        lines.append("DistillWatch scan: \(group(ledger.exchanges)) exchanges (\(span)), \(group(ledger.duplicates)) duplicates, \(group(ledger.rejectedTotal)) rejected")
+        func count(_ n: Int, _ noun: String) -> String { "\(group(n)) \(noun)\(n == 1 ? "" : "s")" }
+        lines.append("DistillWatch scan: \(count(ledger.exchanges, "exchange")) (\(span)), \(count(ledger.duplicates, "duplicate")), \(group(ledger.rejectedTotal)) rejected")
         let suspects = clusters.filter { $0.verdict == .suspect }
         let suspectAccounts = suspects.reduce(0) { $0 + $1.accounts.count }
         lines.append("\(suspects.count) suspect cluster\(suspects.count == 1 ? "" : "s") (\(group(suspectAccounts)) account\(suspectAccounts == 1 ? "" : "s")), \(clusters.filter { $0.verdict == .watch }.count) watch, \(clusters.filter { $0.verdict == .clear }.count) clear groups shown")
