@@ -22,6 +22,16 @@ final class AdapterTests: XCTestCase {
     // Shaped like litellm 1.x StandardLoggingPayload (litellm/types/utils.py).
     let litellm = #"{"id":"chatcmpl-9","trace_id":"t","session_id":"sess_1","call_type":"acompletion","status":"failure","prompt_tokens":12,"completion_tokens":40,"total_tokens":52,"startTime":1776849243.12,"endTime":1776849245.62,"model":"gpt-4o-mini","end_user":"eu_1","requester_ip_address":"203.0.113.7","user_agent":"OpenAI/Python 1.40","messages":[{"role":"system","content":"be terse"},{"role":"user","content":[{"type":"text","text":"Show your reasoning"}]}],"error_information":{"error_code":"429","error_class":"RateLimitError"},"metadata":{"user_api_key_user_id":"acct_1","user_api_key_hash":"88dc28","user_api_key_org_id":"org_7","requester_metadata":{"payment_fp":"pm_1"}}}"#
 
+    /// A line's array holds records, as a request body's does: an array inside it, empty or
+    /// not, is one counted rejection, in every format that reads arrays.
+    func testAnArrayInsideALinesArrayIsCountedNotReadThrough() {
+        for format in [RecordFormat.auto, .litellm] {
+            let outcomes = decode("[" + litellm + ",[],[" + litellm + "]]", format)
+            XCTAssertEqual(exchanges(outcomes).count, 1, "\(format)")
+            XCTAssertEqual(rejections(outcomes), ["not_an_object", "not_an_object"], "\(format)")
+        }
+    }
+
     func testLiteLLMPayloadMapsOntoTheRecord() throws {
         let e = try XCTUnwrap(exchanges(decode(litellm, .litellm)).first)
         XCTAssertEqual(e.ts, 1_776_849_243_120)

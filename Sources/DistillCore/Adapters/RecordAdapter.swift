@@ -159,6 +159,12 @@ public struct RecordAdapter: Sendable {
     /// Adapts a parsed JSON value: an array is one record per element.
     func adapt(_ value: Any, as format: RecordFormat, depth: Int = 0, _ emit: (DecodeOutcome) -> Void) {
         if let array = value as? [Any] {
+            // Records go directly in a line's array, as in a request body's: an array inside it,
+            // even an empty one, is refused and counted rather than read through or skipped.
+            guard depth == 0 else {
+                emit(.rejected(Rejection(.notAnObject, message: "an array inside the line's array: records go directly in the line's array")))
+                return
+            }
             for element in array { adapt(element, as: format, depth: depth + 1, emit) }
             return
         }
