@@ -93,6 +93,18 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(none.hasPrefix("DistillWatch scan: 0 exchanges (no exchanges), 0 duplicates, 0 rejected\n"), none)
     }
 
+    /// A rejected line's sample in the table is wrapped, not cut: its advice at the end shows.
+    func testTheTableKeepsTheEndOfARejectionsMessage() {
+        var ledger = InputLedger()
+        ledger.reject(Rejection(.missingTimestamp, message: "no ts field (the line has \"startTime\", a key of another record format: try --input-format auto)"),
+                      source: "/var/log/gateway/" + String(repeating: "nested/", count: 8) + "litellm-callbacks.ndjson", line: 12)
+        let table = ScanReport(ledger: ledger, snapshot: Detector().snapshot()).table(width: 80)
+        let sample = table.split(separator: "\n").drop { !$0.hasPrefix("Rejected lines") }.dropFirst().map(String.init)
+        XCTAssertTrue(sample.joined(separator: " ").contains("try --input-format auto)"), table)
+        XCTAssertGreaterThan(sample.count, 1, table)
+        for line in sample { XCTAssertLessThanOrEqual(line.count, 80, line) }
+    }
+
     func testDuplicateFilterForgetsAfterTheWindowWithBoundedMemory() {
         var filter = DuplicateFilter(window: 1000, maxPerGeneration: 100)
         XCTAssertFalse(filter.isDuplicate("a", at: 0))

@@ -79,7 +79,9 @@ public struct ScanReport: Sendable {
             lines.append("")
             lines.append("Rejected lines by reason: " + ledger.rejectedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             for sample in ledger.samples.prefix(5) {
-                lines.append(clip("  \(TextSanitizer.sanitize(sample.source)):\(sample.line): \(sample.reason): \(TextSanitizer.sanitize(sample.message))", width))
+                // Wrapped, not clipped: a message's end often says what to do (`try --input-format auto`).
+                lines += wrap("  \(TextSanitizer.sanitize(sample.source)):\(sample.line): \(sample.reason): \(TextSanitizer.sanitize(sample.message))",
+                              width, indent: "      ", maxLines: 4)
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -111,6 +113,28 @@ func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
 
 func clip(_ s: String, _ width: Int) -> String {
     s.count <= width ? s : String(s.prefix(width - 1)) + "…"
+}
+
+/// `s` in lines of at most `width` characters, broken at a space where there is one; lines
+/// after the first start with `indent`; past `maxLines` the last is clipped.
+func wrap(_ s: String, _ width: Int, indent: String, maxLines: Int) -> [String] {
+    var lines: [String] = []
+    var rest = Substring(s)
+    while !rest.isEmpty {
+        let prefix = lines.isEmpty ? "" : indent
+        let room = max(1, width - prefix.count)
+        if rest.count <= room || lines.count == maxLines - 1 {
+            lines.append(clip(prefix + rest, width))
+            break
+        }
+        let limit = rest.index(rest.startIndex, offsetBy: room)
+        // At the last space, unless that leaves the line mostly empty (a long path): then mid-word.
+        let least = rest.index(rest.startIndex, offsetBy: room / 2)
+        let cut = rest[..<limit].lastIndex(of: " ").flatMap { $0 >= least ? $0 : nil } ?? limit
+        lines.append(prefix + rest[..<cut])
+        rest = rest[cut...].drop { $0 == " " }
+    }
+    return lines
 }
 
 /// Minimal JSON writing: the report's shape is fixed, so a full encoder would only cost speed
