@@ -307,6 +307,18 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// A seed or scenario named twice would weigh its accounts twice in the scores: refused as
+    /// a bad argument before anything runs.
+    func testEvalRefusesASeedOrScenarioNamedTwice() throws {
+        for (args, said) in [("--seeds 1,2,1 --scenarios mixed --days 1", "--seeds names seed 1 more than once"),
+                             ("--seeds 1 --scenarios mixed,swarm,mixed --days 1", "--scenarios names 'mixed' more than once")] {
+            let r = try sh("\"$DW\" eval \(args)")
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(said), "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stdout.isEmpty, "\(args) printed: \(r.text)")
+        }
+    }
+
     /// A `--state-out` that cannot be written is found before the scan, not after it: no report
     /// on stdout for a run whose state is lost, and no scan of a long log for nothing.
     func testAStateOutThatCannotBeWrittenIsRefusedBeforeTheScan() throws {
