@@ -68,6 +68,9 @@ public protocol ExchangeFeed: AnyObject, Sendable {
     func stopTaking()
     /// Requests taken and not yet answered: their senders wait to hear whether to resend.
     var inHand: Int { get }
+    /// The consumer has stored every batch it took where it outlives this process (the bus
+    /// acknowledged them): a listener that answers only then (`answerOnceStored`) may answer.
+    func confirmTaken()
 }
 
 /// Where a feed stood at one batch's end: its input ledgers (one per reading thread) and
@@ -115,6 +118,7 @@ extension ExchangeFeed {
     /// A source nobody waits on (a file, a pipe, the bus) has nothing to finish.
     public func stopTaking() {}
     public var inHand: Int { 0 }
+    public func confirmTaken() {}
 }
 
 /// Reads and decodes an `ExchangeStream` (files, gzip, stdin) on a thread of its own, so a

@@ -305,13 +305,14 @@ final class HTTPRecordHandler: ChannelInboundHandler {
 
     // MARK: Answers
 
-    /// The answer to a decoded request, sent once its records are in the consumer's queue.
+    /// The answer to a decoded request, sent once its records are in the consumer's queue (or,
+    /// with `answerOnceStored`, once the consumer has stored them).
     private func answer(_ status: HTTPResponseStatus, text: String, type: String, close: Bool, _ context: ChannelHandlerContext) {
         answer(status, body: Array(text.utf8), type: type, close: close, context)
     }
 
     private func answer(_ status: HTTPResponseStatus, body: [UInt8], type: String, close: Bool, _ context: ChannelHandlerContext) {
-        core.whenQueued { [self] in
+        core.whenStored { [self] in
             entry.busy = false
             phase = .idle
             guard context.channel.isActive else { return }

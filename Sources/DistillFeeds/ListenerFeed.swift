@@ -38,6 +38,10 @@ public struct ListenerLimits: Sendable {
     /// When the listener stops, requests still arriving this long after are dropped (counted):
     /// a sender that trickles its body must not hold the stop up.
     public var stopGraceSeconds = 5.0
+    /// HTTP: a request is answered once its records are stored, as the consumer confirms
+    /// (`ExchangeFeed.confirmTaken`), not once they are queued: `publish` answers after the
+    /// bus has acknowledged them, so a 200 survives the publisher's crash.
+    public var answerOnceStored = false
     /// HTTP: false for a listener that only answers `/metrics` and `/healthz` (`--metrics`).
     public var acceptsRecords = true
     /// HTTP: when set, a POST must carry `Authorization: Bearer TOKEN`; others get 401 and are
@@ -138,6 +142,7 @@ public final class ListenerFeed: ExchangeFeed, @unchecked Sendable {
         }
     }
     public var inHand: Int { (try? core.eventLoop.submit { [core] in core.inHand }.wait()) ?? 0 }
+    public func confirmTaken() { sink.confirmTaken() }
     public var state: FeedState {
         var s = sink.state
         s.droppedByListener = [address.description: s.dropped]
@@ -211,6 +216,9 @@ final class ListenerCore: @unchecked Sendable {
     var heldBodyBytes = 0
     private(set) var paused = false
     private var afterQueued: [() -> Void] = []
+    /// Actions waiting for the consumer to confirm the batches up to a number as stored.
+    private var afterStored: [(batches: Int, action: () -> Void)] = []
+    private var storedBatches = 0
     private var whenFlowing: [() -> Void] = []
     private var flushScheduled = false
     private var everConnected = false
@@ -228,6 +236,9 @@ final class ListenerCore: @unchecked Sendable {
         batcher = LiveBatcher(sink: sink)
         batcher.ledger = ledger
         batcher.flushesWhenFull = false
+        if limits.answerOnceStored {
+            sink.onConfirm = { [self] taken in eventLoop.execute { self.stored(through: taken) } }
+        }
     }
 
     /// Seconds on the monotonic clock.
@@ -378,6 +389,23 @@ final class ListenerCore: @unchecked Sendable {
     func whenQueued(_ action: @escaping () -> Void) {
         afterQueued.append(action)
         flush()
+    }
+
+    /// Runs `action` once every record collected so far is stored, as the consumer confirms;
+    /// without `answerOnceStored`, once they are queued.
+    func whenStored(_ action: @escaping () -> Void) {
+        guard limits.answerOnceStored else { return whenQueued(action) }
+        whenQueued { [self] in
+            let needed = sink.queuedSoFar
+            if storedBatches >= needed { action() } else { afterStored.append((needed, action)) }
+        }
+    }
+
+    private func stored(through batches: Int) {
+        storedBatches = max(storedBatches, batches)
+        let due = afterStored.filter { $0.batches <= storedBatches }
+        afterStored.removeAll { $0.batches <= storedBatches }
+        for item in due { item.action() }
     }
 
     /// Runs `action` now, or once reading resumes (decoding more would only grow the backlog).

@@ -18,6 +18,12 @@ final class FeedSink: @unchecked Sendable {
     private var current = FeedState()
     private let maxQueued: Int
     private var stopped = false
+    /// Batches queued and taken since the start: a batch's number says whether the consumer
+    /// has confirmed it (see `confirmTaken`).
+    private(set) var queuedCount = 0
+    private var takenCount = 0
+    /// Called with the number of batches the consumer has taken and stored, when it says so.
+    var onConfirm: (@Sendable (Int) -> Void)?
 
     init(maxQueued: Int = 32, connected: Bool) {
         self.maxQueued = maxQueued
@@ -64,8 +70,10 @@ final class FeedSink: @unchecked Sendable {
         if due, let position {
             markRequested = false
             queue.append((batch, finalMark ?? FeedMark(ledgers: [ledger], positions: position())))
+            queuedCount += 1
         } else if !batch.isEmpty {
             queue.append((batch, nil))
+            queuedCount += 1
         }
         if current.rejected != ledger.rejectedTotal {
             current.firstRejections = ledger.samples
@@ -101,8 +109,24 @@ final class FeedSink: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         guard !queue.isEmpty else { return nil }
         let b = queue.removeFirst()
+        takenCount += 1
         lock.broadcast()
         return b
+    }
+
+    /// The consumer has stored every batch it took where it outlives this process.
+    func confirmTaken() {
+        lock.lock()
+        let taken = takenCount
+        let callback = onConfirm
+        lock.unlock()
+        callback?(taken)
+    }
+
+    /// Batches queued so far, read under the lock.
+    var queuedSoFar: Int {
+        lock.lock(); defer { lock.unlock() }
+        return queuedCount
     }
 
     func requestMark() {
@@ -267,6 +291,7 @@ public final class MergedFeed: ExchangeFeed, @unchecked Sendable {
     public func start() { for f in feeds { f.start() } }
     public func stop() { for f in feeds { f.stop() } }
     public func stopTaking() { for f in feeds { f.stopTaking() } }
+    public func confirmTaken() { for f in feeds { f.confirmTaken() } }
     public var inHand: Int { feeds.reduce(0) { $0 + $1.inHand } }
 
     public func poll() -> [Exchange]? { pollMarked()?.batch }

@@ -104,8 +104,11 @@ struct PublishCommand: ParsableCommand {
             try refusingOnError {
                 let resume = try savedMark()
                 var ledgers = resume?.ledgers[...] ?? [], positions = resume?.positions[...] ?? []
+                // An HTTP sender is answered once the stream holds its records: a 200 then
+                // survives this process, and a sender left without one sends again.
                 live = try input.liveFeeds(ledgers: &ledgers, positions: &positions,
-                                           resumeNames: resume.map { ($0.positions.map(\.name), input.follow) })
+                                           resumeNames: resume.map { ($0.positions.map(\.name), input.follow) },
+                                           answerOnceStored: true)
                 if resume != nil, let statePath { printDiagnostic("going on from \(statePath)", level: .notice) }
             }
             for warning in input.exposureWarnings(live?.listening ?? []) { printDiagnostic(warning, level: .warning) }

@@ -90,7 +90,8 @@ struct LiveInputOptions: ParsableArguments {
     /// busy port fails before anything starts. `ledgers` and `positions` hold a checkpoint's
     /// counts and places (taken from the front); `resumeNames` names its sources and ours for a refusal.
     func liveFeeds(ledgers: inout ArraySlice<InputLedger>, positions: inout ArraySlice<SourcePosition>,
-                   resumeNames: (saved: [String], now: [String])? = nil, metrics: (@Sendable () -> [UInt8])? = nil) throws
+                   resumeNames: (saved: [String], now: [String])? = nil, metrics: (@Sendable () -> [UInt8])? = nil,
+                   answerOnceStored: Bool = false) throws
         -> (feeds: [any ExchangeFeed], names: [String], listening: [ListenAddress]) {
         var feeds: [any ExchangeFeed] = []
         var names: [String] = []
@@ -108,6 +109,7 @@ struct LiveInputOptions: ParsableArguments {
         limits.maxBodyBytes = maxBodyMiB << 20
         limits.bearerToken = try bearerToken()
         limits.metrics = metrics
+        limits.answerOnceStored = answerOnceStored
         for address in try addresses() {
             let listener = try ListenerFeed(address: address, format: format, limits: limits, ledger: ledgers.popFirst() ?? InputLedger())
             feeds.append(listener)

@@ -759,6 +759,58 @@ final class BusEndToEndTests: XCTestCase {
                       "the publisher counts what it set aside as scan does: \(log("publish.err"))")
     }
 
+    /// `publish --listen http://…` answers a sender only once the stream holds its records: with
+    /// the server hung (SIGSTOP) the request waits, and it is answered once the server goes on.
+    /// A 200 therefore survives a publisher that dies right after it.
+    func testAnHTTPSenderIsAnsweredOnceTheStreamHoldsItsRecords() throws {
+        let publisher = try spawn("publish", ["publish", "--nats", url, "--listen", "http://127.0.0.1:0"])
+        var port: UInt16?
+        let deadline = Date().addingTimeInterval(60)
+        while port == nil && Date() < deadline && publisher.isRunning {
+            if let range = log("publish.err").range(of: "listening on http://127.0.0.1:") {
+                port = UInt16(log("publish.err")[range.upperBound...].prefix { $0.isNumber })
+            }
+            usleep(20_000)
+        }
+        let listening = try XCTUnwrap(port, "the publisher named no port: \(log("publish.err"))")
+        func post(_ range: Range<Int>) throws -> Int32 {
+            let body = range.map { "{\"ts\":\(1_776_000_000_000 + $0 * 1000),\"request_id\":\"req_\($0)\",\"account_id\":\"acct_\($0 % 3)\"}\n" }.joined()
+            let fd = try LiveSourceTests.connectTCP(port: listening)
+            let request = "POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+            _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            return fd
+        }
+        /// The answer on `fd` within `seconds`, or what came of it by then.
+        func answer(_ fd: Int32, within seconds: Int) -> String {
+            var wait = timeval(tv_sec: seconds, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+            var text = ""
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !text.contains("}") {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                guard n > 0 else { break }
+                text += String(decoding: buffer[..<n], as: UTF8.self)
+            }
+            return text
+        }
+        let first = try post(0..<10)
+        defer { close(first) }
+        XCTAssertTrue(answer(first, within: 30).contains("\"accepted\":10"), "answered while the server runs")
+
+        let server = try XCTUnwrap(self.server)
+        kill(server.processIdentifier, SIGSTOP)
+        let second = try post(10..<20)
+        defer { close(second) }
+        let early = answer(second, within: 2)
+        kill(server.processIdentifier, SIGCONT)
+        XCTAssertEqual(early, "", "answered before the stream held the records")
+        let late = answer(second, within: 30)
+        XCTAssertTrue((early + late).hasPrefix("HTTP/1.1 200") && (early + late).contains("\"accepted\":10"), early + late)
+        kill(publisher.processIdentifier, SIGTERM)
+        publisher.waitUntilExit()
+        XCTAssertEqual(publisher.terminationStatus, 0, log("publish.err"))
+    }
+
     /// `publish --follow --state`: a publisher killed with SIGKILL and started again with the
     /// same command goes on from its last checkpoint; what it sends again is dropped by the
     /// stream, so the coordinator counts every record once and reports `scan`'s clusters.

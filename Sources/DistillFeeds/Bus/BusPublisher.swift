@@ -145,28 +145,51 @@ public struct BusPublisher {
             markAsked = false
             lastCheckpoint = Date()
         }
+        var unstored = false
+        var lastStored = Date()
+        /// Tells the feed the stream holds everything sent so far: HTTP senders waiting for
+        /// that are answered.
+        func confirm() throws {
+            if !waitEachMessage { try bus.waitForAcknowledgements() }
+            if bus.failedPublishes > 0 {
+                throw BusError("the stream refused \(bus.failedPublishes) of \(counts.messages) messages")
+            }
+            feed.confirmTaken()
+            unstored = false
+            lastStored = Date()
+        }
+        /// A batch sent if one is ready, else what was sent confirmed, else a pause; under a
+        /// steady flow what was sent is confirmed every 50 ms, so no sender waits long. Only
+        /// while a sender waits: waiting for acknowledgements slows a line stream down.
+        func step() throws {
+            if let item = feed.pollMarked() {
+                try take(item)
+                unstored = true
+                if Date().timeIntervalSince(lastStored) >= 0.05 && feed.inHand > 0 { try confirm() }
+            } else if unstored && feed.inHand > 0 {
+                try confirm()
+            } else {
+                pause()
+            }
+        }
         while !stopRequested() && !feed.state.finished {
             if checkpoint != nil && !markAsked && Date().timeIntervalSince(lastCheckpoint) >= checkpointEvery {
                 feed.requestMark()
                 markAsked = true
             }
-            if let item = feed.pollMarked() { try take(item) } else { pause() }
+            try step()
         }
         // Requests in hand at the stop are finished and answered, for a few seconds at most: a
         // sender cut off without an answer would send its records again.
         feed.stopTaking()
         let drainUntil = Date().addingTimeInterval(6)
-        while feed.inHand > 0 && Date() < drainUntil {
-            if let item = feed.pollMarked() { try take(item) } else { pause() }
-        }
+        while feed.inHand > 0 && Date() < drainUntil { try step() }
         if checkpoint != nil {
             // A last mark: a reader with nothing new answers at once with an empty batch.
             feed.requestMark()
             markAsked = true
             let deadline = Date().addingTimeInterval(5)
-            while markAsked && Date() < deadline {
-                if let item = feed.pollMarked() { try take(item) } else { pause() }
-            }
+            while markAsked && Date() < deadline { try step() }
         }
         feed.stop()
         while let batch = feed.poll() { try send(batch) }
