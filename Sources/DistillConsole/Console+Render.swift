@@ -311,7 +311,7 @@ extension Console {
         out.append([Segment(" " + shown.verdict.rawValue + (shown.pinned ? " (pinned by analyst; detector: \(c.verdict.rawValue))" : ""), Self.verdictRole(shown.verdict)),
                     Segment("  risk \(Format.twoDecimals(c.risk))  \(Format.counted(c.accounts.count, "account"))  \(Format.counted(c.exchanges, "exchange"))  first seen \(Format.shortTime(c.firstSeen))  flagged \(Format.shortTime(c.flaggedAt))", .text)])
         if let note = c.verdictNote {
-            for part in TextPane.wrap(note, width: max(10, width - 2), unicode: unicode).prefix(3) { out.append([Segment(" " + part, .muted)]) }
+            for part in TextPane.wrap(note, width: max(10, width - 2), unicode: unicode) { out.append([Segment(" " + part, .muted)]) }
         }
         if let r = book.record(.cluster, c.key) { out += caseLines(r, current: c.accounts) }
         out += pendingLines(.cluster, c.key)
@@ -322,12 +322,14 @@ extension Console {
             let head = " " + String(repeating: " ", count: max(0, 6 - w.count)) + w + "  "
             // The detail wraps under itself, so the end of a long one (what a harness harvests,
             // how its conversations open) is read, not cut; a pane too narrow keeps one line.
+            // Every wrapped line is kept: the pane scrolls, and a line dropped without a mark
+            // would end a sentence mid-way on a split-screen terminal.
             let indent = head.count + s.name.count + 2
             let parts = width - indent >= 24 ? TextPane.wrap(s.detail, width: width - indent, unicode: unicode) : [s.detail]
             out.append([Segment(head, role), Segment(s.name, .header), Segment("  ", .text), Segment(parts.first ?? "", .text)])
-            for part in parts.dropFirst().prefix(3) { out.append([Segment(String(repeating: " ", count: indent), .text), Segment(part, .text)]) }
+            for part in parts.dropFirst() { out.append([Segment(String(repeating: " ", count: indent), .text), Segment(part, .text)]) }
             for e in s.examples.prefix(6) {
-                for (i, part) in TextPane.wrap(e, width: max(10, width - 14), unicode: unicode).prefix(3).enumerated() {
+                for (i, part) in TextPane.wrap(e, width: max(10, width - 14), unicode: unicode).enumerated() {
                     out.append([Segment(i == 0 ? (unicode ? "           · " : "           - ") : "             ", .muted), Segment(part, .muted)])
                 }
             }

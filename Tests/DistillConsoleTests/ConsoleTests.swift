@@ -128,6 +128,25 @@ final class ConsoleTests: XCTestCase {
         XCTAssertFalse(narrow.contains("99% of requests"), narrow)
     }
 
+    /// On a terminal split in half (60 columns) a detail, an example or a verdict note runs to
+    /// more than four lines; every one of them is in the pane, down to the last word.
+    func testEvidenceKeepsEveryWrappedLineOnANarrowTerminal() {
+        let (console, _) = Self.fixture()
+        let detail = "89% of 1053 prompts ask for reasoning traces (full reasoning 89%, rubric grading 24%); 95% of conversations open with such a request"
+        let example = "32 accounts behave as copies on a shared harness: 1 system prompt used by no one else; behaviour profiles within 0.6 of each other on every axis"
+        let note = "held at watch: one customer in the open (one account, or accounts that all declare one org) whose answers carry no harvest, such as a model-as-judge pipeline's short verdicts"
+        var snap = console.snapshot
+        snap.clusters[0].signals = [Signal(name: "reasoning_extraction", weight: 3.16, detail: detail, examples: [example])]
+        snap.clusters[0].verdictNote = note
+        console.update(snapshot: snap)
+        let lines = console.evidenceLines(console.snapshot.clusters[0], width: 60).map { $0.map(\.text).joined() }
+        let text = lines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        for line in lines.dropFirst() { XCTAssertLessThanOrEqual(TextWidth.width(of: line), 60, line) }
+        XCTAssertTrue(text.contains("open with such a request"), "the detail's end: \(lines)")
+        XCTAssertTrue(text.contains("each other on every axis"), "the example's end: \(lines)")
+        XCTAssertTrue(text.contains("pipeline's short verdicts"), "the note's end: \(lines)")
+    }
+
     /// `A` lists what the allowlist set aside as `allowed` rows, which the filter finds and
     /// which open like any cluster; `A` again hides them.
     func testAllowlistedClustersAreShownOnAskingAndMarkedAllowed() {
