@@ -38,6 +38,21 @@ final class PrimitiveTests: XCTestCase {
         XCTAssertEqual(TextWidth.fit("hello world", columns: 6, unicode: false), "hello~")
     }
 
+    /// Characters that draw nothing (the Hangul fillers, one or two blank columns, the grapheme
+    /// joiner, Khmer's inherent vowels) would make `acct_victimㅤ` look like `acct_victim`: each
+    /// is shown as a placeholder, in its own role, so the two ids differ on screen.
+    func testBlankLettersThatPadAnIdAreShownAsPlaceholders() {
+        for blank: Unicode.Scalar in ["\u{3164}", "\u{115F}", "\u{1160}", "\u{FFA0}", "\u{034F}", "\u{17B4}", "\u{180B}", "\u{1D173}"] {
+            var g = ScreenGrid(width: 20, height: 1)
+            let used = g.put("acct_victim" + String(blank), x: 0, y: 0, role: .text)
+            let hex = String(blank.value, radix: 16)
+            XCTAssertEqual(g.text(row: 0), "acct_victim\u{FFFD}", "U+\(hex)")
+            XCTAssertEqual(used, 12, "U+\(hex)")
+            XCTAssertEqual(g[11, 0].role, .placeholder, "U+\(hex)")
+        }
+        XCTAssertEqual(TextWidth.fit("vict\u{17B5}im\u{3164}", columns: 20, unicode: false), "vict?im?")
+    }
+
     func testGridPutsWideCharactersAsTwoCellsAndMarksPlaceholders() {
         var g = ScreenGrid(width: 12, height: 2)
         let used = g.put("a中\u{1b}b", x: 1, y: 0, role: .text)

@@ -48,6 +48,11 @@ public enum TextSanitizer {
         switch v {
         case 0x00AD, 0x061C, 0x180E, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF, 0xFFF9...0xFFFB,
              0xE0000...0xE007F: return true  // tags: invisible letters that can carry hidden text
+        // Letters and marks that draw nothing: the Hangul fillers (blank, one or two columns
+        // wide, the usual way to pad a name invisibly), the grapheme joiner, Khmer's inherent
+        // vowels, Mongolian variation selectors, shorthand and musical format controls.
+        case 0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B...0x180F, 0x3164, 0xFFA0, 0x1BCA0...0x1BCA3,
+             0x1D173...0x1D17A: return true
         default: return false
         }
     }
