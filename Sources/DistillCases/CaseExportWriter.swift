@@ -25,13 +25,21 @@ public enum CaseExportWriter {
 
     /// For the console: the chosen cases (nil: all) to PATH; the format follows the extension.
     /// A relative PATH is taken inside `directory`, which is made (owner only) when missing, and
-    /// may not climb out of it with `..`. An existing file is never replaced: the export goes
+    /// may not climb out of it with `..`; a PATH that is a directory (or ends in `/`) gets
+    /// `distillwatch-cases.json` inside it. An existing file is never replaced: the export goes
     /// to the first free name with `-1`, `-2`… before the extension, and the message says where.
     public static func write(path given: String, caseIDs: [Int64]?, journal: CaseJournal, directory: String) -> (message: String, ok: Bool) {
         if !given.hasPrefix("/") && given.split(separator: "/").contains("..") {
             return ("export: a relative path stays inside the export directory \(directory); give an absolute path to write elsewhere", false)
         }
-        let path = freeName(given.hasPrefix("/") ? given : directory + "/" + given)
+        var target = given.hasPrefix("/") ? given : directory + "/" + given
+        // A directory gets the export inside it, as `cp` puts a file, rather than a file named
+        // after the directory beside it (`/tmp` became `/tmp-1`).
+        var isDirectory: ObjCBool = false
+        if given.hasSuffix("/") || (FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            target = (target as NSString).appendingPathComponent(Self.directoryFileName)
+        }
+        let path = freeName(target)
         do {
             let parent = (path as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -45,6 +53,9 @@ public enum CaseExportWriter {
             return ("export to \(path) failed: \((error as? CaseJournalError)?.description ?? error.localizedDescription)", false)
         }
     }
+
+    /// The file an export to a directory is written as.
+    public static let directoryFileName = "distillwatch-cases.json"
 
     /// `path` if nothing is there, else the first of `name-1.ext`, `name-2.ext`… that is free.
     static func freeName(_ path: String) -> String {

@@ -80,6 +80,27 @@ final class ExportTests: XCTestCase {
         XCTAssertTrue(second.message.hasSuffix(dir.appendingPathComponent("precious-2.json").path), second.message)
     }
 
+    /// `:export /some/dir` puts the export inside the directory, as `cp` would, not in a file
+    /// named after the directory beside it; so does a path ending in `/` that is not there yet.
+    func testConsoleExportToADirectoryWritesInsideIt() throws {
+        let journal = try journalWithCases()
+        let exports = dir.appendingPathComponent("exports").path
+        let target = dir.appendingPathComponent("reports").path
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let result = CaseExportWriter.write(path: target, caseIDs: nil, journal: journal, directory: exports)
+        XCTAssertTrue(result.ok, result.message)
+        let inside = target + "/distillwatch-cases.json"
+        XCTAssertTrue(result.message.hasSuffix(inside), result.message)
+        XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: inside))))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target + "-1"), "nothing written beside the directory")
+
+        let again = CaseExportWriter.write(path: target + "/", caseIDs: nil, journal: journal, directory: exports)
+        XCTAssertTrue(again.message.hasSuffix(target + "/distillwatch-cases-1.json"), again.message)
+        let fresh = CaseExportWriter.write(path: "weekly/", caseIDs: nil, journal: journal, directory: exports)
+        XCTAssertTrue(fresh.ok, fresh.message)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: exports + "/weekly/distillwatch-cases.json"), fresh.message)
+    }
+
     func testJSONHasTheDocumentedShape() throws {
         let j = try journalWithCases()
         let data = try CaseExport.json(try j.loadCases(), journal: j.location, exportedAt: 1_800_000_000_000)
