@@ -192,7 +192,9 @@ extension Console {
     }
 
     func exportCommand(_ args: [String]) -> [ConsoleEffect] {
-        guard let path = args.first else { say("usage: export PATH (.json or .csv) — every case in the journal", .warning); return [] }
+        // The whole rest of the line: a path with a space in it is one path, not its first word.
+        let path = args.joined(separator: " ")
+        guard !path.isEmpty else { say("usage: export PATH (.json or .csv) — every case in the journal", .warning); return [] }
         refreshEvidence(force: true)
         return [.exportCases(path: path, caseIDs: nil)]
     }

@@ -413,6 +413,15 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(console.run(command: "q"), [.quit])
     }
 
+    /// `:export` takes the rest of the line as its path: a name with a space is written as
+    /// typed, not as its first word (`weekly`, JSON, whatever the extension said).
+    func testExportTakesAPathWithSpacesWhole() {
+        let (console, _) = Self.fixture()
+        XCTAssertEqual(console.run(command: "export weekly report.csv"), [.exportCases(path: "weekly report.csv", caseIDs: nil)])
+        XCTAssertEqual(console.run(command: "export"), [])
+        XCTAssertEqual(console.message?.role, .warning)
+    }
+
     /// Without UTF-8 the token arrow reads as the header's does.
     func testAsciiTerminalsWriteTheTokenArrowAsTheHeaderDoes() {
         let (console, _) = Self.fixture()
