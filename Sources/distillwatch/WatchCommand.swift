@@ -98,6 +98,12 @@ struct WatchCommand: ParsableCommand {
         if let why = TerminalBackend.refusal() {
             throw failure("the console needs an interactive terminal (\(why)).\n  For a report instead, run: distillwatch scan \(paths.joined(separator: " "))")
         }
+        // Keys are read from standard input when it is the terminal: a log read from there too
+        // would take every other keystroke (q and Esc among them) as a line of the log.
+        if paths.contains("-") && isatty(STDIN_FILENO) == 1 {
+            throw failure("standard input is the terminal, where the console reads its keys: pipe a log into it "
+                          + "(gzip -dc log.ndjson.gz | distillwatch watch -) or name a file")
+        }
         let live = paths == ["-"] || sourceOptions.hasLiveSources
         // Checkpoints are read, and the feed opened (listeners bound), before the screen is
         // taken, so a refused checkpoint or a busy port fails plainly.

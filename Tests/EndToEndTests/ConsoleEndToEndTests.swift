@@ -196,6 +196,20 @@ final class ConsoleEndToEndTests: XCTestCase {
         waitFor("exit") { $0.contains("EXIT=0") }
     }
 
+    /// `watch -` typed at a prompt, with nothing piped in: standard input is the terminal the
+    /// keys come from, so the console refuses to start (status 2) and says how to pipe a log,
+    /// rather than losing every other keystroke (q among them) to the log reader.
+    func testStandardInputThatIsTheTerminalIsRefused() throws {
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("dw-stdin-tty-\(getpid()).sqlite").path
+        addTeardownBlock { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }
+        let cmd = "LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Self.binary.path)' watch --cases '\(journal)' -; echo EXIT=$?; sleep 10"
+        ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40", cmd])
+        let screen = waitFor("refusal", timeout: 10) { $0.contains("EXIT=") }
+        XCTAssertTrue(screen.contains("EXIT=2"), screen)
+        XCTAssertTrue(screen.contains("standard input is the terminal"), screen)
+        XCTAssertFalse(screen.contains("DistillWatch │"), screen)
+    }
+
     func testConsoleSessionAsANewUser() throws {
         let log = try Self.writeLog()
         defer { try? FileManager.default.removeItem(at: log) }
