@@ -411,7 +411,10 @@ extension Console {
         field("time", Timestamp.format(e.ts))
         field("request", e.requestID); field("session", e.sessionID); field("api key", e.apiKeyID); field("org", e.orgID)
         field("model", e.model)
-        field("tokens", "in \(Self.tokens(e.inputTokens))  out \(Self.tokens(e.outputTokens))  reasoning \(Self.tokens(e.reasoningTokens))")
+        // Exact here, where one exchange is checked against the rules: 1,499 and 1,500 output
+        // tokens are both "1.5k", yet only the second is a long output.
+        func exact(_ v: Int64?) -> String { v.map { Format.grouped(Int($0)) } ?? "-" }
+        field("tokens", "in \(exact(e.inputTokens))  out \(exact(e.outputTokens))  reasoning \(exact(e.reasoningTokens))")
         field("latency", e.latencyMs.map { "\(Format.grouped(Int($0))) ms" })
         field("status", st, role)
         field("client", [e.clientIP, e.asn.map { "AS\($0)" }, e.country].compactMap { $0 }.joined(separator: "  "))

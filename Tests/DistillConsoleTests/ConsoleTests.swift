@@ -347,7 +347,17 @@ final class ConsoleTests: XCTestCase {
         let lines = console.exchangeLines(e, width: 34).map { $0.map(\.text).joined() }
         for line in lines { XCTAssertLessThanOrEqual(TextWidth.width(of: line), 34, line) }
         let tokens = try! XCTUnwrap(lines.firstIndex { $0.hasPrefix(" tokens ") })
-        XCTAssertEqual(lines[tokens + 1], String(repeating: " ", count: 15) + "reasoning 1.2k", "a long field wraps under its value: \(lines)")
+        XCTAssertEqual(lines[tokens + 1], String(repeating: " ", count: 15) + "reasoning 1,200", "a long field wraps under its value: \(lines)")
+    }
+
+    /// One exchange's pane gives its token counts exactly: 1,499 and 1,500 output tokens read
+    /// alike as "1.5k", and only the second is a long output.
+    func testOneExchangeShowsItsTokensExactly() {
+        let (console, source) = Self.fixture()
+        var e = source.exchanges("farm-1", session: "s-1")[0]
+        e.inputTokens = 12_345; e.outputTokens = 1_499; e.reasoningTokens = nil
+        let lines = console.exchangeLines(e, width: 100).map { $0.map(\.text).joined() }
+        XCTAssertTrue(lines.contains(" tokens        in 12,345  out 1,499  reasoning -"), lines.joined(separator: "\n"))
     }
 
     /// Rejected lines line up in columns whatever the lengths of their places and reasons; a
