@@ -206,6 +206,7 @@ public final class Console {
             return keymap.action(for: key) == .redraw ? [.redraw] : []
         }
         if case .mouse(let event) = key { return mouse(event) }
+        if case .paste(let text) = key { paste(text); return [] }
         switch input {
         case .none: break
         case .filter: return edit(key) { self.applyFilter($0) }
@@ -254,6 +255,24 @@ public final class Console {
             move(to: row)
             return event.kind == .doubleClick ? apply(.drillDown) : []
         }
+    }
+
+    /// Pasted text goes into the prompt being edited as one line: a line break or a tab in it
+    /// is a space, not Enter or completion, and other control characters are dropped. Outside
+    /// a prompt none of its letters is taken as a key (a pasted "undo" must not undo).
+    func paste(_ text: String) {
+        guard input != .none else {
+            say("pasted text is only taken in a prompt (/, : or a note)", .warning)
+            return
+        }
+        for c in text {
+            if c.isNewline || c == "\t" {
+                _ = line.apply(.char(" "))
+            } else if !c.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+                _ = line.apply(.char(c))
+            }
+        }
+        input = input.with(line.text)
     }
 
     /// Opens a prompt with `mode`'s text, the cursor at its end.

@@ -8,6 +8,8 @@ public enum Key: Hashable, Sendable {
     case resize
     /// A mouse button or wheel at a cell (0-based column and row).
     case mouse(MouseEvent)
+    /// Text the terminal marked as pasted (bracketed paste), line breaks included.
+    case paste(String)
 
     /// How help and the footer name the key.
     public var label: String {
@@ -32,6 +34,7 @@ public enum Key: Hashable, Sendable {
         case .function(let n): return "F\(n)"
         case .resize: return "resize"
         case .mouse: return "mouse"
+        case .paste: return "paste"
         }
     }
 }

@@ -46,6 +46,9 @@ final class TerminalBackend: ConsoleTerminal {
         set_escdelay(25)  // Esc must feel instant, not wait a second for a sequence
         curs_set(0)
         leaveok(dw_stdscr(), true)
+        // Bracketed paste: the terminal marks pasted text, so a line break in it is not Enter
+        // and its letters are not keys (a pasted note's second line ran as commands).
+        TerminalBackend.writeRaw(TerminalBackend.pasteOn)
         let noColor = getenv("NO_COLOR").map { String(cString: $0) }
         if has_colors() && (noColor ?? "").isEmpty {
             start_color()
@@ -185,7 +188,15 @@ final class TerminalBackend: ConsoleTerminal {
             unget_wch(wchar_t(bitPattern: UInt32(ch)))  // the next read gets the second press
             return .escape
         case 0x5B:  // CSI: parameters, then a final byte in @...~
-            for _ in 0..<64 { guard let b = next(), !(0x40...0x7E).contains(b) else { break } }
+            var parameters: [UInt32] = []
+            for _ in 0..<64 {
+                guard let b = next() else { break }
+                if (0x40...0x7E).contains(b) {
+                    if b == 0x7E && parameters == [0x32, 0x30, 0x30] { return readPaste() }  // Esc [200~
+                    break
+                }
+                parameters.append(b)
+            }
         case 0x5D, 0x50, 0x5F, 0x5E:  // OSC, DCS, APC, PM: up to BEL or the terminator Esc \
             for _ in 0..<4096 {
                 guard let b = next(), b != 7 else { break }
@@ -199,8 +210,44 @@ final class TerminalBackend: ConsoleTerminal {
         return nil
     }
 
+    /// The text of a bracketed paste, read up to the terminal's closing `Esc [201~`. A long
+    /// paste arrives in pieces, so each read waits a little; past 64 KiB the rest is dropped.
+    private func readPaste() -> Key {
+        let close: [UInt32] = [27, 0x5B, 0x32, 0x30, 0x31, 0x7E]
+        var scalars: [UInt32] = []
+        var tail: [UInt32] = []
+        var ch: wint_t = 0
+        wtimeout(dw_stdscr(), 200)
+        while true {
+            let r = wget_wch(dw_stdscr(), &ch)
+            if r == ERR { break }  // the closing sequence never came: keep what did
+            if r == dw_key_code_yes() { continue }
+            let v = UInt32(ch)
+            tail.append(v)
+            if tail.count > close.count { tail.removeFirst() }
+            if tail == close {
+                if scalars.suffix(close.count - 1).elementsEqual(close.dropLast()) { scalars.removeLast(close.count - 1) }
+                break
+            }
+            if scalars.count < 65_536 { scalars.append(v) }
+        }
+        var text = String.UnicodeScalarView()
+        for v in scalars { if let s = Unicode.Scalar(v) { text.append(s) } }
+        return .paste(String(text))
+    }
+
+    static let pasteOn = "\u{1b}[?2004h"
+    static let pasteOff = "\u{1b}[?2004l"
+
+    /// Writes a mode switch straight to the terminal, outside curses' picture of the screen.
+    private static func writeRaw(_ sequence: String) {
+        fputs(sequence, dw_stdout())
+        fflush(dw_stdout())
+    }
+
     /// Puts the terminal back the way it was. Safe to call twice.
     func shutdown() {
+        if screen != nil { TerminalBackend.writeRaw(TerminalBackend.pasteOff) }
         if isendwin() == false { endwin() }
         if let s = screen { delscreen(s); screen = nil }
         if let f = inputFile { fclose(f); inputFile = nil }
@@ -215,6 +262,7 @@ final class TerminalBackend: ConsoleTerminal {
         }
         for sig in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
             signal(sig) { s in
+                _ = write(STDOUT_FILENO, "\u{1b}[?2004l", 8)
                 endwin()
                 signal(s, SIG_DFL)
                 raise(s)

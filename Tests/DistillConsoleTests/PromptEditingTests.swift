@@ -104,6 +104,26 @@ final class PromptEditingTests: XCTestCase {
         XCTAssertEqual(console.input, .filter("farm"), "the `:` history is not the `/` history")
     }
 
+    /// A note pasted with a line break stays one note: the break is a space, not Enter, so the
+    /// second line's letters ("undo") never run as keys. Outside a prompt a paste does nothing.
+    func testAPastedNoteIsOneLineAndPasteOutsideAPromptRunsNoKeys() {
+        let (console, _) = ConsoleTests.fixture()
+        let store = MemoryCaseStore()
+        console.caseStore = store
+        _ = console.handle(.char("S"))
+        XCTAssertEqual(store.records.first?.verdict, .suspect)
+        _ = console.handle(.char("a"))
+        XCTAssertEqual(console.handle(.paste("farm from ticket 42\r\nwe should undo\tnothing\u{1b}[2J")), [])
+        XCTAssertEqual(console.input, .note("farm from ticket 42 we should undo nothing[2J"))
+        _ = console.handle(.enter)
+        XCTAssertEqual(store.records.first?.notes.map(\.note), ["farm from ticket 42 we should undo nothing[2J"])
+        XCTAssertEqual(console.handle(.paste("uuq")), [])
+        XCTAssertEqual(console.input, .none)
+        XCTAssertEqual(store.records.first?.verdict, .suspect, "nothing undone")
+        XCTAssertEqual(store.records.first?.notes.count, 1)
+        XCTAssertEqual(console.message?.role, .warning)
+    }
+
     func testTheFooterShowsTheCursorWhereItIs() {
         let (console, _) = ConsoleTests.fixture()
         _ = console.handle(.char(":"))

@@ -210,6 +210,31 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertFalse(screen.contains("DistillWatch │"), screen)
     }
 
+    /// A two-line note pasted into the note prompt (tmux marks it as a paste, as terminals do
+    /// for programs that ask): it is saved as one note, and the letters of its second line
+    /// ("undo") never run as keys that undo the decision.
+    func testAPastedTwoLineNoteIsSavedWholeAndRunsNoKeys() throws {
+        openDemoAtEnd(journalNamed: "paste")
+        keys("S")
+        waitFor("suspect saved") { $0.contains(": suspect — saved") }
+        keys("a")
+        waitFor("note prompt") { $0.contains("note: ▏") }
+        let buffer = FileManager.default.temporaryDirectory.appendingPathComponent("dw-paste-\(getpid()).txt")
+        defer { try? FileManager.default.removeItem(at: buffer) }
+        try Data("farm from ticket 42\nwe should undo nothing\n".utf8).write(to: buffer)
+        Self.run(tmux, ["-L", Self.session, "load-buffer", "-b", "note", buffer.path])
+        Self.run(tmux, ["-L", Self.session, "paste-buffer", "-p", "-b", "note", "-t", Self.session])
+        waitFor("the whole note in the prompt") { $0.contains("note: farm from ticket 42 we should undo nothing") }
+        keys("Enter")
+        var screen = waitFor("note saved") { $0.contains("note added") && $0.contains("“farm from ticket 42 we should undo nothing") }
+        Self.run(tmux, ["-L", Self.session, "paste-buffer", "-p", "-b", "note", "-t", Self.session])
+        screen = waitFor("paste refused") { $0.contains("pasted text is only taken in a prompt") }
+        XCTAssertFalse(screen.contains("undid"), screen)
+        XCTAssertTrue(screen.contains("case #1 suspect"), screen)
+        keys("q")
+        waitFor("exit") { $0.contains("EXIT=0") }
+    }
+
     func testConsoleSessionAsANewUser() throws {
         let log = try Self.writeLog()
         defer { try? FileManager.default.removeItem(at: log) }
