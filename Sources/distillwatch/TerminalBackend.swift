@@ -123,6 +123,11 @@ final class TerminalBackend: ConsoleTerminal {
 
     /// The next key, waiting at most `timeoutMs` (0: do not wait).
     func readKey(timeoutMs: Int) -> Key? {
+        // Back from Ctrl+Z: the shell that had the terminal switched marked pastes off.
+        if resumedFromStop != 0 {
+            resumedFromStop = 0
+            TerminalBackend.writeRaw(TerminalBackend.pasteOn)
+        }
         wtimeout(dw_stdscr(), Int32(max(0, timeoutMs)))
         var ch: wint_t = 0
         let r = wget_wch(dw_stdscr(), &ch)
@@ -260,6 +265,7 @@ final class TerminalBackend: ConsoleTerminal {
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig) { s in pendingSignal = s }
         }
+        signal(SIGCONT) { _ in resumedFromStop = 1 }
         for sig in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
             signal(sig) { s in
                 _ = write(STDOUT_FILENO, "\u{1b}[?2004l", 8)
@@ -273,6 +279,8 @@ final class TerminalBackend: ConsoleTerminal {
 
 /// The signal that asked us to stop, or 0.
 nonisolated(unsafe) var pendingSignal: Int32 = 0
+/// Set when the process is continued after a stop (Ctrl+Z, then `fg`).
+nonisolated(unsafe) var resumedFromStop: Int32 = 0
 
 struct ConsoleRefusal: Error, CustomStringConvertible {
     var description: String

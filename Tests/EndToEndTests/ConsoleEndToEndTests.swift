@@ -235,6 +235,37 @@ final class ConsoleEndToEndTests: XCTestCase {
         waitFor("exit") { $0.contains("EXIT=0") }
     }
 
+    /// After Ctrl+Z and `fg` in a shell (which switches marked pastes off while it has the
+    /// terminal), a paste is still one line in the prompt, not keys.
+    func testAPasteAfterSuspendAndResumeIsStillText() throws {
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("dw-resume-\(getpid()).sqlite").path
+        addTeardownBlock { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }
+        // Exports (a paste taken as keys would press e) go to a directory of the test's own.
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: FileManager.default.temporaryDirectory.path + "/dw-resume-data-\(getpid())") }
+        ConsoleEndToEndTests.newSession(tmux, ["-L", Self.session, "new-session", "-d", "-s", Self.session, "-x", "120", "-y", "40",
+                                               "env -i HOME=\(NSHomeDirectory()) XDG_DATA_HOME='\(FileManager.default.temporaryDirectory.path)/dw-resume-data-\(getpid())' TERM=screen LANG=C.UTF-8 LC_ALL=C.UTF-8 PS1='$ ' bash --norc --noprofile"])
+        waitFor("shell") { $0.contains("$") }
+        keys("-l", "cd '\(CommandLineTests.packageRoot.path)' && '\(Self.binary.path)' watch --speed max --cases '\(journal)' SampleLogs/demo.ndjson.gz")
+        keys("Enter")
+        waitFor("end of input", timeout: 60) { $0.contains("END OF INPUT") && $0.contains("VERDICT") }
+        keys("C-z")
+        waitFor("stopped") { $0.contains("Stopped") }
+        keys("-l", "fg"); keys("Enter")
+        waitFor("back") { $0.contains("END OF INPUT") && $0.contains("VERDICT") }
+        keys("a")
+        waitFor("note prompt") { $0.contains("note: ▏") }
+        let buffer = FileManager.default.temporaryDirectory.appendingPathComponent("dw-resume-\(getpid()).txt")
+        defer { try? FileManager.default.removeItem(at: buffer) }
+        try Data("first line\nsecond line\n".utf8).write(to: buffer)
+        Self.run(tmux, ["-L", Self.session, "load-buffer", "-b", "resume", buffer.path])
+        Self.run(tmux, ["-L", Self.session, "paste-buffer", "-p", "-b", "resume", "-t", Self.session])
+        waitFor("the paste in the prompt") { $0.contains("note: first line second line") }
+        keys("Escape")
+        waitFor("prompt closed") { !$0.contains("note: ") }
+        keys("q")
+        waitFor("exit") { $0.contains("distillwatch: watched") }
+    }
+
     func testConsoleSessionAsANewUser() throws {
         let log = try Self.writeLog()
         defer { try? FileManager.default.removeItem(at: log) }
