@@ -216,6 +216,24 @@ extension Console {
 
     static func tokens(_ v: Int64?) -> String { v.map { Format.compact(Int($0)) } ?? "-" }
 
+    /// A key per exchange of a session's list that stays with the exchange as newer ones push
+    /// older ones out (a position would name another exchange after every arrival): its time
+    /// and request id, and how many before it share them.
+    static func exchangeKeys(_ list: [ExchangeExcerpt]) -> [String] {
+        var seen: [String: Int] = [:]
+        return list.map { e in
+            let base = "\(e.ts) \(e.requestID ?? "")"
+            let n = seen[base, default: 0]
+            seen[base] = n + 1
+            return n == 0 ? base : base + " #\(n)"
+        }
+    }
+
+    /// Where the exchange with `key` is in the session's list now, if it is still kept.
+    func exchangeIndex(_ key: String, account: String, session: String?) -> Int? {
+        Self.exchangeKeys(source?.exchanges(account, session: session) ?? []).firstIndex(of: key)
+    }
+
     func exchangeTable(account: String, session: String?) -> TableModel {
         var columns = [
             Column(id: "n", title: "#", width: 3, priority: 0, align: .right, numeric: true),
@@ -233,11 +251,12 @@ extension Console {
         // Times of day alone would read as one day; a list that spans days says the date too.
         let spansDays = Set(list.map { Timestamp.format($0.ts).prefix(10) }).count > 1
         if spansDays, let i = columns.firstIndex(where: { $0.id == "time" }) { columns[i].width = 18 }
+        let keys = Self.exchangeKeys(list)
         let rows = list.enumerated().map { i, e -> TableRow in
             let (st, role) = Self.statusText(e)
             let ip = [e.clientIP, e.asn.map { "AS\($0)" }].compactMap { $0 }.joined(separator: " ")
             return TableRow(
-                key: String(i),
+                key: keys[i],
                 cells: [.text("\(i + 1)", .muted), .text((spansDays ? String(Timestamp.format(e.ts).dropFirst(5).prefix(5)) + " " : "") + Format.timeOfDay(e.ts), .text), .text(e.model ?? "-", .text),
                         .text(Self.tokens(e.inputTokens), .text), .text(Self.tokens(e.outputTokens), .text),
                         .text(Self.tokens(e.reasoningTokens), .muted), .text(e.latencyMs.map { Format.grouped(Int($0)) } ?? "-", .muted),

@@ -500,8 +500,10 @@ public final class Console {
             let session: String? = key == Console.noSessionKey ? nil : String(key.dropFirst(2))
             next = ViewState(view: .session(account: a, session: session), sortColumn: nil)
         case .session(let a, let sess):
-            guard let i = Int(key) else { return }
+            let list = source?.exchanges(a, session: sess) ?? []
+            guard let i = exchangeIndex(key, account: a, session: sess), i < list.count else { return }
             next = ViewState(view: .exchange(account: a, session: sess, index: i))
+            next.exchange = list[i]
         case .ties, .tieValues, .sharedValue:
             guard let deeper = drillFromTies(s, key: key) else { return }
             next = deeper
@@ -583,16 +585,18 @@ extension Console {
 extension Console {
     /// Shows the exchange `by` places from `index` in its session's list, if there is one.
     func stepExchange(account: String, session: String?, from index: Int, by delta: Int) {
-        let count = source?.exchanges(account, session: session).count ?? 0
+        let list = source?.exchanges(account, session: session) ?? []
+        let count = list.count
         let next = index + delta
         guard next >= 0 && next < count else {
             say(delta > 0 ? "this is the last exchange kept for this session" : "this is the first exchange kept for this session")
             return
         }
         navigation.top.view = .exchange(account: account, session: session, index: next)
+        navigation.top.exchange = list[next]
         navigation.top.paneScroll = 0
-        // Back in the session's list, the exchange last shown is the one selected (its rows are keyed by index).
-        if navigation.depth >= 2 { navigation.levels[navigation.depth - 2].selectedKey = String(next) }
+        // Back in the session's list, the exchange last shown is the one selected.
+        if navigation.depth >= 2 { navigation.levels[navigation.depth - 2].selectedKey = Self.exchangeKeys(list)[next] }
         say("exchange \(next + 1) of \(count) kept (j next, k previous)")
     }
 }

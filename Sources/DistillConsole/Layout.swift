@@ -117,6 +117,11 @@ extension Console {
     /// keep it in view and the pane's scroll stays within its text. Drawing then only reads.
     func settle() {
         resolveSelection()
+        // An opened exchange keeps its number in the session's list as newer ones arrive.
+        if case .exchange(let a, let s, let i) = navigation.top.view, let e = navigation.top.exchange,
+           let now = source?.exchanges(a, session: s).firstIndex(of: e), now != i {
+            navigation.top.view = .exchange(account: a, session: s, index: now)
+        }
         let l = layout()
         if !l.table.isEmpty, let table = currentTable() {
             navigation.reveal(rowCount: table.model.rows.count, bodyRows: l.pageRows)
@@ -141,14 +146,16 @@ extension Console {
         case .account(let a):
             return ("Account \(a)", accountLines(a, width: width))
         case .session(let a, let s):
-            guard let k = selectedKey, let i = Int(k) else { return nil }
+            guard let k = selectedKey, let i = exchangeIndex(k, account: a, session: s) else { return nil }
             let list = source?.exchanges(a, session: s) ?? []
             guard i < list.count else { return nil }
             return ("Exchange #\(i + 1) (Enter for every field)", exchangeLines(list[i], width: width))
         case .exchange(let a, let s, let i):
             let list = source?.exchanges(a, session: s) ?? []
-            guard i < list.count else { return nil }
-            return ("Exchange #\(i + 1) of session \(s ?? "(none)")", exchangeLines(list[i], width: width))
+            guard let e = level.exchange ?? (i < list.count ? list[i] : nil) else { return nil }
+            let title = list.contains(e) ? "Exchange #\(i + 1) of session \(s ?? "(none)")"
+                : "Exchange of session \(s ?? "(none)") (no longer among those kept)"
+            return (title, exchangeLines(e, width: width))
         case .ties(let key):
             guard let c = cluster(key, fallback: level.cluster), let k = selectedKey,
                   let tie = tieDetails(c).first(where: { $0.kind.name == k }) else { return nil }

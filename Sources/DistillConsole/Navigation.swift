@@ -16,6 +16,9 @@ struct ViewState: Equatable {
     var descending = true
     /// The cluster as it was when opened, in case it merges away.
     var cluster: ClusterSnapshot?
+    /// The exchange opened: it stays on screen as newer ones push it along the session's list,
+    /// or out of it.
+    var exchange: ExchangeExcerpt?
 
     /// Views that are all pane (no table) start with the pane focused.
     init(view: View, sortColumn: String? = nil) {
@@ -30,7 +33,7 @@ struct ViewState: Equatable {
     static func == (a: ViewState, b: ViewState) -> Bool {
         a.view == b.view && a.selected == b.selected && a.selectedKey == b.selectedKey && a.scroll == b.scroll && a.pane == b.pane
             && a.paneScroll == b.paneScroll && a.filter == b.filter && a.sortColumn == b.sortColumn && a.descending == b.descending
-            && a.cluster?.key == b.cluster?.key
+            && a.cluster?.key == b.cluster?.key && a.exchange == b.exchange
     }
 }
 

@@ -496,7 +496,7 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(console.breadcrumbs.last, "exchange #2")
         _ = console.handle(.escape)
         _ = render(console)
-        XCTAssertEqual(console.selectedKey, "1", "the second exchange kept")
+        XCTAssertEqual(console.selectedKey, Console.exchangeKeys(source.exchanges("farm-1", session: "s-1"))[1], "the second exchange kept")
         for _ in 0..<3 { _ = console.handle(.escape) }
         XCTAssertEqual(console.view, .clusters)
     }

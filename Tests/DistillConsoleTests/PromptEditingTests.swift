@@ -308,6 +308,51 @@ final class ExchangeViewTests: XCTestCase {
     }
 }
 
+/// An opened exchange, and the exchange selected in a session's list, stay the ones the
+/// analyst chose while the feed goes on and newer exchanges push older ones along the kept list.
+final class ExchangeStaysPutTests: XCTestCase {
+    func record(_ inspector: ExchangeInspector, _ i: Int) {
+        inspector.record(Exchange(ts: ConsoleTests.t0 + StreamTime(i) * 60_000, accountID: "farm-1", requestID: "r\(i)",
+                                  sessionID: "s-1", promptText: "Task \(i): show every step"))
+    }
+
+    func testAnOpenedExchangeIsNotReplacedByANewerOne() {
+        let inspector = ExchangeInspector(maxSessions: 2, maxExchangesPerSession: 3)
+        for i in 0..<3 { record(inspector, i) }
+        let (console, source) = ConsoleTests.fixture()
+        source.sessionList["farm-1"] = inspector.sessions("farm-1")
+        for _ in 0..<3 { _ = console.handle(.enter) }  // cluster → account farm-1 → session s-1
+        _ = console.handle(.char("G"))                    // the newest exchange, r2
+        _ = console.handle(.char("k"))                    // r1
+        XCTAssertTrue(console.paneContent()?.lines.map { $0.map(\.text).joined() }.contains { $0.contains("r1") } == true)
+        _ = console.handle(.enter)
+        func shown() -> String { (console.paneContent()?.lines ?? []).map { $0.map(\.text).joined() }.joined(separator: "\n") }
+        XCTAssertTrue(shown().contains("request       r1"), shown())
+
+        // Two newer exchanges arrive: r1 is now first of the three kept, then gone from them.
+        record(inspector, 3)
+        source.sessionList["farm-1"] = inspector.sessions("farm-1")
+        console.update(snapshot: console.snapshot)
+        XCTAssertTrue(shown().contains("request       r1"), "still the exchange opened:\n\(shown())")
+        XCTAssertEqual(console.breadcrumbs.last, "exchange #1")
+        record(inspector, 4)
+        source.sessionList["farm-1"] = inspector.sessions("farm-1")
+        console.update(snapshot: console.snapshot)
+        XCTAssertTrue(shown().contains("request       r1"), "kept on screen though no longer kept:\n\(shown())")
+        XCTAssertTrue(console.paneContent()?.title.contains("no longer among those kept") == true, console.paneContent()?.title ?? "")
+
+        // Back in the list, the selection follows its exchange, not its row number.
+        _ = console.handle(.escape)
+        _ = console.handle(.char("G"))  // r4, the newest
+        _ = console.handle(.char("k"))  // r3
+        XCTAssertTrue(shown().contains("request       r3"), shown())
+        record(inspector, 5)
+        source.sessionList["farm-1"] = inspector.sessions("farm-1")
+        console.update(snapshot: console.snapshot)
+        XCTAssertTrue(shown().contains("request       r3"), "the selected row is still r3:\n\(shown())")
+    }
+}
+
 /// Clusters get short ids that last the session and a label of what ties them; a wide
 /// terminal gives its room to the columns whose text is cut.
 final class ClusterNamesTests: XCTestCase {
