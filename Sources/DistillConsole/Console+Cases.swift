@@ -66,7 +66,7 @@ extension Console {
         }
         let request = DecisionRequest(caseID: existing?.id, subject: t.subject, subjectKey: existing?.subjectKey ?? t.key, action: action,
                                       reason: reason, scope: scope, until: until, note: note, analyst: analyst,
-                                      wallTime: caseStore.wallClock(), streamTime: snapshot.streamTime, evidence: ev)
+                                      wallTime: caseStore.wallClock(), streamTime: shownStreamTime, evidence: ev)
         var what = action == .note ? "note added to \(t.label)" : "\(t.label): \(action.rawValue)"
         if let reason { what += " (\(reason.rawValue)" + (scope.map { ", allowlisted by \($0.rawValue)" } ?? "") + ")" }
         if let until { what += " until \(Format.shortTime(until))" }
@@ -81,7 +81,7 @@ extension Console {
             return
         }
         guard let caseStore else { say("nothing to undo"); return }
-        submit(.undo(analyst: analyst, wallTime: caseStore.wallClock(), streamTime: snapshot.streamTime), clusterKey: nil, done: "undid the last decision")
+        submit(.undo(analyst: analyst, wallTime: caseStore.wallClock(), streamTime: shownStreamTime), clusterKey: nil, done: "undid the last decision")
     }
 
     /// Writes a change (after any still pending, to keep the order) and acknowledges it only
@@ -210,6 +210,7 @@ extension Console {
     /// The stream time the status bar shows: a paused or seeking replay's clock, which can be
     /// past the newest exchange read. Snoozes are set and judged against it, so that a moment
     /// the analyst sees as past is never accepted as later, nor shown as still snoozed.
+    /// The stream time in the status bar: what a decision records and a snooze counts from.
     var shownStreamTime: StreamTime? { status.clock ?? snapshot.streamTime }
 
     func decisionText(_ subject: CaseSubject, _ key: String, inCluster cluster: ClusterSnapshot? = nil) -> CellContent {

@@ -147,6 +147,22 @@ final class ConsoleTests: XCTestCase {
         XCTAssertTrue(text.contains("pipeline's short verdicts"), "the note's end: \(lines)")
     }
 
+    /// A decision (and its undo) records the stream time the status bar shows, the replay's
+    /// clock, not the time of the last exchange read, which in a quiet hour can be far behind.
+    func testADecisionRecordsTheStreamTimeOnScreen() {
+        let (console, _) = Self.fixture()
+        let store = MemoryCaseStore()
+        console.caseStore = store
+        let shown = Self.t0 + 7 * Self.hour  // paused after :goto, two quiet hours past the last exchange
+        console.status.clock = shown
+        XCTAssertTrue(render(console).text(row: 0).contains(Format.clock(shown)), render(console).text(row: 0))
+        _ = console.handle(.char("S"))
+        XCTAssertEqual(store.records.first?.decisions.last?.streamTime, shown)
+        _ = console.handle(.char("u"))
+        XCTAssertEqual(store.records.first?.decisions.last?.action, .undo)
+        XCTAssertEqual(store.records.first?.decisions.last?.streamTime, shown)
+    }
+
     /// `A` lists what the allowlist set aside as `allowed` rows, which the filter finds and
     /// which open like any cluster; `A` again hides them.
     func testAllowlistedClustersAreShownOnAskingAndMarkedAllowed() {
