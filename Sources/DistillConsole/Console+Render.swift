@@ -125,13 +125,22 @@ extension Console {
         let rightWidth = min(TextWidth.width(of: text), grid.width / 3)
         let arrow = grid.unicode ? " › " : " > "
         let crumbs = breadcrumbs
-        // Each crumb gets an equal share of the room; the last (where you are) is drawn brightest.
+        // Crumbs are cut only as far as the room needs, the widest of those above first: the
+        // last (where you are, drawn brightest) keeps its name, and a short crumb gives the
+        // room it does not use to a long one.
         let room = grid.width - rightWidth - 3 - arrow.count * (crumbs.count - 1)
-        let share = max(6, room / max(1, crumbs.count))
+        var widths = crumbs.map { TextWidth.width(of: TextWidth.fit($0, columns: Int.max / 4, unicode: grid.unicode)) }
+        var over = widths.reduce(0, +) - room
+        while over > 0 {
+            let above = widths.indices.dropLast().filter { widths[$0] > 6 }
+            guard let widest = above.max(by: { widths[$0] < widths[$1] }) else { break }
+            widths[widest] -= 1; over -= 1
+        }
+        if over > 0, let last = widths.indices.last { widths[last] = max(6, widths[last] - over) }
         var x = 1
         for (i, c) in crumbs.enumerated() {
             if i > 0 { x += grid.put(arrow, x: x, y: 1, role: .muted) }
-            x += grid.put(c, x: x, y: 1, maxWidth: min(share, max(1, grid.width - rightWidth - 2 - x)), role: i == crumbs.count - 1 ? .title : .accent)
+            x += grid.put(c, x: x, y: 1, maxWidth: min(widths[i], max(1, grid.width - rightWidth - 2 - x)), role: i == crumbs.count - 1 ? .title : .accent)
         }
         if !text.isEmpty && x + 2 < grid.width {
             grid.put(text, x: max(x + 2, grid.width - rightWidth - 1), y: 1, maxWidth: rightWidth, role: .muted)

@@ -147,6 +147,23 @@ final class ConsoleTests: XCTestCase {
         XCTAssertTrue(text.contains("pipeline's short verdicts"), "the note's end: \(lines)")
     }
 
+    /// The breadcrumbs cut what is above before where you are: at 80 columns the account open
+    /// is named whole, and a short crumb leaves its room to the others.
+    func testTheBreadcrumbsKeepWhereYouAreWhole() {
+        let t0 = Self.t0
+        let farm = ClusterSnapshot.make(key: "acct_d100a1cbf05e", verdict: .suspect, risk: 0.99, accounts: ["acct_d100a1cbf05e", "acct_39e45a1f7fe7"],
+                                        exchanges: 200, firstSeen: t0, lastSeen: t0 + Self.hour)
+        let snap = Snapshot.make(streamTime: t0 + Self.hour, streamStart: t0, exchanges: 200, accounts: 2, clusters: [farm], minuteRate: [])
+        let console = Console(snapshot: snap, status: FeedStatus(source: "demo.ndjson.gz", mode: .replay(speed: 3600)), source: FakeSource())
+        _ = console.handle(.enter)
+        let account = try! XCTUnwrap(console.selectedKey)
+        _ = console.handle(.enter)
+        let crumbs = render(console, 80, 24).text(row: 1)
+        XCTAssertTrue(crumbs.contains("› account \(account)"), crumbs)
+        XCTAssertTrue(crumbs.hasPrefix(" Clusters › cluster acct_"), crumbs)
+        XCTAssertLessThanOrEqual(TextWidth.width(of: crumbs), 80)
+    }
+
     /// A decision (and its undo) records the stream time the status bar shows, the replay's
     /// clock, not the time of the last exchange read, which in a quiet hour can be far behind.
     func testADecisionRecordsTheStreamTimeOnScreen() {
