@@ -296,27 +296,27 @@ final class CommandLineTests: XCTestCase {
         let dir = try temporaryDirectory()
         let notLabels = dir.appendingPathComponent("labels.json").path
         try Data("{}".utf8).write(to: URL(fileURLWithPath: notLabels))
-        for (args, said) in [("--log /no/such/log.ndjson --labels SampleLogs/demo.labels.json", "/no/such/log.ndjson"),
-                             ("--log /tmp --labels SampleLogs/demo.labels.json", "/tmp"),
-                             ("--log SampleLogs/demo.ndjson.gz --labels '\(notLabels)'", "labels.json': labels are not in the expected shape"),
-                             ("--log SampleLogs/demo.ndjson.gz --labels /no/such/labels.json", "cannot read labels '/no/such/labels.json'")] {
+        try assertEvalRefuses([("--log /no/such/log.ndjson --labels SampleLogs/demo.labels.json", "/no/such/log.ndjson"),
+                               ("--log /tmp --labels SampleLogs/demo.labels.json", "/tmp"),
+                               ("--log SampleLogs/demo.ndjson.gz --labels '\(notLabels)'", "labels.json': labels are not in the expected shape"),
+                               ("--log SampleLogs/demo.ndjson.gz --labels /no/such/labels.json", "cannot read labels '/no/such/labels.json'")])
+    }
+
+    /// Each `eval` run with these arguments exits 2, says `said` on stderr and prints nothing.
+    func assertEvalRefuses(_ cases: [(args: String, said: String)], file: StaticString = #filePath, line: UInt = #line) throws {
+        for (args, said) in cases {
             let r = try sh("\"$DW\" eval \(args)")
-            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
-            XCTAssertTrue(r.stderr.contains(said), "\(args): \(r.stderr)")
-            XCTAssertTrue(r.stdout.isEmpty, "\(args) printed: \(r.text)")
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)", file: file, line: line)
+            XCTAssertTrue(r.stderr.contains(said), "\(args): \(r.stderr)", file: file, line: line)
+            XCTAssertTrue(r.stdout.isEmpty, "\(args) printed: \(r.text)", file: file, line: line)
         }
     }
 
     /// A seed or scenario named twice would weigh its accounts twice in the scores: refused as
     /// a bad argument before anything runs.
     func testEvalRefusesASeedOrScenarioNamedTwice() throws {
-        for (args, said) in [("--seeds 1,2,1 --scenarios mixed --days 1", "--seeds names seed 1 more than once"),
-                             ("--seeds 1 --scenarios mixed,swarm,mixed --days 1", "--scenarios names 'mixed' more than once")] {
-            let r = try sh("\"$DW\" eval \(args)")
-            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
-            XCTAssertTrue(r.stderr.contains(said), "\(args): \(r.stderr)")
-            XCTAssertTrue(r.stdout.isEmpty, "\(args) printed: \(r.text)")
-        }
+        try assertEvalRefuses([("--seeds 1,2,1 --scenarios mixed --days 1", "--seeds names seed 1 more than once"),
+                               ("--seeds 1 --scenarios mixed,swarm,mixed --days 1", "--scenarios names 'mixed' more than once")])
     }
 
     /// A `--state-out` that cannot be written is found before the scan, not after it: no report

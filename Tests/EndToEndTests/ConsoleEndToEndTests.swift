@@ -219,20 +219,25 @@ final class ConsoleEndToEndTests: XCTestCase {
         waitFor("suspect saved") { $0.contains(": suspect — saved") }
         keys("a")
         waitFor("note prompt") { $0.contains("note: ▏") }
-        let buffer = FileManager.default.temporaryDirectory.appendingPathComponent("dw-paste-\(getpid()).txt")
-        defer { try? FileManager.default.removeItem(at: buffer) }
-        try Data("farm from ticket 42\nwe should undo nothing\n".utf8).write(to: buffer)
-        Self.run(tmux, ["-L", Self.session, "load-buffer", "-b", "note", buffer.path])
-        Self.run(tmux, ["-L", Self.session, "paste-buffer", "-p", "-b", "note", "-t", Self.session])
+        try paste("farm from ticket 42\nwe should undo nothing\n", buffer: "note")
         waitFor("the whole note in the prompt") { $0.contains("note: farm from ticket 42 we should undo nothing") }
         keys("Enter")
         var screen = waitFor("note saved") { $0.contains("note added") && $0.contains("“farm from ticket 42 we should undo nothing") }
-        Self.run(tmux, ["-L", Self.session, "paste-buffer", "-p", "-b", "note", "-t", Self.session])
+        try paste("farm from ticket 42\nwe should undo nothing\n", buffer: "note")
         screen = waitFor("paste refused") { $0.contains("pasted text is only taken in a prompt") }
         XCTAssertFalse(screen.contains("undid"), screen)
         XCTAssertTrue(screen.contains("case #1 suspect"), screen)
         keys("q")
         waitFor("exit") { $0.contains("EXIT=0") }
+    }
+
+    /// Pastes `text` into the session as a terminal does, marked as a paste (`paste-buffer -p`).
+    func paste(_ text: String, buffer: String) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dw-paste-\(buffer)-\(getpid()).txt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(text.utf8).write(to: file)
+        Self.run(tmux, ["-L", Self.session, "load-buffer", "-b", buffer, file.path])
+        Self.run(tmux, ["-L", Self.session, "paste-buffer", "-p", "-b", buffer, "-t", Self.session])
     }
 
     /// After Ctrl+Z and `fg` in a shell (which switches marked pastes off while it has the
@@ -254,11 +259,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         waitFor("back") { $0.contains("END OF INPUT") && $0.contains("VERDICT") }
         keys("a")
         waitFor("note prompt") { $0.contains("note: ▏") }
-        let buffer = FileManager.default.temporaryDirectory.appendingPathComponent("dw-resume-\(getpid()).txt")
-        defer { try? FileManager.default.removeItem(at: buffer) }
-        try Data("first line\nsecond line\n".utf8).write(to: buffer)
-        Self.run(tmux, ["-L", Self.session, "load-buffer", "-b", "resume", buffer.path])
-        Self.run(tmux, ["-L", Self.session, "paste-buffer", "-p", "-b", "resume", "-t", Self.session])
+        try paste("first line\nsecond line\n", buffer: "resume")
         waitFor("the paste in the prompt") { $0.contains("note: first line second line") }
         keys("Escape")
         waitFor("prompt closed") { !$0.contains("note: ") }
