@@ -326,12 +326,15 @@ final class HTTPRecordHandler: ChannelInboundHandler {
     }
 
     private func respond(_ status: HTTPResponseStatus, body: [UInt8], type: String, close: Bool, _ context: ChannelHandlerContext) {
+        // A stopping listener closes after this answer: a kept-alive client is told, so it does
+        // not send its next request down a connection about to close.
+        let closing = close || !core.taking
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: type)
         headers.add(name: "Content-Length", value: String(body.count))
-        if close { headers.add(name: "Connection", value: "close") }
+        if closing { headers.add(name: "Connection", value: "close") }
         if status == .serviceUnavailable { headers.add(name: "Retry-After", value: "1") }
-        let close = close || peerDone || !core.taking
+        let close = closing || peerDone
         let version = head?.version ?? .http1_1
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
         if head?.method != .HEAD {
