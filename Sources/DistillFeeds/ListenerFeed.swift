@@ -135,11 +135,12 @@ public final class ListenerFeed: ExchangeFeed, @unchecked Sendable {
     }
     public func requestMark() { sink.requestMark() }
     public func pollMarked() -> (batch: [Exchange], mark: FeedMark?)? { sink.pollMarked() }
+    /// Waits for the listener to have stopped, so that what it flushed is queued on return.
     public func stopTaking() {
-        core.eventLoop.execute { [core, serverChannel] in
+        try? core.eventLoop.submit { [core, serverChannel] in
             serverChannel.close(promise: nil)
             core.stopTaking()
-        }
+        }.wait()
     }
     public var inHand: Int { (try? core.eventLoop.submit { [core] in core.inHand }.wait()) ?? 0 }
     public func confirmTaken() { sink.confirmTaken() }
@@ -307,6 +308,8 @@ final class ListenerCore: @unchecked Sendable {
         eventLoop.scheduleTask(in: .milliseconds(Int64(limits.stopGraceSeconds * 1000))) { [self] in
             for entry in connections.values where !entry.busy { close(entry) }
         }
+        // Records already read from the closed streams go to the consumer now, not at the next tick.
+        flush()
     }
 
     /// HTTP requests being received, decoded or waiting for their records to be queued.

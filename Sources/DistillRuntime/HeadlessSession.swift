@@ -155,7 +155,7 @@ final class HeadlessRun {
     /// How long a stop waits for listeners to finish and answer the requests they hold: a
     /// second past their own limit (`ListenerLimits.stopGraceSeconds`), well inside a service
     /// manager's grace period (Kubernetes gives 30 s, systemd 90 s).
-    static let drainMs = 6_000.0
+    static let drainMs = (ListenerLimits().stopGraceSeconds + 1) * 1000
 
     init(session: HeadlessSession, engine: ReplayEngine) {
         self.session = session
@@ -222,7 +222,7 @@ final class HeadlessRun {
             }
             // Batches already handed over were acknowledged to their senders (an HTTP answer
             // goes out only once its records are queued): ingest them before stopping. Readers
-            // may add more meanwhile, so only as many as were queued at the signal.
+            // may add more meanwhile, so only as many as are queued now.
             _ = ingest(maxBatches: engine.feedState.queued, outOfTime: { false })
         }
         if dirty || lastSnapshot == nil { evaluate() }

@@ -182,7 +182,7 @@ public struct BusPublisher {
         // Requests in hand at the stop are finished and answered, for a few seconds at most: a
         // sender cut off without an answer would send its records again.
         feed.stopTaking()
-        let drainUntil = Date().addingTimeInterval(6)
+        let drainUntil = Date().addingTimeInterval(ListenerLimits().stopGraceSeconds + 1)
         while feed.inHand > 0 && Date() < drainUntil { try step() }
         if checkpoint != nil {
             // A last mark: a reader with nothing new answers at once with an empty batch.
