@@ -131,7 +131,7 @@ final class FeedSink: @unchecked Sendable {
 
     func requestMark() {
         lock.lock()
-        if let finalMark { queue.append(([], finalMark)) } else { markRequested = true }
+        if let finalMark { queue.append(([], finalMark)); queuedCount += 1 } else { markRequested = true }
         lock.broadcast()
         lock.unlock()
     }

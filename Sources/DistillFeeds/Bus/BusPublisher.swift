@@ -147,6 +147,14 @@ public struct BusPublisher {
         }
         var unstored = false
         var lastStored = Date()
+        var lastAsked = Date.distantPast
+        /// Whether an HTTP sender waits for its records to be stored; asked at most every 50 ms,
+        /// as each question is a round trip to every listener's event loop.
+        func senderWaits() -> Bool {
+            guard unstored, Date().timeIntervalSince(lastAsked) >= 0.05 else { return false }
+            lastAsked = Date()
+            return feed.inHand > 0
+        }
         /// Tells the feed the stream holds everything sent so far: HTTP senders waiting for
         /// that are answered.
         func confirm() throws {
@@ -165,8 +173,8 @@ public struct BusPublisher {
             if let item = feed.pollMarked() {
                 try take(item)
                 unstored = true
-                if Date().timeIntervalSince(lastStored) >= 0.05 && feed.inHand > 0 { try confirm() }
-            } else if unstored && feed.inHand > 0 {
+                if Date().timeIntervalSince(lastStored) >= 0.05 && senderWaits() { try confirm() }
+            } else if senderWaits() {
                 try confirm()
             } else {
                 pause()
