@@ -430,6 +430,9 @@ public final class ReplayEngine {
         oldest = fresh.from?.oldest
         passIngested = fresh.from?.ingested ?? 0
         outsideWindow = fresh.from?.outsideWindow ?? 0
+        // Only a report reads these, and a report is of a run that never seeks.
+        oldestOutside = nil
+        newestOutside = nil
         lastSeekFrom = fresh.from?.newest
         finished = false
         ingestedSinceSnapshot = 0
@@ -445,6 +448,8 @@ public final class ReplayEngine {
     private func encodedState(_ mark: FeedMark) -> [UInt8] {
         var extra = checkpointEntries()
         extra["replay.outside_window"] = String(outsideWindow)
+        if let oldestOutside { extra["replay.oldest_outside"] = String(oldestOutside) }
+        if let newestOutside { extra["replay.newest_outside"] = String(newestOutside) }
         if let newest { extra["replay.newest"] = String(newest) }
         if let oldest { extra["replay.oldest"] = String(oldest) }
         if let firstInWindow { extra["replay.first"] = String(firstInWindow) }
@@ -489,6 +494,8 @@ public final class ReplayEngine {
         newest = (p["replay.newest"] ?? p["headless.stream_time"]).flatMap { StreamTime($0) }
         oldest = p["replay.oldest"].flatMap { StreamTime($0) }
         outsideWindow = Int(p["replay.outside_window"] ?? p["headless.outside_window"] ?? "") ?? 0
+        oldestOutside = p["replay.oldest_outside"].flatMap { StreamTime($0) }
+        newestOutside = p["replay.newest_outside"].flatMap { StreamTime($0) }
         firstInWindow = p["replay.first"].flatMap { StreamTime($0) }
     }
 
