@@ -470,14 +470,7 @@ public final class LineOutput: LineSink {
     /// nothing could be written).
     public static func writeAll(_ text: String) -> Int32? {
         var text = text
-        return text.withUTF8 { raw -> Int32? in
-            var done = 0
-            while done < raw.count {
-                let n = Foundation.write(STDOUT_FILENO, raw.baseAddress! + done, raw.count - done)
-                if n > 0 { done += n } else if n < 0 && errno == EINTR { continue } else { return n < 0 ? errno : EIO }
-            }
-            return nil
-        }
+        return text.withUTF8 { OutputFile.writeAll(STDOUT_FILENO, UnsafeRawBufferPointer($0)) }
     }
 }
 

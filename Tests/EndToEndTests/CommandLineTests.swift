@@ -449,6 +449,10 @@ final class CommandLineTests: XCTestCase {
         var info = stat()
         XCTAssertEqual(lstat(fifo, &info), 0)
         XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the FIFO was replaced")
+        // A FIFO nobody reads does not hold the run at its end for ever: it is said, status 2.
+        let unread = try sh("timeout 60 \"$DW\" watch --headless --speed max --counters-every 0 --report '\(fifo)' SampleLogs/stealth.ndjson.gz > /dev/null")
+        XCTAssertEqual(unread.status, 2, unread.stderr)
+        XCTAssertTrue(unread.stderr.contains("no process reads \(fifo)"), unread.stderr)
     }
 
     /// A copy sent long after the newest records (an at-least-once sender catching up after an
