@@ -47,13 +47,13 @@ struct EvalCommand: ParsableCommand {
         // No run at all would score as perfect: 0 of 0 wrongly flagged, 0 of 0 missed.
         if log == nil && scenarioList.isEmpty { throw ValidationError("--scenarios names no scenario") }
         if log == nil, try seedList().isEmpty { throw ValidationError("--seeds names no seed") }
-        // A seed run twice would weigh its accounts twice in the scores.
-        let seedsGiven = try seedList()
-        if let repeated = seedsGiven.enumerated().first(where: { seedsGiven[..<$0.offset].contains($0.element) })?.element {
-            throw ValidationError("--seeds names seed \(repeated) more than once")
-        }
-        if let repeated = scenarioList.enumerated().first(where: { scenarioList[..<$0.offset].contains($0.element) })?.element {
-            throw ValidationError("--scenarios names '\(TextSanitizer.sanitize(repeated))' more than once")
+        // A seed or scenario run twice would weigh its accounts twice in the scores. A scored
+        // log runs neither.
+        if log == nil {
+            if let seed = Self.firstRepeated(try seedList()) { throw ValidationError("--seeds names seed \(seed) more than once") }
+            if let name = Self.firstRepeated(scenarioList) {
+                throw ValidationError("--scenarios names '\(TextSanitizer.sanitize(name))' more than once")
+            }
         }
         guard days >= 1 && days <= 366 else { throw ValidationError("--days must be between 1 and 366") }
         guard scale.isFinite && scale > 0 && scale <= 50 else { throw ValidationError("--scale must be greater than 0 and at most 50") }
@@ -105,6 +105,11 @@ struct EvalCommand: ParsableCommand {
         }
         try say(result.check, log: log)
         return (result.result, result.snapshot)
+    }
+
+    static func firstRepeated<T: Hashable>(_ values: [T]) -> T? {
+        var seen = Set<T>()
+        return values.first { !seen.insert($0).inserted }
     }
 
     private var scenarioList: [String] {
