@@ -210,7 +210,6 @@ extension Console {
     /// The stream time the status bar shows: a paused or seeking replay's clock, which can be
     /// past the newest exchange read. Snoozes are set and judged against it, so that a moment
     /// the analyst sees as past is never accepted as later, nor shown as still snoozed.
-    /// The stream time in the status bar: what a decision records and a snooze counts from.
     var shownStreamTime: StreamTime? { status.clock ?? snapshot.streamTime }
 
     func decisionText(_ subject: CaseSubject, _ key: String, inCluster cluster: ClusterSnapshot? = nil) -> CellContent {
