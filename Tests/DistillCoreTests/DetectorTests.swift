@@ -411,6 +411,45 @@ final class DetectorTests: XCTestCase {
         for key in ["a0", "b0", "p0"] { XCTAssertEqual(cluster(containing: key, in: snap)?.verdict, .suspect) }
     }
 
+    /// A public problem's wording, as a farm and an evaluation team would both send it.
+    static func publicProblem(_ n: Int) -> String {
+        "On an island, knights always tell the truth and knaves always lie. Islander \(n) says the one beside "
+            + "them is a knave. Walk me through your full thinking step by step."
+    }
+
+    /// Eight proxy-rotating accounts with a card each, joined only by the public problems they
+    /// all send, and a lab's account: its own card and address, 1,200 prompts in a day of its
+    /// own judging benchmark with the same problem among them ten times. The problem gathers
+    /// the farm; the lab's passing use of it, beside a workload a hundred times larger, does
+    /// not make it one of them. A farm whose accounts are all that heavy is still gathered.
+    func testAHeavyAccountsPassingUseOfAFarmsTemplateDoesNotJoinIt() throws {
+        func farmExchange(_ a: String, _ i: Int, _ ts: StreamTime) -> Exchange {
+            var e = Self.farmExchange(a, card: "own-\(a)", ip: "", i, ts)
+            e.clientIP = "10.\(Int(a.dropFirst())!).\(i / 250).\(i % 250)"
+            e.promptText = Self.publicProblem(i)
+            return e
+        }
+        let farm = (0..<8).map { "p\($0)" }
+        var traffic = Self.traffic(accounts: farm, perAccount: 40, hours: 20, independent: true, make: farmExchange)
+        traffic += Self.traffic(accounts: ["lab"], perAccount: 1_200, hours: 20) { a, i, ts in
+            var e = Self.farmExchange(a, card: "lab-card", ip: "34.1.2.3", i, ts)
+            e.promptText = i % 120 == 7 ? Self.publicProblem(i)
+                : "Grade answer \(i) against the rubric below; for each criterion explain your reasoning in full."
+            return e
+        }
+        let detector = Detector()
+        detector.ingest(traffic.sorted { $0.ts < $1.ts })
+        let snap = detector.snapshot()
+        let c = try XCTUnwrap(cluster(containing: "p0", in: snap))
+        XCTAssertEqual(Set(c.accounts), Set(farm), "the lab sent the farm's template 10 times in 1,200")
+        XCTAssertEqual(c.verdict, .suspect)
+
+        let heavyFarm = (0..<6).map { "h\($0)" }
+        let heavy = Detector()
+        heavy.ingest(Self.traffic(accounts: heavyFarm, perAccount: 1_100, hours: 20, independent: true, make: farmExchange))
+        XCTAssertEqual(Set(cluster(containing: "h0", in: heavy.snapshot())?.accounts ?? []), Set(heavyFarm))
+    }
+
     func testAccountsFiredInTheSameWavesGatherWithNothingShared() {
         // Forty accounts with their own cards, a fresh address per request and prompts that share
         // no template; one scheduler fires them all in ten-minute waves four times a day. Forty

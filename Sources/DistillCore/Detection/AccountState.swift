@@ -37,6 +37,12 @@ struct TopFamilies: Sendable {
         for i in 0..<Self.capacity where recurring[i] > 0 { body(keys[i]) }
     }
 
+    /// Prompts of family `key` for sure (count − error), or 0 where it is not among the top.
+    func lowerBound(of key: UInt64) -> Int {
+        for i in 0..<Self.capacity where counts[i] > 0 && keys[i] == key { return Int(counts[i] - errors[i]) }
+        return 0
+    }
+
     /// Per slot, the lower bound on its family's prompts (count − error) where that is two or
     /// more, and 0 where the family may have been seen only once: the one test of "recurs".
     private var recurringCounts: SIMD4<Int32> {

@@ -94,8 +94,12 @@ struct ClusterBuilder {
         let infrastructureKinds: [ValueKind] = [.ip, .ipRange, .systemPrompt, .tools]
         let prefixes = evidence.tables[ValueKind.promptPrefix.rawValue].index
         let suffixes = evidence.tables[ValueKind.promptSuffix.rawValue].index
+        // The extractors heavy enough to be held to their own use of a family (read once here,
+        // not per family member: most evaluations have none, and then no member is looked up).
+        var heavy = Set<Int32>()
         for a in notable where behaviour[Int(a)] >= settings.linkBehaviourScore {
             let i = Int(a)
+            if stats.prompts(i) >= settings.promptsForOwnFamilyUse { heavy.insert(a) }
             for kind in infrastructureKinds {
                 let slot = evidence.lastSlot(kind, account: Int32(i))
                 if slot >= 0 { candidates.append(ValueRef(kind: kind.rawValue, slot: slot).packed) }
@@ -188,7 +192,10 @@ struct ClusterBuilder {
                 // Which accounts already share a cluster, before any family link.
                 placed = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart)
             }
-            let loose = suspicious.filter { !placed![Int($0)] }
+            var loose = suspicious.filter { !placed![Int($0)] }
+            if !heavy.isEmpty && loose.contains(where: heavy.contains) {
+                loose = withoutOutsizedUsers(loose, heavy: heavy, of: value.key, prefix: ref.kind == ValueKind.promptPrefix.rawValue, stats: stats)
+            }
             forest.unionAll(loose)
             if loose.count >= 2 { mark(loose, .templateFamily) }
         }
@@ -241,6 +248,30 @@ struct ClusterBuilder {
 
         // Most accounts are alone: only those the forest joined are walked.
         return Clustering(groups: forest.groups(), notableLoners: notable.filter { !forest.isJoined(Int($0)) }, linkedBy: linked)
+    }
+
+    /// `members` of a template family without its heavy users (see `promptsForOwnFamilyUse`)
+    /// whose use of it is not like the others': a family joins such an account only where it
+    /// is at least `ownFamilyShare` of its prompts, and at most `outsizedFamilyUse` times as
+    /// many as the median other member's. An evaluation team sends one public problem set's
+    /// template hundreds of times and others' a few times among thousands; a farm's accounts
+    /// each send it once or twice, and the public wording is all the two share.
+    private func withoutOutsizedUsers(_ members: [Int32], heavy heavySet: Set<Int32>, of key: UInt64, prefix: Bool,
+                                      stats: AccountStatsTable) -> [Int32] {
+        let heavy = members.map(heavySet.contains)
+        let uses = members.map { m in
+            let families = evidence.families(Int(m))
+            return (prefix ? families.prefix : families.suffix).lowerBound(of: key)
+        }
+        var others = zip(uses, heavy).compactMap { $1 ? nil : $0 }
+        if others.isEmpty { others = uses }
+        others.sort()
+        let typical = max(1, others[others.count / 2])
+        return members.indices.compactMap { i in
+            guard heavy[i] else { return members[i] }
+            let ownShare = max(2, Int(settings.ownFamilyShare * Double(stats.prompts(Int(members[i])))))
+            return uses[i] >= ownShare && uses[i] <= settings.outsizedFamilyUse * typical ? members[i] : nil
+        }
     }
 
     /// Per account: whether its group in `forest` has at least `minimum` accounts.

@@ -442,6 +442,14 @@ struct AccountStatsTable {
         return b >= 0 ? byActivity[b] : evidence.currentStats(slot)
     }
 
+    /// Account `slot`'s prompts, read in place rather than copying its stats out.
+    @inline(__always)
+    func prompts(_ slot: Int) -> Int {
+        let b = Int(activityOf[slot])
+        guard b >= 0 else { return evidence.currentStats(slot).prompts }
+        return byActivity.withUnsafeBufferPointer { $0[b].prompts }
+    }
+
     /// Adds account `slot`'s stats to `pooled`, read in place: pooling through the subscript
     /// copied each member's stats out first, a few hundred bytes per member per evaluation.
     @inline(__always)

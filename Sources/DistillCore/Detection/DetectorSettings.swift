@@ -73,6 +73,15 @@ public struct DetectorSettings: Sendable {
     /// group of at least this many accounts joined by cards or addresses is an operation of its
     /// own and is not merged with another merely because both write alike.
     public var minimumAccountsToKeepApart = 4
+    /// An account with at least this many prompts is joined through a template family only
+    /// where the family is its own workload and it uses it about as much as the others do: a
+    /// team running a public benchmark sends thousands of prompts, hundreds from one problem
+    /// set's template, which farms also copy a few times per account.
+    public var promptsForOwnFamilyUse = 1_000
+    /// ... "its own workload" is at least this share of its prompts ...
+    public var ownFamilyShare = 0.01
+    /// ... and "about as much" is at most this many times the median other member's use.
+    public var outsizedFamilyUse = 20
     /// Behaviour score an account needs before infrastructure may link it.
     public var linkBehaviourScore = 0.55
     /// An account needs this many prompts before its own behaviour score is trusted for linking.

@@ -27,9 +27,11 @@ public struct DetectionState {
         // Left out, as if the fields did not exist, so files written before they were added
         // still match: folding is about memory only and never changes a verdict; re-judging
         // `watch` clusters between evaluations only brings flags forward, and a file from before
-        // it goes on with it from its next evaluation.
+        // it goes on with it from its next evaluation; clusters are built again from the evidence
+        // at every evaluation, so one from before heavy accounts were held to their own use of a
+        // template family goes on under that rule from its next evaluation too.
         var rules = String(describing: settings)
-        for name in ["foldIdleAfter", "recheckInterval"] {
+        for name in ["foldIdleAfter", "recheckInterval", "promptsForOwnFamilyUse", "ownFamilyShare", "outsizedFamilyUse"] {
             guard let field = rules.firstRange(of: ", \(name): ") else { continue }
             let end = rules[field.upperBound...].firstIndex(of: ",") ?? rules.index(before: rules.endIndex)
             rules.removeSubrange(field.lowerBound..<end)
