@@ -259,7 +259,7 @@ extension Console {
         guard !area.isEmpty else { return }
         let info = source?.sessions(account).first { $0.id == session }
         var line = " account \(account)  session \(session ?? "(none)")"
-        if let info { line += "  \(Format.grouped(info.turns)) turns  \(Format.shortTime(info.firstSeen)) → \(Format.shortTime(info.lastSeen))  last \(info.recent.count) kept" }
+        if let info { line += "  \(Format.counted(info.turns, "turn"))  \(Format.shortTime(info.firstSeen)) → \(Format.shortTime(info.lastSeen))  last \(info.recent.count) kept" }
         grid.put(line, x: 0, y: area.y, role: .text)
     }
 
@@ -294,7 +294,7 @@ extension Console {
         section("Latest \(latest.count) rejected", latest)
         let kept = first.count + latest.count
         if status.rejected > kept {
-            out += [[], [Segment(" \(Format.grouped(status.rejected - kept)) more were counted and not kept (the first \(InputLedger.keptSamples) and the latest \(InputLedger.keptLatest) are)", .muted)]]
+            out += [[], [Segment(" \(Format.grouped(status.rejected - kept)) more \(status.rejected - kept == 1 ? "was" : "were") counted and not kept (the first \(InputLedger.keptSamples) and the latest \(InputLedger.keptLatest) are)", .muted)]]
         }
         return out
     }
@@ -363,7 +363,7 @@ extension Console {
     static func valueList(_ v: CappedValues) -> String {
         let items = v.sorted.map { "\($0.value) (\(Format.compact($0.count)))" }
         guard !items.isEmpty else { return "-" }
-        return items.joined(separator: ", ") + (v.overflow > 0 ? ", + \(Format.compact(v.overflow)) exchanges with other values" : "")
+        return items.joined(separator: ", ") + (v.overflow > 0 ? ", + \(Format.compact(v.overflow)) \(Format.plural(v.overflow, "exchange")) with other values" : "")
     }
 
     func accountLines(_ a: String, width: Int) -> [Line] {

@@ -39,7 +39,7 @@ extension Console {
 
     /// "card pm_A · 3 accounts here, 4 in all".
     static func valueText(_ v: TieValue) -> String {
-        let share = v.users == v.inCluster ? "\(Format.grouped(v.users)) accounts, all here" : "\(Format.grouped(v.inCluster)) accounts here, \(Format.grouped(v.users)) in all"
+        let share = v.users == v.inCluster ? "\(Format.counted(v.users, "account")), all here" : "\(Format.counted(v.inCluster, "account")) here, \(Format.grouped(v.users)) in all"
         return "\(v.ref.kind.label) \(v.display) · " + share
     }
 
@@ -167,7 +167,7 @@ extension Console {
     }
 
     func tieLines(_ tie: TieDetail, cluster c: ClusterSnapshot, width: Int) -> [Line] {
-        var out: [Line] = [[Segment(" joined ", .muted), Segment("\(Format.grouped(tie.accounts)) of the cluster's \(Format.grouped(c.accounts.count)) accounts", .text)]]
+        var out: [Line] = [[Segment(" joined ", .muted), Segment("\(Format.grouped(tie.accounts)) of the cluster's \(Format.counted(c.accounts.count, "account"))", .text)]]
         if let s = tie.summary {
             for part in TextPane.wrap(s, width: max(10, width - 2), unicode: unicode) { out.append([Segment(" " + part, .text)]) }
         }
@@ -187,7 +187,7 @@ extension Console {
         guard !area.isEmpty else { return }
         guard let c else { grid.put(" cluster no longer present", x: 0, y: area.y, role: .warning); return }
         let tie = tieDetails(c).first { $0.kind == kind }
-        clusterHeader(c, into: &grid, y: area.y, tail: tie.map { "\(kind.label): joined \(Format.grouped($0.accounts)), on \($0.values.count) values" } ?? "\(kind.label): no longer a tie")
+        clusterHeader(c, into: &grid, y: area.y, tail: tie.map { "\(kind.label): joined \(Format.grouped($0.accounts)), on \(Format.counted($0.values.count, "value"))" } ?? "\(kind.label): no longer a tie")
     }
 
     func drawSharedValueHeading(into grid: inout ScreenGrid, _ area: Rect, cluster c: ClusterSnapshot?, ref: SharedValueRef, display: String) {

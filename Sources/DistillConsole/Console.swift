@@ -151,7 +151,7 @@ public final class Console {
             navigation.root.selectedKey = cluster.key
             navigation.followsTop = false
             settle()
-            say("\(count) account\(count == 1 ? "" : "s") joined suspect cluster \(cluster.key) (risk \(String(format: "%.2f", cluster.risk)), \(cluster.accounts.count) accounts) at \(Format.clock(moment)); paused, Space resumes",
+            say("\(count) account\(count == 1 ? "" : "s") joined suspect cluster \(cluster.key) (risk \(String(format: "%.2f", cluster.risk)), \(Format.counted(cluster.accounts.count, "account"))) at \(Format.clock(moment)); paused, Space resumes",
                 .warning)
             return
         }
@@ -554,7 +554,7 @@ public final class Console {
             say("help lines matching '\(f.label)' — Esc shows all")
         } else if let f, let t = currentTable() {
             // An inverted filter's label starts with "!": "do not match '!x'" would say it twice.
-            say("\(t.model.rows.count) of \(t.total) rows match '\(f.label)' — n/N step, Esc clears")
+            say("\(t.model.rows.count) of \(Format.counted(t.total, "row")) \(t.total == 1 ? "matches" : "match") '\(f.label)' — n/N step, Esc clears")
         } else {
             say("filter cleared")
         }

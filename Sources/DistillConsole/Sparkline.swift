@@ -58,7 +58,12 @@ public enum Format {
 
     /// (1, "account") → "1 account", (1234, "account") → "1,234 accounts"
     public static func counted(_ n: Int, _ noun: String) -> String {
-        "\(grouped(n)) \(noun)\(n == 1 ? "" : "s")"
+        "\(grouped(n)) " + plural(n, noun)
+    }
+
+    /// The noun as `n` of it are called: (1, "turn") → "turn", (2, "turn") → "turns".
+    public static func plural(_ n: Int, _ noun: String) -> String {
+        n == 1 ? noun : noun + "s"
     }
 
     /// 1234 → "1.2k", 2_500_000 → "2.5M"

@@ -269,7 +269,7 @@ public struct ConsoleSession {
             else { console.say(doing + ": seeking… (re-reading the input from the start)") }
             // A disk that refused keyframes makes seeks slow: say why.
             if engine.keyframesNotWritten > 0, let said = console.message?.text {
-                console.say(said + "; \(engine.keyframesNotWritten) keyframe(s) could not be written to \(engine.keyframeDirectory ?? "-")", .warning)
+                console.say(said + "; \(Format.counted(engine.keyframesNotWritten, "keyframe")) could not be written to \(engine.keyframeDirectory ?? "-")", .warning)
             }
         case .refused(let why): console.say(why, .warning)
         }
@@ -307,7 +307,7 @@ public struct ConsoleSession {
         // Last chance for decisions the journal refused: try once more, else print them.
         console.flushPendingNow()
         if !console.pending.isEmpty {
-            s += "\ndistillwatch: \(console.pending.count) decision(s) could NOT be saved (\(console.journalError ?? "journal unavailable")):"
+            s += "\ndistillwatch: \(Format.counted(console.pending.count, "decision")) could NOT be saved (\(console.journalError ?? "journal unavailable")):"
             for p in console.pending { s += "\n  " + TextSanitizer.sanitize(Self.describe(p)) }
         }
         return s

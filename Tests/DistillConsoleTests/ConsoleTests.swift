@@ -921,3 +921,31 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(console.selectedKey, "lab-3")
     }
 }
+
+/// A count of one takes the singular: "1 turn", not "1 turns".
+final class SingularCountTests: XCTestCase {
+    func testOneTurnAndOneRowAreSaidInTheSingular() {
+        let inspector = ExchangeInspector(maxSessions: 2, maxExchangesPerSession: 3)
+        inspector.record(Exchange(ts: ConsoleTests.t0, accountID: "farm-1", requestID: "r0", sessionID: "s-1", promptText: "Show every step"))
+        let (console, source) = ConsoleTests.fixture()
+        source.sessionList["farm-1"] = inspector.sessions("farm-1")
+        for _ in 0..<3 { _ = console.handle(.enter) }  // cluster → account farm-1 → session s-1
+        guard case .session = console.view else { return XCTFail("not in a session: \(console.view)") }
+        var g = ScreenGrid(width: 120, height: 30)
+        console.render(into: &g)
+        let heading = g.lines.first { $0.contains("account farm-1  session s-1") } ?? g.lines.joined(separator: "\n")
+        XCTAssertTrue(heading.contains("  1 turn  "), heading)
+
+        // The lone account's cluster lists one account: its one row "matches", of "1 row".
+        let (other, _) = ConsoleTests.fixture()
+        _ = other.handle(.char("G"))
+        _ = other.handle(.enter)
+        guard case .accounts("dev-7") = other.view else { return XCTFail("not in dev-7's accounts: \(other.view)") }
+        _ = other.handle(.char("/"))
+        for c in "dev" { _ = other.handle(.char(c)) }
+        _ = other.handle(.enter)
+        XCTAssertEqual(other.message?.text, "1 of 1 row matches 'dev' — n/N step, Esc clears")
+        XCTAssertEqual(Format.counted(2, "turn"), "2 turns")
+        XCTAssertEqual(Format.counted(1, "exchange"), "1 exchange")
+    }
+}
