@@ -265,14 +265,22 @@ public final class Console {
             say("pasted text is only taken in a prompt (/, : or a note)", .warning)
             return
         }
+        var refused = false
         for c in text {
             if c.isNewline || c == "\t" {
-                _ = line.apply(.char(" "))
+                refused = line.apply(.char(" ")) == .full || refused
             } else if !c.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
-                _ = line.apply(.char(c))
+                refused = line.apply(.char(c)) == .full || refused
             }
         }
         input = input.with(line.text)
+        if refused { sayPromptFull(pasted: true) }
+    }
+
+    /// A character refused at the prompt's limit is said, or the end of a long paste or note
+    /// would vanish unnoticed.
+    func sayPromptFull(pasted: Bool = false) {
+        say("prompt full (\(LineEdit.limit) characters)" + (pasted ? ": the rest of the paste was not taken" : ""), .warning)
     }
 
     /// Opens a prompt with `mode`'s text, the cursor at its end.
@@ -306,7 +314,7 @@ public final class Console {
         case .tab:
             if case .command = input { completeCommand() }
         default:
-            _ = line.apply(key)
+            if line.apply(key) == .full { sayPromptFull() }
         }
         input = input.with(line.text)
         return []

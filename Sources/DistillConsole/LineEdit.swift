@@ -5,7 +5,7 @@ public struct LineEdit: Equatable, Sendable {
     public private(set) var characters: [Character]
     /// Characters before the cursor (0 … count).
     public private(set) var cursor: Int
-    /// Longest text accepted; further typing is ignored.
+    /// Longest text accepted; a character typed past it is refused (`.full`).
     public static let limit = 200
 
     public init(_ text: String = "") {
@@ -15,13 +15,14 @@ public struct LineEdit: Equatable, Sendable {
 
     public var text: String { String(characters) }
 
-    /// What a key did: changed the line, only moved the cursor, or is not an editing key.
-    public enum Outcome: Equatable, Sendable { case changed, moved, notEditing }
+    /// What a key did: changed the line, only moved the cursor, refused a character because the
+    /// line holds `limit` already, or is not an editing key.
+    public enum Outcome: Equatable, Sendable { case changed, moved, full, notEditing }
 
     public mutating func apply(_ key: Key) -> Outcome {
         switch key {
         case .char(let c):
-            guard characters.count < Self.limit else { return .moved }
+            guard characters.count < Self.limit else { return .full }
             characters.insert(c, at: cursor)
             cursor += 1
             return .changed

@@ -395,3 +395,29 @@ final class ClusterNamesTests: XCTestCase {
         XCTAssertTrue(narrow.text(row: 4).contains("C4   acct_d100a1…"), narrow.text(row: 4))
     }
 }
+
+/// A prompt keeps its limit, and says so when it refuses a character instead of dropping it
+/// unseen.
+final class PromptLimitTests: XCTestCase {
+    func testTypingPastTheLimitSaysThePromptIsFull() {
+        let (console, _) = ConsoleTests.fixture()
+        _ = console.handle(.char(":"))
+        for _ in 0..<(LineEdit.limit + 5) { _ = console.handle(.char("x")) }
+        XCTAssertEqual(console.line.text.count, LineEdit.limit)
+        XCTAssertEqual(console.input, .command(String(repeating: "x", count: LineEdit.limit)))
+        XCTAssertEqual(console.message?.text, "prompt full (200 characters)")
+        var g = ScreenGrid(width: 100, height: 24)
+        console.render(into: &g)
+        XCTAssertTrue(g.lines.contains { $0.contains("prompt full (200 characters)") }, g.lines.joined(separator: "\n"))
+    }
+
+    func testAPasteCutAtTheLimitSaysSo() {
+        let (console, _) = ConsoleTests.fixture()
+        _ = console.handle(.char("a"))  // the note prompt
+        _ = console.handle(.paste(String(repeating: "y", count: LineEdit.limit - 10)))
+        XCTAssertNil(console.message, "a paste that fits says nothing")
+        _ = console.handle(.paste(String(repeating: "z", count: 15)))
+        XCTAssertEqual(console.line.text.count, LineEdit.limit)
+        XCTAssertEqual(console.message?.text.hasPrefix("prompt full (200 characters)"), true, console.message?.text ?? "no message")
+    }
+}
