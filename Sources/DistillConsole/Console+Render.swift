@@ -205,9 +205,20 @@ extension Console {
         }
         // Like htop's function bar: help and quit always, then the rest by rank as room allows.
         var x = 0
-        for e in keymap.footerEntries(fitting: grid.width) {
+        for e in keymap.footerEntries(fitting: grid.width, offered: footerOffers) {
             x += grid.put(" " + e.key, x: x, y: y, role: .footerKey)
             x += grid.put(" " + e.text + " ", x: x, y: y, role: .footer)
+        }
+    }
+
+    /// Whether the footer lists a key bound to `action` in the view on screen. One exchange has
+    /// no rows to open, sort or filter, no other pane and no cluster to tie: those keys do
+    /// nothing there, so listing them would mislead.
+    func footerOffers(_ action: Action) -> Bool {
+        guard case .exchange = view else { return true }
+        switch action {
+        case .drillDown, .nextPane, .whyTogether, .filter, .cycleSort: return false
+        default: return true
         }
     }
 

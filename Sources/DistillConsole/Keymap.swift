@@ -138,11 +138,11 @@ public struct Keymap: Sendable {
         TextWidth.width(of: key) + TextWidth.width(of: text) + 3
     }
 
-    /// The footer entries that fit in `width` columns, in keymap order. Entries are taken by
-    /// rank and the first that does not fit ends the choice, so an entry is only ever shown
-    /// with every entry ranked above it.
-    public func footerEntries(fitting width: Int) -> [(key: String, text: String)] {
-        let candidates = bindings.indices.filter { bindings[$0].footer != nil }
+    /// The footer entries that fit in `width` columns, in keymap order, of those whose action
+    /// `offered` accepts. Entries are taken by rank and the first that does not fit ends the
+    /// choice, so an entry is only ever shown with every entry ranked above it.
+    public func footerEntries(fitting width: Int, offered: (Action) -> Bool = { _ in true }) -> [(key: String, text: String)] {
+        let candidates = bindings.indices.filter { bindings[$0].footer != nil && offered(bindings[$0].action) }
             .sorted { (bindings[$0].footerRank, $0) < (bindings[$1].footerRank, $1) }
         var chosen = Set<Int>()
         var used = 0

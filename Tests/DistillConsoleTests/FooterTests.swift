@@ -62,3 +62,26 @@ final class FooterTests: XCTestCase {
         XCTAssertEqual(keymap.footerEntries(fitting: 0).count, 0)
     }
 }
+
+/// In one exchange the footer lists only keys that act there: nothing opens, sorts or
+/// filters, there is no other pane and no cluster whose ties `w` could show.
+final class ExchangeFooterTests: XCTestCase {
+    func testTheFooterInOneExchangeListsOnlyKeysThatAct() {
+        let (console, _) = ConsoleTests.fixture()
+        for _ in 0..<4 { _ = console.handle(.enter) }  // cluster → accounts → account → session → exchange
+        guard case .exchange = console.view else { return XCTFail("not in an exchange: \(console.view)") }
+        var g = ScreenGrid(width: 120, height: 30)
+        console.render(into: &g)
+        XCTAssertEqual(g.text(row: 29), " Esc back  S suspect  W watch  C clear  a note  u undo  e export  Space pause  ? help  : cmd  q quit")
+        // The keys left out do nothing here: the view and the pane stay as they were.
+        let before = console.navigation.levels
+        for key in [Key.enter, .tab, .char("w"), .char("s")] {
+            _ = console.handle(key)
+            XCTAssertEqual(console.navigation.levels, before, "\(key) acted")
+        }
+        // The cluster list keeps every entry.
+        for _ in 0..<4 { _ = console.handle(.escape) }
+        console.render(into: &g)
+        XCTAssertEqual(g.text(row: 29), String(Keymap.standard.footerEntries(fitting: 120).map { " \($0.key) \($0.text) " }.joined().dropLast()))
+    }
+}
