@@ -17,9 +17,36 @@ struct ConsoleCommand: Sendable {
     var more: String? = nil
     /// What Tab offers for the argument at an index (0 is the first after the name).
     var arguments: @Sendable (Console, Int) -> [String] = { _, _ in [] }
-    let run: @Sendable (Console, [String]) -> [ConsoleEffect]
+    let run: @Sendable (Console, CommandArguments) -> [ConsoleEffect]
 
     func named(_ word: String) -> Bool { name == word || aliases.contains(word) }
+}
+
+/// What follows a command's name: its words, and the same text as typed, so that a path or a
+/// note keeps its inner spaces instead of being rebuilt from its words.
+struct CommandArguments: Sendable {
+    let words: [String]
+    private let line: Substring
+
+    init(_ line: Substring) {
+        self.line = line
+        words = line.split(separator: " ").map(String.init)
+    }
+
+    var isEmpty: Bool { words.isEmpty }
+    var first: String? { words.first }
+
+    /// The text after the first `skipping` words, as typed, without the spaces at either end.
+    func text(skipping n: Int = 0) -> String {
+        var rest = line
+        for _ in 0..<n {
+            rest = rest.drop { $0 == " " }
+            rest = rest.drop { $0 != " " }
+        }
+        rest = rest.drop { $0 == " " }
+        while rest.last == " " { rest = rest.dropLast() }
+        return String(rest)
+    }
 }
 
 extension Console {
@@ -32,20 +59,20 @@ extension Console {
                                console.say("themes: " + console.availableThemes.joined(separator: ", ") + " (current: \(console.themeName))")
                                return []
                            }
-                           return [.loadTheme(args.joined(separator: " "))]
+                           return [.loadTheme(args.text())]
                        }),
         ConsoleCommand(name: "sort", usage: "sort COLUMN [asc|desc]", group: .general, help: { _ in "sort the table by a column" },
                        arguments: { console, i in i == 0 ? console.currentTable()?.model.columns.map(\.id) ?? [] : i == 1 ? ["asc", "desc"] : [] },
-                       run: { console, args in console.sortCommand(args) }),
+                       run: { console, args in console.sortCommand(args.words) }),
         ConsoleCommand(name: "filter", usage: "filter TEXT", group: .general, help: { _ in "filter rows (!TEXT inverts; empty clears)" },
-                       run: { console, args in console.applyFilter(args.joined(separator: " ")) }),
+                       run: { console, args in console.applyFilter(args.text()) }),
         ConsoleCommand(name: "speed", usage: "speed N|max", group: .general,
                        help: { _ in "replay N stream seconds per second (1-100000), or max" },
                        arguments: { _, i in i == 0 ? ["1", "60", "600", "3600", "max"] : [] },
-                       run: { console, args in console.speedCommand(args.joined(separator: " ")) }),
+                       run: { console, args in console.speedCommand(args.text()) }),
         ConsoleCommand(name: "goto", usage: "goto TIME", group: .general,
                        help: { _ in "replay to a stream time, e.g. 2026-04-22T10:00Z (back in time re-reads the input)" },
-                       run: { console, args in console.gotoCommand(args.joined(separator: " ")) }),
+                       run: { console, args in console.gotoCommand(args.text()) }),
         ConsoleCommand(name: "pause", usage: "pause", group: .general, help: { _ in "pause or resume the replay (as Space)" },
                        run: { _, _ in [.togglePause] }),
         ConsoleCommand(name: "rejected", usage: "rejected", group: .general, help: { _ in "the rejected input lines (as R)" },
@@ -68,12 +95,12 @@ extension Console {
         ConsoleCommand(name: "snooze", usage: "snooze 6h|2d|TIME [NOTE]", group: .triage, help: { _ in "quiet until that stream time" },
                        run: { console, args in console.snoozeCommand(args) }),
         ConsoleCommand(name: "suspect", usage: "suspect [NOTE]", group: .triage, help: { _ in "decide suspect, with a note" },
-                       run: { console, args in console.decide(.suspect, note: args.isEmpty ? nil : args.joined(separator: " ")); return [] }),
+                       run: { console, args in console.decide(.suspect, note: args.isEmpty ? nil : args.text()); return [] }),
         ConsoleCommand(name: "watch", usage: "watch [NOTE]", group: .triage, help: { _ in "decide watch, with a note" },
-                       run: { console, args in console.decide(.watch, note: args.isEmpty ? nil : args.joined(separator: " ")); return [] }),
+                       run: { console, args in console.decide(.watch, note: args.isEmpty ? nil : args.text()); return [] }),
         ConsoleCommand(name: "note", usage: "note TEXT", group: .triage, help: { _ in "add a note" },
                        run: { console, args in
-                           if args.isEmpty { console.say("usage: note TEXT", .warning) } else { console.decide(.note, note: args.joined(separator: " ")) }
+                           if args.isEmpty { console.say("usage: note TEXT", .warning) } else { console.decide(.note, note: args.text()) }
                            return []
                        }),
         ConsoleCommand(name: "export", usage: "export PATH", group: .triage, help: { _ in "every case to PATH (.json, or .csv)" },
@@ -86,19 +113,22 @@ extension Console {
     static var commandNames: [String] { commands.map(\.name).sorted() }
 
     public func run(command line: String) -> [ConsoleEffect] {
-        let words = line.split(separator: " ").map(String.init)
-        guard let verb = words.first?.lowercased() else { return [] }
+        let typed = line.drop { $0 == " " }
+        let verbEnd = typed.firstIndex(of: " ") ?? typed.endIndex
+        let verb = typed[..<verbEnd].lowercased()
+        guard !verb.isEmpty else { return [] }
+        let args = CommandArguments(typed[verbEnd...])
         guard let command = Self.commands.first(where: { $0.named(verb) }) else {
             say("unknown command '\(verb)' — try " + Self.commands.map(\.name).joined(separator: ", "), .warning)
             return []
         }
         // A command that takes nothing refuses words after it: ":quit now" or ":undo 3" may
         // mean something the command does not do.
-        if !command.usage.contains(" "), words.count > 1 {
-            say("usage: \(command.usage) (it takes nothing) — got '\(words.dropFirst().joined(separator: " "))'", .warning)
+        if !command.usage.contains(" "), !args.isEmpty {
+            say("usage: \(command.usage) (it takes nothing) — got '\(args.text())'", .warning)
             return []
         }
-        return command.run(self, Array(words.dropFirst()))
+        return command.run(self, args)
     }
 
     /// What Tab offers after the words typed so far: command names, then the command's own
@@ -155,9 +185,9 @@ extension Console {
         return [.goto(t)]
     }
 
-    func clearCommand(_ args: [String]) -> [ConsoleEffect] {
+    func clearCommand(_ args: CommandArguments) -> [ConsoleEffect] {
         guard let first = args.first, let reason = ClearReason(rawValue: first.lowercased()) else { say("usage: " + Self.clearUsage, .warning); return [] }
-        var tail = Array(args.dropFirst())
+        var tail = Array(args.words.dropFirst())
         let scope = tail.first.flatMap { AllowlistScope(rawValue: $0.lowercased()) }
         if scope != nil { tail.removeFirst() }
         // A scope cut short or in the plural would otherwise become the note's first word, and
@@ -166,7 +196,7 @@ extension Console {
             say("'\(word)' is not a scope: write '\(meant.rawValue)' in full to allowlist by it, or begin the note with another word", .warning)
             return []
         }
-        decide(.clear, reason: reason, scope: scope, note: tail.isEmpty ? nil : tail.joined(separator: " "))
+        decide(.clear, reason: reason, scope: scope, note: tail.isEmpty ? nil : args.text(skipping: scope == nil ? 1 : 2))
         return []
     }
 
@@ -178,7 +208,7 @@ extension Console {
         return meant.count == 1 ? meant[0] : nil
     }
 
-    func snoozeCommand(_ args: [String]) -> [ConsoleEffect] {
+    func snoozeCommand(_ args: CommandArguments) -> [ConsoleEffect] {
         guard let first = args.first, let until = Self.streamTime(after: shownStreamTime ?? 0, spec: first) else {
             say("usage: " + Self.snoozeUsage, .warning); return []
         }
@@ -186,14 +216,14 @@ extension Console {
             say("\(Format.clock(until)) is not after the stream's time \(Format.clock(now)): a snooze runs until a later moment", .warning)
             return []
         }
-        let note = args.dropFirst().joined(separator: " ")
+        let note = args.text(skipping: 1)
         decide(.snooze, until: until, note: note.isEmpty ? nil : note)
         return []
     }
 
-    func exportCommand(_ args: [String]) -> [ConsoleEffect] {
-        // The whole rest of the line: a path with a space in it is one path, not its first word.
-        let path = args.joined(separator: " ")
+    func exportCommand(_ args: CommandArguments) -> [ConsoleEffect] {
+        // The whole rest of the line as typed: a path with spaces in it is one path, spaces kept.
+        let path = args.text()
         guard !path.isEmpty else { say("usage: export PATH (.json or .csv) — every case in the journal", .warning); return [] }
         refreshEvidence(force: true)
         return [.exportCases(path: path, caseIDs: nil)]

@@ -465,6 +465,25 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(console.message?.role, .warning)
     }
 
+    /// A path or a note is the rest of the line as typed: two spaces inside stay two, and only
+    /// the spaces at either end go.
+    func testAPathOrANoteKeepsItsInnerSpaces() {
+        let (console, _) = Self.fixture()
+        let store = MemoryCaseStore()
+        console.caseStore = store
+        XCTAssertEqual(console.run(command: "export my  report.json"), [.exportCases(path: "my  report.json", caseIDs: nil)])
+        XCTAssertEqual(console.run(command: "  export   my  report.json  "), [.exportCases(path: "my  report.json", caseIDs: nil)])
+        _ = console.run(command: "note see  ticket 42 ")
+        XCTAssertEqual(store.records.first?.decisions.last?.note, "see  ticket 42")
+        _ = console.run(command: "clear eval-lab card  shared  card")
+        XCTAssertEqual(store.records.first?.decisions.last?.note, "shared  card")
+        XCTAssertEqual(store.records.first?.decisions.last?.scope, .card)
+        _ = console.run(command: "snooze 6h  back  later")
+        XCTAssertEqual(store.records.first?.decisions.last?.note, "back  later")
+        _ = console.run(command: "suspect  farm  of 36")
+        XCTAssertEqual(store.records.first?.decisions.last?.note, "farm  of 36")
+    }
+
     /// Without UTF-8 the token arrow reads as the header's does.
     func testAsciiTerminalsWriteTheTokenArrowAsTheHeaderDoes() {
         let (console, _) = Self.fixture()
