@@ -72,6 +72,7 @@ extension Console {
                        run: { console, args in console.speedCommand(args.text()) }),
         ConsoleCommand(name: "goto", usage: "goto TIME", group: .general,
                        help: { _ in "replay to a stream time, e.g. 2026-04-22T10:00Z (back in time re-reads the input)" },
+                       more: "at speed max the replay pauses there (Space resumes)",
                        run: { console, args in console.gotoCommand(args.text()) }),
         ConsoleCommand(name: "pause", usage: "pause", group: .general, help: { _ in "pause or resume the replay (as Space)" },
                        run: { _, _ in [.togglePause] }),

@@ -249,7 +249,13 @@ public struct ConsoleSession {
                 let (result, moment) = engine.previousSuspect(wallMs: now)
                 report(result, "back to \(moment.map { Format.clock($0) } ?? "-"), when a cluster became suspect")
             case .goto(let t):
-                report(engine.seek(to: t, wallMs: now), "going to \(Format.clock(t))")
+                let result = engine.seek(to: t, wallMs: now)
+                // At max the replay would run on from the target at once, often to the end, as if
+                // the seek had done nothing: it pauses there instead (Space resumes).
+                if !engine.clock.paused, engine.clock.speed == .max, result == .forward || result == .rebuilding {
+                    engine.setPaused(true, wallMs: now)
+                }
+                report(result, "going to \(Format.clock(t))")
             case .exportCases(let path, let ids):
                 guard let journal else { console.say("no case journal to export from", .warning); break }
                 let result = CaseExportWriter.write(path: path, caseIDs: ids, journal: journal, directory: exportDirectory)

@@ -276,6 +276,56 @@ final class ConsoleSessionTests: RuntimeTestCase {
         XCTAssertTrue(arrived.contains("PAUSED"), arrived)
     }
 
+    /// `:goto` back at `max` pauses at the time asked for: running on at full speed would reach
+    /// the end again at once, as if the seek had done nothing. Space resumes.
+    func testGotoAtMaxSpeedPausesAtItsTarget() throws {
+        let path = try generate("short.ndjson", days: 1, exchanges: 2_000)
+        let engine = try ReplayEngine(speed: .max, paused: false, makeDetector: { Detector() },
+                                      makeFeed: { StreamFeed(stream: try ExchangeStream(paths: [path])) })
+        func shown(_ grid: ScreenGrid) -> StreamTime? {
+            grid.text(row: 0).split(separator: "│").map { $0.trimmingCharacters(in: .whitespaces) }
+                .first { $0.hasSuffix("Z") && $0.count == 20 }.flatMap { Timestamp.parseRFC3339($0) }
+        }
+        var typing: [Key] = []
+        var target: StreamTime?
+        var sawSeek = false
+        var arrived = "", resumed = ""
+        let deadline = Date().addingTimeInterval(60)
+        let terminal = ScriptedTerminal { grid in
+            if Date() > deadline { return .char("q") }
+            let screen = (0..<grid.height).map { grid.text(row: $0) }.joined(separator: "\n")
+            if target == nil {
+                // At the end of the input (under an hour of stream), back twenty minutes.
+                guard screen.contains("END OF INPUT"), let end = shown(grid) else { return nil }
+                let t = end - 20 * 60_000
+                target = t
+                typing = [.char(":")] + "goto \(Timestamp.format(t))".map { .char($0) } + [.enter]
+            }
+            if !typing.isEmpty { return typing.removeFirst() }
+            if !sawSeek {
+                // Keys typed ahead are read before the next frame: wait for the seek's own.
+                sawSeek = screen.contains("going to")
+                return nil
+            }
+            if arrived.isEmpty {
+                guard !screen.contains("going to"), !screen.contains("SEEKING") else { return nil }
+                arrived = screen
+                return screen.contains("PAUSED") ? .char(" ") : .char("q")
+            }
+            guard screen.contains("resumed") else { return nil }
+            resumed = screen
+            return .char("q")
+        }
+        var session = ConsoleSession(terminal: terminal, engine: engine, sourceName: "short.ndjson")
+        _ = session.run()
+        engine.stop()
+        let t = try XCTUnwrap(target, terminal.screen)
+        XCTAssertTrue(arrived.contains("PAUSED ×max"), arrived)
+        XCTAssertTrue(arrived.contains("at \(Format.clock(t)) (paused: Space resumes"), arrived)
+        XCTAssertTrue(arrived.components(separatedBy: "\n")[0].contains(Format.clock(t)), arrived)
+        XCTAssertTrue(resumed.contains("resumed at ×max"), resumed)
+    }
+
     func testReplayPacingFollowsTheInjectedClock() throws {
         // Enough exchanges to reach well past ten stream hours (at the end the clock stands).
         let path = try generate("two-days.ndjson", days: 2, exchanges: 20_000)
