@@ -525,6 +525,7 @@ final class RuleTests: XCTestCase {
         let c = try cluster(of: "a0", after: all)
         XCTAssertEqual(c.accounts.count, 8)
         assertRaised("shared_payment", c, atLeast: 1.4)
+        XCTAssertTrue(c.signals.first { $0.name == "shared_payment" }?.detail.hasPrefix("8 accounts on 1 card;") == true, describe(c))
     }
 
     func testSharedPaymentControlOfficeCard() throws {

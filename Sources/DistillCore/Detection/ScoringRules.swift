@@ -161,7 +161,7 @@ enum ScoringRules {
         ScoringRule("shared_payment", weight: 1.5, ramp: 2, RiskModel.identitiesPerCardAtFullWeight, basis: .accounts,
                     feature: "most separate identities on one card (each org once, each account without an org on its own)", appliesWhen: "a cluster",
                     value: { Double($0.context.maxIdentitiesPerCard) }, gate: { $0.context.accounts > 1 },
-                    detail: { "\($0.context.accounts) accounts on \($0.context.cards) cards; up to \($0.context.maxIdentitiesPerCard) separate identities on one card (each org once, each account without an org on its own)" },
+                    detail: { "\($0.context.accounts) accounts on \($0.context.cards) card\($0.context.cards == 1 ? "" : "s"); up to \($0.context.maxIdentitiesPerCard) separate identities on one card (each org once, each account without an org on its own)" },
                     examples: { $0.context.cardExamples }),
         ScoringRule("shared_infrastructure", weight: 1.0, ramp: 3, RiskModel.ownersPerInfrastructureAtFullWeight, basis: .accounts,
                     feature: "most independent payers on one address, range or fingerprint", appliesWhen: "a cluster",
