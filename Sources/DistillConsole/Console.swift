@@ -374,6 +374,7 @@ public final class Console {
             if currentTable() != nil { navigation.top.pane ^= 1 }
         case .whyTogether: openWhyTogether()
         case .filter:
+            if let refusal = filterRefusal { say(refusal, .warning); break }
             // Opens empty; ↑ brings back the filter in force and earlier ones.
             if let current = navigation.top.filter?.label, histories["/"]?.entries.last != current {
                 histories["/", default: PromptHistory()].record(current)
@@ -553,7 +554,18 @@ public final class Console {
         if navigation.depth == 1 && followsTop { navigation.root.selected = 0; navigation.root.selectedKey = nil }
     }
 
+    /// Why `/` and `:filter` refuse in the view on screen, or nil where they filter: one
+    /// exchange and the rejected lines have no rows, so a filter stored there would do nothing.
+    var filterRefusal: String? {
+        switch view {
+        case .exchange: return "nothing to filter in one exchange"
+        case .rejected: return "nothing to filter in the rejected lines"
+        default: return nil
+        }
+    }
+
     func applyFilter(_ text: String) -> [ConsoleEffect] {
+        if let refusal = filterRefusal { say(refusal, .warning); return [] }
         let f = RowFilter(text)
         navigation.top.filter = f
         navigation.top.selected = 0

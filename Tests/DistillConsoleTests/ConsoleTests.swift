@@ -968,3 +968,32 @@ final class SingularCountTests: XCTestCase {
         XCTAssertEqual(Format.counted(1, "exchange"), "1 exchange")
     }
 }
+
+/// One exchange has no rows: `/` and `:filter` there refuse and say why, rather than storing a
+/// filter that does nothing.
+final class ExchangeFilterTests: XCTestCase {
+    func testFilterInOneExchangeRefuses() {
+        let (console, _) = ConsoleTests.fixture()
+        for _ in 0..<4 { _ = console.handle(.enter) }  // cluster → accounts → account → session → exchange
+        guard case .exchange = console.view else { return XCTFail("not in an exchange: \(console.view)") }
+        _ = console.handle(.char("/"))
+        XCTAssertEqual(console.input, InputMode.none, "no prompt opened")
+        XCTAssertEqual(console.message?.text, "nothing to filter in one exchange")
+        XCTAssertEqual(console.message?.role, .warning)
+        _ = console.run(command: "filter farm")
+        XCTAssertEqual(console.message?.text, "nothing to filter in one exchange")
+        XCTAssertNil(console.navigation.top.filter, "no filter stored")
+        var g = ScreenGrid(width: 120, height: 30)
+        console.render(into: &g)
+        XCTAssertFalse(g.text(row: 1).contains("filter"), g.text(row: 1))
+        // Esc goes straight back up: there is no filter to clear first.
+        _ = console.handle(.escape)
+        guard case .session = console.view else { return XCTFail("not back in the session: \(console.view)") }
+        // The rejected lines are text too, with nothing to filter.
+        _ = console.handle(.char("R"))
+        XCTAssertEqual(console.view, .rejected)
+        _ = console.handle(.char("/"))
+        XCTAssertEqual(console.input, InputMode.none)
+        XCTAssertEqual(console.message?.text, "nothing to filter in the rejected lines")
+    }
+}
