@@ -211,13 +211,27 @@ extension Console {
         }
     }
 
-    /// Whether the footer lists a key bound to `action` in the view on screen. One exchange has
-    /// no rows to open, sort or filter, no other pane and no cluster to tie: those keys do
-    /// nothing there, so listing them would mislead.
+    /// Whether the footer lists a key bound to `action` in the view on screen: only where the
+    /// key acts, since a key listed where it does nothing misleads.
     func footerOffers(_ action: Action) -> Bool {
-        guard case .exchange = view else { return true }
+        let hasRows = currentTable() != nil
         switch action {
-        case .drillDown, .nextPane, .whyTogether, .filter, .cycleSort: return false
+        // Open and sort need rows; why-together needs a cluster whose accounts are listed.
+        case .drillDown, .cycleSort: return hasRows
+        case .whyTogether:
+            switch view {
+            case .clusters, .accounts: return true
+            default: return false
+            }
+        // A list of shared values has no pane beside it; one exchange, the help and the
+        // rejected lines are all pane.
+        case .nextPane:
+            if case .tieValues = view { return false }
+            return hasRows
+        // The help is searched with /; one exchange and the rejected lines refuse it.
+        case .filter: return hasRows || view == .help
+        // Decisions need a cluster or an account, which the help and the rejected lines lack.
+        case .markSuspect, .markWatch, .markClear, .addNote, .export: return view != .help && view != .rejected
         default: return true
         }
     }

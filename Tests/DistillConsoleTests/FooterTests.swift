@@ -85,3 +85,82 @@ final class ExchangeFooterTests: XCTestCase {
         XCTAssertEqual(g.text(row: 29), String(Keymap.standard.footerEntries(fitting: 120).map { " \($0.key) \($0.text) " }.joined().dropLast()))
     }
 }
+
+/// Every view's footer lists only the keys that act there: `w` where a cluster's accounts are
+/// listed, open, sort and Tab where there are rows (and a pane beside them), decisions where
+/// there is a cluster or an account to decide on.
+final class FooterPerViewTests: XCTestCase {
+    static let all = " Enter open  Esc back  Tab pane  w why  / filter  s sort  S suspect  W watch  C clear  a note  u undo  e export  Space pause  ? help  : cmd  q quit"
+    static let noWhy = " Enter open  Esc back  Tab pane  / filter  s sort  S suspect  W watch  C clear  a note  u undo  e export  Space pause  ? help  : cmd  q quit"
+
+    func footer(_ console: Console) -> String {
+        var g = ScreenGrid(width: 220, height: 40)
+        console.render(into: &g)
+        return g.text(row: 39)
+    }
+
+    /// Asserts the footer, and that `w` opens the ties exactly where the footer lists it.
+    func check(_ console: Console, _ expected: String, _ label: String, line: UInt = #line) {
+        XCTAssertEqual(footer(console), expected, label, line: line)
+        let before = console.navigation.levels.map(\.view)
+        _ = console.handle(.char("w"))
+        if expected.contains(" w why ") {
+            guard case .ties = console.view else { return XCTFail("\(label): w did not open the ties", line: line) }
+            _ = console.handle(.escape)
+        } else {
+            XCTAssertEqual(console.navigation.levels.map(\.view), before, "\(label): w acted", line: line)
+        }
+    }
+
+    func testEachViewsFooterListsOnlyKeysThatAct() throws {
+        let console = WhyTogetherTests.console()
+        let rows = try XCTUnwrap(console.currentTable()).model.rows
+        let i = try XCTUnwrap(rows.firstIndex { $0.key == "card-0" })
+        for _ in 0..<i { _ = console.handle(.down) }
+        XCTAssertEqual(console.selectedKey, "card-0")
+
+        check(console, Self.all, "clusters")
+        _ = console.handle(.enter)
+        check(console, Self.all, "accounts")
+        _ = console.handle(.enter)
+        guard case .account = console.view else { return XCTFail("not in an account: \(console.view)") }
+        check(console, Self.noWhy, "account")
+        _ = console.handle(.enter)
+        guard case .session = console.view else { return XCTFail("not in a session: \(console.view)") }
+        check(console, Self.noWhy, "session")
+        // At 120 columns the room w left goes to s, as README.md's screens show.
+        var narrow = ScreenGrid(width: 120, height: 40)
+        console.render(into: &narrow)
+        XCTAssertEqual(narrow.text(row: 39), " Enter open  Esc back  Tab pane  / filter  s sort  S suspect  W watch  C clear  Space pause  ? help  : cmd  q quit")
+        _ = console.handle(.enter)
+        guard case .exchange = console.view else { return XCTFail("not in an exchange: \(console.view)") }
+        check(console, " Esc back  S suspect  W watch  C clear  a note  u undo  e export  Space pause  ? help  : cmd  q quit", "exchange")
+        for _ in 0..<4 { _ = console.handle(.escape) }
+        XCTAssertEqual(console.view, .clusters)
+
+        _ = console.handle(.char("w"))
+        XCTAssertEqual(console.view, .ties(cluster: "card-0"))
+        check(console, Self.noWhy, "ties")
+        _ = console.handle(.enter)
+        guard case .sharedValue = console.view else { return XCTFail("not on a shared value: \(console.view)") }
+        check(console, Self.noWhy, "shared value")
+        _ = console.handle(.escape)
+        // A list of a tie's values has rows but no pane beside them.
+        let c = try XCTUnwrap(console.cluster("card-0", fallback: nil))
+        var values = ViewState(view: .tieValues(cluster: "card-0", kind: try XCTUnwrap(console.tieDetails(c).first).kind))
+        values.cluster = c
+        console.navigation.push(values)
+        check(console, " Enter open  Esc back  / filter  s sort  S suspect  W watch  C clear  a note  u undo  e export  Space pause  ? help  : cmd  q quit",
+              "tie values")
+        for _ in 0..<2 { _ = console.handle(.escape) }
+        XCTAssertEqual(console.view, .clusters)
+
+        // The help is searched with /; it and the rejected lines have nothing to decide on.
+        _ = console.handle(.char("?"))
+        check(console, " Esc back  / filter  u undo  Space pause  ? help  : cmd  q quit", "help")
+        _ = console.handle(.escape)
+        _ = console.handle(.char("R"))
+        XCTAssertEqual(console.view, .rejected)
+        check(console, " Esc back  u undo  Space pause  ? help  : cmd  q quit", "rejected")
+    }
+}
