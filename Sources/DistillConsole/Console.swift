@@ -308,9 +308,9 @@ public final class Console {
             input = .none
             return []
         case .up:
-            if let older = histories[kind, default: PromptHistory()].older(than: line.text) { line.replace(with: older) }
+            if let older = histories[kind, default: PromptHistory()].older(than: line.text) { replaceLine(with: older) }
         case .down:
-            if let newer = histories[kind]?.newer() { line.replace(with: newer) }
+            if let newer = histories[kind]?.newer() { replaceLine(with: newer) }
         case .tab:
             if case .command = input { completeCommand() }
         default:
@@ -327,11 +327,17 @@ public final class Console {
         let head = text.split(separator: " ", omittingEmptySubsequences: false).dropLast().joined(separator: " ")
         let prefix = head.isEmpty ? "" : head + " "
         if candidates.count == 1 {
-            line.replace(with: prefix + candidates[0] + " ")
+            replaceLine(with: prefix + candidates[0] + " ")
         } else {
-            line.replace(with: prefix + LineEdit.commonPrefix(candidates))
             say(candidates.joined(separator: "  "), .muted)
+            replaceLine(with: prefix + LineEdit.commonPrefix(candidates))
         }
+    }
+
+    /// Puts a history entry or a completion in the prompt; one cut at the limit is said, as a
+    /// character typed past it is.
+    private func replaceLine(with text: String) {
+        if line.replace(with: text) == .full { sayPromptFull() }
     }
 
     /// Does what a key bound to `action` does.

@@ -61,8 +61,11 @@ public struct LineEdit: Equatable, Sendable {
     }
 
     /// Replaces the whole line (a history entry, a completion) with the cursor at its end.
-    public mutating func replace(with text: String) {
+    /// `.full` when the text was cut at `limit`: the caller must say so, as for typing.
+    @discardableResult
+    public mutating func replace(with text: String) -> Outcome {
         self = LineEdit(text)
+        return characters.count < text.count ? .full : .changed
     }
 
     /// The longest text every candidate starts with.

@@ -420,4 +420,30 @@ final class PromptLimitTests: XCTestCase {
         XCTAssertEqual(console.line.text.count, LineEdit.limit)
         XCTAssertEqual(console.message?.text.hasPrefix("prompt full (200 characters)"), true, console.message?.text ?? "no message")
     }
+
+    func testAHistoryEntryOrCompletionCutAtTheLimitSaysSo() {
+        let (console, _) = ConsoleTests.fixture()
+        let long = String(repeating: "h", count: LineEdit.limit + 50)
+        console.histories[":", default: PromptHistory()].record(long)
+        console.histories[":", default: PromptHistory()].record("theme dark")
+        _ = console.handle(.char(":"))
+        // An entry that fits says nothing; one cut at the limit says so.
+        _ = console.handle(.up)
+        XCTAssertEqual(console.line.text, "theme dark")
+        XCTAssertNil(console.message)
+        _ = console.handle(.up)
+        XCTAssertEqual(console.line.text, String(long.prefix(LineEdit.limit)))
+        XCTAssertEqual(console.message?.text, "prompt full (200 characters)")
+        XCTAssertEqual(console.message?.role, .warning)
+        _ = console.handle(.escape)
+
+        // A completion that would run past the limit: the scope after a 190-letter reason.
+        _ = console.handle(.char(":"))
+        let typed = "clear " + String(repeating: "x", count: 190) + " a"
+        for c in typed { _ = console.handle(.char(c)) }
+        XCTAssertNil(console.message, "the typed line fits")
+        _ = console.handle(.tab)
+        XCTAssertEqual(console.line.text, typed + "cc")
+        XCTAssertEqual(console.message?.text, "prompt full (200 characters)")
+    }
 }
