@@ -1,3 +1,4 @@
+import DistillConsole
 import DistillCore
 import DistillFeeds
 import Foundation
@@ -236,7 +237,7 @@ final class HeadlessRun {
         // every alert after that would be lost, so a service manager must see it and restart.
         let readerLeft = session.out.closed && session.out.failure == nil && !endedOnItsOwn
         if readerLeft {
-            session.diagnose("standard output was closed by its reader after \(exchanges) exchanges: stopped, as later alerts would be lost")
+            session.diagnose("standard output was closed by its reader after \(Format.counted(exchanges, "exchange")): stopped, as later alerts would be lost")
         }
         // A source that failed (damaged input, a bus that refused), alerts or a report that could
         // not be written: not a clean end. Status 2, as `scan` gives, so that a pipeline or a

@@ -124,4 +124,26 @@ final class HeadlessSessionTests: RuntimeTestCase {
         XCTAssertEqual(whole.run(), 0)
         XCTAssertGreaterThan(all.taken, 2, "a run with alerts in it")
     }
+
+    /// What the run says when its reader left counts in words: one exchange, not "1 exchanges".
+    func testAReaderThatLeavesAfterOneExchangeIsToldInTheSingular() throws {
+        let path = try generate("one.ndjson", days: 1, exchanges: 1)
+        /// Leaves once the counters show the one exchange taken in.
+        final class LeavesAfterOne: LineSink {
+            var closed = false
+            func write(_ line: String) { if line.contains("\"exchanges\":1,") { closed = true } }
+        }
+        /// A millisecond passes at every look, so counters go out every turn of the loop.
+        final class TickingClock: MonotonicClock, @unchecked Sendable {
+            private let lock = NSLock()
+            private var now = 1_000.0
+            func nowMs() -> Double { lock.lock(); defer { lock.unlock() }; now += 1; return now }
+        }
+        var said: [String] = []
+        var session = HeadlessSession(feed: StreamFeed(stream: try ExchangeStream(paths: [path])), live: false, settings: .standard,
+                                      countersEvery: 0.001, listening: [], out: LeavesAfterOne(), clock: TickingClock())
+        session.diagnose = { said.append($0) }
+        XCTAssertEqual(session.run(), 2)
+        XCTAssertEqual(said, ["standard output was closed by its reader after 1 exchange: stopped, as later alerts would be lost"])
+    }
 }
