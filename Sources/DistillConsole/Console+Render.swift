@@ -211,6 +211,13 @@ extension Console {
         }
     }
 
+    /// Whether the view on screen has rows with a pane beside them, for Tab to move between:
+    /// a list of a tie's values has rows only.
+    var hasSidePane: Bool {
+        if case .tieValues = view { return false }
+        return currentTable() != nil
+    }
+
     /// Whether the footer lists a key bound to `action` in the view on screen: only where the
     /// key acts, since a key listed where it does nothing misleads.
     func footerOffers(_ action: Action) -> Bool {
@@ -225,9 +232,7 @@ extension Console {
             }
         // A list of shared values has no pane beside it; one exchange, the help and the
         // rejected lines are all pane.
-        case .nextPane:
-            if case .tieValues = view { return false }
-            return hasRows
+        case .nextPane: return hasSidePane
         // The help is searched with /; one exchange and the rejected lines refuse it.
         case .filter: return hasRows || view == .help
         // Decisions need a cluster or an account, which the help and the rejected lines lack.

@@ -376,8 +376,8 @@ public final class Console {
             else if navigation.top.filter != nil { navigation.top.filter = nil; say("filter cleared") }
             else if navigation.depth > 1 { navigation.pop(); message = nil }
         case .nextPane:
-            // A view that is all pane keeps it focused.
-            if currentTable() != nil { navigation.top.pane ^= 1 }
+            // A view that is all pane keeps it focused, and rows with no pane keep the rows.
+            if hasSidePane { navigation.top.pane ^= 1 }
         case .whyTogether: openWhyTogether()
         case .filter:
             if let refusal = filterRefusal { say(refusal, .warning); break }
