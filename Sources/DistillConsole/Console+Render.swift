@@ -237,6 +237,8 @@ extension Console {
         case .filter: return hasRows || view == .help
         // Decisions need a cluster or an account, which the help and the rejected lines lack.
         case .markSuspect, .markWatch, .markClear, .addNote, .export: return view != .help && view != .rejected
+        // Back clears a filter or leaves a level; the top list with no filter has neither.
+        case .back: return navigation.depth > 1 || navigation.top.filter != nil
         default: return true
         }
     }

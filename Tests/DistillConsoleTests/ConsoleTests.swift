@@ -91,7 +91,7 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(g.text(row: 15), "  +3.20  reasoning_extraction  90% of 200 prompts ask for reasoning traces")
         XCTAssertEqual(g.text(row: 16), "  +1.50  shared_payment  2 accounts on 1 card")
         XCTAssertEqual(g.text(row: 17), "           · pm_A: 2 accounts in 2 orgs")
-        XCTAssertEqual(g.text(row: 23), " Enter open  Esc back  / filter  S suspect  W watch  C clear  Space pause  ? help  : cmd  q quit")
+        XCTAssertEqual(g.text(row: 23), " Enter open  Tab pane  / filter  S suspect  W watch  C clear  Space pause  ? help  : cmd  q quit")
         XCTAssertEqual(String(g.roles(row: 23).prefix(12)), "kkkkkkffffff")
     }
 

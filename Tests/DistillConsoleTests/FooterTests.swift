@@ -10,6 +10,9 @@ final class FooterTests: XCTestCase {
         return g
     }
 
+    /// The top list with no filter: every key acts but back.
+    static func offeredAtTop(_ action: Action) -> Bool { action != .back }
+
     func testFooterShowsHelpAndQuitAndOnlyWholeEntriesAtCommonSizes() {
         let keymap = Keymap.standard
         for (w, h) in [(80, 24), (120, 40), (200, 60)] {
@@ -19,7 +22,7 @@ final class FooterTests: XCTestCase {
             XCTAssertTrue(footer.contains("q quit"), "\(w)x\(h): \(footer)")
             XCTAssertFalse(footer.contains("…"), "\(w)x\(h): an entry was cut: \(footer)")
             // The row is exactly the chosen entries, each whole, and fits the width.
-            let entries = keymap.footerEntries(fitting: w)
+            let entries = keymap.footerEntries(fitting: w, offered: Self.offeredAtTop)
             let expected = entries.map { " \($0.key) \($0.text) " }.joined()
             XCTAssertEqual(footer, String(expected.dropLast()), "\(w)x\(h)")
             XCTAssertLessThanOrEqual(TextWidth.width(of: expected), w, "\(w)x\(h)")
@@ -34,13 +37,14 @@ final class FooterTests: XCTestCase {
 
     func testFooterAt80ColumnsKeepsTheMostImportantKeys() {
         let g = render(80, 24)
-        XCTAssertEqual(g.text(row: 23), " Enter open  Esc back  / filter  S suspect  Space pause  ? help  q quit")
+        XCTAssertEqual(g.text(row: 23), " Enter open  / filter  S suspect  W watch  C clear  Space pause  ? help  q quit")
     }
 
     func testFooterAt200ColumnsShowsEveryEntry() {
         let g = render(200, 60)
         let footer = g.text(row: 59)
-        for e in Keymap.standard.footerEntries() { XCTAssertTrue(footer.contains(" \(e.key) \(e.text)"), "\(e.text): \(footer)") }
+        for e in Keymap.standard.footerEntries() where e.text != "back" { XCTAssertTrue(footer.contains(" \(e.key) \(e.text)"), "\(e.text): \(footer)") }
+        XCTAssertFalse(footer.contains("Esc back"), footer)
     }
 
     func testFooterChoiceFollowsRankAtEveryWidth() {
@@ -82,7 +86,7 @@ final class ExchangeFooterTests: XCTestCase {
         // The cluster list keeps every entry.
         for _ in 0..<4 { _ = console.handle(.escape) }
         console.render(into: &g)
-        XCTAssertEqual(g.text(row: 29), String(Keymap.standard.footerEntries(fitting: 120).map { " \($0.key) \($0.text) " }.joined().dropLast()))
+        XCTAssertEqual(g.text(row: 29), String(Keymap.standard.footerEntries(fitting: 120, offered: FooterTests.offeredAtTop).map { " \($0.key) \($0.text) " }.joined().dropLast()))
     }
 }
 
@@ -119,7 +123,7 @@ final class FooterPerViewTests: XCTestCase {
         for _ in 0..<i { _ = console.handle(.down) }
         XCTAssertEqual(console.selectedKey, "card-0")
 
-        check(console, Self.all, "clusters")
+        check(console, Self.all.replacingOccurrences(of: "  Esc back", with: ""), "clusters")
         _ = console.handle(.enter)
         check(console, Self.all, "accounts")
         _ = console.handle(.enter)
@@ -165,5 +169,32 @@ final class FooterPerViewTests: XCTestCase {
         _ = console.handle(.char("R"))
         XCTAssertEqual(console.view, .rejected)
         check(console, " Esc back  u undo  Space pause  ? help  : cmd  q quit", "rejected")
+    }
+}
+
+/// Esc acts in the top list only on a filter in force: with none, back is not listed there.
+final class BackFooterTests: XCTestCase {
+    func testBackIsListedInTheTopListOnlyWhileAFilterIsInForce() {
+        let console = WhyTogetherTests.console()
+        func footer() -> String {
+            var g = ScreenGrid(width: 220, height: 40)
+            console.render(into: &g)
+            return g.text(row: 39)
+        }
+        XCTAssertEqual(console.view, .clusters)
+        XCTAssertFalse(footer().contains("Esc back"), footer())
+        let before = console.navigation.levels
+        _ = console.handle(.escape)
+        XCTAssertEqual(console.navigation.levels, before, "Esc acted in the top list with no filter")
+        // A filter in force: Esc clears it, and the footer says so.
+        for key in [Key.char("/"), .char("c"), .enter] { _ = console.handle(key) }
+        XCTAssertNotNil(console.navigation.top.filter)
+        XCTAssertTrue(footer().contains("Esc back"), footer())
+        _ = console.handle(.escape)
+        XCTAssertNil(console.navigation.top.filter)
+        XCTAssertFalse(footer().contains("Esc back"), footer())
+        // One level down, Esc goes back up.
+        _ = console.handle(.enter)
+        XCTAssertTrue(footer().contains("Esc back"), footer())
     }
 }
