@@ -97,6 +97,41 @@ final class DetectorTests: XCTestCase {
         XCTAssertFalse(cluster(containing: "farm0", in: steady)?.ties.contains { $0.kind == .infrastructure } ?? true, "no rotation, no exit link")
     }
 
+    /// A class on its department's card, each student on a phone whose address changes with
+    /// every request. One student's phone goes out through some of a farm's proxy exits (a
+    /// mobile carrier's shared addresses). The farm's card groups still meet on their exits;
+    /// the student, whose own traffic is ordinary, does not carry the class into the farm.
+    func testAnOrdinaryAccountOnAFarmsExitDoesNotJoinItsCardGroupToTheFarm() {
+        let farm = (0..<16).map { "farm\($0)" }
+        let students = (0..<10).map { "student\($0)" }
+        var exchanges = Self.traffic(accounts: farm, perAccount: 40, hours: 20, independent: true) { a, i, ts in
+            let k = Int(a.dropFirst(4))!
+            var e = Self.farmExchange(a, card: "card-\(k / 4)", ip: "203.0.113.\((7 * k + i) % 13)", i, ts)
+            e.orgID = nil
+            if i % 3 != 0 {
+                e.promptText = "Could you help me with " + SignalTests.randomWords(9, seed: "\(a)#\(i)").joined(separator: " ")
+                e.outputTokens = 300
+                e.reasoningTokens = 0
+            }
+            return e
+        }
+        exchanges += Self.traffic(accounts: students, perAccount: 24, hours: 20, independent: true) { a, i, ts in
+            let k = Int(a.dropFirst(7))!
+            let ip = k == 0 && i % 2 == 0 ? "203.0.113.\(i % 13)" : "100.64.\(k).\(i + 1)"
+            var e = Self.benignExchange(a, i, ts, ip: ip)
+            e.paymentFP = "department-card"
+            e.orgID = "org-university"
+            return e
+        }
+        let detector = Detector()
+        detector.ingest(exchanges.sorted { $0.ts < $1.ts })
+        let snap = detector.snapshot(includeQuiet: true)
+        let c = try! XCTUnwrap(cluster(containing: "farm0", in: snap))
+        XCTAssertEqual(Set(c.accounts), Set(farm), "\(c.accounts)")
+        XCTAssertTrue(c.ties.contains { $0.kind == .infrastructure }, "\(c.ties.map(\.kind))")
+        XCTAssertEqual(Set(cluster(containing: "student0", in: snap)?.accounts ?? []), Set(students))
+    }
+
     /// A university's research group: twenty accounts on one grant card behind the campus NAT,
     /// one-shot "think step by step" benchmark prompts from one template round the clock,
     /// answers of 1,200 tokens. It scores as high as a farm, but asks for no reasoning trace and

@@ -205,7 +205,7 @@ struct ClusterBuilder {
         linkPooledYoungAccounts(behaviour: behaviour, stats: stats, scorer: scorer, placed: placed, forest: &forest, linked: &linked)
         // After every link that decides which groups an identity placed: card groups met on an
         // exit are one farm, not groups to keep apart from template copies.
-        linkCardGroupsOnSharedExits(stats: stats, scorer: scorer, forest: &forest, linked: &linked)
+        linkCardGroupsOnSharedExits(behaviour: behaviour, stats: stats, scorer: scorer, forest: &forest, linked: &linked)
 
         // Coordination ties as found at the last scheduled search (accounts new since then have none).
         if let ties = coordination.ties {
@@ -369,7 +369,7 @@ struct ClusterBuilder {
     /// own address. Such an address joins its rotating card groups when their traffic, pooled,
     /// is notable; the accounts themselves may each be too light to say so (a few dozen
     /// prompts a day, most of them cover).
-    private func linkCardGroupsOnSharedExits(stats: AccountStatsTable, scorer: RiskModel,
+    private func linkCardGroupsOnSharedExits(behaviour: [Double], stats: AccountStatsTable, scorer: RiskModel,
                                              forest: inout UnionFind, linked: inout [TieKind.Set]) {
         // The exit is the evidence of one operator; the traffic need only be notable, the mark
         // below which nothing an account does is worth a second look.
@@ -377,14 +377,30 @@ struct ClusterBuilder {
         let accounts = evidence.accounts
         let cards = evidence.tables[ValueKind.card.rawValue].states
         let table = evidence.tables[ValueKind.ip.rawValue]
+        // A card that pays for one declared org alone is a customer in the open (a department
+        // paying for its class). One of its accounts whose own traffic reads as ordinary is one
+        // of the exit's other users: mobile and residential exits are people's addresses, and a
+        // student who came through a farm's exit does not make the class part of the farm.
+        var oneOrgCards: [Int32: Bool] = [:]
+        func paysForOneOrg(_ card: Int32) -> Bool {
+            if let known = oneOrgCards[card] { return known }
+            let members = cards[Int(card)].members
+            let org = members.first.map { accounts[Int($0)].firstOrgSlot } ?? -1
+            let one = org >= 0 && cards[Int(card)].overflow == 0 && members.allSatisfy { accounts[Int($0)].firstOrgSlot == org }
+            oneOrgCards[card] = one
+            return one
+        }
         // Only accounts that rotate through exits: accounts that keep their address are a
         // household, an office or a lab behind its NAT, and the owner check above judges those.
         func groupCard(_ m: Int32) -> Int32 {
             let card = accounts[Int(m)].firstCardSlot
             guard card >= 0 else { return -1 }
             let count = cards[Int(card)].memberCount
-            guard count >= 2 && count <= settings.maxAccountsPerLinkingCard else { return -1 }
-            return stats[Int(m)].ipRotation >= settings.maxRotationForAddressLink ? card : -1
+            guard count >= 2 && count <= settings.maxAccountsPerLinkingCard,
+                  stats[Int(m)].ipRotation >= settings.maxRotationForAddressLink else { return -1 }
+            let b = behaviour[Int(m)]
+            if b >= 0 && b < notable && paysForOneOrg(card) { return -1 }
+            return card
         }
         table.states.withUnsafeBufferPointer { states in
             var grouped: [Int32] = []
