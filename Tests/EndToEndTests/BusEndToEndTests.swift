@@ -527,6 +527,17 @@ final class BusEndToEndTests: XCTestCase {
         publisher.waitUntilExit()
         XCTAssertEqual(publisher.terminationStatus, 0, log("publish.err"))
         XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), expected)
+
+        // A standby started now reads the killed worker's summaries too, moments after the live
+        // workers' latest; by the stream's own clock that worker went quiet long before them, so
+        // it is not counted as a worker, nor as a second one on partitions 8-15.
+        let standbyReport = folder.appendingPathComponent("standby.json").path
+        let standby = try Headless(["--nats", url, "--report", standbyReport])
+        try waitForEnd(standby)
+        XCTAssertEqual(try String(contentsOfFile: standbyReport, encoding: .utf8), expected)
+        XCTAssertEqual(standby.counters["bus_workers"] as? Int, 2, "\(standby.counters)")
+        XCTAssertEqual(standby.counters["bus_shared"] as? [Int], [], "\(standby.counters)")
+        XCTAssertEqual(standby.counters["bus_unowned"] as? [Int], [], "\(standby.counters)")
     }
 
     /// Workers started with overlapping `--partitions` ranges share the overlap's records, so

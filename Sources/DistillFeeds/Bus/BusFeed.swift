@@ -153,7 +153,13 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
             var lateHanded = Set<UInt64>()
             var lateItems = false
             func late(_ p: Int, _ items: [ShardSummary.Item]) { handOn(p, items); lateItems = true }
-            var heard: [String: (partitions: Set<Int>, at: Date)] = [:]
+            /// Per worker: the partitions it summarised, when its last summary was read here, and
+            /// when the stream stored it (the server's clock).
+            var heard: [String: (partitions: Set<Int>, at: Date, stored: Int64)] = [:]
+            /// The stored time of the newest summary read: the stream's own clock, so that a
+            /// coordinator reading old summaries (a standby catching up) sees which workers had
+            /// gone quiet by then, without comparing the server's clock with this host's.
+            var newestStored: Int64 = 0
             var lag: UInt64 = 0
             /// Whether the client's connection to the server is up; a read can fail while it is,
             /// and an outage shows no failed read while the client waits to reconnect.
@@ -162,7 +168,10 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
             var newPartition = false
             func refreshStatus() {
                 let now = Date()
-                heard = heard.filter { now.timeIntervalSince($0.value.at) < workerTimeout }
+                let quietLimit = Int64(workerTimeout * 1e9)
+                heard = heard.filter {
+                    now.timeIntervalSince($0.value.at) < workerTimeout && ($0.value.stored == 0 || newestStored - $0.value.stored < quietLimit)
+                }
                 var s = BusStatus(heard: heard.mapValues(\.partitions), partitions: partitions)
                 // Asked only while connected, and not for long: a server shutting down stops
                 // answering before it drops its clients, and while this waits the status
@@ -199,9 +208,12 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
                 }
                 for item in read {
                     // Rejections name the summary's sequence number in the summary stream as its line.
-                    let bytes: [UInt8], sequence: UInt64
+                    let bytes: [UInt8], sequence: UInt64, stored: Int64
                     switch item {
-                    case .summary(let number, let summaryBytes): sequence = number; bytes = summaryBytes
+                    case .summary(let number, let summaryBytes, let storedAt):
+                        sequence = number; bytes = summaryBytes
+                        stored = storedAt
+                        newestStored = max(newestStored, storedAt)
                     case .gone(let range):
                         // Removed from the stream (its limits, an operator): lost to this
                         // coordinator, so said rather than waited for, and counted once per summary.
@@ -223,8 +235,9 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
                     }
                     let p = summary.partition
                     if heard[summary.worker]?.partitions.contains(p) != true { newPartition = true }
-                    heard[summary.worker, default: ([], Date())].partitions.insert(p)
+                    heard[summary.worker, default: ([], Date(), 0)].partitions.insert(p)
                     heard[summary.worker]!.at = Date()
+                    heard[summary.worker]!.stored = max(heard[summary.worker]!.stored, stored)
                     var i = 0
                     let entries = summary.entries
                     while i < entries.count {
@@ -287,7 +300,7 @@ public final class BusFeed: ExchangeFeed, @unchecked Sendable {
 /// have summaries dropped by its client, and at most `ahead` are held here.
 private final class SummaryReader: @unchecked Sendable {
     enum Item {
-        case summary(sequence: UInt64, [UInt8])
+        case summary(sequence: UInt64, [UInt8], storedAt: Int64)
         /// Sequence numbers the stream no longer holds.
         case gone(ClosedRange<UInt64>)
     }
@@ -342,11 +355,12 @@ private final class SummaryReader: @unchecked Sendable {
                 if let message = try bus.message(in: stream, subject: subject, from: next, waitMs: 3_000) {
                     let sequence = message.sequence
                     let bytes = message.bytes
+                    let storedAt = message.storedAt
                     message.release()
                     guard sequence >= next else { throw BusError("stream \(stream) answered summary \(sequence) when asked for \(next) or later") }
                     condition.withLock {
                         if sequence > next { items.append(.gone(next...(sequence - 1))) }
-                        items.append(.summary(sequence: sequence, bytes))
+                        items.append(.summary(sequence: sequence, bytes, storedAt: storedAt))
                         failure = nil
                         condition.broadcast()
                     }

@@ -354,6 +354,10 @@ public struct BusMessage: @unchecked Sendable {
 
     public var bytes: [UInt8] { withData { Array($0) } }
 
+    /// When the stream stored it, in nanoseconds since 1970 by the server's clock (0 when the
+    /// message was not read from a stream).
+    public var storedAt: Int64 { natsMsg_GetTime(message) }
+
     public func header(_ key: String) -> String? { dw_msg_header(message, key).map { String(cString: $0) } }
 
     public func acknowledge(waiting: Bool = false) throws(BusError) {
