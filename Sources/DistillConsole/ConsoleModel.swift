@@ -38,6 +38,13 @@ public final class DetectorDataSource: ConsoleDataSource {
     }
     public func ties(of accounts: [String]) -> [TieDetail] { detector.tieDetails(accounts: accounts) }
     public func sharedValue(_ ref: SharedValueRef) -> SharedValueDetail? { detector.sharedValue(ref) }
+
+    /// After a seek back or a restored checkpoint the detail starts there: an account not seen
+    /// since has none, which the empty list says rather than looking like an account without sessions.
+    public func drillDownNote(_ account: String) -> String? {
+        guard let inspector = detector.inspector, let since = inspector.keptSince, inspector.sessions(account).isEmpty else { return nil }
+        return "(detail is kept from \(Format.shortTime(since)), where this replay restarted; the account has not been seen since)"
+    }
 }
 
 /// What the feed reports to the status bar.

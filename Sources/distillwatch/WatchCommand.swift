@@ -145,7 +145,11 @@ struct WatchCommand: ParsableCommand {
                                       },
                                       prepareDetector: { [allowlist, keepsDetail] d in
                                           // Drill-down detail is not kept in keyframes: it fills again from here.
-                                          if keepsDetail { d.inspector = ExchangeInspector() }
+                                          if keepsDetail {
+                                              let inspector = ExchangeInspector()
+                                              inspector.keptSince = d.streamTime
+                                              d.inspector = inspector
+                                          }
                                           d.allowlist = allowlist.current
                                       },
                                       // On disk a long recording keeps keyframes hours apart, not days.

@@ -354,6 +354,29 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(evidence.orgs, ["org-farm-a", "org-farm-b"])
     }
 
+    /// A replay gone back to a keyframe keeps detail only from there: an account not seen since
+    /// has an empty session list, which says why (and when the detail starts) instead of
+    /// looking like an account with no sessions. An account seen since shows its sessions.
+    func testAnEmptySessionListAfterASeekBackSaysWhereTheDetailStarts() {
+        let detector = Detector()
+        let inspector = ExchangeInspector()
+        inspector.keptSince = Self.t0 + 3_600_000
+        detector.inspector = inspector
+        detector.ingest(Exchange(ts: Self.t0 + 3_700_000, accountID: "seen", requestID: "s-1", sessionID: "s",
+                                 inputTokens: 100, outputTokens: 200, promptText: "hello"))
+        let source = DetectorDataSource(detector: detector)
+        XCTAssertNil(source.drillDownNote("seen"))
+        XCTAssertEqual(source.drillDownNote("unseen"),
+                       "(detail is kept from \(Format.shortTime(Self.t0 + 3_600_000)), where this replay restarted; the account has not been seen since)")
+        let console = Console(snapshot: detector.snapshot(), status: FeedStatus(source: "t", mode: .replay(speed: 1), ingestRate: 0, rejected: 0),
+                              source: source)
+        XCTAssertEqual(console.sessionTable(account: "unseen").emptyText, source.drillDownNote("unseen"))
+        XCTAssertEqual(console.sessionTable(account: "seen").rows.count, 1)
+        // Detail kept from the start of the input needs no such note.
+        inspector.keptSince = nil
+        XCTAssertNil(source.drillDownNote("unseen"))
+    }
+
     /// Room goes to what is cut before the flexible column, a cut header keeps its sort arrow,
     /// a long pane title stops short of the position, and long fields wrap under their label.
     func testWideAndNarrowLayoutsShowWhatMatters() {

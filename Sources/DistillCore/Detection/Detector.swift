@@ -68,7 +68,8 @@ public final class Detector {
 
     var accounts: [AccountState] { evidence.accounts }
     var streamStart: StreamTime? { evidence.streamStart }
-    var streamTime: StreamTime? { evidence.streamTime }
+    /// The newest exchange's time.
+    public var streamTime: StreamTime? { evidence.streamTime }
     /// Exchanges ingested since this detector was made.
     public var exchangeCount: Int { evidence.exchangeCount }
     /// Every account seen so far, folded ones included.

@@ -138,6 +138,9 @@ public final class ExchangeInspector {
     private var index: [String: Int] = [:]
     /// Accounts forgotten to stay within `maxAccounts`.
     public private(set) var evictedAccounts = 0
+    /// Where the detail begins when not at the start of the input: the stream time of the
+    /// keyframe or checkpoint the detector was restored from, which holds no detail.
+    public var keptSince: StreamTime?
 
     public init(maxAccounts: Int = 20_000, maxSessions: Int = 4, maxExchangesPerSession: Int = 6, maxValues: Int = 8) {
         self.maxAccounts = max(1, maxAccounts)
