@@ -41,8 +41,10 @@ public final class DetectorDataSource: ConsoleDataSource {
 
     /// After a seek back or a restored checkpoint the detail starts there: an account not seen
     /// since has none, which the empty list says rather than looking like an account without sessions.
+    /// One seen since whose detail the inspector let go (it keeps a bounded number) gets no note.
     public func drillDownNote(_ account: String) -> String? {
-        guard let inspector = detector.inspector, let since = inspector.keptSince, inspector.sessions(account).isEmpty else { return nil }
+        guard let inspector = detector.inspector, let since = inspector.keptSince, inspector.sessions(account).isEmpty,
+              let lastSeen = detector.accountFigures(account)?.lastSeen, lastSeen < since else { return nil }
         return "(detail is kept from \(Format.shortTime(since)), where this replay restarted; the account has not been seen since)"
     }
 }

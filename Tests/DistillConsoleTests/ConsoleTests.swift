@@ -358,20 +358,31 @@ final class ConsoleTests: XCTestCase {
     /// has an empty session list, which says why (and when the detail starts) instead of
     /// looking like an account with no sessions. An account seen since shows its sessions.
     func testAnEmptySessionListAfterASeekBackSaysWhereTheDetailStarts() {
+        // The detector as a keyframe restores it: "unseen" is known, its detail is not.
         let detector = Detector()
-        let inspector = ExchangeInspector()
-        inspector.keptSince = Self.t0 + 3_600_000
+        detector.ingest(Exchange(ts: Self.t0, accountID: "unseen", requestID: "u-1", sessionID: "u",
+                                 inputTokens: 100, outputTokens: 200, promptText: "hello"))
+        let since = Self.t0 + 3_600_000
+        let inspector = ExchangeInspector(maxAccounts: 1)
+        inspector.keptSince = since
         detector.inspector = inspector
-        detector.ingest(Exchange(ts: Self.t0 + 3_700_000, accountID: "seen", requestID: "s-1", sessionID: "s",
+        detector.ingest(Exchange(ts: since + 100_000, accountID: "seen", requestID: "s-1", sessionID: "s",
                                  inputTokens: 100, outputTokens: 200, promptText: "hello"))
         let source = DetectorDataSource(detector: detector)
         XCTAssertNil(source.drillDownNote("seen"))
         XCTAssertEqual(source.drillDownNote("unseen"),
-                       "(detail is kept from \(Format.shortTime(Self.t0 + 3_600_000)), where this replay restarted; the account has not been seen since)")
+                       "(detail is kept from \(Format.shortTime(since)), where this replay restarted; the account has not been seen since)")
         let console = Console(snapshot: detector.snapshot(), status: FeedStatus(source: "t", mode: .replay(speed: 1), ingestRate: 0, rejected: 0),
                               source: source)
         XCTAssertEqual(console.sessionTable(account: "unseen").emptyText, source.drillDownNote("unseen"))
         XCTAssertEqual(console.sessionTable(account: "seen").rows.count, 1)
+        // An account seen since whose detail the inspector let go is not said to be unseen.
+        detector.ingest(Exchange(ts: since + 200_000, accountID: "later", requestID: "l-1", sessionID: "l",
+                                 inputTokens: 100, outputTokens: 200, promptText: "hello"))
+        XCTAssertEqual(inspector.evictedAccounts, 1)
+        for account in ["seen", "later"] where inspector.sessions(account).isEmpty {
+            XCTAssertNil(source.drillDownNote(account), account)
+        }
         // Detail kept from the start of the input needs no such note.
         inspector.keptSince = nil
         XCTAssertNil(source.drillDownNote("unseen"))
