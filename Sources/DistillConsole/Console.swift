@@ -151,7 +151,7 @@ public final class Console {
             navigation.root.selectedKey = cluster.key
             navigation.followsTop = false
             settle()
-            say("\(count) account\(count == 1 ? "" : "s") joined suspect cluster \(cluster.key) (risk \(String(format: "%.2f", cluster.risk)), \(Format.counted(cluster.accounts.count, "account"))) at \(Format.clock(moment)); paused, Space resumes",
+            say("\(Format.counted(count, "account")) joined suspect cluster \(cluster.key) (risk \(String(format: "%.2f", cluster.risk)), \(Format.counted(cluster.accounts.count, "account"))) at \(Format.clock(moment)); paused, Space resumes",
                 .warning)
             return
         }
