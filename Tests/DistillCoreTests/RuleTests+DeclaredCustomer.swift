@@ -112,3 +112,42 @@ extension RuleTests {
         XCTAssertEqual(asking.verdict, .suspect, describe(asking))
     }
 }
+
+/// An org is billed as one customer. A farm that declares one org for all its accounts while
+/// paying with several cards gains nothing by it: the cards say the org is not one payer.
+extension RuleTests {
+    /// Eighty accounts running copies of one private coding harness round the clock (tool
+    /// sessions of eight turns, short answers, a fifth of them long), all declaring `org`, paying
+    /// with `cards` cards.
+    static func agenticFleet(org: String, cards: Int) -> [Exchange] {
+        let fleet = (0..<80).map { "agent\($0)" }
+        return D.traffic(accounts: fleet, perAccount: 144, hours: 36) { a, i, ts in
+            let k = Int(a.dropFirst(5))!
+            let long = k < 40 ? i % 3 == 0 : i % 10 == 0
+            return Exchange(ts: ts, accountID: a, requestID: "\(a)-\(i)", orgID: org, sessionID: "\(a)-s\(i / 8)",
+                            clientIP: "203.0.113.\(k % 16)", userAgent: "harness/1.0", paymentFP: "card-\(k % cards)", model: "m1",
+                            inputTokens: 6000, outputTokens: long ? 2400 : 300, reasoningTokens: 150,
+                            promptText: "Continue the task: " + S.randomWords(10, seed: "\(a)#\(i)").joined(separator: " "),
+                            systemFP: "sha256:private-harness", toolsFP: "sha256:private-tools")
+        }
+    }
+
+    func testOneDeclaredOrgOverSeveralCardsIsNoCustomerInTheOpen() throws {
+        for cards in [4, 80] {
+            let c = try cluster("agent0", in: snapshot(Self.agenticFleet(org: "org-fleet", cards: cards)))
+            XCTAssertEqual(c.accounts.count, 80, describe(c))
+            XCTAssertEqual(c.verdict, .suspect, "\(cards) cards: \(describe(c))")
+            XCTAssertTrue(c.signals.contains { $0.name == "coordinated_harness" && $0.weight > 0 }, describe(c))
+            let split = try XCTUnwrap(c.signals.first { $0.name == "split_payment" && $0.weight > 0 }, describe(c))
+            XCTAssertEqual(split.detail, "the accounts of one declared org pay with \(cards) different cards")
+        }
+    }
+
+    /// The same fleet on the org's one card is one customer's agents, judged on its own traffic.
+    func testOneDeclaredOrgOnOneCardKeepsItsCopiesToItself() throws {
+        let c = try cluster("agent0", in: snapshot(Self.agenticFleet(org: "org-fleet", cards: 1)))
+        XCTAssertEqual(c.accounts.count, 80, describe(c))
+        XCTAssertNotEqual(c.verdict, .suspect, describe(c))
+        XCTAssertFalse(c.signals.contains { ["coordinated_harness", "split_payment"].contains($0.name) && $0.weight > 0 }, describe(c))
+    }
+}

@@ -40,6 +40,7 @@ final class RuleTests: XCTestCase {
             "model_pivot": (testModelPivotRaised, testModelPivotControlEarlyAdopter, testModelPivotVariationTrickleOnOldModel),
             "high_volume": (testHighVolumeRaised, testHighVolumeControlBusyDay, testHighVolumeVariationBurstsWithPauses),
             "shared_payment": (testSharedPaymentRaised, testSharedPaymentControlOfficeCard, testSharedPaymentVariationCardsInPairs),
+            "split_payment": (testSplitPaymentRaised, testSplitPaymentControlCompanyCardReplaced, testSplitPaymentVariationOrgPerCard),
             "shared_infrastructure": (testSharedInfrastructureRaised, testSharedInfrastructureControlOfficeNAT,
                                       testSharedInfrastructureVariationAddressPerAccountInOneRange),
             "synchronised_templates": (testSynchronisedTemplatesRaised, testSynchronisedTemplatesControlOwnTemplates,
@@ -543,6 +544,33 @@ final class RuleTests: XCTestCase {
         let c = try cluster("f0", in: snapshot(Self.farm { e, _, k, _ in e.paymentFP = "card-pair-\(k / 2)" }))
         assertNotRaised("shared_payment", c)
         assertStillSuspect(c, escaped: "shared_payment", accounts: 8)
+    }
+
+    // MARK: split_payment
+
+    func testSplitPaymentRaised() throws {
+        // The farm declares one org for its eight accounts and pays with a card for each.
+        let c = try cluster("f0", in: snapshot(Self.farm { e, _, k, _ in e.orgID = "org-farm"; e.paymentFP = "card-\(k)" }))
+        XCTAssertEqual(c.accounts.count, 8)
+        assertRaised("split_payment", c, atLeast: 1.4)
+        XCTAssertEqual(c.verdict, .suspect, describe(c))
+    }
+
+    func testSplitPaymentControlCompanyCardReplaced() throws {
+        // A company's eight accounts in its org: the first five on the old card, the three
+        // opened after it was replaced on the new one.
+        let all = (0..<8).flatMap { k in S.trace("a\(k)", count: 10) { e, _ in e.paymentFP = k < 5 ? "card-old" : "card-new"; e.orgID = "org-office" } }
+        let c = try cluster(of: "a0", after: all)
+        XCTAssertEqual(c.accounts.count, 8, "one org is one cluster")
+        assertNotRaised("split_payment", c)
+    }
+
+    func testSplitPaymentVariationOrgPerCard() throws {
+        // Escape: an org per pair of accounts, each pair on its own card. No org spans cards, and
+        // the farm's range and behaviour still hold it together and suspect.
+        let c = try cluster("f0", in: snapshot(Self.farm { e, _, k, _ in e.orgID = "org-\(k / 2)"; e.paymentFP = "card-\(k / 2)" }))
+        assertNotRaised("split_payment", c)
+        assertStillSuspect(c, escaped: "split_payment", accounts: 8)
     }
 
     // MARK: shared_infrastructure

@@ -216,6 +216,9 @@ struct RiskModel {
         var mostAccountsOnOneCard = 0
         var cards = 0
         var cardExamples: [String] = []
+        /// Most cards paying for the members of one declared org (each member's first card).
+        var maxCardsPerOrg = 0
+        var splitPaymentExamples: [String] = []
         var orgExamples: [String] = []
         /// Independent owners that share one IP or range inside the cluster.
         var maxOwnersPerInfrastructure = 0
@@ -234,9 +237,12 @@ struct RiskModel {
         /// Members in step with another member's active windows.
         var synchronisedAccounts = 0
         var synchronyExamples: [String] = []
-        /// Every member declares the same org: one customer's team, whose accounts working in
-        /// step, from one template, signed up together, is what a team does. Coordination is
-        /// evidence of a hidden common operator; here the operator is declared.
+        /// Every member declares the same org and the org pays as one customer does: one card
+        /// for at least half of them, or no card shown at all. A team whose accounts work in
+        /// step, from one template, signed up together, is doing what a team does; coordination
+        /// is evidence of a hidden common operator, and here the operator is declared. The org
+        /// is a free field, so the card must agree: a farm that declares one org over many
+        /// cards keeps its cards apart for the chargebacks, which no team does.
         var oneDeclaredOrg = false
     }
 
@@ -248,7 +254,7 @@ struct RiskModel {
         c.spanDays = max(1.0 / 24, Double(now - first) / 86_400_000)
         guard members.count > 1 else { return c }
         let org = accounts[Int(members[0])].firstOrgSlot
-        c.oneDeclaredOrg = org >= 0 && members.allSatisfy { accounts[Int($0)].firstOrgSlot == org }
+        let oneOrg = org >= 0 && members.allSatisfy { accounts[Int($0)].firstOrgSlot == org }
         // Sets of accounts, slots and owners here are sorted arrays: hashing every member of
         // every cluster into `Set`s with SipHash was most of the time of an evaluation.
         let sortedMembers = members.sorted()
@@ -263,6 +269,7 @@ struct RiskModel {
         let cardSlots = Self.distinctInOrder(members.lazy.map { accounts[Int($0)].firstCardSlot })
         c.cards = cardSlots.count
         c.mostAccountsOnOneCard = ClusterBuilder.accountsOnTopCard(members, accounts: accounts)
+        c.oneDeclaredOrg = oneOrg && (c.mostAccountsOnOneCard == 0 || c.mostAccountsOnOneCard * 2 >= members.count)
         var perCard: [(Int, String)] = []
         let cards = evidence.tables[ValueKind.card.rawValue].states
         for slot in cardSlots where c.maxIdentitiesPerCard < identityCap {
@@ -304,6 +311,34 @@ struct RiskModel {
         if examples {
             perCard.sort { $0.0 > $1.0 }
             c.cardExamples = perCard.prefix(4).map(\.1)
+        }
+        // Cards per declared org, the mirror of orgs per card: an org is billed as one
+        // customer, so its accounts spread over many cards are separate payers under one name.
+        var orgCards: [Int64] = []
+        for m in members {
+            let org = accounts[Int(m)].firstOrgSlot, card = accounts[Int(m)].firstCardSlot
+            if org >= 0 && card >= 0 { orgCards.append(Int64(org) << 32 | Int64(card)) }
+        }
+        if orgCards.count >= 2 {
+            orgCards.sort()
+            var perOrg: [(cards: Int, accounts: Int, org: Int32)] = []
+            var k = 0
+            while k < orgCards.count {
+                let org = orgCards[k] >> 32
+                var cardCount = 0, accountCount = 0
+                while k < orgCards.count && orgCards[k] >> 32 == org {
+                    if accountCount == 0 || orgCards[k - 1] != orgCards[k] { cardCount += 1 }
+                    accountCount += 1
+                    k += 1
+                }
+                c.maxCardsPerOrg = max(c.maxCardsPerOrg, cardCount)
+                if examples && cardCount >= 2 { perOrg.append((cardCount, accountCount, Int32(org))) }
+            }
+            if examples {
+                let orgs = evidence.tables[ValueKind.org.rawValue].states
+                c.splitPaymentExamples = perOrg.sorted { ($0.cards, $1.org) > ($1.cards, $0.org) }.prefix(4)
+                    .map { "\(orgs[Int($0.org)].display): \($0.accounts) accounts on \($0.cards) cards" }
+            }
         }
 
         // Infrastructure shared across owners inside the cluster.
