@@ -132,6 +132,40 @@ final class DetectorTests: XCTestCase {
         XCTAssertEqual(Set(cluster(containing: "student0", in: snap)?.accounts ?? []), Set(students))
     }
 
+    /// A family on one card, each member with an org of its own or none, at home on one address;
+    /// the child's phone comes out through exits of a farm's proxy pool. The family is one
+    /// customer with a home of its own, and the child's ordinary traffic does not carry it into
+    /// the farm.
+    func testAFamilyCardMetOnAFarmsExitStaysOutOfTheFarm() {
+        let farm = (0..<16).map { "farm\($0)" }
+        let family = (0..<4).map { "family\($0)" }
+        var exchanges = Self.traffic(accounts: farm, perAccount: 40, hours: 20, independent: true) { a, i, ts in
+            let k = Int(a.dropFirst(4))!
+            var e = Self.farmExchange(a, card: "card-\(k / 4)", ip: "203.0.113.\((7 * k + i) % 13)", i, ts)
+            e.orgID = nil
+            if i % 3 != 0 {
+                e.promptText = "Could you help me with " + SignalTests.randomWords(9, seed: "\(a)#\(i)").joined(separator: " ")
+                e.outputTokens = 300
+                e.reasoningTokens = 0
+            }
+            return e
+        }
+        exchanges += Self.traffic(accounts: family, perAccount: 24, hours: 20, independent: true) { a, i, ts in
+            let k = Int(a.dropFirst(6))!
+            let ip = k == 0 && i % 2 == 0 ? "203.0.113.\(i % 13)" : "198.51.100.7"
+            var e = Self.benignExchange(a, i, ts, ip: ip)
+            e.paymentFP = "family-card"
+            e.orgID = k % 2 == 0 ? "org-\(a)" : nil
+            return e
+        }
+        let detector = Detector()
+        detector.ingest(exchanges.sorted { $0.ts < $1.ts })
+        let snap = detector.snapshot(includeQuiet: true)
+        let c = try! XCTUnwrap(cluster(containing: "farm0", in: snap))
+        XCTAssertEqual(Set(c.accounts), Set(farm), "\(c.accounts)")
+        XCTAssertEqual(Set(cluster(containing: "family0", in: snap)?.accounts ?? []), Set(family))
+    }
+
     /// A university's research group: twenty accounts on one grant card behind the campus NAT,
     /// one-shot "think step by step" benchmark prompts from one template round the clock,
     /// answers of 1,200 tokens. It scores as high as a farm, but asks for no reasoning trace and

@@ -377,18 +377,38 @@ struct ClusterBuilder {
         let accounts = evidence.accounts
         let cards = evidence.tables[ValueKind.card.rawValue].states
         let table = evidence.tables[ValueKind.ip.rawValue]
-        // A card that pays for one declared org alone is a customer in the open (a department
-        // paying for its class). One of its accounts whose own traffic reads as ordinary is one
-        // of the exit's other users: mobile and residential exits are people's addresses, and a
-        // student who came through a farm's exit does not make the class part of the farm.
-        var oneOrgCards: [Int32: Bool] = [:]
-        func paysForOneOrg(_ card: Int32) -> Bool {
-            if let known = oneOrgCards[card] { return known }
+        // A card that pays for one customer in the open: one declared org alone (a department
+        // paying for its class), or a place of its own, an address only the card's accounts use
+        // and at least two of them mostly keep to (a family's home, a hackathon's venue). One of
+        // its accounts whose own traffic reads as ordinary, or is too little to read, is one of
+        // the exit's other users: mobile and residential exits are people's addresses, and a
+        // student or a child who came out through a farm's exit does not bring the class or the
+        // family into the farm. A farm's card groups rotate through exits other cards use too.
+        var oneCustomerCards: [Int32: Bool] = [:]
+        func paysForOneCustomer(_ card: Int32) -> Bool {
+            if let known = oneCustomerCards[card] { return known }
             let members = cards[Int(card)].members
             let org = members.first.map { accounts[Int($0)].firstOrgSlot } ?? -1
-            let one = org >= 0 && cards[Int(card)].overflow == 0 && members.allSatisfy { accounts[Int($0)].firstOrgSlot == org }
-            oneOrgCards[card] = one
+            let complete = cards[Int(card)].overflow == 0
+            let oneOrg = org >= 0 && complete && members.allSatisfy { accounts[Int($0)].firstOrgSlot == org }
+            let one = oneOrg || (complete && hasAPlaceOfItsOwn(members, card: card))
+            oneCustomerCards[card] = one
             return one
+        }
+        // At home most of the time: a family's phones add fresh carrier addresses now and then.
+        func keepsAddress(_ m: Int32) -> Bool { stats[Int(m)].ipRotation < 2 * settings.maxRotationForAddressLink }
+        func hasAPlaceOfItsOwn(_ members: [Int32], card: Int32) -> Bool {
+            table.states.withUnsafeBufferPointer { states in
+                // A card's accounts meet at their place: the first 64 are enough to find it.
+                members.prefix(64).contains { m in
+                    let slot = evidence.lastSlot(.ip, account: m)
+                    guard slot >= 0 else { return false }
+                    let place = states[Int(slot)]
+                    guard place.alive, place.overflow == 0, place.distinct >= 2,
+                          place.members.allSatisfy({ accounts[Int($0)].firstCardSlot == card }) else { return false }
+                    return place.members.lazy.filter(keepsAddress).prefix(2).count == 2
+                }
+            }
         }
         // Only accounts that rotate through exits: accounts that keep their address are a
         // household, an office or a lab behind its NAT, and the owner check above judges those.
@@ -399,7 +419,7 @@ struct ClusterBuilder {
             guard count >= 2 && count <= settings.maxAccountsPerLinkingCard,
                   stats[Int(m)].ipRotation >= settings.maxRotationForAddressLink else { return -1 }
             let b = behaviour[Int(m)]
-            if b >= 0 && b < notable && paysForOneOrg(card) { return -1 }
+            if b < notable && paysForOneCustomer(card) { return -1 }
             return card
         }
         table.states.withUnsafeBufferPointer { states in
