@@ -579,6 +579,27 @@ final class DetectorTests: XCTestCase {
                       "newcomers whose pooled prompts are everyday questions stay apart")
     }
 
+    /// Two newcomers on the value the farm's fresh accounts share, each with a few everyday
+    /// questions and short answers: too little to score, and nothing of a harvest in it. The pool
+    /// still ties the farm; it does not carry them (nor the cards they share with their
+    /// families) into it.
+    func testAPoolJoinsNoNewcomerWhoseFewExchangesCarryNoHarvest() throws {
+        let detector = Detector()
+        let farm = (0..<10).map { "young-\($0)" }
+        let newcomers = ["kid-0", "kid-1"]
+        var traffic = Self.traffic(accounts: farm, perAccount: 3, hours: 3, independent: true) { a, i, ts in
+            Self.youngFarmExchange(a, i, ts, tools: "sha256:farm-schema")
+        }
+        traffic += Self.traffic(accounts: newcomers, perAccount: 3, hours: 3, independent: true) { a, i, ts in
+            Self.benignExchange(a, i, ts, ip: "192.0.2.\(a.count + i)", tools: "sha256:farm-schema")
+        }
+        detector.ingest(traffic.sorted { $0.ts < $1.ts })
+        let snap = detector.snapshot()
+        let c = try XCTUnwrap(cluster(containing: "young-0", in: snap))
+        XCTAssertEqual(Set(c.accounts), Set(farm), "the pool ties the whole farm, and only it")
+        XCTAssertTrue(newcomers.allSatisfy { a in (cluster(containing: a, in: snap)?.accounts.count ?? 1) == 1 }, "\(c.accounts)")
+    }
+
     func testAPoolJoinsNoEstablishedHonestUserOfTheSchemaNorTheTeamBehindIt() throws {
         let detector = Detector()
         let farm = (0..<10).map { "young-\($0)" }

@@ -343,11 +343,18 @@ struct ClusterBuilder {
                 guard pooledAccounts >= settings.minimumAccountsForPooledFingerprint,
                       pooled.prompts >= settings.minimumPromptsForSuspect / 2,
                       scorer.accountBehaviour(pooled, firstSeen: first) >= settings.linkBehaviourScore else { return }
-                // Joined: the extractors and the accounts without enough material of their own.
-                func judgedAlone(_ m: Int32) -> Bool {
-                    behaviour[Int(m)] < settings.linkBehaviourScore && stats[Int(m)].verdictEvidence >= settings.minimumPromptsForSuspect
+                // Joined: the extractors, and the accounts without enough material of their own
+                // whose few exchanges already carry some of the harvest. A public problem's
+                // wording is shared by a farm's new accounts and by a child asking for help with
+                // homework; the child's short answers and plain questions carry none of it.
+                func joins(_ m: Int32) -> Bool {
+                    let b = behaviour[Int(m)]
+                    if b >= settings.linkBehaviourScore { return true }
+                    let own = stats[Int(m)]
+                    return own.verdictEvidence < settings.minimumPromptsForSuspect
+                        && (ScoringRules.reasoningOrLongAnswers(own) > 0 || ScoringRules.harvestInAnswers(own) > 0)
                 }
-                var members = states[slot].members.filter { !judgedAlone($0) }
+                var members = states[slot].members.filter(joins)
                 let family = ValueKind(rawValue: kind)?.isPromptFamily ?? false
                 if family {
                     if placed == nil { placed = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart) }
