@@ -223,6 +223,55 @@ final class DetectorTests: XCTestCase {
         XCTAssertNotEqual(chat.verdict, .suspect, "\(chat.signals.map { "\($0.name)=\($0.weight)" })")
     }
 
+    /// Tool-use traces: sixty accounts, ten to a card, each conversation five turns on a tool
+    /// set made up for it, under one private system prompt; short answers, no long ones, no
+    /// request for reasoning. Their agentic sessions are the harvest, and copies of one another
+    /// on a prompt only they send are the operator: one suspect cluster, not six card groups.
+    static func toolTraceFarm(system: String, accounts: [String]) -> [Exchange] {
+        traffic(accounts: accounts, perAccount: 100, hours: 40, independent: true) { a, i, ts in
+            let k = Int(a.split(separator: "-").last!)!
+            return Exchange(ts: ts, accountID: a, requestID: "\(a)-\(i)", orgID: "org-\(a)", sessionID: "\(a)-s\(i / 5)",
+                            clientIP: "10.\(k).\(i % 200).\(scatter(a, i) % 250 + 1)", userAgent: "OpenAI/Python 1.51.0",
+                            paymentFP: "card-\(k / 10)", model: "m1", inputTokens: 2000, outputTokens: 300,
+                            promptText: (i % 5 == 0 ? "Please help: " : "[tool_result] ") + SignalTests.randomWords(8, seed: "\(a)#\(i)").joined(separator: " "),
+                            systemFP: system, toolsFP: "sha256:tools-\(a)-\(i / 5)")
+        }
+    }
+
+    func testAgenticCopiesOnAPromptOnlyTheySendAreOneSuspectCluster() {
+        let farm = (0..<60).map { "tools-\($0)" }
+        let detector = Detector()
+        detector.ingest(Self.toolTraceFarm(system: "sha256:private-harness", accounts: farm))
+        let c = try! XCTUnwrap(cluster(containing: "tools-0", in: detector.snapshot(includeQuiet: true)))
+        XCTAssertEqual(Set(c.accounts), Set(farm))
+        XCTAssertEqual(c.verdict, .suspect, "\(c.signals.map { "\($0.name)=\($0.weight)" })")
+        XCTAssertTrue(c.signals.contains { $0.name == "coordinated_harness" && $0.weight > 0 })
+    }
+
+    /// The same sixty alike, as users of a popular client's system prompt that as many others
+    /// use differently (shorter sessions, longer answers, their own rhythm): copies among a
+    /// client's users are not its users' operator, and the card groups stay apart.
+    func testAgenticCopiesAmongAPopularClientsUsersAreNoTie() {
+        let alike = (0..<60).map { "tools-\($0)" }
+        let others = (0..<60).map { "dev-\($0)" }
+        var traffic = Self.toolTraceFarm(system: "sha256:popular-client", accounts: alike)
+        traffic += Self.traffic(accounts: others, perAccount: 60, hours: 40, independent: true) { a, i, ts in
+            let k = Int(a.dropFirst(4))!
+            return Exchange(ts: ts, accountID: a, requestID: "\(a)-\(i)", sessionID: "\(a)-s\(i / 3)",
+                            clientIP: "192.0.2.\(k + 1)", userAgent: "client/2.0", paymentFP: "card-\(a)", model: "m1",
+                            inputTokens: 9000, outputTokens: Int64(900 + 40 * k),
+                            promptText: "Fix this: " + SignalTests.randomWords(8, seed: "\(a)#\(i)").joined(separator: " "),
+                            systemFP: "sha256:popular-client", toolsFP: "sha256:client-tools")
+        }
+        let detector = Detector()
+        detector.ingest(traffic.sorted { $0.ts < $1.ts })
+        let snap = detector.snapshot(includeQuiet: true)
+        let c = try! XCTUnwrap(cluster(containing: "tools-0", in: snap))
+        XCTAssertFalse(c.ties.contains { $0.kind == .harnessCopies }, "\(c.ties.map(\.kind))")
+        XCTAssertLessThanOrEqual(c.accounts.count, 10, "\(c.accounts.count)")
+        XCTAssertFalse(c.signals.contains { $0.name == "coordinated_harness" && $0.weight > 0 })
+    }
+
     func testCardsSharedAcrossOrgsWithExtractionPromptsAreOneSuspectCluster() {
         let detector = Detector()
         let farm = (0..<12).map { "farm-\($0)" }

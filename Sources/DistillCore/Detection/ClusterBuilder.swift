@@ -500,6 +500,7 @@ struct ClusterBuilder {
         // would carry no weight, and the many developers of a popular IDE would cost most.
         // Decided once per account here, not once per account per value below.
         let comparable = coordination.profileComparable
+        let agentic = coordination.agenticComparable
         // The harness values to examine are those of comparable accounts (their current tool
         // schema and system prompt, their recurring template families), as (kind << 32 | slot),
         // sorted and deduplicated: a walk over every crowded value cost a cache miss per value
@@ -513,14 +514,28 @@ struct ClusterBuilder {
             let slot = evidence.lastSlot(.ipRange, account: Int32(i))
             if slot >= 0 { rangeValues.append(UInt64(ValueKind.ipRange.rawValue) << 32 | UInt64(UInt32(bitPattern: slot))) }
         }
+        // The schemas and prompts of accounts compared for agentic sessions alone: on these, only
+        // those accounts are grouped (a value no comparable account uses last is not searched
+        // for comparable copies, as before).
+        var agenticValues: [UInt64] = []
+        for i in accounts.indices where agentic[i] {
+            for kind in [ValueKind.tools, .systemPrompt] {
+                let slot = evidence.lastSlot(kind, account: Int32(i))
+                if slot >= 0 { agenticValues.append(UInt64(kind.rawValue) << 32 | UInt64(UInt32(bitPattern: slot))) }
+            }
+        }
         harnessValues.radixSort()
         rangeValues.radixSort()
+        agenticValues.radixSort()
+        var values = harnessValues + agenticValues
+        values.radixSort()
         var previous: UInt64?
-        for packed in harnessValues + rangeValues where packed != previous {
+        for packed in values + rangeValues where packed != previous {
             previous = packed
             let kind = ValueKind(rawValue: Int(packed >> 32)) ?? .tools
             let slot = Int32(bitPattern: UInt32(truncatingIfNeeded: packed))
             let address = kind == .ipRange
+            let fingerprint = kind == .tools || kind == .systemPrompt
             // Fields read in place: copying the value's state retained and released its lists.
             evidence.tables[kind.rawValue].states.withUnsafeBufferPointer { states in
                 let i = Int(slot)
@@ -528,9 +543,22 @@ struct ClusterBuilder {
                 // Accounts already grouped on another harness value at this evaluation are not
                 // compared again; on an address they are, for the larger share it may give.
                 var members: [Int32] = []
-                for m in states[i].members where comparable[Int(m)] && (address || ties.harnessValue[Int(m)] < 0) { members.append(m) }
-                guard members.count > density.minimumNeighbours else { return }
-                for group in density.groups(members, profiles: coordination.profiles) {
+                var agenticMembers: [Int32] = []
+                for m in states[i].members where address || ties.harnessValue[Int(m)] < 0 {
+                    if comparable[Int(m)] { members.append(m) } else if fingerprint && agentic[Int(m)] { agenticMembers.append(m) }
+                }
+                let searched = address || harnessValues.containsSorted(packed)
+                var groups = searched && members.count > density.minimumNeighbours ? density.groups(members, profiles: coordination.profiles) : []
+                // Accounts compared for their agentic sessions alone are grouped among themselves,
+                // and count only as most of the schema's or prompt's users: one client's many
+                // users are alike too. Apart from the others, so that no group found before
+                // changes with them.
+                let exclusive = Self.exclusiveCopiesShare * Float(max(1, states[i].memberCount))
+                if agenticMembers.count > density.minimumNeighbours && Float(agenticMembers.count) >= exclusive
+                    && agenticValues.containsSorted(packed) {
+                    groups += density.groups(agenticMembers, profiles: coordination.profiles).filter { Float($0.count) >= exclusive }
+                }
+                for group in groups {
                     // Copies on a range that one card mostly pays for are that payer's people: a
                     // department's course behind its campus NAT, alike because they do the same
                     // homework. The card already binds them and says who pays. A farm spreads its
@@ -549,6 +577,10 @@ struct ClusterBuilder {
             }
         }
     }
+
+    /// The share of a schema's or prompt's users that copies found through agentic sessions alone
+    /// must make up.
+    static let exclusiveCopiesShare: Float = 0.9
 
     /// Whether one card pays for at least half of `group`'s accounts.
     static func mostOnOneCard(_ group: [Int32], accounts: [AccountState]) -> Bool {
@@ -610,6 +642,10 @@ final class CoordinationState {
     /// Whether an account's profile is compared with others (enough exchanges, and a lean
     /// toward a harvest); refreshed with the profile.
     var profileComparable: [Bool] = []
+    /// Accounts whose only lean toward a harvest is agentic sessions: compared for copies on a
+    /// tool schema or system prompt only, and kept only where copies are most of its users.
+    /// A popular client makes its many users alike; a private harness is a farm's own.
+    var agenticComparable: [Bool] = []
     /// Accounts touched since the last coordination search: their signatures are made then.
     private var signatureStale: [Bool] = []
     private var staleSignatures: [Int32] = []
@@ -624,6 +660,7 @@ final class CoordinationState {
         while profiles.count < count {
             profiles.append(BehaviourProfile(BehaviourStats()))
             profileComparable.append(false)
+            agenticComparable.append(false)
             windowSignatures.addAccount()
             hasWindowSignature.append(false)
             signatureStale.append(false)
@@ -634,9 +671,11 @@ final class CoordinationState {
     /// the next search.
     func changed(_ a: Int32, stats s: BehaviourStats, settings: DetectorSettings) {
         let i = Int(a)
-        profileComparable[i] = s.exchanges >= settings.minimumExchangesForProfile
+        let enough = s.exchanges >= settings.minimumExchangesForProfile
+        profileComparable[i] = enough
             && (max(s.extractionShare, s.elicitingOpenerShare) >= 0.1 || s.longOutputShare >= 0.25
                 || Self.harvestShaped(s))
+        agenticComparable[i] = enough && !profileComparable[i] && ScoringRules.agenticSessions(s) > 0
         if !signatureStale[i] { signatureStale[i] = true; staleSignatures.append(a) }
     }
 
@@ -653,9 +692,11 @@ final class CoordinationState {
         for a in staleSignatures {
             let i = Int(a)
             signatureStale[i] = false
-            // Only accounts that are compared at all need a profile and a signature.
-            guard profileComparable[i] else { hasWindowSignature[i] = false; continue }
+            // Only accounts that are compared at all need a profile, and a signature only those
+            // searched for synchrony.
+            guard profileComparable[i] || agenticComparable[i] else { hasWindowSignature[i] = false; continue }
             profiles[i] = BehaviourProfile(stats[i])
+            guard profileComparable[i] else { hasWindowSignature[i] = false; continue }
             let ring = evidence.windows(i).aligned(asOf: nowWindow)
             var active = 0
             for k in 0..<6 { active += ring[k].nonzeroBitCount }
@@ -671,7 +712,7 @@ extension CoordinationState {
         w.write(profiles)
         w.write(windowSignatures)
         w.writePlain(hasWindowSignature.map { $0 ? UInt8(1) : 0 })
-        w.writePlain(profileComparable.map { $0 ? UInt8(1) : 0 })
+        w.writePlain(zip(profileComparable, agenticComparable).map { ($0 ? UInt8(1) : 0) | ($1 ? 2 : 0) })
         w.writePlain(staleSignatures)
         w.write(ties != nil)
         if let ties { w.write(ties) }
@@ -684,7 +725,9 @@ extension CoordinationState {
         profiles = try r.array(BehaviourProfile.self)
         windowSignatures = try r.read(WindowSignatureStore.self)
         hasWindowSignature = try r.plain(UInt8.self).map { $0 != 0 }
-        profileComparable = try r.plain(UInt8.self).map { $0 != 0 }
+        let comparable = try r.plain(UInt8.self)
+        profileComparable = comparable.map { $0 & 1 != 0 }
+        agenticComparable = comparable.map { $0 & 2 != 0 }
         staleSignatures = try r.plain(Int32.self)
         ties = try r.bool() ? try r.read(CoordinationTies.self) : nil
         linkedBy = try r.plain(TieKind.Set.self)

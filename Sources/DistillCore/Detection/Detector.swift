@@ -321,7 +321,8 @@ public final class Detector {
         let youngSince = now - settings.youngAccountAge
         var inCluster: [Bool]?
         for i in lastSeen.indices where lastSeen[i] < idleBefore && !evidence.isFolded(i) {
-            guard flaggedAt[i] == nil, !isNotable[i], !coordination.profileComparable[i], !coordination.hasWindowSignature[i],
+            guard flaggedAt[i] == nil, !isNotable[i], !coordination.profileComparable[i], !coordination.agenticComparable[i],
+                  !coordination.hasWindowSignature[i],
                   !evidence.isTouched[i] else { continue }
             if inCluster == nil {
                 var marks = [Bool](repeating: false, count: lastSeen.count)

@@ -685,9 +685,9 @@ struct UnionFind {
     func isJoined(_ x: Int) -> Bool { rank[x] & Self.listed != 0 }
 }
 
-extension Array where Element == Int32 {
+extension Array where Element: Comparable {
     /// Binary search in an array sorted in increasing order.
-    func containsSorted(_ value: Int32) -> Bool {
+    func containsSorted(_ value: Element) -> Bool {
         var lo = 0, hi = count
         while lo < hi {
             let mid = (lo + hi) / 2

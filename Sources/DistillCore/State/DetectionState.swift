@@ -7,7 +7,7 @@
 /// then the payload. The drill-down detail (recent sessions and exchanges kept for the console)
 /// is not part of it: it fills again as traffic arrives.
 public struct DetectionState {
-    public static let formatVersion: UInt32 = 8
+    public static let formatVersion: UInt32 = 9  // 9: accounts compared for agentic sessions alone
     static let frame = StateFrame(magic: Array("DWSTATE\u{1A}".utf8), formatVersion: formatVersion, checksumSeed: 0x4457_5354_4154_4531)
 
     public var detector: Detector
