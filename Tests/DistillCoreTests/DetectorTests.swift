@@ -97,16 +97,12 @@ final class DetectorTests: XCTestCase {
         XCTAssertFalse(cluster(containing: "farm0", in: steady)?.ties.contains { $0.kind == .infrastructure } ?? true, "no rotation, no exit link")
     }
 
-    /// A class on its department's card, each student on a phone whose address changes with
-    /// every request. One student's phone goes out through some of a farm's proxy exits (a
-    /// mobile carrier's shared addresses). The farm's card groups still meet on their exits;
-    /// the student, whose own traffic is ordinary, does not carry the class into the farm.
-    func testAnOrdinaryAccountOnAFarmsExitDoesNotJoinItsCardGroupToTheFarm() {
-        let farm = (0..<16).map { "farm\($0)" }
-        let students = (0..<10).map { "student\($0)" }
-        var exchanges = Self.traffic(accounts: farm, perAccount: 40, hours: 20, independent: true) { a, i, ts in
+    /// A farm of `farm` accounts, four to a card, rotating through thirteen proxy exits
+    /// (203.0.113.0–12); two of every three prompts are ordinary cover.
+    static func farmOnSharedExits(_ farm: [String]) -> [Exchange] {
+        traffic(accounts: farm, perAccount: 40, hours: 20, independent: true) { a, i, ts in
             let k = Int(a.dropFirst(4))!
-            var e = Self.farmExchange(a, card: "card-\(k / 4)", ip: "203.0.113.\((7 * k + i) % 13)", i, ts)
+            var e = farmExchange(a, card: "card-\(k / 4)", ip: "203.0.113.\((7 * k + i) % 13)", i, ts)
             e.orgID = nil
             if i % 3 != 0 {
                 e.promptText = "Could you help me with " + SignalTests.randomWords(9, seed: "\(a)#\(i)").joined(separator: " ")
@@ -115,6 +111,16 @@ final class DetectorTests: XCTestCase {
             }
             return e
         }
+    }
+
+    /// A class on its department's card, each student on a phone whose address changes with
+    /// every request. One student's phone goes out through some of a farm's proxy exits (a
+    /// mobile carrier's shared addresses). The farm's card groups still meet on their exits;
+    /// the student, whose own traffic is ordinary, does not carry the class into the farm.
+    func testAnOrdinaryAccountOnAFarmsExitDoesNotJoinItsCardGroupToTheFarm() {
+        let farm = (0..<16).map { "farm\($0)" }
+        let students = (0..<10).map { "student\($0)" }
+        var exchanges = Self.farmOnSharedExits(farm)
         exchanges += Self.traffic(accounts: students, perAccount: 24, hours: 20, independent: true) { a, i, ts in
             let k = Int(a.dropFirst(7))!
             let ip = k == 0 && i % 2 == 0 ? "203.0.113.\(i % 13)" : "100.64.\(k).\(i + 1)"
@@ -139,17 +145,7 @@ final class DetectorTests: XCTestCase {
     func testAFamilyCardMetOnAFarmsExitStaysOutOfTheFarm() {
         let farm = (0..<16).map { "farm\($0)" }
         let family = (0..<4).map { "family\($0)" }
-        var exchanges = Self.traffic(accounts: farm, perAccount: 40, hours: 20, independent: true) { a, i, ts in
-            let k = Int(a.dropFirst(4))!
-            var e = Self.farmExchange(a, card: "card-\(k / 4)", ip: "203.0.113.\((7 * k + i) % 13)", i, ts)
-            e.orgID = nil
-            if i % 3 != 0 {
-                e.promptText = "Could you help me with " + SignalTests.randomWords(9, seed: "\(a)#\(i)").joined(separator: " ")
-                e.outputTokens = 300
-                e.reasoningTokens = 0
-            }
-            return e
-        }
+        var exchanges = Self.farmOnSharedExits(farm)
         exchanges += Self.traffic(accounts: family, perAccount: 24, hours: 20, independent: true) { a, i, ts in
             let k = Int(a.dropFirst(6))!
             let ip = k == 0 && i % 2 == 0 ? "203.0.113.\(i % 13)" : "198.51.100.7"
@@ -608,19 +604,26 @@ final class DetectorTests: XCTestCase {
                  promptText: extractionPrompts[i % 3] + " item \(scatter(account, i) % 1000)", toolsFP: tools)
     }
 
-    func testYoungAccountsPooledOnTheirSchemaAreTiedBeforeAnyScoresAlone() throws {
+    /// The young farm (ten accounts, `young-0` to `young-9`) on its schema, beside `newcomers`
+    /// asking three everyday questions each on the schema `tools`.
+    func youngFarm(beside newcomers: [String], on tools: String) -> Snapshot {
         let detector = Detector()
         let farm = (0..<10).map { "young-\($0)" }
-        let starters = (0..<10).map { "starter-\($0)" }
         var traffic = Self.traffic(accounts: farm, perAccount: 3, hours: 3, independent: true) { a, i, ts in
             Self.youngFarmExchange(a, i, ts, tools: "sha256:farm-schema")
         }
-        // Look-alike: ten newcomers on one starter kit's schema, asking everyday questions.
-        traffic += Self.traffic(accounts: starters, perAccount: 3, hours: 3, independent: true) { a, i, ts in
-            Self.benignExchange(a, i, ts, ip: "192.0.2.\(a.count + i)", tools: "sha256:starter-kit")
+        traffic += Self.traffic(accounts: newcomers, perAccount: 3, hours: 3, independent: true) { a, i, ts in
+            Self.benignExchange(a, i, ts, ip: "192.0.2.\(a.count + i)", tools: tools)
         }
         detector.ingest(traffic.sorted { $0.ts < $1.ts })
-        let snap = detector.snapshot()
+        return detector.snapshot()
+    }
+
+    func testYoungAccountsPooledOnTheirSchemaAreTiedBeforeAnyScoresAlone() throws {
+        let farm = (0..<10).map { "young-\($0)" }
+        // Look-alike: ten newcomers on one starter kit's schema, asking everyday questions.
+        let starters = (0..<10).map { "starter-\($0)" }
+        let snap = youngFarm(beside: starters, on: "sha256:starter-kit")
         let c = try XCTUnwrap(cluster(containing: "young-0", in: snap))
         XCTAssertEqual(Set(c.accounts), Set(farm), "the pool ties the whole farm, and only it")
         XCTAssertTrue(c.ties.contains { $0.kind == .newcomer && $0.accounts == farm.count }, "\(c.ties)")
@@ -633,17 +636,9 @@ final class DetectorTests: XCTestCase {
     /// still ties the farm; it does not carry them (nor the cards they share with their
     /// families) into it.
     func testAPoolJoinsNoNewcomerWhoseFewExchangesCarryNoHarvest() throws {
-        let detector = Detector()
         let farm = (0..<10).map { "young-\($0)" }
         let newcomers = ["kid-0", "kid-1"]
-        var traffic = Self.traffic(accounts: farm, perAccount: 3, hours: 3, independent: true) { a, i, ts in
-            Self.youngFarmExchange(a, i, ts, tools: "sha256:farm-schema")
-        }
-        traffic += Self.traffic(accounts: newcomers, perAccount: 3, hours: 3, independent: true) { a, i, ts in
-            Self.benignExchange(a, i, ts, ip: "192.0.2.\(a.count + i)", tools: "sha256:farm-schema")
-        }
-        detector.ingest(traffic.sorted { $0.ts < $1.ts })
-        let snap = detector.snapshot()
+        let snap = youngFarm(beside: newcomers, on: "sha256:farm-schema")
         let c = try XCTUnwrap(cluster(containing: "young-0", in: snap))
         XCTAssertEqual(Set(c.accounts), Set(farm), "the pool ties the whole farm, and only it")
         XCTAssertTrue(newcomers.allSatisfy { a in (cluster(containing: a, in: snap)?.accounts.count ?? 1) == 1 }, "\(c.accounts)")
