@@ -531,18 +531,51 @@ final class DetectorTests: XCTestCase {
             + "them is a knave. Walk me through your full thinking step by step."
     }
 
+    /// A farm account (`p0`, `p1`, …) with a card of its own and a fresh address per request,
+    /// sending public problems.
+    static func publicProblemFarmExchange(_ a: String, _ i: Int, _ ts: StreamTime) -> Exchange {
+        var e = farmExchange(a, card: "own-\(a)", ip: "", i, ts)
+        e.clientIP = "10.\(Int(a.dropFirst())!).\(i / 250).\(i % 250)"
+        e.promptText = publicProblem(i)
+        return e
+    }
+
+    /// Two accounts of a lab at its own address, on its card, sending the public problems a
+    /// farm sends, as often as each farm account does. Under the lab's one org they are one
+    /// customer in the open and the problems do not carry them into the farm; the same pair
+    /// with no org declared is two accounts on a card, as a farm's card groups are, and is
+    /// gathered with the farm.
+    func testALabsAccountsUnderItsOrgStayOutOfAFarmsPublicProblems() throws {
+        let farm = (0..<8).map { "p\($0)" }, lab = ["lab-0", "lab-1"]
+        func run(labOrg: String?) throws -> (farm: ClusterSnapshot, lab: ClusterSnapshot?) {
+            var traffic = Self.traffic(accounts: farm, perAccount: 40, hours: 20, independent: true, make: Self.publicProblemFarmExchange)
+            traffic += Self.traffic(accounts: lab, perAccount: 40, hours: 20, independent: true) { a, i, ts in
+                var e = Self.farmExchange(a, card: "lab-card", ip: "34.1.2.\(a.count)", i, ts)
+                e.orgID = labOrg
+                e.promptText = Self.publicProblem(i)
+                return e
+            }
+            let detector = Detector()
+            detector.ingest(traffic.sorted { $0.ts < $1.ts })
+            let snap = detector.snapshot()
+            return (try XCTUnwrap(cluster(containing: "p0", in: snap)), cluster(containing: "lab-0", in: snap))
+        }
+        let underOrg = try run(labOrg: "lab-org")
+        XCTAssertEqual(Set(underOrg.farm.accounts), Set(farm), "the lab's one org and card keep it out")
+        XCTAssertEqual(underOrg.farm.verdict, .suspect)
+        XCTAssertEqual(Set(underOrg.lab?.accounts ?? []), Set(lab), "the lab's accounts are still one group")
+
+        let noOrg = try run(labOrg: nil)
+        XCTAssertEqual(Set(noOrg.farm.accounts), Set(farm + lab), "a card pair with no org is gathered as before")
+    }
+
     /// Eight proxy-rotating accounts with a card each, joined only by the public problems they
     /// all send, and a lab's account: its own card and address, 1,200 prompts in a day of its
     /// own judging benchmark with the same problem among them ten times. The problem gathers
     /// the farm; the lab's passing use of it, beside a workload a hundred times larger, does
     /// not make it one of them. A farm whose accounts are all that heavy is still gathered.
     func testAHeavyAccountsPassingUseOfAFarmsTemplateDoesNotJoinIt() throws {
-        func farmExchange(_ a: String, _ i: Int, _ ts: StreamTime) -> Exchange {
-            var e = Self.farmExchange(a, card: "own-\(a)", ip: "", i, ts)
-            e.clientIP = "10.\(Int(a.dropFirst())!).\(i / 250).\(i % 250)"
-            e.promptText = Self.publicProblem(i)
-            return e
-        }
+        let farmExchange = Self.publicProblemFarmExchange
         let farm = (0..<8).map { "p\($0)" }
         var traffic = Self.traffic(accounts: farm, perAccount: 40, hours: 20, independent: true, make: farmExchange)
         traffic += Self.traffic(accounts: ["lab"], perAccount: 1_200, hours: 20) { a, i, ts in

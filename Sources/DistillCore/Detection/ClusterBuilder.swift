@@ -125,7 +125,7 @@ struct ClusterBuilder {
         // Read now, and only when the last search found copies on a template at all.
         var placedByIdentity: [Bool] = []
         if (coordination.ties?.harnessGroups ?? []).contains(where: { $0.kind.isPromptFamily }) {
-            placedByIdentity = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart)
+            placedByIdentity = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart, accounts: accounts)
         }
         var placed: [Bool]?
         for ref in ordered {
@@ -190,7 +190,7 @@ struct ClusterBuilder {
             }
             if placed == nil {
                 // Which accounts already share a cluster, before any family link.
-                placed = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart)
+                placed = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart, accounts: accounts)
             }
             var loose = suspicious.filter { !placed![Int($0)] }
             if !heavy.isEmpty && loose.contains(where: heavy.contains) {
@@ -274,13 +274,26 @@ struct ClusterBuilder {
         }
     }
 
-    /// Per account: whether its group in `forest` has at least `minimum` accounts.
-    static func inGroupsToKeepApart(_ forest: inout UnionFind, count n: Int, minimum: Int) -> [Bool] {
+    /// Per account: whether its group in `forest` has at least `minimum` accounts, or, given
+    /// `accounts`, is a smaller group that is one customer in the open: every member declares
+    /// the same org and one card pays for at least half of them (or none has a card). A lab's
+    /// two or three accounts running a public benchmark send the problems a farm also copies;
+    /// that alone does not make the lab part of the farm. An operation that gives each pair of
+    /// accounts an org and a card of its own loses only this gathering, not its own verdict.
+    static func inGroupsToKeepApart(_ forest: inout UnionFind, count n: Int, minimum: Int, accounts: [AccountState]? = nil) -> [Bool] {
         guard minimum > 1 else { return [Bool](repeating: true, count: n) }
-        var size: [Int: Int32] = [:]
-        for m in forest.joined { size[forest.find(Int(m)), default: 0] += 1 }
+        var groups: [Int: [Int32]] = [:]
+        for m in forest.joined { groups[forest.find(Int(m)), default: []].append(m) }
         var placed = [Bool](repeating: false, count: n)
-        for m in forest.joined where size[forest.find(Int(m))]! >= Int32(minimum) { placed[Int(m)] = true }
+        for members in groups.values {
+            var keep = members.count >= minimum
+            if !keep, members.count >= 2, let accounts {
+                let org = accounts[Int(members[0])].firstOrgSlot
+                keep = org >= 0 && members.allSatisfy { accounts[Int($0)].firstOrgSlot == org }
+                    && (members.allSatisfy { accounts[Int($0)].firstCardSlot < 0 } || mostOnOneCard(members, accounts: accounts))
+            }
+            if keep { for m in members { placed[Int(m)] = true } }
+        }
         return placed
     }
 
@@ -357,7 +370,7 @@ struct ClusterBuilder {
                 var members = states[slot].members.filter(joins)
                 let family = ValueKind(rawValue: kind)?.isPromptFamily ?? false
                 if family {
-                    if placed == nil { placed = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart) }
+                    if placed == nil { placed = Self.inGroupsToKeepApart(&forest, count: n, minimum: settings.minimumAccountsToKeepApart, accounts: accounts) }
                     members = members.filter { !placed![Int($0)] }
                     guard members.count >= settings.minimumAccountsForPooledFingerprint else { return }
                 }
