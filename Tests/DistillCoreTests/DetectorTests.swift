@@ -64,16 +64,18 @@ final class DetectorTests: XCTestCase {
     /// for the reasoning, and rotating through a pool vouches for no one). Six people who use
     /// some of the same exits with a card each stay out, and so does the farm while its traffic
     /// is ordinary, or while its accounts keep to one exit each (an office or a lab behind its
-    /// NAT, which the owner check judges).
+    /// NAT, which the owner check judges). A pool with sticky sessions, an exit kept for a
+    /// conversation of four requests and the next one for the next, rotates as much.
     func testCardGroupsMeetingOnlyEachOtherOnProxyExitsAreOneCluster() {
         let farm = (0..<16).map { "farm\($0)" }
         let neighbours = (0..<6).map { "neighbour\($0)" }
-        func run(harvesting: Bool, exits: Int = 13) -> Snapshot {
+        func run(harvesting: Bool, exits: Int = 13, turns: Int = 1) -> Snapshot {
             let detector = Detector()
             var exchanges = Self.traffic(accounts: farm, perAccount: 40, hours: 20, independent: true) { a, i, ts in
                 let k = Int(a.dropFirst(4))!
-                var e = Self.farmExchange(a, card: "card-\(k / 4)", ip: "203.0.113.\((7 * k + i) % exits)", i, ts)
+                var e = Self.farmExchange(a, card: "card-\(k / 4)", ip: "203.0.113.\((7 * k + i / turns) % exits)", i, ts)
                 e.orgID = nil
+                if turns > 1 { e.sessionID = "\(a)-s\(i / turns)" }
                 if !harvesting || i % 3 != 0 {
                     e.promptText = "Could you help me with " + SignalTests.randomWords(9, seed: "\(a)#\(i)").joined(separator: " ")
                     e.outputTokens = 300
@@ -95,6 +97,41 @@ final class DetectorTests: XCTestCase {
         XCTAssertEqual(cluster(containing: "farm0", in: quiet)?.accounts.count, 4, "ordinary traffic: each card its own group")
         let steady = run(harvesting: true, exits: 1)
         XCTAssertFalse(cluster(containing: "farm0", in: steady)?.ties.contains { $0.kind == .infrastructure } ?? true, "no rotation, no exit link")
+        let sticky = try! XCTUnwrap(cluster(containing: "farm0", in: run(harvesting: true, turns: 4)))
+        XCTAssertEqual(Set(sticky.accounts), Set(farm), "an exit per conversation is rotation too")
+        XCTAssertTrue(sticky.ties.contains { $0.kind == .infrastructure }, "\(sticky.ties.map(\.kind))")
+    }
+
+    /// A farm posing as an official coding client (its system prompt, conversations of eight
+    /// requests) on three cards, through a proxy pool that gives each conversation a new exit,
+    /// and six of the client's developers, each on a card of their own at home, working alike,
+    /// among thirty of its everyday users. The farm is one cluster; the developers, at one
+    /// address in every conversation, are not its copies.
+    func testDevelopersAtHomeAreNotCopiesOfAFarmTakingAnExitPerConversation() throws {
+        let farm = (0..<12).map { "farm\($0)" }, developers = (0..<6).map { "dev\($0)" }
+        let users = Self.traffic(accounts: (0..<30).map { "user\($0)" }, perAccount: 20, hours: 30, independent: true) { a, i, ts in
+            var e = Self.benignExchange(a, i, ts, ip: "192.0.2.\(Int(a.dropFirst(4))! + 1)")
+            e.systemFP = "sha256:official-client"
+            return e
+        }
+        let exchanges = users + Self.traffic(accounts: farm + developers, perAccount: 80, hours: 30, independent: true) { a, i, ts in
+            let inFarm = a.hasPrefix("farm")
+            let k = Int(a.drop { !$0.isNumber })!
+            var e = Self.farmExchange(a, card: inFarm ? "card-\(k / 4)" : "card-\(a)",
+                                      ip: inFarm ? "203.0.113.\((7 * k + i / 8) % 40)" : "198.51.100.\(k + 1)", i, ts)
+            e.orgID = nil
+            e.sessionID = "\(a)-s\(i / 8)"
+            e.systemFP = "sha256:official-client"
+            e.promptText = SignalTests.prompt(a, i, middle: SignalTests.extractionMiddle)
+            return e
+        }
+        let detector = Detector()
+        detector.ingest(exchanges.sorted { $0.ts < $1.ts })
+        let snap = detector.snapshot(includeQuiet: true)
+        XCTAssertEqual(Set(try XCTUnwrap(cluster(containing: "farm0", in: snap)).accounts), Set(farm))
+        for d in developers {
+            XCTAssertFalse(cluster(containing: d, in: snap)?.accounts.contains("farm0") ?? false, "\(d) joined the farm")
+        }
     }
 
     /// A farm of `farm` accounts, four to a card, rotating through thirteen proxy exits

@@ -417,16 +417,34 @@ final class RuleTests: XCTestCase {
     }
 
     func testIPRotationControlHomeOfficePhone() throws {
-        // A laptop at home and at the office, and a phone on a carrier: three addresses in turn.
+        // A laptop at home and at the office, and a phone on a carrier: three addresses in turn,
+        // a conversation of six requests on each.
         let addresses = ["203.0.113.20", "198.51.100.77", "100.90.4.12"]
-        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.clientIP = addresses[(i / 6) % 3] })
+        let c = try cluster(of: "x", after: S.trace("x", count: 120) { e, i in
+            e.clientIP = addresses[(i / 6) % 3]
+            e.sessionID = "x-s\(i / 6)"
+        })
         assertNotRaised("ip_rotation", c)
     }
 
     func testIPRotationVariationStickyExitPerSession() throws {
-        // A proxy pool with sticky sessions: a fresh exit per conversation of two requests.
-        let c = try cluster(of: "x", after: S.trace("x") { e, i in e.clientIP = "100.64.7.\(i / 2 + 1)" })
-        assertRaised("ip_rotation", c, atLeast: 0.2)
+        // A proxy pool with sticky sessions: a fresh exit per conversation of ten requests, one
+        // request in ten from a new address.
+        let c = try cluster(of: "x", after: S.trace("x", count: 120) { e, i in
+            e.clientIP = "100.64.7.\(i / 10 + 1)"
+            e.sessionID = "x-s\(i / 10)"
+        })
+        assertRaised("ip_rotation", c, atLeast: 0.5)
+    }
+
+    func testIPRotationControlFewConversationsOnTwoAddresses() throws {
+        // Three conversations, the last from a second address: a third of them, but three say
+        // too little to count per conversation.
+        let c = try cluster(of: "x", after: S.trace("x", count: 30) { e, i in
+            e.clientIP = i < 20 ? "203.0.113.20" : "198.51.100.77"
+            e.sessionID = "x-s\(i / 10)"
+        })
+        assertNotRaised("ip_rotation", c)
     }
 
     func testIPRotationSmallReusedPoolEscapesOnlyThisRule() throws {

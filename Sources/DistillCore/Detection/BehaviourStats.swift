@@ -103,6 +103,18 @@ struct BehaviourStats: Sendable {
     /// Share of exchanges that arrived from a client IP the account had not used before (its
     /// first address does not count): ~0 for a home or office, ~1 for a proxy per request.
     var ipRotation: Double { exchanges > 0 ? max(0, min(1, (distinctIPs - Double(accounts)) / Double(exchanges))) : 0 }
+    /// The same per conversation (each request without a session is one): a proxy that keeps
+    /// an exit for a session, and gives the next session another, reads ~1 here and only one
+    /// over the session's length per request.
+    var conversationRotation: Double {
+        let conversations = sessions + sessionless
+        return conversations > 0 ? max(0, min(1, (distinctIPs - Double(accounts)) / Double(conversations))) : 0
+    }
+    /// Whether there are conversations enough (eight per account) for `conversationRotation` to
+    /// say something: a person's second address in a third conversation is a third of them.
+    var rotationCountsConversations: Bool { sessions + sessionless >= 8 * max(1, accounts) }
+    /// New addresses per conversation where there are conversations enough, per request before.
+    var addressRotation: Double { rotationCountsConversations ? conversationRotation : ipRotation }
     var dutyCycle: Double { spanHours > 0 ? min(1, Double(activeHours) / Double(spanHours)) : 1 }
     var templateConcentration: Double { share(topFamilyPrompts, of: prompts) }
     var newModelPivot: Double { share(postReleaseOnNewModel, of: postReleaseExchanges) }

@@ -437,7 +437,7 @@ struct ClusterBuilder {
             guard card >= 0 else { return -1 }
             let count = cards[Int(card)].memberCount
             guard count >= 2 && count <= settings.maxAccountsPerLinkingCard,
-                  stats[Int(m)].ipRotation >= settings.maxRotationForAddressLink else { return -1 }
+                  stats[Int(m)].addressRotation >= settings.maxRotationForAddressLink else { return -1 }
             let b = behaviour[Int(m)]
             if b < notable && paysForOneCustomer(card) { return -1 }
             return card

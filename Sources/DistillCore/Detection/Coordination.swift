@@ -201,7 +201,7 @@ struct BehaviourProfile: Sendable {
         // unknown (NaN, which no distance counts), so a farm's accounts opened this morning
         // are compared on what they already show.
         point[7] = s.spanHours >= 24 ? Float(s.hourFlatness / 0.1) : .nan
-        point[8] = Float(s.ipRotation / 0.25)
+        point[8] = Float(s.conversationRotation / 0.25)
     }
 
     /// The largest difference on any axis, or a value above `limit` as soon as one axis exceeds it.

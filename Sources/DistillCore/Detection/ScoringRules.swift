@@ -142,9 +142,12 @@ enum ScoringRules {
                     value: { $0.stats.hourFlatness }, gate: { $0.stats.exchanges >= 100 && $0.stats.spanHours >= 24 * $0.stats.accounts },
                     detail: { "activity spread over the whole day (flatness \(String(format: "%.2f", $0.stats.hourFlatness)))" }),
         ScoringRule("ip_rotation", weight: 1.2, ramp: 0.3, 0.7, basis: .exchanges,
-                    feature: "share of requests from a client IP the account had not used before", appliesWhen: "10 exchanges or more per account",
-                    value: { $0.stats.ipRotation }, gate: { $0.stats.exchanges >= 10 * $0.stats.accounts },
-                    detail: { "\(pct($0.stats.ipRotation)) of requests come from a client IP not used before" }),
+                    feature: "new client IPs (beyond each account's first) per conversation, a request without a session counting as one; per request while an account has fewer than 8 conversations", appliesWhen: "10 exchanges or more per account",
+                    value: { $0.stats.addressRotation }, gate: { $0.stats.exchanges >= 10 * $0.stats.accounts },
+                    detail: { s in
+                        s.stats.rotationCountsConversations
+                            ? "\(pct(s.stats.conversationRotation)) of conversations come from a client IP not used before (\(pct(s.stats.ipRotation)) of requests)"
+                            : "\(pct(s.stats.ipRotation)) of requests come from a client IP not used before" }),
         ScoringRule("rate_limited", weight: 0.3, ramp: 0.02, 0.1, basis: .exchanges,
                     feature: "share of requests answered 429",
                     value: { $0.stats.rateLimitedShare },
