@@ -274,20 +274,20 @@ struct ClusterBuilder {
         }
     }
 
-    /// Per account: whether its group in `forest` has at least `minimum` accounts, or, given
-    /// `accounts`, is a smaller group that is one customer in the open: every member declares
+    /// Per account: whether its group in `forest` has at least `minimum` accounts, or is a
+    /// smaller group that is one customer in the open: every member declares
     /// the same org and one card pays for at least half of them (or none has a card). A lab's
     /// two or three accounts running a public benchmark send the problems a farm also copies;
     /// that alone does not make the lab part of the farm. An operation that gives each pair of
     /// accounts an org and a card of its own loses only this gathering, not its own verdict.
-    static func inGroupsToKeepApart(_ forest: inout UnionFind, count n: Int, minimum: Int, accounts: [AccountState]? = nil) -> [Bool] {
+    static func inGroupsToKeepApart(_ forest: inout UnionFind, count n: Int, minimum: Int, accounts: [AccountState]) -> [Bool] {
         guard minimum > 1 else { return [Bool](repeating: true, count: n) }
         var groups: [Int: [Int32]] = [:]
         for m in forest.joined { groups[forest.find(Int(m)), default: []].append(m) }
         var placed = [Bool](repeating: false, count: n)
         for members in groups.values {
             var keep = members.count >= minimum
-            if !keep, members.count >= 2, let accounts {
+            if !keep, members.count >= 2 {
                 let org = accounts[Int(members[0])].firstOrgSlot
                 keep = org >= 0 && members.allSatisfy { accounts[Int($0)].firstOrgSlot == org }
                     && (members.allSatisfy { accounts[Int($0)].firstCardSlot < 0 } || mostOnOneCard(members, accounts: accounts))

@@ -201,6 +201,8 @@ struct BehaviourProfile: Sendable {
         // unknown (NaN, which no distance counts), so a farm's accounts opened this morning
         // are compared on what they already show.
         point[7] = s.spanHours >= 24 ? Float(s.hourFlatness / 0.1) : .nan
+        // New addresses per conversation, from the first: a proxy that keeps an exit for a
+        // session is as far from a person at home as one that changes it every request.
         point[8] = Float(s.conversationRotation / 0.25)
     }
 
