@@ -466,8 +466,10 @@ final class BusEndToEndTests: XCTestCase {
             usleep(200_000)
         } while Date() < deadline
         XCTAssertEqual(answered.map(\.account), expected.map(\.account), "one answer per account, in the order asked")
-        let differing = zip(answered, expected).filter { view($0) != view($1) }.map(\.0.account)
-        XCTAssertEqual(differing, [], "the workers' drill-down is what the records say")
+        let differing = zip(answered, expected).filter { view($0) != view($1) }
+        // Both sides of each difference, so that a failure seen once can be read afterwards.
+        let shown = differing.prefix(3).map { "answered: \(view($0.0))\nexpected: \(view($0.1))" }.joined(separator: "\n")
+        XCTAssertEqual(differing.map(\.0.account), [], "the workers' drill-down is what the records say\n" + shown)
         return answered
     }
 
