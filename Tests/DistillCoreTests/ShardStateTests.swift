@@ -39,7 +39,9 @@ final class ShardStateTests: XCTestCase {
         for (i, x) in exchanges.enumerated() {
             state.recorded.insert(UInt64(1000 + i))
             if state.repeats.admit(x) { inspector.record(x) }
+            if let key = state.repeats.requestKeys.key(of: x) { state.recentRequests[key] = UInt64(1000 + i) }
         }
+        XCTAssertFalse(state.recentRequests.isEmpty)
         XCTAssertGreaterThan(inspector.evictedAccounts, 0, "the limits were reached")
         let bytes = state.encoded()
 
@@ -50,6 +52,7 @@ final class ShardStateTests: XCTestCase {
         XCTAssertEqual(back.partitions, 16)
         XCTAssertNil(back.stream, "none was given")
         XCTAssertEqual(back.recorded, state.recorded)
+        XCTAssertEqual(back.recentRequests, state.recentRequests, "the request ids of recorded messages")
         XCTAssertEqual(fresh.accountCount, inspector.accountCount)
         XCTAssertEqual(fresh.evictedAccounts, inspector.evictedAccounts)
         for k in 0..<40 {

@@ -1,6 +1,7 @@
 /// What a shard worker keeps of one partition between runs: the drill-down detail of the
 /// partition's accounts, the ledger that sets aside repeated request ids, and the input
-/// sequences already recorded (so a message handed out again is not recorded twice).
+/// sequences already recorded (so a message handed out again is not recorded twice), with the
+/// request ids they carried.
 ///
 /// The counts the detector needs are not here: they travel as summaries through the bus,
 /// which stores them. This is what lets a restarted or replacement worker answer drill-down
@@ -8,8 +9,8 @@
 ///
 /// Framed as `DetectionState` is (`StateFrame`), under a magic of its own.
 public struct ShardState {
-    /// 2: the stream's name is kept.
-    public static let formatVersion: UInt32 = 2
+    /// 2: the stream's name is kept. 3: the request ids of recorded messages are kept.
+    public static let formatVersion: UInt32 = 3
     static let frame = StateFrame(magic: Array("DWSHARD\u{1A}".utf8), formatVersion: formatVersion, checksumSeed: 0x4457_5348_4152_4431)
 
     public var partition: Int
@@ -20,6 +21,11 @@ public struct ShardState {
     public var inspector: ExchangeInspector
     public var repeats: InputLedger
     public var recorded: Set<UInt64>
+    /// Request key (the ledger's) → the sequence of the message that recorded it, for the
+    /// messages in `recorded`. A message handed out again after later ones can be too far
+    /// behind for the ledger's window of stream time; a repeat of its id recorded from another
+    /// message, before or after a restart, still makes it the repeat.
+    public var recentRequests: [UInt64: UInt64] = [:]
 
     public init(partition: Int, partitions: Int, stream: String? = nil, inspector: ExchangeInspector, repeats: InputLedger = InputLedger(),
                 recorded: Set<UInt64> = []) {
@@ -35,6 +41,9 @@ public struct ShardState {
         w.write(optional: stream)
         w.writePlain(recorded.sorted())
         w.write(repeats)
+        let requests = recentRequests.sorted { $0.key < $1.key }
+        w.writePlain(requests.map(\.key))
+        w.writePlain(requests.map(\.value))
         inspector.write(to: &w)
         Self.frame.close(&w)
         return w.takeBytes()
@@ -54,8 +63,15 @@ public struct ShardState {
         let stream = version >= 2 ? try r.optionalString() : nil
         let recorded = Set(try r.plain(UInt64.self))
         let repeats = try r.read(InputLedger.self)
+        var recentRequests: [UInt64: UInt64] = [:]
+        if version >= 3 {
+            let keys = try r.plain(UInt64.self), sequences = try r.plain(UInt64.self)
+            try r.check(keys.count == sequences.count, "\(keys.count) request ids for \(sequences.count) sequences")
+            recentRequests = Dictionary(zip(keys, sequences), uniquingKeysWith: { a, _ in a })
+        }
         try inspector.read(from: &r)
         try r.check(r.remaining == 0, "\(r.remaining) bytes left over after the shard state")
         self.init(partition: partition, partitions: partitions, stream: stream, inspector: inspector, repeats: repeats, recorded: recorded)
+        self.recentRequests = recentRequests
     }
 }

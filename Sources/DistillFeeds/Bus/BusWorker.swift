@@ -255,9 +255,20 @@ public final class BusWorker: @unchecked Sendable {
                 // Keep the newer half: a message delivered again is one of the latest.
                 let cut = shard.state.recorded.sorted()[Self.inspectedRemembered / 2]
                 shard.state.recorded = shard.state.recorded.filter { $0 >= cut }
+                shard.state.recentRequests = shard.state.recentRequests.filter { $0.value >= cut }
             }
+            let keys = shard.state.repeats.requestKeys
             for e in made {
-                guard case .exchange(let x) = e.item, shard.state.repeats.admit(x) else { continue }
+                guard case .exchange(let x) = e.item else { continue }
+                let key = keys.key(of: x)
+                let unchecked = shard.state.repeats.uncheckedForRepeats
+                guard shard.state.repeats.admit(x, requestKey: key) else { continue }
+                if let key {
+                    // Admitted unchecked (too far behind the newest): its id recorded lately
+                    // from another message makes it the repeat.
+                    if shard.state.repeats.uncheckedForRepeats > unchecked, let other = shard.state.recentRequests[key], other != sequence { continue }
+                    shard.state.recentRequests[key] = sequence
+                }
                 shard.state.inspector.record(x)
             }
         }
